@@ -1,0 +1,25 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '.updraft/**', 'bench/.cache/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['packages/protocol/src/**/*.ts', 'packages/client/src/**/*.ts'],
+    ignores: ['packages/client/src/node/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['node:*', 'fs', 'path', 'crypto', 'os', 'stream', 'buffer', 'http', 'https'], message: 'protocol and client core run on Hermes: no Node built-ins (use a port).' }] },
+      ],
+      'no-restricted-globals': ['error', { name: 'Buffer', message: 'no Node built-ins in protocol/client core' }, { name: 'process', message: 'no Node built-ins in protocol/client core' }],
+    },
+  },
+);

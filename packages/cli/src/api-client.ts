@@ -1,0 +1,56 @@
+import { CliError } from './output.js';
+
+/** The admin API as the CLI uses it. Errors become CliErrors that say what to do. */
+export class AdminApi {
+  constructor(
+    readonly server: string,
+    private readonly apiKey: string,
+  ) {}
+
+  async request<T>(method: string, path: string, body?: unknown, rawBody?: Uint8Array): Promise<T> {
+    const url = `${this.server.replace(/\/+$/, '')}${path}`;
+    const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}` };
+    let payload: string | Uint8Array | undefined;
+    if (rawBody) {
+      headers['content-type'] = 'application/octet-stream';
+      payload = rawBody;
+    } else if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers, body: payload });
+    } catch (err) {
+      throw new CliError(
+        'server-unreachable',
+        `cannot reach the Updraft server at ${this.server} (${(err as Error).cause ?? (err as Error).message}); start it with 'updraft serve' or check --server`,
+      );
+    }
+    const text = await res.text();
+    let json: unknown = undefined;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      // Not JSON: reported below with the status.
+    }
+    if (!res.ok) {
+      const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+      if (res.status === 401) {
+        throw new CliError('unauthorized', `the server refused the API key (${e?.message ?? 'unauthorized'}); pass --api-key or set UPDRAFT_API_KEY (the owner key is in the server's data dir, admin.key)`);
+      }
+      throw new CliError(e?.code ?? `http-${res.status}`, e?.message ?? `the server answered ${res.status} for ${method} ${path}`, {
+        details: { status: res.status },
+      });
+    }
+    return json as T;
+  }
+}
+
+export function requireServer(opts: { server?: string; apiKey?: string }): AdminApi {
+  const server = opts.server ?? process.env['UPDRAFT_SERVER'];
+  const apiKey = opts.apiKey ?? process.env['UPDRAFT_API_KEY'];
+  if (!server) throw new CliError('usage', 'no server given; pass --server URL or set UPDRAFT_SERVER (for example http://127.0.0.1:8787)', { exitCode: 2 });
+  if (!apiKey) throw new CliError('usage', "no API key given; pass --api-key KEY or set UPDRAFT_API_KEY (the owner key is in the server's data dir, admin.key)", { exitCode: 2 });
+  return new AdminApi(server, apiKey);
+}

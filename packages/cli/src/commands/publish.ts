@@ -1,0 +1,225 @@
+import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import {
+  assertIdentifier,
+  canonicalBytes,
+  checkThreshold,
+  isPlatform,
+  manifestTargetPath,
+  MANIFEST_SCHEMA,
+  parseReleaseCustom,
+  parseTargets,
+  sha256Hex,
+  PLATFORMS,
+  type ReleaseManifest,
+  type ReleaseCustom,
+} from '@updraft/protocol';
+import {
+  DEFAULT_EXPIRY_DAYS,
+  delegatedSigned,
+  expiresAt,
+  isoSeconds,
+  localSigner,
+  publicKeyOf,
+  signMetadata,
+  type JsonObject,
+  type SignedEnvelope,
+  type TargetEntry,
+} from '@updraft/server';
+import { requireServer, type AdminApi } from '../api-client.js';
+import { collectFiles, guessLaunch, DEFAULT_MAX_FILE_BYTES, type LocalFile } from '../files.js';
+import { defaultKeysDir, readRoleKey } from '../keys-dir.js';
+import { CliError, colour, emit, formatBytes, progressBar } from '../output.js';
+import { run, type GlobalOptions } from '../run.js';
+
+interface PublishOptions extends GlobalOptions {
+  app: string;
+  platform: string;
+  runtimeVersion: string;
+  channel: string;
+  launch?: string;
+  keys?: string;
+  allowChannels?: string;
+  maxFileSize: string;
+}
+
+interface PublishResult {
+  releaseId: string;
+  versionCode: number;
+  channel: string;
+  platform: string;
+  runtimeVersion: string;
+  createdAt: string;
+}
+
+const MAX_ATTEMPTS = 3;
+
+export function registerPublish(program: Command): void {
+  program
+    .command('publish <dir>')
+    .description('sign a bundle folder as a new release and point a channel at it')
+    .requiredOption('--app <appId>', 'the app')
+    .requiredOption('--platform <platform>', PLATFORMS.join(' | '))
+    .requiredOption('--runtime-version <rv>', 'the native runtime this bundle needs (devices with another one ignore it)')
+    .requiredOption('--channel <name>', 'the channel to point at the release (created when missing)')
+    .option('--launch <file>', 'the entry file inside <dir> (default: index.<platform>.bundle, main.jsbundle, index.html, index.js …)')
+    .option('--keys <dir>', 'folder with the offline keys (default ./updraft-keys/<appId>)')
+    .option('--allow-channels <list>', 'comma-separated channels this release may ever be served on, or * (default: --channel)')
+    .option('--max-file-size <bytes>', 'refuse files larger than this', String(DEFAULT_MAX_FILE_BYTES))
+    .action(run<[string], PublishOptions>(async (dir, opts) => {
+      const appId = assertCliIdentifier(opts.app, '--app');
+      const channel = assertCliIdentifier(opts.channel, '--channel');
+      const runtimeVersion = assertCliIdentifier(opts.runtimeVersion, '--runtime-version');
+      if (!isPlatform(opts.platform)) {
+        throw new CliError('usage', `--platform must be one of ${PLATFORMS.join(', ')}, not "${opts.platform}"`, { exitCode: 2 });
+      }
+      const maxFileBytes = Number(opts.maxFileSize);
+      if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes <= 0) {
+        throw new CliError('usage', '--max-file-size must be a positive number of bytes', { exitCode: 2 });
+      }
+      const channels = (opts.allowChannels ?? channel).split(',').map((c) => c.trim()).filter(Boolean);
+      for (const c of channels) if (c !== '*') assertCliIdentifier(c, '--allow-channels');
+      if (!channels.includes('*') && !channels.includes(channel)) channels.push(channel);
+
+      const files = await collectFiles(resolve(dir), maxFileBytes);
+      const launch = opts.launch ?? guessLaunch(files, opts.platform);
+      if (!launch) {
+        throw new CliError('bad-input', `cannot tell which file starts the app; pass --launch <file> (one of: ${files.slice(0, 5).map((f) => f.path).join(', ')}${files.length > 5 ? ', …' : ''})`);
+      }
+      if (!files.some((f) => f.path === launch)) {
+        throw new CliError('bad-input', `the launch file "${launch}" is not in ${dir}; pass --launch with a path relative to the folder`);
+      }
+      const keysDir = resolve(opts.keys ?? defaultKeysDir(appId));
+      const releasesKey = await readRoleKey(keysDir, 'releases');
+      const api = requireServer(opts);
+
+      const uploaded = await uploadMissing(api, appId, files, !opts.json);
+      let lastError: unknown;
+      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+        try {
+          const result = await signAndPublish(api, {
+            appId, platform: opts.platform, runtimeVersion, channel, channels, launch, files, releasesKey,
+          });
+          emit(opts, { ...result, files: files.length, bytesUploaded: uploaded }, () =>
+            [
+              `${colour.green('published')} release ${colour.bold(result.releaseId)} (versionCode ${result.versionCode}) to ${channel} for ${opts.platform} ${runtimeVersion}`,
+              `  ${files.length} files, ${formatBytes(uploaded)} uploaded`,
+              `next: updraft release list --app ${appId} --channel ${channel}`,
+            ].join('\n'),
+          );
+          return;
+        } catch (err) {
+          lastError = err;
+          if (!(err instanceof CliError && err.code === 'releases-changed')) throw err;
+        }
+      }
+      throw lastError;
+    }));
+}
+
+function assertCliIdentifier(value: string, flag: string): string {
+  try {
+    return assertIdentifier(value, flag);
+  } catch (err) {
+    throw new CliError('usage', (err as Error).message, { exitCode: 2 });
+  }
+}
+
+async function uploadMissing(api: AdminApi, appId: string, files: LocalFile[], showProgress: boolean): Promise<number> {
+  const app = encodeURIComponent(appId);
+  const hashes = [...new Set(files.map((f) => f.sha256))];
+  const { missing } = await api.request<{ missing: string[] }>('POST', `/v1/apps/${app}/blobs/missing`, { sha256: hashes });
+  const toUpload = files.filter((f, i, all) => missing.includes(f.sha256) && all.findIndex((g) => g.sha256 === f.sha256) === i);
+  const total = toUpload.reduce((n, f) => n + f.length, 0);
+  const bar = progressBar('uploading', total, showProgress);
+  for (const f of toUpload) {
+    const bytes = await readFile(f.absolutePath);
+    await api.request('PUT', `/v1/apps/${app}/blobs/${f.sha256}`, undefined, bytes);
+    bar.tick(f.length);
+  }
+  bar.done();
+  return total;
+}
+
+interface SignInput {
+  appId: string;
+  platform: string;
+  runtimeVersion: string;
+  channel: string;
+  channels: string[];
+  launch: string;
+  files: LocalFile[];
+  releasesKey: Awaited<ReturnType<typeof readRoleKey>>;
+}
+
+/**
+ * Builds the manifest, adds it as a target to the current releases metadata and signs that
+ * with the publisher's releases key. The server's copy is checked against our own key first,
+ * so a tampering server cannot make us sign targets we did not publish.
+ */
+async function signAndPublish(api: AdminApi, input: SignInput): Promise<PublishResult> {
+  const app = encodeURIComponent(input.appId);
+  const current = await api.request<SignedEnvelope>('GET', `/v1/apps/${app}/releases-metadata`);
+  const parsed = parseTargets(current, 'releases');
+  const releasesPublic = publicKeyOf(input.releasesKey);
+  try {
+    checkThreshold(current.signed, parsed.signatures, { [input.releasesKey.keyid]: releasesPublic }, { keyids: [input.releasesKey.keyid], threshold: 1 }, 'releases');
+  } catch {
+    throw new CliError('untrusted-server', 'the server returned releases metadata that your releases key did not sign; do not publish to this server until you have checked it');
+  }
+
+  let versionCode = 1;
+  const targets: Record<string, TargetEntry> = {};
+  for (const [path, t] of Object.entries(parsed.signed.targets)) {
+    const custom = parseReleaseCustom(t.custom, path);
+    if (custom.platform === input.platform && custom.runtimeVersion === input.runtimeVersion) {
+      versionCode = Math.max(versionCode, custom.versionCode + 1);
+    }
+    targets[path] = { length: t.length, sha256: t.hashes['sha256']!, custom: t.custom as JsonObject };
+  }
+
+  const releaseId = `r${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+  const createdAt = isoSeconds(Date.now());
+  const manifest: ReleaseManifest = {
+    schema: MANIFEST_SCHEMA,
+    appId: input.appId,
+    releaseId,
+    platform: input.platform,
+    runtimeVersion: input.runtimeVersion,
+    versionCode,
+    epoch: 0,
+    launch: input.launch,
+    createdAt,
+    files: input.files.map((f) => ({ path: f.path, sha256: f.sha256, length: f.length, contentType: f.contentType })),
+  };
+  const manifestBytes = canonicalBytes(manifest);
+  const manifestSha = sha256Hex(manifestBytes);
+  await api.request('PUT', `/v1/apps/${app}/blobs/${manifestSha}`, undefined, manifestBytes);
+
+  const custom: ReleaseCustom = {
+    appId: input.appId,
+    releaseId,
+    platform: input.platform,
+    runtimeVersion: input.runtimeVersion,
+    versionCode,
+    epoch: 0,
+    channels: input.channels,
+    createdAt,
+  };
+  targets[manifestTargetPath(releaseId)] = {
+    length: manifestBytes.length,
+    sha256: manifestSha,
+    custom: { updraft: custom as unknown as JsonObject },
+  };
+  const releases = await signMetadata(
+    delegatedSigned({
+      version: parsed.signed.version + 1,
+      expires: expiresAt(Date.now(), DEFAULT_EXPIRY_DAYS.releases),
+      targets,
+    }),
+    [localSigner(input.releasesKey)],
+  );
+  return api.request<PublishResult>('POST', `/v1/apps/${app}/releases`, { releases, releaseId, channel: input.channel });
+}

@@ -1,0 +1,91 @@
+/**
+ * How the CLI talks to people and scripts: one line on stderr for an error (what went wrong
+ * and what to do), JSON on stdout with --json (also on failure), colour only on a TTY.
+ */
+
+export class CliError extends Error {
+  readonly code: string;
+  readonly exitCode: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: string, message: string, opts: { exitCode?: number; details?: Record<string, unknown> } = {}) {
+    super(message);
+    this.name = 'CliError';
+    this.code = code;
+    this.exitCode = opts.exitCode ?? 1;
+    this.details = opts.details;
+  }
+}
+
+const useColour = Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'];
+
+function paint(code: number, text: string): string {
+  return useColour ? `\u001b[${code}m${text}\u001b[0m` : text;
+}
+
+export const colour = {
+  bold: (t: string) => paint(1, t),
+  dim: (t: string) => paint(2, t),
+  red: (t: string) => paint(31, t),
+  green: (t: string) => paint(32, t),
+  yellow: (t: string) => paint(33, t),
+  cyan: (t: string) => paint(36, t),
+};
+
+export interface OutputOptions {
+  json?: boolean;
+}
+
+/** Prints a command's result: JSON for scripts, or the human text the command chose. */
+export function emit(opts: OutputOptions, result: unknown, human: () => string): void {
+  if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  else process.stdout.write(human() + '\n');
+}
+
+export function emitError(opts: OutputOptions, err: unknown): number {
+  const e =
+    err instanceof CliError
+      ? err
+      : new CliError('internal', err instanceof Error ? err.message : String(err), { exitCode: 1 });
+  if (opts.json) {
+    process.stdout.write(
+      JSON.stringify({ error: { code: e.code, message: e.message, ...(e.details ?? {}) } }, null, 2) + '\n',
+    );
+  }
+  process.stderr.write(`${colour.red('error:')} ${e.message.replace(/\s*\n\s*/g, ' ')}\n`);
+  return e.exitCode;
+}
+
+/** A progress bar on stderr, only when stderr is a terminal and output is not JSON. */
+export function progressBar(label: string, total: number, enabled: boolean): { tick(n: number): void; done(): void } {
+  if (!enabled || !process.stderr.isTTY || total <= 0) return { tick() {}, done() {} };
+  let current = 0;
+  let lastDraw = 0;
+  const draw = () => {
+    const width = 30;
+    const filled = Math.round((current / total) * width);
+    const pct = Math.floor((current / total) * 100);
+    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pct}% ${formatBytes(current)}/${formatBytes(total)}`);
+  };
+  return {
+    tick(n) {
+      current += n;
+      const now = Date.now();
+      if (now - lastDraw > 80 || current >= total) {
+        lastDraw = now;
+        draw();
+      }
+    },
+    done() {
+      current = total;
+      draw();
+      process.stderr.write('\n');
+    },
+  };
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}

@@ -1,0 +1,50 @@
+import { Command, CommanderError } from 'commander';
+import { registerApps } from './commands/apps.js';
+import { registerDevice } from './commands/device.js';
+import { registerPublish } from './commands/publish.js';
+import { registerRelease } from './commands/release.js';
+import { registerServe } from './commands/serve.js';
+import { emitError, CliError } from './output.js';
+
+export function buildProgram(): Command {
+  const program = new Command('updraft')
+    .description('Updraft: secure over-the-air updates for React Native, Capacitor and Node apps')
+    .version('0.1.0')
+    .option('--json', 'machine-readable output on stdout (also on failure)')
+    .option('--server <url>', 'Updraft server URL (default: $UPDRAFT_SERVER)')
+    .option('--api-key <key>', 'admin API key (default: $UPDRAFT_API_KEY)')
+    .showHelpAfterError(false)
+    .exitOverride();
+  // Commander prints its own usage errors; route them through the CLI's one-line format.
+  program.configureOutput({ writeErr: () => {}, outputError: () => {} });
+  registerServe(program);
+  registerApps(program);
+  registerPublish(program);
+  registerRelease(program);
+  registerDevice(program);
+  for (const cmd of allCommands(program)) {
+    cmd.exitOverride();
+    cmd.configureOutput({ writeErr: () => {}, outputError: () => {} });
+  }
+  return program;
+}
+
+function allCommands(cmd: Command): Command[] {
+  return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      const message = err.message.replace(/^error:\s*/i, '');
+      return emitError({ json }, new CliError('usage', `${message}; see 'updraft --help'`, { exitCode: 2 }));
+    }
+    return emitError({ json }, err);
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}

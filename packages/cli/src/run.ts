@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { emitError } from './output.js';
+
+/** Options every command accepts (declared once on the program). */
+export interface GlobalOptions {
+  json?: boolean;
+  server?: string;
+  apiKey?: string;
+}
+
+/**
+ * Wraps a command action: merges global options, and turns any thrown error into the
+ * one-line stderr message (plus JSON with --json) and a non-zero exit code.
+ */
+export function run<Args extends unknown[], Opts extends GlobalOptions>(
+  fn: (...args: [...Args, Opts]) => Promise<void>,
+): (...raw: unknown[]) => Promise<void> {
+  return async (...raw: unknown[]) => {
+    const command = raw[raw.length - 1] as Command;
+    const opts = command.optsWithGlobals() as Opts;
+    const positional = raw.slice(0, -2) as Args;
+    try {
+      await fn(...positional, opts);
+    } catch (err) {
+      process.exitCode = emitError(opts, err);
+    }
+  };
+}

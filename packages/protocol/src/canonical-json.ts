@@ -1,0 +1,87 @@
+import { UpdraftError } from './errors.js';
+import { utf8Decode, utf8Encode } from './encoding.js';
+
+/** A JSON value as metadata carries it (no floats: canonical JSON forbids them). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * OLPC canonical JSON exactly as securesystemslib and @tufjs/canonical-json produce it:
+ * keys sorted by UTF-16 code units, no whitespace, only `"` and `\` escaped, integers only.
+ * Signatures are computed over these bytes, so any deviation breaks interop.
+ */
+export function canonicalize(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new TypeError(`canonical JSON allows only integers, got ${value}`);
+    return String(value);
+  }
+  if (typeof value === 'string') return canonicalString(value);
+  if (Array.isArray(value)) return '[' + value.map((v) => canonicalize(v)).join(',') + ']';
+  if (typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    const parts: string[] = [];
+    for (const key of Object.keys(obj).sort()) {
+      const v = obj[key];
+      if (v === undefined) continue;
+      parts.push(canonicalString(key) + ':' + canonicalize(v));
+    }
+    return '{' + parts.join(',') + '}';
+  }
+  throw new TypeError(`cannot encode ${typeof value} as canonical JSON`);
+}
+
+function canonicalString(s: string): string {
+  return '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
+}
+
+export function canonicalBytes(value: unknown): Uint8Array {
+  return utf8Encode(canonicalize(value));
+}
+
+/** Caps nesting so hostile input cannot exhaust the stack of a small JS engine. */
+const MAX_DEPTH = 64;
+
+/**
+ * Parses untrusted JSON bytes. Anything that is not strict UTF-8 JSON with an object at
+ * the top, or nests deeper than MAX_DEPTH, is `malformed`.
+ */
+export function parseJsonObject(bytes: Uint8Array, what: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = utf8Decode(bytes);
+  } catch {
+    throw new UpdraftError('malformed', `${what} is not valid UTF-8`);
+  }
+  if (nestingDepth(text) > MAX_DEPTH) {
+    throw new UpdraftError('malformed', `${what} nests deeper than ${MAX_DEPTH} levels`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new UpdraftError('malformed', `${what} is not valid JSON`, { cause: err });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UpdraftError('malformed', `${what} must be a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip escaped char
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      depth++;
+      if (depth > max) max = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}

@@ -1,0 +1,3 @@
+export * from './keys.js';
+export * from './metadata.js';
+export * from './time.js';

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Runs every test file (unit and end-to-end) with node's test runner and ends with the line
+// `N passed, N failed` that CI reads. Usage: node scripts/run-tests.mjs [filter-substring]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const filter = process.argv[2];
+
+function findTests(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...findTests(path));
+    else if (name.endsWith('.test.ts')) out.push(path);
+  }
+  return out;
+}
+
+const files = [...findTests(join(root, 'packages')), ...findTests(join(root, 'test'))]
+  .map((f) => relative(root, f))
+  .filter((f) => !filter || f.includes(filter))
+  .sort();
+const countDir = mkdtempSync(join(tmpdir(), 'updraft-tests-'));
+const countFile = join(countDir, 'counts.json');
+const result = spawnSync(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${join(root, 'scripts/count-reporter.mjs')}`,
+    `--test-reporter-destination=${countFile}`,
+    ...files,
+  ],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_NO_WARNINGS: '1' } },
+);
+let counts = { passed: 0, failed: 1, skipped: 0 };
+try {
+  counts = JSON.parse(readFileSync(countFile, 'utf8'));
+} catch {
+  console.error('the test runner wrote no counts; treating the run as failed');
+}
+rmSync(countDir, { recursive: true, force: true });
+if (result.status !== 0 && counts.failed === 0) counts.failed = 1;
+const skipped = counts.skipped ? `, ${counts.skipped} skipped` : '';
+console.log(`${counts.passed} passed, ${counts.failed} failed${skipped}`);
+process.exit(counts.failed > 0 || result.status !== 0 ? 1 : 0);

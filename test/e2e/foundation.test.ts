@@ -1,0 +1,210 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile, readdir, writeFile, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCli, startServerProcess, tempDir, type ServerProcess } from '../helpers/cli.js';
+
+// The walking skeleton end to end: the real server process, the real CLI, the real Node
+// device client on a real file system. Nothing is faked.
+
+let server: ServerProcess;
+let work: { path: string; cleanup(): Promise<void> };
+let env: Record<string, string>;
+const APP = 'com.example.e2e';
+
+before(async () => {
+  work = await tempDir('e2e');
+  server = await startServerProcess(join(work.path, 'data'));
+  env = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey };
+});
+
+after(async () => {
+  await server?.stop();
+  await work?.cleanup();
+});
+
+async function writeBundle(dir: string, files: Record<string, string>): Promise<string> {
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(join(dir, path, '..'), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+  return dir;
+}
+
+function deviceArgs(dir: string, root: string): string[] {
+  return [
+    'device', 'sync', '--json', '--server', server.url, '--app', APP, '--platform', 'ios',
+    '--runtime-version', '1.0.0', '--channel', 'production', '--root', root, '--dir', dir,
+    '--allow-insecure-localhost',
+  ];
+}
+
+test('publish, update, trial without ready rolls back, failed release is never downloaded again, altered blob refused', async () => {
+  const keys = join(work.path, 'keys');
+  const created = await runCli(['apps', 'create', APP, '--keys', keys, '--json'], env);
+  assert.equal(created.code, 0, created.stderr);
+  const root = join(keys, 'root.json');
+  const rootMode = (await import('node:fs')).statSync(join(keys, 'root.key.json')).mode & 0o777;
+  assert.equal(rootMode, 0o600, 'offline keys are written 0600');
+
+  const v1Dir = await writeBundle(join(work.path, 'v1'), {
+    'index.ios.bundle': 'console.log("v1")',
+    'assets/logo.png': 'PNG-v1',
+  });
+  const pub1 = await runCli(
+    ['publish', v1Dir, '--app', APP, '--platform', 'ios', '--runtime-version', '1.0.0', '--channel', 'production', '--keys', keys, '--json'],
+    env,
+  );
+  assert.equal(pub1.code, 0, pub1.stderr);
+  const v1 = pub1.json as { releaseId: string; versionCode: number };
+  assert.equal(v1.versionCode, 1);
+
+  const device = join(work.path, 'device');
+  const sync1 = await runCli(deviceArgs(device, root), env);
+  assert.equal(sync1.code, 0, sync1.stdout + sync1.stderr);
+  assert.equal(sync1.json?.['status'], 'updated');
+  assert.equal(sync1.json?.['release'], v1.releaseId);
+  assert.ok((sync1.json?.['bytesDownloaded'] as number) > 0);
+
+  const launch1 = await runCli(['device', 'launch', '--dir', device, '--json']);
+  assert.equal(launch1.code, 0, launch1.stderr);
+  assert.equal(launch1.json?.['releaseId'], v1.releaseId);
+  const launchPath = launch1.json?.['launchPath'] as string;
+  assert.equal(await readFile(launchPath, 'utf8'), 'console.log("v1")');
+  assert.equal(await readFile(join(launchPath, '..', 'assets/logo.png'), 'utf8'), 'PNG-v1', 'release folder holds every file at its relative path');
+  assert.equal((await runCli(['device', 'ready', '--dir', device, '--json'])).code, 0);
+
+  const v2Dir = await writeBundle(join(work.path, 'v2'), {
+    'index.ios.bundle': 'console.log("v2 crashes")',
+    'assets/logo.png': 'PNG-v1',
+  });
+  const pub2 = await runCli(
+    ['publish', v2Dir, '--app', APP, '--platform', 'ios', '--runtime-version', '1.0.0', '--channel', 'production', '--keys', keys, '--json'],
+    env,
+  );
+  assert.equal(pub2.code, 0, pub2.stderr);
+  const v2 = pub2.json as { releaseId: string; versionCode: number };
+  assert.equal(v2.versionCode, 2);
+
+  const sync2 = await runCli(deviceArgs(device, root), env);
+  assert.equal(sync2.json?.['status'], 'updated', sync2.stdout);
+  assert.equal(sync2.json?.['release'], v2.releaseId);
+  assert.equal(sync2.json?.['bytesDownloaded'], 'console.log("v2 crashes")'.length, 'an unchanged file is reused, not downloaded');
+
+  const trial = await runCli(['device', 'launch', '--dir', device, '--json']);
+  assert.equal(trial.json?.['releaseId'], v2.releaseId, 'the new release runs as a trial');
+  // No `device ready`: the app crashed. The next launch must roll back.
+  const again = await runCli(['device', 'launch', '--dir', device, '--json']);
+  assert.equal(again.json?.['releaseId'], v1.releaseId);
+  assert.equal(await readFile(again.json?.['launchPath'] as string, 'utf8'), 'console.log("v1")');
+
+  const status = await runCli(['device', 'status', '--dir', device, '--json']);
+  assert.deepEqual((status.json?.['failed'] as { releaseId: string }[]).map((r) => r.releaseId), [v2.releaseId]);
+  assert.equal((status.json?.['confirmed'] as { releaseId: string }).releaseId, v1.releaseId);
+
+  const sync3 = await runCli(deviceArgs(device, root), env);
+  assert.equal(sync3.code, 0, sync3.stdout);
+  assert.equal(sync3.json?.['bytesDownloaded'], 0, 'a failed release is not downloaded again');
+  assert.notEqual(sync3.json?.['status'], 'updated');
+  const afterSync3 = await runCli(['device', 'status', '--dir', device, '--json']);
+  assert.equal(afterSync3.json?.['pending'], null);
+
+  // A fresh device, and a v3 whose bundle is altered on the server's disk after publishing.
+  const v3Dir = await writeBundle(join(work.path, 'v3'), { 'index.ios.bundle': 'console.log("v3")' });
+  const pub3 = await runCli(
+    ['publish', v3Dir, '--app', APP, '--platform', 'ios', '--runtime-version', '1.0.0', '--channel', 'production', '--keys', keys, '--json'],
+    env,
+  );
+  assert.equal(pub3.code, 0, pub3.stderr);
+  const { createHash } = await import('node:crypto');
+  const v3Hash = createHash('sha256').update('console.log("v3")').digest('hex');
+  const blobPath = await findBlob(join(server.dataDir, 'blobs'), v3Hash);
+  await writeFile(blobPath, 'console.log("evil")');
+  const sync4 = await runCli(deviceArgs(device, root), env);
+  assert.notEqual(sync4.code, 0);
+  assert.equal(sync4.json?.['status'], 'rejected');
+  assert.equal(sync4.json?.['reason'], 'hash');
+  const still = await runCli(['device', 'launch', '--dir', device, '--json']);
+  assert.equal(still.json?.['releaseId'], v1.releaseId, 'the device keeps running v1');
+});
+
+async function findBlob(dir: string, sha256: string): Promise<string> {
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name === sha256) return join(entry.parentPath ?? entry.path, entry.name);
+  }
+  throw new Error(`blob ${sha256} not found under ${dir}`);
+}
+
+test('bad publish input is refused with a clear message and stores nothing', async () => {
+  const keys = join(work.path, 'keys-bad');
+  const app = 'com.example.bad';
+  assert.equal((await runCli(['apps', 'create', app, '--keys', keys, '--json'], env)).code, 0);
+  const publish = (dir: string, extra: string[] = []) =>
+    runCli(['publish', dir, '--app', app, '--platform', 'android', '--runtime-version', '1', '--channel', 'beta', '--keys', keys, ...extra], env);
+
+  const empty = join(work.path, 'empty');
+  await mkdir(empty, { recursive: true });
+  let r = await publish(empty);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /empty/);
+  assert.equal(r.stderr.trim().split('\n').length, 1, 'one line on stderr');
+
+  const noLaunch = await writeBundle(join(work.path, 'nolaunch'), { 'a.js': '1', 'b.js': '2' });
+  r = await publish(noLaunch, ['--launch', 'missing.js']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /launch file "missing.js"/);
+
+  const linked = await writeBundle(join(work.path, 'linked'), { 'index.js': '1' });
+  await symlink('/etc/passwd', join(linked, 'passwd'));
+  r = await publish(linked);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /symbolic link/);
+
+  const big = await writeBundle(join(work.path, 'big'), { 'index.js': 'x'.repeat(2000) });
+  r = await publish(big, ['--max-file-size', '1000']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /over the limit/);
+
+  r = await publish(noLaunch, ['--bogus-flag']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown option/);
+
+  r = await publish('../../etc', ['--launch', '../passwd', '--json']);
+  assert.notEqual(r.code, 0);
+  assert.ok(r.json?.['error'], '--json reports the error as JSON');
+
+  const list = await runCli(['release', 'list', '--app', app, '--json'], env);
+  assert.deepEqual(list.json?.['releases'], [], 'nothing was published');
+});
+
+test('a device given another app\'s root rejects with "signature" and keeps its files', async () => {
+  const keysA = join(work.path, 'keys-a');
+  const keysB = join(work.path, 'keys-b');
+  assert.equal((await runCli(['apps', 'create', 'com.example.a', '--keys', keysA, '--json'], env)).code, 0);
+  assert.equal((await runCli(['apps', 'create', 'com.example.b', '--keys', keysB, '--json'], env)).code, 0);
+  const bundle = await writeBundle(join(work.path, 'a1'), { 'index.js': 'a1' });
+  assert.equal(
+    (await runCli(['publish', bundle, '--app', 'com.example.a', '--platform', 'android', '--runtime-version', '1', '--channel', 'production', '--keys', keysA], env)).code,
+    0,
+  );
+  const device = join(work.path, 'device-wrong-root');
+  const r = await runCli(
+    ['device', 'sync', '--json', '--server', server.url, '--app', 'com.example.a', '--platform', 'android', '--runtime-version', '1',
+      '--channel', 'production', '--root', join(keysB, 'root.json'), '--dir', device, '--allow-insecure-localhost'],
+  );
+  assert.notEqual(r.code, 0);
+  assert.equal(r.json?.['status'], 'rejected');
+  assert.equal(r.json?.['reason'], 'signature');
+  const status = await runCli(['device', 'status', '--dir', device, '--json']);
+  assert.equal(status.json?.['pending'], null);
+  assert.equal(status.json?.['confirmed'], null);
+});
+
+test('http without --allow-insecure-localhost is refused before any request', async () => {
+  const r = await runCli(
+    ['device', 'sync', '--json', '--server', server.url, '--app', APP, '--platform', 'ios', '--runtime-version', '1.0.0',
+      '--channel', 'production', '--root', join(work.path, 'keys', 'root.json'), '--dir', join(work.path, 'device-http')],
+  );
+  assert.notEqual(r.code, 0);
+  assert.equal(r.json?.['reason'], 'insecure-url');
+});
