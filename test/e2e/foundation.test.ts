@@ -119,7 +119,8 @@ test('publish, update, trial without ready rolls back, failed release is never d
   const { createHash } = await import('node:crypto');
   const v3Hash = createHash('sha256').update('console.log("v3")').digest('hex');
   const blobPath = await findBlob(join(server.dataDir, 'blobs'), v3Hash);
-  await writeFile(blobPath, 'console.log("evil")');
+  // Same length, different bytes: only the signed hash can catch it.
+  await writeFile(blobPath, 'console.log("ev")');
   const sync4 = await runCli(deviceArgs(device, root), env);
   assert.notEqual(sync4.code, 0);
   assert.equal(sync4.json?.['status'], 'rejected');

@@ -1,0 +1,50 @@
+import { UpdraftError, type ReasonCode } from '@updraft/protocol';
+import type { Hasher, Storage, Transport } from './ports.js';
+
+/**
+ * Platform ports are written by others and throw whatever their platform throws. Wrapping
+ * them here gives every failure a reason code at the boundary, so the engine never has to
+ * guess whether an unknown error was the network or the disk.
+ */
+
+export function toUpdraftError(err: unknown, fallback: ReasonCode): UpdraftError {
+  if (err instanceof UpdraftError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new UpdraftError(fallback, message, { cause: err });
+}
+
+async function guard<T>(reason: ReasonCode, what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof UpdraftError) throw err;
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new UpdraftError(reason, `${what}: ${detail}`, { cause: err });
+  }
+}
+
+export function guardTransport(t: Transport): Transport {
+  return {
+    fetchBytes: (url, o) => guard('network', `GET ${url} failed`, () => t.fetchBytes(url, o)),
+    downloadToFile: (url, dest, o) => guard('network', `GET ${url} failed`, () => t.downloadToFile(url, dest, o)),
+  };
+}
+
+export function guardStorage(s: Storage): Storage {
+  const g = <T>(what: string, run: () => Promise<T>) => guard('storage', what, run);
+  return {
+    readFile: (p) => g(`cannot read ${p}`, () => s.readFile(p)),
+    writeFileAtomic: (p, b) => g(`cannot write ${p}`, () => s.writeFileAtomic(p, b)),
+    mkdirp: (p) => g(`cannot create folder ${p}`, () => s.mkdirp(p)),
+    rename: (a, b) => g(`cannot rename ${a} to ${b}`, () => s.rename(a, b)),
+    remove: (p) => g(`cannot remove ${p}`, () => s.remove(p)),
+    exists: (p) => g(`cannot check ${p}`, () => s.exists(p)),
+    listDir: (p) => g(`cannot list ${p}`, () => s.listDir(p)),
+    copyFile: (a, b) => g(`cannot copy ${a} to ${b}`, () => s.copyFile(a, b)),
+    resolve: (p) => s.resolve(p),
+  };
+}
+
+export function guardHasher(h: Hasher): Hasher {
+  return { sha256File: (p) => guard('storage', `cannot hash ${p}`, () => h.sha256File(p)) };
+}

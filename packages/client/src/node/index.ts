@@ -1,0 +1,5 @@
+export { createNodeClient, type NodeClientOptions } from './create.js';
+export { NodeTransport, type NodeTransportOptions } from './transport.js';
+export { NodeStorage } from './storage.js';
+export { NodeHasher } from './hasher.js';
+export { systemClock } from './clock.js';

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { Storage } from '../ports.js';
+
+/** The Storage port on a local folder (Node, Electron, tests). */
+export class NodeStorage implements Storage {
+  readonly rootDir: string;
+
+  constructor(rootDir: string) {
+    this.rootDir = resolve(rootDir);
+  }
+
+  /** Refuses anything that could leave the root: a path bug must not become a write elsewhere. */
+  resolve(path: string): string {
+    if (path === '' || isAbsolute(path) || path.includes('\\') || path.includes('\0')) {
+      throw new Error(`storage path "${path}" must be relative and '/'-separated`);
+    }
+    const segments = path.split('/');
+    if (segments.some((s) => s === '' || s === '.' || s === '..')) {
+      throw new Error(`storage path "${path}" has an empty, '.' or '..' segment`);
+    }
+    return join(this.rootDir, ...segments);
+  }
+
+  async readFile(path: string): Promise<Uint8Array | null> {
+    try {
+      return new Uint8Array(await readFile(this.resolve(path)));
+    } catch (err) {
+      if (isCode(err, 'ENOENT')) return null;
+      throw err;
+    }
+  }
+
+  async writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+    const target = this.resolve(path);
+    await mkdir(dirname(target), { recursive: true });
+    const temp = `${target}.tmp-${randomBytes(6).toString('hex')}`;
+    try {
+      const file = await open(temp, 'w');
+      try {
+        await file.writeFile(bytes);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await rename(temp, target);
+    } catch (err) {
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw err;
+    }
+    await syncDir(dirname(target));
+  }
+
+  async mkdirp(path: string): Promise<void> {
+    await mkdir(this.resolve(path), { recursive: true });
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const source = this.resolve(from);
+    const target = this.resolve(to);
+    await rename(source, target);
+    // The new name must survive power loss before the state that refers to it is written.
+    await syncDir(dirname(target));
+    if (dirname(source) !== dirname(target)) await syncDir(dirname(source));
+  }
+
+  async remove(path: string): Promise<void> {
+    await rm(this.resolve(path), { recursive: true, force: true });
+  }
+
+  async exists(path: string): Promise<boolean> {
+    try {
+      await stat(this.resolve(path));
+      return true;
+    } catch (err) {
+      if (isCode(err, 'ENOENT') || isCode(err, 'ENOTDIR')) return false;
+      throw err;
+    }
+  }
+
+  async listDir(path: string): Promise<string[]> {
+    try {
+      return (await readdir(this.resolve(path))).sort();
+    } catch (err) {
+      if (isCode(err, 'ENOENT')) return [];
+      throw err;
+    }
+  }
+
+  async copyFile(from: string, to: string): Promise<void> {
+    const target = this.resolve(to);
+    await copyFile(this.resolve(from), target, constants.COPYFILE_FICLONE);
+    const file = await open(target, 'r+');
+    try {
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+  }
+}
+
+function isCode(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
+
+/** fsync of a folder makes a rename or a new entry durable; Windows cannot open folders, and need not. */
+async function syncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

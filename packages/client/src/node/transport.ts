@@ -1,0 +1,176 @@
+import { open, rm } from 'node:fs/promises';
+import { checkRedirectAllowed, UpdraftError } from '@updraft/protocol';
+import type { DownloadOptions, DownloadResult, FetchOptions, FetchResult, Transport } from '../ports.js';
+
+export interface NodeTransportOptions {
+  /** Same-origin redirects followed per request. */
+  maxRedirects?: number;
+  /** Extra request headers (e.g. a CDN token). */
+  headers?: Record<string, string>;
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Restarts on every chunk: a slow but steady download is fine, a stalled one is not. Also
+ * covers the wait for response headers.
+ */
+class StallTimer {
+  readonly controller = new AbortController();
+  fired = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ms: number) {
+    this.touch();
+  }
+
+  touch(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.fired = true;
+      this.controller.abort();
+    }, this.ms);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/** The Transport port over Node's global fetch (undici). */
+export class NodeTransport implements Transport {
+  private readonly maxRedirects: number;
+  private readonly headers: Record<string, string>;
+
+  constructor(options: NodeTransportOptions = {}) {
+    this.maxRedirects = options.maxRedirects ?? 5;
+    this.headers = options.headers ?? {};
+  }
+
+  fetchBytes(url: string, options: FetchOptions): Promise<FetchResult> {
+    return this.request(url, options, async (res, timer) => {
+      if (res.status !== 200) return { status: res.status, bytes: new Uint8Array(0) };
+      const parts: Uint8Array[] = [];
+      let total = 0;
+      for await (const chunk of readChunks(res, timer)) {
+        total += chunk.length;
+        if (total > options.maxBytes) throw tooLong(url, options.maxBytes);
+        parts.push(chunk);
+      }
+      return { status: 200, bytes: concat(parts, total) };
+    });
+  }
+
+  downloadToFile(url: string, destination: string, options: DownloadOptions): Promise<DownloadResult> {
+    return this.request(url, options, async (res, timer) => {
+      if (res.status !== 200) return { status: res.status, bytesWritten: 0 };
+      const file = await open(destination, 'w');
+      let total = 0;
+      try {
+        for await (const chunk of readChunks(res, timer)) {
+          total += chunk.length;
+          if (total > options.maxBytes) throw tooLong(url, options.maxBytes);
+          await file.write(chunk);
+          options.onProgress?.(total);
+        }
+        // The engine renames the release into place next; its bytes must be on disk first.
+        await file.sync();
+      } catch (err) {
+        await file.close().catch(() => undefined);
+        await rm(destination, { force: true }).catch(() => undefined);
+        throw err;
+      }
+      await file.close();
+      return { status: 200, bytesWritten: total };
+    });
+  }
+
+  private async request<T>(
+    url: string,
+    options: FetchOptions,
+    read: (res: Response, timer: StallTimer) => Promise<T>,
+  ): Promise<T> {
+    const timer = new StallTimer(options.timeoutMs);
+    let res: Response | null = null;
+    try {
+      res = await this.follow(url, timer);
+      const declared = Number(res.headers.get('content-length'));
+      if (res.status === 200 && Number.isFinite(declared) && declared > options.maxBytes) {
+        throw tooLong(url, options.maxBytes);
+      }
+      const out = await read(res, timer);
+      return out;
+    } catch (err) {
+      if (timer.fired) {
+        throw new UpdraftError('timeout', `${url} stalled: no data for ${options.timeoutMs} ms`, { cause: err });
+      }
+      if (err instanceof UpdraftError) throw err;
+      throw new UpdraftError('network', `cannot reach ${url}: ${describe(err)}`, { cause: err });
+    } finally {
+      timer.stop();
+      // Releases the connection of a body not read to the end (errors, non-200 answers).
+      if (res?.body && !res.bodyUsed) await res.body.cancel().catch(() => undefined);
+      timer.controller.abort();
+    }
+  }
+
+  /** redirect:'manual' so no request ever leaves the origin the app was configured with. */
+  private async follow(url: string, timer: StallTimer): Promise<Response> {
+    let current = url;
+    for (let hop = 0; ; hop++) {
+      const res = await fetch(current, { redirect: 'manual', signal: timer.controller.signal, headers: this.headers });
+      timer.touch();
+      if (!REDIRECT_STATUSES.has(res.status)) return res;
+      await res.body?.cancel().catch(() => undefined);
+      const location = res.headers.get('location');
+      if (!location) throw new UpdraftError('network', `${current} answered ${res.status} without a Location header`);
+      let next: string;
+      try {
+        next = new URL(location, current).href;
+      } catch {
+        throw new UpdraftError('insecure-url', `${current} redirects to an invalid URL "${location}"`);
+      }
+      checkRedirectAllowed(current, next);
+      if (hop >= this.maxRedirects)
+        throw new UpdraftError('network', `${url}: more than ${this.maxRedirects} redirects`);
+      current = next;
+    }
+  }
+}
+
+async function* readChunks(res: Response, timer: StallTimer): AsyncGenerator<Uint8Array> {
+  if (!res.body) return;
+  const reader = res.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      timer.touch();
+      yield value;
+    }
+  } finally {
+    // Stops the transfer at once when the consumer gives up (a body past its cap).
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+function tooLong(url: string, maxBytes: number): UpdraftError {
+  return new UpdraftError('length', `${url} is longer than the allowed ${maxBytes} bytes`);
+}
+
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause as { code?: string; message?: string } | undefined;
+  const detail = cause?.code ?? cause?.message;
+  return detail ? `${err.message} (${detail})` : err.message;
+}

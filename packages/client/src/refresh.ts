@@ -1,0 +1,150 @@
+import {
+  bytesEqual,
+  checkRootNotExpired,
+  DIRECTOR_ROLE,
+  MAX_ROOT_BYTES,
+  MAX_TIMESTAMP_BYTES,
+  MAX_UNSIGNED_METADATA_BYTES,
+  RELEASES_ROLE,
+  repoPaths,
+  roleKeysChanged,
+  verifyDelegatedTargets,
+  verifyRootUpdate,
+  verifySnapshot,
+  verifyTimestamp,
+  verifyTopTargets,
+  type MetaFile,
+  type RootSigned,
+  type SnapshotSigned,
+  type TargetsSigned,
+  type TimestampSigned,
+  type Verified,
+  UpdraftError,
+} from '@updraft/protocol';
+import type { Repository } from './repository.js';
+import type { MetadataRole, TrustedMetadata } from './trusted-metadata.js';
+
+/** Every role verified for this cycle, ready for release selection (protocol.md §4 step 7). */
+export interface TrustedSet {
+  root: Verified<RootSigned>;
+  timestamp: Verified<TimestampSigned>;
+  snapshot: Verified<SnapshotSigned>;
+  targets: Verified<TargetsSigned>;
+  releases: Verified<TargetsSigned>;
+  director: Verified<TargetsSigned>;
+}
+
+export interface RefreshContext {
+  repo: Repository;
+  trusted: TrustedMetadata;
+  shippedRoot: Uint8Array;
+  now: () => number;
+}
+
+/**
+ * Bounds the root chain walked in one cycle, so a hostile server cannot keep a device
+ * busy forever; a device this far behind catches up over several cycles.
+ */
+export const MAX_ROOT_ROTATIONS = 64;
+
+/**
+ * protocol.md §4 steps 2-6. Each role is persisted as soon as it verifies (as TUF clients
+ * do), so a later failure still leaves the device with the newest trusted metadata for
+ * rollback protection, and never with the piece that failed.
+ */
+export async function refreshMetadata(ctx: RefreshContext): Promise<TrustedSet> {
+  const { root, dropTimestampAndSnapshot } = await updateRoot(ctx);
+  if (dropTimestampAndSnapshot) {
+    await ctx.trusted.forget('timestamp');
+    await ctx.trusted.forget('snapshot');
+  }
+  const trustedTimestamp = await ctx.trusted.loadTimestamp(root.signed);
+  const tsBytes = await ctx.repo.fetch(repoPaths.timestamp(), MAX_TIMESTAMP_BYTES);
+  const timestamp = verifyTimestamp(root.signed, tsBytes, trustedTimestamp?.signed ?? null, ctx.now());
+  if (!trustedTimestamp || !bytesEqual(trustedTimestamp.bytes, timestamp.bytes)) {
+    await ctx.trusted.persist('timestamp', timestamp.bytes);
+  }
+
+  const snapshotMeta = timestamp.signed.meta['snapshot.json'];
+  const snapshot = await reuseOrFetch(ctx, {
+    role: 'snapshot',
+    local: await ctx.trusted.loadSnapshot(root.signed),
+    meta: snapshotMeta,
+    verify: (bytes, trusted) => verifySnapshot(root.signed, bytes, timestamp.signed, trusted, ctx.now()),
+  });
+
+  const targets = await reuseOrFetch(ctx, {
+    role: 'targets',
+    local: await ctx.trusted.loadTargets('targets'),
+    meta: snapshotEntry(snapshot.signed, 'targets'),
+    verify: (bytes, trusted) => verifyTopTargets(root.signed, bytes, snapshot.signed, trusted, ctx.now()),
+  });
+
+  const delegated = async (role: typeof RELEASES_ROLE | typeof DIRECTOR_ROLE) =>
+    reuseOrFetch(ctx, {
+      role,
+      local: await ctx.trusted.loadTargets(role),
+      meta: snapshotEntry(snapshot.signed, role),
+      verify: (bytes, trusted) =>
+        verifyDelegatedTargets(targets.signed, role, bytes, snapshot.signed, trusted, ctx.now()),
+    });
+  const releases = await delegated(RELEASES_ROLE);
+  const director = await delegated(DIRECTOR_ROLE);
+  return { root, timestamp, snapshot, targets, releases, director };
+}
+
+async function updateRoot(
+  ctx: RefreshContext,
+): Promise<{ root: Verified<RootSigned>; dropTimestampAndSnapshot: boolean }> {
+  const start = await ctx.trusted.loadRoot(ctx.shippedRoot);
+  let root = start;
+  for (let i = 0; i < MAX_ROOT_ROTATIONS; i++) {
+    const bytes = await ctx.repo.fetchOptional(repoPaths.root(root.signed.version + 1), MAX_ROOT_BYTES);
+    if (!bytes) break;
+    root = verifyRootUpdate(root.signed, bytes);
+    await ctx.trusted.persist('root', root.bytes);
+  }
+  checkRootNotExpired(root.signed, ctx.now());
+  const rotated = root !== start;
+  const dropTimestampAndSnapshot =
+    rotated &&
+    (roleKeysChanged(start.signed, root.signed, 'timestamp') || roleKeysChanged(start.signed, root.signed, 'snapshot'));
+  return { root, dropTimestampAndSnapshot };
+}
+
+function snapshotEntry(snapshot: SnapshotSigned, role: string): MetaFile {
+  const meta = snapshot.meta[`${role}.json`];
+  if (!meta) throw new UpdraftError('malformed', `snapshot does not list ${role}.json`);
+  return meta;
+}
+
+interface RoleStep<T extends { version: number }> {
+  role: MetadataRole;
+  local: Verified<T> | null;
+  meta: MetaFile;
+  verify: (bytes: Uint8Array, trusted: T | null) => Verified<T>;
+}
+
+/**
+ * Metadata files other than timestamp are immutable per version, so a local copy of the
+ * version the parent names is reused without a request. It is still verified against the
+ * current root (keys may have rotated) and for expiry; if it no longer verifies, a fresh
+ * copy is fetched and must verify on its own.
+ */
+async function reuseOrFetch<T extends { version: number }>(
+  ctx: RefreshContext,
+  step: RoleStep<T>,
+): Promise<Verified<T>> {
+  if (step.local && step.local.signed.version === step.meta.version) {
+    try {
+      return step.verify(step.local.bytes, null);
+    } catch {
+      // fall through: the network copy decides, and its failure is what the device reports
+    }
+  }
+  const maxBytes = step.meta.length ?? MAX_UNSIGNED_METADATA_BYTES;
+  const bytes = await ctx.repo.fetch(repoPaths.versioned(step.role, step.meta.version), maxBytes);
+  const verified = step.verify(bytes, step.local?.signed ?? null);
+  await ctx.trusted.persist(step.role, verified.bytes);
+  return verified;
+}

@@ -1,0 +1,66 @@
+import { UpdraftError } from '@updraft/protocol';
+import type { Transport } from './ports.js';
+
+/**
+ * One app's repository at `<server>/repo/<appId>`. Adds what every request needs on top of
+ * the transport: the base URL, the status check, and a second length check so a faulty
+ * transport cannot hand the verifier more bytes than it asked for.
+ */
+export class Repository {
+  constructor(
+    private readonly transport: Transport,
+    readonly baseUrl: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  url(path: string): string {
+    return `${this.baseUrl}/${path}`;
+  }
+
+  /** null when the repository says it does not have the file (end of the root chain). */
+  async fetchOptional(path: string, maxBytes: number): Promise<Uint8Array | null> {
+    const url = this.url(path);
+    const res = await this.transport.fetchBytes(url, { maxBytes, timeoutMs: this.timeoutMs });
+    // 403 too: S3-style static hosting answers 403 for a missing object (python-tuf does the same).
+    if (res.status === 404 || res.status === 403) return null;
+    return this.body(url, res.status, res.bytes, maxBytes);
+  }
+
+  async fetch(path: string, maxBytes: number): Promise<Uint8Array> {
+    const url = this.url(path);
+    const res = await this.transport.fetchBytes(url, { maxBytes, timeoutMs: this.timeoutMs });
+    return this.body(url, res.status, res.bytes, maxBytes);
+  }
+
+  /** Streams to `destination` and returns the byte count; the caller verifies the hash. */
+  async download(
+    path: string,
+    destination: string,
+    maxBytes: number,
+    onProgress?: (n: number) => void,
+  ): Promise<number> {
+    const url = this.url(path);
+    const options = onProgress
+      ? { maxBytes, timeoutMs: this.timeoutMs, onProgress }
+      : { maxBytes, timeoutMs: this.timeoutMs };
+    const res = await this.transport.downloadToFile(url, destination, options);
+    if (res.status !== 200) throw statusError(url, res.status);
+    if (res.bytesWritten > maxBytes) throw tooLong(url, maxBytes);
+    return res.bytesWritten;
+  }
+
+  private body(url: string, status: number, bytes: Uint8Array, maxBytes: number): Uint8Array {
+    if (status !== 200) throw statusError(url, status);
+    if (bytes.length > maxBytes) throw tooLong(url, maxBytes);
+    return bytes;
+  }
+}
+
+function statusError(url: string, status: number): UpdraftError {
+  const hint = status === 404 ? ' (is the appId right, and has the app been published to this server?)' : '';
+  return new UpdraftError('network', `${url} answered HTTP ${status}${hint}`);
+}
+
+function tooLong(url: string, maxBytes: number): UpdraftError {
+  return new UpdraftError('length', `${url} is longer than the allowed ${maxBytes} bytes`);
+}

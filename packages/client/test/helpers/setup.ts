@@ -1,0 +1,60 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { UpdraftClient } from '../../src/client.js';
+import type { UpdraftClientConfig } from '../../src/config.js';
+import { NodeHasher } from '../../src/node/hasher.js';
+import { NodeStorage } from '../../src/node/storage.js';
+import { FakeTransport } from './fake-transport.js';
+import { NOW, TestRepo } from './repo.js';
+
+const dirs: string[] = [];
+after(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+/** A fresh device folder, removed when the test file ends. */
+export async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'updraft-client-'));
+  dirs.push(dir);
+  return dir;
+}
+
+export interface Device {
+  client: UpdraftClient;
+  transport: FakeTransport;
+  storage: NodeStorage;
+  dir: string;
+  clock: { now: () => number };
+}
+
+/** A device with real storage and hashing, talking to `repo` through the fake transport. */
+export async function device(
+  repo: TestRepo,
+  options: { dir?: string; config?: Partial<UpdraftClientConfig>; now?: () => number } = {},
+): Promise<Device> {
+  const dir = options.dir ?? (await tempDir());
+  const transport = new FakeTransport(repo.files);
+  const storage = new NodeStorage(dir);
+  const clock = { now: options.now ?? (() => NOW) };
+  const client = new UpdraftClient(
+    {
+      server: repo.server,
+      appId: repo.appId,
+      platform: repo.platform,
+      runtimeVersion: repo.runtimeVersion,
+      channel: repo.channel,
+      trustedRoot: repo.root(1),
+      deviceId: 'test-device',
+      ...options.config,
+    },
+    { transport, storage, hasher: new NodeHasher(), clock },
+  );
+  return { client, transport, storage, dir, clock };
+}
+
+/** A second process on the same device folder: what the next app start sees. */
+export function restart(repo: TestRepo, d: Device, config?: Partial<UpdraftClientConfig>): Promise<Device> {
+  return device(repo, config ? { dir: d.dir, config } : { dir: d.dir });
+}
