@@ -1,0 +1,48 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Content-addressed file bytes (release files and manifests), keyed by lower-case hex
+ * SHA-256. Which app may use a blob is the metadata store's business; a blob store only
+ * guarantees that a stored blob's bytes hash to its name. Folder (default) and S3 (later)
+ * implement it.
+ */
+export interface BlobStore {
+  has(sha256: string): Promise<boolean>;
+  /** Null when absent. */
+  stat(sha256: string): Promise<{ length: number } | null>;
+  /**
+   * Stores bytes under `sha256` after checking them. Throws BlobError `hash-mismatch` or
+   * `too-large`; either way nothing is left behind. Storing an existing blob is a no-op
+   * (after the check).
+   */
+  put(
+    sha256: string,
+    source: Readable | Uint8Array,
+    opts: { maxBytes: number },
+  ): Promise<{ sha256: string; length: number }>;
+  /** Whole blob in memory: for small ones (manifests). Null when absent. */
+  get(sha256: string): Promise<Uint8Array | null>;
+  /** A stream and its length, taken from the same open file so they agree. Null when absent. */
+  createReadStream(sha256: string): Promise<{ length: number; stream: Readable } | null>;
+  /** Idempotent. */
+  delete(sha256: string): Promise<void>;
+}
+
+export type BlobErrorCode = 'hash-mismatch' | 'too-large' | 'invalid-hash';
+
+export class BlobError extends Error {
+  constructor(
+    readonly code: BlobErrorCode,
+    message: string,
+    readonly details: { expected?: string; actual?: string; maxBytes?: number } = {},
+  ) {
+    super(message);
+    this.name = 'BlobError';
+  }
+}
+
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export function assertSha256(sha256: string): void {
+  if (!SHA256_HEX.test(sha256)) throw new BlobError('invalid-hash', `"${sha256}" is not a lower-case hex SHA-256`);
+}

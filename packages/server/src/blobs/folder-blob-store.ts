@@ -1,0 +1,153 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { assertSha256, BlobError, type BlobStore } from './blob-store.js';
+
+/** Temp files older than this are leftovers of a crashed upload (uploads are minutes at most). */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
+/**
+ * Blobs as files `<root>/ab/<sha256>`. A blob appears only by rename of a complete, fsynced,
+ * verified temp file in `<root>/tmp` (same file system), so a reader never sees a partial
+ * or wrong blob and a crash leaves at most a temp file.
+ */
+export class FolderBlobStore implements BlobStore {
+  private readonly tmpDir: string;
+
+  private constructor(private readonly root: string) {
+    this.tmpDir = join(root, 'tmp');
+  }
+
+  static async open(root: string): Promise<FolderBlobStore> {
+    const store = new FolderBlobStore(root);
+    await mkdir(store.tmpDir, { recursive: true });
+    await store.removeStaleTemps();
+    return store;
+  }
+
+  private pathOf(sha256: string): string {
+    assertSha256(sha256);
+    return join(this.root, sha256.slice(0, 2), sha256);
+  }
+
+  async has(sha256: string): Promise<boolean> {
+    return (await this.stat(sha256)) !== null;
+  }
+
+  async stat(sha256: string): Promise<{ length: number } | null> {
+    try {
+      const s = await stat(this.pathOf(sha256));
+      return { length: s.size };
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async put(
+    sha256: string,
+    source: Readable | Uint8Array,
+    opts: { maxBytes: number },
+  ): Promise<{ sha256: string; length: number }> {
+    const finalPath = this.pathOf(sha256);
+    const tmpPath = join(this.tmpDir, `${sha256}.${randomBytes(8).toString('hex')}`);
+    const hash = createHash('sha256');
+    let length = 0;
+    const file = await open(tmpPath, 'wx', 0o644);
+    let ok = false;
+    try {
+      const chunks: AsyncIterable<Uint8Array> | Uint8Array[] = source instanceof Uint8Array ? [source] : source;
+      for await (const chunk of chunks) {
+        length += chunk.length;
+        if (length > opts.maxBytes) {
+          throw new BlobError('too-large', `blob exceeds ${opts.maxBytes} bytes`, { maxBytes: opts.maxBytes });
+        }
+        hash.update(chunk);
+        await file.write(chunk);
+      }
+      const actual = hash.digest('hex');
+      if (actual !== sha256) {
+        throw new BlobError('hash-mismatch', `the uploaded bytes hash to ${actual}, not ${sha256}`, {
+          expected: sha256,
+          actual,
+        });
+      }
+      await file.sync();
+      ok = true;
+    } finally {
+      await file.close();
+      if (!ok) await unlink(tmpPath).catch(() => {});
+      // Stop reading an upload we refused, so the socket is not kept busy for nothing.
+      if (!ok && !(source instanceof Uint8Array)) source.destroy();
+    }
+    try {
+      await mkdir(join(this.root, sha256.slice(0, 2)), { recursive: true });
+      // Same content either way, so replacing an existing blob is harmless.
+      await rename(tmpPath, finalPath);
+      await syncDir(join(this.root, sha256.slice(0, 2)));
+    } catch (err) {
+      await unlink(tmpPath).catch(() => {});
+      throw err;
+    }
+    return { sha256, length };
+  }
+
+  async get(sha256: string): Promise<Uint8Array | null> {
+    try {
+      return await readFile(this.pathOf(sha256));
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async createReadStream(sha256: string): Promise<{ length: number; stream: Readable } | null> {
+    let handle;
+    try {
+      handle = await open(this.pathOf(sha256), 'r');
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+    try {
+      const { size } = await handle.stat();
+      // The stream owns the handle from here and closes it when done or destroyed.
+      const stream = handle.createReadStream({ autoClose: true, start: 0 });
+      return { length: size, stream };
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  async delete(sha256: string): Promise<void> {
+    await rm(this.pathOf(sha256), { force: true });
+  }
+
+  private async removeStaleTemps(): Promise<void> {
+    const now = Date.now();
+    for (const name of await readdir(this.tmpDir)) {
+      const p = join(this.tmpDir, name);
+      const s = await stat(p).catch(() => null);
+      if (s && now - s.mtimeMs > STALE_TEMP_MS) await rm(p, { force: true });
+    }
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
+/** Makes the rename itself durable (POSIX); not supported on Windows, where it is skipped. */
+async function syncDir(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // EISDIR/EPERM on platforms that cannot fsync a directory: the rename is still atomic.
+  } finally {
+    await handle?.close();
+  }
+}

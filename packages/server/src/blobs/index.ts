@@ -1,0 +1,2 @@
+export * from './blob-store.js';
+export { FolderBlobStore } from './folder-blob-store.js';

@@ -1,0 +1,77 @@
+import { isUpdraftError } from '@updraft/protocol';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ApiError } from '../api-error.js';
+import { PATTERN_WORDING } from './schemas.js';
+
+/** `{error: {code, message}}` for every failure; codes are a contract, messages say what to do. */
+export interface ErrorBody {
+  error: { code: string; message: string; [detail: string]: unknown };
+}
+
+function errorBody(code: string, message: string, details?: Record<string, unknown>): ErrorBody {
+  return { error: { code, message, ...details } };
+}
+
+type ValidationIssue = NonNullable<FastifyError['validation']>[number];
+
+/** Turns an ajv error into a sentence naming the field, e.g. `body.appId must be …`. */
+function describeValidation(context: string | undefined, issue: ValidationIssue | undefined): string {
+  if (!issue) return 'the request is invalid';
+  const field = issue.instancePath
+    .split('/')
+    .filter(Boolean)
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : `${acc}.${seg}`), context ?? 'request');
+  const params = issue.params as Record<string, unknown>;
+  switch (issue.keyword) {
+    case 'required':
+      return `${field}.${String(params['missingProperty'])} is required`;
+    case 'additionalProperties':
+      return `${field} has an unknown field "${String(params['additionalProperty'])}"`;
+    case 'pattern': {
+      const wording = PATTERN_WORDING[String(params['pattern'])];
+      return `${field} must be ${wording ?? `a string matching ${String(params['pattern'])}`}`;
+    }
+    default:
+      return `${field} ${issue.message ?? 'is invalid'}`;
+  }
+}
+
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | ApiError | Error, request, reply) => {
+    if (err instanceof ApiError) {
+      if (err.statusCode === 413) void reply.header('connection', 'close');
+      return reply.code(err.statusCode).send(errorBody(err.code, err.message, err.details));
+    }
+    const fe = err as FastifyError;
+    if (fe.validation) {
+      return reply
+        .code(400)
+        .send(errorBody('invalid-request', describeValidation(fe.validationContext, fe.validation[0])));
+    }
+    if (isUpdraftError(err)) {
+      // Protocol parsers reject untrusted input; a service that forgot to translate one still answers 400.
+      return reply.code(400).send(errorBody(err.reason, err.message));
+    }
+    const status = fe.statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      // Fastify's own client errors: invalid JSON, unsupported media type, body too large…
+      const code =
+        fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
+          ? 'invalid-json'
+          : status === 413
+            ? 'too-large'
+            : status === 415
+              ? 'unsupported-media-type'
+              : 'bad-request';
+      return reply.code(status).send(errorBody(code, fe.message));
+    }
+    request.log.error({ err }, 'unhandled error');
+    return reply
+      .code(500)
+      .send(errorBody('internal', `internal server error (request ${request.id}); the server log has the details`));
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(errorBody('not-found', `${request.method} ${request.url.split('?')[0]} does not exist`)),
+  );
+}

@@ -1,0 +1,75 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Services } from '../services/index.js';
+import { appParams, envelope, identifier, LIMIT_PATTERN, sha256 } from './schemas.js';
+
+export const MAX_MISSING_QUERY = 20_000;
+/** 20000 hashes of 64 characters, quoted and separated. */
+const MISSING_BODY_LIMIT = 2 * 1024 * 1024;
+/** The releases metadata grows by one target per release, so a publish carries all of them. */
+const PUBLISH_BODY_LIMIT = 64 * 1024 * 1024;
+
+export const releaseRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
+  app.post<{ Params: { appId: string }; Body: { sha256: string[] } }>(
+    '/apps/:appId/blobs/missing',
+    {
+      bodyLimit: MISSING_BODY_LIMIT,
+      schema: {
+        params: appParams,
+        body: {
+          type: 'object',
+          required: ['sha256'],
+          properties: { sha256: { type: 'array', items: sha256, maxItems: MAX_MISSING_QUERY } },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request) => ({ missing: await services.releases.missingBlobs(request.params.appId, request.body.sha256) }),
+  );
+
+  app.get<{ Params: { appId: string } }>(
+    '/apps/:appId/releases-metadata',
+    { schema: { params: appParams } },
+    async (request, reply) => {
+      const bytes = await services.releases.releasesMetadata(request.params.appId);
+      // The stored bytes as they are: the publisher signs the next version on top of exactly this.
+      return reply.type('application/json').send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    },
+  );
+
+  app.post<{ Params: { appId: string }; Body: { releases: unknown; releaseId: string; channel: string } }>(
+    '/apps/:appId/releases',
+    {
+      bodyLimit: PUBLISH_BODY_LIMIT,
+      schema: {
+        params: appParams,
+        body: {
+          type: 'object',
+          required: ['releases', 'releaseId', 'channel'],
+          properties: { releases: envelope, releaseId: identifier, channel: identifier },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await services.releases.publish(request.params.appId, request.body)),
+  );
+
+  app.get<{ Params: { appId: string }; Querystring: { channel?: string; limit?: string } }>(
+    '/apps/:appId/releases',
+    {
+      schema: {
+        params: appParams,
+        querystring: {
+          type: 'object',
+          properties: { channel: identifier, limit: { type: 'string', pattern: LIMIT_PATTERN } },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request) => ({
+      releases: await services.releases.listReleases(request.params.appId, {
+        ...(request.query.channel !== undefined ? { channel: request.query.channel } : {}),
+        limit: Number(request.query.limit ?? 100),
+      }),
+    }),
+  );
+};

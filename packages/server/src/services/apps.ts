@@ -1,0 +1,138 @@
+import type { TufKey } from '@updraft/protocol';
+import { appNotFound, conflict } from '../api-error.js';
+import { ONLINE_ROLES, StoreConflictError, type MetadataStore, type OnlineRole } from '../store/index.js';
+import { generateKeyFile, publicKeyOf, type KeyFile, type SignedEnvelope } from '../tuf/index.js';
+import { signDirector, signSnapshotAndTimestamp, storeEnvelope } from './online-signing.js';
+import { checkTrust, type TrustInput } from './trust-check.js';
+
+export interface CreatedApp {
+  /** False when the app existed (trust not yet set) and its keys were returned again. */
+  created: boolean;
+  appId: string;
+  onlineKeys: Record<OnlineRole, TufKey>;
+}
+
+export interface AppSummary {
+  appId: string;
+  createdAt: string;
+}
+
+export interface AppDetails extends AppSummary {
+  rootVersion: number | null;
+  trustInitialized: boolean;
+  channels: {
+    name: string;
+    protected: boolean;
+    createdAt: string;
+    pointers: { platform: string; runtimeVersion: string; releaseId: string; basisPoints: number }[];
+  }[];
+}
+
+function publicKeys(keys: Record<OnlineRole, KeyFile>): Record<OnlineRole, TufKey> {
+  return {
+    snapshot: publicKeyOf(keys.snapshot),
+    timestamp: publicKeyOf(keys.timestamp),
+    director: publicKeyOf(keys.director),
+  };
+}
+
+/** Creating apps and accepting their root of trust. */
+export class AppsService {
+  constructor(private readonly deps: { store: MetadataStore; now: () => number }) {}
+
+  /**
+   * Generates the app's online keys. Repeatable until the trust is set, so a publisher whose
+   * first attempt failed half-way gets the same keys (which its root may already name).
+   */
+  async createApp(appId: string): Promise<CreatedApp> {
+    const { store } = this.deps;
+    const keys = Object.fromEntries(ONLINE_ROLES.map((r) => [r, generateKeyFile('ed25519')])) as Record<
+      OnlineRole,
+      KeyFile
+    >;
+    const created = await store.createApp({
+      appId,
+      createdAt: new Date(this.deps.now()).toISOString(),
+      onlineKeys: keys,
+    });
+    if (created) return { created: true, appId, onlineKeys: publicKeys(keys) };
+    const app = await store.getApp(appId);
+    const existing = await store.getOnlineKeys(appId);
+    if (!app || !existing) throw new Error(`app ${appId} exists without its online keys`);
+    if (app.trustInitializedAt) {
+      throw conflict('app-exists', `app "${appId}" already exists and has its root of trust; choose another appId`);
+    }
+    return { created: false, appId, onlineKeys: publicKeys(existing) };
+  }
+
+  async listApps(): Promise<AppSummary[]> {
+    return (await this.deps.store.listApps()).map((a) => ({ appId: a.appId, createdAt: a.createdAt }));
+  }
+
+  async getApp(appId: string): Promise<AppDetails> {
+    const { store } = this.deps;
+    const app = await store.getApp(appId);
+    if (!app) throw appNotFound(appId);
+    const root = await store.getLatestMetadata(appId, 'root');
+    const pointers = await store.listPointers(appId);
+    const channels = (await store.listChannels(appId)).map((c) => ({
+      name: c.name,
+      protected: c.protected,
+      createdAt: c.createdAt,
+      pointers: pointers
+        .filter((p) => p.channel === c.name)
+        .map((p) => ({
+          platform: p.platform,
+          runtimeVersion: p.runtimeVersion,
+          releaseId: p.releaseId,
+          basisPoints: p.basisPoints,
+        })),
+    }));
+    return {
+      appId,
+      createdAt: app.createdAt,
+      rootVersion: root?.version ?? null,
+      trustInitialized: app.trustInitializedAt !== null,
+      channels,
+    };
+  }
+
+  /**
+   * Stores the publisher's root, targets and releases v1 and signs the first director,
+   * snapshot and timestamp, all in one transaction: an app is either fully servable or
+   * untouched.
+   */
+  async acceptTrust(appId: string, input: TrustInput): Promise<{ appId: string; rootVersion: number }> {
+    const { store } = this.deps;
+    const nowMs = this.deps.now();
+    const app = await store.getApp(appId);
+    if (!app) throw appNotFound(appId);
+    const keys = await store.getOnlineKeys(appId);
+    if (!keys) throw new Error(`app ${appId} has no online keys`);
+    const trustExists = () =>
+      conflict(
+        'trust-exists',
+        `app "${appId}" already has its root of trust; rotate keys with a new root version instead`,
+      );
+    if (app.trustInitializedAt) throw trustExists();
+    checkTrust(input, keys, nowMs);
+
+    try {
+      await store.transaction(async (tx) => {
+        if ((await tx.getApp(appId))?.trustInitializedAt) throw trustExists();
+        // JSON.stringify of the parsed body: the signatures cover canonical(signed), which
+        // re-serialising does not change, and these exact bytes are what snapshot hashes.
+        for (const role of ['root', 'targets', 'releases'] as const) {
+          await storeEnvelope(tx, appId, role, input[role] as SignedEnvelope, nowMs);
+        }
+        await signDirector(tx, appId, keys, nowMs);
+        await signSnapshotAndTimestamp(tx, appId, keys, nowMs);
+        await tx.markTrustInitialized(appId, new Date(nowMs).toISOString());
+      });
+    } catch (err) {
+      if (err instanceof StoreConflictError) throw trustExists();
+      throw err;
+    }
+    return { appId, rootVersion: 1 };
+  }
+}

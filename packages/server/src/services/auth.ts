@@ -1,0 +1,63 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { chmod, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ApiKeyRecord, MetadataStore } from '../store/index.js';
+
+/** `updraft_` + 43 characters: base64url of 32 random bytes. The prefix makes leaked keys easy to scan for. */
+export const API_KEY_PATTERN = /^updraft_[A-Za-z0-9_-]{43}$/;
+export const ADMIN_KEY_FILE = 'admin.key';
+
+export function generateApiKey(): string {
+  return `updraft_${randomBytes(32).toString('base64url')}`;
+}
+
+/** Keys are stored only as this hash: a copy of the database does not grant access. */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** Writing last_used_at on every request would turn reads into writes; a minute is precise enough. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+/** Admin API keys. */
+export class AuthService {
+  constructor(private readonly deps: { store: MetadataStore; now: () => number }) {}
+
+  /**
+   * On the first start (no key exists) creates the owner key and writes it to
+   * `<dataDir>/admin.key` (mode 0600). The file is written before the hash is stored, so a
+   * crash in between leaves no key nobody can know.
+   */
+  async ensureOwnerKey(dataDir: string): Promise<{ path: string; key: string | null }> {
+    const path = join(dataDir, ADMIN_KEY_FILE);
+    if ((await this.deps.store.countApiKeys()) > 0) return { path, key: null };
+    const key = generateApiKey();
+    const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+    await writeFile(tmp, `${key}\n`, { mode: 0o600, flag: 'wx' });
+    await chmod(tmp, 0o600);
+    await rename(tmp, path);
+    await this.deps.store.insertApiKey({
+      id: randomUUID(),
+      name: 'owner',
+      keySha256: hashApiKey(key),
+      role: 'owner',
+      createdAt: new Date(this.deps.now()).toISOString(),
+      lastUsedAt: null,
+      revokedAt: null,
+    });
+    return { path, key };
+  }
+
+  /** The key an `Authorization: Bearer <key>` header names, or null when missing, unknown or revoked. */
+  async authenticate(authorization: string | undefined): Promise<ApiKeyRecord | null> {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (!match || !API_KEY_PATTERN.test(match[1]!)) return null;
+    const record = await this.deps.store.findApiKeyBySha256(hashApiKey(match[1]!));
+    if (!record || record.revokedAt) return null;
+    const nowMs = this.deps.now();
+    if (!record.lastUsedAt || nowMs - Date.parse(record.lastUsedAt) > TOUCH_INTERVAL_MS) {
+      await this.deps.store.touchApiKey(record.id, new Date(nowMs).toISOString());
+    }
+    return record;
+  }
+}

@@ -1,0 +1,191 @@
+import { pointerTargetPath } from '@updraft/protocol';
+import type { MetadataRole, MetadataStore, OnlineRole, StoredMetadata } from '../store/index.js';
+import {
+  DAY_MS,
+  DEFAULT_EXPIRY_DAYS,
+  delegatedSigned,
+  expiresAt,
+  localSigner,
+  metaEntryFor,
+  serializeEnvelope,
+  signMetadata,
+  snapshotSigned,
+  timestampSigned,
+  type JsonObject,
+  type KeyFile,
+  type MetaEntry,
+  type SignedEnvelope,
+  type TargetEntry,
+} from '../tuf/index.js';
+
+/**
+ * The roles the server signs with its online keys: director (channel pointers), snapshot and
+ * timestamp. Every function takes a transaction-bound store so a new director, snapshot and
+ * timestamp are stored together with the change that caused them.
+ */
+
+export type OnlineKeys = Record<OnlineRole, KeyFile>;
+
+/** Serialises, hashes and stores one signed version. The stored bytes are what snapshot/timestamp hash. */
+export async function storeEnvelope(
+  tx: MetadataStore,
+  appId: string,
+  role: MetadataRole,
+  envelope: SignedEnvelope,
+  nowMs: number,
+): Promise<StoredMetadata> {
+  const bytes = serializeEnvelope(envelope);
+  const version = envelope.signed['version'] as number;
+  const meta = metaEntryFor(bytes, version);
+  const stored: StoredMetadata = {
+    appId,
+    role,
+    version,
+    bytes,
+    sha256: meta.sha256,
+    length: meta.length,
+    expiresAt: String(envelope.signed['expires']),
+    createdAt: new Date(nowMs).toISOString(),
+  };
+  await tx.putMetadata(stored);
+  return stored;
+}
+
+async function nextVersion(tx: MetadataStore, appId: string, role: MetadataRole): Promise<number> {
+  return ((await tx.getLatestMetadata(appId, role))?.version ?? 0) + 1;
+}
+
+/** One director target per pointer (docs/protocol.md §3.3): the manifest's length and hash, and where it points. */
+async function directorTargets(tx: MetadataStore, appId: string): Promise<Record<string, TargetEntry>> {
+  const targets: Record<string, TargetEntry> = {};
+  for (const p of await tx.listPointers(appId)) {
+    const release = await tx.getRelease(appId, p.releaseId);
+    if (!release)
+      throw new Error(`pointer ${p.channel}/${p.platform}/${p.runtimeVersion} names missing release ${p.releaseId}`);
+    const previous = p.previousReleaseId ? await tx.getRelease(appId, p.previousReleaseId) : null;
+    const updraft: JsonObject = {
+      channel: p.channel,
+      platform: p.platform,
+      runtimeVersion: p.runtimeVersion,
+      releaseId: release.releaseId,
+      versionCode: release.versionCode,
+      mandatory: p.mandatory,
+      rollout: { basisPoints: p.basisPoints, salt: p.salt },
+      previous: previous
+        ? {
+            releaseId: previous.releaseId,
+            versionCode: previous.versionCode,
+            length: previous.manifestLength,
+            sha256: previous.manifestSha256,
+          }
+        : null,
+    };
+    targets[pointerTargetPath(p.channel, p.platform, p.runtimeVersion)] = {
+      length: release.manifestLength,
+      sha256: release.manifestSha256,
+      custom: { updraft },
+    };
+  }
+  return targets;
+}
+
+/** Signs the next director version from the current pointers. */
+export async function signDirector(
+  tx: MetadataStore,
+  appId: string,
+  keys: OnlineKeys,
+  nowMs: number,
+): Promise<StoredMetadata> {
+  const signed = delegatedSigned({
+    version: await nextVersion(tx, appId, 'director'),
+    expires: expiresAt(nowMs, DEFAULT_EXPIRY_DAYS.director),
+    targets: await directorTargets(tx, appId),
+  });
+  return storeEnvelope(tx, appId, 'director', await signMetadata(signed, [localSigner(keys.director)]), nowMs);
+}
+
+async function latestMeta(tx: MetadataStore, appId: string, role: MetadataRole): Promise<MetaEntry> {
+  const m = await tx.getLatestMetadata(appId, role);
+  if (!m) throw new Error(`${appId} has no ${role} metadata to list in snapshot`);
+  return { version: m.version, length: m.length, sha256: m.sha256 };
+}
+
+/** Signs the next snapshot (latest targets, releases, director) and the timestamp naming it. */
+export async function signSnapshotAndTimestamp(
+  tx: MetadataStore,
+  appId: string,
+  keys: OnlineKeys,
+  nowMs: number,
+): Promise<void> {
+  const snapshot = snapshotSigned({
+    version: await nextVersion(tx, appId, 'snapshot'),
+    expires: expiresAt(nowMs, DEFAULT_EXPIRY_DAYS.snapshot),
+    meta: {
+      'targets.json': await latestMeta(tx, appId, 'targets'),
+      'releases.json': await latestMeta(tx, appId, 'releases'),
+      'director.json': await latestMeta(tx, appId, 'director'),
+    },
+  });
+  const storedSnapshot = await storeEnvelope(
+    tx,
+    appId,
+    'snapshot',
+    await signMetadata(snapshot, [localSigner(keys.snapshot)]),
+    nowMs,
+  );
+  await signTimestamp(tx, appId, keys, nowMs, storedSnapshot);
+}
+
+async function signTimestamp(
+  tx: MetadataStore,
+  appId: string,
+  keys: OnlineKeys,
+  nowMs: number,
+  snapshot: StoredMetadata,
+): Promise<void> {
+  const timestamp = timestampSigned({
+    version: await nextVersion(tx, appId, 'timestamp'),
+    expires: expiresAt(nowMs, DEFAULT_EXPIRY_DAYS.timestamp),
+    snapshot: { version: snapshot.version, length: snapshot.length, sha256: snapshot.sha256 },
+  });
+  await storeEnvelope(tx, appId, 'timestamp', await signMetadata(timestamp, [localSigner(keys.timestamp)]), nowMs);
+}
+
+/** Re-sign a role once less than this share of its lifetime is left, so devices never see it expire. */
+const RESIGN_WHEN_REMAINING = 0.5;
+
+function isDue(m: StoredMetadata | null, lifetimeDays: number, nowMs: number): boolean {
+  if (!m) return false;
+  return Date.parse(m.expiresAt) - nowMs < lifetimeDays * DAY_MS * RESIGN_WHEN_REMAINING;
+}
+
+/**
+ * Re-signs director, snapshot and timestamp that are close to expiry (and whatever must
+ * follow: a new director needs a new snapshot, a new snapshot a new timestamp). Returns the
+ * roles it signed. Meant for the scheduled job; safe to call at any time.
+ */
+export async function resignExpiring(store: MetadataStore, appId: string, nowMs: number): Promise<OnlineRole[]> {
+  return store.transaction(async (tx) => {
+    const app = await tx.getApp(appId);
+    const keys = await tx.getOnlineKeys(appId);
+    if (!app?.trustInitializedAt || !keys) return [];
+    const signedRoles: OnlineRole[] = [];
+    if (isDue(await tx.getLatestMetadata(appId, 'director'), DEFAULT_EXPIRY_DAYS.director, nowMs)) {
+      await signDirector(tx, appId, keys, nowMs);
+      signedRoles.push('director');
+    }
+    if (
+      signedRoles.length > 0 ||
+      isDue(await tx.getLatestMetadata(appId, 'snapshot'), DEFAULT_EXPIRY_DAYS.snapshot, nowMs)
+    ) {
+      await signSnapshotAndTimestamp(tx, appId, keys, nowMs);
+      signedRoles.push('snapshot', 'timestamp');
+    } else if (isDue(await tx.getLatestMetadata(appId, 'timestamp'), DEFAULT_EXPIRY_DAYS.timestamp, nowMs)) {
+      const snapshot = await tx.getLatestMetadata(appId, 'snapshot');
+      if (!snapshot) throw new Error(`${appId} has a timestamp but no snapshot`);
+      await signTimestamp(tx, appId, keys, nowMs, snapshot);
+      signedRoles.push('timestamp');
+    }
+    return signedRoles;
+  });
+}

@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import {
+  checkManifestMatches,
+  isUpdraftError,
+  parseJsonObject,
+  parseManifest,
+  parseTargets,
+  RELEASES_ROLE,
+  type ReleaseManifest,
+  type TargetsSigned,
+} from '@updraft/protocol';
+import { ApiError, appNotFound, badRequest, conflict, trustNotInitialized } from '../api-error.js';
+import { BlobError, type BlobStore } from '../blobs/index.js';
+import { StoreConflictError, type MetadataStore, type ReleaseRecord, type StoredMetadata } from '../store/index.js';
+import type { SignedEnvelope } from '../tuf/index.js';
+import { signDirector, signSnapshotAndTimestamp, storeEnvelope } from './online-signing.js';
+import { checkPublish, type PublishRequest } from './publish-check.js';
+
+export interface PublishedRelease {
+  releaseId: string;
+  versionCode: number;
+  channel: string;
+  platform: string;
+  runtimeVersion: string;
+  createdAt: string;
+}
+
+/** A new pointer serves everyone; staged rollouts change it later. */
+const FULL_ROLLOUT = 10000;
+
+function describeBytes(n: number): string {
+  return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n} bytes`;
+}
+
+/** Uploading release files and publishing releases. */
+export class ReleasesService {
+  constructor(
+    private readonly deps: { store: MetadataStore; blobs: BlobStore; maxFileBytes: number; now: () => number },
+  ) {}
+
+  private async requireApp(appId: string, trust: boolean): Promise<void> {
+    const app = await this.deps.store.getApp(appId);
+    if (!app) throw appNotFound(appId);
+    if (trust && !app.trustInitializedAt) throw trustNotInitialized(appId);
+  }
+
+  /** Blobs this app does not own yet. A blob another app uploaded still counts as missing: owning one means having uploaded it. */
+  async missingBlobs(appId: string, sha256s: string[]): Promise<string[]> {
+    await this.requireApp(appId, false);
+    const present = await this.deps.store.findAppBlobs(appId, sha256s);
+    return [...new Set(sha256s)].filter((h) => !present.has(h));
+  }
+
+  tooLarge(): ApiError {
+    const max = this.deps.maxFileBytes;
+    return new ApiError(
+      413,
+      'too-large',
+      `the file is larger than this server's limit of ${describeBytes(max)}; raise the server's maxFileBytes setting to accept it`,
+      { maxBytes: max },
+    );
+  }
+
+  async uploadBlob(
+    appId: string,
+    sha256: string,
+    body: Readable | Uint8Array,
+    declaredLength?: number,
+  ): Promise<{ sha256: string; length: number }> {
+    await this.requireApp(appId, false);
+    if (declaredLength !== undefined && declaredLength > this.deps.maxFileBytes) throw this.tooLarge();
+    let stored: { sha256: string; length: number };
+    try {
+      stored = await this.deps.blobs.put(sha256, body, { maxBytes: this.deps.maxFileBytes });
+    } catch (err) {
+      if (err instanceof BlobError && err.code === 'too-large') throw this.tooLarge();
+      if (err instanceof BlobError && err.code === 'hash-mismatch') {
+        throw badRequest(
+          'hash-mismatch',
+          `the uploaded bytes have SHA-256 ${err.details.actual}, not ${sha256}; nothing was stored. Upload the file again`,
+        );
+      }
+      throw err;
+    }
+    await this.deps.store.addAppBlob(appId, stored, new Date(this.deps.now()).toISOString());
+    return stored;
+  }
+
+  async releasesMetadata(appId: string): Promise<Uint8Array> {
+    await this.requireApp(appId, false);
+    const latest = await this.deps.store.getLatestMetadata(appId, RELEASES_ROLE);
+    if (!latest) throw trustNotInitialized(appId, 404);
+    return latest.bytes;
+  }
+
+  async listReleases(appId: string, filter: { channel?: string; limit: number }): Promise<PublishedRelease[]> {
+    await this.requireApp(appId, false);
+    return (await this.deps.store.listReleases(appId, filter)).map(toPublished);
+  }
+
+  /**
+   * Accepts a release the publisher signed: validates everything, then stores the releases
+   * version, the release, its channel pointer, and a new director, snapshot and timestamp in
+   * one transaction.
+   */
+  async publish(appId: string, request: PublishRequest): Promise<PublishedRelease> {
+    const { store } = this.deps;
+    const nowMs = this.deps.now();
+    await this.requireApp(appId, true);
+    const keys = await store.getOnlineKeys(appId);
+    const targetsMeta = await store.getLatestMetadata(appId, 'targets');
+    const releasesMeta = await store.getLatestMetadata(appId, RELEASES_ROLE);
+    if (!keys || !targetsMeta || !releasesMeta) throw new Error(`app ${appId} has trust but lacks keys or metadata`);
+    const targets = parseStored(targetsMeta).signed;
+    const currentRaw = parseJsonObject(releasesMeta.bytes, 'stored releases.json');
+    const current = parseTargets(currentRaw, RELEASES_ROLE).signed;
+
+    const checked = checkPublish({ appId, request, targets, currentRaw, current, nowMs });
+    const { release } = checked;
+    await this.checkVersionCode(store, appId, release.platform, release.runtimeVersion, release.versionCode);
+    await this.checkManifest(appId, checked.manifestSha256, checked.target.length, release);
+
+    const record: ReleaseRecord = {
+      appId,
+      releaseId: release.releaseId,
+      versionCode: release.versionCode,
+      epoch: release.epoch,
+      platform: release.platform,
+      runtimeVersion: release.runtimeVersion,
+      channel: request.channel,
+      manifestSha256: checked.manifestSha256,
+      manifestLength: checked.target.length,
+      releasesVersion: checked.version,
+      createdAt: new Date(nowMs).toISOString(),
+    };
+    const releasesChanged = () =>
+      conflict('releases-changed', 'another publish happened; run the command again', {
+        expectedVersion: checked.version - 1,
+      });
+    try {
+      await store.transaction(async (tx) => {
+        // Check-and-write in one transaction: what was validated above is still the latest.
+        if ((await tx.getLatestMetadata(appId, RELEASES_ROLE))?.version !== checked.version - 1)
+          throw releasesChanged();
+        await this.checkVersionCode(tx, appId, release.platform, release.runtimeVersion, release.versionCode);
+        await storeEnvelope(tx, appId, RELEASES_ROLE, request.releases as SignedEnvelope, nowMs);
+        await tx.insertRelease(record);
+        await tx.ensureChannel(appId, request.channel, record.createdAt);
+        const before = await tx.getPointer(appId, request.channel, release.platform, release.runtimeVersion);
+        await tx.putPointer({
+          appId,
+          channel: request.channel,
+          platform: release.platform,
+          runtimeVersion: release.runtimeVersion,
+          releaseId: release.releaseId,
+          previousReleaseId: before?.releaseId ?? null,
+          basisPoints: FULL_ROLLOUT,
+          salt: before?.salt ?? randomBytes(16).toString('hex'),
+          mandatory: false,
+          updatedAt: record.createdAt,
+        });
+        await signDirector(tx, appId, keys, nowMs);
+        await signSnapshotAndTimestamp(tx, appId, keys, nowMs);
+      });
+    } catch (err) {
+      // Another server process won the race for this releases version.
+      if (err instanceof StoreConflictError) throw releasesChanged();
+      throw err;
+    }
+    return toPublished(record);
+  }
+
+  private async checkVersionCode(
+    store: MetadataStore,
+    appId: string,
+    platform: string,
+    runtimeVersion: string,
+    versionCode: number,
+  ): Promise<void> {
+    const max = await store.maxVersionCode(appId, platform, runtimeVersion);
+    if (max !== null && versionCode <= max) {
+      throw conflict(
+        'version-code',
+        `versionCode ${versionCode} is not above ${max}, the highest already published for ${platform} ${runtimeVersion}; ` +
+          `sign the release with versionCode ${max + 1} or more`,
+        { maxVersionCode: max },
+      );
+    }
+  }
+
+  /** The manifest and every file it lists must be blobs this app uploaded, and agree with the signed target. */
+  private async checkManifest(
+    appId: string,
+    sha256: string,
+    length: number,
+    release: ReleaseManifestFields,
+  ): Promise<void> {
+    const { store, blobs } = this.deps;
+    const owned = await store.findAppBlobs(appId, [sha256]);
+    if (!owned.has(sha256)) {
+      throw badRequest(
+        'blobs-missing',
+        `the release manifest ${sha256} was not uploaded; upload it (PUT /v1/apps/${appId}/blobs/${sha256}) first`,
+        {
+          missing: [sha256],
+        },
+      );
+    }
+    if (owned.get(sha256) !== length) {
+      throw badRequest(
+        'invalid-release',
+        `the signed manifest length is ${length} but the uploaded manifest is ${owned.get(sha256)} bytes`,
+      );
+    }
+    const bytes = await blobs.get(sha256);
+    if (!bytes) throw new Error(`blob ${sha256} is recorded for ${appId} but missing from the blob store`);
+    let manifest: ReleaseManifest;
+    try {
+      manifest = parseManifest(parseJsonObject(bytes, 'release manifest'));
+      checkManifestMatches(manifest, release);
+    } catch (err) {
+      if (isUpdraftError(err)) throw badRequest('invalid-manifest', err.message);
+      throw err;
+    }
+    const files = await store.findAppBlobs(
+      appId,
+      manifest.files.map((f) => f.sha256),
+    );
+    const missing = [...new Set(manifest.files.filter((f) => !files.has(f.sha256)).map((f) => f.sha256))];
+    if (missing.length > 0) {
+      throw badRequest(
+        'blobs-missing',
+        `${missing.length} file(s) of the release were not uploaded (first: ${missing[0]}); upload them first (POST /v1/apps/${appId}/blobs/missing lists them)`,
+        { missing },
+      );
+    }
+    const wrong = manifest.files.find((f) => files.get(f.sha256) !== f.length);
+    if (wrong) {
+      throw badRequest(
+        'invalid-manifest',
+        `manifest says ${wrong.path} is ${wrong.length} bytes; the uploaded blob ${wrong.sha256} is ${files.get(wrong.sha256)}`,
+      );
+    }
+  }
+}
+
+type ReleaseManifestFields = Parameters<typeof checkManifestMatches>[1];
+
+function parseStored(m: StoredMetadata): { signed: TargetsSigned } {
+  return parseTargets(parseJsonObject(m.bytes, `stored ${m.role}.json`), m.role);
+}
+
+function toPublished(r: ReleaseRecord): PublishedRelease {
+  return {
+    releaseId: r.releaseId,
+    versionCode: r.versionCode,
+    channel: r.channel,
+    platform: r.platform,
+    runtimeVersion: r.runtimeVersion,
+    createdAt: r.createdAt,
+  };
+}

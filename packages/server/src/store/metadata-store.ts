@@ -1,0 +1,147 @@
+import type { KeyFile } from '../tuf/index.js';
+
+/**
+ * Everything the server remembers except file bytes, as domain operations. Services depend on
+ * this interface only, so SQLite (default) and PostgreSQL (later) are interchangeable and a
+ * shared scenario suite can run against each.
+ */
+
+/** Roles whose keys the server holds; it signs these online. */
+export type OnlineRole = 'snapshot' | 'timestamp' | 'director';
+export const ONLINE_ROLES: readonly OnlineRole[] = ['snapshot', 'timestamp', 'director'];
+
+/** Every role of an app's repository, each stored as a sequence of immutable versions. */
+export type MetadataRole = 'root' | 'targets' | 'releases' | 'director' | 'snapshot' | 'timestamp';
+export const METADATA_ROLES: readonly MetadataRole[] = [
+  'root',
+  'targets',
+  'releases',
+  'director',
+  'snapshot',
+  'timestamp',
+];
+
+export interface AppRecord {
+  appId: string;
+  createdAt: string;
+  /** Null until the publisher uploaded root, targets and releases v1. */
+  trustInitializedAt: string | null;
+}
+
+export interface StoredMetadata {
+  appId: string;
+  role: MetadataRole;
+  version: number;
+  /** Exactly the bytes served to devices and hashed into snapshot/timestamp. */
+  bytes: Uint8Array;
+  sha256: string;
+  length: number;
+  /** The signed `expires`, kept as a column so a re-signing job can find what expires soon. */
+  expiresAt: string;
+  createdAt: string;
+}
+
+export interface ReleaseRecord {
+  appId: string;
+  releaseId: string;
+  versionCode: number;
+  epoch: number;
+  platform: string;
+  runtimeVersion: string;
+  /** The channel it was first published to. */
+  channel: string;
+  manifestSha256: string;
+  manifestLength: number;
+  /** The releases metadata version that introduced it: a per-app publish order. */
+  releasesVersion: number;
+  createdAt: string;
+}
+
+export interface ChannelRecord {
+  appId: string;
+  name: string;
+  protected: boolean;
+  createdAt: string;
+}
+
+/** Which release a (channel, platform, runtimeVersion) serves; the director signs one target per pointer. */
+export interface PointerRecord {
+  appId: string;
+  channel: string;
+  platform: string;
+  runtimeVersion: string;
+  releaseId: string;
+  /** What devices outside the rollout get; null = nothing. */
+  previousReleaseId: string | null;
+  basisPoints: number;
+  /** Random per pointer and kept across releases, so a device's bucket stays put. */
+  salt: string;
+  mandatory: boolean;
+  updatedAt: string;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  keySha256: string;
+  role: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** A unique key was already taken, e.g. another writer stored the same metadata version first. */
+export class StoreConflictError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreConflictError';
+  }
+}
+
+export interface MetadataStore {
+  /**
+   * Runs fn with a store bound to one transaction: all its writes commit together or not at
+   * all. Only the `tx` argument may be used inside fn (the embedded SQLite store has a single
+   * connection, so using the outer store there would wait forever).
+   */
+  transaction<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T>;
+
+  /** Returns false (and changes nothing) when the app already exists. */
+  createApp(app: { appId: string; createdAt: string; onlineKeys: Record<OnlineRole, KeyFile> }): Promise<boolean>;
+  getApp(appId: string): Promise<AppRecord | null>;
+  listApps(): Promise<AppRecord[]>;
+  markTrustInitialized(appId: string, at: string): Promise<void>;
+  getOnlineKeys(appId: string): Promise<Record<OnlineRole, KeyFile> | null>;
+
+  /** Throws StoreConflictError when that (app, role, version) exists. */
+  putMetadata(metadata: StoredMetadata): Promise<void>;
+  getMetadata(appId: string, role: MetadataRole, version: number): Promise<StoredMetadata | null>;
+  getLatestMetadata(appId: string, role: MetadataRole): Promise<StoredMetadata | null>;
+
+  /** Records that an app owns a blob (idempotent). */
+  addAppBlob(appId: string, blob: { sha256: string; length: number }, at: string): Promise<void>;
+  /** The subset of `sha256s` this app owns, with their lengths. */
+  findAppBlobs(appId: string, sha256s: readonly string[]): Promise<Map<string, number>>;
+
+  insertRelease(release: ReleaseRecord): Promise<void>;
+  getRelease(appId: string, releaseId: string): Promise<ReleaseRecord | null>;
+  listReleases(appId: string, filter: { channel?: string; limit: number }): Promise<ReleaseRecord[]>;
+  maxVersionCode(appId: string, platform: string, runtimeVersion: string): Promise<number | null>;
+
+  /** Creates the channel unless it exists. */
+  ensureChannel(appId: string, name: string, at: string): Promise<void>;
+  listChannels(appId: string): Promise<ChannelRecord[]>;
+
+  getPointer(appId: string, channel: string, platform: string, runtimeVersion: string): Promise<PointerRecord | null>;
+  /** Inserts or replaces the pointer of (app, channel, platform, runtimeVersion). */
+  putPointer(pointer: PointerRecord): Promise<void>;
+  listPointers(appId: string): Promise<PointerRecord[]>;
+
+  countApiKeys(): Promise<number>;
+  insertApiKey(key: ApiKeyRecord): Promise<void>;
+  findApiKeyBySha256(keySha256: string): Promise<ApiKeyRecord | null>;
+  touchApiKey(id: string, at: string): Promise<void>;
+
+  /** Releases the underlying connection(s). */
+  close(): Promise<void>;
+}

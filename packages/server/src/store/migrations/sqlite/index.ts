@@ -1,0 +1,12 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001-initial.js';
+
+/**
+ * The SQLite migration history, listed in code rather than read from a folder so it works
+ * the same from `src` (tsx) and `dist`, and inside a bundled CLI. PostgreSQL gets its own list.
+ */
+export const sqliteMigrations: MigrationProvider = {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return { '0001-initial': m0001 };
+  },
+};

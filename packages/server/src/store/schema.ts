@@ -1,0 +1,99 @@
+/**
+ * Table shapes as Kysely sees them. Kept dialect-neutral: text timestamps (ISO 8601 UTC),
+ * integer 0/1 flags and byte columns, so the same queries run on SQLite and PostgreSQL;
+ * each dialect only gets its own migration history.
+ */
+
+export interface AppsTable {
+  app_id: string;
+  created_at: string;
+  trust_initialized_at: string | null;
+}
+
+export interface OnlineKeysTable {
+  app_id: string;
+  role: string;
+  keyid: string;
+  /** The KeyFile, private PEM included. */
+  key_json: string;
+  created_at: string;
+}
+
+export interface MetadataTable {
+  app_id: string;
+  role: string;
+  version: number;
+  bytes: Uint8Array;
+  sha256: string;
+  length: number;
+  expires_at: string;
+  created_at: string;
+}
+
+export interface BlobsTable {
+  sha256: string;
+  length: number;
+  created_at: string;
+}
+
+export interface AppBlobsTable {
+  app_id: string;
+  sha256: string;
+  created_at: string;
+}
+
+export interface ReleasesTable {
+  app_id: string;
+  release_id: string;
+  version_code: number;
+  epoch: number;
+  platform: string;
+  runtime_version: string;
+  channel: string;
+  manifest_sha256: string;
+  manifest_length: number;
+  releases_version: number;
+  created_at: string;
+}
+
+export interface ChannelsTable {
+  app_id: string;
+  name: string;
+  protected: number;
+  created_at: string;
+}
+
+export interface PointersTable {
+  app_id: string;
+  channel: string;
+  platform: string;
+  runtime_version: string;
+  release_id: string;
+  previous_release_id: string | null;
+  basis_points: number;
+  salt: string;
+  mandatory: number;
+  updated_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  key_sha256: string;
+  role: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface Database {
+  apps: AppsTable;
+  online_keys: OnlineKeysTable;
+  metadata: MetadataTable;
+  blobs: BlobsTable;
+  app_blobs: AppBlobsTable;
+  releases: ReleasesTable;
+  channels: ChannelsTable;
+  pointers: PointersTable;
+  api_keys: ApiKeysTable;
+}

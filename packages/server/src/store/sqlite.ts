@@ -1,0 +1,34 @@
+import Database from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { KyselyMetadataStore } from './kysely-store.js';
+import { sqliteMigrations } from './migrations/sqlite/index.js';
+import type { Database as Schema } from './schema.js';
+
+/**
+ * Opens (creating if needed) the embedded SQLite database and brings its schema up to date.
+ * WAL lets device reads proceed while a publish writes; synchronous=FULL because a publish
+ * that was acknowledged must survive a power cut; busy_timeout lets several server processes
+ * share one file.
+ */
+export async function openSqliteStore(file: string): Promise<KyselyMetadataStore> {
+  const sqlite = new Database(file);
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const { error, results } = await new Migrator({ db, provider: sqliteMigrations }).migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database ${file}: migration ${failed} failed: ${(error as Error).message ?? String(error)}`, {
+      cause: error,
+    });
+  }
+  return new KyselyMetadataStore(db);
+}

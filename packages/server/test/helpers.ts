@@ -1,0 +1,293 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  canonicalBytes,
+  keyId,
+  loadTrustedRoot,
+  manifestTargetPath,
+  verifyDelegatedTargets,
+  verifySnapshot,
+  verifyTimestamp,
+  verifyTopTargets,
+  type TufKey,
+} from '@updraft/protocol';
+import {
+  DEFAULT_EXPIRY_DAYS,
+  delegatedSigned,
+  expiresAt,
+  generateKeyFile,
+  localSigner,
+  publicKeyOf,
+  rootSigned,
+  signMetadata,
+  startServer,
+  targetsSigned,
+  type JsonObject,
+  type KeyFile,
+  type RunningServer,
+  type SignedEnvelope,
+  type StartServerOptions,
+} from '../src/index.js';
+
+export const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
+
+export interface TestServer {
+  server: RunningServer;
+  url: string;
+  dataDir: string;
+  key: string;
+  api: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<ApiResponse>;
+  stop: () => Promise<void>;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read response fields freely; the server is what is under test
+  json: any;
+  bytes: Uint8Array;
+}
+
+export async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'updraft-server-test-'));
+}
+
+export async function request(
+  url: string,
+  method: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiResponse> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body instanceof Uint8Array) {
+    init.body = body as Uint8Array<ArrayBuffer>;
+    (init.headers as Record<string, string>)['content-type'] ??= 'application/octet-stream';
+  } else if (body !== undefined) {
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(url, init);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  let json: unknown = null;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, headers: res.headers, json, bytes };
+}
+
+export async function startTestServer(opts: Partial<StartServerOptions> = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? (await tempDir());
+  const server = await startServer({ port: 0, ...opts, dataDir });
+  if (!server.adminKey) throw new Error('expected a fresh data dir');
+  const key = server.adminKey;
+  return {
+    server,
+    url: server.url,
+    dataDir,
+    key,
+    api: (method, path, body, headers = {}) =>
+      request(server.url + path, method, body, { authorization: `Bearer ${key}`, ...headers }),
+    stop: async () => {
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The publisher's offline keys. */
+export interface PublisherKeys {
+  root: KeyFile[];
+  targets: KeyFile;
+  releases: KeyFile;
+}
+
+export function publisherKeys(): PublisherKeys {
+  return {
+    root: [generateKeyFile(), generateKeyFile()],
+    targets: generateKeyFile(),
+    releases: generateKeyFile('ecdsa-p256'),
+  };
+}
+
+export interface OnlinePublicKeys {
+  snapshot: TufKey;
+  timestamp: TufKey;
+  director: TufKey;
+}
+
+/** Root, targets and releases v1 as the CLI would build them. Overrides let tests break one thing. */
+export async function buildTrust(
+  online: OnlinePublicKeys,
+  keys: PublisherKeys,
+  overrides: { releasesKeys?: TufKey[]; directorKey?: TufKey; snapshotKey?: TufKey; rootSigners?: KeyFile[] } = {},
+): Promise<{ root: SignedEnvelope; targets: SignedEnvelope; releases: SignedEnvelope }> {
+  const now = Date.now();
+  const root = await signMetadata(
+    rootSigned({
+      version: 1,
+      expires: expiresAt(now, DEFAULT_EXPIRY_DAYS.root),
+      keyIdOf: keyId,
+      roles: {
+        root: { keys: keys.root.map(publicKeyOf), threshold: 2 },
+        targets: { keys: [publicKeyOf(keys.targets)], threshold: 1 },
+        snapshot: { keys: [overrides.snapshotKey ?? online.snapshot], threshold: 1 },
+        timestamp: { keys: [online.timestamp], threshold: 1 },
+      },
+    }),
+    (overrides.rootSigners ?? keys.root).map(localSigner),
+  );
+  const targets = await signMetadata(
+    targetsSigned({
+      version: 1,
+      expires: expiresAt(now, DEFAULT_EXPIRY_DAYS.targets),
+      keyIdOf: keyId,
+      releases: { keys: overrides.releasesKeys ?? [publicKeyOf(keys.releases)], threshold: 1 },
+      director: { keys: [overrides.directorKey ?? online.director], threshold: 1 },
+    }),
+    [localSigner(keys.targets)],
+  );
+  const releases = await signMetadata(
+    delegatedSigned({ version: 1, expires: expiresAt(now, DEFAULT_EXPIRY_DAYS.releases), targets: {} }),
+    [localSigner(keys.releases)],
+  );
+  return { root, targets, releases };
+}
+
+/** Creates an app and sets its trust; returns the publisher keys and root bytes a device ships. */
+export async function createTrustedApp(
+  t: TestServer,
+  appId: string,
+): Promise<{ keys: PublisherKeys; rootBytes: Uint8Array }> {
+  const created = await t.api('POST', '/v1/apps', { appId });
+  if (created.status !== 201) throw new Error(`create app: ${created.status} ${JSON.stringify(created.json)}`);
+  const keys = publisherKeys();
+  const trust = await buildTrust(created.json.onlineKeys, keys);
+  const res = await t.api('PUT', `/v1/apps/${appId}/trust`, trust);
+  if (res.status !== 200) throw new Error(`trust: ${res.status} ${JSON.stringify(res.json)}`);
+  const root = await request(`${t.url}/repo/${appId}/metadata/1.root.json`, 'GET');
+  return { keys, rootBytes: root.bytes };
+}
+
+export interface ReleaseSpec {
+  releaseId: string;
+  versionCode: number;
+  channel?: string;
+  channels?: string[];
+  platform?: string;
+  runtimeVersion?: string;
+  files?: Record<string, string>;
+  /** Sign with this key instead of the releases key. */
+  signer?: KeyFile;
+  /** Publish as this releases version instead of current + 1. */
+  version?: number;
+  skipUpload?: boolean;
+}
+
+/** Uploads a release's files and manifest, then builds the signed releases metadata for it. */
+export async function prepareRelease(
+  t: TestServer,
+  appId: string,
+  keys: PublisherKeys,
+  spec: ReleaseSpec,
+): Promise<{ body: { releases: SignedEnvelope; releaseId: string; channel: string }; manifestBytes: Uint8Array }> {
+  const platform = spec.platform ?? 'ios';
+  const runtimeVersion = spec.runtimeVersion ?? '1.0.0';
+  const files = spec.files ?? { 'index.bundle': `console.log(${JSON.stringify(spec.releaseId)})` };
+  const entries = Object.entries(files)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([path, content]) => ({
+      path,
+      sha256: sha256(content),
+      length: Buffer.byteLength(content),
+      contentType: 'application/javascript',
+    }));
+  const createdAt = '2026-11-22T20:00:00Z';
+  const manifest = {
+    schema: 'updraft.release/1',
+    appId,
+    releaseId: spec.releaseId,
+    platform,
+    runtimeVersion,
+    versionCode: spec.versionCode,
+    epoch: 0,
+    launch: entries[0]!.path,
+    createdAt,
+    files: entries,
+  };
+  const manifestBytes = canonicalBytes(manifest);
+  if (!spec.skipUpload) {
+    for (const content of Object.values(files)) {
+      const bytes = new TextEncoder().encode(content);
+      const up = await t.api('PUT', `/v1/apps/${appId}/blobs/${sha256(bytes)}`, bytes);
+      if (up.status !== 201) throw new Error(`upload: ${up.status} ${JSON.stringify(up.json)}`);
+    }
+    const up = await t.api('PUT', `/v1/apps/${appId}/blobs/${sha256(manifestBytes)}`, manifestBytes);
+    if (up.status !== 201) throw new Error(`upload manifest: ${up.status}`);
+  }
+  const current = await t.api('GET', `/v1/apps/${appId}/releases-metadata`);
+  const signed = structuredClone(current.json.signed) as JsonObject & { targets: JsonObject; version: number };
+  signed.version = spec.version ?? signed.version + 1;
+  signed.targets[manifestTargetPath(spec.releaseId)] = {
+    length: manifestBytes.length,
+    hashes: { sha256: sha256(manifestBytes) },
+    custom: {
+      updraft: {
+        appId,
+        releaseId: spec.releaseId,
+        platform,
+        runtimeVersion,
+        versionCode: spec.versionCode,
+        epoch: 0,
+        channels: spec.channels ?? ['*'],
+        createdAt,
+      },
+    },
+  };
+  const releases = await signMetadata(signed, [localSigner(spec.signer ?? keys.releases)]);
+  return { body: { releases, releaseId: spec.releaseId, channel: spec.channel ?? 'production' }, manifestBytes };
+}
+
+/** A device's metadata refresh (docs/protocol.md §4 steps 2-6) with the protocol package. */
+export async function refresh(url: string, appId: string, rootBytes: Uint8Array) {
+  const base = `${url}/repo/${appId}/metadata`;
+  const get = async (name: string) => {
+    const r = await request(`${base}/${name}`, 'GET');
+    if (r.status !== 200) throw new Error(`${name}: ${r.status}`);
+    return r.bytes;
+  };
+  const now = Date.now();
+  const root = loadTrustedRoot(rootBytes).signed;
+  const next = await request(`${base}/${root.version + 1}.root.json`, 'GET');
+  if (next.status !== 404) throw new Error(`expected no newer root, got ${next.status}`);
+  const timestamp = verifyTimestamp(root, await get('timestamp.json'), null, now).signed;
+  const sv = timestamp.meta['snapshot.json'].version;
+  const snapshot = verifySnapshot(root, await get(`${sv}.snapshot.json`), timestamp, null, now).signed;
+  const targets = verifyTopTargets(
+    root,
+    await get(`${snapshot.meta['targets.json']!.version}.targets.json`),
+    snapshot,
+    null,
+    now,
+  ).signed;
+  const releases = verifyDelegatedTargets(
+    targets,
+    'releases',
+    await get(`${snapshot.meta['releases.json']!.version}.releases.json`),
+    snapshot,
+    null,
+    now,
+  ).signed;
+  const director = verifyDelegatedTargets(
+    targets,
+    'director',
+    await get(`${snapshot.meta['director.json']!.version}.director.json`),
+    snapshot,
+    null,
+    now,
+  ).signed;
+  return { root, timestamp, snapshot, targets, releases, director };
+}
