@@ -1,10 +1,12 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.updraft/**', 'bench/.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { files: ['scripts/**/*.mjs', 'bench/**/*.mjs', '*.js'], languageOptions: { globals: globals.node } },
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
@@ -17,9 +19,20 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['node:*', 'fs', 'path', 'crypto', 'os', 'stream', 'buffer', 'http', 'https'], message: 'protocol and client core run on Hermes: no Node built-ins (use a port).' }] },
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'crypto', 'os', 'stream', 'buffer', 'http', 'https'],
+              message: 'protocol and client core run on Hermes: no Node built-ins (use a port).',
+            },
+          ],
+        },
       ],
-      'no-restricted-globals': ['error', { name: 'Buffer', message: 'no Node built-ins in protocol/client core' }, { name: 'process', message: 'no Node built-ins in protocol/client core' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'Buffer', message: 'no Node built-ins in protocol/client core' },
+        { name: 'process', message: 'no Node built-ins in protocol/client core' },
+      ],
     },
   },
 );

@@ -11,7 +11,6 @@ import {
   loadTrustedRoot,
   parseTimestamp,
   UpdraftError,
-
 } from '@updraft/protocol';
 import {
   delegatedSigned,
@@ -67,26 +66,53 @@ async function makeRepo(algorithm: 'ed25519' | 'ecdsa-p256' = 'ed25519') {
   );
   const targets = serializeEnvelope(
     await signMetadata(
-      targetsSigned({ version: 1, expires: expiresAt(NOW, 365), releases: set(k.releases), director: set(k.director), keyIdOf: keyId }),
+      targetsSigned({
+        version: 1,
+        expires: expiresAt(NOW, 365),
+        releases: set(k.releases),
+        director: set(k.director),
+        keyIdOf: keyId,
+      }),
       [localSigner(k.targets)],
     ),
   );
-  const releases = serializeEnvelope(await signMetadata(delegatedSigned({ version: 1, expires: expiresAt(NOW, 365), targets: {} }), [localSigner(k.releases)]));
-  const director = serializeEnvelope(await signMetadata(delegatedSigned({ version: 1, expires: expiresAt(NOW, 7), targets: {} }), [localSigner(k.director)]));
+  const releases = serializeEnvelope(
+    await signMetadata(delegatedSigned({ version: 1, expires: expiresAt(NOW, 365), targets: {} }), [
+      localSigner(k.releases),
+    ]),
+  );
+  const director = serializeEnvelope(
+    await signMetadata(delegatedSigned({ version: 1, expires: expiresAt(NOW, 7), targets: {} }), [
+      localSigner(k.director),
+    ]),
+  );
   const snapshot = async (version: number, expiresDays = 7, rel = releases) =>
     serializeEnvelope(
       await signMetadata(
         snapshotSigned({
           version,
           expires: expiresAt(NOW, expiresDays),
-          meta: { 'targets.json': metaEntryFor(targets, 1), 'releases.json': metaEntryFor(rel, 1), 'director.json': metaEntryFor(director, 1) },
+          meta: {
+            'targets.json': metaEntryFor(targets, 1),
+            'releases.json': metaEntryFor(rel, 1),
+            'director.json': metaEntryFor(director, 1),
+          },
         }),
         [localSigner(k.snapshot)],
       ),
     );
-  const timestamp = async (version: number, snap: Uint8Array, snapVersion: number, expiresDays = 1, signer = k.timestamp) =>
+  const timestamp = async (
+    version: number,
+    snap: Uint8Array,
+    snapVersion: number,
+    expiresDays = 1,
+    signer = k.timestamp,
+  ) =>
     serializeEnvelope(
-      await signMetadata(timestampSigned({ version, expires: expiresAt(NOW, expiresDays), snapshot: metaEntryFor(snap, snapVersion) }), [localSigner(signer)]),
+      await signMetadata(
+        timestampSigned({ version, expires: expiresAt(NOW, expiresDays), snapshot: metaEntryFor(snap, snapVersion) }),
+        [localSigner(signer)],
+      ),
     );
   return { k, root, rootBytes: serializeEnvelope(root), targets, releases, director, snapshot, timestamp };
 }
@@ -116,13 +142,34 @@ test('timestamp: forged, foreign, expired, replayed and oversized timestamps are
 
   const forged = JSON.parse(new TextDecoder().decode(good));
   forged.signed.version = 6;
-  assert.equal(reasonOf(() => verifyTimestamp(root, good, null, NOW)), null);
-  assert.equal(reasonOf(() => verifyTimestamp(root, utf8Encode(JSON.stringify(forged)), null, NOW)), 'signature');
-  assert.equal(reasonOf(() => verifyTimestamp(root, foreign, null, NOW)), 'signature');
-  assert.equal(reasonOf(() => verifyTimestamp(root, good, null, NOW + 2 * DAY)), 'expired');
-  assert.equal(reasonOf(() => verifyTimestamp(root, older, trusted, NOW)), 'rollback');
-  assert.equal(reasonOf(() => verifyTimestamp(root, new Uint8Array(17 * 1024).fill(32), null, NOW)), 'length');
-  assert.equal(reasonOf(() => verifyTimestamp(root, utf8Encode('{"signed":'), null, NOW)), 'malformed');
+  assert.equal(
+    reasonOf(() => verifyTimestamp(root, good, null, NOW)),
+    null,
+  );
+  assert.equal(
+    reasonOf(() => verifyTimestamp(root, utf8Encode(JSON.stringify(forged)), null, NOW)),
+    'signature',
+  );
+  assert.equal(
+    reasonOf(() => verifyTimestamp(root, foreign, null, NOW)),
+    'signature',
+  );
+  assert.equal(
+    reasonOf(() => verifyTimestamp(root, good, null, NOW + 2 * DAY)),
+    'expired',
+  );
+  assert.equal(
+    reasonOf(() => verifyTimestamp(root, older, trusted, NOW)),
+    'rollback',
+  );
+  assert.equal(
+    reasonOf(() => verifyTimestamp(root, new Uint8Array(17 * 1024).fill(32), null, NOW)),
+    'length',
+  );
+  assert.equal(
+    reasonOf(() => verifyTimestamp(root, utf8Encode('{"signed":'), null, NOW)),
+    'malformed',
+  );
 });
 
 test('snapshot: bytes must match the signed length and hash, and versions never go back', async () => {
@@ -130,19 +177,34 @@ test('snapshot: bytes must match the signed length and hash, and versions never 
   const root = loadTrustedRoot(repo.rootBytes).signed;
   const snap = await repo.snapshot(2);
   const ts = verifyTimestamp(root, await repo.timestamp(1, snap, 2), null, NOW).signed;
-  assert.equal(reasonOf(() => verifySnapshot(root, snap, ts, null, NOW)), null);
+  assert.equal(
+    reasonOf(() => verifySnapshot(root, snap, ts, null, NOW)),
+    null,
+  );
   const longer = new Uint8Array(snap.length + 10);
   longer.set(snap);
-  assert.equal(reasonOf(() => verifySnapshot(root, longer, ts, null, NOW)), 'length');
+  assert.equal(
+    reasonOf(() => verifySnapshot(root, longer, ts, null, NOW)),
+    'length',
+  );
   const altered = snap.slice();
-  altered[altered.length - 3] ^= 1;
-  assert.equal(reasonOf(() => verifySnapshot(root, altered, ts, null, NOW)), 'hash');
+  altered[altered.length - 3]! ^= 1;
+  assert.equal(
+    reasonOf(() => verifySnapshot(root, altered, ts, null, NOW)),
+    'hash',
+  );
   const stale = await repo.snapshot(1);
   const tsStale = verifyTimestamp(root, await repo.timestamp(2, stale, 1), null, NOW).signed;
-  assert.equal(reasonOf(() => verifySnapshot(root, stale, tsStale, null, NOW)), null);
+  assert.equal(
+    reasonOf(() => verifySnapshot(root, stale, tsStale, null, NOW)),
+    null,
+  );
   const expiredSnap = await repo.snapshot(3, -1);
   const tsExp = verifyTimestamp(root, await repo.timestamp(3, expiredSnap, 3), null, NOW).signed;
-  assert.equal(reasonOf(() => verifySnapshot(root, expiredSnap, tsExp, null, NOW)), 'expired');
+  assert.equal(
+    reasonOf(() => verifySnapshot(root, expiredSnap, tsExp, null, NOW)),
+    'expired',
+  );
 });
 
 test('root rotation: the next root needs a threshold of the old root and of itself', async () => {
@@ -152,15 +214,29 @@ test('root rotation: the next root needs a threshold of the old root and of itse
   const next = rootSigned({
     version: 2,
     expires: expiresAt(NOW, 365),
-    roles: { root: set(newRootKey), targets: set(repo.k.targets), snapshot: set(repo.k.snapshot), timestamp: set(repo.k.timestamp) },
+    roles: {
+      root: set(newRootKey),
+      targets: set(repo.k.targets),
+      snapshot: set(repo.k.snapshot),
+      timestamp: set(repo.k.timestamp),
+    },
     keyIdOf: keyId,
   });
   const both = serializeEnvelope(await signMetadata(next, [localSigner(repo.k.root), localSigner(newRootKey)]));
-  assert.equal(reasonOf(() => verifyRootUpdate(trusted, both)), null);
+  assert.equal(
+    reasonOf(() => verifyRootUpdate(trusted, both)),
+    null,
+  );
   const onlyNew = serializeEnvelope(await signMetadata(next, [localSigner(newRootKey)]));
-  assert.equal(reasonOf(() => verifyRootUpdate(trusted, onlyNew)), 'signature');
+  assert.equal(
+    reasonOf(() => verifyRootUpdate(trusted, onlyNew)),
+    'signature',
+  );
   const onlyOld = serializeEnvelope(await signMetadata(next, [localSigner(repo.k.root)]));
-  assert.equal(reasonOf(() => verifyRootUpdate(trusted, onlyOld)), 'signature');
+  assert.equal(
+    reasonOf(() => verifyRootUpdate(trusted, onlyOld)),
+    'signature',
+  );
 
   // 2-of-3 root: one signature is below threshold.
   const r2 = [generateKeyFile(), generateKeyFile(), generateKeyFile()];
@@ -168,26 +244,47 @@ test('root rotation: the next root needs a threshold of the old root and of itse
   const v2 = rootSigned({
     version: 2,
     expires: expiresAt(NOW, 365),
-    roles: { root: twoOfThree, targets: set(repo.k.targets), snapshot: set(repo.k.snapshot), timestamp: set(repo.k.timestamp) },
+    roles: {
+      root: twoOfThree,
+      targets: set(repo.k.targets),
+      snapshot: set(repo.k.snapshot),
+      timestamp: set(repo.k.timestamp),
+    },
     keyIdOf: keyId,
   });
-  const accepted = verifyRootUpdate(trusted, serializeEnvelope(await signMetadata(v2, [localSigner(repo.k.root), localSigner(r2[0]!), localSigner(r2[1]!)]))).signed;
+  const accepted = verifyRootUpdate(
+    trusted,
+    serializeEnvelope(await signMetadata(v2, [localSigner(repo.k.root), localSigner(r2[0]!), localSigner(r2[1]!)])),
+  ).signed;
   const v3 = { ...v2, version: 3 };
   const oneOfTwo = serializeEnvelope(await signMetadata(v3, [localSigner(r2[0]!)]));
-  assert.equal(reasonOf(() => verifyRootUpdate(accepted, oneOfTwo)), 'threshold');
+  assert.equal(
+    reasonOf(() => verifyRootUpdate(accepted, oneOfTwo)),
+    'threshold',
+  );
   const skip = { ...v2, version: 4 };
   const skipped = serializeEnvelope(await signMetadata(skip, [localSigner(r2[0]!), localSigner(r2[1]!)]));
-  assert.equal(reasonOf(() => verifyRootUpdate(accepted, skipped)), 'rollback');
+  assert.equal(
+    reasonOf(() => verifyRootUpdate(accepted, skipped)),
+    'rollback',
+  );
 });
 
 test('delegations: releases signed by a key the targets role did not delegate to are refused', async () => {
   const repo = await makeRepo();
   const root = loadTrustedRoot(repo.rootBytes).signed;
   const rogue = generateKeyFile();
-  const rogueReleases = serializeEnvelope(await signMetadata(delegatedSigned({ version: 1, expires: expiresAt(NOW, 365), targets: {} }), [localSigner(rogue)]));
+  const rogueReleases = serializeEnvelope(
+    await signMetadata(delegatedSigned({ version: 1, expires: expiresAt(NOW, 365), targets: {} }), [
+      localSigner(rogue),
+    ]),
+  );
   const snap = await repo.snapshot(1, 7, rogueReleases);
   const ts = verifyTimestamp(root, await repo.timestamp(1, snap, 1), null, NOW).signed;
   const snapshot = verifySnapshot(root, snap, ts, null, NOW).signed;
   const targets = verifyTopTargets(root, repo.targets, snapshot, null, NOW).signed;
-  assert.equal(reasonOf(() => verifyDelegatedTargets(targets, 'releases', rogueReleases, snapshot, null, NOW)), 'signature');
+  assert.equal(
+    reasonOf(() => verifyDelegatedTargets(targets, 'releases', rogueReleases, snapshot, null, NOW)),
+    'signature',
+  );
 });

@@ -33,8 +33,23 @@ async function writeBundle(dir: string, files: Record<string, string>): Promise<
 
 function deviceArgs(dir: string, root: string): string[] {
   return [
-    'device', 'sync', '--json', '--server', server.url, '--app', APP, '--platform', 'ios',
-    '--runtime-version', '1.0.0', '--channel', 'production', '--root', root, '--dir', dir,
+    'device',
+    'sync',
+    '--json',
+    '--server',
+    server.url,
+    '--app',
+    APP,
+    '--platform',
+    'ios',
+    '--runtime-version',
+    '1.0.0',
+    '--channel',
+    'production',
+    '--root',
+    root,
+    '--dir',
+    dir,
     '--allow-insecure-localhost',
   ];
 }
@@ -52,7 +67,21 @@ test('publish, update, trial without ready rolls back, failed release is never d
     'assets/logo.png': 'PNG-v1',
   });
   const pub1 = await runCli(
-    ['publish', v1Dir, '--app', APP, '--platform', 'ios', '--runtime-version', '1.0.0', '--channel', 'production', '--keys', keys, '--json'],
+    [
+      'publish',
+      v1Dir,
+      '--app',
+      APP,
+      '--platform',
+      'ios',
+      '--runtime-version',
+      '1.0.0',
+      '--channel',
+      'production',
+      '--keys',
+      keys,
+      '--json',
+    ],
     env,
   );
   assert.equal(pub1.code, 0, pub1.stderr);
@@ -71,7 +100,11 @@ test('publish, update, trial without ready rolls back, failed release is never d
   assert.equal(launch1.json?.['releaseId'], v1.releaseId);
   const launchPath = launch1.json?.['launchPath'] as string;
   assert.equal(await readFile(launchPath, 'utf8'), 'console.log("v1")');
-  assert.equal(await readFile(join(launchPath, '..', 'assets/logo.png'), 'utf8'), 'PNG-v1', 'release folder holds every file at its relative path');
+  assert.equal(
+    await readFile(join(launchPath, '..', 'assets/logo.png'), 'utf8'),
+    'PNG-v1',
+    'release folder holds every file at its relative path',
+  );
   assert.equal((await runCli(['device', 'ready', '--dir', device, '--json'])).code, 0);
 
   const v2Dir = await writeBundle(join(work.path, 'v2'), {
@@ -79,7 +112,21 @@ test('publish, update, trial without ready rolls back, failed release is never d
     'assets/logo.png': 'PNG-v1',
   });
   const pub2 = await runCli(
-    ['publish', v2Dir, '--app', APP, '--platform', 'ios', '--runtime-version', '1.0.0', '--channel', 'production', '--keys', keys, '--json'],
+    [
+      'publish',
+      v2Dir,
+      '--app',
+      APP,
+      '--platform',
+      'ios',
+      '--runtime-version',
+      '1.0.0',
+      '--channel',
+      'production',
+      '--keys',
+      keys,
+      '--json',
+    ],
     env,
   );
   assert.equal(pub2.code, 0, pub2.stderr);
@@ -89,7 +136,11 @@ test('publish, update, trial without ready rolls back, failed release is never d
   const sync2 = await runCli(deviceArgs(device, root), env);
   assert.equal(sync2.json?.['status'], 'updated', sync2.stdout);
   assert.equal(sync2.json?.['release'], v2.releaseId);
-  assert.equal(sync2.json?.['bytesDownloaded'], 'console.log("v2 crashes")'.length, 'an unchanged file is reused, not downloaded');
+  assert.equal(
+    sync2.json?.['bytesDownloaded'],
+    'console.log("v2 crashes")'.length,
+    'an unchanged file is reused, not downloaded',
+  );
 
   const trial = await runCli(['device', 'launch', '--dir', device, '--json']);
   assert.equal(trial.json?.['releaseId'], v2.releaseId, 'the new release runs as a trial');
@@ -99,7 +150,10 @@ test('publish, update, trial without ready rolls back, failed release is never d
   assert.equal(await readFile(again.json?.['launchPath'] as string, 'utf8'), 'console.log("v1")');
 
   const status = await runCli(['device', 'status', '--dir', device, '--json']);
-  assert.deepEqual((status.json?.['failed'] as { releaseId: string }[]).map((r) => r.releaseId), [v2.releaseId]);
+  assert.deepEqual(
+    (status.json?.['failed'] as { releaseId: string }[]).map((r) => r.releaseId),
+    [v2.releaseId],
+  );
   assert.equal((status.json?.['confirmed'] as { releaseId: string }).releaseId, v1.releaseId);
 
   const sync3 = await runCli(deviceArgs(device, root), env);
@@ -112,7 +166,21 @@ test('publish, update, trial without ready rolls back, failed release is never d
   // A fresh device, and a v3 whose bundle is altered on the server's disk after publishing.
   const v3Dir = await writeBundle(join(work.path, 'v3'), { 'index.ios.bundle': 'console.log("v3")' });
   const pub3 = await runCli(
-    ['publish', v3Dir, '--app', APP, '--platform', 'ios', '--runtime-version', '1.0.0', '--channel', 'production', '--keys', keys, '--json'],
+    [
+      'publish',
+      v3Dir,
+      '--app',
+      APP,
+      '--platform',
+      'ios',
+      '--runtime-version',
+      '1.0.0',
+      '--channel',
+      'production',
+      '--keys',
+      keys,
+      '--json',
+    ],
     env,
   );
   assert.equal(pub3.code, 0, pub3.stderr);
@@ -141,7 +209,24 @@ test('bad publish input is refused with a clear message and stores nothing', asy
   const app = 'com.example.bad';
   assert.equal((await runCli(['apps', 'create', app, '--keys', keys, '--json'], env)).code, 0);
   const publish = (dir: string, extra: string[] = []) =>
-    runCli(['publish', dir, '--app', app, '--platform', 'android', '--runtime-version', '1', '--channel', 'beta', '--keys', keys, ...extra], env);
+    runCli(
+      [
+        'publish',
+        dir,
+        '--app',
+        app,
+        '--platform',
+        'android',
+        '--runtime-version',
+        '1',
+        '--channel',
+        'beta',
+        '--keys',
+        keys,
+        ...extra,
+      ],
+      env,
+    );
 
   const empty = join(work.path, 'empty');
   await mkdir(empty, { recursive: true });
@@ -185,14 +270,48 @@ test('a device given another app\'s root rejects with "signature" and keeps its 
   assert.equal((await runCli(['apps', 'create', 'com.example.b', '--keys', keysB, '--json'], env)).code, 0);
   const bundle = await writeBundle(join(work.path, 'a1'), { 'index.js': 'a1' });
   assert.equal(
-    (await runCli(['publish', bundle, '--app', 'com.example.a', '--platform', 'android', '--runtime-version', '1', '--channel', 'production', '--keys', keysA], env)).code,
+    (
+      await runCli(
+        [
+          'publish',
+          bundle,
+          '--app',
+          'com.example.a',
+          '--platform',
+          'android',
+          '--runtime-version',
+          '1',
+          '--channel',
+          'production',
+          '--keys',
+          keysA,
+        ],
+        env,
+      )
+    ).code,
     0,
   );
   const device = join(work.path, 'device-wrong-root');
-  const r = await runCli(
-    ['device', 'sync', '--json', '--server', server.url, '--app', 'com.example.a', '--platform', 'android', '--runtime-version', '1',
-      '--channel', 'production', '--root', join(keysB, 'root.json'), '--dir', device, '--allow-insecure-localhost'],
-  );
+  const r = await runCli([
+    'device',
+    'sync',
+    '--json',
+    '--server',
+    server.url,
+    '--app',
+    'com.example.a',
+    '--platform',
+    'android',
+    '--runtime-version',
+    '1',
+    '--channel',
+    'production',
+    '--root',
+    join(keysB, 'root.json'),
+    '--dir',
+    device,
+    '--allow-insecure-localhost',
+  ]);
   assert.notEqual(r.code, 0);
   assert.equal(r.json?.['status'], 'rejected');
   assert.equal(r.json?.['reason'], 'signature');
@@ -202,10 +321,25 @@ test('a device given another app\'s root rejects with "signature" and keeps its 
 });
 
 test('http without --allow-insecure-localhost is refused before any request', async () => {
-  const r = await runCli(
-    ['device', 'sync', '--json', '--server', server.url, '--app', APP, '--platform', 'ios', '--runtime-version', '1.0.0',
-      '--channel', 'production', '--root', join(work.path, 'keys', 'root.json'), '--dir', join(work.path, 'device-http')],
-  );
+  const r = await runCli([
+    'device',
+    'sync',
+    '--json',
+    '--server',
+    server.url,
+    '--app',
+    APP,
+    '--platform',
+    'ios',
+    '--runtime-version',
+    '1.0.0',
+    '--channel',
+    'production',
+    '--root',
+    join(work.path, 'keys', 'root.json'),
+    '--dir',
+    join(work.path, 'device-http'),
+  ]);
   assert.notEqual(r.code, 0);
   assert.equal(r.json?.['reason'], 'insecure-url');
 });

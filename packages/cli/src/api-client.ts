@@ -37,11 +37,18 @@ export class AdminApi {
     if (!res.ok) {
       const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
       if (res.status === 401) {
-        throw new CliError('unauthorized', `the server refused the API key (${e?.message ?? 'unauthorized'}); pass --api-key or set UPDRAFT_API_KEY (the owner key is in the server's data dir, admin.key)`);
+        throw new CliError(
+          'unauthorized',
+          `the server refused the API key (${e?.message ?? 'unauthorized'}); pass --api-key or set UPDRAFT_API_KEY (the owner key is in the server's data dir, admin.key)`,
+        );
       }
-      throw new CliError(e?.code ?? `http-${res.status}`, e?.message ?? `the server answered ${res.status} for ${method} ${path}`, {
-        details: { status: res.status },
-      });
+      throw new CliError(
+        e?.code ?? `http-${res.status}`,
+        e?.message ?? `the server answered ${res.status} for ${method} ${path}`,
+        {
+          details: { status: res.status },
+        },
+      );
     }
     return json as T;
   }
@@ -50,7 +57,17 @@ export class AdminApi {
 export function requireServer(opts: { server?: string; apiKey?: string }): AdminApi {
   const server = opts.server ?? process.env['UPDRAFT_SERVER'];
   const apiKey = opts.apiKey ?? process.env['UPDRAFT_API_KEY'];
-  if (!server) throw new CliError('usage', 'no server given; pass --server URL or set UPDRAFT_SERVER (for example http://127.0.0.1:8787)', { exitCode: 2 });
-  if (!apiKey) throw new CliError('usage', "no API key given; pass --api-key KEY or set UPDRAFT_API_KEY (the owner key is in the server's data dir, admin.key)", { exitCode: 2 });
+  if (!server)
+    throw new CliError(
+      'usage',
+      'no server given; pass --server URL or set UPDRAFT_SERVER (for example http://127.0.0.1:8787)',
+      { exitCode: 2 },
+    );
+  if (!apiKey)
+    throw new CliError(
+      'usage',
+      "no API key given; pass --api-key KEY or set UPDRAFT_API_KEY (the owner key is in the server's data dir, admin.key)",
+      { exitCode: 2 },
+    );
   return new AdminApi(server, apiKey);
 }

@@ -27,7 +27,8 @@ export async function collectFiles(root: string, maxFileBytes: number): Promise<
   } catch {
     throw new CliError('bad-input', `${root} does not exist; pass the folder that holds your built bundle`);
   }
-  if (!rootStat.isDirectory()) throw new CliError('bad-input', `${root} is not a folder; pass the folder that holds your built bundle`);
+  if (!rootStat.isDirectory())
+    throw new CliError('bad-input', `${root} is not a folder; pass the folder that holds your built bundle`);
 
   const found: { path: string; absolutePath: string; size: number }[] = [];
   const walk = async (dir: string): Promise<void> => {
@@ -42,7 +43,8 @@ export async function collectFiles(root: string, maxFileBytes: number): Promise<
         await walk(abs);
         continue;
       }
-      if (!entry.isFile()) throw new CliError('bad-input', `${rel} is not a regular file; remove it from the bundle folder`);
+      if (!entry.isFile())
+        throw new CliError('bad-input', `${rel} is not a regular file; remove it from the bundle folder`);
       const problem = relativePathProblem(rel);
       if (problem) throw new CliError('bad-input', `file name "${rel}" ${problem}; rename it`);
       const size = (await lstat(abs)).size;
@@ -54,7 +56,10 @@ export async function collectFiles(root: string, maxFileBytes: number): Promise<
       }
       found.push({ path: rel, absolutePath: abs, size });
       if (found.length > MAX_MANIFEST_FILES) {
-        throw new CliError('bad-input', `the bundle has more than ${MAX_MANIFEST_FILES} files; publish a smaller folder`);
+        throw new CliError(
+          'bad-input',
+          `the bundle has more than ${MAX_MANIFEST_FILES} files; publish a smaller folder`,
+        );
       }
     }
   };

@@ -65,7 +65,9 @@ export function progressBar(label: string, total: number, enabled: boolean): { t
     const width = 30;
     const filled = Math.round((current / total) * width);
     const pct = Math.floor((current / total) * 100);
-    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pct}% ${formatBytes(current)}/${formatBytes(total)}`);
+    process.stderr.write(
+      `\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pct}% ${formatBytes(current)}/${formatBytes(total)}`,
+    );
   };
   return {
     tick(n) {

@@ -40,7 +40,8 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        return 0;
       const message = err.message.replace(/^error:\s*/i, '');
       return emitError({ json }, new CliError('usage', `${message}; see 'updraft --help'`, { exitCode: 2 }));
     }

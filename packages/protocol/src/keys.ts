@@ -18,9 +18,7 @@ export const ECDSA_P256_SCHEME = 'ecdsa-sha2-nistp256';
 
 /** TUF key id: SHA-256 of the canonical JSON of the public key object. */
 export function keyId(key: TufKey): string {
-  return sha256Hex(
-    canonicalBytes({ keytype: key.keytype, scheme: key.scheme, keyval: { public: key.keyval.public } }),
-  );
+  return sha256Hex(canonicalBytes({ keytype: key.keytype, scheme: key.scheme, keyval: { public: key.keyval.public } }));
 }
 
 export function keyAlgorithm(key: TufKey): KeyAlgorithm | null {

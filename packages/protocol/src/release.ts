@@ -1,16 +1,6 @@
 import { UpdraftError } from './errors.js';
 import { assertIdentifier, relativePathProblem } from './paths.js';
-import {
-  asArray,
-  asBoolean,
-  asInteger,
-  asObject,
-  asSha256,
-  asString,
-  asStringArray,
-  fail,
-  type Obj,
-} from './shape.js';
+import { asArray, asBoolean, asInteger, asObject, asSha256, asString, asStringArray, fail, type Obj } from './shape.js';
 
 export const MANIFEST_SCHEMA = 'updraft.release/1';
 

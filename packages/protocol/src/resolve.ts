@@ -49,7 +49,11 @@ function targetSha256(target: TargetFile, what: string): string {
  * director and releases agree, and that the release was signed for this app, platform,
  * runtimeVersion and channel. It does not compare with what the device has installed.
  */
-export function chooseRelease(director: TargetsSigned, releases: TargetsSigned, device: DeviceTarget): ChosenRelease | null {
+export function chooseRelease(
+  director: TargetsSigned,
+  releases: TargetsSigned,
+  device: DeviceTarget,
+): ChosenRelease | null {
   const pointerPath = pointerTargetPath(device.channel, device.platform, device.runtimeVersion);
   if (!DIRECTOR_PATHS.some((p) => matchesPathPattern(pointerPath, p))) {
     throw new UpdraftError('wrong-target', `${pointerPath} is outside the director's delegated paths`);
@@ -62,7 +66,10 @@ export function chooseRelease(director: TargetsSigned, releases: TargetsSigned, 
     pointer.platform !== device.platform ||
     pointer.runtimeVersion !== device.runtimeVersion
   ) {
-    throw new UpdraftError('wrong-target', `the channel pointer ${pointerPath} names another channel, platform or runtime`);
+    throw new UpdraftError(
+      'wrong-target',
+      `the channel pointer ${pointerPath} names another channel, platform or runtime`,
+    );
   }
 
   let releaseId = pointer.releaseId;
@@ -79,16 +86,28 @@ export function chooseRelease(director: TargetsSigned, releases: TargetsSigned, 
     throw new UpdraftError('wrong-target', `release id "${releaseId}" is not a valid release target`);
   }
   const target = releases.targets[targetPath];
-  if (!target) throw new UpdraftError('wrong-target', `the channel points at release ${releaseId}, which the publisher never signed`);
+  if (!target)
+    throw new UpdraftError(
+      'wrong-target',
+      `the channel points at release ${releaseId}, which the publisher never signed`,
+    );
   const release = parseReleaseCustom(target.custom, `releases.targets["${targetPath}"]`);
   if (targetSha256(target, targetPath) !== sha256 || target.length !== length) {
-    throw new UpdraftError('wrong-target', `the channel pointer and the signed release ${releaseId} disagree on its manifest`);
+    throw new UpdraftError(
+      'wrong-target',
+      `the channel pointer and the signed release ${releaseId} disagree on its manifest`,
+    );
   }
   if (release.versionCode !== versionCode) {
-    throw new UpdraftError('wrong-target', `the channel pointer and the signed release ${releaseId} disagree on its versionCode`);
+    throw new UpdraftError(
+      'wrong-target',
+      `the channel pointer and the signed release ${releaseId} disagree on its versionCode`,
+    );
   }
-  if (release.releaseId !== releaseId) throw new UpdraftError('wrong-target', `release ${releaseId} is signed under another id`);
-  if (release.appId !== device.appId) throw new UpdraftError('wrong-target', `release ${releaseId} is for app ${release.appId}`);
+  if (release.releaseId !== releaseId)
+    throw new UpdraftError('wrong-target', `release ${releaseId} is signed under another id`);
+  if (release.appId !== device.appId)
+    throw new UpdraftError('wrong-target', `release ${releaseId} is for app ${release.appId}`);
   if (release.platform !== device.platform) {
     throw new UpdraftError('wrong-target', `release ${releaseId} is for platform ${release.platform}`);
   }

@@ -46,7 +46,9 @@ export function countValidSignatures(
     message = canonicalBytes(rawSigned);
   } catch (err) {
     // Floats, unsafe integers: untrusted input that has no canonical form, so nothing can sign it.
-    throw new UpdraftError('malformed', `signed metadata cannot be canonicalised: ${(err as Error).message}`, { cause: err });
+    throw new UpdraftError('malformed', `signed metadata cannot be canonicalised: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const allowed = new Set(role.keyids);
   const valid = new Set<string>();
@@ -66,7 +68,8 @@ export function checkThreshold(
   roleName: string,
 ): void {
   const count = countValidSignatures(rawSigned, signatures, keys, role);
-  if (count === 0) throw new UpdraftError('signature', `${roleName} metadata has no valid signature from a trusted key`);
+  if (count === 0)
+    throw new UpdraftError('signature', `${roleName} metadata has no valid signature from a trusted key`);
   if (count < role.threshold) {
     throw new UpdraftError(
       'threshold',
@@ -115,10 +118,7 @@ export function verifyRootUpdate(trusted: RootSigned, bytes: Uint8Array): Verifi
   checkThreshold(rawSignedOf(raw), next.signatures, trusted.keys, trusted.roles.root, 'root (by the trusted root)');
   checkThreshold(rawSignedOf(raw), next.signatures, next.signed.keys, next.signed.roles.root, 'root (by itself)');
   if (next.signed.version !== trusted.version + 1) {
-    throw new UpdraftError(
-      'rollback',
-      `expected root version ${trusted.version + 1}, got ${next.signed.version}`,
-    );
+    throw new UpdraftError('rollback', `expected root version ${trusted.version + 1}, got ${next.signed.version}`);
   }
   return { ...next, bytes };
 }
@@ -149,11 +149,17 @@ export function verifyTimestamp(
   checkThreshold(rawSignedOf(raw), ts.signatures, root.keys, root.roles.timestamp, 'timestamp');
   if (trusted) {
     if (ts.signed.version < trusted.version) {
-      throw new UpdraftError('rollback', `timestamp version ${ts.signed.version} is older than trusted ${trusted.version}`);
+      throw new UpdraftError(
+        'rollback',
+        `timestamp version ${ts.signed.version} is older than trusted ${trusted.version}`,
+      );
     }
     const before = trusted.meta['snapshot.json'].version;
     if (ts.signed.meta['snapshot.json'].version < before) {
-      throw new UpdraftError('rollback', `timestamp names snapshot ${ts.signed.meta['snapshot.json'].version}, older than trusted ${before}`);
+      throw new UpdraftError(
+        'rollback',
+        `timestamp names snapshot ${ts.signed.meta['snapshot.json'].version}, older than trusted ${before}`,
+      );
     }
   }
   checkNotExpired('timestamp', ts.signed.expires, nowMs);
@@ -173,14 +179,20 @@ export function verifySnapshot(
   const snap = parseSnapshot(raw);
   checkThreshold(rawSignedOf(raw), snap.signatures, root.keys, root.roles.snapshot, 'snapshot');
   if (snap.signed.version !== meta.version) {
-    throw new UpdraftError('rollback', `snapshot version ${snap.signed.version} differs from timestamp's ${meta.version}`);
+    throw new UpdraftError(
+      'rollback',
+      `snapshot version ${snap.signed.version} differs from timestamp's ${meta.version}`,
+    );
   }
   if (trusted) {
     for (const [name, before] of Object.entries(trusted.meta)) {
       const now = snap.signed.meta[name];
       if (!now) throw new UpdraftError('rollback', `snapshot no longer lists ${name}`);
       if (now.version < before.version) {
-        throw new UpdraftError('rollback', `snapshot lists ${name} version ${now.version}, older than trusted ${before.version}`);
+        throw new UpdraftError(
+          'rollback',
+          `snapshot lists ${name} version ${now.version}, older than trusted ${before.version}`,
+        );
       }
     }
   }
@@ -194,7 +206,12 @@ function snapshotEntry(snapshot: SnapshotSigned, role: string): MetaFile {
   return meta;
 }
 
-function checkTargetsVersion(targets: TargetsSigned, meta: MetaFile, role: string, trusted: TargetsSigned | null): void {
+function checkTargetsVersion(
+  targets: TargetsSigned,
+  meta: MetaFile,
+  role: string,
+  trusted: TargetsSigned | null,
+): void {
   if (targets.version !== meta.version) {
     throw new UpdraftError('rollback', `${role} version ${targets.version} differs from snapshot's ${meta.version}`);
   }

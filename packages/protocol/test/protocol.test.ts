@@ -27,7 +27,8 @@ const vectors = JSON.parse(readFileSync(new URL('./vectors/rollout.json', import
 };
 
 test('rolloutBucket matches the committed vectors', () => {
-  for (const v of vectors.vectors) assert.equal(rolloutBucket(v.salt, v.deviceId), v.bucket, `${v.salt} / ${v.deviceId}`);
+  for (const v of vectors.vectors)
+    assert.equal(rolloutBucket(v.salt, v.deviceId), v.bucket, `${v.salt} / ${v.deviceId}`);
 });
 
 test('rollout: raising the percentage only adds devices', () => {
@@ -43,7 +44,7 @@ test('rollout: raising the percentage only adds devices', () => {
 
 test('canonical JSON equals @tufjs/canonical-json on varied input', () => {
   const samples: unknown[] = [
-    { b: 1, a: [true, false, null], 'é': 'quote " and \\ backslash', '\u00ff': { z: -5, y: '\n\t\u0001' } },
+    { b: 1, a: [true, false, null], é: 'quote " and \\ backslash', '\u00ff': { z: -5, y: '\n\t\u0001' } },
     { signed: { _type: 'root', keys: { ab: { keyval: { public: '00' } } }, version: 1 } },
     ['😀', 'a\u2028b', '', 0, 9007199254740991],
     { Z: 1, a: 2, _: 3, '10': 4, '9': 5 },
@@ -87,7 +88,11 @@ test('Ed25519 and ECDSA P-256 signatures from OpenSSL verify; tampering does not
 
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const spki = publicKey.export({ format: 'der', type: 'spki' });
-  const ecKey: TufKey = { keytype: 'ecdsa', scheme: 'ecdsa-sha2-nistp256', keyval: { public: spki.subarray(spki.length - 65).toString('hex') } };
+  const ecKey: TufKey = {
+    keytype: 'ecdsa',
+    scheme: 'ecdsa-sha2-nistp256',
+    keyval: { public: spki.subarray(spki.length - 65).toString('hex') },
+  };
   const pemKey: TufKey = { ...ecKey, keyval: { public: publicKey.export({ format: 'pem', type: 'spki' }).toString() } };
   // OpenSSL does not normalise S, so about half of these signatures are high-S: all must verify.
   for (let i = 0; i < 16; i++) {
@@ -96,12 +101,16 @@ test('Ed25519 and ECDSA P-256 signatures from OpenSSL verify; tampering does not
     assert.ok(verifySignature(pemKey, sig, message));
   }
   assert.ok(!verifySignature(ecKey, sign('sha256', utf8Encode('other'), privateKey).toString('hex'), message));
-  assert.ok(!verifySignature({ ...ecKey, scheme: 'rsa' }, sign('sha256', message, privateKey).toString('hex'), message));
+  assert.ok(
+    !verifySignature({ ...ecKey, scheme: 'rsa' }, sign('sha256', message, privateKey).toString('hex'), message),
+  );
 });
 
 test('keyId is the SHA-256 of the canonical public key', () => {
   const { key } = ed25519Key();
-  const expected = createHash('sha256').update(tufCanonicalize(key as never)).digest('hex');
+  const expected = createHash('sha256')
+    .update(tufCanonicalize(key as never))
+    .digest('hex');
   assert.equal(keyId(key), expected);
 });
 
@@ -130,18 +139,54 @@ test('URL policy: https always, http only for loopback with the opt-in, same-ori
     }
     return null;
   };
-  assert.equal(reason(() => checkUrlAllowed('http://127.0.0.1:8787', false)), 'insecure-url');
-  assert.equal(reason(() => checkUrlAllowed('http://127.0.0.1:8787', true)), null);
-  assert.equal(reason(() => checkUrlAllowed('http://[::1]:8787', true)), null);
-  assert.equal(reason(() => checkUrlAllowed('http://localhost', true)), null);
-  assert.equal(reason(() => checkUrlAllowed('http://example.com', true)), 'insecure-url');
-  assert.equal(reason(() => checkUrlAllowed('http://127.0.0.1.evil.com', true)), 'insecure-url');
-  assert.equal(reason(() => checkUrlAllowed('ftp://example.com', true)), 'insecure-url');
-  assert.equal(reason(() => checkUrlAllowed('not a url', true)), 'insecure-url');
-  assert.equal(reason(() => checkRedirectAllowed('https://a.com/x', 'https://a.com/y')), null);
-  assert.equal(reason(() => checkRedirectAllowed('https://a.com/x', '/y')), null);
-  assert.equal(reason(() => checkRedirectAllowed('https://a.com/x', 'http://a.com/y')), 'insecure-url');
-  assert.equal(reason(() => checkRedirectAllowed('https://a.com/x', 'https://b.com/y')), 'insecure-url');
+  assert.equal(
+    reason(() => checkUrlAllowed('http://127.0.0.1:8787', false)),
+    'insecure-url',
+  );
+  assert.equal(
+    reason(() => checkUrlAllowed('http://127.0.0.1:8787', true)),
+    null,
+  );
+  assert.equal(
+    reason(() => checkUrlAllowed('http://[::1]:8787', true)),
+    null,
+  );
+  assert.equal(
+    reason(() => checkUrlAllowed('http://localhost', true)),
+    null,
+  );
+  assert.equal(
+    reason(() => checkUrlAllowed('http://example.com', true)),
+    'insecure-url',
+  );
+  assert.equal(
+    reason(() => checkUrlAllowed('http://127.0.0.1.evil.com', true)),
+    'insecure-url',
+  );
+  assert.equal(
+    reason(() => checkUrlAllowed('ftp://example.com', true)),
+    'insecure-url',
+  );
+  assert.equal(
+    reason(() => checkUrlAllowed('not a url', true)),
+    'insecure-url',
+  );
+  assert.equal(
+    reason(() => checkRedirectAllowed('https://a.com/x', 'https://a.com/y')),
+    null,
+  );
+  assert.equal(
+    reason(() => checkRedirectAllowed('https://a.com/x', '/y')),
+    null,
+  );
+  assert.equal(
+    reason(() => checkRedirectAllowed('https://a.com/x', 'http://a.com/y')),
+    'insecure-url',
+  );
+  assert.equal(
+    reason(() => checkRedirectAllowed('https://a.com/x', 'https://b.com/y')),
+    'insecure-url',
+  );
 });
 
 test('parseJsonObject rejects malformed and deeply nested input as "malformed"', () => {

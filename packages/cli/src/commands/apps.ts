@@ -36,77 +36,85 @@ export function registerApps(program: Command): void {
     .description('generate the offline keys, register the app and write root.json, the trust anchor to ship in the app')
     .option('--keys <dir>', 'folder for the offline keys (default ./updraft-keys/<appId>)')
     .option('--key-type <type>', 'ed25519 or ecdsa-p256', 'ed25519')
-    .action(run<[string], CreateOptions>(async (appId, opts) => {
-      if (opts.keyType !== 'ed25519' && opts.keyType !== 'ecdsa-p256') {
-        throw new CliError('usage', `--key-type must be ed25519 or ecdsa-p256, not "${opts.keyType}"`, { exitCode: 2 });
-      }
-      const algorithm = opts.keyType as KeyAlgorithm;
-      const api = requireServer(opts);
-      const dir = resolve(opts.keys ?? defaultKeysDir(appId));
-      const created = await api.request<{ appId: string; onlineKeys: OnlineKeys }>('POST', '/v1/apps', { appId });
-      const online = created.onlineKeys;
+    .action(
+      run<[string], CreateOptions>(async (appId, opts) => {
+        if (opts.keyType !== 'ed25519' && opts.keyType !== 'ecdsa-p256') {
+          throw new CliError('usage', `--key-type must be ed25519 or ecdsa-p256, not "${opts.keyType}"`, {
+            exitCode: 2,
+          });
+        }
+        const algorithm = opts.keyType as KeyAlgorithm;
+        const api = requireServer(opts);
+        const dir = resolve(opts.keys ?? defaultKeysDir(appId));
+        const created = await api.request<{ appId: string; onlineKeys: OnlineKeys }>('POST', '/v1/apps', { appId });
+        const online = created.onlineKeys;
 
-      const rootKey = await loadOrCreateKey(dir, 'root', algorithm);
-      const targetsKey = await loadOrCreateKey(dir, 'targets', algorithm);
-      const releasesKey = await loadOrCreateKey(dir, 'releases', algorithm);
-      const now = Date.now();
-      const one = (k: TufKey) => ({ keys: [k], threshold: 1 });
+        const rootKey = await loadOrCreateKey(dir, 'root', algorithm);
+        const targetsKey = await loadOrCreateKey(dir, 'targets', algorithm);
+        const releasesKey = await loadOrCreateKey(dir, 'releases', algorithm);
+        const now = Date.now();
+        const one = (k: TufKey) => ({ keys: [k], threshold: 1 });
 
-      const root = await signMetadata(
-        rootSigned({
-          version: 1,
-          expires: expiresAt(now, DEFAULT_EXPIRY_DAYS.root),
-          roles: {
-            root: one(publicKeyOf(rootKey)),
-            targets: one(publicKeyOf(targetsKey)),
-            snapshot: one(online.snapshot),
-            timestamp: one(online.timestamp),
-          },
-          keyIdOf: keyId,
-        }),
-        [localSigner(rootKey)],
-      );
-      const targets = await signMetadata(
-        targetsSigned({
-          version: 1,
-          expires: expiresAt(now, DEFAULT_EXPIRY_DAYS.targets),
-          releases: one(publicKeyOf(releasesKey)),
-          director: one(online.director),
-          keyIdOf: keyId,
-        }),
-        [localSigner(targetsKey)],
-      );
-      const releases = await signMetadata(
-        delegatedSigned({ version: 1, expires: expiresAt(now, DEFAULT_EXPIRY_DAYS.releases), targets: {} }),
-        [localSigner(releasesKey)],
-      );
-      await api.request('PUT', `/v1/apps/${encodeURIComponent(appId)}/trust`, { root, targets, releases });
-      const rootPath = await writeTrustAnchor(dir, serializeEnvelope(root));
+        const root = await signMetadata(
+          rootSigned({
+            version: 1,
+            expires: expiresAt(now, DEFAULT_EXPIRY_DAYS.root),
+            roles: {
+              root: one(publicKeyOf(rootKey)),
+              targets: one(publicKeyOf(targetsKey)),
+              snapshot: one(online.snapshot),
+              timestamp: one(online.timestamp),
+            },
+            keyIdOf: keyId,
+          }),
+          [localSigner(rootKey)],
+        );
+        const targets = await signMetadata(
+          targetsSigned({
+            version: 1,
+            expires: expiresAt(now, DEFAULT_EXPIRY_DAYS.targets),
+            releases: one(publicKeyOf(releasesKey)),
+            director: one(online.director),
+            keyIdOf: keyId,
+          }),
+          [localSigner(targetsKey)],
+        );
+        const releases = await signMetadata(
+          delegatedSigned({ version: 1, expires: expiresAt(now, DEFAULT_EXPIRY_DAYS.releases), targets: {} }),
+          [localSigner(releasesKey)],
+        );
+        await api.request('PUT', `/v1/apps/${encodeURIComponent(appId)}/trust`, { root, targets, releases });
+        const rootPath = await writeTrustAnchor(dir, serializeEnvelope(root));
 
-      const result = {
-        appId,
-        keysDir: dir,
-        root: rootPath,
-        keyIds: { root: rootKey.keyid, targets: targetsKey.keyid, releases: releasesKey.keyid },
-      };
-      emit(opts, result, () =>
-        [
-          `${colour.green('created')} app ${colour.bold(appId)} on ${api.server}`,
-          `  offline keys: ${dir} ${colour.dim('(keep them secret and backed up; the server never sees them)')}`,
-          `  trust anchor: ${rootPath} ${colour.dim('(ship this file inside your app)')}`,
-          `next: updraft publish <dir> --app ${appId} --platform ios --runtime-version 1.0.0 --channel production --keys ${dir}`,
-        ].join('\n'),
-      );
-    }));
+        const result = {
+          appId,
+          keysDir: dir,
+          root: rootPath,
+          keyIds: { root: rootKey.keyid, targets: targetsKey.keyid, releases: releasesKey.keyid },
+        };
+        emit(opts, result, () =>
+          [
+            `${colour.green('created')} app ${colour.bold(appId)} on ${api.server}`,
+            `  offline keys: ${dir} ${colour.dim('(keep them secret and backed up; the server never sees them)')}`,
+            `  trust anchor: ${rootPath} ${colour.dim('(ship this file inside your app)')}`,
+            `next: updraft publish <dir> --app ${appId} --platform ios --runtime-version 1.0.0 --channel production --keys ${dir}`,
+          ].join('\n'),
+        );
+      }),
+    );
 
   apps
     .command('list')
     .description('list the apps on the server')
-    .action(run<[], GlobalOptions>(async (opts) => {
-      const api = requireServer(opts);
-      const result = await api.request<{ apps: { appId: string; createdAt: string }[] }>('GET', '/v1/apps');
-      emit(opts, result, () =>
-        result.apps.length === 0 ? 'no apps yet; create one with: updraft apps create <appId>' : result.apps.map((a) => `${a.appId}\t${a.createdAt}`).join('\n'),
-      );
-    }));
+    .action(
+      run<[], GlobalOptions>(async (opts) => {
+        const api = requireServer(opts);
+        const result = await api.request<{ apps: { appId: string; createdAt: string }[] }>('GET', '/v1/apps');
+        emit(opts, result, () =>
+          result.apps.length === 0
+            ? 'no apps yet; create one with: updraft apps create <appId>'
+            : result.apps.map((a) => `${a.appId}\t${a.createdAt}`).join('\n'),
+        );
+      }),
+    );
 }

@@ -44,7 +44,10 @@ async function readConfig(dir: string): Promise<DeviceConfigFile> {
   try {
     return JSON.parse(await readFile(join(dir, CONFIG_FILE), 'utf8')) as DeviceConfigFile;
   } catch {
-    throw new CliError('no-device', `${dir} is not a device folder yet; run 'updraft device sync --dir ${dir} …' first`);
+    throw new CliError(
+      'no-device',
+      `${dir} is not a device folder yet; run 'updraft device sync --dir ${dir} …' first`,
+    );
   }
 }
 
@@ -71,7 +74,9 @@ function identifier(value: string, flag: string): string {
 }
 
 export function registerDevice(program: Command): void {
-  const device = program.command('device').description('run the Node device client against a server or a static folder');
+  const device = program
+    .command('device')
+    .description('run the Node device client against a server or a static folder');
 
   device
     .command('sync')
@@ -84,89 +89,105 @@ export function registerDevice(program: Command): void {
     .requiredOption('--dir <dir>', "the device's storage folder")
     .option('--device-id <id>', 'a stable device id (default: random, kept in the device folder)')
     .option('--allow-insecure-localhost', 'allow http:// for loopback servers (development only)')
-    .action(run<[], SyncOptions>(async (opts) => {
-      const server = opts.server ?? process.env['UPDRAFT_SERVER'];
-      if (!server) throw new CliError('usage', 'no server given; pass --server URL or set UPDRAFT_SERVER', { exitCode: 2 });
-      let root: string;
-      try {
-        root = await readFile(resolve(opts.root), 'utf8');
-      } catch {
-        throw new CliError('bad-input', `cannot read ${opts.root}; pass the root.json that 'updraft apps create' wrote`);
-      }
-      const dir = resolve(opts.dir);
-      const config: DeviceConfigFile = {
-        server,
-        appId: identifier(opts.app, '--app'),
-        platform: identifier(opts.platform, '--platform'),
-        runtimeVersion: identifier(opts.runtimeVersion, '--runtime-version'),
-        channel: identifier(opts.channel, '--channel'),
-        allowInsecureLocalhost: Boolean(opts.allowInsecureLocalhost),
-        root,
-        ...(opts.deviceId ? { deviceId: opts.deviceId } : {}),
-      };
-      await mkdir(dir, { recursive: true });
-      await writeFile(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
-      const result = await clientFor(dir, config).sync();
-      emit(opts, result, () => {
-        const rel = result.release ? ` ${result.release} (versionCode ${result.versionCode})` : '';
-        switch (result.status) {
-          case 'updated':
-            return `${colour.green('updated')}:${rel} staged, ${result.bytesDownloaded} bytes downloaded; it runs at the next launch`;
-          case 'up-to-date':
-            return `${colour.green('up to date')}${rel}`;
-          default:
-            return `${colour.red(result.status)} (${result.reason}): ${result.message ?? ''}; the device keeps its current bundle`;
+    .action(
+      run<[], SyncOptions>(async (opts) => {
+        const server = opts.server ?? process.env['UPDRAFT_SERVER'];
+        if (!server)
+          throw new CliError('usage', 'no server given; pass --server URL or set UPDRAFT_SERVER', { exitCode: 2 });
+        let root: string;
+        try {
+          root = await readFile(resolve(opts.root), 'utf8');
+        } catch {
+          throw new CliError(
+            'bad-input',
+            `cannot read ${opts.root}; pass the root.json that 'updraft apps create' wrote`,
+          );
         }
-      });
-      if (result.status === 'rejected' || result.status === 'failed') {
-        if (!opts.json) process.stderr.write(`error: update ${result.status} (${result.reason}): ${result.message ?? ''}\n`);
-        process.exitCode = 1;
-      }
-    }));
+        const dir = resolve(opts.dir);
+        const config: DeviceConfigFile = {
+          server,
+          appId: identifier(opts.app, '--app'),
+          platform: identifier(opts.platform, '--platform'),
+          runtimeVersion: identifier(opts.runtimeVersion, '--runtime-version'),
+          channel: identifier(opts.channel, '--channel'),
+          allowInsecureLocalhost: Boolean(opts.allowInsecureLocalhost),
+          root,
+          ...(opts.deviceId ? { deviceId: opts.deviceId } : {}),
+        };
+        await mkdir(dir, { recursive: true });
+        await writeFile(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
+        const result = await clientFor(dir, config).sync();
+        emit(opts, result, () => {
+          const rel = result.release ? ` ${result.release} (versionCode ${result.versionCode})` : '';
+          switch (result.status) {
+            case 'updated':
+              return `${colour.green('updated')}:${rel} staged, ${result.bytesDownloaded} bytes downloaded; it runs at the next launch`;
+            case 'up-to-date':
+              return `${colour.green('up to date')}${rel}`;
+            default:
+              return `${colour.red(result.status)} (${result.reason}): ${result.message ?? ''}; the device keeps its current bundle`;
+          }
+        });
+        if (result.status === 'rejected' || result.status === 'failed') {
+          if (!opts.json)
+            process.stderr.write(`error: update ${result.status} (${result.reason}): ${result.message ?? ''}\n`);
+          process.exitCode = 1;
+        }
+      }),
+    );
 
   device
     .command('launch')
     .description('what an app start does: choose the bundle to run (rolls back an unconfirmed trial)')
     .requiredOption('--dir <dir>', "the device's storage folder")
-    .action(run<[], DirOptions>(async (opts) => {
-      const dir = resolve(opts.dir);
-      const result = await clientFor(dir, await readConfig(dir)).launch();
-      emit(opts, result, () =>
-        result.launchPath
-          ? `launch ${result.launchPath} (release ${result.releaseId}, versionCode ${result.versionCode})${result.rolledBack ? colour.yellow(` — rolled back ${result.rolledBack.releaseId}`) : ''}`
-          : 'no downloaded bundle: the app runs its embedded bundle',
-      );
-    }));
+    .action(
+      run<[], DirOptions>(async (opts) => {
+        const dir = resolve(opts.dir);
+        const result = await clientFor(dir, await readConfig(dir)).launch();
+        emit(opts, result, () =>
+          result.launchPath
+            ? `launch ${result.launchPath} (release ${result.releaseId}, versionCode ${result.versionCode})${result.rolledBack ? colour.yellow(` — rolled back ${result.rolledBack.releaseId}`) : ''}`
+            : 'no downloaded bundle: the app runs its embedded bundle',
+        );
+      }),
+    );
 
   device
     .command('ready')
     .description('notifyAppReady(): confirm the running trial bundle')
     .requiredOption('--dir <dir>', "the device's storage folder")
-    .action(run<[], DirOptions>(async (opts) => {
-      const dir = resolve(opts.dir);
-      const client = clientFor(dir, await readConfig(dir));
-      await client.notifyAppReady();
-      const status = await client.status();
-      emit(opts, { confirmed: status.confirmed }, () =>
-        status.confirmed ? `confirmed ${status.confirmed.releaseId} (versionCode ${status.confirmed.versionCode})` : 'nothing to confirm',
-      );
-    }));
+    .action(
+      run<[], DirOptions>(async (opts) => {
+        const dir = resolve(opts.dir);
+        const client = clientFor(dir, await readConfig(dir));
+        await client.notifyAppReady();
+        const status = await client.status();
+        emit(opts, { confirmed: status.confirmed }, () =>
+          status.confirmed
+            ? `confirmed ${status.confirmed.releaseId} (versionCode ${status.confirmed.versionCode})`
+            : 'nothing to confirm',
+        );
+      }),
+    );
 
   device
     .command('status')
     .description("the device's confirmed, pending, trial and failed releases")
     .requiredOption('--dir <dir>', "the device's storage folder")
-    .action(run<[], DirOptions>(async (opts) => {
-      const dir = resolve(opts.dir);
-      const status = await clientFor(dir, await readConfig(dir)).status();
-      const show = (r: { releaseId: string; versionCode: number } | null) => (r ? `${r.releaseId} (v${r.versionCode})` : '-');
-      emit(opts, status, () =>
-        [
-          `confirmed: ${show(status.confirmed)}`,
-          `pending:   ${show(status.pending)}`,
-          `trial:     ${show(status.trial)}`,
-          `failed:    ${status.failed.length ? status.failed.map(show).join(', ') : '-'}`,
-        ].join('\n'),
-      );
-    }));
+    .action(
+      run<[], DirOptions>(async (opts) => {
+        const dir = resolve(opts.dir);
+        const status = await clientFor(dir, await readConfig(dir)).status();
+        const show = (r: { releaseId: string; versionCode: number } | null) =>
+          r ? `${r.releaseId} (v${r.versionCode})` : '-';
+        emit(opts, status, () =>
+          [
+            `confirmed: ${show(status.confirmed)}`,
+            `pending:   ${show(status.pending)}`,
+            `trial:     ${show(status.trial)}`,
+            `failed:    ${status.failed.length ? status.failed.map(show).join(', ') : '-'}`,
+          ].join('\n'),
+        );
+      }),
+    );
 }

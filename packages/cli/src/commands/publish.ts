@@ -62,61 +62,93 @@ export function registerPublish(program: Command): void {
     .description('sign a bundle folder as a new release and point a channel at it')
     .requiredOption('--app <appId>', 'the app')
     .requiredOption('--platform <platform>', PLATFORMS.join(' | '))
-    .requiredOption('--runtime-version <rv>', 'the native runtime this bundle needs (devices with another one ignore it)')
+    .requiredOption(
+      '--runtime-version <rv>',
+      'the native runtime this bundle needs (devices with another one ignore it)',
+    )
     .requiredOption('--channel <name>', 'the channel to point at the release (created when missing)')
-    .option('--launch <file>', 'the entry file inside <dir> (default: index.<platform>.bundle, main.jsbundle, index.html, index.js …)')
+    .option(
+      '--launch <file>',
+      'the entry file inside <dir> (default: index.<platform>.bundle, main.jsbundle, index.html, index.js …)',
+    )
     .option('--keys <dir>', 'folder with the offline keys (default ./updraft-keys/<appId>)')
-    .option('--allow-channels <list>', 'comma-separated channels this release may ever be served on, or * (default: --channel)')
+    .option(
+      '--allow-channels <list>',
+      'comma-separated channels this release may ever be served on, or * (default: --channel)',
+    )
     .option('--max-file-size <bytes>', 'refuse files larger than this', String(DEFAULT_MAX_FILE_BYTES))
-    .action(run<[string], PublishOptions>(async (dir, opts) => {
-      const appId = assertCliIdentifier(opts.app, '--app');
-      const channel = assertCliIdentifier(opts.channel, '--channel');
-      const runtimeVersion = assertCliIdentifier(opts.runtimeVersion, '--runtime-version');
-      if (!isPlatform(opts.platform)) {
-        throw new CliError('usage', `--platform must be one of ${PLATFORMS.join(', ')}, not "${opts.platform}"`, { exitCode: 2 });
-      }
-      const maxFileBytes = Number(opts.maxFileSize);
-      if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes <= 0) {
-        throw new CliError('usage', '--max-file-size must be a positive number of bytes', { exitCode: 2 });
-      }
-      const channels = (opts.allowChannels ?? channel).split(',').map((c) => c.trim()).filter(Boolean);
-      for (const c of channels) if (c !== '*') assertCliIdentifier(c, '--allow-channels');
-      if (!channels.includes('*') && !channels.includes(channel)) channels.push(channel);
-
-      const files = await collectFiles(resolve(dir), maxFileBytes);
-      const launch = opts.launch ?? guessLaunch(files, opts.platform);
-      if (!launch) {
-        throw new CliError('bad-input', `cannot tell which file starts the app; pass --launch <file> (one of: ${files.slice(0, 5).map((f) => f.path).join(', ')}${files.length > 5 ? ', …' : ''})`);
-      }
-      if (!files.some((f) => f.path === launch)) {
-        throw new CliError('bad-input', `the launch file "${launch}" is not in ${dir}; pass --launch with a path relative to the folder`);
-      }
-      const keysDir = resolve(opts.keys ?? defaultKeysDir(appId));
-      const releasesKey = await readRoleKey(keysDir, 'releases');
-      const api = requireServer(opts);
-
-      const uploaded = await uploadMissing(api, appId, files, !opts.json);
-      let lastError: unknown;
-      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-        try {
-          const result = await signAndPublish(api, {
-            appId, platform: opts.platform, runtimeVersion, channel, channels, launch, files, releasesKey,
+    .action(
+      run<[string], PublishOptions>(async (dir, opts) => {
+        const appId = assertCliIdentifier(opts.app, '--app');
+        const channel = assertCliIdentifier(opts.channel, '--channel');
+        const runtimeVersion = assertCliIdentifier(opts.runtimeVersion, '--runtime-version');
+        if (!isPlatform(opts.platform)) {
+          throw new CliError('usage', `--platform must be one of ${PLATFORMS.join(', ')}, not "${opts.platform}"`, {
+            exitCode: 2,
           });
-          emit(opts, { ...result, files: files.length, bytesUploaded: uploaded }, () =>
-            [
-              `${colour.green('published')} release ${colour.bold(result.releaseId)} (versionCode ${result.versionCode}) to ${channel} for ${opts.platform} ${runtimeVersion}`,
-              `  ${files.length} files, ${formatBytes(uploaded)} uploaded`,
-              `next: updraft release list --app ${appId} --channel ${channel}`,
-            ].join('\n'),
-          );
-          return;
-        } catch (err) {
-          lastError = err;
-          if (!(err instanceof CliError && err.code === 'releases-changed')) throw err;
         }
-      }
-      throw lastError;
-    }));
+        const maxFileBytes = Number(opts.maxFileSize);
+        if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes <= 0) {
+          throw new CliError('usage', '--max-file-size must be a positive number of bytes', { exitCode: 2 });
+        }
+        const channels = (opts.allowChannels ?? channel)
+          .split(',')
+          .map((c) => c.trim())
+          .filter(Boolean);
+        for (const c of channels) if (c !== '*') assertCliIdentifier(c, '--allow-channels');
+        if (!channels.includes('*') && !channels.includes(channel)) channels.push(channel);
+
+        const files = await collectFiles(resolve(dir), maxFileBytes);
+        const launch = opts.launch ?? guessLaunch(files, opts.platform);
+        if (!launch) {
+          throw new CliError(
+            'bad-input',
+            `cannot tell which file starts the app; pass --launch <file> (one of: ${files
+              .slice(0, 5)
+              .map((f) => f.path)
+              .join(', ')}${files.length > 5 ? ', …' : ''})`,
+          );
+        }
+        if (!files.some((f) => f.path === launch)) {
+          throw new CliError(
+            'bad-input',
+            `the launch file "${launch}" is not in ${dir}; pass --launch with a path relative to the folder`,
+          );
+        }
+        const keysDir = resolve(opts.keys ?? defaultKeysDir(appId));
+        const releasesKey = await readRoleKey(keysDir, 'releases');
+        const api = requireServer(opts);
+
+        const uploaded = await uploadMissing(api, appId, files, !opts.json);
+        let lastError: unknown;
+        for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+          try {
+            const result = await signAndPublish(api, {
+              appId,
+              platform: opts.platform,
+              runtimeVersion,
+              channel,
+              channels,
+              launch,
+              files,
+              releasesKey,
+            });
+            emit(opts, { ...result, files: files.length, bytesUploaded: uploaded }, () =>
+              [
+                `${colour.green('published')} release ${colour.bold(result.releaseId)} (versionCode ${result.versionCode}) to ${channel} for ${opts.platform} ${runtimeVersion}`,
+                `  ${files.length} files, ${formatBytes(uploaded)} uploaded`,
+                `next: updraft release list --app ${appId} --channel ${channel}`,
+              ].join('\n'),
+            );
+            return;
+          } catch (err) {
+            lastError = err;
+            if (!(err instanceof CliError && err.code === 'releases-changed')) throw err;
+          }
+        }
+        throw lastError;
+      }),
+    );
 }
 
 function assertCliIdentifier(value: string, flag: string): string {
@@ -130,8 +162,12 @@ function assertCliIdentifier(value: string, flag: string): string {
 async function uploadMissing(api: AdminApi, appId: string, files: LocalFile[], showProgress: boolean): Promise<number> {
   const app = encodeURIComponent(appId);
   const hashes = [...new Set(files.map((f) => f.sha256))];
-  const { missing } = await api.request<{ missing: string[] }>('POST', `/v1/apps/${app}/blobs/missing`, { sha256: hashes });
-  const toUpload = files.filter((f, i, all) => missing.includes(f.sha256) && all.findIndex((g) => g.sha256 === f.sha256) === i);
+  const { missing } = await api.request<{ missing: string[] }>('POST', `/v1/apps/${app}/blobs/missing`, {
+    sha256: hashes,
+  });
+  const toUpload = files.filter(
+    (f, i, all) => missing.includes(f.sha256) && all.findIndex((g) => g.sha256 === f.sha256) === i,
+  );
   const total = toUpload.reduce((n, f) => n + f.length, 0);
   const bar = progressBar('uploading', total, showProgress);
   for (const f of toUpload) {
@@ -165,9 +201,18 @@ async function signAndPublish(api: AdminApi, input: SignInput): Promise<PublishR
   const parsed = parseTargets(current, 'releases');
   const releasesPublic = publicKeyOf(input.releasesKey);
   try {
-    checkThreshold(current.signed, parsed.signatures, { [input.releasesKey.keyid]: releasesPublic }, { keyids: [input.releasesKey.keyid], threshold: 1 }, 'releases');
+    checkThreshold(
+      current.signed,
+      parsed.signatures,
+      { [input.releasesKey.keyid]: releasesPublic },
+      { keyids: [input.releasesKey.keyid], threshold: 1 },
+      'releases',
+    );
   } catch {
-    throw new CliError('untrusted-server', 'the server returned releases metadata that your releases key did not sign; do not publish to this server until you have checked it');
+    throw new CliError(
+      'untrusted-server',
+      'the server returned releases metadata that your releases key did not sign; do not publish to this server until you have checked it',
+    );
   }
 
   let versionCode = 1;
@@ -221,5 +266,9 @@ async function signAndPublish(api: AdminApi, input: SignInput): Promise<PublishR
     }),
     [localSigner(input.releasesKey)],
   );
-  return api.request<PublishResult>('POST', `/v1/apps/${app}/releases`, { releases, releaseId, channel: input.channel });
+  return api.request<PublishResult>('POST', `/v1/apps/${app}/releases`, {
+    releases,
+    releaseId,
+    channel: input.channel,
+  });
 }

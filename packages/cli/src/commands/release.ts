@@ -24,16 +24,24 @@ export function registerRelease(program: Command): void {
     .description('list the releases of an app, newest first')
     .requiredOption('--app <appId>', 'the app')
     .option('--channel <name>', 'only releases published to this channel')
-    .action(run<[], ListOptions>(async (opts) => {
-      const api = requireServer(opts);
-      const query = opts.channel ? `?channel=${encodeURIComponent(opts.channel)}` : '';
-      const result = await api.request<{ releases: ReleaseRow[] }>('GET', `/v1/apps/${encodeURIComponent(opts.app)}/releases${query}`);
-      emit(opts, result, () =>
-        result.releases.length === 0
-          ? `no releases yet; publish one with: updraft publish <dir> --app ${opts.app} …`
-          : result.releases
-              .map((r) => `${r.releaseId}\tv${r.versionCode}\t${r.channel}\t${r.platform}\t${r.runtimeVersion}\t${r.createdAt}`)
-              .join('\n'),
-      );
-    }));
+    .action(
+      run<[], ListOptions>(async (opts) => {
+        const api = requireServer(opts);
+        const query = opts.channel ? `?channel=${encodeURIComponent(opts.channel)}` : '';
+        const result = await api.request<{ releases: ReleaseRow[] }>(
+          'GET',
+          `/v1/apps/${encodeURIComponent(opts.app)}/releases${query}`,
+        );
+        emit(opts, result, () =>
+          result.releases.length === 0
+            ? `no releases yet; publish one with: updraft publish <dir> --app ${opts.app} …`
+            : result.releases
+                .map(
+                  (r) =>
+                    `${r.releaseId}\tv${r.versionCode}\t${r.channel}\t${r.platform}\t${r.runtimeVersion}\t${r.createdAt}`,
+                )
+                .join('\n'),
+        );
+      }),
+    );
 }

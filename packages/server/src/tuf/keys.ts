@@ -1,6 +1,13 @@
 import { generateKeyPairSync, createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { bytesToHex, keyId, ECDSA_P256_SCHEME, ED25519_SCHEME, type KeyAlgorithm, type TufKey } from '@updraft/protocol';
+import {
+  bytesToHex,
+  keyId,
+  ECDSA_P256_SCHEME,
+  ED25519_SCHEME,
+  type KeyAlgorithm,
+  type TufKey,
+} from '@updraft/protocol';
 
 /**
  * Signs bytes with one key. Async so that a key can live elsewhere (KMS, HSM, an external
@@ -30,13 +37,21 @@ export function generateKeyFile(algorithm: KeyAlgorithm = 'ed25519'): KeyFile {
   if (algorithm === 'ed25519') {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');
     const spki = publicKey.export({ format: 'der', type: 'spki' });
-    const key: TufKey = { keytype: 'ed25519', scheme: ED25519_SCHEME, keyval: { public: bytesToHex(spki.subarray(spki.length - 32)) } };
+    const key: TufKey = {
+      keytype: 'ed25519',
+      scheme: ED25519_SCHEME,
+      keyval: { public: bytesToHex(spki.subarray(spki.length - 32)) },
+    };
     return { keyid: keyId(key), ...key, private: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() };
   }
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const spki = publicKey.export({ format: 'der', type: 'spki' });
   // The uncompressed point (04 ‖ X ‖ Y) is the last 65 bytes of a P-256 SPKI.
-  const key: TufKey = { keytype: 'ecdsa', scheme: ECDSA_P256_SCHEME, keyval: { public: bytesToHex(spki.subarray(spki.length - 65)) } };
+  const key: TufKey = {
+    keytype: 'ecdsa',
+    scheme: ECDSA_P256_SCHEME,
+    keyval: { public: bytesToHex(spki.subarray(spki.length - 65)) },
+  };
   return { keyid: keyId(key), ...key, private: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() };
 }
 

@@ -54,7 +54,9 @@ const KIND = {
 
 function keyMap(sets: RoleKeySet[], idOf: (k: TufKey) => string): JsonObject {
   const out: JsonObject = {};
-  for (const set of sets) for (const k of set.keys) out[idOf(k)] = { keytype: k.keytype, scheme: k.scheme, keyval: { public: k.keyval.public } };
+  for (const set of sets)
+    for (const k of set.keys)
+      out[idOf(k)] = { keytype: k.keytype, scheme: k.scheme, keyval: { public: k.keyval.public } };
   return out;
 }
 
@@ -116,7 +118,11 @@ export function targetsSigned(opts: {
 }
 
 /** A delegated targets role (releases or director): targets only. */
-export function delegatedSigned(opts: { version: number; expires: string; targets: Record<string, TargetEntry> }): JsonObject {
+export function delegatedSigned(opts: {
+  version: number;
+  expires: string;
+  targets: Record<string, TargetEntry>;
+}): JsonObject {
   const targets: JsonObject = {};
   for (const [path, t] of Object.entries(opts.targets)) {
     const entry: JsonObject = { length: t.length, hashes: { sha256: t.sha256 } };
@@ -130,7 +136,11 @@ function metaJson(m: MetaEntry): JsonObject {
   return { version: m.version, length: m.length, hashes: { sha256: m.sha256 } };
 }
 
-export function snapshotSigned(opts: { version: number; expires: string; meta: Record<string, MetaEntry> }): JsonObject {
+export function snapshotSigned(opts: {
+  version: number;
+  expires: string;
+  meta: Record<string, MetaEntry>;
+}): JsonObject {
   const meta: JsonObject = {};
   for (const [name, m] of Object.entries(opts.meta)) meta[name] = metaJson(m);
   return { _type: 'snapshot', spec_version: SPEC_VERSION, version: opts.version, expires: opts.expires, meta };
