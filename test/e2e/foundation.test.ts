@@ -31,6 +31,29 @@ async function writeBundle(dir: string, files: Record<string, string>): Promise<
   return dir;
 }
 
+async function publishIos(dir: string, keys: string): Promise<{ releaseId: string; versionCode: number }> {
+  const r = await runCli(
+    [
+      'publish',
+      dir,
+      '--app',
+      APP,
+      '--platform',
+      'ios',
+      '--runtime-version',
+      '1.0.0',
+      '--channel',
+      'production',
+      '--keys',
+      keys,
+      '--json',
+    ],
+    env,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  return r.json as { releaseId: string; versionCode: number };
+}
+
 function deviceArgs(dir: string, root: string): string[] {
   return [
     'device',
@@ -66,26 +89,7 @@ test('publish, update, trial without ready rolls back, failed release is never d
     'index.ios.bundle': 'console.log("v1")',
     'assets/logo.png': 'PNG-v1',
   });
-  const pub1 = await runCli(
-    [
-      'publish',
-      v1Dir,
-      '--app',
-      APP,
-      '--platform',
-      'ios',
-      '--runtime-version',
-      '1.0.0',
-      '--channel',
-      'production',
-      '--keys',
-      keys,
-      '--json',
-    ],
-    env,
-  );
-  assert.equal(pub1.code, 0, pub1.stderr);
-  const v1 = pub1.json as { releaseId: string; versionCode: number };
+  const v1 = await publishIos(v1Dir, keys);
   assert.equal(v1.versionCode, 1);
 
   const device = join(work.path, 'device');
@@ -111,26 +115,7 @@ test('publish, update, trial without ready rolls back, failed release is never d
     'index.ios.bundle': 'console.log("v2 crashes")',
     'assets/logo.png': 'PNG-v1',
   });
-  const pub2 = await runCli(
-    [
-      'publish',
-      v2Dir,
-      '--app',
-      APP,
-      '--platform',
-      'ios',
-      '--runtime-version',
-      '1.0.0',
-      '--channel',
-      'production',
-      '--keys',
-      keys,
-      '--json',
-    ],
-    env,
-  );
-  assert.equal(pub2.code, 0, pub2.stderr);
-  const v2 = pub2.json as { releaseId: string; versionCode: number };
+  const v2 = await publishIos(v2Dir, keys);
   assert.equal(v2.versionCode, 2);
 
   const sync2 = await runCli(deviceArgs(device, root), env);
@@ -165,25 +150,7 @@ test('publish, update, trial without ready rolls back, failed release is never d
 
   // A fresh device, and a v3 whose bundle is altered on the server's disk after publishing.
   const v3Dir = await writeBundle(join(work.path, 'v3'), { 'index.ios.bundle': 'console.log("v3")' });
-  const pub3 = await runCli(
-    [
-      'publish',
-      v3Dir,
-      '--app',
-      APP,
-      '--platform',
-      'ios',
-      '--runtime-version',
-      '1.0.0',
-      '--channel',
-      'production',
-      '--keys',
-      keys,
-      '--json',
-    ],
-    env,
-  );
-  assert.equal(pub3.code, 0, pub3.stderr);
+  await publishIos(v3Dir, keys);
   const { createHash } = await import('node:crypto');
   const v3Hash = createHash('sha256').update('console.log("v3")').digest('hex');
   const blobPath = await findBlob(join(server.dataDir, 'blobs'), v3Hash);
