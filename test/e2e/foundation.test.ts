@@ -310,3 +310,56 @@ test('http without --allow-insecure-localhost is refused before any request', as
   assert.notEqual(r.code, 0);
   assert.equal(r.json?.['reason'], 'insecure-url');
 });
+
+test('an app with ECDSA P-256 keys publishes and its devices update', async () => {
+  const keys = join(work.path, 'keys-ecdsa');
+  const app = 'com.example.ecdsa';
+  const created = await runCli(['apps', 'create', app, '--keys', keys, '--key-type', 'ecdsa-p256', '--json'], env);
+  assert.equal(created.code, 0, created.stderr);
+  const rootKey = JSON.parse(await readFile(join(keys, 'root.key.json'), 'utf8')) as { scheme: string };
+  assert.equal(rootKey.scheme, 'ecdsa-sha2-nistp256');
+  const bundle = await writeBundle(join(work.path, 'ec1'), { 'index.js': 'ecdsa' });
+  const pub = await runCli(
+    [
+      'publish',
+      bundle,
+      '--app',
+      app,
+      '--platform',
+      'node',
+      '--runtime-version',
+      '1',
+      '--channel',
+      'production',
+      '--keys',
+      keys,
+      '--json',
+    ],
+    env,
+  );
+  assert.equal(pub.code, 0, pub.stderr);
+  const device = join(work.path, 'device-ecdsa');
+  const sync = await runCli([
+    'device',
+    'sync',
+    '--json',
+    '--server',
+    server.url,
+    '--app',
+    app,
+    '--platform',
+    'node',
+    '--runtime-version',
+    '1',
+    '--channel',
+    'production',
+    '--root',
+    join(keys, 'root.json'),
+    '--dir',
+    device,
+    '--allow-insecure-localhost',
+  ]);
+  assert.equal(sync.json?.['status'], 'updated', sync.stdout);
+  const launch = await runCli(['device', 'launch', '--dir', device, '--json']);
+  assert.equal(await readFile(launch.json?.['launchPath'] as string, 'utf8'), 'ecdsa');
+});
