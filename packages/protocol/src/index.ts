@@ -4,6 +4,7 @@ export * from './canonical-json.js';
 export * from './hash.js';
 export * from './keys.js';
 export * from './metadata.js';
+export * from './patch.js';
 export * from './paths.js';
 export * from './release.js';
 export * from './resolve.js';

@@ -16,12 +16,30 @@ export interface ReleaseCustom {
   createdAt: string;
 }
 
+/**
+ * A binary patch that builds this file from another file the device may hold (protocol.md
+ * §3.5). Listed in the signed manifest, so the patch bytes are authenticated by `sha256`
+ * and `length` like any file, and served at `targets/files/<sha256>`.
+ */
+export interface FilePatch {
+  /** SHA-256 of the base file the patch applies to. */
+  from: string;
+  sha256: string;
+  length: number;
+  /** `bsdiff-brotli`; a device skips patches in formats it does not know. */
+  format: string;
+}
+
 export interface ManifestFile {
   path: string;
   sha256: string;
   length: number;
   contentType: string;
+  /** Absent in manifests without patches (and in every manifest before delta updates). */
+  patches?: FilePatch[];
 }
+
+export const MAX_PATCHES_PER_FILE = 16;
 
 /** The bytes of a release target: every file of the release. */
 export interface ReleaseManifest {
@@ -108,6 +126,19 @@ export function parsePointerCustom(custom: Obj | undefined, path: string): Point
   };
 }
 
+function parsePatches(value: unknown, path: string): FilePatch[] {
+  return asArray(value, path, MAX_PATCHES_PER_FILE).map((v, i) => {
+    const p = `${path}[${i}]`;
+    const patch = asObject(v, p);
+    return {
+      from: asSha256(patch['from'], `${p}.from`),
+      sha256: asSha256(patch['sha256'], `${p}.sha256`),
+      length: asInteger(patch['length'], `${p}.length`, 1),
+      format: asString(patch['format'], `${p}.format`, 64),
+    };
+  });
+}
+
 /** Validates a manifest's shape and every file path; throws `malformed` naming the field. */
 export function parseManifest(value: unknown): ReleaseManifest {
   const m = asObject(value, 'manifest');
@@ -118,12 +149,14 @@ export function parseManifest(value: unknown): ReleaseManifest {
     const path = asString(file['path'], `${p}.path`, 1024);
     const problem = relativePathProblem(path);
     if (problem) throw new UpdraftError('malformed', `${p}.path "${path}" ${problem}`);
-    return {
+    const parsed: ManifestFile = {
       path,
       sha256: asSha256(file['sha256'], `${p}.sha256`),
       length: asInteger(file['length'], `${p}.length`, 0),
       contentType: asString(file['contentType'], `${p}.contentType`, 256),
     };
+    if (file['patches'] !== undefined) parsed.patches = parsePatches(file['patches'], `${p}.patches`);
+    return parsed;
   });
   const seen = new Set<string>();
   for (const f of files) {
