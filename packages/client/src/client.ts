@@ -14,7 +14,7 @@ import { collectGarbage } from './gc.js';
 import { guardHasher, guardStorage, guardTransport, toUpdraftError } from './guard.js';
 import { MANIFESTS_DIR, RELEASES_DIR, STAGING_DIR, manifestFile, releaseDir } from './layout.js';
 import { Lock } from './lock.js';
-import type { Clock, Hasher, Storage, Transport, UpdraftPorts } from './ports.js';
+import type { BrotliDecoder, Clock, Hasher, Storage, Transport, UpdraftPorts } from './ports.js';
 import { refreshMetadata } from './refresh.js';
 import { Repository } from './repository.js';
 import { decide, selectRelease } from './select.js';
@@ -22,7 +22,7 @@ import { fetchManifest, stageRelease, type StageContext } from './stage.js';
 import { referencedReleases, type DeviceState, type InstalledRelease } from './state.js';
 import { StateStore } from './state-store.js';
 import { TrustedMetadata } from './trusted-metadata.js';
-import type { ClientStatus, LaunchResult, ReleaseSummary, SyncResult } from './types.js';
+import type { ClientStatus, DeltaSummary, LaunchResult, ReleaseSummary, SyncResult } from './types.js';
 
 /**
  * The device update engine: one object per app and device folder. sync() runs the
@@ -36,6 +36,7 @@ export class UpdraftClient {
   private readonly storage: Storage;
   private readonly hasher: Hasher;
   private readonly clock: Clock;
+  private readonly brotli: BrotliDecoder | undefined;
   private readonly states: StateStore;
   private readonly trusted: TrustedMetadata;
   private readonly lock = new Lock();
@@ -49,6 +50,7 @@ export class UpdraftClient {
     this.storage = guardStorage(ports.storage);
     this.hasher = guardHasher(ports.hasher);
     this.clock = ports.clock ?? { now: () => Date.now() };
+    this.brotli = ports.brotli;
     const random = ports.random ?? defaultRandomSource();
     if (!random && this.config.deviceId === null) {
       throw new TypeError(
@@ -136,7 +138,19 @@ export class UpdraftClient {
       }
       if (decision.kind !== 'install') return this.upToDate(state, counter);
 
-      const ctx: StageContext = { repo, storage: this.storage, hasher: this.hasher, counter };
+      const delta: DeltaSummary = { filesReused: 0, filesPatched: 0, filesDownloaded: 0, patchFailures: [] };
+      const ctx: StageContext = {
+        repo,
+        storage: this.storage,
+        hasher: this.hasher,
+        counter,
+        embedded: this.config.embeddedFiles,
+        delta,
+        // A failed patch costs only bytes (the full file follows), but the app should know.
+        onPatchFailure: (f) =>
+          this.events.emit('error', new UpdraftError(f.reason, `patch for ${f.path} failed, downloading it in full: ${f.message}`)),
+        ...(this.brotli ? { brotli: this.brotli } : {}),
+      };
       const { manifest, bytes } = await fetchManifest(ctx, decision.chosen);
       const staging = await stageRelease(ctx, manifest, referencedReleases(state));
       const installed = await this.commit(decision.chosen, manifest, bytes, staging);
@@ -148,6 +162,7 @@ export class UpdraftClient {
         versionCode: installed.release.versionCode,
         bytesDownloaded: counter.bytesDownloaded,
         mandatory: decision.chosen.pointer.mandatory,
+        delta,
       };
     } catch (err) {
       const error = toUpdraftError(err, 'storage');

@@ -1,5 +1,7 @@
 import { assertIdentifier } from '@updraft/protocol';
 
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
 export interface UpdraftClientConfig {
   /** Server (or static host) URL without the `/repo/<appId>` suffix, e.g. https://updates.example.com */
   server: string;
@@ -15,8 +17,20 @@ export interface UpdraftClientConfig {
   deviceId?: string;
   /** Stall timeout of each request, in ms. */
   timeoutMs?: number;
-  /** The bundle inside the app binary, launched when no downloaded release can be. */
-  embedded?: { launchPath: string };
+  /**
+   * The bundle inside the app binary, launched when no downloaded release can be. `files`
+   * lists what it ships, so an update reuses those files (and patches against them) instead
+   * of downloading them; `updraft embedded manifest <dir>` writes the list.
+   */
+  embedded?: { launchPath: string; files?: EmbeddedFile[] };
+}
+
+/** A file of the embedded bundle: its path in the bundle, SHA-256, and where the platform reads it. */
+export interface EmbeddedFile {
+  path: string;
+  sha256: string;
+  /** Passed to Storage.readExternal (an absolute path in Node). */
+  location: string;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -32,6 +46,7 @@ export interface ResolvedConfig {
   deviceId: string | null;
   timeoutMs: number;
   embeddedLaunchPath: string | null;
+  embeddedFiles: EmbeddedFile[];
 }
 
 /**
@@ -63,5 +78,20 @@ export function resolveConfig(config: UpdraftClientConfig): ResolvedConfig {
     deviceId: config.deviceId ?? null,
     timeoutMs,
     embeddedLaunchPath: config.embedded?.launchPath ?? null,
+    embeddedFiles: checkEmbeddedFiles(config.embedded?.files),
   };
+}
+
+function checkEmbeddedFiles(files: EmbeddedFile[] | undefined): EmbeddedFile[] {
+  if (files === undefined) return [];
+  if (!Array.isArray(files)) throw new TypeError('Updraft config: embedded.files must be an array');
+  files.forEach((f, i) => {
+    if (typeof f?.sha256 !== 'string' || !SHA256_HEX.test(f.sha256)) {
+      throw new TypeError(`Updraft config: embedded.files[${i}].sha256 must be a lower-case hex SHA-256`);
+    }
+    if (typeof f.location !== 'string' || f.location === '') {
+      throw new TypeError(`Updraft config: embedded.files[${i}].location must name where the file is`);
+    }
+  });
+  return files;
 }

@@ -42,6 +42,12 @@ export function guardStorage(s: Storage): Storage {
     listDir: (p) => g(`cannot list ${p}`, () => s.listDir(p)),
     copyFile: (a, b) => g(`cannot copy ${a} to ${b}`, () => s.copyFile(a, b)),
     resolve: (p) => s.resolve(p),
+    ...(s.writeFileChunks
+      ? { writeFileChunks: (p: string, c: Iterable<Uint8Array>) => g(`cannot write ${p}`, () => s.writeFileChunks!(p, c)) }
+      : {}),
+    ...(s.readExternal
+      ? { readExternal: (l: string) => g(`cannot read embedded file ${l}`, () => s.readExternal!(l)) }
+      : {}),
   };
 }
 

@@ -66,6 +66,18 @@ export interface Storage {
   copyFile(from: string, to: string): Promise<void>;
   /** The absolute platform path of `path`, for the app's loader, the downloader and the hasher. */
   resolve(path: string): string;
+  /**
+   * Optional: writes a file from chunks as they are produced (a patched file), so it never
+   * sits whole in memory. Durable before it resolves. Without it the engine joins the
+   * chunks and calls writeFileAtomic.
+   */
+  writeFileChunks?(path: string, chunks: Iterable<Uint8Array>): Promise<void>;
+  /**
+   * Optional: reads a file outside the device folder by the location the app configured for
+   * its embedded bundle (config.embedded.files); null when it does not exist. Without it
+   * embedded files are not reused.
+   */
+  readExternal?(location: string): Promise<Uint8Array | null>;
 }
 
 export interface Hasher {
@@ -74,6 +86,15 @@ export interface Hasher {
    * pure-JS hash of a 5 MB bundle takes seconds on Hermes.
    */
   sha256File(absolutePath: string): Promise<string>;
+}
+
+/** Brotli decompression (RFC 7932) for patches: node:zlib in Node, a pure-JS decoder by default. */
+export interface BrotliDecoder {
+  /**
+   * Decompresses `input`, which must expand to exactly `outputLength` bytes; throws when it
+   * does not (an implementation may stop as soon as the output would exceed it).
+   */
+  decompress(input: Uint8Array, outputLength: number): Uint8Array | Promise<Uint8Array>;
 }
 
 export interface Clock {
@@ -92,4 +113,6 @@ export interface UpdraftPorts {
   clock?: Clock;
   /** Defaults to globalThis.crypto.getRandomValues when the platform has it. */
   random?: RandomSource;
+  /** Defaults to a pure-JS decoder (the `brotli` package), which runs on Hermes. */
+  brotli?: BrotliDecoder;
 }

@@ -9,10 +9,14 @@ import {
   type ManifestFile,
   type ReleaseManifest,
 } from '@updraft/protocol';
-import { manifestFile, parentDir, releaseDir, stagingDir } from './layout.js';
-import type { Hasher, Storage } from './ports.js';
+import { BaseFiles, type BaseLocation } from './bases.js';
+import type { EmbeddedFile } from './config.js';
+import { parentDir, stagingDir } from './layout.js';
+import { fetchByPatch, pureBrotliDecoder, type PatchFailure } from './patch-fetch.js';
+import type { BrotliDecoder, Hasher, Storage } from './ports.js';
 import type { Repository } from './repository.js';
 import type { InstalledRelease } from './state.js';
+import type { DeltaSummary } from './types.js';
 
 export interface StageContext {
   repo: Repository;
@@ -21,6 +25,13 @@ export interface StageContext {
   /** Payload bytes fetched so far; kept in an object so a failed cycle still reports them. */
   counter: { bytesDownloaded: number };
   onProgress?: (file: ManifestFile, bytesWritten: number) => void;
+  /** Files of the embedded bundle, reused and patched against like installed ones. */
+  embedded?: EmbeddedFile[];
+  /** Defaults to the pure-JS decoder. */
+  brotli?: BrotliDecoder;
+  /** How each file was obtained, and every patch that failed (the file then came in full). */
+  delta?: DeltaSummary;
+  onPatchFailure?: (failure: PatchFailure) => void;
 }
 
 export interface FetchedManifest {
@@ -71,14 +82,33 @@ export async function stageRelease(
   await ctx.storage.remove(staging);
   try {
     await ctx.storage.mkdirp(staging);
-    const reusable = await reusableFiles(ctx.storage, held);
+    const bases = await BaseFiles.collect(ctx.storage, held, ctx.embedded ?? []);
+    const delta = ctx.delta ?? { filesReused: 0, filesPatched: 0, filesDownloaded: 0, patchFailures: [] };
+    const patchCtx = {
+      repo: ctx.repo,
+      storage: ctx.storage,
+      hasher: ctx.hasher,
+      brotli: ctx.brotli ?? pureBrotliDecoder,
+      bases,
+      counter: ctx.counter,
+      onFailure: (failure: PatchFailure) => {
+        delta.patchFailures.push(failure);
+        ctx.onPatchFailure?.(failure);
+      },
+    };
     for (const file of manifest.files) {
       const dest = `${staging}/${file.path}`;
       const dir = parentDir(dest);
       if (dir) await ctx.storage.mkdirp(dir);
-      if (!(await tryReuse(ctx, file, reusable.get(file.sha256), dest))) await download(ctx, file, dest);
-      // A release may list the same content twice: the second copy comes from the first.
-      reusable.set(file.sha256, dest);
+      if (await tryReuse(ctx, bases, file, bases.get(file.sha256), dest)) delta.filesReused++;
+      else if (await fetchByPatch(patchCtx, file, dest)) delta.filesPatched++;
+      else {
+        await download(ctx, file, dest);
+        delta.filesDownloaded++;
+      }
+      // A release may list the same content twice (the second copy comes from the first),
+      // and a later file's patch may start from an earlier file of this release.
+      bases.set(file.sha256, { kind: 'storage', path: dest });
     }
     return staging;
   } catch (err) {
@@ -87,37 +117,26 @@ export async function stageRelease(
   }
 }
 
-/** sha256 → a path holding that content, from the verified manifests of releases on the device. */
-async function reusableFiles(storage: Storage, held: InstalledRelease[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const release of held) {
-    const bytes = await storage.readFile(manifestFile(release.releaseId));
-    if (!bytes) continue;
-    let manifest: ReleaseManifest;
-    try {
-      manifest = parseManifest(parseJsonObject(bytes, 'stored manifest'));
-    } catch {
-      continue; // a damaged local manifest only costs a download
-    }
-    for (const f of manifest.files) {
-      if (!out.has(f.sha256)) out.set(f.sha256, `${releaseDir(release.releaseId)}/${f.path}`);
-    }
-  }
-  return out;
-}
-
 /**
  * Copies a file the device already has, then hashes the copy: the folder it came from may
  * have been damaged since it was verified, and a launched bundle must always be verified.
  */
 async function tryReuse(
   ctx: StageContext,
+  bases: BaseFiles,
   file: ManifestFile,
-  source: string | undefined,
+  source: BaseLocation | undefined,
   dest: string,
 ): Promise<boolean> {
-  if (source === undefined || !(await ctx.storage.exists(source))) return false;
-  await ctx.storage.copyFile(source, dest);
+  if (source === undefined) return false;
+  if (source.kind === 'storage') {
+    if (!(await ctx.storage.exists(source.path))) return false;
+    await ctx.storage.copyFile(source.path, dest);
+  } else {
+    const bytes = await bases.read(source);
+    if (!bytes) return false;
+    await ctx.storage.writeFileAtomic(dest, bytes);
+  }
   if ((await ctx.hasher.sha256File(ctx.storage.resolve(dest))).toLowerCase() === file.sha256) return true;
   await ctx.storage.remove(dest);
   return false;

@@ -11,8 +11,13 @@ export interface SyncResult {
   /** The newest release the device holds after the cycle (pending, else trial, else confirmed). */
   release: string | null;
   versionCode: number | null;
-  /** Payload bytes of release files fetched over the network (not metadata, manifests or reused files). */
+  /**
+   * Bytes received on the wire for release files and patches (not metadata, manifests, or
+   * files reused from the device).
+   */
   bytesDownloaded: number;
+  /** For `updated`: how the release's files were obtained, and any patch that failed. */
+  delta?: DeltaSummary;
   reason?: ReasonCode;
   message?: string;
   /** For `updated`: the channel marks this release mandatory, so the app may restart now. */
@@ -40,4 +45,24 @@ export interface ClientStatus {
   trial: ReleaseSummary | null;
   fallback: ReleaseSummary | null;
   failed: ReleaseSummary[];
+}
+
+/** How an installed release's files were obtained (docs/protocol.md §4 step 10). */
+export interface DeltaSummary {
+  /** Already on the device (an installed release or the embedded bundle). */
+  filesReused: number;
+  /** Built from a base the device holds and a signed patch. */
+  filesPatched: number;
+  /** Downloaded in full. */
+  filesDownloaded: number;
+  /** Patches that failed; each of their files was then downloaded in full. */
+  patchFailures: PatchFailureReport[];
+}
+
+export interface PatchFailureReport {
+  path: string;
+  from: string;
+  patch: string;
+  reason: ReasonCode;
+  message: string;
 }

@@ -229,3 +229,12 @@ export function applyPatch(old: Uint8Array, payload: Uint8Array, header: PatchHe
   }
   return out;
 }
+
+/**
+ * The most decompressed payload (control ‖ diff ‖ extra) a device accepts for a file of
+ * `newSize` bytes; publishers drop patches over it. Diff + extra are exactly newSize, so this
+ * leaves newSize + 64 KiB for the control stream.
+ */
+export function maxPatchPayload(newSize: number): number {
+  return 2 * newSize + 65536;
+}

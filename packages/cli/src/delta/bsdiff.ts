@@ -73,7 +73,7 @@ class ByteSink {
  * scored by equal bytes) over an SA-IS suffix array of the old file. Produces the control,
  * diff and extra streams; `encodePatch` packs them.
  */
-export function bsdiff(old: Uint8Array, next: Uint8Array): BsdiffStreams {
+export function bsdiff(old: Uint8Array, next: Uint8Array, slack = 8): BsdiffStreams {
   const sa = suffixArray(old);
   const oldSize = old.length;
   const newSize = next.length;
@@ -98,7 +98,7 @@ export function bsdiff(old: Uint8Array, next: Uint8Array): BsdiffStreams {
       for (; scsc < scan + len; scsc++) {
         if (scsc + lastOffset < oldSize && old[scsc + lastOffset] === next[scsc]) oldScore++;
       }
-      if ((len === oldScore && len !== 0) || len > oldScore + 8) break;
+      if ((len === oldScore && len !== 0) || len > oldScore + slack) break;
       if (scan + lastOffset < oldSize && old[scan + lastOffset] === next[scan]) oldScore--;
     }
 

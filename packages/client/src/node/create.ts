@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { UpdraftClient } from '../client.js';
 import type { UpdraftClientConfig } from '../config.js';
 import type { Clock, Transport } from '../ports.js';
+import { nodeBrotliDecoder } from './brotli.js';
 import { systemClock } from './clock.js';
 import { NodeHasher } from './hasher.js';
 import { NodeStorage } from './storage.js';
@@ -24,5 +25,6 @@ export function createNodeClient(options: NodeClientOptions): UpdraftClient {
     hasher: new NodeHasher(),
     clock: clock ?? systemClock,
     random: (n) => new Uint8Array(randomBytes(n)),
+    brotli: nodeBrotliDecoder,
   });
 }

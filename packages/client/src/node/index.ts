@@ -3,3 +3,4 @@ export { NodeTransport, type NodeTransportOptions } from './transport.js';
 export { NodeStorage } from './storage.js';
 export { NodeHasher } from './hasher.js';
 export { systemClock } from './clock.js';
+export { nodeBrotliDecoder } from './brotli.js';

@@ -89,6 +89,27 @@ export class NodeStorage implements Storage {
     }
   }
 
+  async writeFileChunks(path: string, chunks: Iterable<Uint8Array>): Promise<void> {
+    const file = await open(this.resolve(path), 'w');
+    try {
+      for (const chunk of chunks) await file.write(chunk);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+  }
+
+  /** The embedded bundle's files, by absolute path. */
+  async readExternal(location: string): Promise<Uint8Array | null> {
+    if (!isAbsolute(location)) throw new Error(`embedded file location "${location}" must be an absolute path`);
+    try {
+      return new Uint8Array(await readFile(location));
+    } catch (err) {
+      if (isCode(err, 'ENOENT')) return null;
+      throw err;
+    }
+  }
+
   async copyFile(from: string, to: string): Promise<void> {
     const target = this.resolve(to);
     await copyFile(this.resolve(from), target, constants.COPYFILE_FICLONE);

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// Delta benchmark (not a test): patch sizes of Updraft's bsdiff-brotli against Debian's
+// bsdiff, xdelta3 -9 and zstd -19 --long=27 --patch-from on real npm bundles, as plain JS
+// and as Hermes bytecode, all measured in this run; plus generate/apply times in Node.
+//
+//   apt-get install bsdiff xdelta3 zstd      # the reference tools
+//   npm run build && node bench/delta.mjs [--json out.json]
+//
+// Packages are fetched with `npm pack` into bench/.cache (gitignored, never committed);
+// hermesc comes from the npm package hermes-compiler, fetched the same way.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { brotliDecompressSync } from 'node:zlib';
+import { createPatch, brotli } from '../packages/cli/dist/delta/encode.js';
+import { applyPatchChunks, decodePatchHeader, payloadLength, PATCH_HEADER_LENGTH } from '../packages/protocol/dist/index.js';
+
+const root = new URL('..', import.meta.url).pathname;
+const cache = join(root, 'bench/.cache');
+const HERMES_COMPILER = 'hermes-compiler@260318099.0.6';
+
+const PAIRS = [
+  ['react-dom', '18.2.0', '18.3.1', 'umd/react-dom.production.min.js'],
+  ['moment', '2.29.4', '2.30.1', 'min/moment.min.js'],
+  ['echarts', '5.5.0', '5.5.1', 'dist/echarts.min.js'],
+  ['echarts', '5.4.3', '5.5.1', 'dist/echarts.min.js'],
+  ['three', '0.150.0', '0.160.0', 'build/three.min.js'],
+];
+
+function sh(cmd, args, opts = {}) {
+  return execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28, ...opts });
+}
+
+/** `npm pack` a package into the cache and unpack it; returns the package folder. */
+function fetchPackage(spec) {
+  const dir = join(cache, spec.replace(/[@/]/g, '_'));
+  if (existsSync(join(dir, 'package/package.json'))) return join(dir, 'package');
+  mkdirSync(dir, { recursive: true });
+  const name = sh('npm', ['pack', spec, '--silent', '--pack-destination', dir]).toString().trim().split('\n').pop();
+  sh('tar', ['xzf', join(dir, name), '-C', dir]);
+  return join(dir, 'package');
+}
+
+function hermesc() {
+  const bin = join(fetchPackage(HERMES_COMPILER), 'hermesc/linux64-bin/hermesc');
+  if (!existsSync(bin)) throw new Error(`${HERMES_COMPILER} has no linux64 hermesc`);
+  return bin;
+}
+
+function toHermes(jsPath) {
+  const out = jsPath.replace(/\.js$/, '.hbc');
+  if (!existsSync(out)) sh(hermesc(), ['-O', '-emit-binary', '-w', '-out', out, jsPath]);
+  return out;
+}
+
+function tool(name, args, outFile) {
+  sh(name, args);
+  return statSync(outFile).size;
+}
+
+function measure(label, oldPath, newPath) {
+  const work = join(cache, 'work');
+  mkdirSync(work, { recursive: true });
+  const oldBytes = new Uint8Array(readFileSync(oldPath));
+  const newBytes = new Uint8Array(readFileSync(newPath));
+
+  const t0 = performance.now();
+  const patch = createPatch(oldBytes, newBytes);
+  const generateMs = performance.now() - t0;
+  // Apply as the Node device does: zlib brotli, then the pure-TS bspatch streamed in chunks.
+  let applyMs = Infinity;
+  for (let run = 0; run < 5; run++) {
+    const t1 = performance.now();
+    const header = decodePatchHeader(patch, newBytes.length, 4 * newBytes.length + (1 << 20));
+    const payload = brotliDecompressSync(patch.subarray(PATCH_HEADER_LENGTH), { maxOutputLength: payloadLength(header) });
+    let n = 0;
+    for (const chunk of applyPatchChunks(oldBytes, new Uint8Array(payload), header)) n += chunk.length;
+    applyMs = Math.min(applyMs, performance.now() - t1);
+    if (n !== newBytes.length) throw new Error(`${label}: applied ${n} bytes`);
+  }
+
+  const bsdiffSize = tool('bsdiff', [oldPath, newPath, join(work, 'p.bsdiff')], join(work, 'p.bsdiff'));
+  const xdeltaSize = tool('xdelta3', ['-9', '-e', '-f', '-s', oldPath, newPath, join(work, 'p.xd3')], join(work, 'p.xd3'));
+  const zstdSize = tool(
+    'zstd',
+    ['-q', '-f', '-19', '--long=27', `--patch-from=${oldPath}`, newPath, '-o', join(work, 'p.zst')],
+    join(work, 'p.zst'),
+  );
+  const fullBrotli = brotli(newBytes).length;
+  return {
+    pair: label,
+    oldBytes: oldBytes.length,
+    newBytes: newBytes.length,
+    fullBrotli,
+    updraft: patch.length,
+    bsdiff: bsdiffSize,
+    xdelta3: xdeltaSize,
+    zstd: zstdSize,
+    generateMs: Math.round(generateMs),
+    applyMs: Math.round(applyMs * 10) / 10,
+  };
+}
+
+const rows = [];
+for (const [name, from, to, file] of PAIRS) {
+  const oldJs = join(fetchPackage(`${name}@${from}`), file);
+  const newJs = join(fetchPackage(`${name}@${to}`), file);
+  const label = `${name} ${from}→${to}`;
+  rows.push({ kind: 'js', ...measure(label, oldJs, newJs) });
+  rows.push({ kind: 'hermes', ...measure(label, toHermes(oldJs), toHermes(newJs)) });
+}
+
+const pct = (a, b) => `${((100 * a) / b).toFixed(1)} %`;
+console.log('| pair | kind | new size | brotli full | updraft | bsdiff | xdelta3 -9 | zstd -19 --long=27 | updraft / min(bsdiff, zstd) | generate | apply |');
+console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+let wins = 0;
+for (const r of rows) {
+  const ref = Math.min(r.bsdiff, r.zstd);
+  if (r.updraft <= ref) wins++;
+  console.log(
+    `| ${r.pair} | ${r.kind} | ${r.newBytes} | ${r.fullBrotli} | **${r.updraft}** | ${r.bsdiff} | ${r.xdelta3} | ${r.zstd} | ${pct(r.updraft, ref)} | ${r.generateMs} ms | ${r.applyMs} ms |`,
+  );
+}
+console.log(`\nupdraft ≤ min(bsdiff, zstd) on ${wins} of ${rows.length} pairs (target: ≥ 80 %)`);
+const jsonAt = process.argv.indexOf('--json');
+if (jsonAt > 0) writeFileSync(process.argv[jsonAt + 1], JSON.stringify(rows, null, 2));
