@@ -38,7 +38,12 @@ export interface PatchContext {
  */
 export const pureBrotliDecoder: BrotliDecoder = {
   decompress(input, outputLength) {
-    const out = pureBrotliDecompress(input, outputLength);
+    let out: Uint8Array;
+    try {
+      out = pureBrotliDecompress(input, outputLength);
+    } catch (err) {
+      throw new UpdraftError('malformed', `patch: brotli stream does not decode (${(err as Error).message})`);
+    }
     if (out.length !== outputLength) {
       throw new UpdraftError('malformed', `patch: brotli stream holds ${out.length} bytes, not ${outputLength}`);
     }

@@ -21,6 +21,7 @@ test('an update installs as pending, verified and complete', async () => {
     versionCode: 1,
     bytesDownloaded: 'console.log(1)'.length + 'PNG1'.length,
     mandatory: false,
+    delta: { filesReused: 0, filesPatched: 0, filesDownloaded: 2, patchFailures: [] },
   });
   assert.equal(await readFile(join(d.dir, 'releases/r1/index.bundle'), 'utf8'), 'console.log(1)');
   assert.equal(await readFile(join(d.dir, 'releases/r1/assets/logo.png'), 'utf8'), 'PNG1');

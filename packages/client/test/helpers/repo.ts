@@ -47,6 +47,15 @@ export interface PublishOptions {
   salt?: string;
   mandatory?: boolean;
   previous?: { releaseId: string; versionCode: number; length: number; sha256: string } | null;
+  /** Patches listed for a file, by path. `served` replaces the bytes the repository answers with. */
+  patches?: Record<string, TestPatch[]>;
+}
+
+export interface TestPatch {
+  from: string;
+  bytes: Uint8Array;
+  format?: string;
+  served?: Uint8Array;
 }
 
 export interface Published {
@@ -149,7 +158,16 @@ export class TestRepo {
         const hash = sha256(bytes);
         fileSha256[path] = hash;
         this.files.set(this.url(`targets/files/${hash}`), bytes);
-        return { path, sha256: hash, length: bytes.length, contentType: 'application/octet-stream' };
+        const entry: Record<string, unknown> = { path, sha256: hash, length: bytes.length, contentType: 'application/octet-stream' };
+        const patches = opts.patches?.[path];
+        if (patches) {
+          entry['patches'] = patches.map((p) => {
+            const patchHash = sha256(p.bytes);
+            this.files.set(this.url(`targets/files/${patchHash}`), p.served ?? p.bytes);
+            return { from: p.from, sha256: patchHash, length: p.bytes.length, format: p.format ?? 'bsdiff-brotli' };
+          });
+        }
+        return entry as { path: string };
       })
       .sort((a, b) => (a.path < b.path ? -1 : 1));
     const epoch = opts.epoch ?? 0;
