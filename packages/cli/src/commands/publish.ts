@@ -13,6 +13,7 @@ import {
   parseTargets,
   sha256Hex,
   PLATFORMS,
+  type FilePatch,
   type ReleaseManifest,
   type ReleaseCustom,
 } from '@updraft/protocol';
@@ -30,6 +31,12 @@ import {
 } from '@updraft/server';
 import { requireServer, type AdminApi } from '../api-client.js';
 import { collectFiles, guessLaunch, DEFAULT_MAX_FILE_BYTES, type LocalFile } from '../files.js';
+import {
+  DEFAULT_DELTA_BASES,
+  DEFAULT_DELTA_MIN_BYTES,
+  planPatches,
+  type PatchBlob,
+} from '../delta/publish-patches.js';
 import { defaultKeysDir, readRoleKey } from '../keys-dir.js';
 import { CliError, colour, emit, formatBytes, progressBar } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
@@ -43,6 +50,9 @@ interface PublishOptions extends GlobalOptions {
   keys?: string;
   allowChannels?: string;
   maxFileSize: string;
+  deltaBases: string;
+  deltaMinSize: string;
+  embedded?: string;
 }
 
 interface PublishResult {
@@ -77,6 +87,13 @@ export function registerPublish(program: Command): void {
       'comma-separated channels this release may ever be served on, or * (default: --channel)',
     )
     .option('--max-file-size <bytes>', 'refuse files larger than this', String(DEFAULT_MAX_FILE_BYTES))
+    .option(
+      '--delta-bases <k>',
+      'patch changed files against the last K releases of this channel/platform/runtime version (0 = no patches)',
+      String(DEFAULT_DELTA_BASES),
+    )
+    .option('--delta-min-size <bytes>', 'only patch files at least this large', String(DEFAULT_DELTA_MIN_BYTES))
+    .option('--embedded <dir>', 'the bundle folder shipped inside the app binary: patch against its files too')
     .action(
       run<[string], PublishOptions>(async (dir, opts) => {
         const appId = assertCliIdentifier(opts.app, '--app');
@@ -90,6 +107,14 @@ export function registerPublish(program: Command): void {
         const maxFileBytes = Number(opts.maxFileSize);
         if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes <= 0) {
           throw new CliError('usage', '--max-file-size must be a positive number of bytes', { exitCode: 2 });
+        }
+        const deltaBases = Number(opts.deltaBases);
+        if (!Number.isSafeInteger(deltaBases) || deltaBases < 0 || deltaBases > 15) {
+          throw new CliError('usage', '--delta-bases must be a whole number from 0 to 15', { exitCode: 2 });
+        }
+        const deltaMinBytes = Number(opts.deltaMinSize);
+        if (!Number.isSafeInteger(deltaMinBytes) || deltaMinBytes < 0) {
+          throw new CliError('usage', '--delta-min-size must be a number of bytes', { exitCode: 2 });
         }
         const channels = (opts.allowChannels ?? channel)
           .split(',')
@@ -119,7 +144,18 @@ export function registerPublish(program: Command): void {
         const releasesKey = await readRoleKey(keysDir, 'releases');
         const api = requireServer(opts);
 
-        const uploaded = await uploadMissing(api, appId, files, !opts.json);
+        const embedded = opts.embedded ? await collectFiles(resolve(opts.embedded), maxFileBytes) : [];
+        const delta = await planPatches(api, files, {
+          appId,
+          channel,
+          platform: opts.platform,
+          runtimeVersion,
+          bases: deltaBases,
+          minBytes: deltaMinBytes,
+          embedded,
+        });
+        const uploaded =
+          (await uploadMissing(api, appId, files, !opts.json)) + (await uploadPatches(api, appId, delta.blobs));
         let lastError: unknown;
         for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
           try {
@@ -131,12 +167,14 @@ export function registerPublish(program: Command): void {
               channels,
               launch,
               files,
+              patches: delta.patches,
               releasesKey,
             });
-            emit(opts, { ...result, files: files.length, bytesUploaded: uploaded }, () =>
+            const patchCount = [...delta.patches.values()].reduce((n, l) => n + l.length, 0);
+            emit(opts, { ...result, files: files.length, bytesUploaded: uploaded, patches: patchCount }, () =>
               [
                 `${colour.green('published')} release ${colour.bold(result.releaseId)} (versionCode ${result.versionCode}) to ${channel} for ${opts.platform} ${runtimeVersion}`,
-                `  ${files.length} files, ${formatBytes(uploaded)} uploaded`,
+                `  ${files.length} files, ${patchCount} patches, ${formatBytes(uploaded)} uploaded`,
                 `next: updraft release list --app ${appId} --channel ${channel}`,
               ].join('\n'),
             );
@@ -179,6 +217,21 @@ async function uploadMissing(api: AdminApi, appId: string, files: LocalFile[], s
   return total;
 }
 
+/** Patch blobs are content-addressed like files: upload the ones the server lacks. */
+async function uploadPatches(api: AdminApi, appId: string, blobs: PatchBlob[]): Promise<number> {
+  if (blobs.length === 0) return 0;
+  const app = encodeURIComponent(appId);
+  const { missing } = await api.request<{ missing: string[] }>('POST', `/v1/apps/${app}/blobs/missing`, {
+    sha256: blobs.map((b) => b.sha256),
+  });
+  let total = 0;
+  for (const b of blobs.filter((x) => missing.includes(x.sha256))) {
+    await api.request('PUT', `/v1/apps/${app}/blobs/${b.sha256}`, undefined, b.bytes);
+    total += b.bytes.length;
+  }
+  return total;
+}
+
 interface SignInput {
   appId: string;
   platform: string;
@@ -187,6 +240,7 @@ interface SignInput {
   channels: string[];
   launch: string;
   files: LocalFile[];
+  patches: Map<string, FilePatch[]>;
   releasesKey: Awaited<ReturnType<typeof readRoleKey>>;
 }
 
@@ -237,7 +291,16 @@ async function signAndPublish(api: AdminApi, input: SignInput): Promise<PublishR
     epoch: 0,
     launch: input.launch,
     createdAt,
-    files: input.files.map((f) => ({ path: f.path, sha256: f.sha256, length: f.length, contentType: f.contentType })),
+    files: input.files.map((f) => {
+      const patches = input.patches.get(f.path);
+      return {
+        path: f.path,
+        sha256: f.sha256,
+        length: f.length,
+        contentType: f.contentType,
+        ...(patches ? { patches } : {}),
+      };
+    }),
   };
   const manifestBytes = canonicalBytes(manifest);
   const manifestSha = sha256Hex(manifestBytes);

@@ -223,11 +223,16 @@ export class ReleasesService {
       if (isUpdraftError(err)) throw badRequest('invalid-manifest', err.message);
       throw err;
     }
+    // Patches are served like files (targets/files/<sha256>), so they must be here too.
+    const required = manifest.files.flatMap((f) => [
+      { path: f.path, sha256: f.sha256, length: f.length },
+      ...(f.patches ?? []).map((p) => ({ path: `patch of ${f.path}`, sha256: p.sha256, length: p.length })),
+    ]);
     const files = await store.findAppBlobs(
       appId,
-      manifest.files.map((f) => f.sha256),
+      required.map((f) => f.sha256),
     );
-    const missing = [...new Set(manifest.files.filter((f) => !files.has(f.sha256)).map((f) => f.sha256))];
+    const missing = [...new Set(required.filter((f) => !files.has(f.sha256)).map((f) => f.sha256))];
     if (missing.length > 0) {
       throw badRequest(
         'blobs-missing',
@@ -235,7 +240,7 @@ export class ReleasesService {
         { missing },
       );
     }
-    const wrong = manifest.files.find((f) => files.get(f.sha256) !== f.length);
+    const wrong = required.find((f) => files.get(f.sha256) !== f.length);
     if (wrong) {
       throw badRequest(
         'invalid-manifest',

@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import {
+  decodePatchHeader,
+  manifestTargetPath,
+  maxPatchPayload,
+  parseJsonObject,
+  parseManifest,
+  parseTargets,
+  PATCH_FORMAT_BSDIFF_BROTLI,
+  payloadLength,
+  type FilePatch,
+  type ReleaseManifest,
+} from '@updraft/protocol';
+import type { AdminApi } from '../api-client.js';
+import type { LocalFile } from '../files.js';
+import { CliError } from '../output.js';
+import { applyPatchNode, brotli, createPatch } from './encode.js';
+
+export const DEFAULT_DELTA_BASES = 3;
+/** Below this a patch saves too little to be worth a round trip and a patch step. */
+export const DEFAULT_DELTA_MIN_BYTES = 16 * 1024;
+/** A patch is kept only when it is at most this share of the brotli-compressed full file. */
+export const MAX_PATCH_RATIO = 0.5;
+
+export interface DeltaOptions {
+  appId: string;
+  channel: string;
+  platform: string;
+  runtimeVersion: string;
+  /** How many earlier releases of the same (channel, platform, runtimeVersion) to diff against. */
+  bases: number;
+  minBytes: number;
+  /** Files of the bundle shipped inside the app binary (`--embedded <dir>`). */
+  embedded: LocalFile[];
+}
+
+export interface PatchBlob {
+  sha256: string;
+  bytes: Uint8Array;
+}
+
+export interface DeltaPlan {
+  /** Patches to list in the manifest, by file path. */
+  patches: Map<string, FilePatch[]>;
+  blobs: PatchBlob[];
+  /** Candidates tried and dropped for being over MAX_PATCH_RATIO. */
+  dropped: number;
+}
+
+interface Base {
+  sha256: string;
+  /** Loads the base bytes; the caller checks their hash. */
+  load: () => Promise<Uint8Array>;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Base files for each new file: the same path in the last K releases and in the embedded bundle. */
+async function collectBases(api: AdminApi, opts: DeltaOptions): Promise<Map<string, Base[]>> {
+  const byPath = new Map<string, Base[]>();
+  const add = (path: string, base: Base) => {
+    const list = byPath.get(path) ?? [];
+    if (!list.some((b) => b.sha256 === base.sha256)) list.push(base);
+    byPath.set(path, list);
+  };
+  for (const f of opts.embedded) {
+    add(f.path, { sha256: f.sha256, load: async () => new Uint8Array(await readFile(f.absolutePath)) });
+  }
+  if (opts.bases <= 0) return byPath;
+
+  const app = encodeURIComponent(opts.appId);
+  const { releases } = await api.request<{ releases: { releaseId: string; platform: string; runtimeVersion: string }[] }>(
+    'GET',
+    `/v1/apps/${app}/releases?channel=${encodeURIComponent(opts.channel)}&limit=100`,
+  );
+  const recent = releases
+    .filter((r) => r.platform === opts.platform && r.runtimeVersion === opts.runtimeVersion)
+    .slice(0, opts.bases);
+  if (recent.length === 0) return byPath;
+  const metadata = parseTargets(await api.request<unknown>('GET', `/v1/apps/${app}/releases-metadata`), 'releases');
+  const repo = `${api.server.replace(/\/+$/, '')}/repo/${app}/targets`;
+  for (const r of recent) {
+    const target = metadata.signed.targets[manifestTargetPath(r.releaseId)];
+    const manifestSha = target?.hashes['sha256'];
+    if (!manifestSha) continue;
+    const bytes = await fetchBytes(`${repo}/manifests/${manifestSha}.${r.releaseId}.json`);
+    // Only the hashes we compute ourselves are trusted: a wrong base just yields no patch.
+    if (!bytes || sha256(bytes) !== manifestSha) continue;
+    let manifest: ReleaseManifest;
+    try {
+      manifest = parseManifest(parseJsonObject(bytes, 'release manifest'));
+    } catch {
+      continue;
+    }
+    for (const f of manifest.files) {
+      add(f.path, {
+        sha256: f.sha256,
+        load: async () => {
+          const file = await fetchBytes(`${repo}/files/${f.sha256}`);
+          if (!file) throw new Error(`base file ${f.sha256} is not on the server`);
+          return file;
+        },
+      });
+    }
+  }
+  return byPath;
+}
+
+async function fetchBytes(url: string): Promise<Uint8Array | null> {
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (err) {
+    throw new CliError('server-unreachable', `cannot fetch ${url} for delta generation (${(err as Error).message})`);
+  }
+  if (res.status === 404) return null;
+  if (!res.ok) throw new CliError(`http-${res.status}`, `${url} answered ${res.status} during delta generation`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/**
+ * Generates `bsdiff-brotli` patches for the changed files of a release (protocol.md §3.5):
+ * against the last K releases of the same channel/platform/runtimeVersion and the embedded
+ * bundle, for files of at least `minBytes`, kept when ≤ 50 % of the brotli-compressed file.
+ * Every patch is applied here before it is listed, so a generator bug costs bytes, never a
+ * device a broken file.
+ */
+export async function planPatches(api: AdminApi, files: LocalFile[], opts: DeltaOptions): Promise<DeltaPlan> {
+  const plan: DeltaPlan = { patches: new Map(), blobs: [], dropped: 0 };
+  const bases = await collectBases(api, opts);
+  const allBaseHashes = new Set([...bases.values()].flat().map((b) => b.sha256));
+  for (const file of files) {
+    // A device holding any base release already has this exact file: nothing to patch.
+    if (file.length < opts.minBytes || allBaseHashes.has(file.sha256)) continue;
+    const candidates = bases.get(file.path) ?? [];
+    if (candidates.length === 0) continue;
+    const next = new Uint8Array(await readFile(file.absolutePath));
+    const budget = Math.floor(brotli(next).length * MAX_PATCH_RATIO);
+    const list: FilePatch[] = [];
+    for (const base of candidates) {
+      const old = await base.load();
+      if (sha256(old) !== base.sha256) continue;
+      const patch = createPatch(old, next);
+      const header = decodePatchHeader(patch, next.length, Number.MAX_SAFE_INTEGER);
+      if (patch.length > budget || payloadLength(header) > maxPatchPayload(next.length)) {
+        plan.dropped++;
+        continue;
+      }
+      if (sha256(applyPatchNode(old, patch, next.length)) !== file.sha256) {
+        throw new CliError('delta-self-check', `the patch for ${file.path} does not rebuild it; publish with --delta-bases 0 and report this`);
+      }
+      const patchSha = sha256(patch);
+      list.push({ from: base.sha256, sha256: patchSha, length: patch.length, format: PATCH_FORMAT_BSDIFF_BROTLI });
+      if (!plan.blobs.some((b) => b.sha256 === patchSha)) plan.blobs.push({ sha256: patchSha, bytes: patch });
+    }
+    if (list.length > 0) plan.patches.set(file.path, list);
+  }
+  return plan;
+}
