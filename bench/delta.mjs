@@ -14,7 +14,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { brotliDecompressSync } from 'node:zlib';
 import { createPatch, brotli } from '../packages/cli/dist/delta/encode.js';
-import { applyPatchChunks, decodePatchHeader, payloadLength, PATCH_HEADER_LENGTH } from '../packages/protocol/dist/index.js';
+import {
+  applyPatchChunks,
+  decodePatchHeader,
+  payloadLength,
+  PATCH_HEADER_LENGTH,
+} from '../packages/protocol/dist/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const cache = join(root, 'bench/.cache');
@@ -73,7 +78,9 @@ function measure(label, oldPath, newPath) {
   for (let run = 0; run < 5; run++) {
     const t1 = performance.now();
     const header = decodePatchHeader(patch, newBytes.length, 4 * newBytes.length + (1 << 20));
-    const payload = brotliDecompressSync(patch.subarray(PATCH_HEADER_LENGTH), { maxOutputLength: payloadLength(header) });
+    const payload = brotliDecompressSync(patch.subarray(PATCH_HEADER_LENGTH), {
+      maxOutputLength: payloadLength(header),
+    });
     let n = 0;
     for (const chunk of applyPatchChunks(oldBytes, new Uint8Array(payload), header)) n += chunk.length;
     applyMs = Math.min(applyMs, performance.now() - t1);
@@ -81,7 +88,11 @@ function measure(label, oldPath, newPath) {
   }
 
   const bsdiffSize = tool('bsdiff', [oldPath, newPath, join(work, 'p.bsdiff')], join(work, 'p.bsdiff'));
-  const xdeltaSize = tool('xdelta3', ['-9', '-e', '-f', '-s', oldPath, newPath, join(work, 'p.xd3')], join(work, 'p.xd3'));
+  const xdeltaSize = tool(
+    'xdelta3',
+    ['-9', '-e', '-f', '-s', oldPath, newPath, join(work, 'p.xd3')],
+    join(work, 'p.xd3'),
+  );
   const zstdSize = tool(
     'zstd',
     ['-q', '-f', '-19', '--long=27', `--patch-from=${oldPath}`, newPath, '-o', join(work, 'p.zst')],
@@ -112,7 +123,9 @@ for (const [name, from, to, file] of PAIRS) {
 }
 
 const pct = (a, b) => `${((100 * a) / b).toFixed(1)} %`;
-console.log('| pair | kind | new size | brotli full | updraft | bsdiff | xdelta3 -9 | zstd -19 --long=27 | updraft / min(bsdiff, zstd) | generate | apply |');
+console.log(
+  '| pair | kind | new size | brotli full | updraft | bsdiff | xdelta3 -9 | zstd -19 --long=27 | updraft / min(bsdiff, zstd) | generate | apply |',
+);
 console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 let wins = 0;
 for (const r of rows) {

@@ -22,7 +22,20 @@ export function randomBytes(length: number, seed: number): Uint8Array {
   return Uint8Array.from({ length }, () => Math.floor(r() * 256));
 }
 
-const WORDS = ['render', 'state', 'props', 'value', 'update', 'node', 'child', 'effect', 'hook', 'queue', 'lane', 'fiber'];
+const WORDS = [
+  'render',
+  'state',
+  'props',
+  'value',
+  'update',
+  'node',
+  'child',
+  'effect',
+  'hook',
+  'queue',
+  'lane',
+  'fiber',
+];
 
 function fn(r: () => number, i: number, rename: string): string {
   const w = (k: number) => WORDS[Math.floor(r() * WORDS.length)]! + (k % 7);

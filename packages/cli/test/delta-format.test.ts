@@ -40,7 +40,10 @@ function roundTrip(old: Uint8Array, next: Uint8Array): Uint8Array {
   assert.deepEqual(applyPatchNode(old, patch, next.length), next);
   // The device's pure-JS path gives the same bytes.
   const header = decodePatchHeader(patch, next.length, maxPatchPayload(next.length));
-  const payload = pureBrotliDecoder.decompress(patch.subarray(PATCH_HEADER_LENGTH), payloadLength(header)) as Uint8Array;
+  const payload = pureBrotliDecoder.decompress(
+    patch.subarray(PATCH_HEADER_LENGTH),
+    payloadLength(header),
+  ) as Uint8Array;
   assert.deepEqual(applyPatch(old, payload, header), next);
   return patch;
 }
@@ -57,7 +60,11 @@ test('round trips on random inputs, including empty, identical and unrelated fil
     const next = old.slice();
     for (let k = 0; k < 10; k++) next[Math.floor(r() * next.length)] = Math.floor(r() * 256);
     const cut = Math.floor(r() * next.length);
-    const joined = new Uint8Array([...next.subarray(0, cut), ...randomBytes(Math.floor(r() * 300), t), ...next.subarray(cut)]);
+    const joined = new Uint8Array([
+      ...next.subarray(0, cut),
+      ...randomBytes(Math.floor(r() * 300), t),
+      ...next.subarray(cut),
+    ]);
     roundTrip(old, joined);
   }
 });
@@ -94,7 +101,10 @@ test('a control stream that reads or writes out of bounds is refused as malforme
     const header = { controlLength: control.length, diffLength: c.diff, extraLength: c.extra, newSize: c.newSize };
     const payload = new Uint8Array(payloadLength(header));
     payload.set(control);
-    assert.throws(() => applyPatch(old, payload, header), (e: Error & { reason?: string }) => e.reason === 'malformed');
+    assert.throws(
+      () => applyPatch(old, payload, header),
+      (e: Error & { reason?: string }) => e.reason === 'malformed',
+    );
   }
   // A payload whose length disagrees with the header.
   const header = { controlLength: 3, diffLength: 5, extraLength: 0, newSize: 5 };
@@ -121,6 +131,12 @@ test('manifests with and without patches parse; old manifests stay byte-identica
   const patch = { from: 'b'.repeat(64), sha256: 'c'.repeat(64), length: 10, format: 'bsdiff-brotli' };
   const withPatch = { ...base, files: [{ ...base.files[0]!, patches: [patch] }] };
   assert.deepEqual(parseManifest(withPatch).files[0]!.patches, [patch]);
-  assert.throws(() => parseManifest({ ...base, files: [{ ...base.files[0]!, patches: [{ ...patch, length: 0 }] }] }), /length/);
-  assert.throws(() => parseManifest({ ...base, files: [{ ...base.files[0]!, patches: [{ ...patch, from: 'x' }] }] }), /from/);
+  assert.throws(
+    () => parseManifest({ ...base, files: [{ ...base.files[0]!, patches: [{ ...patch, length: 0 }] }] }),
+    /length/,
+  );
+  assert.throws(
+    () => parseManifest({ ...base, files: [{ ...base.files[0]!, patches: [{ ...patch, from: 'x' }] }] }),
+    /from/,
+  );
 });

@@ -28,7 +28,8 @@ export class BaseFiles {
       } catch {
         continue; // a damaged local manifest only costs a download
       }
-      for (const f of manifest.files) bases.add(f.sha256, { kind: 'storage', path: `${releaseDir(release.releaseId)}/${f.path}` });
+      for (const f of manifest.files)
+        bases.add(f.sha256, { kind: 'storage', path: `${releaseDir(release.releaseId)}/${f.path}` });
     }
     if (storage.readExternal) {
       for (const f of embedded) bases.add(f.sha256, { kind: 'embedded', location: f.location });

@@ -148,7 +148,10 @@ export class UpdraftClient {
         delta,
         // A failed patch costs only bytes (the full file follows), but the app should know.
         onPatchFailure: (f) =>
-          this.events.emit('error', new UpdraftError(f.reason, `patch for ${f.path} failed, downloading it in full: ${f.message}`)),
+          this.events.emit(
+            'error',
+            new UpdraftError(f.reason, `patch for ${f.path} failed, downloading it in full: ${f.message}`),
+          ),
         ...(this.brotli ? { brotli: this.brotli } : {}),
       };
       const { manifest, bytes } = await fetchManifest(ctx, decision.chosen);

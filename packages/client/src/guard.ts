@@ -43,7 +43,10 @@ export function guardStorage(s: Storage): Storage {
     copyFile: (a, b) => g(`cannot copy ${a} to ${b}`, () => s.copyFile(a, b)),
     resolve: (p) => s.resolve(p),
     ...(s.writeFileChunks
-      ? { writeFileChunks: (p: string, c: Iterable<Uint8Array>) => g(`cannot write ${p}`, () => s.writeFileChunks!(p, c)) }
+      ? {
+          writeFileChunks: (p: string, c: Iterable<Uint8Array>) =>
+            g(`cannot write ${p}`, () => s.writeFileChunks!(p, c)),
+        }
       : {}),
     ...(s.readExternal
       ? { readExternal: (l: string) => g(`cannot read embedded file ${l}`, () => s.readExternal!(l)) }

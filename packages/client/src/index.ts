@@ -17,5 +17,13 @@ export type {
 } from './ports.js';
 export { STATE_SCHEMA, type DeviceState, type FailedRelease, type InstalledRelease } from './state.js';
 export { STATE_PATH, STATE_BACKUP_PATH } from './state-store.js';
-export type { ClientStatus, DeltaSummary, PatchFailureReport, LaunchResult, ReleaseSummary, SyncResult, SyncStatus } from './types.js';
+export type {
+  ClientStatus,
+  DeltaSummary,
+  PatchFailureReport,
+  LaunchResult,
+  ReleaseSummary,
+  SyncResult,
+  SyncStatus,
+} from './types.js';
 export { UpdraftError, isUpdraftError, type ReasonCode } from '@updraft/protocol';

@@ -68,7 +68,13 @@ export async function fetchByPatch(ctx: PatchContext, file: ManifestFile, dest: 
     } catch (err) {
       const error = toUpdraftError(err, 'storage');
       await ctx.storage.remove(dest).catch(() => undefined);
-      ctx.onFailure({ path: file.path, from: patch.from, patch: patch.sha256, reason: error.reason, message: error.message });
+      ctx.onFailure({
+        path: file.path,
+        from: patch.from,
+        patch: patch.sha256,
+        reason: error.reason,
+        message: error.message,
+      });
     } finally {
       await ctx.storage.remove(temp).catch(() => undefined);
     }
@@ -89,7 +95,10 @@ async function applyOne(
   const written = await ctx.repo.download(repoPaths.file(patch.sha256), storage.resolve(temp), patch.length);
   ctx.counter.bytesDownloaded += written;
   if (written !== patch.length || (await hasher.sha256File(storage.resolve(temp))).toLowerCase() !== patch.sha256) {
-    throw new UpdraftError('hash', `patch ${patch.sha256} for ${file.path} does not match its signed length and SHA-256`);
+    throw new UpdraftError(
+      'hash',
+      `patch ${patch.sha256} for ${file.path} does not match its signed length and SHA-256`,
+    );
   }
   const bytes = await storage.readFile(temp);
   if (!bytes) throw new UpdraftError('storage', `patch ${patch.sha256} vanished after download`);
@@ -98,7 +107,10 @@ async function applyOne(
   if (!old) throw new UpdraftError('storage', `the base file ${patch.from} of ${file.path} is gone`);
   const payload = await ctx.brotli.decompress(bytes.subarray(PATCH_HEADER_LENGTH), payloadLength(header));
   if (payload.length !== payloadLength(header)) {
-    throw new UpdraftError('malformed', `patch: brotli stream holds ${payload.length} bytes, not ${payloadLength(header)}`);
+    throw new UpdraftError(
+      'malformed',
+      `patch: brotli stream holds ${payload.length} bytes, not ${payloadLength(header)}`,
+    );
   }
   const chunks = applyPatchChunks(old, payload, header);
   if (storage.writeFileChunks) await storage.writeFileChunks(dest, chunks);

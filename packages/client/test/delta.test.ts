@@ -84,7 +84,10 @@ async function expectFallback(patch: TestPatch, reasons: string[], brotli = fals
   assert.ok(reasons.includes(failure.reason), `reason ${failure.reason}: ${failure.message}`);
   assert.equal(failure.path, 'index.bundle');
   assert.ok(transport.requests.includes(fullUrlOf(repo, v2Bundle)), 'the full file was downloaded');
-  assert.ok(errors.some((e) => /patch for index.bundle failed/.test(e.message)), 'an error event reports it');
+  assert.ok(
+    errors.some((e) => /patch for index.bundle failed/.test(e.message)),
+    'an error event reports it',
+  );
   return result;
 }
 
@@ -177,7 +180,9 @@ test('an embedded file whose bytes changed on disk is not trusted: it is downloa
   repo.publish({ releaseId: 'r1', versionCode: 1, files: { 'a.js': 'original' } });
   const embedded = {
     launchPath: join(embeddedDir, 'a.js'),
-    files: [{ path: 'a.js', sha256: sha256(new TextEncoder().encode('original')), location: join(embeddedDir, 'a.js') }],
+    files: [
+      { path: 'a.js', sha256: sha256(new TextEncoder().encode('original')), location: join(embeddedDir, 'a.js') },
+    ],
   };
   const d = await device(repo, { config: { embedded } });
   const result = await d.client.sync();

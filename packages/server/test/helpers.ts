@@ -185,6 +185,8 @@ export interface ReleaseSpec {
   /** Publish as this releases version instead of current + 1. */
   version?: number;
   skipUpload?: boolean;
+  /** Listed in the manifest as is (their blobs are not uploaded by this helper). */
+  patches?: Record<string, { from: string; sha256: string; length: number; format: string }[]>;
 }
 
 /** Uploads a release's files and manifest, then builds the signed releases metadata for it. */
@@ -204,6 +206,7 @@ export async function prepareRelease(
       sha256: sha256(content),
       length: Buffer.byteLength(content),
       contentType: 'application/javascript',
+      ...(spec.patches?.[path] ? { patches: spec.patches[path] } : {}),
     }));
   const createdAt = '2026-11-22T20:00:00Z';
   const manifest = {

@@ -261,6 +261,51 @@ describe('publish', () => {
     assert.equal((await t.api('POST', `/v1/apps/${appId}/releases`, other.body)).status, 201);
   });
 
+  it('400s a release whose patch blob was not uploaded or has another length', async () => {
+    const patchBytes = new TextEncoder().encode('not really a patch');
+    const patch = {
+      from: 'a'.repeat(64),
+      sha256: sha256(patchBytes),
+      length: patchBytes.length,
+      format: 'bsdiff-brotli',
+    };
+    const files = { 'index.bundle': 'console.log("patched")' };
+    const missing = await prepareRelease(t, appId, keys, {
+      releaseId: 'p1',
+      versionCode: 30,
+      platform: 'web',
+      files,
+      patches: { 'index.bundle': [patch] },
+    });
+    let res = await t.api('POST', `/v1/apps/${appId}/releases`, missing.body);
+    assert.equal(res.status, 400);
+    assert.equal(res.json.error.code, 'blobs-missing');
+    assert.deepEqual(res.json.error.missing ?? res.json.error.details?.missing ?? [patch.sha256], [patch.sha256]);
+
+    assert.equal((await t.api('PUT', `/v1/apps/${appId}/blobs/${patch.sha256}`, patchBytes)).status, 201);
+    const wrongLength = await prepareRelease(t, appId, keys, {
+      releaseId: 'p2',
+      versionCode: 30,
+      platform: 'web',
+      files,
+      patches: { 'index.bundle': [{ ...patch, length: patch.length + 1 }] },
+    });
+    res = await t.api('POST', `/v1/apps/${appId}/releases`, wrongLength.body);
+    assert.equal(res.status, 400);
+    assert.equal(res.json.error.code, 'invalid-manifest');
+
+    const ok = await prepareRelease(t, appId, keys, {
+      releaseId: 'p3',
+      versionCode: 30,
+      platform: 'web',
+      files,
+      patches: { 'index.bundle': [patch] },
+    });
+    assert.equal((await t.api('POST', `/v1/apps/${appId}/releases`, ok.body)).status, 201);
+    const served = await request(`${t.url}/repo/${appId}/targets/files/${patch.sha256}`, 'GET');
+    assert.deepEqual(new Uint8Array(served.bytes), patchBytes, 'a patch is served like any file');
+  });
+
   it('400s missing blobs, a disallowed channel, changed earlier targets and a wrong target', async () => {
     const missing = await prepareRelease(t, appId, keys, { releaseId: 'nofiles', versionCode: 20, skipUpload: true });
     let res = await t.api('POST', `/v1/apps/${appId}/releases`, missing.body);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createNodeClient } from '@updraft/client/node';
+import { collectFiles, guessLaunch, DEFAULT_MAX_FILE_BYTES } from '../files.js';
 import { assertIdentifier } from '@updraft/protocol';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
@@ -21,6 +22,8 @@ interface DeviceConfigFile {
   deviceId?: string;
   /** The trust anchor the device was set up with (root.json shipped with the app). */
   root: string;
+  /** Folder of the bundle "shipped inside the app binary": its files are reused and patched against. */
+  embedded?: string;
 }
 
 const CONFIG_FILE = 'device.json';
@@ -34,6 +37,7 @@ interface SyncOptions extends GlobalOptions {
   dir: string;
   deviceId?: string;
   allowInsecureLocalhost?: boolean;
+  embedded?: string;
 }
 
 interface DirOptions extends GlobalOptions {
@@ -51,8 +55,19 @@ async function readConfig(dir: string): Promise<DeviceConfigFile> {
   }
 }
 
-function clientFor(dir: string, config: DeviceConfigFile) {
+/** The embedded bundle as the client config describes it: every file by path, hash and absolute location. */
+async function embeddedConfig(folder: string, platform: string) {
+  const files = await collectFiles(folder, DEFAULT_MAX_FILE_BYTES);
+  const launch = guessLaunch(files, platform) ?? files[0]!.path;
+  return {
+    launchPath: join(folder, launch),
+    files: files.map((f) => ({ path: f.path, sha256: f.sha256, location: f.absolutePath })),
+  };
+}
+
+async function clientFor(dir: string, config: DeviceConfigFile) {
   return createNodeClient({
+    ...(config.embedded ? { embedded: await embeddedConfig(config.embedded, config.platform) } : {}),
     dir,
     server: config.server,
     appId: config.appId,
@@ -89,6 +104,7 @@ export function registerDevice(program: Command): void {
     .requiredOption('--dir <dir>', "the device's storage folder")
     .option('--device-id <id>', 'a stable device id (default: random, kept in the device folder)')
     .option('--allow-insecure-localhost', 'allow http:// for loopback servers (development only)')
+    .option('--embedded <dir>', 'the bundle shipped inside the app binary (its files are reused, not downloaded)')
     .action(
       run<[], SyncOptions>(async (opts) => {
         const server = opts.server ?? process.env['UPDRAFT_SERVER'];
@@ -113,15 +129,16 @@ export function registerDevice(program: Command): void {
           allowInsecureLocalhost: Boolean(opts.allowInsecureLocalhost),
           root,
           ...(opts.deviceId ? { deviceId: opts.deviceId } : {}),
+          ...(opts.embedded ? { embedded: resolve(opts.embedded) } : {}),
         };
         await mkdir(dir, { recursive: true });
         await writeFile(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
-        const result = await clientFor(dir, config).sync();
+        const result = await (await clientFor(dir, config)).sync();
         emit(opts, result, () => {
           const rel = result.release ? ` ${result.release} (versionCode ${result.versionCode})` : '';
           switch (result.status) {
             case 'updated':
-              return `${colour.green('updated')}:${rel} staged, ${result.bytesDownloaded} bytes downloaded; it runs at the next launch`;
+              return `${colour.green('updated')}:${rel} staged, ${result.bytesDownloaded} bytes downloaded${result.delta ? ` (${result.delta.filesPatched} patched, ${result.delta.filesReused} reused, ${result.delta.filesDownloaded} full${result.delta.patchFailures.length ? `, ${result.delta.patchFailures.length} patch failures` : ''})` : ''}; it runs at the next launch`;
             case 'up-to-date':
               return `${colour.green('up to date')}${rel}`;
             default:
@@ -143,7 +160,7 @@ export function registerDevice(program: Command): void {
     .action(
       run<[], DirOptions>(async (opts) => {
         const dir = resolve(opts.dir);
-        const result = await clientFor(dir, await readConfig(dir)).launch();
+        const result = await (await clientFor(dir, await readConfig(dir))).launch();
         emit(opts, result, () =>
           result.launchPath
             ? `launch ${result.launchPath} (release ${result.releaseId}, versionCode ${result.versionCode})${result.rolledBack ? colour.yellow(` — rolled back ${result.rolledBack.releaseId}`) : ''}`
@@ -159,7 +176,7 @@ export function registerDevice(program: Command): void {
     .action(
       run<[], DirOptions>(async (opts) => {
         const dir = resolve(opts.dir);
-        const client = clientFor(dir, await readConfig(dir));
+        const client = await clientFor(dir, await readConfig(dir));
         await client.notifyAppReady();
         const status = await client.status();
         emit(opts, { confirmed: status.confirmed }, () =>
@@ -177,7 +194,7 @@ export function registerDevice(program: Command): void {
     .action(
       run<[], DirOptions>(async (opts) => {
         const dir = resolve(opts.dir);
-        const status = await clientFor(dir, await readConfig(dir)).status();
+        const status = await (await clientFor(dir, await readConfig(dir))).status();
         const show = (r: { releaseId: string; versionCode: number } | null) =>
           r ? `${r.releaseId} (v${r.versionCode})` : '-';
         emit(opts, status, () =>

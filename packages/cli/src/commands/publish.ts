@@ -31,12 +31,7 @@ import {
 } from '@updraft/server';
 import { requireServer, type AdminApi } from '../api-client.js';
 import { collectFiles, guessLaunch, DEFAULT_MAX_FILE_BYTES, type LocalFile } from '../files.js';
-import {
-  DEFAULT_DELTA_BASES,
-  DEFAULT_DELTA_MIN_BYTES,
-  planPatches,
-  type PatchBlob,
-} from '../delta/publish-patches.js';
+import { DEFAULT_DELTA_BASES, DEFAULT_DELTA_MIN_BYTES, planPatches, type PatchBlob } from '../delta/publish-patches.js';
 import { defaultKeysDir, readRoleKey } from '../keys-dir.js';
 import { CliError, colour, emit, formatBytes, progressBar } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';

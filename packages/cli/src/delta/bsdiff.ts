@@ -107,7 +107,7 @@ export function bsdiff(old: Uint8Array, next: Uint8Array, slack = 8): BsdiffStre
       let s = 0;
       let sf = 0;
       let lenF = 0;
-      for (let i = 0; lastScan + i < scan && lastPos + i < oldSize; ) {
+      for (let i = 0; lastScan + i < scan && lastPos + i < oldSize;) {
         if (old[lastPos + i] === next[lastScan + i]) s++;
         i++;
         if (s * 2 - i > sf * 2 - lenF) {

@@ -72,10 +72,9 @@ async function collectBases(api: AdminApi, opts: DeltaOptions): Promise<Map<stri
   if (opts.bases <= 0) return byPath;
 
   const app = encodeURIComponent(opts.appId);
-  const { releases } = await api.request<{ releases: { releaseId: string; platform: string; runtimeVersion: string }[] }>(
-    'GET',
-    `/v1/apps/${app}/releases?channel=${encodeURIComponent(opts.channel)}&limit=100`,
-  );
+  const { releases } = await api.request<{
+    releases: { releaseId: string; platform: string; runtimeVersion: string }[];
+  }>('GET', `/v1/apps/${app}/releases?channel=${encodeURIComponent(opts.channel)}&limit=100`);
   const recent = releases
     .filter((r) => r.platform === opts.platform && r.runtimeVersion === opts.runtimeVersion)
     .slice(0, opts.bases);
@@ -150,7 +149,10 @@ export async function planPatches(api: AdminApi, files: LocalFile[], opts: Delta
         continue;
       }
       if (sha256(applyPatchNode(old, patch, next.length)) !== file.sha256) {
-        throw new CliError('delta-self-check', `the patch for ${file.path} does not rebuild it; publish with --delta-bases 0 and report this`);
+        throw new CliError(
+          'delta-self-check',
+          `the patch for ${file.path} does not rebuild it; publish with --delta-bases 0 and report this`,
+        );
       }
       const patchSha = sha256(patch);
       list.push({ from: base.sha256, sha256: patchSha, length: patch.length, format: PATCH_FORMAT_BSDIFF_BROTLI });

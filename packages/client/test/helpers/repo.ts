@@ -158,7 +158,12 @@ export class TestRepo {
         const hash = sha256(bytes);
         fileSha256[path] = hash;
         this.files.set(this.url(`targets/files/${hash}`), bytes);
-        const entry: Record<string, unknown> = { path, sha256: hash, length: bytes.length, contentType: 'application/octet-stream' };
+        const entry: Record<string, unknown> = {
+          path,
+          sha256: hash,
+          length: bytes.length,
+          contentType: 'application/octet-stream',
+        };
         const patches = opts.patches?.[path];
         if (patches) {
           entry['patches'] = patches.map((p) => {

@@ -1,0 +1,130 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { brotliCompressSync } from 'node:zlib';
+import { runCli, startServerProcess, tempDir, type ServerProcess } from '../helpers/cli.js';
+import { jsLikePair } from '../helpers/bundles.js';
+
+// Delta updates end to end: the real CLI generates and signs patches at publish time, the
+// real server stores them as blobs, the real Node device client applies them.
+
+let server: ServerProcess;
+let work: { path: string; cleanup(): Promise<void> };
+let env: Record<string, string>;
+const APP = 'com.example.delta';
+
+before(async () => {
+  work = await tempDir('e2e-delta');
+  server = await startServerProcess(join(work.path, 'data'));
+  env = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey };
+});
+
+after(async () => {
+  await server?.stop();
+  await work?.cleanup();
+});
+
+async function bundle(name: string, files: Record<string, Uint8Array | string>): Promise<string> {
+  const dir = join(work.path, name);
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(join(dir, path, '..'), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+  return dir;
+}
+
+const target = ['--app', APP, '--platform', 'android', '--runtime-version', '2.0', '--channel', 'production'];
+
+async function publish(dir: string, extra: string[] = []) {
+  const res = await runCli(['publish', dir, ...target, '--keys', join(work.path, 'keys'), '--json', ...extra], env);
+  assert.equal(res.code, 0, res.stderr);
+  return res.json as { releaseId: string; patches: number };
+}
+
+async function sync(deviceDir: string, extra: string[] = []) {
+  const res = await runCli(
+    [
+      'device',
+      'sync',
+      '--json',
+      '--server',
+      server.url,
+      ...target,
+      '--root',
+      join(work.path, 'keys/root.json'),
+      '--dir',
+      deviceDir,
+      '--allow-insecure-localhost',
+      ...extra,
+    ],
+    env,
+  );
+  assert.equal(res.code, 0, res.stderr || res.stdout);
+  return res.json as {
+    status: string;
+    release: string;
+    bytesDownloaded: number;
+    delta: { filesReused: number; filesPatched: number; filesDownloaded: number; patchFailures: unknown[] };
+  };
+}
+
+const v1 = jsLikePair(300_000, 21);
+const v3Bytes = jsLikePair(300_000, 21).next.map((b, i) => (i % 5000 === 0 && b === 0x61 ? 0x62 : b));
+
+test('v2 arrives as a patch far smaller than the file; embedded files are never downloaded', async () => {
+  const created = await runCli(['apps', 'create', APP, '--keys', join(work.path, 'keys'), '--json'], env);
+  assert.equal(created.code, 0, created.stderr);
+  const logo = 'PNG'.repeat(10_000);
+  const v1Dir = await bundle('v1', { 'index.android.bundle': v1.old, 'logo.png': logo });
+  const first = await publish(v1Dir);
+  assert.equal(first.patches, 0, 'nothing to patch against yet');
+  const v2Dir = await bundle('v2', { 'index.android.bundle': v1.next, 'logo.png': logo });
+  const second = await publish(v2Dir);
+  assert.equal(second.patches, 1);
+
+  // A device on v1 gets v2 as a patch.
+  const device = join(work.path, 'device');
+  const s1 = await sync(device);
+  assert.equal(s1.status, 'updated');
+  assert.equal(s1.release, second.releaseId, 'a new device takes the newest release in full');
+  assert.equal(s1.delta.filesDownloaded, 2);
+
+  // A device whose app binary embeds v1 downloads only a patch for v2.
+  const embeddedDevice = join(work.path, 'device-embedded');
+  const s2 = await sync(embeddedDevice, ['--embedded', v1Dir]);
+  assert.equal(s2.status, 'updated');
+  assert.deepEqual(s2.delta, { filesReused: 1, filesPatched: 1, filesDownloaded: 0, patchFailures: [] });
+  const full = brotliCompressSync(v1.next).length;
+  assert.ok(
+    s2.bytesDownloaded * 10 < v1.next.length,
+    `${s2.bytesDownloaded} bytes on the wire for a ${v1.next.length}-byte file`,
+  );
+  assert.ok(s2.bytesDownloaded * 2 <= full, `patch ${s2.bytesDownloaded} vs brotli full ${full}`);
+  assert.deepEqual(
+    new Uint8Array(await readFile(join(embeddedDevice, `releases/${second.releaseId}/index.android.bundle`))),
+    v1.next,
+  );
+
+  // v3 is patched against v2 (installed on the first device) and v1.
+  const v3Dir = await bundle('v3', { 'index.android.bundle': v3Bytes, 'logo.png': logo });
+  const third = await publish(v3Dir);
+  assert.equal(third.patches, 2, 'one patch per earlier release');
+  const s3 = await sync(device);
+  assert.equal(s3.release, third.releaseId);
+  assert.deepEqual(s3.delta, { filesReused: 1, filesPatched: 1, filesDownloaded: 0, patchFailures: [] });
+  assert.ok(s3.bytesDownloaded < 2000, `${s3.bytesDownloaded} bytes`);
+  assert.deepEqual(
+    new Uint8Array(await readFile(join(device, `releases/${third.releaseId}/index.android.bundle`))),
+    v3Bytes,
+  );
+});
+
+test('--delta-bases 0 publishes without patches; an out-of-range value is a usage error', async () => {
+  const v4Dir = await bundle('v4', { 'index.android.bundle': v1.old, 'logo.png': 'other' });
+  const res = await publish(v4Dir, ['--delta-bases', '0']);
+  assert.equal(res.patches, 0);
+  const bad = await runCli(['publish', v4Dir, ...target, '--delta-bases', '99', '--json'], env);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--delta-bases must be/);
+});
