@@ -15,6 +15,7 @@ export const REASON_CODES = [
   'malformed',
   'network',
   'storage',
+  'transparency',
 ] as const;
 
 export type ReasonCode = (typeof REASON_CODES)[number];

@@ -11,3 +11,4 @@ export * from './resolve.js';
 export * from './rollout.js';
 export * from './trust.js';
 export * from './url.js';
+export * from './transparency/index.js';
