@@ -2,13 +2,7 @@ import { bytesEqual } from '../encoding.js';
 import { UpdraftError } from '../errors.js';
 import { base64DecodeStrict, base64Encode } from './base64.js';
 import { HASH_SIZE } from './merkle.js';
-import {
-  parseNote,
-  signaturesBy,
-  verifyCosignature,
-  verifyNoteSignature,
-  type NoteVerifierKey,
-} from './note.js';
+import { parseNote, signaturesBy, verifyCosignature, verifyNoteSignature, type NoteVerifierKey } from './note.js';
 
 /**
  * C2SP tlog-checkpoint: a signed note whose body is the origin line, the tree size in
@@ -53,7 +47,8 @@ export function formatCheckpointBody(body: Omit<CheckpointBody, 'extensions'> & 
 export function parseCheckpointBody(body: string): CheckpointBody {
   const lines = body.split('\n');
   // body ends in a newline, so the last element is empty.
-  if (lines.length < 4 || lines[lines.length - 1] !== '') fail('the checkpoint does not have origin, size and root hash lines');
+  if (lines.length < 4 || lines[lines.length - 1] !== '')
+    fail('the checkpoint does not have origin, size and root hash lines');
   const [origin, sizeText, hashText] = lines as [string, string, string];
   if (origin === '') fail('the checkpoint origin is empty');
   if (!/^(0|[1-9][0-9]{0,15})$/.test(sizeText) || !Number.isSafeInteger(Number(sizeText))) {
@@ -86,14 +81,16 @@ export function openCheckpoint(text: string, trust: LogTrust): Checkpoint {
   const bySelf = signaturesBy(note, trust.logKey);
   if (bySelf.length === 0) fail(`the checkpoint is not signed by the pinned log key ${trust.logKey.name}`);
   for (const sig of bySelf) {
-    if (!verifyNoteSignature(note.body, sig, trust.logKey)) fail('the checkpoint signature by the log key does not verify');
+    if (!verifyNoteSignature(note.body, sig, trust.logKey))
+      fail('the checkpoint signature by the log key does not verify');
   }
   const body = parseCheckpointBody(note.body);
   if (body.origin !== trust.origin) fail(`the checkpoint is for log "${body.origin}", not "${trust.origin}"`);
   const cosigners = new Set<string>();
   for (const witness of trust.witnesses) {
     for (const sig of signaturesBy(note, witness)) {
-      if (verifyCosignature(note.body, sig, witness) === null) fail(`the cosignature of witness ${witness.name} does not verify`);
+      if (verifyCosignature(note.body, sig, witness) === null)
+        fail(`the cosignature of witness ${witness.name} does not verify`);
       cosigners.add(`${witness.name}+${witness.keyId}`);
     }
   }
@@ -103,6 +100,9 @@ export function openCheckpoint(text: string, trust: LogTrust): Checkpoint {
   return { ...body, body: note.body, note: text, cosigners: [...cosigners].map((c) => c.split('+')[0]!) };
 }
 
-export function sameTree(a: { size: number; rootHash: Uint8Array }, b: { size: number; rootHash: Uint8Array }): boolean {
+export function sameTree(
+  a: { size: number; rootHash: Uint8Array },
+  b: { size: number; rootHash: Uint8Array },
+): boolean {
   return a.size === b.size && bytesEqual(a.rootHash, b.rootHash);
 }

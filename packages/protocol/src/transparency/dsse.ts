@@ -67,7 +67,10 @@ export function verifyDsse(
     }
   }
   if (accepted.size < threshold) {
-    throw new UpdraftError('signature', `the DSSE envelope has ${accepted.size} valid signature(s); ${threshold} required`);
+    throw new UpdraftError(
+      'signature',
+      `the DSSE envelope has ${accepted.size} valid signature(s); ${threshold} required`,
+    );
   }
   let payloadText: string;
   try {

@@ -38,7 +38,9 @@ export function verifyLogged(input: LoggedCheckInput): { checkpoint: Checkpoint;
   if (inclusion.treeSize !== checkpoint.size) {
     fail(`the inclusion proof is for tree size ${inclusion.treeSize}, the checkpoint has ${checkpoint.size}`);
   }
-  if (!verifyInclusion(inclusion.leafIndex, inclusion.treeSize, input.leafHash, inclusion.hashes, checkpoint.rootHash)) {
+  if (
+    !verifyInclusion(inclusion.leafIndex, inclusion.treeSize, input.leafHash, inclusion.hashes, checkpoint.rootHash)
+  ) {
     fail('the inclusion proof does not lead to the checkpoint root: the release metadata is not in the log');
   }
   const known = input.known;

@@ -49,7 +49,8 @@ export function parseLogPin(rawRootSigned: unknown): LogPin | null {
     origin: asString(obj['origin'], `${path}.origin`, 256),
     key: asString(obj['key'], `${path}.key`, 512),
     witnesses,
-    witnessThreshold: optional(obj['witnessThreshold'], `${path}.witnessThreshold`, (v, p) => asInteger(v, p, 0, 64)) ?? 0,
+    witnessThreshold:
+      optional(obj['witnessThreshold'], `${path}.witnessThreshold`, (v, p) => asInteger(v, p, 0, 64)) ?? 0,
     policy,
   };
   logTrustFromPin(pin); // validates the keys now, not at the first update
@@ -58,13 +59,17 @@ export function parseLogPin(rawRootSigned: unknown): LogPin | null {
 
 export function logTrustFromPin(pin: LogPin): LogTrust {
   const logKey = parseVerifierKey(pin.key);
-  if (logKey.type !== NOTE_ED25519) throw new UpdraftError('malformed', 'the pinned log key must be an Ed25519 note key');
+  if (logKey.type !== NOTE_ED25519)
+    throw new UpdraftError('malformed', 'the pinned log key must be an Ed25519 note key');
   const witnesses = pin.witnesses.map(parseVerifierKey);
   if (witnesses.some((w) => w.type !== NOTE_COSIGNATURE_V1)) {
     throw new UpdraftError('malformed', 'pinned witness keys must be cosignature/v1 (type 0x04) keys');
   }
   if (pin.witnessThreshold > witnesses.length) {
-    throw new UpdraftError('malformed', `witnessThreshold ${pin.witnessThreshold} is more than the ${witnesses.length} pinned witnesses`);
+    throw new UpdraftError(
+      'malformed',
+      `witnessThreshold ${pin.witnessThreshold} is more than the ${witnesses.length} pinned witnesses`,
+    );
   }
   return { origin: pin.origin, logKey, witnesses, witnessThreshold: pin.witnessThreshold };
 }

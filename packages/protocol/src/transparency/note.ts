@@ -72,9 +72,10 @@ export function formatVerifierKey(key: Omit<NoteVerifierKey, 'keyId'>): string {
 }
 
 export function parseVerifierKey(vkey: string): NoteVerifierKey {
-  const parts = vkey.split('+');
-  if (parts.length !== 3) bad(`verifier key "${vkey}" must be <name>+<key id>+<base64 key>`);
-  const [name, idHex, material] = parts as [string, string, string];
+  // The base64 key material may itself contain "+": split off only the first two fields.
+  const m = /^([^+]*)\+([^+]*)\+(.*)$/s.exec(vkey);
+  if (!m) bad(`verifier key "${vkey}" must be <name>+<key id>+<base64 key>`);
+  const [, name, idHex, material] = m as unknown as [string, string, string, string];
   checkName(name);
   if (!/^[0-9a-f]{8}$/.test(idHex)) bad(`verifier key "${vkey}" has a malformed key id`);
   const bytes = base64DecodeStrict(material, 'verifier key');
@@ -89,11 +90,10 @@ export function parseVerifierKey(vkey: string): NoteVerifierKey {
 }
 
 export function parseSignerKey(skey: string): NoteSignerKey {
-  const parts = skey.split('+');
-  if (parts.length !== 5 || parts[0] !== 'PRIVATE' || parts[1] !== 'KEY') {
-    bad('a signer key must be PRIVATE+KEY+<name>+<key id>+<base64 key>');
-  }
-  const [, , name, idHex, material] = parts as [string, string, string, string, string];
+  const m = /^PRIVATE\+KEY\+([^+]*)\+([^+]*)\+(.*)$/s.exec(skey);
+  if (!m) bad('a signer key must be PRIVATE+KEY+<name>+<key id>+<base64 key>');
+  const [, name, idHex, material] = m as unknown as [string, string, string, string];
+  checkName(name);
   const bytes = base64DecodeStrict(material, 'signer key');
   const type = bytes[0]!;
   const seed = bytes.slice(1);
@@ -107,7 +107,11 @@ export function parseSignerKey(skey: string): NoteSignerKey {
 }
 
 /** A new key pair from 32 random bytes (the caller supplies them: this package has no randomness). */
-export function noteKeyFromSeed(name: string, type: number, seed: Uint8Array): { signerKey: string; verifierKey: string } {
+export function noteKeyFromSeed(
+  name: string,
+  type: number,
+  seed: Uint8Array,
+): { signerKey: string; verifierKey: string } {
   checkName(name);
   if (seed.length !== 32) throw new RangeError('a note key seed is 32 bytes');
   const publicKey = ed25519.getPublicKey(seed);

@@ -93,7 +93,10 @@ export function verifyProvenance(envelopeJson: unknown, builderKey: TufKey): Pro
   const subjects = asArray(statement['subject'], 'statement.subject', 10_000).map((s, i) => {
     const o = asObject(s, `statement.subject[${i}]`);
     const digest = asObject(o['digest'], `statement.subject[${i}].digest`);
-    return { name: asString(o['name'], `statement.subject[${i}].name`), sha256: asString(digest['sha256'], `statement.subject[${i}].digest.sha256`, 64) };
+    return {
+      name: asString(o['name'], `statement.subject[${i}].name`),
+      sha256: asString(digest['sha256'], `statement.subject[${i}].digest.sha256`, 64),
+    };
   });
   const predicate = asObject(statement['predicate'], 'statement.predicate');
   const runDetails = asObject(predicate['runDetails'], 'predicate.runDetails');
