@@ -7,7 +7,15 @@ import { adminRoutes } from './routes/admin.js';
 import { installErrorHandlers } from './routes/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { repositoryRoutes } from './routes/repository.js';
-import { AppsService, AuthService, ReleasesService, RepositoryService, type Services } from './services/index.js';
+import { transparencyLogRoutes } from './routes/transparency-log.js';
+import {
+  AppsService,
+  AuthService,
+  ReleasesService,
+  RepositoryService,
+  TransparencyLogService,
+  type Services,
+} from './services/index.js';
 import { openSqliteStore, type MetadataStore } from './store/index.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -32,6 +40,7 @@ export function createServices(opts: BuildAppOptions): Services {
     auth: new AuthService({ store, now }),
     releases: new ReleasesService({ store, blobs, now, maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES }),
     repository: new RepositoryService({ store, blobs }),
+    log: new TransparencyLogService({ store, now }),
   };
 }
 
@@ -58,6 +67,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
   });
   await app.register(repositoryRoutes, { services });
+  await app.register(transparencyLogRoutes, { services });
   return app;
 }
 

@@ -4,6 +4,7 @@ import type { Services } from '../services/index.js';
 import { appRoutes } from './apps.js';
 import { blobUploadRoutes } from './blob-upload.js';
 import { releaseRoutes } from './releases.js';
+import { transparencyAdminRoutes } from './transparency-log.js';
 
 /**
  * The admin API under /v1. Authentication runs onRequest, before any body is read, so an
@@ -23,5 +24,6 @@ export const adminRoutes: FastifyPluginAsync<{ services: Services; maxFileBytes:
   });
   await app.register(appRoutes, { services: opts.services });
   await app.register(releaseRoutes, { services: opts.services });
+  await app.register(transparencyAdminRoutes, { services: opts.services });
   await app.register(blobUploadRoutes, { services: opts.services, maxFileBytes: opts.maxFileBytes });
 };

@@ -4,12 +4,15 @@ import { ONLINE_ROLES, StoreConflictError, type MetadataStore, type OnlineRole }
 import { generateKeyFile, publicKeyOf, type KeyFile, type SignedEnvelope } from '../tuf/index.js';
 import { signDirector, signSnapshotAndTimestamp, storeEnvelope } from './online-signing.js';
 import { checkTrust, type TrustInput } from './trust-check.js';
+import { ensureLogKey, type LogIdentity } from './transparency-log.js';
 
 export interface CreatedApp {
   /** False when the app existed (trust not yet set) and its keys were returned again. */
   created: boolean;
   appId: string;
   onlineKeys: Record<OnlineRole, TufKey>;
+  /** The app's transparency log: pin `key` in root (`x-updraft-log`). */
+  log: LogIdentity;
 }
 
 export interface AppSummary {
@@ -55,14 +58,16 @@ export class AppsService {
       createdAt: new Date(this.deps.now()).toISOString(),
       onlineKeys: keys,
     });
-    if (created) return { created: true, appId, onlineKeys: publicKeys(keys) };
+    const logKey = await ensureLogKey(store, appId, this.deps.now());
+    const log = { origin: logKey.origin, key: logKey.verifierKey };
+    if (created) return { created: true, appId, onlineKeys: publicKeys(keys), log };
     const app = await store.getApp(appId);
     const existing = await store.getOnlineKeys(appId);
     if (!app || !existing) throw new Error(`app ${appId} exists without its online keys`);
     if (app.trustInitializedAt) {
       throw conflict('app-exists', `app "${appId}" already exists and has its root of trust; choose another appId`);
     }
-    return { created: false, appId, onlineKeys: publicKeys(existing) };
+    return { created: false, appId, onlineKeys: publicKeys(existing), log };
   }
 
   async listApps(): Promise<AppSummary[]> {

@@ -1,4 +1,5 @@
 import { pointerTargetPath } from '@updraft/protocol';
+import { logMetadataVersion } from './transparency-log.js';
 import type { MetadataRole, MetadataStore, OnlineRole, StoredMetadata } from '../store/index.js';
 import {
   DAY_MS,
@@ -48,6 +49,7 @@ export async function storeEnvelope(
     createdAt: new Date(nowMs).toISOString(),
   };
   await tx.putMetadata(stored);
+  await logMetadataVersion(tx, stored, nowMs);
   return stored;
 }
 

@@ -2,3 +2,4 @@ export * from './metadata-store.js';
 export { KyselyMetadataStore } from './kysely-store.js';
 export { openSqliteStore } from './sqlite.js';
 export type { Database } from './schema.js';
+export * from './log-store.js';

@@ -14,6 +14,8 @@ import {
   type StoredMetadata,
 } from './metadata-store.js';
 import type { Database, MetadataTable, PointersTable, ReleasesTable } from './schema.js';
+import { KyselyLogStore } from './kysely-log-store.js';
+import type { TransparencyLogStore } from './log-store.js';
 
 /** SQLite and PostgreSQL report a duplicate key differently; both mean "someone was first". */
 function isUniqueViolation(err: unknown): boolean {
@@ -31,10 +33,14 @@ const IN_CHUNK = 500;
  * dialect-specific parts (connection, pragmas, migrations) live in sqlite.ts.
  */
 export class KyselyMetadataStore implements MetadataStore {
+  readonly log: TransparencyLogStore;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly onClose: () => Promise<void> = async () => db.destroy(),
-  ) {}
+  ) {
+    this.log = new KyselyLogStore(db);
+  }
 
   async transaction<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) throw new Error('nested transactions are not supported');

@@ -1,4 +1,5 @@
 import type { KeyFile } from '../tuf/index.js';
+import type { TransparencyLogStore } from './log-store.js';
 
 /**
  * Everything the server remembers except file bytes, as domain operations. Services depend on
@@ -105,6 +106,9 @@ export interface MetadataStore {
    * connection, so using the outer store there would wait forever).
    */
   transaction<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T>;
+
+  /** The transparency log's tables, bound to the same connection or transaction. */
+  readonly log: TransparencyLogStore;
 
   /** Returns false (and changes nothing) when the app already exists. */
   createApp(app: { appId: string; createdAt: string; onlineKeys: Record<OnlineRole, KeyFile> }): Promise<boolean>;

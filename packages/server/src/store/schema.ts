@@ -1,3 +1,5 @@
+import type { LogTables } from './log-schema.js';
+
 /**
  * Table shapes as Kysely sees them. Kept dialect-neutral: text timestamps (ISO 8601 UTC),
  * integer 0/1 flags and byte columns, so the same queries run on SQLite and PostgreSQL;
@@ -86,7 +88,7 @@ export interface ApiKeysTable {
   revoked_at: string | null;
 }
 
-export interface Database {
+export interface Database extends LogTables {
   apps: AppsTable;
   online_keys: OnlineKeysTable;
   metadata: MetadataTable;

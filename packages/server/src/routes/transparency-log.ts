@@ -1,0 +1,91 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { Services } from '../services/index.js';
+import { AUDIT_LOG_ID } from '../services/index.js';
+import { appParams, identifier } from './schemas.js';
+
+const INTEGER = { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})$' } as const;
+const HEX_HASH = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
+
+const entriesQuery = {
+  type: 'object',
+  required: ['start', 'end'],
+  properties: { start: INTEGER, end: INTEGER },
+  additionalProperties: false,
+} as const;
+const inclusionQuery = {
+  type: 'object',
+  properties: { hash: HEX_HASH, index: INTEGER, treeSize: INTEGER },
+  additionalProperties: false,
+} as const;
+const consistencyQuery = {
+  type: 'object',
+  required: ['from', 'to'],
+  properties: { from: INTEGER, to: INTEGER },
+  additionalProperties: false,
+} as const;
+
+type Q = Record<string, string | undefined>;
+const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+
+/**
+ * The read side of a transparency log (docs/protocol.md §9), public like the repository:
+ * mounted at /repo/<appId>/log for each app and at /log/audit for the audit anchors.
+ */
+function logReads(logIdOf: (params: Record<string, string>) => string): FastifyPluginAsync<{ services: Services; params?: object }> {
+  return async (app, { services, params }) => {
+    const log = services.log;
+    const schema = params ? { params } : {};
+    app.get('/checkpoint', { schema }, async (request, reply: FastifyReply) => {
+      const note = await log.checkpoint(logIdOf(request.params as Record<string, string>));
+      return reply.header('cache-control', 'no-cache').type('text/plain; charset=utf-8').send(note);
+    });
+    app.get('/entries', { schema: { ...schema, querystring: entriesQuery } }, async (request) => {
+      const q = request.query as Q;
+      return { entries: await log.entries(logIdOf(request.params as Record<string, string>), num(q['start'])!, num(q['end'])!) };
+    });
+    app.get('/proof/inclusion', { schema: { ...schema, querystring: inclusionQuery } }, async (request) => {
+      const q = request.query as Q;
+      const query: { hash?: string; index?: number; treeSize?: number } = {};
+      if (q['hash'] !== undefined) query.hash = q['hash'];
+      if (q['index'] !== undefined) query.index = Number(q['index']);
+      if (q['treeSize'] !== undefined) query.treeSize = Number(q['treeSize']);
+      return log.inclusion(logIdOf(request.params as Record<string, string>), query);
+    });
+    app.get('/proof/consistency', { schema: { ...schema, querystring: consistencyQuery } }, async (request) => {
+      const q = request.query as Q;
+      return log.consistency(logIdOf(request.params as Record<string, string>), num(q['from'])!, num(q['to'])!);
+    });
+  };
+}
+
+export const transparencyLogRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode >= 400) void reply.header('cache-control', 'no-store');
+    return payload;
+  });
+  await app.register(logReads((p) => p['appId']!), { prefix: '/repo/:appId/log', services, params: appParams });
+  await app.register(logReads(() => AUDIT_LOG_ID), { prefix: '/log/audit', services });
+};
+
+/** Admin side: the log's identity (to pin) and witness cosignatures. */
+export const transparencyAdminRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
+  app.get<{ Params: { appId: string } }>('/apps/:appId/log', { schema: { params: appParams } }, async (request) => {
+    await services.apps.getApp(request.params.appId); // 404 for an unknown app
+    return services.log.identity(request.params.appId);
+  });
+  app.post<{ Params: { appId: string }; Body: { checkpoint: string } }>(
+    '/apps/:appId/log/cosignatures',
+    {
+      schema: {
+        params: { type: 'object', required: ['appId'], properties: { appId: identifier }, additionalProperties: false },
+        body: {
+          type: 'object',
+          required: ['checkpoint'],
+          properties: { checkpoint: { type: 'string', maxLength: 65536 } },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request) => services.log.addCosignatures(request.params.appId, request.body.checkpoint),
+  );
+};

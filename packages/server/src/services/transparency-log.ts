@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import {
+  consistencyProof,
+  encodeLogEntry,
+  encodeProofHashes,
+  formatCheckpointBody,
+  formatNote,
+  hashLeaf,
+  hexToBytes,
+  inclusionProof,
+  METADATA_ENTRY_TYPE,
+  noteKeyFromSeed,
+  NOTE_ED25519,
+  parseCheckpointBody,
+  parseNote,
+  parseSignerKey,
+  rootFromLeafHashes,
+  signNoteBody,
+  type LogEntry,
+} from '@updraft/protocol';
+import { badRequest, notFound } from '../api-error.js';
+import type { LogKeyRecord, MetadataStore, StoredMetadata } from '../store/index.js';
+
+/**
+ * The transparency log (docs/protocol.md §9): per app, an append-only RFC 6962 Merkle tree of
+ * every releases and root version the server stores, with a checkpoint signed by the app's
+ * log key after every append. One more log, "_audit", holds the heads of the audit log.
+ *
+ * Appends take the caller's transaction: a metadata version and its leaf commit together, so
+ * the server never serves a releases version that is not in the log (unless its database is
+ * edited by hand, which is what the log makes visible).
+ */
+
+export const AUDIT_LOG_ID = '_audit';
+/** Leaves per /entries answer. */
+export const MAX_ENTRIES_PER_REQUEST = 256;
+
+export function logOrigin(logId: string): string {
+  return `updraft/${logId === AUDIT_LOG_ID ? 'audit' : logId}`;
+}
+
+export interface LogIdentity {
+  origin: string;
+  /** The C2SP verifier key to pin in root (`x-updraft-log.key`). */
+  key: string;
+}
+
+/** The log's key, created on first use: Ed25519, named by the log's origin. */
+export async function ensureLogKey(store: MetadataStore, logId: string, nowMs: number): Promise<LogKeyRecord> {
+  const existing = await store.log.getKey(logId);
+  if (existing) return existing;
+  const origin = logOrigin(logId);
+  const pair = noteKeyFromSeed(origin, NOTE_ED25519, randomBytes(32));
+  const record: LogKeyRecord = {
+    logId,
+    origin,
+    signerKey: pair.signerKey,
+    verifierKey: pair.verifierKey,
+    createdAt: new Date(nowMs).toISOString(),
+  };
+  if (await store.log.insertKey(record)) return record;
+  const raced = await store.log.getKey(logId);
+  if (!raced) throw new Error(`log ${logId} key vanished`);
+  return raced;
+}
+
+/** Appends one entry and signs the new checkpoint, in the caller's transaction. */
+export async function appendLogEntry(
+  tx: MetadataStore,
+  logId: string,
+  entry: LogEntry,
+  nowMs: number,
+): Promise<{ index: number; size: number }> {
+  const key = await ensureLogKey(tx, logId, nowMs);
+  const index = await tx.log.size(logId);
+  const data = encodeLogEntry(entry);
+  const leafHash = hashLeaf(data);
+  const at = new Date(nowMs).toISOString();
+  await tx.log.appendLeaf({ logId, index, leafHash, data, createdAt: at });
+  const hashes = await tx.log.leafHashes(logId, index + 1);
+  const body = formatCheckpointBody({ origin: key.origin, size: index + 1, rootHash: rootFromLeafHashes(hashes) });
+  await tx.log.putCheckpoint(logId, index + 1, formatNote(body, [signNoteBody(body, parseSignerKey(key.signerKey))]), at);
+  return { index, size: index + 1 };
+}
+
+/** Logs a stored releases or root version; other roles are not logged (the server signs them itself). */
+export async function logMetadataVersion(tx: MetadataStore, stored: StoredMetadata, nowMs: number): Promise<void> {
+  if (stored.role !== 'releases' && stored.role !== 'root') return;
+  await appendLogEntry(
+    tx,
+    stored.appId,
+    {
+      type: METADATA_ENTRY_TYPE,
+      appId: stored.appId,
+      role: stored.role,
+      version: stored.version,
+      sha256: stored.sha256,
+      length: stored.length,
+    },
+    nowMs,
+  );
+}
+
+/** Reads of the log for the HTTP routes, and witness cosignatures. */
+export class TransparencyLogService {
+  constructor(private readonly deps: { store: MetadataStore; now: () => number }) {}
+
+  private async requireLog(logId: string): Promise<{ size: number; note: string }> {
+    const latest = await this.deps.store.log.latestCheckpoint(logId);
+    if (!latest) throw notFound('log-empty', `the transparency log of "${logId}" has no entries yet`);
+    return latest;
+  }
+
+  async identity(logId: string): Promise<LogIdentity> {
+    const key = await ensureLogKey(this.deps.store, logId, this.deps.now());
+    return { origin: key.origin, key: key.verifierKey };
+  }
+
+  /** The latest checkpoint with the witness cosignatures collected for it. */
+  async checkpoint(logId: string): Promise<string> {
+    const latest = await this.requireLog(logId);
+    const extra = await this.deps.store.log.cosignatures(logId, latest.size);
+    return extra.length === 0 ? latest.note : latest.note + extra.join('');
+  }
+
+  async entries(logId: string, start: number, end: number): Promise<{ index: number; data: string }[]> {
+    const { size } = await this.requireLog(logId);
+    if (start >= size || end <= start) {
+      throw badRequest('bad-range', `ask for entries with start < end and start below the tree size ${size}`);
+    }
+    const last = Math.min(end, size, start + MAX_ENTRIES_PER_REQUEST);
+    const leaves = await this.deps.store.log.leaves(logId, start, last);
+    return leaves.map((l) => ({ index: l.index, data: Buffer.from(l.data).toString('base64') }));
+  }
+
+  private async treeSize(logId: string, requested: number | undefined): Promise<number> {
+    const { size } = await this.requireLog(logId);
+    if (requested === undefined) return size;
+    if (requested < 1 || requested > size) throw badRequest('bad-size', `treeSize must be from 1 to ${size}`);
+    return requested;
+  }
+
+  async inclusion(
+    logId: string,
+    query: { hash?: string; index?: number; treeSize?: number },
+  ): Promise<{ leafIndex: number; treeSize: number; hashes: string[] }> {
+    const treeSize = await this.treeSize(logId, query.treeSize);
+    let index: number | null;
+    if (query.hash !== undefined) {
+      index = await this.deps.store.log.findLeaf(logId, hexToBytes(query.hash), treeSize);
+      if (index === null) throw notFound('not-in-log', `no entry with that leaf hash in the first ${treeSize} entries`);
+    } else if (query.index !== undefined) {
+      index = query.index;
+      if (index >= treeSize) throw badRequest('bad-index', `index must be below the tree size ${treeSize}`);
+    } else throw badRequest('bad-query', 'pass hash=<hex leaf hash> or index=<n>');
+    const hashes = await this.deps.store.log.leafHashes(logId, treeSize);
+    return { leafIndex: index, treeSize, hashes: encodeProofHashes(inclusionProof(hashes, index, treeSize)) };
+  }
+
+  async consistency(logId: string, from: number, to: number): Promise<{ from: number; to: number; hashes: string[] }> {
+    const { size } = await this.requireLog(logId);
+    if (from > to || to > size) throw badRequest('bad-range', `need from ≤ to ≤ ${size}`);
+    const hashes = await this.deps.store.log.leafHashes(logId, to);
+    return { from, to, hashes: encodeProofHashes(consistencyProof(hashes, from, to)) };
+  }
+
+  /**
+   * Stores witness cosignature lines sent as a cosigned copy of a checkpoint this log signed.
+   * The server does not know which witnesses a device trusts: it keeps the lines (at most 16
+   * per size) and devices verify the ones they pin.
+   */
+  async addCosignatures(logId: string, noteText: string): Promise<{ treeSize: number; added: number }> {
+    let note;
+    let body;
+    try {
+      note = parseNote(noteText, 'cosigned checkpoint');
+      body = parseCheckpointBody(note.body);
+    } catch (err) {
+      throw badRequest('bad-checkpoint', (err as Error).message);
+    }
+    const key = await this.deps.store.log.getKey(logId);
+    if (!key) throw notFound('log-empty', `the transparency log of "${logId}" has no entries yet`);
+    const ours = (await this.deps.store.log.leafHashes(logId, body.size)).length === body.size;
+    const signed = ours ? await this.signedBody(logId, body.size) : null;
+    if (signed !== note.body) throw badRequest('unknown-checkpoint', 'this log never signed that checkpoint');
+    const existing = await this.deps.store.log.cosignatures(logId, body.size);
+    const fresh = note.signatures.filter((s) => !s.line.startsWith(`\u2014 ${key.origin} `) && !existing.includes(s.line));
+    if (existing.length + fresh.length > 16) throw badRequest('too-many-cosignatures', 'a checkpoint keeps at most 16 cosignatures');
+    const at = new Date(this.deps.now()).toISOString();
+    for (const s of fresh) await this.deps.store.log.addCosignature(logId, body.size, s.line, at);
+    return { treeSize: body.size, added: fresh.length };
+  }
+
+  private async signedBody(logId: string, size: number): Promise<string> {
+    const key = await this.deps.store.log.getKey(logId);
+    const hashes = await this.deps.store.log.leafHashes(logId, size);
+    return formatCheckpointBody({ origin: key!.origin, size, rootHash: rootFromLeafHashes(hashes) });
+  }
+}
