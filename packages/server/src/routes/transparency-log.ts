@@ -31,7 +31,9 @@ const num = (v: string | undefined) => (v === undefined ? undefined : Number(v))
  * The read side of a transparency log (docs/protocol.md §9), public like the repository:
  * mounted at /repo/<appId>/log for each app and at /log/audit for the audit anchors.
  */
-function logReads(logIdOf: (params: Record<string, string>) => string): FastifyPluginAsync<{ services: Services; params?: object }> {
+function logReads(
+  logIdOf: (params: Record<string, string>) => string,
+): FastifyPluginAsync<{ services: Services; params?: object }> {
   return async (app, { services, params }) => {
     const log = services.log;
     const schema = params ? { params } : {};
@@ -41,7 +43,9 @@ function logReads(logIdOf: (params: Record<string, string>) => string): FastifyP
     });
     app.get('/entries', { schema: { ...schema, querystring: entriesQuery } }, async (request) => {
       const q = request.query as Q;
-      return { entries: await log.entries(logIdOf(request.params as Record<string, string>), num(q['start'])!, num(q['end'])!) };
+      return {
+        entries: await log.entries(logIdOf(request.params as Record<string, string>), num(q['start'])!, num(q['end'])!),
+      };
     });
     app.get('/proof/inclusion', { schema: { ...schema, querystring: inclusionQuery } }, async (request) => {
       const q = request.query as Q;
@@ -63,8 +67,14 @@ export const transparencyLogRoutes: FastifyPluginAsync<{ services: Services }> =
     if (reply.statusCode >= 400) void reply.header('cache-control', 'no-store');
     return payload;
   });
-  await app.register(logReads((p) => p['appId']!), { prefix: '/repo/:appId/log', services, params: appParams });
-  await app.register(logReads(() => AUDIT_LOG_ID), { prefix: '/log/audit', services });
+  await app.register(
+    logReads((p) => p['appId']!),
+    { prefix: '/repo/:appId/log', services, params: appParams },
+  );
+  await app.register(
+    logReads(() => AUDIT_LOG_ID),
+    { prefix: '/log/audit', services },
+  );
 };
 
 /** Admin side: the log's identity (to pin) and witness cosignatures. */

@@ -79,7 +79,12 @@ export async function appendLogEntry(
   await tx.log.appendLeaf({ logId, index, leafHash, data, createdAt: at });
   const hashes = await tx.log.leafHashes(logId, index + 1);
   const body = formatCheckpointBody({ origin: key.origin, size: index + 1, rootHash: rootFromLeafHashes(hashes) });
-  await tx.log.putCheckpoint(logId, index + 1, formatNote(body, [signNoteBody(body, parseSignerKey(key.signerKey))]), at);
+  await tx.log.putCheckpoint(
+    logId,
+    index + 1,
+    formatNote(body, [signNoteBody(body, parseSignerKey(key.signerKey))]),
+    at,
+  );
   return { index, size: index + 1 };
 }
 
@@ -184,8 +189,11 @@ export class TransparencyLogService {
     const signed = ours ? await this.signedBody(logId, body.size) : null;
     if (signed !== note.body) throw badRequest('unknown-checkpoint', 'this log never signed that checkpoint');
     const existing = await this.deps.store.log.cosignatures(logId, body.size);
-    const fresh = note.signatures.filter((s) => !s.line.startsWith(`\u2014 ${key.origin} `) && !existing.includes(s.line));
-    if (existing.length + fresh.length > 16) throw badRequest('too-many-cosignatures', 'a checkpoint keeps at most 16 cosignatures');
+    const fresh = note.signatures.filter(
+      (s) => !s.line.startsWith(`\u2014 ${key.origin} `) && !existing.includes(s.line),
+    );
+    if (existing.length + fresh.length > 16)
+      throw badRequest('too-many-cosignatures', 'a checkpoint keeps at most 16 cosignatures');
     const at = new Date(this.deps.now()).toISOString();
     for (const s of fresh) await this.deps.store.log.addCosignature(logId, body.size, s.line, at);
     return { treeSize: body.size, added: fresh.length };

@@ -19,7 +19,13 @@ export class KyselyLogStore implements TransparencyLogStore {
   async getKey(logId: string): Promise<LogKeyRecord | null> {
     const row = await this.db.selectFrom('log_keys').selectAll().where('log_id', '=', logId).executeTakeFirst();
     return row
-      ? { logId, origin: row.origin, signerKey: row.signer_key, verifierKey: row.verifier_key, createdAt: row.created_at }
+      ? {
+          logId,
+          origin: row.origin,
+          signerKey: row.signer_key,
+          verifierKey: row.verifier_key,
+          createdAt: row.created_at,
+        }
       : null;
   }
 
@@ -60,7 +66,8 @@ export class KyselyLogStore implements TransparencyLogStore {
         })
         .execute();
     } catch (err) {
-      if (isUniqueViolation(err)) throw new StoreConflictError(`log ${leaf.logId} already has leaf ${leaf.index}`, { cause: err });
+      if (isUniqueViolation(err))
+        throw new StoreConflictError(`log ${leaf.logId} already has leaf ${leaf.index}`, { cause: err });
       throw err;
     }
   }

@@ -45,5 +45,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['log_cosignatures', 'log_checkpoints', 'log_leaves', 'log_keys']) await db.schema.dropTable(t).execute();
+  for (const t of ['log_cosignatures', 'log_checkpoints', 'log_leaves', 'log_keys'])
+    await db.schema.dropTable(t).execute();
 }

@@ -1,0 +1,196 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import {
+  bytesToHex,
+  cosignNoteBody,
+  formatNote,
+  hashLeaf,
+  hexToBytes,
+  noteKeyFromSeed,
+  NOTE_COSIGNATURE_V1,
+  openCheckpoint,
+  parseConsistencyProof,
+  parseInclusionProof,
+  parseLogEntry,
+  parseNote,
+  parseSignerKey,
+  parseVerifierKey,
+  verifyConsistency,
+  verifyInclusion,
+  type LogTrust,
+} from '@updraft/protocol';
+import {
+  AUDIT_LOG_ID,
+  AuditAnchorService,
+  buildApp,
+  FolderBlobStore,
+  openSqliteStore,
+  TransparencyLogService,
+} from '../src/index.js';
+import { createTrustedApp, prepareRelease, request, sha256, startTestServer, tempDir } from './helpers.js';
+
+function trustOf(identity: { origin: string; key: string }, witnesses: string[] = [], threshold = 0): LogTrust {
+  return {
+    origin: identity.origin,
+    logKey: parseVerifierKey(identity.key),
+    witnesses: witnesses.map(parseVerifierKey),
+    witnessThreshold: threshold,
+  };
+}
+
+test('every root and releases version is logged; checkpoint, entries and proofs verify over HTTP', async () => {
+  const t = await startTestServer();
+  try {
+    const app = 'com.example.log';
+    const { keys } = await createTrustedApp(t, app);
+    for (const [releaseId, versionCode] of [
+      ['r1', 1],
+      ['r2', 2],
+    ] as const) {
+      const { body } = await prepareRelease(t, app, keys, { releaseId, versionCode });
+      assert.equal((await t.api('POST', `/v1/apps/${app}/releases`, body)).status, 201);
+    }
+    const identity = (await t.api('GET', `/v1/apps/${app}/log`)).json as { origin: string; key: string };
+    assert.equal(identity.origin, `updraft/${app}`);
+    const base = `${t.url}/repo/${app}/log`;
+    const cpRes = await request(`${base}/checkpoint`, 'GET');
+    assert.equal(cpRes.status, 200);
+    assert.match(cpRes.headers.get('content-type') ?? '', /^text\/plain/);
+    const cp = openCheckpoint(new TextDecoder().decode(cpRes.bytes), trustOf(identity));
+    assert.equal(cp.size, 4, 'root v1, releases v1, v2, v3');
+
+    const entries = (await request(`${base}/entries?start=0&end=10`, 'GET')).json.entries as {
+      index: number;
+      data: string;
+    }[];
+    const parsed = entries.map((e) => parseLogEntry(Buffer.from(e.data, 'base64')));
+    assert.deepEqual(
+      parsed.map((e) => (e && e.type === 'updraft.tuf-metadata/1' ? `${e.role}@${e.version}` : null)),
+      ['root@1', 'releases@1', 'releases@2', 'releases@3'],
+    );
+    // Each entry names the exact bytes the repository serves.
+    for (const e of parsed) {
+      if (e?.type !== 'updraft.tuf-metadata/1') continue;
+      const file = await request(`${t.url}/repo/${app}/metadata/${e.version}.${e.role}.json`, 'GET');
+      assert.equal(sha256(file.bytes), e.sha256);
+    }
+    const leaf3 = hashLeaf(Buffer.from(entries[3]!.data, 'base64'));
+    const byHash = parseInclusionProof(
+      (await request(`${base}/proof/inclusion?hash=${bytesToHex(leaf3)}`, 'GET')).json,
+    );
+    assert.equal(byHash.leafIndex, 3);
+    assert.ok(verifyInclusion(3, cp.size, leaf3, byHash.hashes, cp.rootHash));
+    const leaf1 = hashLeaf(Buffer.from(entries[1]!.data, 'base64'));
+    const byIndex = parseInclusionProof((await request(`${base}/proof/inclusion?index=1&treeSize=4`, 'GET')).json);
+    assert.ok(verifyInclusion(1, 4, leaf1, byIndex.hashes, cp.rootHash));
+
+    const small = parseInclusionProof((await request(`${base}/proof/inclusion?index=0&treeSize=2`, 'GET')).json);
+    assert.equal(small.treeSize, 2);
+    const cons = parseConsistencyProof((await request(`${base}/proof/consistency?from=2&to=4`, 'GET')).json);
+    const root2 = hashLeafRoot(entries.slice(0, 2).map((e) => hashLeaf(Buffer.from(e.data, 'base64'))));
+    assert.ok(verifyConsistency(2, 4, cons.hashes, root2, cp.rootHash));
+
+    // Bad input is a 4xx with a message, never a 5xx.
+    for (const [path, status] of [
+      ['/entries?start=9&end=10', 400],
+      ['/entries?start=x&end=1', 400],
+      [`/proof/inclusion?hash=${'0'.repeat(64)}`, 404],
+      ['/proof/inclusion?index=0&treeSize=0', 400],
+      ['/proof/inclusion?index=7', 400],
+      ['/proof/inclusion', 400],
+      ['/proof/consistency?from=3&to=2', 400],
+      ['/proof/consistency?from=1&to=99', 400],
+    ] as const) {
+      const r = await request(`${base}${path}`, 'GET');
+      assert.equal(r.status, status, path);
+      assert.ok(r.json?.error?.message, path);
+    }
+    assert.equal((await request(`${t.url}/repo/com.example.none/log/checkpoint`, 'GET')).status, 404);
+  } finally {
+    await t.stop();
+  }
+});
+
+/** The root of two leaves, computed independently of the server: SHA-256(0x01 ‖ l ‖ r). */
+function hashLeafRoot([l, r]: Uint8Array[]): Uint8Array {
+  return hexToBytes(sha256(Buffer.concat([Buffer.of(1), l!, r!])));
+}
+
+test('witness cosignatures are collected and served with the checkpoint; unknown checkpoints are refused', async () => {
+  const t = await startTestServer();
+  try {
+    const app = 'com.example.witnessed';
+    await createTrustedApp(t, app);
+    const identity = (await t.api('GET', `/v1/apps/${app}/log`)).json as { origin: string; key: string };
+    const witness = noteKeyFromSeed('witness.example/w1', NOTE_COSIGNATURE_V1, randomBytes(32));
+    const served = new TextDecoder().decode((await request(`${t.url}/repo/${app}/log/checkpoint`, 'GET')).bytes);
+    assert.throws(() => openCheckpoint(served, trustOf(identity, [witness.verifierKey], 1)), /0 valid witness/);
+    const note = parseNote(served);
+    const line = cosignNoteBody(note.body, parseSignerKey(witness.signerKey), Math.floor(Date.now() / 1000));
+    const cosigned = formatNote(note.body, [...note.signatures.map((s) => s.line), line]);
+    const res = await t.api('POST', `/v1/apps/${app}/log/cosignatures`, { checkpoint: cosigned });
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    assert.equal(res.json.added, 1);
+    const again = new TextDecoder().decode((await request(`${t.url}/repo/${app}/log/checkpoint`, 'GET')).bytes);
+    assert.deepEqual(openCheckpoint(again, trustOf(identity, [witness.verifierKey], 1)).cosigners, [
+      'witness.example/w1',
+    ]);
+    // A checkpoint this log never signed (a forged root hash) is refused.
+    const forgedBody = note.body.replace(/\n[^\n]+=\n$/, `\n${Buffer.alloc(32, 7).toString('base64')}\n`);
+    const forged = formatNote(forgedBody, [cosignNoteBody(forgedBody, parseSignerKey(witness.signerKey), 1)]);
+    const bad = await t.api('POST', `/v1/apps/${app}/log/cosignatures`, { checkpoint: forged });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.error.code, 'unknown-checkpoint');
+    assert.equal((await t.api('POST', `/v1/apps/${app}/log/cosignatures`, { checkpoint: 'nonsense' })).status, 400);
+  } finally {
+    await t.stop();
+  }
+});
+
+test('audit anchoring: the head is appended when it changes, and served from /log/audit', async () => {
+  const dir = await tempDir();
+  const store = await openSqliteStore(join(dir, 'updraft.db'));
+  const blobs = await FolderBlobStore.open(join(dir, 'blobs'));
+  const app = await buildApp({ store, blobs });
+  try {
+    let head: { size: number; head: string } | null = null;
+    const anchor = new AuditAnchorService({ store, now: Date.now, source: { name: 'admin', head: async () => head } });
+    assert.deepEqual(await anchor.anchorOnce(), { anchored: false, index: null }, 'empty audit log: nothing to anchor');
+    head = { size: 3, head: 'aa'.repeat(32) };
+    assert.deepEqual(await anchor.anchorOnce(), { anchored: true, index: 0 });
+    assert.deepEqual(await anchor.anchorOnce(), { anchored: false, index: 0 }, 'unchanged head is not appended twice');
+    head = { size: 5, head: 'bb'.repeat(32) };
+    assert.deepEqual(await anchor.anchorOnce(), { anchored: true, index: 1 });
+
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address() as { port: number };
+    const url = `http://127.0.0.1:${address.port}/log/audit`;
+    const identity = await new TransparencyLogService({ store, now: Date.now }).identity(AUDIT_LOG_ID);
+    const cp = openCheckpoint(
+      new TextDecoder().decode((await request(`${url}/checkpoint`, 'GET')).bytes),
+      trustOf(identity),
+    );
+    assert.equal(cp.size, 2);
+    const entries = (await request(`${url}/entries?start=0&end=2`, 'GET')).json.entries as { data: string }[];
+    const heads = entries.map((e) => parseLogEntry(Buffer.from(e.data, 'base64')));
+    assert.deepEqual(
+      heads.map((h) => (h?.type === 'updraft.audit-head/1' ? [h.source, h.size, h.head] : null)),
+      [
+        ['admin', 3, 'aa'.repeat(32)],
+        ['admin', 5, 'bb'.repeat(32)],
+      ],
+    );
+    // Someone who rewrites the audit table cannot make its head match what the log holds: the
+    // anchored head is provably in the log under a signed checkpoint.
+    const leaf = hashLeaf(Buffer.from(entries[0]!.data, 'base64'));
+    const proof = parseInclusionProof((await request(`${url}/proof/inclusion?hash=${bytesToHex(leaf)}`, 'GET')).json);
+    assert.ok(verifyInclusion(proof.leafIndex, cp.size, leaf, proof.hashes, cp.rootHash));
+  } finally {
+    await app.close();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
