@@ -22,6 +22,7 @@ import { fetchManifest, stageRelease, type StageContext } from './stage.js';
 import { referencedReleases, type DeviceState, type InstalledRelease } from './state.js';
 import { StateStore } from './state-store.js';
 import { TrustedMetadata } from './trusted-metadata.js';
+import { checkReleasesLogged } from './transparency.js';
 import type { ClientStatus, DeltaSummary, LaunchResult, ReleaseSummary, SyncResult } from './types.js';
 
 /**
@@ -137,6 +138,14 @@ export class UpdraftClient {
         );
       }
       if (decision.kind !== 'install') return this.upToDate(state, counter);
+      await checkReleasesLogged({
+        repo,
+        storage: this.storage,
+        appId: this.config.appId,
+        set,
+        policy: this.config.transparency,
+        report: (e) => this.events.emit('error', e),
+      });
 
       const delta: DeltaSummary = { filesReused: 0, filesPatched: 0, filesDownloaded: 0, patchFailures: [] };
       const ctx: StageContext = {

@@ -1,4 +1,4 @@
-import { assertIdentifier } from '@updraft/protocol';
+import { assertIdentifier, isTransparencyPolicy, type TransparencyPolicy } from '@updraft/protocol';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -23,6 +23,12 @@ export interface UpdraftClientConfig {
    * of downloading them; `updraft embedded manifest <dir>` writes the list.
    */
   embedded?: { launchPath: string; files?: EmbeddedFile[] };
+  /**
+   * Transparency log check (docs/protocol.md §9.4): `enforce` installs a release only when its
+   * releases metadata is provably in the log pinned in root; `warn` reports and goes on. The
+   * stricter of this and root's pinned policy applies. Default `off` (root may still enforce).
+   */
+  transparency?: TransparencyPolicy;
 }
 
 /** A file of the embedded bundle: its path in the bundle, SHA-256, and where the platform reads it. */
@@ -47,6 +53,7 @@ export interface ResolvedConfig {
   timeoutMs: number;
   embeddedLaunchPath: string | null;
   embeddedFiles: EmbeddedFile[];
+  transparency: TransparencyPolicy;
 }
 
 /**
@@ -67,6 +74,9 @@ export function resolveConfig(config: UpdraftClientConfig): ResolvedConfig {
   if (config.deviceId !== undefined && (typeof config.deviceId !== 'string' || config.deviceId === '')) {
     throw new TypeError('Updraft config: deviceId must be a non-empty string when given');
   }
+  if (config.transparency !== undefined && !isTransparencyPolicy(config.transparency)) {
+    throw new TypeError('Updraft config: transparency must be "off", "warn" or "enforce"');
+  }
   return {
     server: config.server,
     appId: assertIdentifier(config.appId, 'Updraft config: appId'),
@@ -79,6 +89,7 @@ export function resolveConfig(config: UpdraftClientConfig): ResolvedConfig {
     timeoutMs,
     embeddedLaunchPath: config.embedded?.launchPath ?? null,
     embeddedFiles: checkEmbeddedFiles(config.embedded?.files),
+    transparency: config.transparency ?? 'off',
   };
 }
 

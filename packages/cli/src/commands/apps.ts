@@ -15,11 +15,15 @@ import { requireServer } from '../api-client.js';
 import { defaultKeysDir, loadOrCreateKey, writeTrustAnchor } from '../keys-dir.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
+import { buildLogPin, collect, withLogPin, type LogIdentity } from '../log-pin.js';
 import { resolve } from 'node:path';
 
 interface CreateOptions extends GlobalOptions {
   keys?: string;
   keyType: string;
+  transparency: string;
+  witness?: string[];
+  witnessThreshold?: string;
 }
 
 interface OnlineKeys {
@@ -36,6 +40,9 @@ export function registerApps(program: Command): void {
     .description('generate the offline keys, register the app and write root.json, the trust anchor to ship in the app')
     .option('--keys <dir>', 'folder for the offline keys (default ./updraft-keys/<appId>)')
     .option('--key-type <type>', 'ed25519 or ecdsa-p256', 'ed25519')
+    .option('--transparency <policy>', 'devices require releases in the transparency log: off | warn | enforce', 'warn')
+    .option('--witness <vkey>', 'a witness cosignature key (C2SP vkey) devices require; repeatable', collect)
+    .option('--witness-threshold <n>', 'how many pinned witnesses must cosign (default: all)')
     .action(
       run<[string], CreateOptions>(async (appId, opts) => {
         if (opts.keyType !== 'ed25519' && opts.keyType !== 'ecdsa-p256') {
@@ -46,7 +53,12 @@ export function registerApps(program: Command): void {
         const algorithm = opts.keyType as KeyAlgorithm;
         const api = requireServer(opts);
         const dir = resolve(opts.keys ?? defaultKeysDir(appId));
-        const created = await api.request<{ appId: string; onlineKeys: OnlineKeys }>('POST', '/v1/apps', { appId });
+        const created = await api.request<{ appId: string; onlineKeys: OnlineKeys; log?: LogIdentity }>(
+          'POST',
+          '/v1/apps',
+          { appId },
+        );
+        const logPin = buildLogPin(created.log, opts);
         const online = created.onlineKeys;
 
         const rootKey = await loadOrCreateKey(dir, 'root', algorithm);
@@ -56,17 +68,20 @@ export function registerApps(program: Command): void {
         const one = (k: TufKey) => ({ keys: [k], threshold: 1 });
 
         const root = await signMetadata(
-          rootSigned({
-            version: 1,
-            expires: expiresAt(now, DEFAULT_EXPIRY_DAYS.root),
-            roles: {
-              root: one(publicKeyOf(rootKey)),
-              targets: one(publicKeyOf(targetsKey)),
-              snapshot: one(online.snapshot),
-              timestamp: one(online.timestamp),
-            },
-            keyIdOf: keyId,
-          }),
+          withLogPin(
+            rootSigned({
+              version: 1,
+              expires: expiresAt(now, DEFAULT_EXPIRY_DAYS.root),
+              roles: {
+                root: one(publicKeyOf(rootKey)),
+                targets: one(publicKeyOf(targetsKey)),
+                snapshot: one(online.snapshot),
+                timestamp: one(online.timestamp),
+              },
+              keyIdOf: keyId,
+            }),
+            logPin,
+          ),
           [localSigner(rootKey)],
         );
         const targets = await signMetadata(
@@ -91,6 +106,7 @@ export function registerApps(program: Command): void {
           keysDir: dir,
           root: rootPath,
           keyIds: { root: rootKey.keyid, targets: targetsKey.keyid, releases: releasesKey.keyid },
+          log: logPin,
         };
         emit(opts, result, () =>
           [

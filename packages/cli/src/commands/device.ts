@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createNodeClient } from '@updraft/client/node';
 import { collectFiles, guessLaunch, DEFAULT_MAX_FILE_BYTES } from '../files.js';
-import { assertIdentifier } from '@updraft/protocol';
+import { assertIdentifier, isTransparencyPolicy, type TransparencyPolicy } from '@updraft/protocol';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 
@@ -24,6 +24,7 @@ interface DeviceConfigFile {
   root: string;
   /** Folder of the bundle "shipped inside the app binary": its files are reused and patched against. */
   embedded?: string;
+  transparency?: TransparencyPolicy;
 }
 
 const CONFIG_FILE = 'device.json';
@@ -38,6 +39,7 @@ interface SyncOptions extends GlobalOptions {
   deviceId?: string;
   allowInsecureLocalhost?: boolean;
   embedded?: string;
+  transparency?: string;
 }
 
 interface DirOptions extends GlobalOptions {
@@ -77,6 +79,7 @@ async function clientFor(dir: string, config: DeviceConfigFile) {
     trustedRoot: new TextEncoder().encode(config.root),
     allowInsecureLocalhost: config.allowInsecureLocalhost,
     ...(config.deviceId ? { deviceId: config.deviceId } : {}),
+    ...(config.transparency ? { transparency: config.transparency } : {}),
   });
 }
 
@@ -105,8 +108,12 @@ export function registerDevice(program: Command): void {
     .option('--device-id <id>', 'a stable device id (default: random, kept in the device folder)')
     .option('--allow-insecure-localhost', 'allow http:// for loopback servers (development only)')
     .option('--embedded <dir>', 'the bundle shipped inside the app binary (its files are reused, not downloaded)')
+    .option('--transparency <policy>', "off | warn | enforce (the stricter of this and root's pin applies)")
     .action(
       run<[], SyncOptions>(async (opts) => {
+        if (opts.transparency !== undefined && !isTransparencyPolicy(opts.transparency)) {
+          throw new CliError('usage', '--transparency must be off, warn or enforce', { exitCode: 2 });
+        }
         const server = opts.server ?? process.env['UPDRAFT_SERVER'];
         if (!server)
           throw new CliError('usage', 'no server given; pass --server URL or set UPDRAFT_SERVER', { exitCode: 2 });
@@ -130,6 +137,7 @@ export function registerDevice(program: Command): void {
           root,
           ...(opts.deviceId ? { deviceId: opts.deviceId } : {}),
           ...(opts.embedded ? { embedded: resolve(opts.embedded) } : {}),
+          ...(opts.transparency ? { transparency: opts.transparency as TransparencyPolicy } : {}),
         };
         await mkdir(dir, { recursive: true });
         await writeFile(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');

@@ -1,0 +1,128 @@
+import {
+  base64DecodeStrict,
+  base64Encode,
+  bytesToHex,
+  logEntryLeafHash,
+  logTrustFromPin,
+  METADATA_ENTRY_TYPE,
+  openCheckpoint,
+  parseConsistencyProof,
+  parseInclusionProof,
+  parseJsonObject,
+  parseLogPin,
+  sha256Hex,
+  stricterPolicy,
+  utf8Decode,
+  utf8Encode,
+  verifyLogged,
+  UpdraftError,
+  type KnownTree,
+  type TransparencyPolicy,
+} from '@updraft/protocol';
+import type { Storage } from './ports.js';
+import type { TrustedSet } from './refresh.js';
+import type { Repository } from './repository.js';
+
+/**
+ * The device's transparency check (docs/protocol.md §9.4), run before a release is
+ * downloaded: the releases metadata that names it must be in the app's log, under a
+ * checkpoint signed by the log key pinned in root (and cosigned by enough pinned witnesses),
+ * consistent with the largest checkpoint this device verified before.
+ */
+
+/** The largest verified checkpoint: `{size, rootHash (base64)}`. */
+export const KNOWN_CHECKPOINT_PATH = 'log/checkpoint.json';
+const MAX_CHECKPOINT_BYTES = 64 * 1024;
+const MAX_PROOF_BYTES = 64 * 1024;
+
+export interface TransparencyCheckContext {
+  repo: Repository;
+  storage: Storage;
+  appId: string;
+  set: TrustedSet;
+  /** From the app's config; the stricter of it and root's pinned policy applies. */
+  policy: TransparencyPolicy;
+  /** Under `warn`, failures are reported here and the update goes on. */
+  report: (err: UpdraftError) => void;
+}
+
+export async function checkReleasesLogged(ctx: TransparencyCheckContext): Promise<void> {
+  const rawRoot = parseJsonObject(ctx.set.root.bytes, 'root.json');
+  const pin = parseLogPin(rawRoot['signed']);
+  const policy = stricterPolicy(ctx.policy, pin?.policy ?? 'off');
+  if (policy === 'off') return;
+  try {
+    if (!pin) {
+      throw new UpdraftError('transparency', 'transparency is required but root pins no log key (x-updraft-log)');
+    }
+    await verifyReleasesInLog(ctx, logTrustFromPin(pin));
+  } catch (err) {
+    const error =
+      err instanceof UpdraftError && (err.reason === 'transparency' || err.reason === 'malformed')
+        ? new UpdraftError('transparency', err.message, { cause: err })
+        : err;
+    if (policy === 'warn' && error instanceof UpdraftError) {
+      ctx.report(error);
+      return;
+    }
+    throw error;
+  }
+}
+
+async function verifyReleasesInLog(ctx: TransparencyCheckContext, trust: ReturnType<typeof logTrustFromPin>): Promise<void> {
+  const releases = ctx.set.releases;
+  const meta = ctx.set.snapshot.signed.meta['releases.json'];
+  const sha256 = meta?.hashes?.['sha256'] ?? sha256Hex(releases.bytes);
+  const leafHash = logEntryLeafHash({
+    type: METADATA_ENTRY_TYPE,
+    appId: ctx.appId,
+    role: 'releases',
+    version: releases.signed.version,
+    sha256,
+    length: meta?.length ?? releases.bytes.length,
+  });
+
+  const note = utf8Decode(await ctx.repo.fetch('log/checkpoint', MAX_CHECKPOINT_BYTES));
+  const served = openCheckpoint(note, trust);
+  const inclusionBytes = await ctx.repo.fetchOptional(
+    `log/proof/inclusion?hash=${bytesToHex(leafHash)}&treeSize=${served.size}`,
+    MAX_PROOF_BYTES,
+  );
+  if (!inclusionBytes) {
+    throw new UpdraftError(
+      'transparency',
+      `releases metadata version ${releases.signed.version} is not in the transparency log: refusing a release its owner may never have seen`,
+    );
+  }
+  const inclusion = parseInclusionProof(parseJsonObject(inclusionBytes, 'inclusion proof'));
+  const known = await loadKnown(ctx.storage);
+  let consistency = null;
+  if (known && known.size !== served.size) {
+    const [from, to] = known.size < served.size ? [known.size, served.size] : [served.size, known.size];
+    const bytes = await ctx.repo.fetch(`log/proof/consistency?from=${from}&to=${to}`, MAX_PROOF_BYTES);
+    consistency = parseConsistencyProof(parseJsonObject(bytes, 'consistency proof'));
+  }
+  const { keep } = verifyLogged({ trust, checkpointNote: note, leafHash, inclusion, known, consistency });
+  if (!known || keep.size > known.size) await saveKnown(ctx.storage, keep);
+}
+
+async function loadKnown(storage: Storage): Promise<KnownTree | null> {
+  const bytes = await storage.readFile(KNOWN_CHECKPOINT_PATH);
+  if (!bytes) return null;
+  try {
+    const obj = parseJsonObject(bytes, 'known checkpoint') as { size?: unknown; rootHash?: unknown };
+    if (typeof obj.size !== 'number' || typeof obj.rootHash !== 'string') return null;
+    return { size: obj.size, rootHash: base64DecodeStrict(obj.rootHash) };
+  } catch {
+    // A damaged copy: the device starts over from the next checkpoint it verifies.
+    return null;
+  }
+}
+
+async function saveKnown(storage: Storage, tree: KnownTree): Promise<void> {
+  await storage.mkdirp('log');
+  await storage.writeFileAtomic(
+    KNOWN_CHECKPOINT_PATH,
+    utf8Encode(JSON.stringify({ size: tree.size, rootHash: base64Encode(tree.rootHash) })),
+  );
+}
