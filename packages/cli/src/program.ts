@@ -1,8 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { registerApps } from './commands/apps.js';
 import { registerDevice } from './commands/device.js';
+import { registerLog } from './commands/log.js';
 import { registerPublish } from './commands/publish.js';
 import { registerRelease } from './commands/release.js';
+import { registerReleaseProvenance } from './commands/release-provenance.js';
 import { registerServe } from './commands/serve.js';
 import { emitError, CliError } from './output.js';
 
@@ -21,7 +23,9 @@ export function buildProgram(): Command {
   registerApps(program);
   registerPublish(program);
   registerRelease(program);
+  registerReleaseProvenance(program);
   registerDevice(program);
+  registerLog(program);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
     cmd.configureOutput({ writeErr: () => {}, outputError: () => {} });

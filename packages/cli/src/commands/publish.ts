@@ -15,6 +15,7 @@ import {
   PLATFORMS,
   type FilePatch,
   type ReleaseManifest,
+  type ProvenanceRef,
   type ReleaseCustom,
 } from '@updraft/protocol';
 import {
@@ -35,6 +36,7 @@ import { DEFAULT_DELTA_BASES, DEFAULT_DELTA_MIN_BYTES, planPatches, type PatchBl
 import { defaultKeysDir, readRoleKey } from '../keys-dir.js';
 import { CliError, colour, emit, formatBytes, progressBar } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
+import { defaultBuilderKeyPath, loadOrCreateBuilderKey, publishProvenance } from '../provenance.js';
 
 interface PublishOptions extends GlobalOptions {
   app: string;
@@ -48,6 +50,8 @@ interface PublishOptions extends GlobalOptions {
   deltaBases: string;
   deltaMinSize: string;
   embedded?: string;
+  builderKey?: string;
+  provenance: boolean;
 }
 
 interface PublishResult {
@@ -89,8 +93,14 @@ export function registerPublish(program: Command): void {
     )
     .option('--delta-min-size <bytes>', 'only patch files at least this large', String(DEFAULT_DELTA_MIN_BYTES))
     .option('--embedded <dir>', 'the bundle folder shipped inside the app binary: patch against its files too')
+    .option(
+      '--builder-key <file>',
+      'key that signs the build provenance (default <keys>/builder.key.json, created if absent)',
+    )
+    .option('--no-provenance', 'do not attach a signed SLSA provenance attestation')
     .action(
       run<[string], PublishOptions>(async (dir, opts) => {
+        const startedOn = isoSeconds(Date.now());
         const appId = assertCliIdentifier(opts.app, '--app');
         const channel = assertCliIdentifier(opts.channel, '--channel');
         const runtimeVersion = assertCliIdentifier(opts.runtimeVersion, '--runtime-version');
@@ -138,6 +148,10 @@ export function registerPublish(program: Command): void {
         const keysDir = resolve(opts.keys ?? defaultKeysDir(appId));
         const releasesKey = await readRoleKey(keysDir, 'releases');
         const api = requireServer(opts);
+        const builderKey = opts.provenance
+          ? await loadOrCreateBuilderKey(resolve(opts.builderKey ?? defaultBuilderKeyPath(keysDir)))
+          : null;
+        const launchFile = files.find((f) => f.path === launch)!;
 
         const embedded = opts.embedded ? await collectFiles(resolve(opts.embedded), maxFileBytes) : [];
         const delta = await planPatches(api, files, {
@@ -164,6 +178,21 @@ export function registerPublish(program: Command): void {
               files,
               patches: delta.patches,
               releasesKey,
+              provenance: builderKey
+                ? (releaseId, manifestSha256) =>
+                    publishProvenance(api, {
+                      appId,
+                      releaseId,
+                      platform: opts.platform,
+                      runtimeVersion,
+                      channel,
+                      manifestSha256,
+                      launch: { path: launchFile.path, sha256: launchFile.sha256 },
+                      builderKey,
+                      sourceDir: resolve(dir),
+                      startedOn,
+                    })
+                : null,
             });
             const patchCount = [...delta.patches.values()].reduce((n, l) => n + l.length, 0);
             emit(opts, { ...result, files: files.length, bytesUploaded: uploaded, patches: patchCount }, () =>
@@ -237,6 +266,8 @@ interface SignInput {
   files: LocalFile[];
   patches: Map<string, FilePatch[]>;
   releasesKey: Awaited<ReturnType<typeof readRoleKey>>;
+  /** Signs and uploads the build provenance; its reference goes into the signed release target. */
+  provenance: ((releaseId: string, manifestSha256: string) => Promise<ProvenanceRef>) | null;
 }
 
 /**
@@ -311,10 +342,16 @@ async function signAndPublish(api: AdminApi, input: SignInput): Promise<PublishR
     channels: input.channels,
     createdAt,
   };
+  const provenance = input.provenance ? await input.provenance(releaseId, manifestSha) : null;
   targets[manifestTargetPath(releaseId)] = {
     length: manifestBytes.length,
     sha256: manifestSha,
-    custom: { updraft: custom as unknown as JsonObject },
+    custom: {
+      updraft: {
+        ...(custom as unknown as JsonObject),
+        ...(provenance ? { provenance: provenance as unknown as JsonObject } : {}),
+      },
+    },
   };
   const releases = await signMetadata(
     delegatedSigned({

@@ -1,0 +1,105 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import {
+  checkThreshold,
+  manifestTargetPath,
+  parseJsonObject,
+  parseKey,
+  parseTargets,
+  sha256Hex,
+  verifyProvenance,
+  type ProvenanceSummary,
+} from '@updraft/protocol';
+import { publicKeyOf } from '@updraft/server';
+import { requireServer } from '../api-client.js';
+import { defaultKeysDir, readRoleKey } from '../keys-dir.js';
+import { CliError, colour, emit } from '../output.js';
+import { run, type GlobalOptions } from '../run.js';
+
+interface ProvenanceOptions extends GlobalOptions {
+  app: string;
+  keys?: string;
+}
+
+/** `updraft release provenance <releaseId>`: the release's signed build provenance, verified. */
+export function registerReleaseProvenance(program: Command): void {
+  const release =
+    program.commands.find((c) => c.name() === 'release') ?? program.command('release').description('releases');
+  release
+    .command('provenance <releaseId>')
+    .description('show and verify the signed SLSA provenance of a release')
+    .requiredOption('--app <appId>', 'the app')
+    .option('--keys <dir>', "folder with the app's releases key, to check the release signature too")
+    .action(
+      run<[string], ProvenanceOptions>(async (releaseId, opts) => {
+        const api = requireServer(opts);
+        const app = encodeURIComponent(opts.app);
+        const raw = await api.request<Record<string, unknown>>('GET', `/v1/apps/${app}/releases-metadata`);
+        const releases = parseTargets(raw, 'releases');
+        let releaseSignatureVerified = false;
+        try {
+          const key = await readRoleKey(resolve(opts.keys ?? defaultKeysDir(opts.app)), 'releases');
+          checkThreshold(
+            raw['signed'],
+            releases.signatures,
+            { [key.keyid]: publicKeyOf(key) },
+            { keyids: [key.keyid], threshold: 1 },
+            'releases',
+          );
+          releaseSignatureVerified = true;
+        } catch {
+          // no local releases key, or not signed by it: reported below
+        }
+        const target = releases.signed.targets[manifestTargetPath(releaseId)];
+        if (!target)
+          throw new CliError(
+            'not-found',
+            `no release ${releaseId} in ${opts.app}; see 'updraft release list --app ${opts.app}'`,
+          );
+        const ref = (target.custom?.['updraft'] as Record<string, unknown> | undefined)?.['provenance'] as
+          { path: string; sha256: string; length: number; builderKey: unknown } | undefined;
+        if (!ref) throw new CliError('no-provenance', `release ${releaseId} was published without provenance`);
+        const slash = ref.path.lastIndexOf('/');
+        const url = `${api.server.replace(/\/+$/, '')}/repo/${app}/targets/${ref.path.slice(0, slash)}/${ref.sha256}.${ref.path.slice(slash + 1)}`;
+        const res = await fetch(url);
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        if (!res.ok || sha256Hex(bytes) !== ref.sha256 || bytes.length !== ref.length) {
+          throw new CliError('bad-provenance', `the provenance at ${url} is missing or does not match the signed hash`);
+        }
+        let summary: ProvenanceSummary;
+        try {
+          summary = verifyProvenance(parseJsonObject(bytes, 'provenance'), parseKey(ref.builderKey, 'builderKey'));
+        } catch (err) {
+          throw new CliError(
+            'bad-provenance',
+            `the provenance of ${releaseId} does not verify: ${(err as Error).message}`,
+          );
+        }
+        const result = {
+          releaseId,
+          releaseSignatureVerified,
+          builderId: summary.builderId,
+          builderKeyIds: summary.builderKeyIds,
+          repository: summary.repository,
+          commit: summary.commit,
+          buildTime: summary.buildTime,
+          subjects: summary.subjects,
+          statement: summary.statement,
+        };
+        emit(opts, result, () =>
+          [
+            `${colour.green('verified')} provenance of ${releaseId} (builder key ${summary.builderKeyIds.join(', ')})`,
+            `  builder:    ${summary.builderId}`,
+            `  source:     ${summary.repository ?? '-'} @ ${summary.commit ?? '-'}`,
+            `  built:      ${summary.buildTime ?? '-'}`,
+            ...summary.subjects.map((s) => `  subject:    ${s.name} sha256:${s.sha256}`),
+            releaseSignatureVerified
+              ? ''
+              : colour.yellow('  (release signature not checked: no releases key in --keys)'),
+          ]
+            .filter(Boolean)
+            .join('\n'),
+        );
+      }),
+    );
+}

@@ -1,0 +1,222 @@
+import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import {
+  base64Encode,
+  bytesEqual,
+  bytesToHex,
+  checkThreshold,
+  hashLeaf,
+  hexToBytes,
+  METADATA_ENTRY_TYPE,
+  openCheckpoint,
+  parseConsistencyProof,
+  parseJsonObject,
+  parseLogEntry,
+  parseReleaseCustom,
+  parseSnapshot,
+  parseTargets,
+  parseTimestamp,
+  rootFromLeafHashes,
+  sha256Hex,
+  verifyConsistency,
+  type LogTrust,
+} from '@updraft/protocol';
+import { CliError } from './output.js';
+
+/**
+ * One pass of `updraft log monitor`: follow the app's log from the last state, check that the
+ * new checkpoint extends what was seen (and that its entries hash to its root), and list every
+ * release the log reveals with the key ids that signed it. The state file keeps every leaf
+ * hash, so a rewritten history is caught even without the server's proofs.
+ */
+
+export interface MonitoredRelease {
+  releaseId: string;
+  versionCode: number;
+  signerKeyIds: string[];
+}
+
+interface MonitorState {
+  origin: string;
+  size: number;
+  rootHash: string;
+  leafHashes: string[];
+  knownTargets: string[];
+  releases: MonitoredRelease[];
+}
+
+export interface MonitorResult {
+  checkpoint: { origin: string; size: number; rootHash: string };
+  releases: MonitoredRelease[];
+  newReleases: MonitoredRelease[];
+}
+
+const PAGE = 256;
+
+function inconsistent(message: string): CliError {
+  return new CliError('log-inconsistent', message, { exitCode: 3 });
+}
+
+async function getBytes(url: string): Promise<Uint8Array> {
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (err) {
+    throw new CliError('server-unreachable', `cannot reach ${url} (${(err as Error).message}); check --server`);
+  }
+  if (!res.ok) throw new CliError(`http-${res.status}`, `${url} answered HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+async function getJson(url: string): Promise<Record<string, unknown>> {
+  return parseJsonObject(await getBytes(url), url);
+}
+
+async function loadState(path: string, origin: string): Promise<MonitorState> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return { origin, size: 0, rootHash: '', leafHashes: [], knownTargets: [], releases: [] };
+  }
+  const state = JSON.parse(text) as MonitorState;
+  if (state.origin !== origin) {
+    throw new CliError('bad-state', `${path} follows log "${state.origin}", not "${origin}"; pass another --state`);
+  }
+  return state;
+}
+
+async function saveState(path: string, state: MonitorState): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp`;
+  await writeFile(tmp, JSON.stringify(state) + '\n');
+  await rename(tmp, path);
+}
+
+/** The releases role keys, from the targets metadata the repository currently serves. */
+async function releasesKeys(repo: string) {
+  const ts = parseTimestamp(await getJson(`${repo}/metadata/timestamp.json`));
+  const snap = parseSnapshot(
+    await getJson(`${repo}/metadata/${ts.signed.meta['snapshot.json'].version}.snapshot.json`),
+  );
+  const targetsVersion = snap.signed.meta['targets.json']?.version;
+  const targets = parseTargets(await getJson(`${repo}/metadata/${targetsVersion}.targets.json`));
+  const role = targets.signed.delegations?.roles.find((r) => r.name === 'releases');
+  return { keys: targets.signed.delegations?.keys ?? {}, keyids: role?.keyids ?? [] };
+}
+
+function signerKeyIds(raw: Record<string, unknown>, keys: Awaited<ReturnType<typeof releasesKeys>>): string[] {
+  const env = parseTargets(raw, 'releases');
+  const ids: string[] = [];
+  for (const keyid of keys.keyids) {
+    const sigs = env.signatures.filter((s) => s.keyid === keyid);
+    try {
+      checkThreshold(raw['signed'], sigs, keys.keys, { keyids: [keyid], threshold: 1 }, 'releases');
+      ids.push(keyid);
+    } catch {
+      // not signed by this key
+    }
+  }
+  return ids;
+}
+
+export async function monitorOnce(opts: {
+  server: string;
+  appId: string;
+  trust: LogTrust;
+  statePath: string;
+}): Promise<MonitorResult> {
+  const repo = `${opts.server.replace(/\/+$/, '')}/repo/${encodeURIComponent(opts.appId)}`;
+  const note = new TextDecoder().decode(await getBytes(`${repo}/log/checkpoint`));
+  let cp;
+  try {
+    cp = openCheckpoint(note, opts.trust);
+  } catch (err) {
+    throw inconsistent(`the log's checkpoint does not verify: ${(err as Error).message}`);
+  }
+  const state = await loadState(opts.statePath, cp.origin);
+  const known = state.leafHashes.map(hexToBytes);
+
+  if (cp.size < state.size) {
+    if (!bytesEqual(rootFromLeafHashes(known.slice(0, cp.size)), cp.rootHash)) {
+      throw inconsistent(`the log now shows size ${cp.size} with a root that contradicts the history seen before`);
+    }
+    return result(cp, state, []);
+  }
+  if (state.size > 0 && cp.size > state.size) {
+    const proof = parseConsistencyProof(
+      await getJson(`${repo}/log/proof/consistency?from=${state.size}&to=${cp.size}`),
+    );
+    const oldRoot = Buffer.from(state.rootHash, 'base64');
+    if (!verifyConsistency(state.size, cp.size, proof.hashes, oldRoot, cp.rootHash)) {
+      throw inconsistent(
+        `the checkpoint of size ${cp.size} is not consistent with size ${state.size} seen before: the log forked or was rewritten`,
+      );
+    }
+  }
+  const fresh: Uint8Array[] = [];
+  const dataOf: Uint8Array[] = [];
+  for (let start = state.size; start < cp.size;) {
+    const page = (await getJson(`${repo}/log/entries?start=${start}&end=${Math.min(cp.size, start + PAGE)}`))[
+      'entries'
+    ] as { index: number; data: string }[];
+    if (!Array.isArray(page) || page.length === 0) throw inconsistent(`the log did not serve entry ${start}`);
+    for (const e of page) {
+      if (e.index !== start) throw inconsistent(`the log served entry ${e.index} where ${start} was expected`);
+      const data = new Uint8Array(Buffer.from(e.data, 'base64'));
+      dataOf.push(data);
+      fresh.push(hashLeaf(data));
+      start++;
+    }
+  }
+  const all = [...known, ...fresh];
+  if (!bytesEqual(rootFromLeafHashes(all), cp.rootHash)) {
+    throw inconsistent(
+      `the log's entries do not hash to its checkpoint root at size ${cp.size}: split view or tampering`,
+    );
+  }
+
+  const newReleases: MonitoredRelease[] = [];
+  const knownTargets = new Set(state.knownTargets);
+  let keys: Awaited<ReturnType<typeof releasesKeys>> | null = null;
+  for (const data of dataOf) {
+    const entry = parseLogEntry(data);
+    if (entry?.type !== METADATA_ENTRY_TYPE || entry.role !== 'releases') continue;
+    const bytes = await getBytes(`${repo}/metadata/${entry.version}.releases.json`);
+    if (sha256Hex(bytes) !== entry.sha256 || bytes.length !== entry.length) {
+      throw inconsistent(`releases version ${entry.version} served by the repository is not the one in the log`);
+    }
+    const raw = parseJsonObject(bytes, `${entry.version}.releases.json`);
+    const parsed = parseTargets(raw, 'releases');
+    keys ??= await releasesKeys(repo);
+    const signers = signerKeyIds(raw, keys);
+    for (const [path, target] of Object.entries(parsed.signed.targets)) {
+      if (knownTargets.has(path) || !path.startsWith('manifests/')) continue;
+      knownTargets.add(path);
+      const custom = parseReleaseCustom(target.custom, path);
+      newReleases.push({ releaseId: custom.releaseId, versionCode: custom.versionCode, signerKeyIds: signers });
+    }
+  }
+  const next: MonitorState = {
+    origin: cp.origin,
+    size: cp.size,
+    rootHash: base64Encode(cp.rootHash),
+    leafHashes: all.map(bytesToHex),
+    knownTargets: [...knownTargets],
+    releases: [...state.releases, ...newReleases],
+  };
+  await saveState(opts.statePath, next);
+  return result(cp, next, newReleases);
+}
+
+function result(
+  cp: { origin: string; size: number; rootHash: Uint8Array },
+  state: MonitorState,
+  newReleases: MonitoredRelease[],
+): MonitorResult {
+  return {
+    checkpoint: { origin: cp.origin, size: cp.size, rootHash: base64Encode(cp.rootHash) },
+    releases: state.releases,
+    newReleases,
+  };
+}
