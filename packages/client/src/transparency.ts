@@ -69,7 +69,10 @@ export async function checkReleasesLogged(ctx: TransparencyCheckContext): Promis
   }
 }
 
-async function verifyReleasesInLog(ctx: TransparencyCheckContext, trust: ReturnType<typeof logTrustFromPin>): Promise<void> {
+async function verifyReleasesInLog(
+  ctx: TransparencyCheckContext,
+  trust: ReturnType<typeof logTrustFromPin>,
+): Promise<void> {
   const releases = ctx.set.releases;
   const meta = ctx.set.snapshot.signed.meta['releases.json'];
   const sha256 = meta?.hashes?.['sha256'] ?? sha256Hex(releases.bytes);
