@@ -1,29 +1,22 @@
-import {
-  checkUrlAllowed,
-  repositoryBaseUrl,
-  UpdraftError,
-  type ChosenRelease,
-  type DeviceTarget,
-  type ReleaseManifest,
-} from '@updraft/protocol';
-import { planLaunch, planReady, dropPending } from './boot.js';
+import { UpdraftError, type ChosenRelease, type DeviceTarget, type ReleaseManifest } from '@updraft/protocol';
+import { planClearFailed, planLaunch, planReady, planTimeoutRollback, dropPending, type LaunchPlan } from './boot.js';
+import { checkRepository, type CheckContext } from './check.js';
 import { resolveConfig, type ResolvedConfig, type UpdraftClientConfig } from './config.js';
 import { defaultRandomSource, newDeviceId } from './device-id.js';
-import { Emitter, type Listener, type UpdraftEvents } from './events.js';
+import { Emitter, type Listener, type SyncPhase, type UpdraftEvents } from './events.js';
 import { collectGarbage } from './gc.js';
 import { guardHasher, guardStorage, guardTransport, toUpdraftError } from './guard.js';
-import { MANIFESTS_DIR, RELEASES_DIR, STAGING_DIR, manifestFile, releaseDir } from './layout.js';
+import { DOWNLOADS_DIR, MANIFESTS_DIR, RELEASES_DIR, STAGING_DIR, manifestFile, releaseDir } from './layout.js';
 import { Lock } from './lock.js';
-import type { BrotliDecoder, Clock, Hasher, Storage, Transport, UpdraftPorts } from './ports.js';
-import { refreshMetadata } from './refresh.js';
-import { Repository } from './repository.js';
-import { decide, selectRelease } from './select.js';
+import type { BrotliDecoder, Clock, Hasher, Storage, Timers, Transport, UpdraftPorts } from './ports.js';
+import { decide } from './select.js';
 import { fetchManifest, stageRelease, type StageContext } from './stage.js';
 import { referencedReleases, type DeviceState, type InstalledRelease } from './state.js';
+import { launchFile, newestHeld, toStatus } from './status.js';
 import { StateStore } from './state-store.js';
+import { defaultTimers } from './timers.js';
 import { TrustedMetadata } from './trusted-metadata.js';
-import { checkReleasesLogged } from './transparency.js';
-import type { ClientStatus, DeltaSummary, LaunchResult, ReleaseSummary, SyncResult } from './types.js';
+import type { ClientStatus, DeltaSummary, LaunchOptions, LaunchResult, SyncResult, UpdateCheck } from './types.js';
 
 /**
  * The device update engine: one object per app and device folder. sync() runs the
@@ -42,8 +35,10 @@ export class UpdraftClient {
   private readonly trusted: TrustedMetadata;
   private readonly lock = new Lock();
   private readonly events = new Emitter();
+  private readonly timers: Timers | null;
   private syncing: Promise<SyncResult> | null = null;
   private launched: Promise<LaunchResult> | null = null;
+  private cancelReadyDeadline: (() => void) | null = null;
 
   constructor(config: UpdraftClientConfig, ports: UpdraftPorts) {
     this.config = resolveConfig(config);
@@ -58,7 +53,9 @@ export class UpdraftClient {
         'Updraft: this platform has no crypto.getRandomValues; pass config.deviceId or a random port',
       );
     }
-    this.states = new StateStore(this.storage, () => newDeviceId(random!), this.config.deviceId);
+    this.timers = ports.timers ?? defaultTimers();
+    const pointer = this.config.nativeBoot ? { maxLaunchAttempts: this.config.maxLaunchAttempts } : null;
+    this.states = new StateStore(this.storage, () => newDeviceId(random!), this.config.deviceId, pointer);
     this.trusted = new TrustedMetadata(this.storage);
   }
 
@@ -79,13 +76,64 @@ export class UpdraftClient {
    * the same process return the same answer (a second call must not mistake this launch's
    * own trial for a crashed one).
    */
-  launch(): Promise<LaunchResult> {
-    this.launched ??= this.lock.run(() => this.runLaunch());
+  launch(options: LaunchOptions = {}): Promise<LaunchResult> {
+    this.launched ??= this.lock.run(() => this.runLaunch(options.adopt === true));
     return this.launched;
+  }
+
+  /**
+   * Verifies the repository and reports whether a release is waiting for this device,
+   * without downloading or installing anything.
+   */
+  async checkForUpdate(): Promise<UpdateCheck> {
+    try {
+      const state = await this.lock.run(() => this.states.load());
+      const { decision } = await checkRepository(this.checkContext(), state, this.deviceTarget(state));
+      if (decision.kind !== 'install') {
+        const failed = decision.kind === 'failed-before' ? { failedBefore: decision.chosen.release.releaseId } : {};
+        return { available: false, ...failed };
+      }
+      const { releaseId, versionCode } = decision.chosen.release;
+      const update = { releaseId, versionCode, mandatory: decision.chosen.pointer.mandatory };
+      this.events.emit('update-available', update);
+      return { available: true, ...update };
+    } catch (err) {
+      const error = toUpdraftError(err, 'storage');
+      this.events.emit('error', error);
+      return { available: false, reason: error.reason, message: error.message };
+    }
+  }
+
+  /**
+   * Gives failed releases another chance: the one named, or all. Otherwise a failed
+   * release stays refused until a newer release is confirmed.
+   */
+  clearFailed(releaseId?: string): Promise<void> {
+    return this.lock.run(async () => {
+      const next = planClearFailed(await this.states.load(), releaseId);
+      if (!next) return;
+      await this.states.save(next);
+      this.emitState(next);
+    });
+  }
+
+  /**
+   * For platforms that restart the app without a new process (a WebView reload): the code
+   * launched so far is leaving, so the boot rule is applied again for what comes next.
+   * Call it only when the running release is not an unconfirmed trial (the policy runner
+   * makes sure), or that trial counts as failed.
+   */
+  relaunch(): Promise<LaunchResult> {
+    this.cancelReadyDeadline?.();
+    this.cancelReadyDeadline = null;
+    this.launched = null;
+    return this.launch();
   }
 
   /** The running release works: a trial becomes the confirmed release. */
   notifyAppReady(): Promise<void> {
+    this.cancelReadyDeadline?.();
+    this.cancelReadyDeadline = null;
     return this.lock.run(async () => {
       try {
         const next = planReady(await this.states.load());
@@ -107,12 +155,7 @@ export class UpdraftClient {
     const counter = { bytesDownloaded: 0 };
     let state: DeviceState | null = null;
     try {
-      checkUrlAllowed(this.config.server, this.config.allowInsecureLocalhost);
-      const repo = new Repository(
-        this.transport,
-        repositoryBaseUrl(this.config.server, this.config.appId),
-        this.config.timeoutMs,
-      );
+      this.phase('checking');
       state = await this.lock.run(async () => {
         const current = await this.states.load();
         // Here rather than in launch(), which must stay fast: the folder of a release that
@@ -122,31 +165,21 @@ export class UpdraftClient {
       });
       // Only this cycle uses staging/, so whatever is there was left by a cycle the app died in.
       await this.storage.remove(STAGING_DIR);
-      const set = await refreshMetadata({
-        repo,
-        trusted: this.trusted,
-        shippedRoot: this.config.trustedRoot,
-        now: () => this.clock.now(),
-      });
-      const decision = decide(selectRelease(set, this.deviceTarget(state)), state);
+      const { repo, decision } = await checkRepository(this.checkContext(), state, this.deviceTarget(state));
+      if (decision.kind !== 'install') await this.storage.remove(DOWNLOADS_DIR);
       if (decision.kind === 'failed-before') {
         const { releaseId } = decision.chosen.release;
         return this.upToDate(
           state,
           counter,
-          `release ${releaseId} failed on this device before; it is not downloaded again`,
+          `release ${releaseId} failed on this device before; it is not downloaded again (clearFailed() allows it)`,
         );
       }
       if (decision.kind !== 'install') return this.upToDate(state, counter);
-      await checkReleasesLogged({
-        repo,
-        storage: this.storage,
-        appId: this.config.appId,
-        set,
-        policy: this.config.transparency,
-        report: (e) => this.events.emit('error', e),
-      });
+      const { releaseId, versionCode } = decision.chosen.release;
+      this.events.emit('update-available', { releaseId, versionCode, mandatory: decision.chosen.pointer.mandatory });
 
+      this.phase('downloading');
       const delta: DeltaSummary = { filesReused: 0, filesPatched: 0, filesDownloaded: 0, patchFailures: [] };
       const ctx: StageContext = {
         repo,
@@ -162,9 +195,12 @@ export class UpdraftClient {
             new UpdraftError(f.reason, `patch for ${f.path} failed, downloading it in full: ${f.message}`),
           ),
         ...(this.brotli ? { brotli: this.brotli } : {}),
+        concurrency: this.config.downloadConcurrency,
+        onProgress: (bytes, totalBytes) => this.events.emit('progress', { releaseId, bytes, totalBytes }),
       };
       const { manifest, bytes } = await fetchManifest(ctx, decision.chosen);
       const staging = await stageRelease(ctx, manifest, referencedReleases(state));
+      this.phase('installing');
       const installed = await this.commit(decision.chosen, manifest, bytes, staging);
       state = installed.state;
       if (!installed.release) return this.upToDate(state, counter);
@@ -188,6 +224,8 @@ export class UpdraftClient {
         reason: error.reason,
         message: error.message,
       };
+    } finally {
+      this.phase('idle');
     }
   }
 
@@ -243,7 +281,7 @@ export class UpdraftClient {
     });
   }
 
-  private async runLaunch(): Promise<LaunchResult> {
+  private async runLaunch(adopt: boolean): Promise<LaunchResult> {
     let state: DeviceState;
     try {
       state = await this.states.load();
@@ -251,8 +289,7 @@ export class UpdraftClient {
       this.report(err);
       return this.embedded();
     }
-    let plan = planLaunch(state);
-    if (plan.startsTrial && !(await this.launchable(plan.run))) plan = planLaunch(dropPending(state));
+    let plan = this.config.nativeBoot || adopt ? await this.adoptNativePlan(state) : await this.planOwnLaunch(state);
     if (plan.next !== state) {
       try {
         await this.states.save(plan.next);
@@ -261,26 +298,86 @@ export class UpdraftClient {
         this.report(err);
         // Without a durable trial record a crash of the new code would go unnoticed, and
         // without a durable floor a rollback could follow: run the confirmed release.
-        if (plan.startsTrial) plan = { ...plan, run: state.confirmed, startsTrial: false };
+        if (plan.startsTrial && !this.config.nativeBoot) plan = { ...plan, run: state.confirmed, startsTrial: false };
       }
     }
-    const candidates = plan.startsTrial ? [plan.run] : [plan.run, state.fallback];
+    const candidates = plan.startsTrial ? [plan.run] : [plan.run, plan.next.fallback];
     let result: LaunchResult | null = null;
     for (const release of candidates) {
       if (release && (await this.launchable(release))) {
-        result = {
-          launchPath: this.storage.resolve(launchFile(release)),
-          releaseId: release.releaseId,
-          versionCode: release.versionCode,
-        };
+        result = this.launchOf(release);
         break;
       }
     }
     result ??= this.embedded();
     if (plan.rolledBack) {
-      result.rolledBack = { releaseId: plan.rolledBack.releaseId, versionCode: plan.rolledBack.versionCode };
+      const { releaseId, versionCode } = plan.rolledBack;
+      result.rolledBack = { releaseId, versionCode };
+      this.events.emit('rollback', { releaseId, versionCode, cause: 'crash', launchPath: result.launchPath });
     }
+    if (plan.startsTrial && plan.run && result.releaseId === plan.run.releaseId) this.startReadyDeadline(plan.run);
     return result;
+  }
+
+  private async planOwnLaunch(state: DeviceState): Promise<LaunchPlan> {
+    const plan = planLaunch(state, this.config.maxLaunchAttempts);
+    if (!plan.startsTrial || (await this.launchable(plan.run))) return plan;
+    // The files of the release to try are gone: a pending one is dropped, a trial rolled back.
+    return state.trial ? planLaunch(state, 0) : planLaunch(dropPending(state), this.config.maxLaunchAttempts);
+  }
+
+  /**
+   * nativeBoot: native code already applied the rule; the loaded state holds its result.
+   * adopt: the platform already switched to the release the state names (Capacitor's
+   * WebView reloaded into the trial this process started).
+   */
+  private async adoptNativePlan(state: DeviceState): Promise<LaunchPlan> {
+    const rollbacks = await this.states.rollbacksAtBoot();
+    return {
+      next: state, // load() already folded native's rollbacks in and emptied the pointer's list
+      run: state.trial ?? state.confirmed,
+      startsTrial: state.trial !== null,
+      rolledBack: rollbacks[rollbacks.length - 1] ?? null,
+    };
+  }
+
+  /** notifyAppReady() must come within readyTimeoutMs of a trial launch, or the trial fails now. */
+  private startReadyDeadline(trial: InstalledRelease): void {
+    if (this.config.readyTimeoutMs === 0 || !this.timers) return;
+    this.cancelReadyDeadline = this.timers.setTimeout(() => {
+      this.cancelReadyDeadline = null;
+      void this.expireTrial(trial.releaseId);
+    }, this.config.readyTimeoutMs);
+  }
+
+  private expireTrial(releaseId: string): Promise<void> {
+    return this.lock.run(async () => {
+      try {
+        const planned = planTimeoutRollback(await this.states.load(), releaseId);
+        if (!planned) return;
+        await this.states.save(planned.next);
+        this.emitState(planned.next);
+        let launchPath = this.config.embeddedLaunchPath;
+        for (const r of [planned.next.confirmed, planned.next.fallback]) {
+          if (r && (await this.launchable(r))) {
+            launchPath = this.launchOf(r).launchPath;
+            break;
+          }
+        }
+        const { versionCode } = planned.rolledBack;
+        this.events.emit('rollback', { releaseId, versionCode, cause: 'timeout', launchPath });
+      } catch (err) {
+        this.report(err);
+      }
+    });
+  }
+
+  private launchOf(release: InstalledRelease): LaunchResult {
+    return {
+      launchPath: this.storage.resolve(launchFile(release)),
+      releaseId: release.releaseId,
+      versionCode: release.versionCode,
+    };
   }
 
   private async launchable(release: InstalledRelease | null): Promise<boolean> {
@@ -314,6 +411,21 @@ export class UpdraftClient {
     return result;
   }
 
+  private checkContext(): CheckContext {
+    return {
+      config: this.config,
+      transport: this.transport,
+      trusted: this.trusted,
+      clock: this.clock,
+      storage: this.storage,
+      report: (e) => this.events.emit('error', e),
+    };
+  }
+
+  private phase(phase: SyncPhase): void {
+    this.events.emit('phase', phase);
+  }
+
   private emitState(state: DeviceState): void {
     this.events.emit('state', toStatus(state));
   }
@@ -321,26 +433,4 @@ export class UpdraftClient {
   private report(err: unknown): void {
     this.events.emit('error', err instanceof UpdraftError ? err : toUpdraftError(err, 'storage'));
   }
-}
-
-function launchFile(release: InstalledRelease): string {
-  return `${releaseDir(release.releaseId)}/${release.launch}`;
-}
-
-function newestHeld(state: DeviceState | null): InstalledRelease | null {
-  return state ? (state.pending ?? state.trial ?? state.confirmed) : null;
-}
-
-function summary(r: { releaseId: string; versionCode: number } | null): ReleaseSummary | null {
-  return r ? { releaseId: r.releaseId, versionCode: r.versionCode } : null;
-}
-
-function toStatus(state: DeviceState): ClientStatus {
-  return {
-    confirmed: summary(state.confirmed),
-    pending: summary(state.pending),
-    trial: summary(state.trial),
-    fallback: summary(state.fallback),
-    failed: state.failed.map((f) => ({ releaseId: f.releaseId, versionCode: f.versionCode })),
-  };
 }

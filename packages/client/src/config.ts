@@ -29,6 +29,26 @@ export interface UpdraftClientConfig {
    * stricter of this and root's pinned policy applies. Default `off` (root may still enforce).
    */
   transparency?: TransparencyPolicy;
+  /**
+   * How long a trial launch may take to call notifyAppReady() before it is rolled back,
+   * in ms (default 10 s). 0 disables the deadline; a trial that never confirms is then
+   * rolled back only at the next launch.
+   */
+  readyTimeoutMs?: number;
+  /**
+   * Launches a new release gets to call notifyAppReady() before it is rolled back
+   * (default 1: the first launch that crashes rolls back). Raise it only when a crash on
+   * first start may be unrelated to the bundle.
+   */
+  maxLaunchAttempts?: number;
+  /**
+   * Set by bindings whose native code chooses the bundle before any JavaScript runs
+   * (React Native): the engine then writes the boot pointer (boot.json) with every state
+   * change, and launch() adopts the native decision instead of making its own.
+   */
+  nativeBoot?: boolean;
+  /** Release files downloaded at the same time (default 4; 1 = one after the other). */
+  downloadConcurrency?: number;
 }
 
 /** A file of the embedded bundle: its path in the bundle, SHA-256, and where the platform reads it. */
@@ -40,6 +60,7 @@ export interface EmbeddedFile {
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_READY_TIMEOUT_MS = 10_000;
 
 export interface ResolvedConfig {
   server: string;
@@ -54,6 +75,10 @@ export interface ResolvedConfig {
   embeddedLaunchPath: string | null;
   embeddedFiles: EmbeddedFile[];
   transparency: TransparencyPolicy;
+  readyTimeoutMs: number;
+  maxLaunchAttempts: number;
+  nativeBoot: boolean;
+  downloadConcurrency: number;
 }
 
 /**
@@ -77,6 +102,18 @@ export function resolveConfig(config: UpdraftClientConfig): ResolvedConfig {
   if (config.transparency !== undefined && !isTransparencyPolicy(config.transparency)) {
     throw new TypeError('Updraft config: transparency must be "off", "warn" or "enforce"');
   }
+  const readyTimeoutMs = config.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+  if (!Number.isFinite(readyTimeoutMs) || readyTimeoutMs < 0) {
+    throw new TypeError('Updraft config: readyTimeoutMs must be 0 (no deadline) or a positive number of milliseconds');
+  }
+  const maxLaunchAttempts = config.maxLaunchAttempts ?? 1;
+  if (!Number.isSafeInteger(maxLaunchAttempts) || maxLaunchAttempts < 1 || maxLaunchAttempts > 10) {
+    throw new TypeError('Updraft config: maxLaunchAttempts must be an integer from 1 to 10');
+  }
+  const downloadConcurrency = config.downloadConcurrency ?? 4;
+  if (!Number.isSafeInteger(downloadConcurrency) || downloadConcurrency < 1 || downloadConcurrency > 16) {
+    throw new TypeError('Updraft config: downloadConcurrency must be an integer from 1 to 16');
+  }
   return {
     server: config.server,
     appId: assertIdentifier(config.appId, 'Updraft config: appId'),
@@ -90,6 +127,10 @@ export function resolveConfig(config: UpdraftClientConfig): ResolvedConfig {
     embeddedLaunchPath: config.embedded?.launchPath ?? null,
     embeddedFiles: checkEmbeddedFiles(config.embedded?.files),
     transparency: config.transparency ?? 'off',
+    readyTimeoutMs,
+    maxLaunchAttempts,
+    nativeBoot: config.nativeBoot === true,
+    downloadConcurrency,
   };
 }
 

@@ -32,11 +32,11 @@ export function guardTransport(t: Transport): Transport {
 
 export function guardStorage(s: Storage): Storage {
   const g = <T>(what: string, run: () => Promise<T>) => guard('storage', what, run);
-  return {
+  const guarded: Storage = {
     readFile: (p) => g(`cannot read ${p}`, () => s.readFile(p)),
     writeFileAtomic: (p, b) => g(`cannot write ${p}`, () => s.writeFileAtomic(p, b)),
     mkdirp: (p) => g(`cannot create folder ${p}`, () => s.mkdirp(p)),
-    rename: (a, b) => g(`cannot rename ${a} to ${b}`, () => s.rename(a, b)),
+    rename: (a, b, o) => g(`cannot rename ${a} to ${b}`, () => (o ? s.rename(a, b, o) : s.rename(a, b))),
     remove: (p) => g(`cannot remove ${p}`, () => s.remove(p)),
     exists: (p) => g(`cannot check ${p}`, () => s.exists(p)),
     listDir: (p) => g(`cannot list ${p}`, () => s.listDir(p)),
@@ -52,6 +52,14 @@ export function guardStorage(s: Storage): Storage {
       ? { readExternal: (l: string) => g(`cannot read embedded file ${l}`, () => s.readExternal!(l)) }
       : {}),
   };
+  // Optional methods stay absent when the platform lacks them, so the engine can tell.
+  const fileSize = s.fileSize?.bind(s);
+  if (fileSize) guarded.fileSize = (p) => g(`cannot stat ${p}`, () => fileSize(p));
+  const syncTree = s.syncTree?.bind(s);
+  if (syncTree) guarded.syncTree = (p) => g(`cannot sync ${p}`, () => syncTree(p));
+  const freeBytes = s.freeBytes?.bind(s);
+  if (freeBytes) guarded.freeBytes = () => g('cannot read the free space', () => freeBytes());
+  return guarded;
 }
 
 export function guardHasher(h: Hasher): Hasher {

@@ -1,7 +1,38 @@
 export { UpdraftClient } from './client.js';
-export { DEFAULT_TIMEOUT_MS, type EmbeddedFile, type UpdraftClientConfig } from './config.js';
+export {
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_READY_TIMEOUT_MS,
+  type EmbeddedFile,
+  type UpdraftClientConfig,
+} from './config.js';
 export { pureBrotliDecoder } from './patch-fetch.js';
-export type { UpdraftEvents, Listener } from './events.js';
+export type {
+  UpdraftEvents,
+  Listener,
+  ProgressEvent,
+  RollbackEvent,
+  SyncPhase,
+  UpdateAvailableEvent,
+} from './events.js';
+export {
+  applyNativeBoot,
+  bootPointerOf,
+  launchPathOf,
+  parseBootPointer,
+  serializeBootPointer,
+  BOOT_POINTER_PATH,
+  BOOT_POINTER_SCHEMA,
+  type BootPointer,
+  type NativeBootDecision,
+} from './boot-pointer.js';
+export {
+  UpdatePolicyRunner,
+  resolvePolicy,
+  type CheckTrigger,
+  type InstallMode,
+  type UpdatePolicy,
+  type PolicyHooks,
+} from './policy.js';
 export type {
   BrotliDecoder,
   Clock,
@@ -11,6 +42,7 @@ export type {
   FetchResult,
   Hasher,
   RandomSource,
+  Timers,
   Storage,
   Transport,
   UpdraftPorts,
@@ -21,9 +53,11 @@ export type {
   ClientStatus,
   DeltaSummary,
   PatchFailureReport,
+  LaunchOptions,
   LaunchResult,
   ReleaseSummary,
   SyncResult,
   SyncStatus,
+  UpdateCheck,
 } from './types.js';
 export { UpdraftError, isUpdraftError, type ReasonCode } from '@updraft/protocol';

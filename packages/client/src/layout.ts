@@ -7,6 +7,8 @@
  *   releases/<releaseId>/...      one complete, verified release per folder
  *   manifests/<releaseId>.json    its verified manifest (file list for reuse by hash)
  *   staging/<releaseId>/...       a release being downloaded; never launched
+ *   downloads/<sha256>            a file being downloaded (kept across cycles to resume)
+ *   boot.json                     the boot pointer native code reads (nativeBoot only)
  *
  * Staging is a sibling of releases/ rather than releases/<id>.staging because ids may
  * contain '.', so "<id>.staging" could be another release's real folder.
@@ -14,6 +16,11 @@
 export const RELEASES_DIR = 'releases';
 export const MANIFESTS_DIR = 'manifests';
 export const STAGING_DIR = 'staging';
+export const DOWNLOADS_DIR = 'downloads';
+
+export function partialFile(sha256: string): string {
+  return `${DOWNLOADS_DIR}/${sha256}`;
+}
 
 export function releaseDir(releaseId: string): string {
   return `${RELEASES_DIR}/${releaseId}`;

@@ -92,9 +92,11 @@ async function applyOne(
 ): Promise<void> {
   const { storage, hasher } = ctx;
   // The signed length caps the download: a longer answer stops at length + 1 byte.
-  const written = await ctx.repo.download(repoPaths.file(patch.sha256), storage.resolve(temp), patch.length);
+  const got = await ctx.repo.download(repoPaths.file(patch.sha256), storage.resolve(temp), patch.length);
+  const written = got.bytesWritten;
   ctx.counter.bytesDownloaded += written;
-  if (written !== patch.length || (await hasher.sha256File(storage.resolve(temp))).toLowerCase() !== patch.sha256) {
+  const sha256 = got.sha256 ?? (await hasher.sha256File(storage.resolve(temp)));
+  if (written !== patch.length || sha256.toLowerCase() !== patch.sha256) {
     throw new UpdraftError(
       'hash',
       `patch ${patch.sha256} for ${file.path} does not match its signed length and SHA-256`,

@@ -16,6 +16,13 @@ export interface FetchOptions {
 export interface DownloadOptions extends FetchOptions {
   /** Called as bytes arrive, for UI only; the engine does not rely on it. */
   onProgress?: (bytesWritten: number) => void;
+  /**
+   * Resume: `destination` already holds this many bytes of the file. A transport that can,
+   * asks for the rest (`Range: bytes=<offset>-`) and appends on `206`; on `200` it rewrites
+   * the file from the start. A transport that cannot resume ignores it and rewrites the file.
+   * `maxBytes` caps the whole file, not just the rest.
+   */
+  offset?: number;
 }
 
 export interface FetchResult {
@@ -25,8 +32,17 @@ export interface FetchResult {
 }
 
 export interface DownloadResult {
+  /** 200, or 206 when the transport appended to the `offset` bytes already there. */
   status: number;
-  /** 0 when status is not 200, in which case nothing is left at the destination. */
+  /**
+   * Optional: lower-case hex SHA-256 of the whole destination file, computed while writing
+   * (a 200 answer only). Saves reading the file again to hash it.
+   */
+  sha256?: string;
+  /**
+   * Length of the destination file after the call (offset + appended bytes on 206). 0 when
+   * the status is neither 200 nor 206; the destination is then left as it was.
+   */
   bytesWritten: number;
 }
 
@@ -55,8 +71,12 @@ export interface Storage {
   /** Readers see the old or the new content, never a mix, even after power loss (temp, fsync, rename). */
   writeFileAtomic(path: string, bytes: Uint8Array): Promise<void>;
   mkdirp(path: string): Promise<void>;
-  /** Renames a file or folder; the destination must not exist. Durable before it resolves. */
-  rename(from: string, to: string): Promise<void>;
+  /**
+   * Renames a file or folder; the destination must not exist. Durable before it resolves,
+   * unless `durable: false`: the engine then calls syncTree() on a parent before it relies
+   * on the new name (one folder sync per folder instead of one per file).
+   */
+  rename(from: string, to: string, options?: { durable?: boolean }): Promise<void>;
   /** Removes a file or a folder recursively; no error when it does not exist. */
   remove(path: string): Promise<void>;
   exists(path: string): Promise<boolean>;
@@ -78,6 +98,21 @@ export interface Storage {
    * embedded files are not reused.
    */
   readExternal?(location: string): Promise<Uint8Array | null>;
+  /**
+   * Optional. Size in bytes of a file, null when it does not exist. Without it the engine
+   * cannot resume an interrupted download and fetches the whole file again.
+   */
+  fileSize?(path: string): Promise<number | null>;
+  /**
+   * Optional. Makes every entry in the folder tree at `path` durable (fsync of each folder).
+   * Platforms without it make each rename durable on its own.
+   */
+  syncTree?(path: string): Promise<void>;
+  /**
+   * Optional. Bytes the app may still write in its folder, or null when the platform
+   * cannot tell. Without it (or with null) the engine skips the free-space check.
+   */
+  freeBytes?(): Promise<number | null>;
 }
 
 export interface Hasher {
@@ -102,6 +137,15 @@ export interface Clock {
   now(): number;
 }
 
+/**
+ * Timers for the notifyAppReady() deadline. Defaults to the global setTimeout, which Hermes,
+ * WebViews and Node all have; tests pass a manual one.
+ */
+export interface Timers {
+  /** Runs `task` once after `ms`; the returned function cancels it. */
+  setTimeout(task: () => void, ms: number): () => void;
+}
+
 /** Cryptographically secure random bytes; only used to create the device id. */
 export type RandomSource = (byteCount: number) => Uint8Array;
 
@@ -115,4 +159,6 @@ export interface UpdraftPorts {
   random?: RandomSource;
   /** Defaults to a pure-JS decoder (the `brotli` package), which runs on Hermes. */
   brotli?: BrotliDecoder;
+  /** Defaults to the global setTimeout. */
+  timers?: Timers;
 }

@@ -1,5 +1,5 @@
 import { UpdraftError } from '@updraft/protocol';
-import type { Transport } from './ports.js';
+import type { DownloadOptions, Transport } from './ports.js';
 
 /**
  * One app's repository at `<server>/repo/<appId>`. Adds what every request needs on top of
@@ -32,21 +32,27 @@ export class Repository {
     return this.body(url, res.status, res.bytes, maxBytes);
   }
 
-  /** Streams to `destination` and returns the byte count; the caller verifies the hash. */
+  /**
+   * Streams to `destination`, resuming after `offset` bytes when the transport and server
+   * can (206). Returns the status and the file's length; the caller verifies the hash.
+   */
   async download(
     path: string,
     destination: string,
     maxBytes: number,
     onProgress?: (n: number) => void,
-  ): Promise<number> {
+    offset = 0,
+  ): Promise<{ status: number; bytesWritten: number; sha256?: string }> {
     const url = this.url(path);
-    const options = onProgress
-      ? { maxBytes, timeoutMs: this.timeoutMs, onProgress }
-      : { maxBytes, timeoutMs: this.timeoutMs };
+    const options: DownloadOptions = { maxBytes, timeoutMs: this.timeoutMs };
+    if (onProgress) options.onProgress = onProgress;
+    if (offset > 0) options.offset = offset;
     const res = await this.transport.downloadToFile(url, destination, options);
-    if (res.status !== 200) throw statusError(url, res.status);
+    if (res.status !== 200 && !(res.status === 206 && offset > 0)) throw statusError(url, res.status);
     if (res.bytesWritten > maxBytes) throw tooLong(url, maxBytes);
-    return res.bytesWritten;
+    return res.sha256 && res.status === 200
+      ? { status: res.status, bytesWritten: res.bytesWritten, sha256: res.sha256 }
+      : { status: res.status, bytesWritten: res.bytesWritten };
   }
 
   private body(url: string, status: number, bytes: Uint8Array, maxBytes: number): Uint8Array {

@@ -34,8 +34,13 @@ export interface DeviceState {
   confirmed: InstalledRelease | null;
   /** The confirmed release before `confirmed`, kept on disk in case `confirmed` is damaged. */
   fallback: InstalledRelease | null;
-  /** Launched once, not yet confirmed: finding it at the next launch means it failed. */
+  /** Launched, not yet confirmed: finding it at a launch means it failed (see trialLaunches). */
   trial: InstalledRelease | null;
+  /**
+   * How many launches the trial has had. A launch that finds a trial with
+   * trialLaunches >= maxLaunchAttempts rolls back; below that it tries the trial again.
+   */
+  trialLaunches: number;
   /** Downloaded and verified, launched at the next start. */
   pending: InstalledRelease | null;
   /** Highest (epoch, versionCode) this device ever started a trial of. */
@@ -56,6 +61,7 @@ export function emptyState(deviceId: string): DeviceState {
     confirmed: null,
     fallback: null,
     trial: null,
+    trialLaunches: 0,
     pending: null,
     floor: { epoch: 0, versionCode: 0 },
     failed: [],
@@ -128,6 +134,9 @@ export function parseState(bytes: Uint8Array): DeviceState {
     confirmed: parseInstalled(s['confirmed'], 'state.confirmed'),
     fallback: parseInstalled(s['fallback'], 'state.fallback'),
     trial: parseInstalled(s['trial'], 'state.trial'),
+    // Absent in states written before the launch-attempts threshold: one launch was made.
+    trialLaunches:
+      s['trialLaunches'] === undefined ? (s['trial'] ? 1 : 0) : asInteger(s['trialLaunches'], 'state.trialLaunches'),
     pending: parseInstalled(s['pending'], 'state.pending'),
     floor: parseVersion(s['floor'], 'state.floor'),
     failed: asArray(s['failed'], 'state.failed', MAX_FAILED).map((f, i) => parseFailed(f, `state.failed[${i}]`)),
@@ -153,4 +162,12 @@ export function withFailed(state: DeviceState, release: FailedRelease): FailedRe
   const entry = { releaseId: release.releaseId, versionCode: release.versionCode, epoch: release.epoch };
   const rest = state.failed.filter((f) => f.releaseId !== release.releaseId);
   return [...rest, entry].slice(-MAX_FAILED);
+}
+
+/**
+ * A confirmed release makes every failed entry at or below its version moot: the floor
+ * already refuses those, so the list only has to remember failures above what runs.
+ */
+export function pruneFailed(state: DeviceState, confirmed: ReleaseVersion): FailedRelease[] {
+  return state.failed.filter((f) => compareVersions(f, confirmed) > 0);
 }

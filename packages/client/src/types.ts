@@ -66,3 +66,27 @@ export interface PatchFailureReport {
   reason: ReasonCode;
   message: string;
 }
+
+/** checkForUpdate(): what a sync would install, without installing it. */
+export interface UpdateCheck {
+  available: boolean;
+  releaseId?: string;
+  versionCode?: number;
+  /** The channel marks the release mandatory: policies install it at once. */
+  mandatory?: boolean;
+  /** The channel offers a release that failed on this device before (see clearFailed()). */
+  failedBefore?: string;
+  /** Set when the check itself failed. */
+  reason?: ReasonCode;
+  message?: string;
+}
+
+export interface LaunchOptions {
+  /**
+   * The platform already runs the release the state names (its trial, else its confirmed
+   * one) because an earlier launch() in this process switched to it: take that as this
+   * launch instead of applying the boot rule again, which would count the switch as a
+   * second launch of the trial.
+   */
+  adopt?: boolean;
+}

@@ -32,6 +32,7 @@ test('state.json and its backup hold the same document in the documented format'
     confirmed: { releaseId: 'r1', versionCode: 1, epoch: 0, launch: 'index.bundle' },
     fallback: null,
     trial: null,
+    trialLaunches: 0,
     pending: null,
     floor: { epoch: 0, versionCode: 1 },
     failed: [],

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Storage } from '../ports.js';
 
@@ -57,10 +57,11 @@ export class NodeStorage implements Storage {
     await mkdir(this.resolve(path), { recursive: true });
   }
 
-  async rename(from: string, to: string): Promise<void> {
+  async rename(from: string, to: string, options?: { durable?: boolean }): Promise<void> {
     const source = this.resolve(from);
     const target = this.resolve(to);
     await rename(source, target);
+    if (options?.durable === false) return;
     // The new name must survive power loss before the state that refers to it is written.
     await syncDir(dirname(target));
     if (dirname(source) !== dirname(target)) await syncDir(dirname(source));
@@ -107,6 +108,36 @@ export class NodeStorage implements Storage {
     } catch (err) {
       if (isCode(err, 'ENOENT')) return null;
       throw err;
+    }
+  }
+
+  async syncTree(path: string): Promise<void> {
+    const walk = async (dir: string): Promise<void> => {
+      const entries = await readdir(dir, { withFileTypes: true });
+      await Promise.all(entries.filter((e) => e.isDirectory()).map((e) => walk(join(dir, e.name))));
+      await syncDir(dir);
+    };
+    await walk(this.resolve(path));
+  }
+
+  async fileSize(path: string): Promise<number | null> {
+    try {
+      const s = await stat(this.resolve(path));
+      return s.isFile() ? s.size : null;
+    } catch (err) {
+      if (isCode(err, 'ENOENT') || isCode(err, 'ENOTDIR')) return null;
+      throw err;
+    }
+  }
+
+  /** Blocks available to this (unprivileged) user, on the file system of the root folder. */
+  async freeBytes(): Promise<number | null> {
+    try {
+      await mkdir(this.rootDir, { recursive: true });
+      const s = await statfs(this.rootDir);
+      return s.bavail * s.bsize;
+    } catch {
+      return null;
     }
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
 import { checkRedirectAllowed, UpdraftError } from '@updraft/protocol';
 import type { DownloadOptions, DownloadResult, FetchOptions, FetchResult, Transport } from '../ports.js';
@@ -62,38 +63,59 @@ export class NodeTransport implements Transport {
   }
 
   downloadToFile(url: string, destination: string, options: DownloadOptions): Promise<DownloadResult> {
-    return this.request(url, options, async (res, timer) => {
-      if (res.status !== 200) return { status: res.status, bytesWritten: 0 };
-      const file = await open(destination, 'w');
-      let total = 0;
-      try {
-        for await (const chunk of readChunks(res, timer)) {
-          total += chunk.length;
-          if (total > options.maxBytes) throw tooLong(url, options.maxBytes);
-          await file.write(chunk);
-          options.onProgress?.(total);
+    const offset = options.offset ?? 0;
+    // identity: a byte range of a compressed body would not be a range of the file.
+    const headers = offset > 0 ? { range: `bytes=${offset}-`, 'accept-encoding': 'identity' } : undefined;
+    return this.request(
+      url,
+      options,
+      async (res, timer) => {
+        const resumed = res.status === 206 && offset > 0 && contentRangeStart(res) === offset;
+        if (res.status !== 200 && !resumed) return { status: res.status, bytesWritten: 0 };
+        const file = await open(destination, resumed ? 'a' : 'w');
+        let total = resumed ? offset : 0;
+        const hash = resumed ? null : createHash('sha256');
+        try {
+          for await (const chunk of readChunks(res, timer)) {
+            total += chunk.length;
+            if (total > options.maxBytes) throw tooLong(url, options.maxBytes);
+            await file.write(chunk);
+            hash?.update(chunk);
+            options.onProgress?.(total);
+          }
+        } catch (err) {
+          // What arrived stays (flushed): the engine resumes from it, or removes it.
+          await file.sync().catch(() => undefined);
+          await file.close().catch(() => undefined);
+          if (err instanceof UpdraftError && err.reason === 'length') {
+            await rm(destination, { force: true }).catch(() => undefined);
+          }
+          throw err;
         }
-        // The engine renames the release into place next; its bytes must be on disk first.
-        await file.sync();
-      } catch (err) {
-        await file.close().catch(() => undefined);
-        await rm(destination, { force: true }).catch(() => undefined);
-        throw err;
-      }
-      await file.close();
-      return { status: 200, bytesWritten: total };
-    });
+        try {
+          // The engine renames the file into place next; its bytes must be on disk first.
+          await file.sync();
+        } finally {
+          await file.close();
+        }
+        return hash
+          ? { status: 200, bytesWritten: total, sha256: hash.digest('hex') }
+          : { status: 206, bytesWritten: total };
+      },
+      headers,
+    );
   }
 
   private async request<T>(
     url: string,
     options: FetchOptions,
     read: (res: Response, timer: StallTimer) => Promise<T>,
+    extraHeaders?: Record<string, string>,
   ): Promise<T> {
     const timer = new StallTimer(options.timeoutMs);
     let res: Response | null = null;
     try {
-      res = await this.follow(url, timer);
+      res = await this.follow(url, timer, extraHeaders);
       const declared = Number(res.headers.get('content-length'));
       if (res.status === 200 && Number.isFinite(declared) && declared > options.maxBytes) {
         throw tooLong(url, options.maxBytes);
@@ -115,10 +137,11 @@ export class NodeTransport implements Transport {
   }
 
   /** redirect:'manual' so no request ever leaves the origin the app was configured with. */
-  private async follow(url: string, timer: StallTimer): Promise<Response> {
+  private async follow(url: string, timer: StallTimer, extraHeaders?: Record<string, string>): Promise<Response> {
     let current = url;
+    const headers = extraHeaders ? { ...this.headers, ...extraHeaders } : this.headers;
     for (let hop = 0; ; hop++) {
-      const res = await fetch(current, { redirect: 'manual', signal: timer.controller.signal, headers: this.headers });
+      const res = await fetch(current, { redirect: 'manual', signal: timer.controller.signal, headers });
       timer.touch();
       if (!REDIRECT_STATUSES.has(res.status)) return res;
       await res.body?.cancel().catch(() => undefined);
@@ -136,6 +159,12 @@ export class NodeTransport implements Transport {
       current = next;
     }
   }
+}
+
+/** The first byte position of a 206 answer, or null when it has none we can read. */
+function contentRangeStart(res: Response): number | null {
+  const match = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(res.headers.get('content-range') ?? '');
+  return match ? Number(match[1]) : null;
 }
 
 async function* readChunks(res: Response, timer: StallTimer): AsyncGenerator<Uint8Array> {

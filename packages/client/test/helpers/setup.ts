@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { UpdraftClient } from '../../src/client.js';
 import type { UpdraftClientConfig } from '../../src/config.js';
+import type { Timers } from '../../src/ports.js';
 import { NodeHasher } from '../../src/node/hasher.js';
 import { NodeStorage } from '../../src/node/storage.js';
 import { FakeTransport } from './fake-transport.js';
@@ -32,11 +33,16 @@ export interface Device {
 /** A device with real storage and hashing, talking to `repo` through the fake transport. */
 export async function device(
   repo: TestRepo,
-  options: { dir?: string; config?: Partial<UpdraftClientConfig>; now?: () => number } = {},
+  options: {
+    dir?: string;
+    config?: Partial<UpdraftClientConfig>;
+    now?: () => number;
+    ports?: { timers?: Timers; storage?: (dir: string) => NodeStorage };
+  } = {},
 ): Promise<Device> {
   const dir = options.dir ?? (await tempDir());
   const transport = new FakeTransport(repo.files);
-  const storage = new NodeStorage(dir);
+  const storage = options.ports?.storage?.(dir) ?? new NodeStorage(dir);
   const clock = { now: options.now ?? (() => NOW) };
   const client = new UpdraftClient(
     {
@@ -49,12 +55,23 @@ export async function device(
       deviceId: 'test-device',
       ...options.config,
     },
-    { transport, storage, hasher: new NodeHasher(), clock },
+    {
+      transport,
+      storage,
+      hasher: new NodeHasher(),
+      clock,
+      ...(options.ports?.timers ? { timers: options.ports.timers } : {}),
+    },
   );
   return { client, transport, storage, dir, clock };
 }
 
 /** A second process on the same device folder: what the next app start sees. */
-export function restart(repo: TestRepo, d: Device, config?: Partial<UpdraftClientConfig>): Promise<Device> {
-  return device(repo, config ? { dir: d.dir, config } : { dir: d.dir });
+export function restart(
+  repo: TestRepo,
+  d: Device,
+  config?: Partial<UpdraftClientConfig>,
+  ports?: { timers?: Timers },
+): Promise<Device> {
+  return device(repo, { dir: d.dir, ...(config ? { config } : {}), ...(ports ? { ports } : {}) });
 }

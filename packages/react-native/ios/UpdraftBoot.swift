@@ -1,0 +1,67 @@
+// NOT COMPILED IN THIS REPOSITORY (no Xcode here). Kept minimal on purpose: it mirrors
+// applyNativeBoot() in packages/client/src/boot-pointer.ts, the tested TypeScript reference
+// of the same rule (packages/client/test/hardening.test.ts checks it against the engine, and
+// test/fault-injection.test.ts runs it at every fault). Change both together.
+//
+// Use from AppDelegate, before React Native loads any JavaScript:
+//   override func bundleURL() -> URL? {
+//     UpdraftBoot.bundleURL(embedded: Bundle.main.url(forResource: "main", withExtension: "jsbundle"))
+//   }
+import Foundation
+
+@objc public class UpdraftBoot: NSObject {
+  /// <Documents>/updraft, the folder the JavaScript side writes (UPDRAFT_FOLDER).
+  static var root: URL {
+    FileManager.default.urls(for: .documentDirectory, in: .userDomainMask)[0].appendingPathComponent("updraft")
+  }
+
+  @objc public static func bundleURL(embedded: URL?) -> URL? {
+    let pointerURL = root.appendingPathComponent("boot.json")
+    guard let data = try? Data(contentsOf: pointerURL),
+          var p = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+          p["schema"] as? String == "updraft.boot/1" else { return embedded }
+
+    func path(_ key: String) -> String? {
+      guard let r = p[key] as? [String: Any], let id = r["releaseId"] as? String,
+            let launch = r["launch"] as? String, !id.contains("/"), !id.hasPrefix("."),
+            !launch.split(separator: "/").contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) else { return nil }
+      return "releases/\(id)/\(launch)"
+    }
+    func exists(_ rel: String?) -> Bool {
+      guard let rel = rel else { return false }
+      return FileManager.default.fileExists(atPath: root.appendingPathComponent(rel).path)
+    }
+    let launches = p["trialLaunches"] as? Int ?? 0
+    let maxAttempts = p["maxLaunchAttempts"] as? Int ?? 1
+    var run: String? = nil
+
+    if p["trial"] is [String: Any] {
+      if launches < maxAttempts && exists(path("trial")) {
+        p["trialLaunches"] = launches + 1          // rule 1: try the trial again
+        run = path("trial")
+      } else {                                      // rule 1: roll the trial back
+        let t = p["trial"] as! [String: Any]
+        var rolled = p["rolledBack"] as? [[String: Any]] ?? []
+        rolled.append(["releaseId": t["releaseId"] ?? "", "versionCode": t["versionCode"] ?? 0, "epoch": t["epoch"] ?? 0])
+        p["rolledBack"] = Array(rolled.suffix(64))
+        p["trial"] = NSNull()
+        p["trialLaunches"] = 0
+      }
+    } else if p["pending"] is [String: Any] {
+      if exists(path("pending")) {                  // rule 2: pending becomes the trial
+        run = path("pending")
+        p["trial"] = p["pending"]
+        p["trialLaunches"] = 1
+      }
+      p["pending"] = NSNull()
+    }
+    if run == nil {                                 // rule 3: confirmed, else fallback, else embedded
+      run = [path("confirmed"), path("fallback")].first(where: { exists($0) }) ?? nil
+    }
+    // The decision is durable before the bundle runs: a crash in it is seen at the next start.
+    if let out = try? JSONSerialization.data(withJSONObject: p, options: [.prettyPrinted]) {
+      guard (try? out.write(to: pointerURL, options: .atomic)) != nil else { return embedded }
+    }
+    return run.map { root.appendingPathComponent($0) } ?? embedded
+  }
+}

@@ -1,0 +1,21 @@
+import ReactNativeBlobUtil from 'react-native-blob-util';
+import { AppState, NativeModules } from 'react-native';
+import type { UpdraftNativeModule } from './native-module.js';
+import { Updraft, type UpdraftOptions } from './updraft.js';
+
+export { Updraft, UPDRAFT_FOLDER, type UpdraftOptions, type UpdraftPlatform, type UpdraftSnapshot } from './updraft.js';
+export { useUpdraft, type UseUpdraft } from './hook.js';
+export { BlobUtilHasher, BlobUtilStorage, BlobUtilTransport } from './ports.js';
+export type { UpdraftNativeModule } from './native-module.js';
+export { applyNativeBoot, type BootPointer, type SyncResult, type ClientStatus } from '@updraft/client';
+
+/** The Updraft instance for this app, wired to react-native-blob-util and the native module. */
+export function createUpdraft(options: UpdraftOptions): Updraft {
+  const native = NativeModules['Updraft'] as UpdraftNativeModule | undefined;
+  if (!native) {
+    throw new Error(
+      'Updraft: the native module is missing. Rebuild the app after installing @updraft/react-native (iOS: pod install).',
+    );
+  }
+  return new Updraft(options, { blob: ReactNativeBlobUtil, native, appState: AppState });
+}

@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { appendFile, copyFile, mkdir, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import type { BlobUtil, BlobUtilResponse, BlobUtilTask } from 'react-native-blob-util';
+import type { UpdraftNativeModule } from '../src/native-module.js';
+
+/**
+ * react-native-blob-util and the Updraft native module faked at their JavaScript boundary,
+ * with the documented behaviour, over the real file system of a temp folder and real HTTP.
+ * Everything above them (the ports, the engine, the boot rule) is the real code.
+ */
+export function fakeBlobUtil(
+  documentDir: string,
+  requests: { url: string; headers: Record<string, string> }[] = [],
+): BlobUtil {
+  const exists = (p: string) =>
+    stat(p).then(
+      () => true,
+      () => false,
+    );
+  return {
+    fs: {
+      dirs: { DocumentDir: documentDir },
+      readFile: async (p) => (await readFile(p)).toString('base64'),
+      writeFile: async (p, data) => writeFile(p, Buffer.from(data, 'base64')),
+      mkdir: async (p) => void (await mkdir(p, { recursive: true })),
+      mv: async (a, b) => {
+        if (await exists(b)) throw new Error(`mv: ${b} exists`); // as iOS's moveItemAtPath
+        await rename(a, b);
+      },
+      cp: async (a, b) => copyFile(a, b),
+      unlink: async (p) => rm(p, { recursive: true }),
+      exists,
+      isDir: async (p) => (await stat(p)).isDirectory(),
+      ls: async (p) => readdir(p),
+      stat: async (p) => {
+        const s = await stat(p);
+        return { size: String(s.size), type: s.isDirectory() ? 'directory' : 'file' };
+      },
+      hash: async (p) =>
+        createHash('sha256')
+          .update(await readFile(p))
+          .digest('hex'),
+      df: async () => {
+        const s = await statfs(documentDir);
+        return { free: s.bavail * s.bsize, total: s.blocks * s.bsize };
+      },
+      appendFile: async (p, data) => appendFile(p, await readFile(data)),
+    },
+    config(options) {
+      return {
+        fetch(_method, url, headers = {}) {
+          requests.push({ url, headers });
+          const hook: { onProgress: ((received: number, total: number) => void) | null } = { onProgress: null };
+          const controller = new AbortController();
+          const run = (async (): Promise<BlobUtilResponse> => {
+            await Promise.resolve(); // lets .progress() attach first, as the real task does
+            const res = await fetch(url, { headers, redirect: 'manual', signal: controller.signal });
+            const body = new Uint8Array(await res.arrayBuffer());
+            hook.onProgress?.(body.length, body.length);
+            if (options.path) {
+              if (options.overwrite === false) await appendFile(options.path, body);
+              else await writeFile(options.path, body);
+            }
+            const info = { status: res.status, headers: Object.fromEntries(res.headers.entries()) };
+            return {
+              info: () => info,
+              base64: () => Buffer.from(body).toString('base64'),
+              path: () => options.path ?? '',
+              flush: () => undefined,
+            };
+          })();
+          const task = run as BlobUtilTask;
+          task.progress = (_config, cb) => ((hook.onProgress = cb), task);
+          task.cancel = () => controller.abort();
+          return task;
+        },
+      };
+    },
+  };
+}
+
+export class FakeNativeModule implements UpdraftNativeModule {
+  restarts = 0;
+  async writeFileAtomic(path: string, base64: string): Promise<void> {
+    const temp = `${path}.tmp`;
+    await writeFile(temp, Buffer.from(base64, 'base64'));
+    await rename(temp, path);
+  }
+  async fsync(): Promise<void> {}
+  restart(): void {
+    this.restarts++;
+  }
+}

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { applyNativeBoot, BOOT_POINTER_PATH, parseBootPointer, serializeBootPointer } from '@updraft/client';
+import { NodeStorage } from '@updraft/client/node';
+import { TestRepo } from '../../client/test/helpers/repo.js';
+import { tempDir } from '../../client/test/helpers/setup.js';
+import { Updraft, UPDRAFT_FOLDER } from '../src/updraft.js';
+import { FakeNativeModule, fakeBlobUtil } from './fake-platform.js';
+
+const servers: Server[] = [];
+after(() => servers.forEach((s) => (s.closeAllConnections(), s.close())));
+
+async function servedRepo(): Promise<TestRepo> {
+  const http = createServer();
+  servers.push(http);
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const repo = new TestRepo(`http://127.0.0.1:${(http.address() as AddressInfo).port}`);
+  http.on('request', (req, res) => {
+    const bytes = repo.files.get(`${repo.server}${req.url}`);
+    if (!bytes) return void res.writeHead(404).end();
+    const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    if (m) {
+      const start = Number(m[1]);
+      return void res
+        .writeHead(206, { 'content-range': `bytes ${start}-${bytes.length - 1}/${bytes.length}` })
+        .end(bytes.subarray(start));
+    }
+    res.writeHead(200).end(bytes);
+  });
+  return repo;
+}
+
+/** What ios/UpdraftBoot.swift and android/…/UpdraftBoot.kt do before JavaScript, via their TypeScript reference. */
+async function nativeBoot(documentDir: string): Promise<string | null> {
+  const storage = new NodeStorage(join(documentDir, UPDRAFT_FOLDER));
+  const bytes = await storage.readFile(BOOT_POINTER_PATH);
+  const pointer = bytes ? parseBootPointer(bytes) : null;
+  if (!pointer) return null;
+  const found = new Set<string>();
+  for (const r of [pointer.trial, pointer.pending, pointer.confirmed, pointer.fallback]) {
+    const p = r && `releases/${r.releaseId}/${r.launch}`;
+    if (p && (await storage.exists(p))) found.add(p);
+  }
+  const { next, launch } = applyNativeBoot(pointer, (p) => found.has(p));
+  if (next !== pointer) await storage.writeFileAtomic(BOOT_POINTER_PATH, serializeBootPointer(next));
+  return launch && storage.resolve(launch);
+}
+
+function appOn(repo: TestRepo, documentDir: string, native = new FakeNativeModule(), policy = {}) {
+  const updraft = new Updraft(
+    {
+      server: repo.server,
+      appId: repo.appId,
+      platform: repo.platform,
+      runtimeVersion: repo.runtimeVersion,
+      channel: repo.channel,
+      trustedRoot: new TextDecoder().decode(repo.root(1)),
+      allowInsecureLocalhost: true,
+      readyTimeoutMs: 0,
+      policy,
+    },
+    { blob: fakeBlobUtil(documentDir), native },
+  );
+  return { updraft, native };
+}
+
+const rel = (n: number, text: string, mandatory = false) => ({
+  releaseId: `r${n}`,
+  versionCode: n,
+  launch: 'main.jsbundle',
+  files: { 'main.jsbundle': text, 'assets/icon.png': 'PNG' },
+  mandatory,
+});
+
+test('install, native boot into a trial, notifyAppReady() confirms', async () => {
+  const repo = await servedRepo();
+  repo.publish(rel(1, 'bundle 1'));
+  const docs = await tempDir();
+
+  assert.equal(await nativeBoot(docs), null, 'a fresh install runs the embedded bundle');
+  const first = appOn(repo, docs);
+  await first.updraft.start(); // default policy: check on launch, install at next launch
+  assert.equal(first.updraft.getSnapshot().lastSync?.status, 'updated');
+  assert.equal(first.native.restarts, 0);
+
+  const launched = await nativeBoot(docs);
+  assert.equal(await readFile(launched!, 'utf8'), 'bundle 1');
+  const second = appOn(repo, docs);
+  await second.updraft.start();
+  assert.deepEqual(second.updraft.getSnapshot().status?.trial, { releaseId: 'r1', versionCode: 1 });
+  await second.updraft.notifyAppReady();
+  assert.deepEqual((await second.updraft.client.status()).confirmed, { releaseId: 'r1', versionCode: 1 });
+  assert.equal(await nativeBoot(docs), launched);
+});
+
+test('a bundle that crashes before any JavaScript runs is rolled back by the native rule', async () => {
+  const repo = await servedRepo();
+  repo.publish(rel(1, 'good'));
+  const docs = await tempDir();
+  await appOn(repo, docs).updraft.start();
+  await nativeBoot(docs);
+  const a = appOn(repo, docs);
+  await a.updraft.start();
+  await a.updraft.notifyAppReady();
+  repo.publish(rel(2, 'throw new Error("crash at load")'));
+  await appOn(repo, docs).updraft.sync();
+
+  const trial = await nativeBoot(docs);
+  assert.equal(await readFile(trial!, 'utf8'), 'throw new Error("crash at load")');
+  // …the bundle dies at load: no JavaScript of ours ever runs. Next start:
+  const back = await nativeBoot(docs);
+  assert.equal(await readFile(back!, 'utf8'), 'good');
+  const b = appOn(repo, docs);
+  const rollbacks: unknown[] = [];
+  b.updraft.on('rollback', (e) => rollbacks.push(e));
+  await b.updraft.start();
+  assert.deepEqual(rollbacks, [{ releaseId: 'r2', versionCode: 2, cause: 'crash', launchPath: back }]);
+  const status = await b.updraft.client.status();
+  assert.deepEqual(status.failed, [{ releaseId: 'r2', versionCode: 2 }]);
+  assert.equal(b.updraft.getSnapshot().lastSync?.status, 'up-to-date', 'r2 is not downloaded again');
+});
+
+test('a mandatory release restarts through the native module; the hook store sees phases and progress', async () => {
+  const repo = await servedRepo();
+  repo.publish(rel(1, 'x'.repeat(5000), true));
+  const docs = await tempDir();
+  const { updraft, native } = appOn(repo, docs);
+  const phases: string[] = [];
+  let progressSeen = 0;
+  updraft.subscribe(() => {
+    const s = updraft.getSnapshot();
+    if (phases.at(-1) !== s.phase) phases.push(s.phase);
+    if (s.progress) progressSeen = Math.max(progressSeen, s.progress.bytes);
+  });
+  await updraft.start();
+  assert.equal(native.restarts, 1);
+  assert.deepEqual(phases, ['idle', 'checking', 'downloading', 'installing', 'idle']);
+  assert.equal(progressSeen, 5003);
+  assert.equal(updraft.getSnapshot().progress, null, 'progress clears when the cycle ends');
+});
+
+test('the blob-util transport resumes an interrupted download with Range', async () => {
+  const repo = await servedRepo();
+  const big = new Uint8Array(50_000).map((_, i) => i % 256);
+  const { fileSha256 } = repo.publish({ releaseId: 'r1', versionCode: 1, files: { 'main.jsbundle': big } });
+  const docs = await tempDir();
+  const requests: { url: string; headers: Record<string, string> }[] = [];
+  const storage = new NodeStorage(join(docs, UPDRAFT_FOLDER));
+  await storage.writeFileAtomic(`downloads/${fileSha256['main.jsbundle']}`, big.subarray(0, 20_000));
+  const native = new FakeNativeModule();
+  const updraft = new Updraft(
+    {
+      server: repo.server,
+      appId: repo.appId,
+      platform: repo.platform,
+      runtimeVersion: repo.runtimeVersion,
+      channel: repo.channel,
+      trustedRoot: repo.root(1),
+      allowInsecureLocalhost: true,
+      readyTimeoutMs: 0,
+    },
+    { blob: fakeBlobUtil(docs, requests), native },
+  );
+  const result = await updraft.sync();
+  assert.equal(result.status, 'updated', result.message);
+  assert.equal(result.bytesDownloaded, 30_000);
+  assert.deepEqual(
+    requests.filter((r) => r.url.includes('/files/')).map((r) => r.headers['Range']),
+    ['bytes=20000-'],
+  );
+});
