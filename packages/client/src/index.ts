@@ -1,10 +1,5 @@
 export { UpdraftClient } from './client.js';
-export {
-  DEFAULT_TIMEOUT_MS,
-  DEFAULT_READY_TIMEOUT_MS,
-  type EmbeddedFile,
-  type UpdraftClientConfig,
-} from './config.js';
+export { DEFAULT_TIMEOUT_MS, DEFAULT_READY_TIMEOUT_MS, type EmbeddedFile, type UpdraftClientConfig } from './config.js';
 export { pureBrotliDecoder } from './patch-fetch.js';
 export type {
   UpdraftEvents,
