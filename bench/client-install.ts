@@ -125,7 +125,9 @@ async function main(): Promise<void> {
         await rm(dir, { recursive: true, force: true });
       }
     }
-    const ratio = median(cli) / median(ref);
+    // Each round runs both back to back, so the per-round ratio cancels most of the load
+    // that other jobs put on a shared machine; its median is the claim.
+    const ratio = median(cli.map((c, i) => c / ref[i]!));
     console.log(
       JSON.stringify(
         {
@@ -134,6 +136,7 @@ async function main(): Promise<void> {
           rounds,
           referenceMsMedian: Math.round(median(ref)),
           clientMsMedian: Math.round(median(cli)),
+          ratiosPerRound: cli.map((c, i) => Number((c / ref[i]!).toFixed(2))),
           ratio: Number(ratio.toFixed(2)),
           target: 1.3,
           pass: ratio <= 1.3,
