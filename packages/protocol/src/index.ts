@@ -9,6 +9,8 @@ export * from './paths.js';
 export * from './release.js';
 export * from './resolve.js';
 export * from './rollout.js';
+export * from './semver.js';
+export * from './targeting.js';
 export * from './trust.js';
 export * from './url.js';
 export * from './transparency/index.js';

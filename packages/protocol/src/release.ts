@@ -1,5 +1,6 @@
 import { UpdraftError } from './errors.js';
 import { assertIdentifier, relativePathProblem } from './paths.js';
+import { parseTargeting, type TargetingRules } from './targeting.js';
 import { asArray, asBoolean, asInteger, asObject, asSha256, asString, asStringArray, fail, type Obj } from './shape.js';
 
 export const MANIFEST_SCHEMA = 'updraft.release/1';
@@ -60,6 +61,8 @@ export interface ReleaseRef {
   versionCode: number;
   length: number;
   sha256: string;
+  /** Which devices the previous release is for; absent = every device. */
+  targeting?: TargetingRules;
 }
 
 /** Signed by the server in the `director` role: `custom.updraft` of `channels/<c>/<p>/<rv>`. */
@@ -71,6 +74,8 @@ export interface PointerCustom {
   versionCode: number;
   mandatory: boolean;
   rollout: { basisPoints: number; salt: string };
+  /** Which devices the release is for (docs/protocol.md §5.1); absent = every device. */
+  targeting?: TargetingRules;
   previous: ReleaseRef | null;
 }
 
@@ -99,19 +104,21 @@ export function parseReleaseCustom(custom: Obj | undefined, path: string): Relea
 
 function parseReleaseRef(value: unknown, path: string): ReleaseRef {
   const r = asObject(value, path);
-  return {
+  const ref: ReleaseRef = {
     releaseId: asString(r['releaseId'], `${path}.releaseId`, 128),
     versionCode: asInteger(r['versionCode'], `${path}.versionCode`, 1, MAX_VERSION_CODE),
     length: asInteger(r['length'], `${path}.length`, 0),
     sha256: asSha256(r['sha256'], `${path}.sha256`),
   };
+  if (r['targeting'] !== undefined) ref.targeting = parseTargeting(r['targeting'], `${path}.targeting`);
+  return ref;
 }
 
 export function parsePointerCustom(custom: Obj | undefined, path: string): PointerCustom {
   const c = updraftCustom(custom, path);
   const p = `${path}.custom.updraft`;
   const rollout = asObject(c['rollout'], `${p}.rollout`);
-  return {
+  const pointer: PointerCustom = {
     channel: asString(c['channel'], `${p}.channel`, 128),
     platform: asString(c['platform'], `${p}.platform`, 128),
     runtimeVersion: asString(c['runtimeVersion'], `${p}.runtimeVersion`, 128),
@@ -124,6 +131,8 @@ export function parsePointerCustom(custom: Obj | undefined, path: string): Point
     },
     previous: c['previous'] === null ? null : parseReleaseRef(c['previous'], `${p}.previous`),
   };
+  if (c['targeting'] !== undefined) pointer.targeting = parseTargeting(c['targeting'], `${p}.targeting`);
+  return pointer;
 }
 
 function parsePatches(value: unknown, path: string): FilePatch[] {

@@ -9,6 +9,7 @@ import {
   type ReleaseManifest,
 } from './release.js';
 import { isInRollout } from './rollout.js';
+import { matchesTargeting, type DeviceAttributes } from './targeting.js';
 
 /** Who is asking: the device's fixed identity in its app. */
 export interface DeviceTarget {
@@ -17,6 +18,8 @@ export interface DeviceTarget {
   runtimeVersion: string;
   channel: string;
   deviceId: string;
+  /** What the device reports about itself, for the pointer's targeting rules. */
+  attributes?: DeviceAttributes;
 }
 
 export interface ReleaseVersion {
@@ -30,6 +33,8 @@ export interface ChosenRelease {
   sha256: string;
   release: ReleaseCustom;
   pointer: PointerCustom;
+  /** 'previous' when the device is outside the rollout or the targeting of the pointer's release. */
+  servedFrom: 'current' | 'previous';
 }
 
 /** Orders releases: epoch first, then versionCode (DESIGN.md: the device floor). */
@@ -76,9 +81,15 @@ export function chooseRelease(
   let sha256 = targetSha256(pointerTarget, `director.targets["${pointerPath}"]`);
   let length = pointerTarget.length;
   let versionCode = pointer.versionCode;
-  if (!isInRollout(pointer.rollout.salt, device.deviceId, pointer.rollout.basisPoints)) {
-    if (!pointer.previous) return null;
+  let servedFrom: ChosenRelease['servedFrom'] = 'current';
+  if (
+    !isInRollout(pointer.rollout.salt, device.deviceId, pointer.rollout.basisPoints) ||
+    !matchesTargeting(pointer.targeting, device.attributes)
+  ) {
+    // Outside the rollout or the targeting: the channel's previous release, if it is for this device.
+    if (!pointer.previous || !matchesTargeting(pointer.previous.targeting, device.attributes)) return null;
     ({ releaseId, sha256, length, versionCode } = pointer.previous);
+    servedFrom = 'previous';
   }
 
   const targetPath = manifestTargetPath(releaseId);
@@ -117,7 +128,7 @@ export function chooseRelease(
   if (!release.channels.includes('*') && !release.channels.includes(device.channel)) {
     throw new UpdraftError('wrong-target', `release ${releaseId} is not signed for channel ${device.channel}`);
   }
-  return { targetPath, target, sha256, release, pointer };
+  return { targetPath, target, sha256, release, pointer, servedFrom };
 }
 
 /** Spec step 9: the manifest must say what its signed target says. */
