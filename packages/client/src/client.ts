@@ -395,8 +395,8 @@ export class UpdraftClient {
   }
 
   private deviceTarget(state: DeviceState): DeviceTarget {
-    const { appId, platform, runtimeVersion, channel } = this.config;
-    return { appId, platform, runtimeVersion, channel, deviceId: state.deviceId };
+    const { appId, platform, runtimeVersion, channel, attributes } = this.config;
+    return { appId, platform, runtimeVersion, channel, deviceId: state.deviceId, attributes };
   }
 
   private upToDate(state: DeviceState, counter: { bytesDownloaded: number }, message?: string): SyncResult {

@@ -1,4 +1,10 @@
-import { assertIdentifier, isTransparencyPolicy, type TransparencyPolicy } from '@updraft/protocol';
+import {
+  assertDeviceAttributes,
+  assertIdentifier,
+  isTransparencyPolicy,
+  type DeviceAttributes,
+  type TransparencyPolicy,
+} from '@updraft/protocol';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -49,6 +55,11 @@ export interface UpdraftClientConfig {
   nativeBoot?: boolean;
   /** Release files downloaded at the same time (default 4; 1 = one after the other). */
   downloadConcurrency?: number;
+  /**
+   * What this device reports for the release's signed targeting rules (docs/protocol.md §5.1):
+   * appVersion (the binary's version), osVersion, reactNativeVersion, arch, custom key=value.
+   */
+  attributes?: DeviceAttributes;
 }
 
 /** A file of the embedded bundle: its path in the bundle, SHA-256, and where the platform reads it. */
@@ -79,6 +90,7 @@ export interface ResolvedConfig {
   maxLaunchAttempts: number;
   nativeBoot: boolean;
   downloadConcurrency: number;
+  attributes: DeviceAttributes;
 }
 
 /**
@@ -131,6 +143,7 @@ export function resolveConfig(config: UpdraftClientConfig): ResolvedConfig {
     maxLaunchAttempts,
     nativeBoot: config.nativeBoot === true,
     downloadConcurrency,
+    attributes: resolveAttributes(config.attributes),
   };
 }
 
@@ -146,4 +159,13 @@ function checkEmbeddedFiles(files: EmbeddedFile[] | undefined): EmbeddedFile[] {
     }
   });
   return files;
+}
+
+function resolveAttributes(value: unknown): DeviceAttributes {
+  if (value === undefined) return {};
+  try {
+    return assertDeviceAttributes(value, 'Updraft config: attributes');
+  } catch (err) {
+    throw new TypeError((err as Error).message);
+  }
 }

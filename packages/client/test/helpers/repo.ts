@@ -46,7 +46,9 @@ export interface PublishOptions {
   basisPoints?: number;
   salt?: string;
   mandatory?: boolean;
-  previous?: { releaseId: string; versionCode: number; length: number; sha256: string } | null;
+  previous?: { releaseId: string; versionCode: number; length: number; sha256: string; targeting?: object } | null;
+  /** Signed targeting rules of the pointer (docs/protocol.md §5.1). */
+  targeting?: object;
   /** Patches listed for a file, by path. `served` replaces the bytes the repository answers with. */
   patches?: Record<string, TestPatch[]>;
 }
@@ -214,7 +216,10 @@ export class TestRepo {
 
   /** Moves the channel pointer (director) to a release signed earlier. */
   pointTo(
-    opts: Pick<PublishOptions, 'releaseId' | 'versionCode' | 'basisPoints' | 'salt' | 'mandatory' | 'previous'>,
+    opts: Pick<
+      PublishOptions,
+      'releaseId' | 'versionCode' | 'basisPoints' | 'salt' | 'mandatory' | 'previous' | 'targeting'
+    >,
     length: number,
     manifestSha256: string,
   ): void {
@@ -236,6 +241,7 @@ export class TestRepo {
           mandatory: opts.mandatory ?? false,
           rollout: { basisPoints: opts.basisPoints ?? 10000, salt: opts.salt ?? 'salt' },
           previous: opts.previous ?? null,
+          ...(opts.targeting ? { targeting: opts.targeting } : {}),
         },
       },
     };
