@@ -20,7 +20,7 @@ const targeting = JSON.parse(readFileSync(new URL('targeting.json', vectorsDir),
 const v1 = { releaseId: 'r1', versionCode: 1, files: { 'index.bundle': 'console.log(1)' } };
 
 test('rollout vectors: a device is included exactly when its bucket is below the signed basis points', async () => {
-  for (const v of rollout.vectors.filter((x) => x.deviceId !== "").slice(0, 6)) {
+  for (const v of rollout.vectors.filter((x) => x.deviceId !== '').slice(0, 6)) {
     for (const [basisPoints, included] of [
       [v.bucket, false],
       [v.bucket + 1, true],

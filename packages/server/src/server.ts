@@ -1,18 +1,27 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { FolderBlobStore, type BlobStore } from './blobs/index.js';
 import { adminRoutes } from './routes/admin.js';
+import { deviceResolveRoutes } from './routes/device-resolve.js';
+import { registerOpenApi } from './routes/openapi.js';
+import { DEFAULT_SCHEDULER_INTERVAL_MS, installScheduler } from './scheduler.js';
 import { installErrorHandlers } from './routes/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { repositoryRoutes } from './routes/repository.js';
 import { transparencyLogRoutes } from './routes/transparency-log.js';
 import {
+  ApiKeysService,
   AppsService,
+  AuditService,
   AuthService,
+  ChannelsService,
+  ReleaseOpsService,
   ReleasesService,
   RepositoryService,
+  ResolveService,
   TransparencyLogService,
   type Services,
 } from './services/index.js';
@@ -30,6 +39,8 @@ export interface BuildAppOptions {
   logger?: boolean;
   /** The clock, for tests of expiry. */
   now?: () => number;
+  /** How often scheduled starts are applied (default 15 s; 0 = never, e.g. in tools that only read). */
+  schedulerIntervalMs?: number;
 }
 
 export function createServices(opts: BuildAppOptions): Services {
@@ -41,6 +52,11 @@ export function createServices(opts: BuildAppOptions): Services {
     releases: new ReleasesService({ store, blobs, now, maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES }),
     repository: new RepositoryService({ store, blobs }),
     log: new TransparencyLogService({ store, now }),
+    keys: new ApiKeysService({ store, now }),
+    audit: new AuditService({ store }),
+    channels: new ChannelsService({ store, now }),
+    releaseOps: new ReleaseOpsService({ store, now }),
+    resolve: new ResolveService({ store }),
   };
 }
 
@@ -53,13 +69,21 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     logger: opts.logger ?? false,
     // appIds are up to 128 characters and target paths longer than find-my-way's default 100.
     routerOptions: { maxParamLength: 2048 },
+    // Request ids go into the audit log: unique across restarts and instances.
+    genReqId: () => randomUUID(),
     ajv: {
       // Refuse wrong types and unknown fields with a 400 instead of silently coercing or dropping them.
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false },
     },
   });
   installErrorHandlers(app);
+  app.addHook('onSend', async (request, reply, payload) => {
+    void reply.header('x-request-id', request.id);
+    return payload;
+  });
   const services = createServices(opts);
+  await registerOpenApi(app);
+  installScheduler(app, services, opts.schedulerIntervalMs ?? DEFAULT_SCHEDULER_INTERVAL_MS);
   await app.register(healthRoutes);
   await app.register(adminRoutes, {
     prefix: '/v1',
@@ -68,6 +92,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
   await app.register(repositoryRoutes, { services });
   await app.register(transparencyLogRoutes, { services });
+  await app.register(deviceResolveRoutes, { services });
   return app;
 }
 
@@ -80,6 +105,7 @@ export interface StartServerOptions {
   dataDir: string;
   maxFileBytes?: number;
   logger?: boolean;
+  schedulerIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -114,6 +140,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     const owner = await new AuthService({ store, now: Date.now }).ensureOwnerKey(dataDir);
     const buildOpts: BuildAppOptions = { store, blobs, logger: opts.logger ?? false };
     if (opts.maxFileBytes !== undefined) buildOpts.maxFileBytes = opts.maxFileBytes;
+    if (opts.schedulerIntervalMs !== undefined) buildOpts.schedulerIntervalMs = opts.schedulerIntervalMs;
     app = await buildApp(buildOpts);
     await app.listen({ host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });
     const running = app;

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../services/index.js';
-import { appParams, envelope, identifier } from './schemas.js';
+import { actorOf } from './access-hooks.js';
+import { ACCESS, appParams, envelope, identifier } from './schemas.js';
 
 /** Root, targets and releases v1 are small, but allow generous key lists and signatures. */
 const TRUST_BODY_LIMIT = 8 * 1024 * 1024;
@@ -9,29 +10,49 @@ export const appRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
   app.post<{ Body: { appId: string } }>(
     '/apps',
     {
+      config: { access: ACCESS.appsWrite },
       schema: {
+        tags: ['apps'],
+        summary: 'Create an app and its online keys',
         body: { type: 'object', required: ['appId'], properties: { appId: identifier }, additionalProperties: false },
       },
     },
     async (request, reply) => {
-      const { created, ...body } = await services.apps.createApp(request.body.appId);
+      const { created, ...body } = await services.apps.createApp(actorOf(request), request.body.appId);
       return reply.code(created ? 201 : 200).send(body);
     },
   );
 
-  app.get('/apps', { schema: { querystring: { type: 'object' } } }, async () => ({
-    apps: await services.apps.listApps(),
-  }));
+  app.get(
+    '/apps',
+    {
+      config: { access: ACCESS.read },
+      schema: {
+        tags: ['apps'],
+        summary: "The organization's apps",
+        querystring: { type: 'object', additionalProperties: false },
+      },
+    },
+    async (request) => ({ apps: await services.apps.listApps(actorOf(request).orgId) }),
+  );
 
-  app.get<{ Params: { appId: string } }>('/apps/:appId', { schema: { params: appParams } }, async (request) =>
-    services.apps.getApp(request.params.appId),
+  app.get<{ Params: { appId: string } }>(
+    '/apps/:appId',
+    {
+      config: { access: ACCESS.read },
+      schema: { tags: ['apps'], summary: 'One app, its channels and pointers', params: appParams },
+    },
+    async (request) => services.apps.getApp(request.params.appId),
   );
 
   app.put<{ Params: { appId: string }; Body: { root: unknown; targets: unknown; releases: unknown } }>(
     '/apps/:appId/trust',
     {
       bodyLimit: TRUST_BODY_LIMIT,
+      config: { access: ACCESS.appsWrite },
       schema: {
+        tags: ['apps'],
+        summary: "Upload the publisher's root, targets and releases v1",
         params: appParams,
         body: {
           type: 'object',
@@ -41,6 +62,6 @@ export const appRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
         },
       },
     },
-    async (request) => services.apps.acceptTrust(request.params.appId, request.body),
+    async (request) => services.apps.acceptTrust(actorOf(request), request.params.appId, request.body),
   );
 };

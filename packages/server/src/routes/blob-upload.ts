@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../services/index.js';
-import { identifier, sha256 } from './schemas.js';
+import { ACCESS, identifier, sha256 } from './schemas.js';
 
 /**
  * `PUT /apps/:appId/blobs/:sha256` in its own plugin: here every content type is a raw
@@ -15,7 +15,10 @@ export const blobUploadRoutes: FastifyPluginAsync<{ services: Services; maxFileB
   app.put<{ Params: { appId: string; sha256: string }; Body: IncomingMessage | undefined }>(
     '/apps/:appId/blobs/:sha256',
     {
+      config: { access: ACCESS.publish },
       schema: {
+        tags: ['publish'],
+        summary: 'Upload one release file (raw bytes); the server checks its SHA-256',
         params: {
           type: 'object',
           required: ['appId', 'sha256'],

@@ -1,6 +1,19 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../services/index.js';
-import { appParams, envelope, identifier, LIMIT_PATTERN, sha256 } from './schemas.js';
+import type { PublishRequest } from '../services/index.js';
+import { actorOf } from './access-hooks.js';
+import {
+  ACCESS,
+  appParams,
+  basisPoints,
+  dateTime,
+  envelope,
+  identifier,
+  LIMIT_PATTERN,
+  notes,
+  sha256,
+  targeting,
+} from './schemas.js';
 
 export const MAX_MISSING_QUERY = 20_000;
 /** 20000 hashes of 64 characters, quoted and separated. */
@@ -13,7 +26,10 @@ export const releaseRoutes: FastifyPluginAsync<{ services: Services }> = async (
     '/apps/:appId/blobs/missing',
     {
       bodyLimit: MISSING_BODY_LIMIT,
+      config: { access: ACCESS.publishRead },
       schema: {
+        tags: ['publish'],
+        summary: 'Which of these blobs the app does not hold yet',
         params: appParams,
         body: {
           type: 'object',
@@ -28,7 +44,10 @@ export const releaseRoutes: FastifyPluginAsync<{ services: Services }> = async (
 
   app.get<{ Params: { appId: string } }>(
     '/apps/:appId/releases-metadata',
-    { schema: { params: appParams } },
+    {
+      config: { access: ACCESS.publishRead },
+      schema: { tags: ['publish'], summary: 'The current releases role envelope', params: appParams },
+    },
     async (request, reply) => {
       const bytes = await services.releases.releasesMetadata(request.params.appId);
       // The stored bytes as they are: the publisher signs the next version on top of exactly this.
@@ -36,27 +55,43 @@ export const releaseRoutes: FastifyPluginAsync<{ services: Services }> = async (
     },
   );
 
-  app.post<{ Params: { appId: string }; Body: { releases: unknown; releaseId: string; channel: string } }>(
+  app.post<{ Params: { appId: string }; Body: PublishRequest }>(
     '/apps/:appId/releases',
     {
       bodyLimit: PUBLISH_BODY_LIMIT,
+      config: { access: ACCESS.publish },
       schema: {
+        tags: ['publish'],
+        summary: 'Publish a release the publisher signed and point a channel at it',
         params: appParams,
         body: {
           type: 'object',
           required: ['releases', 'releaseId', 'channel'],
-          properties: { releases: envelope, releaseId: identifier, channel: identifier },
+          properties: {
+            releases: envelope,
+            releaseId: identifier,
+            channel: identifier,
+            basisPoints,
+            mandatory: { type: 'boolean' },
+            targeting,
+            notes,
+            startAt: dateTime,
+          },
           additionalProperties: false,
         },
       },
     },
-    async (request, reply) => reply.code(201).send(await services.releases.publish(request.params.appId, request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await services.releases.publish(actorOf(request), request.params.appId, request.body)),
   );
 
   app.get<{ Params: { appId: string }; Querystring: { channel?: string; limit?: string } }>(
     '/apps/:appId/releases',
     {
+      config: { access: ACCESS.read },
       schema: {
+        tags: ['releases'],
+        summary: 'Releases, newest first',
         params: appParams,
         querystring: {
           type: 'object',

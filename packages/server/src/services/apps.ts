@@ -2,6 +2,8 @@ import type { TufKey } from '@updraft/protocol';
 import { appNotFound, conflict } from '../api-error.js';
 import { ONLINE_ROLES, StoreConflictError, type MetadataStore, type OnlineRole } from '../store/index.js';
 import { generateKeyFile, publicKeyOf, type KeyFile, type SignedEnvelope } from '../tuf/index.js';
+import type { Actor } from './access.js';
+import { appendAudit } from './audit.js';
 import { signDirector, signSnapshotAndTimestamp, storeEnvelope } from './online-signing.js';
 import { checkTrust, type TrustInput } from './trust-check.js';
 import { ensureLogKey, type LogIdentity } from './transparency-log.js';
@@ -47,16 +49,29 @@ export class AppsService {
    * Generates the app's online keys. Repeatable until the trust is set, so a publisher whose
    * first attempt failed half-way gets the same keys (which its root may already name).
    */
-  async createApp(appId: string): Promise<CreatedApp> {
+  async createApp(actor: Actor, appId: string): Promise<CreatedApp> {
     const { store } = this.deps;
+    const nowMs = this.deps.now();
     const keys = Object.fromEntries(ONLINE_ROLES.map((r) => [r, generateKeyFile('ed25519')])) as Record<
       OnlineRole,
       KeyFile
     >;
-    const created = await store.createApp({
-      appId,
-      createdAt: new Date(this.deps.now()).toISOString(),
-      onlineKeys: keys,
+    const created = await store.transaction(async (tx) => {
+      if (!(await tx.createApp({ appId, createdAt: new Date(nowMs).toISOString(), onlineKeys: keys }))) return false;
+      await tx.control.setAppOrg(appId, actor.orgId);
+      await appendAudit(
+        tx,
+        actor,
+        {
+          appId,
+          action: 'app.create',
+          target: `app:${appId}`,
+          signingKeyIds: ONLINE_ROLES.map((r) => keys[r].keyid),
+          details: { onlineKeyIds: Object.fromEntries(ONLINE_ROLES.map((r) => [r, keys[r].keyid])) },
+        },
+        nowMs,
+      );
+      return true;
     });
     const logKey = await ensureLogKey(store, appId, this.deps.now());
     const log = { origin: logKey.origin, key: logKey.verifierKey };
@@ -64,14 +79,19 @@ export class AppsService {
     const app = await store.getApp(appId);
     const existing = await store.getOnlineKeys(appId);
     if (!app || !existing) throw new Error(`app ${appId} exists without its online keys`);
-    if (app.trustInitializedAt) {
+    // Another organization's app: the same answer as an app with trust, revealing nothing more.
+    if (app.trustInitializedAt || (await store.control.getAppOrg(appId)) !== actor.orgId) {
       throw conflict('app-exists', `app "${appId}" already exists and has its root of trust; choose another appId`);
     }
     return { created: false, appId, onlineKeys: publicKeys(existing), log };
   }
 
-  async listApps(): Promise<AppSummary[]> {
-    return (await this.deps.store.listApps()).map((a) => ({ appId: a.appId, createdAt: a.createdAt }));
+  /** The apps of one organization. */
+  async listApps(orgId: string): Promise<AppSummary[]> {
+    const mine = new Set(await this.deps.store.control.listAppIds(orgId));
+    return (await this.deps.store.listApps())
+      .filter((a) => mine.has(a.appId))
+      .map((a) => ({ appId: a.appId, createdAt: a.createdAt }));
   }
 
   async getApp(appId: string): Promise<AppDetails> {
@@ -107,7 +127,7 @@ export class AppsService {
    * snapshot and timestamp, all in one transaction: an app is either fully servable or
    * untouched.
    */
-  async acceptTrust(appId: string, input: TrustInput): Promise<{ appId: string; rootVersion: number }> {
+  async acceptTrust(actor: Actor, appId: string, input: TrustInput): Promise<{ appId: string; rootVersion: number }> {
     const { store } = this.deps;
     const nowMs = this.deps.now();
     const app = await store.getApp(appId);
@@ -133,6 +153,21 @@ export class AppsService {
         await signDirector(tx, appId, keys, nowMs);
         await signSnapshotAndTimestamp(tx, appId, keys, nowMs);
         await tx.markTrustInitialized(appId, new Date(nowMs).toISOString());
+        const offlineKeyIds = (['root', 'targets', 'releases'] as const).flatMap((role) =>
+          (input[role] as SignedEnvelope).signatures.map((s) => s.keyid),
+        );
+        await appendAudit(
+          tx,
+          actor,
+          {
+            appId,
+            action: 'app.trust',
+            target: `app:${appId}`,
+            signingKeyIds: [...offlineKeyIds, keys.director.keyid, keys.snapshot.keyid, keys.timestamp.keyid],
+            details: { rootVersion: 1 },
+          },
+          nowMs,
+        );
       });
     } catch (err) {
       if (err instanceof StoreConflictError) throw trustExists();

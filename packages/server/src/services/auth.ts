@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { chmod, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ApiKeyRecord, MetadataStore } from '../store/index.js';
+import type { MetadataStore, PrincipalRecord } from '../store/index.js';
 
 /** `updraft_` + 43 characters: base64url of 32 random bytes. The prefix makes leaked keys easy to scan for. */
 export const API_KEY_PATTERN = /^updraft_[A-Za-z0-9_-]{43}$/;
@@ -48,16 +48,29 @@ export class AuthService {
     return { path, key };
   }
 
-  /** The key an `Authorization: Bearer <key>` header names, or null when missing, unknown or revoked. */
-  async authenticate(authorization: string | undefined): Promise<ApiKeyRecord | null> {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (!match || !API_KEY_PATTERN.test(match[1]!)) return null;
-    const record = await this.deps.store.findApiKeyBySha256(hashApiKey(match[1]!));
-    if (!record || record.revokedAt) return null;
+  /**
+   * The principal an `Authorization: Bearer <key>` header names, or why there is none
+   * (missing, unknown, revoked, expired), so the 401 can say what to do.
+   */
+  async authenticate(
+    authorization: string | undefined,
+  ): Promise<{ principal: PrincipalRecord } | { problem: 'missing' | 'unknown' | 'revoked' | 'expired'; at?: string }> {
+    if (!authorization) return { problem: 'missing' };
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match || !API_KEY_PATTERN.test(match[1]!)) return { problem: 'unknown' };
+    const record = await this.deps.store.control.findPrincipalBySha256(hashApiKey(match[1]!));
+    if (!record) return { problem: 'unknown' };
+    if (record.revokedAt) return { problem: 'revoked', at: record.revokedAt };
     const nowMs = this.deps.now();
+    if (record.expiresAt && Date.parse(record.expiresAt) <= nowMs) return { problem: 'expired', at: record.expiresAt };
     if (!record.lastUsedAt || nowMs - Date.parse(record.lastUsedAt) > TOUCH_INTERVAL_MS) {
       await this.deps.store.touchApiKey(record.id, new Date(nowMs).toISOString());
     }
-    return record;
+    return { principal: record };
+  }
+
+  /** The organization an app belongs to, or null when it does not exist. */
+  orgOfApp(appId: string): Promise<string | null> {
+    return this.deps.store.control.getAppOrg(appId);
   }
 }

@@ -4,6 +4,12 @@ export * from './releases.js';
 export * from './repository.js';
 export * from './transparency-log.js';
 export * from './audit-anchor.js';
+export * from './access.js';
+export * from './api-keys.js';
+export * from './audit.js';
+export * from './channels.js';
+export * from './release-ops.js';
+export * from './resolve.js';
 export { checkTrust, type TrustInput, type CheckedTrust } from './trust-check.js';
 export { checkPublish, type PublishRequest, type CheckedPublish } from './publish-check.js';
 export { resignExpiring, type OnlineKeys } from './online-signing.js';
@@ -13,6 +19,11 @@ import type { AuthService } from './auth.js';
 import type { ReleasesService } from './releases.js';
 import type { RepositoryService } from './repository.js';
 import type { TransparencyLogService } from './transparency-log.js';
+import type { ApiKeysService } from './api-keys.js';
+import type { AuditService } from './audit.js';
+import type { ChannelsService } from './channels.js';
+import type { ReleaseOpsService } from './release-ops.js';
+import type { ResolveService } from './resolve.js';
 
 /** What the routes call. */
 export interface Services {
@@ -21,4 +32,9 @@ export interface Services {
   releases: ReleasesService;
   repository: RepositoryService;
   log: TransparencyLogService;
+  keys: ApiKeysService;
+  audit: AuditService;
+  channels: ChannelsService;
+  releaseOps: ReleaseOpsService;
+  resolve: ResolveService;
 }

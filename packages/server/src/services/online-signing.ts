@@ -57,14 +57,27 @@ async function nextVersion(tx: MetadataStore, appId: string, role: MetadataRole)
   return ((await tx.getLatestMetadata(appId, role))?.version ?? 0) + 1;
 }
 
-/** One director target per pointer (docs/protocol.md §3.3): the manifest's length and hash, and where it points. */
+/**
+ * One director target per pointer (docs/protocol.md §3.3): the manifest's length and hash,
+ * and where it points. A halted rollout is signed as 0 basis points (everyone outside, so
+ * devices get `previous`); the intended percentage stays stored for resume.
+ */
 async function directorTargets(tx: MetadataStore, appId: string): Promise<Record<string, TargetEntry>> {
   const targets: Record<string, TargetEntry> = {};
-  for (const p of await tx.listPointers(appId)) {
+  for (const p of await tx.control.listPointerStates(appId)) {
     const release = await tx.getRelease(appId, p.releaseId);
     if (!release)
       throw new Error(`pointer ${p.channel}/${p.platform}/${p.runtimeVersion} names missing release ${p.releaseId}`);
     const previous = p.previousReleaseId ? await tx.getRelease(appId, p.previousReleaseId) : null;
+    const previousRef: JsonObject | null = previous
+      ? {
+          releaseId: previous.releaseId,
+          versionCode: previous.versionCode,
+          length: previous.manifestLength,
+          sha256: previous.manifestSha256,
+        }
+      : null;
+    if (previousRef && p.previousTargeting) previousRef['targeting'] = p.previousTargeting as JsonObject;
     const updraft: JsonObject = {
       channel: p.channel,
       platform: p.platform,
@@ -72,16 +85,10 @@ async function directorTargets(tx: MetadataStore, appId: string): Promise<Record
       releaseId: release.releaseId,
       versionCode: release.versionCode,
       mandatory: p.mandatory,
-      rollout: { basisPoints: p.basisPoints, salt: p.salt },
-      previous: previous
-        ? {
-            releaseId: previous.releaseId,
-            versionCode: previous.versionCode,
-            length: previous.manifestLength,
-            sha256: previous.manifestSha256,
-          }
-        : null,
+      rollout: { basisPoints: p.haltedAt ? 0 : p.basisPoints, salt: p.salt },
+      previous: previousRef,
     };
+    if (p.targeting) updraft['targeting'] = p.targeting as JsonObject;
     targets[pointerTargetPath(p.channel, p.platform, p.runtimeVersion)] = {
       length: release.manifestLength,
       sha256: release.manifestSha256,

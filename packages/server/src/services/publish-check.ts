@@ -13,6 +13,7 @@ import {
   PLATFORMS,
   type ReleaseCustom,
   type TargetFile,
+  type TargetingRules,
   type TargetsSigned,
 } from '@updraft/protocol';
 import { badRequest, conflict, forbidden } from '../api-error.js';
@@ -27,6 +28,12 @@ export interface PublishRequest {
   releases: unknown;
   releaseId: string;
   channel: string;
+  /** How the channel serves it (docs/api.md): rollout percentage, mandatory, targeting, notes, scheduled start. */
+  basisPoints?: number;
+  mandatory?: boolean;
+  targeting?: TargetingRules;
+  notes?: string;
+  startAt?: string;
 }
 
 export interface CheckedPublish {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
   checkManifestMatches,
@@ -14,8 +13,12 @@ import { ApiError, appNotFound, badRequest, conflict, trustNotInitialized } from
 import { BlobError, type BlobStore } from '../blobs/index.js';
 import { StoreConflictError, type MetadataStore, type ReleaseRecord, type StoredMetadata } from '../store/index.js';
 import type { SignedEnvelope } from '../tuf/index.js';
-import { signDirector, signSnapshotAndTimestamp, storeEnvelope } from './online-signing.js';
+import { assertMayChangeChannel, type Actor } from './access.js';
+import { appendAudit } from './audit.js';
+import { FULL_ROLLOUT, pointChannelAt, resignPointers } from './deployments.js';
+import { storeEnvelope } from './online-signing.js';
 import { checkPublish, type PublishRequest } from './publish-check.js';
+import { parseStartAt, scheduleDeployment } from './release-ops.js';
 
 export interface PublishedRelease {
   releaseId: string;
@@ -25,9 +28,6 @@ export interface PublishedRelease {
   runtimeVersion: string;
   createdAt: string;
 }
-
-/** A new pointer serves everyone; staged rollouts change it later. */
-const FULL_ROLLOUT = 10000;
 
 function describeBytes(n: number): string {
   return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n} bytes`;
@@ -104,14 +104,15 @@ export class ReleasesService {
    * version, the release, its channel pointer, and a new director, snapshot and timestamp in
    * one transaction.
    */
-  async publish(appId: string, request: PublishRequest): Promise<PublishedRelease> {
+  async publish(actor: Actor, appId: string, request: PublishRequest): Promise<PublishedRelease> {
     const { store } = this.deps;
     const nowMs = this.deps.now();
     await this.requireApp(appId, true);
-    const keys = await store.getOnlineKeys(appId);
+    assertMayChangeChannel(actor, appId, await store.control.getChannel(appId, request.channel));
+    const startAt = parseStartAt(request.startAt, nowMs);
     const targetsMeta = await store.getLatestMetadata(appId, 'targets');
     const releasesMeta = await store.getLatestMetadata(appId, RELEASES_ROLE);
-    if (!keys || !targetsMeta || !releasesMeta) throw new Error(`app ${appId} has trust but lacks keys or metadata`);
+    if (!targetsMeta || !releasesMeta) throw new Error(`app ${appId} has trust but lacks keys or metadata`);
     const targets = parseStored(targetsMeta).signed;
     const currentRaw = parseJsonObject(releasesMeta.bytes, 'stored releases.json');
     const current = parseTargets(currentRaw, RELEASES_ROLE).signed;
@@ -146,22 +147,41 @@ export class ReleasesService {
         await this.checkVersionCode(tx, appId, release.platform, release.runtimeVersion, release.versionCode);
         await storeEnvelope(tx, appId, RELEASES_ROLE, request.releases as SignedEnvelope, nowMs);
         await tx.insertRelease(record);
-        await tx.ensureChannel(appId, request.channel, record.createdAt);
-        const before = await tx.getPointer(appId, request.channel, release.platform, release.runtimeVersion);
-        await tx.putPointer({
-          appId,
-          channel: request.channel,
-          platform: release.platform,
-          runtimeVersion: release.runtimeVersion,
-          releaseId: release.releaseId,
-          previousReleaseId: before?.releaseId ?? null,
-          basisPoints: FULL_ROLLOUT,
-          salt: before?.salt ?? randomBytes(16).toString('hex'),
-          mandatory: false,
-          updatedAt: record.createdAt,
-        });
-        await signDirector(tx, appId, keys, nowMs);
-        await signSnapshotAndTimestamp(tx, appId, keys, nowMs);
+        if (request.notes !== undefined) await tx.control.setReleaseNotes(appId, release.releaseId, request.notes);
+        const settings = {
+          basisPoints: request.basisPoints ?? FULL_ROLLOUT,
+          mandatory: request.mandatory ?? false,
+          targeting: request.targeting ?? null,
+        };
+        if (startAt) {
+          await scheduleDeployment(tx, actor, appId, request.channel, record, settings, startAt, nowMs);
+        } else {
+          await pointChannelAt(tx, appId, request.channel, record, settings, nowMs);
+        }
+        const serverKeyIds = await resignPointers(tx, appId, nowMs);
+        await appendAudit(
+          tx,
+          actor,
+          {
+            appId,
+            action: 'release.publish',
+            target: `channel:${request.channel}/${release.platform}/${release.runtimeVersion}`,
+            releaseId: release.releaseId,
+            manifestSha256: checked.manifestSha256,
+            // The publisher's releases signatures and the server's director/snapshot/timestamp keys.
+            signingKeyIds: [
+              ...(request.releases as SignedEnvelope).signatures.map((sig) => sig.keyid),
+              ...serverKeyIds,
+            ],
+            details: {
+              versionCode: release.versionCode,
+              releasesVersion: checked.version,
+              ...settings,
+              startAt: startAt ?? null,
+            },
+          },
+          nowMs,
+        );
       });
     } catch (err) {
       // Another server process won the race for this releases version.

@@ -3,3 +3,5 @@ export { KyselyMetadataStore } from './kysely-store.js';
 export { openSqliteStore } from './sqlite.js';
 export type { Database } from './schema.js';
 export * from './log-store.js';
+export * from './control-plane-store.js';
+export { KyselyControlPlaneStore } from './kysely-control-plane.js';

@@ -16,6 +16,7 @@ import {
 import type { Database, MetadataTable, PointersTable, ReleasesTable } from './schema.js';
 import { KyselyLogStore } from './kysely-log-store.js';
 import type { TransparencyLogStore } from './log-store.js';
+import { KyselyControlPlaneStore } from './kysely-control-plane.js';
 
 /** SQLite and PostgreSQL report a duplicate key differently; both mean "someone was first". */
 function isUniqueViolation(err: unknown): boolean {
@@ -34,12 +35,14 @@ const IN_CHUNK = 500;
  */
 export class KyselyMetadataStore implements MetadataStore {
   readonly log: TransparencyLogStore;
+  readonly control: KyselyControlPlaneStore;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly onClose: () => Promise<void> = async () => db.destroy(),
   ) {
     this.log = new KyselyLogStore(db);
+    this.control = new KyselyControlPlaneStore(db);
   }
 
   async transaction<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T> {

@@ -1,5 +1,6 @@
 import type { KeyFile } from '../tuf/index.js';
 import type { TransparencyLogStore } from './log-store.js';
+import type { ControlPlaneStore } from './control-plane-store.js';
 
 /**
  * Everything the server remembers except file bytes, as domain operations. Services depend on
@@ -100,6 +101,9 @@ export class StoreConflictError extends Error {
 }
 
 export interface MetadataStore {
+  /** Organizations, principals, rollout state, schedules and the audit log, on this store's connection/transaction. */
+  readonly control: ControlPlaneStore;
+
   /**
    * Runs fn with a store bound to one transaction: all its writes commit together or not at
    * all. Only the `tx` argument may be used inside fn (the embedded SQLite store has a single

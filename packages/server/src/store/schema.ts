@@ -1,4 +1,5 @@
 import type { LogTables } from './log-schema.js';
+import type { Generated } from 'kysely';
 
 /**
  * Table shapes as Kysely sees them. Kept dialect-neutral: text timestamps (ISO 8601 UTC),
@@ -10,6 +11,7 @@ export interface AppsTable {
   app_id: string;
   created_at: string;
   trust_initialized_at: string | null;
+  org_id: Generated<string>;
 }
 
 export interface OnlineKeysTable {
@@ -56,6 +58,8 @@ export interface ReleasesTable {
   manifest_length: number;
   releases_version: number;
   created_at: string;
+  notes: Generated<string | null>;
+  disabled_at: Generated<string | null>;
 }
 
 export interface ChannelsTable {
@@ -76,6 +80,9 @@ export interface PointersTable {
   salt: string;
   mandatory: number;
   updated_at: string;
+  halted_at: Generated<string | null>;
+  targeting_json: Generated<string | null>;
+  previous_targeting_json: Generated<string | null>;
 }
 
 export interface ApiKeysTable {
@@ -86,6 +93,54 @@ export interface ApiKeysTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  org_id: Generated<string>;
+  kind: Generated<string>;
+  scopes: Generated<string>;
+  expires_at: Generated<string | null>;
+  created_by: Generated<string | null>;
+}
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface ScheduledDeploymentsTable {
+  id: string;
+  app_id: string;
+  channel: string;
+  release_id: string;
+  basis_points: number;
+  mandatory: number;
+  targeting_json: string | null;
+  start_at: string;
+  status: string;
+  detail: string | null;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+}
+
+export interface AuditLogTable {
+  org_id: string;
+  seq: number;
+  app_id: string | null;
+  actor_id: string;
+  actor_name: string;
+  actor_role: string;
+  actor_kind: string;
+  action: string;
+  target: string;
+  release_id: string | null;
+  manifest_sha256: string | null;
+  signing_key_ids: string;
+  details: string;
+  request_id: string;
+  at: string;
+  prev_hash: string;
+  app_prev_hash: string | null;
+  hash: string;
 }
 
 export interface Database extends LogTables {
@@ -98,4 +153,7 @@ export interface Database extends LogTables {
   channels: ChannelsTable;
   pointers: PointersTable;
   api_keys: ApiKeysTable;
+  organizations: OrganizationsTable;
+  scheduled_deployments: ScheduledDeploymentsTable;
+  audit_log: AuditLogTable;
 }

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-transparency-log.js';
+import * as m0003 from './0003-control-plane.js';
 
 /**
  * The SQLite migration history, listed in code rather than read from a folder so it works
@@ -8,6 +9,6 @@ import * as m0002 from './0002-transparency-log.js';
  */
 export const sqliteMigrations: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { '0001-initial': m0001, '0002-transparency-log': m0002 };
+    return { '0001-initial': m0001, '0002-transparency-log': m0002, '0003-control-plane': m0003 };
   },
 };

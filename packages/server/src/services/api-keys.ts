@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { badRequest, conflict, forbidden, notFound } from '../api-error.js';
+import type { MetadataStore, OrganizationRecord, PrincipalKind, PrincipalRecord, Role } from '../store/index.js';
+import { assertMayGrant, roleRank, SCOPES, type Actor } from './access.js';
+import { appendAudit } from './audit.js';
+import { generateApiKey, hashApiKey } from './auth.js';
+
+/** What a key looks like to an admin: never the key or its hash. */
+export interface ApiKeySummary {
+  id: string;
+  name: string;
+  kind: PrincipalKind;
+  role: Role;
+  scopes: string[];
+  createdAt: string;
+  createdBy: string | null;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface CreateKeyInput {
+  name: string;
+  role: Role;
+  kind?: PrincipalKind;
+  scopes?: string[];
+  expiresAt?: string;
+}
+
+function summary(p: PrincipalRecord): ApiKeySummary {
+  return {
+    id: p.id,
+    name: p.name,
+    kind: p.kind,
+    role: p.role,
+    scopes: p.scopes,
+    createdAt: p.createdAt,
+    createdBy: p.createdBy,
+    expiresAt: p.expiresAt,
+    lastUsedAt: p.lastUsedAt,
+    revokedAt: p.revokedAt,
+  };
+}
+
+/** Members, CI service accounts and their API keys; organizations. */
+export class ApiKeysService {
+  constructor(private readonly deps: { store: MetadataStore; now: () => number }) {}
+
+  private validScopes(scopes: string[] | undefined): string[] {
+    if (scopes === undefined || scopes.length === 0) return ['*'];
+    for (const s of scopes) {
+      if (s !== '*' && !(SCOPES as readonly string[]).includes(s)) {
+        throw badRequest(
+          'invalid-request',
+          `body.scopes has an unknown scope "${s}"; use * or any of ${SCOPES.join(', ')}`,
+        );
+      }
+    }
+    return [...new Set(scopes)].sort();
+  }
+
+  /** Returns the key once; only its SHA-256 is stored. */
+  async create(actor: Actor, input: CreateKeyInput): Promise<ApiKeySummary & { key: string }> {
+    assertMayGrant(actor, input.role);
+    const nowMs = this.deps.now();
+    if (input.expiresAt !== undefined) {
+      const t = Date.parse(input.expiresAt);
+      if (!Number.isFinite(t))
+        throw badRequest('invalid-request', 'body.expiresAt must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z');
+      if (t <= nowMs)
+        throw badRequest('invalid-request', `body.expiresAt ${input.expiresAt} is in the past; give a future time`);
+    }
+    const key = generateApiKey();
+    const record: PrincipalRecord = {
+      id: randomUUID(),
+      orgId: actor.orgId,
+      name: input.name,
+      kind: input.kind ?? 'member',
+      role: input.role,
+      scopes: this.validScopes(input.scopes),
+      keySha256: hashApiKey(key),
+      createdAt: new Date(nowMs).toISOString(),
+      createdBy: actor.id,
+      expiresAt: input.expiresAt === undefined ? null : new Date(Date.parse(input.expiresAt)).toISOString(),
+      lastUsedAt: null,
+      revokedAt: null,
+    };
+    await this.deps.store.transaction(async (tx) => {
+      await tx.control.insertPrincipal(record);
+      await appendAudit(
+        tx,
+        actor,
+        {
+          action: 'key.create',
+          target: `key:${record.id}`,
+          details: {
+            name: record.name,
+            role: record.role,
+            kind: record.kind,
+            scopes: record.scopes,
+            expiresAt: record.expiresAt,
+          },
+        },
+        nowMs,
+      );
+    });
+    return { ...summary(record), key };
+  }
+
+  async list(actor: Actor): Promise<ApiKeySummary[]> {
+    return (await this.deps.store.control.listPrincipals(actor.orgId)).map(summary);
+  }
+
+  async revoke(actor: Actor, id: string): Promise<ApiKeySummary> {
+    const nowMs = this.deps.now();
+    return this.deps.store.transaction(async (tx) => {
+      const p = await tx.control.getPrincipal(id);
+      if (!p || p.orgId !== actor.orgId)
+        throw notFound('key-not-found', `no API key ${id} in this organization; list them with GET /v1/keys`);
+      if (roleRank(p.role) > roleRank(actor.role)) {
+        throw forbidden('forbidden-role', `a ${actor.role} cannot revoke a ${p.role} key`);
+      }
+      if (p.revokedAt) throw conflict('key-revoked', `API key ${id} was already revoked at ${p.revokedAt}`);
+      const at = new Date(nowMs).toISOString();
+      await tx.control.revokePrincipal(id, at);
+      await appendAudit(
+        tx,
+        actor,
+        { action: 'key.revoke', target: `key:${id}`, details: { name: p.name, role: p.role } },
+        nowMs,
+      );
+      return summary({ ...p, revokedAt: at });
+    });
+  }
+
+  async organization(actor: Actor): Promise<OrganizationRecord & { apps: string[] }> {
+    const org = await this.deps.store.control.getOrganization(actor.orgId);
+    if (!org) throw new Error(`organization ${actor.orgId} of key ${actor.id} does not exist`);
+    return { ...org, apps: (await this.deps.store.control.listAppIds(actor.orgId)).sort() };
+  }
+
+  /** A new, separate organization with its first owner key (shown once). */
+  async createOrganization(
+    actor: Actor,
+    input: { id: string; name: string },
+  ): Promise<OrganizationRecord & { ownerKey: { id: string; key: string } }> {
+    const nowMs = this.deps.now();
+    const createdAt = new Date(nowMs).toISOString();
+    const key = generateApiKey();
+    const ownerId = randomUUID();
+    await this.deps.store.transaction(async (tx) => {
+      if (!(await tx.control.createOrganization({ id: input.id, name: input.name, createdAt }))) {
+        throw conflict('org-exists', `organization "${input.id}" already exists; choose another id`);
+      }
+      await tx.control.insertPrincipal({
+        id: ownerId,
+        orgId: input.id,
+        name: `${input.id} owner`,
+        kind: 'member',
+        role: 'owner',
+        scopes: ['*'],
+        keySha256: hashApiKey(key),
+        createdAt,
+        createdBy: actor.id,
+        expiresAt: null,
+        lastUsedAt: null,
+        revokedAt: null,
+      });
+      await appendAudit(
+        tx,
+        actor,
+        { action: 'org.create', target: `org:${input.id}`, details: { name: input.name } },
+        nowMs,
+      );
+    });
+    return { id: input.id, name: input.name, createdAt, ownerKey: { id: ownerId, key } };
+  }
+}

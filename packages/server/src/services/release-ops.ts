@@ -1,0 +1,493 @@
+import { randomUUID } from 'node:crypto';
+import type { TargetingRules } from '@updraft/protocol';
+import { appNotFound, badRequest, conflict, notFound, trustNotInitialized } from '../api-error.js';
+import type { MetadataStore, PointerState, ReleaseRecord, ScheduledDeployment } from '../store/index.js';
+import { assertMayChangeChannel, type Actor } from './access.js';
+import { appendAudit } from './audit.js';
+import {
+  assertNotOlderThanChannel,
+  FULL_ROLLOUT,
+  pointChannelAt,
+  resignPointers,
+  signedChannels,
+  type DeploySettings,
+} from './deployments.js';
+
+export interface PointerView {
+  channel: string;
+  platform: string;
+  runtimeVersion: string;
+  releaseId: string;
+  previousReleaseId: string | null;
+  basisPoints: number;
+  /** What devices see: 0 while halted. */
+  effectiveBasisPoints: number;
+  halted: boolean;
+  mandatory: boolean;
+  targeting: Record<string, unknown> | null;
+  updatedAt: string;
+}
+
+export interface ReleaseDetails {
+  releaseId: string;
+  versionCode: number;
+  epoch: number;
+  platform: string;
+  runtimeVersion: string;
+  channel: string;
+  manifestSha256: string;
+  manifestLength: number;
+  createdAt: string;
+  notes: string | null;
+  disabledAt: string | null;
+  /** Channels the publisher signed it for. */
+  allowedChannels: string[];
+  /** Pointers serving it as their current release … */
+  current: PointerView[];
+  /** … or as `previous`, to devices outside their rollout. */
+  previousOf: PointerView[];
+  schedules: ScheduledDeployment[];
+}
+
+export interface PromoteInput {
+  channel: string;
+  basisPoints?: number;
+  mandatory?: boolean;
+  targeting?: TargetingRules;
+  startAt?: string;
+}
+
+export function pointerView(p: PointerState): PointerView {
+  return {
+    channel: p.channel,
+    platform: p.platform,
+    runtimeVersion: p.runtimeVersion,
+    releaseId: p.releaseId,
+    previousReleaseId: p.previousReleaseId,
+    basisPoints: p.basisPoints,
+    effectiveBasisPoints: p.haltedAt ? 0 : p.basisPoints,
+    halted: p.haltedAt !== null,
+    mandatory: p.mandatory,
+    targeting: p.targeting,
+    updatedAt: p.updatedAt,
+  };
+}
+
+/** The future time of a scheduled start, or null to act now. */
+export function parseStartAt(startAt: string | undefined, nowMs: number): string | null {
+  if (startAt === undefined) return null;
+  const t = Date.parse(startAt);
+  if (!Number.isFinite(t) || !/^\d{4}-\d{2}-\d{2}T/.test(startAt)) {
+    throw badRequest('invalid-request', 'body.startAt must be an ISO 8601 date-time such as 2027-01-31T09:00:00Z');
+  }
+  return t > nowMs ? new Date(t).toISOString() : null;
+}
+
+/** Release operations after publish: show, promote, rollout, halt, resume, disable, notes, scheduled starts. */
+export class ReleaseOpsService {
+  constructor(private readonly deps: { store: MetadataStore; now: () => number }) {}
+
+  private async requireRelease(store: MetadataStore, appId: string, releaseId: string): Promise<ReleaseRecord> {
+    const app = await store.getApp(appId);
+    if (!app) throw appNotFound(appId);
+    if (!app.trustInitializedAt) throw trustNotInitialized(appId);
+    const release = await store.getRelease(appId, releaseId);
+    if (!release) {
+      throw notFound(
+        'release-not-found',
+        `app ${appId} has no release "${releaseId}"; list them with GET /v1/apps/${appId}/releases`,
+      );
+    }
+    return release;
+  }
+
+  async show(appId: string, releaseId: string): Promise<ReleaseDetails> {
+    const { store } = this.deps;
+    const r = await this.requireRelease(store, appId, releaseId);
+    const extras = await store.control.getReleaseExtras(appId, releaseId);
+    const pointers = await store.control.listPointerStates(appId);
+    return {
+      releaseId: r.releaseId,
+      versionCode: r.versionCode,
+      epoch: r.epoch,
+      platform: r.platform,
+      runtimeVersion: r.runtimeVersion,
+      channel: r.channel,
+      manifestSha256: r.manifestSha256,
+      manifestLength: r.manifestLength,
+      createdAt: r.createdAt,
+      notes: extras?.notes ?? null,
+      disabledAt: extras?.disabledAt ?? null,
+      allowedChannels: await signedChannels(store, appId, releaseId),
+      current: pointers.filter((p) => p.releaseId === releaseId).map(pointerView),
+      previousOf: pointers.filter((p) => p.previousReleaseId === releaseId).map(pointerView),
+      schedules: await store.control.listSchedules(appId, { releaseId }),
+    };
+  }
+
+  /**
+   * Serves an already signed release on another channel: no upload, no signature by the
+   * publisher — the director (server) signs the new pointer. The release's signed channel
+   * list must allow the channel (the server cannot extend what the publisher signed).
+   */
+  async promote(
+    actor: Actor,
+    appId: string,
+    releaseId: string,
+    input: PromoteInput,
+  ): Promise<{ scheduled: ScheduledDeployment | null; pointer: PointerView | null }> {
+    const { store } = this.deps;
+    const nowMs = this.deps.now();
+    const release = await this.requireRelease(store, appId, releaseId);
+    if ((await store.control.getReleaseExtras(appId, releaseId))?.disabledAt) {
+      throw conflict(
+        'release-disabled',
+        `release ${releaseId} is disabled and cannot be served again; publish a new release`,
+      );
+    }
+    const allowed = await signedChannels(store, appId, releaseId);
+    if (!allowed.includes('*') && !allowed.includes(input.channel)) {
+      throw conflict(
+        'channel-not-allowed',
+        `release ${releaseId} is signed only for channels ${JSON.stringify(allowed)}, not "${input.channel}"; ` +
+          'the server cannot change what the publisher signed: publish with --allow-channels including it (or *)',
+        { allowedChannels: allowed },
+      );
+    }
+    assertMayChangeChannel(actor, appId, await store.control.getChannel(appId, input.channel));
+    const settings: DeploySettings = {
+      basisPoints: input.basisPoints ?? FULL_ROLLOUT,
+      mandatory: input.mandatory ?? false,
+      targeting: input.targeting ?? null,
+    };
+    const startAt = parseStartAt(input.startAt, nowMs);
+    return store.transaction(async (tx) => {
+      await assertNotOlderThanChannel(tx, appId, input.channel, release);
+      if (startAt) {
+        const scheduled = await scheduleDeployment(tx, actor, appId, input.channel, release, settings, startAt, nowMs);
+        return { scheduled, pointer: null };
+      }
+      const pointer = await pointChannelAt(tx, appId, input.channel, release, settings, nowMs);
+      const signingKeyIds = await resignPointers(tx, appId, nowMs);
+      await appendAudit(
+        tx,
+        actor,
+        {
+          appId,
+          action: 'release.promote',
+          target: `channel:${input.channel}/${release.platform}/${release.runtimeVersion}`,
+          releaseId,
+          manifestSha256: release.manifestSha256,
+          signingKeyIds,
+          details: { ...settingsDetails(settings), previousReleaseId: pointer.previousReleaseId },
+        },
+        nowMs,
+      );
+      return { scheduled: null, pointer: pointerView(pointer) };
+    });
+  }
+
+  /** Changes one pointer whose current release is `releaseId`, re-signs, and audits. */
+  private async changePointer(
+    actor: Actor,
+    appId: string,
+    releaseId: string,
+    channel: string,
+    action: string,
+    change: (p: PointerState, at: string) => PointerState,
+  ): Promise<PointerView> {
+    const { store } = this.deps;
+    const nowMs = this.deps.now();
+    const release = await this.requireRelease(store, appId, releaseId);
+    assertMayChangeChannel(actor, appId, await store.control.getChannel(appId, channel));
+    return store.transaction(async (tx) => {
+      const p = await tx.control.getPointerState(appId, channel, release.platform, release.runtimeVersion);
+      if (!p || p.releaseId !== releaseId) {
+        throw conflict(
+          'not-current',
+          `release ${releaseId} is not the current release of channel "${channel}" for ${release.platform} ${release.runtimeVersion}` +
+            (p ? ` (that is ${p.releaseId})` : ' (the channel serves nothing there)'),
+        );
+      }
+      const next = change(p, new Date(nowMs).toISOString());
+      await tx.control.putPointerState(next);
+      const signingKeyIds = await resignPointers(tx, appId, nowMs);
+      await appendAudit(
+        tx,
+        actor,
+        {
+          appId,
+          action,
+          target: `channel:${channel}/${release.platform}/${release.runtimeVersion}`,
+          releaseId,
+          manifestSha256: release.manifestSha256,
+          signingKeyIds,
+          details: {
+            basisPoints: next.basisPoints,
+            halted: next.haltedAt !== null,
+            before: { basisPoints: p.basisPoints, halted: p.haltedAt !== null },
+          },
+        },
+        nowMs,
+      );
+      return pointerView(next);
+    });
+  }
+
+  /** Sets the percentage (and resumes a halted rollout). Raising it only adds devices. */
+  rollout(actor: Actor, appId: string, releaseId: string, channel: string, basisPoints: number): Promise<PointerView> {
+    return this.changePointer(actor, appId, releaseId, channel, 'release.rollout', (p, at) => ({
+      ...p,
+      basisPoints,
+      haltedAt: null,
+      updatedAt: at,
+    }));
+  }
+
+  /** Stops the rollout: devices not yet updated get `previous`; the percentage is kept for resume. */
+  halt(actor: Actor, appId: string, releaseId: string, channel: string): Promise<PointerView> {
+    return this.changePointer(actor, appId, releaseId, channel, 'release.halt', (p, at) => {
+      if (p.haltedAt)
+        throw conflict(
+          'already-halted',
+          `the rollout of ${releaseId} on ${channel} is already halted (since ${p.haltedAt})`,
+        );
+      return { ...p, haltedAt: at, updatedAt: at };
+    });
+  }
+
+  resume(actor: Actor, appId: string, releaseId: string, channel: string): Promise<PointerView> {
+    return this.changePointer(actor, appId, releaseId, channel, 'release.resume', (p, at) => {
+      if (!p.haltedAt) throw conflict('not-halted', `the rollout of ${releaseId} on ${channel} is not halted`);
+      return { ...p, haltedAt: null, updatedAt: at };
+    });
+  }
+
+  /**
+   * Never serve the release again: every channel serving it goes back to its previous
+   * release (or serves nothing), it is dropped as anyone's `previous`, and its scheduled
+   * starts are cancelled. Devices that already run it keep it (they never downgrade); to
+   * move them, publish a rollback.
+   */
+  async disable(actor: Actor, appId: string, releaseId: string): Promise<ReleaseDetails> {
+    const { store } = this.deps;
+    const nowMs = this.deps.now();
+    const release = await this.requireRelease(store, appId, releaseId);
+    const affected = (await store.control.listPointerStates(appId)).filter(
+      (p) => p.releaseId === releaseId || p.previousReleaseId === releaseId,
+    );
+    for (const name of new Set(affected.map((p) => p.channel))) {
+      assertMayChangeChannel(actor, appId, await store.control.getChannel(appId, name));
+    }
+    await store.transaction(async (tx) => {
+      const extras = await tx.control.getReleaseExtras(appId, releaseId);
+      if (extras?.disabledAt)
+        throw conflict('release-disabled', `release ${releaseId} was already disabled at ${extras.disabledAt}`);
+      const at = new Date(nowMs).toISOString();
+      await tx.control.setReleaseDisabled(appId, releaseId, at);
+      const reverted: string[] = [];
+      for (const p of await tx.control.listPointerStates(appId)) {
+        if (p.releaseId === releaseId) {
+          if (p.previousReleaseId) {
+            await tx.control.putPointerState({
+              ...p,
+              releaseId: p.previousReleaseId,
+              targeting: p.previousTargeting,
+              previousReleaseId: null,
+              previousTargeting: null,
+              basisPoints: FULL_ROLLOUT,
+              haltedAt: null,
+              mandatory: false,
+              updatedAt: at,
+            });
+            reverted.push(`${p.channel}/${p.platform}/${p.runtimeVersion}→${p.previousReleaseId}`);
+          } else {
+            await tx.control.deletePointer(appId, p.channel, p.platform, p.runtimeVersion);
+            reverted.push(`${p.channel}/${p.platform}/${p.runtimeVersion}→none`);
+          }
+        } else if (p.previousReleaseId === releaseId) {
+          await tx.control.putPointerState({ ...p, previousReleaseId: null, previousTargeting: null, updatedAt: at });
+        }
+      }
+      for (const s of await tx.control.listSchedules(appId, { releaseId, status: 'scheduled' })) {
+        await tx.control.setScheduleStatus(s.id, 'scheduled', 'cancelled', at, 'release disabled');
+      }
+      const signingKeyIds = await resignPointers(tx, appId, nowMs);
+      await appendAudit(
+        tx,
+        actor,
+        {
+          appId,
+          action: 'release.disable',
+          target: `release:${releaseId}`,
+          releaseId,
+          manifestSha256: release.manifestSha256,
+          signingKeyIds,
+          details: { reverted },
+        },
+        nowMs,
+      );
+    });
+    return this.show(appId, releaseId);
+  }
+
+  async setNotes(actor: Actor, appId: string, releaseId: string, notes: string | null): Promise<ReleaseDetails> {
+    const { store } = this.deps;
+    const nowMs = this.deps.now();
+    const release = await this.requireRelease(store, appId, releaseId);
+    await store.transaction(async (tx) => {
+      await tx.control.setReleaseNotes(appId, releaseId, notes);
+      await appendAudit(
+        tx,
+        actor,
+        {
+          appId,
+          action: 'release.notes',
+          target: `release:${releaseId}`,
+          releaseId,
+          manifestSha256: release.manifestSha256,
+          details: { notes },
+        },
+        nowMs,
+      );
+    });
+    return this.show(appId, releaseId);
+  }
+
+  /**
+   * Applies every scheduled start that is due. Each one is claimed (scheduled → applied) in
+   * the same transaction that moves the pointer, so with several server instances exactly
+   * one applies it. A start that became invalid (release disabled, channel moved past it) is
+   * marked failed with the reason and audited.
+   */
+  async applyDueSchedules(): Promise<{ applied: string[]; failed: string[] }> {
+    const { store } = this.deps;
+    const nowMs = this.deps.now();
+    const due = await store.control.dueSchedules(new Date(nowMs).toISOString(), 50);
+    const applied: string[] = [];
+    const failed: string[] = [];
+    for (const s of due) {
+      const actor = await scheduleActor(store, s);
+      try {
+        await store.transaction(async (tx) => {
+          if (!(await tx.control.setScheduleStatus(s.id, 'scheduled', 'applied', new Date(nowMs).toISOString())))
+            return;
+          const release = await tx.getRelease(s.appId, s.releaseId);
+          if (!release) throw new Error(`scheduled release ${s.releaseId} is missing`);
+          await assertNotOlderThanChannel(tx, s.appId, s.channel, release);
+          const settings = {
+            basisPoints: s.basisPoints,
+            mandatory: s.mandatory,
+            targeting: s.targeting as TargetingRules | null,
+          };
+          const pointer = await pointChannelAt(tx, s.appId, s.channel, release, settings, nowMs);
+          const signingKeyIds = await resignPointers(tx, s.appId, nowMs);
+          await appendAudit(
+            tx,
+            actor,
+            {
+              appId: s.appId,
+              action: 'schedule.apply',
+              target: `channel:${s.channel}/${release.platform}/${release.runtimeVersion}`,
+              releaseId: s.releaseId,
+              manifestSha256: release.manifestSha256,
+              signingKeyIds,
+              details: {
+                scheduleId: s.id,
+                startAt: s.startAt,
+                ...settingsDetails(settings),
+                previousReleaseId: pointer.previousReleaseId,
+              },
+            },
+            nowMs,
+          );
+          applied.push(s.id);
+        });
+      } catch (err) {
+        const detail = err instanceof Error ? err.message : String(err);
+        await store.transaction(async (tx) => {
+          if (!(await tx.control.setScheduleStatus(s.id, 'scheduled', 'failed', new Date(nowMs).toISOString(), detail)))
+            return;
+          await appendAudit(
+            tx,
+            actor,
+            {
+              appId: s.appId,
+              action: 'schedule.fail',
+              target: `channel:${s.channel}`,
+              releaseId: s.releaseId,
+              details: { scheduleId: s.id, reason: detail },
+            },
+            nowMs,
+          );
+          failed.push(s.id);
+        });
+      }
+    }
+    return { applied, failed };
+  }
+}
+
+function settingsDetails(s: DeploySettings): Record<string, unknown> {
+  return { basisPoints: s.basisPoints, mandatory: s.mandatory, targeting: s.targeting ?? null };
+}
+
+/** Records a future start; the scheduler applies it (applyDueSchedules). */
+export async function scheduleDeployment(
+  tx: MetadataStore,
+  actor: Actor,
+  appId: string,
+  channel: string,
+  release: ReleaseRecord,
+  settings: DeploySettings,
+  startAt: string,
+  nowMs: number,
+): Promise<ScheduledDeployment> {
+  const at = new Date(nowMs).toISOString();
+  await tx.ensureChannel(appId, channel, at);
+  const s: ScheduledDeployment = {
+    id: randomUUID(),
+    appId,
+    channel,
+    releaseId: release.releaseId,
+    basisPoints: settings.basisPoints,
+    mandatory: settings.mandatory,
+    targeting: settings.targeting && Object.keys(settings.targeting).length > 0 ? { ...settings.targeting } : null,
+    startAt,
+    status: 'scheduled',
+    detail: null,
+    createdAt: at,
+    createdBy: actor.id,
+    updatedAt: at,
+  };
+  await tx.control.insertSchedule(s);
+  await appendAudit(
+    tx,
+    actor,
+    {
+      appId,
+      action: 'release.schedule',
+      target: `channel:${channel}/${release.platform}/${release.runtimeVersion}`,
+      releaseId: release.releaseId,
+      manifestSha256: release.manifestSha256,
+      details: { scheduleId: s.id, startAt, ...settingsDetails(settings) },
+    },
+    nowMs,
+  );
+  return s;
+}
+
+/** The audit actor of a scheduled start: whoever scheduled it. */
+async function scheduleActor(store: MetadataStore, s: ScheduledDeployment): Promise<Actor> {
+  const p = await store.control.getPrincipal(s.createdBy);
+  const orgId = (await store.control.getAppOrg(s.appId)) ?? p?.orgId ?? 'default';
+  return {
+    id: s.createdBy,
+    orgId,
+    name: p ? `${p.name} (scheduled)` : 'scheduler',
+    kind: p?.kind ?? 'service',
+    role: p?.role ?? 'viewer',
+    scopes: [],
+    requestId: `schedule:${s.id}`,
+  };
+}
