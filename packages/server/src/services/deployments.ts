@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import {
+  isUpdraftError,
   manifestTargetPath,
+  parseTargeting,
   parseJsonObject,
   parseReleaseCustom,
   parseTargets,
   RELEASES_ROLE,
   type TargetingRules,
 } from '@updraft/protocol';
-import { conflict } from '../api-error.js';
+import { badRequest, conflict } from '../api-error.js';
 import type { MetadataStore, PointerState, ReleaseRecord } from '../store/index.js';
 import { signDirector, signSnapshotAndTimestamp } from './online-signing.js';
 
@@ -23,6 +25,17 @@ export interface DeploySettings {
   basisPoints: number;
   mandatory: boolean;
   targeting: TargetingRules | null;
+}
+
+/** Targeting from an API body, checked by the same parser devices use on the signed pointer. */
+export function checkedTargeting(value: unknown): TargetingRules | null {
+  if (value === undefined || value === null) return null;
+  try {
+    return parseTargeting(value, 'body.targeting');
+  } catch (err) {
+    if (isUpdraftError(err)) throw badRequest('invalid-request', err.message);
+    throw err;
+  }
 }
 
 /** True when every device the pointer's targeting allows has its release: nobody is left on `previous`. */

@@ -6,6 +6,7 @@ import { assertMayChangeChannel, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
 import {
   assertNotOlderThanChannel,
+  checkedTargeting,
   FULL_ROLLOUT,
   pointChannelAt,
   resignPointers,
@@ -158,7 +159,7 @@ export class ReleaseOpsService {
     const settings: DeploySettings = {
       basisPoints: input.basisPoints ?? FULL_ROLLOUT,
       mandatory: input.mandatory ?? false,
-      targeting: input.targeting ?? null,
+      targeting: checkedTargeting(input.targeting),
     };
     const startAt = parseStartAt(input.startAt, nowMs);
     return store.transaction(async (tx) => {

@@ -15,7 +15,7 @@ import { StoreConflictError, type MetadataStore, type ReleaseRecord, type Stored
 import type { SignedEnvelope } from '../tuf/index.js';
 import { assertMayChangeChannel, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
-import { FULL_ROLLOUT, pointChannelAt, resignPointers } from './deployments.js';
+import { checkedTargeting, FULL_ROLLOUT, pointChannelAt, resignPointers } from './deployments.js';
 import { storeEnvelope } from './online-signing.js';
 import { checkPublish, type PublishRequest } from './publish-check.js';
 import { parseStartAt, scheduleDeployment } from './release-ops.js';
@@ -110,6 +110,7 @@ export class ReleasesService {
     await this.requireApp(appId, true);
     assertMayChangeChannel(actor, appId, await store.control.getChannel(appId, request.channel));
     const startAt = parseStartAt(request.startAt, nowMs);
+    const targeting = checkedTargeting(request.targeting);
     const targetsMeta = await store.getLatestMetadata(appId, 'targets');
     const releasesMeta = await store.getLatestMetadata(appId, RELEASES_ROLE);
     if (!targetsMeta || !releasesMeta) throw new Error(`app ${appId} has trust but lacks keys or metadata`);
@@ -151,7 +152,7 @@ export class ReleasesService {
         const settings = {
           basisPoints: request.basisPoints ?? FULL_ROLLOUT,
           mandatory: request.mandatory ?? false,
-          targeting: request.targeting ?? null,
+          targeting,
         };
         if (startAt) {
           await scheduleDeployment(tx, actor, appId, request.channel, record, settings, startAt, nowMs);

@@ -1,0 +1,219 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createTrustedApp, prepareRelease, request, sha256, startTestServer, type TestServer } from './helpers.js';
+
+// Who may ship: every admin route × every kind of caller, over real HTTP. The expectations
+// below are the specification (docs/api.md "Roles and scopes"), written out independently
+// of the server's own tables.
+
+const RANK = { viewer: 0, developer: 1, 'release-manager': 2, admin: 3, owner: 4 } as const;
+type RoleName = keyof typeof RANK;
+
+interface Caller {
+  name: string;
+  role: RoleName;
+  kind: 'member' | 'service';
+  scopes?: string[];
+  /** 401 on every route. */
+  invalid?: 'revoked' | 'expired' | 'none';
+  key?: string;
+}
+
+interface Route {
+  name: string;
+  method: string;
+  path: string;
+  body?: unknown;
+  raw?: Uint8Array;
+  role: RoleName;
+  scopes: string[];
+  /** Changes a protected channel: release-manager+ or a CI service account only. */
+  protectedChannel?: boolean;
+}
+
+const APP = 'acl.app';
+const blob = new TextEncoder().encode('acl-blob');
+const blobHash = sha256(blob);
+
+function expectAllowed(route: Route, c: Caller): boolean {
+  if (c.invalid) return false;
+  if (RANK[c.role] < RANK[route.role]) return false;
+  const scopes = c.scopes ?? ['*'];
+  if (!scopes.includes('*') && !route.scopes.some((s) => scopes.includes(s))) return false;
+  if (route.protectedChannel && !(RANK[c.role] >= RANK['release-manager'] || (c.kind === 'service' && c.role !== 'viewer')))
+    return false;
+  return true;
+}
+
+describe('route × role matrix', () => {
+  let t: TestServer;
+  let routes: Route[];
+  const callers: Caller[] = [
+    { name: 'owner', role: 'owner', kind: 'member' },
+    { name: 'admin', role: 'admin', kind: 'member' },
+    { name: 'release-manager', role: 'release-manager', kind: 'member' },
+    { name: 'developer', role: 'developer', kind: 'member' },
+    { name: 'viewer', role: 'viewer', kind: 'member' },
+    { name: 'ci', role: 'developer', kind: 'service' },
+    { name: 'ci-viewer', role: 'viewer', kind: 'service' },
+    { name: 'read-only-developer', role: 'developer', kind: 'member', scopes: ['read'] },
+    { name: 'publish-only-ci', role: 'developer', kind: 'service', scopes: ['publish'] },
+    { name: 'revoked', role: 'admin', kind: 'member', invalid: 'revoked' },
+    { name: 'expired', role: 'admin', kind: 'member', invalid: 'expired' },
+    { name: 'no key', role: 'owner', kind: 'member', invalid: 'none' },
+  ];
+
+  before(async () => {
+    t = await startTestServer();
+    const { keys } = await createTrustedApp(t, APP);
+    for (const channel of ['production', 'staging']) {
+      const { body } = await prepareRelease(t, APP, keys, { releaseId: `r-${channel}`, versionCode: channel === 'production' ? 1 : 2, channel });
+      const res = await t.api('POST', `/v1/apps/${APP}/releases`, body);
+      assert.equal(res.status, 201, JSON.stringify(res.json));
+    }
+    assert.equal((await t.api('PUT', `/v1/apps/${APP}/channels/production/protection`, { protected: true })).status, 200);
+
+    for (const c of callers) {
+      if (c.name === 'owner') {
+        c.key = t.key;
+        continue;
+      }
+      if (c.invalid === 'none') continue;
+      const body: Record<string, unknown> = { name: c.name, role: c.role, kind: c.kind };
+      if (c.scopes) body['scopes'] = c.scopes;
+      if (c.invalid === 'expired') body['expiresAt'] = new Date(Date.now() + 1000).toISOString();
+      const res = await t.api('POST', '/v1/keys', body);
+      assert.equal(res.status, 201, JSON.stringify(res.json));
+      assert.match(res.json.key, /^updraft_[A-Za-z0-9_-]{43}$/);
+      c.key = res.json.key;
+      if (c.invalid === 'revoked') assert.equal((await t.api('DELETE', `/v1/keys/${res.json.id}`)).status, 200);
+    }
+    // Let the expiring key expire: a real clock, not a mocked one.
+    await new Promise((r) => setTimeout(r, 1100));
+
+    const app = `/v1/apps/${APP}`;
+    const trustShape = { signed: {}, signatures: [] };
+    routes = [
+      { name: 'list apps', method: 'GET', path: '/v1/apps', role: 'viewer', scopes: ['read'] },
+      { name: 'create app', method: 'POST', path: '/v1/apps', body: { appId: APP }, role: 'admin', scopes: ['apps'] },
+      { name: 'show app', method: 'GET', path: app, role: 'viewer', scopes: ['read'] },
+      { name: 'set trust', method: 'PUT', path: `${app}/trust`, body: { root: trustShape, targets: trustShape, releases: trustShape }, role: 'admin', scopes: ['apps'] },
+      { name: 'missing blobs', method: 'POST', path: `${app}/blobs/missing`, body: { sha256: [blobHash] }, role: 'viewer', scopes: ['read', 'publish'] },
+      { name: 'upload blob', method: 'PUT', path: `${app}/blobs/${blobHash}`, raw: blob, role: 'developer', scopes: ['publish'] },
+      { name: 'releases metadata', method: 'GET', path: `${app}/releases-metadata`, role: 'viewer', scopes: ['read', 'publish'] },
+      { name: 'publish to staging', method: 'POST', path: `${app}/releases`, body: { releases: trustShape, releaseId: 'x1', channel: 'staging' }, role: 'developer', scopes: ['publish'] },
+      { name: 'publish to protected', method: 'POST', path: `${app}/releases`, body: { releases: trustShape, releaseId: 'x1', channel: 'production' }, role: 'developer', scopes: ['publish'], protectedChannel: true },
+      { name: 'list releases', method: 'GET', path: `${app}/releases`, role: 'viewer', scopes: ['read'] },
+      { name: 'show release', method: 'GET', path: `${app}/releases/r-staging`, role: 'viewer', scopes: ['read'] },
+      { name: 'release notes', method: 'PATCH', path: `${app}/releases/r-staging`, body: { notes: 'n' }, role: 'developer', scopes: ['release'] },
+      { name: 'promote to staging', method: 'POST', path: `${app}/releases/r-staging/promote`, body: { channel: 'staging' }, role: 'developer', scopes: ['release'] },
+      { name: 'promote to protected', method: 'POST', path: `${app}/releases/r-production/promote`, body: { channel: 'production' }, role: 'developer', scopes: ['release'], protectedChannel: true },
+      { name: 'rollout staging', method: 'POST', path: `${app}/releases/r-staging/rollout`, body: { channel: 'staging', basisPoints: 5000 }, role: 'developer', scopes: ['release'] },
+      { name: 'rollout protected', method: 'POST', path: `${app}/releases/r-production/rollout`, body: { channel: 'production', basisPoints: 5000 }, role: 'developer', scopes: ['release'], protectedChannel: true },
+      { name: 'halt staging', method: 'POST', path: `${app}/releases/r-staging/halt`, body: { channel: 'staging' }, role: 'developer', scopes: ['release'] },
+      { name: 'resume staging', method: 'POST', path: `${app}/releases/r-staging/resume`, body: { channel: 'staging' }, role: 'developer', scopes: ['release'] },
+      { name: 'halt protected', method: 'POST', path: `${app}/releases/r-production/halt`, body: { channel: 'production' }, role: 'developer', scopes: ['release'], protectedChannel: true },
+      { name: 'resume protected', method: 'POST', path: `${app}/releases/r-production/resume`, body: { channel: 'production' }, role: 'developer', scopes: ['release'], protectedChannel: true },
+      { name: 'disable (unknown release)', method: 'POST', path: `${app}/releases/ghost/disable`, body: {}, role: 'developer', scopes: ['release'] },
+      { name: 'list channels', method: 'GET', path: `${app}/channels`, role: 'viewer', scopes: ['read'] },
+      { name: 'create channel', method: 'POST', path: `${app}/channels`, body: { name: 'staging' }, role: 'release-manager', scopes: ['channels'] },
+      { name: 'protect channel', method: 'PUT', path: `${app}/channels/staging/protection`, body: { protected: false }, role: 'admin', scopes: ['channels'] },
+      { name: 'create key', method: 'POST', path: '/v1/keys', body: { name: 'made-in-matrix', role: 'viewer' }, role: 'admin', scopes: ['keys'] },
+      { name: 'list keys', method: 'GET', path: '/v1/keys', role: 'admin', scopes: ['keys'] },
+      { name: 'revoke key', method: 'DELETE', path: '/v1/keys/00000000-0000-4000-8000-000000000000', role: 'admin', scopes: ['keys'] },
+      { name: 'show org', method: 'GET', path: '/v1/org', role: 'viewer', scopes: ['read'] },
+      { name: 'create org', method: 'POST', path: '/v1/orgs', body: { id: 'matrix-org', name: 'M' }, role: 'owner', scopes: ['orgs'] },
+      { name: 'audit list', method: 'GET', path: '/v1/audit', role: 'admin', scopes: ['audit'] },
+      { name: 'audit verify', method: 'GET', path: '/v1/audit/verify', role: 'admin', scopes: ['audit'] },
+    ];
+  });
+  after(async () => t.stop());
+
+  it('covers every /v1 route of the OpenAPI document', async () => {
+    const doc = (await request(`${t.url}/openapi.json`, 'GET')).json as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith('/v1'))
+      .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const normal = (r: Route) =>
+      `${r.method} ${r.path
+        .replace(`/apps/${APP}`, '/apps/{appId}')
+        .replace(/\/releases\/[^/]+/, (m) => (m === '/releases/' ? m : '/releases/{releaseId}'))
+        .replace(/\/blobs\/[0-9a-f]{64}/, '/blobs/{sha256}')
+        .replace(/\/channels\/[^/]+\/protection/, '/channels/{channel}/protection')
+        .replace(/\/keys\/[0-9a-f-]{36}/, '/keys/{keyId}')}`;
+    const tested = new Set(routes.map(normal));
+    for (const d of documented) assert.ok(tested.has(d), `the matrix misses ${d}`);
+  });
+
+  it('allows exactly what the role, the scopes and channel protection allow', async () => {
+    const failures: string[] = [];
+    let checks = 0;
+    for (const route of routes) {
+      for (const c of callers) {
+        const headers: Record<string, string> = c.key ? { authorization: `Bearer ${c.key}` } : {};
+        const res = await request(`${t.url}${route.path}`, route.method, route.raw ?? route.body, headers);
+        const allowed = expectAllowed(route, c);
+        checks++;
+        if (c.invalid) {
+          if (res.status !== 401) failures.push(`${route.name} as ${c.name}: ${res.status}, expected 401`);
+          else if (c.invalid !== 'none' && !res.json.error.message.includes(c.invalid)) failures.push(`${route.name} as ${c.name}: 401 does not say "${c.invalid}"`);
+        } else if (allowed && (res.status === 401 || res.status === 403 || res.status >= 500)) {
+          failures.push(`${route.name} as ${c.name}: ${res.status} ${JSON.stringify(res.json)}, expected allowed`);
+        } else if (!allowed && res.status !== 403) {
+          failures.push(`${route.name} as ${c.name}: ${res.status}, expected 403`);
+        }
+      }
+    }
+    assert.deepEqual(failures, []);
+    assert.equal(checks, routes.length * callers.length);
+  });
+
+  it('refused calls change nothing: a developer cannot halt production, and it is not in the audit log', async () => {
+    const developer = callers.find((c) => c.name === 'developer')!;
+    const before = (await t.api('GET', '/v1/audit')).json.entries.length;
+    const res = await request(`${t.url}/v1/apps/${APP}/releases/r-production/rollout`, 'POST', { channel: 'production', basisPoints: 1 }, { authorization: `Bearer ${developer.key}` });
+    assert.equal(res.status, 403);
+    assert.equal(res.json.error.code, 'channel-protected');
+    const channels = (await t.api('GET', `/v1/apps/${APP}/channels`)).json.channels;
+    assert.notEqual(channels.find((c: { name: string }) => c.name === 'production').pointers[0].basisPoints, 1);
+    assert.equal((await t.api('GET', '/v1/audit')).json.entries.length, before);
+  });
+
+  it('an admin cannot mint an owner key; keys are listed without secrets, with last use', async () => {
+    const admin = callers.find((c) => c.name === 'admin')!;
+    const res = await request(`${t.url}/v1/keys`, 'POST', { name: 'x', role: 'owner' }, { authorization: `Bearer ${admin.key}` });
+    assert.equal(res.status, 403);
+    const list = (await t.api('GET', '/v1/keys')).json.keys as Record<string, unknown>[];
+    assert.ok(list.length >= callers.length - 1);
+    for (const k of list) {
+      assert.equal(k['key'], undefined);
+      assert.equal(k['keySha256'], undefined);
+      assert.ok(!JSON.stringify(k).includes('updraft_'));
+    }
+    const owner = list.find((k) => k['name'] === 'owner')!;
+    assert.equal(owner['role'], 'owner');
+    assert.ok(owner['lastUsedAt'], 'last use is recorded');
+    assert.ok(list.find((k) => k['name'] === 'revoked')!['revokedAt']);
+    assert.ok(list.find((k) => k['name'] === 'expired')!['expiresAt']);
+  });
+
+  it('organizations are isolated: another org sees none of this app', async () => {
+    const created = await t.api('POST', '/v1/orgs', { id: 'other-org', name: 'Other' });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const other = { authorization: `Bearer ${created.json.ownerKey.key}` };
+    assert.deepEqual((await request(`${t.url}/v1/apps`, 'GET', undefined, other)).json.apps, []);
+    for (const [method, path, body] of [
+      ['GET', `/v1/apps/${APP}`, undefined],
+      ['GET', `/v1/apps/${APP}/releases`, undefined],
+      ['POST', `/v1/apps/${APP}/releases/r-staging/rollout`, { channel: 'staging', basisPoints: 1 }],
+      ['POST', `/v1/apps/${APP}/channels`, { name: 'evil' }],
+    ] as const) {
+      const res = await request(`${t.url}${path}`, method, body, other);
+      assert.equal(res.status, 404, `${method} ${path}`);
+      assert.equal(res.json.error.code, 'app-not-found');
+    }
+    const sameName = await request(`${t.url}/v1/apps`, 'POST', { appId: APP }, other);
+    assert.equal(sameName.status, 409, 'cannot take over an existing app id');
+    assert.deepEqual((await request(`${t.url}/v1/keys`, 'GET', undefined, other)).json.keys.length, 1);
+  });
+});
