@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { FolderBlobStore, type BlobStore } from './blobs/index.js';
 import { adminRoutes } from './routes/admin.js';
 import { deviceResolveRoutes } from './routes/device-resolve.js';
@@ -69,6 +69,17 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     logger: opts.logger ?? false,
     // appIds are up to 128 characters and target paths longer than find-my-way's default 100.
     routerOptions: { maxParamLength: 2048 },
+    // Router-level refusals in the API's own error format (the default one is different).
+    frameworkErrors: (error, _request, res) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const reply = res as FastifyReply;
+      void reply.code(tooLong ? 414 : 400).send({
+        error: {
+          code: tooLong ? 'too-long' : 'bad-request',
+          message: tooLong ? 'a path parameter is longer than 2048 characters; ids are at most 128' : error.message,
+        },
+      });
+    },
     // Request ids go into the audit log: unique across restarts and instances.
     genReqId: () => randomUUID(),
     ajv: {

@@ -40,7 +40,10 @@ function expectAllowed(route: Route, c: Caller): boolean {
   if (RANK[c.role] < RANK[route.role]) return false;
   const scopes = c.scopes ?? ['*'];
   if (!scopes.includes('*') && !route.scopes.some((s) => scopes.includes(s))) return false;
-  if (route.protectedChannel && !(RANK[c.role] >= RANK['release-manager'] || (c.kind === 'service' && c.role !== 'viewer')))
+  if (
+    route.protectedChannel &&
+    !(RANK[c.role] >= RANK['release-manager'] || (c.kind === 'service' && c.role !== 'viewer'))
+  )
     return false;
   return true;
 }
@@ -67,11 +70,18 @@ describe('route × role matrix', () => {
     t = await startTestServer();
     const { keys } = await createTrustedApp(t, APP);
     for (const channel of ['production', 'staging']) {
-      const { body } = await prepareRelease(t, APP, keys, { releaseId: `r-${channel}`, versionCode: channel === 'production' ? 1 : 2, channel });
+      const { body } = await prepareRelease(t, APP, keys, {
+        releaseId: `r-${channel}`,
+        versionCode: channel === 'production' ? 1 : 2,
+        channel,
+      });
       const res = await t.api('POST', `/v1/apps/${APP}/releases`, body);
       assert.equal(res.status, 201, JSON.stringify(res.json));
     }
-    assert.equal((await t.api('PUT', `/v1/apps/${APP}/channels/production/protection`, { protected: true })).status, 200);
+    assert.equal(
+      (await t.api('PUT', `/v1/apps/${APP}/channels/production/protection`, { protected: true })).status,
+      200,
+    );
 
     for (const c of callers) {
       if (c.name === 'owner') {
@@ -97,32 +107,182 @@ describe('route × role matrix', () => {
       { name: 'list apps', method: 'GET', path: '/v1/apps', role: 'viewer', scopes: ['read'] },
       { name: 'create app', method: 'POST', path: '/v1/apps', body: { appId: APP }, role: 'admin', scopes: ['apps'] },
       { name: 'show app', method: 'GET', path: app, role: 'viewer', scopes: ['read'] },
-      { name: 'set trust', method: 'PUT', path: `${app}/trust`, body: { root: trustShape, targets: trustShape, releases: trustShape }, role: 'admin', scopes: ['apps'] },
-      { name: 'missing blobs', method: 'POST', path: `${app}/blobs/missing`, body: { sha256: [blobHash] }, role: 'viewer', scopes: ['read', 'publish'] },
-      { name: 'upload blob', method: 'PUT', path: `${app}/blobs/${blobHash}`, raw: blob, role: 'developer', scopes: ['publish'] },
-      { name: 'releases metadata', method: 'GET', path: `${app}/releases-metadata`, role: 'viewer', scopes: ['read', 'publish'] },
-      { name: 'publish to staging', method: 'POST', path: `${app}/releases`, body: { releases: trustShape, releaseId: 'x1', channel: 'staging' }, role: 'developer', scopes: ['publish'] },
-      { name: 'publish to protected', method: 'POST', path: `${app}/releases`, body: { releases: trustShape, releaseId: 'x1', channel: 'production' }, role: 'developer', scopes: ['publish'], protectedChannel: true },
+      {
+        name: 'set trust',
+        method: 'PUT',
+        path: `${app}/trust`,
+        body: { root: trustShape, targets: trustShape, releases: trustShape },
+        role: 'admin',
+        scopes: ['apps'],
+      },
+      {
+        name: 'missing blobs',
+        method: 'POST',
+        path: `${app}/blobs/missing`,
+        body: { sha256: [blobHash] },
+        role: 'viewer',
+        scopes: ['read', 'publish'],
+      },
+      {
+        name: 'upload blob',
+        method: 'PUT',
+        path: `${app}/blobs/${blobHash}`,
+        raw: blob,
+        role: 'developer',
+        scopes: ['publish'],
+      },
+      {
+        name: 'releases metadata',
+        method: 'GET',
+        path: `${app}/releases-metadata`,
+        role: 'viewer',
+        scopes: ['read', 'publish'],
+      },
+      {
+        name: 'publish to staging',
+        method: 'POST',
+        path: `${app}/releases`,
+        body: { releases: trustShape, releaseId: 'x1', channel: 'staging' },
+        role: 'developer',
+        scopes: ['publish'],
+      },
+      {
+        name: 'publish to protected',
+        method: 'POST',
+        path: `${app}/releases`,
+        body: { releases: trustShape, releaseId: 'x1', channel: 'production' },
+        role: 'developer',
+        scopes: ['publish'],
+        protectedChannel: true,
+      },
       { name: 'list releases', method: 'GET', path: `${app}/releases`, role: 'viewer', scopes: ['read'] },
       { name: 'show release', method: 'GET', path: `${app}/releases/r-staging`, role: 'viewer', scopes: ['read'] },
-      { name: 'release notes', method: 'PATCH', path: `${app}/releases/r-staging`, body: { notes: 'n' }, role: 'developer', scopes: ['release'] },
-      { name: 'promote to staging', method: 'POST', path: `${app}/releases/r-staging/promote`, body: { channel: 'staging' }, role: 'developer', scopes: ['release'] },
-      { name: 'promote to protected', method: 'POST', path: `${app}/releases/r-production/promote`, body: { channel: 'production' }, role: 'developer', scopes: ['release'], protectedChannel: true },
-      { name: 'rollout staging', method: 'POST', path: `${app}/releases/r-staging/rollout`, body: { channel: 'staging', basisPoints: 5000 }, role: 'developer', scopes: ['release'] },
-      { name: 'rollout protected', method: 'POST', path: `${app}/releases/r-production/rollout`, body: { channel: 'production', basisPoints: 5000 }, role: 'developer', scopes: ['release'], protectedChannel: true },
-      { name: 'halt staging', method: 'POST', path: `${app}/releases/r-staging/halt`, body: { channel: 'staging' }, role: 'developer', scopes: ['release'] },
-      { name: 'resume staging', method: 'POST', path: `${app}/releases/r-staging/resume`, body: { channel: 'staging' }, role: 'developer', scopes: ['release'] },
-      { name: 'halt protected', method: 'POST', path: `${app}/releases/r-production/halt`, body: { channel: 'production' }, role: 'developer', scopes: ['release'], protectedChannel: true },
-      { name: 'resume protected', method: 'POST', path: `${app}/releases/r-production/resume`, body: { channel: 'production' }, role: 'developer', scopes: ['release'], protectedChannel: true },
-      { name: 'disable (unknown release)', method: 'POST', path: `${app}/releases/ghost/disable`, body: {}, role: 'developer', scopes: ['release'] },
+      {
+        name: 'release notes',
+        method: 'PATCH',
+        path: `${app}/releases/r-staging`,
+        body: { notes: 'n' },
+        role: 'developer',
+        scopes: ['release'],
+      },
+      {
+        name: 'promote to staging',
+        method: 'POST',
+        path: `${app}/releases/r-staging/promote`,
+        body: { channel: 'staging' },
+        role: 'developer',
+        scopes: ['release'],
+      },
+      {
+        name: 'promote to protected',
+        method: 'POST',
+        path: `${app}/releases/r-production/promote`,
+        body: { channel: 'production' },
+        role: 'developer',
+        scopes: ['release'],
+        protectedChannel: true,
+      },
+      {
+        name: 'rollout staging',
+        method: 'POST',
+        path: `${app}/releases/r-staging/rollout`,
+        body: { channel: 'staging', basisPoints: 5000 },
+        role: 'developer',
+        scopes: ['release'],
+      },
+      {
+        name: 'rollout protected',
+        method: 'POST',
+        path: `${app}/releases/r-production/rollout`,
+        body: { channel: 'production', basisPoints: 5000 },
+        role: 'developer',
+        scopes: ['release'],
+        protectedChannel: true,
+      },
+      {
+        name: 'halt staging',
+        method: 'POST',
+        path: `${app}/releases/r-staging/halt`,
+        body: { channel: 'staging' },
+        role: 'developer',
+        scopes: ['release'],
+      },
+      {
+        name: 'resume staging',
+        method: 'POST',
+        path: `${app}/releases/r-staging/resume`,
+        body: { channel: 'staging' },
+        role: 'developer',
+        scopes: ['release'],
+      },
+      {
+        name: 'halt protected',
+        method: 'POST',
+        path: `${app}/releases/r-production/halt`,
+        body: { channel: 'production' },
+        role: 'developer',
+        scopes: ['release'],
+        protectedChannel: true,
+      },
+      {
+        name: 'resume protected',
+        method: 'POST',
+        path: `${app}/releases/r-production/resume`,
+        body: { channel: 'production' },
+        role: 'developer',
+        scopes: ['release'],
+        protectedChannel: true,
+      },
+      {
+        name: 'disable (unknown release)',
+        method: 'POST',
+        path: `${app}/releases/ghost/disable`,
+        body: {},
+        role: 'developer',
+        scopes: ['release'],
+      },
       { name: 'list channels', method: 'GET', path: `${app}/channels`, role: 'viewer', scopes: ['read'] },
-      { name: 'create channel', method: 'POST', path: `${app}/channels`, body: { name: 'staging' }, role: 'release-manager', scopes: ['channels'] },
-      { name: 'protect channel', method: 'PUT', path: `${app}/channels/staging/protection`, body: { protected: false }, role: 'admin', scopes: ['channels'] },
-      { name: 'create key', method: 'POST', path: '/v1/keys', body: { name: 'made-in-matrix', role: 'viewer' }, role: 'admin', scopes: ['keys'] },
+      {
+        name: 'create channel',
+        method: 'POST',
+        path: `${app}/channels`,
+        body: { name: 'staging' },
+        role: 'release-manager',
+        scopes: ['channels'],
+      },
+      {
+        name: 'protect channel',
+        method: 'PUT',
+        path: `${app}/channels/staging/protection`,
+        body: { protected: false },
+        role: 'admin',
+        scopes: ['channels'],
+      },
+      {
+        name: 'create key',
+        method: 'POST',
+        path: '/v1/keys',
+        body: { name: 'made-in-matrix', role: 'viewer' },
+        role: 'admin',
+        scopes: ['keys'],
+      },
       { name: 'list keys', method: 'GET', path: '/v1/keys', role: 'admin', scopes: ['keys'] },
-      { name: 'revoke key', method: 'DELETE', path: '/v1/keys/00000000-0000-4000-8000-000000000000', role: 'admin', scopes: ['keys'] },
+      {
+        name: 'revoke key',
+        method: 'DELETE',
+        path: '/v1/keys/00000000-0000-4000-8000-000000000000',
+        role: 'admin',
+        scopes: ['keys'],
+      },
       { name: 'show org', method: 'GET', path: '/v1/org', role: 'viewer', scopes: ['read'] },
-      { name: 'create org', method: 'POST', path: '/v1/orgs', body: { id: 'matrix-org', name: 'M' }, role: 'owner', scopes: ['orgs'] },
+      {
+        name: 'create org',
+        method: 'POST',
+        path: '/v1/orgs',
+        body: { id: 'matrix-org', name: 'M' },
+        role: 'owner',
+        scopes: ['orgs'],
+      },
       { name: 'audit list', method: 'GET', path: '/v1/audit', role: 'admin', scopes: ['audit'] },
       { name: 'audit verify', method: 'GET', path: '/v1/audit/verify', role: 'admin', scopes: ['audit'] },
     ];
@@ -130,7 +290,9 @@ describe('route × role matrix', () => {
   after(async () => t.stop());
 
   it('covers every /v1 route of the OpenAPI document', async () => {
-    const doc = (await request(`${t.url}/openapi.json`, 'GET')).json as { paths: Record<string, Record<string, unknown>> };
+    const doc = (await request(`${t.url}/openapi.json`, 'GET')).json as {
+      paths: Record<string, Record<string, unknown>>;
+    };
     const documented = Object.entries(doc.paths)
       .filter(([path]) => path.startsWith('/v1'))
       .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
@@ -156,7 +318,8 @@ describe('route × role matrix', () => {
         checks++;
         if (c.invalid) {
           if (res.status !== 401) failures.push(`${route.name} as ${c.name}: ${res.status}, expected 401`);
-          else if (c.invalid !== 'none' && !res.json.error.message.includes(c.invalid)) failures.push(`${route.name} as ${c.name}: 401 does not say "${c.invalid}"`);
+          else if (c.invalid !== 'none' && !res.json.error.message.includes(c.invalid))
+            failures.push(`${route.name} as ${c.name}: 401 does not say "${c.invalid}"`);
         } else if (allowed && (res.status === 401 || res.status === 403 || res.status >= 500)) {
           failures.push(`${route.name} as ${c.name}: ${res.status} ${JSON.stringify(res.json)}, expected allowed`);
         } else if (!allowed && res.status !== 403) {
@@ -171,7 +334,12 @@ describe('route × role matrix', () => {
   it('refused calls change nothing: a developer cannot halt production, and it is not in the audit log', async () => {
     const developer = callers.find((c) => c.name === 'developer')!;
     const before = (await t.api('GET', '/v1/audit')).json.entries.length;
-    const res = await request(`${t.url}/v1/apps/${APP}/releases/r-production/rollout`, 'POST', { channel: 'production', basisPoints: 1 }, { authorization: `Bearer ${developer.key}` });
+    const res = await request(
+      `${t.url}/v1/apps/${APP}/releases/r-production/rollout`,
+      'POST',
+      { channel: 'production', basisPoints: 1 },
+      { authorization: `Bearer ${developer.key}` },
+    );
     assert.equal(res.status, 403);
     assert.equal(res.json.error.code, 'channel-protected');
     const channels = (await t.api('GET', `/v1/apps/${APP}/channels`)).json.channels;
@@ -181,7 +349,12 @@ describe('route × role matrix', () => {
 
   it('an admin cannot mint an owner key; keys are listed without secrets, with last use', async () => {
     const admin = callers.find((c) => c.name === 'admin')!;
-    const res = await request(`${t.url}/v1/keys`, 'POST', { name: 'x', role: 'owner' }, { authorization: `Bearer ${admin.key}` });
+    const res = await request(
+      `${t.url}/v1/keys`,
+      'POST',
+      { name: 'x', role: 'owner' },
+      { authorization: `Bearer ${admin.key}` },
+    );
     assert.equal(res.status, 403);
     const list = (await t.api('GET', '/v1/keys')).json.keys as Record<string, unknown>[];
     assert.ok(list.length >= callers.length - 1);

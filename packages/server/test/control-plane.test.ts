@@ -30,7 +30,13 @@ const targetingVectors = JSON.parse(readFileSync(new URL('targeting.json', vecto
   vectors: { rules: TargetingRules; device: DeviceAttributes; matches: boolean }[];
 };
 
-type Extra = { basisPoints?: number; mandatory?: boolean; targeting?: TargetingRules; notes?: string; startAt?: string };
+type Extra = {
+  basisPoints?: number;
+  mandatory?: boolean;
+  targeting?: TargetingRules;
+  notes?: string;
+  startAt?: string;
+};
 
 async function publish(t: TestServer, appId: string, keys: PublisherKeys, spec: ReleaseSpec, extra: Extra = {}) {
   const { body } = await prepareRelease(t, appId, keys, spec);
@@ -80,7 +86,13 @@ describe('channels, rollouts and release operations', () => {
   it('publish --rollout: signed basis points, mandatory, notes; the previous release for everyone else', async () => {
     let res = await publish(t, APP, keys, { releaseId: 'r1', versionCode: 1 });
     assert.equal(res.status, 201, JSON.stringify(res.json));
-    res = await publish(t, APP, keys, { releaseId: 'r2', versionCode: 2 }, { basisPoints: 2500, mandatory: true, notes: 'fix crash' });
+    res = await publish(
+      t,
+      APP,
+      keys,
+      { releaseId: 'r2', versionCode: 2 },
+      { basisPoints: 2500, mandatory: true, notes: 'fix crash' },
+    );
     assert.equal(res.status, 201, JSON.stringify(res.json));
     const p = (await pointer(t, APP, rootBytes))!;
     assert.equal(p.releaseId, 'r2');
@@ -95,20 +107,35 @@ describe('channels, rollouts and release operations', () => {
     // Devices inside get r2, outside keep r1 — decided by the signed metadata.
     const { director, releases } = await refresh(t.url, APP, rootBytes);
     const ids = Array.from({ length: 400 }, (_, i) => `dev-${i}`);
-    const got = ids.map((id) => chooseRelease(director, releases, { appId: APP, platform: 'ios', runtimeVersion: '1.0.0', channel: 'production', deviceId: id })!.release.releaseId);
+    const got = ids.map(
+      (id) =>
+        chooseRelease(director, releases, {
+          appId: APP,
+          platform: 'ios',
+          runtimeVersion: '1.0.0',
+          channel: 'production',
+          deviceId: id,
+        })!.release.releaseId,
+    );
     for (const [i, id] of ids.entries()) assert.equal(got[i], rolloutBucket(p.rollout.salt, id) < 2500 ? 'r2' : 'r1');
     assert.ok(got.includes('r1') && got.includes('r2'));
   });
 
   it('rollout raises the percentage and only adds devices; the salt stays', async () => {
     const before = (await pointer(t, APP, rootBytes))!;
-    const res = await t.api('POST', `/v1/apps/${APP}/releases/r2/rollout`, { channel: 'production', basisPoints: 5000 });
+    const res = await t.api('POST', `/v1/apps/${APP}/releases/r2/rollout`, {
+      channel: 'production',
+      basisPoints: 5000,
+    });
     assert.equal(res.status, 200, JSON.stringify(res.json));
     const after = (await pointer(t, APP, rootBytes))!;
     assert.equal(after.rollout.basisPoints, 5000);
     assert.equal(after.rollout.salt, before.rollout.salt);
     // Not the current release of the channel → 409 naming what is.
-    const stale = await t.api('POST', `/v1/apps/${APP}/releases/r1/rollout`, { channel: 'production', basisPoints: 100 });
+    const stale = await t.api('POST', `/v1/apps/${APP}/releases/r1/rollout`, {
+      channel: 'production',
+      basisPoints: 100,
+    });
     assert.equal(stale.status, 409);
     assert.equal(stale.json.error.code, 'not-current');
   });
@@ -135,7 +162,11 @@ describe('channels, rollouts and release operations', () => {
 
   it('promote serves a signed release on another channel without re-signing code; refuses going backwards', async () => {
     const releasesBefore = (await refresh(t.url, APP, rootBytes)).releases.version;
-    let res = await t.api('POST', `/v1/apps/${APP}/releases/r3/promote`, { channel: 'staging', basisPoints: 10000, targeting: { appVersion: '>=2' } });
+    let res = await t.api('POST', `/v1/apps/${APP}/releases/r3/promote`, {
+      channel: 'staging',
+      basisPoints: 10000,
+      targeting: { appVersion: '>=2' },
+    });
     assert.equal(res.status, 200, JSON.stringify(res.json));
     const after = await refresh(t.url, APP, rootBytes);
     assert.equal(after.releases.version, releasesBefore, 'the publisher-signed releases role is untouched');
@@ -195,7 +226,12 @@ describe('targeting and dynamic mode agree with the committed vectors', () => {
   after(async () => t.stop());
 
   const resolve = (body: Record<string, unknown>) =>
-    t.api('POST', `/device/v1/apps/${APP}/resolve`, { channel: 'production', platform: 'ios', runtimeVersion: '1.0.0', ...body }, { authorization: '' });
+    t.api(
+      'POST',
+      `/device/v1/apps/${APP}/resolve`,
+      { channel: 'production', platform: 'ios', runtimeVersion: '1.0.0', ...body },
+      { authorization: '' },
+    );
 
   it('targeting vectors: the server resolves exactly the devices the rules match', async () => {
     let versionCode = 0;
@@ -232,7 +268,13 @@ describe('targeting and dynamic mode agree with the committed vectors', () => {
   });
 
   it('publish refuses bad targeting rules with 400 naming the field', async () => {
-    const res = await publish(t, APP, keys, { releaseId: 'bad', versionCode: 999 }, { targeting: { appVersion: '>=>2' } });
+    const res = await publish(
+      t,
+      APP,
+      keys,
+      { releaseId: 'bad', versionCode: 999 },
+      { targeting: { appVersion: '>=>2' } },
+    );
     assert.equal(res.status, 400);
     assert.match(res.json.error.message, /targeting\.appVersion/);
   });

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../services/index.js';
 import { actorOf } from './access-hooks.js';
-import { ACCESS, appParams, envelope, identifier } from './schemas.js';
+import { ACCESS, appParams, envelope, identifier, noQuery } from './schemas.js';
 
 /** Root, targets and releases v1 are small, but allow generous key lists and signatures. */
 const TRUST_BODY_LIMIT = 8 * 1024 * 1024;
@@ -30,7 +30,7 @@ export const appRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
       schema: {
         tags: ['apps'],
         summary: "The organization's apps",
-        querystring: { type: 'object', additionalProperties: false },
+        querystring: { type: 'object', properties: {}, additionalProperties: false },
       },
     },
     async (request) => ({ apps: await services.apps.listApps(actorOf(request).orgId) }),
@@ -40,7 +40,12 @@ export const appRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
     '/apps/:appId',
     {
       config: { access: ACCESS.read },
-      schema: { tags: ['apps'], summary: 'One app, its channels and pointers', params: appParams },
+      schema: {
+        tags: ['apps'],
+        summary: 'One app, its channels and pointers',
+        params: appParams,
+        querystring: noQuery,
+      },
     },
     async (request) => services.apps.getApp(request.params.appId),
   );

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../services/index.js';
 import { actorOf } from './access-hooks.js';
-import { ACCESS, appParams, identifier } from './schemas.js';
+import { ACCESS, appParams, identifier, noQuery } from './schemas.js';
 
 const channelParams = {
   type: 'object',
@@ -15,7 +15,12 @@ export const channelRoutes: FastifyPluginAsync<{ services: Services }> = async (
     '/apps/:appId/channels',
     {
       config: { access: ACCESS.read },
-      schema: { tags: ['channels'], summary: 'Channels with their pointers and rollout state', params: appParams },
+      schema: {
+        tags: ['channels'],
+        summary: 'Channels with their pointers and rollout state',
+        params: appParams,
+        querystring: noQuery,
+      },
     },
     async (request) => ({ channels: await services.channels.list(request.params.appId) }),
   );

@@ -45,11 +45,9 @@ export const deviceResolveRoutes: FastifyPluginAsync<{ services: Services }> = a
     async (request, reply) => {
       const resolved = await services.resolve.resolve(request.params.appId, request.body);
       if (!resolved) {
-        return reply
-          .code(404)
-          .send({
-            error: { code: 'app-not-found', message: `no servable app "${request.params.appId}" on this server` },
-          });
+        return reply.code(404).send({
+          error: { code: 'app-not-found', message: `no servable app "${request.params.appId}" on this server` },
+        });
       }
       return resolved;
     },

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { PromoteInput, Services } from '../services/index.js';
 import { actorOf } from './access-hooks.js';
-import { ACCESS, basisPoints, dateTime, identifier, notes, releaseParams, targeting } from './schemas.js';
+import { ACCESS, basisPoints, dateTime, identifier, noQuery, notes, releaseParams, targeting } from './schemas.js';
 
 const channelBody = (extra: Record<string, unknown> = {}, required: string[] = []) =>
   ({
@@ -25,6 +25,7 @@ export const releaseOpsRoutes: FastifyPluginAsync<{ services: Services }> = asyn
         tags: ['releases'],
         summary: 'One release: notes, channels serving it, schedules',
         params: releaseParams,
+        querystring: noQuery,
       },
     },
     async (request) => ops.show(request.params.appId, request.params.releaseId),

@@ -10,6 +10,7 @@ import {
   envelope,
   identifier,
   LIMIT_PATTERN,
+  noQuery,
   notes,
   sha256,
   targeting,
@@ -46,7 +47,12 @@ export const releaseRoutes: FastifyPluginAsync<{ services: Services }> = async (
     '/apps/:appId/releases-metadata',
     {
       config: { access: ACCESS.publishRead },
-      schema: { tags: ['publish'], summary: 'The current releases role envelope', params: appParams },
+      schema: {
+        tags: ['publish'],
+        summary: 'The current releases role envelope',
+        params: appParams,
+        querystring: noQuery,
+      },
     },
     async (request, reply) => {
       const bytes = await services.releases.releasesMetadata(request.params.appId);

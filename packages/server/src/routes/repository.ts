@@ -32,7 +32,7 @@ export const repositoryRoutes: FastifyPluginAsync<{ services: Services }> = asyn
 
   app.get<{ Params: { appId: string } }>(
     '/repo/:appId/metadata/timestamp.json',
-    { schema: { params: appParams } },
+    { schema: { tags: ['devices'], summary: 'The latest timestamp metadata', params: appParams } },
     async (request, reply) => {
       const bytes = await repo.timestamp(request.params.appId);
       return bytes ? sendJson(reply, bytes, 'no-cache') : notHere(reply, 'timestamp.json');
@@ -43,6 +43,8 @@ export const repositoryRoutes: FastifyPluginAsync<{ services: Services }> = asyn
     '/repo/:appId/metadata/:file',
     {
       schema: {
+        tags: ['devices'],
+        summary: 'Versioned metadata: <N>.<role>.json',
         params: {
           type: 'object',
           required: ['appId', 'file'],
@@ -61,6 +63,8 @@ export const repositoryRoutes: FastifyPluginAsync<{ services: Services }> = asyn
   );
 
   const targetSchema = {
+    tags: ['devices'],
+    summary: 'A manifest or file of this app, by hash (consistent-snapshot name)',
     params: {
       type: 'object',
       required: ['appId', '*'],

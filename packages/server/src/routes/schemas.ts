@@ -105,3 +105,6 @@ export const errorResponse = {
     },
   },
 } as const;
+
+/** For routes without query parameters: an unknown one is a mistake worth a 400. */
+export const noQuery = { type: 'object', properties: {}, additionalProperties: false } as const;
