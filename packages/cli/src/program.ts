@@ -1,5 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerApps } from './commands/apps.js';
+import { registerAudit } from './commands/audit.js';
+import { registerChannel } from './commands/channel.js';
+import { registerKeysApi } from './commands/keys-api.js';
+import { registerReleaseOps } from './commands/release-ops.js';
 import { registerDevice } from './commands/device.js';
 import { registerLog } from './commands/log.js';
 import { registerPublish } from './commands/publish.js';
@@ -24,6 +28,10 @@ export function buildProgram(): Command {
   registerPublish(program);
   registerRelease(program);
   registerReleaseProvenance(program);
+  registerReleaseOps(program);
+  registerChannel(program);
+  registerKeysApi(program);
+  registerAudit(program);
   registerDevice(program);
   registerLog(program);
   for (const cmd of allCommands(program)) {

@@ -36,9 +36,11 @@ import { DEFAULT_DELTA_BASES, DEFAULT_DELTA_MIN_BYTES, planPatches, type PatchBl
 import { defaultKeysDir, readRoleKey } from '../keys-dir.js';
 import { CliError, colour, emit, formatBytes, progressBar } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
+import { addDeployOptions, deployBody, type DeployFlags } from './deploy-options.js';
 import { defaultBuilderKeyPath, loadOrCreateBuilderKey, publishProvenance } from '../provenance.js';
 
-interface PublishOptions extends GlobalOptions {
+interface PublishOptions extends GlobalOptions, DeployFlags {
+  notes?: string;
   app: string;
   platform: string;
   runtimeVersion: string;
@@ -66,8 +68,7 @@ interface PublishResult {
 const MAX_ATTEMPTS = 3;
 
 export function registerPublish(program: Command): void {
-  program
-    .command('publish <dir>')
+  addDeployOptions(program.command('publish <dir>'))
     .description('sign a bundle folder as a new release and point a channel at it')
     .requiredOption('--app <appId>', 'the app')
     .requiredOption('--platform <platform>', PLATFORMS.join(' | '))
@@ -98,6 +99,7 @@ export function registerPublish(program: Command): void {
       'key that signs the build provenance (default <keys>/builder.key.json, created if absent)',
     )
     .option('--no-provenance', 'do not attach a signed SLSA provenance attestation')
+    .option('--notes <text>', 'release notes')
     .action(
       run<[string], PublishOptions>(async (dir, opts) => {
         const startedOn = isoSeconds(Date.now());
@@ -121,6 +123,8 @@ export function registerPublish(program: Command): void {
         if (!Number.isSafeInteger(deltaMinBytes) || deltaMinBytes < 0) {
           throw new CliError('usage', '--delta-min-size must be a number of bytes', { exitCode: 2 });
         }
+        const deploy = deployBody(opts);
+        if (opts.notes !== undefined) deploy['notes'] = opts.notes;
         const channels = (opts.allowChannels ?? channel)
           .split(',')
           .map((c) => c.trim())
@@ -178,6 +182,7 @@ export function registerPublish(program: Command): void {
               files,
               patches: delta.patches,
               releasesKey,
+              deploy,
               provenance: builderKey
                 ? (releaseId, manifestSha256) =>
                     publishProvenance(api, {
@@ -268,6 +273,8 @@ interface SignInput {
   releasesKey: Awaited<ReturnType<typeof readRoleKey>>;
   /** Signs and uploads the build provenance; its reference goes into the signed release target. */
   provenance: ((releaseId: string, manifestSha256: string) => Promise<ProvenanceRef>) | null;
+  /** Rollout, mandatory, targeting, notes, start time (deploy-options.ts). */
+  deploy: Record<string, unknown>;
 }
 
 /**
@@ -365,5 +372,6 @@ async function signAndPublish(api: AdminApi, input: SignInput): Promise<PublishR
     releases,
     releaseId,
     channel: input.channel,
+    ...input.deploy,
   });
 }

@@ -1,0 +1,130 @@
+import type { Command } from 'commander';
+import { requireServer } from '../api-client.js';
+import { CliError, emit } from '../output.js';
+import { run, type GlobalOptions } from '../run.js';
+
+/**
+ * `updraft keys api create|list|revoke`: admin API keys of members and CI service accounts.
+ * (`keys` also holds the TUF signing-key commands; whichever module runs first creates it.)
+ */
+
+interface KeyRow {
+  id: string;
+  name: string;
+  kind: string;
+  role: string;
+  scopes: string[];
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+interface CreateOptions extends GlobalOptions {
+  name: string;
+  role: string;
+  service?: boolean;
+  scopes?: string;
+  expires?: string;
+}
+
+/** "30d", "12h", "90m" or an ISO 8601 time → ISO time. */
+export function expiryToIso(value: string, nowMs = Date.now()): string {
+  const rel = /^(\d{1,5})([dhm])$/.exec(value.trim());
+  if (rel) {
+    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[rel[2] as 'd' | 'h' | 'm'];
+    return new Date(nowMs + Number(rel[1]) * unit).toISOString();
+  }
+  const t = Date.parse(value);
+  if (!Number.isFinite(t)) {
+    throw new CliError('usage', `--expires must be like 30d, 12h, 90m or an ISO 8601 time, not "${value}"`, {
+      exitCode: 2,
+    });
+  }
+  return new Date(t).toISOString();
+}
+
+function keysCommand(program: Command): Command {
+  return (
+    program.commands.find((c) => c.name() === 'keys') ??
+    program.command('keys').description('signing keys and admin API keys')
+  );
+}
+
+export function registerKeysApi(program: Command): void {
+  const api = keysCommand(program).command('api').description('admin API keys (members and CI service accounts)');
+
+  api
+    .command('create')
+    .description('create an API key; prints {id, key} — the key is shown only this once')
+    .requiredOption('--name <name>', 'who or what uses it')
+    .requiredOption('--role <role>', 'owner | admin | release-manager | developer | viewer')
+    .option('--service', 'a CI service account (may change protected channels unless viewer)')
+    .option(
+      '--scopes <list>',
+      'comma-separated: read, publish, release, channels, apps, keys, audit, orgs (default: all the role allows)',
+    )
+    .option('--expires <when>', 'expiry: 30d, 12h, 90m or an ISO 8601 time (default: never)')
+    .action(
+      run<[], CreateOptions>(async (opts) => {
+        const body: Record<string, unknown> = {
+          name: opts.name,
+          role: opts.role,
+          kind: opts.service ? 'service' : 'member',
+        };
+        if (opts.scopes !== undefined)
+          body['scopes'] = opts.scopes
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
+        if (opts.expires !== undefined) body['expiresAt'] = expiryToIso(opts.expires);
+        const created = await requireServer(opts).request<KeyRow & { key: string }>('POST', '/v1/keys', body);
+        emit(
+          opts,
+          {
+            id: created.id,
+            key: created.key,
+            name: created.name,
+            role: created.role,
+            kind: created.kind,
+            scopes: created.scopes,
+            expiresAt: created.expiresAt,
+          },
+          () =>
+            [
+              `created ${created.kind} key "${created.name}" (${created.role}), id ${created.id}`,
+              `key (shown once, store it now): ${created.key}`,
+            ].join('\n'),
+        );
+      }),
+    );
+
+  api
+    .command('list')
+    .description("the organization's API keys (never the keys themselves)")
+    .action(
+      run<[], GlobalOptions>(async (opts) => {
+        const result = await requireServer(opts).request<{ keys: KeyRow[] }>('GET', '/v1/keys');
+        emit(opts, result, () =>
+          result.keys
+            .map(
+              (k) =>
+                `${k.id}\t${k.name}\t${k.kind}\t${k.role}\t${k.scopes.join(',')}\t` +
+                `${k.revokedAt ? `revoked ${k.revokedAt}` : k.expiresAt ? `expires ${k.expiresAt}` : 'no expiry'}\t` +
+                `last used ${k.lastUsedAt ?? 'never'}`,
+            )
+            .join('\n'),
+        );
+      }),
+    );
+
+  api
+    .command('revoke <id>')
+    .description('revoke an API key at once')
+    .action(
+      run<[string], GlobalOptions>(async (id, opts) => {
+        const result = await requireServer(opts).request<KeyRow>('DELETE', `/v1/keys/${encodeURIComponent(id)}`);
+        emit(opts, result, () => `revoked ${result.name} (${result.id}) at ${result.revokedAt}`);
+      }),
+    );
+}

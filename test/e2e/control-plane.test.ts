@@ -1,0 +1,186 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCli, startServerProcess, tempDir, type CliResult, type ServerProcess } from '../helpers/cli.js';
+
+// Who may ship, end to end: the real `updraft` binary against a real server process.
+// An owner sets up a protected production channel and keys; a developer cannot touch
+// production; a CI service account can; everything lands in a verifiable audit log.
+
+let server: ServerProcess;
+let work: { path: string; cleanup(): Promise<void> };
+const APP = 'com.example.cp';
+
+before(async () => {
+  work = await tempDir('e2e-cp');
+  server = await startServerProcess(join(work.path, 'data'));
+});
+after(async () => {
+  await server?.stop();
+  await work?.cleanup();
+});
+
+const as = (key: string) => ({ UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: key });
+const ok = (r: CliResult, what: string) => assert.equal(r.code, 0, `${what}: ${r.stderr}${r.stdout}`);
+function refused(r: CliResult, what: string, pattern: RegExp): void {
+  assert.notEqual(r.code, 0, `${what} should fail`);
+  assert.equal(r.stderr.trim().split('\n').length, 1, `${what}: one line on stderr`);
+  assert.match(r.stderr, pattern, what);
+}
+
+async function bundle(name: string, content: string): Promise<string> {
+  const dir = join(work.path, name);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'index.ios.bundle'), content);
+  return dir;
+}
+
+test('channels, roles, staged rollout, promote, halt, revoke and audit through the CLI', async () => {
+  const owner = as(server.adminKey);
+  const keysDir = join(work.path, 'keys');
+  ok(await runCli(['apps', 'create', APP, '--keys', keysDir, '--json'], owner), 'apps create');
+  ok(await runCli(['channel', 'create', 'production', '--app', APP, '--protected', '--json'], owner), 'channel create');
+  ok(await runCli(['channel', 'create', 'staging', '--app', APP, '--json'], owner), 'channel create staging');
+
+  const dev = await runCli(['keys', 'api', 'create', '--name', 'dana', '--role', 'developer', '--json'], owner);
+  ok(dev, 'keys api create');
+  assert.deepEqual(Object.keys(dev.json!).slice(0, 2), ['id', 'key']);
+  const devKey = dev.json!['key'] as string;
+  const ci = await runCli(
+    [
+      'keys',
+      'api',
+      'create',
+      '--name',
+      'github-actions',
+      '--role',
+      'developer',
+      '--service',
+      '--scopes',
+      'read,publish,release',
+      '--expires',
+      '30d',
+      '--json',
+    ],
+    owner,
+  );
+  ok(ci, 'keys api create --service');
+  const ciKey = ci.json!['key'] as string;
+
+  const publish = (dir: string, env: Record<string, string>, extra: string[] = []) =>
+    runCli(
+      [
+        'publish',
+        dir,
+        '--app',
+        APP,
+        '--platform',
+        'ios',
+        '--runtime-version',
+        '1.0.0',
+        '--channel',
+        'production',
+        '--keys',
+        keysDir,
+        '--allow-channels',
+        'production,staging',
+        '--json',
+        ...extra,
+      ],
+      env,
+    );
+  const v1 = await publish(await bundle('v1', 'console.log(1)'), as(ciKey));
+  ok(v1, 'CI publishes to protected production');
+  const v1Id = v1.json!['releaseId'] as string;
+
+  const v2Dir = await bundle('v2', 'console.log(2)');
+  refused(await publish(v2Dir, as(devKey), ['--rollout', '25']), 'developer publish to production', /protected/);
+  const v2 = await publish(v2Dir, as(ciKey), [
+    '--rollout',
+    '25',
+    '--mandatory',
+    '--notes',
+    'fixes login',
+    '--target-app-version',
+    '>=2.0.0',
+  ]);
+  ok(v2, 'CI publish --rollout 25 --mandatory');
+  const v2Id = v2.json!['releaseId'] as string;
+
+  let show = await runCli(['release', 'show', v2Id, '--app', APP, '--json'], as(devKey));
+  ok(show, 'release show');
+  const current = (
+    show.json!['current'] as {
+      basisPoints: number;
+      mandatory: boolean;
+      previousReleaseId: string;
+      targeting: unknown;
+    }[]
+  )[0]!;
+  assert.equal(current.basisPoints, 2500);
+  assert.equal(current.mandatory, true);
+  assert.equal(current.previousReleaseId, v1Id);
+  assert.deepEqual(current.targeting, { appVersion: '>=2.0.0' });
+  assert.equal(show.json!['notes'], 'fixes login');
+
+  refused(
+    await runCli(['release', 'rollout', v2Id, '50', '--app', APP, '--channel', 'production'], as(devKey)),
+    'developer rollout',
+    /protected/,
+  );
+  ok(
+    await runCli(['release', 'rollout', v2Id, '50', '--app', APP, '--channel', 'production', '--json'], as(ciKey)),
+    'CI rollout',
+  );
+  refused(
+    await runCli(['release', 'rollout', v2Id, '101', '--app', APP, '--channel', 'production'], as(ciKey)),
+    'rollout 101 %',
+    /at most 100/,
+  );
+  ok(await runCli(['release', 'halt', v2Id, '--app', APP, '--channel', 'production', '--json'], owner), 'halt');
+  show = await runCli(['release', 'show', v2Id, '--app', APP, '--json'], owner);
+  assert.equal((show.json!['current'] as { halted: boolean }[])[0]!.halted, true);
+  ok(await runCli(['release', 'resume', v2Id, '--app', APP, '--channel', 'production', '--json'], owner), 'resume');
+
+  // Staging is not protected: the developer may promote there, without uploading or signing anything.
+  const promoted = await runCli(
+    ['release', 'promote', v2Id, '--app', APP, '--channel', 'staging', '--rollout', '10', '--json'],
+    as(devKey),
+  );
+  ok(promoted, 'developer promotes to staging');
+  assert.equal((promoted.json!['pointer'] as { basisPoints: number }).basisPoints, 1000);
+
+  const channels = await runCli(['channel', 'list', '--app', APP, '--json'], as(devKey));
+  ok(channels, 'channel list');
+  assert.deepEqual(
+    (channels.json!['channels'] as { name: string; protected: boolean }[]).map((c) => [c.name, c.protected]),
+    [
+      ['production', true],
+      ['staging', false],
+    ],
+  );
+  refused(await runCli(['channel', 'protect', 'staging', '--app', APP], as(devKey)), 'developer protect', /admin/);
+
+  const list = await runCli(['keys', 'api', 'list', '--json'], owner);
+  ok(list, 'keys api list');
+  assert.ok(!list.stdout.includes(devKey), 'keys are never shown again');
+  ok(await runCli(['keys', 'api', 'revoke', dev.json!['id'] as string, '--json'], owner), 'revoke');
+  refused(await runCli(['release', 'list', '--app', APP], as(devKey)), 'revoked key', /revoked/);
+
+  ok(await runCli(['release', 'disable', v2Id, '--app', APP, '--json'], owner), 'disable');
+
+  const audit = await runCli(['audit', 'list', '--app', APP, '--json'], owner);
+  ok(audit, 'audit list');
+  const actions = (audit.json!['entries'] as { action: string; actorName: string }[]).map(
+    (e) => `${e.action}:${e.actorName}`,
+  );
+  assert.ok(actions.includes('release.publish:github-actions'));
+  assert.ok(actions.includes('release.promote:dana'));
+  assert.ok(actions.includes('release.disable:owner'));
+  assert.ok(!actions.some((a) => a.startsWith('release.rollout:dana')), 'refused changes are not logged as done');
+  const verify = await runCli(['audit', 'verify', '--json'], owner);
+  ok(verify, 'audit verify');
+  assert.equal(verify.json!['ok'], true);
+  ok(await runCli(['audit', 'verify', '--app', APP], owner), 'audit verify --app');
+});
