@@ -8,6 +8,7 @@ import { adminRoutes } from './routes/admin.js';
 import { deviceResolveRoutes } from './routes/device-resolve.js';
 import { registerOpenApi } from './routes/openapi.js';
 import { DEFAULT_SCHEDULER_INTERVAL_MS, installScheduler } from './scheduler.js';
+import { installAuditAnchoring } from './audit-anchoring.js';
 import { installErrorHandlers } from './routes/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { repositoryRoutes } from './routes/repository.js';
@@ -41,6 +42,8 @@ export interface BuildAppOptions {
   now?: () => number;
   /** How often scheduled starts are applied (default 15 s; 0 = never, e.g. in tools that only read). */
   schedulerIntervalMs?: number;
+  /** How often each organization's audit head is anchored in the transparency log (default 5 min; 0 = never). */
+  auditAnchorIntervalMs?: number;
 }
 
 export function createServices(opts: BuildAppOptions): Services {
@@ -95,6 +98,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   const services = createServices(opts);
   await registerOpenApi(app);
   installScheduler(app, services, opts.schedulerIntervalMs ?? DEFAULT_SCHEDULER_INTERVAL_MS);
+  installAuditAnchoring(app, opts.store, opts.now ?? Date.now, opts.auditAnchorIntervalMs);
   await app.register(healthRoutes);
   await app.register(adminRoutes, {
     prefix: '/v1',
@@ -117,6 +121,7 @@ export interface StartServerOptions {
   maxFileBytes?: number;
   logger?: boolean;
   schedulerIntervalMs?: number;
+  auditAnchorIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -152,6 +157,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     const buildOpts: BuildAppOptions = { store, blobs, logger: opts.logger ?? false };
     if (opts.maxFileBytes !== undefined) buildOpts.maxFileBytes = opts.maxFileBytes;
     if (opts.schedulerIntervalMs !== undefined) buildOpts.schedulerIntervalMs = opts.schedulerIntervalMs;
+    if (opts.auditAnchorIntervalMs !== undefined) buildOpts.auditAnchorIntervalMs = opts.auditAnchorIntervalMs;
     app = await buildApp(buildOpts);
     await app.listen({ host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });
     const running = app;

@@ -284,6 +284,15 @@ describe('route × role matrix', () => {
         scopes: ['orgs'],
       },
       { name: 'audit list', method: 'GET', path: '/v1/audit', role: 'admin', scopes: ['audit'] },
+      { name: 'log identity', method: 'GET', path: `${app}/log`, role: 'viewer', scopes: ['read'] },
+      {
+        name: 'log cosignatures',
+        method: 'POST',
+        path: `${app}/log/cosignatures`,
+        body: { checkpoint: 'not a checkpoint' },
+        role: 'developer',
+        scopes: ['release', 'publish'],
+      },
       { name: 'audit verify', method: 'GET', path: '/v1/audit/verify', role: 'admin', scopes: ['audit'] },
     ];
   });

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { createTrustedApp, prepareRelease, startTestServer, type TestServer } from './helpers.js';
+import { AUDIT_HEAD_ENTRY_TYPE, parseLogEntry } from '@updraft/protocol';
+import { anchorAuditHeads } from '../src/audit-anchoring.js';
+import { openSqliteStore } from '../src/index.js';
+import { createTrustedApp, prepareRelease, request, startTestServer, type TestServer } from './helpers.js';
 
 // The audit log is checked against someone with write access to the database file: each
 // kind of tampering is done directly in SQLite while the server runs, and verify must fail.
@@ -145,6 +148,28 @@ describe('hash-chained audit log', () => {
       );
     }
     assert.equal((await verify()).ok, true);
+  });
+
+  it("anchors the organization's audit head in the transparency log (/log/audit)", async () => {
+    const head = await verify();
+    // A second connection to the same file, as another server instance would have.
+    const store = await openSqliteStore(join(t.dataDir, 'updraft.db'));
+    try {
+      await anchorAuditHeads(store, Date.now);
+      await anchorAuditHeads(store, Date.now); // unchanged head: not appended twice
+    } finally {
+      await store.close();
+    }
+    const entries = (await request(`${t.url}/log/audit/entries?start=0&end=100`, 'GET')).json.entries as {
+      data: string;
+    }[];
+    const anchors = entries
+      .map((e) => parseLogEntry(Buffer.from(e.data, 'base64')))
+      .filter((e) => e?.type === AUDIT_HEAD_ENTRY_TYPE && e.source === 'org:default');
+    assert.equal(anchors.length, 1, JSON.stringify(anchors));
+    const anchor = anchors[0] as { head: string; size: number };
+    assert.equal(anchor.head, head.head);
+    assert.equal(anchor.size, rows().at(-1)!.seq);
   });
 
   it('is append-only through the API: no route edits or deletes entries', async () => {

@@ -109,6 +109,10 @@ describe('bad input on every route', () => {
       'POST /v1/orgs': { body: { id: 'o1', name: 'O' } },
       'GET /v1/audit': { query: { app: APP, after: '0', limit: '10' } },
       'GET /v1/audit/verify': { query: { app: APP } },
+      'POST /v1/apps/{appId}/log/cosignatures': { body: { checkpoint: 'c' } },
+      'GET /log/audit/entries': { query: { start: '0', end: '1' } },
+      'GET /repo/{appId}/log/entries': { query: { start: '0', end: '1' } },
+      'GET /repo/{appId}/log/proof/consistency': { query: { from: '0', to: '1' } },
       'POST /device/v1/apps/{appId}/resolve': {
         body: {
           channel: 'production',

@@ -50,6 +50,7 @@ export const ACCESS = {
   keys: { role: 'admin', scopes: ['keys'] },
   audit: { role: 'admin', scopes: ['audit'] },
   orgCreate: { role: 'owner', scopes: ['orgs'] },
+  logCosign: { role: 'developer', scopes: ['release', 'publish'] },
 } as const satisfies Record<string, Access>;
 
 export const releaseParams = {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Services } from '../services/index.js';
 import { AUDIT_LOG_ID } from '../services/index.js';
-import { appParams, identifier } from './schemas.js';
+import { ACCESS, appParams, identifier, noQuery } from './schemas.js';
 
 const INTEGER = { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})$' } as const;
 const HEX_HASH = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
@@ -37,28 +37,55 @@ function logReads(
   return async (app, { services, params }) => {
     const log = services.log;
     const schema = params ? { params } : {};
-    app.get('/checkpoint', { schema }, async (request, reply: FastifyReply) => {
-      const note = await log.checkpoint(logIdOf(request.params as Record<string, string>));
-      return reply.header('cache-control', 'no-cache').type('text/plain; charset=utf-8').send(note);
-    });
-    app.get('/entries', { schema: { ...schema, querystring: entriesQuery } }, async (request) => {
-      const q = request.query as Q;
-      return {
-        entries: await log.entries(logIdOf(request.params as Record<string, string>), num(q['start'])!, num(q['end'])!),
-      };
-    });
-    app.get('/proof/inclusion', { schema: { ...schema, querystring: inclusionQuery } }, async (request) => {
-      const q = request.query as Q;
-      const query: { hash?: string; index?: number; treeSize?: number } = {};
-      if (q['hash'] !== undefined) query.hash = q['hash'];
-      if (q['index'] !== undefined) query.index = Number(q['index']);
-      if (q['treeSize'] !== undefined) query.treeSize = Number(q['treeSize']);
-      return log.inclusion(logIdOf(request.params as Record<string, string>), query);
-    });
-    app.get('/proof/consistency', { schema: { ...schema, querystring: consistencyQuery } }, async (request) => {
-      const q = request.query as Q;
-      return log.consistency(logIdOf(request.params as Record<string, string>), num(q['from'])!, num(q['to'])!);
-    });
+    app.get(
+      '/checkpoint',
+      { schema: { ...schema, tags: ['devices'], summary: 'The latest signed checkpoint (C2SP signed note)' } },
+      async (request, reply: FastifyReply) => {
+        const note = await log.checkpoint(logIdOf(request.params as Record<string, string>));
+        return reply.header('cache-control', 'no-cache').type('text/plain; charset=utf-8').send(note);
+      },
+    );
+    app.get(
+      '/entries',
+      { schema: { ...schema, tags: ['devices'], summary: 'Log entries [start, end)', querystring: entriesQuery } },
+      async (request) => {
+        const q = request.query as Q;
+        return {
+          entries: await log.entries(
+            logIdOf(request.params as Record<string, string>),
+            num(q['start'])!,
+            num(q['end'])!,
+          ),
+        };
+      },
+    );
+    app.get(
+      '/proof/inclusion',
+      { schema: { ...schema, tags: ['devices'], summary: 'Inclusion proof of an entry', querystring: inclusionQuery } },
+      async (request) => {
+        const q = request.query as Q;
+        const query: { hash?: string; index?: number; treeSize?: number } = {};
+        if (q['hash'] !== undefined) query.hash = q['hash'];
+        if (q['index'] !== undefined) query.index = Number(q['index']);
+        if (q['treeSize'] !== undefined) query.treeSize = Number(q['treeSize']);
+        return log.inclusion(logIdOf(request.params as Record<string, string>), query);
+      },
+    );
+    app.get(
+      '/proof/consistency',
+      {
+        schema: {
+          ...schema,
+          tags: ['devices'],
+          summary: 'Consistency proof between two tree sizes',
+          querystring: consistencyQuery,
+        },
+      },
+      async (request) => {
+        const q = request.query as Q;
+        return log.consistency(logIdOf(request.params as Record<string, string>), num(q['from'])!, num(q['to'])!);
+      },
+    );
   };
 }
 
@@ -79,14 +106,30 @@ export const transparencyLogRoutes: FastifyPluginAsync<{ services: Services }> =
 
 /** Admin side: the log's identity (to pin) and witness cosignatures. */
 export const transparencyAdminRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
-  app.get<{ Params: { appId: string } }>('/apps/:appId/log', { schema: { params: appParams } }, async (request) => {
-    await services.apps.getApp(request.params.appId); // 404 for an unknown app
-    return services.log.identity(request.params.appId);
-  });
+  app.get<{ Params: { appId: string } }>(
+    '/apps/:appId/log',
+    {
+      config: { access: ACCESS.read },
+      schema: {
+        tags: ['apps'],
+        summary: "The app's transparency log identity (to pin)",
+        params: appParams,
+        querystring: noQuery,
+      },
+    },
+    async (request) => {
+      await services.apps.getApp(request.params.appId); // 404 for an unknown app
+      return services.log.identity(request.params.appId);
+    },
+  );
   app.post<{ Params: { appId: string }; Body: { checkpoint: string } }>(
     '/apps/:appId/log/cosignatures',
     {
+      // Cosignatures are checked against the witness keys; any key that may change releases may relay them.
+      config: { access: ACCESS.logCosign },
       schema: {
+        tags: ['apps'],
+        summary: 'Add witness cosignatures to a checkpoint',
         params: { type: 'object', required: ['appId'], properties: { appId: identifier }, additionalProperties: false },
         body: {
           type: 'object',

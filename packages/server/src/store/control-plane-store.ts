@@ -97,6 +97,7 @@ export interface AuditRecord {
 export interface ControlPlaneStore {
   createOrganization(org: OrganizationRecord): Promise<boolean>;
   getOrganization(id: string): Promise<OrganizationRecord | null>;
+  listOrganizations(): Promise<OrganizationRecord[]>;
 
   getAppOrg(appId: string): Promise<string | null>;
   setAppOrg(appId: string, orgId: string): Promise<void>;

@@ -42,6 +42,11 @@ export class KyselyControlPlaneStore implements ControlPlaneStore {
     return r ? { id: r.id, name: r.name, createdAt: r.created_at } : null;
   }
 
+  async listOrganizations(): Promise<OrganizationRecord[]> {
+    const rows = await this.db.selectFrom('organizations').selectAll().orderBy('id').execute();
+    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at }));
+  }
+
   async getAppOrg(appId: string): Promise<string | null> {
     const r = await this.db.selectFrom('apps').select('org_id').where('app_id', '=', appId).executeTakeFirst();
     return r?.org_id ?? null;
