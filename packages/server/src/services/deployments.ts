@@ -139,3 +139,17 @@ export async function assertNotOlderThanChannel(
     );
   }
 }
+
+/** The future time of a scheduled start, or null to act now. */
+export function parseStartAt(startAt: string | undefined, nowMs: number): string | null {
+  if (startAt === undefined) return null;
+  const t = Date.parse(startAt);
+  if (!Number.isFinite(t) || !/^\d{4}-\d{2}-\d{2}T/.test(startAt)) {
+    throw badRequest('invalid-request', 'body.startAt must be an ISO 8601 date-time such as 2027-01-31T09:00:00Z');
+  }
+  return t > nowMs ? new Date(t).toISOString() : null;
+}
+
+export function settingsDetails(s: DeploySettings): Record<string, unknown> {
+  return { basisPoints: s.basisPoints, mandatory: s.mandatory, targeting: s.targeting ?? null };
+}

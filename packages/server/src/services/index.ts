@@ -9,6 +9,7 @@ export * from './api-keys.js';
 export * from './audit.js';
 export * from './channels.js';
 export * from './release-ops.js';
+export * from './schedules.js';
 export * from './resolve.js';
 export { checkTrust, type TrustInput, type CheckedTrust } from './trust-check.js';
 export { checkPublish, type PublishRequest, type CheckedPublish } from './publish-check.js';

@@ -1,15 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import type { TargetingRules } from '@updraft/protocol';
-import { appNotFound, badRequest, conflict, notFound, trustNotInitialized } from '../api-error.js';
+import { appNotFound, conflict, notFound, trustNotInitialized } from '../api-error.js';
 import type { MetadataStore, PointerState, ReleaseRecord, ScheduledDeployment } from '../store/index.js';
 import { assertMayChangeChannel, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
+import { applyDueSchedules, scheduleDeployment } from './schedules.js';
 import {
   assertNotOlderThanChannel,
   checkedTargeting,
   FULL_ROLLOUT,
   pointChannelAt,
   resignPointers,
+  parseStartAt,
+  settingsDetails,
   signedChannels,
   type DeploySettings,
 } from './deployments.js';
@@ -72,16 +74,6 @@ export function pointerView(p: PointerState): PointerView {
     targeting: p.targeting,
     updatedAt: p.updatedAt,
   };
-}
-
-/** The future time of a scheduled start, or null to act now. */
-export function parseStartAt(startAt: string | undefined, nowMs: number): string | null {
-  if (startAt === undefined) return null;
-  const t = Date.parse(startAt);
-  if (!Number.isFinite(t) || !/^\d{4}-\d{2}-\d{2}T/.test(startAt)) {
-    throw badRequest('invalid-request', 'body.startAt must be an ISO 8601 date-time such as 2027-01-31T09:00:00Z');
-  }
-  return t > nowMs ? new Date(t).toISOString() : null;
 }
 
 /** Release operations after publish: show, promote, rollout, halt, resume, disable, notes, scheduled starts. */
@@ -355,140 +347,8 @@ export class ReleaseOpsService {
     return this.show(appId, releaseId);
   }
 
-  /**
-   * Applies every scheduled start that is due. Each one is claimed (scheduled → applied) in
-   * the same transaction that moves the pointer, so with several server instances exactly
-   * one applies it. A start that became invalid (release disabled, channel moved past it) is
-   * marked failed with the reason and audited.
-   */
-  async applyDueSchedules(): Promise<{ applied: string[]; failed: string[] }> {
-    const { store } = this.deps;
-    const nowMs = this.deps.now();
-    const due = await store.control.dueSchedules(new Date(nowMs).toISOString(), 50);
-    const applied: string[] = [];
-    const failed: string[] = [];
-    for (const s of due) {
-      const actor = await scheduleActor(store, s);
-      try {
-        await store.transaction(async (tx) => {
-          if (!(await tx.control.setScheduleStatus(s.id, 'scheduled', 'applied', new Date(nowMs).toISOString())))
-            return;
-          const release = await tx.getRelease(s.appId, s.releaseId);
-          if (!release) throw new Error(`scheduled release ${s.releaseId} is missing`);
-          await assertNotOlderThanChannel(tx, s.appId, s.channel, release);
-          const settings = {
-            basisPoints: s.basisPoints,
-            mandatory: s.mandatory,
-            targeting: s.targeting as TargetingRules | null,
-          };
-          const pointer = await pointChannelAt(tx, s.appId, s.channel, release, settings, nowMs);
-          const signingKeyIds = await resignPointers(tx, s.appId, nowMs);
-          await appendAudit(
-            tx,
-            actor,
-            {
-              appId: s.appId,
-              action: 'schedule.apply',
-              target: `channel:${s.channel}/${release.platform}/${release.runtimeVersion}`,
-              releaseId: s.releaseId,
-              manifestSha256: release.manifestSha256,
-              signingKeyIds,
-              details: {
-                scheduleId: s.id,
-                startAt: s.startAt,
-                ...settingsDetails(settings),
-                previousReleaseId: pointer.previousReleaseId,
-              },
-            },
-            nowMs,
-          );
-          applied.push(s.id);
-        });
-      } catch (err) {
-        const detail = err instanceof Error ? err.message : String(err);
-        await store.transaction(async (tx) => {
-          if (!(await tx.control.setScheduleStatus(s.id, 'scheduled', 'failed', new Date(nowMs).toISOString(), detail)))
-            return;
-          await appendAudit(
-            tx,
-            actor,
-            {
-              appId: s.appId,
-              action: 'schedule.fail',
-              target: `channel:${s.channel}`,
-              releaseId: s.releaseId,
-              details: { scheduleId: s.id, reason: detail },
-            },
-            nowMs,
-          );
-          failed.push(s.id);
-        });
-      }
-    }
-    return { applied, failed };
+  /** Applies every scheduled start that is due (schedules.ts). */
+  applyDueSchedules(): Promise<{ applied: string[]; failed: string[] }> {
+    return applyDueSchedules(this.deps.store, this.deps.now());
   }
-}
-
-function settingsDetails(s: DeploySettings): Record<string, unknown> {
-  return { basisPoints: s.basisPoints, mandatory: s.mandatory, targeting: s.targeting ?? null };
-}
-
-/** Records a future start; the scheduler applies it (applyDueSchedules). */
-export async function scheduleDeployment(
-  tx: MetadataStore,
-  actor: Actor,
-  appId: string,
-  channel: string,
-  release: ReleaseRecord,
-  settings: DeploySettings,
-  startAt: string,
-  nowMs: number,
-): Promise<ScheduledDeployment> {
-  const at = new Date(nowMs).toISOString();
-  await tx.ensureChannel(appId, channel, at);
-  const s: ScheduledDeployment = {
-    id: randomUUID(),
-    appId,
-    channel,
-    releaseId: release.releaseId,
-    basisPoints: settings.basisPoints,
-    mandatory: settings.mandatory,
-    targeting: settings.targeting && Object.keys(settings.targeting).length > 0 ? { ...settings.targeting } : null,
-    startAt,
-    status: 'scheduled',
-    detail: null,
-    createdAt: at,
-    createdBy: actor.id,
-    updatedAt: at,
-  };
-  await tx.control.insertSchedule(s);
-  await appendAudit(
-    tx,
-    actor,
-    {
-      appId,
-      action: 'release.schedule',
-      target: `channel:${channel}/${release.platform}/${release.runtimeVersion}`,
-      releaseId: release.releaseId,
-      manifestSha256: release.manifestSha256,
-      details: { scheduleId: s.id, startAt, ...settingsDetails(settings) },
-    },
-    nowMs,
-  );
-  return s;
-}
-
-/** The audit actor of a scheduled start: whoever scheduled it. */
-async function scheduleActor(store: MetadataStore, s: ScheduledDeployment): Promise<Actor> {
-  const p = await store.control.getPrincipal(s.createdBy);
-  const orgId = (await store.control.getAppOrg(s.appId)) ?? p?.orgId ?? 'default';
-  return {
-    id: s.createdBy,
-    orgId,
-    name: p ? `${p.name} (scheduled)` : 'scheduler',
-    kind: p?.kind ?? 'service',
-    role: p?.role ?? 'viewer',
-    scopes: [],
-    requestId: `schedule:${s.id}`,
-  };
 }

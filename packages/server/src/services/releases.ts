@@ -15,10 +15,10 @@ import { StoreConflictError, type MetadataStore, type ReleaseRecord, type Stored
 import type { SignedEnvelope } from '../tuf/index.js';
 import { assertMayChangeChannel, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
-import { checkedTargeting, FULL_ROLLOUT, pointChannelAt, resignPointers } from './deployments.js';
+import { checkedTargeting, FULL_ROLLOUT, parseStartAt, pointChannelAt, resignPointers } from './deployments.js';
 import { storeEnvelope } from './online-signing.js';
 import { checkPublish, type PublishRequest } from './publish-check.js';
-import { parseStartAt, scheduleDeployment } from './release-ops.js';
+import { scheduleDeployment } from './schedules.js';
 
 export interface PublishedRelease {
   releaseId: string;
