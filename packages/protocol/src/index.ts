@@ -5,6 +5,7 @@ export * from './hash.js';
 export * from './keys.js';
 export * from './metadata.js';
 export * from './patch.js';
+export * from './patch-zstd.js';
 export * from './paths.js';
 export * from './release.js';
 export * from './resolve.js';
