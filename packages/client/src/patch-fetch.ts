@@ -1,8 +1,10 @@
 import {
   applyPatchChunks,
+  applyZstdPatch,
   decodePatchHeader,
   maxPatchPayload,
   PATCH_FORMAT_BSDIFF_BROTLI,
+  PATCH_FORMAT_ZSTD_PATCH_FROM,
   PATCH_HEADER_LENGTH,
   payloadLength,
   repoPaths,
@@ -51,6 +53,8 @@ export const pureBrotliDecoder: BrotliDecoder = {
   },
 };
 
+const KNOWN_FORMATS = new Set([PATCH_FORMAT_BSDIFF_BROTLI, PATCH_FORMAT_ZSTD_PATCH_FROM]);
+
 /**
  * Builds `file` at `dest` from a listed patch whose base the device holds. Tries each
  * usable patch in turn; any failure (network, size, hash, corrupt patch, wrong base) is
@@ -58,7 +62,7 @@ export const pureBrotliDecoder: BrotliDecoder = {
  */
 export async function fetchByPatch(ctx: PatchContext, file: ManifestFile, dest: string): Promise<boolean> {
   for (const patch of file.patches ?? []) {
-    if (patch.format !== PATCH_FORMAT_BSDIFF_BROTLI) continue; // a newer format this device does not know
+    if (!KNOWN_FORMATS.has(patch.format)) continue; // a newer format this device does not know
     const base = ctx.bases.get(patch.from);
     if (!base) continue;
     const temp = `${STAGING_DIR}/.patch-${patch.sha256}`;
@@ -104,9 +108,29 @@ async function applyOne(
   }
   const bytes = await storage.readFile(temp);
   if (!bytes) throw new UpdraftError('storage', `patch ${patch.sha256} vanished after download`);
-  const header = decodePatchHeader(bytes, file.length, maxPatchPayload(file.length));
   const old = await ctx.bases.read(base);
   if (!old) throw new UpdraftError('storage', `the base file ${patch.from} of ${file.path} is gone`);
+  if (patch.format === PATCH_FORMAT_ZSTD_PATCH_FROM) {
+    // Matches may reach anywhere back into the file built so far: it stays in memory whole.
+    await storage.writeFileAtomic(dest, applyZstdPatch(old, bytes, file.length));
+  } else {
+    await applyBsdiff(ctx, file, bytes, old, dest);
+  }
+  // The base may have been damaged since it was verified: only the output hash counts.
+  if ((await hasher.sha256File(storage.resolve(dest))).toLowerCase() !== file.sha256) {
+    throw new UpdraftError('hash', `${file.path} built from patch ${patch.sha256} does not match its signed SHA-256`);
+  }
+}
+
+async function applyBsdiff(
+  ctx: PatchContext,
+  file: ManifestFile,
+  bytes: Uint8Array,
+  old: Uint8Array,
+  dest: string,
+): Promise<void> {
+  const { storage } = ctx;
+  const header = decodePatchHeader(bytes, file.length, maxPatchPayload(file.length));
   const payload = await ctx.brotli.decompress(bytes.subarray(PATCH_HEADER_LENGTH), payloadLength(header));
   if (payload.length !== payloadLength(header)) {
     throw new UpdraftError(
@@ -117,10 +141,6 @@ async function applyOne(
   const chunks = applyPatchChunks(old, payload, header);
   if (storage.writeFileChunks) await storage.writeFileChunks(dest, chunks);
   else await storage.writeFileAtomic(dest, join(chunks, file.length));
-  // The base may have been damaged since it was verified: only the output hash counts.
-  if ((await hasher.sha256File(storage.resolve(dest))).toLowerCase() !== file.sha256) {
-    throw new UpdraftError('hash', `${file.path} built from patch ${patch.sha256} does not match its signed SHA-256`);
-  }
 }
 
 function join(chunks: Iterable<Uint8Array>, length: number): Uint8Array {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
+  applyZstdPatch,
   decodePatchHeader,
   manifestTargetPath,
   maxPatchPayload,
@@ -8,6 +9,7 @@ import {
   parseManifest,
   parseTargets,
   PATCH_FORMAT_BSDIFF_BROTLI,
+  PATCH_FORMAT_ZSTD_PATCH_FROM,
   payloadLength,
   type FilePatch,
   type ReleaseManifest,
@@ -16,6 +18,7 @@ import type { AdminApi } from '../api-client.js';
 import type { LocalFile } from '../files.js';
 import { CliError } from '../output.js';
 import { applyPatchNode, brotli, createPatch } from './encode.js';
+import { createZstdPatch } from './zstd.js';
 
 export const DEFAULT_DELTA_BASES = 3;
 /** Below this a patch saves too little to be worth a round trip and a patch step. */
@@ -46,6 +49,11 @@ export interface DeltaPlan {
   blobs: PatchBlob[];
   /** Candidates tried and dropped for being over MAX_PATCH_RATIO. */
   dropped: number;
+}
+
+interface Candidate {
+  format: string;
+  bytes: Uint8Array;
 }
 
 interface Base {
@@ -121,11 +129,12 @@ async function fetchBytes(url: string): Promise<Uint8Array | null> {
 }
 
 /**
- * Generates `bsdiff-brotli` patches for the changed files of a release (protocol.md §3.5):
- * against the last K releases of the same channel/platform/runtimeVersion and the embedded
- * bundle, for files of at least `minBytes`, kept when ≤ 50 % of the brotli-compressed file.
- * Every patch is applied here before it is listed, so a generator bug costs bytes, never a
- * device a broken file.
+ * Generates patches for the changed files of a release (protocol.md §3.5, §3.6): against
+ * the last K releases of the same channel/platform/runtimeVersion and the embedded bundle,
+ * for files of at least `minBytes`; per (base, file) the smaller of `bsdiff-brotli` and
+ * `zstd-patch-from` (when the `zstd` tool is installed), kept when ≤ 50 % of the
+ * brotli-compressed file. Every patch is applied here before it is listed, so a generator
+ * bug costs bytes, never a device a broken file.
  */
 export async function planPatches(api: AdminApi, files: LocalFile[], opts: DeltaOptions): Promise<DeltaPlan> {
   const plan: DeltaPlan = { patches: new Map(), blobs: [], dropped: 0 };
@@ -142,23 +151,53 @@ export async function planPatches(api: AdminApi, files: LocalFile[], opts: Delta
     for (const base of candidates) {
       const old = await base.load();
       if (sha256(old) !== base.sha256) continue;
-      const patch = createPatch(old, next);
-      const header = decodePatchHeader(patch, next.length, Number.MAX_SAFE_INTEGER);
-      if (patch.length > budget || payloadLength(header) > maxPatchPayload(next.length)) {
+      const chosen = await smallestPatch(old, next, file.sha256, file.path);
+      if (!chosen || chosen.bytes.length > budget) {
         plan.dropped++;
         continue;
       }
-      if (sha256(applyPatchNode(old, patch, next.length)) !== file.sha256) {
-        throw new CliError(
-          'delta-self-check',
-          `the patch for ${file.path} does not rebuild it; publish with --delta-bases 0 and report this`,
-        );
-      }
-      const patchSha = sha256(patch);
-      list.push({ from: base.sha256, sha256: patchSha, length: patch.length, format: PATCH_FORMAT_BSDIFF_BROTLI });
-      if (!plan.blobs.some((b) => b.sha256 === patchSha)) plan.blobs.push({ sha256: patchSha, bytes: patch });
+      const patchSha = sha256(chosen.bytes);
+      list.push({ from: base.sha256, sha256: patchSha, length: chosen.bytes.length, format: chosen.format });
+      if (!plan.blobs.some((b) => b.sha256 === patchSha)) plan.blobs.push({ sha256: patchSha, bytes: chosen.bytes });
     }
     if (list.length > 0) plan.patches.set(file.path, list);
   }
   return plan;
+}
+
+/**
+ * Both formats for one (base, file) pair, each applied here as the device would before it
+ * counts; the smaller wins. A bsdiff patch that does not rebuild the file is our bug and
+ * stops the publish; a zstd frame our decoder refuses (say, a window over its limit) is just
+ * not used.
+ */
+export async function smallestPatch(
+  old: Uint8Array,
+  next: Uint8Array,
+  nextSha256: string,
+  path: string,
+): Promise<Candidate | null> {
+  const candidates: Candidate[] = [];
+  const bsdiff = createPatch(old, next);
+  const header = decodePatchHeader(bsdiff, next.length, Number.MAX_SAFE_INTEGER);
+  if (payloadLength(header) <= maxPatchPayload(next.length)) {
+    if (sha256(applyPatchNode(old, bsdiff, next.length)) !== nextSha256) {
+      throw new CliError(
+        'delta-self-check',
+        `the patch for ${path} does not rebuild it; publish with --delta-bases 0 and report this`,
+      );
+    }
+    candidates.push({ format: PATCH_FORMAT_BSDIFF_BROTLI, bytes: bsdiff });
+  }
+  const zstd = await createZstdPatch(old, next);
+  if (zstd && zstd.length < (candidates[0]?.bytes.length ?? Infinity)) {
+    let rebuilt: Uint8Array | null = null;
+    try {
+      rebuilt = applyZstdPatch(old, zstd, next.length);
+    } catch {
+      rebuilt = null;
+    }
+    if (rebuilt && sha256(rebuilt) === nextSha256) candidates.push({ format: PATCH_FORMAT_ZSTD_PATCH_FROM, bytes: zstd });
+  }
+  return candidates.reduce<Candidate | null>((a, c) => (a && a.bytes.length <= c.bytes.length ? a : c), null);
 }
