@@ -94,7 +94,7 @@ test('a multi-MB pair with --long=27: matches reach megabytes back into the base
   next.set(old.subarray(2_000_000), 0); // the base's second half first…
   next.set(randomBytes(1000, 78), 2_000_000);
   next.set(old.subarray(0, 2_000_000), 2_001_000); // …then its first half, 4 MB back
-  for (let i = 0; i < 50; i++) next[i * 80_000] ^= 0x5a;
+  for (let i = 0; i < 50; i++) next[i * 80_000] = next[i * 80_000]! ^ 0x5a;
   const patch = zstdPatch(old, next, ['-19', '--long=27', '--no-check']);
   assert.ok(patch.length < 20_000, `patch is ${patch.length} bytes`);
   assert.deepEqual(applyZstdPatch(old, patch, next.length), next);
