@@ -97,7 +97,7 @@ async function measure(label, oldPath, newPath) {
     if (n !== newBytes.length) throw new Error(`${label}: applied ${n} bytes`);
   });
 
-  // zstd-patch-from as the publisher makes it (zstd -19 --long=27 --no-check), applied by the
+  // zstd-patch-from as the publisher makes it (zstd -19 --long=27 --single-thread --no-check), applied by the
   // device's pure-TS decoder.
   const t2 = performance.now();
   const zstdPatch = await createZstdPatch(oldBytes, newBytes);

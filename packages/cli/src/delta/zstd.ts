@@ -12,7 +12,7 @@ const run = promisify(execFile);
  * downloaded build. `UPDRAFT_ZSTD` names another binary, or `off` to publish bsdiff only.
  * Without the tool, publishing silently keeps to `bsdiff-brotli`.
  */
-export const ZSTD_PATCH_ARGS = ['-19', '--long=27', '--no-check'];
+export const ZSTD_PATCH_ARGS = ['-19', '--long=27', '--single-thread', '--no-check'];
 
 let found: Promise<string | null> | undefined;
 
@@ -40,9 +40,9 @@ export function forgetZstdBinary(): void {
 }
 
 /**
- * `zstd -19 --long=27 --no-check --patch-from=OLD NEW`: the device needs no checksum (it
- * checks the output's SHA-256), so the frame carries none. Returns null when zstd is not
- * installed or fails on this pair.
+ * `zstd -19 --long=27 --single-thread --no-check --patch-from=OLD NEW`. Single-threaded output
+ * is a little smaller and reproducible; the device checks the output's SHA-256, so the frame
+ * carries no checksum. Returns null when zstd is not installed or fails on this pair.
  */
 export async function createZstdPatch(old: Uint8Array, next: Uint8Array): Promise<Uint8Array | null> {
   const bin = await zstdBinary();
