@@ -27,7 +27,7 @@ export interface FilePatch {
   from: string;
   sha256: string;
   length: number;
-  /** `bsdiff-brotli`; a device skips patches in formats it does not know. */
+  /** `bsdiff-brotli` or `zstd-patch-from`; a device skips patches in formats it does not know. */
   format: string;
 }
 
