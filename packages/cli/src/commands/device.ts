@@ -3,7 +3,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createNodeClient } from '@updraft/client/node';
 import { collectFiles, guessLaunch, DEFAULT_MAX_FILE_BYTES } from '../files.js';
-import { assertIdentifier, isTransparencyPolicy, type TransparencyPolicy } from '@updraft/protocol';
+import {
+  assertDeviceAttributes,
+  assertIdentifier,
+  isTransparencyPolicy,
+  type DeviceAttributes,
+  type TransparencyPolicy,
+} from '@updraft/protocol';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 
@@ -25,6 +31,8 @@ interface DeviceConfigFile {
   /** Folder of the bundle "shipped inside the app binary": its files are reused and patched against. */
   embedded?: string;
   transparency?: TransparencyPolicy;
+  /** Device attributes that targeting rules in the channel pointer are evaluated against. */
+  attributes?: DeviceAttributes;
 }
 
 const CONFIG_FILE = 'device.json';
@@ -40,10 +48,39 @@ interface SyncOptions extends GlobalOptions {
   allowInsecureLocalhost?: boolean;
   embedded?: string;
   transparency?: string;
+  appVersion?: string;
+  osVersion?: string;
+  rnVersion?: string;
+  arch?: string;
+  attr?: string[];
 }
 
 interface DirOptions extends GlobalOptions {
   dir: string;
+}
+
+function collectAttr(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Builds the targeting attributes from the sync flags; checked by the same validator the client uses. */
+function attributesFrom(opts: SyncOptions): { attributes?: DeviceAttributes } {
+  const attributes: DeviceAttributes = {};
+  if (opts.appVersion) attributes.appVersion = opts.appVersion;
+  if (opts.osVersion) attributes.osVersion = opts.osVersion;
+  if (opts.rnVersion) attributes.reactNativeVersion = opts.rnVersion;
+  if (opts.arch) attributes.arch = opts.arch;
+  for (const pair of opts.attr ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new CliError('usage', `--attr must be key=value, not "${pair}"`, { exitCode: 2 });
+    attributes.custom = { ...attributes.custom, [pair.slice(0, eq)]: pair.slice(eq + 1) };
+  }
+  if (Object.keys(attributes).length === 0) return {};
+  try {
+    return { attributes: assertDeviceAttributes(attributes, 'device attributes') };
+  } catch (err) {
+    throw new CliError('usage', (err as Error).message, { exitCode: 2 });
+  }
 }
 
 async function readConfig(dir: string): Promise<DeviceConfigFile> {
@@ -80,6 +117,7 @@ async function clientFor(dir: string, config: DeviceConfigFile) {
     allowInsecureLocalhost: config.allowInsecureLocalhost,
     ...(config.deviceId ? { deviceId: config.deviceId } : {}),
     ...(config.transparency ? { transparency: config.transparency } : {}),
+    ...(config.attributes ? { attributes: config.attributes } : {}),
   });
 }
 
@@ -109,6 +147,11 @@ export function registerDevice(program: Command): void {
     .option('--allow-insecure-localhost', 'allow http:// for loopback servers (development only)')
     .option('--embedded <dir>', 'the bundle shipped inside the app binary (its files are reused, not downloaded)')
     .option('--transparency <policy>', "off | warn | enforce (the stricter of this and root's pin applies)")
+    .option('--app-version <version>', 'the app binary version, for targeting rules')
+    .option('--os-version <version>', 'the OS version, for targeting rules')
+    .option('--rn-version <version>', 'the React Native version, for targeting rules')
+    .option('--arch <arch>', 'the CPU architecture, for targeting rules')
+    .option('--attr <key=value>', 'a custom attribute for targeting rules (repeatable)', collectAttr, [])
     .action(
       run<[], SyncOptions>(async (opts) => {
         if (opts.transparency !== undefined && !isTransparencyPolicy(opts.transparency)) {
@@ -138,6 +181,7 @@ export function registerDevice(program: Command): void {
           ...(opts.deviceId ? { deviceId: opts.deviceId } : {}),
           ...(opts.embedded ? { embedded: resolve(opts.embedded) } : {}),
           ...(opts.transparency ? { transparency: opts.transparency as TransparencyPolicy } : {}),
+          ...attributesFrom(opts),
         };
         await mkdir(dir, { recursive: true });
         await writeFile(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
