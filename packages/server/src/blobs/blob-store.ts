@@ -3,8 +3,8 @@ import type { Readable } from 'node:stream';
 /**
  * Content-addressed file bytes (release files and manifests), keyed by lower-case hex
  * SHA-256. Which app may use a blob is the metadata store's business; a blob store only
- * guarantees that a stored blob's bytes hash to its name. Folder (default) and S3 (later)
- * implement it.
+ * guarantees that a stored blob's bytes hash to its name. Folder (default) and S3-compatible
+ * buckets implement it.
  */
 export interface BlobStore {
   has(sha256: string): Promise<boolean>;
@@ -22,10 +22,23 @@ export interface BlobStore {
   ): Promise<{ sha256: string; length: number }>;
   /** Whole blob in memory: for small ones (manifests). Null when absent. */
   get(sha256: string): Promise<Uint8Array | null>;
-  /** A stream and its length, taken from the same open file so they agree. Null when absent. */
-  createReadStream(sha256: string): Promise<{ length: number; stream: Readable } | null>;
+  /**
+   * A stream and its length, taken from the same open file so they agree. With a range,
+   * only bytes start..end (inclusive, within the blob) and that length. Null when absent.
+   */
+  createReadStream(sha256: string, range?: BlobRange): Promise<{ length: number; stream: Readable } | null>;
   /** Idempotent. */
   delete(sha256: string): Promise<void>;
+  /** Where devices can fetch the blob directly (a CDN in front of a bucket), if configured. */
+  publicUrl?(sha256: string): string | null;
+  /** Releases connections, if any. */
+  close?(): Promise<void>;
+}
+
+/** Inclusive byte offsets, as in an HTTP Range header. */
+export interface BlobRange {
+  start: number;
+  end: number;
 }
 
 export type BlobErrorCode = 'hash-mismatch' | 'too-large' | 'invalid-hash';

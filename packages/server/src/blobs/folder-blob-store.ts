@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { assertSha256, BlobError, type BlobStore } from './blob-store.js';
+import { assertSha256, BlobError, type BlobRange, type BlobStore } from './blob-store.js';
 
 /** Temp files older than this are leftovers of a crashed upload (uploads are minutes at most). */
 const STALE_TEMP_MS = 60 * 60 * 1000;
@@ -102,7 +102,7 @@ export class FolderBlobStore implements BlobStore {
     }
   }
 
-  async createReadStream(sha256: string): Promise<{ length: number; stream: Readable } | null> {
+  async createReadStream(sha256: string, range?: BlobRange): Promise<{ length: number; stream: Readable } | null> {
     let handle;
     try {
       handle = await open(this.pathOf(sha256), 'r');
@@ -113,6 +113,11 @@ export class FolderBlobStore implements BlobStore {
     try {
       const { size } = await handle.stat();
       // The stream owns the handle from here and closes it when done or destroyed.
+      if (range) {
+        const end = Math.min(range.end, size - 1);
+        const stream = handle.createReadStream({ autoClose: true, start: range.start, end });
+        return { length: Math.max(0, end - range.start + 1), stream };
+      }
       const stream = handle.createReadStream({ autoClose: true, start: 0 });
       return { length: size, stream };
     } catch (err) {

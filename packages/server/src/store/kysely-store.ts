@@ -31,7 +31,7 @@ const IN_CHUNK = 500;
 
 /**
  * MetadataStore over Kysely. Only dialect-neutral query builder calls are used here; the
- * dialect-specific parts (connection, pragmas, migrations) live in sqlite.ts.
+ * dialect-specific parts (connection, pragmas, migrations) live in sqlite.ts and postgres.ts.
  */
 export class KyselyMetadataStore implements MetadataStore {
   readonly log: TransparencyLogStore;
@@ -343,6 +343,27 @@ export class KyselyMetadataStore implements MetadataStore {
 
   async touchApiKey(id: string, at: string): Promise<void> {
     await this.db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
+  }
+
+  async tryAcquireLease(name: string, holder: string, ttlMs: number, nowMs: number = Date.now()): Promise<boolean> {
+    const expires = nowMs + ttlMs;
+    // One statement, so the database decides the race: the conditional upsert changes a row
+    // only when the lease is free, expired or ours.
+    const result = await this.db
+      .insertInto('leases')
+      .values({ name, holder, expires_at_ms: expires })
+      .onConflict((oc) =>
+        oc
+          .column('name')
+          .doUpdateSet({ holder, expires_at_ms: expires })
+          .where((eb) => eb.or([eb('leases.expires_at_ms', '<=', nowMs), eb('leases.holder', '=', holder)])),
+      )
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.db.deleteFrom('leases').where('name', '=', name).where('holder', '=', holder).execute();
   }
 
   async close(): Promise<void> {

@@ -150,6 +150,15 @@ export interface MetadataStore {
   findApiKeyBySha256(keySha256: string): Promise<ApiKeyRecord | null>;
   touchApiKey(id: string, at: string): Promise<void>;
 
+  /**
+   * Takes or renews the lease `name` for `holder` until nowMs + ttlMs. True when the caller
+   * holds it now: it was free, expired, or already the caller's. Atomic across every process
+   * sharing the database, so a scheduled job guarded by it runs on one instance at a time.
+   */
+  tryAcquireLease(name: string, holder: string, ttlMs: number, nowMs?: number): Promise<boolean>;
+  /** Gives the lease up early if `holder` has it (no-op otherwise). */
+  releaseLease(name: string, holder: string): Promise<void>;
+
   /** Releases the underlying connection(s). */
   close(): Promise<void>;
 }

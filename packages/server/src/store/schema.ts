@@ -143,6 +143,14 @@ export interface AuditLogTable {
   hash: string;
 }
 
+/** A named lease a background job takes so it runs on one instance at a time (see JobRunner). */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  /** Epoch milliseconds; an integer in both dialects (bigint on PostgreSQL). */
+  expires_at_ms: number;
+}
+
 export interface Database extends LogTables {
   apps: AppsTable;
   online_keys: OnlineKeysTable;
@@ -156,4 +164,5 @@ export interface Database extends LogTables {
   organizations: OrganizationsTable;
   scheduled_deployments: ScheduledDeploymentsTable;
   audit_log: AuditLogTable;
+  leases: LeasesTable;
 }

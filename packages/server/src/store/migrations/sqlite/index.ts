@@ -2,13 +2,20 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-transparency-log.js';
 import * as m0003 from './0003-control-plane.js';
+import * as m0004 from './0004-leases.js';
 
 /**
  * The SQLite migration history, listed in code rather than read from a folder so it works
- * the same from `src` (tsx) and `dist`, and inside a bundled CLI. PostgreSQL gets its own list.
+ * the same from `src` (tsx) and `dist`, and inside a bundled CLI. PostgreSQL gets its own
+ * list (migrations/postgres), mirroring this one name for name.
  */
 export const sqliteMigrations: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { '0001-initial': m0001, '0002-transparency-log': m0002, '0003-control-plane': m0003 };
+    return {
+      '0001-initial': m0001,
+      '0002-transparency-log': m0002,
+      '0003-control-plane': m0003,
+      '0004-leases': m0004,
+    };
   },
 };

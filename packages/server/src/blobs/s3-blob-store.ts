@@ -1,0 +1,235 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+  type CompletedPart,
+} from '@aws-sdk/client-s3';
+import { assertSha256, BlobError, type BlobRange, type BlobStore } from './blob-store.js';
+import { parseS3Url, s3ClientFor, type S3Location, type S3ConnectionOptions } from './s3-client.js';
+
+/** S3's minimum part size is 5 MiB; 8 MiB keeps memory per upload small and parts few. */
+export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+export interface S3BlobStoreOptions extends S3ConnectionOptions {
+  /** `s3://bucket/prefix`: blobs are stored as `<prefix>/<sha256>`. */
+  url: string;
+  /** Blobs larger than this go up as a multipart upload of parts this size. */
+  partSize?: number;
+  /**
+   * Where the same objects are publicly readable (a CDN in front of the bucket), e.g.
+   * `https://updates.example.com/blobs`. When set, the server redirects target downloads there.
+   */
+  publicBaseUrl?: string;
+}
+
+function isNotFound(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
+  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
+}
+
+/**
+ * Blobs in any S3-compatible bucket. An object appears only complete and verified: small blobs
+ * are hashed in memory before one PutObject; large ones go up as a multipart upload that is
+ * completed only after the hash matched (and aborted otherwise), so no reader ever sees a
+ * partial or wrong blob under a hash name.
+ */
+export class S3BlobStore implements BlobStore {
+  private readonly client: S3Client;
+  private readonly location: S3Location;
+  private readonly partSize: number;
+  private readonly publicBase: string | null;
+
+  constructor(opts: S3BlobStoreOptions) {
+    this.location = parseS3Url(opts.url);
+    this.client = s3ClientFor(opts);
+    this.partSize = Math.max(opts.partSize ?? DEFAULT_PART_SIZE, 5 * 1024 * 1024);
+    this.publicBase = opts.publicBaseUrl ? opts.publicBaseUrl.replace(/\/+$/, '') : null;
+  }
+
+  get bucket(): string {
+    return this.location.bucket;
+  }
+
+  private keyOf(sha256: string): string {
+    assertSha256(sha256);
+    return `${this.location.prefix}${sha256}`;
+  }
+
+  publicUrl(sha256: string): string | null {
+    return this.publicBase ? `${this.publicBase}/${sha256}` : null;
+  }
+
+  async has(sha256: string): Promise<boolean> {
+    return (await this.stat(sha256)) !== null;
+  }
+
+  async stat(sha256: string): Promise<{ length: number } | null> {
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(sha256) }));
+      return { length: Number(head.ContentLength ?? 0) };
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async put(
+    sha256: string,
+    source: Readable | Uint8Array,
+    opts: { maxBytes: number },
+  ): Promise<{ sha256: string; length: number }> {
+    const key = this.keyOf(sha256);
+    // An existing blob is still read to the end and checked, but not written again.
+    const exists = await this.has(sha256);
+    const hash = createHash('sha256');
+    let length = 0;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let uploadId: string | undefined;
+    const parts: CompletedPart[] = [];
+    let ok = false;
+
+    const flushPart = async (): Promise<void> => {
+      const body = Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      if (exists) return;
+      if (uploadId === undefined) {
+        const created = await this.client.send(
+          new CreateMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key: key,
+            ContentType: 'application/octet-stream',
+            CacheControl: IMMUTABLE,
+          }),
+        );
+        uploadId = created.UploadId;
+        if (!uploadId) throw new Error(`S3 gave no upload id for ${key}`);
+      }
+      const partNumber = parts.length + 1;
+      const res = await this.client.send(
+        new UploadPartCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          Body: body,
+          ContentLength: body.length,
+        }),
+      );
+      parts.push({ PartNumber: partNumber, ETag: res.ETag });
+    };
+
+    try {
+      const chunks: AsyncIterable<Uint8Array> | Uint8Array[] = source instanceof Uint8Array ? [source] : source;
+      for await (const chunk of chunks) {
+        length += chunk.length;
+        if (length > opts.maxBytes) {
+          throw new BlobError('too-large', `blob exceeds ${opts.maxBytes} bytes`, { maxBytes: opts.maxBytes });
+        }
+        hash.update(chunk);
+        pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        pendingBytes += chunk.length;
+        // Keep the last (possibly short) part until the end: only it may be under 5 MiB.
+        if (pendingBytes > this.partSize) {
+          const all = Buffer.concat(pending, pendingBytes);
+          pending = [all.subarray(0, this.partSize)];
+          pendingBytes = this.partSize;
+          const rest = all.subarray(this.partSize);
+          await flushPart();
+          pending = [rest];
+          pendingBytes = rest.length;
+        }
+      }
+      const actual = hash.digest('hex');
+      if (actual !== sha256) {
+        throw new BlobError('hash-mismatch', `the uploaded bytes hash to ${actual}, not ${sha256}`, {
+          expected: sha256,
+          actual,
+        });
+      }
+      if (!exists) {
+        if (uploadId === undefined) {
+          const body = Buffer.concat(pending, pendingBytes);
+          await this.client.send(
+            new PutObjectCommand({
+              Bucket: this.bucket,
+              Key: key,
+              Body: body,
+              ContentLength: body.length,
+              ContentType: 'application/octet-stream',
+              CacheControl: IMMUTABLE,
+            }),
+          );
+        } else {
+          if (pendingBytes > 0) await flushPart();
+          await this.client.send(
+            new CompleteMultipartUploadCommand({
+              Bucket: this.bucket,
+              Key: key,
+              UploadId: uploadId,
+              MultipartUpload: { Parts: parts },
+            }),
+          );
+        }
+      }
+      ok = true;
+    } finally {
+      if (!ok && uploadId !== undefined) {
+        await this.client
+          .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
+          .catch(() => undefined);
+      }
+      // Stop reading an upload we refused, so the socket is not kept busy for nothing.
+      if (!ok && !(source instanceof Uint8Array)) source.destroy();
+    }
+    return { sha256, length };
+  }
+
+  async get(sha256: string): Promise<Uint8Array | null> {
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(sha256) }));
+      if (!res.Body) return null;
+      return await res.Body.transformToByteArray();
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async createReadStream(sha256: string, range?: BlobRange): Promise<{ length: number; stream: Readable } | null> {
+    try {
+      const res = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: this.keyOf(sha256),
+          ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
+        }),
+      );
+      if (!res.Body) return null;
+      // In Node the SDK's body is an http.IncomingMessage, i.e. a Readable.
+      return { length: Number(res.ContentLength ?? 0), stream: res.Body as Readable };
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async delete(sha256: string): Promise<void> {
+    // One by one on purpose: Swift's S3 API wants a Content-MD5 on DeleteObjects that SDK v3 no longer sends.
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(sha256) }));
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+}

@@ -1,0 +1,20 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-transparency-log.js';
+import * as m0003 from './0003-control-plane.js';
+import * as m0004 from './0004-leases.js';
+
+/**
+ * The PostgreSQL migration history. It mirrors the SQLite one name for name (each dialect
+ * needs its own column types), listed in code so it works from `src` and `dist` alike.
+ */
+export const postgresMigrations: MigrationProvider = {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return {
+      '0001-initial': m0001,
+      '0002-transparency-log': m0002,
+      '0003-control-plane': m0003,
+      '0004-leases': m0004,
+    };
+  },
+};

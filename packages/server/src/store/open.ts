@@ -1,0 +1,16 @@
+import { join } from 'node:path';
+import type { MetadataStore } from './metadata-store.js';
+import { isPostgresUrl, openPostgresStore } from './postgres.js';
+import { openSqliteStore } from './sqlite.js';
+
+/**
+ * The metadata store a server or CLI command uses: PostgreSQL when `databaseUrl` is a
+ * postgres:// URL, else the embedded SQLite file `<dataDir>/updraft.db`.
+ */
+export async function openMetadataStore(opts: { databaseUrl?: string; dataDir: string }): Promise<MetadataStore> {
+  if (opts.databaseUrl === undefined || opts.databaseUrl === '') return openSqliteStore(join(opts.dataDir, 'updraft.db'));
+  if (isPostgresUrl(opts.databaseUrl)) return openPostgresStore(opts.databaseUrl);
+  throw new Error(
+    `unsupported database URL "${opts.databaseUrl.split(':')[0]}:…": use postgres://user:password@host:5432/db, or leave it out for the embedded SQLite`,
+  );
+}

@@ -1,0 +1,261 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { skipOrFail } from '../../../../test/helpers/services.js';
+import {
+  generateKeyFile,
+  StoreConflictError,
+  type MetadataStore,
+  type OnlineRole,
+  type ReleaseRecord,
+  type StoredMetadata,
+} from '../../src/index.js';
+
+/**
+ * The behaviour every MetadataStore must have, run against each backend (SQLite, PostgreSQL).
+ * `newDatabase` gives an empty database; its `open` may be called more than once to get
+ * independent stores (connections) on that same database, as several server processes would.
+ */
+export interface MetadataBackend {
+  name: string;
+  /** A reason string when the backend cannot run here. */
+  newDatabase(): Promise<{ open(): Promise<MetadataStore>; cleanup(): Promise<void> } | string>;
+}
+
+const NOW = '2026-11-22T20:00:00.000Z';
+
+function onlineKeys() {
+  return {
+    snapshot: generateKeyFile(),
+    timestamp: generateKeyFile(),
+    director: generateKeyFile(),
+  } as Record<OnlineRole, ReturnType<typeof generateKeyFile>>;
+}
+
+function metadata(appId: string, role: StoredMetadata['role'], version: number, bytes?: Uint8Array): StoredMetadata {
+  const b = bytes ?? new TextEncoder().encode(`{"role":"${role}","version":${version}}`);
+  return {
+    appId,
+    role,
+    version,
+    bytes: b,
+    sha256: `${version}`.padStart(64, '0'),
+    length: b.length,
+    expiresAt: '2027-01-01T00:00:00Z',
+    createdAt: NOW,
+  };
+}
+
+function release(appId: string, releaseId: string, versionCode: number, releasesVersion: number, channel = 'production'): ReleaseRecord {
+  return {
+    appId,
+    releaseId,
+    versionCode,
+    epoch: 0,
+    platform: 'ios',
+    runtimeVersion: '1.0.0',
+    channel,
+    manifestSha256: randomBytes(32).toString('hex'),
+    manifestLength: 123,
+    releasesVersion,
+    createdAt: NOW,
+  };
+}
+
+export function metadataStoreContract(backend: MetadataBackend): void {
+  /** Runs body with a store on a fresh database, or skips (fails under CI) when the backend is absent. */
+  const withStore = (name: string, body: (store: MetadataStore, open: () => Promise<MetadataStore>) => Promise<void>) =>
+    test(`${backend.name} metadata store: ${name}`, async (t) => {
+      const db = await backend.newDatabase();
+      if (typeof db === 'string') return skipOrFail(t, `${backend.name} metadata store`, db);
+      const opened: MetadataStore[] = [];
+      const open = async () => {
+        const s = await db.open();
+        opened.push(s);
+        return s;
+      };
+      try {
+        await body(await open(), open);
+      } finally {
+        for (const s of opened) await s.close();
+        await db.cleanup();
+      }
+    });
+
+  withStore('apps: create once, read back, online keys and trust flag', async (store) => {
+    const keys = onlineKeys();
+    assert.equal(await store.createApp({ appId: 'app.b', createdAt: NOW, onlineKeys: keys }), true);
+    assert.equal(await store.createApp({ appId: 'app.b', createdAt: NOW, onlineKeys: onlineKeys() }), false);
+    assert.equal(await store.createApp({ appId: 'app.a', createdAt: NOW, onlineKeys: onlineKeys() }), true);
+    assert.deepEqual(
+      (await store.listApps()).map((a) => a.appId),
+      ['app.a', 'app.b'],
+    );
+    assert.deepEqual(await store.getApp('app.b'), { appId: 'app.b', createdAt: NOW, trustInitializedAt: null });
+    assert.equal(await store.getApp('nope'), null);
+    assert.deepEqual(await store.getOnlineKeys('app.b'), keys, 'the first keys stay: a second create changed nothing');
+    assert.equal(await store.getOnlineKeys('nope'), null);
+    await store.markTrustInitialized('app.b', NOW);
+    assert.equal((await store.getApp('app.b'))?.trustInitializedAt, NOW);
+  });
+
+  withStore('metadata: exact bytes back, latest version, duplicate version conflicts', async (store) => {
+    await store.createApp({ appId: 'm', createdAt: NOW, onlineKeys: onlineKeys() });
+    const binary = new Uint8Array([0, 255, 1, 128, 10, 13, 0]);
+    await store.putMetadata(metadata('m', 'root', 1, binary));
+    await store.putMetadata(metadata('m', 'root', 2));
+    await store.putMetadata(metadata('m', 'timestamp', 1));
+    const got = await store.getMetadata('m', 'root', 1);
+    assert.deepEqual(Array.from(got!.bytes), Array.from(binary));
+    assert.equal(got!.length, binary.length);
+    assert.equal(got!.version, 1);
+    assert.equal(got!.expiresAt, '2027-01-01T00:00:00Z');
+    assert.equal((await store.getLatestMetadata('m', 'root'))?.version, 2);
+    assert.equal(await store.getLatestMetadata('m', 'snapshot'), null);
+    assert.equal(await store.getMetadata('m', 'root', 3), null);
+    await assert.rejects(store.putMetadata(metadata('m', 'root', 2)), StoreConflictError);
+  });
+
+  withStore('transactions: all writes commit together, a throw rolls every write back', async (store) => {
+    await store.createApp({ appId: 't', createdAt: NOW, onlineKeys: onlineKeys() });
+    await assert.rejects(
+      store.transaction(async (tx) => {
+        await tx.putMetadata(metadata('t', 'director', 1));
+        await tx.ensureChannel('t', 'beta', NOW);
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
+    assert.equal(await store.getMetadata('t', 'director', 1), null);
+    assert.deepEqual(await store.listChannels('t'), []);
+    const out = await store.transaction(async (tx) => {
+      await tx.putMetadata(metadata('t', 'director', 1));
+      await tx.ensureChannel('t', 'beta', NOW);
+      return 42;
+    });
+    assert.equal(out, 42);
+    assert.equal((await store.getMetadata('t', 'director', 1))?.version, 1);
+    assert.equal((await store.listChannels('t')).length, 1);
+  });
+
+  withStore('blobs: ownership per app, idempotent, lookups past the IN-list chunk', async (store) => {
+    await store.createApp({ appId: 'x', createdAt: NOW, onlineKeys: onlineKeys() });
+    await store.createApp({ appId: 'y', createdAt: NOW, onlineKeys: onlineKeys() });
+    const hashes = Array.from({ length: 1203 }, () => randomBytes(32).toString('hex'));
+    await store.transaction(async (tx) => {
+      for (const [i, h] of hashes.entries()) await tx.addAppBlob('x', { sha256: h, length: i }, NOW);
+    });
+    await store.addAppBlob('x', { sha256: hashes[0]!, length: 0 }, NOW);
+    await store.addAppBlob('y', { sha256: hashes[1]!, length: 1 }, NOW);
+    const unknown = randomBytes(32).toString('hex');
+    const found = await store.findAppBlobs('x', [...hashes, unknown, hashes[5]!]);
+    assert.equal(found.size, hashes.length);
+    assert.equal(found.get(hashes[1202]!), 1202);
+    assert.equal(found.has(unknown), false);
+    const foundY = await store.findAppBlobs('y', hashes.slice(0, 3));
+    assert.deepEqual([...foundY.keys()], [hashes[1]], "an app sees only its own blobs");
+  });
+
+  withStore('releases: insert, conflict, newest first, channel filter, max versionCode', async (store) => {
+    await store.createApp({ appId: 'r', createdAt: NOW, onlineKeys: onlineKeys() });
+    assert.equal(await store.maxVersionCode('r', 'ios', '1.0.0'), null);
+    await store.insertRelease(release('r', 'r1', 10, 2));
+    await store.insertRelease(release('r', 'r2', 12, 3, 'beta'));
+    await store.insertRelease(release('r', 'r3', 11, 4));
+    await assert.rejects(store.insertRelease(release('r', 'r1', 99, 9)), StoreConflictError);
+    assert.deepEqual(
+      (await store.listReleases('r', { limit: 10 })).map((r) => r.releaseId),
+      ['r3', 'r2', 'r1'],
+    );
+    assert.deepEqual(
+      (await store.listReleases('r', { limit: 1, channel: 'production' })).map((r) => r.releaseId),
+      ['r3'],
+    );
+    assert.equal(await store.maxVersionCode('r', 'ios', '1.0.0'), 12);
+    assert.equal(await store.maxVersionCode('r', 'android', '1.0.0'), null);
+    const r2 = await store.getRelease('r', 'r2');
+    assert.equal(r2?.versionCode, 12);
+    assert.equal(r2?.releasesVersion, 3);
+    assert.equal(typeof r2?.manifestLength, 'number');
+  });
+
+  withStore('channels and pointers: ensure is idempotent, pointers upsert', async (store) => {
+    await store.createApp({ appId: 'p', createdAt: NOW, onlineKeys: onlineKeys() });
+    await store.insertRelease(release('p', 'a', 1, 2));
+    await store.insertRelease(release('p', 'b', 2, 3));
+    await store.ensureChannel('p', 'production', NOW);
+    await store.ensureChannel('p', 'production', '2030-01-01T00:00:00Z');
+    await store.ensureChannel('p', 'beta', NOW);
+    assert.deepEqual(
+      (await store.listChannels('p')).map((c) => [c.name, c.protected, c.createdAt]),
+      [
+        ['beta', false, NOW],
+        ['production', false, NOW],
+      ],
+    );
+    const pointer = {
+      appId: 'p',
+      channel: 'production',
+      platform: 'ios',
+      runtimeVersion: '1.0.0',
+      releaseId: 'a',
+      previousReleaseId: null,
+      basisPoints: 10000,
+      salt: 'salt',
+      mandatory: false,
+      updatedAt: NOW,
+    };
+    await store.putPointer(pointer);
+    await store.putPointer({ ...pointer, releaseId: 'b', previousReleaseId: 'a', basisPoints: 2500, mandatory: true });
+    const got = await store.getPointer('p', 'production', 'ios', '1.0.0');
+    assert.deepEqual(got, { ...pointer, releaseId: 'b', previousReleaseId: 'a', basisPoints: 2500, mandatory: true });
+    assert.equal(await store.getPointer('p', 'beta', 'ios', '1.0.0'), null);
+    assert.equal((await store.listPointers('p')).length, 1);
+  });
+
+  withStore('API keys: count, find by hash, touch', async (store) => {
+    assert.equal(await store.countApiKeys(), 0);
+    const key = {
+      id: 'k1',
+      name: 'ci',
+      keySha256: 'a'.repeat(64),
+      role: 'owner',
+      createdAt: NOW,
+      lastUsedAt: null,
+      revokedAt: null,
+    };
+    await store.insertApiKey(key);
+    assert.equal(await store.countApiKeys(), 1);
+    assert.deepEqual(await store.findApiKeyBySha256('a'.repeat(64)), key);
+    assert.equal(await store.findApiKeyBySha256('b'.repeat(64)), null);
+    await store.touchApiKey('k1', '2026-12-01T00:00:00.000Z');
+    assert.equal((await store.findApiKeyBySha256('a'.repeat(64)))?.lastUsedAt, '2026-12-01T00:00:00.000Z');
+  });
+
+  withStore('leases: one holder at a time, renewal, expiry, release', async (store) => {
+    const t0 = 1_800_000_000_000;
+    assert.equal(await store.tryAcquireLease('job', 'A', 1000, t0), true);
+    assert.equal(await store.tryAcquireLease('job', 'B', 1000, t0 + 10), false, 'held by A');
+    assert.equal(await store.tryAcquireLease('other', 'B', 1000, t0 + 10), true, 'leases are per name');
+    assert.equal(await store.tryAcquireLease('job', 'A', 1000, t0 + 500), true, 'A renews');
+    assert.equal(await store.tryAcquireLease('job', 'B', 1000, t0 + 1400), false, 'renewal moved the expiry');
+    assert.equal(await store.tryAcquireLease('job', 'B', 1000, t0 + 1500), true, 'expired: B takes over');
+    assert.equal(await store.tryAcquireLease('job', 'A', 1000, t0 + 1600), false);
+    await store.releaseLease('job', 'A'); // not A's: no effect
+    assert.equal(await store.tryAcquireLease('job', 'A', 1000, t0 + 1700), false);
+    await store.releaseLease('job', 'B');
+    assert.equal(await store.tryAcquireLease('job', 'A', 1000, t0 + 1800), true);
+  });
+
+  withStore('leases: of many racing stores on one database exactly one wins', async (_store, open) => {
+    const stores = [await open(), await open(), await open()];
+    const t0 = 1_800_000_000_000;
+    for (let round = 0; round < 5; round++) {
+      const now = t0 + round * 10_000;
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => stores[i % stores.length]!.tryAcquireLease('race', `h${round}-${i}`, 5000, now)),
+      );
+      assert.equal(results.filter(Boolean).length, 1, `round ${round}: ${JSON.stringify(results)}`);
+    }
+  });
+}

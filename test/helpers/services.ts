@@ -1,0 +1,211 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Real backing services for the storage suites: a throwaway PostgreSQL cluster (initdb +
+ * pg_ctl from the machine's packages) and an S3-compatible server (OpenStack Swift's S3 API,
+ * started by the shared scripts in ../shared/services/s3). When one cannot run here the
+ * suites print a SKIP line; with CI=true a missing service fails the run instead.
+ */
+
+const run = promisify(execFile);
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Says loudly that a suite did not run; under CI that is a failure, not a skip. */
+export function skipOrFail(t: { skip(message?: string): void }, what: string, reason: string): void {
+  const line = `SKIP: ${what}: ${reason}`;
+  if (process.env['CI'] === 'true') throw new Error(`${line} (CI=true: every storage backend must be tested)`);
+  console.log(line);
+  t.skip(line);
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// --- PostgreSQL -----------------------------------------------------------------------------
+
+function postgresBinDir(): string | null {
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return null;
+  const versions = readdirSync(base)
+    .filter((v) => existsSync(join(base, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions[0] ? join(base, versions[0], 'bin') : null;
+}
+
+export interface PostgresCluster {
+  /** postgres://updraft@127.0.0.1:<port>/postgres */
+  adminUrl: string;
+  /** Creates an empty database and returns its URL. */
+  createDatabase(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+let dbCounter = 0;
+
+/** Starts a throwaway cluster on a free port in a temp dir, or returns why it cannot. */
+export async function startPostgres(): Promise<PostgresCluster | string> {
+  const bin = process.env['UPDRAFT_TEST_PG_BIN'] ?? postgresBinDir();
+  if (!bin) return 'PostgreSQL is not installed (apt-get install postgresql)';
+  const dir = await mkdtemp(join(tmpdir(), 'updraft-pg-'));
+  const dataDir = join(dir, 'data');
+  // initdb refuses to run as root: run the server as the postgres user the package created.
+  const asRoot = process.getuid?.() === 0;
+  const prefix: string[] = [];
+  if (asRoot) {
+    const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+    const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
+    if (id.status !== 0) return 'running as root and there is no postgres user to run PostgreSQL as';
+    await chown(dir, Number(id.stdout.trim()), Number(gid.stdout.trim()));
+    prefix.push('runuser', '-u', 'postgres', '--');
+  }
+  const exec = (file: string, args: string[]) =>
+    prefix.length > 0 ? run(prefix[0]!, [...prefix.slice(1), join(bin, file), ...args]) : run(join(bin, file), args);
+  const port = await freePort();
+  try {
+    await exec('initdb', ['-D', dataDir, '-U', 'updraft', '--auth=trust', '--no-sync', '-E', 'UTF8', '--no-locale']);
+    await exec('pg_ctl', [
+      '-D',
+      dataDir,
+      '-l',
+      join(dir, 'postgres.log'),
+      '-w',
+      '-t',
+      '30',
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
+      'start',
+    ]);
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    return `could not start PostgreSQL from ${bin}: ${(err as Error).message.split('\n')[0]}`;
+  }
+  const adminUrl = `postgres://updraft@127.0.0.1:${port}/postgres`;
+  const pg = (await import('pg')).default;
+  return {
+    adminUrl,
+    async createDatabase() {
+      const name = `t${process.pid}_${++dbCounter}`;
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await client.end();
+      }
+      return `postgres://updraft@127.0.0.1:${port}/${name}`;
+    },
+    async stop() {
+      await exec('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// --- S3 (Swift) -----------------------------------------------------------------------------
+
+export interface S3Service {
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** AWS_* variables for a child process. */
+  env: Record<string, string>;
+  /** Creates an empty bucket and returns its name. */
+  createBucket(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const SWIFT_SCRIPTS = join(REPO_ROOT, '..', 'shared', 'services', 's3');
+const SWIFT_PORT = 18080;
+
+let bucketCounter = 0;
+
+async function healthy(endpoint: string): Promise<boolean> {
+  try {
+    return (await fetch(`${endpoint}/healthcheck`, { signal: AbortSignal.timeout(1000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Uses UPDRAFT_TEST_S3_ENDPOINT when set (CI starts one server for the whole run), else a
+ * Swift already listening on 127.0.0.1:18080, else starts one with the shared scripts.
+ */
+export async function startS3(): Promise<S3Service | string> {
+  let endpoint = process.env['UPDRAFT_TEST_S3_ENDPOINT'];
+  let stop = async () => {};
+  if (!endpoint) {
+    endpoint = `http://127.0.0.1:${SWIFT_PORT}`;
+    if (!(await healthy(endpoint))) {
+      if (!existsSync(join(SWIFT_SCRIPTS, 'start.sh'))) return `no S3 service: ${SWIFT_SCRIPTS} is missing`;
+      const which = spawnSync('sh', ['-c', 'command -v swift-proxy-server && command -v memcached'], {
+        encoding: 'utf8',
+      });
+      if (which.status !== 0) {
+        return 'OpenStack Swift is not installed (see ../shared/services/s3/README.md for the apt-get line)';
+      }
+      const root = await mkdtemp(join(tmpdir(), 'updraft-s3-'));
+      const env = { ...process.env, ROOT: root, S3_PORT: String(SWIFT_PORT) };
+      try {
+        await run('bash', [join(SWIFT_SCRIPTS, 'setup.sh')], { env });
+        await run('bash', [join(SWIFT_SCRIPTS, 'start.sh')], { env });
+      } catch (err) {
+        await run('bash', [join(SWIFT_SCRIPTS, 'stop.sh')], { env }).catch(() => undefined);
+        await rm(root, { recursive: true, force: true });
+        return `could not start Swift: ${(err as Error).message.split('\n')[0]}`;
+      }
+      stop = async () => {
+        await run('bash', [join(SWIFT_SCRIPTS, 'stop.sh')], { env }).catch(() => undefined);
+        await rm(root, { recursive: true, force: true });
+      };
+    }
+  }
+  const region = process.env['UPDRAFT_TEST_S3_REGION'] ?? 'us-east-1';
+  const accessKeyId = process.env['UPDRAFT_TEST_S3_ACCESS_KEY_ID'] ?? 'ota:admin';
+  const secretAccessKey = process.env['UPDRAFT_TEST_S3_SECRET_ACCESS_KEY'] ?? 'ota-secret';
+  const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
+  const client = new S3Client({
+    endpoint,
+    region,
+    forcePathStyle: true,
+    credentials: { accessKeyId, secretAccessKey },
+  });
+  return {
+    endpoint,
+    region,
+    accessKeyId,
+    secretAccessKey,
+    env: {
+      AWS_ACCESS_KEY_ID: accessKeyId,
+      AWS_SECRET_ACCESS_KEY: secretAccessKey,
+      AWS_REGION: region,
+      AWS_ENDPOINT_URL: endpoint,
+    },
+    async createBucket() {
+      const name = `updraft-test-${process.pid}-${Date.now().toString(36)}-${++bucketCounter}`;
+      await client.send(new CreateBucketCommand({ Bucket: name }));
+      return name;
+    },
+    async stop() {
+      client.destroy();
+      await stop();
+    },
+  };
+}
