@@ -13,6 +13,8 @@ export interface S3ConnectionOptions {
   region?: string;
   /** Path-style URLs (endpoint/bucket/key): MinIO, Swift, most self-hosted stores. Default: on when an endpoint is set. */
   forcePathStyle?: boolean;
+  /** Default: the SDK's chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profiles, instance roles). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -45,6 +47,7 @@ export function s3ClientFor(opts: S3ConnectionOptions): S3Client {
     region,
     ...(endpoint ? { endpoint } : {}),
     forcePathStyle: opts.forcePathStyle ?? Boolean(endpoint),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
     // Only the checksums S3 itself requires: S3-compatible stores (Swift, older MinIO, R2) do
     // not all accept the SDK's default CRC32 trailers. Integrity is ours anyway: blobs are
     // verified against their SHA-256 before they are written.
