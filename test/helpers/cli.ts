@@ -48,11 +48,20 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+export interface ServerProcessOptions {
+  /** Extra `updraft serve` arguments (e.g. --database, --blobs). */
+  args?: string[];
+  env?: Record<string, string>;
+  /** The owner key when another instance created it (this one's data dir has no admin.key). */
+  adminKey?: string;
+}
+
 /** Starts `updraft serve` on a free 127.0.0.1 port with its own data dir; stop() kills it by PID. */
-export async function startServerProcess(dataDir: string): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data', dataDir, '--json'], {
+export async function startServerProcess(dataDir: string, opts: ServerProcessOptions = {}): Promise<ServerProcess> {
+  const args = [CLI, 'serve', '--port', '0', '--data', dataDir, '--json', ...(opts.args ?? [])];
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -75,7 +84,7 @@ export async function startServerProcess(dataDir: string): Promise<ServerProcess
   });
   const info = JSON.parse(first) as { url: string; adminKey: string | null; adminKeyPath: string };
   const { readFile } = await import('node:fs/promises');
-  const adminKey = info.adminKey ?? (await readFile(info.adminKeyPath, 'utf8')).trim();
+  const adminKey = info.adminKey ?? opts.adminKey ?? (await readFile(info.adminKeyPath, 'utf8')).trim();
   return {
     url: info.url,
     adminKey,

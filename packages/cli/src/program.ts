@@ -6,6 +6,7 @@ import { registerKeysApi } from './commands/keys-api.js';
 import { registerReleaseOps } from './commands/release-ops.js';
 import { registerDevice } from './commands/device.js';
 import { registerLog } from './commands/log.js';
+import { registerExport } from './commands/export.js';
 import { registerPublish } from './commands/publish.js';
 import { registerRelease } from './commands/release.js';
 import { registerReleaseProvenance } from './commands/release-provenance.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerDevice(program);
   registerLog(program);
+  registerExport(program);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
     cmd.configureOutput({ writeErr: () => {}, outputError: () => {} });

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { createServer } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { FolderBlobStore, type BlobStore } from './blobs/index.js';
+import { openBlobStore, type BlobStore, type BlobStoreSpec, type S3ConnectionOptions } from './blobs/index.js';
+import { JobRunner, resignJob } from './jobs/index.js';
 import { adminRoutes } from './routes/admin.js';
 import { deviceResolveRoutes } from './routes/device-resolve.js';
 import { registerOpenApi } from './routes/openapi.js';
@@ -11,6 +13,7 @@ import { DEFAULT_SCHEDULER_INTERVAL_MS, installScheduler } from './scheduler.js'
 import { installAuditAnchoring } from './audit-anchoring.js';
 import { installErrorHandlers } from './routes/errors.js';
 import { healthRoutes } from './routes/health.js';
+import { createFastTimestampHandler } from './routes/fast-timestamp.js';
 import { repositoryRoutes } from './routes/repository.js';
 import { transparencyLogRoutes } from './routes/transparency-log.js';
 import {
@@ -26,7 +29,7 @@ import {
   TransparencyLogService,
   type Services,
 } from './services/index.js';
-import { openSqliteStore, type MetadataStore } from './store/index.js';
+import { openMetadataStore, type MetadataStore } from './store/index.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8787;
@@ -44,6 +47,8 @@ export interface BuildAppOptions {
   schedulerIntervalMs?: number;
   /** How often each organization's audit head is anchored in the transparency log (default 5 min; 0 = never). */
   auditAnchorIntervalMs?: number;
+  /** See RepositoryServiceOptions.timestampCacheMs (default 0). */
+  timestampCacheMs?: number;
 }
 
 export function createServices(opts: BuildAppOptions): Services {
@@ -53,7 +58,7 @@ export function createServices(opts: BuildAppOptions): Services {
     apps: new AppsService({ store, now }),
     auth: new AuthService({ store, now }),
     releases: new ReleasesService({ store, blobs, now, maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES }),
-    repository: new RepositoryService({ store, blobs }),
+    repository: new RepositoryService({ store, blobs, now, timestampCacheMs: opts.timestampCacheMs ?? 0 }),
     log: new TransparencyLogService({ store, now }),
     keys: new ApiKeysService({ store, now }),
     audit: new AuditService({ store }),
@@ -68,7 +73,14 @@ export function createServices(opts: BuildAppOptions): Services {
  * stores and closes them after the app.
  */
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
+  const services = createServices(opts);
+  const fastTimestamp = createFastTimestampHandler(services.repository);
   const app = Fastify({
+    // The no-update check skips Fastify while its answer is cached (routes/fast-timestamp.ts).
+    serverFactory: (handler) =>
+      createServer((req, res) => {
+        if (!fastTimestamp(req, res)) handler(req, res);
+      }),
     logger: opts.logger ?? false,
     // appIds are up to 128 characters and target paths longer than find-my-way's default 100.
     routerOptions: { maxParamLength: 2048 },
@@ -95,7 +107,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     void reply.header('x-request-id', request.id);
     return payload;
   });
-  const services = createServices(opts);
   await registerOpenApi(app);
   installScheduler(app, services, opts.schedulerIntervalMs ?? DEFAULT_SCHEDULER_INTERVAL_MS);
   installAuditAnchoring(app, opts.store, opts.now ?? Date.now, opts.auditAnchorIntervalMs);
@@ -108,6 +119,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(repositoryRoutes, { services });
   await app.register(transparencyLogRoutes, { services });
   await app.register(deviceResolveRoutes, { services });
+  // A write through this instance is visible to its devices at once; other instances see it
+  // when their short timestamp cache runs out.
+  app.addHook('onResponse', async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') services.repository.forgetCached();
+  });
   return app;
 }
 
@@ -118,10 +134,24 @@ export interface StartServerOptions {
   port?: number;
   /** Holds updraft.db, blobs/ and admin.key; created if missing. */
   dataDir: string;
+  /** postgres://… to use PostgreSQL instead of `<dataDir>/updraft.db`. */
+  databaseUrl?: string;
+  /** s3://bucket/prefix (or a folder) instead of `<dataDir>/blobs`. */
+  blobs?: string;
+  /** S3 endpoint, region, path-style and credentials; default: the standard AWS environment. */
+  s3?: S3ConnectionOptions;
+  /** Public base URL of the blob bucket (a CDN in front of it): target downloads redirect there. */
+  publicBlobUrl?: string;
   maxFileBytes?: number;
   logger?: boolean;
   schedulerIntervalMs?: number;
   auditAnchorIntervalMs?: number;
+  /** Run the scheduled jobs (timestamp re-signing) in this process; default true. */
+  jobs?: boolean;
+  /** Re-signing job interval (default 10 min). */
+  resignIntervalMs?: number;
+  /** See RepositoryServiceOptions.timestampCacheMs (default 1000). */
+  timestampCacheMs?: number;
 }
 
 export interface RunningServer {
@@ -144,34 +174,65 @@ function urlOf(address: AddressInfo): string {
   return `http://${host}:${address.port}`;
 }
 
-/** The embedded server: SQLite + a blob folder under dataDir. */
+/**
+ * The server: by default the embedded SQLite + a blob folder under dataDir; with databaseUrl
+ * and blobs, PostgreSQL + S3, and then any number of instances can share them.
+ */
 export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
   const dataDir = resolve(opts.dataDir);
   // 0700: the database holds the app's online private keys.
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const store = await openSqliteStore(join(dataDir, 'updraft.db'));
+  const storeSpec: { dataDir: string; databaseUrl?: string } = { dataDir };
+  if (opts.databaseUrl !== undefined) storeSpec.databaseUrl = opts.databaseUrl;
+  const store = await openMetadataStore(storeSpec);
   let app: FastifyInstance | undefined;
+  let blobs: BlobStore | undefined;
+  let jobs: JobRunner | undefined;
   try {
-    const blobs = await FolderBlobStore.open(join(dataDir, 'blobs'));
+    const blobSpec: BlobStoreSpec = { dataDir, ...opts.s3 };
+    if (opts.blobs !== undefined) blobSpec.blobs = opts.blobs;
+    if (opts.publicBlobUrl !== undefined) blobSpec.publicBaseUrl = opts.publicBlobUrl;
+    blobs = await openBlobStore(blobSpec);
     const owner = await new AuthService({ store, now: Date.now }).ensureOwnerKey(dataDir);
-    const buildOpts: BuildAppOptions = { store, blobs, logger: opts.logger ?? false };
+    const buildOpts: BuildAppOptions = {
+      store,
+      blobs,
+      logger: opts.logger ?? false,
+      timestampCacheMs: opts.timestampCacheMs ?? 1000,
+    };
     if (opts.maxFileBytes !== undefined) buildOpts.maxFileBytes = opts.maxFileBytes;
     if (opts.schedulerIntervalMs !== undefined) buildOpts.schedulerIntervalMs = opts.schedulerIntervalMs;
     if (opts.auditAnchorIntervalMs !== undefined) buildOpts.auditAnchorIntervalMs = opts.auditAnchorIntervalMs;
     app = await buildApp(buildOpts);
     await app.listen({ host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });
+    if (opts.jobs ?? true) {
+      const jobOpts: { intervalMs?: number } = {};
+      if (opts.resignIntervalMs !== undefined) jobOpts.intervalMs = opts.resignIntervalMs;
+      const runner = new JobRunner({
+        store,
+        jobs: [resignJob(store, jobOpts)],
+        onError: (job, err) => process.stderr.write(`updraft: job ${job} failed: ${(err as Error).message}\n`),
+      });
+      runner.start();
+      jobs = runner;
+    }
     const running = app;
+    const openBlobs = blobs;
     return {
       url: urlOf(running.server.address() as AddressInfo),
       adminKeyPath: owner.path,
       adminKey: owner.key,
       async close() {
+        await jobs?.stop();
         await running.close();
+        await openBlobs.close?.();
         await store.close();
       },
     };
   } catch (err) {
+    await jobs?.stop();
     await app?.close();
+    await blobs?.close?.();
     await store.close();
     throw err;
   }

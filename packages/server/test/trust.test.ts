@@ -54,7 +54,7 @@ describe('apps and their root of trust', () => {
     assert.equal(days(state.timestamp.expires), 1);
 
     const ts = await request(`${t.url}/repo/${appId}/metadata/timestamp.json`, 'GET');
-    assert.equal(ts.headers.get('cache-control'), 'no-cache');
+    assert.equal(ts.headers.get('cache-control'), 'public, max-age=10, must-revalidate');
     for (const missing of [
       '2.root.json',
       '0.root.json',

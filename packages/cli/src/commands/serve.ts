@@ -1,30 +1,42 @@
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
-import { startServer } from '@updraft/server';
+import { startServer, type StartServerOptions } from '@updraft/server';
 import { CliError, colour } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
+import { addStorageOptions, storageFromOptions, type StorageOptions } from '../storage-options.js';
 
-interface ServeOptions extends GlobalOptions {
+interface ServeOptions extends GlobalOptions, StorageOptions {
   host: string;
   port: string;
-  data: string;
+  publicBlobUrl?: string;
+  jobs: boolean;
 }
 
 export function registerServe(program: Command): void {
-  program
+  const serve = program
     .command('serve')
-    .description('run the update server (embedded SQLite + a blob folder under --data)')
+    .description('run the update server (embedded SQLite + a blob folder under --data, or PostgreSQL + S3)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', 'port to listen on (0 = any free port)', '8787')
-    .option('--data <dir>', 'data folder', '.updraft')
+    .option('--port <port>', 'port to listen on (0 = any free port)', '8787');
+  addStorageOptions(serve)
+    .option(
+      '--public-blob-url <url>',
+      'public base URL of the blob bucket behind your CDN: file downloads redirect there (default: $UPDRAFT_PUBLIC_BLOB_URL)',
+    )
+    .option('--no-jobs', 'do not run scheduled jobs (timestamp re-signing) in this instance')
     .action(
       run<[], ServeOptions>(async (opts) => {
         const port = Number(opts.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) {
           throw new CliError('usage', `--port must be a number from 0 to 65535, not "${opts.port}"`, { exitCode: 2 });
         }
-        const dataDir = resolve(opts.data);
-        const server = await startServer({ host: opts.host, port, dataDir });
+        const storage = storageFromOptions(opts);
+        const dataDir = storage.dataDir;
+        const serverOpts: StartServerOptions = { host: opts.host, port, ...storage, jobs: opts.jobs };
+        const publicBlobUrl = opts.publicBlobUrl ?? process.env['UPDRAFT_PUBLIC_BLOB_URL'];
+        if (publicBlobUrl) serverOpts.publicBlobUrl = publicBlobUrl;
+        const resignMs = Number(process.env['UPDRAFT_RESIGN_INTERVAL_MS']);
+        if (Number.isInteger(resignMs) && resignMs > 0) serverOpts.resignIntervalMs = resignMs;
+        const server = await startServer(serverOpts);
         if (opts.json) {
           process.stdout.write(
             JSON.stringify({ url: server.url, dataDir, adminKeyPath: server.adminKeyPath, adminKey: server.adminKey }) +

@@ -31,6 +31,13 @@ export class AuthService {
   async ensureOwnerKey(dataDir: string): Promise<{ path: string; key: string | null }> {
     const path = join(dataDir, ADMIN_KEY_FILE);
     if ((await this.deps.store.countApiKeys()) > 0) return { path, key: null };
+    // Several instances may start at once on an empty shared database: one creates the key.
+    const holder = randomUUID();
+    while (!(await this.deps.store.tryAcquireLease('owner-key-bootstrap', holder, 30_000, this.deps.now()))) {
+      await new Promise((r) => setTimeout(r, 100));
+      if ((await this.deps.store.countApiKeys()) > 0) return { path, key: null };
+    }
+    if ((await this.deps.store.countApiKeys()) > 0) return { path, key: null };
     const key = generateApiKey();
     const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
     await writeFile(tmp, `${key}\n`, { mode: 0o600, flag: 'wx' });

@@ -1,9 +1,30 @@
 import type { Readable } from 'node:stream';
-import type { BlobStore } from '../blobs/index.js';
+import type { BlobRange, BlobStore } from '../blobs/index.js';
 import type { MetadataRole, MetadataStore } from '../store/index.js';
 
 /** A target URL's last segment: `<sha256>` (files) or `<sha256>.<name>` (consistent-snapshot targets). */
 const TARGET_SEGMENT = /^([0-9a-f]{64})(?:\.[^/]+)?$/;
+
+/** Bytes devices read, with the SHA-256 that names them (it doubles as the HTTP ETag). */
+export interface ServedMetadata {
+  bytes: Uint8Array;
+  sha256: string;
+}
+
+export interface RepositoryServiceOptions {
+  store: MetadataStore;
+  blobs: BlobStore;
+  /**
+   * How long this process reuses an app's current timestamp.json without asking the database
+   * (default 0 = always ask). The device check is the hot path; a second of staleness is far
+   * below the timestamp's own HTTP max-age, and writes through this process clear it at once.
+   */
+  timestampCacheMs?: number;
+  now?: () => number;
+}
+
+/** At most this many apps' timestamps are remembered; past it the cache starts over. */
+const MAX_CACHED_APPS = 10_000;
 
 /**
  * What devices download: metadata by role and version, and targets by hash. Read-only, and
@@ -11,24 +32,63 @@ const TARGET_SEGMENT = /^([0-9a-f]{64})(?:\.[^/]+)?$/;
  * the route can say 404 without revealing more.
  */
 export class RepositoryService {
-  constructor(private readonly deps: { store: MetadataStore; blobs: BlobStore }) {}
+  private readonly timestamps = new Map<string, { at: number; value: ServedMetadata | null }>();
+  private readonly ttl: number;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: RepositoryServiceOptions) {
+    this.ttl = deps.timestampCacheMs ?? 0;
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Drops cached timestamps, after a write through this process (publish, promote, trust). */
+  forgetCached(): void {
+    this.timestamps.clear();
+  }
 
   private async servable(appId: string): Promise<boolean> {
     return Boolean((await this.deps.store.getApp(appId))?.trustInitializedAt);
   }
 
-  async timestamp(appId: string): Promise<Uint8Array | null> {
-    if (!(await this.servable(appId))) return null;
-    return (await this.deps.store.getLatestMetadata(appId, 'timestamp'))?.bytes ?? null;
+  /**
+   * The cached timestamp without any I/O: the value while it is fresh, undefined when the
+   * cache has nothing fresh (then call timestamp()). For the server's fast path.
+   */
+  peekTimestamp(appId: string): ServedMetadata | null | undefined {
+    const hit = this.timestamps.get(appId);
+    return hit && this.now() - hit.at < this.ttl ? hit.value : undefined;
   }
 
-  async metadata(appId: string, role: Exclude<MetadataRole, 'timestamp'>, version: number): Promise<Uint8Array | null> {
+  async timestamp(appId: string): Promise<ServedMetadata | null> {
+    if (this.ttl > 0) {
+      const hit = this.timestamps.get(appId);
+      if (hit && this.now() - hit.at < this.ttl) return hit.value;
+    }
+    const at = this.now();
+    let value: ServedMetadata | null = null;
+    if (await this.servable(appId)) {
+      const m = await this.deps.store.getLatestMetadata(appId, 'timestamp');
+      value = m ? { bytes: m.bytes, sha256: m.sha256 } : null;
+    }
+    if (this.ttl > 0) {
+      if (this.timestamps.size >= MAX_CACHED_APPS) this.timestamps.clear();
+      this.timestamps.set(appId, { at, value });
+    }
+    return value;
+  }
+
+  async metadata(
+    appId: string,
+    role: Exclude<MetadataRole, 'timestamp'>,
+    version: number,
+  ): Promise<ServedMetadata | null> {
     if (!(await this.servable(appId))) return null;
-    return (await this.deps.store.getMetadata(appId, role, version))?.bytes ?? null;
+    const m = await this.deps.store.getMetadata(appId, role, version);
+    return m ? { bytes: m.bytes, sha256: m.sha256 } : null;
   }
 
   /** The blob a target path names, if it belongs to this app. */
-  private async targetBlob(appId: string, path: string): Promise<string | null> {
+  async targetBlob(appId: string, path: string): Promise<string | null> {
     const match = TARGET_SEGMENT.exec(path.slice(path.lastIndexOf('/') + 1));
     if (!match) return null;
     const sha256 = match[1]!;
@@ -40,14 +100,29 @@ export class RepositoryService {
    * Any path under targets/ whose last segment names a blob of this app: manifests (under
    * their release or channel-pointer name) and files are all content-addressed blobs.
    */
-  async target(appId: string, path: string): Promise<{ length: number; stream: Readable } | null> {
+  async target(
+    appId: string,
+    path: string,
+    range?: BlobRange,
+  ): Promise<{ sha256: string; length: number; stream: Readable } | null> {
     const sha256 = await this.targetBlob(appId, path);
-    return sha256 ? this.deps.blobs.createReadStream(sha256) : null;
+    if (!sha256) return null;
+    const opened = await this.deps.blobs.createReadStream(sha256, range);
+    return opened ? { sha256, ...opened } : null;
   }
 
-  /** Like target() without opening the file, for HEAD. */
-  async targetLength(appId: string, path: string): Promise<number | null> {
-    const sha256 = await this.targetBlob(appId, path);
-    return sha256 ? ((await this.deps.blobs.stat(sha256))?.length ?? null) : null;
+  /** Small targets (manifests) whole, for compression. */
+  async targetBytes(sha256: string): Promise<Uint8Array | null> {
+    return this.deps.blobs.get(sha256);
+  }
+
+  /** The blob's size without opening it, for HEAD and Range. */
+  async blobLength(sha256: string): Promise<number | null> {
+    return (await this.deps.blobs.stat(sha256))?.length ?? null;
+  }
+
+  /** Where a CDN serves the blob directly, when the blob store has one. */
+  publicUrl(sha256: string): string | null {
+    return this.deps.blobs.publicUrl?.(sha256) ?? null;
   }
 }

@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { isPostgresUrl, isS3Url, parseS3Url, type S3ConnectionOptions } from '@updraft/server';
+import { CliError } from './output.js';
+
+/**
+ * Where the server's state lives, shared by `serve` and `export`: SQLite + a folder under
+ * --data by default, or PostgreSQL (--database / UPDRAFT_DATABASE_URL) and an S3-compatible
+ * bucket (--blobs s3://… / UPDRAFT_BLOBS, credentials from the standard AWS variables).
+ */
+export interface StorageOptions {
+  data: string;
+  database?: string;
+  blobs?: string;
+  s3Endpoint?: string;
+  s3Region?: string;
+  s3PathStyle?: boolean;
+}
+
+export interface StorageSpec {
+  dataDir: string;
+  databaseUrl?: string;
+  blobs?: string;
+  s3: S3ConnectionOptions;
+}
+
+export function addStorageOptions(cmd: Command): Command {
+  return cmd
+    .option('--data <dir>', 'data folder (SQLite database, blob folder, admin.key)', '.updraft')
+    .option('--database <url>', 'PostgreSQL URL postgres://user:password@host:5432/db (default: $UPDRAFT_DATABASE_URL, else SQLite in --data)')
+    .option('--blobs <location>', 'blob store: s3://bucket/prefix or a folder (default: $UPDRAFT_BLOBS, else <data>/blobs)')
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint, e.g. MinIO or R2 (default: $AWS_ENDPOINT_URL)')
+    .option('--s3-region <region>', 'S3 region (default: $AWS_REGION, else us-east-1)')
+    .option('--s3-path-style', 'path-style bucket URLs (default: on when an endpoint is set)');
+}
+
+export function storageFromOptions(opts: StorageOptions): StorageSpec {
+  const spec: StorageSpec = { dataDir: resolve(opts.data), s3: {} };
+  const database = opts.database ?? process.env['UPDRAFT_DATABASE_URL'];
+  if (database) {
+    if (!isPostgresUrl(database)) {
+      throw new CliError('usage', '--database must be a postgres:// URL; leave it out to use the embedded SQLite', {
+        exitCode: 2,
+      });
+    }
+    spec.databaseUrl = database;
+  }
+  const blobs = opts.blobs ?? process.env['UPDRAFT_BLOBS'];
+  if (blobs) {
+    if (isS3Url(blobs)) {
+      try {
+        parseS3Url(blobs);
+      } catch (err) {
+        throw new CliError('usage', `--blobs: ${(err as Error).message}`, { exitCode: 2 });
+      }
+      spec.blobs = blobs;
+    } else {
+      spec.blobs = resolve(blobs);
+    }
+  }
+  if (opts.s3Endpoint) spec.s3.endpoint = opts.s3Endpoint;
+  if (opts.s3Region) spec.s3.region = opts.s3Region;
+  if (opts.s3PathStyle) spec.s3.forcePathStyle = true;
+  return spec;
+}
