@@ -81,7 +81,8 @@ export async function request(
 
 export async function startTestServer(opts: Partial<StartServerOptions> = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? (await tempDir());
-  const server = await startServer({ port: 0, ...opts, dataDir });
+  // No timestamp cache by default: several tests write to the store behind the server's back.
+  const server = await startServer({ port: 0, timestampCacheMs: 0, ...opts, dataDir });
   if (!server.adminKey) throw new Error('expected a fresh data dir');
   const key = server.adminKey;
   return {

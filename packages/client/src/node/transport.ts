@@ -141,7 +141,12 @@ export class NodeTransport implements Transport {
     let current = url;
     const headers = extraHeaders ? { ...this.headers, ...extraHeaders } : this.headers;
     for (let hop = 0; ; hop++) {
-      const res = await fetch(current, { redirect: 'manual', signal: timer.controller.signal, headers });
+      const res = await fetch(current, {
+        redirect: 'manual',
+        signal: timer.controller.signal,
+        // fetch decodes these; caps and hashes apply to the decoded bytes (readChunks).
+        headers: { 'accept-encoding': 'br, gzip, deflate', ...headers },
+      });
       timer.touch();
       if (!REDIRECT_STATUSES.has(res.status)) return res;
       await res.body?.cancel().catch(() => undefined);
