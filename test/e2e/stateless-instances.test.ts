@@ -36,7 +36,15 @@ test('two instances on one PostgreSQL + S3 serve as one', async (t) => {
   const databaseUrl = await pg.createDatabase();
   const bucket = await s3.createBucket();
   const shared = {
-    args: ['--database', databaseUrl, '--blobs', `s3://${bucket}/blobs`, '--s3-endpoint', s3.endpoint, '--s3-path-style'],
+    args: [
+      '--database',
+      databaseUrl,
+      '--blobs',
+      `s3://${bucket}/blobs`,
+      '--s3-endpoint',
+      s3.endpoint,
+      '--s3-path-style',
+    ],
     env: { ...s3.env, AWS_ENDPOINT_URL: '' },
   };
   const a = await startServerProcess(join(work.path, 'a'), shared);
@@ -55,7 +63,21 @@ test('two instances on one PostgreSQL + S3 serve as one', async (t) => {
   const publish = async (s: ServerProcess, name: string, content: string) => {
     const dir = await bundle(join(work!.path, name), content);
     const res = await runCli(
-      ['publish', dir, '--app', APP, '--platform', 'ios', '--runtime-version', '1.0.0', '--channel', 'production', '--keys', keys, '--json'],
+      [
+        'publish',
+        dir,
+        '--app',
+        APP,
+        '--platform',
+        'ios',
+        '--runtime-version',
+        '1.0.0',
+        '--channel',
+        'production',
+        '--keys',
+        keys,
+        '--json',
+      ],
       via(s),
     );
     assert.equal(res.code, 0, res.stderr);
@@ -66,8 +88,24 @@ test('two instances on one PostgreSQL + S3 serve as one', async (t) => {
   const sync = async (s: ServerProcess, expected: string) => {
     for (let attempt = 0; ; attempt++) {
       const res = await runCli([
-        'device', 'sync', '--json', '--server', s.url, '--app', APP, '--platform', 'ios', '--runtime-version', '1.0.0',
-        '--channel', 'production', '--root', join(keys, 'root.json'), '--dir', device, '--allow-insecure-localhost',
+        'device',
+        'sync',
+        '--json',
+        '--server',
+        s.url,
+        '--app',
+        APP,
+        '--platform',
+        'ios',
+        '--runtime-version',
+        '1.0.0',
+        '--channel',
+        'production',
+        '--root',
+        join(keys, 'root.json'),
+        '--dir',
+        device,
+        '--allow-insecure-localhost',
       ]);
       if (res.json?.['status'] === 'updated' && res.json?.['release'] === expected) return res;
       if (attempt >= 10) assert.fail(`device never got ${expected} from ${s.url}: ${res.stdout} ${res.stderr}`);

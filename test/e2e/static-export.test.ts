@@ -43,7 +43,21 @@ async function publish(env: Record<string, string>, name: string, files: Record<
     await writeFile(join(dir, path), content);
   }
   const pub = await runCli(
-    ['publish', dir, '--app', APP, '--platform', 'ios', '--runtime-version', '1.0.0', '--channel', 'production', '--keys', keys, '--json'],
+    [
+      'publish',
+      dir,
+      '--app',
+      APP,
+      '--platform',
+      'ios',
+      '--runtime-version',
+      '1.0.0',
+      '--channel',
+      'production',
+      '--keys',
+      keys,
+      '--json',
+    ],
     env,
   );
   assert.equal(pub.code, 0, pub.stderr);
@@ -60,8 +74,24 @@ async function listFiles(dir: string): Promise<string[]> {
 
 function deviceSync(server: string, device: string) {
   return runCli([
-    'device', 'sync', '--json', '--server', server, '--app', APP, '--platform', 'ios', '--runtime-version', '1.0.0',
-    '--channel', 'production', '--root', join(keys, 'root.json'), '--dir', device, '--allow-insecure-localhost',
+    'device',
+    'sync',
+    '--json',
+    '--server',
+    server,
+    '--app',
+    APP,
+    '--platform',
+    'ios',
+    '--runtime-version',
+    '1.0.0',
+    '--channel',
+    'production',
+    '--root',
+    join(keys, 'root.json'),
+    '--dir',
+    device,
+    '--allow-insecure-localhost',
   ]);
 }
 
@@ -83,7 +113,9 @@ test('a device syncs from a plain static host serving `updraft export` output, w
   assert.ok(files.includes(`${base}/metadata/timestamp.json`));
   assert.ok(files.some((f) => new RegExp(`^${base}/metadata/\\d+\\.snapshot\\.json$`).test(f)));
   assert.ok(files.some((f) => new RegExp(`^${base}/targets/manifests/[0-9a-f]{64}\\.${v1.releaseId}\\.json$`).test(f)));
-  assert.ok(files.some((f) => new RegExp(`^${base}/targets/channels/production/ios/[0-9a-f]{64}\\.1\\.0\\.0$`).test(f)));
+  assert.ok(
+    files.some((f) => new RegExp(`^${base}/targets/channels/production/ios/[0-9a-f]{64}\\.1\\.0\\.0$`).test(f)),
+  );
   assert.equal(files.filter((f) => f.includes('/targets/files/')).length, 2);
   assert.ok(!files.some((f) => f.endsWith('.tmp')), 'no temp files left behind');
 
@@ -97,7 +129,10 @@ test('a device syncs from a plain static host serving `updraft export` output, w
     const launch = await runCli(['device', 'launch', '--dir', device, '--json']);
     assert.equal(await readFile(launch.json?.['launchPath'] as string, 'utf8'), 'console.log("static v1")');
     assert.equal((await runCli(['device', 'ready', '--dir', device, '--json'])).code, 0);
-    assert.ok(host.requests.some((r) => r.endsWith('/metadata/timestamp.json')), 'the device read the static host');
+    assert.ok(
+      host.requests.some((r) => r.endsWith('/metadata/timestamp.json')),
+      'the device read the static host',
+    );
 
     // v2: publish, re-export (only new files are written), device updates from the host.
     const v2 = await withServer(async (_s, env) =>
@@ -128,7 +163,15 @@ test('export refuses an unknown app and a folder without Updraft data, with a cl
   const missing = await runCli(['export', '--app', 'no.such.app', '--out', join(work.path, 'x'), '--data', dataDir]);
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /app no\.such\.app does not exist/);
-  const empty = await runCli(['export', '--app', APP, '--out', join(work.path, 'y'), '--data', join(work.path, 'nothing')]);
+  const empty = await runCli([
+    'export',
+    '--app',
+    APP,
+    '--out',
+    join(work.path, 'y'),
+    '--data',
+    join(work.path, 'nothing'),
+  ]);
   assert.notEqual(empty.code, 0);
   assert.match(empty.stderr, /no Updraft database in/);
   const badOut = await runCli(['export', '--app', APP, '--out', 's3://', '--data', dataDir]);
@@ -143,7 +186,10 @@ test('export to s3://bucket/prefix writes the same files as the folder export', 
   const folder = join(work.path, 'site-for-s3');
   const toFolder = await runCli(['export', '--app', APP, '--out', folder, '--data', dataDir, '--json']);
   assert.equal(toFolder.code, 0, toFolder.stderr);
-  const res = await runCli(['export', '--app', APP, '--out', `s3://${bucket}/cdn/root`, '--data', dataDir, '--json'], s3.env);
+  const res = await runCli(
+    ['export', '--app', APP, '--out', `s3://${bucket}/cdn/root`, '--data', dataDir, '--json'],
+    s3.env,
+  );
   assert.equal(res.code, 0, res.stderr);
 
   const { S3Client, ListObjectsV2Command, GetObjectCommand } = await import('@aws-sdk/client-s3');

@@ -27,8 +27,14 @@ export interface StorageSpec {
 export function addStorageOptions(cmd: Command): Command {
   return cmd
     .option('--data <dir>', 'data folder (SQLite database, blob folder, admin.key)', '.updraft')
-    .option('--database <url>', 'PostgreSQL URL postgres://user:password@host:5432/db (default: $UPDRAFT_DATABASE_URL, else SQLite in --data)')
-    .option('--blobs <location>', 'blob store: s3://bucket/prefix or a folder (default: $UPDRAFT_BLOBS, else <data>/blobs)')
+    .option(
+      '--database <url>',
+      'PostgreSQL URL postgres://user:password@host:5432/db (default: $UPDRAFT_DATABASE_URL, else SQLite in --data)',
+    )
+    .option(
+      '--blobs <location>',
+      'blob store: s3://bucket/prefix or a folder (default: $UPDRAFT_BLOBS, else <data>/blobs)',
+    )
     .option('--s3-endpoint <url>', 'S3-compatible endpoint, e.g. MinIO or R2 (default: $AWS_ENDPOINT_URL)')
     .option('--s3-region <region>', 'S3 region (default: $AWS_REGION, else us-east-1)')
     .option('--s3-path-style', 'path-style bucket URLs (default: on when an endpoint is set)');

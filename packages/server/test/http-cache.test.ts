@@ -143,7 +143,11 @@ describe('HTTP caching', () => {
   it('files: compressed on the fly when that helps (not already-compressed formats); decoded bytes match the hash', async () => {
     const js = await fetch(`${base}/targets/files/${sha256(JS)}`, { headers: { 'accept-encoding': 'br' } });
     assert.equal(js.headers.get('content-encoding'), 'br');
-    assert.equal(sha256(new Uint8Array(await js.arrayBuffer())), sha256(JS), 'fetch decodes; the hash is over decoded bytes');
+    assert.equal(
+      sha256(new Uint8Array(await js.arrayBuffer())),
+      sha256(JS),
+      'fetch decodes; the hash is over decoded bytes',
+    );
     const gif = await fetch(`${base}/targets/files/${sha256(GIF)}`, { headers: { 'accept-encoding': 'br, gzip' } });
     assert.equal(gif.headers.get('content-encoding'), null, 'a GIF is not compressed again');
     assert.equal(sha256(new Uint8Array(await gif.arrayBuffer())), sha256(GIF));

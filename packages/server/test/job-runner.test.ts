@@ -17,14 +17,21 @@ after(async () => {
   if (typeof cluster !== 'string') await cluster.stop();
 });
 
-const backends: { name: string; open(): Promise<{ a: MetadataStore; b: MetadataStore; close(): Promise<void> } | string> }[] = [
+const backends: {
+  name: string;
+  open(): Promise<{ a: MetadataStore; b: MetadataStore; close(): Promise<void> } | string>;
+}[] = [
   {
     name: 'SQLite',
     async open() {
       const dir = await mkdtemp(join(tmpdir(), 'updraft-jobs-'));
       const a = await openSqliteStore(join(dir, 'u.db'));
       const b = await openSqliteStore(join(dir, 'u.db'));
-      return { a, b, close: async () => (await a.close(), await b.close(), await rm(dir, { recursive: true, force: true })) };
+      return {
+        a,
+        b,
+        close: async () => (await a.close(), await b.close(), await rm(dir, { recursive: true, force: true })),
+      };
     },
   },
   {
@@ -61,9 +68,13 @@ for (const backend of backends) {
         now += 250;
       }
       assert.equal(runs.length, 5, JSON.stringify(runs));
-      for (let i = 1; i < runs.length; i++) assert.ok(runs[i]!.at - runs[i - 1]!.at >= 1000, 'never twice in one interval');
+      for (let i = 1; i < runs.length; i++)
+        assert.ok(runs[i]!.at - runs[i - 1]!.at >= 1000, 'never twice in one interval');
       const first = runs[0]!.by;
-      assert.ok(runs.every((r) => r.by === first), 'the holder keeps the job while it lives');
+      assert.ok(
+        runs.every((r) => r.by === first),
+        'the holder keeps the job while it lives',
+      );
 
       // The holder dies (stops ticking, keeps its lease): the other takes over within an interval.
       const survivor = first === 'A' ? b : a;

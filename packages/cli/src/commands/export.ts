@@ -31,7 +31,7 @@ interface ExportOptions extends GlobalOptions, StorageOptions {
 export function registerExport(program: Command): void {
   const cmd = program
     .command('export')
-    .description('write an app\'s complete signed repository to a folder or s3://bucket/prefix for a static host or CDN')
+    .description("write an app's complete signed repository to a folder or s3://bucket/prefix for a static host or CDN")
     .requiredOption('--app <appId>', 'the app to export')
     .requiredOption('--out <location>', 'a folder, or s3://bucket/prefix (AWS credentials from the environment)');
   addStorageOptions(cmd).action(

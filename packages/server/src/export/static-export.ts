@@ -63,7 +63,11 @@ export async function exportRepository(deps: {
 }): Promise<ExportResult> {
   const { store, blobs, appId, sink } = deps;
   const app = await store.getApp(appId);
-  if (!app) throw new ExportError('not-found', `app ${appId} does not exist; check the --app id and the --database/--data you pointed at`);
+  if (!app)
+    throw new ExportError(
+      'not-found',
+      `app ${appId} does not exist; check the --app id and the --database/--data you pointed at`,
+    );
   if (!app.trustInitializedAt) {
     throw new ExportError('no-trust', `app ${appId} has no trust metadata yet; run 'updraft apps create' to finish it`);
   }
@@ -112,7 +116,8 @@ export async function exportRepository(deps: {
   // 1. Targets first, so no metadata written below can name a file that is not there yet.
   const blobBody = (sha256: string) => async () => {
     const opened = await blobs.createReadStream(sha256);
-    if (!opened) throw new ExportError('inconsistent', `${appId}: blob ${sha256} is referenced but missing from the blob store`);
+    if (!opened)
+      throw new ExportError('inconsistent', `${appId}: blob ${sha256} is referenced but missing from the blob store`);
     return opened;
   };
   const writeBlob = async (path: string, sha256: string, length: number, meta: ObjectMeta) =>
@@ -122,21 +127,36 @@ export async function exportRepository(deps: {
   const manifests = signedOf<SignedTargets>(releases).targets;
   for (const [targetPath, entry] of Object.entries(manifests)) {
     const bytes = await blobs.get(entry.hashes.sha256);
-    if (!bytes) throw new ExportError('inconsistent', `${appId}: manifest of ${targetPath} is missing from the blob store`);
+    if (!bytes)
+      throw new ExportError('inconsistent', `${appId}: manifest of ${targetPath} is missing from the blob store`);
     for (const sha of blobsOfManifest(bytes)) files.set(sha, 0);
   }
   const owned = await store.findAppBlobs(appId, [...files.keys()]);
   for (const sha of files.keys()) {
     const length = owned.get(sha) ?? (await blobs.stat(sha))?.length;
-    if (length === undefined) throw new ExportError('inconsistent', `${appId}: file ${sha} is missing from the blob store`);
-    await writeBlob(`files/${sha}`, sha, length, { contentType: 'application/octet-stream', cacheControl: STATIC_IMMUTABLE });
+    if (length === undefined)
+      throw new ExportError('inconsistent', `${appId}: file ${sha} is missing from the blob store`);
+    await writeBlob(`files/${sha}`, sha, length, {
+      contentType: 'application/octet-stream',
+      cacheControl: STATIC_IMMUTABLE,
+    });
   }
   for (const [targetPath, entry] of Object.entries(manifests)) {
-    await writeBlob(consistentTargetPath(targetPath, entry.hashes.sha256), entry.hashes.sha256, entry.length, json(STATIC_IMMUTABLE));
+    await writeBlob(
+      consistentTargetPath(targetPath, entry.hashes.sha256),
+      entry.hashes.sha256,
+      entry.length,
+      json(STATIC_IMMUTABLE),
+    );
     result.releases++;
   }
   for (const [targetPath, entry] of Object.entries(signedOf<SignedTargets>(director).targets)) {
-    await writeBlob(consistentTargetPath(targetPath, entry.hashes.sha256), entry.hashes.sha256, entry.length, json(STATIC_IMMUTABLE));
+    await writeBlob(
+      consistentTargetPath(targetPath, entry.hashes.sha256),
+      entry.hashes.sha256,
+      entry.length,
+      json(STATIC_IMMUTABLE),
+    );
   }
 
   // 2. Metadata, leaves before what names them: every root (devices walk the chain), then

@@ -57,7 +57,8 @@ export const repositoryRoutes: FastifyPluginAsync<{ services: Services }> = asyn
     type: string,
   ): FastifyReply => {
     void reply.header('cache-control', cacheControl);
-    const encoding = doc.bytes.length >= COMPRESS_MIN_BYTES ? negotiateEncoding(request.headers['accept-encoding']) : null;
+    const encoding =
+      doc.bytes.length >= COMPRESS_MIN_BYTES ? negotiateEncoding(request.headers['accept-encoding']) : null;
     if (doc.bytes.length >= COMPRESS_MIN_BYTES) void reply.header('vary', 'Accept-Encoding');
     void reply.header('etag', etagFor(doc.sha256, encoding));
     if (notModified(request.headers['if-none-match'], doc.sha256)) return reply.code(304).send();

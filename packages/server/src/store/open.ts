@@ -8,7 +8,8 @@ import { openSqliteStore } from './sqlite.js';
  * postgres:// URL, else the embedded SQLite file `<dataDir>/updraft.db`.
  */
 export async function openMetadataStore(opts: { databaseUrl?: string; dataDir: string }): Promise<MetadataStore> {
-  if (opts.databaseUrl === undefined || opts.databaseUrl === '') return openSqliteStore(join(opts.dataDir, 'updraft.db'));
+  if (opts.databaseUrl === undefined || opts.databaseUrl === '')
+    return openSqliteStore(join(opts.dataDir, 'updraft.db'));
   if (isPostgresUrl(opts.databaseUrl)) return openPostgresStore(opts.databaseUrl);
   throw new Error(
     `unsupported database URL "${opts.databaseUrl.split(':')[0]}:…": use postgres://user:password@host:5432/db, or leave it out for the embedded SQLite`,

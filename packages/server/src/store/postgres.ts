@@ -37,7 +37,9 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     // bigint columns (lease expiry, count(*)) hold values far below 2^53: read them as numbers.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        oid === INT8_OID
+          ? (v: string) => Number(v)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
   // An idle client that loses its connection emits 'error'; without a listener that would crash the process.

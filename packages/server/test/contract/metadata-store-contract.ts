@@ -46,7 +46,13 @@ function metadata(appId: string, role: StoredMetadata['role'], version: number, 
   };
 }
 
-function release(appId: string, releaseId: string, versionCode: number, releasesVersion: number, channel = 'production'): ReleaseRecord {
+function release(
+  appId: string,
+  releaseId: string,
+  versionCode: number,
+  releasesVersion: number,
+  channel = 'production',
+): ReleaseRecord {
   return {
     appId,
     releaseId,
@@ -153,7 +159,7 @@ export function metadataStoreContract(backend: MetadataBackend): void {
     assert.equal(found.get(hashes[1202]!), 1202);
     assert.equal(found.has(unknown), false);
     const foundY = await store.findAppBlobs('y', hashes.slice(0, 3));
-    assert.deepEqual([...foundY.keys()], [hashes[1]], "an app sees only its own blobs");
+    assert.deepEqual([...foundY.keys()], [hashes[1]], 'an app sees only its own blobs');
   });
 
   withStore('releases: insert, conflict, newest first, channel filter, max versionCode', async (store) => {
@@ -253,7 +259,9 @@ export function metadataStoreContract(backend: MetadataBackend): void {
     for (let round = 0; round < 5; round++) {
       const now = t0 + round * 10_000;
       const results = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => stores[i % stores.length]!.tryAcquireLease('race', `h${round}-${i}`, 5000, now)),
+        Array.from({ length: 12 }, (_, i) =>
+          stores[i % stores.length]!.tryAcquireLease('race', `h${round}-${i}`, 5000, now),
+        ),
       );
       assert.equal(results.filter(Boolean).length, 1, `round ${round}: ${JSON.stringify(results)}`);
     }
