@@ -127,7 +127,22 @@ test('two instances on one PostgreSQL + S3 serve as one', async (t) => {
     [v2.releaseId, v1.releaseId],
   );
 
-  // Both instances run the job runner; the database gives its lease to exactly one of them.
+  // A third instance with --public-blob-url sends file downloads to the CDN over the bucket.
+  const c = await startServerProcess(join(work.path, 'c'), {
+    args: [...shared.args, '--public-blob-url', '/cdn/blobs', '--no-jobs'],
+    env: shared.env,
+    adminKey: a.adminKey,
+  });
+  servers.push(c);
+  const { createHash } = await import('node:crypto');
+  const v2Hash = createHash('sha256').update('console.log("v2 via B")').digest('hex');
+  const redirected = await fetch(`${c.url}/repo/${APP}/targets/files/${v2Hash}`, { redirect: 'manual' });
+  assert.equal(redirected.status, 302);
+  assert.equal(redirected.headers.get('location'), `/cdn/blobs/${v2Hash}`);
+  const direct = await fetch(`${a.url}/repo/${APP}/targets/files/${v2Hash}`);
+  assert.equal(await direct.text(), 'console.log("v2 via B")', 'without it the instance streams the bytes');
+
+  // A and B run the job runner (C does not); the database gives its lease to exactly one of them.
   const { default: pgLib } = await import('pg');
   const client = new pgLib.Client({ connectionString: databaseUrl });
   await client.connect();

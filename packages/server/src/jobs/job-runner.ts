@@ -25,11 +25,12 @@ export function defaultHolder(): string {
 }
 
 /**
- * Runs scheduled jobs once per interval across every instance sharing the database. Before a
- * run the instance takes the job's lease (`job:<name>`) for one interval; the database lets
- * one holder have it at a time, so with N stateless instances each job still runs once.
- * The holder that ran it last renews it at its next turn, so the job stays put while that
- * instance lives and moves to another within one interval when it dies.
+ * Runs scheduled jobs once per interval across every instance sharing the database. Each
+ * tick the instance takes or renews the job's lease (`job:<name>`) for one interval; the
+ * database lets one holder have it at a time, so with N stateless instances each job runs
+ * on one of them, once per interval. The holder renews at every tick (several per interval),
+ * so the job stays put while that instance lives and moves to another within one interval
+ * after it dies — never sooner than an interval after its last renewal.
  */
 export class JobRunner {
   readonly holder: string;
@@ -49,9 +50,14 @@ export class JobRunner {
     const ran: string[] = [];
     for (const job of this.opts.jobs) {
       const nowMs = this.now();
+      // Renewed on every tick, not only when due: the holder keeps the lease while it lives,
+      // and another instance gets it only after a full interval without renewal.
+      if (!(await this.opts.store.tryAcquireLease(`job:${job.name}`, this.holder, job.intervalMs, nowMs))) {
+        this.lastRun.delete(job.name);
+        continue;
+      }
       const last = this.lastRun.get(job.name);
       if (last !== undefined && nowMs - last < job.intervalMs) continue;
-      if (!(await this.opts.store.tryAcquireLease(`job:${job.name}`, this.holder, job.intervalMs, nowMs))) continue;
       this.lastRun.set(job.name, nowMs);
       try {
         await job.runOnce(nowMs);
