@@ -238,6 +238,51 @@ export function metadataStoreContract(backend: MetadataBackend): void {
     assert.equal((await store.findApiKeyBySha256('a'.repeat(64)))?.lastUsedAt, '2026-12-01T00:00:00.000Z');
   });
 
+  withStore(
+    'transparency log: keys, leaves by index and hash, checkpoints, cosignatures, in transactions',
+    async (store) => {
+      const key = { logId: 'l', origin: 'o', signerKey: 's', verifierKey: 'v', createdAt: NOW };
+      assert.equal(await store.log.insertKey(key), true);
+      assert.equal(await store.log.insertKey({ ...key, origin: 'other' }), false);
+      assert.deepEqual(await store.log.getKey('l'), key);
+      assert.equal(await store.log.size('l'), 0);
+      const leaf = (index: number) => ({
+        logId: 'l',
+        index,
+        leafHash: new Uint8Array(32).fill(index + 1),
+        data: new Uint8Array([0, 255, index]),
+        createdAt: NOW,
+      });
+      await store.transaction(async (tx) => {
+        for (let i = 0; i < 3; i++) await tx.log.appendLeaf(leaf(i));
+      });
+      await assert.rejects(store.log.appendLeaf(leaf(2)), StoreConflictError);
+      assert.equal(await store.log.size('l'), 3);
+      assert.deepEqual(
+        (await store.log.leafHashes('l', 2)).map((h) => Array.from(h)),
+        [Array.from(leaf(0).leafHash), Array.from(leaf(1).leafHash)],
+      );
+      const got = await store.log.leaves('l', 1, 3);
+      assert.deepEqual(
+        got.map((l) => [l.index, Array.from(l.data)]),
+        [
+          [1, [0, 255, 1]],
+          [2, [0, 255, 2]],
+        ],
+      );
+      assert.equal(await store.log.findLeaf('l', leaf(2).leafHash, 3), 2);
+      assert.equal(await store.log.findLeaf('l', leaf(2).leafHash, 2), null);
+      await store.log.putCheckpoint('l', 2, 'note2', NOW);
+      await store.log.putCheckpoint('l', 3, 'note3', NOW);
+      await store.log.putCheckpoint('l', 3, 'note3b', NOW);
+      assert.deepEqual(await store.log.latestCheckpoint('l'), { size: 3, note: 'note3b' });
+      await store.log.addCosignature('l', 3, 'line-a', NOW);
+      await store.log.addCosignature('l', 3, 'line-a', NOW);
+      await store.log.addCosignature('l', 3, 'line-b', NOW);
+      assert.deepEqual((await store.log.cosignatures('l', 3)).sort(), ['line-a', 'line-b']);
+    },
+  );
+
   withStore('leases: one holder at a time, renewal, expiry, release', async (store) => {
     const t0 = 1_800_000_000_000;
     assert.equal(await store.tryAcquireLease('job', 'A', 1000, t0), true);
