@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startServer, type StartServerOptions } from '@updraft/server';
+import { redactDatabaseUrl, startServer, type StartServerOptions } from '@updraft/server';
 import { CliError, colour } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { addStorageOptions, storageFromOptions, type StorageOptions } from '../storage-options.js';
@@ -44,7 +44,7 @@ export function registerServe(program: Command): void {
           );
         } else {
           const lines = [
-            `${colour.green('Updraft')} is serving on ${colour.bold(server.url)}  ${colour.dim(`(data: ${dataDir})`)}`,
+            `${colour.green('Updraft')} is serving on ${colour.bold(server.url)}  ${colour.dim(`(${describeStorage(serverOpts)})`)}`,
           ];
           if (server.adminKey) {
             lines.push(`owner API key (shown once, also saved to ${server.adminKeyPath}):`, `  ${server.adminKey}`);
@@ -66,4 +66,10 @@ export function registerServe(program: Command): void {
         process.once('SIGTERM', () => void stop());
       }),
     );
+}
+
+function describeStorage(opts: StartServerOptions): string {
+  const database = opts.databaseUrl ? redactDatabaseUrl(opts.databaseUrl) : `${opts.dataDir}/updraft.db`;
+  const blobs = opts.blobs ?? `${opts.dataDir}/blobs`;
+  return `database: ${database}, blobs: ${blobs}`;
 }
