@@ -150,10 +150,11 @@ test('a device syncs from a plain static host serving `updraft export` output, w
     const tampered = join(work.path, 'device2');
     const v2Hash = createHash('sha256').update('console.log("static v2")').digest('hex');
     const v2File = (await listFiles(out)).find((f) => f.endsWith(`/targets/files/${v2Hash}`))!;
-    await writeFile(join(out, v2File), 'console.log("evil v2")');
+    // Same length, different bytes: only the signed hash can catch it.
+    await writeFile(join(out, v2File), 'console.log("hacked!v2")');
     const bad = await deviceSync(host.url, tampered);
     assert.notEqual(bad.code, 0);
-    assert.equal(bad.json?.['reason'], 'hash');
+    assert.equal(bad.json?.['reason'], 'hash', bad.stdout + bad.stderr);
   } finally {
     await host.stop();
   }

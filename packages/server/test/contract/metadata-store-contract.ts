@@ -283,6 +283,88 @@ export function metadataStoreContract(backend: MetadataBackend): void {
     },
   );
 
+  withStore('control plane: organizations, principals, schedules claimed once, audit chain per org', async (store) => {
+    const cp = store.control;
+    assert.ok(await cp.getOrganization('default'), 'the migration creates the default organization');
+    assert.equal(await cp.createOrganization({ id: 'acme', name: 'Acme', createdAt: NOW }), true);
+    assert.equal(await cp.createOrganization({ id: 'acme', name: 'Again', createdAt: NOW }), false);
+    await store.createApp({ appId: 'cp.app', createdAt: NOW, onlineKeys: onlineKeys() });
+    await cp.setAppOrg('cp.app', 'acme');
+    assert.equal(await cp.getAppOrg('cp.app'), 'acme');
+    assert.deepEqual(await cp.listAppIds('acme'), ['cp.app']);
+
+    const principal = {
+      id: 'p1',
+      orgId: 'acme',
+      name: 'ci',
+      kind: 'service' as const,
+      role: 'release-manager' as const,
+      scopes: ['read', 'publish'],
+      keySha256: 'c'.repeat(64),
+      createdAt: NOW,
+      createdBy: null,
+      expiresAt: '2027-01-01T00:00:00Z',
+      lastUsedAt: null,
+      revokedAt: null,
+    };
+    await cp.insertPrincipal(principal);
+    assert.deepEqual(await cp.findPrincipalBySha256('c'.repeat(64)), principal);
+    await cp.revokePrincipal('p1', NOW);
+    assert.equal((await cp.getPrincipal('p1'))?.revokedAt, NOW);
+
+    await store.insertRelease(release('cp.app', 'r1', 1, 2));
+    await store.ensureChannel('cp.app', 'production', NOW);
+    const schedule = {
+      id: 's1',
+      appId: 'cp.app',
+      channel: 'production',
+      releaseId: 'r1',
+      basisPoints: 500,
+      mandatory: false,
+      targeting: { minAppVersion: '1.0.0' },
+      startAt: '2026-11-22T21:00:00.000Z',
+      status: 'scheduled' as const,
+      detail: null,
+      createdAt: NOW,
+      createdBy: 'p1',
+      updatedAt: NOW,
+    };
+    await cp.insertSchedule(schedule);
+    assert.deepEqual(await cp.dueSchedules('2026-11-22T20:59:59.000Z', 10), []);
+    assert.deepEqual(await cp.dueSchedules('2026-11-22T21:00:00.000Z', 10), [schedule]);
+    const claims = await Promise.all([
+      cp.setScheduleStatus('s1', 'scheduled', 'applied', NOW),
+      cp.setScheduleStatus('s1', 'scheduled', 'applied', NOW),
+    ]);
+    assert.deepEqual(claims.sort(), [false, true], 'a schedule is claimed once');
+
+    const entry = (seq: number) => ({
+      orgId: 'acme',
+      seq,
+      appId: 'cp.app',
+      actorId: 'p1',
+      actorName: 'ci',
+      actorRole: 'release-manager',
+      actorKind: 'service',
+      action: 'release.publish',
+      target: 'cp.app/r1',
+      releaseId: 'r1',
+      manifestSha256: null,
+      signingKeyIds: ['k1'],
+      details: { n: seq },
+      requestId: `req-${seq}`,
+      at: NOW,
+      prevHash: `${seq - 1}`.padStart(64, '0'),
+      appPrevHash: null,
+      hash: `${seq}`.padStart(64, '0'),
+    });
+    await cp.insertAudit(entry(1));
+    await cp.insertAudit(entry(2));
+    await assert.rejects(cp.insertAudit(entry(2)), 'two writers cannot both take one seq');
+    assert.equal((await cp.lastAudit('acme'))?.seq, 2);
+    assert.deepEqual(await cp.listAudit('acme', { afterSeq: 1 }), [entry(2)]);
+  });
+
   withStore('leases: one holder at a time, renewal, expiry, release', async (store) => {
     const t0 = 1_800_000_000_000;
     assert.equal(await store.tryAcquireLease('job', 'A', 1000, t0), true);
