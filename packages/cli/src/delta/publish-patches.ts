@@ -197,7 +197,8 @@ export async function smallestPatch(
     } catch {
       rebuilt = null;
     }
-    if (rebuilt && sha256(rebuilt) === nextSha256) candidates.push({ format: PATCH_FORMAT_ZSTD_PATCH_FROM, bytes: zstd });
+    if (rebuilt && sha256(rebuilt) === nextSha256)
+      candidates.push({ format: PATCH_FORMAT_ZSTD_PATCH_FROM, bytes: zstd });
   }
   return candidates.reduce<Candidate | null>((a, c) => (a && a.bytes.length <= c.bytes.length ? a : c), null);
 }
