@@ -36,6 +36,14 @@ export function selectRelease(set: TrustedSet, device: DeviceTarget): ChosenRele
     pointerTargetPath(device.channel, device.platform, device.runtimeVersion),
   );
   checkDelegationCovers(set.targets.signed, RELEASES_ROLE, chosen.targetPath);
+  // Only root raises the epoch: a release signed into a later one (a stolen releases key
+  // trying to lift every device's floor out of reach) is refused.
+  if (chosen.release.epoch > set.root.signed.epoch) {
+    throw new UpdraftError(
+      'wrong-target',
+      `release ${chosen.release.releaseId} has epoch ${chosen.release.epoch}, above the root's epoch ${set.root.signed.epoch}`,
+    );
+  }
   return chosen;
 }
 

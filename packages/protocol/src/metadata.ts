@@ -46,7 +46,16 @@ export interface RootSigned extends SignedBase {
   consistent_snapshot: boolean;
   keys: Record<string, TufKey>;
   roles: Record<TopRoleName, RoleKeys>;
+  /**
+   * The highest release epoch this root allows (`"x-updraft": {"epoch": N}` in the signed
+   * root, 0 when absent). Only a new root can raise it: a stolen releases key cannot push
+   * devices into an epoch the owner never opened.
+   */
+  epoch: number;
 }
+
+/** The field of a root's `signed` object that carries Updraft's additions (TUF ignores unknown fields). */
+export const ROOT_EXTENSION_FIELD = 'x-updraft';
 
 export interface MetaFile {
   version: number;
@@ -152,6 +161,12 @@ function parseMetaFile(value: unknown, path: string): MetaFile {
   return out;
 }
 
+function parseRootEpoch(value: unknown, path: string): number {
+  if (value === undefined) return 0;
+  const ext = asObject(value, path);
+  return ext['epoch'] === undefined ? 0 : asInteger(ext['epoch'], `${path}.epoch`, 0, MAX_VERSION);
+}
+
 export function parseRoot(value: unknown, what = 'root'): Envelope<RootSigned> {
   const env = parseEnvelope(value, what);
   const s = env.signed;
@@ -167,6 +182,7 @@ export function parseRoot(value: unknown, what = 'root'): Envelope<RootSigned> {
       consistent_snapshot: asBoolean(s['consistent_snapshot'], `${what}.signed.consistent_snapshot`),
       keys: asRecord(s['keys'], `${what}.signed.keys`, parseKey),
       roles,
+      epoch: parseRootEpoch(s[ROOT_EXTENSION_FIELD], `${what}.signed["${ROOT_EXTENSION_FIELD}"]`),
     },
   };
 }

@@ -23,10 +23,12 @@ import {
   AuthService,
   ChannelsService,
   ReleaseOpsService,
+  ExpiryService,
   ReleasesService,
   RepositoryService,
   ResolveService,
   TransparencyLogService,
+  TrustService,
   type Services,
 } from './services/index.js';
 import { openMetadataStore, type MetadataStore } from './store/index.js';
@@ -65,6 +67,8 @@ export function createServices(opts: BuildAppOptions): Services {
     channels: new ChannelsService({ store, now }),
     releaseOps: new ReleaseOpsService({ store, now }),
     resolve: new ResolveService({ store }),
+    trust: new TrustService({ store, now }),
+    expiry: new ExpiryService({ store, now }),
   };
 }
 

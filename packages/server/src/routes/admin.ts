@@ -9,6 +9,7 @@ import { keyRoutes } from './keys.js';
 import { releaseOpsRoutes } from './release-ops.js';
 import { releaseRoutes } from './releases.js';
 import { transparencyAdminRoutes } from './transparency-log.js';
+import { trustRoutes } from './trust.js';
 
 /** The admin API under /v1: every route authenticated and checked for role and scope (access-hooks.ts). */
 export const adminRoutes: FastifyPluginAsync<{ services: Services; maxFileBytes: number }> = async (app, opts) => {
@@ -20,5 +21,6 @@ export const adminRoutes: FastifyPluginAsync<{ services: Services; maxFileBytes:
   await app.register(channelRoutes, { services: opts.services });
   await app.register(keyRoutes, { services: opts.services });
   await app.register(auditRoutes, { services: opts.services });
+  await app.register(trustRoutes, { services: opts.services });
   await app.register(blobUploadRoutes, { services: opts.services, maxFileBytes: opts.maxFileBytes });
 };

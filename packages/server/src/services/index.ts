@@ -11,9 +11,11 @@ export * from './channels.js';
 export * from './release-ops.js';
 export * from './schedules.js';
 export * from './resolve.js';
+export * from './trust-update.js';
+export * from './expiry.js';
 export { checkTrust, type TrustInput, type CheckedTrust } from './trust-check.js';
 export { checkPublish, type PublishRequest, type CheckedPublish } from './publish-check.js';
-export { resignExpiring, type OnlineKeys } from './online-signing.js';
+export { resignExpiring, resignOnlineRoles, expiryPolicyOf, type OnlineKeys } from './online-signing.js';
 
 import type { AppsService } from './apps.js';
 import type { AuthService } from './auth.js';
@@ -25,6 +27,8 @@ import type { AuditService } from './audit.js';
 import type { ChannelsService } from './channels.js';
 import type { ReleaseOpsService } from './release-ops.js';
 import type { ResolveService } from './resolve.js';
+import type { TrustService } from './trust-update.js';
+import type { ExpiryService } from './expiry.js';
 
 /** What the routes call. */
 export interface Services {
@@ -38,4 +42,6 @@ export interface Services {
   channels: ChannelsService;
   releaseOps: ReleaseOpsService;
   resolve: ResolveService;
+  trust: TrustService;
+  expiry: ExpiryService;
 }

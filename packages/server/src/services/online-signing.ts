@@ -2,11 +2,10 @@ import { pointerTargetPath } from '@updraft/protocol';
 import { logMetadataVersion } from './transparency-log.js';
 import type { MetadataRole, MetadataStore, OnlineRole, StoredMetadata } from '../store/index.js';
 import {
-  DAY_MS,
-  DEFAULT_EXPIRY_DAYS,
   delegatedSigned,
-  expiresAt,
+  expiresAfter,
   localSigner,
+  withDefaults,
   metaEntryFor,
   serializeEnvelope,
   signMetadata,
@@ -16,6 +15,7 @@ import {
   type KeyFile,
   type MetaEntry,
   type SignedEnvelope,
+  type ExpiryPolicy,
   type TargetEntry,
 } from '../tuf/index.js';
 
@@ -51,6 +51,11 @@ export async function storeEnvelope(
   await tx.putMetadata(stored);
   await logMetadataVersion(tx, stored, nowMs);
   return stored;
+}
+
+/** The app's lifetimes: what it set, defaults for the rest. */
+export async function expiryPolicyOf(tx: MetadataStore, appId: string): Promise<ExpiryPolicy> {
+  return withDefaults(await tx.getExpiryPolicy(appId));
 }
 
 async function nextVersion(tx: MetadataStore, appId: string, role: MetadataRole): Promise<number> {
@@ -107,7 +112,7 @@ export async function signDirector(
 ): Promise<StoredMetadata> {
   const signed = delegatedSigned({
     version: await nextVersion(tx, appId, 'director'),
-    expires: expiresAt(nowMs, DEFAULT_EXPIRY_DAYS.director),
+    expires: expiresAfter(nowMs, (await expiryPolicyOf(tx, appId)).director),
     targets: await directorTargets(tx, appId),
   });
   return storeEnvelope(tx, appId, 'director', await signMetadata(signed, [localSigner(keys.director)]), nowMs);
@@ -128,7 +133,7 @@ export async function signSnapshotAndTimestamp(
 ): Promise<void> {
   const snapshot = snapshotSigned({
     version: await nextVersion(tx, appId, 'snapshot'),
-    expires: expiresAt(nowMs, DEFAULT_EXPIRY_DAYS.snapshot),
+    expires: expiresAfter(nowMs, (await expiryPolicyOf(tx, appId)).snapshot),
     meta: {
       'targets.json': await latestMeta(tx, appId, 'targets'),
       'releases.json': await latestMeta(tx, appId, 'releases'),
@@ -154,7 +159,7 @@ async function signTimestamp(
 ): Promise<void> {
   const timestamp = timestampSigned({
     version: await nextVersion(tx, appId, 'timestamp'),
-    expires: expiresAt(nowMs, DEFAULT_EXPIRY_DAYS.timestamp),
+    expires: expiresAfter(nowMs, (await expiryPolicyOf(tx, appId)).timestamp),
     snapshot: { version: snapshot.version, length: snapshot.length, sha256: snapshot.sha256 },
   });
   await storeEnvelope(tx, appId, 'timestamp', await signMetadata(timestamp, [localSigner(keys.timestamp)]), nowMs);
@@ -163,9 +168,9 @@ async function signTimestamp(
 /** Re-sign a role once less than this share of its lifetime is left, so devices never see it expire. */
 const RESIGN_WHEN_REMAINING = 0.5;
 
-function isDue(m: StoredMetadata | null, lifetimeDays: number, nowMs: number): boolean {
+function isDue(m: StoredMetadata | null, lifetimeSeconds: number, nowMs: number): boolean {
   if (!m) return false;
-  return Date.parse(m.expiresAt) - nowMs < lifetimeDays * DAY_MS * RESIGN_WHEN_REMAINING;
+  return Date.parse(m.expiresAt) - nowMs < lifetimeSeconds * 1000 * RESIGN_WHEN_REMAINING;
 }
 
 /**
@@ -178,23 +183,36 @@ export async function resignExpiring(store: MetadataStore, appId: string, nowMs:
     const app = await tx.getApp(appId);
     const keys = await tx.getOnlineKeys(appId);
     if (!app?.trustInitializedAt || !keys) return [];
+    const policy = await expiryPolicyOf(tx, appId);
     const signedRoles: OnlineRole[] = [];
-    if (isDue(await tx.getLatestMetadata(appId, 'director'), DEFAULT_EXPIRY_DAYS.director, nowMs)) {
+    if (isDue(await tx.getLatestMetadata(appId, 'director'), policy.director, nowMs)) {
       await signDirector(tx, appId, keys, nowMs);
       signedRoles.push('director');
     }
-    if (
-      signedRoles.length > 0 ||
-      isDue(await tx.getLatestMetadata(appId, 'snapshot'), DEFAULT_EXPIRY_DAYS.snapshot, nowMs)
-    ) {
+    if (signedRoles.length > 0 || isDue(await tx.getLatestMetadata(appId, 'snapshot'), policy.snapshot, nowMs)) {
       await signSnapshotAndTimestamp(tx, appId, keys, nowMs);
       signedRoles.push('snapshot', 'timestamp');
-    } else if (isDue(await tx.getLatestMetadata(appId, 'timestamp'), DEFAULT_EXPIRY_DAYS.timestamp, nowMs)) {
+    } else if (isDue(await tx.getLatestMetadata(appId, 'timestamp'), policy.timestamp, nowMs)) {
       const snapshot = await tx.getLatestMetadata(appId, 'snapshot');
       if (!snapshot) throw new Error(`${appId} has a timestamp but no snapshot`);
       await signTimestamp(tx, appId, keys, nowMs, snapshot);
       signedRoles.push('timestamp');
     }
     return signedRoles;
+  });
+}
+
+/**
+ * Re-signs director, snapshot and timestamp now, whatever their expiry: after a change of the
+ * app's lifetimes or online keys, so the change shows at once. Returns the roles it signed.
+ */
+export async function resignOnlineRoles(store: MetadataStore, appId: string, nowMs: number): Promise<OnlineRole[]> {
+  return store.transaction(async (tx) => {
+    const app = await tx.getApp(appId);
+    const keys = await tx.getOnlineKeys(appId);
+    if (!app?.trustInitializedAt || !keys) return [];
+    await signDirector(tx, appId, keys, nowMs);
+    await signSnapshotAndTimestamp(tx, appId, keys, nowMs);
+    return ['director', 'snapshot', 'timestamp'];
   });
 }

@@ -42,12 +42,12 @@ export interface CheckedTrust {
   releases: Envelope<TargetsSigned>;
 }
 
-function invalid(message: string): ApiError {
+export function invalid(message: string): ApiError {
   return badRequest('invalid-trust', message);
 }
 
 /** Runs a protocol check and turns its UpdraftError into a 400 that names the document. */
-function guard<T>(what: string, fn: () => T): T {
+export function guard<T>(what: string, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
@@ -56,7 +56,7 @@ function guard<T>(what: string, fn: () => T): T {
   }
 }
 
-function rawSigned(envelope: unknown): unknown {
+export function rawSigned(envelope: unknown): unknown {
   return (envelope as { signed: unknown }).signed;
 }
 
@@ -65,7 +65,7 @@ function rawSigned(envelope: unknown): unknown {
  * upper-case hex…): the server's private key produces a signature it accepts. Comparing key
  * ids alone would miss a server key listed under another spelling.
  */
-function isServerKey(candidate: TufKey, online: KeyFile[]): boolean {
+export function isServerKey(candidate: TufKey, online: KeyFile[]): boolean {
   const probe = utf8Encode('updraft: is this a server key?');
   return online.some((k) => {
     const sig = cryptoSign(k.scheme === 'ed25519' ? null : 'sha256', probe, createPrivateKey(k.private)).toString(
@@ -75,7 +75,7 @@ function isServerKey(candidate: TufKey, online: KeyFile[]): boolean {
   });
 }
 
-function checkKeyIds(keys: Record<string, TufKey>, what: string): void {
+export function checkKeyIds(keys: Record<string, TufKey>, what: string): void {
   for (const [id, key] of Object.entries(keys)) {
     if (keyId(key) !== id) {
       throw invalid(
@@ -86,7 +86,7 @@ function checkKeyIds(keys: Record<string, TufKey>, what: string): void {
 }
 
 /** The role must not let the server sign: neither by key id nor by the same key under another id. */
-function checkNoServerKey(role: RoleKeys, keys: Record<string, TufKey>, online: KeyFile[], what: string): void {
+export function checkNoServerKey(role: RoleKeys, keys: Record<string, TufKey>, online: KeyFile[], what: string): void {
   for (const id of role.keyids) {
     const key = keys[id];
     if (online.some((k) => k.keyid === id) || (key && isServerKey(key, online))) {
@@ -117,7 +117,12 @@ function samePaths(role: DelegatedRole, expected: string[]): boolean {
   );
 }
 
-function checkDelegation(role: DelegatedRole | undefined, index: number, name: string, paths: string[]): DelegatedRole {
+export function checkDelegation(
+  role: DelegatedRole | undefined,
+  index: number,
+  name: string,
+  paths: string[],
+): DelegatedRole {
   if (!role || role.name !== name || !role.terminating || !samePaths(role, paths)) {
     throw invalid(
       `targets delegation #${index + 1} must be "${name}" with paths ${JSON.stringify(paths)} and terminating: true ` +

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { KeyFile } from '../tuf/index.js';
+import type { ExpiryPolicy, KeyFile } from '../tuf/index.js';
 import {
   ONLINE_ROLES,
   StoreConflictError,
@@ -8,6 +8,7 @@ import {
   type ChannelRecord,
   type MetadataRole,
   type MetadataStore,
+  type OnlineKeyCandidate,
   type OnlineRole,
   type PointerRecord,
   type ReleaseRecord,
@@ -99,6 +100,66 @@ export class KyselyMetadataStore implements MetadataStore {
     const out: Partial<Record<OnlineRole, KeyFile>> = {};
     for (const r of rows) out[r.role as OnlineRole] = JSON.parse(r.key_json) as KeyFile;
     return ONLINE_ROLES.every((role) => out[role]) ? (out as Record<OnlineRole, KeyFile>) : null;
+  }
+
+  async setOnlineKey(appId: string, role: OnlineRole, key: KeyFile, at: string): Promise<void> {
+    await this.db
+      .updateTable('online_keys')
+      .set({ keyid: key.keyid, key_json: JSON.stringify(key), created_at: at })
+      .where('app_id', '=', appId)
+      .where('role', '=', role)
+      .execute();
+    await this.db
+      .deleteFrom('online_key_candidates')
+      .where('app_id', '=', appId)
+      .where('role', '=', role)
+      .where('keyid', '=', key.keyid)
+      .execute();
+  }
+
+  async addOnlineKeyCandidate(appId: string, c: OnlineKeyCandidate): Promise<void> {
+    await this.db
+      .insertInto('online_key_candidates')
+      .values({
+        app_id: appId,
+        role: c.role,
+        keyid: c.key.keyid,
+        key_json: JSON.stringify(c.key),
+        created_at: c.createdAt,
+      })
+      .execute();
+  }
+
+  async listOnlineKeyCandidates(appId: string): Promise<OnlineKeyCandidate[]> {
+    const rows = await this.db
+      .selectFrom('online_key_candidates')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .orderBy('created_at')
+      .execute();
+    return rows.map((r) => ({
+      role: r.role as OnlineRole,
+      key: JSON.parse(r.key_json) as KeyFile,
+      createdAt: r.created_at,
+    }));
+  }
+
+  async getExpiryPolicy(appId: string): Promise<Partial<ExpiryPolicy> | null> {
+    const row = await this.db
+      .selectFrom('app_expiry')
+      .select('policy_json')
+      .where('app_id', '=', appId)
+      .executeTakeFirst();
+    return row ? (JSON.parse(row.policy_json) as Partial<ExpiryPolicy>) : null;
+  }
+
+  async putExpiryPolicy(appId: string, policy: Partial<ExpiryPolicy>, at: string): Promise<void> {
+    const json = JSON.stringify(policy);
+    await this.db
+      .insertInto('app_expiry')
+      .values({ app_id: appId, policy_json: json, updated_at: at })
+      .onConflict((oc) => oc.column('app_id').doUpdateSet({ policy_json: json, updated_at: at }))
+      .execute();
   }
 
   async putMetadata(m: StoredMetadata): Promise<void> {

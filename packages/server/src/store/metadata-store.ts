@@ -1,4 +1,4 @@
-import type { KeyFile } from '../tuf/index.js';
+import type { ExpiryPolicy, KeyFile } from '../tuf/index.js';
 import type { TransparencyLogStore } from './log-store.js';
 import type { ControlPlaneStore } from './control-plane-store.js';
 
@@ -92,6 +92,13 @@ export interface ApiKeyRecord {
   revokedAt: string | null;
 }
 
+/** An online key generated for a rotation, waiting for a root or targets version that lists it. */
+export interface OnlineKeyCandidate {
+  role: OnlineRole;
+  key: KeyFile;
+  createdAt: string;
+}
+
 /** A unique key was already taken, e.g. another writer stored the same metadata version first. */
 export class StoreConflictError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -120,6 +127,14 @@ export interface MetadataStore {
   listApps(): Promise<AppRecord[]>;
   markTrustInitialized(appId: string, at: string): Promise<void>;
   getOnlineKeys(appId: string): Promise<Record<OnlineRole, KeyFile> | null>;
+  /** Makes `key` the one the server signs `role` with, and forgets it as a candidate. */
+  setOnlineKey(appId: string, role: OnlineRole, key: KeyFile, at: string): Promise<void>;
+  addOnlineKeyCandidate(appId: string, candidate: OnlineKeyCandidate): Promise<void>;
+  listOnlineKeyCandidates(appId: string): Promise<OnlineKeyCandidate[]>;
+
+  /** Only the fields the app set; the caller fills in defaults. Null when it never set any. */
+  getExpiryPolicy(appId: string): Promise<Partial<ExpiryPolicy> | null>;
+  putExpiryPolicy(appId: string, policy: Partial<ExpiryPolicy>, at: string): Promise<void>;
 
   /** Throws StoreConflictError when that (app, role, version) exists. */
   putMetadata(metadata: StoredMetadata): Promise<void>;

@@ -151,6 +151,21 @@ export interface LeasesTable {
   expires_at_ms: number;
 }
 
+export interface AppExpiryTable {
+  app_id: string;
+  /** An ExpiryPolicy: lifetimes in seconds per role. */
+  policy_json: string;
+  updated_at: string;
+}
+
+export interface OnlineKeyCandidatesTable {
+  app_id: string;
+  role: string;
+  keyid: string;
+  key_json: string;
+  created_at: string;
+}
+
 export interface Database extends LogTables {
   apps: AppsTable;
   online_keys: OnlineKeysTable;
@@ -165,4 +180,6 @@ export interface Database extends LogTables {
   scheduled_deployments: ScheduledDeploymentsTable;
   audit_log: AuditLogTable;
   leases: LeasesTable;
+  app_expiry: AppExpiryTable;
+  online_key_candidates: OnlineKeyCandidatesTable;
 }

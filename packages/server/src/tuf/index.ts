@@ -1,3 +1,4 @@
 export * from './keys.js';
 export * from './metadata.js';
 export * from './time.js';
+export * from './expiry.js';

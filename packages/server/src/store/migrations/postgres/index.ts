@@ -3,6 +3,7 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-transparency-log.js';
 import * as m0003 from './0003-control-plane.js';
 import * as m0004 from './0004-leases.js';
+import * as m0005 from './0005-trust-lifecycle.js';
 
 /**
  * The PostgreSQL migration history. It mirrors the SQLite one name for name (each dialect
@@ -15,6 +16,7 @@ export const postgresMigrations: MigrationProvider = {
       '0002-transparency-log': m0002,
       '0003-control-plane': m0003,
       '0004-leases': m0004,
+      '0005-trust-lifecycle': m0005,
     };
   },
 };

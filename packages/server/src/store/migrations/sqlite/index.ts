@@ -3,6 +3,7 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-transparency-log.js';
 import * as m0003 from './0003-control-plane.js';
 import * as m0004 from './0004-leases.js';
+import * as m0005 from './0005-trust-lifecycle.js';
 
 /**
  * The SQLite migration history, listed in code rather than read from a folder so it works
@@ -16,6 +17,7 @@ export const sqliteMigrations: MigrationProvider = {
       '0002-transparency-log': m0002,
       '0003-control-plane': m0003,
       '0004-leases': m0004,
+      '0005-trust-lifecycle': m0005,
     };
   },
 };
