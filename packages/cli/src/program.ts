@@ -7,6 +7,7 @@ import { registerReleaseOps } from './commands/release-ops.js';
 import { registerDevice } from './commands/device.js';
 import { registerLog } from './commands/log.js';
 import { registerExport } from './commands/export.js';
+import { registerKeys } from './commands/keys.js';
 import { registerPublish } from './commands/publish.js';
 import { registerRelease } from './commands/release.js';
 import { registerReleaseProvenance } from './commands/release-provenance.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerDevice(program);
   registerLog(program);
   registerExport(program);
+  registerKeys(program);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
     cmd.configureOutput({ writeErr: () => {}, outputError: () => {} });

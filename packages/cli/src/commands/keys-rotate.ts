@@ -1,0 +1,264 @@
+import type { Command } from 'commander';
+import { stat } from 'node:fs/promises';
+import { keyId, RELEASES_ROLE, type TufKey } from '@updraft/protocol';
+import { expiresAfter, generateKeyFile, localSigner, publicKeyOf, type Signer } from '@updraft/server';
+import { keyPath, OFFLINE_ROLES, type OfflineRole } from '../keys-dir.js';
+import { CliError, colour, emit } from '../output.js';
+import { run } from '../run.js';
+import { openApp, type AppContext, type AppOptions } from '../trust/app-context.js';
+import { describeNeeds, missingSignatures, signBundle, writeBundle, type MetadataBundle } from '../trust/bundle.js';
+import { promoteKey, readRotation, writeNewKey, writeRotation } from '../trust/key-folder.js';
+import { nextRoot, nextTargets, renewed, type KeyChange } from '../trust/next-metadata.js';
+import {
+  collect,
+  hasPrivateKey,
+  readPrivateKey,
+  readPublicKey,
+  signersFrom,
+  type SignerOptions,
+} from '../trust/signers.js';
+import { envelopeOf } from '../trust/verified-repo.js';
+import { keyAlgorithmOption, pushBundle } from './keys.js';
+
+/**
+ * `updraft keys rotate`: a key change as new root or targets metadata that devices follow
+ * over the air. By default a new key is added next to the old one (the overlap) and
+ * `--finish` later drops the old one; --new-key/--remove/--threshold make any other change.
+ */
+
+const ROOT_ROLES = ['root', 'targets', 'snapshot', 'timestamp'] as const;
+const ONLINE = ['snapshot', 'timestamp', 'director'] as const;
+const ROTATABLE = ['root', 'targets', 'releases', 'snapshot', 'timestamp', 'director'] as const;
+type Rotatable = (typeof ROTATABLE)[number];
+
+interface RotateOptions extends AppOptions, SignerOptions {
+  role: string;
+  newKey?: string[];
+  remove?: string[];
+  threshold?: string;
+  finish?: boolean;
+  epoch?: string;
+  out?: string;
+  keyType: string;
+}
+
+function currentKeyIds(ctx: AppContext, role: Rotatable): string[] {
+  if ((ROOT_ROLES as readonly string[]).includes(role)) {
+    return ctx.repo.root.signed.roles[role as (typeof ROOT_ROLES)[number]].keyids;
+  }
+  return ctx.repo.targets.signed.delegations!.roles.find((r) => r.name === role)!.keyids;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The publisher's own key files: they sign whatever envelope lists them. */
+async function folderSigners(dir: string): Promise<Signer[]> {
+  const out: Signer[] = [];
+  for (const role of OFFLINE_ROLES) {
+    if (await exists(keyPath(dir, role))) out.push(localSigner(await readPrivateKey(keyPath(dir, role))));
+  }
+  return out;
+}
+
+function positiveInt(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new CliError('usage', `${flag} must be a whole number ≥ ${min}`, { exitCode: 2 });
+  return n;
+}
+
+export function registerKeysRotate(keys: Command): void {
+  keys
+    .command('rotate')
+    .description('change the keys of a role: new root/targets metadata that devices follow over the air')
+    .requiredOption('--app <appId>', 'the app')
+    .requiredOption('--role <role>', ROTATABLE.join(' | '))
+    .option('--keys <dir>', 'the key folder (default ./updraft-keys/<appId>)')
+    .option('--root <file>', 'the trust anchor (default <keys>/root.json)')
+    .option(
+      '--new-key <file>',
+      'add this key (private key file, or a public key for an external signer; repeatable)',
+      collect,
+    )
+    .option('--remove <keyid>', 'drop this key from the role (repeatable)', collect)
+    .option('--threshold <n>', 'signatures the role needs from then on')
+    .option('--finish', 'drop the keys the previous rotation of this role kept for the overlap')
+    .option('--epoch <n>', 'root only: raise the release epoch (recovery after a stolen releases key)')
+    .option('--key <file>', 'another private key file to sign with (repeatable)', collect)
+    .option(
+      '--signer <command>',
+      'an external signer: gets the bytes on stdin, prints the signature (repeatable)',
+      collect,
+    )
+    .option('--signer-key <file>', 'the public key of the matching --signer (repeatable, same order)', collect)
+    .option('--key-type <type>', 'ed25519 or ecdsa-p256, for a generated key', 'ed25519')
+    .option('--out <file>', 'write the new metadata to this file to collect more signatures (keys sign, keys push)')
+    .action(run<[], RotateOptions>(async (opts) => rotate(opts)));
+}
+
+async function rotate(opts: RotateOptions): Promise<void> {
+  const role = opts.role as Rotatable;
+  if (!ROTATABLE.includes(role)) {
+    throw new CliError('usage', `--role must be one of ${ROTATABLE.join(', ')}, not "${opts.role}"`, { exitCode: 2 });
+  }
+  const online = (ONLINE as readonly string[]).includes(role);
+  const epoch = positiveInt(opts.epoch, '--epoch', 0);
+  if (epoch !== undefined && role !== 'root')
+    throw new CliError('usage', '--epoch is set by a new root: use it with --role root', { exitCode: 2 });
+  const threshold = positiveInt(opts.threshold, '--threshold', 1);
+  const algorithm = keyAlgorithmOption(opts.keyType);
+  const ctx = await openApp(opts);
+  const nowMs = Date.now();
+  const rotation = await readRotation(ctx.keysDir);
+  const before = currentKeyIds(ctx, role);
+  const change: KeyChange = { add: [], remove: [...(opts.remove ?? [])] };
+  if (threshold !== undefined) change.threshold = threshold;
+  const newSigners: Signer[] = [];
+  let generated: { path: string; keyid: string } | null = null;
+  let startsOverlap = false;
+
+  if (opts.finish) {
+    const state = rotation[role];
+    if (!state)
+      throw new CliError(
+        'bad-input',
+        `no rotation of ${role} is in progress for ${ctx.appId}; start one with keys rotate --role ${role}`,
+      );
+    change.remove.push(...state.remove.filter((id) => before.includes(id) && !change.remove.includes(id)));
+  } else if (online) {
+    if (opts.newKey)
+      throw new CliError('usage', `the server generates ${role} keys; do not pass --new-key for an online role`, {
+        exitCode: 2,
+      });
+    const created = await ctx.api.request<{ key: TufKey; keyid: string }>(
+      'POST',
+      `/v1/apps/${encodeURIComponent(ctx.appId)}/online-keys`,
+      { role },
+    );
+    change.add.push(created.key);
+    startsOverlap = true;
+  } else if (opts.newKey) {
+    for (const path of opts.newKey) {
+      change.add.push(await readPublicKey(path));
+      if (await hasPrivateKey(path)) newSigners.push(localSigner(await readPrivateKey(path)));
+    }
+  } else if (change.remove.length === 0 && threshold === undefined && epoch === undefined) {
+    if (opts.out)
+      throw new CliError(
+        'usage',
+        'with --out, pass the new key with --new-key (create it with updraft keys generate)',
+        { exitCode: 2 },
+      );
+    const key = generateKeyFile(algorithm);
+    generated = { path: await writeNewKey(ctx.keysDir, role as OfflineRole, key), keyid: key.keyid };
+    change.add.push(publicKeyOf(key));
+    newSigners.push(localSigner(key));
+    startsOverlap = true;
+  }
+
+  const bundle = buildBundle(ctx, role, change, newSigners.length > 0, nowMs, epoch);
+  const signers = [...(await signersFrom(opts)), ...newSigners, ...(await folderSigners(ctx.keysDir))];
+  const signed = await signBundle(bundle, ctx.repo, signers);
+  const needs = missingSignatures(signed, ctx.repo);
+  const nextRotation = { ...rotation };
+  if (opts.finish) delete nextRotation[role];
+  if (startsOverlap) nextRotation[role] = { remove: before, startedAt: new Date(nowMs).toISOString() };
+
+  if (opts.out) {
+    await writeBundle(opts.out, signed);
+    await writeRotation(ctx.keysDir, nextRotation);
+    const result = { appId: ctx.appId, role, file: opts.out, missing: needs };
+    emit(opts, result, () =>
+      needs.length > 0
+        ? `${colour.yellow('written')} ${opts.out}; still missing: ${describeNeeds(needs)}\nnext: updraft keys sign ${opts.out} --key <file>, then updraft keys push ${opts.out} --app ${ctx.appId}`
+        : `${colour.green('written')} ${opts.out}, fully signed\nnext: updraft keys push ${opts.out} --app ${ctx.appId}`,
+    );
+    return;
+  }
+  if (needs.length > 0) {
+    throw new CliError(
+      'threshold',
+      `not enough signatures: ${describeNeeds(needs)}; pass more --key/--signer, or write the metadata with --out and collect them with updraft keys sign`,
+      { details: { missing: needs } },
+    );
+  }
+  const pushed = await pushBundle(ctx, signed);
+  if (generated) {
+    const old =
+      role === 'root' || role === 'targets' || role === 'releases' ? await currentFolderKeyId(ctx, role) : null;
+    await promoteKey(ctx.keysDir, role as OfflineRole, generated.path, old);
+  }
+  await writeRotation(ctx.keysDir, nextRotation);
+  const result = {
+    appId: ctx.appId,
+    role,
+    added: change.add.map((k) => keyId(k)),
+    removed: change.remove,
+    ...pushed,
+    overlap: startsOverlap ? nextRotation[role] : null,
+  };
+  emit(opts, result, () =>
+    [
+      `${colour.green('rotated')} ${role} of ${ctx.appId}: root v${pushed.rootVersion}, targets v${pushed.targetsVersion}`,
+      ...result.added.map((id: string) => `  added   ${id}`),
+      ...result.removed.map((id) => `  removed ${id}`),
+      startsOverlap
+        ? `the old key stays listed for the overlap; once devices have updated, run: updraft keys rotate --app ${ctx.appId} --role ${role} --finish`
+        : '',
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  );
+}
+
+async function currentFolderKeyId(ctx: AppContext, role: OfflineRole): Promise<string | null> {
+  const path = keyPath(ctx.keysDir, role);
+  return (await exists(path)) ? (await readPrivateKey(path)).keyid : null;
+}
+
+function buildBundle(
+  ctx: AppContext,
+  role: Rotatable,
+  change: KeyChange,
+  newPrivateKey: boolean,
+  nowMs: number,
+  epoch: number | undefined,
+): MetadataBundle {
+  const { repo, policy } = ctx;
+  const bundle: MetadataBundle = { appId: ctx.appId };
+  const rootSigned = envelopeOf(repo.root).signed;
+  const targetsSigned = envelopeOf(repo.targets).signed;
+  if ((ROOT_ROLES as readonly string[]).includes(role)) {
+    bundle.root = {
+      signed: nextRoot(
+        rootSigned,
+        role as (typeof ROOT_ROLES)[number],
+        change,
+        expiresAfter(nowMs, policy.root),
+        epoch,
+      ),
+      signatures: [],
+    };
+    // A new targets key signs targets at once, so the old one can go at --finish.
+    if (role === 'targets' && newPrivateKey)
+      bundle.targets = { signed: renewed(targetsSigned, expiresAfter(nowMs, policy.targets)), signatures: [] };
+  } else {
+    bundle.targets = {
+      signed: nextTargets(targetsSigned, role as 'releases' | 'director', change, expiresAfter(nowMs, policy.targets)),
+      signatures: [],
+    };
+    if (role === RELEASES_ROLE && newPrivateKey) {
+      bundle.releases = {
+        signed: renewed(envelopeOf(repo.releases).signed, expiresAfter(nowMs, policy.releases)),
+        signatures: [],
+      };
+    }
+  }
+  return bundle;
+}

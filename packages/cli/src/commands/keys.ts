@@ -1,0 +1,263 @@
+import type { Command } from 'commander';
+import { chmod, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { DIRECTOR_ROLE, RELEASES_ROLE, type KeyAlgorithm, type RoleKeys } from '@updraft/protocol';
+import { addSignatures, generateKeyFile, publicKeyOf } from '@updraft/server';
+import { defaultKeysDir } from '../keys-dir.js';
+import { CliError, colour, emit } from '../output.js';
+import { run, type GlobalOptions } from '../run.js';
+import { openApp, expiryWarnings, readAnchor, type AppOptions } from '../trust/app-context.js';
+import {
+  describeNeeds,
+  missingSignatures,
+  readBundle,
+  signBundle,
+  writeBundle,
+  BUNDLE_ROLES,
+  type BundleRole,
+} from '../trust/bundle.js';
+import { readRotation, writeRoots } from '../trust/key-folder.js';
+import { collect, signersFrom, type SignerOptions } from '../trust/signers.js';
+import { loadVerifiedRepo } from '../trust/verified-repo.js';
+import { registerKeysRotate } from './keys-rotate.js';
+
+/** `updraft keys`: generate keys, inspect an app's keys, rotate them, collect signatures, upload. */
+
+interface GenerateOptions extends GlobalOptions {
+  keyType: string;
+  out: string;
+}
+
+interface SignOptions extends GlobalOptions, SignerOptions {
+  app?: string;
+  keys?: string;
+  root?: string;
+  role?: string;
+}
+
+type PushOptions = AppOptions;
+
+export function keyAlgorithmOption(value: string): KeyAlgorithm {
+  if (value !== 'ed25519' && value !== 'ecdsa-p256') {
+    throw new CliError('usage', `--key-type must be ed25519 or ecdsa-p256, not "${value}"`, { exitCode: 2 });
+  }
+  return value;
+}
+
+function roleSummary(role: RoleKeys, expires: string, version: number) {
+  return { version, expires, threshold: role.threshold, keyids: role.keyids };
+}
+
+export function registerKeys(program: Command): void {
+  const keys = program.command('keys').description('generate, show and rotate the keys of an app');
+
+  keys
+    .command('generate')
+    .description('write a new private key file (mode 0600) for a key holder')
+    .requiredOption('--out <file>', 'where to write the key file (never overwritten)')
+    .option('--key-type <type>', 'ed25519 or ecdsa-p256', 'ed25519')
+    .action(
+      run<[], GenerateOptions>(async (opts) => {
+        const key = generateKeyFile(keyAlgorithmOption(opts.keyType));
+        const path = resolve(opts.out);
+        try {
+          await writeFile(path, JSON.stringify(key, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+        } catch (err) {
+          const exists = (err as NodeJS.ErrnoException).code === 'EEXIST';
+          throw new CliError(
+            'bad-input',
+            exists
+              ? `${path} exists; choose another --out (keys are never overwritten)`
+              : `cannot write ${path}: ${(err as Error).message}`,
+          );
+        }
+        await chmod(path, 0o600);
+        const result = { keyid: key.keyid, path, publicKey: publicKeyOf(key) };
+        emit(opts, result, () =>
+          [
+            `${colour.green('generated')} ${key.keytype} key ${colour.bold(key.keyid)}`,
+            `  private key: ${path} ${colour.dim('(mode 0600; keep it offline and backed up)')}`,
+            `next: updraft keys rotate --app <appId> --role root --new-key ${path}`,
+          ].join('\n'),
+        );
+      }),
+    );
+
+  keys
+    .command('show')
+    .description("the app's roles, key ids, thresholds and expiries, verified from your trust anchor")
+    .requiredOption('--app <appId>', 'the app')
+    .option('--keys <dir>', 'the key folder (default ./updraft-keys/<appId>)')
+    .option('--root <file>', 'the trust anchor (default <keys>/root.json)')
+    .action(
+      run<[], AppOptions>(async (opts) => {
+        const ctx = await openApp(opts);
+        const { repo } = ctx;
+        const delegation = (name: string) => repo.targets.signed.delegations!.roles.find((r) => r.name === name)!;
+        const roles = {
+          root: roleSummary(repo.root.signed.roles.root, repo.root.signed.expires, repo.root.signed.version),
+          targets: roleSummary(
+            repo.root.signed.roles.targets,
+            repo.targets.signed.expires,
+            repo.targets.signed.version,
+          ),
+          snapshot: roleSummary(
+            repo.root.signed.roles.snapshot,
+            repo.snapshot.signed.expires,
+            repo.snapshot.signed.version,
+          ),
+          timestamp: roleSummary(
+            repo.root.signed.roles.timestamp,
+            repo.timestamp.signed.expires,
+            repo.timestamp.signed.version,
+          ),
+          releases: roleSummary(delegation(RELEASES_ROLE), repo.releases.signed.expires, repo.releases.signed.version),
+          director: roleSummary(delegation(DIRECTOR_ROLE), repo.director.signed.expires, repo.director.signed.version),
+        };
+        const rotation = await readRotation(ctx.keysDir);
+        const result = {
+          appId: ctx.appId,
+          rootVersion: repo.root.signed.version,
+          epoch: repo.root.signed.epoch,
+          roles,
+          expiryPolicy: ctx.policy,
+          rotationInProgress: rotation,
+          warnings: expiryWarnings(repo, ctx.policy, Date.now()),
+        };
+        emit(opts, result, () => {
+          const lines = [
+            `${colour.bold(ctx.appId)} root v${result.rootVersion}, epoch ${result.epoch} ${colour.dim('(verified from ' + ctx.anchorPath + ')')}`,
+          ];
+          for (const [name, r] of Object.entries(roles)) {
+            lines.push(`  ${name.padEnd(9)} v${r.version}  ${r.threshold}-of-${r.keyids.length}  expires ${r.expires}`);
+            for (const id of r.keyids) lines.push(`    ${id}`);
+          }
+          for (const [role, state] of Object.entries(rotation)) {
+            if (state)
+              lines.push(
+                colour.yellow(
+                  `rotation of ${role} in progress: finish with updraft keys rotate --app ${ctx.appId} --role ${role} --finish`,
+                ),
+              );
+          }
+          for (const w of result.warnings) lines.push(colour.yellow(`warning: ${w}`));
+          return lines.join('\n');
+        });
+      }),
+    );
+
+  registerKeysRotate(keys);
+
+  keys
+    .command('sign <file>')
+    .description('add signatures to a metadata file written by keys rotate --out (threshold signing)')
+    .option('--app <appId>', 'the app (default: the one in the file)')
+    .option('--keys <dir>', 'the key folder (default ./updraft-keys/<appId>)')
+    .option('--root <file>', 'the trust anchor (default <keys>/root.json)')
+    .option('--role <role>', 'offline (no server): which envelope to sign, root | targets | releases')
+    .option('--key <file>', 'a private key file to sign with (repeatable)', collect)
+    .option(
+      '--signer <command>',
+      'an external signer: gets the bytes on stdin, prints the signature (repeatable)',
+      collect,
+    )
+    .option('--signer-key <file>', 'the public key of the matching --signer (repeatable, same order)', collect)
+    .action(
+      run<[string], SignOptions>(async (file, opts) => {
+        const bundle = await readBundle(file);
+        const signers = await signersFrom(opts);
+        if (signers.length === 0)
+          throw new CliError('usage', 'pass --key <file> or --signer <command> with --signer-key <file>', {
+            exitCode: 2,
+          });
+        let signed = bundle;
+        let needs: ReturnType<typeof missingSignatures> | null = null;
+        const server = opts.server ?? process.env['UPDRAFT_SERVER'];
+        if (opts.role !== undefined || !server) {
+          // Offline signing (an air-gapped machine): the named envelope, with every signer given.
+          const role = (opts.role ?? 'root') as BundleRole;
+          if (!BUNDLE_ROLES.includes(role) || !bundle[role])
+            throw new CliError(
+              'usage',
+              `--role must name an envelope in ${file}: ${BUNDLE_ROLES.filter((r) => bundle[r]).join(', ')}`,
+              { exitCode: 2 },
+            );
+          signed = { ...bundle, [role]: await addSignatures(bundle[role]!, signers) };
+        } else {
+          const appId = opts.app ?? bundle.appId;
+          const dir = resolve(opts.keys ?? defaultKeysDir(appId));
+          const repo = await loadVerifiedRepo(
+            server,
+            appId,
+            await readAnchor(resolve(opts.root ?? `${dir}/root.json`)),
+          );
+          signed = await signBundle(bundle, repo, signers);
+          needs = missingSignatures(signed, repo);
+        }
+        await writeBundle(file, signed);
+        const result = { file, signedBy: signers.map((s) => s.keyId), missing: needs };
+        emit(opts, result, () =>
+          [
+            `${colour.green('signed')} ${file} with ${signers.map((s) => s.keyId.slice(0, 16)).join(', ')}`,
+            needs === null
+              ? 'next: updraft keys push ' + file + ' --app ' + bundle.appId
+              : needs.length > 0
+                ? `still missing: ${describeNeeds(needs)}`
+                : `ready: updraft keys push ${file} --app ${bundle.appId}`,
+          ].join('\n'),
+        );
+      }),
+    );
+
+  keys
+    .command('push <file>')
+    .description('upload a signed metadata file (new root, targets or releases) to the server')
+    .requiredOption('--app <appId>', 'the app')
+    .option('--keys <dir>', 'the key folder (default ./updraft-keys/<appId>)')
+    .option('--root <file>', 'the trust anchor (default <keys>/root.json)')
+    .action(
+      run<[string], PushOptions>(async (file, opts) => {
+        const bundle = await readBundle(file);
+        if (bundle.appId !== opts.app)
+          throw new CliError('bad-input', `${file} is for app ${bundle.appId}, not ${opts.app}`);
+        const ctx = await openApp(opts);
+        const result = await pushBundle(ctx, bundle);
+        emit(
+          opts,
+          result,
+          () =>
+            `${colour.green('uploaded')} root v${result.rootVersion}, targets v${result.targetsVersion}, releases v${result.releasesVersion}`,
+        );
+      }),
+    );
+}
+
+export interface PushResult {
+  rootVersion: number;
+  targetsVersion: number;
+  releasesVersion: number;
+  activated: { role: string; keyid: string }[];
+  root?: string;
+}
+
+/** Refuses to upload a bundle short of signatures (the server would too), then updates the anchor files. */
+export async function pushBundle(
+  ctx: Awaited<ReturnType<typeof openApp>>,
+  bundle: Parameters<typeof missingSignatures>[0],
+): Promise<PushResult> {
+  const needs = missingSignatures(bundle, ctx.repo);
+  if (needs.length > 0) {
+    throw new CliError(
+      'threshold',
+      `not enough signatures yet: ${describeNeeds(needs)}; add them with updraft keys sign <file> --key <file>`,
+      {
+        details: { missing: needs },
+      },
+    );
+  }
+  const body: Record<string, unknown> = {};
+  for (const r of BUNDLE_ROLES) if (bundle[r]) body[r] = bundle[r];
+  const result = await ctx.api.request<PushResult>('POST', `/v1/apps/${encodeURIComponent(ctx.appId)}/metadata`, body);
+  if (bundle.root) result.root = await writeRoots(ctx.keysDir, bundle.root);
+  return result;
+}

@@ -1,0 +1,97 @@
+import { keyId, RELEASES_ROLE, ROOT_EXTENSION_FIELD, type TufKey } from '@updraft/protocol';
+import type { JsonObject, JsonValue } from '@updraft/server';
+import { CliError } from '../output.js';
+
+/**
+ * The next version of root or targets for a key change, built from the current signed
+ * object (as verified from the server) so every field the CLI does not change stays as it was.
+ */
+
+export interface KeyChange {
+  add: TufKey[];
+  remove: string[];
+  threshold?: number;
+}
+
+interface RoleJson {
+  keyids: string[];
+  threshold: number;
+}
+
+function clone<T extends JsonValue>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+function applyChange(role: RoleJson, keys: JsonObject, change: KeyChange, name: string): void {
+  for (const id of change.remove) {
+    if (!role.keyids.includes(id)) throw new CliError('bad-input', `the ${name} role does not list key ${id}`);
+  }
+  role.keyids = role.keyids.filter((id) => !change.remove.includes(id));
+  for (const key of change.add) {
+    const id = keyId(key);
+    keys[id] = { keytype: key.keytype, scheme: key.scheme, keyval: { public: key.keyval.public } };
+    if (!role.keyids.includes(id)) role.keyids.push(id);
+  }
+  if (change.threshold !== undefined) role.threshold = change.threshold;
+  if (role.keyids.length === 0) throw new CliError('bad-input', `the ${name} role would have no key left`);
+  if (role.threshold < 1 || role.threshold > role.keyids.length) {
+    throw new CliError(
+      'bad-input',
+      `the ${name} role would need ${role.threshold} signatures but lists ${role.keyids.length} key(s); pass --threshold 1…${role.keyids.length}`,
+    );
+  }
+}
+
+/** Drops keys no role lists any more, so root never carries a key it does not use. */
+function pruneKeys(keys: JsonObject, roles: RoleJson[]): void {
+  const used = new Set(roles.flatMap((r) => r.keyids));
+  for (const id of Object.keys(keys)) if (!used.has(id)) delete keys[id];
+}
+
+export function nextRoot(
+  current: JsonObject,
+  role: 'root' | 'targets' | 'snapshot' | 'timestamp',
+  change: KeyChange,
+  expires: string,
+  epoch?: number,
+): JsonObject {
+  const next = clone(current);
+  const keys = next['keys'] as JsonObject;
+  const roles = next['roles'] as unknown as Record<string, RoleJson>;
+  applyChange(roles[role]!, keys, change, role);
+  pruneKeys(keys, Object.values(roles));
+  next['version'] = (current['version'] as number) + 1;
+  next['expires'] = expires;
+  if (epoch !== undefined) {
+    const ext = (next[ROOT_EXTENSION_FIELD] as JsonObject | undefined) ?? {};
+    next[ROOT_EXTENSION_FIELD] = { ...ext, epoch };
+  }
+  return next;
+}
+
+export function nextTargets(
+  current: JsonObject,
+  role: 'releases' | 'director',
+  change: KeyChange,
+  expires: string,
+): JsonObject {
+  const next = clone(current);
+  const delegations = next['delegations'] as { keys: JsonObject; roles: (RoleJson & { name: string })[] } & JsonObject;
+  const delegated = delegations.roles.find((r) => r.name === role);
+  if (!delegated) throw new CliError('untrusted-server', `targets has no ${role} delegation`);
+  applyChange(delegated, delegations.keys, change, role);
+  pruneKeys(delegations.keys, delegations.roles);
+  next['version'] = (current['version'] as number) + 1;
+  next['expires'] = expires;
+  return next;
+}
+
+/** The same metadata, one version later with a new expiry: renewal or re-signing with a rotated key. */
+export function renewed(current: JsonObject, expires: string): JsonObject {
+  const next = clone(current);
+  next['version'] = (current['version'] as number) + 1;
+  next['expires'] = expires;
+  return next;
+}
+
+export const DELEGATED_ROLES = [RELEASES_ROLE, 'director'] as const;
