@@ -52,7 +52,15 @@ export async function promoteKey(
   await rename(newPath, current);
 }
 
+/** root.json becomes the new root; the one it replaces is kept as <N>.root.json (older app builds ship it). */
 export async function writeRoots(dir: string, root: SignedEnvelope): Promise<string> {
+  const previous = await readFile(join(dir, 'root.json'), 'utf8').catch(() => null);
+  if (previous) {
+    const version = (JSON.parse(previous) as { signed?: { version?: unknown } }).signed?.version;
+    if (typeof version === 'number') {
+      await writeFile(join(dir, `${version}.root.json`), previous, { flag: 'wx' }).catch(() => undefined);
+    }
+  }
   const bytes = JSON.stringify(root);
   const version = root.signed['version'] as number;
   await writeFile(join(dir, `${version}.root.json`), bytes);
