@@ -7,10 +7,13 @@ import { registerReleaseOps } from './commands/release-ops.js';
 import { registerDevice } from './commands/device.js';
 import { registerLog } from './commands/log.js';
 import { registerExport } from './commands/export.js';
+import { registerExpiry } from './commands/expiry.js';
 import { registerKeys } from './commands/keys.js';
+import { registerRefresh } from './commands/refresh.js';
 import { registerPublish } from './commands/publish.js';
 import { registerRelease } from './commands/release.js';
 import { registerReleaseProvenance } from './commands/release-provenance.js';
+import { registerReleaseRollback } from './commands/release-rollback.js';
 import { registerServe } from './commands/serve.js';
 import { emitError, CliError } from './output.js';
 
@@ -34,10 +37,13 @@ export function buildProgram(): Command {
   registerChannel(program);
   registerKeysApi(program);
   registerAudit(program);
+  registerReleaseRollback(program);
   registerDevice(program);
   registerLog(program);
   registerExport(program);
   registerKeys(program);
+  registerExpiry(program);
+  registerRefresh(program);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
     cmd.configureOutput({ writeErr: () => {}, outputError: () => {} });

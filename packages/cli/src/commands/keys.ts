@@ -49,7 +49,9 @@ function roleSummary(role: RoleKeys, expires: string, version: number) {
 }
 
 export function registerKeys(program: Command): void {
-  const keys = program.command('keys').description('generate, show and rotate the keys of an app');
+  const keys =
+    program.commands.find((c) => c.name() === 'keys') ??
+    program.command('keys').description('signing keys and admin API keys');
 
   keys
     .command('generate')

@@ -19,13 +19,14 @@ import {
   type ReleaseCustom,
 } from '@updraft/protocol';
 import {
-  DEFAULT_EXPIRY_DAYS,
   delegatedSigned,
-  expiresAt,
+  expiresAfter,
   isoSeconds,
   localSigner,
   publicKeyOf,
   signMetadata,
+  withDefaults,
+  type ExpiryPolicy,
   type JsonObject,
   type SignedEnvelope,
   type TargetEntry,
@@ -38,6 +39,7 @@ import { CliError, colour, emit, formatBytes, progressBar } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { addDeployOptions, deployBody, type DeployFlags } from './deploy-options.js';
 import { defaultBuilderKeyPath, loadOrCreateBuilderKey, publishProvenance } from '../provenance.js';
+import { anchorEpoch } from '../trust/epoch.js';
 
 interface PublishOptions extends GlobalOptions, DeployFlags {
   notes?: string;
@@ -198,6 +200,7 @@ export function registerPublish(program: Command): void {
                       startedOn,
                     })
                 : null,
+              epoch: await anchorEpoch(keysDir),
             });
             const patchCount = [...delta.patches.values()].reduce((n, l) => n + l.length, 0);
             emit(opts, { ...result, files: files.length, bytesUploaded: uploaded, patches: patchCount }, () =>
@@ -275,6 +278,8 @@ interface SignInput {
   provenance: ((releaseId: string, manifestSha256: string) => Promise<ProvenanceRef>) | null;
   /** Rollout, mandatory, targeting, notes, start time (deploy-options.ts). */
   deploy: Record<string, unknown>;
+  /** The release epoch the app's newest root allows. */
+  epoch: number;
 }
 
 /**
@@ -321,7 +326,7 @@ async function signAndPublish(api: AdminApi, input: SignInput): Promise<PublishR
     platform: input.platform,
     runtimeVersion: input.runtimeVersion,
     versionCode,
-    epoch: 0,
+    epoch: input.epoch,
     launch: input.launch,
     createdAt,
     files: input.files.map((f) => {
@@ -345,7 +350,7 @@ async function signAndPublish(api: AdminApi, input: SignInput): Promise<PublishR
     platform: input.platform,
     runtimeVersion: input.runtimeVersion,
     versionCode,
-    epoch: 0,
+    epoch: input.epoch,
     channels: input.channels,
     createdAt,
   };
@@ -363,7 +368,10 @@ async function signAndPublish(api: AdminApi, input: SignInput): Promise<PublishR
   const releases = await signMetadata(
     delegatedSigned({
       version: parsed.signed.version + 1,
-      expires: expiresAt(Date.now(), DEFAULT_EXPIRY_DAYS.releases),
+      expires: expiresAfter(
+        Date.now(),
+        withDefaults(await api.request<Partial<ExpiryPolicy>>('GET', `/v1/apps/${app}/expiry`)).releases,
+      ),
       targets,
     }),
     [localSigner(input.releasesKey)],

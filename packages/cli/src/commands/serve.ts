@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { redactDatabaseUrl, startServer, type StartServerOptions } from '@updraft/server';
+import { parseDuration, redactDatabaseUrl, startServer, type StartServerOptions } from '@updraft/server';
 import { CliError, colour } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { addStorageOptions, storageFromOptions, type StorageOptions } from '../storage-options.js';
@@ -9,6 +9,7 @@ interface ServeOptions extends GlobalOptions, StorageOptions {
   port: string;
   publicBlobUrl?: string;
   jobs: boolean;
+  resignInterval?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -23,6 +24,10 @@ export function registerServe(program: Command): void {
       'public base URL of the blob bucket behind your CDN: file downloads redirect there (default: $UPDRAFT_PUBLIC_BLOB_URL)',
     )
     .option('--no-jobs', 'do not run scheduled jobs (timestamp re-signing) in this instance')
+    .option(
+      '--resign-interval <duration>',
+      'how often to re-sign metadata near expiry, e.g. 5m (default 10m; 0 = never)',
+    )
     .action(
       run<[], ServeOptions>(async (opts) => {
         const port = Number(opts.port);
@@ -36,6 +41,20 @@ export function registerServe(program: Command): void {
         if (publicBlobUrl) serverOpts.publicBlobUrl = publicBlobUrl;
         const resignMs = Number(process.env['UPDRAFT_RESIGN_INTERVAL_MS']);
         if (Number.isInteger(resignMs) && resignMs > 0) serverOpts.resignIntervalMs = resignMs;
+        if (opts.resignInterval !== undefined) {
+          const seconds = parseDuration(opts.resignInterval);
+          if (seconds === null) {
+            throw new CliError(
+              'usage',
+              `--resign-interval must be a duration like 30s, 5m or 1h, or 0, not "${opts.resignInterval}"`,
+              {
+                exitCode: 2,
+              },
+            );
+          }
+          if (seconds === 0) serverOpts.jobs = false;
+          else serverOpts.resignIntervalMs = seconds * 1000;
+        }
         const server = await startServer(serverOpts);
         if (opts.json) {
           process.stdout.write(

@@ -1,0 +1,140 @@
+import type { Command } from 'commander';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { expiresAfter, localSigner, type Signer } from '@updraft/server';
+import { keyPath, OFFLINE_ROLES } from '../keys-dir.js';
+import { colour, emit } from '../output.js';
+import { run } from '../run.js';
+import { expiryWarnings, openApp, readAnchor, type AppContext, type AppOptions } from '../trust/app-context.js';
+import { missingSignatures, signBundle, type MetadataBundle } from '../trust/bundle.js';
+import { renewed } from '../trust/next-metadata.js';
+import { readPrivateKey } from '../trust/signers.js';
+import { envelopeOf, fileNames, loadVerifiedRepo, type RepoRole, type VerifiedRepo } from '../trust/verified-repo.js';
+import { pushBundle } from './keys.js';
+
+/**
+ * `updraft refresh --app A`: keeps an app's metadata from expiring. The server re-signs what
+ * is near expiry (timestamp, snapshot, director); offline roles near expiry are renewed with
+ * the key folder's keys when they are there; with --out the refreshed metadata is written
+ * into a static export (DIR/repo/<appId>/metadata/…), for a cron job in static mode.
+ */
+
+interface RefreshOptions extends AppOptions {
+  out?: string;
+  force?: boolean;
+}
+
+export function registerRefresh(program: Command): void {
+  program
+    .command('refresh')
+    .description(
+      're-sign metadata near expiry (server and, with its keys, offline roles); --out updates a static export',
+    )
+    .requiredOption('--app <appId>', 'the app')
+    .option('--keys <dir>', 'the key folder (default ./updraft-keys/<appId>)')
+    .option('--root <file>', 'the trust anchor (default <keys>/root.json)')
+    .option('--out <dir>', 'a static export folder: write the refreshed metadata under <dir>/repo/<appId>/metadata')
+    .option('--force', 'have the server re-sign timestamp, snapshot and director even when not near expiry')
+    .action(run<[], RefreshOptions>(async (opts) => refresh(opts)));
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Offline roles within the warning window whose key is in the folder, renewed in one upload. */
+async function renewOffline(ctx: AppContext, nowMs: number): Promise<string[]> {
+  const due = (expires: string) => Date.parse(expires) - nowMs < ctx.policy.warnBefore * 1000;
+  const bundle: MetadataBundle = { appId: ctx.appId };
+  const signers: Signer[] = [];
+  for (const role of OFFLINE_ROLES) {
+    if (await exists(keyPath(ctx.keysDir, role)))
+      signers.push(localSigner(await readPrivateKey(keyPath(ctx.keysDir, role))));
+  }
+  const { repo, policy } = ctx;
+  if (due(repo.root.signed.expires))
+    bundle.root = { signed: renewed(envelopeOf(repo.root).signed, expiresAfter(nowMs, policy.root)), signatures: [] };
+  if (due(repo.targets.signed.expires))
+    bundle.targets = {
+      signed: renewed(envelopeOf(repo.targets).signed, expiresAfter(nowMs, policy.targets)),
+      signatures: [],
+    };
+  if (due(repo.releases.signed.expires))
+    bundle.releases = {
+      signed: renewed(envelopeOf(repo.releases).signed, expiresAfter(nowMs, policy.releases)),
+      signatures: [],
+    };
+  const roles = (['root', 'targets', 'releases'] as const).filter((r) => bundle[r]);
+  if (roles.length === 0) return [];
+  const signed = await signBundle(bundle, repo, signers);
+  // Without the keys this cannot be done here; the warnings say so.
+  if (missingSignatures(signed, repo).length > 0) return [];
+  await pushBundle(ctx, signed);
+  return roles;
+}
+
+/** Writes the verified metadata under the export's metadata folder: every root, and the current rest. */
+async function writeExport(dir: string, repo: VerifiedRepo): Promise<string[]> {
+  const folder = join(resolve(dir), 'repo', repo.appId, 'metadata');
+  await mkdir(folder, { recursive: true });
+  const written: string[] = [];
+  for (const root of repo.roots) {
+    const name = `${root.signed.version}.root.json`;
+    await writeFile(join(folder, name), root.bytes);
+    written.push(name);
+  }
+  const names = fileNames(repo);
+  // Versioned files first and timestamp.json last: a device reading the folder meanwhile never
+  // sees a timestamp naming a snapshot that is not there yet.
+  for (const role of ['director', 'releases', 'targets', 'snapshot', 'timestamp'] as RepoRole[]) {
+    const tmp = join(folder, `.${names[role]}.tmp`);
+    await writeFile(tmp, repo[role].bytes);
+    await rename(tmp, join(folder, names[role]));
+    written.push(names[role]);
+  }
+  return written;
+}
+
+async function refresh(opts: RefreshOptions): Promise<void> {
+  const ctx = await openApp(opts);
+  const nowMs = Date.now();
+  const { resigned } = await ctx.api.request<{ resigned: string[] }>(
+    'POST',
+    `/v1/apps/${encodeURIComponent(ctx.appId)}/resign`,
+    { force: opts.force === true },
+  );
+  const renewedRoles = await renewOffline(ctx, nowMs);
+  const repo = await loadVerifiedRepo(ctx.api.server, ctx.appId, await readAnchor(ctx.anchorPath));
+  const written = opts.out ? await writeExport(opts.out, repo) : [];
+  const warnings = expiryWarnings(repo, ctx.policy, nowMs);
+  const result = {
+    appId: ctx.appId,
+    resigned,
+    renewed: renewedRoles,
+    expires: {
+      timestamp: repo.timestamp.signed.expires,
+      snapshot: repo.snapshot.signed.expires,
+      director: repo.director.signed.expires,
+      releases: repo.releases.signed.expires,
+      targets: repo.targets.signed.expires,
+      root: repo.root.signed.expires,
+    },
+    out: opts.out ? join(resolve(opts.out), 'repo', ctx.appId, 'metadata') : null,
+    written,
+    warnings,
+  };
+  emit(opts, result, () =>
+    [
+      `${colour.green('refreshed')} ${ctx.appId}: server re-signed ${resigned.join(', ') || 'nothing (not near expiry)'}` +
+        (renewedRoles.length ? `; renewed ${renewedRoles.join(', ')}` : ''),
+      `  timestamp expires ${result.expires.timestamp}`,
+      result.out ? `  wrote ${written.length} files to ${result.out}` : '',
+      ...warnings.map((w) => colour.yellow(`warning: ${w}`)),
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  );
+}
