@@ -48,31 +48,29 @@ async function exists(path: string): Promise<boolean> {
 /** Offline roles within the warning window whose key is in the folder, renewed in one upload. */
 async function renewOffline(ctx: AppContext, nowMs: number): Promise<string[]> {
   const due = (expires: string) => Date.parse(expires) - nowMs < ctx.policy.warnBefore * 1000;
-  const bundle: MetadataBundle = { appId: ctx.appId };
   const signers: Signer[] = [];
   for (const role of OFFLINE_ROLES) {
     if (await exists(keyPath(ctx.keysDir, role)))
       signers.push(localSigner(await readPrivateKey(keyPath(ctx.keysDir, role))));
   }
   const { repo, policy } = ctx;
-  if (due(repo.root.signed.expires))
-    bundle.root = { signed: renewed(envelopeOf(repo.root).signed, expiresAfter(nowMs, policy.root)), signatures: [] };
-  if (due(repo.targets.signed.expires))
-    bundle.targets = {
-      signed: renewed(envelopeOf(repo.targets).signed, expiresAfter(nowMs, policy.targets)),
-      signatures: [],
-    };
-  if (due(repo.releases.signed.expires))
-    bundle.releases = {
-      signed: renewed(envelopeOf(repo.releases).signed, expiresAfter(nowMs, policy.releases)),
-      signatures: [],
-    };
-  const roles = (['root', 'targets', 'releases'] as const).filter((r) => bundle[r]);
+  const next = {
+    root: () => renewed(envelopeOf(repo.root).signed, expiresAfter(nowMs, policy.root)),
+    targets: () => renewed(envelopeOf(repo.targets).signed, expiresAfter(nowMs, policy.targets)),
+    releases: () => renewed(envelopeOf(repo.releases).signed, expiresAfter(nowMs, policy.releases)),
+  };
+  let bundle: MetadataBundle = { appId: ctx.appId };
+  const roles: ('root' | 'targets' | 'releases')[] = [];
+  for (const role of ['root', 'targets', 'releases'] as const) {
+    if (!due(repo[role].signed.expires)) continue;
+    const candidate = await signBundle({ ...bundle, [role]: { signed: next[role](), signatures: [] } }, repo, signers);
+    // A role this folder cannot sign to its threshold is left to its key holders; the warnings say so.
+    if (missingSignatures(candidate, repo).length > 0) continue;
+    bundle = candidate;
+    roles.push(role);
+  }
   if (roles.length === 0) return [];
-  const signed = await signBundle(bundle, repo, signers);
-  // Without the keys this cannot be done here; the warnings say so.
-  if (missingSignatures(signed, repo).length > 0) return [];
-  await pushBundle(ctx, signed);
+  await pushBundle(ctx, bundle);
   return roles;
 }
 
