@@ -182,7 +182,7 @@ describe('key lifecycle: uploading root, targets and releases versions', () => {
     const skip = await nextRoot(t, appId, keys.root, (s) => (s['version'] = (s['version'] as number) + 1));
     assert.equal((await upload({ root: skip })).status, 409);
 
-    const onlineTs = (await latest(t, appId, 'root')).signed as {
+    const onlineTs = (await latest(t, appId, 'root')).signed as unknown as {
       roles: { timestamp: { keyids: string[] } };
       keys: Record<string, TufKey>;
     };
