@@ -53,9 +53,8 @@ export function parseJsonObject(bytes: Uint8Array, what: string): Record<string,
   } catch {
     throw new UpdraftError('malformed', `${what} is not valid UTF-8`);
   }
-  if (nestingDepth(text) > MAX_DEPTH) {
-    throw new UpdraftError('malformed', `${what} nests deeper than ${MAX_DEPTH} levels`);
-  }
+  const problem = structureProblem(text);
+  if (problem) throw new UpdraftError('malformed', `${what} ${problem}`);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -68,21 +67,59 @@ export function parseJsonObject(bytes: Uint8Array, what: string): Record<string,
   return value as Record<string, unknown>;
 }
 
-function nestingDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
+interface Container {
+  object: boolean;
+  /** In an object: the next string is a key (after '{' or ','). */
+  expectKey: boolean;
+  keys: Set<string> | null;
+}
+
+/**
+ * One pass over the text before JSON.parse: nesting deeper than MAX_DEPTH, and an object
+ * with the same key twice, are refused. JSON.parse would silently keep the last duplicate,
+ * and another parser the first: two readers of the same bytes must never see two documents.
+ */
+function structureProblem(text: string): string | null {
+  const stack: Container[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92)
-        i++; // backslash: skip escaped char
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) {
-      depth++;
-      if (depth > max) max = depth;
-    } else if (c === 125 || c === 93) depth--;
+    if (c === 34) {
+      const start = i + 1;
+      let escaped = false;
+      for (i = start; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92) {
+          escaped = true;
+          i++;
+        } else if (d === 34) break;
+      }
+      const top = stack[stack.length - 1];
+      if (top?.object && top.expectKey) {
+        const key = escaped ? decodeKey(text.slice(start, i)) : text.slice(start, i);
+        if (key !== null) {
+          top.keys ??= new Set();
+          if (top.keys.has(key)) return `has the key ${JSON.stringify(key)} twice in one object`;
+          top.keys.add(key);
+        }
+        top.expectKey = false;
+      }
+    } else if (c === 123 || c === 91) {
+      stack.push({ object: c === 123, expectKey: c === 123, keys: null });
+      if (stack.length > MAX_DEPTH) return `nests deeper than ${MAX_DEPTH} levels`;
+    } else if (c === 125 || c === 93) stack.pop();
+    else if (c === 44) {
+      const top = stack[stack.length - 1];
+      if (top?.object) top.expectKey = true;
+    }
   }
-  return max;
+  return null;
+}
+
+/** A key with escapes, decoded as JSON would; null when it is not valid (JSON.parse then refuses the text). */
+function decodeKey(raw: string): string | null {
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return null;
+  }
 }

@@ -84,7 +84,7 @@ export const MAX_MANIFEST_FILES = 20_000;
 
 function updraftCustom(custom: Obj | undefined, path: string): Obj {
   if (custom === undefined) fail(`${path}.custom`, 'present');
-  return asObject(custom['updraft'], `${path}.custom.updraft`);
+  return asObject(asObject(custom, `${path}.custom`)['updraft'], `${path}.custom.updraft`);
 }
 
 export function parseReleaseCustom(custom: Obj | undefined, path: string): ReleaseCustom {
