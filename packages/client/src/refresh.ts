@@ -2,6 +2,7 @@ import {
   bytesEqual,
   checkRootNotExpired,
   DIRECTOR_ROLE,
+  isExpired,
   MAX_ROOT_BYTES,
   MAX_TIMESTAMP_BYTES,
   MAX_UNSIGNED_METADATA_BYTES,
@@ -53,13 +54,22 @@ export const MAX_ROOT_ROTATIONS = 64;
  * rollback protection, and never with the piece that failed.
  */
 export async function refreshMetadata(ctx: RefreshContext): Promise<TrustedSet> {
-  const { root, dropTimestampAndSnapshot } = await updateRoot(ctx);
+  // The timestamp comes first: when it is byte for byte the one the device already trusts,
+  // nothing in the repository changed (every change, a key rotation included, re-signs the
+  // timestamp), so the check costs this one small request. Anything else walks the root
+  // chain before a byte of the new timestamp is believed, as TUF orders it.
+  const shipped = await ctx.trusted.loadRoot(ctx.shippedRoot);
+  const tsBytes = await ctx.repo.fetch(repoPaths.timestamp(), MAX_TIMESTAMP_BYTES);
+  const known = await ctx.trusted.loadTimestamp(shipped.signed);
+  const unchanged = known !== null && bytesEqual(known.bytes, tsBytes) && !isExpired(shipped.signed.expires, ctx.now());
+  const { root, dropTimestampAndSnapshot } = unchanged
+    ? { root: shipped, dropTimestampAndSnapshot: false }
+    : await updateRoot(ctx);
   if (dropTimestampAndSnapshot) {
     await ctx.trusted.forget('timestamp');
     await ctx.trusted.forget('snapshot');
   }
   const trustedTimestamp = await ctx.trusted.loadTimestamp(root.signed);
-  const tsBytes = await ctx.repo.fetch(repoPaths.timestamp(), MAX_TIMESTAMP_BYTES);
   const timestamp = verifyTimestamp(root.signed, tsBytes, trustedTimestamp?.signed ?? null, ctx.now());
   if (!trustedTimestamp || !bytesEqual(trustedTimestamp.bytes, timestamp.bytes)) {
     await ctx.trusted.persist('timestamp', timestamp.bytes);
