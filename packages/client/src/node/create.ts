@@ -7,6 +7,8 @@ import { systemClock } from './clock.js';
 import { NodeHasher } from './hasher.js';
 import { NodeStorage } from './storage.js';
 import { NodeTransport } from './transport.js';
+import { nodeSignatureBackend } from './signature-backend.js';
+import { setSignatureBackend } from '@updraft/protocol';
 
 export interface NodeClientOptions extends UpdraftClientConfig {
   /** The device folder: state, trusted metadata and releases live under it. */
@@ -19,6 +21,8 @@ export interface NodeClientOptions extends UpdraftClientConfig {
 /** An UpdraftClient wired to the local file system and Node's fetch. */
 export function createNodeClient(options: NodeClientOptions): UpdraftClient {
   const { dir, transport, clock, ...config } = options;
+  // OpenSSL instead of pure-JS curve arithmetic: a check verifies several signatures.
+  setSignatureBackend(nodeSignatureBackend);
   return new UpdraftClient(config, {
     transport: transport ?? new NodeTransport(),
     storage: new NodeStorage(dir),

@@ -4,3 +4,4 @@ export { NodeStorage } from './storage.js';
 export { NodeHasher } from './hasher.js';
 export { systemClock } from './clock.js';
 export { nodeBrotliDecoder } from './brotli.js';
+export { nodeSignatureBackend } from './signature-backend.js';
