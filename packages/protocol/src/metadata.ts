@@ -47,15 +47,15 @@ export interface RootSigned extends SignedBase {
   keys: Record<string, TufKey>;
   roles: Record<TopRoleName, RoleKeys>;
   /**
-   * The highest release epoch this root allows (`"x-updraft": {"epoch": N}` in the signed
-   * root, 0 when absent). Only a new root can raise it: a stolen releases key cannot push
+   * The highest release epoch this root allows (`"x-updraft-epoch": N` in the signed root,
+   * 0 when absent). Only a new root can raise it: a stolen releases key cannot push
    * devices into an epoch the owner never opened.
    */
   epoch: number;
 }
 
-/** The field of a root's `signed` object that carries Updraft's additions (TUF ignores unknown fields). */
-export const ROOT_EXTENSION_FIELD = 'x-updraft';
+/** The field of a root's `signed` object that carries the release epoch (TUF ignores unknown fields). */
+export const ROOT_EPOCH_FIELD = 'x-updraft-epoch';
 
 export interface MetaFile {
   version: number;
@@ -162,9 +162,7 @@ function parseMetaFile(value: unknown, path: string): MetaFile {
 }
 
 function parseRootEpoch(value: unknown, path: string): number {
-  if (value === undefined) return 0;
-  const ext = asObject(value, path);
-  return ext['epoch'] === undefined ? 0 : asInteger(ext['epoch'], `${path}.epoch`, 0, MAX_VERSION);
+  return value === undefined ? 0 : asInteger(value, path, 0, MAX_VERSION);
 }
 
 export function parseRoot(value: unknown, what = 'root'): Envelope<RootSigned> {
@@ -182,7 +180,7 @@ export function parseRoot(value: unknown, what = 'root'): Envelope<RootSigned> {
       consistent_snapshot: asBoolean(s['consistent_snapshot'], `${what}.signed.consistent_snapshot`),
       keys: asRecord(s['keys'], `${what}.signed.keys`, parseKey),
       roles,
-      epoch: parseRootEpoch(s[ROOT_EXTENSION_FIELD], `${what}.signed["${ROOT_EXTENSION_FIELD}"]`),
+      epoch: parseRootEpoch(s[ROOT_EPOCH_FIELD], `${what}.signed["${ROOT_EPOCH_FIELD}"]`),
     },
   };
 }

@@ -279,13 +279,13 @@ describe('key lifecycle: uploading root, targets and releases versions', () => {
   });
 
   it('takes the epoch from root and never lets it go down', async () => {
-    const up = await nextRoot(t, appId, keys.root.slice(0, 2), (s) => (s['x-updraft'] = { epoch: 2 }));
+    const up = await nextRoot(t, appId, keys.root.slice(0, 2), (s) => (s['x-updraft-epoch'] = 2));
     assert.equal((await upload({ root: up })).status, 200);
     const stored = parseRoot(
       parseJsonObject((await request(`${t.url}/repo/${appId}/metadata/4.root.json`, 'GET')).bytes, 'root'),
     );
     assert.equal(stored.signed.epoch, 2);
-    const down = await nextRoot(t, appId, keys.root.slice(0, 2), (s) => (s['x-updraft'] = { epoch: 1 }));
+    const down = await nextRoot(t, appId, keys.root.slice(0, 2), (s) => (s['x-updraft-epoch'] = 1));
     const r = await upload({ root: down });
     assert.equal(r.status, 400);
     assert.match(r.json.error.message, /epoch never goes down/);

@@ -1,4 +1,4 @@
-import { keyId, RELEASES_ROLE, ROOT_EXTENSION_FIELD, type TufKey } from '@updraft/protocol';
+import { keyId, RELEASES_ROLE, ROOT_EPOCH_FIELD, type TufKey } from '@updraft/protocol';
 import type { JsonObject, JsonValue } from '@updraft/server';
 import { CliError } from '../output.js';
 
@@ -62,10 +62,7 @@ export function nextRoot(
   pruneKeys(keys, Object.values(roles));
   next['version'] = (current['version'] as number) + 1;
   next['expires'] = expires;
-  if (epoch !== undefined) {
-    const ext = (next[ROOT_EXTENSION_FIELD] as JsonObject | undefined) ?? {};
-    next[ROOT_EXTENSION_FIELD] = { ...ext, epoch };
-  }
+  if (epoch !== undefined) next[ROOT_EPOCH_FIELD] = epoch;
   return next;
 }
 
