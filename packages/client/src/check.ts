@@ -1,7 +1,7 @@
 import { checkUrlAllowed, repositoryBaseUrl, type DeviceTarget, type UpdraftError } from '@updraft/protocol';
 import type { ResolvedConfig } from './config.js';
 import type { Clock, Storage, Transport } from './ports.js';
-import { refreshMetadata } from './refresh.js';
+import { refreshMetadata, type TrustedSet } from './refresh.js';
 import { Repository } from './repository.js';
 import { decide, selectRelease, type Decision } from './select.js';
 import type { DeviceState } from './state.js';
@@ -16,6 +16,8 @@ export interface CheckContext {
   storage: Storage;
   /** Problems that do not stop the check (transparency in `warn` mode). */
   report: (error: UpdraftError) => void;
+  /** The metadata this process verified last (RefreshContext.memo). */
+  verified?: { set: TrustedSet | null };
 }
 
 export interface Checked {
@@ -37,6 +39,7 @@ export async function checkRepository(ctx: CheckContext, state: DeviceState, dev
     trusted: ctx.trusted,
     shippedRoot: config.trustedRoot,
     now: () => ctx.clock.now(),
+    ...(ctx.verified ? { memo: ctx.verified } : {}),
   });
   const decision = decide(selectRelease(set, device), state);
   if (decision.kind === 'install') {

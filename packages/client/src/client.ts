@@ -13,6 +13,7 @@ import { decide } from './select.js';
 import { fetchManifest, stageRelease, type StageContext } from './stage.js';
 import { referencedReleases, type DeviceState, type InstalledRelease } from './state.js';
 import { launchFile, newestHeld, toStatus } from './status.js';
+import type { TrustedSet } from './refresh.js';
 import { StateStore } from './state-store.js';
 import { defaultTimers } from './timers.js';
 import { TrustedMetadata } from './trusted-metadata.js';
@@ -37,6 +38,8 @@ export class UpdraftClient {
   private readonly events = new Emitter();
   private readonly timers: Timers | null;
   private syncing: Promise<SyncResult> | null = null;
+  /** The metadata this process verified last; see RefreshContext.memo. */
+  private readonly verified: { set: TrustedSet | null } = { set: null };
   private launched: Promise<LaunchResult> | null = null;
   private cancelReadyDeadline: (() => void) | null = null;
 
@@ -419,6 +422,7 @@ export class UpdraftClient {
       clock: this.clock,
       storage: this.storage,
       report: (e) => this.events.emit('error', e),
+      verified: this.verified,
     };
   }
 

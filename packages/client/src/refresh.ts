@@ -40,6 +40,18 @@ export interface RefreshContext {
   trusted: TrustedMetadata;
   shippedRoot: Uint8Array;
   now: () => number;
+  /**
+   * The set this process verified last (held by the client). When the repository's timestamp
+   * is still byte for byte the one in it, and the root on the device is still its root, the
+   * whole set is reused after an expiry check instead of being parsed and verified again.
+   */
+  memo?: { set: TrustedSet | null };
+}
+
+function stillValid(set: TrustedSet, nowMs: number): boolean {
+  return [set.root, set.timestamp, set.snapshot, set.targets, set.releases, set.director].every(
+    (role) => !isExpired(role.signed.expires, nowMs),
+  );
 }
 
 /**
@@ -60,6 +72,16 @@ export async function refreshMetadata(ctx: RefreshContext): Promise<TrustedSet> 
   // chain before a byte of the new timestamp is believed, as TUF orders it.
   const shipped = await ctx.trusted.loadRoot(ctx.shippedRoot);
   const tsBytes = await ctx.repo.fetch(repoPaths.timestamp(), MAX_TIMESTAMP_BYTES);
+  const memo = ctx.memo?.set;
+  if (
+    memo &&
+    memo.root.signed.version === shipped.signed.version &&
+    bytesEqual(memo.root.bytes, shipped.bytes) &&
+    bytesEqual(memo.timestamp.bytes, tsBytes) &&
+    stillValid(memo, ctx.now())
+  ) {
+    return memo;
+  }
   const known = await ctx.trusted.loadTimestamp(shipped.signed);
   const unchanged = known !== null && bytesEqual(known.bytes, tsBytes) && !isExpired(shipped.signed.expires, ctx.now());
   const { root, dropTimestampAndSnapshot } = unchanged
@@ -100,7 +122,9 @@ export async function refreshMetadata(ctx: RefreshContext): Promise<TrustedSet> 
     });
   const releases = await delegated(RELEASES_ROLE);
   const director = await delegated(DIRECTOR_ROLE);
-  return { root, timestamp, snapshot, targets, releases, director };
+  const set = { root, timestamp, snapshot, targets, releases, director };
+  if (ctx.memo) ctx.memo.set = set;
+  return set;
 }
 
 async function updateRoot(

@@ -39,3 +39,21 @@ test("a release signed into an epoch above the root's is refused as wrong-target
   assert.match(result.message ?? '', /above the root's epoch 0/);
   assert.equal(d.transport.fileRequests().length, 0, 'no file of that release was downloaded');
 });
+
+test('a later check in the same process reuses the verified set only while nothing changed and nothing expired', async () => {
+  const repo = new TestRepo();
+  repo.publish(v1);
+  let now = Date.parse('2030-06-01T00:00:00Z');
+  const d = await device(repo, { now: () => now });
+  assert.equal((await d.client.sync()).status, 'updated');
+  d.transport.requests.length = 0;
+  assert.equal((await d.client.sync()).status, 'up-to-date');
+  assert.deepEqual(d.transport.requests, [repo.url('metadata/timestamp.json')], 'one request');
+
+  repo.publish({ releaseId: 'r2', versionCode: 2, files: { 'index.bundle': 'console.log(2)' } });
+  assert.equal((await d.client.sync()).release, 'r2', 'a new timestamp is verified in full');
+
+  now = Date.parse('2100-01-01T00:00:00Z');
+  const frozen = await d.client.sync();
+  assert.equal(frozen.reason, 'expired', 'the reused set is still checked for expiry');
+});
