@@ -156,6 +156,46 @@ describe('route × role matrix', () => {
         protectedChannel: true,
       },
       { name: 'list releases', method: 'GET', path: `${app}/releases`, role: 'viewer', scopes: ['read'] },
+      {
+        name: 'latest metadata',
+        method: 'GET',
+        path: `${app}/metadata/root`,
+        role: 'viewer',
+        scopes: ['read', 'publish'],
+      },
+      {
+        name: 'new online key',
+        method: 'POST',
+        path: `${app}/online-keys`,
+        body: { role: 'director' },
+        role: 'admin',
+        scopes: ['apps'],
+      },
+      {
+        name: 'upload offline metadata',
+        method: 'POST',
+        path: `${app}/metadata`,
+        body: { root: trustShape },
+        role: 'admin',
+        scopes: ['apps'],
+      },
+      { name: 'show lifetimes', method: 'GET', path: `${app}/expiry`, role: 'viewer', scopes: ['read', 'publish'] },
+      {
+        name: 'set lifetimes',
+        method: 'PUT',
+        path: `${app}/expiry`,
+        body: { timestamp: 86400 },
+        role: 'admin',
+        scopes: ['apps'],
+      },
+      {
+        name: 're-sign',
+        method: 'POST',
+        path: `${app}/resign`,
+        body: {},
+        role: 'developer',
+        scopes: ['release', 'publish'],
+      },
       { name: 'show release', method: 'GET', path: `${app}/releases/r-staging`, role: 'viewer', scopes: ['read'] },
       {
         name: 'release notes',
@@ -311,7 +351,8 @@ describe('route × role matrix', () => {
         .replace(/\/releases\/[^/]+/, (m) => (m === '/releases/' ? m : '/releases/{releaseId}'))
         .replace(/\/blobs\/[0-9a-f]{64}/, '/blobs/{sha256}')
         .replace(/\/channels\/[^/]+\/protection/, '/channels/{channel}/protection')
-        .replace(/\/keys\/[0-9a-f-]{36}/, '/keys/{keyId}')}`;
+        .replace(/\/keys\/[0-9a-f-]{36}/, '/keys/{keyId}')
+        .replace(/\/metadata\/(root|targets|releases|director|snapshot|timestamp)$/, '/metadata/{role}')}`;
     const tested = new Set(routes.map(normal));
     for (const d of documented) assert.ok(tested.has(d), `the matrix misses ${d}`);
   });

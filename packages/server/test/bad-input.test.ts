@@ -74,6 +74,7 @@ describe('bad input on every route', () => {
       keyId: key.json.id,
       sha256: sha256('nothing'),
       file: '1.root.json',
+      role: 'root',
       '*': `files/${sha256('nothing')}`,
     });
     const env = { signed: {}, signatures: [] };
@@ -110,6 +111,10 @@ describe('bad input on every route', () => {
       'GET /v1/audit': { query: { app: APP, after: '0', limit: '10' } },
       'GET /v1/audit/verify': { query: { app: APP } },
       'POST /v1/apps/{appId}/log/cosignatures': { body: { checkpoint: 'c' } },
+      'POST /v1/apps/{appId}/online-keys': { body: { role: 'timestamp' } },
+      'POST /v1/apps/{appId}/metadata': { body: { root: env, targets: env, releases: env } },
+      'PUT /v1/apps/{appId}/expiry': { body: { timestamp: 3600, warnBefore: 86400 } },
+      'POST /v1/apps/{appId}/resign': { body: { force: true } },
       'GET /log/audit/entries': { query: { start: '0', end: '1' } },
       'GET /repo/{appId}/log/entries': { query: { start: '0', end: '1' } },
       'GET /repo/{appId}/log/proof/consistency': { query: { from: '0', to: '1' } },

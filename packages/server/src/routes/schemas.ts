@@ -51,6 +51,8 @@ export const ACCESS = {
   audit: { role: 'admin', scopes: ['audit'] },
   orgCreate: { role: 'owner', scopes: ['orgs'] },
   logCosign: { role: 'developer', scopes: ['release', 'publish'] },
+  /** Re-signing what is near expiry changes no content: what a cron job's publish or release key may do. */
+  resign: { role: 'developer', scopes: ['release', 'publish'] },
 } as const satisfies Record<string, Access>;
 
 export const releaseParams = {

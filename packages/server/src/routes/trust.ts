@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { METADATA_ROLES, ONLINE_ROLES, type MetadataRole, type OnlineRole } from '../store/index.js';
 import type { Services } from '../services/index.js';
 import { EXPIRY_FIELDS, MAX_LIFETIME_S, MIN_LIFETIME_S, type ExpiryField } from '../tuf/index.js';
-import { appParams, envelope, identifier } from './schemas.js';
+import { ACCESS, appParams, envelope, identifier, noQuery } from './schemas.js';
 
 /** Root and targets are small; releases carries every release, like a publish. */
 const METADATA_BODY_LIMIT = 64 * 1024 * 1024;
@@ -14,7 +14,11 @@ export const trustRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
   app.post<{ Params: { appId: string }; Body: { role: OnlineRole } }>(
     '/apps/:appId/online-keys',
     {
+      config: { access: ACCESS.appsWrite },
       schema: {
+        tags: ['trust'],
+        summary: 'Generate a new online key (snapshot, timestamp, director) for a rotation',
+        querystring: noQuery,
         params: appParams,
         body: {
           type: 'object',
@@ -31,7 +35,11 @@ export const trustRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
   app.get<{ Params: { appId: string; role: MetadataRole } }>(
     '/apps/:appId/metadata/:role',
     {
+      config: { access: ACCESS.publishRead },
       schema: {
+        tags: ['trust'],
+        summary: 'The latest version of a role, as devices get it',
+        querystring: noQuery,
         params: {
           type: 'object',
           required: ['appId', 'role'],
@@ -50,7 +58,11 @@ export const trustRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
     '/apps/:appId/metadata',
     {
       bodyLimit: METADATA_BODY_LIMIT,
+      config: { access: ACCESS.appsWrite },
       schema: {
+        tags: ['trust'],
+        summary: 'Upload new root, targets and/or releases versions (key rotation, renewal)',
+        querystring: noQuery,
         params: appParams,
         body: {
           type: 'object',
@@ -62,15 +74,24 @@ export const trustRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
     async (request) => services.trust.updateMetadata(request.params.appId, request.body),
   );
 
-  app.get<{ Params: { appId: string } }>('/apps/:appId/expiry', { schema: { params: appParams } }, async (request) =>
-    services.expiry.getPolicy(request.params.appId),
+  app.get<{ Params: { appId: string } }>(
+    '/apps/:appId/expiry',
+    {
+      config: { access: ACCESS.publishRead },
+      schema: { tags: ['trust'], summary: "The app's metadata lifetimes", params: appParams, querystring: noQuery },
+    },
+    async (request) => services.expiry.getPolicy(request.params.appId),
   );
 
   app.put<{ Params: { appId: string }; Body: Partial<Record<ExpiryField, number>> }>(
     '/apps/:appId/expiry',
     {
+      config: { access: ACCESS.appsWrite },
       schema: {
+        tags: ['trust'],
+        summary: "Set some of the app's metadata lifetimes (seconds); re-signs at once",
         params: appParams,
+        querystring: noQuery,
         body: {
           type: 'object',
           properties: Object.fromEntries(EXPIRY_FIELDS.map((f) => [f, lifetime])),
@@ -84,7 +105,11 @@ export const trustRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
   app.post<{ Params: { appId: string }; Body: { force?: boolean } | undefined }>(
     '/apps/:appId/resign',
     {
+      config: { access: ACCESS.resign },
       schema: {
+        tags: ['trust'],
+        summary: 'Re-sign timestamp, snapshot and director near expiry (all with force)',
+        querystring: noQuery,
         params: appParams,
         body: { type: 'object', properties: { force: { type: 'boolean' } }, additionalProperties: false },
       },
