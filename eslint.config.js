@@ -6,7 +6,10 @@ export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.updraft/**', 'bench/.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
-  { files: ['scripts/**/*.mjs', 'bench/**/*.mjs', 'test/fixtures/**/*.mjs', '*.js'], languageOptions: { globals: globals.node } },
+  {
+    files: ['scripts/**/*.mjs', 'bench/**/*.mjs', 'test/fixtures/**/*.mjs', '*.js'],
+    languageOptions: { globals: globals.node },
+  },
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
