@@ -12,17 +12,15 @@ import {
   type TufKey,
 } from '@updraft/protocol';
 import {
-  createResignJob,
   generateKeyFile,
   localSigner,
   openSqliteStore,
   publicKeyOf,
   signMetadata,
-  startResignScheduler,
   type JsonObject,
   type KeyFile,
+  resignJob,
   type MetadataStore,
-  type ResignJob,
 } from '../src/index.js';
 import { createTrustedApp, request, startTestServer, type PublisherKeys, type TestServer } from './helpers.js';
 
@@ -64,14 +62,18 @@ function addKey(signed: { keys: JsonObject }, key: TufKey): string {
 describe('freshness: per-app lifetimes and the re-signing job', () => {
   let t: TestServer;
   let store: MetadataStore;
-  let job: ResignJob;
+  /** One pass of the server's scheduled re-signing job at `now`: which roles it signed, per app. */
+  const runOnce = async (now: number) => {
+    const signed: { appId: string; roles: string[] }[] = [];
+    await resignJob(store, { onSigned: (appId, roles) => signed.push({ appId, roles }) }).runOnce(now);
+    return signed;
+  };
   const appId = 'com.example.fresh';
   before(async () => {
-    t = await startTestServer({ resignIntervalMs: 0 });
+    t = await startTestServer({ jobs: false });
     await createTrustedApp(t, appId);
     // A second connection to the same database file, as a second server instance would have.
     store = await openSqliteStore(join(t.dataDir, 'updraft.db'));
-    job = createResignJob(store);
   });
   after(async () => {
     await store.close();
@@ -107,17 +109,16 @@ describe('freshness: per-app lifetimes and the re-signing job', () => {
 
   it('runOnce re-signs each role once less than half its lifetime is left, and nothing before', async () => {
     const now = Date.now();
-    const first = await job.runOnce(now);
+    const first = await runOnce(now);
     assert.deepEqual(
-      first.signed.filter((s) => s.appId === appId),
+      first.filter((s) => s.appId === appId),
       [],
       'fresh metadata is left alone',
     );
-    const later = await job.runOnce(now + 40 * 60_000);
-    assert.deepEqual(later.signed.find((s) => s.appId === appId)?.roles, ['timestamp'], '1 h timestamp, 20 min left');
-    const days = await job.runOnce(now + 4 * DAY);
-    assert.deepEqual(days.signed.find((s) => s.appId === appId)?.roles, ['director', 'snapshot', 'timestamp']);
-    assert.deepEqual(days.failed, []);
+    const later = await runOnce(now + 40 * 60_000);
+    assert.deepEqual(later.find((s) => s.appId === appId)?.roles, ['timestamp'], '1 h timestamp, 20 min left');
+    const days = await runOnce(now + 4 * DAY);
+    assert.deepEqual(days.find((s) => s.appId === appId)?.roles, ['director', 'snapshot', 'timestamp']);
     // What it signed verifies as of that time, from the app's root.
     const rootBytes = (await request(`${t.url}/repo/${appId}/metadata/1.root.json`, 'GET')).bytes;
     const tsBytes = (await request(`${t.url}/repo/${appId}/metadata/timestamp.json`, 'GET')).bytes;
@@ -132,30 +133,6 @@ describe('freshness: per-app lifetimes and the re-signing job', () => {
     const forced = await t.api('POST', `/v1/apps/${appId}/resign`, { force: true });
     assert.deepEqual(forced.json.resigned, ['director', 'snapshot', 'timestamp']);
   });
-
-  it('the scheduler runs at start and on its interval, never two passes at once, and stops', async () => {
-    let calls = 0;
-    let running = 0;
-    let maxRunning = 0;
-    const slow: ResignJob = {
-      async runOnce() {
-        calls++;
-        running++;
-        maxRunning = Math.max(maxRunning, running);
-        await new Promise((r) => setTimeout(r, 30));
-        running--;
-        return { signed: [], failed: [] };
-      },
-    };
-    const scheduler = startResignScheduler({ job: slow, intervalMs: 10 });
-    await new Promise((r) => setTimeout(r, 150));
-    await scheduler.stop();
-    const after = calls;
-    assert.ok(calls >= 2, `ran ${calls} times`);
-    assert.equal(maxRunning, 1, 'passes never overlap');
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(calls, after, 'no pass after stop');
-  });
 });
 
 describe('key lifecycle: uploading root, targets and releases versions', () => {
@@ -163,7 +140,7 @@ describe('key lifecycle: uploading root, targets and releases versions', () => {
   let keys: PublisherKeys;
   const appId = 'com.example.rotate';
   before(async () => {
-    t = await startTestServer({ resignIntervalMs: 0 });
+    t = await startTestServer({ jobs: false });
     ({ keys } = await createTrustedApp(t, appId));
   });
   after(async () => t.stop());
