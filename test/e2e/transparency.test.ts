@@ -156,6 +156,13 @@ test('enforce: a logged release installs, its provenance verifies, the monitor l
   );
   assert.match(p.buildTime, /^\d{4}-\d{2}-\d{2}T/);
 
+  const show = await cli(['release', 'show', r1.releaseId, '--app', app, '--keys', keys]);
+  assert.equal(show.code, 0, show.stderr);
+  const shown = (show.json as { provenance: { builderKeyIds: string[]; releaseSignatureVerified: boolean } })
+    .provenance;
+  assert.deepEqual(shown.builderKeyIds, p.builderKeyIds, '`release show` shows the verified provenance');
+  assert.equal(shown.releaseSignatureVerified, true);
+
   const m1 = await monitor(app, keys);
   assert.equal(m1.code, 0, m1.stderr);
   const seen = m1.json as {

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { requireServer } from '../api-client.js';
-import { CliError, emit } from '../output.js';
+import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { addDeployOptions, deployBody, percentToBasisPoints, type DeployFlags } from './deploy-options.js';
+import { describeProvenance, loadProvenance, type VerifiedProvenance } from './release-provenance.js';
 
 /**
  * `updraft release show|promote|rollout|halt|resume|disable|notes` on the `release` command
@@ -48,11 +49,13 @@ export function registerReleaseOps(program: Command): void {
 
   release
     .command('show <releaseId>')
-    .description('a release: notes, the channels serving it, scheduled starts')
+    .description('a release: notes, the channels serving it, scheduled starts, verified provenance')
     .requiredOption('--app <appId>', 'the app')
+    .option('--keys <dir>', "folder with the app's releases key, to check the release signature of the provenance too")
     .action(
-      run<[string], AppOptions>(async (id, opts) => {
-        const r = await requireServer(opts).request<{
+      run<[string], AppOptions & { keys?: string }>(async (id, opts) => {
+        const api = requireServer(opts);
+        const r = await api.request<{
           releaseId: string;
           versionCode: number;
           platform: string;
@@ -63,13 +66,25 @@ export function registerReleaseOps(program: Command): void {
           current: PointerView[];
           schedules: { channel: string; startAt: string; status: string }[];
         }>('GET', releasePath(opts.app, id));
-        emit(opts, r, () =>
+        // A provenance that fails verification is reported, not fatal: the rest of the release is still worth showing.
+        let provenance: VerifiedProvenance | { verified: false; error: string } | null;
+        try {
+          provenance = await loadProvenance(api, opts.app, id, opts.keys);
+        } catch (err) {
+          provenance = { verified: false, error: (err as Error).message };
+        }
+        emit(opts, { ...r, provenance }, () =>
           [
             `${r.releaseId} v${r.versionCode} ${r.platform} ${r.runtimeVersion}${r.disabledAt ? ` (disabled ${r.disabledAt})` : ''}`,
             `  signed for channels: ${r.allowedChannels.join(', ')}`,
             ...(r.notes ? [`  notes: ${r.notes}`] : []),
             ...r.current.map((p) => `  ${describePointer(p)}`),
             ...r.schedules.map((s) => `  scheduled on ${s.channel} at ${s.startAt}: ${s.status}`),
+            ...(provenance === null
+              ? ['  provenance: none']
+              : 'error' in provenance
+                ? [colour.red(`  provenance does not verify: ${provenance.error}`)]
+                : describeProvenance(provenance).map((line) => `  ${line}`)),
           ].join('\n'),
         );
       }),

@@ -11,7 +11,7 @@ import {
   type ProvenanceSummary,
 } from '@updraft/protocol';
 import { publicKeyOf } from '@updraft/server';
-import { requireServer } from '../api-client.js';
+import { requireServer, type AdminApi } from '../api-client.js';
 import { defaultKeysDir, readRoleKey } from '../keys-dir.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
@@ -19,6 +19,75 @@ import { run, type GlobalOptions } from '../run.js';
 interface ProvenanceOptions extends GlobalOptions {
   app: string;
   keys?: string;
+}
+
+export interface VerifiedProvenance extends ProvenanceSummary {
+  releaseId: string;
+  /** Whether the releases metadata naming this provenance carries the local releases key's signature. */
+  releaseSignatureVerified: boolean;
+}
+
+/**
+ * Fetches a release's provenance attestation through the signed reference in its releases
+ * target (hash, length, builder key) and verifies it. Returns null when the release was
+ * published without provenance; throws CliError when it is missing or does not verify.
+ */
+export async function loadProvenance(
+  api: AdminApi,
+  appId: string,
+  releaseId: string,
+  keysDir: string | undefined,
+): Promise<VerifiedProvenance | null> {
+  const app = encodeURIComponent(appId);
+  const raw = await api.request<Record<string, unknown>>('GET', `/v1/apps/${app}/releases-metadata`);
+  const releases = parseTargets(raw, 'releases');
+  let releaseSignatureVerified = false;
+  try {
+    const key = await readRoleKey(resolve(keysDir ?? defaultKeysDir(appId)), 'releases');
+    checkThreshold(
+      raw['signed'],
+      releases.signatures,
+      { [key.keyid]: publicKeyOf(key) },
+      { keyids: [key.keyid], threshold: 1 },
+      'releases',
+    );
+    releaseSignatureVerified = true;
+  } catch {
+    // no local releases key, or not signed by it: reported in the result
+  }
+  const target = releases.signed.targets[manifestTargetPath(releaseId)];
+  if (!target)
+    throw new CliError('not-found', `no release ${releaseId} in ${appId}; see 'updraft release list --app ${appId}'`);
+  const ref = (target.custom?.['updraft'] as Record<string, unknown> | undefined)?.['provenance'] as
+    { path: string; sha256: string; length: number; builderKey: unknown } | undefined;
+  if (!ref) return null;
+  const slash = ref.path.lastIndexOf('/');
+  const url = `${api.server.replace(/\/+$/, '')}/repo/${app}/targets/${ref.path.slice(0, slash)}/${ref.sha256}.${ref.path.slice(slash + 1)}`;
+  const res = await fetch(url);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (!res.ok || sha256Hex(bytes) !== ref.sha256 || bytes.length !== ref.length) {
+    throw new CliError('bad-provenance', `the provenance at ${url} is missing or does not match the signed hash`);
+  }
+  let summary: ProvenanceSummary;
+  try {
+    summary = verifyProvenance(parseJsonObject(bytes, 'provenance'), parseKey(ref.builderKey, 'builderKey'));
+  } catch (err) {
+    throw new CliError('bad-provenance', `the provenance of ${releaseId} does not verify: ${(err as Error).message}`);
+  }
+  return { releaseId, releaseSignatureVerified, ...summary };
+}
+
+export function describeProvenance(p: VerifiedProvenance): string[] {
+  return [
+    `${colour.green('verified')} provenance of ${p.releaseId} (builder key ${p.builderKeyIds.join(', ')})`,
+    `  builder:    ${p.builderId}`,
+    `  source:     ${p.repository ?? '-'} @ ${p.commit ?? '-'}`,
+    `  built:      ${p.buildTime ?? '-'}`,
+    ...p.subjects.map((s) => `  subject:    ${s.name} sha256:${s.sha256}`),
+    ...(p.releaseSignatureVerified
+      ? []
+      : [colour.yellow('  (release signature not checked: no releases key in --keys)')]),
+  ];
 }
 
 /** `updraft release provenance <releaseId>`: the release's signed build provenance, verified. */
@@ -32,74 +101,9 @@ export function registerReleaseProvenance(program: Command): void {
     .option('--keys <dir>', "folder with the app's releases key, to check the release signature too")
     .action(
       run<[string], ProvenanceOptions>(async (releaseId, opts) => {
-        const api = requireServer(opts);
-        const app = encodeURIComponent(opts.app);
-        const raw = await api.request<Record<string, unknown>>('GET', `/v1/apps/${app}/releases-metadata`);
-        const releases = parseTargets(raw, 'releases');
-        let releaseSignatureVerified = false;
-        try {
-          const key = await readRoleKey(resolve(opts.keys ?? defaultKeysDir(opts.app)), 'releases');
-          checkThreshold(
-            raw['signed'],
-            releases.signatures,
-            { [key.keyid]: publicKeyOf(key) },
-            { keyids: [key.keyid], threshold: 1 },
-            'releases',
-          );
-          releaseSignatureVerified = true;
-        } catch {
-          // no local releases key, or not signed by it: reported below
-        }
-        const target = releases.signed.targets[manifestTargetPath(releaseId)];
-        if (!target)
-          throw new CliError(
-            'not-found',
-            `no release ${releaseId} in ${opts.app}; see 'updraft release list --app ${opts.app}'`,
-          );
-        const ref = (target.custom?.['updraft'] as Record<string, unknown> | undefined)?.['provenance'] as
-          { path: string; sha256: string; length: number; builderKey: unknown } | undefined;
-        if (!ref) throw new CliError('no-provenance', `release ${releaseId} was published without provenance`);
-        const slash = ref.path.lastIndexOf('/');
-        const url = `${api.server.replace(/\/+$/, '')}/repo/${app}/targets/${ref.path.slice(0, slash)}/${ref.sha256}.${ref.path.slice(slash + 1)}`;
-        const res = await fetch(url);
-        const bytes = new Uint8Array(await res.arrayBuffer());
-        if (!res.ok || sha256Hex(bytes) !== ref.sha256 || bytes.length !== ref.length) {
-          throw new CliError('bad-provenance', `the provenance at ${url} is missing or does not match the signed hash`);
-        }
-        let summary: ProvenanceSummary;
-        try {
-          summary = verifyProvenance(parseJsonObject(bytes, 'provenance'), parseKey(ref.builderKey, 'builderKey'));
-        } catch (err) {
-          throw new CliError(
-            'bad-provenance',
-            `the provenance of ${releaseId} does not verify: ${(err as Error).message}`,
-          );
-        }
-        const result = {
-          releaseId,
-          releaseSignatureVerified,
-          builderId: summary.builderId,
-          builderKeyIds: summary.builderKeyIds,
-          repository: summary.repository,
-          commit: summary.commit,
-          buildTime: summary.buildTime,
-          subjects: summary.subjects,
-          statement: summary.statement,
-        };
-        emit(opts, result, () =>
-          [
-            `${colour.green('verified')} provenance of ${releaseId} (builder key ${summary.builderKeyIds.join(', ')})`,
-            `  builder:    ${summary.builderId}`,
-            `  source:     ${summary.repository ?? '-'} @ ${summary.commit ?? '-'}`,
-            `  built:      ${summary.buildTime ?? '-'}`,
-            ...summary.subjects.map((s) => `  subject:    ${s.name} sha256:${s.sha256}`),
-            releaseSignatureVerified
-              ? ''
-              : colour.yellow('  (release signature not checked: no releases key in --keys)'),
-          ]
-            .filter(Boolean)
-            .join('\n'),
-        );
+        const result = await loadProvenance(requireServer(opts), opts.app, releaseId, opts.keys);
+        if (!result) throw new CliError('no-provenance', `release ${releaseId} was published without provenance`);
+        emit(opts, result, () => describeProvenance(result).join('\n'));
       }),
     );
 }
