@@ -15,6 +15,9 @@ import { registerRelease } from './commands/release.js';
 import { registerReleaseProvenance } from './commands/release-provenance.js';
 import { registerReleaseRollback } from './commands/release-rollback.js';
 import { registerServe } from './commands/serve.js';
+import { registerInsight } from './commands/insight.js';
+import { registerSimulate } from './commands/simulate.js';
+import { registerUsers } from './commands/users.js';
 import { emitError, CliError } from './output.js';
 
 export function buildProgram(): Command {
@@ -44,6 +47,9 @@ export function buildProgram(): Command {
   registerKeys(program);
   registerExpiry(program);
   registerRefresh(program);
+  registerInsight(program);
+  registerUsers(program);
+  registerSimulate(program);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
     cmd.configureOutput({ writeErr: () => {}, outputError: () => {} });

@@ -319,6 +319,7 @@ export class UpdraftClient {
       this.events.emit('rollback', { releaseId, versionCode, cause: 'crash', launchPath: result.launchPath });
     }
     if (plan.startsTrial && plan.run && result.releaseId === plan.run.releaseId) this.startReadyDeadline(plan.run);
+    this.events.emit('launch', result);
     return result;
   }
 

@@ -1,5 +1,5 @@
 import type { UpdraftError } from '@updraft/protocol';
-import type { ClientStatus, ReleaseSummary } from './types.js';
+import type { ClientStatus, LaunchResult, ReleaseSummary } from './types.js';
 
 /** What a sync cycle is doing, for an app's UI ("Checking…", "Downloading…"). */
 export type SyncPhase = 'checking' | 'downloading' | 'installing' | 'idle';
@@ -38,6 +38,8 @@ export interface UpdraftEvents {
   rollback: RollbackEvent;
   /** A sync or checkForUpdate() found a release to install. */
   'update-available': UpdateAvailableEvent;
+  /** launch() decided what this app start runs (telemetry counts launches per release). */
+  launch: LaunchResult;
 }
 
 export type Listener<K extends keyof UpdraftEvents> = (payload: UpdraftEvents[K]) => void;
@@ -52,6 +54,7 @@ export class Emitter {
     phase: new Set(),
     rollback: new Set(),
     'update-available': new Set(),
+    launch: new Set(),
   };
 
   /** Returns a function that removes the listener. */

@@ -56,3 +56,4 @@ export type {
   UpdateCheck,
 } from './types.js';
 export { UpdraftError, isUpdraftError, type ReasonCode } from '@updraft/protocol';
+export { Telemetry, type TelemetryOptions, type TelemetrySender } from './telemetry.js';

@@ -15,3 +15,4 @@ export * from './targeting.js';
 export * from './trust.js';
 export * from './url.js';
 export * from './transparency/index.js';
+export * from './telemetry.js';

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createServer } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { openBlobStore, type BlobStore, type BlobStoreSpec, type S3ConnectionOptions } from './blobs/index.js';
@@ -16,12 +18,19 @@ import { healthRoutes } from './routes/health.js';
 import { createFastTimestampHandler } from './routes/fast-timestamp.js';
 import { repositoryRoutes } from './routes/repository.js';
 import { transparencyLogRoutes } from './routes/transparency-log.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { eventRoutes } from './routes/events.js';
+import { sessionRoutes } from './routes/session.js';
+import { DEFAULT_GUARDRAIL_INTERVAL_MS, GuardrailJob, installGuardrailJob } from './guardrail-job.js';
 import {
   ApiKeysService,
   AppsService,
   AuditService,
   AuthService,
   ChannelsService,
+  GuardrailService,
+  IngestService,
+  InsightService,
   ReleaseOpsService,
   ExpiryService,
   ReleasesService,
@@ -29,7 +38,10 @@ import {
   ResolveService,
   TransparencyLogService,
   TrustService,
+  UsersService,
+  type IngestRateLimit,
   type Services,
+  type WebhookOptions,
 } from './services/index.js';
 import { openMetadataStore, type MetadataStore } from './store/index.js';
 
@@ -51,11 +63,20 @@ export interface BuildAppOptions {
   auditAnchorIntervalMs?: number;
   /** See RepositoryServiceOptions.timestampCacheMs (default 0). */
   timestampCacheMs?: number;
+  /** How often guardrails are evaluated (default 30 s; 0 = never). */
+  guardrailIntervalMs?: number;
+  /** Per ingest key (default 50,000 events/s). */
+  ingestRateLimit?: Partial<IngestRateLimit>;
+  /** Guardrail webhook retries (default 4 attempts, 1 s backoff doubling, 5 s timeout). */
+  webhook?: WebhookOptions;
+  /** The built dashboard (index.html + assets/); default: @updraft/dashboard's dist when installed. */
+  dashboardDir?: string | null;
 }
 
 export function createServices(opts: BuildAppOptions): Services {
   const now = opts.now ?? Date.now;
   const { store, blobs } = opts;
+  const releaseOps = new ReleaseOpsService({ store, now });
   return {
     apps: new AppsService({ store, now }),
     auth: new AuthService({ store, now }),
@@ -65,11 +86,28 @@ export function createServices(opts: BuildAppOptions): Services {
     keys: new ApiKeysService({ store, now }),
     audit: new AuditService({ store }),
     channels: new ChannelsService({ store, now }),
-    releaseOps: new ReleaseOpsService({ store, now }),
+    releaseOps,
     resolve: new ResolveService({ store }),
     trust: new TrustService({ store, now }),
     expiry: new ExpiryService({ store, now }),
+    ingest: new IngestService(opts.ingestRateLimit ? { store, now, rateLimit: opts.ingestRateLimit } : { store, now }),
+    insight: new InsightService({ store, now }),
+    guardrails: new GuardrailService(
+      opts.webhook ? { store, now, releaseOps, webhook: opts.webhook } : { store, now, releaseOps },
+    ),
+    users: new UsersService({ store, now }),
   };
+}
+
+/** The built dashboard shipped by the @updraft/dashboard workspace, or null when it is not built. */
+export function defaultDashboardDir(): string | null {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('@updraft/dashboard/package.json');
+    const dir = join(dirname(pkg), 'dist');
+    return existsSync(join(dir, 'index.html')) ? dir : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -128,6 +166,17 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   app.addHook('onResponse', async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') services.repository.forgetCached();
   });
+  await app.register(eventRoutes, { prefix: '/v1', services });
+  await app.register(sessionRoutes, { services });
+  await app.register(dashboardRoutes, {
+    dir: opts.dashboardDir === undefined ? defaultDashboardDir() : opts.dashboardDir,
+  });
+  installGuardrailJob(
+    app,
+    new GuardrailJob(services, opts.store, opts.guardrailIntervalMs ?? DEFAULT_GUARDRAIL_INTERVAL_MS),
+    opts.store,
+    opts.now ?? Date.now,
+  );
   return app;
 }
 
@@ -156,6 +205,10 @@ export interface StartServerOptions {
   resignIntervalMs?: number;
   /** See RepositoryServiceOptions.timestampCacheMs (default 1000). */
   timestampCacheMs?: number;
+  guardrailIntervalMs?: number;
+  ingestRateLimit?: Partial<IngestRateLimit>;
+  webhook?: WebhookOptions;
+  dashboardDir?: string | null;
 }
 
 export interface RunningServer {
@@ -207,6 +260,12 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     if (opts.maxFileBytes !== undefined) buildOpts.maxFileBytes = opts.maxFileBytes;
     if (opts.schedulerIntervalMs !== undefined) buildOpts.schedulerIntervalMs = opts.schedulerIntervalMs;
     if (opts.auditAnchorIntervalMs !== undefined) buildOpts.auditAnchorIntervalMs = opts.auditAnchorIntervalMs;
+    // The guardrail job runs under the job runner's lease (guardrail-job.ts); --no-jobs turns it off here.
+    if (opts.guardrailIntervalMs !== undefined) buildOpts.guardrailIntervalMs = opts.guardrailIntervalMs;
+    if (opts.jobs === false) buildOpts.guardrailIntervalMs = 0;
+    if (opts.ingestRateLimit !== undefined) buildOpts.ingestRateLimit = opts.ingestRateLimit;
+    if (opts.webhook !== undefined) buildOpts.webhook = opts.webhook;
+    if (opts.dashboardDir !== undefined) buildOpts.dashboardDir = opts.dashboardDir;
     app = await buildApp(buildOpts);
     await app.listen({ host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });
     if (opts.jobs ?? true) {

@@ -115,6 +115,32 @@ describe('bad input on every route', () => {
       'POST /v1/apps/{appId}/metadata': { body: { root: env, targets: env, releases: env } },
       'PUT /v1/apps/{appId}/expiry': { body: { timestamp: 3600, warnBefore: 86400 } },
       'POST /v1/apps/{appId}/resign': { body: { force: true } },
+      'GET /v1/apps/{appId}/releases/{releaseId}/insight': {
+        query: { channel: 'production', from: '2020-01-01T00:00:00Z', to: '2020-01-02T00:00:00Z' },
+      },
+      'GET /v1/apps/{appId}/releases/{releaseId}/guardrail': { query: { channel: 'production' } },
+      'PUT /v1/apps/{appId}/channels/{channel}/guardrail': {
+        body: { enabled: true, thresholdPercent: 5, lookbackMinutes: 30, minLaunches: 50, webhookUrl: null },
+      },
+      'POST /v1/apps/{appId}/ingest-keys': { body: { name: 'devices' } },
+      'POST /v1/users': { body: { email: 'someone@example.com', role: 'viewer', password: 'correct horse battery' } },
+      'POST /auth/session': { body: { email: 'nobody@example.com', password: 'wrong' } },
+      'POST /v1/events': {
+        body: {
+          events: [
+            {
+              id: 'abcdefghijklmnop',
+              event: 'launched',
+              releaseId: 'r1',
+              channel: 'production',
+              platform: 'ios',
+              reason: 'crash',
+              binaryVersion: '1.0.0',
+              at,
+            },
+          ],
+        },
+      },
       'GET /log/audit/entries': { query: { start: '0', end: '1' } },
       'GET /repo/{appId}/log/entries': { query: { start: '0', end: '1' } },
       'GET /repo/{appId}/log/proof/consistency': { query: { from: '0', to: '1' } },

@@ -41,7 +41,10 @@ describe('OpenAPI document', () => {
           const body = (op['requestBody'] as { content?: Record<string, { schema?: unknown }> } | undefined)?.content;
           assert.ok(body?.['application/json']?.schema, `${name}: no body schema`);
         }
-        if (path.startsWith('/v1')) assert.deepEqual(op['security'], [{ apiKey: [] }], `${name}: no security`);
+        if (path.startsWith('/v1')) {
+          const scheme = path === '/v1/events' ? 'ingestKey' : 'apiKey';
+          assert.deepEqual(op['security'], [{ [scheme]: [] }], `${name}: no security`);
+        }
       }
     }
     for (const expected of [

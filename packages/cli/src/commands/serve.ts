@@ -10,6 +10,7 @@ interface ServeOptions extends GlobalOptions, StorageOptions {
   publicBlobUrl?: string;
   jobs: boolean;
   resignInterval?: string;
+  guardrailInterval?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -23,11 +24,12 @@ export function registerServe(program: Command): void {
       '--public-blob-url <url>',
       'public base URL of the blob bucket behind your CDN: file downloads redirect there (default: $UPDRAFT_PUBLIC_BLOB_URL)',
     )
-    .option('--no-jobs', 'do not run scheduled jobs (timestamp re-signing) in this instance')
+    .option('--no-jobs', 'do not run scheduled jobs (timestamp re-signing, guardrails) in this instance')
     .option(
       '--resign-interval <duration>',
       'how often to re-sign metadata near expiry, e.g. 5m (default 10m; 0 = never)',
     )
+    .option('--guardrail-interval <ms>', 'how often crash guardrails are evaluated (default 30000)')
     .action(
       run<[], ServeOptions>(async (opts) => {
         const port = Number(opts.port);
@@ -54,6 +56,17 @@ export function registerServe(program: Command): void {
           }
           if (seconds === 0) serverOpts.jobs = false;
           else serverOpts.resignIntervalMs = seconds * 1000;
+        }
+        if (opts.guardrailInterval !== undefined) {
+          const ms = Number(opts.guardrailInterval);
+          if (!(Number.isInteger(ms) && ms >= 0)) {
+            throw new CliError(
+              'usage',
+              `--guardrail-interval must be milliseconds (0 = never), not "${opts.guardrailInterval}"`,
+              { exitCode: 2 },
+            );
+          }
+          serverOpts.guardrailIntervalMs = ms;
         }
         const server = await startServer(serverOpts);
         if (opts.json) {

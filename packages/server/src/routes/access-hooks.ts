@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, appNotFound } from '../api-error.js';
 import type { Access, Actor } from '../services/access.js';
 import { checkAccess } from '../services/access.js';
-import type { Services } from '../services/index.js';
+import { sessionCookieOf, type Services } from '../services/index.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -13,6 +13,8 @@ declare module 'fastify' {
     actor?: Actor;
   }
 }
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const UNAUTHORIZED: Record<string, string> = {
   missing: 'send an API key as "Authorization: Bearer <key>" (the owner key is in admin.key in the server data folder)',
@@ -35,10 +37,21 @@ export function actorOf(request: FastifyRequest): Actor {
  */
 export function installAccessHooks(app: FastifyInstance, services: Services): void {
   app.addHook('onRequest', async (request, reply) => {
-    const result = await services.auth.authenticate(request.headers.authorization);
+    // The dashboard's session cookie stands in for the bearer key; a change made with it must
+    // carry a header a cross-site form cannot send (routes/session.ts).
+    const cookie = request.headers.authorization === undefined ? sessionCookieOf(request.headers.cookie) : null;
+    if (cookie && !SAFE_METHODS.has(request.method) && request.headers['x-updraft-csrf'] !== '1') {
+      throw new ApiError(403, 'csrf', 'a change made with the dashboard session needs the header x-updraft-csrf: 1');
+    }
+    const result = cookie
+      ? await services.users.authenticateSession(cookie)
+      : await services.auth.authenticate(request.headers.authorization);
     if ('problem' in result) {
       void reply.header('www-authenticate', 'Bearer');
-      throw new ApiError(401, 'unauthorized', UNAUTHORIZED[result.problem]!.replace('{at}', result.at ?? ''));
+      const message = cookie
+        ? `the dashboard session is ${result.problem === 'unknown' ? 'over' : result.problem}; sign in again`
+        : UNAUTHORIZED[result.problem]!.replace('{at}', result.at ?? '');
+      throw new ApiError(401, 'unauthorized', message);
     }
     const p = result.principal;
     request.actor = {

@@ -10,6 +10,8 @@ import { releaseOpsRoutes } from './release-ops.js';
 import { releaseRoutes } from './releases.js';
 import { transparencyAdminRoutes } from './transparency-log.js';
 import { trustRoutes } from './trust.js';
+import { insightRoutes } from './insight.js';
+import { userRoutes } from './users.js';
 
 /** The admin API under /v1: every route authenticated and checked for role and scope (access-hooks.ts). */
 export const adminRoutes: FastifyPluginAsync<{ services: Services; maxFileBytes: number }> = async (app, opts) => {
@@ -22,5 +24,7 @@ export const adminRoutes: FastifyPluginAsync<{ services: Services; maxFileBytes:
   await app.register(keyRoutes, { services: opts.services });
   await app.register(auditRoutes, { services: opts.services });
   await app.register(trustRoutes, { services: opts.services });
+  await app.register(insightRoutes, { services: opts.services });
+  await app.register(userRoutes, { services: opts.services });
   await app.register(blobUploadRoutes, { services: opts.services, maxFileBytes: opts.maxFileBytes });
 };

@@ -17,7 +17,18 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
           'Admin API under /v1 (Bearer API key; roles and scopes per route, see docs/api.md), the static TUF repository under /repo and the dynamic resolve route for devices.',
       },
       components: {
-        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'an updraft_… API key' } },
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'an updraft_… API key (or the dashboard session cookie)',
+          },
+          ingestKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: "an app's updraft_ingest_… key (device events only)",
+          },
+        },
       },
       tags: [
         { name: 'apps' },
@@ -27,12 +38,13 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'keys' },
         { name: 'audit' },
         { name: 'devices' },
+        { name: 'insight' },
       ],
     },
-    // Every /v1 route needs the bearer key; the rest are public.
+    // Every /v1 route needs the bearer key (device events: the ingest key); the rest are public.
     transform: ({ schema, url }) => {
       const transformed = { ...(schema as Record<string, unknown>) };
-      if (url.startsWith('/v1')) transformed['security'] = [{ apiKey: [] }];
+      if (url.startsWith('/v1') && !transformed['security']) transformed['security'] = [{ apiKey: [] }];
       return { schema: transformed as typeof schema, url };
     },
   });

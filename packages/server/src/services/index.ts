@@ -29,6 +29,10 @@ import type { ReleaseOpsService } from './release-ops.js';
 import type { ResolveService } from './resolve.js';
 import type { TrustService } from './trust-update.js';
 import type { ExpiryService } from './expiry.js';
+import type { IngestService } from './ingest.js';
+import type { InsightService } from './insight.js';
+import type { GuardrailService } from './guardrails.js';
+import type { UsersService } from './users.js';
 
 /** What the routes call. */
 export interface Services {
@@ -44,4 +48,13 @@ export interface Services {
   resolve: ResolveService;
   trust: TrustService;
   expiry: ExpiryService;
+  ingest: IngestService;
+  insight: InsightService;
+  guardrails: GuardrailService;
+  users: UsersService;
 }
+export * from './ingest.js';
+export * from './insight.js';
+export * from './guardrails.js';
+export * from './users.js';
+export * from './webhook.js';

@@ -188,6 +188,7 @@ export class ReleaseOpsService {
     channel: string,
     action: string,
     change: (p: PointerState, at: string) => PointerState,
+    extraDetails: Record<string, unknown> = {},
   ): Promise<PointerView> {
     const { store } = this.deps;
     const nowMs = this.deps.now();
@@ -219,6 +220,7 @@ export class ReleaseOpsService {
             basisPoints: next.basisPoints,
             halted: next.haltedAt !== null,
             before: { basisPoints: p.basisPoints, halted: p.haltedAt !== null },
+            ...extraDetails,
           },
         },
         nowMs,
@@ -237,16 +239,33 @@ export class ReleaseOpsService {
     }));
   }
 
-  /** Stops the rollout: devices not yet updated get `previous`; the percentage is kept for resume. */
-  halt(actor: Actor, appId: string, releaseId: string, channel: string): Promise<PointerView> {
-    return this.changePointer(actor, appId, releaseId, channel, 'release.halt', (p, at) => {
-      if (p.haltedAt)
-        throw conflict(
-          'already-halted',
-          `the rollout of ${releaseId} on ${channel} is already halted (since ${p.haltedAt})`,
-        );
-      return { ...p, haltedAt: at, updatedAt: at };
-    });
+  /**
+   * Stops the rollout: devices not yet updated get `previous`; the percentage is kept for
+   * resume. `details` adds to the audit entry (the guardrail records why it halted).
+   */
+  halt(
+    actor: Actor,
+    appId: string,
+    releaseId: string,
+    channel: string,
+    details: Record<string, unknown> = {},
+  ): Promise<PointerView> {
+    return this.changePointer(
+      actor,
+      appId,
+      releaseId,
+      channel,
+      'release.halt',
+      (p, at) => {
+        if (p.haltedAt)
+          throw conflict(
+            'already-halted',
+            `the rollout of ${releaseId} on ${channel} is already halted (since ${p.haltedAt})`,
+          );
+        return { ...p, haltedAt: at, updatedAt: at };
+      },
+      details,
+    );
   }
 
   resume(actor: Actor, appId: string, releaseId: string, channel: string): Promise<PointerView> {

@@ -7,3 +7,5 @@ export type { Database } from './schema.js';
 export * from './log-store.js';
 export * from './control-plane-store.js';
 export { KyselyControlPlaneStore } from './kysely-control-plane.js';
+export * from './insight-store.js';
+export { KyselyInsightStore } from './kysely-insight-store.js';

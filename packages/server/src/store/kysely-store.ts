@@ -18,6 +18,7 @@ import type { Database, MetadataTable, PointersTable, ReleasesTable } from './sc
 import { KyselyLogStore } from './kysely-log-store.js';
 import type { TransparencyLogStore } from './log-store.js';
 import { KyselyControlPlaneStore } from './kysely-control-plane.js';
+import { KyselyInsightStore } from './kysely-insight-store.js';
 
 /** SQLite and PostgreSQL report a duplicate key differently; both mean "someone was first". */
 function isUniqueViolation(err: unknown): boolean {
@@ -37,6 +38,7 @@ const IN_CHUNK = 500;
 export class KyselyMetadataStore implements MetadataStore {
   readonly log: TransparencyLogStore;
   readonly control: KyselyControlPlaneStore;
+  readonly insight: KyselyInsightStore;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -44,6 +46,7 @@ export class KyselyMetadataStore implements MetadataStore {
   ) {
     this.log = new KyselyLogStore(db);
     this.control = new KyselyControlPlaneStore(db);
+    this.insight = new KyselyInsightStore(db);
   }
 
   async transaction<T>(fn: (tx: MetadataStore) => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 import type { ExpiryPolicy, KeyFile } from '../tuf/index.js';
 import type { TransparencyLogStore } from './log-store.js';
 import type { ControlPlaneStore } from './control-plane-store.js';
+import type { InsightStore } from './insight-store.js';
 
 /**
  * Everything the server remembers except file bytes, as domain operations. Services depend on
@@ -110,6 +111,8 @@ export class StoreConflictError extends Error {
 export interface MetadataStore {
   /** Organizations, principals, rollout state, schedules and the audit log, on this store's connection/transaction. */
   readonly control: ControlPlaneStore;
+  /** Fleet insight: ingest keys, device events and rollups, guardrails, dashboard users and sessions. */
+  readonly insight: InsightStore;
 
   /**
    * Runs fn with a store bound to one transaction: all its writes commit together or not at

@@ -1,3 +1,4 @@
+import type { InsightTables } from './insight-schema.js';
 import type { LogTables } from './log-schema.js';
 import type { Generated } from 'kysely';
 
@@ -166,7 +167,7 @@ export interface OnlineKeyCandidatesTable {
   created_at: string;
 }
 
-export interface Database extends LogTables {
+export interface Database extends LogTables, InsightTables {
   apps: AppsTable;
   online_keys: OnlineKeysTable;
   metadata: MetadataTable;

@@ -21,7 +21,7 @@ export async function openSqliteStore(file: string): Promise<KyselyMetadataStore
     sqlite.close();
     throw err;
   }
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const { error, results } = await new Migrator({ db, provider: sqliteMigrations }).migrateToLatest();
   if (error) {
     await db.destroy();
@@ -31,4 +31,29 @@ export async function openSqliteStore(file: string): Promise<KyselyMetadataStore
     });
   }
   return new KyselyMetadataStore(db);
+}
+
+/**
+ * better-sqlite3 parses SQL on every prepare() and Kysely prepares each query it runs; the
+ * server runs the same few hundred statements over and over (the ingest insert's SQL text
+ * is the same for every batch of a size), so prepared statements are kept and reused.
+ * Kysely runs one query at a time on this connection, so a statement is never in use twice.
+ */
+function withStatementCache(sqlite: Database.Database): {
+  close(): void;
+  prepare(sql: string): Database.Statement;
+} {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (!statement) {
+        statement = sqlite.prepare(sql);
+        if (cache.size >= 1000) cache.clear();
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }

@@ -4,6 +4,7 @@ import * as m0002 from './0002-transparency-log.js';
 import * as m0003 from './0003-control-plane.js';
 import * as m0004 from './0004-leases.js';
 import * as m0005 from './0005-trust-lifecycle.js';
+import * as m0006 from './0006-fleet-insight.js';
 
 /**
  * The PostgreSQL migration history. It mirrors the SQLite one name for name (each dialect
@@ -17,6 +18,7 @@ export const postgresMigrations: MigrationProvider = {
       '0003-control-plane': m0003,
       '0004-leases': m0004,
       '0005-trust-lifecycle': m0005,
+      '0006-fleet-insight': m0006,
     };
   },
 };

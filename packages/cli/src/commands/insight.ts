@@ -1,0 +1,192 @@
+import type { Command } from 'commander';
+import { requireServer } from '../api-client.js';
+import { CliError, emit } from '../output.js';
+import { run, type GlobalOptions } from '../run.js';
+
+/** `updraft keys ingest …`, `updraft guardrail show|set`, `updraft release insight`. */
+
+interface AppOptions extends GlobalOptions {
+  app: string;
+}
+
+interface IngestKeyRow {
+  id: string;
+  appId: string;
+  name: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+interface GuardrailRow {
+  channel: string;
+  enabled: boolean;
+  thresholdPercent: number;
+  lookbackMinutes: number;
+  minLaunches: number;
+  webhookUrl: string | null;
+  configured: boolean;
+}
+
+const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(2)} %`);
+const app = (a: string) => `/v1/apps/${encodeURIComponent(a)}`;
+
+function keysCommand(program: Command): Command {
+  return (
+    program.commands.find((c) => c.name() === 'keys') ??
+    program.command('keys').description('signing keys and admin API keys')
+  );
+}
+
+/** "30m", "2h" or plain minutes → minutes. */
+function minutesOf(value: string): number {
+  const m = /^(\d{1,4})(m|h)?$/.exec(value.trim());
+  if (!m) throw new CliError('usage', `--lookback must be like 30m or 2h, not "${value}"`, { exitCode: 2 });
+  return Number(m[1]) * (m[2] === 'h' ? 60 : 1);
+}
+
+export function registerInsight(program: Command): void {
+  const ingest = keysCommand(program)
+    .command('ingest')
+    .description('per-app ingest keys: devices send events with them (they can do nothing else)');
+  ingest
+    .command('create')
+    .description('create an ingest key → {id, key} (shown once; ship it in the app)')
+    .requiredOption('--app <appId>', 'the app')
+    .option('--name <name>', 'what uses it', 'devices')
+    .action(
+      run<[], AppOptions & { name: string }>(async (opts) => {
+        const r = await requireServer(opts).request<IngestKeyRow & { key: string }>(
+          'POST',
+          `${app(opts.app)}/ingest-keys`,
+          { name: opts.name },
+        );
+        emit(opts, r, () => `created ingest key "${r.name}" for ${r.appId}, id ${r.id}\nkey (shown once): ${r.key}`);
+      }),
+    );
+  ingest
+    .command('list')
+    .description("the app's ingest keys (never the keys)")
+    .requiredOption('--app <appId>', 'the app')
+    .action(
+      run<[], AppOptions>(async (opts) => {
+        const r = await requireServer(opts).request<{ keys: IngestKeyRow[] }>('GET', `${app(opts.app)}/ingest-keys`);
+        emit(opts, r, () =>
+          r.keys.map((k) => `${k.id}\t${k.name}\t${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}`).join('\n'),
+        );
+      }),
+    );
+  ingest
+    .command('revoke <id>')
+    .description('revoke an ingest key')
+    .requiredOption('--app <appId>', 'the app')
+    .action(
+      run<[string], AppOptions>(async (id, opts) => {
+        const r = await requireServer(opts).request<IngestKeyRow>(
+          'DELETE',
+          `${app(opts.app)}/ingest-keys/${encodeURIComponent(id)}`,
+        );
+        emit(opts, r, () => `revoked ingest key ${r.id} at ${r.revokedAt}`);
+      }),
+    );
+
+  const guardrail = program.command('guardrail').description('crash guardrails: automatic halts per channel');
+  guardrail
+    .command('show')
+    .description("every channel's guardrail")
+    .requiredOption('--app <appId>', 'the app')
+    .action(
+      run<[], AppOptions>(async (opts) => {
+        const r = await requireServer(opts).request<{ guardrails: GuardrailRow[] }>(
+          'GET',
+          `${app(opts.app)}/guardrails`,
+        );
+        emit(opts, r, () =>
+          r.guardrails
+            .map(
+              (g) =>
+                `${g.channel}\t${g.enabled ? 'on' : 'off'}\t> ${g.thresholdPercent} % over ${g.lookbackMinutes} min, ` +
+                `≥ ${g.minLaunches} launches${g.webhookUrl ? `\twebhook ${g.webhookUrl}` : ''}${g.configured ? '' : '\t(defaults)'}`,
+            )
+            .join('\n'),
+        );
+      }),
+    );
+  guardrail
+    .command('set')
+    .description("set a channel's guardrail")
+    .requiredOption('--app <appId>', 'the app')
+    .requiredOption('--channel <channel>', 'the channel')
+    .option('--threshold <percent>', 'crash or rollback rate that halts (default 5)')
+    .option('--lookback <duration>', 'window, e.g. 30m or 2h (default 30m)')
+    .option('--min-launches <n>', 'launches needed before it may act (default 50)')
+    .option('--webhook <url>', 'JSON POST when it halts (retried)')
+    .option('--no-webhook', 'remove the webhook')
+    .option('--off', 'disable the guardrail')
+    .option('--on', 'enable the guardrail')
+    .action(
+      run<
+        [],
+        AppOptions & {
+          channel: string;
+          threshold?: string;
+          lookback?: string;
+          minLaunches?: string;
+          webhook?: string | boolean;
+          off?: boolean;
+          on?: boolean;
+        }
+      >(async (opts) => {
+        const body: Record<string, unknown> = {};
+        if (opts.threshold !== undefined) body['thresholdPercent'] = Number(opts.threshold);
+        if (opts.lookback !== undefined) body['lookbackMinutes'] = minutesOf(opts.lookback);
+        if (opts.minLaunches !== undefined) body['minLaunches'] = Number(opts.minLaunches);
+        if (typeof opts.webhook === 'string') body['webhookUrl'] = opts.webhook;
+        if (opts.webhook === false) body['webhookUrl'] = null;
+        if (opts.off) body['enabled'] = false;
+        if (opts.on) body['enabled'] = true;
+        for (const [k, v] of Object.entries(body)) {
+          if (typeof v === 'number' && !Number.isFinite(v)) {
+            throw new CliError('usage', `--${k} must be a number`, { exitCode: 2 });
+          }
+        }
+        const g = await requireServer(opts).request<GuardrailRow>(
+          'PUT',
+          `${app(opts.app)}/channels/${encodeURIComponent(opts.channel)}/guardrail`,
+          body,
+        );
+        emit(
+          opts,
+          g,
+          () =>
+            `${g.channel}: ${g.enabled ? 'on' : 'off'}, halts above ${g.thresholdPercent} % over ${g.lookbackMinutes} min with ≥ ${g.minLaunches} launches`,
+        );
+      }),
+    );
+
+  const release =
+    program.commands.find((c) => c.name() === 'release') ?? program.command('release').description('releases');
+  release
+    .command('insight <releaseId>')
+    .description("a release's adoption, install success, crash and rollback rates (from the rollups)")
+    .requiredOption('--app <appId>', 'the app')
+    .option('--channel <channel>', 'only this channel')
+    .action(
+      run<[string], AppOptions & { channel?: string }>(async (releaseId, opts) => {
+        const q = opts.channel ? `?channel=${encodeURIComponent(opts.channel)}` : '';
+        const r = await requireServer(opts).request<{
+          totals: Record<string, number>;
+          rates: { installSuccess: number | null; crash: number | null; rollback: number | null };
+          series: { adoption: number }[];
+        }>('GET', `${app(opts.app)}/releases/${encodeURIComponent(releaseId)}/insight${q}`);
+        emit(opts, r, () =>
+          [
+            `adoption: ${r.series.at(-1)?.adoption ?? 0} devices confirmed`,
+            `install success ${pct(r.rates.installSuccess)}, crash ${pct(r.rates.crash)}, rollback ${pct(r.rates.rollback)}`,
+            Object.entries(r.totals)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', '),
+          ].join('\n'),
+        );
+      }),
+    );
+}

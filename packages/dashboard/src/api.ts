@@ -1,0 +1,135 @@
+/** The admin API as the dashboard uses it: the session cookie, the CSRF header on changes, errors with the server's message. */
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (method !== 'GET') headers['x-updraft-csrf'] = '1';
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'cannot reach the Updraft server; check that it is running');
+  }
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON
+  }
+  if (!res.ok) {
+    const e = (json as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(res.status, e?.code ?? `http-${res.status}`, e?.message ?? `the server answered ${res.status}`);
+  }
+  return json as T;
+}
+
+export const enc = encodeURIComponent;
+
+export interface Me {
+  id: string;
+  name: string;
+  kind: string;
+  role: string;
+  org: { id: string; name: string };
+  may: Record<string, boolean>;
+}
+
+export interface Pointer {
+  channel: string;
+  platform: string;
+  runtimeVersion: string;
+  releaseId: string;
+  previousReleaseId: string | null;
+  basisPoints: number;
+  effectiveBasisPoints: number;
+  halted: boolean;
+  mandatory: boolean;
+  updatedAt: string;
+}
+
+export interface Channel {
+  name: string;
+  protected: boolean;
+  createdAt: string;
+  pointers: Pointer[];
+}
+
+export interface ReleaseRow {
+  releaseId: string;
+  versionCode: number;
+  channel: string;
+  platform: string;
+  runtimeVersion: string;
+  createdAt: string;
+}
+
+export interface ReleaseDetails extends ReleaseRow {
+  epoch: number;
+  manifestSha256: string;
+  notes: string | null;
+  disabledAt: string | null;
+  allowedChannels: string[];
+  current: Pointer[];
+  previousOf: Pointer[];
+}
+
+export interface Insight {
+  totals: Record<string, number>;
+  rates: { installSuccess: number | null; crash: number | null; rollback: number | null };
+  series: { at: string; counts: Record<string, number>; adoption: number }[];
+  from: string;
+  to: string;
+}
+
+export interface GuardrailHealth {
+  channel: string;
+  status: string;
+  windowFrom: string;
+  launches: number;
+  crashes: number;
+  rollbacks: number;
+  crashRate: number | null;
+  rollbackRate: number | null;
+  guardrail: {
+    enabled: boolean;
+    thresholdPercent: number;
+    lookbackMinutes: number;
+    minLaunches: number;
+    webhookUrl: string | null;
+  };
+  lastTrip: { at: string; metric: string; rateBp: number; launches: number; webhookStatus: string } | null;
+}
+
+export interface AuditEntry {
+  seq: number;
+  appId: string | null;
+  actorName: string;
+  actorRole: string;
+  actorKind: string;
+  action: string;
+  target: string;
+  releaseId: string | null;
+  details: Record<string, unknown>;
+  at: string;
+  hash: string;
+}
+
+export const pct = (r: number | null | undefined, digits = 1) =>
+  r === null || r === undefined ? '—' : `${(r * 100).toFixed(digits)} %`;
+export const when = (iso: string) => new Date(iso).toLocaleString();

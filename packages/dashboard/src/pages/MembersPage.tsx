@@ -1,0 +1,93 @@
+import { useState } from 'react';
+import { api, enc, when, type Me } from '../api.js';
+import { ActionButton, Badge, Empty, Show, useLoad } from '../components/ui.js';
+
+interface UserRow {
+  id: string;
+  email: string;
+  role: string;
+  createdAt: string;
+  disabledAt: string | null;
+}
+
+/** Dashboard users of the organization (email + password, a role each). */
+export function MembersPage({ me }: { me: Me }) {
+  const [users, reload] = useLoad(() => api<{ users: UserRow[] }>('GET', '/v1/users'), []);
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState('viewer');
+  const [password, setPassword] = useState('');
+  if (!me.may['keys']) return <Empty>Managing members needs the admin role.</Empty>;
+  return (
+    <section>
+      <h1>Members</h1>
+      <form className="row" onSubmit={(e) => e.preventDefault()}>
+        <input type="email" placeholder="email" value={email} onChange={(e) => setEmail(e.target.value)} />
+        <select value={role} onChange={(e) => setRole(e.target.value)}>
+          {['viewer', 'developer', 'release-manager', 'admin', 'owner'].map((r) => (
+            <option key={r}>{r}</option>
+          ))}
+        </select>
+        <input
+          type="password"
+          placeholder="initial password (12+ characters)"
+          autoComplete="new-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+        <ActionButton
+          label="Add member"
+          run={async () => {
+            await api('POST', '/v1/users', { email, role, password });
+            setEmail('');
+            setPassword('');
+            reload();
+          }}
+        />
+      </form>
+      <Show load={users} what="members" retry={reload}>
+        {(data) =>
+          data.users.length === 0 ? (
+            <Empty>
+              No dashboard users yet. Add one here or with <code>updraft users create --email … --role …</code>.
+            </Empty>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th>Email</th>
+                  <th>Role</th>
+                  <th>Since</th>
+                  <th>State</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {data.users.map((u) => (
+                  <tr key={u.id}>
+                    <td>{u.email}</td>
+                    <td>{u.role}</td>
+                    <td>{when(u.createdAt)}</td>
+                    <td>{u.disabledAt ? <Badge tone="bad">disabled</Badge> : <Badge tone="ok">active</Badge>}</td>
+                    <td>
+                      {!u.disabledAt && u.id !== me.id && (
+                        <ActionButton
+                          label="Disable"
+                          tone="danger"
+                          confirm={`Disable ${u.email}? Their sessions end at once.`}
+                          run={async () => {
+                            await api('DELETE', `/v1/users/${enc(u.id)}`);
+                            reload();
+                          }}
+                        />
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </Show>
+    </section>
+  );
+}

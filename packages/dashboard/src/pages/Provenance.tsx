@@ -1,0 +1,68 @@
+import { parseKey, sha256Hex, verifyProvenance, type ProvenanceSummary } from '@updraft/protocol';
+import { api, enc } from '../api.js';
+import { Badge, Show, useLoad } from '../components/ui.js';
+
+interface Ref {
+  path: string;
+  sha256: string;
+  length: number;
+  builderKey: unknown;
+}
+
+/** The release's signed SLSA provenance, fetched from the repository and verified here with the builder key. */
+async function loadProvenance(appId: string, releaseId: string): Promise<ProvenanceSummary | null> {
+  const releases = await api<{ signed: { targets: Record<string, { custom?: { updraft?: { provenance?: Ref } } }> } }>(
+    'GET',
+    `/v1/apps/${enc(appId)}/releases-metadata`,
+  );
+  const ref = releases.signed.targets[`manifests/${releaseId}.json`]?.custom?.updraft?.provenance;
+  if (!ref) return null;
+  const slash = ref.path.lastIndexOf('/');
+  const res = await fetch(
+    `/repo/${enc(appId)}/targets/${ref.path.slice(0, slash)}/${ref.sha256}.${ref.path.slice(slash + 1)}`,
+  );
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (!res.ok || bytes.length !== ref.length || sha256Hex(bytes) !== ref.sha256) {
+    throw new Error('the provenance file does not match the hash in the signed release');
+  }
+  return verifyProvenance(JSON.parse(new TextDecoder().decode(bytes)), parseKey(ref.builderKey, 'builderKey'));
+}
+
+export function Provenance({ appId, releaseId }: { appId: string; releaseId: string }) {
+  const [load, reload] = useLoad(() => loadProvenance(appId, releaseId), [appId, releaseId]);
+  return (
+    <div className="provenance">
+      <h2>Provenance</h2>
+      <Show load={load} what="provenance" retry={reload}>
+        {(p) =>
+          p === null ? (
+            <p className="muted">Published without provenance.</p>
+          ) : (
+            <dl className="facts">
+              <div>
+                <dt>Signature</dt>
+                <dd>
+                  <Badge tone="ok">verified</Badge> builder key {p.builderKeyIds.join(', ')}
+                </dd>
+              </div>
+              <div>
+                <dt>Builder</dt>
+                <dd>{p.builderId}</dd>
+              </div>
+              <div>
+                <dt>Source</dt>
+                <dd>
+                  {p.repository ?? '—'} {p.commit ? `@ ${p.commit.slice(0, 12)}` : ''}
+                </dd>
+              </div>
+              <div>
+                <dt>Built</dt>
+                <dd>{p.buildTime ?? '—'}</dd>
+              </div>
+            </dl>
+          )
+        }
+      </Show>
+    </div>
+  );
+}

@@ -1,0 +1,163 @@
+import { useState } from 'react';
+import { api, enc, type Channel, type Me, type Pointer, type ReleaseDetails } from '../api.js';
+import { ActionButton, Badge } from '../components/ui.js';
+
+/** Release operations on a channel: shown only when the caller's role (and the channel's protection) allows them. */
+export function mayChange(me: Me, isProtected: boolean): boolean {
+  return me.may['releaseOps'] === true && (!isProtected || me.may['releaseOpsProtected'] === true);
+}
+
+export function ChannelControl({
+  me,
+  appId,
+  releaseId,
+  pointer,
+  isProtected,
+  onChange,
+}: {
+  me: Me;
+  appId: string;
+  releaseId: string;
+  pointer: Pointer;
+  isProtected: boolean;
+  onChange: () => void;
+}) {
+  const [percent, setPercent] = useState(pointer.basisPoints / 100);
+  const op = (name: string, body: Record<string, unknown>) => async () => {
+    await api('POST', `/v1/apps/${enc(appId)}/releases/${enc(releaseId)}/${name}`, {
+      channel: pointer.channel,
+      ...body,
+    });
+    onChange();
+  };
+  const allowed = mayChange(me, isProtected);
+  return (
+    <div className="control" data-testid={`channel-${pointer.channel}`}>
+      <h3>
+        {pointer.channel}{' '}
+        <span className="muted">
+          {pointer.platform} {pointer.runtimeVersion}
+        </span>{' '}
+        {isProtected && <Badge tone="muted">protected</Badge>}{' '}
+        {pointer.halted ? <Badge tone="bad">halted</Badge> : <Badge tone="ok">rolling out</Badge>}
+      </h3>
+      <p>
+        Rollout <strong data-testid="rollout-value">{pointer.basisPoints / 100} %</strong>
+        {pointer.halted && ' (kept while halted: devices not yet updated get the previous release)'}
+        {pointer.previousReleaseId && <span className="muted"> · previous: {pointer.previousReleaseId}</span>}
+      </p>
+      {allowed ? (
+        <div className="row">
+          <input
+            type="range"
+            min={0}
+            max={100}
+            step={1}
+            value={percent}
+            aria-label="rollout percentage"
+            data-testid="rollout-slider"
+            onChange={(e) => setPercent(Number(e.target.value))}
+          />
+          <input
+            type="number"
+            min={0}
+            max={100}
+            step={0.01}
+            value={percent}
+            aria-label="rollout percentage (number)"
+            data-testid="rollout-input"
+            onChange={(e) => setPercent(Number(e.target.value))}
+          />
+          <ActionButton
+            label={`Set rollout to ${percent} %`}
+            testId="apply-rollout"
+            run={op('rollout', { basisPoints: Math.round(percent * 100) })}
+          />
+          {pointer.halted ? (
+            <ActionButton label="Resume" testId="resume" run={op('resume', {})} />
+          ) : (
+            <ActionButton
+              label="Halt"
+              tone="danger"
+              testId="halt"
+              confirm={`Halt the rollout of ${releaseId} on ${pointer.channel}? Devices not yet updated get the previous release.`}
+              run={op('halt', {})}
+            />
+          )}
+        </div>
+      ) : (
+        <p className="muted">
+          Your role ({me.role}) cannot change this channel{isProtected ? ' (it is protected)' : ''}.
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function ReleaseActions({
+  me,
+  appId,
+  release,
+  channels,
+  onChange,
+}: {
+  me: Me;
+  appId: string;
+  release: ReleaseDetails;
+  channels: Channel[];
+  onChange: () => void;
+}) {
+  const serving = new Set(release.current.map((p) => p.channel));
+  const targets = channels
+    .filter((c) => !serving.has(c.name))
+    .filter((c) => release.allowedChannels.includes('*') || release.allowedChannels.includes(c.name))
+    .filter((c) => mayChange(me, c.protected));
+  const [target, setTarget] = useState(targets[0]?.name ?? '');
+  const servingProtected = channels.some((c) => serving.has(c.name) && c.protected);
+  const mayDisable = mayChange(me, servingProtected) && !release.disabledAt;
+  const base = `/v1/apps/${enc(appId)}/releases/${enc(release.releaseId)}`;
+  if (!me.may['releaseOps']) return null;
+  return (
+    <div className="actions-panel">
+      <h2>Actions</h2>
+      {targets.length > 0 && !release.disabledAt && (
+        <div className="row">
+          <label>
+            Promote to{' '}
+            <select value={target} onChange={(e) => setTarget(e.target.value)} data-testid="promote-target">
+              {targets.map((c) => (
+                <option key={c.name}>{c.name}</option>
+              ))}
+            </select>
+          </label>
+          <ActionButton
+            label="Promote"
+            testId="promote"
+            run={async () => {
+              await api('POST', `${base}/promote`, { channel: target || targets[0]!.name });
+              onChange();
+            }}
+          />
+        </div>
+      )}
+      {mayDisable && (
+        <div className="row">
+          <ActionButton
+            label="Roll back (disable this release)"
+            tone="danger"
+            testId="disable"
+            confirm={`Disable ${release.releaseId}? Every channel serving it goes back to its previous release and it is never served again.`}
+            run={async () => {
+              await api('POST', `${base}/disable`, {});
+              onChange();
+            }}
+          />
+          <span className="muted">
+            Channels go back to their previous release. Devices that installed it keep it; to move them, publish a
+            rollback release (a new versionCode with the old files).
+          </span>
+        </div>
+      )}
+    </div>
+  );
+}

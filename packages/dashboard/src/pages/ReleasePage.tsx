@@ -1,0 +1,224 @@
+import {
+  api,
+  enc,
+  pct,
+  when,
+  type Channel,
+  type GuardrailHealth,
+  type Insight,
+  type Me,
+  type ReleaseDetails,
+} from '../api.js';
+import { LineChart } from '../components/chart.js';
+import { Badge, Empty, Show, useLoad } from '../components/ui.js';
+import { href } from '../router.js';
+import { ChannelControl, ReleaseActions } from './ReleaseControls.js';
+import { Provenance } from './Provenance.js';
+
+function charts(insight: Insight) {
+  let installed = 0;
+  let launched = 0;
+  let crashes = 0;
+  let rollbacks = 0;
+  const adoption: [number, number][] = [];
+  const installs: [number, number][] = [];
+  const crashRate: [number, number][] = [];
+  const rollbackRate: [number, number][] = [];
+  // Adoption starts at zero when the range starts (the release's publication by default).
+  if (insight.series.length > 0) {
+    adoption.push([Date.parse(insight.from), 0]);
+    installs.push([Date.parse(insight.from), 0]);
+  }
+  for (const p of insight.series) {
+    const t = Date.parse(p.at);
+    installed += p.counts['installed'] ?? 0;
+    launched += p.counts['launched'] ?? 0;
+    crashes += p.counts['crash'] ?? 0;
+    rollbacks += p.counts['rollback'] ?? 0;
+    adoption.push([t, p.adoption]);
+    installs.push([t, installed]);
+    if (launched > 0) {
+      crashRate.push([t, crashes / launched]);
+      rollbackRate.push([t, rollbacks / launched]);
+    }
+  }
+  return { adoption, installs, crashRate, rollbackRate };
+}
+
+function GuardrailPanel({ h }: { h: GuardrailHealth }) {
+  const tone =
+    h.status === 'halted-by-guardrail' || h.status === 'halted'
+      ? 'bad'
+      : h.status === 'watching'
+        ? 'ok'
+        : h.status === 'disabled'
+          ? 'muted'
+          : 'warn';
+  return (
+    <div className="guardrail" data-testid={`guardrail-${h.channel}`}>
+      <h3>
+        Guardrail on {h.channel} <Badge tone={tone}>{h.status.replace(/-/g, ' ')}</Badge>
+      </h3>
+      <p className="muted">
+        {h.guardrail.enabled
+          ? `Halts when the crash or rollback rate exceeds ${h.guardrail.thresholdPercent} % over ${h.guardrail.lookbackMinutes} min with at least ${h.guardrail.minLaunches} launches.`
+          : 'Disabled for this channel.'}
+      </p>
+      <dl className="stats">
+        <div>
+          <dt>Launches in window</dt>
+          <dd>{h.launches}</dd>
+        </div>
+        <div>
+          <dt>Crash rate</dt>
+          <dd>{pct(h.crashRate)}</dd>
+        </div>
+        <div>
+          <dt>Rollback rate</dt>
+          <dd>{pct(h.rollbackRate)}</dd>
+        </div>
+      </dl>
+      {h.lastTrip && (
+        <p>
+          Last halted by the guardrail {when(h.lastTrip.at)}: {h.lastTrip.metric} rate{' '}
+          {(h.lastTrip.rateBp / 100).toFixed(2)} % over {h.lastTrip.launches} launches; webhook{' '}
+          {h.lastTrip.webhookStatus}.
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** One release: identity, charts, guardrail state, and the rollout controls the caller may use. */
+export function ReleasePage({ me, appId, releaseId }: { me: Me; appId: string; releaseId: string }) {
+  const base = `/v1/apps/${enc(appId)}`;
+  const [data, reload] = useLoad(async () => {
+    const [release, insight, channels] = await Promise.all([
+      api<ReleaseDetails>('GET', `${base}/releases/${enc(releaseId)}`),
+      api<Insight>('GET', `${base}/releases/${enc(releaseId)}/insight`),
+      api<{ channels: Channel[] }>('GET', `${base}/channels`),
+    ]);
+    const health = await Promise.all(
+      release.current.map((p) =>
+        api<GuardrailHealth>('GET', `${base}/releases/${enc(releaseId)}/guardrail?channel=${enc(p.channel)}`),
+      ),
+    );
+    return { release, insight, channels: channels.channels, health };
+  }, [appId, releaseId]);
+
+  return (
+    <section>
+      <p className="crumbs">
+        <a href={href()}>Apps</a> / <a href={href('apps', appId)}>{appId}</a> / {releaseId}
+      </p>
+      <Show load={data} what="the release" retry={reload}>
+        {({ release, insight, channels, health }) => {
+          const c = charts(insight);
+          return (
+            <>
+              <h1>
+                Release <code data-testid="release-id">{release.releaseId}</code>{' '}
+                {release.disabledAt && <Badge tone="bad">disabled</Badge>}
+              </h1>
+              <dl className="facts">
+                <div>
+                  <dt>versionCode</dt>
+                  <dd data-testid="version-code">{release.versionCode}</dd>
+                </div>
+                <div>
+                  <dt>Platform / runtime</dt>
+                  <dd>
+                    {release.platform} {release.runtimeVersion}
+                  </dd>
+                </div>
+                <div>
+                  <dt>Published</dt>
+                  <dd>{when(release.createdAt)}</dd>
+                </div>
+                <div>
+                  <dt>Signed for channels</dt>
+                  <dd>{release.allowedChannels.join(', ')}</dd>
+                </div>
+                <div>
+                  <dt>Manifest</dt>
+                  <dd>
+                    <code>{release.manifestSha256.slice(0, 16)}…</code>
+                  </dd>
+                </div>
+              </dl>
+              {release.notes && <p className="notes">{release.notes}</p>}
+
+              <dl className="stats">
+                <div>
+                  <dt>Adoption (confirmed)</dt>
+                  <dd data-testid="adoption">{insight.series.at(-1)?.adoption ?? 0}</dd>
+                </div>
+                <div>
+                  <dt>Install success</dt>
+                  <dd>{pct(insight.rates.installSuccess)}</dd>
+                </div>
+                <div>
+                  <dt>Crash rate</dt>
+                  <dd>{pct(insight.rates.crash)}</dd>
+                </div>
+                <div>
+                  <dt>Rollback rate</dt>
+                  <dd>{pct(insight.rates.rollback)}</dd>
+                </div>
+              </dl>
+              <div className="charts">
+                <LineChart
+                  title="Adoption"
+                  series={[
+                    { name: 'confirmed', color: '#2563eb', points: c.adoption },
+                    { name: 'installed', color: '#94a3b8', points: c.installs },
+                  ]}
+                  yFormat={(v) => String(Math.round(v))}
+                  empty="No device has reported this release yet."
+                />
+                <LineChart
+                  title="Crash and rollback rate (cumulative, per launch)"
+                  series={[
+                    { name: 'crash', color: '#dc2626', points: c.crashRate },
+                    { name: 'rollback', color: '#f59e0b', points: c.rollbackRate },
+                  ]}
+                  yFormat={(v) => `${(v * 100).toFixed(0)} %`}
+                  empty="No launches reported yet."
+                />
+              </div>
+
+              <h2>Channels serving it</h2>
+              {release.current.length === 0 ? (
+                <Empty>
+                  No channel serves this release now
+                  {release.previousOf.length
+                    ? ' (it is the previous release of ' + release.previousOf.map((p) => p.channel).join(', ') + ')'
+                    : ''}
+                  .
+                </Empty>
+              ) : (
+                release.current.map((p) => (
+                  <div className="channel-card" key={`${p.channel}/${p.platform}/${p.runtimeVersion}`}>
+                    <ChannelControl
+                      me={me}
+                      appId={appId}
+                      releaseId={releaseId}
+                      pointer={p}
+                      isProtected={channels.find((ch) => ch.name === p.channel)?.protected ?? false}
+                      onChange={reload}
+                    />
+                    {health.find((h) => h.channel === p.channel) && (
+                      <GuardrailPanel h={health.find((h) => h.channel === p.channel)!} />
+                    )}
+                  </div>
+                ))
+              )}
+              <ReleaseActions me={me} appId={appId} release={release} channels={channels} onChange={reload} />
+              <Provenance appId={appId} releaseId={releaseId} />
+            </>
+          );
+        }}
+      </Show>
+    </section>
+  );
+}

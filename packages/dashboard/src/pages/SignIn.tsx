@@ -1,0 +1,85 @@
+import { useState, type FormEvent } from 'react';
+import { api } from '../api.js';
+
+/** Email + password, or an API key. The session lives in an httpOnly cookie the page cannot read. */
+export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
+  const [mode, setMode] = useState<'user' | 'key'>('user');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [apiKey, setApiKey] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api('POST', '/auth/session', mode === 'user' ? { email, password } : { apiKey: apiKey.trim() });
+      onSignedIn();
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="signin">
+      <h1>Updraft</h1>
+      <p className="muted">Sign in to see your fleet.</p>
+      <div className="tabs" role="tablist">
+        <button type="button" role="tab" aria-selected={mode === 'user'} onClick={() => setMode('user')}>
+          Email
+        </button>
+        <button type="button" role="tab" aria-selected={mode === 'key'} onClick={() => setMode('key')}>
+          API key
+        </button>
+      </div>
+      <form onSubmit={submit}>
+        {mode === 'user' ? (
+          <>
+            <label>
+              Email
+              <input
+                type="email"
+                autoComplete="username"
+                value={email}
+                onChange={(e) => setEmail(e.target.value)}
+                required
+              />
+            </label>
+            <label>
+              Password
+              <input
+                type="password"
+                autoComplete="current-password"
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+                required
+              />
+            </label>
+          </>
+        ) : (
+          <label>
+            API key
+            <input
+              type="password"
+              name="apiKey"
+              placeholder="updraft_…"
+              value={apiKey}
+              onChange={(e) => setApiKey(e.target.value)}
+              required
+            />
+          </label>
+        )}
+        {error && (
+          <p className="inline-error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </div>
+  );
+}

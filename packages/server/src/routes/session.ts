@@ -1,0 +1,51 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { SESSION_COOKIE, SESSION_TTL_MS, sessionCookieOf, type Services } from '../services/index.js';
+
+function cookieHeader(request: FastifyRequest, value: string, maxAgeS: number): string {
+  // Secure when the request came over HTTPS (directly or, with trustProxy, through a proxy).
+  const secure = request.protocol === 'https' ? '; Secure' : '';
+  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure}`;
+}
+
+/**
+ * Dashboard sign-in: a user's email and password, or an API key, opens a session held in an
+ * httpOnly, SameSite=Strict cookie (JavaScript cannot read it; other sites cannot send it).
+ * Requests authenticated by the cookie that change anything must also carry
+ * `x-updraft-csrf: 1` (access-hooks.ts), which a cross-site form cannot send.
+ */
+export const sessionRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
+  app.post<{ Body: { email?: string; password?: string; apiKey?: string } }>(
+    '/auth/session',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'Sign in to the dashboard (email + password, or an API key); sets the session cookie',
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            email: { type: 'string', minLength: 3, maxLength: 254 },
+            password: { type: 'string', minLength: 1, maxLength: 1024 },
+            apiKey: { type: 'string', minLength: 1, maxLength: 256 },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { cookie, expiresAt } = await services.users.signIn(request.body);
+      void reply.header('set-cookie', cookieHeader(request, cookie, SESSION_TTL_MS / 1000));
+      return { expiresAt };
+    },
+  );
+
+  app.delete(
+    '/auth/session',
+    { schema: { tags: ['keys'], summary: 'Sign out: ends the session and clears the cookie' } },
+    async (request, reply) => {
+      const cookie = sessionCookieOf(request.headers.cookie);
+      if (cookie) await services.users.signOut(cookie);
+      void reply.header('set-cookie', cookieHeader(request, '', 0));
+      return { ok: true };
+    },
+  );
+};

@@ -1,0 +1,135 @@
+import type { Role } from './control-plane-store.js';
+
+/**
+ * Fleet insight storage: ingest keys, device events and their per-minute rollups,
+ * guardrails, dashboard users and sessions. Reached as `store.insight`, bound to the same
+ * connection or transaction as the store it hangs off.
+ */
+
+export interface IngestKeyRecord {
+  id: string;
+  appId: string;
+  name: string;
+  keySha256: string;
+  createdAt: string;
+  createdBy: string;
+  revokedAt: string | null;
+}
+
+/** An event as stored: no IP address, no device identifier. releaseId '' = none / embedded. */
+export interface StoredEvent {
+  id: string;
+  appId: string;
+  platform: string;
+  channel: string;
+  releaseId: string;
+  event: string;
+  reason: string | null;
+  binaryVersion: string | null;
+  at: string;
+  receivedMinute: number;
+}
+
+export interface RollupRow {
+  releaseId: string;
+  channel: string;
+  event: string;
+  minute: number;
+  count: number;
+}
+
+export interface GuardrailConfig {
+  appId: string;
+  channel: string;
+  enabled: boolean;
+  /** 500 = 5 %. */
+  thresholdBp: number;
+  lookbackMinutes: number;
+  minLaunches: number;
+  webhookUrl: string | null;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+export interface GuardrailTrip {
+  id: string;
+  appId: string;
+  channel: string;
+  releaseId: string;
+  metric: 'crash' | 'rollback';
+  rateBp: number;
+  thresholdBp: number;
+  launches: number;
+  failures: number;
+  at: string;
+  /** pending → delivered | failed | none (no webhook configured). */
+  webhookStatus: 'pending' | 'delivered' | 'failed' | 'none';
+  webhookAttempts: number;
+}
+
+export interface UserRecord {
+  id: string;
+  orgId: string;
+  email: string;
+  role: Role;
+  passwordHash: string;
+  createdAt: string;
+  createdBy: string;
+  disabledAt: string | null;
+}
+
+export interface SessionRecord {
+  idSha256: string;
+  principalType: 'user' | 'key';
+  principalId: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface InsightStore {
+  insertIngestKey(k: IngestKeyRecord): Promise<void>;
+  findIngestKey(keySha256: string): Promise<IngestKeyRecord | null>;
+  listIngestKeys(appId: string): Promise<IngestKeyRecord[]>;
+  revokeIngestKey(appId: string, id: string, at: string): Promise<boolean>;
+
+  /**
+   * Stores the events whose id is new and adds them to the rollups, in the caller's
+   * transaction. Returns the ids that were new (the rest were already stored: retries).
+   */
+  insertEvents(events: StoredEvent[]): Promise<Set<string>>;
+  countEvents(appId?: string): Promise<number>;
+  /** Drops stored events received before `minute` (rollups are kept). */
+  pruneEvents(beforeMinute: number): Promise<number>;
+  /** Rollup rows of one release (optionally one channel) in [fromMinute, toMinute]. */
+  rollups(
+    appId: string,
+    releaseId: string,
+    filter: { channel?: string; fromMinute: number; toMinute: number },
+  ): Promise<RollupRow[]>;
+  /** Sum per event of one release on one channel in [fromMinute, toMinute]. */
+  rollupTotals(
+    appId: string,
+    releaseId: string,
+    channel: string,
+    fromMinute: number,
+    toMinute: number,
+  ): Promise<Record<string, number>>;
+
+  getGuardrail(appId: string, channel: string): Promise<GuardrailConfig | null>;
+  listGuardrails(appId: string): Promise<GuardrailConfig[]>;
+  putGuardrail(g: GuardrailConfig): Promise<void>;
+  insertTrip(t: GuardrailTrip): Promise<void>;
+  updateTripWebhook(id: string, status: GuardrailTrip['webhookStatus'], attempts: number): Promise<void>;
+  listTrips(appId: string, filter?: { releaseId?: string; channel?: string }): Promise<GuardrailTrip[]>;
+
+  insertUser(u: UserRecord): Promise<boolean>;
+  getUser(id: string): Promise<UserRecord | null>;
+  findUserByEmail(email: string): Promise<UserRecord | null>;
+  listUsers(orgId: string): Promise<UserRecord[]>;
+  disableUser(id: string, at: string): Promise<void>;
+
+  insertSession(s: SessionRecord): Promise<void>;
+  getSession(idSha256: string): Promise<SessionRecord | null>;
+  deleteSession(idSha256: string): Promise<void>;
+  deleteSessionsOf(principalType: SessionRecord['principalType'], principalId: string): Promise<void>;
+}

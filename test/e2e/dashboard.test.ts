@@ -1,0 +1,187 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { REPO_ROOT, runCli, startServerProcess, tempDir, type CliResult, type ServerProcess } from '../helpers/cli.js';
+
+// The dashboard in a real Chromium against the built dashboard on a real server process:
+// sign in, open a published release, set its rollout to 25 %, halt it, and find both actions
+// in the audit log. A viewer sees no controls; the session survives a reload.
+// UPDRAFT_SCREENSHOTS=1 also writes the screenshots in docs/screenshots/.
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const APP = 'com.example.dash';
+const missing = !existsSync(CHROMIUM);
+if (missing && process.env['CI']) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+
+let server: ServerProcess;
+let work: { path: string; cleanup(): Promise<void> };
+let context: BrowserContext;
+let v2 = '';
+
+const env = () => ({ UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey });
+const ok = (r: CliResult, what: string) => assert.equal(r.code, 0, `${what}: ${r.stderr}${r.stdout}`);
+const shots = process.env['UPDRAFT_SCREENSHOTS'] ? join(REPO_ROOT, 'docs/screenshots') : null;
+async function shot(page: Page, name: string): Promise<void> {
+  if (!shots) return;
+  await mkdir(shots, { recursive: true });
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+before(async () => {
+  if (missing) return;
+  work = await tempDir('e2e-dash');
+  server = await startServerProcess(join(work.path, 'data'), { args: ['--guardrail-interval', '0'] });
+  const keysDir = join(work.path, 'keys');
+  ok(await runCli(['apps', 'create', APP, '--keys', keysDir, '--json'], env()), 'apps create');
+  const publish = async (name: string) => {
+    const dir = join(work.path, name);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'index.ios.bundle'), `console.log(${JSON.stringify(name)})`);
+    const r = await runCli(
+      [
+        'publish',
+        dir,
+        '--app',
+        APP,
+        '--platform',
+        'ios',
+        '--runtime-version',
+        '1.0.0',
+        '--channel',
+        'production',
+      ].concat(['--keys', keysDir, '--json']),
+      env(),
+    );
+    ok(r, `publish ${name}`);
+    return r.json!['releaseId'] as string;
+  };
+  const ingest = await runCli(['keys', 'ingest', 'create', '--app', APP, '--json'], env());
+  ok(ingest, 'ingest key');
+  const simulate = (extra: string[]) =>
+    runCli(
+      ['simulate', '--app', APP, '--root', join(keysDir, 'root.json'), '--ingest-key', ingest.json!['key'] as string]
+        .concat(['--dir', join(work.path, 'fleet'), '--interval', '0', '--allow-insecure-localhost', '--json'])
+        .concat(extra),
+      env(),
+    );
+  await publish('v1');
+  ok(await simulate(['--devices', '8', '--rounds', '2']), 'simulate v1');
+  v2 = await publish('v2');
+  ok(
+    await simulate(['--devices', '8', '--rounds', '3', '--crash-rate', '0.3', '--crash-release', v2, '--seed', '3']),
+    'simulate v2',
+  );
+  for (const [email, role] of [
+    ['viola@example.com', 'viewer'],
+    ['rel@example.com', 'release-manager'],
+  ]) {
+    ok(
+      await runCli(['users', 'create', '--email', email!, '--role', role!, '--json'], {
+        ...env(),
+        UPDRAFT_USER_PASSWORD: 'correct horse battery staple',
+      }),
+      `users create ${role}`,
+    );
+  }
+  context = await chromium.launchPersistentContext(join(work.path, 'chromium-profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+    viewport: { width: 1280, height: 900 },
+  });
+});
+
+after(async () => {
+  await context?.close();
+  await server?.stop();
+  await work?.cleanup();
+});
+
+async function signInWithEmail(page: Page, email: string): Promise<void> {
+  await page.goto(server.url);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('correct horse battery staple');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Apps' }).waitFor();
+}
+
+test('a viewer sees the release but no controls', { skip: missing && 'no /usr/bin/chromium' }, async () => {
+  const page = await context.newPage();
+  await signInWithEmail(page, 'viola@example.com');
+  assert.match(await page.getByTestId('who').innerText(), /viewer/);
+  await page.goto(`${server.url}/#/apps/${APP}/releases/${v2}`);
+  await page.getByTestId('release-id').waitFor();
+  assert.equal(await page.getByTestId('halt').count(), 0, 'no halt button for a viewer');
+  assert.equal(await page.getByTestId('rollout-slider').count(), 0, 'no slider for a viewer');
+  await page.getByText('Your role (viewer) cannot change this channel').waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Audit log' }).count(), 0);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await page.close();
+});
+
+test(
+  'sign in, set the rollout to 25 %, halt, find both in the audit log',
+  { skip: missing && 'no /usr/bin/chromium' },
+  async () => {
+    const page = await context.newPage();
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(server.url);
+    await shot(page, 'sign-in');
+    await page.getByRole('tab', { name: 'API key' }).click();
+    await page.getByLabel('API key').fill(server.adminKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Apps' }).waitFor();
+    await shot(page, 'apps');
+
+    await page.getByRole('link', { name: APP }).click();
+    await page.getByRole('heading', { name: 'Channels' }).waitFor();
+    await shot(page, 'app');
+    await page.getByRole('link', { name: v2 }).first().click();
+    await page.getByTestId('release-id').waitFor();
+    assert.equal(await page.getByTestId('release-id').innerText(), v2);
+    assert.equal(await page.getByTestId('version-code').innerText(), '2');
+    await page.getByTestId('guardrail-production').waitFor();
+
+    await page.getByTestId('rollout-input').fill('25');
+    await page.getByTestId('apply-rollout').click();
+    await page.getByTestId('rollout-value').filter({ hasText: '25 %' }).waitFor();
+    await page.getByTestId('halt').click();
+    await page.getByTestId('resume').waitFor();
+    await shot(page, 'release');
+
+    // The session survives a reload, and the halt is still there.
+    await page.reload();
+    await page.getByTestId('resume').waitFor();
+    assert.match(await page.getByTestId('who').innerText(), /owner/);
+
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByTestId('audit-table').waitFor();
+    assert.match(await page.getByTestId('audit-verify').innerText(), /chain verified/);
+    const audit = await page.getByTestId('audit-table').innerText();
+    assert.match(audit, /release\.rollout/);
+    assert.match(audit, /release\.halt/);
+    await shot(page, 'audit');
+
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('heading', { name: 'Ingest keys (device events)' }).waitFor();
+    await shot(page, 'keys');
+    await page.getByRole('link', { name: 'Members' }).click();
+    await page.getByText('viola@example.com').waitFor();
+    await shot(page, 'members');
+    await page.close();
+  },
+);
