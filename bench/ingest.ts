@@ -8,7 +8,9 @@
  * 2. Release page with ≥ 1 million events in the store: the four API calls the page makes
  *    (median of 20), and the page itself in Chromium until the charts are drawn (median of 5).
  *
- *   npm run build && node --import tsx bench/ingest.ts [--seconds 50] [--concurrency 8]
+ *   npm run build && node --import tsx bench/ingest.ts [--seconds 50] [--concurrency 8] [--postgres]
+ *
+ * --postgres runs the same against a throwaway PostgreSQL cluster (test/helpers/services.ts).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -17,7 +19,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { runCli, startServerProcess } from '../test/helpers/cli.js';
+import { startPostgres } from '../test/helpers/services.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,6 +29,7 @@ const arg = (name: string, fallback: number) => {
 };
 const SECONDS = arg('seconds', 50);
 const CONCURRENCY = arg('concurrency', 8);
+const POSTGRES = process.argv.includes('--postgres');
 const BATCH = 50;
 const APP = 'com.example.ingest';
 const KINDS = ['check', 'download_started', 'installed', 'launched', 'app_ready', 'launched', 'crash', 'rollback'];
@@ -46,7 +51,12 @@ async function loop(seconds: number, fn: () => Promise<void>): Promise<number> {
 
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'updraft-bench-ingest-'));
-  const server = await startServerProcess(join(work, 'data'), { args: ['--guardrail-interval', '0'] });
+  const cluster = POSTGRES ? await startPostgres() : null;
+  if (typeof cluster === 'string') throw new Error(`PostgreSQL: ${cluster}`);
+  const databaseUrl = cluster ? await cluster.createDatabase() : null;
+  const server = await startServerProcess(join(work, 'data'), {
+    args: ['--guardrail-interval', '0', ...(databaseUrl ? ['--database', databaseUrl] : [])],
+  });
   try {
     const env = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey };
     const keys = join(work, 'keys');
@@ -109,11 +119,26 @@ async function main(): Promise<void> {
     const elapsed = (performance.now() - started) / 1000;
     const eventsPerSecond = acknowledged / elapsed;
 
-    const db = new Database(join(server.dataDir, 'updraft.db'), { readonly: true });
-    const stored = (db.prepare('SELECT COUNT(*) AS n FROM device_events').get() as { n: number }).n;
-    const rolled = (db.prepare('SELECT SUM(count) AS n FROM event_rollups').get() as { n: number }).n;
-    const rollupRows = (db.prepare('SELECT COUNT(*) AS n FROM event_rollups').get() as { n: number }).n;
-    db.close();
+    const count = async (sqlText: string): Promise<number> => {
+      if (databaseUrl) {
+        const client = new pg.Client({ connectionString: databaseUrl });
+        await client.connect();
+        try {
+          return Number((await client.query(sqlText)).rows[0].n);
+        } finally {
+          await client.end();
+        }
+      }
+      const db = new Database(join(server.dataDir, 'updraft.db'), { readonly: true });
+      try {
+        return Number((db.prepare(sqlText).get() as { n: number }).n);
+      } finally {
+        db.close();
+      }
+    };
+    const stored = await count('SELECT COUNT(*) AS n FROM device_events');
+    const rolled = await count('SELECT SUM(count) AS n FROM event_rollups');
+    const rollupRows = await count('SELECT COUNT(*) AS n FROM event_rollups');
 
     // The release page's API calls, as the dashboard makes them.
     const auth = { authorization: `Bearer ${server.adminKey}` };
@@ -170,6 +195,7 @@ async function main(): Promise<void> {
     }
 
     const result = {
+      store: databaseUrl ? 'postgresql' : 'sqlite',
       seconds: Number(elapsed.toFixed(1)),
       concurrency: CONCURRENCY,
       batch: BATCH,
@@ -194,6 +220,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await server.stop();
+    if (cluster) await cluster.stop();
     await rm(work, { recursive: true, force: true });
   }
 }
