@@ -16,7 +16,9 @@ import {
   relativePathProblem,
   rolloutBucket,
   utf8Decode,
+  utf8DecodePortable,
   utf8Encode,
+  utf8EncodePortable,
   verifySignature,
   UpdraftError,
   type TufKey,
@@ -51,6 +53,25 @@ test('canonical JSON equals @tufjs/canonical-json on varied input', () => {
   ];
   for (const s of samples) assert.equal(canonicalize(s), Buffer.from(tufCanonicalize(s as never)).toString('utf8'));
   assert.throws(() => canonicalize({ a: 1.5 }), /integers/);
+});
+
+test('the portable UTF-8 codec (used where the platform has none) matches the platform one', () => {
+  for (const s of ['', 'ascii', 'ünïcødé', '设备', '📱🚀', 'a\u0000b', '\ufeffbom', 'lone \ud800 surrogate']) {
+    assert.deepEqual(utf8EncodePortable(s), utf8Encode(s));
+    assert.equal(utf8DecodePortable(utf8Encode(s)), utf8Decode(utf8Encode(s)));
+  }
+  for (const bad of [
+    [0xff],
+    [0xc0, 0x80],
+    [0xe0, 0x80, 0x80],
+    [0xed, 0xa0, 0x80],
+    [0xf0, 0x9f],
+    [0x80],
+    [0xf4, 0x90, 0x80, 0x80],
+  ]) {
+    assert.throws(() => utf8DecodePortable(Uint8Array.from(bad)));
+    assert.throws(() => utf8Decode(Uint8Array.from(bad)));
+  }
 });
 
 test('utf8 encode/decode round-trips and rejects invalid bytes', () => {
