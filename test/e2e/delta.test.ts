@@ -128,3 +128,55 @@ test('--delta-bases 0 publishes without patches; an out-of-range value is a usag
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--delta-bases must be/);
 });
+
+test('a registered embedded bundle: the first publish, from anywhere, is already a patch against it', async () => {
+  // A runtime version with no releases yet: the only base is the bundle the binary ships.
+  const rv = ['--app', APP, '--platform', 'android', '--runtime-version', '3.0'];
+  const shipped = await bundle('shipped-3.0', { 'index.android.bundle': v1.old });
+  const registered = await runCli(['embedded', 'register', shipped, ...rv, '--json'], env);
+  assert.equal(registered.code, 0, registered.stderr);
+  const shown = await runCli(['embedded', 'show', ...rv, '--json'], env);
+  assert.deepEqual(
+    (shown.json!['files'] as { path: string }[]).map((f) => f.path),
+    ['index.android.bundle'],
+  );
+
+  const next = await bundle('next-3.0', { 'index.android.bundle': v1.next });
+  const pub = await runCli(
+    ['publish', next, ...rv, '--channel', 'production', '--keys', join(work.path, 'keys'), '--json'],
+    env,
+  );
+  assert.equal(pub.code, 0, pub.stderr);
+  assert.equal(pub.json!['patches'], 1, 'patched against the registered embedded bundle without --embedded');
+
+  const device = join(work.path, 'device-3.0');
+  const res = await runCli(
+    [
+      'device',
+      'sync',
+      '--json',
+      '--server',
+      server.url,
+      ...rv,
+      '--channel',
+      'production',
+      '--root',
+      join(work.path, 'keys/root.json'),
+      '--dir',
+      device,
+      '--allow-insecure-localhost',
+      '--embedded',
+      shipped,
+    ],
+    env,
+  );
+  assert.equal(res.json!['status'], 'updated', res.stdout);
+  assert.ok((res.json!['bytesDownloaded'] as number) * 10 < v1.next.length, 'only the patch crossed the wire');
+
+  const missing = await runCli(
+    ['embedded', 'show', '--app', APP, '--platform', 'ios', '--runtime-version', '9', '--json'],
+    env,
+  );
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /embedded register/);
+});

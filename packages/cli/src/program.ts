@@ -5,6 +5,7 @@ import { registerChannel } from './commands/channel.js';
 import { registerKeysApi } from './commands/keys-api.js';
 import { registerReleaseOps } from './commands/release-ops.js';
 import { registerDevice } from './commands/device.js';
+import { registerEmbedded } from './commands/embedded.js';
 import { registerLog } from './commands/log.js';
 import { registerExport } from './commands/export.js';
 import { registerExpiry } from './commands/expiry.js';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerReleaseRollback(program);
   registerDevice(program);
+  registerEmbedded(program);
   registerLog(program);
   registerExport(program);
   registerKeys(program);

@@ -139,6 +139,21 @@ describe('route × role matrix', () => {
         scopes: ['read', 'publish'],
       },
       {
+        name: 'register embedded bundle',
+        method: 'PUT',
+        path: `${app}/embedded/ios/1.0.0`,
+        body: { files: [{ path: 'main.jsbundle', sha256: blobHash, length: blob.length }] },
+        role: 'developer',
+        scopes: ['publish'],
+      },
+      {
+        name: 'embedded bundle',
+        method: 'GET',
+        path: `${app}/embedded/ios/1.0.0`,
+        role: 'viewer',
+        scopes: ['read', 'publish'],
+      },
+      {
         name: 'publish to staging',
         method: 'POST',
         path: `${app}/releases`,
@@ -417,6 +432,7 @@ describe('route × role matrix', () => {
         .replace(/\/keys\/[0-9a-f-]{36}/, '/keys/{keyId}')
         .replace(/\/metadata\/(root|targets|releases|director|snapshot|timestamp)$/, '/metadata/{role}')
 
+        .replace(/\/embedded\/[^/]+\/[^/]+$/, '/embedded/{platform}/{runtimeVersion}')
         .replace(/\/users\/[0-9a-f-]{36}/, '/users/{userId}')
         .replace(/\/ingest-keys\/[0-9a-f-]{36}/, '/ingest-keys/{keyId}')
         .replace(/\/channels\/[^/]+\/guardrail/, '/channels/{channel}/guardrail')

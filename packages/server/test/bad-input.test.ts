@@ -83,6 +83,9 @@ describe('bad input on every route', () => {
       'POST /v1/apps': { body: { appId: 'fresh.app' } },
       'PUT /v1/apps/{appId}/trust': { body: { root: env, targets: env, releases: env } },
       'POST /v1/apps/{appId}/blobs/missing': { body: { sha256: [sha256('x')] } },
+      'PUT /v1/apps/{appId}/embedded/{platform}/{runtimeVersion}': {
+        body: { files: [{ path: 'main.jsbundle', sha256: sha256('x'), length: 1 }] },
+      },
       'POST /v1/apps/{appId}/releases': {
         body: {
           releases: env,

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import {
@@ -35,8 +34,10 @@ import { requireServer, type AdminApi } from '../api-client.js';
 import { collectFiles, guessLaunch, DEFAULT_MAX_FILE_BYTES, type LocalFile } from '../files.js';
 import { DEFAULT_DELTA_BASES, DEFAULT_DELTA_MIN_BYTES, planPatches, type PatchBlob } from '../delta/publish-patches.js';
 import { defaultKeysDir, readRoleKey } from '../keys-dir.js';
-import { CliError, colour, emit, formatBytes, progressBar } from '../output.js';
+import { CliError, colour, emit, formatBytes } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
+import { fetchRegisteredEmbedded } from './embedded.js';
+import { uploadMissing } from '../upload.js';
 import { addDeployOptions, deployBody, type DeployFlags } from './deploy-options.js';
 import { defaultBuilderKeyPath, loadOrCreateBuilderKey, publishProvenance } from '../provenance.js';
 import { anchorEpoch } from '../trust/epoch.js';
@@ -159,7 +160,12 @@ export function registerPublish(program: Command): void {
           : null;
         const launchFile = files.find((f) => f.path === launch)!;
 
-        const embedded = opts.embedded ? await collectFiles(resolve(opts.embedded), maxFileBytes) : [];
+        // An explicit --embedded wins; otherwise the bundle registered with `updraft embedded register`.
+        const embedded = opts.embedded
+          ? await collectFiles(resolve(opts.embedded), maxFileBytes)
+          : deltaBases > 0
+            ? await fetchRegisteredEmbedded(api, appId, opts.platform, runtimeVersion)
+            : [];
         const delta = await planPatches(api, files, {
           appId,
           channel,
@@ -227,26 +233,6 @@ function assertCliIdentifier(value: string, flag: string): string {
   } catch (err) {
     throw new CliError('usage', (err as Error).message, { exitCode: 2 });
   }
-}
-
-async function uploadMissing(api: AdminApi, appId: string, files: LocalFile[], showProgress: boolean): Promise<number> {
-  const app = encodeURIComponent(appId);
-  const hashes = [...new Set(files.map((f) => f.sha256))];
-  const { missing } = await api.request<{ missing: string[] }>('POST', `/v1/apps/${app}/blobs/missing`, {
-    sha256: hashes,
-  });
-  const toUpload = files.filter(
-    (f, i, all) => missing.includes(f.sha256) && all.findIndex((g) => g.sha256 === f.sha256) === i,
-  );
-  const total = toUpload.reduce((n, f) => n + f.length, 0);
-  const bar = progressBar('uploading', total, showProgress);
-  for (const f of toUpload) {
-    const bytes = await readFile(f.absolutePath);
-    await api.request('PUT', `/v1/apps/${app}/blobs/${f.sha256}`, undefined, bytes);
-    bar.tick(f.length);
-  }
-  bar.done();
-  return total;
 }
 
 /** Patch blobs are content-addressed like files: upload the ones the server lacks. */

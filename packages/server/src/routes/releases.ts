@@ -22,7 +22,68 @@ const MISSING_BODY_LIMIT = 2 * 1024 * 1024;
 /** The releases metadata grows by one target per release, so a publish carries all of them. */
 const PUBLISH_BODY_LIMIT = 64 * 1024 * 1024;
 
+const embeddedParams = {
+  type: 'object',
+  required: ['appId', 'platform', 'runtimeVersion'],
+  properties: { appId: identifier, platform: identifier, runtimeVersion: identifier },
+  additionalProperties: false,
+} as const;
+
+const embeddedFile = {
+  type: 'object',
+  required: ['path', 'sha256', 'length'],
+  properties: {
+    path: { type: 'string', minLength: 1, maxLength: 1024 },
+    sha256,
+    length: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+  },
+  additionalProperties: false,
+} as const;
+
+type EmbeddedParams = { appId: string; platform: string; runtimeVersion: string };
+
 export const releaseRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
+  app.put<{ Params: EmbeddedParams; Body: { files: { path: string; sha256: string; length: number }[] } }>(
+    '/apps/:appId/embedded/:platform/:runtimeVersion',
+    {
+      bodyLimit: MISSING_BODY_LIMIT * 4,
+      config: { access: ACCESS.publish },
+      schema: {
+        tags: ['publish'],
+        summary: 'Register the bundle the app binary ships, so publishes patch against it',
+        params: embeddedParams,
+        querystring: noQuery,
+        body: {
+          type: 'object',
+          required: ['files'],
+          properties: { files: { type: 'array', items: embeddedFile, minItems: 1, maxItems: MAX_MISSING_QUERY } },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request) => {
+      const { appId, platform, runtimeVersion } = request.params;
+      return services.releases.registerEmbedded(appId, platform, runtimeVersion, request.body.files);
+    },
+  );
+
+  app.get<{ Params: EmbeddedParams }>(
+    '/apps/:appId/embedded/:platform/:runtimeVersion',
+    {
+      config: { access: ACCESS.publishRead },
+      schema: {
+        tags: ['publish'],
+        summary: 'The registered embedded bundle of (platform, runtimeVersion)',
+        params: embeddedParams,
+        querystring: noQuery,
+      },
+    },
+    async (request) => {
+      const { appId, platform, runtimeVersion } = request.params;
+      return services.releases.embeddedBundle(appId, platform, runtimeVersion);
+    },
+  );
+
   app.post<{ Params: { appId: string }; Body: { sha256: string[] } }>(
     '/apps/:appId/blobs/missing',
     {

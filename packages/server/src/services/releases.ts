@@ -1,5 +1,8 @@
 import type { Readable } from 'node:stream';
 import {
+  isPlatform,
+  PLATFORMS,
+  relativePathProblem,
   checkManifestMatches,
   isUpdraftError,
   parseJsonObject,
@@ -11,7 +14,14 @@ import {
 } from '@updraft/protocol';
 import { ApiError, appNotFound, badRequest, conflict, trustNotInitialized } from '../api-error.js';
 import { BlobError, type BlobStore } from '../blobs/index.js';
-import { StoreConflictError, type MetadataStore, type ReleaseRecord, type StoredMetadata } from '../store/index.js';
+import {
+  StoreConflictError,
+  type EmbeddedBundle,
+  type EmbeddedFile,
+  type MetadataStore,
+  type ReleaseRecord,
+  type StoredMetadata,
+} from '../store/index.js';
 import type { SignedEnvelope } from '../tuf/index.js';
 import { assertMayChangeChannel, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
@@ -50,6 +60,61 @@ export class ReleasesService {
     await this.requireApp(appId, false);
     const present = await this.deps.store.findAppBlobs(appId, sha256s);
     return [...new Set(sha256s)].filter((h) => !present.has(h));
+  }
+
+  /**
+   * Registers the bundle the app binary ships for (platform, runtimeVersion): later publishes
+   * patch against its files. Every file must already be uploaded, so the publisher (on any
+   * machine) can fetch the bases from the repository.
+   */
+  async registerEmbedded(
+    appId: string,
+    platform: string,
+    runtimeVersion: string,
+    files: EmbeddedFile[],
+  ): Promise<EmbeddedBundle> {
+    await this.requireApp(appId, false);
+    if (!isPlatform(platform)) throw badRequest('invalid-platform', `platform must be one of ${PLATFORMS.join(', ')}`);
+    const seen = new Set<string>();
+    for (const [i, f] of files.entries()) {
+      const problem = relativePathProblem(f.path);
+      if (problem) throw badRequest('invalid-embedded', `files[${i}].path "${f.path}" ${problem}`);
+      if (seen.has(f.path)) throw badRequest('invalid-embedded', `files lists "${f.path}" twice`);
+      seen.add(f.path);
+    }
+    const owned = await this.deps.store.findAppBlobs(
+      appId,
+      files.map((f) => f.sha256),
+    );
+    const missing = [...new Set(files.map((f) => f.sha256))].filter((h) => !owned.has(h));
+    if (missing.length > 0) {
+      throw badRequest(
+        'blobs-missing',
+        `${missing.length} file(s) of the embedded bundle were not uploaded (first: ${missing[0]}); upload them first (POST /v1/apps/${appId}/blobs/missing lists them)`,
+        { missing },
+      );
+    }
+    const bundle: EmbeddedBundle = {
+      platform,
+      runtimeVersion,
+      files: [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+      registeredAt: new Date(this.deps.now()).toISOString(),
+    };
+    await this.deps.store.putEmbeddedBundle(appId, bundle);
+    return bundle;
+  }
+
+  async embeddedBundle(appId: string, platform: string, runtimeVersion: string): Promise<EmbeddedBundle> {
+    await this.requireApp(appId, false);
+    const bundle = await this.deps.store.getEmbeddedBundle(appId, platform, runtimeVersion);
+    if (!bundle) {
+      throw new ApiError(
+        404,
+        'embedded-not-found',
+        `no embedded bundle is registered for ${platform} ${runtimeVersion}; register one with 'updraft embedded register'`,
+      );
+    }
+    return bundle;
   }
 
   tooLarge(): ApiError {

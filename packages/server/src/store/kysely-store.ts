@@ -6,6 +6,8 @@ import {
   type ApiKeyRecord,
   type AppRecord,
   type ChannelRecord,
+  type EmbeddedBundle,
+  type EmbeddedFile,
   type MetadataRole,
   type MetadataStore,
   type OnlineKeyCandidate,
@@ -154,6 +156,42 @@ export class KyselyMetadataStore implements MetadataStore {
       .where('app_id', '=', appId)
       .executeTakeFirst();
     return row ? (JSON.parse(row.policy_json) as Partial<ExpiryPolicy>) : null;
+  }
+
+  async getEmbeddedBundle(appId: string, platform: string, runtimeVersion: string): Promise<EmbeddedBundle | null> {
+    const row = await this.db
+      .selectFrom('embedded_bundles')
+      .select(['files_json', 'registered_at'])
+      .where('app_id', '=', appId)
+      .where('platform', '=', platform)
+      .where('runtime_version', '=', runtimeVersion)
+      .executeTakeFirst();
+    if (!row) return null;
+    return {
+      platform,
+      runtimeVersion,
+      files: JSON.parse(row.files_json) as EmbeddedFile[],
+      registeredAt: row.registered_at,
+    };
+  }
+
+  async putEmbeddedBundle(appId: string, bundle: EmbeddedBundle): Promise<void> {
+    const files = JSON.stringify(bundle.files);
+    await this.db
+      .insertInto('embedded_bundles')
+      .values({
+        app_id: appId,
+        platform: bundle.platform,
+        runtime_version: bundle.runtimeVersion,
+        files_json: files,
+        registered_at: bundle.registeredAt,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['app_id', 'platform', 'runtime_version'])
+          .doUpdateSet({ files_json: files, registered_at: bundle.registeredAt }),
+      )
+      .execute();
   }
 
   async putExpiryPolicy(appId: string, policy: Partial<ExpiryPolicy>, at: string): Promise<void> {

@@ -108,6 +108,19 @@ export class StoreConflictError extends Error {
   }
 }
 
+export interface EmbeddedFile {
+  path: string;
+  sha256: string;
+  length: number;
+}
+
+export interface EmbeddedBundle {
+  platform: string;
+  runtimeVersion: string;
+  files: EmbeddedFile[];
+  registeredAt: string;
+}
+
 export interface MetadataStore {
   /** Organizations, principals, rollout state, schedules and the audit log, on this store's connection/transaction. */
   readonly control: ControlPlaneStore;
@@ -137,6 +150,9 @@ export interface MetadataStore {
 
   /** Only the fields the app set; the caller fills in defaults. Null when it never set any. */
   getExpiryPolicy(appId: string): Promise<Partial<ExpiryPolicy> | null>;
+  /** The bundle an app binary ships for (platform, runtimeVersion), for patching against. */
+  getEmbeddedBundle(appId: string, platform: string, runtimeVersion: string): Promise<EmbeddedBundle | null>;
+  putEmbeddedBundle(appId: string, bundle: EmbeddedBundle): Promise<void>;
   putExpiryPolicy(appId: string, policy: Partial<ExpiryPolicy>, at: string): Promise<void>;
 
   /** Throws StoreConflictError when that (app, role, version) exists. */

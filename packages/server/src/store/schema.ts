@@ -152,6 +152,15 @@ export interface LeasesTable {
   expires_at_ms: number;
 }
 
+export interface EmbeddedBundlesTable {
+  app_id: string;
+  platform: string;
+  runtime_version: string;
+  /** EmbeddedFile[]: the files the app binary ships, by path, hash and length. */
+  files_json: string;
+  registered_at: string;
+}
+
 export interface AppExpiryTable {
   app_id: string;
   /** An ExpiryPolicy: lifetimes in seconds per role. */
@@ -182,5 +191,6 @@ export interface Database extends LogTables, InsightTables {
   audit_log: AuditLogTable;
   leases: LeasesTable;
   app_expiry: AppExpiryTable;
+  embedded_bundles: EmbeddedBundlesTable;
   online_key_candidates: OnlineKeyCandidatesTable;
 }

@@ -5,6 +5,7 @@ import * as m0003 from './0003-control-plane.js';
 import * as m0004 from './0004-leases.js';
 import * as m0005 from './0005-trust-lifecycle.js';
 import * as m0006 from './0006-fleet-insight.js';
+import * as m0007 from './0007-embedded-bundles.js';
 
 /**
  * The PostgreSQL migration history. It mirrors the SQLite one name for name (each dialect
@@ -19,6 +20,7 @@ export const postgresMigrations: MigrationProvider = {
       '0004-leases': m0004,
       '0005-trust-lifecycle': m0005,
       '0006-fleet-insight': m0006,
+      '0007-embedded-bundles': m0007,
     };
   },
 };

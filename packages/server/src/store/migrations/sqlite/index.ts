@@ -5,6 +5,7 @@ import * as m0003 from './0003-control-plane.js';
 import * as m0004 from './0004-leases.js';
 import * as m0005 from './0005-trust-lifecycle.js';
 import * as m0006 from './0006-fleet-insight.js';
+import * as m0007 from './0007-embedded-bundles.js';
 
 /**
  * The SQLite migration history, listed in code rather than read from a folder so it works
@@ -20,6 +21,7 @@ export const sqliteMigrations: MigrationProvider = {
       '0004-leases': m0004,
       '0005-trust-lifecycle': m0005,
       '0006-fleet-insight': m0006,
+      '0007-embedded-bundles': m0007,
     };
   },
 };
