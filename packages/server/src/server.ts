@@ -4,7 +4,6 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { createServer } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { openBlobStore, type BlobStore, type BlobStoreSpec, type S3ConnectionOptions } from './blobs/index.js';
 import { JobRunner, resignJob } from './jobs/index.js';
@@ -15,7 +14,8 @@ import { DEFAULT_SCHEDULER_INTERVAL_MS, installScheduler } from './scheduler.js'
 import { installAuditAnchoring } from './audit-anchoring.js';
 import { installErrorHandlers } from './routes/errors.js';
 import { healthRoutes } from './routes/health.js';
-import { createFastTimestampHandler } from './routes/fast-timestamp.js';
+import { CheckAnswers } from './http/check-answers.js';
+import { CheckFrontDoorServer } from './http/check-front-door.js';
 import { repositoryRoutes } from './routes/repository.js';
 import { transparencyLogRoutes } from './routes/transparency-log.js';
 import { dashboardRoutes } from './routes/dashboard.js';
@@ -116,13 +116,10 @@ export function defaultDashboardDir(): string | null {
  */
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
   const services = createServices(opts);
-  const fastTimestamp = createFastTimestampHandler(services.repository);
+  const checkAnswers = new CheckAnswers(services.repository);
   const app = Fastify({
-    // The no-update check skips Fastify while its answer is cached (routes/fast-timestamp.ts).
-    serverFactory: (handler) =>
-      createServer((req, res) => {
-        if (!fastTimestamp(req, res)) handler(req, res);
-      }),
+    // The no-update check skips node:http and Fastify while its answer is cached (http/check-front-door.ts).
+    serverFactory: (handler) => new CheckFrontDoorServer(handler, checkAnswers),
     logger: opts.logger ?? false,
     // appIds are up to 128 characters and target paths longer than find-my-way's default 100.
     routerOptions: { maxParamLength: 2048 },

@@ -1,0 +1,246 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { parseCheckRequest } from '../src/http/check-request.js';
+import { createTrustedApp, prepareRelease, startTestServer, type PublisherKeys, type TestServer } from './helpers.js';
+import { head, RawConnection, type RawResponse } from './raw-http.js';
+
+// The raw check path in front of node:http (src/http/check-front-door.ts). Fastify stamps an
+// x-request-id on every response and the raw path does not; node:http's own refusals are 4xx.
+// That tells the tests who answered.
+
+const APP = 'door.app';
+const CHECK = `GET /repo/${APP}/metadata/timestamp.json HTTP/1.1`;
+const HOST = 'Host: 127.0.0.1';
+const check = (...extra: string[]) => head(CHECK, HOST, ...extra);
+
+const answeredRaw = (r: RawResponse) => r.headers['x-request-id'] === undefined && r.status < 400;
+const versionOf = (r: RawResponse) =>
+  (JSON.parse(r.body.toString('utf8')) as { signed: { version: number } }).signed.version;
+
+describe('the raw check path: strict request heads', () => {
+  it('takes the plain check, with or without If-None-Match and keep-alive', () => {
+    assert.deepEqual(parseCheckRequest(`${CHECK}\r\n${HOST}`), { appId: APP, ifNoneMatch: undefined });
+    assert.deepEqual(
+      parseCheckRequest(`${CHECK}\r\nHost: h\r\nIf-None-Match:  "abc"  \r\nConnection: Keep-Alive\r\nUser-Agent: x/1`),
+      { appId: APP, ifNoneMatch: '"abc"' },
+    );
+  });
+
+  it('leaves to node:http anything that could be framed or handled differently', () => {
+    const refused: Record<string, string> = {
+      'a body length': `${CHECK}\r\n${HOST}\r\nContent-Length: 0`,
+      'a transfer coding': `${CHECK}\r\n${HOST}\r\nTransfer-Encoding: chunked`,
+      'both framings': `${CHECK}\r\n${HOST}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked`,
+      'no Host': CHECK,
+      'two Hosts': `${CHECK}\r\nHost: a\r\nHost: b`,
+      'two If-None-Match': `${CHECK}\r\n${HOST}\r\nIf-None-Match: "a"\r\nIf-None-Match: "b"`,
+      'space before the colon': `${CHECK}\r\nHost : a`,
+      'a folded line': `${CHECK}\r\n${HOST}\r\nX-A: 1\r\n  folded`,
+      'a bare LF': `${CHECK}\r\n${HOST}\nTransfer-Encoding: chunked`,
+      'a bare CR': `${CHECK}\r\n${HOST}\rX: y`,
+      'a non-ASCII byte': `${CHECK}\r\n${HOST}\r\nX-A: caf\u00e9`,
+      'a NUL': `${CHECK}\r\n${HOST}\r\nX-A: a\u0000b`,
+      'HTTP/1.0': `GET /repo/${APP}/metadata/timestamp.json HTTP/1.0\r\n${HOST}`,
+      HEAD: `HEAD /repo/${APP}/metadata/timestamp.json HTTP/1.1\r\n${HOST}`,
+      'a query string': `GET /repo/${APP}/metadata/timestamp.json?x=1 HTTP/1.1\r\n${HOST}`,
+      'an encoded path': `GET /repo/${APP}/metadata/timestamp%2Ejson HTTP/1.1\r\n${HOST}`,
+      'an absolute URI': `GET http://h/repo/${APP}/metadata/timestamp.json HTTP/1.1\r\n${HOST}`,
+      'another file': `GET /repo/${APP}/metadata/1.root.json HTTP/1.1\r\n${HOST}`,
+      'Connection: close': `${CHECK}\r\n${HOST}\r\nConnection: close`,
+      'Connection: upgrade': `${CHECK}\r\n${HOST}\r\nConnection: Upgrade\r\nUpgrade: h2c`,
+      Expect: `${CHECK}\r\n${HOST}\r\nExpect: 100-continue`,
+      'an empty line first': `\r\n${CHECK}\r\n${HOST}`,
+      'an empty header name': `${CHECK}\r\n${HOST}\r\n: x`,
+    };
+    for (const [why, text] of Object.entries(refused)) assert.equal(parseCheckRequest(text), null, why);
+    assert.equal(parseCheckRequest(`${CHECK}\r\n${HOST}\r\nX-Pad: ${'a'.repeat(9000)}`), null, 'a huge head');
+  });
+});
+
+describe('the raw check path on a live server', () => {
+  let t: TestServer;
+  let keys: PublisherKeys;
+  let published = 0;
+  const publish = async () => {
+    published++;
+    const rel = await prepareRelease(t, APP, keys, { releaseId: `r${published}`, versionCode: published });
+    const res = await t.api('POST', `/v1/apps/${APP}/releases`, rel.body);
+    assert.equal(res.status, 201, JSON.stringify(res.json));
+  };
+
+  before(async () => {
+    t = await startTestServer({ timestampCacheMs: 60_000 });
+    keys = (await createTrustedApp(t, APP)).keys;
+    await publish();
+  });
+  after(() => t?.stop());
+
+  it('answers exactly as the Fastify route does, minus the request id', async () => {
+    const c = await RawConnection.open(t.url);
+    // A Content-Length forces the hand-off, so the first answer is the route's own.
+    await c.write(check('Content-Length: 0'));
+    const [full] = await c.read(1);
+    const d = await RawConnection.open(t.url);
+    await d.write(check());
+    const [raw] = await d.read(1);
+    assert.ok(full && raw);
+    assert.ok(!answeredRaw(full) && answeredRaw(raw), 'one answer from each path');
+    assert.equal(raw.status, 200);
+    assert.deepEqual(raw.body, full.body);
+    const perConnection = new Set(['x-request-id', 'date', 'connection', 'keep-alive']);
+    const comparable = (h: Record<string, string>) =>
+      Object.fromEntries(Object.entries(h).filter(([name]) => !perConnection.has(name)));
+    assert.deepEqual(comparable(raw.headers), comparable(full.headers));
+    assert.ok(!Number.isNaN(Date.parse(raw.headers.date!)), 'a Date header');
+
+    await d.write(check(`If-None-Match: ${raw.headers.etag}`));
+    await c.write(check(`If-None-Match: ${raw.headers.etag}`, 'Content-Length: 0'));
+    const [raw304] = await d.read(1);
+    const [full304] = await c.read(1);
+    assert.ok(raw304 && full304 && answeredRaw(raw304) && !answeredRaw(full304));
+    assert.equal(raw304.status, 304);
+    assert.equal(raw304.body.length, 0);
+    assert.deepEqual(comparable(raw304.headers), comparable(full304.headers));
+    c.close();
+    d.close();
+  });
+
+  it('keeps pipelined answers in order across the hand-off to node:http', async () => {
+    const c = await RawConnection.open(t.url);
+    const first = await (async () => {
+      await c.write(check());
+      return (await c.read(1))[0]!;
+    })();
+    await c.write(
+      check() + check(`If-None-Match: ${first.headers.etag}`) + head('GET /healthz HTTP/1.1', HOST) + check(),
+    );
+    const [a, b, health, d] = await c.read(4);
+    assert.ok(a && b && health && d, 'four answers');
+    assert.deepEqual([a.status, b.status, health.status, d.status], [200, 304, 200, 200]);
+    assert.ok(answeredRaw(a) && answeredRaw(b), 'checks before the hand-off answered raw');
+    assert.ok(!answeredRaw(health) && !answeredRaw(d), 'node:http owns the connection after it');
+    assert.deepEqual(JSON.parse(health.body.toString()), { ok: true });
+    assert.deepEqual(d.body, a.body);
+    c.close();
+  });
+
+  it('hands a request split across reads to node:http, which answers it whole', async () => {
+    const c = await RawConnection.open(t.url);
+    const text = check();
+    await c.write(text.slice(0, 20));
+    await new Promise((r) => setTimeout(r, 50));
+    await c.write(text.slice(20));
+    const [r] = await c.read(1);
+    assert.equal(r?.status, 200);
+    assert.ok(!answeredRaw(r!));
+    c.close();
+  });
+
+  it('never lets a body or a chunked message smuggle a second request past node:http', async () => {
+    const inner = check();
+    const attacks = [
+      // The inner check is the body of the first request, not a request of its own.
+      check(`Content-Length: ${inner.length}`) + inner,
+      `${check('Transfer-Encoding: chunked')}${inner.length.toString(16)}\r\n${inner}\r\n0\r\n\r\n`,
+      // Conflicting framing: node:http refuses the message outright.
+      check(`Content-Length: ${inner.length}`, 'Transfer-Encoding: chunked') + inner,
+      // A bare LF hides a Transfer-Encoding from a lenient line splitter.
+      `${CHECK}\r\n${HOST}\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${inner}`,
+    ];
+    for (const attack of attacks) {
+      const c = await RawConnection.open(t.url);
+      await c.write(attack);
+      const answers = [...(await c.read(1)), ...(await c.settle(300))];
+      assert.ok(answers.length >= 1, 'an answer');
+      for (const r of answers) assert.ok(!answeredRaw(r), `node:http answered: ${JSON.stringify(attack)}`);
+      if (answers[0]!.status < 400) assert.equal(answers.length, 1, `one request only: ${JSON.stringify(attack)}`);
+      c.close();
+    }
+  });
+
+  it('sends unknown apps and malformed heads to the full route and node:http', async () => {
+    const c = await RawConnection.open(t.url);
+    await c.write(head('GET /repo/no.such.app/metadata/timestamp.json HTTP/1.1', HOST));
+    const [missing] = await c.read(1);
+    assert.equal(missing?.status, 404);
+    assert.equal(JSON.parse(missing!.body.toString()).error.code, 'not-found');
+    assert.ok(!answeredRaw(missing!));
+    c.close();
+    const d = await RawConnection.open(t.url);
+    await d.write(head(CHECK));
+    const [noHost] = await d.read(1);
+    assert.equal(noHost?.status, 400, 'node:http refuses a request without Host');
+    d.close();
+  });
+
+  it('shows a new release at once: a publish clears the cache and the next check reloads it', async () => {
+    const c = await RawConnection.open(t.url);
+    await c.write(check());
+    const [before] = await c.read(1);
+    await publish();
+    await c.write(check(`If-None-Match: ${before!.headers.etag}`));
+    const [afterPublish] = await c.read(1);
+    assert.equal(afterPublish?.status, 200, 'the old ETag no longer matches');
+    assert.ok(answeredRaw(afterPublish!), 'the miss was filled and answered on the raw path');
+    assert.equal(versionOf(afterPublish!), versionOf(before!) + 1);
+    c.close();
+  });
+
+  it('answers a client that pipelines faster than it reads, all in order', async () => {
+    const c = await RawConnection.open(t.url);
+    c.pause();
+    const count = 3000;
+    await c.write(check().repeat(count));
+    await new Promise((r) => setTimeout(r, 200));
+    c.resume();
+    const answers = await c.read(count, 20_000);
+    assert.equal(answers.length, count);
+    // Reads split the stream anywhere: the reader answers whole requests, then node:http goes on.
+    assert.ok(answeredRaw(answers[0]!));
+    assert.ok(answers.every((r) => r.status === 200 && r.body.equals(answers[0]!.body)));
+    c.close();
+  });
+});
+
+describe('the raw check path without a timestamp cache', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({ timestampCacheMs: 0 });
+    const { keys } = await createTrustedApp(t, APP);
+    const rel = await prepareRelease(t, APP, keys, { releaseId: 'r1', versionCode: 1 });
+    assert.equal((await t.api('POST', `/v1/apps/${APP}/releases`, rel.body)).status, 201);
+  });
+  after(() => t?.stop());
+
+  it('hands every check to the full route, which reads the database each time', async () => {
+    const c = await RawConnection.open(t.url);
+    await c.write(check() + check());
+    const answers = await c.read(2);
+    assert.deepEqual(
+      answers.map((r) => [r.status, answeredRaw(r)]),
+      [
+        [200, false],
+        [200, false],
+      ],
+    );
+    c.close();
+  });
+});
+
+describe('the raw check path at shutdown', () => {
+  it('closes connections idle between checks instead of waiting for them', async () => {
+    const t = await startTestServer({ timestampCacheMs: 60_000 });
+    const { keys } = await createTrustedApp(t, APP);
+    const rel = await prepareRelease(t, APP, keys, { releaseId: 'r1', versionCode: 1 });
+    assert.equal((await t.api('POST', `/v1/apps/${APP}/releases`, rel.body)).status, 201);
+    const c = await RawConnection.open(t.url);
+    await c.write(check());
+    const [r] = await c.read(1);
+    assert.ok(r && answeredRaw(r));
+    const started = Date.now();
+    await t.stop();
+    assert.ok(Date.now() - started < 3000, `stopped in ${Date.now() - started} ms`);
+    await c.read(1, 1000);
+    assert.ok(c.isClosed, 'the idle connection was closed');
+  });
+});
