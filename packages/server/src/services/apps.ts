@@ -99,7 +99,7 @@ export class AppsService {
     const app = await store.getApp(appId);
     if (!app) throw appNotFound(appId);
     const root = await store.getLatestMetadata(appId, 'root');
-    const pointers = await store.listPointers(appId);
+    const pointers = await store.control.listPointers(appId);
     const channels = (await store.listChannels(appId)).map((c) => ({
       name: c.name,
       protected: c.protected,

@@ -22,7 +22,7 @@ export class ChannelsService {
   async list(appId: string): Promise<ChannelView[]> {
     const { store } = this.deps;
     await this.requireApp(appId);
-    const pointers = await store.control.listPointerStates(appId);
+    const pointers = await store.control.listPointers(appId);
     return (await store.listChannels(appId)).map((c) => ({
       name: c.name,
       protected: c.protected,

@@ -10,7 +10,7 @@ import {
   type TargetingRules,
 } from '@updraft/protocol';
 import { badRequest, conflict } from '../api-error.js';
-import type { MetadataStore, PointerState, ReleaseRecord } from '../store/index.js';
+import type { MetadataStore, PointerRecord, ReleaseRecord } from '../store/index.js';
 import { signDirector, signSnapshotAndTimestamp } from './online-signing.js';
 
 /**
@@ -39,7 +39,7 @@ export function checkedTargeting(value: unknown): TargetingRules | null {
 }
 
 /** True when every device the pointer's targeting allows has its release: nobody is left on `previous`. */
-function fullyRolledOut(p: PointerState): boolean {
+function fullyRolledOut(p: PointerRecord): boolean {
   return !p.haltedAt && p.basisPoints >= FULL_ROLLOUT;
 }
 
@@ -55,10 +55,10 @@ export async function pointChannelAt(
   release: ReleaseRecord,
   settings: DeploySettings,
   nowMs: number,
-): Promise<PointerState> {
+): Promise<PointerRecord> {
   const at = new Date(nowMs).toISOString();
   await tx.ensureChannel(appId, channel, at);
-  const before = await tx.control.getPointerState(appId, channel, release.platform, release.runtimeVersion);
+  const before = await tx.control.getPointer(appId, channel, release.platform, release.runtimeVersion);
   let previousReleaseId: string | null = null;
   let previousTargeting: Record<string, unknown> | null = null;
   if (before) {
@@ -74,7 +74,7 @@ export async function pointChannelAt(
   if (previousReleaseId && (await tx.control.getReleaseExtras(appId, previousReleaseId))?.disabledAt) {
     previousReleaseId = null;
   }
-  const state: PointerState = {
+  const state: PointerRecord = {
     appId,
     channel,
     platform: release.platform,
@@ -90,7 +90,7 @@ export async function pointChannelAt(
     previousTargeting: previousReleaseId ? previousTargeting : null,
     updatedAt: at,
   };
-  await tx.control.putPointerState(state);
+  await tx.control.putPointer(state);
   return state;
 }
 
@@ -120,7 +120,7 @@ export async function assertNotOlderThanChannel(
   channel: string,
   release: ReleaseRecord,
 ): Promise<void> {
-  const before = await tx.control.getPointerState(appId, channel, release.platform, release.runtimeVersion);
+  const before = await tx.control.getPointer(appId, channel, release.platform, release.runtimeVersion);
   if (!before) return;
   if (before.releaseId === release.releaseId) {
     throw conflict(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, appNotFound, badRequest } from '../api-error.js';
-import type { GuardrailConfig, GuardrailTrip, MetadataStore, PointerState } from '../store/index.js';
+import type { GuardrailConfig, GuardrailTrip, MetadataStore, PointerRecord } from '../store/index.js';
 import type { Actor } from './access.js';
 import { appendAudit } from './audit.js';
 import { MINUTE_MS, ratio } from './insight.js';
@@ -137,7 +137,7 @@ export class GuardrailService {
     const { store } = this.deps;
     const config = await store.insight.getGuardrail(appId, channel);
     const view = viewOf(channel, config);
-    const pointer = (await store.control.listPointerStates(appId)).find(
+    const pointer = (await store.control.listPointers(appId)).find(
       (p) => p.channel === channel && p.releaseId === releaseId,
     );
     const trips = await store.insight.listTrips(appId, { releaseId, channel });
@@ -185,7 +185,7 @@ export class GuardrailService {
     const halted: GuardrailTrip[] = [];
     for (const app of await store.listApps()) {
       const configs = new Map((await store.insight.listGuardrails(app.appId)).map((g) => [g.channel, g]));
-      for (const p of await store.control.listPointerStates(app.appId)) {
+      for (const p of await store.control.listPointers(app.appId)) {
         if (p.haltedAt || p.basisPoints === 0) continue;
         const view = viewOf(p.channel, configs.get(p.channel) ?? null);
         if (!view.enabled) continue;
@@ -196,7 +196,7 @@ export class GuardrailService {
     return { halted };
   }
 
-  private async evaluate(p: PointerState, view: GuardrailView): Promise<GuardrailTrip | null> {
+  private async evaluate(p: PointerRecord, view: GuardrailView): Promise<GuardrailTrip | null> {
     const { store } = this.deps;
     const h = await this.health(p.appId, p.releaseId, p.channel);
     if (h.launches < view.minLaunches) return null;

@@ -69,7 +69,7 @@ async function nextVersion(tx: MetadataStore, appId: string, role: MetadataRole)
  */
 async function directorTargets(tx: MetadataStore, appId: string): Promise<Record<string, TargetEntry>> {
   const targets: Record<string, TargetEntry> = {};
-  for (const p of await tx.control.listPointerStates(appId)) {
+  for (const p of await tx.control.listPointers(appId)) {
     const release = await tx.getRelease(appId, p.releaseId);
     if (!release)
       throw new Error(`pointer ${p.channel}/${p.platform}/${p.runtimeVersion} names missing release ${p.releaseId}`);

@@ -1,6 +1,6 @@
 import type { TargetingRules } from '@updraft/protocol';
 import { appNotFound, conflict, notFound, trustNotInitialized } from '../api-error.js';
-import type { MetadataStore, PointerState, ReleaseRecord, ScheduledDeployment } from '../store/index.js';
+import type { MetadataStore, PointerRecord, ReleaseRecord, ScheduledDeployment } from '../store/index.js';
 import { assertMayChangeChannel, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
 import { applyDueSchedules, scheduleDeployment } from './schedules.js';
@@ -60,7 +60,7 @@ export interface PromoteInput {
   startAt?: string;
 }
 
-export function pointerView(p: PointerState): PointerView {
+export function pointerView(p: PointerRecord): PointerView {
   return {
     channel: p.channel,
     platform: p.platform,
@@ -98,7 +98,7 @@ export class ReleaseOpsService {
     const { store } = this.deps;
     const r = await this.requireRelease(store, appId, releaseId);
     const extras = await store.control.getReleaseExtras(appId, releaseId);
-    const pointers = await store.control.listPointerStates(appId);
+    const pointers = await store.control.listPointers(appId);
     return {
       releaseId: r.releaseId,
       versionCode: r.versionCode,
@@ -187,7 +187,7 @@ export class ReleaseOpsService {
     releaseId: string,
     channel: string,
     action: string,
-    change: (p: PointerState, at: string) => PointerState,
+    change: (p: PointerRecord, at: string) => PointerRecord,
     extraDetails: Record<string, unknown> = {},
   ): Promise<PointerView> {
     const { store } = this.deps;
@@ -195,7 +195,7 @@ export class ReleaseOpsService {
     const release = await this.requireRelease(store, appId, releaseId);
     assertMayChangeChannel(actor, appId, await store.control.getChannel(appId, channel));
     return store.transaction(async (tx) => {
-      const p = await tx.control.getPointerState(appId, channel, release.platform, release.runtimeVersion);
+      const p = await tx.control.getPointer(appId, channel, release.platform, release.runtimeVersion);
       if (!p || p.releaseId !== releaseId) {
         throw conflict(
           'not-current',
@@ -204,7 +204,7 @@ export class ReleaseOpsService {
         );
       }
       const next = change(p, new Date(nowMs).toISOString());
-      await tx.control.putPointerState(next);
+      await tx.control.putPointer(next);
       const signingKeyIds = await resignPointers(tx, appId, nowMs);
       await appendAudit(
         tx,
@@ -285,7 +285,7 @@ export class ReleaseOpsService {
     const { store } = this.deps;
     const nowMs = this.deps.now();
     const release = await this.requireRelease(store, appId, releaseId);
-    const affected = (await store.control.listPointerStates(appId)).filter(
+    const affected = (await store.control.listPointers(appId)).filter(
       (p) => p.releaseId === releaseId || p.previousReleaseId === releaseId,
     );
     for (const name of new Set(affected.map((p) => p.channel))) {
@@ -298,10 +298,10 @@ export class ReleaseOpsService {
       const at = new Date(nowMs).toISOString();
       await tx.control.setReleaseDisabled(appId, releaseId, at);
       const reverted: string[] = [];
-      for (const p of await tx.control.listPointerStates(appId)) {
+      for (const p of await tx.control.listPointers(appId)) {
         if (p.releaseId === releaseId) {
           if (p.previousReleaseId) {
-            await tx.control.putPointerState({
+            await tx.control.putPointer({
               ...p,
               releaseId: p.previousReleaseId,
               targeting: p.previousTargeting,
@@ -318,7 +318,7 @@ export class ReleaseOpsService {
             reverted.push(`${p.channel}/${p.platform}/${p.runtimeVersion}→none`);
           }
         } else if (p.previousReleaseId === releaseId) {
-          await tx.control.putPointerState({ ...p, previousReleaseId: null, previousTargeting: null, updatedAt: at });
+          await tx.control.putPointer({ ...p, previousReleaseId: null, previousTargeting: null, updatedAt: at });
         }
       }
       for (const s of await tx.control.listSchedules(appId, { releaseId, status: 'scheduled' })) {

@@ -1,8 +1,8 @@
 /**
  * The control plane's storage (organizations, API key principals, channel protection,
- * release notes/disabling, rollout state, scheduled deployments, audit log), as domain
- * operations. Reached as `store.control`, bound to the same connection or transaction as
- * the store it hangs off, so a change and its audit entry commit together.
+ * release notes/disabling, pointers with their rollout state, scheduled deployments, audit
+ * log), as domain operations. Reached as `store.control`, bound to the same connection or
+ * transaction as the store it hangs off, so a change and its audit entry commit together.
  */
 
 export type Role = 'owner' | 'admin' | 'release-manager' | 'developer' | 'viewer';
@@ -31,16 +31,21 @@ export interface PrincipalRecord {
   revokedAt: string | null;
 }
 
-/** A pointer with its rollout state and signed targeting (see PointerRecord for the rest). */
-export interface PointerState {
+/**
+ * Which release a (channel, platform, runtimeVersion) serves, with its rollout state and signed
+ * targeting; the director signs one target per pointer.
+ */
+export interface PointerRecord {
   appId: string;
   channel: string;
   platform: string;
   runtimeVersion: string;
   releaseId: string;
+  /** What devices outside the rollout get; null = nothing. */
   previousReleaseId: string | null;
   /** The intended percentage; the director signs 0 while halted. */
   basisPoints: number;
+  /** Random per pointer and kept across releases, so a device's bucket stays put. */
   salt: string;
   mandatory: boolean;
   haltedAt: string | null;
@@ -48,6 +53,9 @@ export interface PointerState {
   previousTargeting: Record<string, unknown> | null;
   updatedAt: string;
 }
+
+/** @deprecated The former name of PointerRecord, kept so code importing it from @updraft/server still compiles. */
+export type PointerState = PointerRecord;
 
 export interface ReleaseExtras {
   notes: string | null;
@@ -118,14 +126,10 @@ export interface ControlPlaneStore {
   setReleaseNotes(appId: string, releaseId: string, notes: string | null): Promise<void>;
   setReleaseDisabled(appId: string, releaseId: string, at: string): Promise<void>;
 
-  listPointerStates(appId: string): Promise<PointerState[]>;
-  getPointerState(
-    appId: string,
-    channel: string,
-    platform: string,
-    runtimeVersion: string,
-  ): Promise<PointerState | null>;
-  putPointerState(p: PointerState): Promise<void>;
+  listPointers(appId: string): Promise<PointerRecord[]>;
+  getPointer(appId: string, channel: string, platform: string, runtimeVersion: string): Promise<PointerRecord | null>;
+  /** Inserts or replaces the pointer of (app, channel, platform, runtimeVersion), every field. */
+  putPointer(pointer: PointerRecord): Promise<void>;
   deletePointer(appId: string, channel: string, platform: string, runtimeVersion: string): Promise<void>;
 
   insertSchedule(s: ScheduledDeployment): Promise<void>;

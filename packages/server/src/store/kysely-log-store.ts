@@ -2,11 +2,7 @@ import type { Kysely } from 'kysely';
 import { StoreConflictError } from './metadata-store.js';
 import type { LogKeyRecord, LogLeafRecord, TransparencyLogStore } from './log-store.js';
 import type { Database } from './schema.js';
-
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
-}
+import { isUniqueViolation } from './kysely/util.js';
 
 function bytes(value: Uint8Array): Uint8Array {
   // better-sqlite3 returns Buffers; callers compare with Uint8Array helpers, which accept both.

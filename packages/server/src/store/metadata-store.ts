@@ -67,22 +67,6 @@ export interface ChannelRecord {
   createdAt: string;
 }
 
-/** Which release a (channel, platform, runtimeVersion) serves; the director signs one target per pointer. */
-export interface PointerRecord {
-  appId: string;
-  channel: string;
-  platform: string;
-  runtimeVersion: string;
-  releaseId: string;
-  /** What devices outside the rollout get; null = nothing. */
-  previousReleaseId: string | null;
-  basisPoints: number;
-  /** Random per pointer and kept across releases, so a device's bucket stays put. */
-  salt: string;
-  mandatory: boolean;
-  updatedAt: string;
-}
-
 export interface ApiKeyRecord {
   id: string;
   name: string;
@@ -173,11 +157,6 @@ export interface MetadataStore {
   /** Creates the channel unless it exists. */
   ensureChannel(appId: string, name: string, at: string): Promise<void>;
   listChannels(appId: string): Promise<ChannelRecord[]>;
-
-  getPointer(appId: string, channel: string, platform: string, runtimeVersion: string): Promise<PointerRecord | null>;
-  /** Inserts or replaces the pointer of (app, channel, platform, runtimeVersion). */
-  putPointer(pointer: PointerRecord): Promise<void>;
-  listPointers(appId: string): Promise<PointerRecord[]>;
 
   countApiKeys(): Promise<number>;
   insertApiKey(key: ApiKeyRecord): Promise<void>;

@@ -209,14 +209,39 @@ export function metadataStoreContract(backend: MetadataBackend): void {
       basisPoints: 10000,
       salt: 'salt',
       mandatory: false,
+      haltedAt: null,
+      targeting: null,
+      previousTargeting: null,
       updatedAt: NOW,
     };
-    await store.putPointer(pointer);
-    await store.putPointer({ ...pointer, releaseId: 'b', previousReleaseId: 'a', basisPoints: 2500, mandatory: true });
-    const got = await store.getPointer('p', 'production', 'ios', '1.0.0');
-    assert.deepEqual(got, { ...pointer, releaseId: 'b', previousReleaseId: 'a', basisPoints: 2500, mandatory: true });
-    assert.equal(await store.getPointer('p', 'beta', 'ios', '1.0.0'), null);
-    assert.equal((await store.listPointers('p')).length, 1);
+    const next = {
+      ...pointer,
+      releaseId: 'b',
+      previousReleaseId: 'a',
+      basisPoints: 2500,
+      mandatory: true,
+      haltedAt: NOW,
+      targeting: { minAppVersion: '2.0.0' },
+    };
+    await store.control.putPointer(pointer);
+    await store.control.putPointer(next);
+    assert.deepEqual(await store.control.getPointer('p', 'production', 'ios', '1.0.0'), next);
+    assert.equal(await store.control.getPointer('p', 'beta', 'ios', '1.0.0'), null);
+    assert.deepEqual(await store.control.listPointers('p'), [next]);
+    await store.control.putPointer({
+      ...next,
+      haltedAt: null,
+      targeting: null,
+      previousTargeting: { country: ['DE'] },
+    });
+    const cleared = await store.control.getPointer('p', 'production', 'ios', '1.0.0');
+    assert.deepEqual(
+      [cleared?.haltedAt, cleared?.targeting, cleared?.previousTargeting],
+      [null, null, { country: ['DE'] }],
+      'a put replaces every field, nulls included',
+    );
+    await store.control.deletePointer('p', 'production', 'ios', '1.0.0');
+    assert.deepEqual(await store.control.listPointers('p'), []);
   });
 
   withStore('API keys: count, find by hash, touch', async (store) => {

@@ -1,0 +1,108 @@
+import type { Kysely } from 'kysely';
+import type { Role } from '../control-plane-store.js';
+import type { InsightStore, SessionRecord, UserRecord } from '../insight-store.js';
+import type { Database } from '../schema.js';
+
+type DashboardUserAccess = Pick<
+  InsightStore,
+  | 'insertUser'
+  | 'getUser'
+  | 'findUserByEmail'
+  | 'listUsers'
+  | 'disableUser'
+  | 'insertSession'
+  | 'getSession'
+  | 'deleteSession'
+  | 'deleteSessionsOf'
+>;
+
+const userOf = (r: Database['users']): UserRecord => ({
+  id: r.id,
+  orgId: r.org_id,
+  email: r.email,
+  role: r.role as Role,
+  passwordHash: r.password_hash,
+  createdAt: r.created_at,
+  createdBy: r.created_by,
+  disabledAt: r.disabled_at,
+});
+
+/** Dashboard users (email + password) and the login sessions of users and API-key principals. */
+export class DashboardUserQueries implements DashboardUserAccess {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insertUser(u: UserRecord): Promise<boolean> {
+    const r = await this.db
+      .insertInto('users')
+      .values({
+        id: u.id,
+        org_id: u.orgId,
+        email: u.email,
+        role: u.role,
+        password_hash: u.passwordHash,
+        created_at: u.createdAt,
+        created_by: u.createdBy,
+        disabled_at: u.disabledAt,
+      })
+      .onConflict((oc) => oc.column('email').doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  async getUser(id: string): Promise<UserRecord | null> {
+    const r = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? userOf(r) : null;
+  }
+
+  async findUserByEmail(email: string): Promise<UserRecord | null> {
+    const r = await this.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+    return r ? userOf(r) : null;
+  }
+
+  async listUsers(orgId: string): Promise<UserRecord[]> {
+    const rows = await this.db.selectFrom('users').selectAll().where('org_id', '=', orgId).orderBy('email').execute();
+    return rows.map(userOf);
+  }
+
+  async disableUser(id: string, at: string): Promise<void> {
+    await this.db.updateTable('users').set({ disabled_at: at }).where('id', '=', id).execute();
+  }
+
+  async insertSession(s: SessionRecord): Promise<void> {
+    await this.db
+      .insertInto('sessions')
+      .values({
+        id_sha256: s.idSha256,
+        principal_type: s.principalType,
+        principal_id: s.principalId,
+        created_at: s.createdAt,
+        expires_at: s.expiresAt,
+      })
+      .execute();
+  }
+
+  async getSession(idSha256: string): Promise<SessionRecord | null> {
+    const r = await this.db.selectFrom('sessions').selectAll().where('id_sha256', '=', idSha256).executeTakeFirst();
+    return r
+      ? {
+          idSha256: r.id_sha256,
+          principalType: r.principal_type as SessionRecord['principalType'],
+          principalId: r.principal_id,
+          createdAt: r.created_at,
+          expiresAt: r.expires_at,
+        }
+      : null;
+  }
+
+  async deleteSession(idSha256: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('id_sha256', '=', idSha256).execute();
+  }
+
+  async deleteSessionsOf(principalType: SessionRecord['principalType'], principalId: string): Promise<void> {
+    await this.db
+      .deleteFrom('sessions')
+      .where('principal_type', '=', principalType)
+      .where('principal_id', '=', principalId)
+      .execute();
+  }
+}

@@ -1,0 +1,24 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+
+/** SQLite and PostgreSQL report a duplicate key differently; both mean "someone was first". */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return (
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505' /* PostgreSQL */
+  );
+}
+
+/**
+ * Runs a multi-statement write all-or-nothing: inside the caller's transaction when the store
+ * is bound to one, in a transaction of its own otherwise (Kysely does not nest them).
+ */
+export function atomically<T>(db: Kysely<Database>, write: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return write(db);
+  return db.transaction().execute(write);
+}
+
+/** A JSON column that may be NULL. */
+export const json = (value: unknown): string | null =>
+  value === null || value === undefined ? null : JSON.stringify(value);
+export const parseJson = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
