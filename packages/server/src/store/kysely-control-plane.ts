@@ -1,14 +1,5 @@
 import type { Kysely } from 'kysely';
-import type {
-  AuditRecord,
-  ControlPlaneStore,
-  OrganizationRecord,
-  PointerRecord,
-  PrincipalRecord,
-  ReleaseExtras,
-  ScheduleStatus,
-  ScheduledDeployment,
-} from './control-plane-store.js';
+import type { ControlPlaneStore } from './control-plane-store.js';
 import type { Database } from './schema.js';
 import { ApiKeyQueries } from './kysely/api-keys.js';
 import { AuditQueries } from './kysely/audit.js';
@@ -19,7 +10,9 @@ import { ScheduleQueries } from './kysely/schedules.js';
 
 /**
  * ControlPlaneStore over Kysely, dialect-neutral like KyselyMetadataStore. The queries live in
- * store/kysely/, one module per concern; this class only routes each operation to its module.
+ * store/kysely/, one module per concern; this class only routes each operation to its
+ * module. Signatures are taken from the interface (Parameters<...>) so they are stated, and
+ * documented, once.
  */
 export class KyselyControlPlaneStore implements ControlPlaneStore {
   private readonly organizations: OrganizationQueries;
@@ -38,97 +31,97 @@ export class KyselyControlPlaneStore implements ControlPlaneStore {
     this.audit = new AuditQueries(db);
   }
 
-  createOrganization(org: OrganizationRecord): Promise<boolean> {
-    return this.organizations.createOrganization(org);
+  createOrganization(...args: Parameters<ControlPlaneStore['createOrganization']>) {
+    return this.organizations.createOrganization(...args);
   }
-  getOrganization(id: string): Promise<OrganizationRecord | null> {
-    return this.organizations.getOrganization(id);
+  getOrganization(...args: Parameters<ControlPlaneStore['getOrganization']>) {
+    return this.organizations.getOrganization(...args);
   }
-  listOrganizations(): Promise<OrganizationRecord[]> {
+  listOrganizations() {
     return this.organizations.listOrganizations();
   }
-  getAppOrg(appId: string): Promise<string | null> {
-    return this.organizations.getAppOrg(appId);
+  getAppOrg(...args: Parameters<ControlPlaneStore['getAppOrg']>) {
+    return this.organizations.getAppOrg(...args);
   }
-  setAppOrg(appId: string, orgId: string): Promise<void> {
-    return this.organizations.setAppOrg(appId, orgId);
+  setAppOrg(...args: Parameters<ControlPlaneStore['setAppOrg']>) {
+    return this.organizations.setAppOrg(...args);
   }
-  listAppIds(orgId: string): Promise<string[]> {
-    return this.organizations.listAppIds(orgId);
-  }
-
-  insertPrincipal(p: PrincipalRecord): Promise<void> {
-    return this.principals.insertPrincipal(p);
-  }
-  findPrincipalBySha256(keySha256: string): Promise<PrincipalRecord | null> {
-    return this.principals.findPrincipalBySha256(keySha256);
-  }
-  getPrincipal(id: string): Promise<PrincipalRecord | null> {
-    return this.principals.getPrincipal(id);
-  }
-  listPrincipals(orgId: string): Promise<PrincipalRecord[]> {
-    return this.principals.listPrincipals(orgId);
-  }
-  revokePrincipal(id: string, at: string): Promise<void> {
-    return this.principals.revokePrincipal(id, at);
+  listAppIds(...args: Parameters<ControlPlaneStore['listAppIds']>) {
+    return this.organizations.listAppIds(...args);
   }
 
-  createChannel(appId: string, name: string, isProtected: boolean, at: string): Promise<boolean> {
-    return this.channels.createChannel(appId, name, isProtected, at);
+  insertPrincipal(...args: Parameters<ControlPlaneStore['insertPrincipal']>) {
+    return this.principals.insertPrincipal(...args);
   }
-  getChannel(appId: string, name: string) {
-    return this.channels.getChannel(appId, name);
+  findPrincipalBySha256(...args: Parameters<ControlPlaneStore['findPrincipalBySha256']>) {
+    return this.principals.findPrincipalBySha256(...args);
   }
-  setChannelProtected(appId: string, name: string, isProtected: boolean): Promise<void> {
-    return this.channels.setChannelProtected(appId, name, isProtected);
+  getPrincipal(...args: Parameters<ControlPlaneStore['getPrincipal']>) {
+    return this.principals.getPrincipal(...args);
   }
-
-  getReleaseExtras(appId: string, releaseId: string): Promise<ReleaseExtras | null> {
-    return this.releases.getReleaseExtras(appId, releaseId);
+  listPrincipals(...args: Parameters<ControlPlaneStore['listPrincipals']>) {
+    return this.principals.listPrincipals(...args);
   }
-  setReleaseNotes(appId: string, releaseId: string, notes: string | null): Promise<void> {
-    return this.releases.setReleaseNotes(appId, releaseId, notes);
-  }
-  setReleaseDisabled(appId: string, releaseId: string, at: string): Promise<void> {
-    return this.releases.setReleaseDisabled(appId, releaseId, at);
+  revokePrincipal(...args: Parameters<ControlPlaneStore['revokePrincipal']>) {
+    return this.principals.revokePrincipal(...args);
   }
 
-  listPointers(appId: string): Promise<PointerRecord[]> {
-    return this.channels.listPointers(appId);
+  createChannel(...args: Parameters<ControlPlaneStore['createChannel']>) {
+    return this.channels.createChannel(...args);
   }
-  getPointer(appId: string, channel: string, platform: string, runtimeVersion: string): Promise<PointerRecord | null> {
-    return this.channels.getPointer(appId, channel, platform, runtimeVersion);
+  getChannel(...args: Parameters<ControlPlaneStore['getChannel']>) {
+    return this.channels.getChannel(...args);
   }
-  putPointer(pointer: PointerRecord): Promise<void> {
-    return this.channels.putPointer(pointer);
-  }
-  deletePointer(appId: string, channel: string, platform: string, runtimeVersion: string): Promise<void> {
-    return this.channels.deletePointer(appId, channel, platform, runtimeVersion);
+  setChannelProtected(...args: Parameters<ControlPlaneStore['setChannelProtected']>) {
+    return this.channels.setChannelProtected(...args);
   }
 
-  insertSchedule(s: ScheduledDeployment): Promise<void> {
-    return this.schedules.insertSchedule(s);
+  getReleaseExtras(...args: Parameters<ControlPlaneStore['getReleaseExtras']>) {
+    return this.releases.getReleaseExtras(...args);
   }
-  listSchedules(appId: string, filter?: { releaseId?: string; status?: ScheduleStatus }) {
-    return this.schedules.listSchedules(appId, filter);
+  setReleaseNotes(...args: Parameters<ControlPlaneStore['setReleaseNotes']>) {
+    return this.releases.setReleaseNotes(...args);
   }
-  dueSchedules(nowIso: string, limit: number): Promise<ScheduledDeployment[]> {
-    return this.schedules.dueSchedules(nowIso, limit);
-  }
-  setScheduleStatus(id: string, from: ScheduleStatus, to: ScheduleStatus, at: string, detail?: string) {
-    return this.schedules.setScheduleStatus(id, from, to, at, detail);
+  setReleaseDisabled(...args: Parameters<ControlPlaneStore['setReleaseDisabled']>) {
+    return this.releases.setReleaseDisabled(...args);
   }
 
-  lastAudit(orgId: string): Promise<AuditRecord | null> {
-    return this.audit.lastAudit(orgId);
+  listPointers(...args: Parameters<ControlPlaneStore['listPointers']>) {
+    return this.channels.listPointers(...args);
   }
-  lastAuditOfApp(orgId: string, appId: string): Promise<AuditRecord | null> {
-    return this.audit.lastAuditOfApp(orgId, appId);
+  getPointer(...args: Parameters<ControlPlaneStore['getPointer']>) {
+    return this.channels.getPointer(...args);
   }
-  insertAudit(entry: AuditRecord): Promise<void> {
-    return this.audit.insertAudit(entry);
+  putPointer(...args: Parameters<ControlPlaneStore['putPointer']>) {
+    return this.channels.putPointer(...args);
   }
-  listAudit(orgId: string, filter: { appId?: string; afterSeq?: number; limit?: number }) {
-    return this.audit.listAudit(orgId, filter);
+  deletePointer(...args: Parameters<ControlPlaneStore['deletePointer']>) {
+    return this.channels.deletePointer(...args);
+  }
+
+  insertSchedule(...args: Parameters<ControlPlaneStore['insertSchedule']>) {
+    return this.schedules.insertSchedule(...args);
+  }
+  listSchedules(...args: Parameters<ControlPlaneStore['listSchedules']>) {
+    return this.schedules.listSchedules(...args);
+  }
+  dueSchedules(...args: Parameters<ControlPlaneStore['dueSchedules']>) {
+    return this.schedules.dueSchedules(...args);
+  }
+  setScheduleStatus(...args: Parameters<ControlPlaneStore['setScheduleStatus']>) {
+    return this.schedules.setScheduleStatus(...args);
+  }
+
+  lastAudit(...args: Parameters<ControlPlaneStore['lastAudit']>) {
+    return this.audit.lastAudit(...args);
+  }
+  lastAuditOfApp(...args: Parameters<ControlPlaneStore['lastAuditOfApp']>) {
+    return this.audit.lastAuditOfApp(...args);
+  }
+  insertAudit(...args: Parameters<ControlPlaneStore['insertAudit']>) {
+    return this.audit.insertAudit(...args);
+  }
+  listAudit(...args: Parameters<ControlPlaneStore['listAudit']>) {
+    return this.audit.listAudit(...args);
   }
 }

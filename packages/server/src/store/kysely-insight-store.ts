@@ -1,14 +1,5 @@
 import type { Kysely } from 'kysely';
-import type {
-  GuardrailConfig,
-  GuardrailTrip,
-  IngestKeyRecord,
-  InsightStore,
-  RollupRow,
-  SessionRecord,
-  StoredEvent,
-  UserRecord,
-} from './insight-store.js';
+import type { InsightStore } from './insight-store.js';
 import type { Database } from './schema.js';
 import { DashboardUserQueries } from './kysely/dashboard-users.js';
 import { DeviceEventQueries } from './kysely/device-events.js';
@@ -17,7 +8,9 @@ import { IngestKeyQueries } from './kysely/ingest-keys.js';
 
 /**
  * InsightStore over Kysely, dialect-neutral like KyselyMetadataStore. The queries live in
- * store/kysely/, one module per concern; this class only routes each operation to its module.
+ * store/kysely/, one module per concern; this class only routes each operation to its
+ * module. Signatures are taken from the interface (Parameters<...>) so they are stated, and
+ * documented, once.
  */
 export class KyselyInsightStore implements InsightStore {
   private readonly ingestKeys: IngestKeyQueries;
@@ -32,89 +25,79 @@ export class KyselyInsightStore implements InsightStore {
     this.users = new DashboardUserQueries(db);
   }
 
-  insertIngestKey(k: IngestKeyRecord): Promise<void> {
-    return this.ingestKeys.insertIngestKey(k);
+  insertIngestKey(...args: Parameters<InsightStore['insertIngestKey']>) {
+    return this.ingestKeys.insertIngestKey(...args);
   }
-  findIngestKey(keySha256: string): Promise<IngestKeyRecord | null> {
-    return this.ingestKeys.findIngestKey(keySha256);
+  findIngestKey(...args: Parameters<InsightStore['findIngestKey']>) {
+    return this.ingestKeys.findIngestKey(...args);
   }
-  listIngestKeys(appId: string): Promise<IngestKeyRecord[]> {
-    return this.ingestKeys.listIngestKeys(appId);
+  listIngestKeys(...args: Parameters<InsightStore['listIngestKeys']>) {
+    return this.ingestKeys.listIngestKeys(...args);
   }
-  revokeIngestKey(appId: string, id: string, at: string): Promise<boolean> {
-    return this.ingestKeys.revokeIngestKey(appId, id, at);
-  }
-
-  insertEvents(events: StoredEvent[]): Promise<Set<string>> {
-    return this.events.insertEvents(events);
-  }
-  countEvents(appId?: string): Promise<number> {
-    return this.events.countEvents(appId);
-  }
-  pruneEvents(beforeMinute: number): Promise<number> {
-    return this.events.pruneEvents(beforeMinute);
-  }
-  rollups(
-    appId: string,
-    releaseId: string,
-    filter: { channel?: string; fromMinute: number; toMinute: number },
-  ): Promise<RollupRow[]> {
-    return this.events.rollups(appId, releaseId, filter);
-  }
-  rollupTotals(
-    appId: string,
-    releaseId: string,
-    channel: string,
-    fromMinute: number,
-    toMinute: number,
-  ): Promise<Record<string, number>> {
-    return this.events.rollupTotals(appId, releaseId, channel, fromMinute, toMinute);
+  revokeIngestKey(...args: Parameters<InsightStore['revokeIngestKey']>) {
+    return this.ingestKeys.revokeIngestKey(...args);
   }
 
-  getGuardrail(appId: string, channel: string): Promise<GuardrailConfig | null> {
-    return this.guardrails.getGuardrail(appId, channel);
+  insertEvents(...args: Parameters<InsightStore['insertEvents']>) {
+    return this.events.insertEvents(...args);
   }
-  listGuardrails(appId: string): Promise<GuardrailConfig[]> {
-    return this.guardrails.listGuardrails(appId);
+  countEvents(...args: Parameters<InsightStore['countEvents']>) {
+    return this.events.countEvents(...args);
   }
-  putGuardrail(g: GuardrailConfig): Promise<void> {
-    return this.guardrails.putGuardrail(g);
+  pruneEvents(...args: Parameters<InsightStore['pruneEvents']>) {
+    return this.events.pruneEvents(...args);
   }
-  insertTrip(t: GuardrailTrip): Promise<void> {
-    return this.guardrails.insertTrip(t);
+  rollups(...args: Parameters<InsightStore['rollups']>) {
+    return this.events.rollups(...args);
   }
-  updateTripWebhook(id: string, status: GuardrailTrip['webhookStatus'], attempts: number): Promise<void> {
-    return this.guardrails.updateTripWebhook(id, status, attempts);
-  }
-  listTrips(appId: string, filter?: { releaseId?: string; channel?: string }): Promise<GuardrailTrip[]> {
-    return this.guardrails.listTrips(appId, filter);
+  rollupTotals(...args: Parameters<InsightStore['rollupTotals']>) {
+    return this.events.rollupTotals(...args);
   }
 
-  insertUser(u: UserRecord): Promise<boolean> {
-    return this.users.insertUser(u);
+  getGuardrail(...args: Parameters<InsightStore['getGuardrail']>) {
+    return this.guardrails.getGuardrail(...args);
   }
-  getUser(id: string): Promise<UserRecord | null> {
-    return this.users.getUser(id);
+  listGuardrails(...args: Parameters<InsightStore['listGuardrails']>) {
+    return this.guardrails.listGuardrails(...args);
   }
-  findUserByEmail(email: string): Promise<UserRecord | null> {
-    return this.users.findUserByEmail(email);
+  putGuardrail(...args: Parameters<InsightStore['putGuardrail']>) {
+    return this.guardrails.putGuardrail(...args);
   }
-  listUsers(orgId: string): Promise<UserRecord[]> {
-    return this.users.listUsers(orgId);
+  insertTrip(...args: Parameters<InsightStore['insertTrip']>) {
+    return this.guardrails.insertTrip(...args);
   }
-  disableUser(id: string, at: string): Promise<void> {
-    return this.users.disableUser(id, at);
+  updateTripWebhook(...args: Parameters<InsightStore['updateTripWebhook']>) {
+    return this.guardrails.updateTripWebhook(...args);
   }
-  insertSession(s: SessionRecord): Promise<void> {
-    return this.users.insertSession(s);
+  listTrips(...args: Parameters<InsightStore['listTrips']>) {
+    return this.guardrails.listTrips(...args);
   }
-  getSession(idSha256: string): Promise<SessionRecord | null> {
-    return this.users.getSession(idSha256);
+
+  insertUser(...args: Parameters<InsightStore['insertUser']>) {
+    return this.users.insertUser(...args);
   }
-  deleteSession(idSha256: string): Promise<void> {
-    return this.users.deleteSession(idSha256);
+  getUser(...args: Parameters<InsightStore['getUser']>) {
+    return this.users.getUser(...args);
   }
-  deleteSessionsOf(principalType: SessionRecord['principalType'], principalId: string): Promise<void> {
-    return this.users.deleteSessionsOf(principalType, principalId);
+  findUserByEmail(...args: Parameters<InsightStore['findUserByEmail']>) {
+    return this.users.findUserByEmail(...args);
+  }
+  listUsers(...args: Parameters<InsightStore['listUsers']>) {
+    return this.users.listUsers(...args);
+  }
+  disableUser(...args: Parameters<InsightStore['disableUser']>) {
+    return this.users.disableUser(...args);
+  }
+  insertSession(...args: Parameters<InsightStore['insertSession']>) {
+    return this.users.insertSession(...args);
+  }
+  getSession(...args: Parameters<InsightStore['getSession']>) {
+    return this.users.getSession(...args);
+  }
+  deleteSession(...args: Parameters<InsightStore['deleteSession']>) {
+    return this.users.deleteSession(...args);
+  }
+  deleteSessionsOf(...args: Parameters<InsightStore['deleteSessionsOf']>) {
+    return this.users.deleteSessionsOf(...args);
   }
 }

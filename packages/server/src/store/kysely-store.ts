@@ -1,17 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ExpiryPolicy, KeyFile } from '../tuf/index.js';
-import type {
-  ApiKeyRecord,
-  AppRecord,
-  ChannelRecord,
-  EmbeddedBundle,
-  MetadataRole,
-  MetadataStore,
-  OnlineKeyCandidate,
-  OnlineRole,
-  ReleaseRecord,
-  StoredMetadata,
-} from './metadata-store.js';
+import type { MetadataStore } from './metadata-store.js';
 import type { Database } from './schema.js';
 import { KyselyLogStore } from './kysely-log-store.js';
 import type { TransparencyLogStore } from './log-store.js';
@@ -29,7 +17,8 @@ import { SignedMetadataQueries } from './kysely/signed-metadata.js';
  * MetadataStore over Kysely. Only dialect-neutral query builder calls are used; the
  * dialect-specific parts (connection, pragmas, migrations) live in sqlite.ts and postgres.ts.
  * The queries live in store/kysely/, one module per concern; this class binds them to one
- * connection or transaction and routes each operation to its module.
+ * connection or transaction and routes each operation to its module. Signatures
+ * are taken from the interface (Parameters<...>) so they are stated, and documented, once.
  */
 export class KyselyMetadataStore implements MetadataStore {
   readonly log: TransparencyLogStore;
@@ -64,98 +53,98 @@ export class KyselyMetadataStore implements MetadataStore {
     return this.db.transaction().execute((trx) => fn(new KyselyMetadataStore(trx, async () => {})));
   }
 
-  createApp(app: { appId: string; createdAt: string; onlineKeys: Record<OnlineRole, KeyFile> }): Promise<boolean> {
-    return this.apps.createApp(app);
+  createApp(...args: Parameters<MetadataStore['createApp']>) {
+    return this.apps.createApp(...args);
   }
-  getApp(appId: string): Promise<AppRecord | null> {
-    return this.apps.getApp(appId);
+  getApp(...args: Parameters<MetadataStore['getApp']>) {
+    return this.apps.getApp(...args);
   }
-  listApps(): Promise<AppRecord[]> {
+  listApps() {
     return this.apps.listApps();
   }
-  markTrustInitialized(appId: string, at: string): Promise<void> {
-    return this.apps.markTrustInitialized(appId, at);
+  markTrustInitialized(...args: Parameters<MetadataStore['markTrustInitialized']>) {
+    return this.apps.markTrustInitialized(...args);
   }
-  getOnlineKeys(appId: string): Promise<Record<OnlineRole, KeyFile> | null> {
-    return this.apps.getOnlineKeys(appId);
+  getOnlineKeys(...args: Parameters<MetadataStore['getOnlineKeys']>) {
+    return this.apps.getOnlineKeys(...args);
   }
-  setOnlineKey(appId: string, role: OnlineRole, key: KeyFile, at: string): Promise<void> {
-    return this.apps.setOnlineKey(appId, role, key, at);
+  setOnlineKey(...args: Parameters<MetadataStore['setOnlineKey']>) {
+    return this.apps.setOnlineKey(...args);
   }
-  addOnlineKeyCandidate(appId: string, candidate: OnlineKeyCandidate): Promise<void> {
-    return this.apps.addOnlineKeyCandidate(appId, candidate);
+  addOnlineKeyCandidate(...args: Parameters<MetadataStore['addOnlineKeyCandidate']>) {
+    return this.apps.addOnlineKeyCandidate(...args);
   }
-  listOnlineKeyCandidates(appId: string): Promise<OnlineKeyCandidate[]> {
-    return this.apps.listOnlineKeyCandidates(appId);
+  listOnlineKeyCandidates(...args: Parameters<MetadataStore['listOnlineKeyCandidates']>) {
+    return this.apps.listOnlineKeyCandidates(...args);
   }
-  getExpiryPolicy(appId: string): Promise<Partial<ExpiryPolicy> | null> {
-    return this.apps.getExpiryPolicy(appId);
+  getExpiryPolicy(...args: Parameters<MetadataStore['getExpiryPolicy']>) {
+    return this.apps.getExpiryPolicy(...args);
   }
-  putExpiryPolicy(appId: string, policy: Partial<ExpiryPolicy>, at: string): Promise<void> {
-    return this.apps.putExpiryPolicy(appId, policy, at);
-  }
-
-  getEmbeddedBundle(appId: string, platform: string, runtimeVersion: string): Promise<EmbeddedBundle | null> {
-    return this.files.getEmbeddedBundle(appId, platform, runtimeVersion);
-  }
-  putEmbeddedBundle(appId: string, bundle: EmbeddedBundle): Promise<void> {
-    return this.files.putEmbeddedBundle(appId, bundle);
-  }
-  addAppBlob(appId: string, blob: { sha256: string; length: number }, at: string): Promise<void> {
-    return this.files.addAppBlob(appId, blob, at);
-  }
-  findAppBlobs(appId: string, sha256s: readonly string[]): Promise<Map<string, number>> {
-    return this.files.findAppBlobs(appId, sha256s);
+  putExpiryPolicy(...args: Parameters<MetadataStore['putExpiryPolicy']>) {
+    return this.apps.putExpiryPolicy(...args);
   }
 
-  putMetadata(metadata: StoredMetadata): Promise<void> {
-    return this.signedMetadata.putMetadata(metadata);
+  getEmbeddedBundle(...args: Parameters<MetadataStore['getEmbeddedBundle']>) {
+    return this.files.getEmbeddedBundle(...args);
   }
-  getMetadata(appId: string, role: MetadataRole, version: number): Promise<StoredMetadata | null> {
-    return this.signedMetadata.getMetadata(appId, role, version);
+  putEmbeddedBundle(...args: Parameters<MetadataStore['putEmbeddedBundle']>) {
+    return this.files.putEmbeddedBundle(...args);
   }
-  getLatestMetadata(appId: string, role: MetadataRole): Promise<StoredMetadata | null> {
-    return this.signedMetadata.getLatestMetadata(appId, role);
+  addAppBlob(...args: Parameters<MetadataStore['addAppBlob']>) {
+    return this.files.addAppBlob(...args);
   }
-
-  insertRelease(release: ReleaseRecord): Promise<void> {
-    return this.releases.insertRelease(release);
-  }
-  getRelease(appId: string, releaseId: string): Promise<ReleaseRecord | null> {
-    return this.releases.getRelease(appId, releaseId);
-  }
-  listReleases(appId: string, filter: { channel?: string; limit: number }): Promise<ReleaseRecord[]> {
-    return this.releases.listReleases(appId, filter);
-  }
-  maxVersionCode(appId: string, platform: string, runtimeVersion: string): Promise<number | null> {
-    return this.releases.maxVersionCode(appId, platform, runtimeVersion);
+  findAppBlobs(...args: Parameters<MetadataStore['findAppBlobs']>) {
+    return this.files.findAppBlobs(...args);
   }
 
-  ensureChannel(appId: string, name: string, at: string): Promise<void> {
-    return this.channels.ensureChannel(appId, name, at);
+  putMetadata(...args: Parameters<MetadataStore['putMetadata']>) {
+    return this.signedMetadata.putMetadata(...args);
   }
-  listChannels(appId: string): Promise<ChannelRecord[]> {
-    return this.channels.listChannels(appId);
+  getMetadata(...args: Parameters<MetadataStore['getMetadata']>) {
+    return this.signedMetadata.getMetadata(...args);
+  }
+  getLatestMetadata(...args: Parameters<MetadataStore['getLatestMetadata']>) {
+    return this.signedMetadata.getLatestMetadata(...args);
   }
 
-  countApiKeys(): Promise<number> {
+  insertRelease(...args: Parameters<MetadataStore['insertRelease']>) {
+    return this.releases.insertRelease(...args);
+  }
+  getRelease(...args: Parameters<MetadataStore['getRelease']>) {
+    return this.releases.getRelease(...args);
+  }
+  listReleases(...args: Parameters<MetadataStore['listReleases']>) {
+    return this.releases.listReleases(...args);
+  }
+  maxVersionCode(...args: Parameters<MetadataStore['maxVersionCode']>) {
+    return this.releases.maxVersionCode(...args);
+  }
+
+  ensureChannel(...args: Parameters<MetadataStore['ensureChannel']>) {
+    return this.channels.ensureChannel(...args);
+  }
+  listChannels(...args: Parameters<MetadataStore['listChannels']>) {
+    return this.channels.listChannels(...args);
+  }
+
+  countApiKeys() {
     return this.apiKeys.countApiKeys();
   }
-  insertApiKey(key: ApiKeyRecord): Promise<void> {
-    return this.apiKeys.insertApiKey(key);
+  insertApiKey(...args: Parameters<MetadataStore['insertApiKey']>) {
+    return this.apiKeys.insertApiKey(...args);
   }
-  findApiKeyBySha256(keySha256: string): Promise<ApiKeyRecord | null> {
-    return this.apiKeys.findApiKeyBySha256(keySha256);
+  findApiKeyBySha256(...args: Parameters<MetadataStore['findApiKeyBySha256']>) {
+    return this.apiKeys.findApiKeyBySha256(...args);
   }
-  touchApiKey(id: string, at: string): Promise<void> {
-    return this.apiKeys.touchApiKey(id, at);
+  touchApiKey(...args: Parameters<MetadataStore['touchApiKey']>) {
+    return this.apiKeys.touchApiKey(...args);
   }
 
-  tryAcquireLease(name: string, holder: string, ttlMs: number, nowMs?: number): Promise<boolean> {
-    return this.leases.tryAcquireLease(name, holder, ttlMs, nowMs);
+  tryAcquireLease(...args: Parameters<MetadataStore['tryAcquireLease']>) {
+    return this.leases.tryAcquireLease(...args);
   }
-  releaseLease(name: string, holder: string): Promise<void> {
-    return this.leases.releaseLease(name, holder);
+  releaseLease(...args: Parameters<MetadataStore['releaseLease']>) {
+    return this.leases.releaseLease(...args);
   }
 
   async close(): Promise<void> {
