@@ -54,9 +54,6 @@ export interface PointerRecord {
   updatedAt: string;
 }
 
-/** @deprecated The former name of PointerRecord, kept so code importing it from @updraft/server still compiles. */
-export type PointerState = PointerRecord;
-
 export interface ReleaseExtras {
   notes: string | null;
   disabledAt: string | null;
