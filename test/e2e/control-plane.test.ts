@@ -2,7 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCli, startServerProcess, tempDir, type CliResult, type ServerProcess } from '../helpers/cli.js';
+import { publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
+import type { CliResult, ServerProcess } from '../helpers/cli.js';
 
 // Who may ship, end to end: the real `updraft` binary against a real server process.
 // An owner sets up a protected production channel and keys; a developer cannot touch
@@ -70,24 +71,7 @@ test('channels, roles, staged rollout, promote, halt, revoke and audit through t
 
   const publish = (dir: string, env: Record<string, string>, extra: string[] = []) =>
     runCli(
-      [
-        'publish',
-        dir,
-        '--app',
-        APP,
-        '--platform',
-        'ios',
-        '--runtime-version',
-        '1.0.0',
-        '--channel',
-        'production',
-        '--keys',
-        keysDir,
-        '--allow-channels',
-        'production,staging',
-        '--json',
-        ...extra,
-      ],
+      publishArgs({ dir, app: APP, keys: keysDir, extra: ['--allow-channels', 'production,staging', ...extra] }),
       env,
     );
   const v1 = await publish(await bundle('v1', 'console.log(1)'), as(ciKey));

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { REPO_ROOT, runCli, startServerProcess, tempDir, type CliResult, type ServerProcess } from '../helpers/cli.js';
+import { REPO_ROOT, publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
+import type { CliResult, ServerProcess } from '../helpers/cli.js';
 
 // The dashboard in a real Chromium against the built dashboard on a real server process:
 // sign in, open a published release, set its rollout to 25 %, halt it, and find both actions
@@ -50,21 +51,7 @@ before(async () => {
     const dir = join(work.path, name);
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'index.ios.bundle'), `console.log(${JSON.stringify(name)})`);
-    const r = await runCli(
-      [
-        'publish',
-        dir,
-        '--app',
-        APP,
-        '--platform',
-        'ios',
-        '--runtime-version',
-        '1.0.0',
-        '--channel',
-        'production',
-      ].concat(['--keys', keysDir, '--json']),
-      env(),
-    );
+    const r = await runCli(publishArgs({ dir, app: APP, keys: keysDir }), env());
     ok(r, `publish ${name}`);
     return r.json!['releaseId'] as string;
   };

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { brotliCompressSync } from 'node:zlib';
-import { runCli, startServerProcess, tempDir, type ServerProcess } from '../helpers/cli.js';
+import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
+import type { ServerProcess } from '../helpers/cli.js';
 import { jsLikePair } from '../helpers/bundles.js';
 
 // Delta updates end to end: the real CLI generates and signs patches at publish time, the
@@ -34,30 +35,17 @@ async function bundle(name: string, files: Record<string, Uint8Array | string>):
   return dir;
 }
 
-const target = ['--app', APP, '--platform', 'android', '--runtime-version', '2.0', '--channel', 'production'];
+const target = { app: APP, platform: 'android', runtimeVersion: '2.0' };
 
 async function publish(dir: string, extra: string[] = []) {
-  const res = await runCli(['publish', dir, ...target, '--keys', join(work.path, 'keys'), '--json', ...extra], env);
+  const res = await runCli(publishArgs({ dir, ...target, keys: join(work.path, 'keys'), extra }), env);
   assert.equal(res.code, 0, res.stderr);
   return res.json as { releaseId: string; patches: number };
 }
 
 async function sync(deviceDir: string, extra: string[] = []) {
   const res = await runCli(
-    [
-      'device',
-      'sync',
-      '--json',
-      '--server',
-      server.url,
-      ...target,
-      '--root',
-      join(work.path, 'keys/root.json'),
-      '--dir',
-      deviceDir,
-      '--allow-insecure-localhost',
-      ...extra,
-    ],
+    deviceSyncArgs({ server: server.url, ...target, root: join(work.path, 'keys/root.json'), dir: deviceDir, extra }),
     env,
   );
   assert.equal(res.code, 0, res.stderr || res.stdout);
@@ -124,13 +112,14 @@ test('--delta-bases 0 publishes without patches; an out-of-range value is a usag
   const v4Dir = await bundle('v4', { 'index.android.bundle': v1.old, 'logo.png': 'other' });
   const res = await publish(v4Dir, ['--delta-bases', '0']);
   assert.equal(res.patches, 0);
-  const bad = await runCli(['publish', v4Dir, ...target, '--delta-bases', '99', '--json'], env);
+  const bad = await runCli(publishArgs({ dir: v4Dir, ...target, extra: ['--delta-bases', '99'] }), env);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--delta-bases must be/);
 });
 
 test('a registered embedded bundle: the first publish, from anywhere, is already a patch against it', async () => {
   // A runtime version with no releases yet: the only base is the bundle the binary ships.
+  const rv3 = { ...target, runtimeVersion: '3.0' };
   const rv = ['--app', APP, '--platform', 'android', '--runtime-version', '3.0'];
   const shipped = await bundle('shipped-3.0', { 'index.android.bundle': v1.old });
   const registered = await runCli(['embedded', 'register', shipped, ...rv, '--json'], env);
@@ -142,32 +131,19 @@ test('a registered embedded bundle: the first publish, from anywhere, is already
   );
 
   const next = await bundle('next-3.0', { 'index.android.bundle': v1.next });
-  const pub = await runCli(
-    ['publish', next, ...rv, '--channel', 'production', '--keys', join(work.path, 'keys'), '--json'],
-    env,
-  );
+  const pub = await runCli(publishArgs({ dir: next, ...rv3, keys: join(work.path, 'keys') }), env);
   assert.equal(pub.code, 0, pub.stderr);
   assert.equal(pub.json!['patches'], 1, 'patched against the registered embedded bundle without --embedded');
 
   const device = join(work.path, 'device-3.0');
   const res = await runCli(
-    [
-      'device',
-      'sync',
-      '--json',
-      '--server',
-      server.url,
-      ...rv,
-      '--channel',
-      'production',
-      '--root',
-      join(work.path, 'keys/root.json'),
-      '--dir',
-      device,
-      '--allow-insecure-localhost',
-      '--embedded',
-      shipped,
-    ],
+    deviceSyncArgs({
+      server: server.url,
+      ...rv3,
+      root: join(work.path, 'keys/root.json'),
+      dir: device,
+      extra: ['--embedded', shipped],
+    }),
     env,
   );
   assert.equal(res.json!['status'], 'updated', res.stdout);

@@ -2,7 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCli, startServerProcess, tempDir, type CliResult, type ServerProcess } from '../helpers/cli.js';
+import { publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
+import type { CliResult, ServerProcess } from '../helpers/cli.js';
 
 // Crash guardrails end to end: the real `updraft` binary, a real server process, and a fleet
 // of real device engines (`updraft simulate`) reporting telemetry with an ingest key. A
@@ -38,21 +39,7 @@ test('a release that crashes 20 % of trial launches is halted by the guardrail; 
     const dir = join(work.path, name);
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'index.ios.bundle'), content);
-    const r = await runCli(
-      [
-        'publish',
-        dir,
-        '--app',
-        APP,
-        '--platform',
-        'ios',
-        '--runtime-version',
-        '1.0.0',
-        '--channel',
-        'production',
-      ].concat(['--keys', keysDir, '--json']),
-      env(),
-    );
+    const r = await runCli(publishArgs({ dir, app: APP, keys: keysDir }), env());
     ok(r, `publish ${name}`);
     return r.json!['releaseId'] as string;
   };

@@ -2,7 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, readdir, writeFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCli, startServerProcess, tempDir, type ServerProcess } from '../helpers/cli.js';
+import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
+import type { ServerProcess } from '../helpers/cli.js';
 
 // The walking skeleton end to end: the real server process, the real CLI, the real Node
 // device client on a real file system. Nothing is faked.
@@ -32,49 +33,13 @@ async function writeBundle(dir: string, files: Record<string, string>): Promise<
 }
 
 async function publishIos(dir: string, keys: string): Promise<{ releaseId: string; versionCode: number }> {
-  const r = await runCli(
-    [
-      'publish',
-      dir,
-      '--app',
-      APP,
-      '--platform',
-      'ios',
-      '--runtime-version',
-      '1.0.0',
-      '--channel',
-      'production',
-      '--keys',
-      keys,
-      '--json',
-    ],
-    env,
-  );
+  const r = await runCli(publishArgs({ dir, app: APP, keys }), env);
   assert.equal(r.code, 0, r.stderr);
   return r.json as { releaseId: string; versionCode: number };
 }
 
 function deviceArgs(dir: string, root: string): string[] {
-  return [
-    'device',
-    'sync',
-    '--json',
-    '--server',
-    server.url,
-    '--app',
-    APP,
-    '--platform',
-    'ios',
-    '--runtime-version',
-    '1.0.0',
-    '--channel',
-    'production',
-    '--root',
-    root,
-    '--dir',
-    dir,
-    '--allow-insecure-localhost',
-  ];
+  return deviceSyncArgs({ server: server.url, app: APP, root, dir });
 }
 
 test('publish, update, trial without ready rolls back, failed release is never downloaded again, altered blob refused', async () => {
@@ -177,21 +142,7 @@ test('bad publish input is refused with a clear message and stores nothing', asy
   assert.equal((await runCli(['apps', 'create', app, '--keys', keys, '--json'], env)).code, 0);
   const publish = (dir: string, extra: string[] = []) =>
     runCli(
-      [
-        'publish',
-        dir,
-        '--app',
-        app,
-        '--platform',
-        'android',
-        '--runtime-version',
-        '1',
-        '--channel',
-        'beta',
-        '--keys',
-        keys,
-        ...extra,
-      ],
+      publishArgs({ dir, app, platform: 'android', runtimeVersion: '1', channel: 'beta', keys, json: false, extra }),
       env,
     );
 
@@ -236,49 +187,12 @@ test('a device given another app\'s root rejects with "signature" and keeps its 
   assert.equal((await runCli(['apps', 'create', 'com.example.a', '--keys', keysA, '--json'], env)).code, 0);
   assert.equal((await runCli(['apps', 'create', 'com.example.b', '--keys', keysB, '--json'], env)).code, 0);
   const bundle = await writeBundle(join(work.path, 'a1'), { 'index.js': 'a1' });
-  assert.equal(
-    (
-      await runCli(
-        [
-          'publish',
-          bundle,
-          '--app',
-          'com.example.a',
-          '--platform',
-          'android',
-          '--runtime-version',
-          '1',
-          '--channel',
-          'production',
-          '--keys',
-          keysA,
-        ],
-        env,
-      )
-    ).code,
-    0,
-  );
+  const targetA = { app: 'com.example.a', platform: 'android', runtimeVersion: '1' };
+  assert.equal((await runCli(publishArgs({ dir: bundle, ...targetA, keys: keysA, json: false }), env)).code, 0);
   const device = join(work.path, 'device-wrong-root');
-  const r = await runCli([
-    'device',
-    'sync',
-    '--json',
-    '--server',
-    server.url,
-    '--app',
-    'com.example.a',
-    '--platform',
-    'android',
-    '--runtime-version',
-    '1',
-    '--channel',
-    'production',
-    '--root',
-    join(keysB, 'root.json'),
-    '--dir',
-    device,
-    '--allow-insecure-localhost',
-  ]);
+  const r = await runCli(
+    deviceSyncArgs({ server: server.url, ...targetA, root: join(keysB, 'root.json'), dir: device }),
+  );
   assert.notEqual(r.code, 0);
   assert.equal(r.json?.['status'], 'rejected');
   assert.equal(r.json?.['reason'], 'signature');
@@ -288,25 +202,15 @@ test('a device given another app\'s root rejects with "signature" and keeps its 
 });
 
 test('http without --allow-insecure-localhost is refused before any request', async () => {
-  const r = await runCli([
-    'device',
-    'sync',
-    '--json',
-    '--server',
-    server.url,
-    '--app',
-    APP,
-    '--platform',
-    'ios',
-    '--runtime-version',
-    '1.0.0',
-    '--channel',
-    'production',
-    '--root',
-    join(work.path, 'keys', 'root.json'),
-    '--dir',
-    join(work.path, 'device-http'),
-  ]);
+  const r = await runCli(
+    deviceSyncArgs({
+      server: server.url,
+      app: APP,
+      root: join(work.path, 'keys', 'root.json'),
+      dir: join(work.path, 'device-http'),
+      insecure: false,
+    }),
+  );
   assert.notEqual(r.code, 0);
   assert.equal(r.json?.['reason'], 'insecure-url');
 });
@@ -319,46 +223,13 @@ test('an app with ECDSA P-256 keys publishes and its devices update', async () =
   const rootKey = JSON.parse(await readFile(join(keys, 'root.key.json'), 'utf8')) as { scheme: string };
   assert.equal(rootKey.scheme, 'ecdsa-sha2-nistp256');
   const bundle = await writeBundle(join(work.path, 'ec1'), { 'index.js': 'ecdsa' });
-  const pub = await runCli(
-    [
-      'publish',
-      bundle,
-      '--app',
-      app,
-      '--platform',
-      'node',
-      '--runtime-version',
-      '1',
-      '--channel',
-      'production',
-      '--keys',
-      keys,
-      '--json',
-    ],
-    env,
-  );
+  const target = { app, platform: 'node', runtimeVersion: '1' };
+  const pub = await runCli(publishArgs({ dir: bundle, ...target, keys }), env);
   assert.equal(pub.code, 0, pub.stderr);
   const device = join(work.path, 'device-ecdsa');
-  const sync = await runCli([
-    'device',
-    'sync',
-    '--json',
-    '--server',
-    server.url,
-    '--app',
-    app,
-    '--platform',
-    'node',
-    '--runtime-version',
-    '1',
-    '--channel',
-    'production',
-    '--root',
-    join(keys, 'root.json'),
-    '--dir',
-    device,
-    '--allow-insecure-localhost',
-  ]);
+  const sync = await runCli(
+    deviceSyncArgs({ server: server.url, ...target, root: join(keys, 'root.json'), dir: device }),
+  );
   assert.equal(sync.json?.['status'], 'updated', sync.stdout);
   const launch = await runCli(['device', 'launch', '--dir', device, '--json']);
   assert.equal(await readFile(launch.json?.['launchPath'] as string, 'utf8'), 'ecdsa');

@@ -2,7 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { REPO_ROOT, runCli, startServerProcess, tempDir, type ServerProcess } from '../helpers/cli.js';
+import { REPO_ROOT, deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
+import type { ServerProcess } from '../helpers/cli.js';
 
 // The key lifecycle end to end with the real CLI and server: a root that becomes 2-of-3 with
 // one key behind an external signer, signatures collected from several holders, online and
@@ -41,51 +42,32 @@ const ok = async (args: string[]) => {
   return r.json as Record<string, unknown>;
 };
 
+const target = { app: APP, platform: 'node', runtimeVersion: '1' };
+
+/** `updraft keys rotate` of one of the app's roles, with the rest of the arguments. */
+const rotateArgs = (role: string, ...args: string[]) => [
+  'keys',
+  'rotate',
+  '--app',
+  APP,
+  '--keys',
+  keys,
+  '--role',
+  role,
+  ...args,
+];
+
 async function publish(tag: string): Promise<{ releaseId: string; versionCode: number }> {
   const dir = join(work.path, `bundle-${tag}`);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'index.js'), `console.log(${JSON.stringify(tag)})`);
-  const r = await ok([
-    'publish',
-    dir,
-    '--app',
-    APP,
-    '--platform',
-    'node',
-    '--runtime-version',
-    '1',
-    '--channel',
-    'production',
-    '--keys',
-    keys,
-  ]);
-  return r as unknown as { releaseId: string; versionCode: number };
+  const r = await runCli(publishArgs({ dir, ...target, keys }), env);
+  assert.equal(r.code, 0, `publish ${tag}: ${r.stderr}`);
+  return r.json as { releaseId: string; versionCode: number };
 }
 
 async function sync(device: string) {
-  return runCli(
-    [
-      'device',
-      'sync',
-      '--json',
-      '--server',
-      server.url,
-      '--app',
-      APP,
-      '--platform',
-      'node',
-      '--runtime-version',
-      '1',
-      '--channel',
-      'production',
-      '--root',
-      oldRoot,
-      '--dir',
-      device,
-      '--allow-insecure-localhost',
-    ],
-    env,
-  );
+  return runCli(deviceSyncArgs({ server: server.url, ...target, root: oldRoot, dir: device }), env);
 }
 
 async function launchedText(device: string): Promise<string> {
@@ -119,53 +101,23 @@ test('root becomes 2-of-3, rotations need a threshold collected from several hol
   assert.equal(await launchedText(device), 'console.log("v1")');
 
   // Root v2: [r1, r2, r3], threshold 2; signed by r1 (root v1's key) and r1 + r2 (its own 2-of-3).
-  const toThree = await ok([
-    'keys',
-    'rotate',
-    '--app',
-    APP,
-    '--keys',
-    keys,
-    '--role',
-    'root',
-    '--new-key',
-    r2,
-    '--new-key',
-    r3pub,
-    '--threshold',
-    '2',
-  ]);
+  const toThree = await ok(rotateArgs('root', '--new-key', r2, '--new-key', r3pub, '--threshold', '2'));
   assert.equal(toThree['rootVersion'], 2);
 
   // A signer that lies is caught before anything is uploaded.
-  const liar = await cli([
-    'keys',
-    'rotate',
-    '--app',
-    APP,
-    '--keys',
-    keys,
-    '--role',
-    'root',
-    '--epoch',
-    '0',
-    '--signer',
-    'echo deadbeef',
-    '--signer-key',
-    r3pub,
-  ]);
+  const liar = await cli(rotateArgs('root', '--epoch', '0', '--signer', 'echo deadbeef', '--signer-key', r3pub));
   assert.notEqual(liar.code, 0);
   assert.equal((liar.json?.['error'] as { code: string }).code, 'signer-failed');
 
   // One root key (the folder's) is not enough any more: refused without --out.
-  const short = await cli(['keys', 'rotate', '--app', APP, '--keys', keys, '--role', 'root', '--epoch', '0']);
+  const short = await cli(rotateArgs('root', '--epoch', '0'));
   assert.notEqual(short.code, 0);
   assert.equal((short.json?.['error'] as { code: string }).code, 'threshold');
 
   // Threshold ceremony for a timestamp rotation: write, try to push too early, sign with the
   // external signer, push.
   const bundle = join(work.path, 'rotate-timestamp.json');
-  const written = await ok(['keys', 'rotate', '--app', APP, '--keys', keys, '--role', 'timestamp', '--out', bundle]);
+  const written = await ok(rotateArgs('timestamp', '--out', bundle));
   assert.ok((written['missing'] as unknown[]).length > 0, 'one signature is still missing');
   const early = await cli(['keys', 'push', bundle, '--app', APP, '--keys', keys]);
   assert.notEqual(early.code, 0);
@@ -177,7 +129,7 @@ test('root becomes 2-of-3, rotations need a threshold collected from several hol
   assert.equal((pushed['activated'] as { role: string }[])[0]?.role, 'timestamp');
 
   // The releases key: a new one signs releases at once, the old one stays for the overlap.
-  const rel = await ok(['keys', 'rotate', '--app', APP, '--keys', keys, '--role', 'releases']);
+  const rel = await ok(rotateArgs('releases'));
   assert.equal(rel['targetsVersion'], 2);
   assert.ok((await readdir(join(keys, 'retired'))).some((f) => f.startsWith('releases.')));
 
@@ -190,20 +142,8 @@ test('root becomes 2-of-3, rotations need a threshold collected from several hol
   assert.equal((await sync(fresh)).json?.['release'], v2.releaseId, 'a new install with root v1 catches up');
 
   // Finish both rotations: the old keys leave; root needs 2 signatures again (folder + r2).
-  await ok(['keys', 'rotate', '--app', APP, '--keys', keys, '--role', 'releases', '--finish']);
-  const fin = await ok([
-    'keys',
-    'rotate',
-    '--app',
-    APP,
-    '--keys',
-    keys,
-    '--role',
-    'timestamp',
-    '--finish',
-    '--key',
-    r2,
-  ]);
+  await ok(rotateArgs('releases', '--finish'));
+  const fin = await ok(rotateArgs('timestamp', '--finish', '--key', r2));
   assert.equal(fin['rootVersion'], 4);
 
   const show = await ok(['keys', 'show', '--app', APP, '--keys', keys]);

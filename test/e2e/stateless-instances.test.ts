@@ -2,7 +2,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCli, startServerProcess, tempDir, type ServerProcess } from '../helpers/cli.js';
+import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
+import type { ServerProcess } from '../helpers/cli.js';
 import { skipOrFail, startPostgres, startS3, type PostgresCluster, type S3Service } from '../helpers/services.js';
 
 // Two `updraft serve` processes on one PostgreSQL and one S3 bucket behave as one server:
@@ -62,24 +63,7 @@ test('two instances on one PostgreSQL + S3 serve as one', async (t) => {
 
   const publish = async (s: ServerProcess, name: string, content: string) => {
     const dir = await bundle(join(work!.path, name), content);
-    const res = await runCli(
-      [
-        'publish',
-        dir,
-        '--app',
-        APP,
-        '--platform',
-        'ios',
-        '--runtime-version',
-        '1.0.0',
-        '--channel',
-        'production',
-        '--keys',
-        keys,
-        '--json',
-      ],
-      via(s),
-    );
+    const res = await runCli(publishArgs({ dir, app: APP, keys }), via(s));
     assert.equal(res.code, 0, res.stderr);
     return res.json as { releaseId: string; versionCode: number };
   };
@@ -87,26 +71,7 @@ test('two instances on one PostgreSQL + S3 serve as one', async (t) => {
   /** A device sync; another instance may serve its cached timestamp for up to a second. */
   const sync = async (s: ServerProcess, expected: string) => {
     for (let attempt = 0; ; attempt++) {
-      const res = await runCli([
-        'device',
-        'sync',
-        '--json',
-        '--server',
-        s.url,
-        '--app',
-        APP,
-        '--platform',
-        'ios',
-        '--runtime-version',
-        '1.0.0',
-        '--channel',
-        'production',
-        '--root',
-        join(keys, 'root.json'),
-        '--dir',
-        device,
-        '--allow-insecure-localhost',
-      ]);
+      const res = await runCli(deviceSyncArgs({ server: s.url, app: APP, root: join(keys, 'root.json'), dir: device }));
       if (res.json?.['status'] === 'updated' && res.json?.['release'] === expected) return res;
       if (attempt >= 10) assert.fail(`device never got ${expected} from ${s.url}: ${res.stdout} ${res.stderr}`);
       await new Promise((r) => setTimeout(r, 300));

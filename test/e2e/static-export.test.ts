@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { runCli, startServerProcess, tempDir, type ServerProcess } from '../helpers/cli.js';
+import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
+import type { ServerProcess } from '../helpers/cli.js';
 import { skipOrFail, startS3, type S3Service } from '../helpers/services.js';
 import { startStaticServer } from '../helpers/static-server.js';
 
@@ -42,24 +43,7 @@ async function publish(env: Record<string, string>, name: string, files: Record<
     await mkdir(join(dir, path, '..'), { recursive: true });
     await writeFile(join(dir, path), content);
   }
-  const pub = await runCli(
-    [
-      'publish',
-      dir,
-      '--app',
-      APP,
-      '--platform',
-      'ios',
-      '--runtime-version',
-      '1.0.0',
-      '--channel',
-      'production',
-      '--keys',
-      keys,
-      '--json',
-    ],
-    env,
-  );
+  const pub = await runCli(publishArgs({ dir, app: APP, keys }), env);
   assert.equal(pub.code, 0, pub.stderr);
   return pub.json as { releaseId: string; versionCode: number };
 }
@@ -73,26 +57,7 @@ async function listFiles(dir: string): Promise<string[]> {
 }
 
 function deviceSync(server: string, device: string) {
-  return runCli([
-    'device',
-    'sync',
-    '--json',
-    '--server',
-    server,
-    '--app',
-    APP,
-    '--platform',
-    'ios',
-    '--runtime-version',
-    '1.0.0',
-    '--channel',
-    'production',
-    '--root',
-    join(keys, 'root.json'),
-    '--dir',
-    device,
-    '--allow-insecure-localhost',
-  ]);
+  return runCli(deviceSyncArgs({ server, app: APP, root: join(keys, 'root.json'), dir: device }));
 }
 
 test('a device syncs from a plain static host serving `updraft export` output, with no Updraft server running', async () => {

@@ -2,7 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCli, startServerProcess, tempDir, type ServerProcess } from '../helpers/cli.js';
+import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
+import type { ServerProcess } from '../helpers/cli.js';
 
 // Targeting from the device's side: `updraft device sync` passes the device's attributes to
 // the same rule evaluation the server signs into the channel pointer.
@@ -24,29 +25,12 @@ test('a release targeted at app versions >=2.0.0 reaches only devices that match
   const env = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey };
   const keys = join(work.path, 'keys');
   assert.equal((await runCli(['apps', 'create', APP, '--keys', keys, '--json'], env)).code, 0);
+  const target = { app: APP, platform: 'android', runtimeVersion: '1' };
   const publish = async (name: string, extra: string[]) => {
     const dir = join(work.path, name);
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'index.js'), name);
-    const r = await runCli(
-      [
-        'publish',
-        dir,
-        '--app',
-        APP,
-        '--platform',
-        'android',
-        '--runtime-version',
-        '1',
-        '--channel',
-        'production',
-        '--keys',
-        keys,
-        '--json',
-        ...extra,
-      ],
-      env,
-    );
+    const r = await runCli(publishArgs({ dir, ...target, keys, extra }), env);
     assert.equal(r.code, 0, r.stderr);
     return r.json!['releaseId'] as string;
   };
@@ -54,27 +38,15 @@ test('a release targeted at app versions >=2.0.0 reaches only devices that match
   const v2 = await publish('v2', ['--target-app-version', '>=2.0.0', '--target-custom', 'tier=beta']);
 
   const sync = (device: string, attrs: string[]) =>
-    runCli([
-      'device',
-      'sync',
-      '--json',
-      '--server',
-      server.url,
-      '--app',
-      APP,
-      '--platform',
-      'android',
-      '--runtime-version',
-      '1',
-      '--channel',
-      'production',
-      '--root',
-      join(keys, 'root.json'),
-      '--dir',
-      join(work.path, device),
-      '--allow-insecure-localhost',
-      ...attrs,
-    ]);
+    runCli(
+      deviceSyncArgs({
+        server: server.url,
+        ...target,
+        root: join(keys, 'root.json'),
+        dir: join(work.path, device),
+        extra: attrs,
+      }),
+    );
   const old = await sync('old-app', ['--app-version', '1.5.0', '--attr', 'tier=beta']);
   assert.equal(old.json?.['release'], v1, 'an app version outside the range keeps the previous release');
   const wrongTier = await sync('wrong-tier', ['--app-version', '2.1.0', '--attr', 'tier=stable']);

@@ -15,7 +15,8 @@ import {
   signNoteBody,
   type TufKey,
 } from '@updraft/protocol';
-import { runCli, startServerProcess, tempDir, type ServerProcess } from '../helpers/cli.js';
+import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
+import type { ServerProcess } from '../helpers/cli.js';
 
 // Issue 9 end to end: the real server, CLI and Node device client. The attacker here holds
 // the server's database (and so its online and log keys) and the publisher's releases key.
@@ -54,46 +55,22 @@ async function publish(
   const dir = join(work.path, 'bundles', app, content.replace(/\W/g, ''));
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'main.jsbundle'), content);
-  const r = await cli([
-    'publish',
-    dir,
-    '--app',
-    app,
-    '--platform',
-    'ios',
-    '--runtime-version',
-    '1.0.0',
-    '--channel',
-    'production',
-    '--keys',
-    keys,
-  ]);
+  const r = await runCli(publishArgs({ dir, app, keys }), env);
   assert.equal(r.code, 0, r.stderr);
   return r.json as { releaseId: string; versionCode: number };
 }
 
 async function sync(app: string, keys: string, device: string) {
-  const r = await cli([
-    'device',
-    'sync',
-    '--server',
-    server.url,
-    '--app',
-    app,
-    '--platform',
-    'ios',
-    '--runtime-version',
-    '1.0.0',
-    '--channel',
-    'production',
-    '--root',
-    join(keys, 'root.json'),
-    '--dir',
-    device,
-    '--allow-insecure-localhost',
-    '--transparency',
-    'enforce',
-  ]);
+  const r = await runCli(
+    deviceSyncArgs({
+      server: server.url,
+      app,
+      root: join(keys, 'root.json'),
+      dir: device,
+      extra: ['--transparency', 'enforce'],
+    }),
+    env,
+  );
   return r.json as { status: string; release: string | null; reason?: string; message?: string };
 }
 

@@ -39,6 +39,83 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd?: s
   });
 }
 
+/**
+ * Where a release goes or a device asks. Most e2e cases use one ios/1.0.0 production target,
+ * so those are the defaults; a case names only what differs.
+ */
+export interface TargetArgs {
+  app: string;
+  platform?: string;
+  runtimeVersion?: string;
+  channel?: string;
+}
+
+function targetArgs(t: TargetArgs): string[] {
+  return [
+    '--app',
+    t.app,
+    '--platform',
+    t.platform ?? 'ios',
+    '--runtime-version',
+    t.runtimeVersion ?? '1.0.0',
+    '--channel',
+    t.channel ?? 'production',
+  ];
+}
+
+export interface PublishArgs extends TargetArgs {
+  /** The bundle folder. */
+  dir: string;
+  /** --keys: the app's key folder (omitted: the CLI's default). */
+  keys?: string;
+  /** --json (default true). */
+  json?: boolean;
+  /** Anything else, appended as is. */
+  extra?: string[];
+}
+
+/** `updraft publish DIR --app … --platform … --runtime-version … --channel … [--keys K] [--json] …extra`. */
+export function publishArgs(p: PublishArgs): string[] {
+  return [
+    'publish',
+    p.dir,
+    ...targetArgs(p),
+    ...(p.keys !== undefined ? ['--keys', p.keys] : []),
+    ...(p.json === false ? [] : ['--json']),
+    ...(p.extra ?? []),
+  ];
+}
+
+export interface DeviceSyncArgs extends TargetArgs {
+  server: string;
+  /** --root: the root metadata the device ships with. */
+  root: string;
+  /** --dir: the device folder. */
+  dir: string;
+  /** --allow-insecure-localhost (default true: test servers speak plain http on 127.0.0.1). */
+  insecure?: boolean;
+  /** Anything else, appended as is. */
+  extra?: string[];
+}
+
+/** `updraft device sync --json --server … <target> --root … --dir … [--allow-insecure-localhost] …extra`. */
+export function deviceSyncArgs(d: DeviceSyncArgs): string[] {
+  return [
+    'device',
+    'sync',
+    '--json',
+    '--server',
+    d.server,
+    ...targetArgs(d),
+    '--root',
+    d.root,
+    '--dir',
+    d.dir,
+    ...(d.insecure === false ? [] : ['--allow-insecure-localhost']),
+    ...(d.extra ?? []),
+  ];
+}
+
 export interface ServerProcess {
   url: string;
   adminKey: string;
