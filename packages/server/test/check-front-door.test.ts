@@ -186,6 +186,16 @@ describe('the raw check path on a live server', () => {
     c.close();
   });
 
+  it('answers a client that half-closes after its check, then ends the connection', async () => {
+    const c = await RawConnection.open(t.url);
+    await c.write(check());
+    c.end();
+    const [r] = await c.read(1);
+    assert.ok(r && r.status === 200 && answeredRaw(r));
+    await c.read(1, 2000);
+    assert.ok(c.isClosed, 'the server ended its side too');
+  });
+
   it('answers a client that pipelines faster than it reads, all in order', async () => {
     const c = await RawConnection.open(t.url);
     c.pause();

@@ -53,6 +53,11 @@ export class RawConnection {
     );
   }
 
+  /** Half-closes: nothing more will be sent. */
+  end(): void {
+    this.socket.end();
+  }
+
   pause(): void {
     this.socket.pause();
   }

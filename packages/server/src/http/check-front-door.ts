@@ -61,12 +61,16 @@ export class CheckFrontDoorServer extends Server {
     }
     const onError = () => socket.destroy();
     const onClose = () => this.reading.delete(socket);
+    // node:http servers allow half-open sockets; a client that is done sending gets the
+    // answers already written, then the end of the connection, as node:http would do.
+    const onEnd = () => socket.end();
     const onData = (chunk: Buffer) => serve(chunk, 0);
 
     const handOff = (rest: Buffer) => {
       socket.removeListener('data', onData);
       socket.removeListener('error', onError);
       socket.removeListener('close', onClose);
+      socket.removeListener('end', onEnd);
       socket.removeListener('timeout', onTimeout);
       socket.setTimeout(0);
       this.reading.delete(socket);
@@ -147,5 +151,6 @@ export class CheckFrontDoorServer extends Server {
     socket.on('data', onData);
     socket.on('error', onError);
     socket.on('close', onClose);
+    socket.on('end', onEnd);
   }
 }
