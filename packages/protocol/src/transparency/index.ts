@@ -8,3 +8,5 @@ export * from './proofs.js';
 export * from './log-check.js';
 export * from './dsse.js';
 export * from './provenance.js';
+export * from './tiles.js';
+export * from './tile-proofs.js';
