@@ -1,21 +1,20 @@
 import {
   base64DecodeStrict,
   base64Encode,
-  bytesToHex,
   logEntryLeafHash,
   logTrustFromPin,
   METADATA_ENTRY_TYPE,
   openCheckpoint,
-  parseConsistencyProof,
-  parseInclusionProof,
   parseJsonObject,
   parseLogPin,
   sha256Hex,
   stricterPolicy,
+  TileHashReader,
   utf8Decode,
   utf8Encode,
   verifyLogged,
   UpdraftError,
+  type ConsistencyProofAnswer,
   type KnownTree,
   type TransparencyPolicy,
 } from '@updraft/protocol';
@@ -33,7 +32,14 @@ import type { Repository } from './repository.js';
 /** The largest verified checkpoint: `{size, rootHash (base64)}`. */
 export const KNOWN_CHECKPOINT_PATH = 'log/checkpoint.json';
 const MAX_CHECKPOINT_BYTES = 64 * 1024;
-const MAX_PROOF_BYTES = 64 * 1024;
+/** A full hash tile: 256 hashes of 32 bytes. */
+const MAX_TILE_BYTES = 256 * 32;
+/**
+ * How far back from the newest entry the releases version is looked for, in tiles of 256
+ * entries: it is the newest releases version the device was sent, so it is among the last
+ * few entries unless the app published a thousand times between two requests.
+ */
+const MAX_LEAF_SCAN_TILES = 4;
 
 export interface TransparencyCheckContext {
   repo: Repository;
@@ -87,23 +93,25 @@ async function verifyReleasesInLog(
 
   const note = utf8Decode(await ctx.repo.fetch('log/checkpoint', MAX_CHECKPOINT_BYTES));
   const served = openCheckpoint(note, trust);
-  const inclusionBytes = await ctx.repo.fetchOptional(
-    `log/proof/inclusion?hash=${bytesToHex(leafHash)}&treeSize=${served.size}`,
-    MAX_PROOF_BYTES,
-  );
-  if (!inclusionBytes) {
+  // Proofs are computed here from the log's tiles (C2SP tlog-tiles), which a static host
+  // serves as plain files; each tile is authenticated against the signed root before use.
+  const readTile = (path: string) => ctx.repo.fetchOptional(`log/${path}`, MAX_TILE_BYTES);
+  const tree = new TileHashReader(served.size, served.rootHash, readTile);
+  const leafIndex = await tree.findLeaf(leafHash, MAX_LEAF_SCAN_TILES);
+  if (leafIndex === null) {
     throw new UpdraftError(
       'transparency',
       `releases metadata version ${releases.signed.version} is not in the transparency log: refusing a release its owner may never have seen`,
     );
   }
-  const inclusion = parseInclusionProof(parseJsonObject(inclusionBytes, 'inclusion proof'));
+  const inclusion = { leafIndex, treeSize: served.size, hashes: await tree.inclusionProof(leafIndex) };
   const known = await loadKnown(ctx.storage);
-  let consistency = null;
+  let consistency: ConsistencyProofAnswer | null = null;
   if (known && known.size !== served.size) {
-    const [from, to] = known.size < served.size ? [known.size, served.size] : [served.size, known.size];
-    const bytes = await ctx.repo.fetch(`log/proof/consistency?from=${from}&to=${to}`, MAX_PROOF_BYTES);
-    consistency = parseConsistencyProof(parseJsonObject(bytes, 'consistency proof'));
+    // The proof comes from the larger tree's tiles, authenticated against that tree's root.
+    const larger = known.size < served.size ? tree : new TileHashReader(known.size, known.rootHash, readTile);
+    const from = Math.min(known.size, served.size);
+    consistency = { from, to: larger.size, hashes: await larger.consistencyProof(from) };
   }
   const { keep } = verifyLogged({ trust, checkpointNote: note, leafHash, inclusion, known, consistency });
   if (!known || keep.size > known.size) await saveKnown(ctx.storage, keep);
@@ -114,8 +122,9 @@ async function loadKnown(storage: Storage): Promise<KnownTree | null> {
   if (!bytes) return null;
   try {
     const obj = parseJsonObject(bytes, 'known checkpoint') as { size?: unknown; rootHash?: unknown };
-    if (typeof obj.size !== 'number' || typeof obj.rootHash !== 'string') return null;
-    return { size: obj.size, rootHash: base64DecodeStrict(obj.rootHash) };
+    if (!Number.isSafeInteger(obj.size) || (obj.size as number) < 1 || typeof obj.rootHash !== 'string') return null;
+    const rootHash = base64DecodeStrict(obj.rootHash);
+    return rootHash.length === 32 ? { size: obj.size as number, rootHash } : null;
   } catch {
     // A damaged copy: the device starts over from the next checkpoint it verifies.
     return null;

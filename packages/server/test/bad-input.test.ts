@@ -76,6 +76,7 @@ describe('bad input on every route', () => {
       file: '1.root.json',
       role: 'root',
       '*': `files/${sha256('nothing')}`,
+      level: '0',
     });
     const env = { signed: {}, signatures: [] };
     const at = '2031-01-01T00:00:00Z';

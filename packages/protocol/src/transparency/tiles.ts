@@ -59,7 +59,7 @@ function assertTile(tile: Tile): void {
 export function parseTilePath(rest: string): Tile | null {
   const m = /^(entries|0|[1-9][0-9]?)\/((?:x[0-9]{3}\/)*[0-9]{3})(?:\.p\/([1-9][0-9]{0,2}))?$/.exec(rest);
   if (!m) return null;
-  const level = m[1] === 'entries' ? 'entries' : Number(m[1]);
+  const level: Tile['level'] = m[1] === 'entries' ? 'entries' : Number(m[1]);
   const index = Number(m[2]!.replace(/x|\//g, ''));
   const width = m[3] === undefined ? TILE_WIDTH : Number(m[3]);
   if (
@@ -68,7 +68,7 @@ export function parseTilePath(rest: string): Tile | null {
     (level !== 'entries' && level > MAX_LEVEL)
   )
     return null;
-  const tile = { level, index, width };
+  const tile: Tile = { level, index, width };
   return `${tilePath(tile).slice('tile/'.length)}` === rest ? tile : null;
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Services } from '../services/index.js';
 import { AUDIT_LOG_ID } from '../services/index.js';
+import { IMMUTABLE, TIMESTAMP_CACHE_CONTROL } from './repository.js';
 import { ACCESS, appParams, identifier, noQuery } from './schemas.js';
 
 const INTEGER = { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})$' } as const;
@@ -57,6 +58,58 @@ function logReads(
             num(q['end'])!,
           ),
         };
+      },
+    );
+    // C2SP tlog-tiles: what devices read (any static host can serve these files too).
+    const sendTile = (reply: FastifyReply, tile: { data: Uint8Array; full: boolean }) =>
+      reply
+        .header('cache-control', tile.full ? IMMUTABLE : TIMESTAMP_CACHE_CONTROL)
+        .type('application/octet-stream')
+        .send(Buffer.from(tile.data.buffer, tile.data.byteOffset, tile.data.length));
+    const tileRest = { type: 'string', maxLength: 64 } as const;
+    const withParams = (extra: Record<string, unknown>, required: string[]) => {
+      const base = (params ?? { type: 'object', properties: {}, required: [] }) as {
+        properties: Record<string, unknown>;
+        required?: string[];
+      };
+      return {
+        type: 'object',
+        required: [...(base.required ?? []), ...required],
+        properties: { ...base.properties, ...extra },
+        additionalProperties: false,
+      };
+    };
+    app.get(
+      '/tile/entries/*',
+      {
+        schema: {
+          params: withParams({ '*': tileRest }, ['*']),
+          querystring: noQuery,
+          tags: ['devices'],
+          summary: 'An entry bundle (C2SP tlog-tiles): tile/entries/<N>[.p/<W>]',
+        },
+      },
+      async (request, reply) => {
+        const p = request.params as Record<string, string>;
+        return sendTile(reply, await log.tile(logIdOf(p), `entries/${p['*']}`));
+      },
+    );
+    app.get(
+      '/tile/:level/*',
+      {
+        schema: {
+          params: withParams({ level: { type: 'string', pattern: '^(0|[1-9][0-9]?)$' }, '*': tileRest }, [
+            'level',
+            '*',
+          ]),
+          querystring: noQuery,
+          tags: ['devices'],
+          summary: 'A hash tile (C2SP tlog-tiles): tile/<L>/<N>[.p/<W>]',
+        },
+      },
+      async (request, reply) => {
+        const p = request.params as Record<string, string>;
+        return sendTile(reply, await log.tile(logIdOf(p), `${p['level']}/${p['*']}`));
       },
     );
     app.get(

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import {
   consistencyProof,
+  encodeEntryBundle,
   encodeLogEntry,
   encodeProofHashes,
   formatCheckpointBody,
   formatNote,
   hashLeaf,
+  hashesAtLevel,
+  hashTileData,
   hexToBytes,
   inclusionProof,
   METADATA_ENTRY_TYPE,
@@ -14,8 +17,12 @@ import {
   parseCheckpointBody,
   parseNote,
   parseSignerKey,
+  parseTilePath,
   rootFromLeafHashes,
   signNoteBody,
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  tileInTree,
   type LogEntry,
 } from '@updraft/protocol';
 import { badRequest, notFound } from '../api-error.js';
@@ -167,6 +174,32 @@ export class TransparencyLogService {
     if (from > to || to > size) throw badRequest('bad-range', `need from ≤ to ≤ ${size}`);
     const hashes = await this.deps.store.log.leafHashes(logId, to);
     return { from, to, hashes: encodeProofHashes(consistencyProof(hashes, from, to)) };
+  }
+
+  /**
+   * One C2SP tlog-tiles file (`<L>/<N>[.p/<W>]` or `entries/<N>[.p/<W>]`, the path after
+   * `tile/`): hash tiles from the leaf hashes, entry bundles from the entries.
+   */
+  async tile(logId: string, path: string): Promise<{ data: Uint8Array; full: boolean }> {
+    const tile = parseTilePath(path);
+    if (!tile) {
+      throw badRequest(
+        'bad-tile',
+        'a tile path is <level>/<N>[.p/<width>] or entries/<N>[.p/<width>], N in 3-digit groups (x001/234), width 1-255',
+      );
+    }
+    const { size } = await this.requireLog(logId);
+    if (!tileInTree(tile, size)) throw notFound('no-tile', `tile/${path} is beyond the log's tree size ${size}`);
+    const full = tile.width === TILE_WIDTH;
+    const first = tile.index * TILE_WIDTH;
+    if (tile.level === 'entries') {
+      const leaves = await this.deps.store.log.leaves(logId, first, first + tile.width);
+      return { data: encodeEntryBundle(leaves.map((l) => l.data)), full };
+    }
+    const needed = (first + tile.width) * 2 ** (TILE_HEIGHT * tile.level);
+    const hashes = await this.deps.store.log.leafHashes(logId, needed);
+    if (hashesAtLevel(hashes.length, tile.level) < first + tile.width) throw new Error(`log ${logId} lost leaves`);
+    return { data: hashTileData(hashes, tile), full };
   }
 
   /**
