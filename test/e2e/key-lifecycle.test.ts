@@ -191,6 +191,16 @@ test('apps expiry sets lifetimes; refresh re-signs and writes a static export', 
   for (const name of ['1.root.json', '4.root.json', 'timestamp.json']) assert.ok(files.includes(name), name);
   const served = await (await fetch(`${server.url}/repo/${APP}/metadata/timestamp.json`)).text();
   assert.equal(await readFile(join(out, 'repo', APP, 'metadata', 'timestamp.json'), 'utf8'), served);
+  // Renewing releases appended to the transparency log: the export's log follows (tiles, checkpoint).
+  const checkpoint = await (await fetch(`${server.url}/repo/${APP}/log/checkpoint`)).text();
+  assert.equal(await readFile(join(out, 'repo', APP, 'log', 'checkpoint'), 'utf8'), checkpoint);
+  const size = Number(checkpoint.split('\n')[1]);
+  assert.ok((refreshed['logWritten'] as string[]).includes(`tile/0/000.p/${size}`), JSON.stringify(refreshed));
+  const tile = await (await fetch(`${server.url}/repo/${APP}/log/tile/0/000.p/${size}`)).arrayBuffer();
+  assert.deepEqual(
+    await readFile(join(out, 'repo', APP, 'log', 'tile', '0', '000.p', String(size))),
+    Buffer.from(tile),
+  );
   const left = Date.parse((refreshed['expires'] as { timestamp: string }).timestamp) - Date.now();
   assert.ok(left > 3_500_000 && left <= 7_200_000, 'the timestamp lives 2 h');
 });

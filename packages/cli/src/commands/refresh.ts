@@ -3,6 +3,7 @@ import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { expiresAfter, localSigner, type Signer } from '@updraft/server';
 import { keyPath, OFFLINE_ROLES } from '../keys-dir.js';
+import { copyLogToFolder } from '../log-export.js';
 import { colour, emit } from '../output.js';
 import { run } from '../run.js';
 import { expiryWarnings, openApp, readAnchor, type AppContext, type AppOptions } from '../trust/app-context.js';
@@ -106,6 +107,8 @@ async function refresh(opts: RefreshOptions): Promise<void> {
   );
   const renewedRoles = await renewOffline(ctx, nowMs);
   const repo = await loadVerifiedRepo(ctx.api.server, ctx.appId, await readAnchor(ctx.anchorPath));
+  // The log before the metadata: a renewed releases or root version is in it before a device can see it.
+  const logWritten = opts.out ? await copyLogToFolder(ctx.api.server, ctx.appId, resolve(opts.out)) : [];
   const written = opts.out ? await writeExport(opts.out, repo) : [];
   const warnings = expiryWarnings(repo, ctx.policy, nowMs);
   const result = {
@@ -122,6 +125,7 @@ async function refresh(opts: RefreshOptions): Promise<void> {
     },
     out: opts.out ? join(resolve(opts.out), 'repo', ctx.appId, 'metadata') : null,
     written,
+    logWritten,
     warnings,
   };
   emit(opts, result, () =>

@@ -45,7 +45,7 @@ export function envelopeOf(v: Verified<unknown>): SignedEnvelope {
   return parseJsonObject(v.bytes, 'metadata') as unknown as SignedEnvelope;
 }
 
-async function get(url: string, maxBytes: number): Promise<Uint8Array | null> {
+export async function get(url: string, maxBytes: number): Promise<Uint8Array | null> {
   let res: Response;
   try {
     res = await fetch(url);

@@ -1,6 +1,7 @@
 import { consistentTargetPath } from '@updraft/protocol';
 import type { BlobStore } from '../blobs/index.js';
 import type { MetadataRole, MetadataStore, StoredMetadata } from '../store/index.js';
+import { exportLog } from './log-export.js';
 import type { ExportSink, ObjectMeta } from './sinks.js';
 
 /**
@@ -22,6 +23,8 @@ export interface ExportResult {
   bytesWritten: number;
   timestampVersion: number;
   releases: number;
+  /** Tree size of the exported transparency log (0: the app has no log yet). */
+  logSize: number;
 }
 
 export class ExportError extends Error {
@@ -81,6 +84,7 @@ export async function exportRepository(deps: {
     bytesWritten: 0,
     timestampVersion: 0,
     releases: 0,
+    logSize: 0,
   };
   const json = (cacheControl: string): ObjectMeta => ({ contentType: 'application/json', cacheControl });
 
@@ -170,7 +174,25 @@ export async function exportRepository(deps: {
     await writeOnce(`${base}/metadata/${m.version}.${m.role}.json`, m.bytes, json(STATIC_IMMUTABLE), m.length);
   }
 
-  // 3. timestamp.json last and always: from this write on, devices see the new state.
+  // 3. The transparency log (tiles, then its checkpoint), read after the pinned versions so
+  //    the releases version above is already in it: a device under `enforce` checks it.
+  result.logSize = await exportLog({
+    store,
+    appId,
+    base: `${base}/log`,
+    cache: { immutable: STATIC_IMMUTABLE, changing: STATIC_TIMESTAMP },
+    write: {
+      exists: (path) => sink.exists(path),
+      once: (path, body, meta) => writeOnce(path, body, meta, body.length),
+      always: async (path, body, meta) => {
+        await sink.write(path, body, meta);
+        result.written++;
+        result.bytesWritten += body.length;
+      },
+    },
+  });
+
+  // 4. timestamp.json last and always: from this write on, devices see the new state.
   await sink.write(`${base}/metadata/timestamp.json`, timestamp.bytes, json(STATIC_TIMESTAMP));
   result.written++;
   result.bytesWritten += timestamp.length;
