@@ -1,6 +1,6 @@
 import { allHashTiles, encodeEntryBundle, TILE_WIDTH, tilePath, utf8Encode, type Tile } from '@updraft/protocol';
 import type { MetadataStore } from '../store/index.js';
-import type { ExportSink, ObjectMeta } from './sinks.js';
+import type { ObjectMeta } from './sinks.js';
 
 /**
  * The app's transparency log in a static export, as C2SP tlog-tiles: every full tile and
