@@ -1,14 +1,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import {
   decodeEntryBundle,
   hashLeaf,
   openCheckpoint,
   parseVerifierKey,
   TileHashReader,
+  verifyConsistency,
   verifyInclusion,
 } from '@updraft/protocol';
-import { createTrustedApp, prepareRelease, request, startTestServer } from './helpers.js';
+import {
+  AUDIT_LOG_ID,
+  AuditAnchorService,
+  buildApp,
+  FolderBlobStore,
+  openSqliteStore,
+  TransparencyLogService,
+} from '../src/index.js';
+import { createTrustedApp, prepareRelease, request, startTestServer, tempDir } from './helpers.js';
 
 // The log as C2SP tlog-tiles over HTTP: what devices read instead of the proof endpoints.
 
@@ -75,5 +86,66 @@ test('tile routes: hash tiles and entry bundles of the current tree, authenticat
     assert.equal((await request(`${t.url}/repo/com.example.none/log/tile/0/000.p/1`, 'GET')).status, 404);
   } finally {
     await t.stop();
+  }
+});
+
+test('a log past 256 entries: full tiles are immutable, the partial ones short-lived, level 1 authenticates level 0', async () => {
+  const dir = await tempDir();
+  const store = await openSqliteStore(join(dir, 'updraft.db'));
+  const blobs = await FolderBlobStore.open(join(dir, 'blobs'));
+  const app = await buildApp({ store, blobs });
+  try {
+    // 257 audit heads anchored: one full level-0 tile and one leaf past it.
+    let head = { size: 0, head: '' };
+    const anchor = new AuditAnchorService({ store, now: Date.now, source: { name: 'admin', head: async () => head } });
+    for (let i = 1; i <= 257; i++) {
+      head = { size: i, head: i.toString(16).padStart(64, '0') };
+      await anchor.anchorOnce();
+    }
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/log/audit`;
+    const identity = await new TransparencyLogService({ store, now: Date.now }).identity(AUDIT_LOG_ID);
+    const cp = openCheckpoint(new TextDecoder().decode((await request(`${url}/checkpoint`, 'GET')).bytes), {
+      origin: identity.origin,
+      logKey: parseVerifierKey(identity.key),
+      witnesses: [],
+      witnessThreshold: 0,
+    });
+    assert.equal(cp.size, 257);
+
+    const full = await request(`${url}/tile/0/000`, 'GET');
+    assert.equal(full.status, 200);
+    assert.equal(full.bytes.length, 256 * 32);
+    assert.equal(full.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    const partial = await request(`${url}/tile/0/001.p/1`, 'GET');
+    assert.equal(partial.headers.get('cache-control'), 'public, max-age=10, must-revalidate');
+    assert.equal((await request(`${url}/tile/1/000.p/1`, 'GET')).bytes.length, 32);
+    const bundle = await request(`${url}/tile/entries/000`, 'GET');
+    assert.equal(bundle.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.equal(decodeEntryBundle(bundle.bytes)!.length, 256);
+    assert.equal((await request(`${url}/tile/entries/001.p/2`, 'GET')).status, 404);
+
+    const fetched: string[] = [];
+    const reader = new TileHashReader(cp.size, cp.rootHash, async (path) => {
+      fetched.push(path);
+      const r = await request(`${url}/${path}`, 'GET');
+      return r.status === 200 ? r.bytes : null;
+    });
+    const leaf3 = full.bytes.subarray(3 * 32, 4 * 32);
+    assert.ok(verifyInclusion(3, 257, leaf3, await reader.inclusionProof(3), cp.rootHash));
+    assert.ok(fetched.includes('tile/0/000') && fetched.includes('tile/1/000.p/1'), fetched.join(' '));
+    const old = (await request(`${url}/proof/inclusion?index=0&treeSize=100`, 'GET')).status;
+    assert.equal(old, 200, 'the proof endpoints are still served');
+    const cons = await reader.consistencyProof(100);
+    const byEndpoint = (await request(`${url}/proof/consistency?from=100&to=257`, 'GET')).json as { hashes: string[] };
+    assert.deepEqual(
+      cons.map((h) => Buffer.from(h).toString('base64')),
+      byEndpoint.hashes,
+    );
+    assert.ok(cons.length > 0 && !verifyConsistency(100, 257, cons, cp.rootHash, cp.rootHash));
+  } finally {
+    await app.close();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
   }
 });
