@@ -64,6 +64,7 @@ test('enforce against a plain static host: proofs from exported tiles; a tampere
   assert.ok(size1 >= 2, JSON.stringify(first));
   const log = `repo/${APP}/log`;
   const files = await listFiles(site);
+  assert.equal(files.filter((f) => f.startsWith(`${log}/leaf/`)).length, size1, 'one leaf-index hint per entry');
   for (const f of ['checkpoint', `tile/0/000.p/${size1}`, `tile/entries/000.p/${size1}`]) {
     assert.ok(files.includes(`${log}/${f}`), `${f} in ${files.filter((x) => x.includes('/log/')).join(' ')}`);
   }
@@ -88,6 +89,10 @@ test('enforce against a plain static host: proofs from exported tiles; a tampere
       host.requests.join(' '),
     );
     assert.ok(!host.requests.some((r) => r.includes('/proof/')), 'no query-string proof endpoint is asked for');
+    assert.ok(
+      host.requests.some((r) => r.startsWith(`/${log}/leaf/`)),
+      'the device asks for its entry by the leaf-index hint the export wrote',
+    );
     assert.equal((await runCli(['device', 'ready', '--dir', device, '--json'])).code, 0);
 
     // v2: the device checks consistency of the new tree with the one it verified before.

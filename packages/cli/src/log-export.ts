@@ -1,6 +1,15 @@
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { parseCheckpointBody, parseNote, TILE_WIDTH, tilePath, tilesForSize } from '@updraft/protocol';
+import {
+  encodeLeafHint,
+  leafHintPath,
+  parseCheckpointBody,
+  parseNote,
+  splitHashTile,
+  TILE_WIDTH,
+  tilePath,
+  tilesForSize,
+} from '@updraft/protocol';
 import { CliError } from './output.js';
 import { get } from './trust/verified-repo.js';
 
@@ -48,6 +57,19 @@ export async function copyLogToFolder(server: string, appId: string, dir: string
     if (tile.width === TILE_WIDTH && (await exists(target))) continue;
     const bytes = await get(`${base}/${path}`, MAX_TILE_BYTES);
     if (!bytes) throw new CliError('server-error', `the server has no ${path} for its log of size ${size}`);
+    // The leaf-index hints of the leaves this tile brings, before the tile itself, so a tile
+    // in the folder always has its hints (devices check them against the tiles).
+    if (tile.level === 0) {
+      const hashes = splitHashTile(bytes, tile.width);
+      if (!hashes) throw new CliError('untrusted-server', `the server's ${path} is not ${tile.width} hashes`);
+      for (const [i, hash] of hashes.entries()) {
+        const hint = leafHintPath(hash);
+        const hintTarget = join(folder, ...hint.split('/'));
+        if (await exists(hintTarget)) continue;
+        await writeAtomic(hintTarget, encodeLeafHint(tile.index * TILE_WIDTH + i));
+        written.push(hint);
+      }
+    }
     await writeAtomic(target, bytes);
     written.push(path);
   }

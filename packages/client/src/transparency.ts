@@ -1,11 +1,13 @@
 import {
   base64DecodeStrict,
   base64Encode,
+  leafHintPath,
   logEntryLeafHash,
   logTrustFromPin,
   METADATA_ENTRY_TYPE,
   openCheckpoint,
   parseJsonObject,
+  parseLeafHint,
   parseLogPin,
   sha256Hex,
   stricterPolicy,
@@ -35,11 +37,13 @@ const MAX_CHECKPOINT_BYTES = 64 * 1024;
 /** A full hash tile: 256 hashes of 32 bytes. */
 const MAX_TILE_BYTES = 256 * 32;
 /**
- * How far back from the newest entry the releases version is looked for, in tiles of 256
- * entries: it is the newest releases version the device was sent, so it is among the last
- * few entries unless the app published a thousand times between two requests.
+ * Without a usable leaf-index hint, how far back from the newest entry the releases version
+ * is looked for, in tiles of 256 entries: it is the newest releases version the device was
+ * sent, so it is among the last few entries unless the app published a thousand times
+ * between two requests (hosts that serve the hints have no such limit).
  */
 const MAX_LEAF_SCAN_TILES = 4;
+const MAX_LEAF_HINT_BYTES = 16;
 
 export interface TransparencyCheckContext {
   repo: Repository;
@@ -97,7 +101,9 @@ async function verifyReleasesInLog(
   // serves as plain files; each tile is authenticated against the signed root before use.
   const readTile = (path: string) => ctx.repo.fetchOptional(`log/${path}`, MAX_TILE_BYTES);
   const tree = new TileHashReader(served.size, served.rootHash, readTile);
-  const leafIndex = await tree.findLeaf(leafHash, MAX_LEAF_SCAN_TILES);
+  // One fetch finds the entry however long the log is; the hint is checked against the tiles.
+  const hint = parseLeafHint(await ctx.repo.fetchOptional(`log/${leafHintPath(leafHash)}`, MAX_LEAF_HINT_BYTES));
+  const leafIndex = await tree.locateLeaf(leafHash, hint, MAX_LEAF_SCAN_TILES);
   if (leafIndex === null) {
     throw new UpdraftError(
       'transparency',

@@ -5,9 +5,12 @@ import {
   consistencyProof,
   decodeEntryBundle,
   encodeEntryBundle,
+  encodeLeafHint,
   hashLeaf,
   hashTileData,
   inclusionProof,
+  leafHintPath,
+  parseLeafHint,
   parseTilePath,
   rootFromLeafHashes,
   TileHashReader,
@@ -206,4 +209,32 @@ test('findLeaf scans only the newest tiles, fetching each once', async () => {
   assert.equal(await r.findLeaf(LEAVES[10]!, 3), null);
   assert.equal(new Set(log).size, log.length, 'no tile fetched twice');
   assert.ok(log.length <= 7, log.join(' '));
+});
+
+test('leaf-index hints: one fetch finds an old entry; a wrong, stale or malformed hint is ignored, never trusted', async () => {
+  const size = BIG; // index 5 is far outside the newest 4 tiles a scan looks at
+  const files = host(size);
+  assert.equal(leafHintPath(LEAVES[5]!), `leaf/${Buffer.from(LEAVES[5]!).toString('hex')}`);
+  assert.equal(parseLeafHint(encodeLeafHint(5)), 5);
+  for (const bad of ['', '-1', '05', '1e3', '0x10', ' ', '12345678901234567', '\u00ff']) {
+    assert.equal(parseLeafHint(utf8Encode(bad)), null, JSON.stringify(bad));
+  }
+  assert.equal(parseLeafHint(null), null);
+  const log: string[] = [];
+  assert.equal(await reader(size, files, log).locateLeaf(LEAVES[5]!, 5, 4), 5);
+  assert.ok(log.includes('tile/0/000'), 'the hinted leaf is read from its authenticated tile');
+  assert.equal(await reader(size, files).locateLeaf(LEAVES[5]!, null, 4), null, 'no hint: beyond the scan');
+  // A hint naming another leaf, or one past the tree, falls back to the scan.
+  assert.equal(await reader(size, files).locateLeaf(LEAVES[5]!, 6, 4), null);
+  assert.equal(await reader(size, files).locateLeaf(LEAVES[5]!, size, 4), null);
+  assert.equal(await reader(size, files).locateLeaf(LEAVES[size - 3]!, 7, 4), size - 3, 'wrong hint, found by scan');
+  // A host that also forges the tile holding the hinted index is caught by the tile check.
+  const forged = host(size);
+  const tile = Uint8Array.from(forged.get('tile/0/000')!);
+  tile.set(hashLeaf(utf8Encode('not logged')), 5 * 32);
+  forged.set('tile/0/000', tile);
+  await rejectsTransparency(
+    () => reader(size, forged).locateLeaf(hashLeaf(utf8Encode('not logged')), 5, 4),
+    /does not match its parent/,
+  );
 });

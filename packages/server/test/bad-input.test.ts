@@ -77,6 +77,7 @@ describe('bad input on every route', () => {
       role: 'root',
       '*': `files/${sha256('nothing')}`,
       level: '0',
+      hash: sha256('nothing'),
     });
     const env = { signed: {}, signatures: [] };
     const at = '2031-01-01T00:00:00Z';

@@ -5,7 +5,9 @@ import { rm } from 'node:fs/promises';
 import {
   decodeEntryBundle,
   hashLeaf,
+  leafHintPath,
   openCheckpoint,
+  parseLeafHint,
   parseVerifierKey,
   TileHashReader,
   verifyConsistency,
@@ -62,6 +64,14 @@ test('tile routes: hash tiles and entry bundles of the current tree, authenticat
     const last = hashLeaf(entries[size - 1]!);
     assert.equal(await reader.findLeaf(last, 1), size - 1);
     assert.ok(verifyInclusion(size - 1, size, last, await reader.inclusionProof(size - 1), cp.rootHash));
+
+    // Leaf-index hints: the index as text, immutable; 404 for a hash not in the log, 400 for a bad one.
+    const hint = await request(`${base}/${leafHintPath(last)}`, 'GET');
+    assert.equal(hint.status, 200);
+    assert.equal(parseLeafHint(hint.bytes), size - 1);
+    assert.equal(hint.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.equal((await request(`${base}/${leafHintPath(hashLeaf(new Uint8Array([1])))}`, 'GET')).status, 404);
+    assert.equal((await request(`${base}/leaf/XYZ`, 'GET')).status, 400);
 
     // A narrower partial tile of the same tree is still served (a device that knows an older size).
     assert.equal((await request(`${base}/tile/0/000.p/1`, 'GET')).bytes.length, 32);

@@ -132,6 +132,17 @@ export class TileHashReader {
     return hashChildren(await this.rangeHash(start, start + k), await this.rangeHash(start + k, end));
   }
 
+  /**
+   * The index of a leaf hash: the host's hint (leafHintPath) when the authenticated tiles
+   * confirm it, else a scan of the newest `maxTiles`·256 leaves; null when neither finds it.
+   */
+  async locateLeaf(leafHash: Uint8Array, hint: number | null, maxTiles: number): Promise<number | null> {
+    if (hint !== null && Number.isSafeInteger(hint) && hint >= 0 && hint < this.size) {
+      if (bytesEqual(await this.nodeHash(0, hint), leafHash)) return hint;
+    }
+    return this.findLeaf(leafHash, maxTiles);
+  }
+
   /** The index of a leaf hash among the last `maxTiles`·256 leaves (newest first), or null. */
   async findLeaf(leafHash: Uint8Array, maxTiles: number): Promise<number | null> {
     const last = Math.floor((this.size - 1) / TILE_WIDTH);

@@ -1,4 +1,4 @@
-import { concatBytes } from '../encoding.js';
+import { bytesToHex, concatBytes, utf8Decode, utf8Encode } from '../encoding.js';
 import { HASH_SIZE, rootFromLeafHashes } from './merkle.js';
 
 /**
@@ -162,4 +162,31 @@ export function decodeEntryBundle(data: Uint8Array): Uint8Array[] | null {
     at += 2 + length;
   }
   return out;
+}
+
+/**
+ * Leaf-index hints, an Updraft addition beside the tiles: `leaf/<hex leaf hash>` holds the
+ * decimal index of that leaf, so a device finds its entry in one fetch however long the log
+ * has grown. A hint is not trusted: the device reads the leaf hash at that index from
+ * authenticated tiles and ignores a hint that does not match (TileHashReader.locateLeaf).
+ */
+export function leafHintPath(leafHash: Uint8Array): string {
+  return `leaf/${bytesToHex(leafHash)}`;
+}
+
+export function encodeLeafHint(index: number): Uint8Array {
+  return utf8Encode(String(index));
+}
+
+/** The index a hint names, or null for anything but a plain decimal integer. */
+export function parseLeafHint(bytes: Uint8Array | null): number | null {
+  if (bytes === null || bytes.length === 0 || bytes.length > 16) return null;
+  let text: string;
+  try {
+    text = utf8Decode(bytes).trim();
+  } catch {
+    return null;
+  }
+  if (!/^(0|[1-9][0-9]{0,14})$/.test(text)) return null;
+  return Number(text);
 }

@@ -1,4 +1,13 @@
-import { allHashTiles, encodeEntryBundle, TILE_WIDTH, tilePath, utf8Encode, type Tile } from '@updraft/protocol';
+import {
+  allHashTiles,
+  encodeEntryBundle,
+  encodeLeafHint,
+  leafHintPath,
+  TILE_WIDTH,
+  tilePath,
+  utf8Encode,
+  type Tile,
+} from '@updraft/protocol';
 import type { MetadataStore } from '../store/index.js';
 import type { ObjectMeta } from './sinks.js';
 
@@ -37,7 +46,20 @@ export async function exportLog(deps: {
     cacheControl: tile.width === TILE_WIDTH ? cache.immutable : cache.changing,
   });
   for (const { tile, data } of allHashTiles(leafHashes)) {
-    await write.once(`${base}/${tilePath(tile)}`, data, meta(tile));
+    const path = `${base}/${tilePath(tile)}`;
+    if (await write.exists(path)) continue; // a tile already exported, with its leaves' hints
+    if (tile.level === 0) {
+      // Leaf-index hints first, so a tile that is there always has its hints: a device finds
+      // its entry in one fetch and checks the hint against the tiles.
+      for (let i = 0; i < tile.width; i++) {
+        const index = tile.index * TILE_WIDTH + i;
+        await write.once(`${base}/${leafHintPath(leafHashes[index]!)}`, encodeLeafHint(index), {
+          contentType: 'text/plain; charset=utf-8',
+          cacheControl: cache.immutable,
+        });
+      }
+    }
+    await write.once(path, data, meta(tile));
   }
   for (let first = 0; first < size; first += TILE_WIDTH) {
     const tile: Tile = { level: 'entries', index: first / TILE_WIDTH, width: Math.min(TILE_WIDTH, size - first) };

@@ -113,6 +113,23 @@ function logReads(
       },
     );
     app.get(
+      '/leaf/:hash',
+      {
+        schema: {
+          params: withParams({ hash: HEX_HASH }, ['hash']),
+          querystring: noQuery,
+          tags: ['devices'],
+          summary: 'Leaf-index hint: the index of the entry with this leaf hash (decimal, text)',
+        },
+      },
+      async (request, reply) => {
+        const p = request.params as Record<string, string>;
+        const index = await log.leafIndex(logIdOf(p), p['hash']!);
+        // A leaf's index never changes once it is in the log.
+        return reply.header('cache-control', IMMUTABLE).type('text/plain; charset=utf-8').send(String(index));
+      },
+    );
+    app.get(
       '/proof/inclusion',
       { schema: { ...schema, tags: ['devices'], summary: 'Inclusion proof of an entry', querystring: inclusionQuery } },
       async (request) => {

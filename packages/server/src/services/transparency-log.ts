@@ -169,6 +169,14 @@ export class TransparencyLogService {
     return { leafIndex: index, treeSize, hashes: encodeProofHashes(inclusionProof(hashes, index, treeSize)) };
   }
 
+  /** The index of the entry with this leaf hash (a device's hint, which it checks against tiles). */
+  async leafIndex(logId: string, hash: string): Promise<number> {
+    const { size } = await this.requireLog(logId);
+    const index = await this.deps.store.log.findLeaf(logId, hexToBytes(hash), size);
+    if (index === null) throw notFound('not-in-log', 'no entry with that leaf hash in the log');
+    return index;
+  }
+
   async consistency(logId: string, from: number, to: number): Promise<{ from: number; to: number; hashes: string[] }> {
     const { size } = await this.requireLog(logId);
     if (from > to || to > size) throw badRequest('bad-range', `need from ≤ to ≤ ${size}`);
