@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services/index.js';
 import {
-  BoundedCache,
   COMPRESS_MIN_BYTES,
   compressBytes,
   compressStream,
@@ -12,6 +11,7 @@ import {
   parseRange,
   type Encoding,
 } from './http-cache.js';
+import { BoundedCache } from '../bounded-cache.js';
 import { appParams, identifier } from './schemas.js';
 
 /** Everything except timestamp.json is immutable under its name (consistent snapshots). */

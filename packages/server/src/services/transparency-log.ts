@@ -24,8 +24,10 @@ import {
   TILE_WIDTH,
   tileInTree,
   type LogEntry,
+  type Tile,
 } from '@updraft/protocol';
 import { badRequest, notFound } from '../api-error.js';
+import { BoundedCache } from '../bounded-cache.js';
 import type { LogKeyRecord, MetadataStore, StoredMetadata } from '../store/index.js';
 
 /**
@@ -115,6 +117,15 @@ export async function logMetadataVersion(tx: MetadataStore, stored: StoredMetada
 
 /** Reads of the log for the HTTP routes, and witness cosignatures. */
 export class TransparencyLogService {
+  /**
+   * Tiles by log and path. Every tile path names fixed content (a partial tile's width is in
+   * its name), so a computed tile can be kept until memory says otherwise (16 MiB here).
+   */
+  private readonly tiles = new BoundedCache<{ data: Uint8Array; full: boolean }>(
+    16 * 1024 * 1024,
+    (t) => t.data.length,
+  );
+
   constructor(private readonly deps: { store: MetadataStore; now: () => number }) {}
 
   private async requireLog(logId: string): Promise<{ size: number; note: string }> {
@@ -196,8 +207,17 @@ export class TransparencyLogService {
         'a tile path is <level>/<N>[.p/<width>] or entries/<N>[.p/<width>], N in 3-digit groups (x001/234), width 1-255',
       );
     }
+    const key = `${logId}\n${path}`;
+    const cached = this.tiles.get(key);
+    if (cached) return cached;
     const { size } = await this.requireLog(logId);
     if (!tileInTree(tile, size)) throw notFound('no-tile', `tile/${path} is beyond the log's tree size ${size}`);
+    const built = await this.buildTile(logId, tile);
+    this.tiles.set(key, built);
+    return built;
+  }
+
+  private async buildTile(logId: string, tile: Tile): Promise<{ data: Uint8Array; full: boolean }> {
     const full = tile.width === TILE_WIDTH;
     const first = tile.index * TILE_WIDTH;
     if (tile.level === 'entries') {
