@@ -11,7 +11,7 @@ import { execSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -30,25 +30,26 @@ function instructions(text) {
     });
 }
 
+/** A .dockerignore pattern as a regular expression over paths relative to the context. */
+function patternToRegExp(pattern) {
+  const glob = (part) => part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*');
+  // `**/` is any number of folders; a pattern that names a folder leaves out everything below it.
+  return new RegExp(`^${pattern.split('**/').map(glob).join('(?:.*/)?')}(?:/.*)?$`);
+}
+
 /** A copy of the build context as Docker would send it: .dockerignore patterns left out. */
 function contextCopy(into) {
-  const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+  const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'));
-  const ignored = (rel) =>
-    ignore.some((pattern) => {
-      const name = pattern.replace(/^\*\*\//, '');
-      const parts = rel.split('/');
-      return pattern.startsWith('**/')
-        ? parts.includes(name) || rel.endsWith(name.replace('*', ''))
-        : parts[0] === name;
-    });
+    .filter((l) => l && !l.startsWith('#'))
+    .map(patternToRegExp);
   cpSync(ROOT, into, {
     recursive: true,
+    // bench/.cache (downloaded packages, git-ignored) is left out only to save time.
     filter: (src) => {
-      const rel = relative(ROOT, src);
-      return rel === '' || (!ignored(rel) && !rel.endsWith('.tsbuildinfo') && !rel.startsWith('bench/.cache'));
+      const rel = relative(ROOT, src).split(sep).join('/');
+      return rel === '' || (!ignored.some((re) => re.test(rel)) && !rel.startsWith('bench/.cache'));
     },
   });
 }

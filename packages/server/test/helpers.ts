@@ -14,7 +14,13 @@ import {
   type TufKey,
 } from '@updraft/protocol';
 import {
+  AUDIT_LOG_ID,
+  AuditAnchorService,
+  buildApp,
   DEFAULT_EXPIRY_DAYS,
+  FolderBlobStore,
+  openSqliteStore,
+  TransparencyLogService,
   delegatedSigned,
   expiresAt,
   generateKeyFile,
@@ -294,4 +300,33 @@ export async function refresh(url: string, appId: string, rootBytes: Uint8Array)
     now,
   ).signed;
   return { root, timestamp, snapshot, targets, releases, director };
+}
+
+/** An app over a fresh SQLite store whose audit log is anchored from a head the test sets. */
+export async function startAuditLogFixture() {
+  const dir = await tempDir();
+  const store = await openSqliteStore(join(dir, 'updraft.db'));
+  const blobs = await FolderBlobStore.open(join(dir, 'blobs'));
+  const app = await buildApp({ store, blobs });
+  let head: { size: number; head: string } | null = null;
+  const anchor = new AuditAnchorService({ store, now: Date.now, source: { name: 'admin', head: async () => head } });
+  return {
+    store,
+    app,
+    setHead(next: { size: number; head: string } | null) {
+      head = next;
+    },
+    anchorOnce: () => anchor.anchorOnce(),
+    identity: () => new TransparencyLogService({ store, now: Date.now }).identity(AUDIT_LOG_ID),
+    /** Starts listening; the audit log's base URL. */
+    async listen(): Promise<string> {
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      return `http://127.0.0.1:${(app.server.address() as { port: number }).port}/log/audit`;
+    },
+    async close() {
+      await app.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

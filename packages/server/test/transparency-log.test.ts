@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { rm } from 'node:fs/promises';
 import {
   bytesToHex,
   cosignNoteBody,
@@ -22,15 +20,7 @@ import {
   verifyInclusion,
   type LogTrust,
 } from '@updraft/protocol';
-import {
-  AUDIT_LOG_ID,
-  AuditAnchorService,
-  buildApp,
-  FolderBlobStore,
-  openSqliteStore,
-  TransparencyLogService,
-} from '../src/index.js';
-import { createTrustedApp, prepareRelease, request, sha256, startTestServer, tempDir } from './helpers.js';
+import { createTrustedApp, prepareRelease, request, sha256, startTestServer, startAuditLogFixture } from './helpers.js';
 
 function trustOf(identity: { origin: string; key: string }, witnesses: string[] = [], threshold = 0): LogTrust {
   return {
@@ -151,24 +141,21 @@ test('witness cosignatures are collected and served with the checkpoint; unknown
 });
 
 test('audit anchoring: the head is appended when it changes, and served from /log/audit', async () => {
-  const dir = await tempDir();
-  const store = await openSqliteStore(join(dir, 'updraft.db'));
-  const blobs = await FolderBlobStore.open(join(dir, 'blobs'));
-  const app = await buildApp({ store, blobs });
+  const fixture = await startAuditLogFixture();
   try {
-    let head: { size: number; head: string } | null = null;
-    const anchor = new AuditAnchorService({ store, now: Date.now, source: { name: 'admin', head: async () => head } });
-    assert.deepEqual(await anchor.anchorOnce(), { anchored: false, index: null }, 'empty audit log: nothing to anchor');
-    head = { size: 3, head: 'aa'.repeat(32) };
-    assert.deepEqual(await anchor.anchorOnce(), { anchored: true, index: 0 });
-    assert.deepEqual(await anchor.anchorOnce(), { anchored: false, index: 0 }, 'unchanged head is not appended twice');
-    head = { size: 5, head: 'bb'.repeat(32) };
-    assert.deepEqual(await anchor.anchorOnce(), { anchored: true, index: 1 });
+    assert.deepEqual(
+      await fixture.anchorOnce(),
+      { anchored: false, index: null },
+      'empty audit log: nothing to anchor',
+    );
+    fixture.setHead({ size: 3, head: 'aa'.repeat(32) });
+    assert.deepEqual(await fixture.anchorOnce(), { anchored: true, index: 0 });
+    assert.deepEqual(await fixture.anchorOnce(), { anchored: false, index: 0 }, 'unchanged head is not appended twice');
+    fixture.setHead({ size: 5, head: 'bb'.repeat(32) });
+    assert.deepEqual(await fixture.anchorOnce(), { anchored: true, index: 1 });
 
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address() as { port: number };
-    const url = `http://127.0.0.1:${address.port}/log/audit`;
-    const identity = await new TransparencyLogService({ store, now: Date.now }).identity(AUDIT_LOG_ID);
+    const url = await fixture.listen();
+    const identity = await fixture.identity();
     const cp = openCheckpoint(
       new TextDecoder().decode((await request(`${url}/checkpoint`, 'GET')).bytes),
       trustOf(identity),
@@ -189,8 +176,6 @@ test('audit anchoring: the head is appended when it changes, and served from /lo
     const proof = parseInclusionProof((await request(`${url}/proof/inclusion?hash=${bytesToHex(leaf)}`, 'GET')).json);
     assert.ok(verifyInclusion(proof.leafIndex, cp.size, leaf, proof.hashes, cp.rootHash));
   } finally {
-    await app.close();
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
+    await fixture.close();
   }
 });

@@ -1,7 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { rm } from 'node:fs/promises';
 import {
   decodeEntryBundle,
   hashLeaf,
@@ -13,15 +11,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '@updraft/protocol';
-import {
-  AUDIT_LOG_ID,
-  AuditAnchorService,
-  buildApp,
-  FolderBlobStore,
-  openSqliteStore,
-  TransparencyLogService,
-} from '../src/index.js';
-import { createTrustedApp, prepareRelease, request, startTestServer, tempDir } from './helpers.js';
+import { createTrustedApp, prepareRelease, request, startTestServer, startAuditLogFixture } from './helpers.js';
 
 // The log as C2SP tlog-tiles over HTTP: what devices read instead of the proof endpoints.
 
@@ -100,21 +90,15 @@ test('tile routes: hash tiles and entry bundles of the current tree, authenticat
 });
 
 test('a log past 256 entries: full tiles are immutable, the partial ones short-lived, level 1 authenticates level 0', async () => {
-  const dir = await tempDir();
-  const store = await openSqliteStore(join(dir, 'updraft.db'));
-  const blobs = await FolderBlobStore.open(join(dir, 'blobs'));
-  const app = await buildApp({ store, blobs });
+  const fixture = await startAuditLogFixture();
   try {
     // 257 audit heads anchored: one full level-0 tile and one leaf past it.
-    let head = { size: 0, head: '' };
-    const anchor = new AuditAnchorService({ store, now: Date.now, source: { name: 'admin', head: async () => head } });
     for (let i = 1; i <= 257; i++) {
-      head = { size: i, head: i.toString(16).padStart(64, '0') };
-      await anchor.anchorOnce();
+      fixture.setHead({ size: i, head: i.toString(16).padStart(64, '0') });
+      await fixture.anchorOnce();
     }
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/log/audit`;
-    const identity = await new TransparencyLogService({ store, now: Date.now }).identity(AUDIT_LOG_ID);
+    const url = await fixture.listen();
+    const identity = await fixture.identity();
     const cp = openCheckpoint(new TextDecoder().decode((await request(`${url}/checkpoint`, 'GET')).bytes), {
       origin: identity.origin,
       logKey: parseVerifierKey(identity.key),
@@ -154,8 +138,6 @@ test('a log past 256 entries: full tiles are immutable, the partial ones short-l
     );
     assert.ok(cons.length > 0 && !verifyConsistency(100, 257, cons, cp.rootHash, cp.rootHash));
   } finally {
-    await app.close();
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
+    await fixture.close();
   }
 });

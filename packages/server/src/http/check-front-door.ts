@@ -1,7 +1,7 @@
 import { Server, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { CheckAnswers } from './check-answers.js';
-import { MAX_CHECK_HEAD_BYTES, parseCheckRequest, type CheckRequest } from './check-request.js';
+import { MAX_CHECK_HEAD_BYTES, parseCheckRequest } from './check-request.js';
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 
@@ -40,12 +40,15 @@ export class CheckFrontDoorServer extends Server {
   /** Connections still with the reader sit between requests (answers are synchronous): idle. */
   override closeIdleConnections(): void {
     super.closeIdleConnections();
-    for (const socket of this.reading) socket.destroy();
-    this.reading.clear();
+    this.closeReading();
   }
 
   override closeAllConnections(): void {
     super.closeAllConnections();
+    this.closeReading();
+  }
+
+  private closeReading(): void {
     for (const socket of this.reading) socket.destroy();
     this.reading.clear();
   }
@@ -89,7 +92,8 @@ export class CheckFrontDoorServer extends Server {
       if (this.reading.has(socket) && !filling && !socket.writableNeedDrain) socket.resume();
     };
 
-    const serve = (chunk: Buffer, from: number): void => {
+    /** `refilled`: the request at `from` has just had its cache miss filled; it misses no more. */
+    const serve = (chunk: Buffer, from: number, refilled = false): void => {
       const answers: Buffer[] = [];
       let at = from;
       while (at < chunk.length) {
@@ -101,8 +105,10 @@ export class CheckFrontDoorServer extends Server {
         const answer = this.answers.answer(request.appId, request.ifNoneMatch);
         if (answer === null) break;
         if (answer === undefined) {
+          // Still nothing cached right after a fill (caching off, the app gone): the full route answers.
+          if (refilled && at === from) break;
           write(answers);
-          fill(request, chunk, at);
+          fill(request.appId, chunk, at);
           return;
         }
         answers.push(answer);
@@ -113,22 +119,20 @@ export class CheckFrontDoorServer extends Server {
     };
 
     /** A cache miss: load the timestamp, then go on from the request that missed. */
-    const fill = (request: CheckRequest, chunk: Buffer, at: number) => {
+    const fill = (appId: string, chunk: Buffer, at: number) => {
       filling = true;
       socket.pause();
       const done = (loaded: boolean) => {
         filling = false;
         if (socket.destroyed) return;
-        // Still nothing cached (caching off, the app gone, the database failing): the full
-        // route answers, and reports a failure properly.
-        if (!loaded || !this.answers.answer(request.appId, request.ifNoneMatch)) {
-          handOff(chunk.subarray(at));
-          return;
+        // A failing database: the full route answers, and reports the failure properly.
+        if (!loaded) handOff(chunk.subarray(at));
+        else {
+          serve(chunk, at, true);
+          resume();
         }
-        serve(chunk, at);
-        resume();
       };
-      this.answers.refresh(request.appId).then(
+      this.answers.refresh(appId).then(
         () => done(true),
         () => done(false),
       );

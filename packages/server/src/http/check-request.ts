@@ -51,7 +51,8 @@ export function parseCheckRequest(head: string): CheckRequest | null {
     const name = line.slice(0, colon);
     if (!FIELD_NAME.test(name)) return null;
     const value = line.slice(colon + 1).trim();
-    switch (name.toLowerCase()) {
+    const lower = name.toLowerCase();
+    switch (lower) {
       case 'host':
         hosts++;
         break;
@@ -64,7 +65,7 @@ export function parseCheckRequest(head: string): CheckRequest | null {
         ifNoneMatch = value;
         break;
       default:
-        if (DEFER.has(name.toLowerCase())) return null;
+        if (DEFER.has(lower)) return null;
     }
   }
   // HTTP/1.1 requires exactly one Host (RFC 9112 §3.2); node:http answers 400 otherwise.
