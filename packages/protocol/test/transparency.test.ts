@@ -199,6 +199,24 @@ test('checkpoints: signed by the pinned log key, for its origin, with the requir
   );
 });
 
+test('checkpoints: a forged line naming a pinned witness is ignored, not fatal (issue 14 §2)', () => {
+  const f = logFixture(2);
+  const leaves = [hashLeaf(utf8Encode('a')), hashLeaf(utf8Encode('b'))];
+  const good = f.checkpoint(leaves, f.witnesses.slice(0, 1));
+  const key = parseVerifierKey(f.witnesses[1]!.verifierKey);
+  // The pinned name and key id, 72 junk bytes: what anyone could post to a log that stored any line.
+  const id = Uint8Array.of(key.keyId >>> 24, (key.keyId >>> 16) & 255, (key.keyId >>> 8) & 255, key.keyId & 255);
+  const junk = `\u2014 ${key.name} ${Buffer.concat([id, randomBytes(72)]).toString('base64')}\n`;
+  const padded = good + junk + junk.replace(key.name, f.witnesses[0]!.verifierKey.split('+')[0]!);
+  const cp = openCheckpoint(padded, f.trust(1));
+  assert.deepEqual(cp.cosigners, ['witness.example/0'], 'only the verified cosignature counts');
+  assert.throws(
+    () => openCheckpoint(padded, f.trust(2)),
+    (e: UpdraftError) => e.reason === 'transparency' && /1 valid witness/.test(e.message),
+    'a forged line never counts toward the threshold',
+  );
+});
+
 test('verifyLogged: inclusion under the checkpoint, consistency with the kept one, split view caught', () => {
   const f = logFixture();
   const leaves = Array.from({ length: 5 }, (_, i) => hashLeaf(utf8Encode(`entry ${i}`)));

@@ -39,7 +39,9 @@ function expectAllowed(route: Route, c: Caller): boolean {
   if (c.invalid) return false;
   if (RANK[c.role] < RANK[route.role]) return false;
   const scopes = c.scopes ?? ['*'];
-  if (!scopes.includes('*') && !route.scopes.some((s) => scopes.includes(s))) return false;
+  // `*` stands for every scope but `witness`, which must be named on the key (issue 14 §2).
+  const wildcard = scopes.includes('*') && route.scopes.some((s) => s !== 'witness');
+  if (!wildcard && !route.scopes.some((s) => scopes.includes(s))) return false;
   if (
     route.protectedChannel &&
     !(RANK[c.role] >= RANK['release-manager'] || (c.kind === 'service' && c.role !== 'viewer'))
@@ -61,6 +63,7 @@ describe('route × role matrix', () => {
     { name: 'ci-viewer', role: 'viewer', kind: 'service' },
     { name: 'read-only-developer', role: 'developer', kind: 'member', scopes: ['read'] },
     { name: 'publish-only-ci', role: 'developer', kind: 'service', scopes: ['publish'] },
+    { name: 'witness', role: 'viewer', kind: 'service', scopes: ['witness'] },
     { name: 'revoked', role: 'admin', kind: 'member', invalid: 'revoked' },
     { name: 'expired', role: 'admin', kind: 'member', invalid: 'expired' },
     { name: 'no key', role: 'owner', kind: 'member', invalid: 'none' },
@@ -345,8 +348,8 @@ describe('route × role matrix', () => {
         method: 'POST',
         path: `${app}/log/cosignatures`,
         body: { checkpoint: 'not a checkpoint' },
-        role: 'developer',
-        scopes: ['release', 'publish'],
+        role: 'viewer',
+        scopes: ['witness'],
       },
       { name: 'audit verify', method: 'GET', path: '/v1/audit/verify', role: 'admin', scopes: ['audit'] },
       {
@@ -354,7 +357,7 @@ describe('route × role matrix', () => {
         method: 'GET',
         path: '/v1/me',
         role: 'viewer',
-        scopes: ['read', 'publish', 'release', 'channels', 'apps', 'keys', 'audit', 'orgs'],
+        scopes: ['read', 'publish', 'release', 'channels', 'apps', 'keys', 'audit', 'orgs', 'witness'],
       },
       {
         name: 'release insight',

@@ -130,21 +130,31 @@ export interface OnlinePublicKeys {
 export async function buildTrust(
   online: OnlinePublicKeys,
   keys: PublisherKeys,
-  overrides: { releasesKeys?: TufKey[]; directorKey?: TufKey; snapshotKey?: TufKey; rootSigners?: KeyFile[] } = {},
+  overrides: {
+    releasesKeys?: TufKey[];
+    directorKey?: TufKey;
+    snapshotKey?: TufKey;
+    rootSigners?: KeyFile[];
+    /** Extra fields of root's `signed` (e.g. the `x-updraft-log` pin). */
+    rootExtra?: JsonObject;
+  } = {},
 ): Promise<{ root: SignedEnvelope; targets: SignedEnvelope; releases: SignedEnvelope }> {
   const now = Date.now();
   const root = await signMetadata(
-    rootSigned({
-      version: 1,
-      expires: expiresAt(now, DEFAULT_EXPIRY_DAYS.root),
-      keyIdOf: keyId,
-      roles: {
-        root: { keys: keys.root.map(publicKeyOf), threshold: 2 },
-        targets: { keys: [publicKeyOf(keys.targets)], threshold: 1 },
-        snapshot: { keys: [overrides.snapshotKey ?? online.snapshot], threshold: 1 },
-        timestamp: { keys: [online.timestamp], threshold: 1 },
-      },
-    }),
+    {
+      ...rootSigned({
+        version: 1,
+        expires: expiresAt(now, DEFAULT_EXPIRY_DAYS.root),
+        keyIdOf: keyId,
+        roles: {
+          root: { keys: keys.root.map(publicKeyOf), threshold: 2 },
+          targets: { keys: [publicKeyOf(keys.targets)], threshold: 1 },
+          snapshot: { keys: [overrides.snapshotKey ?? online.snapshot], threshold: 1 },
+          timestamp: { keys: [online.timestamp], threshold: 1 },
+        },
+      }),
+      ...overrides.rootExtra,
+    },
     (overrides.rootSigners ?? keys.root).map(localSigner),
   );
   const targets = await signMetadata(
@@ -168,11 +178,16 @@ export async function buildTrust(
 export async function createTrustedApp(
   t: TestServer,
   appId: string,
+  opts: { rootExtra?: (created: JsonObject) => JsonObject } = {},
 ): Promise<{ keys: PublisherKeys; rootBytes: Uint8Array }> {
   const created = await t.api('POST', '/v1/apps', { appId });
   if (created.status !== 201) throw new Error(`create app: ${created.status} ${JSON.stringify(created.json)}`);
   const keys = publisherKeys();
-  const trust = await buildTrust(created.json.onlineKeys, keys);
+  const trust = await buildTrust(
+    created.json.onlineKeys,
+    keys,
+    opts.rootExtra ? { rootExtra: opts.rootExtra(created.json as JsonObject) } : {},
+  );
   const res = await t.api('PUT', `/v1/apps/${appId}/trust`, trust);
   if (res.status !== 200) throw new Error(`trust: ${res.status} ${JSON.stringify(res.json)}`);
   const root = await request(`${t.url}/repo/${appId}/metadata/1.root.json`, 'GET');

@@ -109,32 +109,83 @@ function hashLeafRoot([l, r]: Uint8Array[]): Uint8Array {
   return hexToBytes(sha256(Buffer.concat([Buffer.of(1), l!, r!])));
 }
 
-test('witness cosignatures are collected and served with the checkpoint; unknown checkpoints are refused', async () => {
+test('witness cosignatures: only a witness key posts, only valid lines by pinned witnesses are kept, one per witness', async () => {
   const t = await startTestServer();
   try {
     const app = 'com.example.witnessed';
-    await createTrustedApp(t, app);
-    const identity = (await t.api('GET', `/v1/apps/${app}/log`)).json as { origin: string; key: string };
     const witness = noteKeyFromSeed('witness.example/w1', NOTE_COSIGNATURE_V1, randomBytes(32));
+    const stranger = noteKeyFromSeed('witness.example/w2', NOTE_COSIGNATURE_V1, randomBytes(32));
+    await createTrustedApp(t, app, {
+      rootExtra: (created) => ({
+        'x-updraft-log': {
+          ...(created['log'] as object),
+          witnesses: [witness.verifierKey],
+          witnessThreshold: 1,
+          policy: 'enforce',
+        },
+      }),
+    });
+    const identity = (await t.api('GET', `/v1/apps/${app}/log`)).json as { origin: string; key: string };
+    const created = await t.api('POST', '/v1/keys', {
+      name: 'w1',
+      role: 'viewer',
+      kind: 'service',
+      scopes: ['witness'],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const asWitness = { authorization: `Bearer ${created.json.key}` };
+    const post = (checkpoint: string, headers = asWitness) =>
+      request(`${t.url}/v1/apps/${app}/log/cosignatures`, 'POST', { checkpoint }, headers);
     const served = new TextDecoder().decode((await request(`${t.url}/repo/${app}/log/checkpoint`, 'GET')).bytes);
     assert.throws(() => openCheckpoint(served, trustOf(identity, [witness.verifierKey], 1)), /0 valid witness/);
     const note = parseNote(served);
-    const line = cosignNoteBody(note.body, parseSignerKey(witness.signerKey), Math.floor(Date.now() / 1000));
-    const cosigned = formatNote(note.body, [...note.signatures.map((s) => s.line), line]);
-    const res = await t.api('POST', `/v1/apps/${app}/log/cosignatures`, { checkpoint: cosigned });
+    const now = Math.floor(Date.now() / 1000);
+    const line = cosignNoteBody(note.body, parseSignerKey(witness.signerKey), now);
+    const withLines = (...lines: string[]) => formatNote(note.body, [...note.signatures.map((s) => s.line), ...lines]);
+
+    // The owner key (`*`) is not a witness credential: `witness` must be named on the key.
+    assert.equal(
+      (await t.api('POST', `/v1/apps/${app}/log/cosignatures`, { checkpoint: withLines(line) })).status,
+      403,
+    );
+    // A line by a witness nobody pinned, a line naming the pinned witness with a broken
+    // signature, a line over another checkpoint: each refuses the whole note, nothing stored.
+    const tampered = line.replace(
+      /([A-Za-z0-9+/])(=*)\n$/,
+      (_m, c: string, pad: string) => `${c === 'A' ? 'B' : 'A'}${pad}\n`,
+    );
+    for (const [lines, code] of [
+      [[cosignNoteBody(note.body, parseSignerKey(stranger.signerKey), now)], 'unknown-witness'],
+      [[tampered], 'bad-cosignature'],
+      [[line, tampered], 'bad-cosignature'],
+      [[line, line], 'duplicate-witness'],
+      [[], 'no-cosignature'],
+    ] as const) {
+      const res = await post(withLines(...lines));
+      assert.equal(res.status, 400, `${code}: ${JSON.stringify(res.json)}`);
+      assert.equal(res.json.error.code, code);
+    }
+    const unchanged = new TextDecoder().decode((await request(`${t.url}/repo/${app}/log/checkpoint`, 'GET')).bytes);
+    assert.equal(unchanged, served, 'nothing was stored');
+
+    const res = await post(withLines(line));
     assert.equal(res.status, 200, JSON.stringify(res.json));
     assert.equal(res.json.added, 1);
+    // Posting again (or a later cosignature by the same witness) adds nothing.
+    const later = cosignNoteBody(note.body, parseSignerKey(witness.signerKey), now + 60);
+    assert.equal((await post(withLines(later))).json.added, 0);
     const again = new TextDecoder().decode((await request(`${t.url}/repo/${app}/log/checkpoint`, 'GET')).bytes);
+    assert.equal(parseNote(again).signatures.length, 2);
     assert.deepEqual(openCheckpoint(again, trustOf(identity, [witness.verifierKey], 1)).cosigners, [
       'witness.example/w1',
     ]);
     // A checkpoint this log never signed (a forged root hash) is refused.
     const forgedBody = note.body.replace(/\n[^\n]+=\n$/, `\n${Buffer.alloc(32, 7).toString('base64')}\n`);
     const forged = formatNote(forgedBody, [cosignNoteBody(forgedBody, parseSignerKey(witness.signerKey), 1)]);
-    const bad = await t.api('POST', `/v1/apps/${app}/log/cosignatures`, { checkpoint: forged });
+    const bad = await post(forged);
     assert.equal(bad.status, 400);
     assert.equal(bad.json.error.code, 'unknown-checkpoint');
-    assert.equal((await t.api('POST', `/v1/apps/${app}/log/cosignatures`, { checkpoint: 'nonsense' })).status, 400);
+    assert.equal((await post('nonsense')).status, 400);
   } finally {
     await t.stop();
   }

@@ -62,7 +62,7 @@ export function registerKeysApi(program: Command): void {
     .option('--service', 'a CI service account (may change protected channels unless viewer)')
     .option(
       '--scopes <list>',
-      'comma-separated: read, publish, release, channels, apps, keys, audit, orgs (default: all the role allows)',
+      'comma-separated: read, publish, release, channels, apps, keys, audit, orgs, witness (default: all the role allows but witness)',
     )
     .option('--expires <when>', 'expiry: 30d, 12h, 90m or an ISO 8601 time (default: never)')
     .action(

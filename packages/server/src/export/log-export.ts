@@ -8,6 +8,7 @@ import {
   utf8Encode,
   type Tile,
 } from '@updraft/protocol';
+import { servedCosignatures } from '../services/transparency-log.js';
 import type { MetadataStore } from '../store/index.js';
 import type { ObjectMeta } from './sinks.js';
 
@@ -69,7 +70,7 @@ export async function exportLog(deps: {
     await write.once(path, encodeEntryBundle(leaves.map((l) => l.data)), meta(tile));
   }
   // The checkpoint last: a device that reads it finds every tile it needs already there.
-  const cosignatures = await store.log.cosignatures(appId, size);
+  const cosignatures = await servedCosignatures(store, appId, size);
   await write.always(`${base}/checkpoint`, utf8Encode(latest.note + cosignatures.join('')), {
     contentType: 'text/plain; charset=utf-8',
     cacheControl: cache.changing,

@@ -50,7 +50,8 @@ export const ACCESS = {
   keys: { role: 'admin', scopes: ['keys'] },
   audit: { role: 'admin', scopes: ['audit'] },
   orgCreate: { role: 'owner', scopes: ['orgs'] },
-  logCosign: { role: 'developer', scopes: ['release', 'publish'] },
+  /** Only a witness credential (a key created with the `witness` scope; `*` does not include it). */
+  logCosign: { role: 'viewer', scopes: ['witness'] },
   /** Re-signing what is near expiry changes no content: what a cron job's publish or release key may do. */
   resign: { role: 'developer', scopes: ['release', 'publish'] },
 } as const satisfies Record<string, Access>;

@@ -10,7 +10,12 @@ import type { PrincipalKind, Role } from '../store/index.js';
 /** Lowest to highest. */
 export const ROLES: readonly Role[] = ['viewer', 'developer', 'release-manager', 'admin', 'owner'];
 
-export const SCOPES = ['read', 'publish', 'release', 'channels', 'apps', 'keys', 'audit', 'orgs'] as const;
+export const SCOPES = ['read', 'publish', 'release', 'channels', 'apps', 'keys', 'audit', 'orgs', 'witness'] as const;
+/**
+ * Scopes that `*` does not include: a credential for an outside party (a witness service)
+ * is named on the key itself, so no publish or owner key doubles as one by default.
+ */
+export const EXPLICIT_SCOPES: readonly Scope[] = ['witness'];
 export type Scope = (typeof SCOPES)[number];
 
 export function isRole(value: unknown): value is Role {
@@ -45,7 +50,8 @@ export function checkAccess(actor: Actor, access: Access): void {
       `this needs the ${access.role} role or higher; the key "${actor.name}" is ${actor.role}. Ask an admin of the organization`,
     );
   }
-  if (!actor.scopes.includes('*') && !access.scopes.some((s) => actor.scopes.includes(s))) {
+  const wildcard = actor.scopes.includes('*') && access.scopes.some((s) => !EXPLICIT_SCOPES.includes(s));
+  if (!wildcard && !access.scopes.some((s) => actor.scopes.includes(s))) {
     throw forbidden(
       'forbidden-scope',
       `the key "${actor.name}" lacks the scope ${access.scopes.join(' or ')} (it has ${actor.scopes.join(', ') || 'none'}); create a key with that scope`,

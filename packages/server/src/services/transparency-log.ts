@@ -15,6 +15,12 @@ import {
   noteKeyFromSeed,
   NOTE_ED25519,
   parseCheckpointBody,
+  parseJsonObject,
+  parseLogPin,
+  logTrustFromPin,
+  parseVerifierKey,
+  verifyCosignature,
+  type NoteVerifierKey,
   parseNote,
   parseSignerKey,
   parseTilePath,
@@ -115,6 +121,26 @@ export async function logMetadataVersion(tx: MetadataStore, stored: StoredMetada
   );
 }
 
+/** "name+keyId" of a stored signature line (lines were checked when stored). */
+function signerOfLine(line: string): string {
+  const sig = parseNote(`x\n\n${line}`).signatures[0]!;
+  return `${sig.name}+${sig.keyId}`;
+}
+
+/**
+ * The cosignature lines served with a checkpoint: at most one per witness (the first
+ * stored), even if two posts of the same witness raced past the check in addCosignatures.
+ */
+export async function servedCosignatures(store: MetadataStore, logId: string, size: number): Promise<string[]> {
+  const seen = new Set<string>();
+  return (await store.log.cosignatures(logId, size)).filter((line) => {
+    const signer = signerOfLine(line);
+    if (seen.has(signer)) return false;
+    seen.add(signer);
+    return true;
+  });
+}
+
 /** Reads of the log for the HTTP routes, and witness cosignatures. */
 export class TransparencyLogService {
   /**
@@ -142,8 +168,7 @@ export class TransparencyLogService {
   /** The latest checkpoint with the witness cosignatures collected for it. */
   async checkpoint(logId: string): Promise<string> {
     const latest = await this.requireLog(logId);
-    const extra = await this.deps.store.log.cosignatures(logId, latest.size);
-    return extra.length === 0 ? latest.note : latest.note + extra.join('');
+    return latest.note + (await servedCosignatures(this.deps.store, logId, latest.size)).join('');
   }
 
   async entries(logId: string, start: number, end: number): Promise<{ index: number; data: string }[]> {
@@ -231,9 +256,12 @@ export class TransparencyLogService {
   }
 
   /**
-   * Stores witness cosignature lines sent as a cosigned copy of a checkpoint this log signed.
-   * The server does not know which witnesses a device trusts: it keeps the lines (at most 16
-   * per size) and devices verify the ones they pin.
+   * Stores witness cosignatures sent as a cosigned copy of a checkpoint this log signed.
+   * Every line must be a valid cosignature by a witness pinned in the app's current root
+   * (`x-updraft-log.witnesses`) over that checkpoint; one bad line refuses the whole note and
+   * nothing is stored. One line per witness and checkpoint is kept (a witness re-posting adds
+   * nothing), so what the server serves is bounded by the pinned witnesses and cannot be
+   * padded with lines that make a device's check fail or crowd real witnesses out.
    */
   async addCosignatures(logId: string, noteText: string): Promise<{ treeSize: number; added: number }> {
     let note;
@@ -249,15 +277,43 @@ export class TransparencyLogService {
     const ours = (await this.deps.store.log.leafHashes(logId, body.size)).length === body.size;
     const signed = ours ? await this.signedBody(logId, body.size) : null;
     if (signed !== note.body) throw badRequest('unknown-checkpoint', 'this log never signed that checkpoint');
-    const existing = await this.deps.store.log.cosignatures(logId, body.size);
-    const fresh = note.signatures.filter(
-      (s) => !s.line.startsWith(`\u2014 ${key.origin} `) && !existing.includes(s.line),
-    );
-    if (existing.length + fresh.length > 16)
-      throw badRequest('too-many-cosignatures', 'a checkpoint keeps at most 16 cosignatures');
+    const logKey = parseVerifierKey(key.verifierKey);
+    const witnesses = await this.pinnedWitnesses(logId);
+    const seen = new Set((await this.deps.store.log.cosignatures(logId, body.size)).map((line) => signerOfLine(line)));
+    const fresh: string[] = [];
+    const inNote = new Set<string>();
+    for (const sig of note.signatures) {
+      const signer = `${sig.name}+${sig.keyId}`;
+      if (sig.name === logKey.name && sig.keyId === logKey.keyId) continue; // the log's own signature
+      const witness = witnesses.find((w) => w.name === sig.name && w.keyId === sig.keyId);
+      if (!witness) {
+        throw badRequest(
+          'unknown-witness',
+          `"${sig.name}" is not a witness pinned in the current root of ${logId}; pin it with updraft keys rotate --role root --witness <vkey>`,
+        );
+      }
+      if (verifyCosignature(note.body, sig, witness) === null) {
+        throw badRequest(
+          'bad-cosignature',
+          `the cosignature of witness "${sig.name}" does not verify over this checkpoint`,
+        );
+      }
+      if (inNote.has(signer)) throw badRequest('duplicate-witness', `witness "${sig.name}" signs the note twice`);
+      inNote.add(signer);
+      if (!seen.has(signer)) fresh.push(sig.line);
+    }
+    if (inNote.size === 0) throw badRequest('no-cosignature', 'the note carries no witness cosignature');
     const at = new Date(this.deps.now()).toISOString();
-    for (const s of fresh) await this.deps.store.log.addCosignature(logId, body.size, s.line, at);
+    for (const line of fresh) await this.deps.store.log.addCosignature(logId, body.size, line, at);
     return { treeSize: body.size, added: fresh.length };
+  }
+
+  /** The cosignature/v1 keys pinned in the app's latest root; none when root pins no log. */
+  private async pinnedWitnesses(appId: string): Promise<NoteVerifierKey[]> {
+    const root = await this.deps.store.getLatestMetadata(appId, 'root');
+    if (!root) return [];
+    const pin = parseLogPin(parseJsonObject(root.bytes, 'root.json')['signed']);
+    return pin ? logTrustFromPin(pin).witnesses : [];
   }
 
   private async signedBody(logId: string, size: number): Promise<string> {
