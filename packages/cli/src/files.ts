@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join, relative, sep, extname } from 'node:path';
+import ignore, { type Ignore } from 'ignore';
 import { relativePathProblem, MAX_MANIFEST_FILES } from '@updraft/protocol';
 import { CliError } from './output.js';
 
@@ -15,10 +16,31 @@ export interface LocalFile {
 
 export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024;
 
+/** The file at the bundle root whose gitignore-style patterns leave files out of a release. */
+export const IGNORE_FILE = '.updraftignore';
+/** Left out of every release: Finder's folder metadata and the resource forks of macOS zip archives. */
+const ALWAYS_IGNORED = ['.DS_Store', '__MACOSX/', `/${IGNORE_FILE}`];
+
+/** The rules of `root`: ALWAYS_IGNORED plus its .updraftignore (gitignore syntax, paths relative to the root). */
+async function ignoreRules(root: string): Promise<Ignore> {
+  const rules = ignore().add(ALWAYS_IGNORED);
+  let text: string | null = null;
+  try {
+    text = await readFile(join(root, IGNORE_FILE), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new CliError('bad-input', `cannot read ${join(root, IGNORE_FILE)} (${(err as Error).message})`);
+    }
+  }
+  if (text !== null) rules.add(text);
+  return rules;
+}
+
 /**
  * Reads a bundle folder for publishing. Everything is checked before anything is uploaded,
  * so a bad folder stores nothing: no symlinks (they could point outside the bundle), no
- * unsafe names, no file over the size limit, not empty.
+ * unsafe names, no file over the size limit, not empty. `.DS_Store`, `__MACOSX/` and what
+ * the folder's `.updraftignore` names are left out (and not checked).
  */
 export async function collectFiles(root: string, maxFileBytes: number): Promise<LocalFile[]> {
   let rootStat;
@@ -30,12 +52,15 @@ export async function collectFiles(root: string, maxFileBytes: number): Promise<
   if (!rootStat.isDirectory())
     throw new CliError('bad-input', `${root} is not a folder; pass the folder that holds your built bundle`);
 
+  const rules = await ignoreRules(root);
   const found: { path: string; absolutePath: string; size: number }[] = [];
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true });
     for (const entry of entries) {
       const abs = join(dir, entry.name);
       const rel = relative(root, abs).split(sep).join('/');
+      // A folder's rules ("dir/") match its path with a trailing slash; its contents go with it.
+      if (rules.ignores(entry.isDirectory() ? `${rel}/` : rel)) continue;
       if (entry.isSymbolicLink()) {
         throw new CliError('bad-input', `${rel} is a symbolic link; copy the real file into the bundle folder instead`);
       }
@@ -64,7 +89,12 @@ export async function collectFiles(root: string, maxFileBytes: number): Promise<
     }
   };
   await walk(root);
-  if (found.length === 0) throw new CliError('bad-input', `${root} is empty; build your bundle into it first`);
+  if (found.length === 0) {
+    throw new CliError(
+      'bad-input',
+      `${root} has no files to publish; build your bundle into it first (or check its ${IGNORE_FILE})`,
+    );
+  }
   found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
   const files: LocalFile[] = [];

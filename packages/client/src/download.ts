@@ -1,4 +1,4 @@
-import { repoPaths, UpdraftError, type ManifestFile } from '@updraft/protocol';
+import { repoPaths, sha256Hex, UpdraftError, type ManifestFile } from '@updraft/protocol';
 import { DOWNLOADS_DIR, partialFile } from './layout.js';
 import type { Hasher, Storage } from './ports.js';
 import type { Repository } from './repository.js';
@@ -43,7 +43,17 @@ export async function removeStalePartials(storage: Storage, keep: Set<string>): 
   return kept;
 }
 
+/** An empty file needs no request (and no Range could ask for its rest): it is written here. */
+const EMPTY_SHA256 = sha256Hex(new Uint8Array(0));
+
 export async function downloadFile(ctx: FileDownloadContext, file: ManifestFile, dest: string): Promise<void> {
+  if (file.length === 0) {
+    if (file.sha256 !== EMPTY_SHA256) {
+      throw new UpdraftError('hash', `${file.path} is signed as empty, with the SHA-256 of non-empty content`);
+    }
+    await ctx.storage.writeFileAtomic(dest, new Uint8Array(0));
+    return;
+  }
   const part = partialFile(file.sha256);
   const hasPartial = ctx.partials.has(file.sha256);
   const offset = hasPartial ? await partialBytes(ctx.storage, file) : 0;

@@ -351,3 +351,28 @@ test('a damaged copy of an installed file is downloaded instead of reused', asyn
   const copy = new Uint8Array(await readFile(join(d.dir, 'releases/r2/assets/logo.png')));
   assert.equal(sha256(copy), sha256(new TextEncoder().encode('PNG1')));
 });
+
+test('empty files install without a request, an empty launch file too; a second sync fetches nothing', async () => {
+  const repo = new TestRepo();
+  repo.publish({
+    releaseId: 'r1',
+    versionCode: 1,
+    launch: 'index.bundle',
+    files: { 'index.bundle': '', 'assets/.gitkeep': '', 'config/empty.json': '', 'assets/logo.png': 'PNG1' },
+  });
+  const d = await device(repo);
+
+  const result = await d.client.sync();
+
+  assert.equal(result.status, 'updated', result.message);
+  assert.equal(result.bytesDownloaded, 'PNG1'.length);
+  assert.equal(d.transport.fileRequests().length, 1, 'only the non-empty file is requested');
+  for (const path of ['index.bundle', 'assets/.gitkeep', 'config/empty.json']) {
+    assert.equal(await readFile(join(d.dir, 'releases/r1', path), 'utf8'), '');
+  }
+  const launch = await d.client.launch();
+  assert.equal(launch.launchPath, join(d.dir, 'releases/r1/index.bundle'));
+  const again = await d.client.sync();
+  assert.equal(again.status, 'up-to-date');
+  assert.equal(again.bytesDownloaded, 0);
+});
