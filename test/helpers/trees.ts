@@ -123,8 +123,14 @@ export function treeArbitrary(launch = 'index.ios.bundle'): fc.Arbitrary<Tree> {
         taken.add(key(path));
         for (const p of parents) folders.add(p);
       }
-      return tree;
+      return Object.assign(tree, { [fc.toStringMethod]: () => describeTree(tree) });
     });
+}
+
+/** Paths and sizes: what a failing property prints instead of every byte. */
+export function describeTree(tree: Tree): string {
+  const lines = [...tree].map(([path, bytes]) => `  ${JSON.stringify(path)}: ${bytes.length} bytes`);
+  return `tree of ${tree.size} files {\n${lines.join('\n')}\n}`;
 }
 
 export async function writeTree(dir: string, tree: Tree): Promise<string> {

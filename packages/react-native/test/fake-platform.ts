@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { appendFile, copyFile, mkdir, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { BlobUtil, BlobUtilResponse, BlobUtilTask } from 'react-native-blob-util';
+import { applyNativeBoot, BOOT_POINTER_PATH, parseBootPointer, serializeBootPointer } from '@updraft/client';
+import { NodeStorage } from '@updraft/client/node';
 import type { UpdraftNativeModule } from '../src/native-module.js';
+import { UPDRAFT_FOLDER } from '../src/updraft.js';
 
 /**
  * react-native-blob-util and the Updraft native module faked at their JavaScript boundary,
@@ -90,4 +94,20 @@ export class FakeNativeModule implements UpdraftNativeModule {
   restart(): void {
     this.restarts++;
   }
+}
+
+/** What ios/UpdraftBoot.swift and android/…/UpdraftBoot.kt do before JavaScript, via their TypeScript reference. */
+export async function nativeBoot(documentDir: string): Promise<string | null> {
+  const storage = new NodeStorage(join(documentDir, UPDRAFT_FOLDER));
+  const bytes = await storage.readFile(BOOT_POINTER_PATH);
+  const pointer = bytes ? parseBootPointer(bytes) : null;
+  if (!pointer) return null;
+  const found = new Set<string>();
+  for (const r of [pointer.trial, pointer.pending, pointer.confirmed, pointer.fallback]) {
+    const p = r && `releases/${r.releaseId}/${r.launch}`;
+    if (p && (await storage.exists(p))) found.add(p);
+  }
+  const { next, launch } = applyNativeBoot(pointer, (p) => found.has(p));
+  if (next !== pointer) await storage.writeFileAtomic(BOOT_POINTER_PATH, serializeBootPointer(next));
+  return launch && storage.resolve(launch);
 }

@@ -4,12 +4,11 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { applyNativeBoot, BOOT_POINTER_PATH, parseBootPointer, serializeBootPointer } from '@updraft/client';
 import { NodeStorage } from '@updraft/client/node';
 import { TestRepo } from '../../client/test/helpers/repo.js';
 import { tempDir } from '../../client/test/helpers/setup.js';
 import { Updraft, UPDRAFT_FOLDER } from '../src/updraft.js';
-import { FakeNativeModule, fakeBlobUtil } from './fake-platform.js';
+import { FakeNativeModule, fakeBlobUtil, nativeBoot } from './fake-platform.js';
 
 const servers: Server[] = [];
 after(() => servers.forEach((s) => (s.closeAllConnections(), s.close())));
@@ -32,22 +31,6 @@ async function servedRepo(): Promise<TestRepo> {
     res.writeHead(200).end(bytes);
   });
   return repo;
-}
-
-/** What ios/UpdraftBoot.swift and android/…/UpdraftBoot.kt do before JavaScript, via their TypeScript reference. */
-async function nativeBoot(documentDir: string): Promise<string | null> {
-  const storage = new NodeStorage(join(documentDir, UPDRAFT_FOLDER));
-  const bytes = await storage.readFile(BOOT_POINTER_PATH);
-  const pointer = bytes ? parseBootPointer(bytes) : null;
-  if (!pointer) return null;
-  const found = new Set<string>();
-  for (const r of [pointer.trial, pointer.pending, pointer.confirmed, pointer.fallback]) {
-    const p = r && `releases/${r.releaseId}/${r.launch}`;
-    if (p && (await storage.exists(p))) found.add(p);
-  }
-  const { next, launch } = applyNativeBoot(pointer, (p) => found.has(p));
-  if (next !== pointer) await storage.writeFileAtomic(BOOT_POINTER_PATH, serializeBootPointer(next));
-  return launch && storage.resolve(launch);
 }
 
 function appOn(repo: TestRepo, documentDir: string, native = new FakeNativeModule(), policy = {}) {
