@@ -53,6 +53,12 @@ export interface PostgresCluster {
   adminUrl: string;
   /** Creates an empty database and returns its URL. */
   createDatabase(): Promise<string>;
+  /** `pg_ctl stop -m immediate`: every connection dies at once, as in a crash (for outage tests). */
+  halt(): Promise<void>;
+  /** Starts the cluster again on the same port after halt(). */
+  resume(): Promise<void>;
+  /** `pg_ctl restart -m immediate`. */
+  restartImmediate(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -77,9 +83,8 @@ export async function startPostgres(): Promise<PostgresCluster | string> {
   const exec = (file: string, args: string[]) =>
     prefix.length > 0 ? run(prefix[0]!, [...prefix.slice(1), join(bin, file), ...args]) : run(join(bin, file), args);
   const port = await freePort();
-  try {
-    await exec('initdb', ['-D', dataDir, '-U', 'updraft', '--auth=trust', '--no-sync', '-E', 'UTF8', '--no-locale']);
-    await exec('pg_ctl', [
+  const ctl = (action: 'start' | 'restart') =>
+    exec('pg_ctl', [
       '-D',
       dataDir,
       '-l',
@@ -87,10 +92,14 @@ export async function startPostgres(): Promise<PostgresCluster | string> {
       '-w',
       '-t',
       '30',
+      ...(action === 'restart' ? ['-m', 'immediate'] : []),
       '-o',
       `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
-      'start',
+      action,
     ]);
+  try {
+    await exec('initdb', ['-D', dataDir, '-U', 'updraft', '--auth=trust', '--no-sync', '-E', 'UTF8', '--no-locale']);
+    await ctl('start');
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     return `could not start PostgreSQL from ${bin}: ${(err as Error).message.split('\n')[0]}`;
@@ -109,6 +118,15 @@ export async function startPostgres(): Promise<PostgresCluster | string> {
         await client.end();
       }
       return `postgres://updraft@127.0.0.1:${port}/${name}`;
+    },
+    async halt() {
+      await exec('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+    },
+    async resume() {
+      await ctl('start');
+    },
+    async restartImmediate() {
+      await ctl('restart');
     },
     async stop() {
       await exec('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);

@@ -8,6 +8,7 @@ import { registerDevice } from './commands/device.js';
 import { registerEmbedded } from './commands/embedded.js';
 import { registerLog } from './commands/log.js';
 import { registerExport } from './commands/export.js';
+import { registerBlobs } from './commands/blobs.js';
 import { registerExpiry } from './commands/expiry.js';
 import { registerKeys } from './commands/keys.js';
 import { registerRefresh } from './commands/refresh.js';
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerEmbedded(program);
   registerLog(program);
   registerExport(program);
+  registerBlobs(program);
   registerKeys(program);
   registerExpiry(program);
   registerRefresh(program);

@@ -1,6 +1,18 @@
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
-import { isPostgresUrl, isS3Url, parseS3Url, type S3ConnectionOptions } from '@updraft/server';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  isPostgresUrl,
+  isS3Url,
+  openBlobStore,
+  openMetadataStore,
+  parseS3Url,
+  redactDatabaseUrl,
+  type BlobStore,
+  type BlobStoreSpec,
+  type MetadataStore,
+  type S3ConnectionOptions,
+} from '@updraft/server';
 import { CliError } from './output.js';
 
 /**
@@ -68,4 +80,42 @@ export function storageFromOptions(opts: StorageOptions): StorageSpec {
   if (opts.s3Region) spec.s3.region = opts.s3Region;
   if (opts.s3PathStyle) spec.s3.forcePathStyle = true;
   return spec;
+}
+
+/**
+ * The server's existing stores, opened directly for a command that works without a running
+ * server (export, blobs verify). Refuses a data folder that holds no database yet.
+ */
+export async function openServerStorage(
+  storage: StorageSpec,
+): Promise<{ store: MetadataStore; blobs: BlobStore; close(): Promise<void> }> {
+  if (!storage.databaseUrl && !existsSync(join(storage.dataDir, 'updraft.db'))) {
+    throw new CliError(
+      'no-data',
+      `no Updraft database in ${storage.dataDir}; pass the server's --data folder, or --database postgres://…`,
+    );
+  }
+  const storeSpec: { dataDir: string; databaseUrl?: string } = { dataDir: storage.dataDir };
+  if (storage.databaseUrl) storeSpec.databaseUrl = storage.databaseUrl;
+  const store = await openMetadataStore(storeSpec).catch((err: unknown) => {
+    const where = storage.databaseUrl ? redactDatabaseUrl(storage.databaseUrl) : storage.dataDir;
+    throw new CliError('database', `cannot open ${where}: ${(err as Error).message}`);
+  });
+  const blobSpec: BlobStoreSpec = { dataDir: storage.dataDir, ...storage.s3 };
+  if (storage.blobs) blobSpec.blobs = storage.blobs;
+  let blobs: BlobStore;
+  try {
+    blobs = await openBlobStore(blobSpec);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return {
+    store,
+    blobs,
+    async close() {
+      await blobs.close?.();
+      await store.close();
+    },
+  };
 }

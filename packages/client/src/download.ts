@@ -80,14 +80,16 @@ async function fetchInto(ctx: FileDownloadContext, file: ManifestFile, part: str
     );
     ctx.counter.bytesDownloaded += status === 206 ? bytesWritten - offset : bytesWritten;
     if (bytesWritten !== file.length) {
-      // Short: the connection ended early. Keep what arrived; the next cycle resumes.
+      await ctx.storage.remove(part);
+      // A connection that ends early throws 'network' in the transport (and the partial file
+      // stays for the next cycle); a download that completed short is the server's copy of the
+      // file being short: damaged bytes, not the network, so the operator looks at the server.
       if (bytesWritten < file.length) {
         throw new UpdraftError(
-          'network',
-          `${file.path}: the download ended after ${bytesWritten} of ${file.length} bytes`,
+          'hash',
+          `${file.path}: the server's copy is ${bytesWritten} bytes, the manifest signs ${file.length}; its blob store holds a damaged file (run 'updraft blobs verify' on the server)`,
         );
       }
-      await ctx.storage.remove(part);
       throw new UpdraftError('length', `${file.path} is ${bytesWritten} bytes; the manifest signs ${file.length}`);
     }
     if (sha256 !== undefined && sha256.toLowerCase() !== file.sha256) {

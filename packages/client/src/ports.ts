@@ -56,7 +56,9 @@ export interface Transport {
   /**
    * GET `url` streaming into `destination` (an absolute platform path from Storage.resolve;
    * its folder exists), so a large bundle never sits in a phone's memory. Same errors as
-   * fetchBytes. The file must be flushed to disk before the promise resolves.
+   * fetchBytes. The file must be flushed to disk before the promise resolves. A body that ends
+   * before the length the server announced must throw UpdraftError('network'): a download
+   * that resolves is taken as the server's whole file, and a short one as a damaged file.
    */
   downloadToFile(url: string, destination: string, options: DownloadOptions): Promise<DownloadResult>;
 }

@@ -149,7 +149,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await registerOpenApi(app);
   installScheduler(app, services, opts.schedulerIntervalMs ?? DEFAULT_SCHEDULER_INTERVAL_MS);
   installAuditAnchoring(app, opts.store, opts.now ?? Date.now, opts.auditAnchorIntervalMs);
-  await app.register(healthRoutes);
+  await app.register(healthRoutes, { store: opts.store, blobs: opts.blobs });
   await app.register(adminRoutes, {
     prefix: '/v1',
     services,
@@ -160,8 +160,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(deviceResolveRoutes, { services });
   // A write through this instance is visible to its devices at once; other instances see it
   // when their short timestamp cache runs out.
-  app.addHook('onResponse', async (request) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') services.repository.forgetCached();
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) {
+      services.repository.forgetCached();
+    }
   });
   await app.register(eventRoutes, { prefix: '/v1', services });
   await app.register(sessionRoutes, { services });

@@ -1,13 +1,55 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { test } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FolderBlobStore } from '../src/index.js';
+import { BlobError, FolderBlobStore } from '../src/index.js';
 import { blobStoreContract } from './contract/blob-store-contract.js';
 
 blobStoreContract({
   name: 'folder',
   async newStore() {
     const dir = await mkdtemp(join(tmpdir(), 'updraft-blob-contract-'));
-    return { store: await FolderBlobStore.open(dir), cleanup: () => rm(dir, { recursive: true, force: true }) };
+    return {
+      store: await FolderBlobStore.open(dir),
+      damage: (sha256, bytes) => writeFile(join(dir, sha256.slice(0, 2), sha256), bytes),
+      cleanup: () => rm(dir, { recursive: true, force: true }),
+    };
   },
+});
+
+// A real full disk: the store on a 1 MiB tmpfs (needs root; skipped where mount is refused).
+test('folder blob store on a full disk: no-space, nothing under the hash, no temp file', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'updraft-blob-full-'));
+  try {
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], { stdio: 'pipe' });
+    } catch (err) {
+      t.skip(`cannot mount a tmpfs here: ${String((err as { stderr?: Buffer }).stderr ?? err).trim()}`);
+      return;
+    }
+    try {
+      const store = await FolderBlobStore.open(dir);
+      const first = randomBytes(600 * 1024);
+      const firstHash = createHash('sha256').update(first).digest('hex');
+      await store.put(firstHash, first, { maxBytes: 1 << 20 });
+      const second = randomBytes(600 * 1024);
+      const secondHash = createHash('sha256').update(second).digest('hex');
+      await assert.rejects(
+        store.put(secondHash, second, { maxBytes: 1 << 20 }),
+        (err: unknown) => err instanceof BlobError && err.code === 'no-space' && /disk is full/.test(err.message),
+      );
+      assert.equal(await store.stat(secondHash), null, 'nothing is left under the hash');
+      assert.deepEqual(await readdir(join(dir, 'tmp')), [], 'nor a temp file');
+      await store.delete(firstHash);
+      await store.put(secondHash, second, { maxBytes: 1 << 20 });
+      assert.equal((await store.stat(secondHash))?.length, second.length, 'with space again it is stored');
+    } finally {
+      execFileSync('umount', [dir]);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

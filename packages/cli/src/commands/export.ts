@@ -1,22 +1,10 @@
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  ExportError,
-  exportRepository,
-  isS3Url,
-  openBlobStore,
-  openMetadataStore,
-  openSink,
-  parseS3Url,
-  redactDatabaseUrl,
-  type BlobStoreSpec,
-} from '@updraft/server';
+import { ExportError, exportRepository, isS3Url, openSink, parseS3Url } from '@updraft/server';
 import { assertIdentifier } from '@updraft/protocol';
 import { CliError } from '../output.js';
 import { emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
-import { addStorageOptions, storageFromOptions, type StorageOptions } from '../storage-options.js';
+import { addStorageOptions, openServerStorage, storageFromOptions, type StorageOptions } from '../storage-options.js';
 
 interface ExportOptions extends GlobalOptions, StorageOptions {
   app: string;
@@ -50,21 +38,8 @@ export function registerExport(program: Command): void {
         }
       }
       const storage = storageFromOptions(opts);
-      if (!storage.databaseUrl && !existsSync(join(storage.dataDir, 'updraft.db'))) {
-        throw new CliError(
-          'no-data',
-          `no Updraft database in ${storage.dataDir}; pass the server's --data folder, or --database postgres://…`,
-        );
-      }
-      const storeSpec: { dataDir: string; databaseUrl?: string } = { dataDir: storage.dataDir };
-      if (storage.databaseUrl) storeSpec.databaseUrl = storage.databaseUrl;
-      const store = await openMetadataStore(storeSpec).catch((err: unknown) => {
-        const where = storage.databaseUrl ? redactDatabaseUrl(storage.databaseUrl) : storage.dataDir;
-        throw new CliError('database', `cannot open ${where}: ${(err as Error).message}`);
-      });
-      const blobSpec: BlobStoreSpec = { dataDir: storage.dataDir, ...storage.s3 };
-      if (storage.blobs) blobSpec.blobs = storage.blobs;
-      const blobs = await openBlobStore(blobSpec);
+      const opened = await openServerStorage(storage);
+      const { store, blobs } = opened;
       const sink = openSink(opts.out, storage.s3);
       try {
         const result = await exportRepository({ store, blobs, appId, sink });
@@ -80,8 +55,7 @@ export function registerExport(program: Command): void {
         throw err;
       } finally {
         await sink.close();
-        await blobs.close?.();
-        await store.close();
+        await opened.close();
       }
     }),
   );

@@ -11,9 +11,11 @@ export interface BlobStore {
   /** Null when absent. */
   stat(sha256: string): Promise<{ length: number } | null>;
   /**
-   * Stores bytes under `sha256` after checking them. Throws BlobError `hash-mismatch` or
-   * `too-large`; either way nothing is left behind. Storing an existing blob is a no-op
-   * (after the check).
+   * Stores bytes under `sha256` after checking them: the blob appears under its name only
+   * once what the store holds has been checked (length and SHA-256), so a failed or short
+   * write never leaves a damaged blob there. Throws BlobError `hash-mismatch`, `too-large` or
+   * `no-space`; on any error nothing new is left behind. Storing an existing blob replaces it
+   * with the checked bytes (which repairs a damaged one).
    */
   put(
     sha256: string,
@@ -31,6 +33,8 @@ export interface BlobStore {
   delete(sha256: string): Promise<void>;
   /** Where devices can fetch the blob directly (a CDN in front of a bucket), if configured. */
   publicUrl?(sha256: string): string | null;
+  /** Throws when the store cannot be reached or written (for /readyz). */
+  ping(): Promise<void>;
   /** Releases connections, if any. */
   close?(): Promise<void>;
 }
@@ -41,7 +45,7 @@ export interface BlobRange {
   end: number;
 }
 
-export type BlobErrorCode = 'hash-mismatch' | 'too-large' | 'invalid-hash';
+export type BlobErrorCode = 'hash-mismatch' | 'too-large' | 'invalid-hash' | 'no-space';
 
 export class BlobError extends Error {
   constructor(
@@ -58,4 +62,16 @@ export const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 export function assertSha256(sha256: string): void {
   if (!SHA256_HEX.test(sha256)) throw new BlobError('invalid-hash', `"${sha256}" is not a lower-case hex SHA-256`);
+}
+
+/** The file system (or quota) is full: ENOSPC, EDQUOT. */
+export function isNoSpaceError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+export function noSpace(sha256: string, cause: unknown): BlobError {
+  const e = new BlobError('no-space', `the blob store's disk is full: blob ${sha256} was not stored`);
+  e.cause = cause;
+  return e;
 }

@@ -1,16 +1,29 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import {
+  access,
+  constants,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { assertSha256, BlobError, type BlobRange, type BlobStore } from './blob-store.js';
+import { assertSha256, BlobError, isNoSpaceError, noSpace, type BlobRange, type BlobStore } from './blob-store.js';
 
 /** Temp files older than this are leftovers of a crashed upload (uploads are minutes at most). */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
 /**
- * Blobs as files `<root>/ab/<sha256>`. A blob appears only by rename of a complete, fsynced,
- * verified temp file in `<root>/tmp` (same file system), so a reader never sees a partial
- * or wrong blob and a crash leaves at most a temp file.
+ * Blobs as files `<root>/ab/<sha256>`. A blob appears only by rename of a complete, fsynced
+ * temp file in `<root>/tmp` (same file system) whose length and SHA-256 were checked by
+ * reading it back from disk, so a reader never sees a partial or wrong blob (not even after a
+ * short write on a full disk) and a crash leaves at most a temp file.
  */
 export class FolderBlobStore implements BlobStore {
   private readonly tmpDir: string;
@@ -50,11 +63,26 @@ export class FolderBlobStore implements BlobStore {
     source: Readable | Uint8Array,
     opts: { maxBytes: number },
   ): Promise<{ sha256: string; length: number }> {
+    try {
+      return await this.write(sha256, source, opts);
+    } catch (err) {
+      // Stop reading an upload we refused, so the socket is not kept busy for nothing.
+      if (!(source instanceof Uint8Array)) source.destroy();
+      if (isNoSpaceError(err)) throw noSpace(sha256, err);
+      throw err;
+    }
+  }
+
+  private async write(
+    sha256: string,
+    source: Readable | Uint8Array,
+    opts: { maxBytes: number },
+  ): Promise<{ sha256: string; length: number }> {
     const finalPath = this.pathOf(sha256);
     const tmpPath = join(this.tmpDir, `${sha256}.${randomBytes(8).toString('hex')}`);
     const hash = createHash('sha256');
     let length = 0;
-    const file = await open(tmpPath, 'wx', 0o644);
+    const file = await open(tmpPath, 'wx+', 0o644);
     let ok = false;
     try {
       const chunks: AsyncIterable<Uint8Array> | Uint8Array[] = source instanceof Uint8Array ? [source] : source;
@@ -64,7 +92,7 @@ export class FolderBlobStore implements BlobStore {
           throw new BlobError('too-large', `blob exceeds ${opts.maxBytes} bytes`, { maxBytes: opts.maxBytes });
         }
         hash.update(chunk);
-        await file.write(chunk);
+        await writeAll(file, chunk);
       }
       const actual = hash.digest('hex');
       if (actual !== sha256) {
@@ -74,16 +102,21 @@ export class FolderBlobStore implements BlobStore {
         });
       }
       await file.sync();
+      // What the disk holds, not what we meant to write, decides whether the blob goes in.
+      const written = await hashFile(file);
+      if (written.length !== length || written.sha256 !== sha256) {
+        throw new Error(
+          `blob ${sha256}: the disk holds ${written.length} bytes hashing to ${written.sha256} after writing ${length}; nothing was stored`,
+        );
+      }
       ok = true;
     } finally {
       await file.close();
       if (!ok) await unlink(tmpPath).catch(() => {});
-      // Stop reading an upload we refused, so the socket is not kept busy for nothing.
-      if (!ok && !(source instanceof Uint8Array)) source.destroy();
     }
     try {
       await mkdir(join(this.root, sha256.slice(0, 2)), { recursive: true });
-      // Same content either way, so replacing an existing blob is harmless.
+      // Same content either way; replacing an existing blob also repairs a damaged one.
       await rename(tmpPath, finalPath);
       await syncDir(join(this.root, sha256.slice(0, 2)));
     } catch (err) {
@@ -130,6 +163,10 @@ export class FolderBlobStore implements BlobStore {
     await rm(this.pathOf(sha256), { force: true });
   }
 
+  async ping(): Promise<void> {
+    await access(this.tmpDir, constants.W_OK);
+  }
+
   private async removeStaleTemps(): Promise<void> {
     const now = Date.now();
     for (const name of await readdir(this.tmpDir)) {
@@ -138,6 +175,31 @@ export class FolderBlobStore implements BlobStore {
       if (s && now - s.mtimeMs > STALE_TEMP_MS) await rm(p, { force: true });
     }
   }
+}
+
+/** FileHandle.write may write less than asked (a full disk): go on until all is written or it fails. */
+async function writeAll(file: FileHandle, chunk: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < chunk.length) {
+    const { bytesWritten } = await file.write(chunk, offset, chunk.length - offset, null);
+    if (bytesWritten === 0) {
+      throw Object.assign(new Error('the file system accepted no more bytes'), { code: 'ENOSPC' });
+    }
+    offset += bytesWritten;
+  }
+}
+
+async function hashFile(file: FileHandle): Promise<{ length: number; sha256: string }> {
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(256 * 1024);
+  let position = 0;
+  for (;;) {
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) break;
+    hash.update(buffer.subarray(0, bytesRead));
+    position += bytesRead;
+  }
+  return { length: position, sha256: hash.digest('hex') };
 }
 
 function isNotFound(err: unknown): boolean {

@@ -6,12 +6,14 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
   type CompletedPart,
 } from '@aws-sdk/client-s3';
+import { isS3ConnectionError, markUnavailable } from '../unavailable.js';
 import { assertSha256, BlobError, type BlobRange, type BlobStore } from './blob-store.js';
 import { parseS3Url, s3ClientFor, type S3Location, type S3ConnectionOptions } from './s3-client.js';
 
@@ -31,6 +33,10 @@ export interface S3BlobStoreOptions extends S3ConnectionOptions {
   publicBaseUrl?: string;
 }
 
+function md5(body: Uint8Array): string {
+  return createHash('md5').update(body).digest('base64');
+}
+
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
   return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
@@ -40,17 +46,26 @@ function isNotFound(err: unknown): boolean {
  * Blobs in any S3-compatible bucket. An object appears only complete and verified: small blobs
  * are hashed in memory before one PutObject; large ones go up as a multipart upload that is
  * completed only after the hash matched (and aborted otherwise), so no reader ever sees a
- * partial or wrong blob under a hash name.
+ * partial or wrong blob under a hash name. Every body carries its Content-MD5 (and a single
+ * PutObject its SHA-256 checksum), so the store itself refuses bytes damaged on the way, and
+ * the stored length is checked after the write.
  */
 export class S3BlobStore implements BlobStore {
   private readonly client: S3Client;
   private readonly location: S3Location;
   private readonly partSize: number;
   private readonly publicBase: string | null;
+  /** client.send, with a store that cannot be reached marked unavailable (answered 503). */
+  private readonly send: S3Client['send'];
 
   constructor(opts: S3BlobStoreOptions) {
     this.location = parseS3Url(opts.url);
     this.client = s3ClientFor(opts);
+    const send = this.client.send as (command: unknown) => Promise<unknown>;
+    this.send = ((command: unknown) =>
+      send.call(this.client, command).catch((err: unknown) => {
+        throw isS3ConnectionError(err) ? markUnavailable(err, 'blob-store') : err;
+      })) as S3Client['send'];
     this.partSize = Math.max(opts.partSize ?? DEFAULT_PART_SIZE, 5 * 1024 * 1024);
     this.publicBase = opts.publicBaseUrl ? opts.publicBaseUrl.replace(/\/+$/, '') : null;
   }
@@ -74,7 +89,7 @@ export class S3BlobStore implements BlobStore {
 
   async stat(sha256: string): Promise<{ length: number } | null> {
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(sha256) }));
+      const head = await this.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(sha256) }));
       return { length: Number(head.ContentLength ?? 0) };
     } catch (err) {
       if (isNotFound(err)) return null;
@@ -88,8 +103,6 @@ export class S3BlobStore implements BlobStore {
     opts: { maxBytes: number },
   ): Promise<{ sha256: string; length: number }> {
     const key = this.keyOf(sha256);
-    // An existing blob is still read to the end and checked, but not written again.
-    const exists = await this.has(sha256);
     const hash = createHash('sha256');
     let length = 0;
     let pending: Buffer[] = [];
@@ -102,9 +115,8 @@ export class S3BlobStore implements BlobStore {
       const body = Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      if (exists) return;
       if (uploadId === undefined) {
-        const created = await this.client.send(
+        const created = await this.send(
           new CreateMultipartUploadCommand({
             Bucket: this.bucket,
             Key: key,
@@ -116,7 +128,7 @@ export class S3BlobStore implements BlobStore {
         if (!uploadId) throw new Error(`S3 gave no upload id for ${key}`);
       }
       const partNumber = parts.length + 1;
-      const res = await this.client.send(
+      const res = await this.send(
         new UploadPartCommand({
           Bucket: this.bucket,
           Key: key,
@@ -124,6 +136,7 @@ export class S3BlobStore implements BlobStore {
           PartNumber: partNumber,
           Body: body,
           ContentLength: body.length,
+          ContentMD5: md5(body),
         }),
       );
       parts.push({ PartNumber: partNumber, ETag: res.ETag });
@@ -157,30 +170,37 @@ export class S3BlobStore implements BlobStore {
           actual,
         });
       }
-      if (!exists) {
-        if (uploadId === undefined) {
-          const body = Buffer.concat(pending, pendingBytes);
-          await this.client.send(
-            new PutObjectCommand({
-              Bucket: this.bucket,
-              Key: key,
-              Body: body,
-              ContentLength: body.length,
-              ContentType: 'application/octet-stream',
-              CacheControl: IMMUTABLE,
-            }),
-          );
-        } else {
-          if (pendingBytes > 0) await flushPart();
-          await this.client.send(
-            new CompleteMultipartUploadCommand({
-              Bucket: this.bucket,
-              Key: key,
-              UploadId: uploadId,
-              MultipartUpload: { Parts: parts },
-            }),
-          );
-        }
+      // Written even when the object exists: the same bytes again, and a damaged copy is repaired.
+      if (uploadId === undefined) {
+        const body = Buffer.concat(pending, pendingBytes);
+        await this.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: body,
+            ContentLength: body.length,
+            ContentMD5: md5(body),
+            ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
+            ContentType: 'application/octet-stream',
+            CacheControl: IMMUTABLE,
+          }),
+        );
+      } else {
+        if (pendingBytes > 0) await flushPart();
+        await this.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts },
+          }),
+        );
+      }
+      const stored = await this.stat(sha256);
+      if (stored?.length !== length) {
+        throw new Error(
+          `blob ${sha256}: the bucket holds ${stored?.length ?? 'nothing'} bytes after writing ${length}`,
+        );
       }
       ok = true;
     } finally {
@@ -197,7 +217,7 @@ export class S3BlobStore implements BlobStore {
 
   async get(sha256: string): Promise<Uint8Array | null> {
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(sha256) }));
+      const res = await this.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(sha256) }));
       if (!res.Body) return null;
       return await res.Body.transformToByteArray();
     } catch (err) {
@@ -208,7 +228,7 @@ export class S3BlobStore implements BlobStore {
 
   async createReadStream(sha256: string, range?: BlobRange): Promise<{ length: number; stream: Readable } | null> {
     try {
-      const res = await this.client.send(
+      const res = await this.send(
         new GetObjectCommand({
           Bucket: this.bucket,
           Key: this.keyOf(sha256),
@@ -226,7 +246,11 @@ export class S3BlobStore implements BlobStore {
 
   async delete(sha256: string): Promise<void> {
     // One by one on purpose: Swift's S3 API wants a Content-MD5 on DeleteObjects that SDK v3 no longer sends.
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(sha256) }));
+    await this.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(sha256) }));
+  }
+
+  async ping(): Promise<void> {
+    await this.send(new HeadBucketCommand({ Bucket: this.bucket }));
   }
 
   async close(): Promise<void> {

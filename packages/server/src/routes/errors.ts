@@ -1,6 +1,7 @@
 import { isUpdraftError } from '@updraft/protocol';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ApiError } from '../api-error.js';
+import { describeUnavailable, RETRY_AFTER_SECONDS, unavailableDependency } from '../unavailable.js';
 import { PATTERN_WORDING } from './schemas.js';
 
 /** `{error: {code, message}}` for every failure; codes are a contract, messages say what to do. */
@@ -64,6 +65,18 @@ export function installErrorHandlers(app: FastifyInstance): void {
               ? 'unsupported-media-type'
               : 'bad-request';
       return reply.code(status).send(errorBody(code, fe.message));
+    }
+    const away = unavailableDependency(err);
+    if (away) {
+      // Not a bug and not the caller's fault: the dependency is down; the next attempt may work.
+      request.log.warn(
+        { err: { message: err.message, code: (err as { code?: unknown }).code } },
+        `${away} unavailable`,
+      );
+      return reply
+        .code(503)
+        .header('retry-after', String(RETRY_AFTER_SECONDS))
+        .send(errorBody('unavailable', describeUnavailable(away), { dependency: away }));
     }
     request.log.error({ err }, 'unhandled error');
     return reply

@@ -58,3 +58,4 @@ export * from './insight.js';
 export * from './guardrails.js';
 export * from './users.js';
 export * from './webhook.js';
+export * from './blob-scrub.js';

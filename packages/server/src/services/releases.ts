@@ -55,11 +55,32 @@ export class ReleasesService {
     if (trust && !app.trustInitializedAt) throw trustNotInitialized(appId);
   }
 
-  /** Blobs this app does not own yet. A blob another app uploaded still counts as missing: owning one means having uploaded it. */
+  /**
+   * Blobs this app does not own yet, or whose bytes the blob store no longer holds whole (a
+   * blob gone, or of another length than recorded): uploading them again repairs the store.
+   * A blob another app uploaded still counts as missing: owning one means having uploaded it.
+   */
   async missingBlobs(appId: string, sha256s: string[]): Promise<string[]> {
     await this.requireApp(appId, false);
     const present = await this.deps.store.findAppBlobs(appId, sha256s);
-    return [...new Set(sha256s)].filter((h) => !present.has(h));
+    const damaged = await this.notWhole(present);
+    return [...new Set(sha256s)].filter((h) => !present.has(h) || damaged.has(h));
+  }
+
+  /** Recorded blobs (hash → length) the blob store does not hold at that length. */
+  private async notWhole(recorded: Map<string, number>): Promise<Set<string>> {
+    const damaged = new Set<string>();
+    const hashes = [...recorded.keys()];
+    // A stat per blob, a few at a time: a release lists tens to hundreds of files.
+    for (let i = 0; i < hashes.length; i += 16) {
+      await Promise.all(
+        hashes.slice(i, i + 16).map(async (h) => {
+          const stored = await this.deps.blobs.stat(h);
+          if (stored?.length !== recorded.get(h)) damaged.add(h);
+        }),
+      );
+    }
+    return damaged;
   }
 
   /**
@@ -140,6 +161,13 @@ export class ReleasesService {
       stored = await this.deps.blobs.put(sha256, body, { maxBytes: this.deps.maxFileBytes });
     } catch (err) {
       if (err instanceof BlobError && err.code === 'too-large') throw this.tooLarge();
+      if (err instanceof BlobError && err.code === 'no-space') {
+        throw new ApiError(
+          507,
+          'disk-full',
+          `the server's disk is full: ${sha256} was not stored (nothing partial was kept). Free space on the server's blob storage, then publish again`,
+        );
+      }
       if (err instanceof BlobError && err.code === 'hash-mismatch') {
         throw badRequest(
           'hash-mismatch',
@@ -331,6 +359,16 @@ export class ReleasesService {
       throw badRequest(
         'invalid-manifest',
         `manifest says ${wrong.path} is ${wrong.length} bytes; the uploaded blob ${wrong.sha256} is ${files.get(wrong.sha256)}`,
+      );
+    }
+    // The record says uploaded; the store must also hold it whole, or devices could not install it.
+    files.set(sha256, length);
+    const damaged = [...(await this.notWhole(files))];
+    if (damaged.length > 0) {
+      throw badRequest(
+        'blobs-missing',
+        `${damaged.length} file(s) of the release are missing or damaged in the blob store (first: ${damaged[0]}); upload them again (POST /v1/apps/${appId}/blobs/missing lists them)`,
+        { missing: damaged },
       );
     }
   }

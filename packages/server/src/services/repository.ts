@@ -41,9 +41,12 @@ export class RepositoryService {
     this.now = deps.now ?? Date.now;
   }
 
-  /** Drops cached timestamps, after a write through this process (publish, promote, trust). */
+  /**
+   * Makes cached timestamps stale, after a write through this process (publish, promote,
+   * trust): the next check reads the database. They are kept to answer while it is away.
+   */
   forgetCached(): void {
-    this.timestamps.clear();
+    for (const hit of this.timestamps.values()) hit.at = -Infinity;
   }
 
   private async servable(appId: string): Promise<boolean> {
@@ -66,9 +69,18 @@ export class RepositoryService {
     }
     const at = this.now();
     let value: ServedMetadata | null = null;
-    if (await this.servable(appId)) {
-      const m = await this.deps.store.getLatestMetadata(appId, 'timestamp');
-      value = m ? { bytes: m.bytes, sha256: m.sha256 } : null;
+    try {
+      if (await this.servable(appId)) {
+        const m = await this.deps.store.getLatestMetadata(appId, 'timestamp');
+        value = m ? { bytes: m.bytes, sha256: m.sha256 } : null;
+      }
+    } catch (err) {
+      // The database is away: the last timestamp we had is still signed and unexpired (devices
+      // check its expiry), so devices keep getting it; the database is asked again after the TTL.
+      const stale = this.timestamps.get(appId);
+      if (!stale) throw err;
+      stale.at = at;
+      return stale.value;
     }
     if (this.ttl > 0) {
       if (this.timestamps.size >= MAX_CACHED_APPS) this.timestamps.clear();

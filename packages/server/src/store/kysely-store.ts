@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { MetadataStore } from './metadata-store.js';
 import type { Database } from './schema.js';
 import { KyselyLogStore } from './kysely-log-store.js';
@@ -96,6 +96,9 @@ export class KyselyMetadataStore implements MetadataStore {
   findAppBlobs(...args: Parameters<MetadataStore['findAppBlobs']>) {
     return this.files.findAppBlobs(...args);
   }
+  listBlobs(...args: Parameters<MetadataStore['listBlobs']>) {
+    return this.files.listBlobs(...args);
+  }
 
   putMetadata(...args: Parameters<MetadataStore['putMetadata']>) {
     return this.signedMetadata.putMetadata(...args);
@@ -145,6 +148,10 @@ export class KyselyMetadataStore implements MetadataStore {
   }
   releaseLease(...args: Parameters<MetadataStore['releaseLease']>) {
     return this.leases.releaseLease(...args);
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
   }
 
   async close(): Promise<void> {

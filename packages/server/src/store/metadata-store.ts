@@ -121,6 +121,9 @@ export interface MetadataStore {
   /** The transparency log's tables, bound to the same connection or transaction. */
   readonly log: TransparencyLogStore;
 
+  /** One round trip to the database; throws when it cannot be reached (for /readyz). */
+  ping(): Promise<void>;
+
   /** Returns false (and changes nothing) when the app already exists. */
   createApp(app: { appId: string; createdAt: string; onlineKeys: Record<OnlineRole, KeyFile> }): Promise<boolean>;
   getApp(appId: string): Promise<AppRecord | null>;
@@ -148,6 +151,8 @@ export interface MetadataStore {
   addAppBlob(appId: string, blob: { sha256: string; length: number }, at: string): Promise<void>;
   /** The subset of `sha256s` this app owns, with their lengths. */
   findAppBlobs(appId: string, sha256s: readonly string[]): Promise<Map<string, number>>;
+  /** Recorded blobs in hash order, all or one app's, a page after `after` at a time (for scrubbing). */
+  listBlobs(opts: { appId?: string; after?: string; limit: number }): Promise<{ sha256: string; length: number }[]>;
 
   insertRelease(release: ReleaseRecord): Promise<void>;
   getRelease(appId: string, releaseId: string): Promise<ReleaseRecord | null>;

@@ -9,7 +9,15 @@ import { BlobError, type BlobStore } from '../../src/index.js';
 export interface BlobBackend {
   name: string;
   /** An empty store, or a reason string when the backend cannot run here. */
-  newStore(): Promise<{ store: BlobStore; cleanup(): Promise<void> } | string>;
+  newStore(): Promise<
+    | {
+        store: BlobStore;
+        /** Puts other bytes under a blob's name behind the store's back (a disk or bucket gone bad). */
+        damage(sha256: string, bytes: Uint8Array): Promise<void>;
+        cleanup(): Promise<void>;
+      }
+    | string
+  >;
 }
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -30,12 +38,15 @@ async function readAll(stream: Readable): Promise<Buffer> {
 }
 
 export function blobStoreContract(backend: BlobBackend): void {
-  const withStore = (name: string, body: (store: BlobStore) => Promise<void>) =>
+  const withStore = (
+    name: string,
+    body: (store: BlobStore, damage: (sha256: string, bytes: Uint8Array) => Promise<void>) => Promise<void>,
+  ) =>
     test(`${backend.name} blob store: ${name}`, async (t) => {
       const s = await backend.newStore();
       if (typeof s === 'string') return skipOrFail(t, `${backend.name} blob store`, s);
       try {
-        await body(s.store);
+        await body(s.store, s.damage);
       } finally {
         await s.cleanup();
       }
@@ -115,6 +126,21 @@ export function blobStoreContract(backend: BlobBackend): void {
     await assert.rejects(store.put(h, randomBytes(300), { maxBytes: 1000 }), /hash/);
     assert.deepEqual(Buffer.from((await store.get(h))!), bytes, 'the stored blob is untouched');
   });
+
+  withStore(
+    'a damaged copy under the name is replaced by storing the blob again; ping answers',
+    async (store, damage) => {
+      await store.ping();
+      const bytes = randomBytes(20_021);
+      const h = sha(bytes);
+      await store.put(h, bytes, { maxBytes: 100_000 });
+      await damage(h, bytes.subarray(0, 8192));
+      assert.equal((await store.stat(h))?.length, 8192, 'the damage is visible to stat');
+      await store.put(h, chunked(bytes, 4096), { maxBytes: 100_000 });
+      assert.equal((await store.stat(h))?.length, bytes.length);
+      assert.equal(sha(Buffer.from((await store.get(h))!)), h, 'the blob is whole again');
+    },
+  );
 
   withStore('names that are not lower-case SHA-256 hex are refused', async (store) => {
     for (const bad of ['../etc/passwd', 'A'.repeat(64), 'a'.repeat(63), '']) {

@@ -160,6 +160,20 @@ export function metadataStoreContract(backend: MetadataBackend): void {
     assert.equal(found.has(unknown), false);
     const foundY = await store.findAppBlobs('y', hashes.slice(0, 3));
     assert.deepEqual([...foundY.keys()], [hashes[1]], 'an app sees only its own blobs');
+    // listBlobs pages through all of them in hash order, or one app's.
+    const listed: { sha256: string; length: number }[] = [];
+    for (let after: string | undefined; ;) {
+      const page = await store.listBlobs({ limit: 500, ...(after ? { after } : {}) });
+      listed.push(...page);
+      if (page.length < 500) break;
+      after = page[page.length - 1]!.sha256;
+    }
+    assert.deepEqual(
+      listed.map((b) => b.sha256),
+      [...hashes].sort(),
+    );
+    assert.equal(listed.find((b) => b.sha256 === hashes[7])?.length, 7);
+    assert.deepEqual(await store.listBlobs({ appId: 'y', limit: 10 }), [{ sha256: hashes[1], length: 1 }]);
   });
 
   withStore('releases: insert, conflict, newest first, channel filter, max versionCode', async (store) => {

@@ -6,7 +6,10 @@ import { atomically } from './util.js';
 /** Keeps IN lists well below every dialect's bound-parameter limit. */
 const IN_CHUNK = 500;
 
-type FileAccess = Pick<MetadataStore, 'addAppBlob' | 'findAppBlobs' | 'getEmbeddedBundle' | 'putEmbeddedBundle'>;
+type FileAccess = Pick<
+  MetadataStore,
+  'addAppBlob' | 'findAppBlobs' | 'listBlobs' | 'getEmbeddedBundle' | 'putEmbeddedBundle'
+>;
 
 /**
  * Which files an app has: the blobs it uploaded (the bytes live in the blob store) and the
@@ -44,6 +47,20 @@ export class FileQueries implements FileAccess {
       for (const r of rows) found.set(r.sha256, Number(r.length));
     }
     return found;
+  }
+
+  async listBlobs(opts: {
+    appId?: string;
+    after?: string;
+    limit: number;
+  }): Promise<{ sha256: string; length: number }[]> {
+    let q = this.db.selectFrom('blobs').select(['blobs.sha256', 'blobs.length']);
+    if (opts.appId !== undefined) {
+      q = q.innerJoin('app_blobs', 'app_blobs.sha256', 'blobs.sha256').where('app_blobs.app_id', '=', opts.appId);
+    }
+    if (opts.after !== undefined) q = q.where('blobs.sha256', '>', opts.after);
+    const rows = await q.orderBy('blobs.sha256').limit(opts.limit).execute();
+    return rows.map((r) => ({ sha256: r.sha256, length: Number(r.length) }));
   }
 
   async getEmbeddedBundle(appId: string, platform: string, runtimeVersion: string): Promise<EmbeddedBundle | null> {
