@@ -1,3 +1,4 @@
+import { retryingFetch } from '@updraft/client/node';
 import { CliError } from './output.js';
 
 /** The admin API as the CLI uses it. Errors become CliErrors that say what to do. */
@@ -7,7 +8,18 @@ export class AdminApi {
     private readonly apiKey: string,
   ) {}
 
-  async request<T>(method: string, path: string, body?: unknown, rawBody?: Uint8Array): Promise<T> {
+  /**
+   * `idempotent`: safe to send twice although the method is POST (a query such as "which
+   * blobs are missing"). Idempotent requests are sent again once when the server closed the
+   * pooled connection under them (retryingFetch).
+   */
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    rawBody?: Uint8Array,
+    options: { idempotent?: boolean } = {},
+  ): Promise<T> {
     const url = `${this.server.replace(/\/+$/, '')}${path}`;
     const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}` };
     let payload: string | Uint8Array | undefined;
@@ -20,7 +32,7 @@ export class AdminApi {
     }
     let res: Response;
     try {
-      res = await fetch(url, { method, headers, body: payload });
+      res = await retryingFetch(url, { method, headers, body: payload }, options);
     } catch (err) {
       throw new CliError(
         'server-unreachable',

@@ -22,6 +22,7 @@ import {
   type LogTrust,
 } from '@updraft/protocol';
 import { CliError } from './output.js';
+import { retryingFetch } from '@updraft/client/node';
 
 /**
  * One pass of `updraft log monitor`: follow the app's log from the last state, check that the
@@ -60,7 +61,7 @@ function inconsistent(message: string): CliError {
 async function getBytes(url: string): Promise<Uint8Array> {
   let res: Response;
   try {
-    res = await fetch(url);
+    res = await retryingFetch(url);
   } catch (err) {
     throw new CliError('server-unreachable', `cannot reach ${url} (${(err as Error).message}); check --server`);
   }

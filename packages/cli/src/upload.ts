@@ -12,9 +12,13 @@ export async function uploadMissing(
 ): Promise<number> {
   const app = encodeURIComponent(appId);
   const hashes = [...new Set(files.map((f) => f.sha256))];
-  const { missing } = await api.request<{ missing: string[] }>('POST', `/v1/apps/${app}/blobs/missing`, {
-    sha256: hashes,
-  });
+  const { missing } = await api.request<{ missing: string[] }>(
+    'POST',
+    `/v1/apps/${app}/blobs/missing`,
+    { sha256: hashes },
+    undefined,
+    { idempotent: true },
+  );
   const toUpload = files.filter(
     (f, i, all) => missing.includes(f.sha256) && all.findIndex((g) => g.sha256 === f.sha256) === i,
   );

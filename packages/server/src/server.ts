@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { openBlobStore, type BlobStore, type BlobStoreSpec, type S3ConnectionOptions } from './blobs/index.js';
@@ -111,6 +112,23 @@ export function defaultDashboardDir(): string | null {
 }
 
 /**
+ * How long an idle keep-alive connection stays open. Above the idle timeouts of common load
+ * balancers and proxies (AWS ALB and nginx: 60 s), so they, not we, close a pooled connection:
+ * a server that closes first races the client's next request on that socket (Node's own
+ * default is 5 s). Fastify's default, which a serverFactory does not get. The raw check
+ * reader in front of node:http uses the same value (http/check-front-door.ts).
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+function withKeepAlive<S extends Server>(server: S): S {
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  // Counted from a request's first byte; kept above keepAliveTimeout so a request that starts
+  // just before the idle limit is not cut off by the headers limit instead.
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+  return server;
+}
+
+/**
  * The Fastify app over any metadata and blob store, not listening yet. The caller owns the
  * stores and closes them after the app.
  */
@@ -119,7 +137,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   const checkAnswers = new CheckAnswers(services.repository);
   const app = Fastify({
     // The no-update check skips node:http and Fastify while its answer is cached (http/check-front-door.ts).
-    serverFactory: (handler) => new CheckFrontDoorServer(handler, checkAnswers),
+    serverFactory: (handler) => withKeepAlive(new CheckFrontDoorServer(handler, checkAnswers)),
     logger: opts.logger ?? false,
     // appIds are up to 128 characters and target paths longer than find-my-way's default 100.
     routerOptions: { maxParamLength: 2048 },

@@ -254,3 +254,33 @@ describe('the raw check path at shutdown', () => {
     assert.ok(c.isClosed, 'the idle connection was closed');
   });
 });
+
+describe('idle keep-alive connections', () => {
+  // Node's default keep-alive timeout is 5 s: a client (or a load balancer) that reuses a
+  // pooled connection after 5 s raced the server closing it. Both paths now keep it 72 s.
+  it('stay open past 5 s idle, on the raw check path and on node:http', async () => {
+    const t = await startTestServer({ timestampCacheMs: 60_000 });
+    try {
+      const { keys } = await createTrustedApp(t, APP);
+      const rel = await prepareRelease(t, APP, keys, { releaseId: 'r1', versionCode: 1 });
+      assert.equal((await t.api('POST', `/v1/apps/${APP}/releases`, rel.body)).status, 201);
+      const raw = await RawConnection.open(t.url);
+      const routed = await RawConnection.open(t.url);
+      const health = head('GET /healthz HTTP/1.1', HOST);
+      await raw.write(check());
+      await routed.write(health);
+      assert.ok(answeredRaw((await raw.read(1))[0]!));
+      assert.equal((await routed.read(1))[0]?.status, 200);
+      await new Promise((resolve) => setTimeout(resolve, 5_500));
+      assert.equal(raw.isClosed || routed.isClosed, false, 'no idle connection was closed after 5.5 s');
+      await raw.write(check());
+      await routed.write(health);
+      assert.ok(answeredRaw((await raw.read(1))[0]!), 'the raw path answers on the reused connection');
+      assert.equal((await routed.read(1))[0]?.status, 200, 'node:http answers on the reused connection');
+      raw.close();
+      routed.close();
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -9,6 +9,7 @@ import { collectFiles, contentTypeOf, DEFAULT_MAX_FILE_BYTES, type LocalFile } f
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { uploadMissing } from '../upload.js';
+import { retryingFetch } from '@updraft/client/node';
 
 /**
  * The bundle an app binary ships, registered once per (platform, runtimeVersion) so that
@@ -56,7 +57,7 @@ export async function fetchRegisteredEmbedded(
   const files: LocalFile[] = [];
   for (const f of bundle.files) {
     const url = `${api.server.replace(/\/+$/, '')}/repo/${encodeURIComponent(appId)}/targets/files/${f.sha256}`;
-    const res = await fetch(url);
+    const res = await retryingFetch(url);
     const bytes = new Uint8Array(await res.arrayBuffer());
     if (!res.ok || bytes.length !== f.length || sha256Hex(bytes) !== f.sha256) {
       throw new CliError(

@@ -239,9 +239,13 @@ function assertCliIdentifier(value: string, flag: string): string {
 async function uploadPatches(api: AdminApi, appId: string, blobs: PatchBlob[]): Promise<number> {
   if (blobs.length === 0) return 0;
   const app = encodeURIComponent(appId);
-  const { missing } = await api.request<{ missing: string[] }>('POST', `/v1/apps/${app}/blobs/missing`, {
-    sha256: blobs.map((b) => b.sha256),
-  });
+  const { missing } = await api.request<{ missing: string[] }>(
+    'POST',
+    `/v1/apps/${app}/blobs/missing`,
+    { sha256: blobs.map((b) => b.sha256) },
+    undefined,
+    { idempotent: true },
+  );
   let total = 0;
   for (const b of blobs.filter((x) => missing.includes(x.sha256))) {
     await api.request('PUT', `/v1/apps/${app}/blobs/${b.sha256}`, undefined, b.bytes);

@@ -15,6 +15,7 @@ import { requireServer, type AdminApi } from '../api-client.js';
 import { defaultKeysDir, readRoleKey } from '../keys-dir.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
+import { retryingFetch } from '@updraft/client/node';
 
 interface ProvenanceOptions extends GlobalOptions {
   app: string;
@@ -63,7 +64,7 @@ export async function loadProvenance(
   if (!ref) return null;
   const slash = ref.path.lastIndexOf('/');
   const url = `${api.server.replace(/\/+$/, '')}/repo/${app}/targets/${ref.path.slice(0, slash)}/${ref.sha256}.${ref.path.slice(slash + 1)}`;
-  const res = await fetch(url);
+  const res = await retryingFetch(url);
   const bytes = new Uint8Array(await res.arrayBuffer());
   if (!res.ok || sha256Hex(bytes) !== ref.sha256 || bytes.length !== ref.length) {
     throw new CliError('bad-provenance', `the provenance at ${url} is missing or does not match the signed hash`);

@@ -34,6 +34,7 @@ import { defaultKeysDir, readRoleKey } from '../keys-dir.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { anchorEpoch } from '../trust/epoch.js';
+import { retryingFetch } from '@updraft/client/node';
 
 /**
  * `updraft release rollback <releaseId>`: a rollback is a step forward. It signs a NEW release
@@ -126,7 +127,7 @@ async function earlierManifest(
   const url = `${repositoryBaseUrl(server.replace(/\/+$/, ''), appId)}/targets/${consistentTargetPath(manifestTargetPath(releaseId), sha256)}`;
   let bytes: Uint8Array;
   try {
-    const res = await fetch(url);
+    const res = await retryingFetch(url);
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     bytes = new Uint8Array(await res.arrayBuffer());
   } catch (err) {

@@ -19,6 +19,7 @@ import type { LocalFile } from '../files.js';
 import { CliError } from '../output.js';
 import { applyPatchNode, brotli, createPatch } from './encode.js';
 import { createZstdPatch } from './zstd.js';
+import { retryingFetch } from '@updraft/client/node';
 
 export const DEFAULT_DELTA_BASES = 3;
 /** Below this a patch saves too little to be worth a round trip and a patch step. */
@@ -119,7 +120,7 @@ async function collectBases(api: AdminApi, opts: DeltaOptions): Promise<Map<stri
 async function fetchBytes(url: string): Promise<Uint8Array | null> {
   let res: Response;
   try {
-    res = await fetch(url);
+    res = await retryingFetch(url);
   } catch (err) {
     throw new CliError('server-unreachable', `cannot fetch ${url} for delta generation (${(err as Error).message})`);
   }

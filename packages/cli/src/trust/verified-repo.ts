@@ -18,6 +18,7 @@ import {
 } from '@updraft/protocol';
 import type { SignedEnvelope } from '@updraft/server';
 import { CliError } from '../output.js';
+import { retryingFetch } from '@updraft/client/node';
 
 /**
  * The app's current repository as the server serves it to devices, verified from the
@@ -48,7 +49,7 @@ export function envelopeOf(v: Verified<unknown>): SignedEnvelope {
 export async function get(url: string, maxBytes: number): Promise<Uint8Array | null> {
   let res: Response;
   try {
-    res = await fetch(url);
+    res = await retryingFetch(url);
   } catch (err) {
     throw new CliError('server-unreachable', `cannot reach ${url} (${(err as Error).message}); check --server`);
   }

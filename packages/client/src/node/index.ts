@@ -5,3 +5,4 @@ export { NodeHasher } from './hasher.js';
 export { systemClock } from './clock.js';
 export { nodeBrotliDecoder } from './brotli.js';
 export { nodeSignatureBackend } from './signature-backend.js';
+export { retryingFetch, isConnectionReset, type RetryingFetchOptions } from './retrying-fetch.js';

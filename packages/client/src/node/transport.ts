@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
 import { checkRedirectAllowed, UpdraftError } from '@updraft/protocol';
 import type { DownloadOptions, DownloadResult, FetchOptions, FetchResult, Transport } from '../ports.js';
+import { retryingFetch } from './retrying-fetch.js';
 
 export interface NodeTransportOptions {
   /** Same-origin redirects followed per request. */
@@ -141,7 +142,8 @@ export class NodeTransport implements Transport {
     let current = url;
     const headers = extraHeaders ? { ...this.headers, ...extraHeaders } : this.headers;
     for (let hop = 0; ; hop++) {
-      const res = await fetch(current, {
+      // A pooled connection the server closed meanwhile: sent once more (retrying-fetch.ts).
+      const res = await retryingFetch(current, {
         redirect: 'manual',
         signal: timer.controller.signal,
         // fetch decodes these; caps and hashes apply to the decoded bytes (readChunks).

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AdminApi } from '../src/api-client.js';
+import { startStaleConnectionServer } from '../../../test/helpers/stale-connection-server.js';
+
+// The CLI's admin client against a server that closes each pooled connection just as the
+// client reuses it (what a keep-alive timeout shorter than the CLI's pauses does, e.g. while
+// it generates patches): every idempotent request is sent once more, on a new connection.
+
+test('idempotent requests survive a pooled connection closed under them; a plain POST is not sent twice', async () => {
+  const server = await startStaleConnectionServer((req) => ({
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ method: req.method, path: req.path, bytes: req.body.length }),
+  }));
+  try {
+    const api = new AdminApi(server.url, 'key');
+    const calls: [string, () => Promise<unknown>, unknown][] = [
+      ['GET', () => api.request('GET', '/v1/apps'), { method: 'GET', path: '/v1/apps', bytes: 0 }],
+      [
+        'PUT',
+        () => api.request('PUT', '/v1/apps/a/blobs/h', undefined, new Uint8Array(1000)),
+        { method: 'PUT', path: '/v1/apps/a/blobs/h', bytes: 1000 },
+      ],
+      [
+        'POST (a query)',
+        () => api.request('POST', '/v1/apps/a/blobs/missing', { sha256: [] }, undefined, { idempotent: true }),
+        { method: 'POST', path: '/v1/apps/a/blobs/missing', bytes: 13 },
+      ],
+      ['DELETE', () => api.request('DELETE', '/v1/x'), { method: 'DELETE', path: '/v1/x', bytes: 0 }],
+    ];
+    for (const [what, call, expected] of calls) {
+      assert.deepEqual(await call(), expected, what);
+      await sleep(20); // the connection goes back to the pool: the next request reuses it
+    }
+    assert.ok(server.cutOff >= 3, `the server cut off ${server.cutOff} reused connections`);
+
+    const answered = server.answered.length;
+    await assert.rejects(api.request('POST', '/v1/apps/a/releases', {}), { code: 'server-unreachable' });
+    assert.equal(server.answered.length, answered, 'a POST that may have changed something is not repeated');
+  } finally {
+    await server.close();
+  }
+});
