@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerApps } from './commands/apps.js';
 import { registerAudit } from './commands/audit.js';
 import { registerChannel } from './commands/channel.js';
+import { registerCodePush } from './commands/codepush.js';
 import { registerKeysApi } from './commands/keys-api.js';
 import { registerReleaseOps } from './commands/release-ops.js';
 import { registerDevice } from './commands/device.js';
@@ -54,6 +55,7 @@ export function buildProgram(): Command {
   registerInsight(program);
   registerUsers(program);
   registerSimulate(program);
+  registerCodePush(program);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
     cmd.configureOutput({ writeErr: () => {}, outputError: () => {} });

@@ -16,3 +16,4 @@ export * from './trust.js';
 export * from './url.js';
 export * from './transparency/index.js';
 export * from './telemetry.js';
+export * from './codepush.js';

@@ -10,6 +10,7 @@ import { openBlobStore, type BlobStore, type BlobStoreSpec, type S3ConnectionOpt
 import { JobRunner, resignJob } from './jobs/index.js';
 import { adminRoutes } from './routes/admin.js';
 import { deviceResolveRoutes } from './routes/device-resolve.js';
+import { CodePushAcquisitionService, CodePushAdminService, codePushDeviceRoutes } from './codepush/index.js';
 import { registerOpenApi } from './routes/openapi.js';
 import { DEFAULT_SCHEDULER_INTERVAL_MS, installScheduler } from './scheduler.js';
 import { installAuditAnchoring } from './audit-anchoring.js';
@@ -78,7 +79,14 @@ export function createServices(opts: BuildAppOptions): Services {
   const now = opts.now ?? Date.now;
   const { store, blobs } = opts;
   const releaseOps = new ReleaseOpsService({ store, now });
+  const ingest = new IngestService(
+    opts.ingestRateLimit ? { store, now, rateLimit: opts.ingestRateLimit } : { store, now },
+  );
   return {
+    codepush: {
+      admin: new CodePushAdminService({ store, blobs, now }),
+      acquisition: new CodePushAcquisitionService({ store, ingest, now }),
+    },
     apps: new AppsService({ store, now }),
     auth: new AuthService({ store, now }),
     releases: new ReleasesService({ store, blobs, now, maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES }),
@@ -91,7 +99,7 @@ export function createServices(opts: BuildAppOptions): Services {
     resolve: new ResolveService({ store }),
     trust: new TrustService({ store, now }),
     expiry: new ExpiryService({ store, now }),
-    ingest: new IngestService(opts.ingestRateLimit ? { store, now, rateLimit: opts.ingestRateLimit } : { store, now }),
+    ingest,
     insight: new InsightService({ store, now }),
     guardrails: new GuardrailService(
       opts.webhook ? { store, now, releaseOps, webhook: opts.webhook } : { store, now, releaseOps },
@@ -176,6 +184,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(repositoryRoutes, { services });
   await app.register(transparencyLogRoutes, { services });
   await app.register(deviceResolveRoutes, { services });
+  await app.register(codePushDeviceRoutes, { codepush: services.codepush, blobs: opts.blobs });
   // A write through this instance is visible to its devices at once; other instances see it
   // when their short timestamp cache runs out.
   app.addHook('onResponse', async (request, reply) => {

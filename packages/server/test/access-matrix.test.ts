@@ -399,6 +399,43 @@ describe('route × role matrix', () => {
         scopes: ['apps'],
       },
       {
+        name: 'add CodePush deployment',
+        method: 'POST',
+        path: `${app}/codepush/deployments`,
+        body: { name: 'Staging', channel: 'staging', platform: 'ios' },
+        role: 'release-manager',
+        scopes: ['channels'],
+      },
+      {
+        name: 'list CodePush deployments',
+        method: 'GET',
+        path: `${app}/codepush/deployments`,
+        role: 'viewer',
+        scopes: ['read', 'publish'],
+      },
+      {
+        name: 'remove CodePush deployment',
+        method: 'DELETE',
+        path: `${app}/codepush/deployments/NoSuchDeployment`,
+        role: 'release-manager',
+        scopes: ['channels'],
+      },
+      {
+        name: 'make CodePush package',
+        method: 'PUT',
+        path: `${app}/codepush/packages/no-such-release`,
+        body: { packageHash: '0'.repeat(64), signature: null, targetAppVersion: null },
+        role: 'developer',
+        scopes: ['publish'],
+      },
+      {
+        name: 'CodePush package',
+        method: 'GET',
+        path: `${app}/codepush/packages/no-such-release`,
+        role: 'viewer',
+        scopes: ['read', 'publish'],
+      },
+      {
         name: 'create user',
         method: 'POST',
         path: '/v1/users',
@@ -437,6 +474,8 @@ describe('route × role matrix', () => {
 
         .replace(/\/embedded\/[^/]+\/[^/]+$/, '/embedded/{platform}/{runtimeVersion}')
         .replace(/\/users\/[0-9a-f-]{36}/, '/users/{userId}')
+        .replace(/\/codepush\/deployments\/[^/]+/, '/codepush/deployments/{name}')
+        .replace(/\/codepush\/packages\/[^/]+/, '/codepush/packages/{releaseId}')
         .replace(/\/ingest-keys\/[0-9a-f-]{36}/, '/ingest-keys/{keyId}')
         .replace(/\/channels\/[^/]+\/guardrail/, '/channels/{channel}/guardrail')
         .replace(/\?.*$/, '')}`;

@@ -41,6 +41,7 @@ import { uploadMissing } from '../upload.js';
 import { addDeployOptions, deployBody, type DeployFlags } from './deploy-options.js';
 import { defaultBuilderKeyPath, loadOrCreateBuilderKey, publishProvenance } from '../provenance.js';
 import { anchorEpoch } from '../trust/epoch.js';
+import { attachCodePush, codePushFlags, prepareCodePush } from '../codepush-package.js';
 
 interface PublishOptions extends GlobalOptions, DeployFlags {
   notes?: string;
@@ -57,6 +58,7 @@ interface PublishOptions extends GlobalOptions, DeployFlags {
   embedded?: string;
   builderKey?: string;
   provenance: boolean;
+  codepushKey?: string;
 }
 
 interface PublishResult {
@@ -103,6 +105,7 @@ export function registerPublish(program: Command): void {
     )
     .option('--no-provenance', 'do not attach a signed SLSA provenance attestation')
     .option('--notes <text>', 'release notes')
+    .option('--codepush-key <file>', 'CodePush devices: sign the package with this RSA private key (PEM), offline')
     .action(
       run<[string], PublishOptions>(async (dir, opts) => {
         const startedOn = isoSeconds(Date.now());
@@ -175,6 +178,13 @@ export function registerPublish(program: Command): void {
           minBytes: deltaMinBytes,
           embedded,
         });
+        const codepush = await prepareCodePush(api, {
+          appId,
+          channel,
+          platform: opts.platform,
+          files,
+          ...codePushFlags(opts),
+        });
         const uploaded =
           (await uploadMissing(api, appId, files, !opts.json)) + (await uploadPatches(api, appId, delta.blobs));
         let lastError: unknown;
@@ -209,10 +219,16 @@ export function registerPublish(program: Command): void {
               epoch: await anchorEpoch(keysDir),
             });
             const patchCount = [...delta.patches.values()].reduce((n, l) => n + l.length, 0);
-            emit(opts, { ...result, files: files.length, bytesUploaded: uploaded, patches: patchCount }, () =>
+            const cp =
+              codepush && (await attachCodePush(api, appId, result.releaseId, channel, opts.platform, codepush));
+            const summary = { ...result, files: files.length, bytesUploaded: uploaded, patches: patchCount };
+            emit(opts, cp ? { ...summary, codepush: cp } : summary, () =>
               [
                 `${colour.green('published')} release ${colour.bold(result.releaseId)} (versionCode ${result.versionCode}) to ${channel} for ${opts.platform} ${runtimeVersion}`,
                 `  ${files.length} files, ${patchCount} patches, ${formatBytes(uploaded)} uploaded`,
+                ...(cp
+                  ? [`  CodePush ${cp.label ?? '(label when it starts)'} ${cp.signed ? 'signed' : 'unsigned'}`]
+                  : []),
                 `next: updraft release list --app ${appId} --channel ${channel}`,
               ].join('\n'),
             );

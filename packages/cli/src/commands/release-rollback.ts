@@ -35,6 +35,7 @@ import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { anchorEpoch } from '../trust/epoch.js';
 import { retryingFetch } from '@updraft/client/node';
+import { copyCodePush } from '../codepush-package.js';
 
 /**
  * `updraft release rollback <releaseId>`: a rollback is a step forward. It signs a NEW release
@@ -78,7 +79,15 @@ export function registerReleaseRollback(program: Command): void {
         for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
           try {
             const result = await rollback(api, opts.app, opts.channel, releaseId, releasesKey, epoch);
-            emit(opts, { ...result, rolledBackTo: releaseId }, () =>
+            const codepush = await copyCodePush(
+              api,
+              opts.app,
+              releaseId,
+              result.releaseId,
+              opts.channel,
+              result.platform,
+            );
+            emit(opts, { ...result, rolledBackTo: releaseId, ...(codepush ? { codepush } : {}) }, () =>
               [
                 `${colour.green('rolled back')} ${opts.channel} to the files of ${releaseId}: new release ${colour.bold(result.releaseId)} (versionCode ${result.versionCode})`,
                 `next: updraft release list --app ${opts.app} --channel ${opts.channel}`,

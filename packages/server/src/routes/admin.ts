@@ -12,6 +12,7 @@ import { transparencyAdminRoutes } from './transparency-log.js';
 import { trustRoutes } from './trust.js';
 import { insightRoutes } from './insight.js';
 import { userRoutes } from './users.js';
+import { codePushAdminRoutes } from '../codepush/index.js';
 
 /** The admin API under /v1: every route authenticated and checked for role and scope (access-hooks.ts). */
 export const adminRoutes: FastifyPluginAsync<{ services: Services; maxFileBytes: number }> = async (app, opts) => {
@@ -26,5 +27,6 @@ export const adminRoutes: FastifyPluginAsync<{ services: Services; maxFileBytes:
   await app.register(trustRoutes, { services: opts.services });
   await app.register(insightRoutes, { services: opts.services });
   await app.register(userRoutes, { services: opts.services });
+  await app.register(codePushAdminRoutes, { codepush: opts.services.codepush });
   await app.register(blobUploadRoutes, { services: opts.services, maxFileBytes: opts.maxFileBytes });
 };

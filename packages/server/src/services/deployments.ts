@@ -12,6 +12,7 @@ import {
 import { badRequest, conflict } from '../api-error.js';
 import type { MetadataStore, PointerRecord, ReleaseRecord } from '../store/index.js';
 import { signDirector, signSnapshotAndTimestamp } from './online-signing.js';
+import { assignCodePushLabel } from '../codepush/labels.js';
 
 /**
  * The building blocks every channel change shares (publish, promote, scheduled start,
@@ -91,6 +92,7 @@ export async function pointChannelAt(
     updatedAt: at,
   };
   await tx.control.putPointer(state);
+  await assignCodePushLabel(tx, state, at);
   return state;
 }
 

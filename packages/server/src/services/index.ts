@@ -33,9 +33,12 @@ import type { IngestService } from './ingest.js';
 import type { InsightService } from './insight.js';
 import type { GuardrailService } from './guardrails.js';
 import type { UsersService } from './users.js';
+import type { CodePushServices } from '../codepush/index.js';
 
 /** What the routes call. */
 export interface Services {
+  /** CodePush compatibility (codepush/). */
+  codepush: CodePushServices;
   apps: AppsService;
   auth: AuthService;
   releases: ReleasesService;

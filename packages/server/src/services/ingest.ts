@@ -217,6 +217,12 @@ export class IngestService {
     b.tokens -= n;
   }
 
+  /** Stores events a compatibility front door derived (CodePush reports), under the same rate limit per `limitKey`. */
+  async record(limitKey: string, events: StoredEvent[]): Promise<{ accepted: number; duplicates: number }> {
+    this.take(limitKey, events.length);
+    return this.writer.write(events);
+  }
+
   /** Stores a batch; events whose id was already stored are counted as duplicates, not stored again. */
   async ingest(key: IngestKeyRecord, events: TelemetryEvent[]): Promise<{ accepted: number; duplicates: number }> {
     this.take(key.id, events.length);

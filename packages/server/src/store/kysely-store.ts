@@ -5,6 +5,7 @@ import { KyselyLogStore } from './kysely-log-store.js';
 import type { TransparencyLogStore } from './log-store.js';
 import { KyselyControlPlaneStore } from './kysely-control-plane.js';
 import { KyselyInsightStore } from './kysely-insight-store.js';
+import { KyselyCodePushStore } from '../codepush/kysely-store.js';
 import { ApiKeyQueries } from './kysely/api-keys.js';
 import { AppQueries } from './kysely/apps.js';
 import { FileQueries } from './kysely/blobs.js';
@@ -24,6 +25,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly log: TransparencyLogStore;
   readonly control: KyselyControlPlaneStore;
   readonly insight: KyselyInsightStore;
+  readonly codepush: KyselyCodePushStore;
   private readonly apps: AppQueries;
   private readonly signedMetadata: SignedMetadataQueries;
   private readonly files: FileQueries;
@@ -39,6 +41,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.log = new KyselyLogStore(db);
     this.control = new KyselyControlPlaneStore(db);
     this.insight = new KyselyInsightStore(db);
+    this.codepush = new KyselyCodePushStore(db);
     this.apps = new AppQueries(db);
     this.signedMetadata = new SignedMetadataQueries(db);
     this.files = new FileQueries(db);

@@ -2,6 +2,7 @@ import type { ExpiryPolicy, KeyFile } from '../tuf/index.js';
 import type { TransparencyLogStore } from './log-store.js';
 import type { ControlPlaneStore } from './control-plane-store.js';
 import type { InsightStore } from './insight-store.js';
+import type { CodePushStore } from '../codepush/store.js';
 
 /**
  * Everything the server remembers except file bytes, as domain operations. Services depend on
@@ -110,6 +111,8 @@ export interface MetadataStore {
   readonly control: ControlPlaneStore;
   /** Fleet insight: ingest keys, device events and rollups, guardrails, dashboard users and sessions. */
   readonly insight: InsightStore;
+  /** CodePush compatibility: deployments, packages, labels, diff packages. */
+  readonly codepush: CodePushStore;
 
   /**
    * Runs fn with a store bound to one transaction: all its writes commit together or not at

@@ -1,3 +1,4 @@
+import type { CodePushTables } from '../codepush/schema.js';
 import type { InsightTables } from './insight-schema.js';
 import type { LogTables } from './log-schema.js';
 import type { Generated } from 'kysely';
@@ -176,7 +177,7 @@ export interface OnlineKeyCandidatesTable {
   created_at: string;
 }
 
-export interface Database extends LogTables, InsightTables {
+export interface Database extends LogTables, InsightTables, CodePushTables {
   apps: AppsTable;
   online_keys: OnlineKeysTable;
   metadata: MetadataTable;

@@ -1,0 +1,179 @@
+import { createPrivateKey, createSign, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { codePushPackageHash, codePushSignatureClaims } from '@updraft/protocol';
+import type { AdminApi } from './api-client.js';
+import { CliError } from './output.js';
+
+/**
+ * The publisher's side of CodePush compatibility: the package hash over the release's files
+ * (exactly as the device computes it) and the `.codepushrelease` RS256 JWT signed here,
+ * offline, with the app's CodePush private key. The server never sees the key.
+ */
+
+export interface CodePushResult {
+  label: string | null;
+  packageHash: string;
+  signed: boolean;
+}
+
+interface Deployment {
+  name: string;
+  channel: string;
+  platform: string;
+  currentLabel: string | null;
+  signed: boolean;
+}
+
+interface PackageView {
+  releaseId: string;
+  packageHash: string;
+  signed: boolean;
+  signature: string | null;
+  targetAppVersion: string | null;
+  labels: { channel: string; platform: string; label: string }[];
+}
+
+export interface PreparedCodePush {
+  packageHash: string;
+  signature: string | null;
+  targetAppVersion: string | null;
+}
+
+const app = (appId: string) => `/v1/apps/${encodeURIComponent(appId)}`;
+const b64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+
+/** A compact RS256 JWT, as the CodePush CLI's `jsonwebtoken` makes it (with `iat`). */
+export function signCodePushRelease(packageHash: string, key: KeyObject, nowMs = Date.now()): string {
+  const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT' }));
+  const claims = b64url(JSON.stringify({ ...codePushSignatureClaims(packageHash), iat: Math.floor(nowMs / 1000) }));
+  const signature = createSign('RSA-SHA256').update(`${header}.${claims}`).sign(key).toString('base64url');
+  return `${header}.${claims}.${signature}`;
+}
+
+export async function readCodePushKey(path: string): Promise<KeyObject> {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new CliError(
+      'bad-input',
+      `--codepush-key ${path}: not a readable PEM private key (${(err as Error).message}); pass the RSA private key whose public half your binaries hold as CodePushPublicKey`,
+    );
+  }
+  if (key.asymmetricKeyType !== 'rsa') {
+    throw new CliError(
+      'bad-input',
+      `--codepush-key ${path} is a ${key.asymmetricKeyType} key; CodePush signatures are RS256 (RSA)`,
+    );
+  }
+  return key;
+}
+
+/** The publish flags, as prepareCodePush takes them. */
+export function codePushFlags(opts: { codepushKey?: string; targetAppVersion?: string }): {
+  keyPath?: string;
+  targetAppVersion?: string;
+} {
+  return {
+    ...(opts.codepushKey !== undefined ? { keyPath: opts.codepushKey } : {}),
+    ...(opts.targetAppVersion !== undefined ? { targetAppVersion: opts.targetAppVersion } : {}),
+  };
+}
+
+/**
+ * Before publishing: is there a CodePush deployment for this channel and platform, and may
+ * this package go there (signed where earlier ones were)? Null when there is none and no
+ * CodePush flag was given. Refuses before anything is published.
+ */
+export async function prepareCodePush(
+  api: AdminApi,
+  input: {
+    appId: string;
+    channel: string;
+    platform: string;
+    files: readonly { path: string; sha256: string }[];
+    keyPath?: string;
+    targetAppVersion?: string;
+  },
+): Promise<PreparedCodePush | null> {
+  const { deployments } = await api.request<{ deployments: Deployment[] }>(
+    'GET',
+    `${app(input.appId)}/codepush/deployments`,
+  );
+  const here = deployments.filter((d) => d.channel === input.channel && d.platform === input.platform);
+  if (here.length === 0) {
+    if (input.keyPath === undefined) return null;
+    throw new CliError(
+      'no-codepush-deployment',
+      `--codepush-key needs a CodePush deployment for ${input.channel}/${input.platform}; add one with: updraft codepush deployment add <name> --app ${input.appId} --channel ${input.channel} --platform ${input.platform}`,
+    );
+  }
+  if (input.keyPath === undefined && here.some((d) => d.signed)) {
+    throw new CliError(
+      'codepush-unsigned',
+      `earlier CodePush packages on ${input.channel}/${input.platform} were signed, and binaries that embed a CodePushPublicKey reject unsigned ones; pass --codepush-key <private key PEM>`,
+    );
+  }
+  const packageHash = codePushPackageHash(input.files);
+  const signature = input.keyPath ? signCodePushRelease(packageHash, await readCodePushKey(input.keyPath)) : null;
+  return { packageHash, signature, targetAppVersion: input.targetAppVersion ?? null };
+}
+
+/** After publishing: the server zips the release as a CodePush package and labels it. */
+export async function attachCodePush(
+  api: AdminApi,
+  appId: string,
+  releaseId: string,
+  channel: string,
+  platform: string,
+  prepared: PreparedCodePush,
+): Promise<CodePushResult> {
+  let view: PackageView;
+  try {
+    view = await api.request<PackageView>(
+      'PUT',
+      `${app(appId)}/codepush/packages/${encodeURIComponent(releaseId)}`,
+      prepared,
+    );
+  } catch (err) {
+    if (err instanceof CliError) {
+      throw new CliError(
+        err.code,
+        `release ${releaseId} is published for Updraft devices, but its CodePush package failed: ${err.message}`,
+        err.details ? { details: err.details } : {},
+      );
+    }
+    throw err;
+  }
+  const label = view.labels.find((l) => l.channel === channel && l.platform === platform)?.label ?? null;
+  return { label, packageHash: view.packageHash, signed: view.signed };
+}
+
+/**
+ * A rollback serves an earlier release's files as a new release: its CodePush package is the
+ * earlier one's (same hash, so the publisher's signature still holds) under a new label.
+ */
+export async function copyCodePush(
+  api: AdminApi,
+  appId: string,
+  fromReleaseId: string,
+  toReleaseId: string,
+  channel: string,
+  platform: string,
+): Promise<CodePushResult | null> {
+  let from: PackageView;
+  try {
+    from = await api.request<PackageView>(
+      'GET',
+      `${app(appId)}/codepush/packages/${encodeURIComponent(fromReleaseId)}`,
+    );
+  } catch (err) {
+    if (err instanceof CliError && err.code === 'codepush-package-not-found') return null;
+    throw err;
+  }
+  return attachCodePush(api, appId, toReleaseId, channel, platform, {
+    packageHash: from.packageHash,
+    signature: from.signature,
+    targetAppVersion: from.targetAppVersion,
+  });
+}
