@@ -201,7 +201,8 @@ export interface ReleaseSpec {
   channels?: string[];
   platform?: string;
   runtimeVersion?: string;
-  files?: Record<string, string>;
+  /** Text (stored as UTF-8) or raw bytes, by path. */
+  files?: Record<string, string | Uint8Array>;
   /** Sign with this key instead of the releases key. */
   signer?: KeyFile;
   /** Publish as this releases version instead of current + 1. */
@@ -226,7 +227,7 @@ export async function prepareRelease(
     .map(([path, content]) => ({
       path,
       sha256: sha256(content),
-      length: Buffer.byteLength(content),
+      length: typeof content === 'string' ? Buffer.byteLength(content) : content.length,
       contentType: 'application/javascript',
       ...(spec.patches?.[path] ? { patches: spec.patches[path] } : {}),
     }));
@@ -246,7 +247,7 @@ export async function prepareRelease(
   const manifestBytes = canonicalBytes(manifest);
   if (!spec.skipUpload) {
     for (const content of Object.values(files)) {
-      const bytes = new TextEncoder().encode(content);
+      const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content;
       const up = await t.api('PUT', `/v1/apps/${appId}/blobs/${sha256(bytes)}`, bytes);
       if (up.status !== 201) throw new Error(`upload: ${up.status} ${JSON.stringify(up.json)}`);
     }

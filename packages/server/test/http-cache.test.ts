@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { get } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { createTrustedApp, prepareRelease, request, sha256, startTestServer, type TestServer } from './helpers.js';
@@ -9,6 +11,10 @@ import { createTrustedApp, prepareRelease, request, sha256, startTestServer, typ
 const JS = `/* bundle */\n${'console.log("a fairly compressible line of javascript");\n'.repeat(200)}`;
 // An ASCII magic number, since the test helper uploads text: GIF is already compressed.
 const GIF = `GIF89a${'x'.repeat(3000)}`;
+// A real PNG signature before random bytes, and random bytes with no signature at all: the
+// first is skipped by its format, the second because compressing it does not shrink it.
+const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(6992)]);
+const NOISE = randomBytes(20_000);
 
 describe('HTTP caching', () => {
   let t: TestServer;
@@ -21,7 +27,7 @@ describe('HTTP caching', () => {
     const rel = await prepareRelease(t, appId, keys, {
       releaseId: 'r1',
       versionCode: 1,
-      files: { 'index.bundle': JS, 'logo.gif': GIF },
+      files: { 'index.bundle': JS, 'logo.gif': GIF, 'logo.png': PNG, 'noise.bin': NOISE },
     });
     const res = await t.api('POST', `/v1/apps/${appId}/releases`, rel.body);
     assert.equal(res.status, 201, JSON.stringify(res.json));
@@ -151,6 +157,34 @@ describe('HTTP caching', () => {
     const gif = await fetch(`${base}/targets/files/${sha256(GIF)}`, { headers: { 'accept-encoding': 'br, gzip' } });
     assert.equal(gif.headers.get('content-encoding'), null, 'a GIF is not compressed again');
     assert.equal(sha256(new Uint8Array(await gif.arrayBuffer())), sha256(GIF));
+  });
+
+  it('files always carry Content-Length (identity or encoded); what does not shrink is sent as it is', async () => {
+    // Raw http: fetch hides Content-Length behind its own decoding.
+    const raw = (path: string, acceptEncoding: string) =>
+      new Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
+        get(`${base}/${path}`, { headers: { 'accept-encoding': acceptEncoding } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        }).on('error', reject);
+      });
+    for (const [content, encoding] of [
+      [Buffer.from(JS), 'br'],
+      [Buffer.from(JS), 'gzip'],
+      [PNG, 'br, gzip'],
+      [NOISE, 'br, gzip'],
+    ] as const) {
+      const h = sha256(content);
+      const r = await raw(`targets/files/${h}`, encoding);
+      assert.equal(r.headers['transfer-encoding'], undefined, `${encoding}: not chunked`);
+      assert.equal(Number(r.headers['content-length']), r.body.length, `${encoding}: Content-Length`);
+      const coding = r.headers['content-encoding'];
+      const decoded = coding === 'br' ? brotliDecompressSync(r.body) : coding === 'gzip' ? gunzipSync(r.body) : r.body;
+      assert.equal(sha256(decoded), h);
+      if (content === PNG || content === NOISE) assert.equal(coding, undefined, 'sent as it is');
+      else assert.equal(coding, encoding, 'a bundle shrinks, so it is encoded');
+    }
   });
 
   it('misses are never cacheable', async () => {

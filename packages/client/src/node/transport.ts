@@ -117,10 +117,7 @@ export class NodeTransport implements Transport {
     let res: Response | null = null;
     try {
       res = await this.follow(url, timer, extraHeaders);
-      const declared = Number(res.headers.get('content-length'));
-      if (res.status === 200 && Number.isFinite(declared) && declared > options.maxBytes) {
-        throw tooLong(url, options.maxBytes);
-      }
+      if (res.status === 200 && declaredTooLong(res, options.maxBytes)) throw tooLong(url, options.maxBytes);
       const out = await read(res, timer);
       return out;
     } catch (err) {
@@ -188,6 +185,33 @@ async function* readChunks(res: Response, timer: StallTimer): AsyncGenerator<Uin
     // Stops the transfer at once when the consumer gives up (a body past its cap).
     await reader.cancel().catch(() => undefined);
   }
+}
+
+/**
+ * Whether the declared Content-Length rules the body out before reading it. Caps are on the
+ * decoded bytes (what the signed lengths describe), but Content-Length counts the bytes on the
+ * wire: with a Content-Encoding (a proxy or CDN that buffers its gzip and sets the length) an
+ * incompressible file arrives a little longer than itself, so the encoded length is held to
+ * what any encoding of an allowed body can take instead. The decoded bytes are still counted
+ * against `maxBytes` as they arrive (readChunks callers).
+ */
+function declaredTooLong(res: Response, maxBytes: number): boolean {
+  const header = res.headers.get('content-length');
+  if (header === null) return false;
+  const declared = Number(header);
+  if (!Number.isFinite(declared)) return false;
+  const coding = (res.headers.get('content-encoding') ?? '').trim().toLowerCase();
+  return declared > (coding === '' || coding === 'identity' ? maxBytes : maxEncodedLength(maxBytes));
+}
+
+/**
+ * The most bytes an encoded body of at most `maxBytes` decoded bytes may take: deflate's
+ * stored blocks and a proxy's flushes add a few bytes per block (gzip: 5 per 16–64 KiB,
+ * nginx flushes at every 4–8 KiB buffer), brotli a few per meta-block, plus headers. 1/64
+ * plus 1 KiB covers each with a wide margin while still refusing absurd declarations.
+ */
+export function maxEncodedLength(maxBytes: number): number {
+  return maxBytes + Math.ceil(maxBytes / 64) + 1024;
 }
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {

@@ -12,6 +12,10 @@ const shortText = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Z
  * apply. The body is validated before the key is checked so bad input gets its 400; the
  * body limit keeps an unauthenticated request cheap. Unknown fields — a device id, say —
  * are refused, so nothing identifying can be stored by mistake.
+ *
+ * Per-request cost before the key is known: a body of ≤ 512 KiB parsed and schema-checked
+ * (≤ MAX_EVENTS_PER_BATCH events), then one indexed key lookup; with a valid key, the
+ * per-key rate limit bounds the writes.
  */
 export const eventRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
   app.post<{ Body: TelemetryBatch }>(

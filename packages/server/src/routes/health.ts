@@ -27,6 +27,8 @@ async function probe(check: () => Promise<void>): Promise<string | null> {
  * `/healthz`: liveness (the process answers; no I/O), for restarting a hung process.
  * `/readyz`: readiness (the database and the blob store answer), for taking an instance out
  * of a load balancer while a dependency is away; no auth, and no details beyond which one.
+ * Per-request cost: O(1) for /healthz; one ping each to the database and the blob store,
+ * each given up after PROBE_TIMEOUT_MS, for /readyz.
  */
 export const healthRoutes: FastifyPluginAsync<{ store: MetadataStore; blobs: BlobStore }> = async (app, opts) => {
   app.get(

@@ -1,6 +1,3 @@
-import { brotliCompressSync, constants as zlib, createBrotliCompress, createGzip, gzipSync } from 'node:zlib';
-import type { Transform } from 'node:stream';
-
 /**
  * HTTP caching and content negotiation for the repository routes: strong ETags from the
  * SHA-256 that names every file, conditional GETs, byte ranges and gzip/br. Hashes in the
@@ -81,21 +78,6 @@ export function parseRange(
   }
   if (start >= length || length === 0) return 'unsatisfiable';
   return { start, end };
-}
-
-export function compressBytes(bytes: Uint8Array, encoding: Encoding): Buffer {
-  return encoding === 'br'
-    ? brotliCompressSync(bytes, {
-        params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_SIZE_HINT]: bytes.length },
-      })
-    : gzipSync(bytes, { level: 9 });
-}
-
-/** Fast settings for streaming large files: most of the gain at a fraction of the CPU. */
-export function compressStream(encoding: Encoding): Transform {
-  return encoding === 'br'
-    ? createBrotliCompress({ params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } })
-    : createGzip({ level: 6 });
 }
 
 /** Formats whose bytes are already compressed: encoding them again only burns CPU. */

@@ -1,17 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services/index.js';
-import {
-  COMPRESS_MIN_BYTES,
-  compressBytes,
-  compressStream,
-  etagFor,
-  looksCompressed,
-  negotiateEncoding,
-  notModified,
-  parseRange,
-  type Encoding,
-} from './http-cache.js';
-import { BoundedCache } from '../bounded-cache.js';
+import { etagFor, negotiateEncoding, notModified, parseRange } from './http-cache.js';
+import { EncodedVariants } from './encoded-variants.js';
 import { appParams, identifier } from './schemas.js';
 
 /** Everything except timestamp.json is immutable under its name (consistent snapshots). */
@@ -22,8 +12,6 @@ export const IMMUTABLE = 'public, max-age=31536000, immutable';
  */
 export const TIMESTAMP_CACHE_CONTROL = 'public, max-age=10, must-revalidate';
 const VERSIONED = /^([1-9][0-9]{0,9})\.(root|snapshot|targets|releases|director)\.json$/;
-/** Targets that are JSON documents (release manifests, under either name): small, very compressible. */
-const JSON_TARGET = /^(manifests|channels)\//;
 
 function notHere(reply: FastifyReply, what: string): FastifyReply {
   return reply.code(404).send({ error: { code: 'not-found', message: `${what} does not exist in this repository` } });
@@ -34,13 +22,17 @@ const toBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffs
 /**
  * The static TUF repository devices read (docs/protocol.md §1), unauthenticated. It serves
  * exactly the layout `updraft export` writes, so a CDN or a plain folder can replace it.
+ *
+ * Cost of one anonymous request, whatever its URL: a few indexed lookups (app, blob
+ * ownership, blob size) and then either a 304, a 404, a cached encoded variant, or the
+ * stored bytes streamed in 64 KiB chunks with their Content-Length. Nothing here reads a
+ * whole file into memory except to make an encoded variant, which EncodedVariants bounds
+ * (≤ 8 MiB, one at a time, off the event loop, made once). Which bytes are documents and
+ * which are files plays no part: the path under targets/ only names the hash.
  */
 export const repositoryRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
   const repo = services.repository;
-  // Compressed variants of immutable documents, by sha256 + encoding (32 MiB at most).
-  const compressed = new BoundedCache<Buffer>(32 * 1024 * 1024, (b) => b.length);
-  // Whether a blob is worth compressing, decided once from its first bytes.
-  const compressible = new BoundedCache<boolean>(100_000);
+  const variants = new EncodedVariants();
 
   // A miss may become a hit later (N+1.root.json after a rotation): never let a CDN cache it.
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -48,29 +40,52 @@ export const repositoryRoutes: FastifyPluginAsync<{ services: Services }> = asyn
     return payload;
   });
 
-  /** A small immutable-by-hash document: 304, or the bytes, compressed when that pays. */
-  const sendDocument = (
+  /**
+   * Immutable-by-hash bytes held in memory or read whole (≤ COMPRESS_MAX_BYTES): 304, an
+   * encoded variant when one exists or can be made now, or the bytes as they are.
+   */
+  const sendEncodable = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    doc: { sha256: string; length: number; bytes: () => Promise<Uint8Array | null> },
+    cacheControl: string,
+    type: string,
+  ): Promise<FastifyReply | null> => {
+    void reply.header('cache-control', cacheControl);
+    const encoding = EncodedVariants.eligible(doc.length)
+      ? negotiateEncoding(request.headers['accept-encoding'])
+      : null;
+    if (EncodedVariants.eligible(doc.length)) void reply.header('vary', 'Accept-Encoding');
+    if (notModified(request.headers['if-none-match'], doc.sha256)) {
+      const held = encoding !== null && variants.peek(doc.sha256, encoding) !== null;
+      return reply
+        .header('etag', etagFor(doc.sha256, held ? encoding : null))
+        .code(304)
+        .send();
+    }
+    const body = encoding ? await variants.get(doc.sha256, doc.length, encoding, doc.bytes) : null;
+    void reply.type(type);
+    if (body)
+      return reply.header('etag', etagFor(doc.sha256, encoding)).header('content-encoding', encoding).send(body);
+    return null;
+  };
+
+  /** A metadata document (in memory already). */
+  const sendDocument = async (
     request: FastifyRequest,
     reply: FastifyReply,
     doc: { bytes: Uint8Array; sha256: string },
     cacheControl: string,
-    type: string,
-  ): FastifyReply => {
-    void reply.header('cache-control', cacheControl);
-    const encoding =
-      doc.bytes.length >= COMPRESS_MIN_BYTES ? negotiateEncoding(request.headers['accept-encoding']) : null;
-    if (doc.bytes.length >= COMPRESS_MIN_BYTES) void reply.header('vary', 'Accept-Encoding');
-    void reply.header('etag', etagFor(doc.sha256, encoding));
-    if (notModified(request.headers['if-none-match'], doc.sha256)) return reply.code(304).send();
-    void reply.type(type);
-    if (!encoding) return reply.send(toBuffer(doc.bytes));
-    const key = `${doc.sha256}-${encoding}`;
-    let body = compressed.get(key);
-    if (!body) {
-      body = compressBytes(doc.bytes, encoding);
-      compressed.set(key, body);
-    }
-    return reply.header('content-encoding', encoding).send(body);
+  ): Promise<FastifyReply> => {
+    const bytes = async () => doc.bytes;
+    const sent = await sendEncodable(
+      request,
+      reply,
+      { sha256: doc.sha256, length: doc.bytes.length, bytes },
+      cacheControl,
+      'application/json',
+    );
+    return sent ?? reply.header('etag', etagFor(doc.sha256)).send(toBuffer(doc.bytes));
   };
 
   app.get<{ Params: { appId: string } }>(
@@ -78,9 +93,7 @@ export const repositoryRoutes: FastifyPluginAsync<{ services: Services }> = asyn
     { schema: { tags: ['devices'], summary: 'The latest timestamp metadata', params: appParams } },
     async (request, reply) => {
       const doc = await repo.timestamp(request.params.appId);
-      return doc
-        ? sendDocument(request, reply, doc, TIMESTAMP_CACHE_CONTROL, 'application/json')
-        : notHere(reply, 'timestamp.json');
+      return doc ? sendDocument(request, reply, doc, TIMESTAMP_CACHE_CONTROL) : notHere(reply, 'timestamp.json');
     },
   );
 
@@ -103,9 +116,7 @@ export const repositoryRoutes: FastifyPluginAsync<{ services: Services }> = asyn
       if (!match) return notHere(reply, request.params.file);
       const role = match[2] as 'root' | 'snapshot' | 'targets' | 'releases' | 'director';
       const doc = await repo.metadata(request.params.appId, role, Number(match[1]));
-      return doc
-        ? sendDocument(request, reply, doc, IMMUTABLE, 'application/json')
-        : notHere(reply, request.params.file);
+      return doc ? sendDocument(request, reply, doc, IMMUTABLE) : notHere(reply, request.params.file);
     },
   );
 
@@ -173,24 +184,14 @@ export const repositoryRoutes: FastifyPluginAsync<{ services: Services }> = asyn
           .send(part.stream);
       }
 
-      const encoding = length >= COMPRESS_MIN_BYTES ? negotiateEncoding(request.headers['accept-encoding']) : null;
-      if (length >= COMPRESS_MIN_BYTES) void reply.header('vary', 'Accept-Encoding');
-
-      if (JSON_TARGET.test(path)) {
-        const bytes = await repo.targetBytes(sha256);
-        if (!bytes) return notHere(reply, `targets/${path}`);
-        return sendDocument(request, reply, { bytes, sha256 }, IMMUTABLE, 'application/octet-stream');
-      }
-
-      if (encoding && (await isCompressible(sha256, length))) {
-        const whole = await repo.target(appId, path);
-        if (!whole) return notHere(reply, `targets/${path}`);
-        return reply
-          .header('etag', etagFor(sha256, encoding))
-          .header('content-encoding', encoding)
-          .type('application/octet-stream')
-          .send(whole.stream.pipe(compressStream(encoding as Encoding)));
-      }
+      const encoded = await sendEncodable(
+        request,
+        reply,
+        { sha256, length, bytes: () => repo.targetBytes(sha256) },
+        IMMUTABLE,
+        'application/octet-stream',
+      );
+      if (encoded) return encoded;
 
       const whole = await repo.target(appId, path);
       if (!whole) return notHere(reply, `targets/${path}`);
@@ -199,18 +200,6 @@ export const repositoryRoutes: FastifyPluginAsync<{ services: Services }> = asyn
         .header('content-length', whole.length)
         .type('application/octet-stream')
         .send(whole.stream);
-
-      async function isCompressible(blob: string, size: number): Promise<boolean> {
-        const known = compressible.get(blob);
-        if (known !== undefined) return known;
-        const head = await repo.target(appId, path, { start: 0, end: Math.min(size, 16) - 1 });
-        if (!head) return false;
-        const chunks: Buffer[] = [];
-        for await (const c of head.stream) chunks.push(Buffer.from(c as Uint8Array));
-        const verdict = !looksCompressed(Buffer.concat(chunks));
-        compressible.set(blob, verdict);
-        return verdict;
-      }
     },
   );
 };

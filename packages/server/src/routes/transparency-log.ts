@@ -31,6 +31,16 @@ const num = (v: string | undefined) => (v === undefined ? undefined : Number(v))
 /**
  * The read side of a transparency log (docs/protocol.md §9), public like the repository:
  * mounted at /repo/<appId>/log for each app and at /log/audit for the audit anchors.
+ *
+ * Per-request cost, unauthenticated (N = the log's size, which only publishers grow):
+ * - checkpoint: the latest checkpoint and its ≤ 16 cosignature lines, two indexed lookups;
+ * - entries: at most MAX_ENTRIES_PER_REQUEST (256) leaves;
+ * - tile/…: a memory hit for any tile served before (each path names fixed content); a miss
+ *   reads ≤ 256 entries, or the leaf hashes below the tile (≤ N), once per tile;
+ * - leaf/<hash>: one indexed lookup;
+ * - proof/inclusion, proof/consistency: all N leaf hashes read and O(N) hashing. These are
+ *   the legacy endpoints (devices use tiles); N is one leaf per published releases or root
+ *   version, so thousands, not attacker-chosen.
  */
 function logReads(
   logIdOf: (params: Record<string, string>) => string,

@@ -112,6 +112,9 @@ export class KyselyMetadataStore implements MetadataStore {
   getLatestMetadata(...args: Parameters<MetadataStore['getLatestMetadata']>) {
     return this.signedMetadata.getLatestMetadata(...args);
   }
+  getLatestMetadataVersion(...args: Parameters<MetadataStore['getLatestMetadataVersion']>) {
+    return this.signedMetadata.getLatestMetadataVersion(...args);
+  }
 
   insertRelease(...args: Parameters<MetadataStore['insertRelease']>) {
     return this.releases.insertRelease(...args);

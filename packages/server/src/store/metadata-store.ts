@@ -149,6 +149,8 @@ export interface MetadataStore {
   putMetadata(metadata: StoredMetadata): Promise<void>;
   getMetadata(appId: string, role: MetadataRole, version: number): Promise<StoredMetadata | null>;
   getLatestMetadata(appId: string, role: MetadataRole): Promise<StoredMetadata | null>;
+  /** The newest version number alone (an index lookup, no bytes): for caches keyed by version. */
+  getLatestMetadataVersion(appId: string, role: MetadataRole): Promise<number | null>;
 
   /** Records that an app owns a blob (idempotent). */
   addAppBlob(appId: string, blob: { sha256: string; length: number }, at: string): Promise<void>;

@@ -118,6 +118,8 @@ export function metadataStoreContract(backend: MetadataBackend): void {
     assert.equal(got!.expiresAt, '2027-01-01T00:00:00Z');
     assert.equal((await store.getLatestMetadata('m', 'root'))?.version, 2);
     assert.equal(await store.getLatestMetadata('m', 'snapshot'), null);
+    assert.equal(await store.getLatestMetadataVersion('m', 'root'), 2);
+    assert.equal(await store.getLatestMetadataVersion('m', 'snapshot'), null);
     assert.equal(await store.getMetadata('m', 'root', 3), null);
     await assert.rejects(store.putMetadata(metadata('m', 'root', 2)), StoreConflictError);
   });

@@ -3,7 +3,10 @@ import { StoreConflictError, type MetadataRole, type MetadataStore, type StoredM
 import type { Database, MetadataTable } from '../schema.js';
 import { isUniqueViolation } from './util.js';
 
-type SignedMetadataAccess = Pick<MetadataStore, 'putMetadata' | 'getMetadata' | 'getLatestMetadata'>;
+type SignedMetadataAccess = Pick<
+  MetadataStore,
+  'putMetadata' | 'getMetadata' | 'getLatestMetadata' | 'getLatestMetadataVersion'
+>;
 
 /** The immutable, numbered versions of each TUF role of an app, stored as the exact bytes served. */
 export class SignedMetadataQueries implements SignedMetadataAccess {
@@ -41,6 +44,18 @@ export class SignedMetadataQueries implements SignedMetadataAccess {
       .where('version', '=', version)
       .executeTakeFirst();
     return row ? toMetadata(row) : null;
+  }
+
+  async getLatestMetadataVersion(appId: string, role: MetadataRole): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('metadata')
+      .select('version')
+      .where('app_id', '=', appId)
+      .where('role', '=', role)
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? Number(row.version) : null;
   }
 
   async getLatestMetadata(appId: string, role: MetadataRole): Promise<StoredMetadata | null> {
