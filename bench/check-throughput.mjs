@@ -82,6 +82,9 @@ async function startUpdraft(dataDir) {
     '--data',
     dataDir,
     '--json',
+    // Its stdout is a pipe nobody reads: a request log would fill it and stall the server.
+    '--log-level',
+    'warn',
   ]);
   const url = `http://127.0.0.1:${port}`;
   await waitForUrl(`${url}/healthz`);

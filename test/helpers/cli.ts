@@ -122,6 +122,8 @@ export interface ServerProcess {
   adminKeyPath: string;
   dataDir: string;
   child: ChildProcess;
+  /** Everything the server wrote to stdout so far (its log, when UPDRAFT_LOG_LEVEL allows). */
+  stdout(): string;
   stop(): Promise<void>;
 }
 
@@ -138,20 +140,22 @@ export async function startServerProcess(dataDir: string, opts: ServerProcessOpt
   const args = [CLI, 'serve', '--port', '0', '--data', dataDir, '--json', ...(opts.args ?? [])];
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    // Quiet unless a test asks for logs (UPDRAFT_LOG_LEVEL in opts.env); the first line is then the JSON.
+    env: { ...process.env, NO_COLOR: '1', UPDRAFT_LOG_LEVEL: 'silent', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  // The serve --json line; log lines (when a test turns them on) may come before it.
   const first = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start in 20 s: ${stderr}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start in 45 s: ${stderr}`)), 45_000);
     child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) {
+      stdout += d.toString();
+      const line = stdout.split('\n').find((l) => l.includes('"adminKeyPath"'));
+      if (line) {
         clearTimeout(timer);
-        resolve(buf.slice(0, nl));
+        resolve(line);
       }
     });
     child.on('exit', (code) => {
@@ -168,6 +172,7 @@ export async function startServerProcess(dataDir: string, opts: ServerProcessOpt
     adminKeyPath: info.adminKeyPath,
     dataDir,
     child,
+    stdout: () => stdout,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

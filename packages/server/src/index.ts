@@ -7,3 +7,5 @@ export * from './services/index.js';
 export * from './jobs/index.js';
 export type { ErrorBody } from './routes/errors.js';
 export * from './export/index.js';
+export { createLogger, isLogLevel, LOG_LEVELS, type LogFormat, type LogLevel } from './observability/logger.js';
+export { Metrics } from './observability/metrics.js';

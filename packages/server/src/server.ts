@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
 import { openBlobStore, type BlobStore, type BlobStoreSpec, type S3ConnectionOptions } from './blobs/index.js';
 import { JobRunner, resignJob } from './jobs/index.js';
 import { adminRoutes } from './routes/admin.js';
@@ -15,6 +16,9 @@ import { registerOpenApi } from './routes/openapi.js';
 import { DEFAULT_SCHEDULER_INTERVAL_MS, installScheduler } from './scheduler.js';
 import { installAuditAnchoring } from './audit-anchoring.js';
 import { installErrorHandlers } from './routes/errors.js';
+import { installMetricsRoute, installRequestObservability } from './observability/http.js';
+import { Metrics } from './observability/metrics.js';
+import { redactDatabaseUrl } from './store/postgres.js';
 import { healthRoutes } from './routes/health.js';
 import { CheckAnswers } from './http/check-answers.js';
 import { CheckFrontDoorServer } from './http/check-front-door.js';
@@ -56,7 +60,12 @@ export interface BuildAppOptions {
   blobs: BlobStore;
   /** Largest file an upload may have (default 100 MiB). */
   maxFileBytes?: number;
-  logger?: boolean;
+  /** A pino logger (observability/logger.ts), or false/undefined for none. */
+  logger?: boolean | Logger;
+  /** Counters for GET /metrics; a new set when not given. */
+  metrics?: Metrics;
+  /** Serves GET /metrics to `Authorization: Bearer <token>`; without it there is no /metrics. */
+  metricsToken?: string;
   /** The clock, for tests of expiry. */
   now?: () => number;
   /** How often scheduled starts are applied (default 15 s; 0 = never, e.g. in tools that only read). */
@@ -143,10 +152,18 @@ function withKeepAlive<S extends Server>(server: S): S {
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
   const services = createServices(opts);
   const checkAnswers = new CheckAnswers(services.repository);
+  const metrics = opts.metrics ?? new Metrics();
+  // Typed as Fastify's base logger so the app keeps the FastifyInstance type every plugin takes.
+  const logger =
+    typeof opts.logger === 'object'
+      ? { loggerInstance: opts.logger as FastifyBaseLogger }
+      : { logger: opts.logger ?? false };
   const app = Fastify({
     // The no-update check skips node:http and Fastify while its answer is cached (http/check-front-door.ts).
-    serverFactory: (handler) => withKeepAlive(new CheckFrontDoorServer(handler, checkAnswers)),
-    logger: opts.logger ?? false,
+    serverFactory: (handler) => withKeepAlive(new CheckFrontDoorServer(handler, checkAnswers, metrics.frontDoor)),
+    ...logger,
+    // One line per request, written when it ends (observability/http.ts), instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     // appIds are up to 128 characters and target paths longer than find-my-way's default 100.
     routerOptions: { maxParamLength: 2048 },
     // Router-level refusals in the API's own error format (the default one is different).
@@ -167,7 +184,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false },
     },
   });
-  installErrorHandlers(app);
+  installErrorHandlers(app, metrics);
+  installRequestObservability(app, metrics);
+  installMetricsRoute(app, metrics, opts.metricsToken);
   app.addHook('onSend', async (request, reply, payload) => {
     void reply.header('x-request-id', request.id);
     return payload;
@@ -222,7 +241,10 @@ export interface StartServerOptions {
   /** Public base URL of the blob bucket (a CDN in front of it): target downloads redirect there. */
   publicBlobUrl?: string;
   maxFileBytes?: number;
-  logger?: boolean;
+  /** A pino logger (observability/logger.ts); default none. */
+  logger?: boolean | Logger;
+  /** See BuildAppOptions.metricsToken. */
+  metricsToken?: string;
   schedulerIntervalMs?: number;
   auditAnchorIntervalMs?: number;
   /** Run the scheduled jobs (timestamp re-signing) in this process; default true. */
@@ -243,6 +265,24 @@ export interface RunningServer {
   /** The owner API key, only on the first start (when it was created); null afterwards. */
   adminKey: string | null;
   close(): Promise<void>;
+}
+
+/** What the server runs with, for the startup log line: locations, never credentials. */
+function describeConfig(opts: StartServerOptions, dataDir: string): Record<string, unknown> {
+  return {
+    host: opts.host ?? DEFAULT_HOST,
+    port: opts.port ?? DEFAULT_PORT,
+    dataDir,
+    database: opts.databaseUrl ? redactDatabaseUrl(opts.databaseUrl) : join(dataDir, 'updraft.db'),
+    blobs: opts.blobs ?? join(dataDir, 'blobs'),
+    s3Endpoint: opts.s3?.endpoint ?? null,
+    s3Region: opts.s3?.region ?? null,
+    publicBlobUrl: opts.publicBlobUrl ?? null,
+    jobs: opts.jobs ?? true,
+    resignIntervalMs: opts.resignIntervalMs ?? null,
+    maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+    metrics: opts.metricsToken ? 'on (token set)' : 'off',
+  };
 }
 
 function urlOf(address: AddressInfo): string {
@@ -277,12 +317,15 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     if (opts.publicBlobUrl !== undefined) blobSpec.publicBaseUrl = opts.publicBlobUrl;
     blobs = await openBlobStore(blobSpec);
     const owner = await new AuthService({ store, now: Date.now }).ensureOwnerKey(dataDir);
+    const metrics = new Metrics();
     const buildOpts: BuildAppOptions = {
       store,
       blobs,
       logger: opts.logger ?? false,
+      metrics,
       timestampCacheMs: opts.timestampCacheMs ?? 1000,
     };
+    if (opts.metricsToken !== undefined) buildOpts.metricsToken = opts.metricsToken;
     if (opts.maxFileBytes !== undefined) buildOpts.maxFileBytes = opts.maxFileBytes;
     if (opts.schedulerIntervalMs !== undefined) buildOpts.schedulerIntervalMs = opts.schedulerIntervalMs;
     if (opts.auditAnchorIntervalMs !== undefined) buildOpts.auditAnchorIntervalMs = opts.auditAnchorIntervalMs;
@@ -293,6 +336,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     if (opts.webhook !== undefined) buildOpts.webhook = opts.webhook;
     if (opts.dashboardDir !== undefined) buildOpts.dashboardDir = opts.dashboardDir;
     app = await buildApp(buildOpts);
+    const log = app.log;
+    log.info({ config: describeConfig(opts, dataDir) }, 'starting');
     await app.listen({ host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });
     if (opts.jobs ?? true) {
       const jobOpts: { intervalMs?: number } = {};
@@ -300,7 +345,14 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       const runner = new JobRunner({
         store,
         jobs: [resignJob(store, jobOpts)],
-        onError: (job, err) => process.stderr.write(`updraft: job ${job} failed: ${(err as Error).message}\n`),
+        onRun: (job, ms) => {
+          metrics.jobRuns.inc({ job, result: 'ok' });
+          log.info({ job, ms }, 'job ran');
+        },
+        onError: (job, err) => {
+          metrics.jobRuns.inc({ job, result: 'failed' });
+          log.error({ err, job }, `job ${job} failed`);
+        },
       });
       runner.start();
       jobs = runner;

@@ -1,5 +1,13 @@
 import type { Command } from 'commander';
-import { parseDuration, redactDatabaseUrl, startServer, type StartServerOptions } from '@updraft/server';
+import {
+  createLogger,
+  isLogLevel,
+  LOG_LEVELS,
+  parseDuration,
+  redactDatabaseUrl,
+  startServer,
+  type StartServerOptions,
+} from '@updraft/server';
 import { CliError, colour } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { addStorageOptions, storageFromOptions, type StorageOptions } from '../storage-options.js';
@@ -11,6 +19,9 @@ interface ServeOptions extends GlobalOptions, StorageOptions {
   jobs: boolean;
   resignInterval?: string;
   guardrailInterval?: string;
+  logLevel?: string;
+  logFormat?: string;
+  metricsToken?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -30,15 +41,42 @@ export function registerServe(program: Command): void {
       'how often to re-sign metadata near expiry, e.g. 5m (default 10m; 0 = never)',
     )
     .option('--guardrail-interval <ms>', 'how often crash guardrails are evaluated (default 30000)')
+    .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')} (default: $UPDRAFT_LOG_LEVEL, else info)`)
+    .option(
+      '--log-format <format>',
+      'json (one object per line, default) or pretty (for a terminal); $UPDRAFT_LOG_FORMAT',
+    )
+    .option(
+      '--metrics-token <token>',
+      'serve GET /metrics (Prometheus) to this bearer token; off without one (default: $UPDRAFT_METRICS_TOKEN)',
+    )
     .action(
       run<[], ServeOptions>(async (opts) => {
         const port = Number(opts.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) {
           throw new CliError('usage', `--port must be a number from 0 to 65535, not "${opts.port}"`, { exitCode: 2 });
         }
+        const level = opts.logLevel ?? process.env['UPDRAFT_LOG_LEVEL'] ?? 'info';
+        if (!isLogLevel(level)) {
+          throw new CliError('usage', `--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${level}"`, {
+            exitCode: 2,
+          });
+        }
+        const format = opts.logFormat ?? process.env['UPDRAFT_LOG_FORMAT'] ?? 'json';
+        if (format !== 'json' && format !== 'pretty') {
+          throw new CliError('usage', `--log-format must be json or pretty, not "${format}"`, { exitCode: 2 });
+        }
         const storage = storageFromOptions(opts);
         const dataDir = storage.dataDir;
-        const serverOpts: StartServerOptions = { host: opts.host, port, ...storage, jobs: opts.jobs };
+        const serverOpts: StartServerOptions = {
+          host: opts.host,
+          port,
+          ...storage,
+          jobs: opts.jobs,
+          logger: createLogger({ level, format }),
+        };
+        const metricsToken = opts.metricsToken ?? process.env['UPDRAFT_METRICS_TOKEN'];
+        if (metricsToken) serverOpts.metricsToken = metricsToken;
         const publicBlobUrl = opts.publicBlobUrl ?? process.env['UPDRAFT_PUBLIC_BLOB_URL'];
         if (publicBlobUrl) serverOpts.publicBlobUrl = publicBlobUrl;
         const resignMs = Number(process.env['UPDRAFT_RESIGN_INTERVAL_MS']);

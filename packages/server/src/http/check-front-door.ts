@@ -1,5 +1,6 @@
 import { Server, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { FrontDoorCounts } from '../observability/metrics.js';
 import type { CheckAnswers } from './check-answers.js';
 import { MAX_CHECK_HEAD_BYTES, parseCheckRequest } from './check-request.js';
 
@@ -27,6 +28,8 @@ export class CheckFrontDoorServer extends Server {
   constructor(
     handler: RequestListener<typeof IncomingMessage, typeof ServerResponse>,
     private readonly answers: CheckAnswers,
+    /** Plain integers bumped per answer: the metrics read them at scrape time. */
+    private readonly counts: FrontDoorCounts = { cache: 0, computed: 0, bytes: 0 },
   ) {
     super(handler);
     // http.Server registers its connection listener in its constructor; it now runs on hand-off.
@@ -112,6 +115,9 @@ export class CheckFrontDoorServer extends Server {
           return;
         }
         answers.push(answer);
+        if (refilled && at === from) this.counts.computed++;
+        else this.counts.cache++;
+        this.counts.bytes += answer.length;
         at = end + HEAD_END.length;
       }
       write(answers);

@@ -18,6 +18,8 @@ export interface JobRunnerOptions {
   now?: () => number;
   /** Called when a run throws; the runner keeps going. */
   onError?: (job: string, err: unknown) => void;
+  /** Called after a run that succeeded, with its duration. */
+  onRun?: (job: string, ms: number) => void;
 }
 
 export function defaultHolder(): string {
@@ -60,8 +62,10 @@ export class JobRunner {
       if (last !== undefined && nowMs - last < job.intervalMs) continue;
       this.lastRun.set(job.name, nowMs);
       try {
+        const started = Date.now();
         await job.runOnce(nowMs);
         ran.push(job.name);
+        this.opts.onRun?.(job.name, Date.now() - started);
       } catch (err) {
         this.opts.onError?.(job.name, err);
       }

@@ -1,6 +1,7 @@
 import { isUpdraftError } from '@updraft/protocol';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ApiError } from '../api-error.js';
+import type { Metrics } from '../observability/metrics.js';
 import { describeUnavailable, RETRY_AFTER_SECONDS, unavailableDependency } from '../unavailable.js';
 import { PATTERN_WORDING } from './schemas.js';
 
@@ -37,7 +38,7 @@ function describeValidation(context: string | undefined, issue: ValidationIssue 
   }
 }
 
-export function installErrorHandlers(app: FastifyInstance): void {
+export function installErrorHandlers(app: FastifyInstance, metrics?: Metrics): void {
   app.setErrorHandler((err: FastifyError | ApiError | Error, request, reply) => {
     if (err instanceof ApiError) {
       if (err.statusCode === 413) void reply.header('connection', 'close');
@@ -68,6 +69,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
     }
     const away = unavailableDependency(err);
     if (away) {
+      metrics?.dependencyErrors.inc({ dependency: away });
       // Not a bug and not the caller's fault: the dependency is down; the next attempt may work.
       request.log.warn(
         { err: { message: err.message, code: (err as { code?: unknown }).code } },
@@ -78,6 +80,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
         .header('retry-after', String(RETRY_AFTER_SECONDS))
         .send(errorBody('unavailable', describeUnavailable(away), { dependency: away }));
     }
+    metrics?.serverErrors.inc();
     request.log.error({ err }, 'unhandled error');
     return reply
       .code(500)
