@@ -46,7 +46,10 @@ function fn(r: () => number, i: number, rename: string): string {
 export function jsLikePair(size: number, seed: number): { old: Uint8Array; next: Uint8Array } {
   const parts: string[] = [];
   const r = prng(seed);
-  for (let i = 0; parts.join('').length < size; i++) parts.push(fn(r, i, 'f'));
+  for (let i = 0, length = 0; length < size; i++) {
+    parts.push(fn(r, i, 'f'));
+    length += parts[i]!.length + 1;
+  }
   const r2 = prng(seed + 1);
   const nextParts = parts.flatMap((p, i) => {
     const roll = r2();

@@ -1,25 +1,20 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
-  applyZstdPatch,
-  decodePatchHeader,
   manifestTargetPath,
-  maxPatchPayload,
   parseJsonObject,
   parseManifest,
   parseTargets,
-  PATCH_FORMAT_BSDIFF_BROTLI,
-  PATCH_FORMAT_ZSTD_PATCH_FROM,
-  payloadLength,
   type FilePatch,
   type ReleaseManifest,
 } from '@updraft/protocol';
+import { retryingFetch } from '@updraft/client/node';
 import type { AdminApi } from '../api-client.js';
 import type { LocalFile } from '../files.js';
-import { CliError } from '../output.js';
-import { applyPatchNode, brotli, createPatch } from './encode.js';
-import { createZstdPatch } from './zstd.js';
-import { retryingFetch } from '@updraft/client/node';
+import { CliError, progressBar } from '../output.js';
+import { PatchPool } from './patch-pool.js';
+import { sha256 } from './smallest-patch.js';
+
+export { smallestPatch } from './smallest-patch.js';
 
 export const DEFAULT_DELTA_BASES = 3;
 /** Below this a patch saves too little to be worth a round trip and a patch step. */
@@ -52,19 +47,10 @@ export interface DeltaPlan {
   dropped: number;
 }
 
-interface Candidate {
-  format: string;
-  bytes: Uint8Array;
-}
-
 interface Base {
   sha256: string;
   /** Loads the base bytes; the caller checks their hash. */
   load: () => Promise<Uint8Array>;
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** Base files for each new file: the same path in the last K releases and in the embedded bundle. */
@@ -134,26 +120,45 @@ async function fetchBytes(url: string): Promise<Uint8Array | null> {
  * the last K releases of the same channel/platform/runtimeVersion and the embedded bundle,
  * for files of at least `minBytes`; per (base, file) the smaller of `bsdiff-brotli` and
  * `zstd-patch-from` (when the `zstd` tool is installed), kept when ≤ 50 % of the
- * brotli-compressed file. Every patch is applied here before it is listed, so a generator
- * bug costs bytes, never a device a broken file.
+ * brotli-compressed file. Every patch is applied before it is listed, so a generator bug
+ * costs bytes, never a device a broken file. The work runs in worker threads (PatchPool),
+ * a few files at a time, with a progress bar on a terminal when `showProgress`.
  */
-export async function planPatches(api: AdminApi, files: LocalFile[], opts: DeltaOptions): Promise<DeltaPlan> {
+export async function planPatches(
+  api: AdminApi,
+  files: LocalFile[],
+  opts: DeltaOptions,
+  showProgress = false,
+): Promise<DeltaPlan> {
   const plan: DeltaPlan = { patches: new Map(), blobs: [], dropped: 0 };
   const bases = await collectBases(api, opts);
   const allBaseHashes = new Set([...bases.values()].flat().map((b) => b.sha256));
-  for (const file of files) {
-    // A device holding any base release already has this exact file: nothing to patch.
-    if (file.length < opts.minBytes || allBaseHashes.has(file.sha256)) continue;
-    const candidates = bases.get(file.path) ?? [];
-    if (candidates.length === 0) continue;
+  // A device holding any base release already has this exact file: nothing to patch.
+  const work = files.filter(
+    (f) => f.length >= opts.minBytes && !allBaseHashes.has(f.sha256) && (bases.get(f.path)?.length ?? 0) > 0,
+  );
+  if (work.length === 0) return plan;
+  const pool = new PatchPool();
+  const bar = progressBar(
+    'patching',
+    work.reduce((n, f) => n + f.length * bases.get(f.path)!.length, 0),
+    showProgress,
+  );
+  const patchFile = async (file: LocalFile) => {
     const next = new Uint8Array(await readFile(file.absolutePath));
-    const budget = Math.floor(brotli(next).length * MAX_PATCH_RATIO);
+    const budget = pool.compressedLength(next).then((n) => Math.floor(n * MAX_PATCH_RATIO));
+    const tried = await Promise.all(
+      bases.get(file.path)!.map(async (base) => {
+        const old = await base.load();
+        const chosen = sha256(old) === base.sha256 ? await pool.patch(old, next, file.sha256, file.path) : undefined;
+        bar.tick(next.length);
+        return { base, chosen };
+      }),
+    );
     const list: FilePatch[] = [];
-    for (const base of candidates) {
-      const old = await base.load();
-      if (sha256(old) !== base.sha256) continue;
-      const chosen = await smallestPatch(old, next, file.sha256, file.path);
-      if (!chosen || chosen.bytes.length > budget) {
+    for (const { base, chosen } of tried) {
+      if (chosen === undefined) continue; // the base's bytes were not what its manifest says
+      if (!chosen || chosen.bytes.length > (await budget)) {
         plan.dropped++;
         continue;
       }
@@ -161,45 +166,19 @@ export async function planPatches(api: AdminApi, files: LocalFile[], opts: Delta
       list.push({ from: base.sha256, sha256: patchSha, length: chosen.bytes.length, format: chosen.format });
       if (!plan.blobs.some((b) => b.sha256 === patchSha)) plan.blobs.push({ sha256: patchSha, bytes: chosen.bytes });
     }
+    await budget;
     if (list.length > 0) plan.patches.set(file.path, list);
+  };
+  try {
+    // A few files at a time: each holds its bytes and its bases in memory until it is done.
+    let next = 0;
+    const lane = async () => {
+      while (next < work.length) await patchFile(work[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(pool.size, work.length) }, lane));
+  } finally {
+    bar.done();
+    await pool.close();
   }
   return plan;
-}
-
-/**
- * Both formats for one (base, file) pair, each applied here as the device would before it
- * counts; the smaller wins. A bsdiff patch that does not rebuild the file is our bug and
- * stops the publish; a zstd frame our decoder refuses (say, a window over its limit) is just
- * not used.
- */
-export async function smallestPatch(
-  old: Uint8Array,
-  next: Uint8Array,
-  nextSha256: string,
-  path: string,
-): Promise<Candidate | null> {
-  const candidates: Candidate[] = [];
-  const bsdiff = createPatch(old, next);
-  const header = decodePatchHeader(bsdiff, next.length, Number.MAX_SAFE_INTEGER);
-  if (payloadLength(header) <= maxPatchPayload(next.length)) {
-    if (sha256(applyPatchNode(old, bsdiff, next.length)) !== nextSha256) {
-      throw new CliError(
-        'delta-self-check',
-        `the patch for ${path} does not rebuild it; publish with --delta-bases 0 and report this`,
-      );
-    }
-    candidates.push({ format: PATCH_FORMAT_BSDIFF_BROTLI, bytes: bsdiff });
-  }
-  const zstd = await createZstdPatch(old, next);
-  if (zstd && zstd.length < (candidates[0]?.bytes.length ?? Infinity)) {
-    let rebuilt: Uint8Array | null = null;
-    try {
-      rebuilt = applyZstdPatch(old, zstd, next.length);
-    } catch {
-      rebuilt = null;
-    }
-    if (rebuilt && sha256(rebuilt) === nextSha256)
-      candidates.push({ format: PATCH_FORMAT_ZSTD_PATCH_FROM, bytes: zstd });
-  }
-  return candidates.reduce<Candidate | null>((a, c) => (a && a.bytes.length <= c.bytes.length ? a : c), null);
 }

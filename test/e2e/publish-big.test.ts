@@ -1,0 +1,69 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
+import type { ServerProcess } from '../helpers/cli.js';
+import { jsLikePair } from '../helpers/bundles.js';
+import { writeTree } from '../helpers/trees.js';
+
+// A big app publishes every time: the second publish of a multi-megabyte bundle with the
+// default delta settings (3 bases) used to fail with "cannot fetch … for delta generation
+// (fetch failed)": patch generation outlasted the server's 5 s keep-alive and the CLI reused
+// a dead pooled connection. Devices then get the release as a patch.
+
+let server: ServerProcess;
+let work: { path: string; cleanup(): Promise<void> };
+let env: Record<string, string>;
+const APP = 'com.example.big';
+
+before(async () => {
+  work = await tempDir('big');
+  server = await startServerProcess(join(work.path, 'data'));
+  env = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey };
+});
+
+after(async () => {
+  await server?.stop();
+  await work?.cleanup();
+});
+
+test('the second publish of a 4 MB bundle with default delta settings succeeds and devices get a patch', async () => {
+  const keys = join(work.path, 'keys');
+  assert.equal((await runCli(['apps', 'create', APP, '--keys', keys, '--json'], env)).code, 0);
+  const { old, next } = jsLikePair(4 * 1024 * 1024, 42);
+  const release = (bundle: Uint8Array, name: string) =>
+    writeTree(
+      join(work.path, name),
+      new Map([
+        ['index.ios.bundle', bundle],
+        ['assets/logo.png', new Uint8Array(2000).fill(7)],
+      ]),
+    );
+  const publish = async (dir: string) => {
+    const r = await runCli(publishArgs({ dir, app: APP, keys }), env);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    return r.json as { releaseId: string; patches: number; timings: Record<string, number> };
+  };
+  const device = join(work.path, 'device');
+  const sync = async () => {
+    const r = await runCli(
+      deviceSyncArgs({ server: server.url, app: APP, root: join(keys, 'root.json'), dir: device }),
+      env,
+    );
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    return r.json as { status: string; bytesDownloaded: number; delta?: { filesPatched: number } };
+  };
+
+  await publish(await release(old, 'v1'));
+  assert.equal((await sync()).status, 'updated');
+  assert.equal((await runCli(['device', 'ready', '--dir', device, '--json'])).code, 0);
+
+  const v2 = await publish(await release(next, 'v2'));
+  assert.equal(v2.patches, 1, 'the bundle is patched against v1');
+  for (const phase of ['hashMs', 'patchMs', 'uploadMs', 'publishMs']) assert.equal(typeof v2.timings[phase], 'number');
+
+  const got = await sync();
+  assert.equal(got.status, 'updated');
+  assert.equal(got.delta?.filesPatched, 1);
+  assert.ok(got.bytesDownloaded < next.length / 10, `${got.bytesDownloaded} bytes downloaded for a patch`);
+});
