@@ -36,6 +36,12 @@ const baseUrl = (request: FastifyRequest) => `${request.protocol}://${request.ho
  * The CodePush front door for react-native-code-push devices (no API key: the deployment key
  * names the deployment). Current API (snake_case, /v0.1/public/codepush/…) and the legacy one
  * (camelCase, /updateCheck, /reportStatus/…), plus the package downloads.
+ *
+ * Per-request cost, unauthenticated: a download is one ownership lookup and the zip streamed
+ * with its Content-Length (never encoded, never read whole). An update check or status report
+ * reads every label of the deployment's channel and platform, and an update check also one
+ * release row per label: O(labels published there) queries per request, growing with the
+ * history, not bounded by the request (a cache keyed by the newest label would bound it).
  */
 export const codePushDeviceRoutes: FastifyPluginAsync<{ codepush: CodePushServices; blobs: BlobStore }> = async (
   app,
