@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, verify } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash, generateKeyPairSync, verify } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
@@ -347,4 +347,66 @@ test('bad deployment key → 404 JSON; malformed queries and reports → 400; ne
   }
   const missing = await fetch(`${server.url}/v0.1/public/codepush/download/${APP}/${'0'.repeat(64)}.zip`);
   assert.equal(missing.status, 404);
+});
+
+test('the server refuses a package whose hash or signature does not match the signed release, and unsigned after signed', async () => {
+  const put = (releaseId: string, body: unknown) =>
+    fetch(`${server.url}/v1/apps/${APP}/codepush/packages/${releaseId}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  // A release published while no deployment followed its channel has no CodePush package yet.
+  const dir = await bundle('beta', { 'index.android.bundle': 'beta' });
+  const r = await runCli(
+    publishArgs({
+      dir,
+      app: APP,
+      platform: 'android',
+      runtimeVersion: '9.9.9',
+      channel: 'beta',
+      keys,
+      extra: ['--launch', 'index.android.bundle', '--allow-channels', 'beta,production'],
+    }),
+    env,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const releaseId = (r.json as { releaseId: string }).releaseId;
+  const wrongHash = await put(releaseId, {
+    packageHash: r1.codepush.packageHash,
+    signature: null,
+    targetAppVersion: null,
+  });
+  assert.equal(wrongHash.status, 400);
+  assert.equal(((await wrongHash.json()) as { error: { code: string } }).error.code, 'codepush-hash-mismatch');
+  const { codePushPackageHash } = await import('@updraft/protocol');
+  const hash = codePushPackageHash([
+    { path: 'index.android.bundle', sha256: createHash('sha256').update('beta').digest('hex') },
+  ]);
+  // A signature over another package's contents (a replay of a real signed JWT) is refused.
+  const stolen = (await device('sig').check()) as { downloadUrl: string };
+  const jwt = new TextDecoder().decode(
+    unzipSync(new Uint8Array(await (await fetch(stolen.downloadUrl)).arrayBuffer()))['CodePush/.codepushrelease'],
+  );
+  const replayed = await put(releaseId, { packageHash: hash, signature: jwt, targetAppVersion: null });
+  assert.equal(replayed.status, 400);
+  assert.equal(((await replayed.json()) as { error: { code: string } }).error.code, 'codepush-bad-signature');
+  // Production was signed: an unsigned package is refused there even through the API.
+  await cli(['release', 'promote', releaseId, '--channel', 'production']);
+  const unsigned = await put(releaseId, { packageHash: hash, signature: null, targetAppVersion: null });
+  assert.equal(unsigned.status, 409);
+  assert.equal(((await unsigned.json()) as { error: { code: string } }).error.code, 'codepush-unsigned');
+});
+
+test('client ids are never stored: the database holds no trace of one after its reports', async () => {
+  const id = 'device-id-that-must-not-be-stored-7f3a';
+  const d = device(id);
+  const pkg = await d.check();
+  assert.ok(pkg && 'label' in pkg);
+  await d.reportDownload(pkg.label);
+  await d.reportDeploy('DeploymentSucceeded', pkg.label);
+  for (const f of ['updraft.db', 'updraft.db-wal']) {
+    const bytes = await readFile(join(server.dataDir, f)).catch(() => Buffer.alloc(0));
+    assert.equal(bytes.includes(Buffer.from(id)), false, `${f} holds the client id`);
+  }
 });
