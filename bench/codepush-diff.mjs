@@ -8,32 +8,13 @@
 //
 //   npm run build && node bench/codepush-diff.mjs [--json out.json]
 //
-// Packages are fetched with `npm pack` into bench/.cache (gitignored, never committed).
-import { execFileSync } from 'node:child_process';
+// Packages are fetched as bench/npm-pairs.mjs says.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createPatch } from '../packages/cli/dist/delta/encode.js';
 import { diffZip, packageZip } from '../packages/server/dist/codepush/zip.js';
-
-const root = new URL('..', import.meta.url).pathname;
-const cache = join(root, 'bench/.cache');
-const PAIRS = [
-  ['react-dom', '18.2.0', '18.3.1', 'umd/react-dom.production.min.js'],
-  ['moment', '2.29.4', '2.30.1', 'min/moment.min.js'],
-  ['echarts', '5.5.0', '5.5.1', 'dist/echarts.min.js'],
-  ['echarts', '5.4.3', '5.5.1', 'dist/echarts.min.js'],
-  ['three', '0.150.0', '0.160.0', 'build/three.min.js'],
-];
-
-function fetchPackage(spec) {
-  const dir = join(cache, spec.replace(/[@/]/g, '_'));
-  if (existsSync(join(dir, 'package/package.json'))) return join(dir, 'package');
-  mkdirSync(dir, { recursive: true });
-  const out = execFileSync('npm', ['pack', spec, '--silent', '--pack-destination', dir], { maxBuffer: 1 << 28 });
-  execFileSync('tar', ['xzf', join(dir, out.toString().trim().split('\n').pop()), '-C', dir]);
-  return join(dir, 'package');
-}
+import { fetchPackage, PAIRS } from './npm-pairs.mjs';
 
 function walk(dir, base = dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

@@ -9,13 +9,13 @@
 //
 // Packages are fetched with `npm pack` into bench/.cache (gitignored, never committed);
 // hermesc comes from the npm package hermes-compiler, fetched the same way.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { brotliDecompressSync } from 'node:zlib';
 import { createPatch, brotli } from '../packages/cli/dist/delta/encode.js';
 import { createZstdPatch } from '../packages/cli/dist/delta/zstd.js';
+import { cache, fetchPackage, PAIRS, sh } from './npm-pairs.mjs';
 import {
   applyPatchChunks,
   applyZstdPatch,
@@ -24,31 +24,7 @@ import {
   PATCH_HEADER_LENGTH,
 } from '../packages/protocol/dist/index.js';
 
-const root = new URL('..', import.meta.url).pathname;
-const cache = join(root, 'bench/.cache');
 const HERMES_COMPILER = 'hermes-compiler@260318099.0.6';
-
-const PAIRS = [
-  ['react-dom', '18.2.0', '18.3.1', 'umd/react-dom.production.min.js'],
-  ['moment', '2.29.4', '2.30.1', 'min/moment.min.js'],
-  ['echarts', '5.5.0', '5.5.1', 'dist/echarts.min.js'],
-  ['echarts', '5.4.3', '5.5.1', 'dist/echarts.min.js'],
-  ['three', '0.150.0', '0.160.0', 'build/three.min.js'],
-];
-
-function sh(cmd, args, opts = {}) {
-  return execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28, ...opts });
-}
-
-/** `npm pack` a package into the cache and unpack it; returns the package folder. */
-function fetchPackage(spec) {
-  const dir = join(cache, spec.replace(/[@/]/g, '_'));
-  if (existsSync(join(dir, 'package/package.json'))) return join(dir, 'package');
-  mkdirSync(dir, { recursive: true });
-  const name = sh('npm', ['pack', spec, '--silent', '--pack-destination', dir]).toString().trim().split('\n').pop();
-  sh('tar', ['xzf', join(dir, name), '-C', dir]);
-  return join(dir, 'package');
-}
 
 function hermesc() {
   const bin = join(fetchPackage(HERMES_COMPILER), 'hermesc/linux64-bin/hermesc');
