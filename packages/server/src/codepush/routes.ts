@@ -3,7 +3,7 @@ import { IMMUTABLE } from '../routes/repository.js';
 import { etagFor, notModified } from '../routes/http-cache.js';
 import type { BlobStore } from '../blobs/index.js';
 import { actorOf } from '../routes/access-hooks.js';
-import { ACCESS, appParams, identifier, sha256 } from '../routes/schemas.js';
+import { ACCESS, appParams, identifier, noQuery, sha256 } from '../routes/schemas.js';
 import { CODEPUSH_DOWNLOAD_PREFIX, type StatusReport, type UpdateCheckQuery, type UpdateInfo } from './acquisition.js';
 import type { CodePushServices } from './index.js';
 
@@ -219,7 +219,12 @@ export const codePushAdminRoutes: FastifyPluginAsync<{ codepush: CodePushService
     '/apps/:appId/codepush/deployments',
     {
       config: { access: ACCESS.publishRead },
-      schema: { tags: ['codepush'], summary: 'The CodePush deployments of an app', params: appParams },
+      schema: {
+        tags: ['codepush'],
+        summary: 'The CodePush deployments of an app',
+        params: appParams,
+        querystring: noQuery,
+      },
     },
     async (request) => ({ deployments: await codepush.admin.listDeployments(request.params.appId) }),
   );
@@ -270,7 +275,12 @@ export const codePushAdminRoutes: FastifyPluginAsync<{ codepush: CodePushService
     '/apps/:appId/codepush/packages/:releaseId',
     {
       config: { access: ACCESS.publishRead },
-      schema: { tags: ['codepush'], summary: 'The CodePush package of a release', params: releaseParams },
+      schema: {
+        tags: ['codepush'],
+        summary: 'The CodePush package of a release',
+        params: releaseParams,
+        querystring: noQuery,
+      },
     },
     async (request) => codepush.admin.getPackage(request.params.appId, request.params.releaseId),
   );
