@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loadTrustedRoot, UpdraftError, verifyTimestamp } from '@updraft/protocol';
 import { Updater } from 'tuf-js';
 import { runCli, startServerProcess, tempDir, type ServerProcess } from './helpers/cli.js';
 import { startStaticServer } from './helpers/hostile-proxy.js';
@@ -127,6 +128,26 @@ test('tuf-js refuses a tampered timestamp from the same server', async () => {
   const cdn = await startStaticServer(folder);
   try {
     await assert.rejects(refreshWithTufJs(cdn.url, 'tampered'), /signed by 0\/1 keys/);
+  } finally {
+    await cdn.close();
+  }
+});
+
+test('tuf-js and the device both refuse a timestamp whose signatures name one key twice', async () => {
+  const folder = join(work.path, 'static-doubled');
+  const repo = await mirrorRepository(server.url, APP, folder);
+  const tsPath = join(repo, 'metadata', 'timestamp.json');
+  const ts = JSON.parse(await readFile(tsPath, 'utf8')) as { signatures: unknown[] };
+  ts.signatures = [ts.signatures[0], ts.signatures[0]];
+  await writeFile(tsPath, JSON.stringify(ts));
+  const root = loadTrustedRoot(await readFile(join(repo, 'metadata', '2.root.json'))).signed;
+  assert.throws(
+    () => verifyTimestamp(root, new Uint8Array(Buffer.from(JSON.stringify(ts))), null, Date.now()),
+    (e: unknown) => e instanceof UpdraftError && e.reason === 'malformed',
+  );
+  const cdn = await startStaticServer(folder);
+  try {
+    await assert.rejects(refreshWithTufJs(cdn.url, 'doubled'), /multiple signatures found for keyid/);
   } finally {
     await cdn.close();
   }

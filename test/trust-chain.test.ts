@@ -4,6 +4,7 @@ import {
   keyId,
   utf8Encode,
   verifyRootUpdate,
+  updateTimestamp,
   verifyTimestamp,
   verifySnapshot,
   verifyTopTargets,
@@ -168,6 +169,62 @@ test('timestamp: forged, foreign, expired, replayed and oversized timestamps are
   );
   assert.equal(
     reasonOf(() => verifyTimestamp(root, utf8Encode('{"signed":'), null, NOW)),
+    'malformed',
+  );
+});
+
+test('timestamp update (TUF §5.4.3.1): the same version keeps the trusted copy, whatever the new one says', async () => {
+  const repo = await makeRepo();
+  const root = loadTrustedRoot(repo.rootBytes).signed;
+  const trusted = verifyTimestamp(root, await repo.timestamp(5, await repo.snapshot(2), 2), null, NOW);
+  // Version 5 again, naming another snapshot (even an older one): discarded, not an error.
+  const again = await repo.timestamp(5, await repo.snapshot(9), 9);
+  assert.equal(updateTimestamp(root, again, trusted, NOW), trusted);
+  const older = await repo.timestamp(5, await repo.snapshot(1), 1);
+  assert.equal(updateTimestamp(root, older, trusted, NOW), trusted);
+  // A newer version replaces it; an older one, or one not signed by the timestamp key, is refused.
+  const newer = await repo.timestamp(6, await repo.snapshot(3), 3);
+  assert.equal(updateTimestamp(root, newer, trusted, NOW).signed.version, 6);
+  const rolledBack = await repo.timestamp(4, await repo.snapshot(2), 2);
+  assert.equal(
+    reasonOf(() => updateTimestamp(root, rolledBack, trusted, NOW)),
+    'rollback',
+  );
+  const forged = JSON.parse(new TextDecoder().decode(again));
+  forged.signed.expires = '2099-01-01T00:00:00Z';
+  assert.equal(
+    reasonOf(() => updateTimestamp(root, utf8Encode(JSON.stringify(forged)), trusted, NOW)),
+    'signature',
+  );
+  // The kept copy is still checked for expiry.
+  assert.equal(
+    reasonOf(() => updateTimestamp(root, again, trusted, NOW + 2 * DAY)),
+    'expired',
+  );
+});
+
+test('a signature list that names one key twice is malformed (so is a role listing a key twice)', async () => {
+  const repo = await makeRepo();
+  const root = loadTrustedRoot(repo.rootBytes).signed;
+  const good = await repo.timestamp(1, await repo.snapshot(1), 1);
+  const doubled = JSON.parse(new TextDecoder().decode(good));
+  doubled.signatures = [doubled.signatures[0], doubled.signatures[0]];
+  assert.equal(
+    reasonOf(() => verifyTimestamp(root, good, null, NOW)),
+    null,
+  );
+  assert.throws(
+    () => verifyTimestamp(root, utf8Encode(JSON.stringify(doubled)), null, NOW),
+    (e: unknown) =>
+      e instanceof UpdraftError &&
+      e.reason === 'malformed' &&
+      /signatures\[1\]\.keyid must be a key id not listed before/.test(e.message),
+  );
+  const rootDoc = JSON.parse(new TextDecoder().decode(repo.rootBytes));
+  const keyid = rootDoc.signed.roles.timestamp.keyids[0];
+  rootDoc.signed.roles.timestamp.keyids = [keyid, keyid];
+  assert.equal(
+    reasonOf(() => loadTrustedRoot(utf8Encode(JSON.stringify(rootDoc)))),
     'malformed',
   );
 });

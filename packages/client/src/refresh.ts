@@ -12,7 +12,7 @@ import {
   verifyDelegatedTargets,
   verifyRootUpdate,
   verifySnapshot,
-  verifyTimestamp,
+  updateTimestamp,
   verifyTopTargets,
   type MetaFile,
   type RootSigned,
@@ -66,36 +66,42 @@ export const MAX_ROOT_ROTATIONS = 64;
  * rollback protection, and never with the piece that failed.
  */
 export async function refreshMetadata(ctx: RefreshContext): Promise<TrustedSet> {
-  // The timestamp comes first: when it is byte for byte the one the device already trusts,
-  // nothing in the repository changed (every change, a key rotation included, re-signs the
-  // timestamp), so the check costs this one small request. Anything else walks the root
-  // chain before a byte of the new timestamp is believed, as TUF orders it.
-  const shipped = await ctx.trusted.loadRoot(ctx.shippedRoot);
-  const tsBytes = await ctx.repo.fetch(repoPaths.timestamp(), MAX_TIMESTAMP_BYTES);
+  // Root N+1 is asked for on every check, before a byte of the timestamp is believed (TUF
+  // §5.3): a root published on its own, one that revokes a leaked online key say, takes
+  // effect at the next check, whatever the timestamp says. Both requests go out together,
+  // so a check still costs one round trip; the usual answer for the root is a 404.
+  const start = await ctx.trusted.loadRoot(ctx.shippedRoot);
+  const [nextRoot, firstTimestamp] = await Promise.all([
+    ctx.repo.fetchOptional(repoPaths.root(start.signed.version + 1), MAX_ROOT_BYTES),
+    ctx.repo.fetch(repoPaths.timestamp(), MAX_TIMESTAMP_BYTES),
+  ]);
+  const root = await updateRoot(ctx, start, nextRoot);
+  const rotated = root !== start;
+  // A timestamp fetched alongside a new root may predate it: ask again once the root is known.
+  const tsBytes = rotated ? await ctx.repo.fetch(repoPaths.timestamp(), MAX_TIMESTAMP_BYTES) : firstTimestamp;
   const memo = ctx.memo?.set;
   if (
     memo &&
-    memo.root.signed.version === shipped.signed.version &&
-    bytesEqual(memo.root.bytes, shipped.bytes) &&
+    bytesEqual(memo.root.bytes, root.bytes) &&
     bytesEqual(memo.timestamp.bytes, tsBytes) &&
     stillValid(memo, ctx.now())
   ) {
     return memo;
   }
-  const known = await ctx.trusted.loadTimestamp(shipped.signed);
-  const unchanged = known !== null && bytesEqual(known.bytes, tsBytes) && !isExpired(shipped.signed.expires, ctx.now());
-  const { root, dropTimestampAndSnapshot } = unchanged
-    ? { root: shipped, dropTimestampAndSnapshot: false }
-    : await updateRoot(ctx);
-  if (dropTimestampAndSnapshot) {
-    await ctx.trusted.forget('timestamp');
-    await ctx.trusted.forget('snapshot');
+  if (
+    rotated &&
+    (roleKeysChanged(start.signed, root.signed, 'timestamp') || roleKeysChanged(start.signed, root.signed, 'snapshot'))
+  ) {
+    // TUF §5.3.11, so a device recovers from a fast-forward attack once the keys are
+    // replaced. The targets roles go too: their stored copies are what a version-bumped
+    // snapshot let in, and without the old snapshot nothing vouches for their versions.
+    for (const role of ['timestamp', 'snapshot', 'targets', RELEASES_ROLE, DIRECTOR_ROLE] as const) {
+      await ctx.trusted.forget(role);
+    }
   }
   const trustedTimestamp = await ctx.trusted.loadTimestamp(root.signed);
-  const timestamp = verifyTimestamp(root.signed, tsBytes, trustedTimestamp?.signed ?? null, ctx.now());
-  if (!trustedTimestamp || !bytesEqual(trustedTimestamp.bytes, timestamp.bytes)) {
-    await ctx.trusted.persist('timestamp', timestamp.bytes);
-  }
+  const timestamp = updateTimestamp(root.signed, tsBytes, trustedTimestamp, ctx.now());
+  if (timestamp !== trustedTimestamp) await ctx.trusted.persist('timestamp', timestamp.bytes);
 
   const snapshotMeta = timestamp.signed.meta['snapshot.json'];
   const snapshot = await reuseOrFetch(ctx, {
@@ -127,23 +133,23 @@ export async function refreshMetadata(ctx: RefreshContext): Promise<TrustedSet> 
   return set;
 }
 
+/** Walks root N+1, N+2, … from `start` (TUF §5.3); `next` is root N+1 when already fetched. */
 async function updateRoot(
   ctx: RefreshContext,
-): Promise<{ root: Verified<RootSigned>; dropTimestampAndSnapshot: boolean }> {
-  const start = await ctx.trusted.loadRoot(ctx.shippedRoot);
+  start: Verified<RootSigned>,
+  next: Uint8Array | null,
+): Promise<Verified<RootSigned>> {
   let root = start;
-  for (let i = 0; i < MAX_ROOT_ROTATIONS; i++) {
-    const bytes = await ctx.repo.fetchOptional(repoPaths.root(root.signed.version + 1), MAX_ROOT_BYTES);
-    if (!bytes) break;
+  let bytes = next;
+  for (let i = 0; bytes && i < MAX_ROOT_ROTATIONS; i++) {
     root = verifyRootUpdate(root.signed, bytes);
     await ctx.trusted.persist('root', root.bytes);
+    if (i + 1 < MAX_ROOT_ROTATIONS) {
+      bytes = await ctx.repo.fetchOptional(repoPaths.root(root.signed.version + 1), MAX_ROOT_BYTES);
+    }
   }
   checkRootNotExpired(root.signed, ctx.now());
-  const rotated = root !== start;
-  const dropTimestampAndSnapshot =
-    rotated &&
-    (roleKeysChanged(start.signed, root.signed, 'timestamp') || roleKeysChanged(start.signed, root.signed, 'snapshot'));
-  return { root, dropTimestampAndSnapshot };
+  return root;
 }
 
 function snapshotEntry(snapshot: SnapshotSigned, role: string): MetaFile {

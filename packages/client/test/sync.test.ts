@@ -33,7 +33,7 @@ test('an update installs as pending, verified and complete', async () => {
   }
 });
 
-test('an unchanged repository costs one request: the timestamp', async () => {
+test('an unchanged repository costs two requests: the next root (404) and the timestamp', async () => {
   const repo = new TestRepo();
   repo.publish(v1);
   const d = await device(repo);
@@ -46,7 +46,8 @@ test('an unchanged repository costs one request: the timestamp', async () => {
   assert.equal(again.status, 'up-to-date');
   assert.equal(again.release, 'r1');
   assert.equal(second.status, 'up-to-date');
-  assert.deepEqual(d.transport.requests, [repo.url('metadata/timestamp.json')]);
+  const check = [repo.url('metadata/2.root.json'), repo.url('metadata/timestamp.json')];
+  assert.deepEqual(d.transport.requests, check);
 });
 
 test('files the device already holds are copied, not downloaded', async () => {

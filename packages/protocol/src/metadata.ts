@@ -111,7 +111,22 @@ export function parseEnvelope(value: unknown, what: string): { signed: Obj; sign
       sig: asString(sig['sig'], `${what}.signatures[${i}].sig`, 1024),
     };
   });
+  // TUF metadata lists each key's signature once: a repeated key id would only be counted
+  // once, but such a file is not well formed, so it is refused before any signature check.
+  refuseRepeats(
+    signatures.map((s) => s.keyid),
+    (i) => `${what}.signatures[${i}].keyid`,
+  );
   return { signed, signatures };
+}
+
+/** A key id listed twice (in signatures or in a role's keys) makes the file malformed. */
+function refuseRepeats(keyids: string[], pathOf: (i: number) => string): void {
+  const seen = new Set<string>();
+  keyids.forEach((id, i) => {
+    if (seen.has(id)) fail(pathOf(i), 'a key id not listed before (each key appears once)');
+    seen.add(id);
+  });
 }
 
 function parseBase(signed: Obj, type: string, what: string): SignedBase {
@@ -141,8 +156,10 @@ export function parseKey(value: unknown, path: string): TufKey {
 
 function parseRoleKeys(value: unknown, path: string): RoleKeys {
   const role = asObject(value, path);
+  const keyids = asStringArray(role['keyids'], `${path}.keyids`, 256);
+  refuseRepeats(keyids, (i) => `${path}.keyids[${i}]`);
   return {
-    keyids: asStringArray(role['keyids'], `${path}.keyids`, 256),
+    keyids,
     threshold: asInteger(role['threshold'], `${path}.threshold`, 1, 256),
   };
 }

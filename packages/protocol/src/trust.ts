@@ -135,35 +135,59 @@ export function roleKeysChanged(before: RootSigned, after: RootSigned, role: 'ti
   return a.keyids.some((id) => !b.keyids.includes(id));
 }
 
-export function verifyTimestamp(
-  root: RootSigned,
-  bytes: Uint8Array,
-  trusted: TimestampSigned | null,
-  nowMs: number,
-): Verified<TimestampSigned> {
+function signedTimestamp(root: RootSigned, bytes: Uint8Array): Verified<TimestampSigned> {
   if (bytes.length > MAX_TIMESTAMP_BYTES) {
     throw new UpdraftError('length', `timestamp metadata exceeds ${MAX_TIMESTAMP_BYTES} bytes`);
   }
   const raw = parseJsonObject(bytes, 'timestamp.json');
   const ts = parseTimestamp(raw);
   checkThreshold(rawSignedOf(raw), ts.signatures, root.keys, root.roles.timestamp, 'timestamp');
-  if (trusted) {
-    if (ts.signed.version < trusted.version) {
-      throw new UpdraftError(
-        'rollback',
-        `timestamp version ${ts.signed.version} is older than trusted ${trusted.version}`,
-      );
-    }
-    const before = trusted.meta['snapshot.json'].version;
-    if (ts.signed.meta['snapshot.json'].version < before) {
-      throw new UpdraftError(
-        'rollback',
-        `timestamp names snapshot ${ts.signed.meta['snapshot.json'].version}, older than trusted ${before}`,
-      );
-    }
-  }
-  checkNotExpired('timestamp', ts.signed.expires, nowMs);
   return { ...ts, bytes };
+}
+
+function checkTimestampRollback(ts: TimestampSigned, trusted: TimestampSigned): void {
+  if (ts.version < trusted.version) {
+    throw new UpdraftError('rollback', `timestamp version ${ts.version} is older than trusted ${trusted.version}`);
+  }
+  const before = trusted.meta['snapshot.json'].version;
+  if (ts.meta['snapshot.json'].version < before) {
+    throw new UpdraftError(
+      'rollback',
+      `timestamp names snapshot ${ts.meta['snapshot.json'].version}, older than trusted ${before}`,
+    );
+  }
+}
+
+/** Spec §5.4 for a timestamp on its own (tools and tests): signed, not rolled back, not expired. */
+export function verifyTimestamp(
+  root: RootSigned,
+  bytes: Uint8Array,
+  trusted: TimestampSigned | null,
+  nowMs: number,
+): Verified<TimestampSigned> {
+  const ts = signedTimestamp(root, bytes);
+  if (trusted) checkTimestampRollback(ts.signed, trusted);
+  checkNotExpired('timestamp', ts.signed.expires, nowMs);
+  return ts;
+}
+
+/**
+ * Spec §5.4 as a device runs it: returns the timestamp to trust from now on. A new one with
+ * the same version as the trusted copy is discarded and the trusted copy kept (§5.4.3.1): a
+ * version names one content, so a different file under a version already seen (one naming a
+ * snapshot that does not exist, say) must neither replace it nor be saved.
+ */
+export function updateTimestamp(
+  root: RootSigned,
+  bytes: Uint8Array,
+  trusted: Verified<TimestampSigned> | null,
+  nowMs: number,
+): Verified<TimestampSigned> {
+  const ts = signedTimestamp(root, bytes);
+  const kept = trusted && ts.signed.version === trusted.signed.version ? trusted : ts;
+  if (trusted && kept === ts) checkTimestampRollback(ts.signed, trusted.signed);
+  checkNotExpired('timestamp', kept.signed.expires, nowMs);
+  return kept;
 }
 
 export function verifySnapshot(

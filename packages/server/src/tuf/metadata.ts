@@ -60,6 +60,11 @@ function keyMap(sets: RoleKeySet[], idOf: (k: TufKey) => string): JsonObject {
   return out;
 }
 
+/** A role lists each key once (devices refuse a repeated key id), even if given twice. */
+function keyIdsOf(set: RoleKeySet, keyIdOf: (k: TufKey) => string): string[] {
+  return [...new Set(set.keys.map(keyIdOf))];
+}
+
 export function rootSigned(opts: {
   version: number;
   expires: string;
@@ -68,7 +73,7 @@ export function rootSigned(opts: {
 }): JsonObject {
   const roles: JsonObject = {};
   for (const [name, set] of Object.entries(opts.roles)) {
-    roles[name] = { keyids: set.keys.map(opts.keyIdOf), threshold: set.threshold };
+    roles[name] = { keyids: keyIdsOf(set, opts.keyIdOf), threshold: set.threshold };
   }
   return {
     _type: 'root',
@@ -100,14 +105,14 @@ export function targetsSigned(opts: {
       roles: [
         {
           name: RELEASES_ROLE,
-          keyids: opts.releases.keys.map(opts.keyIdOf),
+          keyids: keyIdsOf(opts.releases, opts.keyIdOf),
           threshold: opts.releases.threshold,
           terminating: true,
           paths: RELEASES_PATHS,
         },
         {
           name: DIRECTOR_ROLE,
-          keyids: opts.director.keys.map(opts.keyIdOf),
+          keyids: keyIdsOf(opts.director, opts.keyIdOf),
           threshold: opts.director.threshold,
           terminating: true,
           paths: DIRECTOR_PATHS,
