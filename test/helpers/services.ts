@@ -150,6 +150,24 @@ export interface S3Service {
 }
 
 const SWIFT_SCRIPTS = join(REPO_ROOT, '..', 'shared', 'services', 's3');
+
+/** What to do when no S3 server is at hand: said with every reason the S3 suites skip. */
+const S3_HOW_TO =
+  'to run the S3 suites, start any S3-compatible server and point the tests at it, e.g. ' +
+  '`docker run -d -p 9000:9000 minio/minio server /data` then ' +
+  '`UPDRAFT_TEST_S3_ENDPOINT=http://127.0.0.1:9000 UPDRAFT_TEST_S3_ACCESS_KEY_ID=minioadmin ' +
+  'UPDRAFT_TEST_S3_SECRET_ACCESS_KEY=minioadmin node scripts/run-tests.mjs s3` ' +
+  '(path-style addressing; UPDRAFT_TEST_S3_REGION defaults to us-east-1)';
+
+/** Any HTTP answer counts: S3 servers differ in what they say to an anonymous GET /. */
+async function answers(endpoint: string): Promise<string | null> {
+  try {
+    await fetch(endpoint, { signal: AbortSignal.timeout(3000) });
+    return null;
+  } catch (err) {
+    return ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
+  }
+}
 const SWIFT_PORT = 18080;
 
 let bucketCounter = 0;
@@ -169,15 +187,21 @@ async function healthy(endpoint: string): Promise<boolean> {
 export async function startS3(): Promise<S3Service | string> {
   let endpoint = process.env['UPDRAFT_TEST_S3_ENDPOINT'];
   let stop = async () => {};
-  if (!endpoint) {
+  if (endpoint) {
+    const down = await answers(endpoint);
+    if (down)
+      return `UPDRAFT_TEST_S3_ENDPOINT=${endpoint} does not answer (${down}): start it or unset it; ${S3_HOW_TO}`;
+  } else {
     endpoint = `http://127.0.0.1:${SWIFT_PORT}`;
     if (!(await healthy(endpoint))) {
-      if (!existsSync(join(SWIFT_SCRIPTS, 'start.sh'))) return `no S3 service: ${SWIFT_SCRIPTS} is missing`;
+      if (!existsSync(join(SWIFT_SCRIPTS, 'start.sh'))) {
+        return `no S3 server: UPDRAFT_TEST_S3_ENDPOINT is not set and nothing answers on 127.0.0.1:${SWIFT_PORT}; ${S3_HOW_TO}`;
+      }
       const which = spawnSync('sh', ['-c', 'command -v swift-proxy-server && command -v memcached'], {
         encoding: 'utf8',
       });
       if (which.status !== 0) {
-        return 'OpenStack Swift is not installed (see ../shared/services/s3/README.md for the apt-get line)';
+        return `no S3 server: UPDRAFT_TEST_S3_ENDPOINT is not set and OpenStack Swift is not installed (apt-get install swift swift-proxy swift-account swift-container swift-object memcached python3-swift, then the tests start it); ${S3_HOW_TO}`;
       }
       const root = await mkdtemp(join(tmpdir(), 'updraft-s3-'));
       const env = { ...process.env, ROOT: root, S3_PORT: String(SWIFT_PORT) };
@@ -187,7 +211,7 @@ export async function startS3(): Promise<S3Service | string> {
       } catch (err) {
         await run('bash', [join(SWIFT_SCRIPTS, 'stop.sh')], { env }).catch(() => undefined);
         await rm(root, { recursive: true, force: true });
-        return `could not start Swift: ${(err as Error).message.split('\n')[0]}`;
+        return `could not start Swift: ${(err as Error).message.split('\n')[0]}; ${S3_HOW_TO}`;
       }
       stop = async () => {
         await run('bash', [join(SWIFT_SCRIPTS, 'stop.sh')], { env }).catch(() => undefined);
