@@ -3,12 +3,13 @@
 // each COPY, WORKDIR and RUN of the build stage in a fresh folder that holds only what the
 // build context would (minus .dockerignore), then the final stage's ENTRYPOINT with its
 // data folder and port swapped for temporary ones, and checks that the server answers
-// /healthz and serves the dashboard. What it cannot check: the base image itself, apt-get
-// lines (their tools must already be here), USER and VOLUME.
+// /healthz and serves the dashboard. The final stage's RUN lines that create the data folder
+// run too (on the temporary folder, chown left out) and must leave it 0700. What it cannot
+// check: the base image itself, apt-get lines (their tools must already be here), USER and VOLUME.
 //
 //   node scripts/check-dockerfile.mjs [--keep]
 import { execSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
@@ -73,6 +74,7 @@ try {
   let stage = 0;
   let workdir = image;
   let entrypoint = null;
+  const finalRuns = [];
   for (const { op, args } of instructions(readFileSync(join(ROOT, 'deploy/Dockerfile'), 'utf8'))) {
     if (op === 'FROM') stage++;
     else if (op === 'WORKDIR') {
@@ -98,9 +100,23 @@ try {
       }
       process.stdout.write(`RUN ${args}\n`);
       execSync(args, { cwd: workdir, stdio: 'inherit', env: { ...process.env, CI: 'true' } });
-    } else if (op === 'ENTRYPOINT') entrypoint = JSON.parse(args);
+    } else if (op === 'RUN' && stage === 2) finalRuns.push(args);
+    else if (op === 'ENTRYPOINT') entrypoint = JSON.parse(args);
   }
   if (!entrypoint) throw new Error('no ENTRYPOINT');
+  const imageData = entrypoint[entrypoint.indexOf('--data') + 1];
+  for (const run of finalRuns.filter((r) => r.includes(imageData))) {
+    // chown to the image's user needs root; the mode is what is checked here.
+    const local = run
+      .split('&&')
+      .map((c) => c.trim())
+      .filter((c) => !c.startsWith('chown '))
+      .join(' && ')
+      .replaceAll(imageData, data);
+    execSync(local, { stdio: 'inherit' });
+  }
+  const dataMode = existsSync(data) ? (statSync(data).mode & 0o777).toString(8) : 'missing';
+  if (dataMode !== '700') throw new Error(`the image's data folder ${imageData} must be created 0700, not ${dataMode}`);
   const port = await freePort();
   const argv = entrypoint.slice(1).map((a, i, all) => {
     if (all[i - 1] === '--port') return String(port);
@@ -124,7 +140,9 @@ try {
   const page = await dashboard.text();
   if (!dashboard.ok || !page.includes('<div id="root">'))
     throw new Error(`no dashboard in the image (${dashboard.status})`);
-  process.stdout.write(`deploy/Dockerfile: the recipe builds, and its entrypoint serves /healthz and the dashboard\n`);
+  process.stdout.write(
+    `deploy/Dockerfile: the recipe builds, its data folder is 0700, and its entrypoint serves /healthz and the dashboard\n`,
+  );
 } catch (err) {
   process.stderr.write(`deploy/Dockerfile check failed: ${err.message}\n`);
   process.exitCode = 1;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -15,6 +14,7 @@ import { CodePushAcquisitionService, CodePushAdminService, codePushDeviceRoutes 
 import { registerOpenApi } from './routes/openapi.js';
 import { DEFAULT_SCHEDULER_INTERVAL_MS, installScheduler } from './scheduler.js';
 import { installAuditAnchoring } from './audit-anchoring.js';
+import { secureDataDir } from './data-dir.js';
 import { installErrorHandlers } from './routes/errors.js';
 import { installMetricsRoute, installRequestObservability } from './observability/http.js';
 import { Metrics } from './observability/metrics.js';
@@ -82,7 +82,16 @@ export interface BuildAppOptions {
   webhook?: WebhookOptions;
   /** The built dashboard (index.html + assets/); default: @updraft/dashboard's dist when installed. */
   dashboardDir?: string | null;
+  /**
+   * Addresses or CIDR ranges of the reverse proxies whose X-Forwarded-Proto/-For are believed
+   * (a TLS-terminating proxy): then the session cookie is Secure + `__Host-` and HSTS is sent.
+   * Default none: from anyone else those headers are ignored.
+   */
+  trustProxy?: string[];
 }
+
+/** Sent on every HTTPS answer: a browser that saw it never tries plain http for a year. */
+export const HSTS = 'max-age=31536000';
 
 export function createServices(opts: BuildAppOptions): Services {
   const now = opts.now ?? Date.now;
@@ -164,6 +173,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     ...logger,
     // One line per request, written when it ends (observability/http.ts), instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: opts.trustProxy && opts.trustProxy.length > 0 ? opts.trustProxy : false,
     // appIds are up to 128 characters and target paths longer than find-my-way's default 100.
     routerOptions: { maxParamLength: 2048 },
     // Router-level refusals in the API's own error format (the default one is different).
@@ -189,6 +199,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   installMetricsRoute(app, metrics, opts.metricsToken);
   app.addHook('onSend', async (request, reply, payload) => {
     void reply.header('x-request-id', request.id);
+    if (request.protocol === 'https') void reply.header('strict-transport-security', HSTS);
     return payload;
   });
   await registerOpenApi(app);
@@ -257,6 +268,7 @@ export interface StartServerOptions {
   ingestRateLimit?: Partial<IngestRateLimit>;
   webhook?: WebhookOptions;
   dashboardDir?: string | null;
+  trustProxy?: string[];
 }
 
 export interface RunningServer {
@@ -303,8 +315,8 @@ function urlOf(address: AddressInfo): string {
  */
 export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
   const dataDir = resolve(opts.dataDir);
-  // 0700: the database holds the app's online private keys.
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // 0700/0600: the database holds the app's online private keys.
+  await secureDataDir(dataDir, { sqlite: opts.databaseUrl === undefined || opts.databaseUrl === '' });
   const storeSpec: { dataDir: string; databaseUrl?: string } = { dataDir };
   if (opts.databaseUrl !== undefined) storeSpec.databaseUrl = opts.databaseUrl;
   const store = await openMetadataStore(storeSpec);
@@ -335,6 +347,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     if (opts.ingestRateLimit !== undefined) buildOpts.ingestRateLimit = opts.ingestRateLimit;
     if (opts.webhook !== undefined) buildOpts.webhook = opts.webhook;
     if (opts.dashboardDir !== undefined) buildOpts.dashboardDir = opts.dashboardDir;
+    if (opts.trustProxy !== undefined) buildOpts.trustProxy = opts.trustProxy;
     app = await buildApp(buildOpts);
     const log = app.log;
     log.info({ config: describeConfig(opts, dataDir) }, 'starting');

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import {
   createLogger,
@@ -22,6 +23,7 @@ interface ServeOptions extends GlobalOptions, StorageOptions {
   logLevel?: string;
   logFormat?: string;
   metricsToken?: string;
+  trustProxy?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -49,6 +51,10 @@ export function registerServe(program: Command): void {
     .option(
       '--metrics-token <token>',
       'serve GET /metrics (Prometheus) to this bearer token; off without one (default: $UPDRAFT_METRICS_TOKEN)',
+    )
+    .option(
+      '--trust-proxy <addresses>',
+      'comma-separated addresses or CIDR ranges of the TLS-terminating proxy whose X-Forwarded-Proto/-For to believe (Secure __Host- session cookie and HSTS on https)',
     )
     .action(
       run<[], ServeOptions>(async (opts) => {
@@ -106,18 +112,29 @@ export function registerServe(program: Command): void {
           }
           serverOpts.guardrailIntervalMs = ms;
         }
+        if (opts.trustProxy !== undefined) serverOpts.trustProxy = parseTrustProxy(opts.trustProxy);
         const server = await startServer(serverOpts);
+        // The owner key goes only to a person at a terminal: a stdout that is a pipe or a file
+        // ends up in CI logs, journald or a container log, which outlive the key's secrecy.
+        const shownKey = process.stdout.isTTY ? server.adminKey : null;
         if (opts.json) {
           process.stdout.write(
-            JSON.stringify({ url: server.url, dataDir, adminKeyPath: server.adminKeyPath, adminKey: server.adminKey }) +
-              '\n',
+            JSON.stringify({
+              url: server.url,
+              dataDir,
+              adminKeyPath: server.adminKeyPath,
+              adminKeyCreated: server.adminKey !== null,
+              adminKey: shownKey,
+            }) + '\n',
           );
         } else {
           const lines = [
             `${colour.green('Updraft')} is serving on ${colour.bold(server.url)}  ${colour.dim(`(${describeStorage(serverOpts)})`)}`,
           ];
-          if (server.adminKey) {
-            lines.push(`owner API key (shown once, also saved to ${server.adminKeyPath}):`, `  ${server.adminKey}`);
+          if (shownKey) {
+            lines.push(`owner API key (shown once, also saved to ${server.adminKeyPath}):`, `  ${shownKey}`);
+          } else if (server.adminKey) {
+            lines.push(`owner API key: created in ${server.adminKeyPath} (mode 0600; not printed to a pipe or file)`);
           } else {
             lines.push(`owner API key: in ${server.adminKeyPath}`);
           }
@@ -136,6 +153,29 @@ export function registerServe(program: Command): void {
         process.once('SIGTERM', () => void stop());
       }),
     );
+}
+
+/** `--trust-proxy 127.0.0.1,10.0.0.0/8` → its addresses, each checked to be an IP or a CIDR range. */
+export function parseTrustProxy(value: string): string[] {
+  const list = value
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
+  for (const entry of list) {
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const max = family === 6 ? 128 : 32;
+    const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
+    if (family === 0 || !bitsOk || extra !== undefined) {
+      throw new CliError(
+        'usage',
+        `--trust-proxy takes IP addresses or CIDR ranges separated by commas (e.g. 127.0.0.1,10.0.0.0/8), not "${entry}"`,
+        { exitCode: 2 },
+      );
+    }
+  }
+  if (list.length === 0) throw new CliError('usage', '--trust-proxy needs at least one address', { exitCode: 2 });
+  return list;
 }
 
 function describeStorage(opts: StartServerOptions): string {

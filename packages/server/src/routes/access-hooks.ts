@@ -39,7 +39,7 @@ export function installAccessHooks(app: FastifyInstance, services: Services): vo
   app.addHook('onRequest', async (request, reply) => {
     // The dashboard's session cookie stands in for the bearer key; a change made with it must
     // carry a header a cross-site form cannot send (routes/session.ts).
-    const cookie = request.headers.authorization === undefined ? sessionCookieOf(request.headers.cookie) : null;
+    const cookie = request.headers.authorization === undefined ? sessionCookieOf(request.headers.cookie, request.protocol === 'https') : null;
     if (cookie && !SAFE_METHODS.has(request.method) && request.headers['x-updraft-csrf'] !== '1') {
       throw new ApiError(403, 'csrf', 'a change made with the dashboard session needs the header x-updraft-csrf: 1');
     }

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { SESSION_COOKIE, SESSION_TTL_MS, sessionCookieOf, type Services } from '../services/index.js';
+import { SESSION_TTL_MS, sessionCookieName, sessionCookieOf, type Services } from '../services/index.js';
 
 function cookieHeader(request: FastifyRequest, value: string, maxAgeS: number): string {
-  // Secure when the request came over HTTPS (directly or, with trustProxy, through a proxy).
-  const secure = request.protocol === 'https' ? '; Secure' : '';
-  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure}`;
+  // Secure and `__Host-` when the request came over HTTPS (directly or through a proxy named
+  // by --trust-proxy); over plain http (local development) a browser would drop a Secure cookie.
+  const https = request.protocol === 'https';
+  const secure = https ? '; Secure' : '';
+  return `${sessionCookieName(https)}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure}`;
 }
 
 /**
@@ -42,7 +44,7 @@ export const sessionRoutes: FastifyPluginAsync<{ services: Services }> = async (
     '/auth/session',
     { schema: { tags: ['keys'], summary: 'Sign out: ends the session and clears the cookie' } },
     async (request, reply) => {
-      const cookie = sessionCookieOf(request.headers.cookie);
+      const cookie = sessionCookieOf(request.headers.cookie, request.protocol === 'https');
       if (cookie) await services.users.signOut(cookie);
       void reply.header('set-cookie', cookieHeader(request, '', 0));
       return { ok: true };

@@ -14,6 +14,15 @@ import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords.js';
  */
 
 export const SESSION_COOKIE = 'updraft_session';
+/**
+ * The name over HTTPS: a browser accepts a `__Host-` cookie only when it is Secure, has
+ * Path=/ and no Domain, so a sibling subdomain or a plain-http page cannot plant or
+ * overwrite it (session fixation by cookie tossing).
+ */
+export const SECURE_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`;
+
+/** The session cookie's name for a request that came over HTTPS or not. */
+export const sessionCookieName = (https: boolean): string => (https ? SECURE_SESSION_COOKIE : SESSION_COOKIE);
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 const MIN_PASSWORD = 12;
 /** Failed sign-ins per email in the window before 429. */
@@ -40,12 +49,16 @@ const summary = (u: UserRecord): UserSummary => ({
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
-/** The session cookie's value from a Cookie header, or null. */
-export function sessionCookieOf(cookieHeader: string | undefined): string | null {
+/**
+ * The session cookie's value from a Cookie header, or null. Over HTTPS only the `__Host-`
+ * name counts, so a cookie planted without that protection is never read.
+ */
+export function sessionCookieOf(cookieHeader: string | undefined, https = false): string | null {
   if (!cookieHeader) return null;
+  const name = sessionCookieName(https);
   for (const part of cookieHeader.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
       const value = part.slice(eq + 1).trim();
       return /^[A-Za-z0-9_-]{43}$/.test(value) ? value : null;
     }
