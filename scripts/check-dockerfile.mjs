@@ -131,11 +131,16 @@ try {
   });
   const url = `http://127.0.0.1:${port}`;
   let health = null;
-  for (let i = 0; i < 100 && !health; i++) {
+  // Up to 60 s: on a loaded CI machine the first start (migrations, key generation) is slow.
+  for (let i = 0; i < 600 && !health && server.exitCode === null; i++) {
     await new Promise((r) => setTimeout(r, 100));
     health = await fetch(`${url}/healthz`).catch(() => null);
   }
-  if (!health?.ok) throw new Error('the image entrypoint did not answer /healthz');
+  if (!health?.ok) {
+    throw new Error(
+      `the image entrypoint did not answer /healthz${server.exitCode !== null ? ` (it exited with ${server.exitCode})` : ''}`,
+    );
+  }
   const dashboard = await fetch(`${url}/`);
   const page = await dashboard.text();
   if (!dashboard.ok || !page.includes('<div id="root">'))

@@ -41,8 +41,9 @@ test('channels, roles, staged rollout, promote, halt, revoke and audit through t
   const owner = as(server.adminKey);
   const keysDir = join(work.path, 'keys');
   ok(await runCli(['apps', 'create', APP, '--keys', keysDir, '--json'], owner), 'apps create');
-  ok(await runCli(['channel', 'create', 'production', '--app', APP, '--protected', '--json'], owner), 'channel create');
-  ok(await runCli(['channel', 'create', 'staging', '--app', APP, '--json'], owner), 'channel create staging');
+  // A new app has production and staging; protect production.
+  ok(await runCli(['channel', 'protect', 'production', '--app', APP, '--json'], owner), 'channel protect');
+  ok(await runCli(['channel', 'create', 'qa', '--app', APP, '--json'], owner), 'channel create qa');
 
   const dev = await runCli(['keys', 'api', 'create', '--name', 'dana', '--role', 'developer', '--json'], owner);
   ok(dev, 'keys api create');
@@ -141,6 +142,7 @@ test('channels, roles, staged rollout, promote, halt, revoke and audit through t
     (channels.json!['channels'] as { name: string; protected: boolean }[]).map((c) => [c.name, c.protected]),
     [
       ['production', true],
+      ['qa', false],
       ['staging', false],
     ],
   );
@@ -167,4 +169,45 @@ test('channels, roles, staged rollout, promote, halt, revoke and audit through t
   ok(verify, 'audit verify');
   assert.equal(verify.json!['ok'], true);
   ok(await runCli(['audit', 'verify', '--app', APP], owner), 'audit verify --app');
+});
+
+test('a channel typo fails naming the channels; --create-channel needs a key that may create channels; --app limits a key', async () => {
+  const owner = as(server.adminKey);
+  const app = 'com.example.typo';
+  const keysDir = join(work.path, 'typo-keys');
+  ok(await runCli(['apps', 'create', app, '--keys', keysDir, '--json'], owner), 'apps create');
+  const dir = await bundle('typo', 'console.log("typo")');
+  const typo = await runCli(publishArgs({ dir, app, keys: keysDir, channel: 'prodution', json: false }), owner);
+  refused(typo, 'publish to a typo', /no channel "prodution"; its channels are: production, staging/);
+  const channels = await runCli(['channel', 'list', '--app', app, '--json'], owner);
+  assert.deepEqual(
+    (channels.json!['channels'] as { name: string }[]).map((c) => c.name),
+    ['production', 'staging'],
+    'the typo created nothing',
+  );
+
+  const dev = await runCli(['keys', 'api', 'create', '--name', 'dev', '--role', 'developer', '--json'], owner);
+  const devKey = dev.json!['key'] as string;
+  refused(
+    await runCli(
+      publishArgs({ dir, app, keys: keysDir, channel: 'nightly', json: false, extra: ['--create-channel'] }),
+      as(devKey),
+    ),
+    'developer --create-channel',
+    /release-manager/,
+  );
+  ok(
+    await runCli(publishArgs({ dir, app, keys: keysDir, channel: 'nightly', extra: ['--create-channel'] }), owner),
+    'owner --create-channel',
+  );
+
+  const limited = await runCli(
+    ['keys', 'api', 'create', '--name', 'ci-typo', '--role', 'developer', '--service', '--app', app, '--json'],
+    owner,
+  );
+  ok(limited, 'keys api create --app');
+  assert.deepEqual(limited.json!['apps'], [app]);
+  const ciKey = limited.json!['key'] as string;
+  ok(await runCli(['channel', 'list', '--app', app, '--json'], as(ciKey)), 'its own app');
+  refused(await runCli(['channel', 'list', '--app', APP, '--json'], as(ciKey)), 'another app', /does not exist/);
 });

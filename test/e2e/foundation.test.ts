@@ -142,7 +142,7 @@ test('bad publish input is refused with a clear message and stores nothing', asy
   assert.equal((await runCli(['apps', 'create', app, '--keys', keys, '--json'], env)).code, 0);
   const publish = (dir: string, extra: string[] = []) =>
     runCli(
-      publishArgs({ dir, app, platform: 'android', runtimeVersion: '1', channel: 'beta', keys, json: false, extra }),
+      publishArgs({ dir, app, platform: 'android', runtimeVersion: '1', channel: 'staging', keys, json: false, extra }),
       env,
     );
 

@@ -63,7 +63,9 @@ async function publish(app: string, tag: string, opts: { platform?: string; rv?:
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'index.js'), content(tag));
   const target = { app, platform: opts.platform, runtimeVersion: opts.rv, channel: opts.channel };
-  const r = await runCli(publishArgs({ dir, ...target, keys: keysDir(app) }), env);
+  // Channels other than production and staging are created on purpose (the owner key may).
+  const extra = opts.channel ? ['--create-channel'] : [];
+  const r = await runCli(publishArgs({ dir, ...target, keys: keysDir(app), extra }), env);
   assert.equal(r.code, 0, `publish ${tag}: ${r.stderr}`);
   rel[tag] = r.json as { releaseId: string; versionCode: number };
 }

@@ -36,6 +36,7 @@ type Extra = {
   targeting?: TargetingRules;
   notes?: string;
   startAt?: string;
+  createChannel?: boolean;
 };
 
 async function publish(t: TestServer, appId: string, keys: PublisherKeys, spec: ReleaseSpec, extra: Extra = {}) {
@@ -62,10 +63,11 @@ describe('channels, rollouts and release operations', () => {
   after(async () => t.stop());
 
   it('creates, lists and protects channels', async () => {
-    let res = await t.api('POST', `/v1/apps/${APP}/channels`, { name: 'staging' });
+    // A new app has production and staging; others are created on purpose.
+    let res = await t.api('POST', `/v1/apps/${APP}/channels`, { name: 'qa' });
     assert.equal(res.status, 201, JSON.stringify(res.json));
-    res = await t.api('POST', `/v1/apps/${APP}/channels`, { name: 'production', protected: true });
-    assert.equal(res.status, 201);
+    res = await t.api('PUT', `/v1/apps/${APP}/channels/production/protection`, { protected: true });
+    assert.equal(res.status, 200);
     res = await t.api('POST', `/v1/apps/${APP}/channels`, { name: 'staging' });
     assert.equal(res.status, 409);
     assert.equal(res.json.error.code, 'channel-exists');
@@ -78,6 +80,7 @@ describe('channels, rollouts and release operations', () => {
       res.json.channels.map((c: { name: string; protected: boolean }) => [c.name, c.protected]),
       [
         ['production', true],
+        ['qa', false],
         ['staging', false],
       ],
     );
@@ -181,7 +184,13 @@ describe('channels, rollouts and release operations', () => {
   });
 
   it('promote to a channel the publisher did not sign the release for is refused', async () => {
-    let res = await publish(t, APP, keys, { releaseId: 'r4', versionCode: 4, channel: 'beta', channels: ['beta'] });
+    let res = await publish(
+      t,
+      APP,
+      keys,
+      { releaseId: 'r4', versionCode: 4, channel: 'beta', channels: ['beta'] },
+      { createChannel: true },
+    );
     assert.equal(res.status, 201, JSON.stringify(res.json));
     res = await t.api('POST', `/v1/apps/${APP}/releases/r4/promote`, { channel: 'production' });
     assert.equal(res.status, 409);

@@ -195,7 +195,7 @@ describe('publish', () => {
     const app = await t.api('GET', `/v1/apps/${appId}`);
     assert.deepEqual(
       app.json.channels.map((c: { name: string }) => c.name),
-      ['production'],
+      ['production', 'staging'],
     );
   });
 

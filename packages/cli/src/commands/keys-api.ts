@@ -18,6 +18,7 @@ interface KeyRow {
   expiresAt: string | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  apps: string[] | null;
 }
 
 interface CreateOptions extends GlobalOptions {
@@ -26,6 +27,7 @@ interface CreateOptions extends GlobalOptions {
   service?: boolean;
   scopes?: string;
   expires?: string;
+  app?: string[];
 }
 
 /** "30d", "12h", "90m" or an ISO 8601 time → ISO time. */
@@ -64,7 +66,12 @@ export function registerKeysApi(program: Command): void {
       '--scopes <list>',
       'comma-separated: read, publish, release, channels, apps, keys, audit, orgs, witness (default: all the role allows but witness)',
     )
-    .option('--expires <when>', 'expiry: 30d, 12h, 90m or an ISO 8601 time (default: never)')
+    .option('--expires <when>', "expiry: 30d, 12h, 90m or an ISO 8601 time (default: never, or your own key's expiry)")
+    .option(
+      '--app <appId>',
+      'limit the key to this app (repeat for several); every other app answers 404 (default: every app)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .action(
       run<[], CreateOptions>(async (opts) => {
         const body: Record<string, unknown> = {
@@ -78,6 +85,7 @@ export function registerKeysApi(program: Command): void {
             .map((s) => s.trim())
             .filter(Boolean);
         if (opts.expires !== undefined) body['expiresAt'] = expiryToIso(opts.expires);
+        if (opts.app !== undefined) body['apps'] = opts.app;
         const created = await requireServer(opts).request<KeyRow & { key: string }>('POST', '/v1/keys', body);
         emit(
           opts,
@@ -89,10 +97,12 @@ export function registerKeysApi(program: Command): void {
             kind: created.kind,
             scopes: created.scopes,
             expiresAt: created.expiresAt,
+            apps: created.apps,
           },
           () =>
             [
-              `created ${created.kind} key "${created.name}" (${created.role}), id ${created.id}`,
+              `created ${created.kind} key "${created.name}" (${created.role}), id ${created.id}` +
+                (created.apps ? `, limited to ${created.apps.join(', ')}` : ''),
               `key (shown once, store it now): ${created.key}`,
             ].join('\n'),
         );
@@ -110,6 +120,7 @@ export function registerKeysApi(program: Command): void {
             .map(
               (k) =>
                 `${k.id}\t${k.name}\t${k.kind}\t${k.role}\t${k.scopes.join(',')}\t` +
+                `${k.apps ? `apps ${k.apps.join(',')}` : 'every app'}\t` +
                 `${k.revokedAt ? `revoked ${k.revokedAt}` : k.expiresAt ? `expires ${k.expiresAt}` : 'no expiry'}\t` +
                 `last used ${k.lastUsedAt ?? 'never'}`,
             )

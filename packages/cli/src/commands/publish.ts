@@ -59,6 +59,7 @@ interface PublishOptions extends GlobalOptions, DeployFlags {
   builderKey?: string;
   provenance: boolean;
   codepushKey?: string;
+  createChannel?: boolean;
 }
 
 interface PublishResult {
@@ -81,7 +82,14 @@ export function registerPublish(program: Command): void {
       '--runtime-version <rv>',
       'the native runtime this bundle needs (devices with another one ignore it)',
     )
-    .requiredOption('--channel <name>', 'the channel to point at the release (created when missing)')
+    .requiredOption(
+      '--channel <name>',
+      'the channel to point at the release (an existing one; new apps have production and staging)',
+    )
+    .option(
+      '--create-channel',
+      'create --channel if the app has no channel of that name (needs release-manager+ with the channels scope)',
+    )
     .option(
       '--launch <file>',
       'the entry file inside <dir> (default: index.<platform>.bundle, main.jsbundle, index.html, index.js …)',
@@ -131,6 +139,7 @@ export function registerPublish(program: Command): void {
         }
         const deploy = deployBody(opts);
         if (opts.notes !== undefined) deploy['notes'] = opts.notes;
+        if (opts.createChannel) deploy['createChannel'] = true;
         const channels = (opts.allowChannels ?? channel)
           .split(',')
           .map((c) => c.trim())

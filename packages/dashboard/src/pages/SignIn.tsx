@@ -4,6 +4,7 @@ import { api } from '../api.js';
 /** Email + password, or an API key. The session lives in an httpOnly cookie the page cannot read. */
 export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   const [mode, setMode] = useState<'user' | 'key'>('user');
+  const [org, setOrg] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [apiKey, setApiKey] = useState('');
@@ -14,7 +15,9 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      await api('POST', '/auth/session', mode === 'user' ? { email, password } : { apiKey: apiKey.trim() });
+      // An email is unique per organization; left empty, the server's first organization.
+      const user = org.trim() ? { org: org.trim(), email, password } : { email, password };
+      await api('POST', '/auth/session', mode === 'user' ? user : { apiKey: apiKey.trim() });
       onSignedIn();
     } catch (err) {
       setError((err as Error).message);
@@ -55,6 +58,16 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
                 value={password}
                 onChange={(e) => setPassword(e.target.value)}
                 required
+              />
+            </label>
+            <label>
+              Organization (optional)
+              <input
+                type="text"
+                autoComplete="organization"
+                placeholder="default"
+                value={org}
+                onChange={(e) => setOrg(e.target.value)}
               />
             </label>
           </>

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, appNotFound } from '../api-error.js';
 import type { Access, Actor } from '../services/access.js';
 import { checkAccess } from '../services/access.js';
-import { sessionCookieOf, type Services } from '../services/index.js';
+import { mayReachApp, sessionCookieOf, type Services } from '../services/index.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -30,6 +30,12 @@ export function actorOf(request: FastifyRequest): Actor {
 }
 
 /**
+ * The organization-wide routes an app-limited key may still call: they answer only about its
+ * own apps (or mint a key limited to them). Everything else about the organization is refused.
+ */
+const APP_LIMITED_OK = new Set(['GET /v1/apps', 'GET /v1/org', 'GET /v1/me', 'POST /v1/keys']);
+
+/**
  * Authentication and authorization for the admin API. onRequest runs before any body is
  * read, so an unauthenticated or unauthorized 100 MB upload costs nothing. The app's
  * organization is checked once params are validated: another organization's app is
@@ -39,7 +45,10 @@ export function installAccessHooks(app: FastifyInstance, services: Services): vo
   app.addHook('onRequest', async (request, reply) => {
     // The dashboard's session cookie stands in for the bearer key; a change made with it must
     // carry a header a cross-site form cannot send (routes/session.ts).
-    const cookie = request.headers.authorization === undefined ? sessionCookieOf(request.headers.cookie, request.protocol === 'https') : null;
+    const cookie =
+      request.headers.authorization === undefined
+        ? sessionCookieOf(request.headers.cookie, request.protocol === 'https')
+        : null;
     if (cookie && !SAFE_METHODS.has(request.method) && request.headers['x-updraft-csrf'] !== '1') {
       throw new ApiError(403, 'csrf', 'a change made with the dashboard session needs the header x-updraft-csrf: 1');
     }
@@ -62,6 +71,8 @@ export function installAccessHooks(app: FastifyInstance, services: Services): vo
       role: p.role,
       scopes: p.scopes,
       requestId: request.id,
+      apps: p.apps,
+      expiresAt: p.expiresAt,
     };
     const access = request.routeOptions.config.access;
     if (!access) {
@@ -70,11 +81,21 @@ export function installAccessHooks(app: FastifyInstance, services: Services): vo
       throw new ApiError(403, 'forbidden', `${request.method} ${request.routeOptions.url} declares no access rule`);
     }
     checkAccess(request.actor, access);
+    const appId = (request.params as { appId?: unknown } | undefined)?.appId;
+    if (p.apps && appId === undefined && !APP_LIMITED_OK.has(`${request.method} ${request.routeOptions.url}`)) {
+      throw new ApiError(
+        403,
+        'forbidden-app',
+        `the key "${p.name}" is limited to ${p.apps.join(', ')}; ${request.method} ${request.routeOptions.url} concerns the whole organization and needs a key for every app`,
+      );
+    }
   });
 
   app.addHook('preHandler', async (request) => {
     const appId = (request.params as { appId?: unknown } | undefined)?.appId;
     if (typeof appId !== 'string' || !request.actor) return;
+    // An app-limited key sees nothing of other apps: the same 404 as an app that does not exist.
+    if (!mayReachApp(request.actor, appId)) throw appNotFound(appId);
     const orgId = await services.auth.orgOfApp(appId);
     if (orgId !== null && orgId !== request.actor.orgId) throw appNotFound(appId);
   });

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Services } from '../services/index.js';
+import { mayReachApp, type Services } from '../services/index.js';
 import { actorOf } from './access-hooks.js';
 import { ACCESS, appParams, envelope, identifier, noQuery } from './schemas.js';
 
@@ -33,7 +33,10 @@ export const appRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
         querystring: { type: 'object', properties: {}, additionalProperties: false },
       },
     },
-    async (request) => ({ apps: await services.apps.listApps(actorOf(request).orgId) }),
+    async (request) => {
+      const actor = actorOf(request);
+      return { apps: (await services.apps.listApps(actor.orgId)).filter((a) => mayReachApp(actor, a.appId)) };
+    },
   );
 
   app.get<{ Params: { appId: string } }>(

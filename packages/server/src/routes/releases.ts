@@ -143,6 +143,11 @@ export const releaseRoutes: FastifyPluginAsync<{ services: Services }> = async (
             targeting,
             notes,
             startAt: dateTime,
+            createChannel: {
+              type: 'boolean',
+              description:
+                'create the channel when the app has none of that name (needs release-manager+ with the channels scope); default false: an unknown channel is refused',
+            },
           },
           additionalProperties: false,
         },

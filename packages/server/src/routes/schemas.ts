@@ -1,5 +1,5 @@
 import { IDENTIFIER } from '@updraft/protocol';
-import type { Access } from '../services/access.js';
+import { CHANNEL_CREATE, type Access } from '../services/access.js';
 
 // JSON schema fragments shared by the routes. Patterns mirror @updraft/protocol so that bad
 // input is refused at the edge with a 400, before any service runs.
@@ -44,7 +44,7 @@ export const ACCESS = {
   publishRead: { role: 'viewer', scopes: ['read', 'publish'] },
   publish: { role: 'developer', scopes: ['publish'] },
   releaseOps: { role: 'developer', scopes: ['release'] },
-  channelCreate: { role: 'release-manager', scopes: ['channels'] },
+  channelCreate: CHANNEL_CREATE,
   channelProtect: { role: 'admin', scopes: ['channels'] },
   appsWrite: { role: 'admin', scopes: ['apps'] },
   keys: { role: 'admin', scopes: ['keys'] },

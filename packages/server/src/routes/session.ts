@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { identifier } from './schemas.js';
 import { SESSION_TTL_MS, sessionCookieName, sessionCookieOf, type Services } from '../services/index.js';
 
 function cookieHeader(request: FastifyRequest, value: string, maxAgeS: number): string {
@@ -16,7 +17,7 @@ function cookieHeader(request: FastifyRequest, value: string, maxAgeS: number): 
  * `x-updraft-csrf: 1` (access-hooks.ts), which a cross-site form cannot send.
  */
 export const sessionRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
-  app.post<{ Body: { email?: string; password?: string; apiKey?: string } }>(
+  app.post<{ Body: { org?: string; email?: string; password?: string; apiKey?: string } }>(
     '/auth/session',
     {
       schema: {
@@ -26,6 +27,7 @@ export const sessionRoutes: FastifyPluginAsync<{ services: Services }> = async (
           type: 'object',
           additionalProperties: false,
           properties: {
+            org: { ...identifier, description: "the user's organization (default: the server's first one)" },
             email: { type: 'string', minLength: 3, maxLength: 254 },
             password: { type: 'string', minLength: 1, maxLength: 1024 },
             apiKey: { type: 'string', minLength: 1, maxLength: 256 },

@@ -41,7 +41,14 @@ export interface Actor {
   role: Role;
   scopes: string[];
   requestId: string;
+  /** The apps a key is limited to (undefined/null = every app of the organization). */
+  apps?: string[] | null;
+  /** When the caller's key stops working (undefined/null = never). */
+  expiresAt?: string | null;
 }
+
+/** Creating a channel (POST …/channels, or publish with createChannel). */
+export const CHANNEL_CREATE: Access = { role: 'release-manager', scopes: ['channels'] };
 
 export function checkAccess(actor: Actor, access: Access): void {
   if (roleRank(actor.role) < roleRank(access.role)) {
@@ -82,4 +89,60 @@ export function assertMayGrant(actor: Actor, role: Role): void {
   if (roleRank(role) > roleRank(actor.role)) {
     throw forbidden('forbidden-role', `a ${actor.role} cannot create a key with the higher role ${role}`);
   }
+}
+
+/** What a new key or user would be able to do. Missing fields are inherited from the creator. */
+export interface Grant {
+  role: Role;
+  scopes?: string[] | undefined;
+  expiresAt?: string | undefined;
+  apps?: string[] | undefined;
+}
+
+/**
+ * No escalation through minting (GitHub's fine-grained tokens, Stripe's restricted keys): a new
+ * key gets at most its creator's role, scopes, apps and lifetime. Only a `*` key mints `*`;
+ * an app-limited key mints keys for a subset of its apps; an expiring key mints keys that
+ * expire no later. Returns the grant with the creator's limits filled in.
+ */
+export function boundedGrant(
+  actor: Actor,
+  grant: Grant,
+): { role: Role; scopes: string[]; expiresAt: string | null; apps: string[] | null } {
+  assertMayGrant(actor, grant.role);
+  const scopes = grant.scopes === undefined || grant.scopes.length === 0 ? actor.scopes : grant.scopes;
+  if (!actor.scopes.includes('*')) {
+    const extra = scopes.filter((s) => !actor.scopes.includes(s));
+    if (extra.length > 0) {
+      throw forbidden(
+        'forbidden-scope',
+        `the key "${actor.name}" has the scopes ${actor.scopes.join(', ')} and cannot grant ${extra.join(', ')}`,
+      );
+    }
+  }
+  const limit = actor.expiresAt ?? null;
+  const expiresAt = grant.expiresAt === undefined ? limit : new Date(Date.parse(grant.expiresAt)).toISOString();
+  if (limit !== null && expiresAt !== null && Date.parse(expiresAt) > Date.parse(limit)) {
+    throw forbidden(
+      'forbidden-expiry',
+      `the key "${actor.name}" expires at ${limit} and cannot create one that lives longer (${expiresAt}); give an earlier expiry`,
+    );
+  }
+  const mine = actor.apps ?? null;
+  const apps = grant.apps === undefined ? mine : [...new Set(grant.apps)].sort();
+  if (mine !== null) {
+    const outside = (apps ?? ['every app']).filter((a) => !mine.includes(a));
+    if (outside.length > 0) {
+      throw forbidden(
+        'forbidden-app',
+        `the key "${actor.name}" is limited to ${mine.join(', ')} and cannot grant ${outside.join(', ')}`,
+      );
+    }
+  }
+  return { role: grant.role, scopes: [...new Set(scopes)].sort(), expiresAt, apps };
+}
+
+/** Whether the caller may reach this app at all (an app-limited key sees nothing else). */
+export function mayReachApp(actor: Actor, appId: string): boolean {
+  return !actor.apps || actor.apps.includes(appId);
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, conflict, forbidden, notFound } from '../api-error.js';
 import type { MetadataStore, OrganizationRecord, PrincipalKind, PrincipalRecord, Role } from '../store/index.js';
-import { assertMayGrant, roleRank, SCOPES, type Actor } from './access.js';
+import { boundedGrant, mayReachApp, roleRank, SCOPES, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
+import { DEFAULT_ORG_ID } from '../store/migrations/sqlite/0003-control-plane.js';
 import { generateApiKey, hashApiKey } from './auth.js';
 
 /** What a key looks like to an admin: never the key or its hash. */
@@ -17,6 +18,8 @@ export interface ApiKeySummary {
   expiresAt: string | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** The apps the key is limited to; null = every app of the organization. */
+  apps: string[] | null;
 }
 
 export interface CreateKeyInput {
@@ -25,6 +28,8 @@ export interface CreateKeyInput {
   kind?: PrincipalKind;
   scopes?: string[];
   expiresAt?: string;
+  /** Limit the key to these apps of the organization (others answer 404). */
+  apps?: string[];
 }
 
 function summary(p: PrincipalRecord): ApiKeySummary {
@@ -39,6 +44,7 @@ function summary(p: PrincipalRecord): ApiKeySummary {
     expiresAt: p.expiresAt,
     lastUsedAt: p.lastUsedAt,
     revokedAt: p.revokedAt,
+    apps: p.apps,
   };
 }
 
@@ -46,8 +52,8 @@ function summary(p: PrincipalRecord): ApiKeySummary {
 export class ApiKeysService {
   constructor(private readonly deps: { store: MetadataStore; now: () => number }) {}
 
-  private validScopes(scopes: string[] | undefined): string[] {
-    if (scopes === undefined || scopes.length === 0) return ['*'];
+  private validScopes(scopes: string[] | undefined): string[] | undefined {
+    if (scopes === undefined || scopes.length === 0) return undefined;
     for (const s of scopes) {
       if (s !== '*' && !(SCOPES as readonly string[]).includes(s)) {
         throw badRequest(
@@ -61,7 +67,6 @@ export class ApiKeysService {
 
   /** Returns the key once; only its SHA-256 is stored. */
   async create(actor: Actor, input: CreateKeyInput): Promise<ApiKeySummary & { key: string }> {
-    assertMayGrant(actor, input.role);
     const nowMs = this.deps.now();
     if (input.expiresAt !== undefined) {
       const t = Date.parse(input.expiresAt);
@@ -70,20 +75,39 @@ export class ApiKeysService {
       if (t <= nowMs)
         throw badRequest('invalid-request', `body.expiresAt ${input.expiresAt} is in the past; give a future time`);
     }
+    const grant = boundedGrant(actor, {
+      role: input.role,
+      scopes: this.validScopes(input.scopes),
+      expiresAt: input.expiresAt,
+      apps: input.apps,
+    });
+    if (grant.apps !== null) {
+      const mine = new Set(await this.deps.store.control.listAppIds(actor.orgId));
+      const unknown = grant.apps.filter((a) => !mine.has(a));
+      if (grant.apps.length === 0 || unknown.length > 0) {
+        throw badRequest(
+          'invalid-request',
+          grant.apps.length === 0
+            ? 'body.apps is empty; name at least one app, or leave it out for every app'
+            : `body.apps names ${unknown.join(', ')}, not an app of this organization; list them with GET /v1/apps`,
+        );
+      }
+    }
     const key = generateApiKey();
     const record: PrincipalRecord = {
       id: randomUUID(),
       orgId: actor.orgId,
       name: input.name,
       kind: input.kind ?? 'member',
-      role: input.role,
-      scopes: this.validScopes(input.scopes),
+      role: grant.role,
+      scopes: grant.scopes,
       keySha256: hashApiKey(key),
       createdAt: new Date(nowMs).toISOString(),
       createdBy: actor.id,
-      expiresAt: input.expiresAt === undefined ? null : new Date(Date.parse(input.expiresAt)).toISOString(),
+      expiresAt: grant.expiresAt,
       lastUsedAt: null,
       revokedAt: null,
+      apps: grant.apps,
     };
     await this.deps.store.transaction(async (tx) => {
       await tx.control.insertPrincipal(record);
@@ -99,6 +123,7 @@ export class ApiKeysService {
             kind: record.kind,
             scopes: record.scopes,
             expiresAt: record.expiresAt,
+            apps: record.apps,
           },
         },
         nowMs,
@@ -136,7 +161,8 @@ export class ApiKeysService {
   async organization(actor: Actor): Promise<OrganizationRecord & { apps: string[] }> {
     const org = await this.deps.store.control.getOrganization(actor.orgId);
     if (!org) throw new Error(`organization ${actor.orgId} of key ${actor.id} does not exist`);
-    return { ...org, apps: (await this.deps.store.control.listAppIds(actor.orgId)).sort() };
+    const apps = (await this.deps.store.control.listAppIds(actor.orgId)).filter((a) => mayReachApp(actor, a));
+    return { ...org, apps: apps.sort() };
   }
 
   /** A new, separate organization with its first owner key (shown once). */
@@ -145,6 +171,15 @@ export class ApiKeysService {
     input: { id: string; name: string },
   ): Promise<OrganizationRecord & { ownerKey: { id: string; key: string } }> {
     const nowMs = this.deps.now();
+    // Only the server's first organization (its operator) creates others: an owner of a
+    // tenant organization must not be able to multiply tenants.
+    const first = DEFAULT_ORG_ID;
+    if (actor.orgId !== first || actor.apps) {
+      throw forbidden(
+        'forbidden-org',
+        `only an owner of the server's first organization ("${first}") with a key for every app may create organizations`,
+      );
+    }
     const createdAt = new Date(nowMs).toISOString();
     const key = generateApiKey();
     const ownerId = randomUUID();
@@ -165,6 +200,7 @@ export class ApiKeysService {
         expiresAt: null,
         lastUsedAt: null,
         revokedAt: null,
+        apps: null,
       });
       await appendAudit(
         tx,

@@ -41,6 +41,9 @@ function publicKeys(keys: Record<OnlineRole, KeyFile>): Record<OnlineRole, TufKe
   };
 }
 
+/** The channels a new app has (CodePush's two deployments); others are created on purpose. */
+export const DEFAULT_CHANNELS = ['production', 'staging'] as const;
+
 /** Creating apps and accepting their root of trust. */
 export class AppsService {
   constructor(private readonly deps: { store: MetadataStore; now: () => number }) {}
@@ -56,9 +59,12 @@ export class AppsService {
       OnlineRole,
       KeyFile
     >;
+    const at = new Date(nowMs).toISOString();
     const created = await store.transaction(async (tx) => {
-      if (!(await tx.createApp({ appId, createdAt: new Date(nowMs).toISOString(), onlineKeys: keys }))) return false;
+      if (!(await tx.createApp({ appId, createdAt: at, onlineKeys: keys }))) return false;
       await tx.control.setAppOrg(appId, actor.orgId);
+      // Publishing never creates a channel by accident (channels.ts): every app starts with these two.
+      for (const channel of DEFAULT_CHANNELS) await tx.control.createChannel(appId, channel, false, at);
       await appendAudit(
         tx,
         actor,
@@ -67,7 +73,10 @@ export class AppsService {
           action: 'app.create',
           target: `app:${appId}`,
           signingKeyIds: ONLINE_ROLES.map((r) => keys[r].keyid),
-          details: { onlineKeyIds: Object.fromEntries(ONLINE_ROLES.map((r) => [r, keys[r].keyid])) },
+          details: {
+            onlineKeyIds: Object.fromEntries(ONLINE_ROLES.map((r) => [r, keys[r].keyid])),
+            channels: DEFAULT_CHANNELS,
+          },
         },
         nowMs,
       );

@@ -34,6 +34,8 @@ export interface PublishRequest {
   targeting?: TargetingRules;
   notes?: string;
   startAt?: string;
+  /** Create the channel if it does not exist (otherwise an unknown channel is refused). */
+  createChannel?: boolean;
 }
 
 export interface CheckedPublish {

@@ -25,6 +25,7 @@ import {
 import type { SignedEnvelope } from '../tuf/index.js';
 import { assertMayChangeChannel, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
+import { channelForPublish } from './channels.js';
 import { checkedTargeting, FULL_ROLLOUT, parseStartAt, pointChannelAt, resignPointers } from './deployments.js';
 import { storeEnvelope } from './online-signing.js';
 import { checkPublish, type PublishRequest } from './publish-check.js';
@@ -201,6 +202,7 @@ export class ReleasesService {
     const { store } = this.deps;
     const nowMs = this.deps.now();
     await this.requireApp(appId, true);
+    // Fails fast before the costly checks; the deciding check is repeated in the transaction.
     assertMayChangeChannel(actor, appId, await store.control.getChannel(appId, request.channel));
     const startAt = parseStartAt(request.startAt, nowMs);
     const targeting = checkedTargeting(request.targeting);
@@ -238,6 +240,8 @@ export class ReleasesService {
         // Check-and-write in one transaction: what was validated above is still the latest.
         if ((await tx.getLatestMetadata(appId, RELEASES_ROLE))?.version !== checked.version - 1)
           throw releasesChanged();
+        // Who may change the channel is decided here, inside the transaction that changes it.
+        await channelForPublish(tx, actor, appId, request, nowMs);
         await this.checkVersionCode(tx, appId, release.platform, release.runtimeVersion, release.versionCode);
         await storeEnvelope(tx, appId, RELEASES_ROLE, request.releases as SignedEnvelope, nowMs);
         await tx.insertRelease(record);

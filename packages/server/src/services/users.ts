@@ -1,8 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { ApiError, badRequest, conflict, notFound } from '../api-error.js';
+import { ApiError, badRequest, conflict, forbidden, notFound } from '../api-error.js';
 import type { MetadataStore, PrincipalRecord, Role, UserRecord } from '../store/index.js';
 import { assertMayGrant, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
+import { DEFAULT_ORG_ID } from '../store/migrations/sqlite/0003-control-plane.js';
 import { API_KEY_PATTERN, hashApiKey } from './auth.js';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords.js';
 
@@ -67,12 +68,18 @@ export function sessionCookieOf(cookieHeader: string | undefined, https = false)
 }
 
 export class UsersService {
-  private readonly failures = new Map<string, { count: number; since: number }>();
-
   constructor(private readonly deps: { store: MetadataStore; now: () => number }) {}
 
   async create(actor: Actor, input: { email: string; role: Role; password: string }): Promise<UserSummary> {
+    // A user holds every scope of its role on every app and never expires: only a caller
+    // without such limits may create one (no escalation through minting).
     assertMayGrant(actor, input.role);
+    if (!actor.scopes.includes('*') || actor.apps || actor.expiresAt) {
+      throw forbidden(
+        'forbidden-scope',
+        `the key "${actor.name}" is limited (scopes, apps or expiry) and cannot create a dashboard user, who would not be; use a key with every scope, every app and no expiry`,
+      );
+    }
     if (input.password.length < MIN_PASSWORD) {
       throw badRequest('invalid-request', `body.password must have at least ${MIN_PASSWORD} characters`);
     }
@@ -89,7 +96,7 @@ export class UsersService {
     };
     await this.deps.store.transaction(async (tx) => {
       if (!(await tx.insight.insertUser(user))) {
-        throw conflict('user-exists', `a user with email ${user.email} already exists`);
+        throw conflict('user-exists', `this organization already has a user with email ${user.email}`);
       }
       await appendAudit(
         tx,
@@ -126,24 +133,27 @@ export class UsersService {
     return summary({ ...user, disabledAt: at });
   }
 
-  private throttle(email: string): void {
-    const f = this.failures.get(email);
-    if (f && this.deps.now() - f.since < FAILURE_WINDOW_MS && f.count >= MAX_FAILURES) {
+  /**
+   * Reserves one attempt for (organization, email) before any password is checked, in the
+   * shared database: 200 parallel guesses, on any number of instances, get at most
+   * MAX_FAILURES evaluations per window. Only a success clears the count.
+   */
+  private async reserveAttempt(throttleKey: string): Promise<void> {
+    const { insight } = this.deps.store;
+    const nowMs = this.deps.now();
+    await insight.evictSignInAttempts(nowMs - FAILURE_WINDOW_MS);
+    if ((await insight.reserveSignInAttempt(throttleKey, nowMs, FAILURE_WINDOW_MS)) > MAX_FAILURES) {
       throw new ApiError(429, 'too-many-attempts', 'too many failed sign-ins for this email; wait 15 minutes');
     }
   }
 
-  private fail(email: string): never {
-    const nowMs = this.deps.now();
-    const f = this.failures.get(email);
-    if (!f || nowMs - f.since >= FAILURE_WINDOW_MS) this.failures.set(email, { count: 1, since: nowMs });
-    else f.count++;
-    if (this.failures.size > 100_000) this.failures.clear();
+  private fail(): never {
     throw new ApiError(401, 'unauthorized', 'wrong email or password (or unknown API key)');
   }
 
   /** Opens a session for an email + password or an API key; returns the cookie value (shown once). */
   async signIn(input: {
+    org?: string;
     email?: string;
     password?: string;
     apiKey?: string;
@@ -155,16 +165,20 @@ export class UsersService {
       const record = API_KEY_PATTERN.test(input.apiKey)
         ? await store.control.findPrincipalBySha256(hashApiKey(input.apiKey))
         : null;
-      if (!record || !this.keyUsable(record)) this.fail('api-key');
+      // 256-bit random keys cannot be guessed: no throttle (one would only lock out the owners).
+      if (!record || !this.keyUsable(record)) this.fail();
       principalType = 'key';
       principalId = record.id;
     } else if (input.email !== undefined && input.password !== undefined) {
       const email = input.email.toLowerCase();
-      this.throttle(email);
-      const user = await store.insight.findUserByEmail(email);
+      // Emails are unique per organization; the first organization's users need not name it.
+      const orgId = input.org ?? DEFAULT_ORG_ID;
+      const throttleKey = sha256(`${orgId}\n${email}`);
+      await this.reserveAttempt(throttleKey);
+      const user = await store.insight.findUserByEmail(orgId, email);
       const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
-      if (!user || !ok || user.disabledAt) this.fail(email);
-      this.failures.delete(email);
+      if (!user || !ok || user.disabledAt) this.fail();
+      await store.insight.clearSignInAttempts(throttleKey);
       principalType = 'user';
       principalId = user.id;
     } else {
@@ -223,6 +237,7 @@ export class UsersService {
         expiresAt: null,
         lastUsedAt: null,
         revokedAt: null,
+        apps: null,
       },
     };
   }

@@ -29,6 +29,8 @@ export interface PrincipalRecord {
   expiresAt: string | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** The apps the key is limited to; null = every app of its organization. */
+  apps: string[] | null;
 }
 
 /**

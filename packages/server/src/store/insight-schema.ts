@@ -86,4 +86,11 @@ export interface InsightTables {
   guardrail_trips: GuardrailTripsTable;
   users: UsersTable;
   sessions: SessionsTable;
+  sign_in_throttle: SignInThrottleTable;
+}
+
+export interface SignInThrottleTable {
+  key_sha256: string;
+  window_start: number;
+  attempts: number;
 }

@@ -124,7 +124,8 @@ export interface InsightStore {
 
   insertUser(u: UserRecord): Promise<boolean>;
   getUser(id: string): Promise<UserRecord | null>;
-  findUserByEmail(email: string): Promise<UserRecord | null>;
+  /** An email is unique per organization only. */
+  findUserByEmail(orgId: string, email: string): Promise<UserRecord | null>;
   listUsers(orgId: string): Promise<UserRecord[]>;
   disableUser(id: string, at: string): Promise<void>;
 
@@ -132,4 +133,13 @@ export interface InsightStore {
   getSession(idSha256: string): Promise<SessionRecord | null>;
   deleteSession(idSha256: string): Promise<void>;
   deleteSessionsOf(principalType: SessionRecord['principalType'], principalId: string): Promise<void>;
+
+  /**
+   * Counts one sign-in attempt for a key (atomically, shared by every instance) and returns
+   * how many this window holds, this one included; a window older than windowMs starts over.
+   */
+  reserveSignInAttempt(keySha256: string, nowMs: number, windowMs: number): Promise<number>;
+  clearSignInAttempts(keySha256: string): Promise<void>;
+  /** Drops windows that started before the time: eviction by age, never the whole table. */
+  evictSignInAttempts(beforeMs: number): Promise<void>;
 }

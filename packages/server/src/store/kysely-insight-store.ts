@@ -100,4 +100,13 @@ export class KyselyInsightStore implements InsightStore {
   deleteSessionsOf(...args: Parameters<InsightStore['deleteSessionsOf']>) {
     return this.users.deleteSessionsOf(...args);
   }
+  reserveSignInAttempt(...args: Parameters<InsightStore['reserveSignInAttempt']>) {
+    return this.users.reserveSignInAttempt(...args);
+  }
+  clearSignInAttempts(...args: Parameters<InsightStore['clearSignInAttempts']>) {
+    return this.users.clearSignInAttempts(...args);
+  }
+  evictSignInAttempts(...args: Parameters<InsightStore['evictSignInAttempts']>) {
+    return this.users.evictSignInAttempts(...args);
+  }
 }

@@ -100,6 +100,8 @@ export interface ApiKeysTable {
   scopes: Generated<string>;
   expires_at: Generated<string | null>;
   created_by: Generated<string | null>;
+  /** JSON array of app ids, or null = every app (0008). */
+  apps: Generated<string | null>;
 }
 
 export interface OrganizationsTable {

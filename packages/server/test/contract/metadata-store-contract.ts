@@ -347,6 +347,7 @@ export function metadataStoreContract(backend: MetadataBackend): void {
       expiresAt: '2027-01-01T00:00:00Z',
       lastUsedAt: null,
       revokedAt: null,
+      apps: ['cp.app', 'other.app'],
     };
     await cp.insertPrincipal(principal);
     assert.deepEqual(await cp.findPrincipalBySha256('c'.repeat(64)), principal);
@@ -404,6 +405,47 @@ export function metadataStoreContract(backend: MetadataBackend): void {
     await assert.rejects(cp.insertAudit(entry(2)), 'two writers cannot both take one seq');
     assert.equal((await cp.lastAudit('acme'))?.seq, 2);
     assert.deepEqual(await cp.listAudit('acme', { afterSeq: 1 }), [entry(2)]);
+  });
+
+  withStore(
+    'sign-in attempts: atomic per key under parallel calls, a new window after it ends, eviction by age',
+    async (store) => {
+      const t0 = 1_800_000_000_000;
+      const counts = await Promise.all(
+        Array.from({ length: 20 }, () => store.insight.reserveSignInAttempt('k'.repeat(64), t0, 1000)),
+      );
+      assert.deepEqual(
+        [...counts].sort((a, b) => a - b),
+        Array.from({ length: 20 }, (_, i) => i + 1),
+        'every parallel attempt got its own count',
+      );
+      assert.equal(await store.insight.reserveSignInAttempt('o'.repeat(64), t0 + 500, 1000), 1, 'counts are per key');
+      assert.equal(await store.insight.reserveSignInAttempt('k'.repeat(64), t0 + 1000, 1000), 1, 'the window ended');
+      await store.insight.evictSignInAttempts(t0 + 600);
+      assert.equal(await store.insight.reserveSignInAttempt('o'.repeat(64), t0 + 700, 1000), 1, 'evicted by age');
+      assert.equal(await store.insight.reserveSignInAttempt('k'.repeat(64), t0 + 700, 1000), 2, 'a newer window stays');
+      await store.insight.clearSignInAttempts('k'.repeat(64));
+      assert.equal(await store.insight.reserveSignInAttempt('k'.repeat(64), t0 + 800, 1000), 1, 'cleared');
+    },
+  );
+
+  withStore('users: an email is unique per organization, not across organizations', async (store) => {
+    const user = (id: string, orgId: string) => ({
+      id,
+      orgId,
+      email: 'same@example.com',
+      role: 'viewer' as const,
+      passwordHash: 'scrypt$x',
+      createdAt: '2026-11-22T20:00:00.000Z',
+      createdBy: 'owner',
+      disabledAt: null,
+    });
+    assert.equal(await store.insight.insertUser(user('u1', 'acme')), true);
+    assert.equal(await store.insight.insertUser(user('u2', 'acme')), false, 'taken in this organization');
+    assert.equal(await store.insight.insertUser(user('u3', 'other')), true, 'free in another one');
+    assert.equal((await store.insight.findUserByEmail('other', 'same@example.com'))?.id, 'u3');
+    assert.equal((await store.insight.findUserByEmail('acme', 'same@example.com'))?.id, 'u1');
+    assert.equal(await store.insight.findUserByEmail('third', 'same@example.com'), null);
   });
 
   withStore('leases: one holder at a time, renewal, expiry, release', async (store) => {

@@ -74,6 +74,7 @@ export class ApiKeyQueries implements ApiKeyAccess, PrincipalAccess {
         scopes: JSON.stringify(p.scopes),
         expires_at: p.expiresAt,
         created_by: p.createdBy,
+        apps: p.apps === null ? null : JSON.stringify(p.apps),
       })
       .execute();
   }
@@ -118,5 +119,6 @@ function toPrincipal(r: Selectable<ApiKeysTable>): PrincipalRecord {
     expiresAt: r.expires_at,
     lastUsedAt: r.last_used_at,
     revokedAt: r.revoked_at,
+    apps: r.apps === null ? null : (JSON.parse(r.apps) as string[]),
   };
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Role } from '../control-plane-store.js';
 import type { InsightStore, SessionRecord, UserRecord } from '../insight-store.js';
 import type { Database } from '../schema.js';
@@ -14,6 +14,9 @@ type DashboardUserAccess = Pick<
   | 'getSession'
   | 'deleteSession'
   | 'deleteSessionsOf'
+  | 'reserveSignInAttempt'
+  | 'clearSignInAttempts'
+  | 'evictSignInAttempts'
 >;
 
 const userOf = (r: Database['users']): UserRecord => ({
@@ -44,7 +47,7 @@ export class DashboardUserQueries implements DashboardUserAccess {
         created_by: u.createdBy,
         disabled_at: u.disabledAt,
       })
-      .onConflict((oc) => oc.column('email').doNothing())
+      .onConflict((oc) => oc.columns(['org_id', 'email']).doNothing())
       .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
   }
@@ -54,8 +57,13 @@ export class DashboardUserQueries implements DashboardUserAccess {
     return r ? userOf(r) : null;
   }
 
-  async findUserByEmail(email: string): Promise<UserRecord | null> {
-    const r = await this.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+  async findUserByEmail(orgId: string, email: string): Promise<UserRecord | null> {
+    const r = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('email', '=', email)
+      .executeTakeFirst();
     return r ? userOf(r) : null;
   }
 
@@ -104,5 +112,31 @@ export class DashboardUserQueries implements DashboardUserAccess {
       .where('principal_type', '=', principalType)
       .where('principal_id', '=', principalId)
       .execute();
+  }
+
+  async reserveSignInAttempt(keySha256: string, nowMs: number, windowMs: number): Promise<number> {
+    // One statement: the increment and the read are atomic on SQLite and PostgreSQL alike,
+    // so parallel guesses each get their own count.
+    const stale = nowMs - windowMs;
+    const row = await this.db
+      .insertInto('sign_in_throttle')
+      .values({ key_sha256: keySha256, window_start: nowMs, attempts: 1 })
+      .onConflict((oc) =>
+        oc.column('key_sha256').doUpdateSet({
+          attempts: sql<number>`CASE WHEN sign_in_throttle.window_start <= ${stale} THEN 1 ELSE sign_in_throttle.attempts + 1 END`,
+          window_start: sql<number>`CASE WHEN sign_in_throttle.window_start <= ${stale} THEN ${nowMs} ELSE sign_in_throttle.window_start END`,
+        }),
+      )
+      .returning('attempts')
+      .executeTakeFirstOrThrow();
+    return Number(row.attempts);
+  }
+
+  async clearSignInAttempts(keySha256: string): Promise<void> {
+    await this.db.deleteFrom('sign_in_throttle').where('key_sha256', '=', keySha256).execute();
+  }
+
+  async evictSignInAttempts(beforeMs: number): Promise<void> {
+    await this.db.deleteFrom('sign_in_throttle').where('window_start', '<', beforeMs).execute();
   }
 }
