@@ -3,6 +3,7 @@ import { badRequest, conflict, forbidden, notFound } from '../api-error.js';
 import type { MetadataStore, OrganizationRecord, PrincipalKind, PrincipalRecord, Role } from '../store/index.js';
 import { boundedGrant, mayReachApp, roleRank, SCOPES, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
+import { cancelPendingStarts } from './schedules.js';
 import { DEFAULT_ORG_ID } from '../store/migrations/sqlite/0003-control-plane.js';
 import { generateApiKey, hashApiKey } from './auth.js';
 
@@ -148,10 +149,15 @@ export class ApiKeysService {
       if (p.revokedAt) throw conflict('key-revoked', `API key ${id} was already revoked at ${p.revokedAt}`);
       const at = new Date(nowMs).toISOString();
       await tx.control.revokePrincipal(id, at);
+      const cancelled = await cancelPendingStarts(tx, actor, id, `the key "${p.name}" was revoked`, nowMs);
       await appendAudit(
         tx,
         actor,
-        { action: 'key.revoke', target: `key:${id}`, details: { name: p.name, role: p.role } },
+        {
+          action: 'key.revoke',
+          target: `key:${id}`,
+          details: { name: p.name, role: p.role, cancelledSchedules: cancelled },
+        },
         nowMs,
       );
       return summary({ ...p, revokedAt: at });

@@ -3,6 +3,7 @@ import { appNotFound, conflict, notFound, trustNotInitialized } from '../api-err
 import type { MetadataStore, PointerRecord, ReleaseRecord, ScheduledDeployment } from '../store/index.js';
 import { assertMayChangeChannel, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
+import { channelToChange } from './channel-guard.js';
 import { applyDueSchedules, scheduleDeployment } from './schedules.js';
 import {
   assertNotOlderThanChannel,
@@ -132,12 +133,6 @@ export class ReleaseOpsService {
     const { store } = this.deps;
     const nowMs = this.deps.now();
     const release = await this.requireRelease(store, appId, releaseId);
-    if ((await store.control.getReleaseExtras(appId, releaseId))?.disabledAt) {
-      throw conflict(
-        'release-disabled',
-        `release ${releaseId} is disabled and cannot be served again; publish a new release`,
-      );
-    }
     const allowed = await signedChannels(store, appId, releaseId);
     if (!allowed.includes('*') && !allowed.includes(input.channel)) {
       throw conflict(
@@ -147,7 +142,6 @@ export class ReleaseOpsService {
         { allowedChannels: allowed },
       );
     }
-    assertMayChangeChannel(actor, appId, await store.control.getChannel(appId, input.channel));
     const settings: DeploySettings = {
       basisPoints: input.basisPoints ?? FULL_ROLLOUT,
       mandatory: input.mandatory ?? false,
@@ -155,6 +149,15 @@ export class ReleaseOpsService {
     };
     const startAt = parseStartAt(input.startAt, nowMs);
     return store.transaction(async (tx) => {
+      // Decided inside the transaction that moves the pointer: a protection or a disable
+      // that lands meanwhile is seen.
+      if ((await tx.control.getReleaseExtras(appId, releaseId))?.disabledAt) {
+        throw conflict(
+          'release-disabled',
+          `release ${releaseId} is disabled and cannot be served again; publish a new release`,
+        );
+      }
+      await channelToChange(tx, actor, appId, { channel: input.channel }, nowMs);
       await assertNotOlderThanChannel(tx, appId, input.channel, release);
       if (startAt) {
         const scheduled = await scheduleDeployment(tx, actor, appId, input.channel, release, settings, startAt, nowMs);
@@ -193,8 +196,8 @@ export class ReleaseOpsService {
     const { store } = this.deps;
     const nowMs = this.deps.now();
     const release = await this.requireRelease(store, appId, releaseId);
-    assertMayChangeChannel(actor, appId, await store.control.getChannel(appId, channel));
     return store.transaction(async (tx) => {
+      assertMayChangeChannel(actor, appId, await tx.control.getChannel(appId, channel));
       const p = await tx.control.getPointer(appId, channel, release.platform, release.runtimeVersion);
       if (!p || p.releaseId !== releaseId) {
         throw conflict(
@@ -285,13 +288,13 @@ export class ReleaseOpsService {
     const { store } = this.deps;
     const nowMs = this.deps.now();
     const release = await this.requireRelease(store, appId, releaseId);
-    const affected = (await store.control.listPointers(appId)).filter(
-      (p) => p.releaseId === releaseId || p.previousReleaseId === releaseId,
-    );
-    for (const name of new Set(affected.map((p) => p.channel))) {
-      assertMayChangeChannel(actor, appId, await store.control.getChannel(appId, name));
-    }
     await store.transaction(async (tx) => {
+      const affected = (await tx.control.listPointers(appId)).filter(
+        (p) => p.releaseId === releaseId || p.previousReleaseId === releaseId,
+      );
+      for (const name of new Set(affected.map((p) => p.channel))) {
+        assertMayChangeChannel(actor, appId, await tx.control.getChannel(appId, name));
+      }
       const extras = await tx.control.getReleaseExtras(appId, releaseId);
       if (extras?.disabledAt)
         throw conflict('release-disabled', `release ${releaseId} was already disabled at ${extras.disabledAt}`);

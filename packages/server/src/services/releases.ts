@@ -25,7 +25,7 @@ import {
 import type { SignedEnvelope } from '../tuf/index.js';
 import { assertMayChangeChannel, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
-import { channelForPublish } from './channels.js';
+import { channelToChange } from './channel-guard.js';
 import { checkedTargeting, FULL_ROLLOUT, parseStartAt, pointChannelAt, resignPointers } from './deployments.js';
 import { storeEnvelope } from './online-signing.js';
 import { checkPublish, type PublishRequest } from './publish-check.js';
@@ -241,7 +241,7 @@ export class ReleasesService {
         if ((await tx.getLatestMetadata(appId, RELEASES_ROLE))?.version !== checked.version - 1)
           throw releasesChanged();
         // Who may change the channel is decided here, inside the transaction that changes it.
-        await channelForPublish(tx, actor, appId, request, nowMs);
+        await channelToChange(tx, actor, appId, request, nowMs);
         await this.checkVersionCode(tx, appId, release.platform, release.runtimeVersion, release.versionCode);
         await storeEnvelope(tx, appId, RELEASES_ROLE, request.releases as SignedEnvelope, nowMs);
         await tx.insertRelease(record);

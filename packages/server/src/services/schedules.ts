@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TargetingRules } from '@updraft/protocol';
 import type { MetadataStore, ReleaseRecord, ScheduledDeployment } from '../store/index.js';
-import type { Actor } from './access.js';
+import { assertMayChangeChannel, checkAccess, mayReachApp, type Access, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
 import {
   assertNotOlderThanChannel,
@@ -27,10 +27,13 @@ export async function applyDueSchedules(
   const applied: string[] = [];
   const failed: string[] = [];
   for (const s of due) {
-    const actor = await scheduleActor(store, s);
+    let actor = (await scheduler(store, s, nowMs)).actor;
     try {
       await store.transaction(async (tx) => {
         if (!(await tx.control.setScheduleStatus(s.id, 'scheduled', 'applied', new Date(nowMs).toISOString()))) return;
+        const who = await scheduler(tx, s, nowMs);
+        actor = who.actor;
+        if (who.problem) throw new Error(`not applied: ${who.problem}`);
         const release = await tx.getRelease(s.appId, s.releaseId);
         if (!release) throw new Error(`scheduled release ${s.releaseId} is missing`);
         await assertNotOlderThanChannel(tx, s.appId, s.channel, release);
@@ -131,17 +134,83 @@ export async function scheduleDeployment(
   return s;
 }
 
-/** The audit actor of a scheduled start: whoever scheduled it. */
-async function scheduleActor(store: MetadataStore, s: ScheduledDeployment): Promise<Actor> {
-  const p = await store.control.getPrincipal(s.createdBy);
-  const orgId = (await store.control.getAppOrg(s.appId)) ?? p?.orgId ?? 'default';
-  return {
-    id: s.createdBy,
-    orgId,
-    name: p ? `${p.name} (scheduled)` : 'scheduler',
-    kind: p?.kind ?? 'service',
-    role: p?.role ?? 'viewer',
-    scopes: [],
-    requestId: `schedule:${s.id}`,
-  };
+/** Who may apply a start: what publish (scope publish) or promote (scope release) needed. */
+const APPLY_ACCESS: Access = { role: 'developer', scopes: ['publish', 'release'] };
+
+/**
+ * Whoever scheduled a start, as they are now (the audit actor), and why they may no longer
+ * move the channel, if so: revoked, expired or disabled, moved to another organization or
+ * app list, a lower role or scope, or a channel protected since. Read inside the transaction
+ * that applies the start, so authorization holds at the time the change happens.
+ */
+async function scheduler(
+  tx: MetadataStore,
+  s: ScheduledDeployment,
+  nowMs: number,
+): Promise<{ actor: Actor; problem: string | null }> {
+  const appOrg = await tx.control.getAppOrg(s.appId);
+  const base = { id: s.createdBy, orgId: appOrg ?? 'default', requestId: `schedule:${s.id}` };
+  const key = await tx.control.getPrincipal(s.createdBy);
+  const user = key ? null : await tx.insight.getUser(s.createdBy);
+  let actor: Actor;
+  let problem: string | null = null;
+  if (key) {
+    actor = { ...base, name: `${key.name} (scheduled)`, kind: key.kind, role: key.role, scopes: key.scopes };
+    actor.apps = key.apps;
+    if (key.revokedAt) problem = `the key "${key.name}" that scheduled it was revoked at ${key.revokedAt}`;
+    else if (key.expiresAt && Date.parse(key.expiresAt) <= nowMs)
+      problem = `the key "${key.name}" that scheduled it expired at ${key.expiresAt}`;
+    else if (key.orgId !== appOrg) problem = `the key "${key.name}" no longer belongs to the app's organization`;
+  } else if (user) {
+    actor = { ...base, name: `${user.email} (scheduled)`, kind: 'member', role: user.role, scopes: ['*'] };
+    if (user.disabledAt) problem = `the user ${user.email} who scheduled it was disabled at ${user.disabledAt}`;
+    else if (user.orgId !== appOrg) problem = `the user ${user.email} no longer belongs to the app's organization`;
+  } else {
+    actor = { ...base, name: 'scheduler', kind: 'service', role: 'viewer', scopes: [] };
+    problem = 'whoever scheduled it no longer exists';
+  }
+  if (problem === null) {
+    try {
+      checkAccess(actor, APPLY_ACCESS);
+      if (!mayReachApp(actor, s.appId)) throw new Error(`"${actor.name}" may no longer reach ${s.appId}`);
+      assertMayChangeChannel(actor, s.appId, await tx.control.getChannel(s.appId, s.channel));
+    } catch (err) {
+      problem = err instanceof Error ? err.message : String(err);
+    }
+  }
+  return { actor, problem };
+}
+
+/**
+ * Revoking a key or disabling a user cancels the starts it scheduled (in the caller's
+ * transaction), each audited: a credential taken away must not keep acting later.
+ */
+export async function cancelPendingStarts(
+  tx: MetadataStore,
+  actor: Actor,
+  principalId: string,
+  reason: string,
+  nowMs: number,
+): Promise<string[]> {
+  const cancelled: string[] = [];
+  for (const s of await tx.control.pendingSchedulesBy(principalId)) {
+    if (!(await tx.control.setScheduleStatus(s.id, 'scheduled', 'cancelled', new Date(nowMs).toISOString(), reason)))
+      continue;
+    // The audit chain is per organization: the entry goes to the app's.
+    const orgId = (await tx.control.getAppOrg(s.appId)) ?? actor.orgId;
+    await appendAudit(
+      tx,
+      { ...actor, orgId },
+      {
+        appId: s.appId,
+        action: 'schedule.cancel',
+        target: `channel:${s.channel}`,
+        releaseId: s.releaseId,
+        details: { scheduleId: s.id, startAt: s.startAt, reason },
+      },
+      nowMs,
+    );
+    cancelled.push(s.id);
+  }
+  return cancelled;
 }

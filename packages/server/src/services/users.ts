@@ -3,6 +3,7 @@ import { ApiError, badRequest, conflict, forbidden, notFound } from '../api-erro
 import type { MetadataStore, PrincipalRecord, Role, UserRecord } from '../store/index.js';
 import { assertMayGrant, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
+import { cancelPendingStarts } from './schedules.js';
 import { DEFAULT_ORG_ID } from '../store/migrations/sqlite/0003-control-plane.js';
 import { API_KEY_PATTERN, hashApiKey } from './auth.js';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords.js';
@@ -123,10 +124,11 @@ export class UsersService {
     await store.transaction(async (tx) => {
       await tx.insight.disableUser(id, at);
       await tx.insight.deleteSessionsOf('user', id);
+      const cancelled = await cancelPendingStarts(tx, actor, id, `the user ${user.email} was disabled`, nowMs);
       await appendAudit(
         tx,
         actor,
-        { action: 'user.disable', target: `user:${id}`, details: { email: user.email } },
+        { action: 'user.disable', target: `user:${id}`, details: { email: user.email, cancelledSchedules: cancelled } },
         nowMs,
       );
     });

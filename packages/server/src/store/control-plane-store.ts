@@ -137,6 +137,8 @@ export interface ControlPlaneStore {
     filter?: { releaseId?: string; status?: ScheduleStatus },
   ): Promise<ScheduledDeployment[]>;
   dueSchedules(nowIso: string, limit: number): Promise<ScheduledDeployment[]>;
+  /** The starts a principal (key or user) scheduled that have not happened yet, any app. */
+  pendingSchedulesBy(principalId: string): Promise<ScheduledDeployment[]>;
   /** Moves a schedule out of `from`; false when another writer already did (the claim failed). */
   setScheduleStatus(
     id: string,

@@ -111,6 +111,9 @@ export class KyselyControlPlaneStore implements ControlPlaneStore {
   setScheduleStatus(...args: Parameters<ControlPlaneStore['setScheduleStatus']>) {
     return this.schedules.setScheduleStatus(...args);
   }
+  pendingSchedulesBy(...args: Parameters<ControlPlaneStore['pendingSchedulesBy']>) {
+    return this.schedules.pendingSchedulesBy(...args);
+  }
 
   lastAudit(...args: Parameters<ControlPlaneStore['lastAudit']>) {
     return this.audit.lastAudit(...args);

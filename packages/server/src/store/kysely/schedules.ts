@@ -5,7 +5,7 @@ import { json, parseJson } from './util.js';
 
 type ScheduleAccess = Pick<
   ControlPlaneStore,
-  'insertSchedule' | 'listSchedules' | 'dueSchedules' | 'setScheduleStatus'
+  'insertSchedule' | 'listSchedules' | 'dueSchedules' | 'pendingSchedulesBy' | 'setScheduleStatus'
 >;
 
 /** Deployments scheduled for later, each claimed by exactly one writer when it comes due. */
@@ -49,6 +49,18 @@ export class ScheduleQueries implements ScheduleAccess {
       .orderBy('start_at')
       .orderBy('id')
       .limit(limit)
+      .execute();
+    return rows.map(toSchedule);
+  }
+
+  async pendingSchedulesBy(principalId: string): Promise<ScheduledDeployment[]> {
+    const rows = await this.db
+      .selectFrom('scheduled_deployments')
+      .selectAll()
+      .where('created_by', '=', principalId)
+      .where('status', '=', 'scheduled')
+      .orderBy('start_at')
+      .orderBy('id')
       .execute();
     return rows.map(toSchedule);
   }
