@@ -476,4 +476,88 @@ export function metadataStoreContract(backend: MetadataBackend): void {
       assert.equal(results.filter(Boolean).length, 1, `round ${round}: ${JSON.stringify(results)}`);
     }
   });
+
+  withStore(
+    'codepush: deployments unique by key and name, packages idempotent, labels in order, diffs',
+    async (store) => {
+      await store.createApp({ appId: 'cp', createdAt: NOW, onlineKeys: onlineKeys() });
+      const d = {
+        deploymentKey: 'Key_0123456789',
+        appId: 'cp',
+        name: 'Production',
+        channel: 'production',
+        platform: 'android',
+        hashSecret: 'ab'.repeat(32),
+        createdAt: NOW,
+      };
+      assert.equal(await store.codepush.insertDeployment(d), true);
+      assert.equal(await store.codepush.insertDeployment({ ...d, name: 'Other' }), false, 'the key is taken');
+      assert.equal(
+        await store.codepush.insertDeployment({ ...d, deploymentKey: 'Key_other_123' }),
+        false,
+        'the name is taken',
+      );
+      assert.equal(
+        await store.codepush.insertDeployment({ ...d, deploymentKey: 'Key_staging_1', name: 'Staging' }),
+        true,
+      );
+      assert.deepEqual(await store.codepush.getDeployment('Key_0123456789'), d);
+      assert.equal(await store.codepush.getDeployment('nope'), null);
+      assert.deepEqual(
+        (await store.codepush.listDeployments('cp')).map((x) => x.name),
+        ['Production', 'Staging'],
+      );
+      assert.equal(await store.codepush.deleteDeployment('cp', 'Staging'), true);
+      assert.equal(await store.codepush.deleteDeployment('cp', 'Staging'), false);
+
+      const pkg = {
+        appId: 'cp',
+        releaseId: 'r1',
+        packageHash: 'a'.repeat(64),
+        signature: null,
+        targetRange: '>=1.0.0 <2',
+        zipSha256: 'b'.repeat(64),
+        zipLength: 1234,
+        createdAt: NOW,
+      };
+      await store.codepush.putPackage(pkg);
+      await store.codepush.putPackage({ ...pkg, packageHash: 'c'.repeat(64) });
+      assert.deepEqual(await store.codepush.getPackage('cp', 'r1'), pkg, 'the first package stays');
+      await store.codepush.putPackage({
+        ...pkg,
+        releaseId: 'r2',
+        signature: 'x.y.z',
+        targetRange: null,
+        zipSha256: 'd'.repeat(64),
+      });
+      assert.deepEqual((await store.codepush.listPackages('cp', ['r2', 'r1', 'r9'])).map((p) => p.releaseId).sort(), [
+        'r1',
+        'r2',
+      ]);
+      assert.deepEqual(await store.codepush.listPackages('cp', []), []);
+
+      const label = { appId: 'cp', channel: 'production', platform: 'android', createdAt: NOW };
+      await store.codepush.insertLabel({ ...label, seq: 2, releaseId: 'r2', mandatory: true });
+      await store.codepush.insertLabel({ ...label, seq: 1, releaseId: 'r1', mandatory: false });
+      await assert.rejects(store.codepush.insertLabel({ ...label, seq: 2, releaseId: 'r1', mandatory: false }));
+      assert.deepEqual(
+        (await store.codepush.listLabels('cp', 'production', 'android')).map((l) => [l.seq, l.releaseId, l.mandatory]),
+        [
+          [1, 'r1', false],
+          [2, 'r2', true],
+        ],
+      );
+      assert.deepEqual(await store.codepush.listLabels('cp', 'production', 'ios'), []);
+
+      const diff = { appId: 'cp', releaseId: 'r2', fromHash: 'a'.repeat(64), zipSha256: 'e'.repeat(64), zipLength: 99 };
+      await store.codepush.putDiff(diff);
+      await store.codepush.putDiff({ ...diff, zipLength: 1 });
+      assert.deepEqual(await store.codepush.getDiff('cp', 'r2', 'a'.repeat(64)), diff);
+      assert.equal(await store.codepush.getDiff('cp', 'r1', 'a'.repeat(64)), null);
+      assert.equal(await store.codepush.hasZip('cp', 'b'.repeat(64)), true);
+      assert.equal(await store.codepush.hasZip('cp', 'e'.repeat(64)), true);
+      assert.equal(await store.codepush.hasZip('cp', 'f'.repeat(64)), false);
+      assert.equal(await store.codepush.hasZip('other', 'b'.repeat(64)), false);
+    },
+  );
 }
