@@ -32,6 +32,9 @@ const result = spawnSync(
     '--import',
     'tsx',
     '--test',
+    // A hung test (a server that never answers, a promise never settled) fails after 15 minutes
+    // instead of holding CI until its own limit.
+    '--test-timeout=900000',
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
     `--test-reporter=${join(root, 'scripts/count-reporter.mjs')}`,
