@@ -1,0 +1,308 @@
+/**
+ * Soak: a real `updraft serve` process under steady mixed traffic for a long time, to see
+ * what only time shows (memory creeping, latency drifting, the database growing, rare 5xx or
+ * dropped connections). Not a test.
+ *
+ *   npm run build && node --import tsx bench/soak.ts --backend sqlite --minutes 60
+ *   npm run build && node --import tsx bench/soak.ts --backend postgres-s3 --minutes 60
+ *
+ * Traffic: `--checks` device checks per second (default 40) from 8 keep-alive clients, half
+ * with the If-None-Match of the last answer (304) and half without (200); one event batch of
+ * 20 per second; a CLI publish every 30 s (a new small bundle each time). Every 10 s it
+ * samples the server's RSS (/proc/<pid>/status) and the database size; at the end it prints
+ * per-period p50/p99 latency, 5xx and connection errors, RSS at start (after a 2-minute
+ * warm-up), middle and end with the slope after warm-up, and database growth (JSON with --json).
+ * postgres-s3 uses a throwaway PostgreSQL cluster and the S3 server of test/helpers/services.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { publishArgs, runCli, startServerProcess, tempDir } from '../test/helpers/cli.js';
+import { startPostgres, startS3 } from '../test/helpers/services.js';
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : fallback;
+};
+const BACKEND = arg('backend', 'sqlite');
+const MINUTES = Number(arg('minutes', '60'));
+const CHECKS_PER_S = Number(arg('checks', '40'));
+const PERIOD_S = Number(arg('period', String(Math.max(60, Math.round((MINUTES * 60) / 12)))));
+const WARMUP_S = Math.min(120, (MINUTES * 60) / 5);
+const JSON_OUT = process.argv.includes('--json');
+const APP = 'com.example.soak';
+
+if (BACKEND !== 'sqlite' && BACKEND !== 'postgres-s3') throw new Error('--backend sqlite|postgres-s3');
+
+interface Sample {
+  at: number;
+  rssMb: number;
+  dbMb: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/** Least-squares slope of y over x. */
+function slope(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+async function main() {
+  const work = await tempDir('soak');
+  const cleanups: (() => Promise<void>)[] = [() => work.cleanup()];
+  try {
+    const args: string[] = [];
+    let env: Record<string, string> = { UPDRAFT_LOG_LEVEL: 'warn' };
+    let dbSize: () => Promise<number>;
+    const dataDir = join(work.path, 'server');
+    if (BACKEND === 'postgres-s3') {
+      const [cluster, s3] = await Promise.all([startPostgres(), startS3()]);
+      if (typeof cluster === 'string') throw new Error(cluster);
+      if (typeof s3 === 'string') throw new Error(s3);
+      cleanups.push(() => cluster.stop(), () => s3.stop());
+      const url = await cluster.createDatabase();
+      const bucket = await s3.createBucket();
+      args.push('--database', url, '--blobs', `s3://${bucket}/blobs`, '--s3-endpoint', s3.endpoint, '--s3-path-style');
+      env = { ...env, ...s3.env, AWS_ENDPOINT_URL: '' };
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      cleanups.push(() => client.end());
+      dbSize = async () =>
+        Number((await client.query('select pg_database_size(current_database()) as n')).rows[0].n) / 2 ** 20;
+    } else {
+      dbSize = async () => {
+        let bytes = 0;
+        for (const f of ['updraft.db', 'updraft.db-wal']) {
+          try {
+            bytes += statSync(join(dataDir, f)).size;
+          } catch {
+            // no WAL right now
+          }
+        }
+        return bytes / 2 ** 20;
+      };
+    }
+    const server = await startServerProcess(dataDir, { args, env });
+    cleanups.unshift(() => server.stop());
+    const pid = server.child.pid!;
+    const adminEnv = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey };
+    const keys = join(work.path, 'keys');
+    const created = await runCli(['apps', 'create', APP, '--keys', keys, '--json'], adminEnv);
+    if (created.code !== 0) throw new Error(created.stderr);
+    let publishN = 0;
+    const publish = async () => {
+      const dir = join(work.path, `bundle-${++publishN}`);
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'index.ios.bundle'), `console.log(${JSON.stringify(randomBytes(2000).toString('hex'))})`);
+      const res = await runCli(publishArgs({ dir, app: APP, keys, extra: ['--delta-bases', '0'] }), adminEnv);
+      return res.code === 0 ? null : res.stderr.trim();
+    };
+    const first = await publish();
+    if (first) throw new Error(first);
+    const ingest = (await (
+      await fetch(`${server.url}/v1/apps/${APP}/ingest-keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'soak' }),
+      })
+    ).json()) as { key: string };
+
+    const start = performance.now();
+    const end = start + MINUTES * 60_000;
+    const periodOf = (t: number) => Math.floor((t - start) / (PERIOD_S * 1000));
+    const periods = new Map<
+      number,
+      { latencies: number[]; s5xx: number; connErrors: number; other: number; publishes: number; publishFailures: number; events: number }
+    >();
+    const period = (t: number) => {
+      const k = periodOf(t);
+      let p = periods.get(k);
+      if (!p) {
+        p = { latencies: [], s5xx: 0, connErrors: 0, other: 0, publishes: 0, publishFailures: 0, events: 0 };
+        periods.set(k, p);
+      }
+      return p;
+    };
+    const failures: string[] = [];
+    const note = (what: string) => {
+      if (failures.length < 20) failures.push(what);
+    };
+    const checkUrl = `${server.url}/repo/${APP}/metadata/timestamp.json`;
+    const CLIENTS = 8;
+    const gap = (1000 * CLIENTS) / CHECKS_PER_S;
+    const checkers = Array.from({ length: CLIENTS }, async (_, c) => {
+      let etag: string | null = null;
+      for (let i = 0; performance.now() < end; i++) {
+        const t0 = performance.now();
+        try {
+          const headers: Record<string, string> = (i + c) % 2 === 0 && etag ? { 'if-none-match': etag } : {};
+          const res = await fetch(checkUrl, { headers });
+          await res.arrayBuffer();
+          const p = period(t0);
+          p.latencies.push(performance.now() - t0);
+          if (res.status >= 500) {
+            p.s5xx++;
+            note(`check ${res.status}`);
+          } else if (res.status !== 200 && res.status !== 304) p.other++;
+          etag = res.headers.get('etag') ?? etag;
+        } catch (err) {
+          period(t0).connErrors++;
+          note(`check: ${String((err as Error).cause ?? err)}`);
+        }
+        await sleep(Math.max(0, gap - (performance.now() - t0)));
+      }
+    });
+    const events = (async () => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        const batch = Array.from({ length: 20 }, (_, i) => ({
+          id: randomBytes(16).toString('base64url'),
+          event: i % 10 === 0 ? 'launched' : 'check',
+          releaseId: null,
+          channel: 'production',
+          platform: 'ios',
+          at: new Date().toISOString(),
+        }));
+        try {
+          const res = await fetch(`${server.url}/v1/events`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${ingest.key}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ events: batch }),
+          });
+          await res.arrayBuffer();
+          const p = period(t0);
+          if (res.status >= 500) {
+            p.s5xx++;
+            note(`events ${res.status}`);
+          } else if (res.ok) p.events += batch.length;
+          else p.other++;
+        } catch (err) {
+          period(t0).connErrors++;
+          note(`events: ${String((err as Error).cause ?? err)}`);
+        }
+        await sleep(Math.max(0, 1000 - (performance.now() - t0)));
+      }
+    })();
+    const publishes = (async () => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        const failed = await publish();
+        const p = period(t0);
+        p.publishes++;
+        if (failed) {
+          p.publishFailures++;
+          note(`publish: ${failed}`);
+        }
+        await sleep(Math.max(0, Math.min(30_000 - (performance.now() - t0), end - performance.now())));
+      }
+    })();
+    const samples: Sample[] = [];
+    const sampler = (async () => {
+      while (performance.now() < end) {
+        samples.push({ at: (performance.now() - start) / 1000, rssMb: rssMb(pid), dbMb: await dbSize() });
+        await sleep(Math.min(10_000, Math.max(0, end - performance.now())));
+      }
+      samples.push({ at: (performance.now() - start) / 1000, rssMb: rssMb(pid), dbMb: await dbSize() });
+    })();
+    await Promise.all([...checkers, events, publishes, sampler]);
+
+    const rows = [...periods.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([k, p]) => {
+        const sorted = [...p.latencies].sort((a, b) => a - b);
+        return {
+          fromMin: Math.round(((k * PERIOD_S) / 60) * 10) / 10,
+          checks: p.latencies.length,
+          p50ms: Math.round(quantile(sorted, 0.5) * 100) / 100,
+          p99ms: Math.round(quantile(sorted, 0.99) * 100) / 100,
+          s5xx: p.s5xx,
+          connErrors: p.connErrors,
+          otherStatus: p.other,
+          events: p.events,
+          publishes: p.publishes,
+          publishFailures: p.publishFailures,
+        };
+      });
+    const warm = samples.filter((s) => s.at >= WARMUP_S);
+    const at = (frac: number) => warm[Math.min(warm.length - 1, Math.floor(frac * (warm.length - 1)))]!;
+    const summary = {
+      backend: BACKEND,
+      minutes: MINUTES,
+      checksPerSecond: CHECKS_PER_S,
+      node: process.version,
+      totals: {
+        checks: rows.reduce((n, r) => n + r.checks, 0),
+        s5xx: rows.reduce((n, r) => n + r.s5xx, 0),
+        connErrors: rows.reduce((n, r) => n + r.connErrors, 0),
+        events: rows.reduce((n, r) => n + r.events, 0),
+        publishes: rows.reduce((n, r) => n + r.publishes, 0),
+        publishFailures: rows.reduce((n, r) => n + r.publishFailures, 0),
+      },
+      rssMb: {
+        beforeWarmup: Math.round(samples[0]!.rssMb * 10) / 10,
+        start: Math.round(at(0).rssMb * 10) / 10,
+        middle: Math.round(at(0.5).rssMb * 10) / 10,
+        end: Math.round(at(1).rssMb * 10) / 10,
+        max: Math.round(Math.max(...warm.map((s) => s.rssMb)) * 10) / 10,
+        slopeMbPerMinAfterWarmup:
+          Math.round(
+            slope(
+              warm.map((s) => s.at / 60),
+              warm.map((s) => s.rssMb),
+            ) * 1000,
+          ) / 1000,
+      },
+      databaseMb: {
+        start: Math.round(samples[0]!.dbMb * 100) / 100,
+        end: Math.round(samples.at(-1)!.dbMb * 100) / 100,
+      },
+      periods: rows,
+      firstFailures: failures,
+    };
+    if (JSON_OUT) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    else {
+      const t = summary;
+      process.stdout.write(
+        [
+          `soak ${t.backend}, ${t.minutes} min, ${t.checksPerSecond} checks/s, ${t.node}`,
+          `totals: ${JSON.stringify(t.totals)}`,
+          `RSS MB: ${JSON.stringify(t.rssMb)}`,
+          `database MB: ${JSON.stringify(t.databaseMb)}`,
+          '| from (min) | checks | p50 ms | p99 ms | 5xx | conn errors | events | publishes (failed) |',
+          '|---|---|---|---|---|---|---|---|',
+          ...t.periods.map(
+            (r) =>
+              `| ${r.fromMin} | ${r.checks} | ${r.p50ms} | ${r.p99ms} | ${r.s5xx} | ${r.connErrors} | ${r.events} | ${r.publishes} (${r.publishFailures}) |`,
+          ),
+          ...(t.firstFailures.length ? ['first failures:', ...t.firstFailures] : []),
+        ].join('\n') + '\n',
+      );
+    }
+  } finally {
+    for (const c of cleanups) await c().catch(() => undefined);
+  }
+}
+
+await main();
