@@ -146,7 +146,9 @@ export function registerServe(program: Command): void {
           process.stdout.write(lines.join('\n') + '\n');
         }
         const stop = async () => {
-          await server.close();
+          // A database or bucket that is away must not keep a stopping server alive: 10 s to close.
+          setTimeout(() => process.exit(0), 10_000).unref();
+          await server.close().catch(() => undefined);
           process.exit(0);
         };
         process.once('SIGINT', () => void stop());
