@@ -181,7 +181,9 @@ test('bad publish input is refused with a clear message and stores nothing', asy
   assert.deepEqual(list.json?.['releases'], [], 'nothing was published');
 });
 
-test('a device given another app\'s root rejects with "signature" and keeps its files', async () => {
+// The engine's own refusal (signature) of another app's repository is in hostile-tampering.test.ts;
+// the command names the mistake before any request, because root names its app (the log origin).
+test("a device given another app's root is refused with the app it belongs to, and keeps its files", async () => {
   const keysA = join(work.path, 'keys-a');
   const keysB = join(work.path, 'keys-b');
   assert.equal((await runCli(['apps', 'create', 'com.example.a', '--keys', keysA, '--json'], env)).code, 0);
@@ -194,11 +196,11 @@ test('a device given another app\'s root rejects with "signature" and keeps its 
     deviceSyncArgs({ server: server.url, ...targetA, root: join(keysB, 'root.json'), dir: device }),
   );
   assert.notEqual(r.code, 0);
-  assert.equal(r.json?.['status'], 'rejected');
-  assert.equal(r.json?.['reason'], 'signature');
+  const error = r.json?.['error'] as { code?: string; message?: string } | undefined;
+  assert.equal(error?.code, 'wrong-trust-anchor');
+  assert.match(error?.message ?? '', /root\.json of app com\.example\.b, not of com\.example\.a/);
   const status = await runCli(['device', 'status', '--dir', device, '--json']);
-  assert.equal(status.json?.['pending'], null);
-  assert.equal(status.json?.['confirmed'], null);
+  assert.equal((status.json?.['error'] as { code?: string } | undefined)?.code, 'no-device', 'nothing was set up');
 });
 
 test('http without --allow-insecure-localhost is refused before any request', async () => {

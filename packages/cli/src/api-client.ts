@@ -36,7 +36,7 @@ export class AdminApi {
     } catch (err) {
       throw new CliError(
         'server-unreachable',
-        `cannot reach the Updraft server at ${this.server} (${(err as Error).cause ?? (err as Error).message}); start it with 'updraft serve' or check --server`,
+        `cannot reach the Updraft server at ${this.server} (${causeOf(err)}); start it with 'updraft serve' or check --server`,
       );
     }
     const text = await res.text();
@@ -51,7 +51,10 @@ export class AdminApi {
       if (res.status === 401) {
         throw new CliError(
           'unauthorized',
-          `the server refused the API key (${e?.message ?? 'unauthorized'}); pass --api-key or set UPDRAFT_API_KEY (the owner key is in the server's data dir, admin.key)`,
+          // The server's message already says what to do; add the CLI's flags only when it is silent.
+          e?.message
+            ? `${e.message}; pass it with --api-key or UPDRAFT_API_KEY`
+            : "the server refused the API key; pass --api-key or set UPDRAFT_API_KEY (the owner key is in the server's data dir, admin.key)",
         );
       }
       throw new CliError(
@@ -64,6 +67,13 @@ export class AdminApi {
     }
     return json as T;
   }
+}
+
+/** fetch() fails with "fetch failed" and the reason in `cause` (an Error, or a string). */
+function causeOf(err: unknown): string {
+  const cause = (err as Error).cause;
+  if (cause instanceof Error) return cause.message;
+  return typeof cause === 'string' ? cause : (err as Error).message;
 }
 
 export function requireServer(opts: { server?: string; apiKey?: string }): AdminApi {

@@ -42,7 +42,7 @@ export function emit(opts: OutputOptions, result: unknown, human: () => string):
   else process.stdout.write(human() + '\n');
 }
 
-export function emitError(opts: OutputOptions, err: unknown): number {
+export function emitError(opts: OutputOptions, err: unknown, where: { stderr?: boolean } = {}): number {
   const e =
     err instanceof CliError
       ? err
@@ -52,7 +52,7 @@ export function emitError(opts: OutputOptions, err: unknown): number {
       JSON.stringify({ error: { code: e.code, message: e.message, ...(e.details ?? {}) } }, null, 2) + '\n',
     );
   }
-  process.stderr.write(`${colour.red('error:')} ${e.message.replace(/\s*\n\s*/g, ' ')}\n`);
+  if (where.stderr !== false) process.stderr.write(`${colour.red('error:')} ${e.message.replace(/\s*\n\s*/g, ' ')}\n`);
   return e.exitCode;
 }
 

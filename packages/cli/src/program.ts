@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type Option } from 'commander';
 import { registerApps } from './commands/apps.js';
 import { registerAudit } from './commands/audit.js';
 import { registerChannel } from './commands/channel.js';
@@ -56,11 +56,49 @@ export function buildProgram(): Command {
   registerUsers(program);
   registerSimulate(program);
   registerCodePush(program);
-  for (const cmd of allCommands(program)) {
+  for (const cmd of [program, ...allCommands(program)]) {
     cmd.exitOverride();
     cmd.configureOutput({ writeErr: () => {}, outputError: () => {} });
+    reportTyposFirst(cmd);
   }
   return program;
+}
+
+/** The parts of commander's Command that its typings keep private but that this file hooks. */
+interface CommandInternals {
+  args: string[];
+  missingMandatoryOptionValue(option: Option): never;
+  unknownOption(flag: string): never;
+}
+
+/**
+ * Commander checks required options before unknown ones, so `--runtime-versoin 1.0.0` is
+ * reported as a missing `--runtime-version`. A misspelt flag is the likelier story: name it
+ * (commander's own unknown-option error, with its "did you mean" suggestion).
+ */
+function reportTyposFirst(cmd: Command): void {
+  const internals = cmd as unknown as CommandInternals;
+  const missing = internals.missingMandatoryOptionValue.bind(cmd);
+  internals.missingMandatoryOptionValue = (option: Option) => {
+    // cmd.args holds the operands and, from the first unknown flag on, everything commander did not know.
+    const unknown = internals.args.find((a) => a.startsWith('-') && a.length > 1);
+    if (unknown) internals.unknownOption(unknown.split('=')[0]!);
+    return missing(option);
+  };
+}
+
+/** The command a usage error belongs to, for a help hint that names it: `updraft publish --help`. */
+function commandPath(program: Command, argv: string[]): string {
+  const names: string[] = [];
+  let current = program;
+  for (const token of argv) {
+    if (token.startsWith('-')) continue;
+    const sub = current.commands.find((c) => c.name() === token || c.aliases().includes(token));
+    if (!sub) break;
+    names.push(sub.name());
+    current = sub;
+  }
+  return ['updraft', ...names].join(' ');
 }
 
 function allCommands(cmd: Command): Command[] {
@@ -76,8 +114,9 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
         return 0;
-      const message = err.message.replace(/^error:\s*/i, '');
-      return emitError({ json }, new CliError('usage', `${message}; see 'updraft --help'`, { exitCode: 2 }));
+      const message = err.message.replace(/^error:\s*/i, '').replace(/\n\(Did (.*)\)$/, ' (did $1)');
+      const help = `${commandPath(program, argv)} --help`;
+      return emitError({ json }, new CliError('usage', `${message}; see '${help}'`, { exitCode: 2 }));
     }
     return emitError({ json }, err);
   }

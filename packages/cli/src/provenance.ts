@@ -12,6 +12,7 @@ import {
   provenanceTargetPath,
   sha256Hex,
   type ProvenanceRef,
+  type ProvenanceSource,
 } from '@updraft/protocol';
 import { generateKeyFile, localSigner, parseKeyFile, publicKeyOf, type KeyFile } from '@updraft/server';
 import type { AdminApi } from './api-client.js';
@@ -64,7 +65,7 @@ export function buildEnvironment(
 ): {
   builderId: string;
   invocationId: string | null;
-  source: { repository: string | null; commit: string | null; ref: string | null };
+  source: ProvenanceSource;
 } {
   if (env['GITHUB_ACTIONS'] === 'true' && env['GITHUB_REPOSITORY']) {
     const server = env['GITHUB_SERVER_URL'] ?? 'https://github.com';
@@ -89,11 +90,35 @@ export function buildEnvironment(
   return {
     builderId: env['UPDRAFT_BUILDER_ID'] ?? `updraft-cli://${hostname()}`,
     invocationId: null,
-    source: {
-      repository: git(sourceDir, ['config', '--get', 'remote.origin.url']),
-      commit: git(sourceDir, ['rev-parse', 'HEAD']),
-      ref: git(sourceDir, ['symbolic-ref', '-q', 'HEAD']),
-    },
+    source: gitState(sourceDir),
+  };
+}
+
+/**
+ * The git state of the published folder (git -C, never the working directory's): its
+ * checkout's remote, commit and branch, where the folder sits in it, and whether the checkout
+ * had uncommitted changes (ignored files such as build output do not count; untracked ones do).
+ */
+export function gitState(folder: string): ProvenanceSource {
+  const commit = git(folder, ['rev-parse', 'HEAD']);
+  let dirty: boolean | null = null;
+  if (commit) {
+    try {
+      dirty =
+        execFileSync('git', ['-C', folder, 'status', '--porcelain'], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        }).trim() !== '';
+    } catch {
+      dirty = null;
+    }
+  }
+  return {
+    repository: git(folder, ['config', '--get', 'remote.origin.url']),
+    commit,
+    ref: git(folder, ['symbolic-ref', '-q', 'HEAD']),
+    dirty,
+    path: commit ? (git(folder, ['rev-parse', '--show-prefix'])?.replace(/\/$/, '') ?? '.') : null,
   };
 }
 

@@ -8,12 +8,18 @@ export interface GlobalOptions {
   apiKey?: string;
 }
 
+export interface RunOptions {
+  /** With --json, an error is the JSON on stdout only (device commands: said once). */
+  jsonErrorOnly?: boolean;
+}
+
 /**
  * Wraps a command action: merges global options, and turns any thrown error into the
  * one-line stderr message (plus JSON with --json) and a non-zero exit code.
  */
 export function run<Args extends unknown[], Opts extends GlobalOptions>(
   fn: (...args: [...Args, Opts]) => Promise<void>,
+  runOptions: RunOptions = {},
 ): (...raw: unknown[]) => Promise<void> {
   return async (...raw: unknown[]) => {
     const command = raw[raw.length - 1] as Command;
@@ -22,7 +28,7 @@ export function run<Args extends unknown[], Opts extends GlobalOptions>(
     try {
       await fn(...positional, opts);
     } catch (err) {
-      process.exitCode = emitError(opts, err);
+      process.exitCode = emitError(opts, err, { stderr: !(opts.json && runOptions.jsonErrorOnly) });
     }
   };
 }

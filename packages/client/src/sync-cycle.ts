@@ -33,12 +33,15 @@ export async function runSyncCycle(core: ClientCore): Promise<SyncResult> {
     const { repo, decision } = await checkRepository(core.checkContext(), state, core.deviceTarget(state));
     if (decision.kind !== 'install') await storage.remove(DOWNLOADS_DIR);
     if (decision.kind === 'failed-before') {
-      const { releaseId } = decision.chosen.release;
-      return upToDate(
-        state,
-        counter,
-        `release ${releaseId} failed on this device before; it is not downloaded again (clearFailed() allows it)`,
-      );
+      const { releaseId, versionCode } = decision.chosen.release;
+      return {
+        ...upToDate(
+          state,
+          counter,
+          `release ${releaseId} failed on this device before; it is not downloaded again (clearFailed() allows it)`,
+        ),
+        failedBefore: { releaseId, versionCode },
+      };
     }
     if (decision.kind !== 'install') return upToDate(state, counter);
     const { releaseId, versionCode } = decision.chosen.release;

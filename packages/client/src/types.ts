@@ -22,6 +22,11 @@ export interface SyncResult {
   message?: string;
   /** For `updated`: the channel marks this release mandatory, so the app may restart now. */
   mandatory?: boolean;
+  /**
+   * For `up-to-date`: the channel offers this release, but it failed its trial on this device
+   * before, so it is not downloaded again until clearFailed() allows it.
+   */
+  failedBefore?: ReleaseSummary;
 }
 
 export interface ReleaseSummary {

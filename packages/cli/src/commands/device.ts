@@ -6,12 +6,16 @@ import { collectFiles, guessLaunch, DEFAULT_MAX_FILE_BYTES } from '../files.js';
 import {
   assertDeviceAttributes,
   assertIdentifier,
+  checkUrlAllowed,
+  isLoopbackHost,
   isTransparencyPolicy,
+  parseUrl,
   type DeviceAttributes,
   type TransparencyPolicy,
 } from '@updraft/protocol';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
+import { readAnchor } from '../trust/app-context.js';
 
 /**
  * `updraft device`: the real Node client engine as a command, with DEVICE_DIR as the
@@ -36,6 +40,8 @@ interface DeviceConfigFile {
 }
 
 const CONFIG_FILE = 'device.json';
+/** A device command's error is said once: the JSON on stdout with --json, else one line on stderr. */
+const DEVICE_RUN = { jsonErrorOnly: true };
 
 interface SyncOptions extends GlobalOptions {
   app: string;
@@ -121,6 +127,25 @@ async function clientFor(dir: string, config: DeviceConfigFile) {
   });
 }
 
+/**
+ * The client refuses plain http unless the app opted in (allowInsecureLocalhost); for the
+ * command, name the flag that opts in. Null when the URL itself is allowed (a redirect was not).
+ */
+function insecureUrlMessage(server: string, allowInsecureLocalhost: boolean): string | null {
+  try {
+    checkUrlAllowed(server, allowInsecureLocalhost);
+    return null;
+  } catch {
+    // Refused: say why below.
+  }
+  const parsed = parseUrl(server);
+  if (!parsed) return `--server "${server}" is not a valid absolute URL (for example https://updates.example.com)`;
+  if (parsed.protocol === 'http' && isLoopbackHost(parsed.host)) {
+    return `${server} uses http; use https, or pass --allow-insecure-localhost for a development server on this machine`;
+  }
+  return `${server} uses ${parsed.protocol}; devices use https only (plain http only for a development server on this machine, with --allow-insecure-localhost)`;
+}
+
 function identifier(value: string, flag: string): string {
   try {
     return assertIdentifier(value, flag);
@@ -160,19 +185,12 @@ export function registerDevice(program: Command): void {
         const server = opts.server ?? process.env['UPDRAFT_SERVER'];
         if (!server)
           throw new CliError('usage', 'no server given; pass --server URL or set UPDRAFT_SERVER', { exitCode: 2 });
-        let root: string;
-        try {
-          root = await readFile(resolve(opts.root), 'utf8');
-        } catch {
-          throw new CliError(
-            'bad-input',
-            `cannot read ${opts.root}; pass the root.json that 'updraft apps create' wrote`,
-          );
-        }
+        const appId = identifier(opts.app, '--app');
+        const root = new TextDecoder().decode(await readAnchor(resolve(opts.root), appId));
         const dir = resolve(opts.dir);
         const config: DeviceConfigFile = {
           server,
-          appId: identifier(opts.app, '--app'),
+          appId,
           platform: identifier(opts.platform, '--platform'),
           runtimeVersion: identifier(opts.runtimeVersion, '--runtime-version'),
           channel: identifier(opts.channel, '--channel'),
@@ -186,23 +204,34 @@ export function registerDevice(program: Command): void {
         await mkdir(dir, { recursive: true });
         await writeFile(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
         const result = await (await clientFor(dir, config)).sync();
+        if (result.status === 'rejected' || result.status === 'failed') {
+          process.exitCode = 1;
+          if (result.reason === 'insecure-url') {
+            result.message = insecureUrlMessage(server, config.allowInsecureLocalhost) ?? result.message;
+          }
+          // Said once: the result as JSON on stdout with --json, else one line on stderr.
+          if (opts.json) return emit(opts, result, () => '');
+          process.stderr.write(
+            `${colour.red('error:')} update ${result.status} (${result.reason}): ${result.message ?? ''}; the device keeps its current bundle\n`,
+          );
+          return;
+        }
         emit(opts, result, () => {
           const rel = result.release ? ` ${result.release} (versionCode ${result.versionCode})` : '';
-          switch (result.status) {
-            case 'updated':
-              return `${colour.green('updated')}:${rel} staged, ${result.bytesDownloaded} bytes downloaded${result.delta ? ` (${result.delta.filesPatched} patched, ${result.delta.filesReused} reused, ${result.delta.filesDownloaded} full${result.delta.patchFailures.length ? `, ${result.delta.patchFailures.length} patch failures` : ''})` : ''}; it runs at the next launch`;
-            case 'up-to-date':
-              return `${colour.green('up to date')}${rel}`;
-            default:
-              return `${colour.red(result.status)} (${result.reason}): ${result.message ?? ''}; the device keeps its current bundle`;
+          if (result.status === 'updated') {
+            return `${colour.green('updated')}:${rel} staged, ${result.bytesDownloaded} bytes downloaded${result.delta ? ` (${result.delta.filesPatched} patched, ${result.delta.filesReused} reused, ${result.delta.filesDownloaded} full${result.delta.patchFailures.length ? `, ${result.delta.patchFailures.length} patch failures` : ''})` : ''}; it runs at the next launch`;
           }
+          if (result.failedBefore) {
+            const f = result.failedBefore;
+            return [
+              `${colour.yellow('not updated')}: the channel offers release ${f.releaseId} (versionCode ${f.versionCode}), but it failed its trial on this device (rolled back), so it is not downloaded again`,
+              `  the device keeps running${rel || ' its embedded bundle'}`,
+              `  to allow it again: updraft device clear-failed --dir ${opts.dir} --release ${f.releaseId}`,
+            ].join('\n');
+          }
+          return `${colour.green('up to date')}${rel}`;
         });
-        if (result.status === 'rejected' || result.status === 'failed') {
-          if (!opts.json)
-            process.stderr.write(`error: update ${result.status} (${result.reason}): ${result.message ?? ''}\n`);
-          process.exitCode = 1;
-        }
-      }),
+      }, DEVICE_RUN),
     );
 
   device
@@ -218,7 +247,7 @@ export function registerDevice(program: Command): void {
             ? `launch ${result.launchPath} (release ${result.releaseId}, versionCode ${result.versionCode})${result.rolledBack ? colour.yellow(` — rolled back ${result.rolledBack.releaseId}`) : ''}`
             : 'no downloaded bundle: the app runs its embedded bundle',
         );
-      }),
+      }, DEVICE_RUN),
     );
 
   device
@@ -229,14 +258,40 @@ export function registerDevice(program: Command): void {
       run<[], DirOptions>(async (opts) => {
         const dir = resolve(opts.dir);
         const client = await clientFor(dir, await readConfig(dir));
+        const before = await client.status();
         await client.notifyAppReady();
         const status = await client.status();
-        emit(opts, { confirmed: status.confirmed }, () =>
-          status.confirmed
-            ? `confirmed ${status.confirmed.releaseId} (versionCode ${status.confirmed.versionCode})`
-            : 'nothing to confirm',
+        const show = (r: { releaseId: string; versionCode: number }) => `${r.releaseId} (versionCode ${r.versionCode})`;
+        emit(opts, { confirmed: status.confirmed, wasTrial: before.trial }, () => {
+          if (before.trial && status.confirmed) return `confirmed ${show(status.confirmed)}`;
+          const running = status.confirmed
+            ? `${show(status.confirmed)} is already confirmed`
+            : 'the app runs its embedded bundle';
+          const pending = status.pending
+            ? `; ${show(status.pending)} is downloaded and becomes the trial at the next 'updraft device launch --dir ${opts.dir}'`
+            : '';
+          return `nothing on trial to confirm: ${running}${pending}`;
+        });
+      }, DEVICE_RUN),
+    );
+
+  device
+    .command('clear-failed')
+    .description('allow releases that failed their trial on this device to be downloaded again (clearFailed())')
+    .requiredOption('--dir <dir>', "the device's storage folder")
+    .option('--release <releaseId>', 'only this release (default: every failed release)')
+    .action(
+      run<[], DirOptions & { release?: string }>(async (opts) => {
+        const dir = resolve(opts.dir);
+        const client = await clientFor(dir, await readConfig(dir));
+        await client.clearFailed(opts.release);
+        const { failed } = await client.status();
+        emit(opts, { failed }, () =>
+          failed.length
+            ? `still failed: ${failed.map((f) => f.releaseId).join(', ')}`
+            : `no failed releases: the next 'updraft device sync' may download them again`,
         );
-      }),
+      }, DEVICE_RUN),
     );
 
   device
@@ -257,6 +312,6 @@ export function registerDevice(program: Command): void {
             `failed:    ${status.failed.length ? status.failed.map(show).join(', ') : '-'}`,
           ].join('\n'),
         );
-      }),
+      }, DEVICE_RUN),
     );
 }

@@ -32,7 +32,13 @@ import {
 } from '@updraft/server';
 import { requireServer, type AdminApi } from '../api-client.js';
 import { collectFiles, guessLaunch, DEFAULT_MAX_FILE_BYTES, type LocalFile } from '../files.js';
-import { DEFAULT_DELTA_BASES, DEFAULT_DELTA_MIN_BYTES, planPatches, type PatchBlob } from '../delta/publish-patches.js';
+import {
+  DEFAULT_DELTA_BASES,
+  DEFAULT_DELTA_MIN_BYTES,
+  identicalNewest,
+  planPatches,
+  type PatchBlob,
+} from '../delta/publish-patches.js';
 import { defaultKeysDir, readRoleKey } from '../keys-dir.js';
 import { CliError, colour, emit, formatBytes } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
@@ -42,6 +48,7 @@ import { addDeployOptions, deployBody, type DeployFlags } from './deploy-options
 import { defaultBuilderKeyPath, loadOrCreateBuilderKey, publishProvenance } from '../provenance.js';
 import { anchorEpoch } from '../trust/epoch.js';
 import { attachCodePush, codePushFlags, prepareCodePush } from '../codepush-package.js';
+import { assertKeysFolderFor } from '../trust/app-context.js';
 
 interface PublishOptions extends GlobalOptions, DeployFlags {
   notes?: string;
@@ -177,6 +184,7 @@ export function registerPublish(program: Command): void {
           );
         }
         const keysDir = resolve(opts.keys ?? defaultKeysDir(appId));
+        await assertKeysFolderFor(keysDir, appId);
         const releasesKey = await readRoleKey(keysDir, 'releases');
         const api = requireServer(opts);
         const builderKey = opts.provenance
@@ -212,6 +220,12 @@ export function registerPublish(program: Command): void {
           files,
           ...codePushFlags(opts),
         });
+        const identical = await identicalNewest(
+          api,
+          { appId, channel, platform: opts.platform, runtimeVersion },
+          files,
+          launch,
+        );
         const uploaded =
           (await uploadMissing(api, appId, files, !opts.json)) + (await uploadPatches(api, appId, delta.blobs));
         timings.uploadMs = lap();
@@ -250,10 +264,24 @@ export function registerPublish(program: Command): void {
             const cp =
               codepush && (await attachCodePush(api, appId, result.releaseId, channel, opts.platform, codepush));
             timings.publishMs = lap();
-            const summary = { ...result, files: files.length, bytesUploaded: uploaded, patches: patchCount, timings };
+            const summary = {
+              ...result,
+              files: files.length,
+              bytesUploaded: uploaded,
+              patches: patchCount,
+              timings,
+              ...(identical ? { identicalTo: identical } : {}),
+            };
             emit(opts, cp ? { ...summary, codepush: cp } : summary, () =>
               [
                 `${colour.green('published')} release ${colour.bold(result.releaseId)} (versionCode ${result.versionCode}) to ${channel} for ${opts.platform} ${runtimeVersion}`,
+                ...(identical
+                  ? [
+                      colour.yellow(
+                        `  its files are identical to release ${identical.releaseId} (versionCode ${identical.versionCode}), the newest before it: devices get nothing new`,
+                      ),
+                    ]
+                  : []),
                 `  ${files.length} files, ${patchCount} patches, ${formatBytes(uploaded)} uploaded`,
                 ...(cp
                   ? [`  CodePush ${cp.label ?? '(label when it starts)'} ${cp.signed ? 'signed' : 'unsigned'}`]

@@ -82,7 +82,7 @@ export function describeProvenance(p: VerifiedProvenance): string[] {
   return [
     `${colour.green('verified')} provenance of ${p.releaseId} (builder key ${p.builderKeyIds.join(', ')})`,
     `  builder:    ${p.builderId}`,
-    `  source:     ${p.repository ?? '-'} @ ${p.commit ?? '-'}`,
+    `  source:     ${p.repository ?? '-'} @ ${p.commit ?? '-'}${p.dirty ? colour.yellow(' with uncommitted changes') : p.dirty === false ? ' (clean)' : ''}`,
     `  built:      ${p.buildTime ?? '-'}`,
     ...p.subjects.map((s) => `  subject:    ${s.name} sha256:${s.sha256}`),
     ...(p.releaseSignatureVerified

@@ -36,6 +36,7 @@ import { run, type GlobalOptions } from '../run.js';
 import { anchorEpoch } from '../trust/epoch.js';
 import { retryingFetch } from '@updraft/client/node';
 import { copyCodePush } from '../codepush-package.js';
+import { assertKeysFolderFor } from '../trust/app-context.js';
 
 /**
  * `updraft release rollback <releaseId>`: a rollback is a step forward. It signs a NEW release
@@ -73,6 +74,7 @@ export function registerReleaseRollback(program: Command): void {
       run<[string], RollbackOptions>(async (releaseId, opts) => {
         const api = requireServer(opts);
         const keysDir = resolve(opts.keys ?? defaultKeysDir(opts.app));
+        await assertKeysFolderFor(keysDir, opts.app);
         const releasesKey = await readRoleKey(keysDir, 'releases');
         const epoch = await anchorEpoch(keysDir);
         let lastError: unknown;

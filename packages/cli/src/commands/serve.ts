@@ -113,7 +113,9 @@ export function registerServe(program: Command): void {
           serverOpts.guardrailIntervalMs = ms;
         }
         if (opts.trustProxy !== undefined) serverOpts.trustProxy = parseTrustProxy(opts.trustProxy);
-        const server = await startServer(serverOpts);
+        const server = await startServer(serverOpts).catch((err: unknown) => {
+          throw listenError(err, opts.host, port);
+        });
         // The owner key goes only to a person at a terminal: a stdout that is a pipe or a file
         // ends up in CI logs, journald or a container log, which outlive the key's secrecy.
         const shownKey = process.stdout.isTTY ? server.adminKey : null;
@@ -178,6 +180,27 @@ export function parseTrustProxy(value: string): string[] {
   }
   if (list.length === 0) throw new CliError('usage', '--trust-proxy needs at least one address', { exitCode: 2 });
   return list;
+}
+
+/** The two ways a listen fails that a person can fix by choosing another port or host. */
+function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    return new CliError(
+      'port-in-use',
+      `port ${port} on ${host} is in use (another 'updraft serve'?); stop that process or pass --port with a free port (--port 0 picks one)`,
+    );
+  }
+  if (code === 'EACCES') {
+    return new CliError(
+      'port-denied',
+      `not allowed to listen on ${host}:${port} (ports below 1024 need privileges); pass --port 1024 or higher`,
+    );
+  }
+  if (code === 'EADDRNOTAVAIL') {
+    return new CliError('bad-host', `${host} is not an address of this machine; pass --host with one (e.g. 127.0.0.1)`);
+  }
+  return err;
 }
 
 function describeStorage(opts: StartServerOptions): string {

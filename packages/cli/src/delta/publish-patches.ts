@@ -53,6 +53,58 @@ interface Base {
   load: () => Promise<Uint8Array>;
 }
 
+export type ReleaseTarget = Pick<DeltaOptions, 'appId' | 'channel' | 'platform' | 'runtimeVersion'>;
+
+/**
+ * The manifests of the newest `count` releases of a (channel, platform, runtimeVersion),
+ * newest first. Only the hashes we compute ourselves are trusted: a manifest that does not
+ * match the signed releases metadata is skipped (a wrong base just yields no patch).
+ */
+export async function recentManifests(api: AdminApi, opts: ReleaseTarget, count: number): Promise<ReleaseManifest[]> {
+  if (count <= 0) return [];
+  const app = encodeURIComponent(opts.appId);
+  const { releases } = await api.request<{
+    releases: { releaseId: string; platform: string; runtimeVersion: string }[];
+  }>('GET', `/v1/apps/${app}/releases?channel=${encodeURIComponent(opts.channel)}&limit=100`);
+  const recent = releases
+    .filter((r) => r.platform === opts.platform && r.runtimeVersion === opts.runtimeVersion)
+    .slice(0, count);
+  if (recent.length === 0) return [];
+  const metadata = parseTargets(await api.request<unknown>('GET', `/v1/apps/${app}/releases-metadata`), 'releases');
+  const repo = `${api.server.replace(/\/+$/, '')}/repo/${app}/targets`;
+  const manifests: ReleaseManifest[] = [];
+  for (const r of recent) {
+    const target = metadata.signed.targets[manifestTargetPath(r.releaseId)];
+    const manifestSha = target?.hashes['sha256'];
+    if (!manifestSha) continue;
+    const bytes = await fetchBytes(`${repo}/manifests/${manifestSha}.${r.releaseId}.json`);
+    if (!bytes || sha256(bytes) !== manifestSha) continue;
+    try {
+      manifests.push(parseManifest(parseJsonObject(bytes, 'release manifest')));
+    } catch {
+      continue;
+    }
+  }
+  return manifests;
+}
+
+/**
+ * The newest release of the target when it has exactly these files (paths and bytes) and
+ * launch file: publishing again would change nothing on a device, which the publisher should hear.
+ */
+export async function identicalNewest(
+  api: AdminApi,
+  target: ReleaseTarget,
+  files: LocalFile[],
+  launch: string,
+): Promise<{ releaseId: string; versionCode: number } | null> {
+  const [newest] = await recentManifests(api, target, 1);
+  if (!newest || newest.launch !== launch || newest.files.length !== files.length) return null;
+  const ours = new Map(files.map((f) => [f.path, f.sha256]));
+  if (!newest.files.every((f) => ours.get(f.path) === f.sha256)) return null;
+  return { releaseId: newest.releaseId, versionCode: newest.versionCode };
+}
+
 /** Base files for each new file: the same path in the last K releases and in the embedded bundle. */
 async function collectBases(api: AdminApi, opts: DeltaOptions): Promise<Map<string, Base[]>> {
   const byPath = new Map<string, Base[]>();
@@ -64,31 +116,8 @@ async function collectBases(api: AdminApi, opts: DeltaOptions): Promise<Map<stri
   for (const f of opts.embedded) {
     add(f.path, { sha256: f.sha256, load: async () => new Uint8Array(await readFile(f.absolutePath)) });
   }
-  if (opts.bases <= 0) return byPath;
-
-  const app = encodeURIComponent(opts.appId);
-  const { releases } = await api.request<{
-    releases: { releaseId: string; platform: string; runtimeVersion: string }[];
-  }>('GET', `/v1/apps/${app}/releases?channel=${encodeURIComponent(opts.channel)}&limit=100`);
-  const recent = releases
-    .filter((r) => r.platform === opts.platform && r.runtimeVersion === opts.runtimeVersion)
-    .slice(0, opts.bases);
-  if (recent.length === 0) return byPath;
-  const metadata = parseTargets(await api.request<unknown>('GET', `/v1/apps/${app}/releases-metadata`), 'releases');
-  const repo = `${api.server.replace(/\/+$/, '')}/repo/${app}/targets`;
-  for (const r of recent) {
-    const target = metadata.signed.targets[manifestTargetPath(r.releaseId)];
-    const manifestSha = target?.hashes['sha256'];
-    if (!manifestSha) continue;
-    const bytes = await fetchBytes(`${repo}/manifests/${manifestSha}.${r.releaseId}.json`);
-    // Only the hashes we compute ourselves are trusted: a wrong base just yields no patch.
-    if (!bytes || sha256(bytes) !== manifestSha) continue;
-    let manifest: ReleaseManifest;
-    try {
-      manifest = parseManifest(parseJsonObject(bytes, 'release manifest'));
-    } catch {
-      continue;
-    }
+  const repo = `${api.server.replace(/\/+$/, '')}/repo/${encodeURIComponent(opts.appId)}/targets`;
+  for (const manifest of await recentManifests(api, opts, opts.bases)) {
     for (const f of manifest.files) {
       add(f.path, {
         sha256: f.sha256,

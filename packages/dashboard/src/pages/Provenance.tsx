@@ -52,7 +52,8 @@ export function Provenance({ appId, releaseId }: { appId: string; releaseId: str
               <div>
                 <dt>Source</dt>
                 <dd>
-                  {p.repository ?? '—'} {p.commit ? `@ ${p.commit.slice(0, 12)}` : ''}
+                  {p.repository ?? '—'} {p.commit ? `@ ${p.commit.slice(0, 12)}` : ''}{' '}
+                  {p.dirty && <Badge tone="warn">uncommitted changes</Badge>}
                 </dd>
               </div>
               <div>

@@ -27,6 +27,17 @@ export interface ProvenanceRef {
   builderKey: TufKey;
 }
 
+/** The git state of the published folder's checkout. */
+export interface ProvenanceSource {
+  repository: string | null;
+  commit: string | null;
+  ref: string | null;
+  /** Uncommitted changes in the checkout when it was published (null: unknown, e.g. not a git checkout). */
+  dirty?: boolean | null;
+  /** The published folder, relative to the checkout's top level. */
+  path?: string | null;
+}
+
 export interface ProvenanceInput {
   subjects: { name: string; sha256: string }[];
   builderId: string;
@@ -35,7 +46,7 @@ export interface ProvenanceInput {
   platform: string;
   runtimeVersion: string;
   channel: string;
-  source: { repository: string | null; commit: string | null; ref: string | null };
+  source: ProvenanceSource;
   startedOn: string;
   finishedOn: string;
   invocationId: string | null;
@@ -63,7 +74,14 @@ export function provenanceStatement(input: ProvenanceInput): Obj {
           platform: input.platform,
           runtimeVersion: input.runtimeVersion,
           channel: input.channel,
-          source: { repository: input.source.repository, ref: input.source.ref },
+          source: {
+            repository: input.source.repository,
+            ref: input.source.ref,
+            // Also without a remote: the commit and whether the tree matched it.
+            commit: input.source.commit,
+            dirty: input.source.dirty ?? null,
+            path: input.source.path ?? null,
+          },
         },
         resolvedDependencies,
       },
@@ -78,6 +96,8 @@ export interface ProvenanceSummary {
   subjects: { name: string; sha256: string }[];
   repository: string | null;
   commit: string | null;
+  /** The checkout had uncommitted changes (null when the provenance does not say). */
+  dirty: boolean | null;
   buildTime: string | null;
   statement: Obj;
 }
@@ -112,7 +132,10 @@ export function verifyProvenance(envelopeJson: unknown, builderKey: TufKey): Pro
     builderKeyIds: verified.signerKeyIds,
     subjects,
     repository,
-    commit: git ? (((git['digest'] as Obj | undefined)?.['gitCommit'] as string | undefined) ?? null) : null,
+    commit:
+      (git ? ((git['digest'] as Obj | undefined)?.['gitCommit'] as string | undefined) : undefined) ??
+      (typeof source?.['commit'] === 'string' ? (source['commit'] as string) : null),
+    dirty: typeof source?.['dirty'] === 'boolean' ? (source['dirty'] as boolean) : null,
     buildTime: typeof metadata?.['finishedOn'] === 'string' ? (metadata['finishedOn'] as string) : null,
     statement,
   };
