@@ -44,7 +44,7 @@ async function repo(name: string): Promise<string> {
   await writeFile(join(dir, 'app', 'index.ts'), 'export {};\n');
   await writeFile(join(dir, 'app', 'build', 'main.jsbundle'), 'bundle');
   git(dir, 'add', '.');
-  git(dir, 'commit', '-q', '-m', 'first');
+  git(dir, 'commit', '-q', '-m', `first commit of ${name}`);
   return dir;
 }
 
