@@ -135,7 +135,10 @@ test('a port in use says so and suggests --port', async () => {
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
   const port = (blocker.address() as { port: number }).port;
   try {
-    const r = await runCli(['serve', '--port', String(port), '--data', join(work.path, 'data-busy')]);
+    // The request log goes to stdout (silenced here); the error is the one line on stderr.
+    const r = await runCli(['serve', '--port', String(port), '--data', join(work.path, 'data-busy')], {
+      UPDRAFT_LOG_LEVEL: 'silent',
+    });
     const line = oneErrorLine(r, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use`));
     assert.match(line, /--port/);
   } finally {
