@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// Publish benchmark (not a test): the second publish of a big Hermes bundle with 3 delta
+// bases, as `updraft publish` runs it (real server process, real CLI, patch generation in
+// worker threads), with the time split the CLI reports (hash, patch, upload, publish).
+//
+//   npm run build && node bench/publish-big.mjs [--sizes 10,30] [--runs 3] [--js]
+//
+// Bundles: the real npm bundles of bench/delta.mjs (react-dom, moment, echarts, three),
+// compiled to Hermes bytecode with hermesc (npm package hermes-compiler; --js keeps them as
+// JavaScript) and concatenated to the size asked for, in MB. Three base releases take the old
+// versions with one bundle moved to the front each, the timed publish the new versions.
+// Packages are fetched with `npm pack` into bench/.cache (gitignored).
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const root = new URL('..', import.meta.url).pathname;
+const cache = join(root, 'bench/.cache');
+const CLI = join(root, 'packages/cli/dist/bin.js');
+const HERMES_COMPILER = 'hermes-compiler@260318099.0.6';
+const PAIRS = [
+  ['react-dom', '18.2.0', '18.3.1', 'umd/react-dom.production.min.js'],
+  ['moment', '2.29.4', '2.30.1', 'min/moment.min.js'],
+  ['echarts', '5.5.0', '5.5.1', 'dist/echarts.min.js'],
+  ['three', '0.150.0', '0.160.0', 'build/three.min.js'],
+];
+
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const sizes = flag('--sizes', '10,30').split(',').map(Number);
+const runs = Number(flag('--runs', '3'));
+const asJs = args.includes('--js');
+
+function sh(cmd, argv) {
+  return execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
+}
+
+function fetchPackage(spec) {
+  const dir = join(cache, spec.replace(/[@/]/g, '_'));
+  if (existsSync(join(dir, 'package/package.json'))) return join(dir, 'package');
+  mkdirSync(dir, { recursive: true });
+  const name = sh('npm', ['pack', spec, '--silent', '--pack-destination', dir]).toString().trim().split('\n').pop();
+  sh('tar', ['xzf', join(dir, name), '-C', dir]);
+  return join(dir, 'package');
+}
+
+function compiled(jsPath) {
+  if (asJs) return readFileSync(jsPath);
+  const out = jsPath.replace(/\.js$/, '.hbc');
+  const hermesc = join(fetchPackage(HERMES_COMPILER), 'hermesc/linux64-bin/hermesc');
+  if (!existsSync(out)) sh(hermesc, ['-O', '-emit-binary', '-w', '-out', out, jsPath]);
+  return readFileSync(out);
+}
+
+/** The parts repeated (with a numbered separator, as a bundler's module ids) up to `bytes`. */
+function concatenated(parts, bytes) {
+  const out = Buffer.alloc(bytes);
+  let at = 0;
+  for (let round = 0; at < bytes; round++) {
+    for (const part of parts) {
+      at += Buffer.from(`\n/*module ${round}*/\n`).copy(out, at);
+      at += part.copy(out, at, 0, Math.min(part.length, bytes - at));
+      if (at >= bytes) break;
+    }
+  }
+  return out;
+}
+
+function cli(argv, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...argv], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${argv[0]}: ${err || out}`)),
+    );
+  });
+}
+
+async function serve(dataDir) {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data', dataDir, '--json'], {
+    env: { ...process.env, UPDRAFT_LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  // The serve --json line (log lines, if any, may come before it).
+  const line = await new Promise((resolve) => {
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d;
+      const found = buf.split('\n').find((l) => l.includes('"adminKeyPath"'));
+      if (found) resolve(found);
+    });
+  });
+  child.stdout.resume();
+  const info = JSON.parse(line);
+  const adminKey = info.adminKey ?? readFileSync(info.adminKeyPath, 'utf8').trim();
+  return { url: info.url, adminKey, stop: () => process.kill(child.pid, 'SIGTERM') };
+}
+
+const olds = PAIRS.map(([name, from, , file]) => compiled(join(fetchPackage(`${name}@${from}`), file)));
+const news = PAIRS.map(([name, , to, file]) => compiled(join(fetchPackage(`${name}@${to}`), file)));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const rows = [];
+for (const mb of sizes) {
+  const bytes = mb * 1024 * 1024;
+  const samples = [];
+  for (let run = 0; run < runs; run++) {
+    const work = mkdtempSync(join(tmpdir(), 'updraft-bench-publish-'));
+    const server = await serve(join(work, 'data'));
+    try {
+      const env = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey, NO_COLOR: '1' };
+      const keys = join(work, 'keys');
+      await cli(['apps', 'create', 'com.bench.big', '--keys', keys, '--json'], env);
+      const publish = async (bundle, name, extra = []) => {
+        const dir = join(work, name);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, 'index.android.bundle'), bundle);
+        const argv = ['publish', dir, '--app', 'com.bench.big', '--platform', 'android'];
+        argv.push('--runtime-version', '1.0.0', '--channel', 'production', '--keys', keys, '--json', ...extra);
+        return cli(argv, env);
+      };
+      // Three bases: the old bundles, each time with another one first (published without
+      // patches of their own, which only the timed publish needs).
+      for (let b = 0; b < 3; b++)
+        await publish(concatenated([...olds.slice(b), ...olds.slice(0, b)], bytes), `base${b}`, ['--delta-bases', '0']);
+      const started = performance.now();
+      const result = await publish(concatenated(news, bytes), 'next');
+      samples.push({ totalMs: Math.round(performance.now() - started), ...result.timings, patches: result.patches });
+      console.error(`${mb} MB run ${run + 1}: ${JSON.stringify(samples.at(-1))}`);
+    } finally {
+      server.stop();
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+  const pick = (key) => median(samples.map((s) => s[key]));
+  rows.push({
+    size: `${mb} MB`,
+    totalMs: pick('totalMs'),
+    hashMs: pick('hashMs'),
+    patchMs: pick('patchMs'),
+    uploadMs: pick('uploadMs'),
+    publishMs: pick('publishMs'),
+    patches: pick('patches'),
+    runs,
+  });
+}
+console.table(rows);
