@@ -55,7 +55,16 @@ async function main(): Promise<void> {
   if (typeof cluster === 'string') throw new Error(`PostgreSQL: ${cluster}`);
   const databaseUrl = cluster ? await cluster.createDatabase() : null;
   const server = await startServerProcess(join(work, 'data'), {
-    args: ['--guardrail-interval', '0', ...(databaseUrl ? ['--database', databaseUrl] : [])],
+    // The whole simulated fleet posts from 127.0.0.1: lift the per-source limits (issue 14 §3).
+    args: [
+      '--guardrail-interval',
+      '0',
+      '--source-rate',
+      '1000000000',
+      '--source-budget',
+      '1000000000',
+      ...(databaseUrl ? ['--database', databaseUrl] : []),
+    ],
   });
   try {
     const env = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey };

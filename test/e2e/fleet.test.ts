@@ -60,6 +60,11 @@ test('a release that crashes 20 % of trial launches is halted by the guardrail; 
         '20',
         '--threshold',
         '5',
+        // production is protected: its guardrail alerts by default; the owner chooses halt.
+        '--mode',
+        'halt',
+        '--min-sources',
+        '3',
         '--json',
       ],
       env(),
@@ -83,6 +88,8 @@ test('a release that crashes 20 % of trial launches is halted by the guardrail; 
         '--interval',
         '0',
         '--allow-insecure-localhost',
+        // 30 devices on 30 loopback addresses: a halt needs failures from several sources.
+        '--distinct-sources',
         '--json',
         ...extra,
       ],

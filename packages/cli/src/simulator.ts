@@ -1,6 +1,7 @@
+import { request as httpRequest } from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Telemetry } from '@updraft/client';
+import { Telemetry, type TelemetrySender } from '@updraft/client';
 import { createNodeClient } from '@updraft/client/node';
 
 /**
@@ -33,6 +34,11 @@ export interface SimulationOptions {
   binaryVersion?: string;
   /** Devices running at the same time. */
   concurrency?: number;
+  /**
+   * Send each device's telemetry from its own loopback address (127.0.0.2, .3, …), so a
+   * server on 127.0.0.1 sees a fleet of distinct network sources, as it would in the field.
+   */
+  distinctSources?: boolean;
   onRound?: (round: RoundSummary) => void;
 }
 
@@ -81,6 +87,20 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise
   await Promise.all(workers);
 }
 
+/** Posts telemetry from a given local address (a loopback alias), like a device on its own network. */
+function senderFrom(localAddress: string): TelemetrySender {
+  return (url, body, headers) =>
+    new Promise((resolve) => {
+      const req = httpRequest(url, { method: 'POST', headers, localAddress, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', () => resolve(0));
+      });
+      req.on('error', () => resolve(0));
+      req.end(body);
+    });
+}
+
 export async function simulateFleet(opts: SimulationOptions): Promise<SimulationResult> {
   const random = seededRandom(opts.seed);
   const devices: DeviceSummary[] = Array.from({ length: opts.devices }, (_, i) => ({
@@ -119,6 +139,7 @@ export async function simulateFleet(opts: SimulationOptions): Promise<Simulation
         channel: opts.channel,
         flushIntervalMs: 0,
         ...(opts.binaryVersion ? { binaryVersion: opts.binaryVersion } : {}),
+        ...(opts.distinctSources ? { sender: senderFrom(`127.0.0.${2 + (d.device % 250)}`) } : {}),
       });
       client.on('rollback', (r) => {
         d.rolledBack.push(r.releaseId);

@@ -101,6 +101,7 @@ export interface GuardrailHealth {
   channel: string;
   status: string;
   windowFrom: string;
+  failureSources: number;
   launches: number;
   crashes: number;
   rollbacks: number;
@@ -111,9 +112,21 @@ export interface GuardrailHealth {
     thresholdPercent: number;
     lookbackMinutes: number;
     minLaunches: number;
+    mode: 'halt' | 'alert';
+    modeConfigured: boolean;
+    minSources: number;
+    /** Null below admin: they see webhookHost. */
     webhookUrl: string | null;
+    webhookHost: string | null;
   };
-  lastTrip: { at: string; metric: string; rateBp: number; launches: number; webhookStatus: string } | null;
+  lastTrip: {
+    at: string;
+    metric: string;
+    rateBp: number;
+    launches: number;
+    webhookStatus: string;
+    action: 'halted' | 'alerted';
+  } | null;
 }
 
 export interface AuditEntry {

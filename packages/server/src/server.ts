@@ -27,7 +27,12 @@ import { transparencyLogRoutes } from './routes/transparency-log.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { eventRoutes } from './routes/events.js';
 import { sessionRoutes } from './routes/session.js';
-import { DEFAULT_GUARDRAIL_INTERVAL_MS, GuardrailJob, installGuardrailJob } from './guardrail-job.js';
+import {
+  DEFAULT_GUARDRAIL_INTERVAL_MS,
+  GuardrailJob,
+  installGuardrailJob,
+  type RetentionOptions,
+} from './guardrail-job.js';
 import {
   ApiKeysService,
   AppsService,
@@ -35,6 +40,10 @@ import {
   AuthService,
   ChannelsService,
   GuardrailService,
+  WebhookQueue,
+  webhookJob,
+  enqueueWebhook,
+  type WebhookRequest,
   IngestService,
   InsightService,
   ReleaseOpsService,
@@ -49,7 +58,7 @@ import {
   type Services,
   type WebhookOptions,
 } from './services/index.js';
-import { openMetadataStore, type MetadataStore } from './store/index.js';
+import { openMetadataStore, type MetadataStore, type WebhookDelivery } from './store/index.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8787;
@@ -78,8 +87,14 @@ export interface BuildAppOptions {
   guardrailIntervalMs?: number;
   /** Per ingest key (default 50,000 events/s). */
   ingestRateLimit?: Partial<IngestRateLimit>;
-  /** Guardrail webhook retries (default 4 attempts, 1 s backoff doubling, 5 s timeout). */
+  /** Webhook retries (default 4 attempts, 1 s backoff doubling, 5 s timeout) and the loopback dev flag. */
   webhook?: WebhookOptions;
+  /** How long device data is kept (default rollups 90 days, raw events 7 days). */
+  retention?: Partial<RetentionOptions>;
+  /** Counted events per network source (see IngestService); default 100 per hour per event kind. */
+  sourceBudget?: number;
+  /** Events a minute one network source may send to POST /v1/events (default 6,000; 429 beyond). */
+  sourceEventsPerMinute?: number;
   /** The built dashboard (index.html + assets/); default: @updraft/dashboard's dist when installed. */
   dashboardDir?: string | null;
   /**
@@ -97,10 +112,14 @@ export function createServices(opts: BuildAppOptions): Services {
   const now = opts.now ?? Date.now;
   const { store, blobs } = opts;
   const releaseOps = new ReleaseOpsService({ store, now });
-  const ingest = new IngestService(
-    opts.ingestRateLimit ? { store, now, rateLimit: opts.ingestRateLimit } : { store, now },
-  );
+  const webhooks = new WebhookQueue(opts.webhook ? { store, now, options: opts.webhook } : { store, now });
+  const ingestDeps: ConstructorParameters<typeof IngestService>[0] = { store, now };
+  if (opts.ingestRateLimit) ingestDeps.rateLimit = opts.ingestRateLimit;
+  if (opts.sourceBudget !== undefined) ingestDeps.sourceBudget = opts.sourceBudget;
+  if (opts.sourceEventsPerMinute !== undefined) ingestDeps.sourceEventsPerMinute = opts.sourceEventsPerMinute;
+  const ingest = new IngestService(ingestDeps);
   return {
+    webhooks,
     codepush: {
       admin: new CodePushAdminService({ store, blobs, now }),
       acquisition: new CodePushAcquisitionService({ store, ingest, now }),
@@ -120,7 +139,7 @@ export function createServices(opts: BuildAppOptions): Services {
     ingest,
     insight: new InsightService({ store, now }),
     guardrails: new GuardrailService(
-      opts.webhook ? { store, now, releaseOps, webhook: opts.webhook } : { store, now, releaseOps },
+      opts.webhook ? { store, now, releaseOps, webhooks, webhook: opts.webhook } : { store, now, releaseOps, webhooks },
     ),
     users: new UsersService({ store, now }),
   };
@@ -227,9 +246,15 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(dashboardRoutes, {
     dir: opts.dashboardDir === undefined ? defaultDashboardDir() : opts.dashboardDir,
   });
+  const guardrailIntervalMs = opts.guardrailIntervalMs ?? DEFAULT_GUARDRAIL_INTERVAL_MS;
   installGuardrailJob(
     app,
-    new GuardrailJob(services, opts.store, opts.guardrailIntervalMs ?? DEFAULT_GUARDRAIL_INTERVAL_MS),
+    [
+      new GuardrailJob(services, opts.store, guardrailIntervalMs, opts.retention),
+      // Polls the queue at least as often as the first retry is due.
+      webhookJob(services.webhooks, opts.store, Math.min(1000, opts.webhook?.backoffMs ?? 1000)),
+    ],
+    guardrailIntervalMs,
     opts.store,
     opts.now ?? Date.now,
   );
@@ -267,6 +292,9 @@ export interface StartServerOptions {
   guardrailIntervalMs?: number;
   ingestRateLimit?: Partial<IngestRateLimit>;
   webhook?: WebhookOptions;
+  retention?: Partial<RetentionOptions>;
+  sourceBudget?: number;
+  sourceEventsPerMinute?: number;
   dashboardDir?: string | null;
   trustProxy?: string[];
 }
@@ -276,6 +304,11 @@ export interface RunningServer {
   adminKeyPath: string;
   /** The owner API key, only on the first start (when it was created); null afterwards. */
   adminKey: string | null;
+  /** The outbound webhook queue: delivered by this server's webhook job, with retries. */
+  webhooks: {
+    enqueue(req: WebhookRequest): Promise<string>;
+    get(id: string): Promise<WebhookDelivery | null>;
+  };
   close(): Promise<void>;
 }
 
@@ -346,6 +379,9 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     if (opts.jobs === false) buildOpts.guardrailIntervalMs = 0;
     if (opts.ingestRateLimit !== undefined) buildOpts.ingestRateLimit = opts.ingestRateLimit;
     if (opts.webhook !== undefined) buildOpts.webhook = opts.webhook;
+    if (opts.retention !== undefined) buildOpts.retention = opts.retention;
+    if (opts.sourceBudget !== undefined) buildOpts.sourceBudget = opts.sourceBudget;
+    if (opts.sourceEventsPerMinute !== undefined) buildOpts.sourceEventsPerMinute = opts.sourceEventsPerMinute;
     if (opts.dashboardDir !== undefined) buildOpts.dashboardDir = opts.dashboardDir;
     if (opts.trustProxy !== undefined) buildOpts.trustProxy = opts.trustProxy;
     app = await buildApp(buildOpts);
@@ -376,6 +412,10 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       url: urlOf(running.server.address() as AddressInfo),
       adminKeyPath: owner.path,
       adminKey: owner.key,
+      webhooks: {
+        enqueue: (req) => enqueueWebhook(store, req, Date.now()),
+        get: (id) => store.insight.getWebhook(id),
+      },
       async close() {
         await jobs?.stop();
         await running.close();

@@ -41,7 +41,7 @@ describe('device events', () => {
   let t: TestServer;
   let key: string;
   before(async () => {
-    t = await startTestServer({ guardrailIntervalMs: 0 });
+    t = await startTestServer({ guardrailIntervalMs: 0, sourceBudget: 100_000 });
     await publishOne(t, APP);
     key = (await ingestKey(t, APP)).key;
   });
@@ -55,12 +55,12 @@ describe('device events', () => {
     ];
     const first = await send(t, key, batch);
     assert.equal(first.status, 200, JSON.stringify(first.json));
-    assert.deepEqual(first.json, { accepted: 3, duplicates: 0 });
+    assert.deepEqual(first.json, { accepted: 3, duplicates: 0, uncounted: 0 });
     const retry = await send(t, key, batch);
-    assert.deepEqual(retry.json, { accepted: 0, duplicates: 3 });
+    assert.deepEqual(retry.json, { accepted: 0, duplicates: 3, uncounted: 0 });
     // The same id twice in one batch is stored once too.
     const twice = event('check', 'r1');
-    assert.deepEqual((await send(t, key, [twice, twice])).json, { accepted: 1, duplicates: 1 });
+    assert.deepEqual((await send(t, key, [twice, twice])).json, { accepted: 1, duplicates: 1, uncounted: 0 });
     const insight = await t.api('GET', `/v1/apps/${APP}/releases/r1/insight?channel=production`);
     assert.equal(insight.status, 200, JSON.stringify(insight.json));
     assert.equal(insight.json.totals.launched, 1);
@@ -120,7 +120,7 @@ describe('device events', () => {
 
   it('rolls up per (release, channel, event, minute): 500 events in a minute are a handful of rows', async () => {
     const events = Array.from({ length: 500 }, (_, i) => event(i % 2 ? 'launched' : 'app_ready', 'r1'));
-    assert.deepEqual((await send(t, key, events)).json, { accepted: 500, duplicates: 0 });
+    assert.deepEqual((await send(t, key, events)).json, { accepted: 500, duplicates: 0, uncounted: 0 });
     const db = new Database(join(t.dataDir, 'updraft.db'), { readonly: true });
     try {
       const rows = db.prepare("SELECT COUNT(*) AS n FROM event_rollups WHERE release_id = 'r1'").get() as { n: number };
@@ -175,7 +175,12 @@ describe('guardrails', () => {
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
     hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
-    t = await startTestServer({ guardrailIntervalMs: 100, webhook: { attempts: 3, backoffMs: 50, timeoutMs: 2000 } });
+    // One test process is one network source: lift the per-source budget, and below ask for one source.
+    t = await startTestServer({
+      guardrailIntervalMs: 100,
+      sourceBudget: 100_000,
+      webhook: { attempts: 3, backoffMs: 50, timeoutMs: 2000, allowLoopback: true },
+    });
     await publishOne(t, APP);
     key = (await ingestKey(t, APP)).key;
   });
@@ -202,6 +207,8 @@ describe('guardrails', () => {
       minLaunches: 40,
       thresholdPercent: 10,
       webhookUrl: hookUrl,
+      mode: 'halt',
+      minSources: 1,
     });
     assert.equal(set.status, 200, JSON.stringify(set.json));
     // 20 launches, 10 crashes: 50 % but too few launches.
@@ -256,7 +263,9 @@ describe('guardrails', () => {
         'at',
         'channel',
         'failures',
+        'failureSources',
         'launches',
+        'mode',
         'lookbackMinutes',
         'metric',
         'platform',

@@ -23,7 +23,11 @@ interface GuardrailRow {
   thresholdPercent: number;
   lookbackMinutes: number;
   minLaunches: number;
+  mode: 'halt' | 'alert';
+  modeConfigured: boolean;
+  minSources: number;
   webhookUrl: string | null;
+  webhookHost: string | null;
   configured: boolean;
 }
 
@@ -104,8 +108,9 @@ export function registerInsight(program: Command): void {
           r.guardrails
             .map(
               (g) =>
-                `${g.channel}\t${g.enabled ? 'on' : 'off'}\t> ${g.thresholdPercent} % over ${g.lookbackMinutes} min, ` +
-                `≥ ${g.minLaunches} launches${g.webhookUrl ? `\twebhook ${g.webhookUrl}` : ''}${g.configured ? '' : '\t(defaults)'}`,
+                `${g.channel}\t${g.enabled ? 'on' : 'off'}\t${g.mode}${g.modeConfigured ? '' : ' (default)'}\t` +
+                `> ${g.thresholdPercent} % over ${g.lookbackMinutes} min, ≥ ${g.minLaunches} launches from ≥ ${g.minSources} sources` +
+                `${g.webhookUrl || g.webhookHost ? `\twebhook ${g.webhookUrl ?? g.webhookHost}` : ''}${g.configured ? '' : '\t(defaults)'}`,
             )
             .join('\n'),
         );
@@ -119,7 +124,12 @@ export function registerInsight(program: Command): void {
     .option('--threshold <percent>', 'crash or rollback rate that halts (default 5)')
     .option('--lookback <duration>', 'window, e.g. 30m or 2h (default 30m)')
     .option('--min-launches <n>', 'launches needed before it may act (default 50)')
-    .option('--webhook <url>', 'JSON POST when it halts (retried)')
+    .option(
+      '--mode <mode>',
+      'halt (stop the rollout automatically) or alert (webhook and dashboard banner only); protected channels default to alert, and only an admin may set halt there',
+    )
+    .option('--min-sources <n>', 'distinct network sources that must report failures before it acts (default 5)')
+    .option('--webhook <url>', 'https URL: JSON POST when it trips (queued, retried)')
     .option('--no-webhook', 'remove the webhook')
     .option('--off', 'disable the guardrail')
     .option('--on', 'enable the guardrail')
@@ -131,6 +141,8 @@ export function registerInsight(program: Command): void {
           threshold?: string;
           lookback?: string;
           minLaunches?: string;
+          mode?: string;
+          minSources?: string;
           webhook?: string | boolean;
           off?: boolean;
           on?: boolean;
@@ -140,6 +152,13 @@ export function registerInsight(program: Command): void {
         if (opts.threshold !== undefined) body['thresholdPercent'] = Number(opts.threshold);
         if (opts.lookback !== undefined) body['lookbackMinutes'] = minutesOf(opts.lookback);
         if (opts.minLaunches !== undefined) body['minLaunches'] = Number(opts.minLaunches);
+        if (opts.mode !== undefined) {
+          if (opts.mode !== 'halt' && opts.mode !== 'alert') {
+            throw new CliError('usage', `--mode must be halt or alert, not "${opts.mode}"`, { exitCode: 2 });
+          }
+          body['mode'] = opts.mode;
+        }
+        if (opts.minSources !== undefined) body['minSources'] = Number(opts.minSources);
         if (typeof opts.webhook === 'string') body['webhookUrl'] = opts.webhook;
         if (opts.webhook === false) body['webhookUrl'] = null;
         if (opts.off) body['enabled'] = false;
@@ -158,7 +177,7 @@ export function registerInsight(program: Command): void {
           opts,
           g,
           () =>
-            `${g.channel}: ${g.enabled ? 'on' : 'off'}, halts above ${g.thresholdPercent} % over ${g.lookbackMinutes} min with ≥ ${g.minLaunches} launches`,
+            `${g.channel}: ${g.enabled ? 'on' : 'off'}, ${g.mode === 'halt' ? 'halts' : 'alerts'} above ${g.thresholdPercent} % over ${g.lookbackMinutes} min with ≥ ${g.minLaunches} launches from ≥ ${g.minSources} sources`,
         );
       }),
     );

@@ -24,6 +24,11 @@ interface ServeOptions extends GlobalOptions, StorageOptions {
   logFormat?: string;
   metricsToken?: string;
   trustProxy?: string;
+  keepEvents?: string;
+  keepRollups?: string;
+  sourceBudget?: string;
+  sourceRate?: string;
+  devLoopbackWebhooks?: boolean;
 }
 
 export function registerServe(program: Command): void {
@@ -55,6 +60,17 @@ export function registerServe(program: Command): void {
     .option(
       '--trust-proxy <addresses>',
       'comma-separated addresses or CIDR ranges of the TLS-terminating proxy whose X-Forwarded-Proto/-For to believe (Secure __Host- session cookie and HSTS on https)',
+    )
+    .option('--keep-events <duration>', 'how long raw device events are kept, e.g. 7d (default 7d)')
+    .option('--keep-rollups <duration>', 'how long per-minute event rollups are kept, e.g. 90d (default 90d)')
+    .option(
+      '--source-budget <n>',
+      'events of one kind counted per network source, app and hour (default 100; the rest are dropped)',
+    )
+    .option('--source-rate <n>', 'events a minute one network source may send (default 6000; 429 beyond)')
+    .option(
+      '--dev-loopback-webhooks',
+      'DEVELOPMENT ONLY: let webhooks use plain http to a loopback address (127.0.0.1, ::1, localhost)',
     )
     .action(
       run<[], ServeOptions>(async (opts) => {
@@ -113,6 +129,35 @@ export function registerServe(program: Command): void {
           serverOpts.guardrailIntervalMs = ms;
         }
         if (opts.trustProxy !== undefined) serverOpts.trustProxy = parseTrustProxy(opts.trustProxy);
+        const days = (flag: string, value: string | undefined): number | undefined => {
+          if (value === undefined) return undefined;
+          const seconds = parseDuration(value);
+          if (seconds === null || seconds <= 0) {
+            throw new CliError('usage', `${flag} must be a duration like 7d or 12h, not "${value}"`, { exitCode: 2 });
+          }
+          return seconds / 86_400;
+        };
+        const eventsDays = days('--keep-events', opts.keepEvents);
+        const rollupsDays = days('--keep-rollups', opts.keepRollups);
+        if (eventsDays !== undefined || rollupsDays !== undefined) {
+          serverOpts.retention = {
+            ...(eventsDays !== undefined ? { eventsDays } : {}),
+            ...(rollupsDays !== undefined ? { rollupsDays } : {}),
+          };
+        }
+        const whole = (flag: string, value: string | undefined): number | undefined => {
+          if (value === undefined) return undefined;
+          const n = Number(value);
+          if (!Number.isSafeInteger(n) || n < 1) {
+            throw new CliError('usage', `${flag} must be a whole number ≥ 1, not "${value}"`, { exitCode: 2 });
+          }
+          return n;
+        };
+        const sourceBudget = whole('--source-budget', opts.sourceBudget);
+        if (sourceBudget !== undefined) serverOpts.sourceBudget = sourceBudget;
+        const sourceRate = whole('--source-rate', opts.sourceRate);
+        if (sourceRate !== undefined) serverOpts.sourceEventsPerMinute = sourceRate;
+        if (opts.devLoopbackWebhooks) serverOpts.webhook = { allowLoopback: true };
         const server = await startServer(serverOpts).catch((err: unknown) => {
           throw listenError(err, opts.host, port);
         });

@@ -22,6 +22,7 @@ interface SimulateOptions extends GlobalOptions {
   dir?: string;
   seed: string;
   allowInsecureLocalhost?: boolean;
+  distinctSources?: boolean;
   binaryVersion?: string;
 }
 
@@ -52,6 +53,10 @@ export function registerSimulate(program: Command): void {
     .option('--seed <n>', 'random seed (same seed, same crashes)', '1')
     .option('--binary-version <v>', 'the app binary version the devices report')
     .option('--allow-insecure-localhost', 'allow http:// to a loopback server (development)')
+    .option(
+      '--distinct-sources',
+      'send each device from its own loopback address (127.0.0.2, .3, …): a server on 127.0.0.1 sees a fleet of network sources',
+    )
     .action(
       run<[], SimulateOptions>(async (opts) => {
         const server = opts.server ?? process.env['UPDRAFT_SERVER'];
@@ -90,6 +95,7 @@ export function registerSimulate(program: Command): void {
           dir,
           seed: number('seed', opts.seed, 0, 2 ** 32 - 1),
           allowInsecureLocalhost: Boolean(opts.allowInsecureLocalhost),
+          distinctSources: Boolean(opts.distinctSources),
           ...(opts.binaryVersion ? { binaryVersion: opts.binaryVersion } : {}),
           onRound: (r) => {
             if (tty) {

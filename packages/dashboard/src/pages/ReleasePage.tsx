@@ -54,20 +54,34 @@ function GuardrailPanel({ h }: { h: GuardrailHealth }) {
         : h.status === 'disabled'
           ? 'muted'
           : 'warn';
+  const g = h.guardrail;
+  const acts = g.mode === 'halt' ? 'Halts the rollout' : 'Alerts (webhook and this banner; no automatic halt)';
   return (
     <div className="guardrail" data-testid={`guardrail-${h.channel}`}>
       <h3>
         Guardrail on {h.channel} <Badge tone={tone}>{h.status.replace(/-/g, ' ')}</Badge>
       </h3>
-      <p className="muted">
-        {h.guardrail.enabled
-          ? `Halts when the crash or rollback rate exceeds ${h.guardrail.thresholdPercent} % over ${h.guardrail.lookbackMinutes} min with at least ${h.guardrail.minLaunches} launches.`
+      {h.status === 'alerting' && h.lastTrip && (
+        <p className="banner bad" role="alert" data-testid={`guardrail-alert-${h.channel}`}>
+          Guardrail alert {when(h.lastTrip.at)}: {h.lastTrip.metric} rate {(h.lastTrip.rateBp / 100).toFixed(2)} % over{' '}
+          {h.lastTrip.launches} launches. The rollout was not halted ({h.channel} is in alert mode): decide whether to
+          halt it.
+        </p>
+      )}
+      <p className="muted" data-testid={`guardrail-mode-${h.channel}`}>
+        {g.enabled
+          ? `${acts} when the crash or rollback rate exceeds ${g.thresholdPercent} % over ${g.lookbackMinutes} min with at least ${g.minLaunches} launches, reported from at least ${g.minSources} network sources. Mode: ${g.mode}${g.modeConfigured ? '' : ' (default)'}.`
           : 'Disabled for this channel.'}
+        {g.webhookHost ? ` Webhook: ${g.webhookUrl ?? g.webhookHost}.` : ''}
       </p>
       <dl className="stats">
         <div>
           <dt>Launches in window</dt>
           <dd>{h.launches}</dd>
+        </div>
+        <div>
+          <dt>Sources reporting failures</dt>
+          <dd>{h.failureSources}</dd>
         </div>
         <div>
           <dt>Crash rate</dt>
@@ -80,8 +94,8 @@ function GuardrailPanel({ h }: { h: GuardrailHealth }) {
       </dl>
       {h.lastTrip && (
         <p>
-          Last halted by the guardrail {when(h.lastTrip.at)}: {h.lastTrip.metric} rate{' '}
-          {(h.lastTrip.rateBp / 100).toFixed(2)} % over {h.lastTrip.launches} launches; webhook{' '}
+          Last {h.lastTrip.action === 'alerted' ? 'alert' : 'halt'} by the guardrail {when(h.lastTrip.at)}:{' '}
+          {h.lastTrip.metric} rate {(h.lastTrip.rateBp / 100).toFixed(2)} % over {h.lastTrip.launches} launches; webhook{' '}
           {h.lastTrip.webhookStatus}.
         </p>
       )}

@@ -38,6 +38,8 @@ export interface StatusReport {
   clientUniqueId?: string;
   label?: string;
   status?: string;
+  /** The reporting device's network address (counted as a source, never stored; services/ingest.ts). */
+  source?: string;
 }
 
 export const CODEPUSH_DOWNLOAD_PREFIX = '/v0.1/public/codepush/download';
@@ -178,6 +180,6 @@ export class CodePushAcquisitionService {
       at: new Date(nowMs).toISOString(),
       receivedMinute: Math.floor(nowMs / 60_000),
     }));
-    if (stored.length > 0) await this.deps.ingest.record(`codepush:${d.deploymentKey}`, stored);
+    if (stored.length > 0) await this.deps.ingest.record(`codepush:${d.deploymentKey}`, d.appId, stored, r.source);
   }
 }

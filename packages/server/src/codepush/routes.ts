@@ -144,6 +144,7 @@ export const codePushDeviceRoutes: FastifyPluginAsync<{ codepush: CodePushServic
           if (b[names.client]) report.clientUniqueId = b[names.client]!;
           if (b['label']) report.label = b['label'];
           if (b['status']) report.status = b['status'];
+          report.source = request.ip;
           await codepush.acquisition.report(kind, report);
           return reply.code(200).send({});
         },

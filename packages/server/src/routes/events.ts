@@ -58,7 +58,7 @@ export const eventRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
     async (request, reply) => {
       const key = await services.ingest.authenticate(request.headers.authorization);
       try {
-        return await services.ingest.ingest(key, request.body.events);
+        return await services.ingest.ingest(key, request.body.events, request.ip);
       } catch (err) {
         if (err instanceof ApiError && err.statusCode === 429) {
           void reply.header('retry-after', String(err.details?.['retryAfterSeconds'] ?? 1));

@@ -57,7 +57,12 @@ export const insightRoutes: FastifyPluginAsync<{ services: Services }> = async (
       },
     },
     async (request) =>
-      services.guardrails.health(request.params.appId, request.params.releaseId, request.query.channel),
+      services.guardrails.health(
+        request.params.appId,
+        request.params.releaseId,
+        request.query.channel,
+        actorOf(request),
+      ),
   );
 
   app.get<{ Params: { appId: string } }>(
@@ -71,7 +76,7 @@ export const insightRoutes: FastifyPluginAsync<{ services: Services }> = async (
         querystring: noQuery,
       },
     },
-    async (request) => ({ guardrails: await services.guardrails.list(request.params.appId) }),
+    async (request) => ({ guardrails: await services.guardrails.list(request.params.appId, actorOf(request)) }),
   );
 
   app.put<{ Params: { appId: string; channel: string }; Body: GuardrailInput }>(
@@ -91,6 +96,8 @@ export const insightRoutes: FastifyPluginAsync<{ services: Services }> = async (
             lookbackMinutes: { type: 'integer', minimum: 1, maximum: 1440 },
             minLaunches: { type: 'integer', minimum: 1, maximum: 1_000_000 },
             webhookUrl: { anyOf: [{ type: 'string', minLength: 8, maxLength: 2048 }, { type: 'null' }] },
+            mode: { type: 'string', enum: ['halt', 'alert'] },
+            minSources: { type: 'integer', minimum: 1, maximum: 100_000 },
           },
         },
       },

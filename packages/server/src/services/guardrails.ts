@@ -1,21 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, appNotFound, badRequest } from '../api-error.js';
 import type { GuardrailConfig, GuardrailTrip, MetadataStore, PointerRecord } from '../store/index.js';
-import type { Actor } from './access.js';
+import { forbidden } from '../api-error.js';
+import { roleRank, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
 import { MINUTE_MS, ratio } from './insight.js';
 import type { ReleaseOpsService } from './release-ops.js';
-import { postWebhook, type WebhookOptions } from './webhook.js';
+import { estimateDistinct } from './source-sketch.js';
+import { enqueueWebhook, webhookUrlProblem, type WebhookOptions, type WebhookQueue } from './webhook.js';
 
 /**
  * Crash guardrails per channel: when a release's crash or rollback rate over the lookback
  * window is above the threshold with at least `minLaunches` launches, its rollout is halted
  * through the same ReleaseOpsService.halt the halt route uses (so director, snapshot and
  * timestamp are re-signed and devices outside the rollout get the previous release), the
- * audit entry names the actor `guardrail`, and the channel's webhook is called.
+ * audit entry names the actor `guardrail`, and the channel's webhook is queued.
+ *
+ * Device events come with a key every app binary carries, so nobody is trusted for numbers
+ * alone (issue 14 §3): a trip also needs failure reports from `minSources` distinct network
+ * sources (counted by source-sketch.ts), and a channel in `alert` mode (the default for
+ * protected channels) only raises an alert — webhook and dashboard banner — never a halt.
  */
 
-export const GUARDRAIL_DEFAULTS = { enabled: true, thresholdBp: 500, lookbackMinutes: 30, minLaunches: 50 } as const;
+export const GUARDRAIL_DEFAULTS = {
+  enabled: true,
+  thresholdBp: 500,
+  lookbackMinutes: 30,
+  minLaunches: 50,
+  minSources: 5,
+} as const;
+export type GuardrailMode = 'halt' | 'alert';
 
 export interface GuardrailInput {
   enabled?: boolean;
@@ -24,6 +38,9 @@ export interface GuardrailInput {
   lookbackMinutes?: number;
   minLaunches?: number;
   webhookUrl?: string | null;
+  /** `halt` on a protected channel needs an admin. */
+  mode?: GuardrailMode;
+  minSources?: number;
 }
 
 export interface GuardrailView {
@@ -32,7 +49,14 @@ export interface GuardrailView {
   thresholdPercent: number;
   lookbackMinutes: number;
   minLaunches: number;
+  /** `halt` (automatic) or `alert` (webhook and dashboard banner only). */
+  mode: GuardrailMode;
+  /** False while the mode is the default for the channel (alert when protected, halt otherwise). */
+  modeConfigured: boolean;
+  minSources: number;
+  /** The whole URL for admins and owners; null for everyone else, who see webhookHost. */
   webhookUrl: string | null;
+  webhookHost: string | null;
   /** False while the channel uses the defaults. */
   configured: boolean;
   updatedAt: string | null;
@@ -41,9 +65,11 @@ export interface GuardrailView {
 export interface GuardrailHealth {
   channel: string;
   releaseId: string;
-  /** halted-by-guardrail | watching (enough data, below threshold) | insufficient-data | disabled | halted (by a person) */
-  status: 'halted-by-guardrail' | 'watching' | 'insufficient-data' | 'disabled' | 'halted';
+  /** halted-by-guardrail | alerting (alert mode tripped) | watching | insufficient-data | disabled | halted (by a person) */
+  status: 'halted-by-guardrail' | 'alerting' | 'watching' | 'insufficient-data' | 'disabled' | 'halted';
   windowFrom: string;
+  /** Distinct network sources that reported a crash or rollback in the window (estimate). */
+  failureSources: number;
   launches: number;
   crashes: number;
   rollbacks: number;
@@ -53,13 +79,36 @@ export interface GuardrailHealth {
   lastTrip: GuardrailTrip | null;
 }
 
-const viewOf = (channel: string, g: GuardrailConfig | null): GuardrailView => ({
+/** Who sees a webhook URL whole (it may carry a secret path or token); others see its host. */
+export function mayReadWebhookUrl(actor: Actor | null): boolean {
+  return actor === null || roleRank(actor.role) >= roleRank('admin');
+}
+
+function hostOf(url: string | null): string | null {
+  if (url === null) return null;
+  try {
+    return new URL(url).host;
+  } catch {
+    return null;
+  }
+}
+
+const viewOf = (
+  channel: string,
+  g: GuardrailConfig | null,
+  isProtected: boolean,
+  reader: Actor | null,
+): GuardrailView => ({
   channel,
   enabled: g?.enabled ?? GUARDRAIL_DEFAULTS.enabled,
   thresholdPercent: (g?.thresholdBp ?? GUARDRAIL_DEFAULTS.thresholdBp) / 100,
   lookbackMinutes: g?.lookbackMinutes ?? GUARDRAIL_DEFAULTS.lookbackMinutes,
   minLaunches: g?.minLaunches ?? GUARDRAIL_DEFAULTS.minLaunches,
-  webhookUrl: g?.webhookUrl ?? null,
+  mode: g?.mode ?? (isProtected ? 'alert' : 'halt'),
+  modeConfigured: (g?.mode ?? null) !== null,
+  minSources: g?.minSources ?? GUARDRAIL_DEFAULTS.minSources,
+  webhookUrl: mayReadWebhookUrl(reader) ? (g?.webhookUrl ?? null) : null,
+  webhookHost: hostOf(g?.webhookUrl ?? null),
   configured: g !== null,
   updatedAt: g?.updatedAt ?? null,
 });
@@ -71,33 +120,46 @@ export class GuardrailService {
       now: () => number;
       releaseOps: ReleaseOpsService;
       webhook?: WebhookOptions;
+      /** Told when a trip's webhook is delivered or given up. */
+      webhooks?: WebhookQueue;
     },
-  ) {}
+  ) {
+    deps.webhooks?.onSettled('guardrail-trip', async (tripId, d) => {
+      await deps.store.insight.updateTripWebhook(tripId, d.status === 'delivered' ? 'delivered' : 'failed', d.attempts);
+    });
+  }
 
-  async list(appId: string): Promise<GuardrailView[]> {
+  private async protectedChannels(appId: string): Promise<Set<string>> {
+    return new Set((await this.deps.store.listChannels(appId)).filter((c) => c.protected).map((c) => c.name));
+  }
+
+  async list(appId: string, reader: Actor | null = null): Promise<GuardrailView[]> {
     const { store } = this.deps;
     if (!(await store.getApp(appId))) throw appNotFound(appId);
     const configured = new Map((await store.insight.listGuardrails(appId)).map((g) => [g.channel, g]));
-    const channels = new Set([...(await store.listChannels(appId)).map((c) => c.name), ...configured.keys()]);
-    return [...channels].sort().map((c) => viewOf(c, configured.get(c) ?? null));
+    const all = await store.listChannels(appId);
+    const protectedOnes = new Set(all.filter((c) => c.protected).map((c) => c.name));
+    const channels = new Set([...all.map((c) => c.name), ...configured.keys()]);
+    return [...channels].sort().map((c) => viewOf(c, configured.get(c) ?? null, protectedOnes.has(c), reader));
   }
 
   async set(actor: Actor, appId: string, channel: string, input: GuardrailInput): Promise<GuardrailView> {
     const { store } = this.deps;
     if (!(await store.getApp(appId))) throw appNotFound(appId);
     if (input.webhookUrl) {
-      let url: URL;
-      try {
-        url = new URL(input.webhookUrl);
-      } catch {
-        throw badRequest('invalid-request', 'body.webhookUrl must be an absolute http(s) URL');
-      }
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw badRequest('invalid-request', 'body.webhookUrl must be an http(s) URL');
-      }
+      const problem = webhookUrlProblem(input.webhookUrl, this.deps.webhook);
+      if (problem) throw badRequest('invalid-request', `body.webhookUrl ${problem}`);
+    }
+    const isProtected = (await this.protectedChannels(appId)).has(channel);
+    if (input.mode === 'halt' && isProtected && roleRank(actor.role) < roleRank('admin')) {
+      throw forbidden(
+        'forbidden-role',
+        `channel "${channel}" is protected: only an admin or owner may let its guardrail halt it automatically (mode halt)`,
+      );
     }
     const nowMs = this.deps.now();
-    const current = viewOf(channel, await store.insight.getGuardrail(appId, channel));
+    const stored = await store.insight.getGuardrail(appId, channel);
+    const current = viewOf(channel, stored, isProtected, null);
     const next: GuardrailConfig = {
       appId,
       channel,
@@ -108,6 +170,8 @@ export class GuardrailService {
       webhookUrl: input.webhookUrl === undefined ? current.webhookUrl : input.webhookUrl,
       updatedAt: new Date(nowMs).toISOString(),
       updatedBy: actor.id,
+      mode: input.mode ?? stored?.mode ?? null,
+      minSources: input.minSources ?? stored?.minSources ?? null,
     };
     await store.transaction(async (tx) => {
       await tx.insight.putGuardrail(next);
@@ -123,20 +187,27 @@ export class GuardrailService {
             thresholdBp: next.thresholdBp,
             lookbackMinutes: next.lookbackMinutes,
             minLaunches: next.minLaunches,
-            webhook: next.webhookUrl !== null,
+            mode: next.mode ?? `${current.mode} (default)`,
+            minSources: next.minSources ?? GUARDRAIL_DEFAULTS.minSources,
+            webhook: hostOf(next.webhookUrl),
           },
         },
         nowMs,
       );
     });
-    return viewOf(channel, next);
+    return viewOf(channel, next, isProtected, actor);
   }
 
   /** The guardrail's view of one release on one channel (platform and runtime of its pointer). */
-  async health(appId: string, releaseId: string, channel: string): Promise<GuardrailHealth> {
+  async health(
+    appId: string,
+    releaseId: string,
+    channel: string,
+    reader: Actor | null = null,
+  ): Promise<GuardrailHealth> {
     const { store } = this.deps;
     const config = await store.insight.getGuardrail(appId, channel);
-    const view = viewOf(channel, config);
+    const view = viewOf(channel, config, (await this.protectedChannels(appId)).has(channel), reader);
     const pointer = (await store.control.listPointers(appId)).find(
       (p) => p.channel === channel && p.releaseId === releaseId,
     );
@@ -147,9 +218,14 @@ export class GuardrailService {
     const launches = totals['launched'] ?? 0;
     const crashes = totals['crash'] ?? 0;
     const rollbacks = totals['rollback'] ?? 0;
+    const failureSources = estimateDistinct(
+      await store.insight.eventSourceRegisters(appId, releaseId, channel, fromMinute, toMinute),
+    );
     let status: GuardrailHealth['status'];
     if (pointer?.haltedAt) status = lastTrip && lastTrip.at >= pointer.haltedAt ? 'halted-by-guardrail' : 'halted';
     else if (!view.enabled) status = 'disabled';
+    else if (lastTrip?.action === 'alerted' && this.sinceTripMinutes(lastTrip) < view.lookbackMinutes)
+      status = 'alerting';
     else if (launches < view.minLaunches) status = 'insufficient-data';
     else status = 'watching';
     return {
@@ -157,6 +233,7 @@ export class GuardrailService {
       releaseId,
       status,
       windowFrom: new Date(fromMinute * MINUTE_MS).toISOString(),
+      failureSources,
       launches,
       crashes,
       rollbacks,
@@ -165,6 +242,10 @@ export class GuardrailService {
       guardrail: view,
       lastTrip,
     };
+  }
+
+  private sinceTripMinutes(trip: GuardrailTrip): number {
+    return (this.deps.now() - Date.parse(trip.at)) / MINUTE_MS;
   }
 
   /** The lookback window, never reaching back before the release's last trip (a resumed rollout starts afresh). */
@@ -185,9 +266,10 @@ export class GuardrailService {
     const halted: GuardrailTrip[] = [];
     for (const app of await store.listApps()) {
       const configs = new Map((await store.insight.listGuardrails(app.appId)).map((g) => [g.channel, g]));
+      const protectedOnes = await this.protectedChannels(app.appId);
       for (const p of await store.control.listPointers(app.appId)) {
         if (p.haltedAt || p.basisPoints === 0) continue;
-        const view = viewOf(p.channel, configs.get(p.channel) ?? null);
+        const view = viewOf(p.channel, configs.get(p.channel) ?? null, protectedOnes.has(p.channel), null);
         if (!view.enabled) continue;
         const trip = await this.evaluate(p, view);
         if (trip) halted.push(trip);
@@ -200,6 +282,9 @@ export class GuardrailService {
     const { store } = this.deps;
     const h = await this.health(p.appId, p.releaseId, p.channel);
     if (h.launches < view.minLaunches) return null;
+    // However many events, fewer distinct sources than this cannot trip anything.
+    if (h.failureSources < view.minSources) return null;
+    if (h.status === 'alerting') return null; // already alerted for this window
     const thresholdBp = Math.round(view.thresholdPercent * 100);
     const crashBp = Math.round((h.crashRate ?? 0) * 10_000);
     const rollbackBp = Math.round((h.rollbackRate ?? 0) * 10_000);
@@ -208,24 +293,29 @@ export class GuardrailService {
     if (rateBp <= thresholdBp) return null;
     const orgId = await store.control.getAppOrg(p.appId);
     if (!orgId) return null;
-    const actor: Actor = {
-      id: 'guardrail',
-      orgId,
-      name: 'guardrail',
-      kind: 'service',
-      role: 'release-manager',
-      scopes: ['release'],
-      requestId: `guardrail-${randomUUID()}`,
-    };
-    try {
-      await this.deps.releaseOps.halt(actor, p.appId, p.releaseId, p.channel, {
-        guardrail: { metric, rateBp, thresholdBp, launches: h.launches, lookbackMinutes: view.lookbackMinutes },
-      });
-    } catch (err) {
-      // Another instance (or a person) halted or moved it first: nothing to record.
-      if (err instanceof ApiError && err.statusCode === 409) return null;
-      throw err;
+    if (view.mode === 'halt') {
+      const actor: Actor = {
+        id: 'guardrail',
+        orgId,
+        name: 'guardrail',
+        kind: 'service',
+        role: 'release-manager',
+        scopes: ['release'],
+        requestId: `guardrail-${randomUUID()}`,
+      };
+      try {
+        await this.deps.releaseOps.halt(actor, p.appId, p.releaseId, p.channel, {
+          guardrail: { metric, rateBp, thresholdBp, launches: h.launches, lookbackMinutes: view.lookbackMinutes },
+        });
+      } catch (err) {
+        // Another instance (or a person) halted or moved it first: nothing to record.
+        if (err instanceof ApiError && err.statusCode === 409) return null;
+        throw err;
+      }
     }
+    const config = await store.insight.getGuardrail(p.appId, p.channel);
+    const webhookUrl = config?.webhookUrl ?? null;
+    const nowMs = this.deps.now();
     const trip: GuardrailTrip = {
       id: randomUUID(),
       appId: p.appId,
@@ -236,35 +326,43 @@ export class GuardrailService {
       thresholdBp,
       launches: h.launches,
       failures: metric === 'crash' ? h.crashes : h.rollbacks,
-      at: new Date(this.deps.now()).toISOString(),
-      webhookStatus: view.webhookUrl ? 'pending' : 'none',
+      at: new Date(nowMs).toISOString(),
+      webhookStatus: webhookUrl ? 'pending' : 'none',
       webhookAttempts: 0,
+      action: view.mode === 'halt' ? 'halted' : 'alerted',
     };
-    await store.insight.insertTrip(trip);
-    if (view.webhookUrl) {
-      const result = await postWebhook(
-        view.webhookUrl,
+    // The trip and its webhook commit together; the webhook job delivers it (never this pass).
+    await store.transaction(async (tx) => {
+      await tx.insight.insertTrip(trip);
+      if (!webhookUrl) return;
+      await enqueueWebhook(
+        tx,
         {
-          type: 'guardrail.halted',
           appId: p.appId,
-          channel: p.channel,
-          platform: p.platform,
-          runtimeVersion: p.runtimeVersion,
-          releaseId: p.releaseId,
-          metric,
-          rate: rateBp / 10_000,
-          threshold: thresholdBp / 10_000,
-          launches: h.launches,
-          failures: trip.failures,
-          lookbackMinutes: view.lookbackMinutes,
-          at: trip.at,
+          kind: trip.action === 'halted' ? 'guardrail.halted' : 'guardrail.alert',
+          url: webhookUrl,
+          ref: `guardrail-trip:${trip.id}`,
+          payload: {
+            type: trip.action === 'halted' ? 'guardrail.halted' : 'guardrail.alert',
+            appId: p.appId,
+            channel: p.channel,
+            platform: p.platform,
+            runtimeVersion: p.runtimeVersion,
+            releaseId: p.releaseId,
+            mode: view.mode,
+            metric,
+            rate: rateBp / 10_000,
+            threshold: thresholdBp / 10_000,
+            launches: h.launches,
+            failures: trip.failures,
+            failureSources: h.failureSources,
+            lookbackMinutes: view.lookbackMinutes,
+            at: trip.at,
+          },
         },
-        this.deps.webhook,
+        nowMs,
       );
-      trip.webhookStatus = result.delivered ? 'delivered' : 'failed';
-      trip.webhookAttempts = result.attempts;
-      await store.insight.updateTripWebhook(trip.id, trip.webhookStatus, trip.webhookAttempts);
-    }
+    });
     return trip;
   }
 }

@@ -34,6 +34,7 @@ import type { InsightService } from './insight.js';
 import type { GuardrailService } from './guardrails.js';
 import type { UsersService } from './users.js';
 import type { CodePushServices } from '../codepush/index.js';
+import type { WebhookQueue } from './webhook.js';
 
 /** What the routes call. */
 export interface Services {
@@ -55,6 +56,8 @@ export interface Services {
   insight: InsightService;
   guardrails: GuardrailService;
   users: UsersService;
+  /** Outbound webhooks: enqueueWebhook(store, …) adds one, the webhook job delivers it. */
+  webhooks: WebhookQueue;
 }
 export * from './ingest.js';
 export * from './insight.js';
@@ -62,3 +65,5 @@ export * from './guardrails.js';
 export * from './users.js';
 export * from './webhook.js';
 export * from './blob-scrub.js';
+export * from './outbound.js';
+export * from './source-sketch.js';

@@ -1,9 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { TelemetryEvent } from '@updraft/protocol';
 import { ApiError, appNotFound, conflict, notFound } from '../api-error.js';
-import type { IngestKeyRecord, MetadataStore, StoredEvent } from '../store/index.js';
+import type { EventSourceMark, IngestKeyRecord, MetadataStore, StoredEvent } from '../store/index.js';
 import type { Actor } from './access.js';
 import { appendAudit } from './audit.js';
+import { sketchMark, SourceHasher, sourceOf } from './source-sketch.js';
 
 /**
  * Device events: per-app ingest keys, a per-key rate limit, and a group-committing writer.
@@ -31,6 +32,20 @@ export interface IngestRateLimit {
 }
 
 export const DEFAULT_INGEST_RATE_LIMIT: IngestRateLimit = { eventsPerSecond: 50_000, burst: 100_000 };
+/**
+ * Per network source (issue 14 §3): at most this many events a minute are accepted (429
+ * beyond), and of each event kind per app only `sourceBudget` an hour count (default 100);
+ * the rest are acknowledged and dropped, so one source in any volume moves a rate by a
+ * bounded amount. Many real devices behind one carrier NAT share a source: the budget is
+ * sized so that they are still counted, just not without bound.
+ */
+export const DEFAULT_SOURCE_EVENTS_PER_MINUTE = 6_000;
+export const DEFAULT_SOURCE_BUDGET = 100;
+/** Events naming a release or channel the app never served are counted here, one bucket per minute. */
+export const UNKNOWN_BUCKET = '?';
+const KNOWN_CACHE_MS = 10_000;
+const MAX_TRACKED = 200_000;
+const FAILURE_EVENTS = new Set(['crash', 'rollback']);
 /** Revoking a key on another server instance takes effect within this long. */
 const KEY_CACHE_MS = 10_000;
 
@@ -47,6 +62,7 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
 
 interface Pending {
   events: StoredEvent[];
+  marks: EventSourceMark[];
   resolve: (r: { accepted: number; duplicates: number }) => void;
   reject: (err: unknown) => void;
 }
@@ -62,9 +78,9 @@ class GroupCommitWriter {
 
   constructor(private readonly store: MetadataStore) {}
 
-  write(events: StoredEvent[]): Promise<{ accepted: number; duplicates: number }> {
+  write(events: StoredEvent[], marks: EventSourceMark[]): Promise<{ accepted: number; duplicates: number }> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, resolve, reject });
+      this.queue.push({ events, marks, resolve, reject });
       if (!this.running) void this.drain();
     });
   }
@@ -87,7 +103,12 @@ class GroupCommitWriter {
           }),
         );
         try {
-          const fresh = await this.store.transaction((tx) => tx.insight.insertEvents(unique));
+          const marks = group.flatMap((p) => p.marks);
+          const fresh = await this.store.transaction(async (tx) => {
+            const ids = await tx.insight.insertEvents(unique);
+            if (marks.length > 0) await tx.insight.addEventSources(marks);
+            return ids;
+          });
           group.forEach((p, i) => {
             const accepted = firsts[i]!.filter((e) => fresh.has(e.id)).length;
             p.resolve({ accepted, duplicates: p.events.length - accepted });
@@ -107,10 +128,27 @@ export class IngestService {
   private readonly keyCache = new Map<string, { record: IngestKeyRecord | null; at: number }>();
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly limit: IngestRateLimit;
+  private readonly hasher: SourceHasher;
+  /** Per source and minute: events accepted. Per source, hour, app and event: events counted. */
+  private sourceMinute = { minute: -1, counts: new Map<bigint, number>() };
+  private sourceHour = { hour: -1, counts: new Map<string, number>() };
+  private readonly known = new Map<string, { releases: Map<string, boolean>; channels: Set<string>; at: number }>();
+  private readonly sourceBudget: number;
+  private readonly sourceEventsPerMinute: number;
 
   constructor(
-    private readonly deps: { store: MetadataStore; now: () => number; rateLimit?: Partial<IngestRateLimit> },
+    private readonly deps: {
+      store: MetadataStore;
+      now: () => number;
+      rateLimit?: Partial<IngestRateLimit>;
+      sourceBudget?: number;
+      /** Events a minute one source may send (429 beyond). */
+      sourceEventsPerMinute?: number;
+    },
   ) {
+    this.sourceEventsPerMinute = deps.sourceEventsPerMinute ?? DEFAULT_SOURCE_EVENTS_PER_MINUTE;
+    this.hasher = new SourceHasher(deps.now);
+    this.sourceBudget = deps.sourceBudget ?? DEFAULT_SOURCE_BUDGET;
     this.writer = new GroupCommitWriter(deps.store);
     const eventsPerSecond = deps.rateLimit?.eventsPerSecond ?? DEFAULT_INGEST_RATE_LIMIT.eventsPerSecond;
     this.limit = { eventsPerSecond, burst: deps.rateLimit?.burst ?? eventsPerSecond * 2 };
@@ -217,17 +255,76 @@ export class IngestService {
     b.tokens -= n;
   }
 
-  /** Stores events a compatibility front door derived (CodePush reports), under the same rate limit per `limitKey`. */
-  async record(limitKey: string, events: StoredEvent[]): Promise<{ accepted: number; duplicates: number }> {
-    this.take(limitKey, events.length);
-    return this.writer.write(events);
+  /** 429 when one source sends more than its events a minute. */
+  private takeSource(source: bigint, n: number, minute: number): void {
+    // Bounded memory: past this many sources a minute the table starts over (the distinct-
+    // source requirement of a halt does not depend on it).
+    if (this.sourceMinute.minute !== minute || this.sourceMinute.counts.size > MAX_TRACKED) {
+      this.sourceMinute = { minute, counts: new Map() };
+    }
+    const used = this.sourceMinute.counts.get(source) ?? 0;
+    if (used + n > this.sourceEventsPerMinute) {
+      const waitS = 60 - Math.floor((this.deps.now() / 1000) % 60);
+      throw new ApiError(
+        429,
+        'rate-limited',
+        `this network source sent more than ${this.sourceEventsPerMinute} events this minute; retry the same batch in ${waitS} s`,
+        { retryAfterSeconds: waitS },
+      );
+    }
+    this.sourceMinute.counts.set(source, used + n);
   }
 
-  /** Stores a batch; events whose id was already stored are counted as duplicates, not stored again. */
-  async ingest(key: IngestKeyRecord, events: TelemetryEvent[]): Promise<{ accepted: number; duplicates: number }> {
+  /** Whether this source may still be counted for this app and event kind this hour. */
+  private withinBudget(source: bigint, appId: string, event: string, hour: number): boolean {
+    if (this.sourceHour.hour !== hour || this.sourceHour.counts.size > MAX_TRACKED) {
+      this.sourceHour = { hour, counts: new Map() };
+    }
+    const key = `${source}\u0000${appId}\u0000${event}`;
+    const used = this.sourceHour.counts.get(key) ?? 0;
+    if (used >= this.sourceBudget) return false;
+    this.sourceHour.counts.set(key, used + 1);
+    return true;
+  }
+
+  /**
+   * The releases and channels the app served, cached briefly: a forged name costs one lookup
+   * per cache period at most, never a row of its own.
+   */
+  private async knownNames(appId: string, releaseIds: Set<string>): Promise<(r: string, c: string) => boolean> {
+    const nowMs = this.deps.now();
+    let k = this.known.get(appId);
+    if (!k || nowMs - k.at > KNOWN_CACHE_MS) {
+      const channels = new Set((await this.deps.store.listChannels(appId)).map((c) => c.name));
+      k = { releases: new Map(), channels, at: nowMs };
+      if (this.known.size > 10_000) this.known.clear();
+      this.known.set(appId, k);
+    }
+    for (const id of releaseIds) {
+      if (k.releases.has(id) || k.releases.size > 10_000) continue;
+      k.releases.set(id, (await this.deps.store.getRelease(appId, id)) !== null);
+    }
+    const entry = k;
+    return (r, c) => entry.channels.has(c) && (r === '' || entry.releases.get(r) === true);
+  }
+
+  /**
+   * Stores a batch; events whose id was already stored are counted as duplicates, not stored
+   * again. `source` is the request's network address: it is hashed under a daily key that is
+   * never stored, and only the hash's HyperLogLog mark is kept (for failure events).
+   */
+  /**
+   * Stores a batch; events whose id was already stored are counted as duplicates, not stored
+   * again. `source` is the request's network address (see admit).
+   */
+  async ingest(
+    key: IngestKeyRecord,
+    events: TelemetryEvent[],
+    source = 'unknown',
+  ): Promise<{ accepted: number; duplicates: number; uncounted: number }> {
     this.take(key.id, events.length);
     const receivedMinute = Math.floor(this.deps.now() / 60_000);
-    const stored: StoredEvent[] = events.map((e) => ({
+    const stored = events.map((e) => ({
       id: e.id,
       appId: key.appId,
       platform: e.platform,
@@ -239,6 +336,63 @@ export class IngestService {
       at: e.at,
       receivedMinute,
     }));
-    return this.writer.write(stored);
+    return this.admit(key.appId, stored, source);
+  }
+
+  /**
+   * Stores events a compatibility front door derived (CodePush reports), under the same rate
+   * limit per `limitKey` and the same rules per network source.
+   */
+  async record(
+    limitKey: string,
+    appId: string,
+    events: StoredEvent[],
+    source = 'unknown',
+  ): Promise<{ accepted: number; duplicates: number; uncounted: number }> {
+    this.take(limitKey, events.length);
+    return this.admit(appId, events, source);
+  }
+
+  /**
+   * The rules for events from a public key (issue 14 §3): a per-source rate limit, a counting
+   * budget per source, unknown names into one bucket, and a HyperLogLog mark of the source
+   * of every failure report. The source is hashed under a daily key that is never stored.
+   */
+  private async admit(
+    appId: string,
+    events: StoredEvent[],
+    source: string,
+  ): Promise<{ accepted: number; duplicates: number; uncounted: number }> {
+    const receivedMinute = Math.floor(this.deps.now() / 60_000);
+    const sourceHash = this.hasher.hash(sourceOf(source));
+    this.takeSource(sourceHash, events.length, receivedMinute);
+    const hour = Math.floor(receivedMinute / 60);
+    const isKnown = await this.knownNames(appId, new Set(events.map((e) => e.releaseId).filter((r) => r !== '')));
+    const stored: StoredEvent[] = [];
+    for (const e of events) {
+      if (!this.withinBudget(sourceHash, appId, e.event, hour)) continue;
+      if (isKnown(e.releaseId, e.channel)) stored.push(e);
+      else {
+        stored.push({
+          ...e,
+          platform: UNKNOWN_BUCKET,
+          channel: UNKNOWN_BUCKET,
+          releaseId: UNKNOWN_BUCKET,
+          binaryVersion: null,
+        });
+      }
+    }
+    const { reg, rank } = sketchMark(sourceHash);
+    const marks = new Map<string, { releaseId: string; channel: string }>();
+    for (const e of stored) {
+      if (FAILURE_EVENTS.has(e.event) && e.releaseId !== UNKNOWN_BUCKET) {
+        marks.set(`${e.releaseId}\u0000${e.channel}`, { releaseId: e.releaseId, channel: e.channel });
+      }
+    }
+    const written = await this.writer.write(
+      stored,
+      [...marks.values()].map((m) => ({ appId, ...m, minute: receivedMinute, reg, rank })),
+    );
+    return { ...written, uncounted: events.length - stored.length };
   }
 }

@@ -42,6 +42,9 @@ export interface GuardrailsTable {
   webhook_url: string | null;
   updated_at: string;
   updated_by: string;
+  /** Migration 0009: 'halt' | 'alert'; null = the default for the channel's protection. */
+  mode: string | null;
+  min_sources: number | null;
 }
 
 export interface GuardrailTripsTable {
@@ -57,6 +60,8 @@ export interface GuardrailTripsTable {
   at: string;
   webhook_status: string;
   webhook_attempts: number;
+  /** Migration 0009: 'halted' | 'alerted'; null = halted. */
+  action: string | null;
 }
 
 export interface UsersTable {
@@ -78,7 +83,35 @@ export interface SessionsTable {
   expires_at: string;
 }
 
+/** Migration 0009: the outbound webhook queue. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  app_id: string | null;
+  kind: string;
+  ref: string | null;
+  url: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  created_at: string;
+  settled_at: string | null;
+}
+
+/** Migration 0009: HyperLogLog registers of the sources that reported failures. */
+export interface EventSourcesTable {
+  app_id: string;
+  release_id: string;
+  channel: string;
+  minute: number;
+  reg: number;
+  rank: number;
+}
+
 export interface InsightTables {
+  webhook_deliveries: WebhookDeliveriesTable;
+  event_sources: EventSourcesTable;
   ingest_keys: IngestKeysTable;
   device_events: DeviceEventsTable;
   event_rollups: EventRollupsTable;

@@ -49,6 +49,39 @@ export interface GuardrailConfig {
   webhookUrl: string | null;
   updatedAt: string;
   updatedBy: string;
+  /** 'halt' stops the rollout; 'alert' only notifies. Null: halt, or alert on a protected channel. */
+  mode: 'halt' | 'alert' | null;
+  /** Distinct network sources a halt needs; null = the default. */
+  minSources: number | null;
+}
+
+/** One queued outbound webhook (services/webhook-queue.ts). */
+export interface WebhookDelivery {
+  id: string;
+  appId: string | null;
+  /** What raised it, e.g. `guardrail.halted`. */
+  kind: string;
+  /** What to tell when it settles, e.g. `guardrail-trip:<id>`. */
+  ref: string | null;
+  url: string;
+  /** The JSON body. */
+  payload: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+  createdAt: string;
+  settledAt: string | null;
+}
+
+/** A HyperLogLog (register, rank) pair of one source reporting failures on a release and channel. */
+export interface EventSourceMark {
+  appId: string;
+  releaseId: string;
+  channel: string;
+  minute: number;
+  reg: number;
+  rank: number;
 }
 
 export interface GuardrailTrip {
@@ -65,6 +98,8 @@ export interface GuardrailTrip {
   /** pending → delivered | failed | none (no webhook configured). */
   webhookStatus: 'pending' | 'delivered' | 'failed' | 'none';
   webhookAttempts: number;
+  /** What the guardrail did: halted the rollout, or only alerted (mode `alert`). */
+  action: 'halted' | 'alerted';
 }
 
 export interface UserRecord {
@@ -121,6 +156,31 @@ export interface InsightStore {
   insertTrip(t: GuardrailTrip): Promise<void>;
   updateTripWebhook(id: string, status: GuardrailTrip['webhookStatus'], attempts: number): Promise<void>;
   listTrips(appId: string, filter?: { releaseId?: string; channel?: string }): Promise<GuardrailTrip[]>;
+
+  /** Drops rollups of minutes before `minute`. */
+  pruneRollups(beforeMinute: number): Promise<number>;
+  /** Adds HyperLogLog marks (already stored pairs are ignored), in the caller's transaction. */
+  addEventSources(marks: EventSourceMark[]): Promise<void>;
+  /** The highest rank per register of one release on one channel in [fromMinute, toMinute]. */
+  eventSourceRegisters(
+    appId: string,
+    releaseId: string,
+    channel: string,
+    fromMinute: number,
+    toMinute: number,
+  ): Promise<Map<number, number>>;
+  pruneEventSources(beforeMinute: number): Promise<number>;
+
+  enqueueWebhook(d: WebhookDelivery): Promise<void>;
+  /** Pending deliveries whose next attempt is due at `nowIso`, oldest first. */
+  dueWebhooks(nowIso: string, limit: number): Promise<WebhookDelivery[]>;
+  updateWebhook(
+    id: string,
+    update: Pick<WebhookDelivery, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'settledAt'>,
+  ): Promise<void>;
+  getWebhook(id: string): Promise<WebhookDelivery | null>;
+  /** Drops settled deliveries settled before `beforeIso`. */
+  pruneWebhooks(beforeIso: string): Promise<number>;
 
   insertUser(u: UserRecord): Promise<boolean>;
   getUser(id: string): Promise<UserRecord | null>;

@@ -5,6 +5,8 @@ import { DashboardUserQueries } from './kysely/dashboard-users.js';
 import { DeviceEventQueries } from './kysely/device-events.js';
 import { GuardrailQueries } from './kysely/guardrails.js';
 import { IngestKeyQueries } from './kysely/ingest-keys.js';
+import { EventSourceQueries } from './kysely/event-sources.js';
+import { WebhookQueries } from './kysely/webhooks.js';
 
 /**
  * InsightStore over Kysely, dialect-neutral like KyselyMetadataStore. The queries live in
@@ -17,12 +19,16 @@ export class KyselyInsightStore implements InsightStore {
   private readonly events: DeviceEventQueries;
   private readonly guardrails: GuardrailQueries;
   private readonly users: DashboardUserQueries;
+  private readonly sources: EventSourceQueries;
+  private readonly webhooks: WebhookQueries;
 
   constructor(db: Kysely<Database>) {
     this.ingestKeys = new IngestKeyQueries(db);
     this.events = new DeviceEventQueries(db);
     this.guardrails = new GuardrailQueries(db);
     this.users = new DashboardUserQueries(db);
+    this.sources = new EventSourceQueries(db);
+    this.webhooks = new WebhookQueries(db);
   }
 
   insertIngestKey(...args: Parameters<InsightStore['insertIngestKey']>) {
@@ -71,6 +77,34 @@ export class KyselyInsightStore implements InsightStore {
   }
   listTrips(...args: Parameters<InsightStore['listTrips']>) {
     return this.guardrails.listTrips(...args);
+  }
+
+  pruneRollups(...args: Parameters<InsightStore['pruneRollups']>) {
+    return this.sources.pruneRollups(...args);
+  }
+  addEventSources(...args: Parameters<InsightStore['addEventSources']>) {
+    return this.sources.addEventSources(...args);
+  }
+  eventSourceRegisters(...args: Parameters<InsightStore['eventSourceRegisters']>) {
+    return this.sources.eventSourceRegisters(...args);
+  }
+  pruneEventSources(...args: Parameters<InsightStore['pruneEventSources']>) {
+    return this.sources.pruneEventSources(...args);
+  }
+  enqueueWebhook(...args: Parameters<InsightStore['enqueueWebhook']>) {
+    return this.webhooks.enqueueWebhook(...args);
+  }
+  dueWebhooks(...args: Parameters<InsightStore['dueWebhooks']>) {
+    return this.webhooks.dueWebhooks(...args);
+  }
+  updateWebhook(...args: Parameters<InsightStore['updateWebhook']>) {
+    return this.webhooks.updateWebhook(...args);
+  }
+  getWebhook(...args: Parameters<InsightStore['getWebhook']>) {
+    return this.webhooks.getWebhook(...args);
+  }
+  pruneWebhooks(...args: Parameters<InsightStore['pruneWebhooks']>) {
+    return this.webhooks.pruneWebhooks(...args);
   }
 
   insertUser(...args: Parameters<InsightStore['insertUser']>) {

@@ -17,6 +17,8 @@ const guardrailOf = (r: Database['guardrails']): GuardrailConfig => ({
   webhookUrl: r.webhook_url,
   updatedAt: r.updated_at,
   updatedBy: r.updated_by,
+  mode: r.mode === 'halt' || r.mode === 'alert' ? r.mode : null,
+  minSources: r.min_sources,
 });
 
 const tripOf = (r: Database['guardrail_trips']): GuardrailTrip => ({
@@ -32,6 +34,7 @@ const tripOf = (r: Database['guardrail_trips']): GuardrailTrip => ({
   at: r.at,
   webhookStatus: r.webhook_status as GuardrailTrip['webhookStatus'],
   webhookAttempts: r.webhook_attempts,
+  action: r.action === 'alerted' ? 'alerted' : 'halted',
 });
 
 /** Per-channel guardrails (crash and rollback rate thresholds) and the trips they recorded. */
@@ -62,6 +65,8 @@ export class GuardrailQueries implements GuardrailAccess {
       webhook_url: g.webhookUrl,
       updated_at: g.updatedAt,
       updated_by: g.updatedBy,
+      mode: g.mode,
+      min_sources: g.minSources,
     };
     await this.db
       .insertInto('guardrails')
@@ -86,6 +91,7 @@ export class GuardrailQueries implements GuardrailAccess {
         at: t.at,
         webhook_status: t.webhookStatus,
         webhook_attempts: t.webhookAttempts,
+        action: t.action,
       })
       .execute();
   }

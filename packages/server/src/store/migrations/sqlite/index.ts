@@ -7,6 +7,7 @@ import * as m0005 from './0005-trust-lifecycle.js';
 import * as m0006 from './0006-fleet-insight.js';
 import * as m0007 from './0007-embedded-bundles.js';
 import * as m0008 from './0008-access-hardening.js';
+import * as m0009 from './0009-outsider-hardening.js';
 import * as m0010 from './0010-codepush.js';
 
 /**
@@ -25,6 +26,7 @@ export const sqliteMigrations: MigrationProvider = {
       '0006-fleet-insight': m0006,
       '0007-embedded-bundles': m0007,
       '0008-access-hardening': m0008,
+      '0009-outsider-hardening': m0009,
       '0010-codepush': m0010,
     };
   },
