@@ -48,7 +48,7 @@ export function jsLikePair(size: number, seed: number): { old: Uint8Array; next:
   const r = prng(seed);
   for (let i = 0, length = 0; length < size; i++) {
     parts.push(fn(r, i, 'f'));
-    length += parts[i]!.length + 1;
+    length += parts[i]!.length;
   }
   const r2 = prng(seed + 1);
   const nextParts = parts.flatMap((p, i) => {
