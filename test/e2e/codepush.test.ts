@@ -366,7 +366,7 @@ test('the server refuses a package whose hash or signature does not match the si
       runtimeVersion: '9.9.9',
       channel: 'beta',
       keys,
-      extra: ['--launch', 'index.android.bundle', '--allow-channels', 'beta,production'],
+      extra: ['--launch', 'index.android.bundle', '--allow-channels', 'beta,production', '--create-channel'],
     }),
     env,
   );

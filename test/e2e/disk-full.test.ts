@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { retryingFetch } from '@updraft/client/node';
 import {
   deviceSyncArgs,
   publishArgs,
@@ -124,11 +125,17 @@ test('a full blob disk: 507 "disk is full", nothing damaged kept, devices served
   const repaired = await runCli(['blobs', 'verify', ...storage, '--repair', '--json']);
   assert.equal(repaired.code, 0, repaired.stdout + repaired.stderr);
   await assert.rejects(stat(blobPath));
-  const missing = await fetch(`${server.url}/v1/apps/${APP}/blobs/missing`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ sha256: [bigHash] }),
-  });
+  // The pooled connection from the upload above may have idled past the server's keep-alive
+  // during the CLI runs: a query, so it is sent once more if the server closed it under us.
+  const missing = await retryingFetch(
+    `${server.url}/v1/apps/${APP}/blobs/missing`,
+    {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ sha256: [bigHash] }),
+    },
+    { idempotent: true },
+  );
   assert.deepEqual(await missing.json(), { missing: [bigHash] });
   const v3 = join(work.path, 'v3');
   await mkdir(v3);

@@ -70,7 +70,14 @@ describe('apps and their root of trust', () => {
     const details = await t.api('GET', `/v1/apps/${appId}`);
     assert.equal(details.status, 200);
     assert.equal(details.json.rootVersion, 1);
-    assert.deepEqual(details.json.channels, []);
+    // A new app starts with its two standard channels, empty; any other is created on purpose.
+    assert.deepEqual(
+      details.json.channels.map((c: { name: string; pointers: unknown[] }) => [c.name, c.pointers.length]),
+      [
+        ['production', 0],
+        ['staging', 0],
+      ],
+    );
     assert.equal(typeof details.json.createdAt, 'string');
     const list = await t.api('GET', '/v1/apps');
     assert.ok(list.json.apps.some((a: { appId: string }) => a.appId === appId));
