@@ -56,5 +56,7 @@ test('a release targeted at app versions >=2.0.0 reaches only devices that match
 
   const bad = await sync('bad', ['--attr', 'no-equals-sign']);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /key=value/);
+  // With --json a device command's error is the JSON on stdout, printed once.
+  assert.match(bad.stdout, /key=value/);
+  assert.equal(bad.stderr, '');
 });

@@ -159,6 +159,10 @@ test('random trees: publish → sync → launch gives the same bytes at the same
       }
     }),
     // Every run publishes through the CLI: a few runs, no shrinking (the failing tree is printed).
-    { numRuns: 6, endOnFailure: true },
+    {
+      numRuns: 6,
+      endOnFailure: true,
+      ...(process.env.UPDRAFT_FC_SEED ? { seed: Number(process.env.UPDRAFT_FC_SEED) } : {}),
+    },
   );
 });

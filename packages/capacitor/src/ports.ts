@@ -105,7 +105,13 @@ export class CapacitorStorage implements Storage {
 
   async mkdirp(path: string): Promise<void> {
     if (await this.exists(path)) return;
-    await this.fs.mkdir({ path: this.at(path), directory: DATA, recursive: true });
+    try {
+      await this.fs.mkdir({ path: this.at(path), directory: DATA, recursive: true });
+    } catch (err) {
+      // Capacitor's mkdir throws "Directory exists" even with recursive; two downloads into one
+      // folder race between the check above and this call, and the loser must not fail.
+      if (!(await this.exists(path))) throw err;
+    }
   }
 
   async rename(from: string, to: string): Promise<void> {
