@@ -1,33 +1,33 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  delegatedSigned,
   keyId,
-  utf8Encode,
-  verifyRootUpdate,
-  updateTimestamp,
-  verifyTimestamp,
-  verifySnapshot,
-  verifyTopTargets,
-  verifyDelegatedTargets,
   loadTrustedRoot,
   parseTimestamp,
+  rootSigned,
+  serializeEnvelope,
+  snapshotSigned,
+  targetsSigned,
+  timestampSigned,
+  updateTimestamp,
   UpdraftError,
+  utf8Encode,
+  verifyDelegatedTargets,
+  verifyRootUpdate,
+  verifySnapshot,
+  verifyTimestamp,
+  verifyTopTargets,
 } from '@updraft/protocol';
 import {
-  delegatedSigned,
   expiresAt,
   generateKeyFile,
   localSigner,
   metaEntryFor,
   publicKeyOf,
-  rootSigned,
-  serializeEnvelope,
   signMetadata,
-  snapshotSigned,
-  targetsSigned,
-  timestampSigned,
   type KeyFile,
-} from '@updraft/server';
+} from '@updraft/signing';
 
 // The TUF client checks of @updraft/protocol against metadata made by the Node signing
 // module (@tufjs/models): each check is attacked with the failure it must catch.

@@ -2,14 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  generateKeyFile,
-  localSigner,
-  serializeEnvelope,
-  signMetadata,
-  type JsonObject,
-  type KeyFile,
-} from '@updraft/server';
+import { generateKeyFile, localSigner, signMetadata, type KeyFile } from '@updraft/signing';
+import { serializeEnvelope, type JsonObject } from '@updraft/protocol';
 import { startStaticServer } from '../helpers/hostile-proxy.js';
 import {
   A,

@@ -1,17 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { consistentTargetPath } from '@updraft/protocol';
-import {
-  expiresAt,
-  localSigner,
-  metaEntryFor,
-  openSqliteStore,
-  serializeEnvelope,
-  signMetadata,
-  type JsonObject,
-  type KeyFile,
-  type OnlineRole,
-} from '@updraft/server';
+import { consistentTargetPath, type JsonObject, serializeEnvelope } from '@updraft/protocol';
+import { openSqliteStore, type OnlineRole } from '@updraft/server';
+import { expiresAt, localSigner, metaEntryFor, signMetadata, type KeyFile } from '@updraft/signing';
 
 /** Tools an attacker (or a test of static hosting) uses on a real server's repository. */
 

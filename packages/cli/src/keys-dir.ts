@@ -1,6 +1,6 @@
 import { chmod, mkdir, readFile, writeFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { generateKeyFile, parseKeyFile, type KeyFile } from '@updraft/server';
+import { generateKeyFile, parseKeyFile, type KeyFile } from '@updraft/signing';
 import type { KeyAlgorithm } from '@updraft/protocol';
 import { CliError } from './output.js';
 

@@ -1,5 +1,4 @@
-import { isTransparencyPolicy, LOG_PIN_FIELD, logTrustFromPin, type LogPin } from '@updraft/protocol';
-import type { JsonObject } from '@updraft/server';
+import { isTransparencyPolicy, type JsonObject, LOG_PIN_FIELD, type LogPin, logTrustFromPin } from '@updraft/protocol';
 import { CliError } from './output.js';
 
 /** What the server answers for an app's log (POST /v1/apps, GET /v1/apps/:id/log). */

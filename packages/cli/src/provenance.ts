@@ -14,7 +14,7 @@ import {
   type ProvenanceRef,
   type ProvenanceSource,
 } from '@updraft/protocol';
-import { generateKeyFile, localSigner, parseKeyFile, publicKeyOf, type KeyFile } from '@updraft/server';
+import { generateKeyFile, localSigner, parseKeyFile, publicKeyOf, type KeyFile } from '@updraft/signing';
 import type { AdminApi } from './api-client.js';
 import { CliError } from './output.js';
 

@@ -13,7 +13,7 @@ import {
   provenanceStatement,
   verifyProvenance,
 } from '@updraft/protocol';
-import { generateKeyFile, localSigner, publicKeyOf } from '@updraft/server';
+import { generateKeyFile, localSigner, publicKeyOf } from '@updraft/signing';
 import { buildEnvironment, gitState } from '../src/provenance.js';
 
 // Provenance names the git state of the folder that is published, with the real git: not the

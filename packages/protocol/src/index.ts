@@ -17,3 +17,4 @@ export * from './url.js';
 export * from './transparency/index.js';
 export * from './telemetry.js';
 export * from './codepush.js';
+export * from './repository-builders.js';

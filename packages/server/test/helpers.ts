@@ -4,38 +4,40 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   canonicalBytes,
+  delegatedSigned,
+  type JsonObject,
   keyId,
   loadTrustedRoot,
   manifestTargetPath,
+  rootSigned,
+  type SignedEnvelope,
+  targetsSigned,
+  type TufKey,
   verifyDelegatedTargets,
   verifySnapshot,
   verifyTimestamp,
   verifyTopTargets,
-  type TufKey,
 } from '@updraft/protocol';
 import {
   AUDIT_LOG_ID,
   AuditAnchorService,
   buildApp,
-  DEFAULT_EXPIRY_DAYS,
   FolderBlobStore,
   openSqliteStore,
   TransparencyLogService,
-  delegatedSigned,
+  startServer,
+  type RunningServer,
+  type StartServerOptions,
+} from '../src/index.js';
+import {
+  DEFAULT_EXPIRY_DAYS,
   expiresAt,
   generateKeyFile,
   localSigner,
   publicKeyOf,
-  rootSigned,
   signMetadata,
-  startServer,
-  targetsSigned,
-  type JsonObject,
   type KeyFile,
-  type RunningServer,
-  type SignedEnvelope,
-  type StartServerOptions,
-} from '../src/index.js';
+} from '@updraft/signing';
 
 export const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 

@@ -3,7 +3,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chooseRelease, consistentTargetPath, parsePointerCustom, pointerTargetPath } from '@updraft/protocol';
-import { DAY_MS, generateKeyFile, localSigner, openSqliteStore, resignExpiring, signMetadata } from '../src/index.js';
+import { openSqliteStore, resignExpiring } from '../src/index.js';
+import { DAY_MS, generateKeyFile, localSigner, signMetadata } from '@updraft/signing';
 import {
   createTrustedApp,
   prepareRelease,

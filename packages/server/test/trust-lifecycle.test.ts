@@ -2,26 +2,18 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
+  type JsonObject,
   keyId,
   loadTrustedRoot,
   parseJsonObject,
   parseRoot,
   parseTimestamp,
+  type TufKey,
   verifyRootUpdate,
   verifyTimestamp,
-  type TufKey,
 } from '@updraft/protocol';
-import {
-  generateKeyFile,
-  localSigner,
-  openSqliteStore,
-  publicKeyOf,
-  signMetadata,
-  type JsonObject,
-  type KeyFile,
-  resignJob,
-  type MetadataStore,
-} from '../src/index.js';
+import { openSqliteStore, resignJob, type MetadataStore } from '../src/index.js';
+import { generateKeyFile, localSigner, publicKeyOf, signMetadata, type KeyFile } from '@updraft/signing';
 import { createTrustedApp, request, startTestServer, type PublisherKeys, type TestServer } from './helpers.js';
 
 // Freshness (scheduled re-signing under a per-app policy) and the key lifecycle routes: each

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { keyId, parseRoot, parseJsonObject, type TufKey } from '@updraft/protocol';
-import { generateKeyFile, publicKeyOf } from '../src/index.js';
+import { generateKeyFile, publicKeyOf } from '@updraft/signing';
 import { buildTrust, publisherKeys, refresh, request, startTestServer, type TestServer } from './helpers.js';
 
 describe('apps and their root of trust', () => {

@@ -1,16 +1,14 @@
 import type { Command } from 'commander';
-import { keyId, type KeyAlgorithm, type TufKey } from '@updraft/protocol';
 import {
-  DEFAULT_EXPIRY_DAYS,
   delegatedSigned,
-  expiresAt,
-  localSigner,
-  publicKeyOf,
+  type KeyAlgorithm,
+  keyId,
   rootSigned,
   serializeEnvelope,
-  signMetadata,
   targetsSigned,
-} from '@updraft/server';
+  type TufKey,
+} from '@updraft/protocol';
+import { DEFAULT_EXPIRY_DAYS, expiresAt, localSigner, publicKeyOf, signMetadata } from '@updraft/signing';
 import { requireServer } from '../api-client.js';
 import { defaultKeysDir, loadOrCreateKey, writeTrustAnchor } from '../keys-dir.js';
 import { CliError, colour, emit } from '../output.js';

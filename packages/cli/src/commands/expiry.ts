@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EXPIRY_FIELDS, formatDuration, parseDuration, type ExpiryField, type ExpiryPolicy } from '@updraft/server';
+import { EXPIRY_FIELDS, formatDuration, parseDuration, type ExpiryField, type ExpiryPolicy } from '@updraft/signing';
 import { requireServer } from '../api-client.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';

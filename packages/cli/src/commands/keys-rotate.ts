@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { keyId, RELEASES_ROLE, type TufKey } from '@updraft/protocol';
-import { expiresAfter, generateKeyFile, localSigner, publicKeyOf, type Signer } from '@updraft/server';
+import { expiresAfter, generateKeyFile, localSigner, publicKeyOf, type Signer } from '@updraft/signing';
 import { keyPath, OFFLINE_ROLES, type OfflineRole } from '../keys-dir.js';
 import { CliError, colour, emit } from '../output.js';
 import { run } from '../run.js';

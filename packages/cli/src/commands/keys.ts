@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { chmod, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DIRECTOR_ROLE, RELEASES_ROLE, type KeyAlgorithm, type RoleKeys } from '@updraft/protocol';
-import { addSignatures, generateKeyFile, publicKeyOf } from '@updraft/server';
+import { addSignatures, generateKeyFile, publicKeyOf } from '@updraft/signing';
 import { defaultKeysDir } from '../keys-dir.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';

@@ -5,20 +5,23 @@ import {
   assertIdentifier,
   canonicalBytes,
   checkThreshold,
+  delegatedSigned,
+  type FilePatch,
   isPlatform,
-  manifestTargetPath,
+  type JsonObject,
   MANIFEST_SCHEMA,
+  manifestTargetPath,
   parseReleaseCustom,
   parseTargets,
-  sha256Hex,
   PLATFORMS,
-  type FilePatch,
-  type ReleaseManifest,
   type ProvenanceRef,
   type ReleaseCustom,
+  type ReleaseManifest,
+  sha256Hex,
+  type SignedEnvelope,
+  type TargetEntry,
 } from '@updraft/protocol';
 import {
-  delegatedSigned,
   expiresAfter,
   isoSeconds,
   localSigner,
@@ -26,10 +29,7 @@ import {
   signMetadata,
   withDefaults,
   type ExpiryPolicy,
-  type JsonObject,
-  type SignedEnvelope,
-  type TargetEntry,
-} from '@updraft/server';
+} from '@updraft/signing';
 import { requireServer, type AdminApi } from '../api-client.js';
 import { collectFiles, guessLaunch, DEFAULT_MAX_FILE_BYTES, type LocalFile } from '../files.js';
 import {

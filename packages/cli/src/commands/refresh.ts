@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { expiresAfter, localSigner, type Signer } from '@updraft/server';
+import { expiresAfter, localSigner, type Signer } from '@updraft/signing';
 import { keyPath, OFFLINE_ROLES } from '../keys-dir.js';
 import { copyLogToFolder } from '../log-export.js';
 import { colour, emit } from '../output.js';

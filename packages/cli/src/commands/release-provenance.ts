@@ -10,7 +10,7 @@ import {
   verifyProvenance,
   type ProvenanceSummary,
 } from '@updraft/protocol';
-import { publicKeyOf } from '@updraft/server';
+import { publicKeyOf } from '@updraft/signing';
 import { requireServer, type AdminApi } from '../api-client.js';
 import { defaultKeysDir, readRoleKey } from '../keys-dir.js';
 import { CliError, colour, emit } from '../output.js';

@@ -5,18 +5,21 @@ import {
   canonicalBytes,
   checkThreshold,
   consistentTargetPath,
+  delegatedSigned,
+  type JsonObject,
   manifestTargetPath,
   parseJsonObject,
   parseManifest,
   parseReleaseCustom,
   parseTargets,
-  repositoryBaseUrl,
-  sha256Hex,
   type ReleaseCustom,
   type ReleaseManifest,
+  repositoryBaseUrl,
+  sha256Hex,
+  type SignedEnvelope,
+  type TargetEntry,
 } from '@updraft/protocol';
 import {
-  delegatedSigned,
   expiresAfter,
   isoSeconds,
   localSigner,
@@ -24,11 +27,8 @@ import {
   signMetadata,
   withDefaults,
   type ExpiryPolicy,
-  type JsonObject,
   type KeyFile,
-  type SignedEnvelope,
-  type TargetEntry,
-} from '@updraft/server';
+} from '@updraft/signing';
 import { requireServer, type AdminApi } from '../api-client.js';
 import { defaultKeysDir, readRoleKey } from '../keys-dir.js';
 import { CliError, colour, emit } from '../output.js';

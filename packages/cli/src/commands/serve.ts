@@ -4,11 +4,11 @@ import {
   createLogger,
   isLogLevel,
   LOG_LEVELS,
-  parseDuration,
   redactDatabaseUrl,
   startServer,
   type StartServerOptions,
 } from '@updraft/server';
+import { parseDuration } from '@updraft/signing';
 import { CliError, colour } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { addStorageOptions, storageFromOptions, type StorageOptions } from '../storage-options.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LOG_PIN_FIELD } from '@updraft/protocol';
-import { withDefaults, type ExpiryPolicy } from '@updraft/server';
+import { withDefaults, type ExpiryPolicy } from '@updraft/signing';
 import { requireServer, type AdminApi } from '../api-client.js';
 import { defaultKeysDir } from '../keys-dir.js';
 import { CliError } from '../output.js';

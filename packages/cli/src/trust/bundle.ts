@@ -5,9 +5,10 @@ import {
   parseTargets,
   RELEASES_ROLE,
   type RoleKeys,
+  type SignedEnvelope,
   type TufKey,
 } from '@updraft/protocol';
-import { addSignatures, type Signer, type SignedEnvelope } from '@updraft/server';
+import { addSignatures, type Signer } from '@updraft/signing';
 import { CliError } from '../output.js';
 import type { VerifiedRepo } from './verified-repo.js';
 

@@ -1,6 +1,7 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { KeyFile, SignedEnvelope } from '@updraft/server';
+import type { KeyFile } from '@updraft/signing';
+import type { SignedEnvelope } from '@updraft/protocol';
 import { keyPath, type OfflineRole } from '../keys-dir.js';
 
 /**

@@ -1,5 +1,11 @@
-import { keyId, RELEASES_ROLE, ROOT_EPOCH_FIELD, type TufKey } from '@updraft/protocol';
-import type { JsonObject, JsonValue } from '@updraft/server';
+import {
+  type JsonObject,
+  type JsonValue,
+  keyId,
+  RELEASES_ROLE,
+  ROOT_EPOCH_FIELD,
+  type TufKey,
+} from '@updraft/protocol';
 import { CliError } from '../output.js';
 
 /**

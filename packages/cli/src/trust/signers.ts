@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { bytesToHex, ECDSA_P256_SCHEME, ED25519_SCHEME, keyId, verifySignature, type TufKey } from '@updraft/protocol';
-import { localSigner, parseKeyFile, type KeyFile, type Signer } from '@updraft/server';
+import { localSigner, parseKeyFile, type KeyFile, type Signer } from '@updraft/signing';
 import { CliError } from '../output.js';
 
 /**

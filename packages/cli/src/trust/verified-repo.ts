@@ -5,18 +5,18 @@ import {
   parseJsonObject,
   RELEASES_ROLE,
   repositoryBaseUrl,
+  type RootSigned,
+  type SignedEnvelope,
+  type SnapshotSigned,
+  type TargetsSigned,
+  type TimestampSigned,
+  type Verified,
   verifyDelegatedTargets,
   verifyRootUpdate,
   verifySnapshot,
   verifyTimestamp,
   verifyTopTargets,
-  type RootSigned,
-  type SnapshotSigned,
-  type TargetsSigned,
-  type TimestampSigned,
-  type Verified,
 } from '@updraft/protocol';
-import type { SignedEnvelope } from '@updraft/server';
 import { CliError } from '../output.js';
 import { retryingFetch } from '@updraft/client/node';
 

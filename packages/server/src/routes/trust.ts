@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { METADATA_ROLES, ONLINE_ROLES, type MetadataRole, type OnlineRole } from '../store/index.js';
 import type { Services } from '../services/index.js';
-import { EXPIRY_FIELDS, MAX_LIFETIME_S, MIN_LIFETIME_S, type ExpiryField } from '../tuf/index.js';
+import { EXPIRY_FIELDS, MAX_LIFETIME_S, MIN_LIFETIME_S, type ExpiryField } from '@updraft/signing';
 import { ACCESS, appParams, envelope, identifier, noQuery } from './schemas.js';
 
 /** Root and targets are small; releases carries every release, like a publish. */

@@ -1,7 +1,7 @@
-import type { TufKey } from '@updraft/protocol';
+import type { SignedEnvelope, TufKey } from '@updraft/protocol';
 import { appNotFound, conflict } from '../api-error.js';
 import { ONLINE_ROLES, StoreConflictError, type MetadataStore, type OnlineRole } from '../store/index.js';
-import { generateKeyFile, publicKeyOf, type KeyFile, type SignedEnvelope } from '../tuf/index.js';
+import { generateKeyFile, publicKeyOf, type KeyFile } from '@updraft/signing';
 import type { Actor } from './access.js';
 import { appendAudit } from './audit.js';
 import { signDirector, signSnapshotAndTimestamp, storeEnvelope } from './online-signing.js';

@@ -7,7 +7,7 @@ import {
   withDefaults,
   type ExpiryField,
   type ExpiryPolicy,
-} from '../tuf/index.js';
+} from '@updraft/signing';
 import { resignExpiring, resignOnlineRoles } from './online-signing.js';
 
 /** Per-app metadata lifetimes, and re-signing on demand (what `updraft refresh` and cron call). */

@@ -1,23 +1,25 @@
-import { pointerTargetPath } from '@updraft/protocol';
+import {
+  delegatedSigned,
+  pointerTargetPath,
+  serializeEnvelope,
+  snapshotSigned,
+  timestampSigned,
+  type JsonObject,
+  type MetaEntry,
+  type SignedEnvelope,
+  type TargetEntry,
+} from '@updraft/protocol';
 import { logMetadataVersion } from './transparency-log.js';
 import type { MetadataRole, MetadataStore, OnlineRole, StoredMetadata } from '../store/index.js';
 import {
-  delegatedSigned,
   expiresAfter,
   localSigner,
   withDefaults,
   metaEntryFor,
-  serializeEnvelope,
   signMetadata,
-  snapshotSigned,
-  timestampSigned,
-  type JsonObject,
   type KeyFile,
-  type MetaEntry,
-  type SignedEnvelope,
   type ExpiryPolicy,
-  type TargetEntry,
-} from '../tuf/index.js';
+} from '@updraft/signing';
 
 /**
  * The roles the server signs with its online keys: director (channel pointers), snapshot and

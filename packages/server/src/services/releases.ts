@@ -1,15 +1,16 @@
 import type { Readable } from 'node:stream';
 import {
-  isPlatform,
-  PLATFORMS,
-  relativePathProblem,
   checkManifestMatches,
+  isPlatform,
   isUpdraftError,
   parseJsonObject,
   parseManifest,
   parseTargets,
-  RELEASES_ROLE,
+  PLATFORMS,
+  relativePathProblem,
   type ReleaseManifest,
+  RELEASES_ROLE,
+  type SignedEnvelope,
   type TargetsSigned,
 } from '@updraft/protocol';
 import { ApiError, appNotFound, badRequest, conflict, trustNotInitialized } from '../api-error.js';
@@ -22,7 +23,6 @@ import {
   type ReleaseRecord,
   type StoredMetadata,
 } from '../store/index.js';
-import type { SignedEnvelope } from '../tuf/index.js';
 import { assertMayChangeChannel, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
 import { channelToChange } from './channel-guard.js';

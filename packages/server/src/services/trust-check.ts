@@ -21,7 +21,7 @@ import {
 import { sign as cryptoSign, createPrivateKey } from 'node:crypto';
 import { badRequest, type ApiError } from '../api-error.js';
 import type { OnlineRole } from '../store/index.js';
-import type { KeyFile } from '../tuf/index.js';
+import type { KeyFile } from '@updraft/signing';
 
 /**
  * Decides whether the offline metadata a publisher uploads for a new app is a root of trust

@@ -19,7 +19,7 @@ import {
 } from '@updraft/protocol';
 import { conflict, forbidden } from '../api-error.js';
 import type { OnlineKeyCandidate, OnlineRole } from '../store/index.js';
-import type { KeyFile } from '../tuf/index.js';
+import type { KeyFile } from '@updraft/signing';
 import { checkDelegation, checkKeyIds, checkNoServerKey, guard, invalid, rawSigned } from './trust-check.js';
 
 /**

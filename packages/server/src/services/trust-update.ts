@@ -6,6 +6,7 @@ import {
   DIRECTOR_ROLE,
   type Envelope,
   type RootSigned,
+  type SignedEnvelope,
   type TargetsSigned,
   type TufKey,
 } from '@updraft/protocol';
@@ -18,7 +19,7 @@ import {
   type OnlineRole,
   type StoredMetadata,
 } from '../store/index.js';
-import { generateKeyFile, publicKeyOf, type SignedEnvelope } from '../tuf/index.js';
+import { generateKeyFile, publicKeyOf } from '@updraft/signing';
 import { signDirector, signSnapshotAndTimestamp, storeEnvelope } from './online-signing.js';
 import { invalid } from './trust-check.js';
 import {

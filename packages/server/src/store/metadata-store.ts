@@ -1,4 +1,4 @@
-import type { ExpiryPolicy, KeyFile } from '../tuf/index.js';
+import type { ExpiryPolicy, KeyFile } from '@updraft/signing';
 import type { TransparencyLogStore } from './log-store.js';
 import type { ControlPlaneStore } from './control-plane-store.js';
 import type { InsightStore } from './insight-store.js';

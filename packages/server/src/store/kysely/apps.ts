@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ExpiryPolicy, KeyFile } from '../../tuf/index.js';
+import type { ExpiryPolicy, KeyFile } from '@updraft/signing';
 import {
   ONLINE_ROLES,
   type AppRecord,

@@ -1,27 +1,19 @@
-import { Metadata, MetadataKind, Signature } from '@tufjs/models';
-import {
-  canonicalBytes,
-  DIRECTOR_PATHS,
-  DIRECTOR_ROLE,
-  RELEASES_PATHS,
-  RELEASES_ROLE,
-  type TufKey,
-  type TopRoleName,
-} from '@updraft/protocol';
-import { createHash } from 'node:crypto';
-import type { Signer } from './keys.js';
+import type { JsonValue } from './canonical-json.js';
+import { utf8Encode } from './encoding.js';
+import type { TufKey } from './keys.js';
+import type { TopRoleName } from './metadata.js';
+import { DIRECTOR_PATHS, DIRECTOR_ROLE, RELEASES_PATHS, RELEASES_ROLE } from './paths.js';
 
 /**
- * Builds and signs the TUF metadata of one app's repository with @tufjs/models. Roles are
- * written as plain TUF JSON, loaded through @tufjs/models (which validates them as TUF 1.0),
- * signed, and serialised. The publisher's CLI uses the offline roles; the server only
- * director, snapshot and timestamp.
+ * The writing half of the repository format (metadata.ts is the reading half): each role's
+ * `signed` part as plain TUF JSON, and the bytes a repository serves for a signed envelope.
+ * Pure, so the server (online roles), the publisher (offline roles) and tests build the same
+ * shapes; signing them is @updraft/signing's job.
  */
 
 export const SPEC_VERSION = '1.0.31';
 
 export type JsonObject = { [key: string]: JsonValue };
-export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
 
 export interface SignedEnvelope {
   signed: JsonObject;
@@ -44,13 +36,6 @@ export interface MetaEntry {
   length: number;
   sha256: string;
 }
-
-const KIND = {
-  root: MetadataKind.Root,
-  targets: MetadataKind.Targets,
-  snapshot: MetadataKind.Snapshot,
-  timestamp: MetadataKind.Timestamp,
-} as const;
 
 function keyMap(sets: RoleKeySet[], idOf: (k: TufKey) => string): JsonObject {
   const out: JsonObject = {};
@@ -161,37 +146,7 @@ export function timestampSigned(opts: { version: number; expires: string; snapsh
   };
 }
 
-/**
- * Validates `signed` as TUF metadata of its `_type` with @tufjs/models, then signs it with
- * every signer (a role with threshold > 1 gets several signatures).
- */
-export async function signMetadata(signed: JsonObject, signers: Signer[]): Promise<SignedEnvelope> {
-  const type = signed['_type'];
-  if (type !== 'root' && type !== 'targets' && type !== 'snapshot' && type !== 'timestamp') {
-    throw new Error(`unknown metadata type ${String(type)}`);
-  }
-  const md = Metadata.fromJSON(KIND[type] as MetadataKind.Root, { signed, signatures: [] });
-  const message = canonicalBytes(md.signed.toJSON());
-  for (const signer of signers) {
-    const sig = await signer.sign(message);
-    md.sign(() => new Signature({ keyID: signer.keyId, sig }), true);
-  }
-  return md.toJSON() as unknown as SignedEnvelope;
-}
-
-/** Adds signatures to an envelope signed elsewhere (threshold signing from several key files). */
-export async function addSignatures(envelope: SignedEnvelope, signers: Signer[]): Promise<SignedEnvelope> {
-  const message = canonicalBytes(envelope.signed);
-  const signatures = envelope.signatures.filter((s) => !signers.some((k) => k.keyId === s.keyid));
-  for (const signer of signers) signatures.push({ keyid: signer.keyId, sig: await signer.sign(message) });
-  return { signed: envelope.signed, signatures };
-}
-
-/** The bytes a repository serves for an envelope, and the meta entry that names them. */
+/** The bytes a repository serves for an envelope (metaEntryFor in @updraft/signing names them). */
 export function serializeEnvelope(envelope: SignedEnvelope): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(envelope));
-}
-
-export function metaEntryFor(bytes: Uint8Array, version: number): MetaEntry {
-  return { version, length: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+  return utf8Encode(JSON.stringify(envelope));
 }

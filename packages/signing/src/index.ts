@@ -1,4 +1,4 @@
 export * from './keys.js';
-export * from './metadata.js';
+export * from './sign.js';
 export * from './time.js';
 export * from './expiry.js';
