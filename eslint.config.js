@@ -3,7 +3,16 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.updraft/**', 'bench/.cache/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '.updraft/**',
+      'bench/.cache/**',
+      // A React Native app with its own toolchain (Metro, Babel), installed by its tests.
+      'packages/react-native/test/fixture-app/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -94,43 +94,65 @@ export function launchPathOf(release: InstalledRelease): string {
   return `releases/${release.releaseId}/${release.launch}`;
 }
 
+/**
+ * The decision table of the boot rule, in the order it is applied. applyNativeBoot reports
+ * which rows it applied; the native glue (ios/UpdraftBoot.swift, android/…/UpdraftBoot.kt)
+ * marks each row's code with `// rule <id>`, and packages/react-native/test/native-boot-table.test.ts
+ * checks that both languages carry every row, in this order, and no other.
+ */
+export const NATIVE_BOOT_RULES = [
+  ['trial-again', 'a trial with launches left whose launch file exists runs again; trialLaunches + 1'],
+  [
+    'trial-rollback',
+    'any other trial is rolled back: appended to rolledBack (the last 64 kept), trial null, trialLaunches 0',
+  ],
+  ['pending-to-trial', 'else a pending release whose launch file exists becomes the trial (trialLaunches 1) and runs'],
+  ['pending-drop', 'else a pending release whose launch file is gone is dropped'],
+  ['run-installed', 'with no trial to run: the confirmed release, else the fallback, whose launch file exists'],
+  ['run-embedded', 'else the bundle inside the app (null)'],
+  ['write-first', 'the pointer is written atomically before anything runs; if it cannot be, the embedded bundle runs'],
+] as const;
+
+export type NativeBootRule = (typeof NATIVE_BOOT_RULES)[number][0];
+
 export interface NativeBootDecision {
   /** The pointer to write back (atomically) before running anything; === input when unchanged. */
   next: BootPointer;
   /** Device-relative path of the file to run; null = the embedded bundle. */
   launch: string | null;
+  /** The rows of NATIVE_BOOT_RULES that decided, in order ('write-first' is the caller's). */
+  applied: NativeBootRule[];
 }
 
 /**
- * THE RULE the native glue mirrors (keep them in step). Pure; `exists` checks a
- * device-relative path.
- *   1. A trial with launches left is launched again; one without is rolled back.
- *   2. Otherwise a pending release whose launch file exists becomes the trial; a pending
- *      one whose file is gone is dropped.
- *   3. Run the trial, else the first of confirmed, fallback whose launch file exists,
- *      else the embedded bundle.
+ * THE RULE the native glue mirrors (keep them in step; NATIVE_BOOT_RULES names its rows). Pure;
+ * `exists` checks a device-relative path.
  */
 export function applyNativeBoot(pointer: BootPointer, exists: (path: string) => boolean): NativeBootDecision {
   let next = pointer;
+  const applied: NativeBootRule[] = [];
   if (next.trial && next.trialLaunches < next.maxLaunchAttempts && exists(launchPathOf(next.trial))) {
     next = { ...next, trialLaunches: next.trialLaunches + 1 };
-    return { next, launch: launchPathOf(next.trial!) };
+    return { next, launch: launchPathOf(next.trial!), applied: ['trial-again'] };
   }
   if (next.trial) {
     const t = next.trial;
     const failed = { releaseId: t.releaseId, versionCode: t.versionCode, epoch: t.epoch };
     next = { ...next, trial: null, trialLaunches: 0, rolledBack: [...next.rolledBack, failed].slice(-64) };
+    applied.push('trial-rollback');
   } else if (next.pending) {
     const p = next.pending;
-    next = exists(launchPathOf(p))
-      ? { ...next, pending: null, trial: p, trialLaunches: 1 }
-      : { ...next, pending: null };
-    if (next.trial) return { next, launch: launchPathOf(p) };
+    if (exists(launchPathOf(p))) {
+      next = { ...next, pending: null, trial: p, trialLaunches: 1 };
+      return { next, launch: launchPathOf(p), applied: ['pending-to-trial'] };
+    }
+    next = { ...next, pending: null };
+    applied.push('pending-drop');
   }
   for (const r of [next.confirmed, next.fallback]) {
-    if (r && exists(launchPathOf(r))) return { next, launch: launchPathOf(r) };
+    if (r && exists(launchPathOf(r))) return { next, launch: launchPathOf(r), applied: [...applied, 'run-installed'] };
   }
-  return { next, launch: null };
+  return { next, launch: null, applied: [...applied, 'run-embedded'] };
 }
 
 /**

@@ -11,6 +11,7 @@ export type {
 } from './events.js';
 export {
   applyNativeBoot,
+  NATIVE_BOOT_RULES,
   bootPointerOf,
   launchPathOf,
   parseBootPointer,
@@ -19,6 +20,7 @@ export {
   BOOT_POINTER_SCHEMA,
   type BootPointer,
   type NativeBootDecision,
+  type NativeBootRule,
 } from './boot-pointer.js';
 export {
   UpdatePolicyRunner,

@@ -1,9 +1,9 @@
-// NOT COMPILED IN THIS REPOSITORY (no Xcode here). Kept minimal on purpose: it mirrors
-// applyNativeBoot() in packages/client/src/boot-pointer.ts, the tested TypeScript reference
-// of the same rule (packages/client/test/hardening.test.ts checks it against the engine, and
-// test/fault-injection.test.ts runs it at every fault). Change both together.
+// The boot rule, before any JavaScript runs. It mirrors applyNativeBoot() in
+// packages/client/src/boot-pointer.ts, the tested TypeScript reference: every row of its
+// NATIVE_BOOT_RULES table is marked `// rule <id>` below, in the table's order, and
+// test/native-boot-table.test.ts checks that (and the same for android/…/UpdraftBoot.kt).
 //
-// Use from AppDelegate, before React Native loads any JavaScript:
+// Use from AppDelegate's ReactNativeDelegate, before React Native loads any JavaScript:
 //   override func bundleURL() -> URL? {
 //     UpdraftBoot.bundleURL(embedded: Bundle.main.url(forResource: "main", withExtension: "jsbundle"))
 //   }
@@ -37,9 +37,11 @@ import Foundation
 
     if p["trial"] is [String: Any] {
       if launches < maxAttempts && exists(path("trial")) {
-        p["trialLaunches"] = launches + 1          // rule 1: try the trial again
+        // rule trial-again
+        p["trialLaunches"] = launches + 1
         run = path("trial")
-      } else {                                      // rule 1: roll the trial back
+      } else {
+        // rule trial-rollback
         let t = p["trial"] as! [String: Any]
         var rolled = p["rolledBack"] as? [[String: Any]] ?? []
         rolled.append(["releaseId": t["releaseId"] ?? "", "versionCode": t["versionCode"] ?? 0, "epoch": t["epoch"] ?? 0])
@@ -48,17 +50,22 @@ import Foundation
         p["trialLaunches"] = 0
       }
     } else if p["pending"] is [String: Any] {
-      if exists(path("pending")) {                  // rule 2: pending becomes the trial
+      if exists(path("pending")) {
+        // rule pending-to-trial
         run = path("pending")
         p["trial"] = p["pending"]
         p["trialLaunches"] = 1
       }
+      // rule pending-drop (and the pending that became the trial leaves pending too)
       p["pending"] = NSNull()
     }
-    if run == nil {                                 // rule 3: confirmed, else fallback, else embedded
+    // rule run-installed
+    if run == nil {
       run = [path("confirmed"), path("fallback")].first(where: { exists($0) }) ?? nil
     }
-    // The decision is durable before the bundle runs: a crash in it is seen at the next start.
+    // rule run-embedded: run stays nil, `embedded` is returned below.
+    // rule write-first: the decision is durable before the bundle runs (a crash in it is seen
+    // at the next start); if it cannot be written, the embedded bundle runs.
     if let out = try? JSONSerialization.data(withJSONObject: p, options: [.prettyPrinted]) {
       guard (try? out.write(to: pointerURL, options: .atomic)) != nil else { return embedded }
     }

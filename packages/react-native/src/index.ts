@@ -1,6 +1,6 @@
 import ReactNativeBlobUtil from 'react-native-blob-util';
-import { AppState, NativeModules } from 'react-native';
-import type { UpdraftNativeModule } from './native-module.js';
+import { AppState } from 'react-native';
+import NativeUpdraft from './NativeUpdraft.js';
 import { Updraft, type UpdraftOptions } from './updraft.js';
 
 export { Updraft, UPDRAFT_FOLDER, type UpdraftOptions, type UpdraftPlatform, type UpdraftSnapshot } from './updraft.js';
@@ -11,7 +11,7 @@ export { applyNativeBoot, type BootPointer, type SyncResult, type ClientStatus }
 
 /** The Updraft instance for this app, wired to react-native-blob-util and the native module. */
 export function createUpdraft(options: UpdraftOptions): Updraft {
-  const native = NativeModules['Updraft'] as UpdraftNativeModule | undefined;
+  const native = NativeUpdraft;
   if (!native) {
     throw new Error(
       'Updraft: the native module is missing. Rebuild the app after installing @updraft/react-native (iOS: pod install).',

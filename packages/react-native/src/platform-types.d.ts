@@ -64,6 +64,13 @@ declare module 'react-native-blob-util' {
 
 declare module 'react-native' {
   export const NativeModules: Record<string, unknown>;
+  /** The base of every TurboModule spec (codegen recognises specs that extend it). */
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- React Native declares it empty too
+  export interface TurboModule {}
+  export const TurboModuleRegistry: {
+    get<T extends TurboModule>(name: string): T | null;
+    getEnforcing<T extends TurboModule>(name: string): T;
+  };
   export type AppStateStatus = 'active' | 'background' | 'inactive' | 'unknown' | 'extension';
   export const AppState: {
     addEventListener(type: 'change', listener: (state: AppStateStatus) => void): { remove(): void };

@@ -1,10 +1,11 @@
-// NOT COMPILED IN THIS REPOSITORY (no Android toolchain here). Kept minimal on purpose: it
-// mirrors applyNativeBoot() in packages/client/src/boot-pointer.ts, the tested TypeScript
-// reference of the same rule (packages/client/test/hardening.test.ts checks it against the
-// engine, and test/fault-injection.test.ts runs it at every fault). Change both together.
+// The boot rule, before any JavaScript runs. It mirrors applyNativeBoot() in
+// packages/client/src/boot-pointer.ts, the tested TypeScript reference: every row of its
+// NATIVE_BOOT_RULES table is marked `// rule <id>` below, in the table's order, and
+// test/native-boot-table.test.ts checks that (and the same for ios/UpdraftBoot.swift).
 //
-// Use from MainApplication's ReactNativeHost, before any JavaScript loads:
-//   override fun getJSBundleFile(): String? = UpdraftBoot.getJSBundleFile(applicationContext)
+// Use from MainApplication, before the React host is made (React Native 0.76+):
+//   getDefaultReactHost(context = applicationContext, packageList = …,
+//     jsBundleFilePath = UpdraftBoot.getJSBundleFile(applicationContext))
 // (null = the bundle inside the APK.)
 package dev.updraft
 
@@ -40,9 +41,11 @@ object UpdraftBoot {
     val trial = p.optJSONObject("trial")
     val pending = p.optJSONObject("pending")
     if (trial != null) {
-      if (launches < maxAttempts && exists(path("trial"))) {          // rule 1: try again
+      if (launches < maxAttempts && exists(path("trial"))) {
+        // rule trial-again
         p.put("trialLaunches", launches + 1); run = path("trial")
-      } else {                                                          // rule 1: roll back
+      } else {
+        // rule trial-rollback
         val rolled = p.optJSONArray("rolledBack") ?: JSONArray()
         rolled.put(JSONObject().put("releaseId", trial.optString("releaseId"))
           .put("versionCode", trial.optInt("versionCode")).put("epoch", trial.optInt("epoch")))
@@ -50,13 +53,17 @@ object UpdraftBoot {
         p.put("rolledBack", rolled).put("trial", JSONObject.NULL).put("trialLaunches", 0)
       }
     } else if (pending != null) {
-      if (exists(path("pending"))) {                                  // rule 2: pending → trial
+      if (exists(path("pending"))) {
+        // rule pending-to-trial
         run = path("pending"); p.put("trial", pending).put("trialLaunches", 1)
       }
+      // rule pending-drop (and the pending that became the trial leaves pending too)
       p.put("pending", JSONObject.NULL)
     }
-    if (run == null) run = listOf(path("confirmed"), path("fallback")).firstOrNull { exists(it) } // rule 3
-    // Durable before the bundle runs (AtomicFile: temp, fsync, rename).
+    // rule run-installed
+    if (run == null) run = listOf(path("confirmed"), path("fallback")).firstOrNull { exists(it) }
+    // rule run-embedded: run stays null, the caller loads the APK's bundle.
+    // rule write-first: durable before the bundle runs (AtomicFile: temp, fsync, rename).
     try {
       val out = file.startWrite()
       try { out.write(p.toString(2).toByteArray()); file.finishWrite(out) } catch (e: Exception) { file.failWrite(out); return null }
