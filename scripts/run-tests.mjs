@@ -35,6 +35,8 @@ const result = spawnSync(
     // A hung test (a server that never answers, a promise never settled) fails after 15 minutes
     // instead of holding CI until its own limit.
     '--test-timeout=900000',
+    // Files run one at a time by default on two cores (node's default: cores - 1).
+    ...(process.env.UPDRAFT_TEST_CONCURRENCY ? [`--test-concurrency=${process.env.UPDRAFT_TEST_CONCURRENCY}`] : []),
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
     `--test-reporter=${join(root, 'scripts/count-reporter.mjs')}`,

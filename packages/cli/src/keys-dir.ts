@@ -64,3 +64,11 @@ export async function writeTrustAnchor(dir: string, rootBytes: Uint8Array): Prom
   await writeFile(path, rootBytes);
   return path;
 }
+
+/** The `--key-type` flag's value, checked. */
+export function keyAlgorithmOption(value: string): KeyAlgorithm {
+  if (value !== 'ed25519' && value !== 'ecdsa-p256') {
+    throw new CliError('usage', `--key-type must be ed25519 or ecdsa-p256, not "${value}"`, { exitCode: 2 });
+  }
+  return value;
+}

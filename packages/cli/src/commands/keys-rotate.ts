@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { keyId, RELEASES_ROLE, type TufKey } from '@updraft/protocol';
 import { expiresAfter, generateKeyFile, localSigner, publicKeyOf, type Signer } from '@updraft/signing';
-import { keyPath, OFFLINE_ROLES, type OfflineRole } from '../keys-dir.js';
+import { keyAlgorithmOption, keyPath, OFFLINE_ROLES, type OfflineRole } from '../keys-dir.js';
 import { CliError, colour, emit } from '../output.js';
 import { run } from '../run.js';
 import { openApp, type AppContext, type AppOptions } from '../trust/app-context.js';
@@ -18,7 +18,7 @@ import {
   type SignerOptions,
 } from '../trust/signers.js';
 import { envelopeOf } from '../trust/verified-repo.js';
-import { keyAlgorithmOption, pushBundle } from './keys.js';
+import { pushBundle } from '../trust/push.js';
 
 /**
  * `updraft keys rotate`: a key change as new root or targets metadata that devices follow

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { chmod, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { DIRECTOR_ROLE, RELEASES_ROLE, type KeyAlgorithm, type RoleKeys } from '@updraft/protocol';
+import { DIRECTOR_ROLE, RELEASES_ROLE, type RoleKeys } from '@updraft/protocol';
 import { addSignatures, generateKeyFile, publicKeyOf } from '@updraft/signing';
-import { defaultKeysDir } from '../keys-dir.js';
+import { defaultKeysDir, keyAlgorithmOption } from '../keys-dir.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { openApp, expiryWarnings, readAnchor, type AppOptions } from '../trust/app-context.js';
@@ -16,10 +16,11 @@ import {
   BUNDLE_ROLES,
   type BundleRole,
 } from '../trust/bundle.js';
-import { readRotation, writeRoots } from '../trust/key-folder.js';
+import { readRotation } from '../trust/key-folder.js';
 import { collect, signersFrom, type SignerOptions } from '../trust/signers.js';
 import { loadVerifiedRepo } from '../trust/verified-repo.js';
 import { registerKeysRotate } from './keys-rotate.js';
+import { pushBundle } from '../trust/push.js';
 
 /** `updraft keys`: generate keys, inspect an app's keys, rotate them, collect signatures, upload. */
 
@@ -36,13 +37,6 @@ interface SignOptions extends GlobalOptions, SignerOptions {
 }
 
 type PushOptions = AppOptions;
-
-export function keyAlgorithmOption(value: string): KeyAlgorithm {
-  if (value !== 'ed25519' && value !== 'ecdsa-p256') {
-    throw new CliError('usage', `--key-type must be ed25519 or ecdsa-p256, not "${value}"`, { exitCode: 2 });
-  }
-  return value;
-}
 
 function roleSummary(role: RoleKeys, expires: string, version: number) {
   return { version, expires, threshold: role.threshold, keyids: role.keyids };
@@ -232,34 +226,4 @@ export function registerKeys(program: Command): void {
         );
       }),
     );
-}
-
-export interface PushResult {
-  rootVersion: number;
-  targetsVersion: number;
-  releasesVersion: number;
-  activated: { role: string; keyid: string }[];
-  root?: string;
-}
-
-/** Refuses to upload a bundle short of signatures (the server would too), then updates the anchor files. */
-export async function pushBundle(
-  ctx: Awaited<ReturnType<typeof openApp>>,
-  bundle: Parameters<typeof missingSignatures>[0],
-): Promise<PushResult> {
-  const needs = missingSignatures(bundle, ctx.repo);
-  if (needs.length > 0) {
-    throw new CliError(
-      'threshold',
-      `not enough signatures yet: ${describeNeeds(needs)}; add them with updraft keys sign <file> --key <file>`,
-      {
-        details: { missing: needs },
-      },
-    );
-  }
-  const body: Record<string, unknown> = {};
-  for (const r of BUNDLE_ROLES) if (bundle[r]) body[r] = bundle[r];
-  const result = await ctx.api.request<PushResult>('POST', `/v1/apps/${encodeURIComponent(ctx.appId)}/metadata`, body);
-  if (bundle.root) result.root = await writeRoots(ctx.keysDir, bundle.root);
-  return result;
 }

@@ -11,7 +11,7 @@ import { missingSignatures, signBundle, type MetadataBundle } from '../trust/bun
 import { renewed } from '../trust/next-metadata.js';
 import { readPrivateKey } from '../trust/signers.js';
 import { envelopeOf, fileNames, loadVerifiedRepo, type RepoRole, type VerifiedRepo } from '../trust/verified-repo.js';
-import { pushBundle } from './keys.js';
+import { pushBundle } from '../trust/push.js';
 
 /**
  * `updraft refresh --app A`: keeps an app's metadata from expiring. The server re-signs what

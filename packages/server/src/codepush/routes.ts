@@ -5,7 +5,7 @@ import type { BlobStore } from '../blobs/index.js';
 import { actorOf } from '../routes/access-hooks.js';
 import { ACCESS, appParams, identifier, noQuery, sha256 } from '../routes/schemas.js';
 import { CODEPUSH_DOWNLOAD_PREFIX, type StatusReport, type UpdateCheckQuery, type UpdateInfo } from './acquisition.js';
-import type { CodePushServices } from './index.js';
+import type { CodePushServices } from './services.js';
 
 const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
 const optional = (max: number) => ({ type: 'string', maxLength: max }) as const;

@@ -33,7 +33,7 @@ import type { IngestService } from './ingest.js';
 import type { InsightService } from './insight.js';
 import type { GuardrailService } from './guardrails.js';
 import type { UsersService } from './users.js';
-import type { CodePushServices } from '../codepush/index.js';
+import type { CodePushServices } from '../codepush/services.js';
 import type { WebhookQueue } from './webhook.js';
 
 /** What the routes call. */
