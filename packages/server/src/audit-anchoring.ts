@@ -1,23 +1,82 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { AuditAnchorService, DEFAULT_ANCHOR_INTERVAL_MS } from './services/index.js';
+import {
+  appendAudit,
+  AuditAnchorService,
+  DEFAULT_ANCHOR_INTERVAL_MS,
+  enqueueWebhook,
+  orgAuditSource,
+  type Actor,
+  type AnchorDeparture,
+  type AuditAnchor,
+} from './services/index.js';
 import type { MetadataStore } from './store/index.js';
 
 /**
  * Anchors the head of every organization's hash-chained audit log in the transparency log
- * (`/log/audit`, source `org:<id>`), so a log rewritten or truncated afterwards contradicts
- * a head that monitors have already seen. Runs at start and then every interval.
+ * (`/log/audit`, source `org:<opaque id>`), so a log rewritten or truncated afterwards
+ * contradicts a head that monitors have already seen. Runs at start and then every interval.
+ * A head that does not extend the organization's last anchor is not anchored: it raises an
+ * alert instead (an audit entry, the organization's audit webhook, the dashboard banner).
  */
-export async function anchorAuditHeads(store: MetadataStore, now: () => number): Promise<void> {
+
+export const ANCHOR_REFUSED = 'audit.anchor-refused';
+
+export interface AnchorAlert {
+  orgId: string;
+  anchor: AuditAnchor;
+  departure: AnchorDeparture;
+}
+
+export async function anchorAuditHeads(store: MetadataStore, now: () => number): Promise<AnchorAlert[]> {
+  const alerts: AnchorAlert[] = [];
   for (const org of await store.control.listOrganizations()) {
-    const source = {
-      name: `org:${org.id}`,
-      head: async () => {
-        const last = await store.control.lastAudit(org.id);
-        return last ? { size: last.seq, head: last.hash } : null;
-      },
-    };
-    await new AuditAnchorService({ store, source, now }).anchorOnce();
+    const source = await orgAuditSource(store, org.id);
+    const result = await new AuditAnchorService({ store, source, now }).anchorOnce();
+    if (!('refused' in result)) {
+      // Healthy again (restored from a backup, say): a later departure alerts anew.
+      await store.control.setAuditAlertAnchor(org.id, null);
+      continue;
+    }
+    const alert = { orgId: org.id, anchor: result.anchor, departure: result.refused };
+    if (await raiseAnchorAlert(store, alert, now())) alerts.push(alert);
   }
+  return alerts;
+}
+
+/**
+ * Records the refusal once per anchor (not on every tick, nor once per instance) and queues
+ * the organization's audit webhook, in one transaction. Returns whether it raised a new alert.
+ */
+async function raiseAnchorAlert(store: MetadataStore, alert: AnchorAlert, nowMs: number): Promise<boolean> {
+  const { orgId, anchor, departure } = alert;
+  return store.transaction(async (tx) => {
+    if (!(await tx.control.setAuditAlertAnchor(orgId, anchor.index))) return false;
+    const actor: Actor = {
+      id: 'audit-anchor',
+      orgId,
+      name: 'audit-anchor',
+      kind: 'service',
+      role: 'viewer',
+      scopes: [],
+      requestId: `audit-anchor-${randomUUID()}`,
+    };
+    const details = {
+      anchorIndex: anchor.index,
+      anchoredSize: anchor.size,
+      anchoredHead: anchor.head,
+      anchoredAt: anchor.time,
+      status: departure.status,
+      firstBadSeq: departure.firstBadSeq,
+      message: departure.message,
+    };
+    await appendAudit(tx, actor, { action: ANCHOR_REFUSED, target: `org:${orgId}`, details }, nowMs);
+    const url = await tx.control.getAuditWebhook(orgId);
+    if (url) {
+      await enqueueWebhook(tx, { appId: null, kind: ANCHOR_REFUSED, url, payload: { orgId, ...details } }, nowMs);
+    }
+    return true;
+  });
 }
 
 export function installAuditAnchoring(
@@ -30,9 +89,13 @@ export function installAuditAnchoring(
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   const tick = () => {
-    running = anchorAuditHeads(store, now).catch((err: unknown) =>
-      app.log.error({ err }, 'anchoring audit heads failed'),
-    );
+    running = anchorAuditHeads(store, now)
+      .then((alerts) => {
+        for (const a of alerts) {
+          app.log.error({ orgId: a.orgId, ...a.departure }, 'audit log does not extend its last anchor: not anchored');
+        }
+      })
+      .catch((err: unknown) => app.log.error({ err }, 'anchoring audit heads failed'));
   };
   app.addHook('onReady', async () => {
     tick();

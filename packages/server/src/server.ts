@@ -118,6 +118,7 @@ export function createServices(opts: BuildAppOptions): Services {
   if (opts.sourceBudget !== undefined) ingestDeps.sourceBudget = opts.sourceBudget;
   if (opts.sourceEventsPerMinute !== undefined) ingestDeps.sourceEventsPerMinute = opts.sourceEventsPerMinute;
   const ingest = new IngestService(ingestDeps);
+  const log = new TransparencyLogService({ store, now });
   return {
     webhooks,
     codepush: {
@@ -128,9 +129,9 @@ export function createServices(opts: BuildAppOptions): Services {
     auth: new AuthService({ store, now }),
     releases: new ReleasesService({ store, blobs, now, maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES }),
     repository: new RepositoryService({ store, blobs, now, timestampCacheMs: opts.timestampCacheMs ?? 0 }),
-    log: new TransparencyLogService({ store, now }),
+    log,
     keys: new ApiKeysService({ store, now }),
-    audit: new AuditService({ store }),
+    audit: new AuditService(opts.webhook ? { store, log, now, webhook: opts.webhook } : { store, log, now }),
     channels: new ChannelsService({ store, now }),
     releaseOps,
     resolve: new ResolveService({ store }),

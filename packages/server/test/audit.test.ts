@@ -165,7 +165,7 @@ describe('hash-chained audit log', () => {
     }[];
     const anchors = entries
       .map((e) => parseLogEntry(Buffer.from(e.data, 'base64')))
-      .filter((e) => e?.type === AUDIT_HEAD_ENTRY_TYPE && e.source === 'org:default');
+      .filter((e) => e?.type === AUDIT_HEAD_ENTRY_TYPE && /^org:[0-9a-f]{32}$/.test(e.source));
     assert.equal(anchors.length, 1, JSON.stringify(anchors));
     const anchor = anchors[0] as { head: string; size: number };
     assert.equal(anchor.head, head.head);

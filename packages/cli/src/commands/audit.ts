@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { requireServer } from '../api-client.js';
-import { colour, emit } from '../output.js';
+import { anchorProofProblem, type AnchorEvidence } from '../audit-anchor-proof.js';
+import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 
 interface AuditOptions extends GlobalOptions {
@@ -51,29 +52,62 @@ export function registerAudit(program: Command): void {
 
   audit
     .command('verify')
-    .description("check the hash chain of the whole organization's log (--app: one app's chain); exit 1 if broken")
+    .description(
+      "check the organization's log: its hash chain, and against its latest anchor in /log/audit (truncated or " +
+        "rewritten, with the first bad position; --app: one app's chain only); exit 1 if broken, 3 if the anchor proof fails",
+    )
     .option('--app <appId>', 'only this app')
+    .option(
+      '--log-key <vkey>',
+      "the audit log's verifier key to check the anchor against (default: the key the server names)",
+    )
     .action(
-      run<[], AuditOptions>(async (opts) => {
+      run<[], AuditOptions & { logKey?: string }>(async (opts) => {
         const q = opts.app ? `?app=${encodeURIComponent(opts.app)}` : '';
-        const result = await requireServer(opts).request<{
-          ok: boolean;
-          entries: number;
-          head: string;
-          problems: { seq: number; message: string }[];
-        }>('GET', `/v1/audit/verify${q}`);
-        emit(opts, result, () =>
-          result.ok
-            ? `${colour.green('ok')}: ${result.entries} entries, head ${result.head}`
-            : [
-                `${colour.red('BROKEN')}: ${result.problems.length} problem(s)`,
-                ...result.problems.map((p) => `  ${p.message}`),
-              ].join('\n'),
+        const result = await requireServer(opts).request<Verification>('GET', `/v1/audit/verify${q}`);
+        const proofProblem = result.anchor ? anchorProofProblem(result.anchor, opts.logKey) : null;
+        const anchorProof = result.anchor ? (proofProblem ? 'failed' : 'verified') : 'none';
+        emit(opts, { ...result, anchorProof }, () =>
+          describeVerification(result, anchorProof, opts.logKey !== undefined),
         );
+        if (proofProblem) {
+          throw new CliError('anchor-proof-failed', `the audit anchor does not check out: ${proofProblem}`, {
+            exitCode: 3,
+          });
+        }
         if (!result.ok) {
-          process.stderr.write(`error: the audit log was tampered with (${result.problems[0]?.message})\n`);
+          const first = result.problems[0]?.message;
+          process.stderr.write(`error: the audit log was tampered with (${first}); see docs/security.md "Audit log"\n`);
           process.exitCode = 1;
         }
       }),
     );
+}
+
+interface Verification {
+  ok: boolean;
+  status: 'ok' | 'broken' | 'truncated' | 'rewritten';
+  firstBadSeq: number | null;
+  appId: string | null;
+  entries: number;
+  head: string;
+  anchor: AnchorEvidence | null;
+  problems: { seq: number; message: string }[];
+}
+
+function describeVerification(r: Verification, anchorProof: string, pinned: boolean): string {
+  const lines = r.ok
+    ? [`${colour.green('ok')}: ${r.entries} entries, head ${r.head}`]
+    : [
+        `${colour.red(r.status.toUpperCase())}: ${r.problems.length} problem(s); first bad position: entry ${r.firstBadSeq}`,
+        ...r.problems.map((p) => `  ${p.message}`),
+      ];
+  if (r.anchor) {
+    lines.push(
+      `anchor: entry ${r.anchor.size} (${r.anchor.time}), #${r.anchor.index} in /log/audit of size ${r.anchor.treeSize}`,
+      `anchor proof: ${anchorProof}${anchorProof === 'verified' && !pinned ? ' (with the key the server names; pin it with --log-key)' : ''}`,
+    );
+  } else if (r.appId) lines.push("anchor: anchors cover the whole organization's log; run without --app to check them");
+  else lines.push('anchor: none yet (the server anchors every 5 minutes)');
+  return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../services/index.js';
 import { actorOf } from './access-hooks.js';
-import { ACCESS, identifier, LIMIT_PATTERN, SEQ_PATTERN } from './schemas.js';
+import { ACCESS, identifier, LIMIT_PATTERN, noQuery, SEQ_PATTERN } from './schemas.js';
 
 export const auditRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
   app.get<{ Querystring: { app?: string; after?: string; limit?: string } }>(
@@ -37,10 +37,40 @@ export const auditRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
       config: { access: ACCESS.audit },
       schema: {
         tags: ['audit'],
-        summary: 'Check the hash chain of the whole organization log (or one app): edited, inserted or deleted rows',
+        summary:
+          'Check the hash chain of the whole organization log (or one app): edited, inserted or deleted rows; ' +
+          'and the whole log against its anchors in /log/audit: truncated or rewritten',
         querystring: { type: 'object', properties: { app: identifier }, additionalProperties: false },
       },
     },
     async (request) => services.audit.verify(actorOf(request), request.query.app),
+  );
+
+  app.get(
+    '/audit/webhook',
+    {
+      config: { access: ACCESS.audit },
+      schema: { tags: ['audit'], summary: 'Where audit alerts are posted', querystring: noQuery },
+    },
+    async (request) => services.audit.getWebhook(actorOf(request)),
+  );
+
+  app.put<{ Body: { url: string | null } }>(
+    '/audit/webhook',
+    {
+      config: { access: ACCESS.audit },
+      schema: {
+        tags: ['audit'],
+        summary: 'Set (or clear with null) the https URL audit alerts are posted to',
+        querystring: noQuery,
+        body: {
+          type: 'object',
+          required: ['url'],
+          properties: { url: { type: ['string', 'null'], maxLength: 2048 } },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request) => services.audit.setWebhook(actorOf(request), request.body.url),
   );
 };

@@ -67,3 +67,4 @@ export * from './webhook.js';
 export * from './blob-scrub.js';
 export * from './outbound.js';
 export * from './source-sketch.js';
+export * from './audit-departure.js';

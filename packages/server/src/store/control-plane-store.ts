@@ -105,6 +105,20 @@ export interface ControlPlaneStore {
   createOrganization(org: OrganizationRecord): Promise<boolean>;
   getOrganization(id: string): Promise<OrganizationRecord | null>;
   listOrganizations(): Promise<OrganizationRecord[]>;
+  /**
+   * The organization's opaque id in the public audit-anchor log: `candidate` is stored if it
+   * has none yet; returns the stored one (so every instance agrees, and it never changes).
+   */
+  ensureOrgAnchorId(orgId: string, candidate: string): Promise<string>;
+  /** Where audit alerts of the organization are posted; null = nowhere. */
+  getAuditWebhook(orgId: string): Promise<string | null>;
+  setAuditWebhook(orgId: string, url: string | null): Promise<void>;
+  /**
+   * Records the anchor (leaf index) an audit alert was raised against, or null once the log
+   * extends its anchors again; false when it already held that value (set by this or another
+   * instance), so each departure alerts once.
+   */
+  setAuditAlertAnchor(orgId: string, anchorIndex: number | null): Promise<boolean>;
 
   getAppOrg(appId: string): Promise<string | null>;
   setAppOrg(appId: string, orgId: string): Promise<void>;

@@ -40,6 +40,18 @@ export class KyselyControlPlaneStore implements ControlPlaneStore {
   listOrganizations() {
     return this.organizations.listOrganizations();
   }
+  ensureOrgAnchorId(...args: Parameters<ControlPlaneStore['ensureOrgAnchorId']>) {
+    return this.organizations.ensureOrgAnchorId(...args);
+  }
+  getAuditWebhook(...args: Parameters<ControlPlaneStore['getAuditWebhook']>) {
+    return this.organizations.getAuditWebhook(...args);
+  }
+  setAuditWebhook(...args: Parameters<ControlPlaneStore['setAuditWebhook']>) {
+    return this.organizations.setAuditWebhook(...args);
+  }
+  setAuditAlertAnchor(...args: Parameters<ControlPlaneStore['setAuditAlertAnchor']>) {
+    return this.organizations.setAuditAlertAnchor(...args);
+  }
   getAppOrg(...args: Parameters<ControlPlaneStore['getAppOrg']>) {
     return this.organizations.getAppOrg(...args);
   }

@@ -108,6 +108,12 @@ export interface OrganizationsTable {
   id: string;
   name: string;
   created_at: string;
+  /** Opaque id naming the organization in the public audit-anchor log (0011). */
+  anchor_id: Generated<string | null>;
+  /** Where audit alerts are posted (0011). */
+  audit_webhook_url: Generated<string | null>;
+  /** The anchor the last audit alert was raised against (0011). */
+  audit_alert_anchor: Generated<number | null>;
 }
 
 export interface ScheduledDeploymentsTable {

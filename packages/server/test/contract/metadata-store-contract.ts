@@ -333,6 +333,16 @@ export function metadataStoreContract(backend: MetadataBackend): void {
     await cp.setAppOrg('cp.app', 'acme');
     assert.equal(await cp.getAppOrg('cp.app'), 'acme');
     assert.deepEqual(await cp.listAppIds('acme'), ['cp.app']);
+    // The organization's opaque audit-anchor id is set once and kept; its alert mark is a compare-and-set.
+    assert.equal(await cp.ensureOrgAnchorId('acme', 'a'.repeat(32)), 'a'.repeat(32));
+    assert.equal(await cp.ensureOrgAnchorId('acme', 'b'.repeat(32)), 'a'.repeat(32));
+    assert.equal(await cp.getAuditWebhook('acme'), null);
+    await cp.setAuditWebhook('acme', 'https://hooks.example.com/a');
+    assert.equal(await cp.getAuditWebhook('acme'), 'https://hooks.example.com/a');
+    assert.equal(await cp.setAuditAlertAnchor('acme', 4), true);
+    assert.equal(await cp.setAuditAlertAnchor('acme', 4), false, 'the same anchor alerts once');
+    assert.equal(await cp.setAuditAlertAnchor('acme', null), true);
+    assert.equal(await cp.setAuditAlertAnchor('acme', null), false);
 
     const principal = {
       id: 'p1',

@@ -4,7 +4,16 @@ import type { Database } from '../schema.js';
 
 type OrganizationAccess = Pick<
   ControlPlaneStore,
-  'createOrganization' | 'getOrganization' | 'listOrganizations' | 'getAppOrg' | 'setAppOrg' | 'listAppIds'
+  | 'createOrganization'
+  | 'getOrganization'
+  | 'listOrganizations'
+  | 'ensureOrgAnchorId'
+  | 'getAuditWebhook'
+  | 'setAuditWebhook'
+  | 'setAuditAlertAnchor'
+  | 'getAppOrg'
+  | 'setAppOrg'
+  | 'listAppIds'
 >;
 
 /** Organizations and which one each app belongs to. */
@@ -28,6 +37,45 @@ export class OrganizationQueries implements OrganizationAccess {
   async listOrganizations(): Promise<OrganizationRecord[]> {
     const rows = await this.db.selectFrom('organizations').selectAll().orderBy('id').execute();
     return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at }));
+  }
+
+  async ensureOrgAnchorId(orgId: string, candidate: string): Promise<string> {
+    await this.db
+      .updateTable('organizations')
+      .set({ anchor_id: candidate })
+      .where('id', '=', orgId)
+      .where('anchor_id', 'is', null)
+      .execute();
+    const r = await this.db.selectFrom('organizations').select('anchor_id').where('id', '=', orgId).executeTakeFirst();
+    if (!r?.anchor_id) throw new Error(`organization ${orgId} does not exist`);
+    return r.anchor_id;
+  }
+
+  async getAuditWebhook(orgId: string): Promise<string | null> {
+    const r = await this.db
+      .selectFrom('organizations')
+      .select('audit_webhook_url')
+      .where('id', '=', orgId)
+      .executeTakeFirst();
+    return r?.audit_webhook_url ?? null;
+  }
+
+  async setAuditWebhook(orgId: string, url: string | null): Promise<void> {
+    await this.db.updateTable('organizations').set({ audit_webhook_url: url }).where('id', '=', orgId).execute();
+  }
+
+  async setAuditAlertAnchor(orgId: string, anchorIndex: number | null): Promise<boolean> {
+    const r = await this.db
+      .updateTable('organizations')
+      .set({ audit_alert_anchor: anchorIndex })
+      .where('id', '=', orgId)
+      .where((eb) =>
+        anchorIndex === null
+          ? eb('audit_alert_anchor', 'is not', null)
+          : eb.or([eb('audit_alert_anchor', 'is', null), eb('audit_alert_anchor', '!=', anchorIndex)]),
+      )
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async getAppOrg(appId: string): Promise<string | null> {

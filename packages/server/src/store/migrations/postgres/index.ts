@@ -9,6 +9,7 @@ import * as m0007 from './0007-embedded-bundles.js';
 import * as m0008 from './0008-access-hardening.js';
 import * as m0009 from './0009-outsider-hardening.js';
 import * as m0010 from './0010-codepush.js';
+import * as m0011 from './0011-audit-anchoring.js';
 
 /**
  * The PostgreSQL migration history. It mirrors the SQLite one name for name (each dialect
@@ -27,6 +28,7 @@ export const postgresMigrations: MigrationProvider = {
       '0008-access-hardening': m0008,
       '0009-outsider-hardening': m0009,
       '0010-codepush': m0010,
+      '0011-audit-anchoring': m0011,
     };
   },
 };
