@@ -1,19 +1,9 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  isPostgresUrl,
-  isS3Url,
-  openBlobStore,
-  openMetadataStore,
-  parseS3Url,
-  redactDatabaseUrl,
-  type BlobStore,
-  type BlobStoreSpec,
-  type MetadataStore,
-  type S3ConnectionOptions,
-} from '@updraft/server';
+import type { BlobStore, BlobStoreSpec, MetadataStore, S3ConnectionOptions } from '@updraft/server';
 import { CliError } from './output.js';
+import type { ServerPackage } from './server-package.js';
 
 /**
  * Where the server's state lives, shared by `serve` and `export`: SQLite + a folder under
@@ -52,11 +42,11 @@ export function addStorageOptions(cmd: Command): Command {
     .option('--s3-path-style', 'path-style bucket URLs (default: on when an endpoint is set)');
 }
 
-export function storageFromOptions(opts: StorageOptions): StorageSpec {
+export function storageFromOptions(server: ServerPackage, opts: StorageOptions): StorageSpec {
   const spec: StorageSpec = { dataDir: resolve(opts.data), s3: {} };
   const database = opts.database ?? process.env['UPDRAFT_DATABASE_URL'];
   if (database) {
-    if (!isPostgresUrl(database)) {
+    if (!server.isPostgresUrl(database)) {
       throw new CliError('usage', '--database must be a postgres:// URL; leave it out to use the embedded SQLite', {
         exitCode: 2,
       });
@@ -65,9 +55,9 @@ export function storageFromOptions(opts: StorageOptions): StorageSpec {
   }
   const blobs = opts.blobs ?? process.env['UPDRAFT_BLOBS'];
   if (blobs) {
-    if (isS3Url(blobs)) {
+    if (server.isS3Url(blobs)) {
       try {
-        parseS3Url(blobs);
+        server.parseS3Url(blobs);
       } catch (err) {
         throw new CliError('usage', `--blobs: ${(err as Error).message}`, { exitCode: 2 });
       }
@@ -87,6 +77,7 @@ export function storageFromOptions(opts: StorageOptions): StorageSpec {
  * server (export, blobs verify). Refuses a data folder that holds no database yet.
  */
 export async function openServerStorage(
+  server: ServerPackage,
   storage: StorageSpec,
 ): Promise<{ store: MetadataStore; blobs: BlobStore; close(): Promise<void> }> {
   if (!storage.databaseUrl && !existsSync(join(storage.dataDir, 'updraft.db'))) {
@@ -97,15 +88,15 @@ export async function openServerStorage(
   }
   const storeSpec: { dataDir: string; databaseUrl?: string } = { dataDir: storage.dataDir };
   if (storage.databaseUrl) storeSpec.databaseUrl = storage.databaseUrl;
-  const store = await openMetadataStore(storeSpec).catch((err: unknown) => {
-    const where = storage.databaseUrl ? redactDatabaseUrl(storage.databaseUrl) : storage.dataDir;
+  const store = await server.openMetadataStore(storeSpec).catch((err: unknown) => {
+    const where = storage.databaseUrl ? server.redactDatabaseUrl(storage.databaseUrl) : storage.dataDir;
     throw new CliError('database', `cannot open ${where}: ${(err as Error).message}`);
   });
   const blobSpec: BlobStoreSpec = { dataDir: storage.dataDir, ...storage.s3 };
   if (storage.blobs) blobSpec.blobs = storage.blobs;
   let blobs: BlobStore;
   try {
-    blobs = await openBlobStore(blobSpec);
+    blobs = await server.openBlobStore(blobSpec);
   } catch (err) {
     await store.close();
     throw err;

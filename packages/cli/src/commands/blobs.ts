@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { assertIdentifier } from '@updraft/protocol';
-import { scrubBlobs } from '@updraft/server';
 import { CliError, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
+import { loadServer } from '../server-package.js';
 import { addStorageOptions, openServerStorage, storageFromOptions, type StorageOptions } from '../storage-options.js';
 
 interface VerifyOptions extends GlobalOptions, StorageOptions {
@@ -31,9 +31,10 @@ export function registerBlobs(program: Command): void {
           throw new CliError('usage', (err as Error).message, { exitCode: 2 });
         }
       }
-      const opened = await openServerStorage(storageFromOptions(opts));
+      const server = await loadServer('blobs verify');
+      const opened = await openServerStorage(server, storageFromOptions(server, opts));
       try {
-        const report = await scrubBlobs({
+        const report = await server.scrubBlobs({
           store: opened.store,
           blobs: opened.blobs,
           ...(appId !== undefined ? { appId } : {}),

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { ExportError, exportRepository, isS3Url, openSink, parseS3Url } from '@updraft/server';
 import { assertIdentifier } from '@updraft/protocol';
 import { CliError } from '../output.js';
 import { emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
+import { loadServer } from '../server-package.js';
 import { addStorageOptions, openServerStorage, storageFromOptions, type StorageOptions } from '../storage-options.js';
 
 interface ExportOptions extends GlobalOptions, StorageOptions {
@@ -30,19 +30,20 @@ export function registerExport(program: Command): void {
       } catch (err) {
         throw new CliError('usage', (err as Error).message, { exitCode: 2 });
       }
-      if (isS3Url(opts.out)) {
+      const server = await loadServer('export');
+      if (server.isS3Url(opts.out)) {
         try {
-          parseS3Url(opts.out);
+          server.parseS3Url(opts.out);
         } catch (err) {
           throw new CliError('usage', `--out: ${(err as Error).message}`, { exitCode: 2 });
         }
       }
-      const storage = storageFromOptions(opts);
-      const opened = await openServerStorage(storage);
+      const storage = storageFromOptions(server, opts);
+      const opened = await openServerStorage(server, storage);
       const { store, blobs } = opened;
-      const sink = openSink(opts.out, storage.s3);
+      const sink = server.openSink(opts.out, storage.s3);
       try {
-        const result = await exportRepository({ store, blobs, appId, sink });
+        const result = await server.exportRepository({ store, blobs, appId, sink });
         emit(opts, result, () =>
           [
             `exported ${appId} (timestamp v${result.timestampVersion}, ${result.releases} releases) to ${result.destination}`,
@@ -51,7 +52,7 @@ export function registerExport(program: Command): void {
           ].join('\n'),
         );
       } catch (err) {
-        if (err instanceof ExportError) throw new CliError(err.code, err.message);
+        if (err instanceof server.ExportError) throw new CliError(err.code, err.message);
         throw err;
       } finally {
         await sink.close();

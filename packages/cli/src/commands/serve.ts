@@ -1,17 +1,11 @@
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
-import {
-  createLogger,
-  isLogLevel,
-  LOG_LEVELS,
-  redactDatabaseUrl,
-  startServer,
-  type StartServerOptions,
-} from '@updraft/server';
+import type { StartServerOptions } from '@updraft/server';
 import { parseDuration } from '@updraft/signing';
 import { CliError, colour } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { addStorageOptions, storageFromOptions, type StorageOptions } from '../storage-options.js';
+import { loadServer, SERVER_LOG_LEVELS, type ServerPackage } from '../server-package.js';
 
 interface ServeOptions extends GlobalOptions, StorageOptions {
   host: string;
@@ -48,7 +42,7 @@ export function registerServe(program: Command): void {
       'how often to re-sign metadata near expiry, e.g. 5m (default 10m; 0 = never)',
     )
     .option('--guardrail-interval <ms>', 'how often crash guardrails are evaluated (default 30000)')
-    .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')} (default: $UPDRAFT_LOG_LEVEL, else info)`)
+    .option('--log-level <level>', `log level: ${SERVER_LOG_LEVELS} (default: $UPDRAFT_LOG_LEVEL, else info)`)
     .option(
       '--log-format <format>',
       'json (one object per line, default) or pretty (for a terminal); $UPDRAFT_LOG_FORMAT',
@@ -78,9 +72,10 @@ export function registerServe(program: Command): void {
         if (!Number.isInteger(port) || port < 0 || port > 65535) {
           throw new CliError('usage', `--port must be a number from 0 to 65535, not "${opts.port}"`, { exitCode: 2 });
         }
+        const pkg = await loadServer('serve');
         const level = opts.logLevel ?? process.env['UPDRAFT_LOG_LEVEL'] ?? 'info';
-        if (!isLogLevel(level)) {
-          throw new CliError('usage', `--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${level}"`, {
+        if (!pkg.isLogLevel(level)) {
+          throw new CliError('usage', `--log-level must be one of ${pkg.LOG_LEVELS.join(', ')}, not "${level}"`, {
             exitCode: 2,
           });
         }
@@ -88,14 +83,14 @@ export function registerServe(program: Command): void {
         if (format !== 'json' && format !== 'pretty') {
           throw new CliError('usage', `--log-format must be json or pretty, not "${format}"`, { exitCode: 2 });
         }
-        const storage = storageFromOptions(opts);
+        const storage = storageFromOptions(pkg, opts);
         const dataDir = storage.dataDir;
         const serverOpts: StartServerOptions = {
           host: opts.host,
           port,
           ...storage,
           jobs: opts.jobs,
-          logger: createLogger({ level, format }),
+          logger: pkg.createLogger({ level, format }),
         };
         const metricsToken = opts.metricsToken ?? process.env['UPDRAFT_METRICS_TOKEN'];
         if (metricsToken) serverOpts.metricsToken = metricsToken;
@@ -158,7 +153,7 @@ export function registerServe(program: Command): void {
         const sourceRate = whole('--source-rate', opts.sourceRate);
         if (sourceRate !== undefined) serverOpts.sourceEventsPerMinute = sourceRate;
         if (opts.devLoopbackWebhooks) serverOpts.webhook = { allowLoopback: true };
-        const server = await startServer(serverOpts).catch((err: unknown) => {
+        const server = await pkg.startServer(serverOpts).catch((err: unknown) => {
           throw listenError(err, opts.host, port);
         });
         // The owner key goes only to a person at a terminal: a stdout that is a pipe or a file
@@ -176,7 +171,7 @@ export function registerServe(program: Command): void {
           );
         } else {
           const lines = [
-            `${colour.green('Updraft')} is serving on ${colour.bold(server.url)}  ${colour.dim(`(${describeStorage(serverOpts)})`)}`,
+            `${colour.green('Updraft')} is serving on ${colour.bold(server.url)}  ${colour.dim(`(${describeStorage(pkg, serverOpts)})`)}`,
           ];
           if (shownKey) {
             lines.push(`owner API key (shown once, also saved to ${server.adminKeyPath}):`, `  ${shownKey}`);
@@ -248,8 +243,8 @@ function listenError(err: unknown, host: string, port: number): unknown {
   return err;
 }
 
-function describeStorage(opts: StartServerOptions): string {
-  const database = opts.databaseUrl ? redactDatabaseUrl(opts.databaseUrl) : `${opts.dataDir}/updraft.db`;
+function describeStorage(pkg: ServerPackage, opts: StartServerOptions): string {
+  const database = opts.databaseUrl ? pkg.redactDatabaseUrl(opts.databaseUrl) : `${opts.dataDir}/updraft.db`;
   const blobs = opts.blobs ?? `${opts.dataDir}/blobs`;
   return `database: ${database}, blobs: ${blobs}`;
 }
