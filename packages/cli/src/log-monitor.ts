@@ -4,7 +4,6 @@ import {
   base64Encode,
   bytesEqual,
   bytesToHex,
-  checkThreshold,
   hashLeaf,
   hexToBytes,
   METADATA_ENTRY_TYPE,
@@ -20,21 +19,28 @@ import {
   sha256Hex,
   verifyConsistency,
   type LogTrust,
+  type MetadataLogEntry,
+  type RootSigned,
 } from '@updraft/protocol';
+import { KeysInForce, NO_KEYS_IN_FORCE, TrustHistoryError, type KeysInForceState } from './log-keys-in-force.js';
 import { CliError } from './output.js';
 import { retryingFetch } from '@updraft/client/node';
 
 /**
  * One pass of `updraft log monitor`: follow the app's log from the last state, check that the
  * new checkpoint extends what was seen (and that its entries hash to its root), and list every
- * release the log reveals with the key ids that signed it. The state file keeps every leaf
- * hash, so a rewritten history is caught even without the server's proofs.
+ * release the log reveals with the key ids that signed it among the releases keys in force
+ * when it was logged (log-keys-in-force.ts). The state file keeps every leaf hash, so a
+ * rewritten history is caught even without the server's proofs.
  */
 
 export interface MonitoredRelease {
   releaseId: string;
   versionCode: number;
+  /** Releases keys in force when it was logged that signed it; empty = a rogue release. */
   signerKeyIds: string[];
+  /** The targets version that listed those keys (null: the log predates logged targets versions). */
+  targetsVersion: number | null;
 }
 
 interface MonitorState {
@@ -44,6 +50,8 @@ interface MonitorState {
   leafHashes: string[];
   knownTargets: string[];
   releases: MonitoredRelease[];
+  /** Absent in state files of older monitors: the log is then replayed from its start. */
+  keysInForce?: KeysInForceState;
 }
 
 export interface MonitorResult {
@@ -106,25 +114,12 @@ async function releasesKeys(repo: string) {
   return { keys: targets.signed.delegations?.keys ?? {}, keyids: role?.keyids ?? [] };
 }
 
-function signerKeyIds(raw: Record<string, unknown>, keys: Awaited<ReturnType<typeof releasesKeys>>): string[] {
-  const env = parseTargets(raw, 'releases');
-  const ids: string[] = [];
-  for (const keyid of keys.keyids) {
-    const sigs = env.signatures.filter((s) => s.keyid === keyid);
-    try {
-      checkThreshold(raw['signed'], sigs, keys.keys, { keyids: [keyid], threshold: 1 }, 'releases');
-      ids.push(keyid);
-    } catch {
-      // not signed by this key
-    }
-  }
-  return ids;
-}
-
 export async function monitorOnce(opts: {
   server: string;
   appId: string;
   trust: LogTrust;
+  /** The owner's root.json: the logged root history must contain it unchanged. */
+  anchor: RootSigned;
   statePath: string;
 }): Promise<MonitorResult> {
   const repo = `${opts.server.replace(/\/+$/, '')}/repo/${encodeURIComponent(opts.appId)}`;
@@ -155,9 +150,12 @@ export async function monitorOnce(opts: {
       );
     }
   }
+  // Without the keys in force of the last pass (an older state file), replay from entry 0:
+  // the leaves already seen must hash as before, and they rebuild the keys in force.
+  const replayFrom = state.keysInForce ? state.size : 0;
   const fresh: Uint8Array[] = [];
-  const dataOf: Uint8Array[] = [];
-  for (let start = state.size; start < cp.size;) {
+  const dataOf: { index: number; data: Uint8Array }[] = [];
+  for (let start = replayFrom; start < cp.size;) {
     const page = (await getJson(`${repo}/log/entries?start=${start}&end=${Math.min(cp.size, start + PAGE)}`))[
       'entries'
     ] as { index: number; data: string }[];
@@ -165,8 +163,13 @@ export async function monitorOnce(opts: {
     for (const e of page) {
       if (e.index !== start) throw inconsistent(`the log served entry ${e.index} where ${start} was expected`);
       const data = new Uint8Array(Buffer.from(e.data, 'base64'));
-      dataOf.push(data);
-      fresh.push(hashLeaf(data));
+      const leaf = hashLeaf(data);
+      if (start < state.size) {
+        if (!bytesEqual(leaf, known[start]!)) throw inconsistent(`entry ${start} is not the one seen before`);
+      } else {
+        fresh.push(leaf);
+      }
+      dataOf.push({ index: start, data });
       start++;
     }
   }
@@ -177,25 +180,44 @@ export async function monitorOnce(opts: {
     );
   }
 
+  const fetchLogged = async (entry: MetadataLogEntry): Promise<Uint8Array> => {
+    const bytes = await getBytes(`${repo}/metadata/${entry.version}.${entry.role}.json`);
+    if (sha256Hex(bytes) !== entry.sha256 || bytes.length !== entry.length) {
+      throw inconsistent(`${entry.role} version ${entry.version} served by the repository is not the one in the log`);
+    }
+    return bytes;
+  };
+  const keysInForce = new KeysInForce(state.keysInForce ?? NO_KEYS_IN_FORCE, opts.anchor);
   const newReleases: MonitoredRelease[] = [];
   const knownTargets = new Set(state.knownTargets);
-  let keys: Awaited<ReturnType<typeof releasesKeys>> | null = null;
-  for (const data of dataOf) {
+  let current: Awaited<ReturnType<typeof releasesKeys>> | null = null;
+  for (const { index, data } of dataOf) {
     const entry = parseLogEntry(data);
-    if (entry?.type !== METADATA_ENTRY_TYPE || entry.role !== 'releases') continue;
-    const bytes = await getBytes(`${repo}/metadata/${entry.version}.releases.json`);
-    if (sha256Hex(bytes) !== entry.sha256 || bytes.length !== entry.length) {
-      throw inconsistent(`releases version ${entry.version} served by the repository is not the one in the log`);
+    if (entry?.type !== METADATA_ENTRY_TYPE) continue;
+    // Releases seen in an earlier pass were listed then; root and targets still set the keys.
+    if (entry.role === 'releases' && index < state.size) continue;
+    const bytes = await fetchLogged(entry);
+    try {
+      if (entry.role === 'root') keysInForce.root(bytes, entry.version);
+      if (entry.role === 'targets') keysInForce.targets(bytes, entry.version);
+    } catch (err) {
+      if (err instanceof TrustHistoryError) throw inconsistent(err.message);
+      throw err;
     }
+    if (entry.role !== 'releases') continue;
     const raw = parseJsonObject(bytes, `${entry.version}.releases.json`);
     const parsed = parseTargets(raw, 'releases');
-    keys ??= await releasesKeys(repo);
-    const signers = signerKeyIds(raw, keys);
+    const signers = await keysInForce.signers(raw, async () => (current ??= await releasesKeys(repo)));
     for (const [path, target] of Object.entries(parsed.signed.targets)) {
       if (knownTargets.has(path) || !path.startsWith('manifests/')) continue;
       knownTargets.add(path);
       const custom = parseReleaseCustom(target.custom, path);
-      newReleases.push({ releaseId: custom.releaseId, versionCode: custom.versionCode, signerKeyIds: signers });
+      newReleases.push({
+        releaseId: custom.releaseId,
+        versionCode: custom.versionCode,
+        signerKeyIds: signers.keyIds,
+        targetsVersion: signers.targetsVersion,
+      });
     }
   }
   const next: MonitorState = {
@@ -205,6 +227,7 @@ export async function monitorOnce(opts: {
     leafHashes: all.map(bytesToHex),
     knownTargets: [...knownTargets],
     releases: [...state.releases, ...newReleases],
+    keysInForce: keysInForce.snapshot(),
   };
   await saveState(opts.statePath, next);
   return result(cp, next, newReleases);

@@ -31,7 +31,7 @@ function trustOf(identity: { origin: string; key: string }, witnesses: string[] 
   };
 }
 
-test('every root and releases version is logged; checkpoint, entries and proofs verify over HTTP', async () => {
+test('every root, targets and releases version is logged; checkpoint, entries and proofs verify over HTTP', async () => {
   const t = await startTestServer();
   try {
     const app = 'com.example.log';
@@ -50,7 +50,7 @@ test('every root and releases version is logged; checkpoint, entries and proofs 
     assert.equal(cpRes.status, 200);
     assert.match(cpRes.headers.get('content-type') ?? '', /^text\/plain/);
     const cp = openCheckpoint(new TextDecoder().decode(cpRes.bytes), trustOf(identity));
-    assert.equal(cp.size, 4, 'root v1, releases v1, v2, v3');
+    assert.equal(cp.size, 5, 'root v1, targets v1, releases v1, v2, v3');
 
     const entries = (await request(`${base}/entries?start=0&end=10`, 'GET')).json.entries as {
       index: number;
@@ -59,7 +59,7 @@ test('every root and releases version is logged; checkpoint, entries and proofs 
     const parsed = entries.map((e) => parseLogEntry(Buffer.from(e.data, 'base64')));
     assert.deepEqual(
       parsed.map((e) => (e && e.type === 'updraft.tuf-metadata/1' ? `${e.role}@${e.version}` : null)),
-      ['root@1', 'releases@1', 'releases@2', 'releases@3'],
+      ['root@1', 'targets@1', 'releases@1', 'releases@2', 'releases@3'],
     );
     // Each entry names the exact bytes the repository serves.
     for (const e of parsed) {
@@ -74,14 +74,14 @@ test('every root and releases version is logged; checkpoint, entries and proofs 
     assert.equal(byHash.leafIndex, 3);
     assert.ok(verifyInclusion(3, cp.size, leaf3, byHash.hashes, cp.rootHash));
     const leaf1 = hashLeaf(Buffer.from(entries[1]!.data, 'base64'));
-    const byIndex = parseInclusionProof((await request(`${base}/proof/inclusion?index=1&treeSize=4`, 'GET')).json);
-    assert.ok(verifyInclusion(1, 4, leaf1, byIndex.hashes, cp.rootHash));
+    const byIndex = parseInclusionProof((await request(`${base}/proof/inclusion?index=1&treeSize=5`, 'GET')).json);
+    assert.ok(verifyInclusion(1, 5, leaf1, byIndex.hashes, cp.rootHash));
 
     const small = parseInclusionProof((await request(`${base}/proof/inclusion?index=0&treeSize=2`, 'GET')).json);
     assert.equal(small.treeSize, 2);
-    const cons = parseConsistencyProof((await request(`${base}/proof/consistency?from=2&to=4`, 'GET')).json);
+    const cons = parseConsistencyProof((await request(`${base}/proof/consistency?from=2&to=5`, 'GET')).json);
     const root2 = hashLeafRoot(entries.slice(0, 2).map((e) => hashLeaf(Buffer.from(e.data, 'base64'))));
-    assert.ok(verifyConsistency(2, 4, cons.hashes, root2, cp.rootHash));
+    assert.ok(verifyConsistency(2, 5, cons.hashes, root2, cp.rootHash));
 
     // Bad input is a 4xx with a message, never a 5xx.
     for (const [path, status] of [

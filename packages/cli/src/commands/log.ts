@@ -1,7 +1,14 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { logTrustFromPin, parseJsonObject, parseLogPin, assertIdentifier } from '@updraft/protocol';
+import {
+  logTrustFromPin,
+  parseJsonObject,
+  parseLogPin,
+  parseRoot,
+  assertIdentifier,
+  type RootSigned,
+} from '@updraft/protocol';
 import { defaultKeysDir } from '../keys-dir.js';
 import { monitorOnce, type MonitorResult } from '../log-monitor.js';
 import { CliError, colour, emit } from '../output.js';
@@ -20,7 +27,9 @@ export function registerLog(program: Command): void {
   const log = program.command('log').description("watch an app's transparency log");
   log
     .command('monitor')
-    .description('verify the log is append-only and list every release it reveals, with its signer key ids')
+    .description(
+      'verify the log is append-only and list every release it reveals, with the releases keys in force then that signed it',
+    )
     .requiredOption('--app <appId>', 'the app')
     .option('--keys <dir>', 'the app key folder (default ./updraft-keys/<appId>): root.json and the state live here')
     .option('--root <file>', 'root.json that pins the log key (default <keys>/root.json)')
@@ -36,8 +45,11 @@ export function registerLog(program: Command): void {
         const keysDir = resolve(opts.keys ?? defaultKeysDir(appId));
         const rootPath = resolve(opts.root ?? join(keysDir, 'root.json'));
         let pin;
+        let anchor: RootSigned;
         try {
-          pin = parseLogPin(parseJsonObject(await readFile(rootPath), rootPath)['signed']);
+          const raw = parseJsonObject(await readFile(rootPath), rootPath);
+          anchor = parseRoot(raw).signed;
+          pin = parseLogPin(raw['signed']);
         } catch (err) {
           throw new CliError('bad-input', `cannot read the log pin from ${rootPath}: ${(err as Error).message}`);
         }
@@ -51,6 +63,7 @@ export function registerLog(program: Command): void {
             server,
             appId,
             trust: logTrustFromPin(pin),
+            anchor,
             statePath: resolve(opts.state ?? join(keysDir, 'log-monitor.json')),
           });
         const show = (r: MonitorResult, all: boolean) =>
@@ -59,7 +72,7 @@ export function registerLog(program: Command): void {
               `log ${r.checkpoint.origin} at size ${r.checkpoint.size}: ${colour.green('consistent')}`,
               ...(all ? r.releases : r.newReleases).map(
                 (x) =>
-                  `  ${x.releaseId}\tversionCode ${x.versionCode}\tsigned by ${x.signerKeyIds.join(', ') || colour.red('no releases key')}`,
+                  `  ${x.releaseId}\tversionCode ${x.versionCode}\tsigned by ${x.signerKeyIds.join(', ') || colour.red('no releases key in force')}${x.targetsVersion === null ? '' : ` (releases keys of targets v${x.targetsVersion})`}`,
               ),
             ].join('\n'),
           );

@@ -11,11 +11,17 @@ import { hashLeaf } from './merkle.js';
 export const METADATA_ENTRY_TYPE = 'updraft.tuf-metadata/1';
 export const AUDIT_HEAD_ENTRY_TYPE = 'updraft.audit-head/1';
 
-/** A version of `releases` or `root` that the server stored and serves. */
+export type LoggedRole = 'root' | 'targets' | 'releases';
+const LOGGED_ROLES: readonly string[] = ['root', 'targets', 'releases'] satisfies LoggedRole[];
+
+/**
+ * A version of `root`, `targets` or `releases` that the server stored and serves: the offline
+ * roles, so the log's order says which keys were in force when each releases version came.
+ */
 export interface MetadataLogEntry {
   type: typeof METADATA_ENTRY_TYPE;
   appId: string;
-  role: 'root' | 'releases';
+  role: LoggedRole;
   version: number;
   /** SHA-256 and length of the exact metadata file bytes served at <version>.<role>.json. */
   sha256: string;
@@ -49,11 +55,11 @@ export function parseLogEntry(bytes: Uint8Array): LogEntry | null {
   const obj = asObject(parseJsonObject(bytes, 'log entry'), 'log entry');
   if (obj['type'] === METADATA_ENTRY_TYPE) {
     const role = asString(obj['role'], 'log entry.role', 16);
-    if (role !== 'root' && role !== 'releases') return null;
+    if (!LOGGED_ROLES.includes(role)) return null;
     return {
       type: METADATA_ENTRY_TYPE,
       appId: asString(obj['appId'], 'log entry.appId', 128),
-      role,
+      role: role as LoggedRole,
       version: asInteger(obj['version'], 'log entry.version', 1),
       sha256: asSha256(obj['sha256'], 'log entry.sha256'),
       length: asInteger(obj['length'], 'log entry.length', 0),

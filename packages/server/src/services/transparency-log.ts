@@ -38,7 +38,7 @@ import type { LogKeyRecord, MetadataStore, StoredMetadata } from '../store/index
 
 /**
  * The transparency log (docs/protocol.md §9): per app, an append-only RFC 6962 Merkle tree of
- * every releases and root version the server stores, with a checkpoint signed by the app's
+ * every root, targets and releases version the server stores, with a checkpoint signed by the app's
  * log key after every append. One more log, "_audit", holds the heads of the audit log.
  *
  * Appends take the caller's transaction: a metadata version and its leaf commit together, so
@@ -103,9 +103,13 @@ export async function appendLogEntry(
   return { index, size: index + 1 };
 }
 
-/** Logs a stored releases or root version; other roles are not logged (the server signs them itself). */
+/**
+ * Logs a stored root, targets or releases version (the offline roles); the online roles are
+ * not logged (the server signs them itself). Targets is logged so a monitor knows which
+ * releases keys were in force at each releases version, across rotations.
+ */
 export async function logMetadataVersion(tx: MetadataStore, stored: StoredMetadata, nowMs: number): Promise<void> {
-  if (stored.role !== 'releases' && stored.role !== 'root') return;
+  if (stored.role !== 'releases' && stored.role !== 'root' && stored.role !== 'targets') return;
   await appendLogEntry(
     tx,
     stored.appId,
