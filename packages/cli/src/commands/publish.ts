@@ -49,8 +49,9 @@ import { defaultBuilderKeyPath, loadOrCreateBuilderKey, publishProvenance } from
 import { anchorEpoch } from '../trust/epoch.js';
 import { attachCodePush, codePushFlags, prepareCodePush } from '../codepush-package.js';
 import { assertKeysFolderFor } from '../trust/app-context.js';
+import { addBuildOptions, buildBeforePublish, type BuildFlags, type BuiltBundle } from './publish-build.js';
 
-interface PublishOptions extends GlobalOptions, DeployFlags {
+interface PublishOptions extends GlobalOptions, DeployFlags, BuildFlags {
   notes?: string;
   app: string;
   platform: string;
@@ -81,8 +82,10 @@ interface PublishResult {
 const MAX_ATTEMPTS = 3;
 
 export function registerPublish(program: Command): void {
-  addDeployOptions(program.command('publish <dir>'))
-    .description('sign a bundle folder as a new release and point a channel at it')
+  addBuildOptions(addDeployOptions(program.command('publish [dir]')))
+    .description(
+      'sign a bundle folder as a new release and point a channel at it (with --build: build it from the app folder first)',
+    )
     .requiredOption('--app <appId>', 'the app')
     .requiredOption('--platform <platform>', PLATFORMS.join(' | '))
     .requiredOption(
@@ -122,182 +125,200 @@ export function registerPublish(program: Command): void {
     .option('--notes <text>', 'release notes')
     .option('--codepush-key <file>', 'CodePush devices: sign the package with this RSA private key (PEM), offline')
     .action(
-      run<[string], PublishOptions>(async (dir, opts) => {
-        const startedOn = isoSeconds(Date.now());
-        const appId = assertCliIdentifier(opts.app, '--app');
-        const channel = assertCliIdentifier(opts.channel, '--channel');
-        const runtimeVersion = assertCliIdentifier(opts.runtimeVersion, '--runtime-version');
-        if (!isPlatform(opts.platform)) {
-          throw new CliError('usage', `--platform must be one of ${PLATFORMS.join(', ')}, not "${opts.platform}"`, {
-            exitCode: 2,
-          });
+      run<[string | undefined], PublishOptions>(async (dirArg, opts) => {
+        let built: BuiltBundle | null = null;
+        try {
+          if (opts.build) built = await buildBeforePublish(dirArg, opts);
+          await publish(built?.bundleDir ?? dirArg, opts, built);
+        } finally {
+          await built?.cleanup();
         }
-        const maxFileBytes = Number(opts.maxFileSize);
-        if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes <= 0) {
-          throw new CliError('usage', '--max-file-size must be a positive number of bytes', { exitCode: 2 });
-        }
-        const deltaBases = Number(opts.deltaBases);
-        if (!Number.isSafeInteger(deltaBases) || deltaBases < 0 || deltaBases > 15) {
-          throw new CliError('usage', '--delta-bases must be a whole number from 0 to 15', { exitCode: 2 });
-        }
-        const deltaMinBytes = Number(opts.deltaMinSize);
-        if (!Number.isSafeInteger(deltaMinBytes) || deltaMinBytes < 0) {
-          throw new CliError('usage', '--delta-min-size must be a number of bytes', { exitCode: 2 });
-        }
-        const deploy = deployBody(opts);
-        if (opts.notes !== undefined) deploy['notes'] = opts.notes;
-        if (opts.createChannel) deploy['createChannel'] = true;
-        const channels = (opts.allowChannels ?? channel)
-          .split(',')
-          .map((c) => c.trim())
-          .filter(Boolean);
-        for (const c of channels) if (c !== '*') assertCliIdentifier(c, '--allow-channels');
-        if (!channels.includes('*') && !channels.includes(channel)) channels.push(channel);
-
-        // Where the time goes, in the JSON result (docs/benchmarks.md uses it).
-        const timings = { hashMs: 0, patchMs: 0, uploadMs: 0, publishMs: 0 };
-        const lap = (() => {
-          let last = performance.now();
-          return () => {
-            const now = performance.now();
-            const ms = Math.round(now - last);
-            last = now;
-            return ms;
-          };
-        })();
-        const files = await collectFiles(resolve(dir), maxFileBytes);
-        timings.hashMs = lap();
-        const launch = opts.launch ?? guessLaunch(files, opts.platform);
-        if (!launch) {
-          throw new CliError(
-            'bad-input',
-            `cannot tell which file starts the app; pass --launch <file> (one of: ${files
-              .slice(0, 5)
-              .map((f) => f.path)
-              .join(', ')}${files.length > 5 ? ', …' : ''})`,
-          );
-        }
-        if (!files.some((f) => f.path === launch)) {
-          throw new CliError(
-            'bad-input',
-            `the launch file "${launch}" is not in ${dir}; pass --launch with a path relative to the folder`,
-          );
-        }
-        const keysDir = resolve(opts.keys ?? defaultKeysDir(appId));
-        await assertKeysFolderFor(keysDir, appId);
-        const releasesKey = await readRoleKey(keysDir, 'releases');
-        const api = requireServer(opts);
-        const builderKey = opts.provenance
-          ? await loadOrCreateBuilderKey(resolve(opts.builderKey ?? defaultBuilderKeyPath(keysDir)))
-          : null;
-        const launchFile = files.find((f) => f.path === launch)!;
-
-        // An explicit --embedded wins; otherwise the bundle registered with `updraft embedded register`.
-        const embedded = opts.embedded
-          ? await collectFiles(resolve(opts.embedded), maxFileBytes)
-          : deltaBases > 0
-            ? await fetchRegisteredEmbedded(api, appId, opts.platform, runtimeVersion)
-            : [];
-        const delta = await planPatches(
-          api,
-          files,
-          {
-            appId,
-            channel,
-            platform: opts.platform,
-            runtimeVersion,
-            bases: deltaBases,
-            minBytes: deltaMinBytes,
-            embedded,
-          },
-          !opts.json,
-        );
-        timings.patchMs = lap();
-        const codepush = await prepareCodePush(api, {
-          appId,
-          channel,
-          platform: opts.platform,
-          files,
-          ...codePushFlags(opts),
-        });
-        const identical = await identicalNewest(
-          api,
-          { appId, channel, platform: opts.platform, runtimeVersion },
-          files,
-          launch,
-        );
-        const uploaded =
-          (await uploadMissing(api, appId, files, !opts.json)) + (await uploadPatches(api, appId, delta.blobs));
-        timings.uploadMs = lap();
-        let lastError: unknown;
-        for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-          try {
-            const result = await signAndPublish(api, {
-              appId,
-              platform: opts.platform,
-              runtimeVersion,
-              channel,
-              channels,
-              launch,
-              files,
-              patches: delta.patches,
-              releasesKey,
-              deploy,
-              provenance: builderKey
-                ? (releaseId, manifestSha256) =>
-                    publishProvenance(api, {
-                      appId,
-                      releaseId,
-                      platform: opts.platform,
-                      runtimeVersion,
-                      channel,
-                      manifestSha256,
-                      launch: { path: launchFile.path, sha256: launchFile.sha256 },
-                      builderKey,
-                      sourceDir: resolve(dir),
-                      startedOn,
-                    })
-                : null,
-              epoch: await anchorEpoch(keysDir),
-            });
-            const patchCount = [...delta.patches.values()].reduce((n, l) => n + l.length, 0);
-            const cp =
-              codepush && (await attachCodePush(api, appId, result.releaseId, channel, opts.platform, codepush));
-            timings.publishMs = lap();
-            const summary = {
-              ...result,
-              files: files.length,
-              bytesUploaded: uploaded,
-              patches: patchCount,
-              timings,
-              ...(identical ? { identicalTo: identical } : {}),
-            };
-            emit(opts, cp ? { ...summary, codepush: cp } : summary, () =>
-              [
-                `${colour.green('published')} release ${colour.bold(result.releaseId)} (versionCode ${result.versionCode}) to ${channel} for ${opts.platform} ${runtimeVersion}`,
-                ...(identical
-                  ? [
-                      colour.yellow(
-                        `  its files are identical to release ${identical.releaseId} (versionCode ${identical.versionCode}), the newest before it: devices get nothing new`,
-                      ),
-                    ]
-                  : []),
-                `  ${files.length} files, ${patchCount} patches, ${formatBytes(uploaded)} uploaded`,
-                ...(cp
-                  ? [`  CodePush ${cp.label ?? '(label when it starts)'} ${cp.signed ? 'signed' : 'unsigned'}`]
-                  : []),
-                `next: updraft release list --app ${appId} --channel ${channel}`,
-              ].join('\n'),
-            );
-            return;
-          } catch (err) {
-            lastError = err;
-            if (!(err instanceof CliError && err.code === 'releases-changed')) throw err;
-          }
-        }
-        throw lastError;
       }),
     );
+}
+
+async function publish(dirArg: string | undefined, opts: PublishOptions, built: BuiltBundle | null): Promise<void> {
+  if (dirArg === undefined) {
+    throw new CliError(
+      'usage',
+      'pass the bundle folder to publish, or --build react-native with the app folder (default .)',
+      { exitCode: 2 },
+    );
+  }
+  const dir = dirArg;
+  const startedOn = isoSeconds(Date.now());
+  const appId = assertCliIdentifier(opts.app, '--app');
+  const channel = assertCliIdentifier(opts.channel, '--channel');
+  const runtimeVersion = assertCliIdentifier(opts.runtimeVersion, '--runtime-version');
+  if (!isPlatform(opts.platform)) {
+    throw new CliError('usage', `--platform must be one of ${PLATFORMS.join(', ')}, not "${opts.platform}"`, {
+      exitCode: 2,
+    });
+  }
+  const maxFileBytes = Number(opts.maxFileSize);
+  if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes <= 0) {
+    throw new CliError('usage', '--max-file-size must be a positive number of bytes', { exitCode: 2 });
+  }
+  const deltaBases = Number(opts.deltaBases);
+  if (!Number.isSafeInteger(deltaBases) || deltaBases < 0 || deltaBases > 15) {
+    throw new CliError('usage', '--delta-bases must be a whole number from 0 to 15', { exitCode: 2 });
+  }
+  const deltaMinBytes = Number(opts.deltaMinSize);
+  if (!Number.isSafeInteger(deltaMinBytes) || deltaMinBytes < 0) {
+    throw new CliError('usage', '--delta-min-size must be a number of bytes', { exitCode: 2 });
+  }
+  const deploy = deployBody(opts);
+  if (opts.notes !== undefined) deploy['notes'] = opts.notes;
+  if (opts.createChannel) deploy['createChannel'] = true;
+  const channels = (opts.allowChannels ?? channel)
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+  for (const c of channels) if (c !== '*') assertCliIdentifier(c, '--allow-channels');
+  if (!channels.includes('*') && !channels.includes(channel)) channels.push(channel);
+
+  // Where the time goes, in the JSON result (docs/benchmarks.md uses it).
+  const timings = { hashMs: 0, patchMs: 0, uploadMs: 0, publishMs: 0 };
+  const lap = (() => {
+    let last = performance.now();
+    return () => {
+      const now = performance.now();
+      const ms = Math.round(now - last);
+      last = now;
+      return ms;
+    };
+  })();
+  const files = await collectFiles(resolve(dir), maxFileBytes);
+  timings.hashMs = lap();
+  const launch = opts.launch ?? built?.launch ?? guessLaunch(files, opts.platform);
+  if (!launch) {
+    throw new CliError(
+      'bad-input',
+      `cannot tell which file starts the app; pass --launch <file> (one of: ${files
+        .slice(0, 5)
+        .map((f) => f.path)
+        .join(', ')}${files.length > 5 ? ', …' : ''})`,
+    );
+  }
+  if (!files.some((f) => f.path === launch)) {
+    throw new CliError(
+      'bad-input',
+      `the launch file "${launch}" is not in ${dir}; pass --launch with a path relative to the folder`,
+    );
+  }
+  const keysDir = resolve(opts.keys ?? defaultKeysDir(appId));
+  await assertKeysFolderFor(keysDir, appId);
+  const releasesKey = await readRoleKey(keysDir, 'releases');
+  const api = requireServer(opts);
+  const builderKey = opts.provenance
+    ? await loadOrCreateBuilderKey(resolve(opts.builderKey ?? defaultBuilderKeyPath(keysDir)))
+    : null;
+  const launchFile = files.find((f) => f.path === launch)!;
+
+  // An explicit --embedded wins; otherwise the bundle registered with `updraft embedded register`.
+  const embedded = opts.embedded
+    ? await collectFiles(resolve(opts.embedded), maxFileBytes)
+    : deltaBases > 0
+      ? await fetchRegisteredEmbedded(api, appId, opts.platform, runtimeVersion)
+      : [];
+  const delta = await planPatches(
+    api,
+    files,
+    {
+      appId,
+      channel,
+      platform: opts.platform,
+      runtimeVersion,
+      bases: deltaBases,
+      minBytes: deltaMinBytes,
+      embedded,
+    },
+    !opts.json,
+  );
+  timings.patchMs = lap();
+  const codepush = await prepareCodePush(api, {
+    appId,
+    channel,
+    platform: opts.platform,
+    files,
+    ...codePushFlags(opts),
+  });
+  const identical = await identicalNewest(
+    api,
+    { appId, channel, platform: opts.platform, runtimeVersion },
+    files,
+    launch,
+  );
+  const uploaded =
+    (await uploadMissing(api, appId, files, !opts.json)) + (await uploadPatches(api, appId, delta.blobs));
+  timings.uploadMs = lap();
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    try {
+      const result = await signAndPublish(api, {
+        appId,
+        platform: opts.platform,
+        runtimeVersion,
+        channel,
+        channels,
+        launch,
+        files,
+        patches: delta.patches,
+        releasesKey,
+        deploy,
+        provenance: builderKey
+          ? (releaseId, manifestSha256) =>
+              publishProvenance(api, {
+                appId,
+                releaseId,
+                platform: opts.platform,
+                runtimeVersion,
+                channel,
+                manifestSha256,
+                launch: { path: launchFile.path, sha256: launchFile.sha256 },
+                builderKey,
+                sourceDir: resolve(dir),
+                startedOn,
+              })
+          : null,
+        epoch: await anchorEpoch(keysDir),
+      });
+      const patchCount = [...delta.patches.values()].reduce((n, l) => n + l.length, 0);
+      const cp = codepush && (await attachCodePush(api, appId, result.releaseId, channel, opts.platform, codepush));
+      timings.publishMs = lap();
+      const sourcemap = built ? await built.keepSourcemap(result.releaseId) : null;
+      const summary = {
+        ...result,
+        ...(built ? { build: { ...built.summary, sourcemap } } : {}),
+        files: files.length,
+        bytesUploaded: uploaded,
+        patches: patchCount,
+        timings,
+        ...(identical ? { identicalTo: identical } : {}),
+      };
+      emit(opts, cp ? { ...summary, codepush: cp } : summary, () =>
+        [
+          `${colour.green('published')} release ${colour.bold(result.releaseId)} (versionCode ${result.versionCode}) to ${channel} for ${opts.platform} ${runtimeVersion}`,
+          ...(identical
+            ? [
+                colour.yellow(
+                  `  its files are identical to release ${identical.releaseId} (versionCode ${identical.versionCode}), the newest before it: devices get nothing new`,
+                ),
+              ]
+            : []),
+          `  ${files.length} files, ${patchCount} patches, ${formatBytes(uploaded)} uploaded`,
+          ...(sourcemap ? [`  source map kept in ${sourcemap} (not published)`] : []),
+          ...(cp ? [`  CodePush ${cp.label ?? '(label when it starts)'} ${cp.signed ? 'signed' : 'unsigned'}`] : []),
+          `next: updraft release list --app ${appId} --channel ${channel}`,
+        ].join('\n'),
+      );
+      return;
+    } catch (err) {
+      lastError = err;
+      if (!(err instanceof CliError && err.code === 'releases-changed')) throw err;
+    }
+  }
+  throw lastError;
 }
 
 function assertCliIdentifier(value: string, flag: string): string {

@@ -1,0 +1,190 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { CliError } from '../output.js';
+
+/**
+ * `updraft publish --build react-native`: the app's own Metro (`react-native bundle` from the
+ * app's node_modules, wherever npm hoisted it) and, when the app runs on Hermes, the app's own
+ * hermesc, laid out as the app's native build would lay them out (Android: index.android.bundle
+ * with drawable-* folders beside it; iOS: main.jsbundle with assets/), so the asset paths Metro's
+ * asset registry computes at run time resolve beside the downloaded bundle.
+ */
+
+export type HermesMode = 'auto' | 'on' | 'off';
+export const HERMES_MODES: readonly HermesMode[] = ['auto', 'on', 'off'];
+
+export interface ReactNativeBuildInput {
+  /** The app's folder (its package.json). */
+  appDir: string;
+  platform: 'ios' | 'android';
+  entryFile?: string;
+  hermes: HermesMode;
+  /** An empty folder: bundle/ (what is published) and maps/ (never published) go in it. */
+  outDir: string;
+  /** One line per step on stderr. */
+  log: (line: string) => void;
+}
+
+export interface ReactNativeBuild {
+  /** The folder to publish: the launch file and the assets. */
+  bundleDir: string;
+  launch: string;
+  /** The source map of the launch file (composed with Hermes' own map when compiled). */
+  sourcemap: string;
+  reactNativeVersion: string;
+  /** The Hermes bytecode version, or null for a plain JavaScript bundle. */
+  hermesBytecodeVersion: number | null;
+}
+
+const LAUNCH = { android: 'index.android.bundle', ios: 'main.jsbundle' } as const;
+const HERMES_MAGIC = Buffer.from([0xc6, 0x1f, 0xbc, 0x03, 0xc1, 0x03, 0x19, 0x1f]);
+
+export async function buildReactNative(input: ReactNativeBuildInput): Promise<ReactNativeBuild> {
+  const { appDir, platform, log } = input;
+  const rnDir = resolvePackageDir(appDir, 'react-native');
+  if (!rnDir) {
+    throw new CliError(
+      'bad-input',
+      `no react-native package is installed for ${appDir}: run npm install in the app, or pass the app's folder as <dir>`,
+    );
+  }
+  const reactNativeVersion = (JSON.parse(readFileSync(join(rnDir, 'package.json'), 'utf8')) as { version: string })
+    .version;
+  const entry =
+    input.entryFile ??
+    [`index.${platform}.js`, 'index.js', 'index.ts', 'index.tsx'].find((f) => existsSync(join(appDir, f)));
+  if (!entry || !existsSync(join(appDir, entry))) {
+    throw new CliError(
+      'bad-input',
+      `the entry file ${entry ?? 'index.js'} is not in ${appDir}; pass --entry-file <file>`,
+    );
+  }
+  const hermes = input.hermes === 'auto' ? appUsesHermes(appDir, platform) : input.hermes === 'on';
+  const hermesc = hermes ? findHermesc(rnDir) : null;
+  if (hermes && !hermesc) {
+    throw new CliError(
+      'bad-input',
+      `the app uses Hermes but react-native ${reactNativeVersion} brings no hermesc for this machine (hermes-compiler or react-native/sdks/hermesc); pass --hermes off to publish plain JavaScript`,
+    );
+  }
+
+  const bundleDir = join(input.outDir, 'bundle');
+  const mapsDir = join(input.outDir, 'maps');
+  await mkdir(bundleDir, { recursive: true });
+  await mkdir(mapsDir, { recursive: true });
+  const launch = LAUNCH[platform];
+  const bundle = join(bundleDir, launch);
+  const packagerMap = join(mapsDir, `${launch}.packager.map`);
+  log(`bundling ${entry} with the app's Metro (react-native ${reactNativeVersion}, ${platform})…`);
+  await runTool(
+    'react-native bundle',
+    process.execPath,
+    [
+      join(rnDir, 'cli.js'),
+      'bundle',
+      '--platform',
+      platform,
+      '--dev',
+      'false',
+      // Hermes minifies itself; a minified input only loses it names (what React Native's builds do).
+      '--minify',
+      String(!hermes),
+      '--entry-file',
+      entry,
+      '--bundle-output',
+      bundle,
+      '--assets-dest',
+      bundleDir,
+      '--sourcemap-output',
+      packagerMap,
+    ],
+    appDir,
+  );
+  if (!hermesc) {
+    const sourcemap = join(mapsDir, `${launch}.map`);
+    await rename(packagerMap, sourcemap);
+    return { bundleDir, launch, sourcemap, reactNativeVersion, hermesBytecodeVersion: null };
+  }
+
+  log(`compiling to Hermes bytecode with ${relative(appDir, hermesc)}…`);
+  const hbc = join(mapsDir, `${launch}.hbc`);
+  await runTool(
+    'hermesc',
+    hermesc,
+    ['-w', '-emit-binary', '-max-diagnostic-width=80', '-out', hbc, bundle, '-O', '-output-source-map'],
+    appDir,
+  );
+  const sourcemap = join(mapsDir, `${launch}.map`);
+  await runTool(
+    'compose-source-maps',
+    process.execPath,
+    [join(rnDir, 'scripts/compose-source-maps.js'), packagerMap, `${hbc}.map`, '-o', sourcemap],
+    appDir,
+  );
+  await rename(hbc, bundle);
+  await rm(packagerMap);
+  await rm(`${hbc}.map`);
+  const head = readFileSync(bundle).subarray(0, 12);
+  if (!head.subarray(0, 8).equals(HERMES_MAGIC)) {
+    throw new CliError('build-failed', `hermesc wrote ${launch} without Hermes' magic number; nothing was published`);
+  }
+  return { bundleDir, launch, sourcemap, reactNativeVersion, hermesBytecodeVersion: head.readUInt32LE(8) };
+}
+
+/** Where `name` is installed for the app: its own node_modules or a parent's (workspaces). */
+function resolvePackageDir(fromDir: string, name: string): string | null {
+  try {
+    return dirname(createRequire(join(fromDir, 'package.json')).resolve(`${name}/package.json`));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Hermes is React Native's default engine (and the only one since 0.82's JavaScriptCore
+ * removal); an app opts out in android/gradle.properties (hermesEnabled=false), its Podfile
+ * (:hermes_enabled => false) or Expo's app.json (jsEngine "jsc").
+ */
+export function appUsesHermes(appDir: string, platform: 'ios' | 'android'): boolean {
+  const read = (path: string) => (existsSync(join(appDir, path)) ? readFileSync(join(appDir, path), 'utf8') : '');
+  if (platform === 'android' && /^\s*hermesEnabled\s*=\s*false\s*$/m.test(read('android/gradle.properties')))
+    return false;
+  if (platform === 'ios' && /:hermes_enabled\s*=>\s*false/.test(read('ios/Podfile'))) return false;
+  return !/"jsEngine"\s*:\s*"jsc"/.test(read('app.json'));
+}
+
+function findHermesc(rnDir: string): string | null {
+  const os = process.platform === 'darwin' ? 'osx-bin' : process.platform === 'win32' ? 'win64-bin' : 'linux64-bin';
+  const exe = process.platform === 'win32' ? 'hermesc.exe' : 'hermesc';
+  const candidates = [join(rnDir, 'sdks/hermesc', os, exe)];
+  const compiler = resolvePackageDir(rnDir, 'hermes-compiler');
+  if (compiler) candidates.unshift(join(compiler, 'hermesc', os, exe));
+  return candidates.find((c) => existsSync(c)) ?? null;
+}
+
+/** Runs a build tool; on failure, its own last lines of output are the error. */
+function runTool(name: string, command: string, args: string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+    let output = '';
+    const keep = (d: Buffer) => {
+      output = (output + d.toString()).slice(-20_000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('error', (err) => reject(new CliError('build-failed', `${name} could not start: ${err.message}`)));
+    child.on('close', (code) => {
+      if (code === 0) return resolve();
+      const lines = output
+        .trim()
+        .split('\n')
+        .filter((l) => l.trim() !== '');
+      const errorAt = lines.findIndex((l) => /error/i.test(l));
+      const shown = (errorAt >= 0 ? lines.slice(errorAt, errorAt + 12) : lines.slice(-12)).join('\n');
+      reject(new CliError('build-failed', `${name} failed (exit ${code}); nothing was published:\n${shown}`));
+    });
+  });
+}
