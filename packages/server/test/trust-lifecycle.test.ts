@@ -51,6 +51,13 @@ function addKey(signed: { keys: JsonObject }, key: TufKey): string {
   return id;
 }
 
+interface AuditEntryView {
+  action: string;
+  actorName: string;
+  signingKeyIds: string[];
+  details: Record<string, unknown>;
+}
+
 describe('freshness: per-app lifetimes and the re-signing job', () => {
   let t: TestServer;
   let store: MetadataStore;
@@ -124,6 +131,25 @@ describe('freshness: per-app lifetimes and the re-signing job', () => {
     assert.deepEqual(due.json.resigned, []);
     const forced = await t.api('POST', `/v1/apps/${appId}/resign`, { force: true });
     assert.deepEqual(forced.json.resigned, ['director', 'snapshot', 'timestamp']);
+  });
+
+  it('audits every change of lifetimes and every re-signing, by hand or by the job (issue 14 §7)', async () => {
+    const entries = (await t.api('GET', `/v1/audit?app=${appId}`)).json.entries as AuditEntryView[];
+    const trust = entries.filter((e) => e.action.startsWith('trust.'));
+    assert.deepEqual(
+      trust.map((e) => [e.action, e.actorName]),
+      [
+        ['trust.expiry', 'owner'],
+        ['trust.resign', 'resign-job'],
+        ['trust.resign', 'resign-job'],
+        ['trust.resign', 'owner'],
+      ],
+      'the refused lifetimes and the re-signing with nothing due wrote nothing',
+    );
+    assert.equal((trust[0]!.details['after'] as { timestamp: number }).timestamp, 3600);
+    assert.deepEqual(trust[1]!.details, { scheduled: true, resigned: ['timestamp'] });
+    assert.deepEqual(trust[3]!.details, { force: true, resigned: ['director', 'snapshot', 'timestamp'] });
+    assert.equal((await t.api('GET', '/v1/audit/verify')).json.ok, true);
   });
 });
 
@@ -218,6 +244,29 @@ describe('key lifecycle: uploading root, targets and releases versions', () => {
     );
     const bad = await t.api('POST', `/v1/apps/${appId}/online-keys`, { role: 'releases' });
     assert.equal(bad.status, 400, 'the server never generates a releases key');
+  });
+
+  it('audits each uploaded root as a rotation, and each online key it made (issue 14 §7)', async () => {
+    const entries = (await t.api('GET', `/v1/audit?app=${appId}`)).json.entries as AuditEntryView[];
+    const trust = entries.filter((e) => e.action.startsWith('trust.'));
+    assert.deepEqual(
+      trust.map((e) => e.action),
+      ['trust.update', 'trust.online-key', 'trust.update'],
+      'refused uploads wrote nothing',
+    );
+    const [grow, key, rotate] = trust as [AuditEntryView, AuditEntryView, AuditEntryView];
+    assert.equal(grow.details['root'], 2);
+    assert.deepEqual(
+      (grow.details['rotated'] as { role: string; after: string[] }[]).map((r) => [r.role, r.after.length]),
+      [['root', 3]],
+    );
+    assert.ok(grow.signingKeyIds.length >= 2, 'the keys that signed the new root');
+    assert.equal(key.details['role'], 'timestamp');
+    assert.deepEqual(
+      (rotate.details['rotated'] as { role: string }[]).map((r) => r.role),
+      ['timestamp'],
+    );
+    assert.deepEqual(rotate.details['activated'], [{ role: 'timestamp', keyid: key.details['keyid'] }]);
   });
 
   it('refuses targets that delegate releases to a server key, and releases re-signed with other targets', async () => {

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { appendAudit } from '../services/audit.js';
 import { resignExpiring } from '../services/online-signing.js';
 import type { MetadataStore } from '../store/index.js';
 import type { ScheduledJob } from './job-runner.js';
@@ -7,7 +9,8 @@ export const RESIGN_INTERVAL_MS = 10 * 60 * 1000;
 
 /**
  * Re-signs every app's timestamp, snapshot and director before they expire. Idempotent: a
- * role is re-signed only when it is due, inside one transaction per app.
+ * role is re-signed only when it is due, inside one transaction per app, with its audit entry
+ * (`trust.resign` by the service `resign-job`): new signed metadata is a trust change too.
  */
 export function resignJob(
   store: MetadataStore,
@@ -18,7 +21,26 @@ export function resignJob(
     intervalMs: opts.intervalMs ?? RESIGN_INTERVAL_MS,
     async runOnce(nowMs) {
       for (const app of await store.listApps()) {
-        const roles = await resignExpiring(store, app.appId, nowMs);
+        const orgId = await store.control.getAppOrg(app.appId);
+        const roles = await resignExpiring(store, app.appId, nowMs, async (tx, resigned) => {
+          if (!orgId) return;
+          const actor = {
+            id: 'resign-job',
+            orgId,
+            name: 'resign-job',
+            kind: 'service' as const,
+            role: 'viewer' as const,
+            scopes: [],
+            requestId: `resign-job-${randomUUID()}`,
+          };
+          const details = { scheduled: true, resigned };
+          await appendAudit(
+            tx,
+            actor,
+            { appId: app.appId, action: 'trust.resign', target: `app:${app.appId}`, details },
+            nowMs,
+          );
+        });
         if (roles.length > 0) opts.onSigned?.(app.appId, roles);
       }
     },

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { METADATA_ROLES, ONLINE_ROLES, type MetadataRole, type OnlineRole } from '../store/index.js';
 import type { Services } from '../services/index.js';
 import { EXPIRY_FIELDS, MAX_LIFETIME_S, MIN_LIFETIME_S, type ExpiryField } from '@updraft/signing';
+import { actorOf } from './access-hooks.js';
 import { ACCESS, appParams, envelope, identifier, noQuery } from './schemas.js';
 
 /** Root and targets are small; releases carries every release, like a publish. */
@@ -29,7 +30,9 @@ export const trustRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await services.trust.createOnlineKey(request.params.appId, request.body.role)),
+      reply
+        .code(201)
+        .send(await services.trust.createOnlineKey(actorOf(request), request.params.appId, request.body.role)),
   );
 
   app.get<{ Params: { appId: string; role: MetadataRole } }>(
@@ -71,7 +74,7 @@ export const trustRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
         },
       },
     },
-    async (request) => services.trust.updateMetadata(request.params.appId, request.body),
+    async (request) => services.trust.updateMetadata(actorOf(request), request.params.appId, request.body),
   );
 
   app.get<{ Params: { appId: string } }>(
@@ -99,7 +102,7 @@ export const trustRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
         },
       },
     },
-    async (request) => services.expiry.setPolicy(request.params.appId, request.body),
+    async (request) => services.expiry.setPolicy(actorOf(request), request.params.appId, request.body),
   );
 
   app.post<{ Params: { appId: string }; Body: { force?: boolean } | undefined }>(
@@ -114,6 +117,6 @@ export const trustRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
         body: { type: 'object', properties: { force: { type: 'boolean' } }, additionalProperties: false },
       },
     },
-    async (request) => services.expiry.refresh(request.params.appId, request.body?.force === true),
+    async (request) => services.expiry.refresh(actorOf(request), request.params.appId, request.body?.force === true),
   );
 };

@@ -8,7 +8,9 @@ import {
   type ExpiryField,
   type ExpiryPolicy,
 } from '@updraft/signing';
-import { resignExpiring, resignOnlineRoles } from './online-signing.js';
+import type { Actor } from './access.js';
+import { appendAudit } from './audit.js';
+import { resignExpiring, resignOnlineRolesIn } from './online-signing.js';
 
 /** Per-app metadata lifetimes, and re-signing on demand (what `updraft refresh` and cron call). */
 export class ExpiryService {
@@ -25,9 +27,11 @@ export class ExpiryService {
 
   /**
    * Sets some lifetimes (seconds) and re-signs the online roles at once, so devices see the
-   * new lifetimes now rather than at the next scheduled re-signing.
+   * new lifetimes now rather than at the next scheduled re-signing; audited as `trust.expiry`
+   * in the same transaction.
    */
   async setPolicy(
+    actor: Actor,
     appId: string,
     change: Partial<Record<ExpiryField, number>>,
   ): Promise<ExpiryPolicy & { resigned: OnlineRole[] }> {
@@ -43,21 +47,36 @@ export class ExpiryService {
         );
       }
     }
-    const { store } = this.deps;
     const nowMs = this.deps.now();
-    const merged = { ...((await store.getExpiryPolicy(appId)) ?? {}), ...change };
-    await store.putExpiryPolicy(appId, merged, new Date(nowMs).toISOString());
-    const resigned = await resignOnlineRoles(store, appId, nowMs);
-    return { ...withDefaults(merged), resigned };
+    return this.deps.store.transaction(async (tx) => {
+      const before = (await tx.getExpiryPolicy(appId)) ?? {};
+      const merged = { ...before, ...change };
+      await tx.putExpiryPolicy(appId, merged, new Date(nowMs).toISOString());
+      const resigned = await resignOnlineRolesIn(tx, appId, nowMs);
+      const details = { before: withDefaults(before), after: withDefaults(merged), resigned };
+      await appendAudit(tx, actor, { appId, action: 'trust.expiry', target: `app:${appId}`, details }, nowMs);
+      return { ...withDefaults(merged), resigned };
+    });
   }
 
-  /** Re-signs the online roles less than half of whose lifetime is left. */
-  async refresh(appId: string, force: boolean): Promise<{ resigned: OnlineRole[] }> {
+  /** Re-signs the online roles less than half of whose lifetime is left (all with force); audited as `trust.resign`. */
+  async refresh(actor: Actor, appId: string, force: boolean): Promise<{ resigned: OnlineRole[] }> {
     await this.requireApp(appId);
     const nowMs = this.deps.now();
+    const audit = (tx: MetadataStore, resigned: OnlineRole[]) =>
+      appendAudit(
+        tx,
+        actor,
+        { appId, action: 'trust.resign', target: `app:${appId}`, details: { force, resigned } },
+        nowMs,
+      );
     const resigned = force
-      ? await resignOnlineRoles(this.deps.store, appId, nowMs)
-      : await resignExpiring(this.deps.store, appId, nowMs);
+      ? await this.deps.store.transaction(async (tx) => {
+          const roles = await resignOnlineRolesIn(tx, appId, nowMs);
+          if (roles.length > 0) await audit(tx, roles);
+          return roles;
+        })
+      : await resignExpiring(this.deps.store, appId, nowMs, async (tx, roles) => void (await audit(tx, roles)));
     return { resigned };
   }
 }

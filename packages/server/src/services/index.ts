@@ -15,7 +15,13 @@ export * from './trust-update.js';
 export * from './expiry.js';
 export { checkTrust, type TrustInput, type CheckedTrust } from './trust-check.js';
 export { checkPublish, type PublishRequest, type CheckedPublish } from './publish-check.js';
-export { resignExpiring, resignOnlineRoles, expiryPolicyOf, type OnlineKeys } from './online-signing.js';
+export {
+  resignExpiring,
+  resignOnlineRolesIn,
+  expiryPolicyOf,
+  type OnlineKeys,
+  type OnResigned,
+} from './online-signing.js';
 
 import type { AppsService } from './apps.js';
 import type { AuthService } from './auth.js';

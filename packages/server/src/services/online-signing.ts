@@ -175,12 +175,20 @@ function isDue(m: StoredMetadata | null, lifetimeSeconds: number, nowMs: number)
   return Date.parse(m.expiresAt) - nowMs < lifetimeSeconds * 1000 * RESIGN_WHEN_REMAINING;
 }
 
+/** Runs in the re-signing transaction with the roles it signed (only when it signed some): the audit entry. */
+export type OnResigned = (tx: MetadataStore, roles: OnlineRole[]) => Promise<void>;
+
 /**
  * Re-signs director, snapshot and timestamp that are close to expiry (and whatever must
  * follow: a new director needs a new snapshot, a new snapshot a new timestamp). Returns the
  * roles it signed. Meant for the scheduled job; safe to call at any time.
  */
-export async function resignExpiring(store: MetadataStore, appId: string, nowMs: number): Promise<OnlineRole[]> {
+export async function resignExpiring(
+  store: MetadataStore,
+  appId: string,
+  nowMs: number,
+  onResigned?: OnResigned,
+): Promise<OnlineRole[]> {
   return store.transaction(async (tx) => {
     const app = await tx.getApp(appId);
     const keys = await tx.getOnlineKeys(appId);
@@ -200,6 +208,7 @@ export async function resignExpiring(store: MetadataStore, appId: string, nowMs:
       await signTimestamp(tx, appId, keys, nowMs, snapshot);
       signedRoles.push('timestamp');
     }
+    if (signedRoles.length > 0) await onResigned?.(tx, signedRoles);
     return signedRoles;
   });
 }
@@ -207,14 +216,13 @@ export async function resignExpiring(store: MetadataStore, appId: string, nowMs:
 /**
  * Re-signs director, snapshot and timestamp now, whatever their expiry: after a change of the
  * app's lifetimes or online keys, so the change shows at once. Returns the roles it signed.
+ * Takes the caller's transaction.
  */
-export async function resignOnlineRoles(store: MetadataStore, appId: string, nowMs: number): Promise<OnlineRole[]> {
-  return store.transaction(async (tx) => {
-    const app = await tx.getApp(appId);
-    const keys = await tx.getOnlineKeys(appId);
-    if (!app?.trustInitializedAt || !keys) return [];
-    await signDirector(tx, appId, keys, nowMs);
-    await signSnapshotAndTimestamp(tx, appId, keys, nowMs);
-    return ['director', 'snapshot', 'timestamp'];
-  });
+export async function resignOnlineRolesIn(tx: MetadataStore, appId: string, nowMs: number): Promise<OnlineRole[]> {
+  const app = await tx.getApp(appId);
+  const keys = await tx.getOnlineKeys(appId);
+  if (!app?.trustInitializedAt || !keys) return [];
+  await signDirector(tx, appId, keys, nowMs);
+  await signSnapshotAndTimestamp(tx, appId, keys, nowMs);
+  return ['director', 'snapshot', 'timestamp'];
 }

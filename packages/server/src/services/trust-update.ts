@@ -20,6 +20,8 @@ import {
   type StoredMetadata,
 } from '../store/index.js';
 import { generateKeyFile, publicKeyOf } from '@updraft/signing';
+import type { Actor } from './access.js';
+import { appendAudit } from './audit.js';
 import { signDirector, signSnapshotAndTimestamp, storeEnvelope } from './online-signing.js';
 import { invalid } from './trust-check.js';
 import {
@@ -83,7 +85,11 @@ export class TrustService {
    * A new key for an online role, kept as a candidate until a root (snapshot, timestamp) or
    * targets (director) version lists it; until then the server keeps signing with the old one.
    */
-  async createOnlineKey(appId: string, role: OnlineRole): Promise<{ role: OnlineRole; keyid: string; key: TufKey }> {
+  async createOnlineKey(
+    actor: Actor,
+    appId: string,
+    role: OnlineRole,
+  ): Promise<{ role: OnlineRole; keyid: string; key: TufKey }> {
     await this.requireTrust(appId);
     const { store } = this.deps;
     const pending = (await store.listOnlineKeyCandidates(appId)).filter((c) => c.role === role);
@@ -95,11 +101,20 @@ export class TrustService {
       );
     }
     const key = generateKeyFile('ed25519');
-    await store.addOnlineKeyCandidate(appId, { role, key, createdAt: new Date(this.deps.now()).toISOString() });
+    const nowMs = this.deps.now();
+    await store.transaction(async (tx) => {
+      await tx.addOnlineKeyCandidate(appId, { role, key, createdAt: new Date(nowMs).toISOString() });
+      await appendAudit(
+        tx,
+        actor,
+        { appId, action: 'trust.online-key', target: `app:${appId}/${role}`, details: { role, keyid: key.keyid } },
+        nowMs,
+      );
+    });
     return { role, keyid: key.keyid, key: publicKeyOf(key) };
   }
 
-  async updateMetadata(appId: string, upload: MetadataUpload): Promise<MetadataUpdated> {
+  async updateMetadata(actor: Actor, appId: string, upload: MetadataUpload): Promise<MetadataUpdated> {
     await this.requireTrust(appId);
     if (upload.root === undefined && upload.targets === undefined && upload.releases === undefined) {
       throw badRequest('invalid-request', 'send at least one of root, targets, releases');
@@ -207,6 +222,12 @@ export class TrustService {
         if (!keys) throw new Error(`app ${appId} lost its online keys`);
         await signDirector(tx, appId, keys, nowMs);
         await signSnapshotAndTimestamp(tx, appId, keys, nowMs);
+        await appendAudit(
+          tx,
+          actor,
+          uploadAudit(appId, upload, { currentRoot, currentTargets, root, targets }, activated),
+          nowMs,
+        );
       });
     } catch (err) {
       if (err instanceof StoreConflictError) throw changed();
@@ -229,4 +250,70 @@ function stillSigned(check: () => void, message: string): void {
   } catch {
     throw invalid(message);
   }
+}
+
+type Envelopes = Record<string, { signatures?: { keyid?: unknown }[] } | undefined>;
+
+/**
+ * The audit entry of a metadata upload (`trust.update`): which roles got which version, the
+ * key ids that signed them, every role whose keys or threshold changed (a rotation), and the
+ * online keys the server switched to.
+ */
+function uploadAudit(
+  appId: string,
+  upload: MetadataUpload,
+  m: {
+    currentRoot: RootSigned;
+    currentTargets: { parsed: Envelope<TargetsSigned> };
+    root: RootSigned;
+    targets: TargetsSigned;
+  },
+  activated: MetadataUpdated['activated'],
+) {
+  const uploaded = upload as Envelopes;
+  const versions: Record<string, number> = {};
+  if (upload.root !== undefined) versions['root'] = m.root.version;
+  if (upload.targets !== undefined) versions['targets'] = m.targets.version;
+  const signers = (['root', 'targets', RELEASES_ROLE] as const).flatMap((r) =>
+    (uploaded[r]?.signatures ?? []).map((s) => String(s.keyid)),
+  );
+  const rotated: { role: string; before: string[]; after: string[]; threshold: number }[] = [];
+  const compare = (
+    role: string,
+    before: { keyids: string[] } | undefined,
+    after: { keyids: string[]; threshold: number } | undefined,
+  ) => {
+    if (!after) return;
+    const b = [...(before?.keyids ?? [])].sort();
+    const a = [...after.keyids].sort();
+    if (b.join() !== a.join() || (before as { threshold?: number } | undefined)?.threshold !== after.threshold) {
+      rotated.push({ role, before: b, after: a, threshold: after.threshold });
+    }
+  };
+  if (upload.root !== undefined) {
+    for (const role of ['root', 'targets', 'snapshot', 'timestamp'] as const) {
+      compare(role, m.currentRoot.roles[role], m.root.roles[role]);
+    }
+  }
+  if (upload.targets !== undefined) {
+    const old = m.currentTargets.parsed.signed.delegations?.roles ?? [];
+    for (const r of m.targets.delegations?.roles ?? [])
+      compare(
+        r.name,
+        old.find((o) => o.name === r.name),
+        r,
+      );
+  }
+  return {
+    appId,
+    action: 'trust.update',
+    target: `app:${appId}`,
+    signingKeyIds: signers,
+    details: {
+      roles: Object.keys(uploaded).filter((r) => uploaded[r] !== undefined),
+      ...versions,
+      rotated,
+      activated,
+    },
+  };
 }
