@@ -136,12 +136,17 @@ export async function packedPackage(node: string, dest: string): Promise<string>
 /**
  * A fresh app skeleton at `dir` as `npx @react-native-community/cli init` lays it out: a
  * package.json depending on react-native and on the packed @updraft/react-native, ios/ and
- * android/ from the template package, and node_modules holding the installed fixture's
+ * android/ from a template package (React Native's by default), and node_modules holding the installed fixture's
  * packages (linked) plus the tarball unpacked (its own dependencies are not needed by the
  * native tools, and @updraft/* are not on the registry for npm to fetch).
  */
-export async function appSkeleton(node: string, app: string, tarball: string, dir: string): Promise<void> {
-  const template = join(app, 'node_modules/@react-native-community/template/template');
+export async function appSkeleton(
+  node: string,
+  app: string,
+  tarball: string,
+  dir: string,
+  template = join(app, 'node_modules/@react-native-community/template/template'),
+): Promise<void> {
   await cp(join(template, 'ios'), join(dir, 'ios'), { recursive: true });
   await cp(join(template, 'android'), join(dir, 'android'), { recursive: true });
   const modules = join(dir, 'node_modules');
