@@ -16,7 +16,14 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['scripts/**/*.mjs', 'bench/**/*.mjs', 'test/fixtures/**/*.mjs', '*.js', 'packages/cli/bin/*.js', 'packages/react-native/app.plugin.js'],
+    files: [
+      'scripts/**/*.mjs',
+      'bench/**/*.mjs',
+      'test/fixtures/**/*.mjs',
+      '*.js',
+      'packages/cli/bin/*.js',
+      'packages/react-native/app.plugin.js',
+    ],
     languageOptions: { globals: globals.node },
   },
   { files: ['packages/dashboard/src/**/*.{ts,tsx}'], languageOptions: { globals: globals.browser } },
