@@ -16,8 +16,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { publishArgs, runCli, startServerProcess, tempDir } from '../test/helpers/cli.js';
@@ -33,6 +35,9 @@ const CHECKS_PER_S = Number(arg('checks', '40'));
 const PERIOD_S = Number(arg('period', String(Math.max(60, Math.round((MINUTES * 60) / 12)))));
 const WARMUP_S = Math.min(120, (MINUTES * 60) / 5);
 const JSON_OUT = process.argv.includes('--json');
+/** Seconds between forced-GC memory probes of the server (bench/soak-probe.mjs); 0 = none. */
+const PROBE_S = Number(arg('probe-every', '300'));
+const PROBE = fileURLToPath(new URL('./soak-probe.mjs', import.meta.url));
 const APP = 'com.example.soak';
 
 if (BACKEND !== 'sqlite' && BACKEND !== 'postgres-s3') throw new Error('--backend sqlite|postgres-s3');
@@ -41,6 +46,18 @@ interface Sample {
   at: number;
   rssMb: number;
   dbMb: number;
+  load1: number;
+}
+
+/** process.memoryUsage() of the server right after a forced full GC (MB). */
+interface Probe {
+  at: number;
+  rssBeforeGcMb: number;
+  rssMb: number;
+  heapTotalMb: number;
+  heapUsedMb: number;
+  externalMb: number;
+  arrayBuffersMb: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -81,7 +98,10 @@ async function main() {
       const [cluster, s3] = await Promise.all([startPostgres(), startS3()]);
       if (typeof cluster === 'string') throw new Error(cluster);
       if (typeof s3 === 'string') throw new Error(s3);
-      cleanups.push(() => cluster.stop(), () => s3.stop());
+      cleanups.push(
+        () => cluster.stop(),
+        () => s3.stop(),
+      );
       const url = await cluster.createDatabase();
       const bucket = await s3.createBucket();
       args.push('--database', url, '--blobs', `s3://${bucket}/blobs`, '--s3-endpoint', s3.endpoint, '--s3-path-style');
@@ -104,6 +124,7 @@ async function main() {
         return bytes / 2 ** 20;
       };
     }
+    if (PROBE_S > 0) env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${PROBE}`.trim();
     const server = await startServerProcess(dataDir, { args, env });
     cleanups.unshift(() => server.stop());
     const pid = server.child.pid!;
@@ -115,7 +136,10 @@ async function main() {
     const publish = async () => {
       const dir = join(work.path, `bundle-${++publishN}`);
       await mkdir(dir, { recursive: true });
-      await writeFile(join(dir, 'index.ios.bundle'), `console.log(${JSON.stringify(randomBytes(2000).toString('hex'))})`);
+      await writeFile(
+        join(dir, 'index.ios.bundle'),
+        `console.log(${JSON.stringify(randomBytes(2000).toString('hex'))})`,
+      );
       const res = await runCli(publishArgs({ dir, app: APP, keys, extra: ['--delta-bases', '0'] }), adminEnv);
       return res.code === 0 ? null : res.stderr.trim();
     };
@@ -134,7 +158,15 @@ async function main() {
     const periodOf = (t: number) => Math.floor((t - start) / (PERIOD_S * 1000));
     const periods = new Map<
       number,
-      { latencies: number[]; s5xx: number; connErrors: number; other: number; publishes: number; publishFailures: number; events: number }
+      {
+        latencies: number[];
+        s5xx: number;
+        connErrors: number;
+        other: number;
+        publishes: number;
+        publishFailures: number;
+        events: number;
+      }
     >();
     const period = (t: number) => {
       const k = periodOf(t);
@@ -218,16 +250,68 @@ async function main() {
         await sleep(Math.max(0, Math.min(30_000 - (performance.now() - t0), end - performance.now())));
       }
     })();
+    const probes: Probe[] = [];
+    let probeBuf = '';
+    server.child.stderr!.on('data', (d: Buffer) => {
+      probeBuf += d.toString();
+      const lines = probeBuf.split('\n');
+      probeBuf = lines.pop()!;
+      for (const line of lines) {
+        if (!line.startsWith('soak-probe ')) continue;
+        const m = JSON.parse(line.slice('soak-probe '.length)) as Record<string, number>;
+        const mb = (n: number) => Math.round((n / 2 ** 20) * 10) / 10;
+        probes.push({
+          at: Math.round((performance.now() - start) / 1000),
+          rssBeforeGcMb: mb(m.rssBeforeGc!),
+          rssMb: mb(m.rss!),
+          heapTotalMb: mb(m.heapTotal!),
+          heapUsedMb: mb(m.heapUsed!),
+          externalMb: mb(m.external!),
+          arrayBuffersMb: mb(m.arrayBuffers!),
+        });
+      }
+    });
     const samples: Sample[] = [];
+    const sample = async () =>
+      samples.push({
+        at: (performance.now() - start) / 1000,
+        rssMb: rssMb(pid),
+        dbMb: await dbSize(),
+        load1: loadavg()[0]!,
+      });
     const sampler = (async () => {
       while (performance.now() < end) {
-        samples.push({ at: (performance.now() - start) / 1000, rssMb: rssMb(pid), dbMb: await dbSize() });
+        await sample();
+        // Progress on stderr once a minute, so a long run shows how it goes.
+        if (samples.length % 6 === 1) {
+          const x = samples.at(-1)!;
+          const p = probes.at(-1);
+          process.stderr.write(
+            `soak ${BACKEND} ${(x.at / 60).toFixed(1)} min: RSS ${x.rssMb.toFixed(1)} MB, heap after GC ${p ? `${p.heapUsedMb} MB` : '-'}, database ${x.dbMb.toFixed(2)} MB, load ${x.load1.toFixed(1)}\n`,
+          );
+        }
         await sleep(Math.min(10_000, Math.max(0, end - performance.now())));
       }
-      samples.push({ at: (performance.now() - start) / 1000, rssMb: rssMb(pid), dbMb: await dbSize() });
+      await sample();
     })();
-    await Promise.all([...checkers, events, publishes, sampler]);
+    const prober = (async () => {
+      if (PROBE_S <= 0) return;
+      const probe = () => process.kill(pid, 'SIGUSR2');
+      probe();
+      while (performance.now() < end) {
+        await sleep(Math.min(PROBE_S * 1000, Math.max(0, end - performance.now())));
+        probe();
+      }
+      await sleep(2000); // the last probe line
+    })();
+    await Promise.all([...checkers, events, publishes, sampler, prober]);
 
+    /** The machine's 1-minute load averages sampled during period k (shared machine: latency follows it). */
+    const loadsIn = (k: number) =>
+      samples
+        .filter((x) => Math.floor(x.at / PERIOD_S) === k)
+        .map((x) => x.load1)
+        .sort((a, b) => a - b);
     const rows = [...periods.entries()]
       .sort((a, b) => a[0] - b[0])
       .map(([k, p]) => {
@@ -243,6 +327,7 @@ async function main() {
           events: p.events,
           publishes: p.publishes,
           publishFailures: p.publishFailures,
+          load1: Math.round(quantile(loadsIn(k), 0.5) * 10) / 10,
         };
       });
     const warm = samples.filter((s) => s.at >= WARMUP_S);
@@ -278,7 +363,22 @@ async function main() {
         start: Math.round(samples[0]!.dbMb * 100) / 100,
         end: Math.round(samples.at(-1)!.dbMb * 100) / 100,
       },
+      loadAverage1m: {
+        min: Math.min(...samples.map((x) => x.load1)),
+        median: quantile(
+          samples.map((x) => x.load1).sort((a, b) => a - b),
+          0.5,
+        ),
+        max: Math.max(...samples.map((x) => x.load1)),
+      },
       periods: rows,
+      heapAfterGc: probes,
+      samples: samples.map((x) => ({
+        ...x,
+        at: Math.round(x.at),
+        rssMb: Math.round(x.rssMb * 10) / 10,
+        dbMb: Math.round(x.dbMb * 100) / 100,
+      })),
       firstFailures: failures,
     };
     if (JSON_OUT) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
@@ -290,11 +390,13 @@ async function main() {
           `totals: ${JSON.stringify(t.totals)}`,
           `RSS MB: ${JSON.stringify(t.rssMb)}`,
           `database MB: ${JSON.stringify(t.databaseMb)}`,
-          '| from (min) | checks | p50 ms | p99 ms | 5xx | conn errors | events | publishes (failed) |',
-          '|---|---|---|---|---|---|---|---|',
+          `load average (1 min): ${JSON.stringify(t.loadAverage1m)}`,
+          ...t.heapAfterGc.map((p) => `after GC at ${p.at} s: ${JSON.stringify(p)}`),
+          '| from (min) | checks | p50 ms | p99 ms | 5xx | conn errors | events | publishes (failed) | load |',
+          '|---|---|---|---|---|---|---|---|---|',
           ...t.periods.map(
             (r) =>
-              `| ${r.fromMin} | ${r.checks} | ${r.p50ms} | ${r.p99ms} | ${r.s5xx} | ${r.connErrors} | ${r.events} | ${r.publishes} (${r.publishFailures}) |`,
+              `| ${r.fromMin} | ${r.checks} | ${r.p50ms} | ${r.p99ms} | ${r.s5xx} | ${r.connErrors} | ${r.events} | ${r.publishes} (${r.publishFailures}) | ${r.load1} |`,
           ),
           ...(t.firstFailures.length ? ['first failures:', ...t.firstFailures] : []),
         ].join('\n') + '\n',
