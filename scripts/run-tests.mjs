@@ -24,6 +24,12 @@ const files = [...findTests(join(root, 'packages')), ...findTests(join(root, 'te
   .map((f) => relative(root, f))
   .filter((f) => !filter || f.includes(filter))
   .sort();
+if (files.length === 0) {
+  // node --test given no files would fall back to its own discovery (every test/**/*.js, the
+  // React Native fixture app's included) and run something else entirely.
+  console.error(`no test file matches "${filter}": give part of a path under packages/ or test/`);
+  process.exit(2);
+}
 const countDir = mkdtempSync(join(tmpdir(), 'updraft-tests-'));
 const countFile = join(countDir, 'counts.json');
 const result = spawnSync(
