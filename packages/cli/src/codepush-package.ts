@@ -1,8 +1,8 @@
-import { createPrivateKey, createSign, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createSign, type KeyObject } from 'node:crypto';
 import { codePushPackageHash, codePushSignatureClaims } from '@updraft/protocol';
 import type { AdminApi } from './api-client.js';
 import { CliError } from './output.js';
+import { readRsaPrivateKey } from './rsa-key.js';
 
 /**
  * The publisher's side of CodePush compatibility: the package hash over the release's files
@@ -50,23 +50,12 @@ export function signCodePushRelease(packageHash: string, key: KeyObject, nowMs =
   return `${header}.${claims}.${signature}`;
 }
 
-export async function readCodePushKey(path: string): Promise<KeyObject> {
-  let key: KeyObject;
-  try {
-    key = createPrivateKey(await readFile(path, 'utf8'));
-  } catch (err) {
-    throw new CliError(
-      'bad-input',
-      `--codepush-key ${path}: not a readable PEM private key (${(err as Error).message}); pass the RSA private key whose public half your binaries hold as CodePushPublicKey`,
-    );
-  }
-  if (key.asymmetricKeyType !== 'rsa') {
-    throw new CliError(
-      'bad-input',
-      `--codepush-key ${path} is a ${key.asymmetricKeyType} key; CodePush signatures are RS256 (RSA)`,
-    );
-  }
-  return key;
+export function readCodePushKey(path: string): Promise<KeyObject> {
+  return readRsaPrivateKey(
+    path,
+    '--codepush-key',
+    'the RSA private key whose public half your binaries hold as CodePushPublicKey',
+  );
 }
 
 /** The publish flags, as prepareCodePush takes them. */

@@ -3,6 +3,7 @@ import { registerApps } from './commands/apps.js';
 import { registerAudit } from './commands/audit.js';
 import { registerChannel } from './commands/channel.js';
 import { registerCodePush } from './commands/codepush.js';
+import { registerExpo } from './commands/expo.js';
 import { registerKeysApi } from './commands/keys-api.js';
 import { registerReleaseOps } from './commands/release-ops.js';
 import { registerDevice } from './commands/device.js';
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
   registerUsers(program);
   registerSimulate(program);
   registerCodePush(program);
+  registerExpo(program);
   for (const cmd of [program, ...allCommands(program)]) {
     cmd.exitOverride();
     cmd.configureOutput({ writeErr: () => {}, outputError: () => {} });

@@ -18,3 +18,4 @@ export * from './transparency/index.js';
 export * from './telemetry.js';
 export * from './codepush.js';
 export * from './repository-builders.js';
+export * from './expo.js';

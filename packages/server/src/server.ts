@@ -11,6 +11,7 @@ import { JobRunner, resignJob } from './jobs/index.js';
 import { adminRoutes } from './routes/admin.js';
 import { deviceResolveRoutes } from './routes/device-resolve.js';
 import { CodePushAcquisitionService, CodePushAdminService, codePushDeviceRoutes } from './codepush/index.js';
+import { ExpoAdminService, ExpoDeviceService, expoDeviceRoutes } from './expo/index.js';
 import { registerOpenApi } from './routes/openapi.js';
 import { DEFAULT_SCHEDULER_INTERVAL_MS, installScheduler } from './scheduler.js';
 import { installAuditAnchoring } from './audit-anchoring.js';
@@ -119,11 +120,16 @@ export function createServices(opts: BuildAppOptions): Services {
   if (opts.sourceEventsPerMinute !== undefined) ingestDeps.sourceEventsPerMinute = opts.sourceEventsPerMinute;
   const ingest = new IngestService(ingestDeps);
   const log = new TransparencyLogService({ store, now });
+  const resolver = new ResolveService({ store });
   return {
     webhooks,
     codepush: {
       admin: new CodePushAdminService({ store, blobs, now }),
       acquisition: new CodePushAcquisitionService({ store, ingest, now }),
+    },
+    expo: {
+      admin: new ExpoAdminService({ store, blobs, now }),
+      device: new ExpoDeviceService({ store, resolve: resolver }),
     },
     apps: new AppsService({ store, now }),
     auth: new AuthService({ store, now }),
@@ -134,7 +140,7 @@ export function createServices(opts: BuildAppOptions): Services {
     audit: new AuditService(opts.webhook ? { store, log, now, webhook: opts.webhook } : { store, log, now }),
     channels: new ChannelsService({ store, now }),
     releaseOps,
-    resolve: new ResolveService({ store }),
+    resolve: resolver,
     trust: new TrustService({ store, now }),
     expiry: new ExpiryService({ store, now }),
     ingest,
@@ -235,6 +241,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(transparencyLogRoutes, { services });
   await app.register(deviceResolveRoutes, { services });
   await app.register(codePushDeviceRoutes, { codepush: services.codepush, blobs: opts.blobs });
+  await app.register(expoDeviceRoutes, { expo: services.expo, repository: services.repository });
   // A write through this instance is visible to its devices at once; other instances see it
   // when their short timestamp cache runs out.
   app.addHook('onResponse', async (request, reply) => {

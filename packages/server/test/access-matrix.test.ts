@@ -435,6 +435,37 @@ describe('route × role matrix', () => {
         role: 'viewer',
         scopes: ['read', 'publish'],
       },
+      { name: 'Expo signing status', method: 'GET', path: `${app}/expo`, role: 'viewer', scopes: ['read', 'publish'] },
+      {
+        name: 'store Expo update',
+        method: 'PUT',
+        path: `${app}/expo/updates/no-such-release`,
+        body: { manifest: '{}', signature: null, keyId: null, noUpdateSignature: null },
+        role: 'developer',
+        scopes: ['publish'],
+      },
+      {
+        name: 'Expo update',
+        method: 'GET',
+        path: `${app}/expo/updates/no-such-release`,
+        role: 'viewer',
+        scopes: ['read', 'publish'],
+      },
+      {
+        name: 'Expo rollBackToEmbedded',
+        method: 'POST',
+        path: `${app}/expo/rollbacks`,
+        body: {
+          channel: 'staging',
+          platform: 'ios',
+          runtimeVersion: '1.0.0',
+          directive: '{"type":"rollBackToEmbedded","parameters":{"commitTime":"2099-01-01T00:00:00.000Z"}}',
+          signature: null,
+          keyId: null,
+        },
+        role: 'developer',
+        scopes: ['release'],
+      },
       {
         name: 'create user',
         method: 'POST',
@@ -476,6 +507,7 @@ describe('route × role matrix', () => {
         .replace(/\/users\/[0-9a-f-]{36}/, '/users/{userId}')
         .replace(/\/codepush\/deployments\/[^/]+/, '/codepush/deployments/{name}')
         .replace(/\/codepush\/packages\/[^/]+/, '/codepush/packages/{releaseId}')
+        .replace(/\/expo\/updates\/[^/]+/, '/expo/updates/{releaseId}')
         .replace(/\/ingest-keys\/[0-9a-f-]{36}/, '/ingest-keys/{keyId}')
         .replace(/\/channels\/[^/]+\/guardrail/, '/channels/{channel}/guardrail')
         .replace(/\?.*$/, '')}`;

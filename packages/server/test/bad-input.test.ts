@@ -164,6 +164,19 @@ describe('bad input on every route', () => {
       'PUT /v1/apps/{appId}/codepush/packages/{releaseId}': {
         body: { packageHash: sha256('x'), signature: null, targetAppVersion: null },
       },
+      'PUT /v1/apps/{appId}/expo/updates/{releaseId}': {
+        body: { manifest: '{}', signature: null, keyId: null, noUpdateSignature: null },
+      },
+      'POST /v1/apps/{appId}/expo/rollbacks': {
+        body: {
+          channel: 'production',
+          platform: 'ios',
+          runtimeVersion: '1.0.0',
+          directive: '{"type":"rollBackToEmbedded","parameters":{"commitTime":"2099-01-01T00:00:00.000Z"}}',
+          signature: null,
+          keyId: null,
+        },
+      },
       'POST /v1/users': { body: { email: 'someone@example.com', role: 'viewer', password: 'correct horse battery' } },
       'POST /auth/session': { body: { email: 'nobody@example.com', password: 'wrong' } },
       'POST /v1/events': {

@@ -1,37 +1,9 @@
 import type { Command } from 'commander';
-import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import {
-  assertIdentifier,
-  canonicalBytes,
-  checkThreshold,
-  delegatedSigned,
-  type FilePatch,
-  isPlatform,
-  type JsonObject,
-  MANIFEST_SCHEMA,
-  manifestTargetPath,
-  parseReleaseCustom,
-  parseTargets,
-  PLATFORMS,
-  type ProvenanceRef,
-  type ReleaseCustom,
-  type ReleaseManifest,
-  sha256Hex,
-  type SignedEnvelope,
-  type TargetEntry,
-} from '@updraft/protocol';
-import {
-  expiresAfter,
-  isoSeconds,
-  localSigner,
-  publicKeyOf,
-  signMetadata,
-  withDefaults,
-  type ExpiryPolicy,
-} from '@updraft/signing';
+import { EXPO_DEFAULT_KEY_ID, isPlatform, PLATFORMS } from '@updraft/protocol';
+import { isoSeconds } from '@updraft/signing';
 import { requireServer, type AdminApi } from '../api-client.js';
-import { collectFiles, guessLaunch, DEFAULT_MAX_FILE_BYTES, type LocalFile } from '../files.js';
+import { collectFiles, guessLaunch, DEFAULT_MAX_FILE_BYTES } from '../files.js';
 import {
   DEFAULT_DELTA_BASES,
   DEFAULT_DELTA_MIN_BYTES,
@@ -44,16 +16,19 @@ import { CliError, colour, emit, formatBytes } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { fetchRegisteredEmbedded } from './embedded.js';
 import { uploadMissing } from '../upload.js';
-import { addDeployOptions, deployBody, type DeployFlags } from './deploy-options.js';
+import { addDeployOptions, type DeployFlags } from './deploy-options.js';
 import { defaultBuilderKeyPath, loadOrCreateBuilderKey, publishProvenance } from '../provenance.js';
 import { anchorEpoch } from '../trust/epoch.js';
 import { attachCodePush, codePushFlags, prepareCodePush } from '../codepush-package.js';
 import { assertKeysFolderFor } from '../trust/app-context.js';
 import { addBuildOptions, buildBeforePublish, type BuildFlags, type BuiltBundle } from './publish-build.js';
+import { assertCliIdentifier, deployPlan, signAndPublish } from '../sign-release.js';
+import { publishExpo } from '../expo/publish-expo.js';
 
 interface PublishOptions extends GlobalOptions, DeployFlags, BuildFlags {
   notes?: string;
   app: string;
+  /** Optional on the command line (--expo has its own default), checked first thing otherwise. */
   platform: string;
   runtimeVersion: string;
   channel: string;
@@ -68,15 +43,10 @@ interface PublishOptions extends GlobalOptions, DeployFlags, BuildFlags {
   provenance: boolean;
   codepushKey?: string;
   createChannel?: boolean;
-}
-
-interface PublishResult {
-  releaseId: string;
-  versionCode: number;
-  channel: string;
-  platform: string;
-  runtimeVersion: string;
-  createdAt: string;
+  expo?: boolean;
+  expoKey?: string;
+  expoKeyId?: string;
+  expoBaseUrl?: string;
 }
 
 const MAX_ATTEMPTS = 3;
@@ -87,7 +57,10 @@ export function registerPublish(program: Command): void {
       'sign a bundle folder as a new release and point a channel at it (with --build: build it from the app folder first)',
     )
     .requiredOption('--app <appId>', 'the app')
-    .requiredOption('--platform <platform>', PLATFORMS.join(' | '))
+    .option(
+      '--platform <platform>',
+      `${PLATFORMS.join(' | ')} (required; with --expo: ios | android | all, default all)`,
+    )
     .requiredOption(
       '--runtime-version <rv>',
       'the native runtime this bundle needs (devices with another one ignore it)',
@@ -124,8 +97,19 @@ export function registerPublish(program: Command): void {
     .option('--no-provenance', 'do not attach a signed SLSA provenance attestation')
     .option('--notes <text>', 'release notes')
     .option('--codepush-key <file>', 'CodePush devices: sign the package with this RSA private key (PEM), offline')
+    .option('--expo', 'DIR is `npx expo export` output: publish each platform as an Expo update (expo-updates clients)')
+    .option('--expo-key <file>', 'Expo: sign manifests and directives with this RSA private key (PEM), offline')
+    .option('--expo-key-id <id>', `Expo: the keyid of updates.codeSigningMetadata (default ${EXPO_DEFAULT_KEY_ID})`)
+    .option(
+      '--expo-base-url <url>',
+      'Expo: where devices fetch assets, frozen into the signed manifest (default --server; a CDN in front of it)',
+    )
     .action(
       run<[string | undefined], PublishOptions>(async (dirArg, opts) => {
+        // Required except with --expo, which publishes every platform of the export by default.
+        if (!opts.expo && (opts.platform as string | undefined) === undefined) {
+          throw new CliError('usage', "required option '--platform <platform>' not specified", { exitCode: 2 });
+        }
         let built: BuiltBundle | null = null;
         try {
           if (opts.build) built = await buildBeforePublish(dirArg, opts);
@@ -146,6 +130,10 @@ async function publish(dirArg: string | undefined, opts: PublishOptions, built: 
     );
   }
   const dir = dirArg;
+  if (opts.expo) {
+    await publishExpo(dir, opts);
+    return;
+  }
   const startedOn = isoSeconds(Date.now());
   const appId = assertCliIdentifier(opts.app, '--app');
   const channel = assertCliIdentifier(opts.channel, '--channel');
@@ -167,15 +155,7 @@ async function publish(dirArg: string | undefined, opts: PublishOptions, built: 
   if (!Number.isSafeInteger(deltaMinBytes) || deltaMinBytes < 0) {
     throw new CliError('usage', '--delta-min-size must be a number of bytes', { exitCode: 2 });
   }
-  const deploy = deployBody(opts);
-  if (opts.notes !== undefined) deploy['notes'] = opts.notes;
-  if (opts.createChannel) deploy['createChannel'] = true;
-  const channels = (opts.allowChannels ?? channel)
-    .split(',')
-    .map((c) => c.trim())
-    .filter(Boolean);
-  for (const c of channels) if (c !== '*') assertCliIdentifier(c, '--allow-channels');
-  if (!channels.includes('*') && !channels.includes(channel)) channels.push(channel);
+  const { deploy, channels } = deployPlan(opts, channel);
 
   // Where the time goes, in the JSON result (docs/benchmarks.md uses it).
   const timings = { hashMs: 0, patchMs: 0, uploadMs: 0, publishMs: 0 };
@@ -321,14 +301,6 @@ async function publish(dirArg: string | undefined, opts: PublishOptions, built: 
   throw lastError;
 }
 
-function assertCliIdentifier(value: string, flag: string): string {
-  try {
-    return assertIdentifier(value, flag);
-  } catch (err) {
-    throw new CliError('usage', (err as Error).message, { exitCode: 2 });
-  }
-}
-
 /** Patch blobs are content-addressed like files: upload the ones the server lacks. */
 async function uploadPatches(api: AdminApi, appId: string, blobs: PatchBlob[]): Promise<number> {
   if (blobs.length === 0) return 0;
@@ -346,124 +318,4 @@ async function uploadPatches(api: AdminApi, appId: string, blobs: PatchBlob[]): 
     total += b.bytes.length;
   }
   return total;
-}
-
-interface SignInput {
-  appId: string;
-  platform: string;
-  runtimeVersion: string;
-  channel: string;
-  channels: string[];
-  launch: string;
-  files: LocalFile[];
-  patches: Map<string, FilePatch[]>;
-  releasesKey: Awaited<ReturnType<typeof readRoleKey>>;
-  /** Signs and uploads the build provenance; its reference goes into the signed release target. */
-  provenance: ((releaseId: string, manifestSha256: string) => Promise<ProvenanceRef>) | null;
-  /** Rollout, mandatory, targeting, notes, start time (deploy-options.ts). */
-  deploy: Record<string, unknown>;
-  /** The release epoch the app's newest root allows. */
-  epoch: number;
-}
-
-/**
- * Builds the manifest, adds it as a target to the current releases metadata and signs that
- * with the publisher's releases key. The server's copy is checked against our own key first,
- * so a tampering server cannot make us sign targets we did not publish.
- */
-async function signAndPublish(api: AdminApi, input: SignInput): Promise<PublishResult> {
-  const app = encodeURIComponent(input.appId);
-  const current = await api.request<SignedEnvelope>('GET', `/v1/apps/${app}/releases-metadata`);
-  const parsed = parseTargets(current, 'releases');
-  const releasesPublic = publicKeyOf(input.releasesKey);
-  try {
-    checkThreshold(
-      current.signed,
-      parsed.signatures,
-      { [input.releasesKey.keyid]: releasesPublic },
-      { keyids: [input.releasesKey.keyid], threshold: 1 },
-      'releases',
-    );
-  } catch {
-    throw new CliError(
-      'untrusted-server',
-      'the server returned releases metadata that your releases key did not sign; do not publish to this server until you have checked it',
-    );
-  }
-
-  let versionCode = 1;
-  const targets: Record<string, TargetEntry> = {};
-  for (const [path, t] of Object.entries(parsed.signed.targets)) {
-    const custom = parseReleaseCustom(t.custom, path);
-    if (custom.platform === input.platform && custom.runtimeVersion === input.runtimeVersion) {
-      versionCode = Math.max(versionCode, custom.versionCode + 1);
-    }
-    targets[path] = { length: t.length, sha256: t.hashes['sha256']!, custom: t.custom as JsonObject };
-  }
-
-  const releaseId = `r${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
-  const createdAt = isoSeconds(Date.now());
-  const manifest: ReleaseManifest = {
-    schema: MANIFEST_SCHEMA,
-    appId: input.appId,
-    releaseId,
-    platform: input.platform,
-    runtimeVersion: input.runtimeVersion,
-    versionCode,
-    epoch: input.epoch,
-    launch: input.launch,
-    createdAt,
-    files: input.files.map((f) => {
-      const patches = input.patches.get(f.path);
-      return {
-        path: f.path,
-        sha256: f.sha256,
-        length: f.length,
-        contentType: f.contentType,
-        ...(patches ? { patches } : {}),
-      };
-    }),
-  };
-  const manifestBytes = canonicalBytes(manifest);
-  const manifestSha = sha256Hex(manifestBytes);
-  await api.request('PUT', `/v1/apps/${app}/blobs/${manifestSha}`, undefined, manifestBytes);
-
-  const custom: ReleaseCustom = {
-    appId: input.appId,
-    releaseId,
-    platform: input.platform,
-    runtimeVersion: input.runtimeVersion,
-    versionCode,
-    epoch: input.epoch,
-    channels: input.channels,
-    createdAt,
-  };
-  const provenance = input.provenance ? await input.provenance(releaseId, manifestSha) : null;
-  targets[manifestTargetPath(releaseId)] = {
-    length: manifestBytes.length,
-    sha256: manifestSha,
-    custom: {
-      updraft: {
-        ...(custom as unknown as JsonObject),
-        ...(provenance ? { provenance: provenance as unknown as JsonObject } : {}),
-      },
-    },
-  };
-  const releases = await signMetadata(
-    delegatedSigned({
-      version: parsed.signed.version + 1,
-      expires: expiresAfter(
-        Date.now(),
-        withDefaults(await api.request<Partial<ExpiryPolicy>>('GET', `/v1/apps/${app}/expiry`)).releases,
-      ),
-      targets,
-    }),
-    [localSigner(input.releasesKey)],
-  );
-  return api.request<PublishResult>('POST', `/v1/apps/${app}/releases`, {
-    releases,
-    releaseId,
-    channel: input.channel,
-    ...input.deploy,
-  });
 }

@@ -6,6 +6,7 @@ import {
   checkThreshold,
   consistentTargetPath,
   delegatedSigned,
+  EXPO_DEFAULT_KEY_ID,
   type JsonObject,
   manifestTargetPath,
   parseJsonObject,
@@ -37,6 +38,8 @@ import { anchorEpoch } from '../trust/epoch.js';
 import { retryingFetch } from '@updraft/client/node';
 import { copyCodePush } from '../codepush-package.js';
 import { assertKeysFolderFor } from '../trust/app-context.js';
+import { attachExpoCopy, prepareExpoCopy, rollBackToEmbedded } from '../expo/rollback.js';
+import { loadExpoSigner } from '../expo/signing.js';
 
 /**
  * `updraft release rollback <releaseId>`: a rollback is a step forward. It signs a NEW release
@@ -49,6 +52,11 @@ interface RollbackOptions extends GlobalOptions {
   app: string;
   channel: string;
   keys?: string;
+  toEmbedded?: boolean;
+  platform?: string;
+  runtimeVersion?: string;
+  expoKey?: string;
+  expoKeyId?: string;
 }
 
 interface Published {
@@ -65,14 +73,53 @@ const MAX_ATTEMPTS = 3;
 export function registerReleaseRollback(program: Command): void {
   const release = program.commands.find((c) => c.name() === 'release') ?? program.command('release');
   release
-    .command('rollback <releaseId>')
-    .description("publish a new versionCode that runs an earlier release's files (no re-upload)")
+    .command('rollback [releaseId]')
+    .description(
+      "publish a new versionCode that runs an earlier release's files (no re-upload); --to-embedded: Expo devices go back to the update inside their binary",
+    )
     .requiredOption('--app <appId>', 'the app')
     .requiredOption('--channel <name>', 'the channel to point at the new release')
     .option('--keys <dir>', 'folder with the offline keys (default ./updraft-keys/<appId>)')
+    .option(
+      '--to-embedded',
+      'Expo: serve a signed rollBackToEmbedded directive (with --platform and --runtime-version)',
+    )
+    .option('--platform <platform>', 'Expo --to-embedded: ios | android')
+    .option('--runtime-version <rv>', 'Expo --to-embedded: the runtime version')
+    .option('--expo-key <file>', 'Expo: sign the re-issued manifest or the directive with this RSA private key (PEM)')
+    .option('--expo-key-id <id>', `Expo: the keyid of updates.codeSigningMetadata (default ${EXPO_DEFAULT_KEY_ID})`)
     .action(
-      run<[string], RollbackOptions>(async (releaseId, opts) => {
+      run<[string | undefined], RollbackOptions>(async (releaseId, opts) => {
         const api = requireServer(opts);
+        const signer = await loadExpoSigner(opts.expoKey, opts.expoKeyId);
+        if (opts.toEmbedded) {
+          if (releaseId !== undefined || !opts.platform || !opts.runtimeVersion) {
+            throw new CliError(
+              'usage',
+              'release rollback --to-embedded takes no release id, and needs --platform ios|android and --runtime-version',
+              { exitCode: 2 },
+            );
+          }
+          const r = await rollBackToEmbedded(api, {
+            appId: opts.app,
+            channel: opts.channel,
+            platform: opts.platform,
+            runtimeVersion: opts.runtimeVersion,
+            signer,
+          });
+          const result = { channel: opts.channel, platform: opts.platform, runtimeVersion: opts.runtimeVersion, ...r };
+          emit(opts, { rolledBackToEmbedded: result }, () =>
+            [
+              `${colour.green('rolled back')} Expo devices on ${opts.channel}/${opts.platform} ${opts.runtimeVersion} to their embedded update (${r.signed ? 'signed' : colour.yellow('unsigned')} directive, commitTime ${r.commitTime})`,
+              'a newer publish to this channel supersedes it',
+            ].join('\n'),
+          );
+          return;
+        }
+        if (releaseId === undefined) {
+          throw new CliError('usage', 'name the release to roll back to, or pass --to-embedded', { exitCode: 2 });
+        }
+        const expoFrom = await prepareExpoCopy(api, opts.app, releaseId, signer);
         const keysDir = resolve(opts.keys ?? defaultKeysDir(opts.app));
         await assertKeysFolderFor(keysDir, opts.app);
         const releasesKey = await readRoleKey(keysDir, 'releases');
@@ -89,11 +136,15 @@ export function registerReleaseRollback(program: Command): void {
               opts.channel,
               result.platform,
             );
-            emit(opts, { ...result, rolledBackTo: releaseId, ...(codepush ? { codepush } : {}) }, () =>
-              [
-                `${colour.green('rolled back')} ${opts.channel} to the files of ${releaseId}: new release ${colour.bold(result.releaseId)} (versionCode ${result.versionCode})`,
-                `next: updraft release list --app ${opts.app} --channel ${opts.channel}`,
-              ].join('\n'),
+            const expo = expoFrom ? await attachExpoCopy(api, opts.app, result.releaseId, expoFrom, signer) : null;
+            emit(
+              opts,
+              { ...result, rolledBackTo: releaseId, ...(codepush ? { codepush } : {}), ...(expo ? { expo } : {}) },
+              () =>
+                [
+                  `${colour.green('rolled back')} ${opts.channel} to the files of ${releaseId}: new release ${colour.bold(result.releaseId)} (versionCode ${result.versionCode})`,
+                  `next: updraft release list --app ${opts.app} --channel ${opts.channel}`,
+                ].join('\n'),
             );
             return;
           } catch (err) {

@@ -1,11 +1,10 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services/index.js';
-import { etagFor, negotiateEncoding, notModified, parseRange } from './http-cache.js';
-import { EncodedVariants } from './encoded-variants.js';
+import { etagFor } from './http-cache.js';
+import { BlobSender, IMMUTABLE } from './blob-sender.js';
 import { appParams, identifier } from './schemas.js';
 
-/** Everything except timestamp.json is immutable under its name (consistent snapshots). */
-export const IMMUTABLE = 'public, max-age=31536000, immutable';
+export { IMMUTABLE } from './blob-sender.js';
 /**
  * timestamp.json changes with every publish: caches may keep it briefly and must then
  * revalidate (cheap: a 304 by ETag). This bounds how late a device or CDN sees a release.
@@ -32,43 +31,13 @@ const toBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffs
  */
 export const repositoryRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
   const repo = services.repository;
-  const variants = new EncodedVariants();
+  const blobs = new BlobSender(repo);
 
   // A miss may become a hit later (N+1.root.json after a rotation): never let a CDN cache it.
   app.addHook('onSend', async (_request, reply, payload) => {
     if (reply.statusCode >= 400) void reply.header('cache-control', 'no-store');
     return payload;
   });
-
-  /**
-   * Immutable-by-hash bytes held in memory or read whole (≤ COMPRESS_MAX_BYTES): 304, an
-   * encoded variant when one exists or can be made now, or the bytes as they are.
-   */
-  const sendEncodable = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    doc: { sha256: string; length: number; bytes: () => Promise<Uint8Array | null> },
-    cacheControl: string,
-    type: string,
-  ): Promise<FastifyReply | null> => {
-    void reply.header('cache-control', cacheControl);
-    const encoding = EncodedVariants.eligible(doc.length)
-      ? negotiateEncoding(request.headers['accept-encoding'])
-      : null;
-    if (EncodedVariants.eligible(doc.length)) void reply.header('vary', 'Accept-Encoding');
-    if (notModified(request.headers['if-none-match'], doc.sha256)) {
-      const held = encoding !== null && variants.peek(doc.sha256, encoding) !== null;
-      return reply
-        .header('etag', etagFor(doc.sha256, held ? encoding : null))
-        .code(304)
-        .send();
-    }
-    const body = encoding ? await variants.get(doc.sha256, doc.length, encoding, doc.bytes) : null;
-    void reply.type(type);
-    if (body)
-      return reply.header('etag', etagFor(doc.sha256, encoding)).header('content-encoding', encoding).send(body);
-    return null;
-  };
 
   /** A metadata document (in memory already). */
   const sendDocument = async (
@@ -78,7 +47,7 @@ export const repositoryRoutes: FastifyPluginAsync<{ services: Services }> = asyn
     cacheControl: string,
   ): Promise<FastifyReply> => {
     const bytes = async () => doc.bytes;
-    const sent = await sendEncodable(
+    const sent = await blobs.sendEncodable(
       request,
       reply,
       { sha256: doc.sha256, length: doc.bytes.length, bytes },
@@ -157,49 +126,7 @@ export const repositoryRoutes: FastifyPluginAsync<{ services: Services }> = asyn
       const path = request.params['*'];
       const sha256 = await repo.targetBlob(appId, path);
       if (!sha256) return notHere(reply, `targets/${path}`);
-      const etag = etagFor(sha256);
-      void reply.header('cache-control', IMMUTABLE);
-      if (notModified(request.headers['if-none-match'], sha256)) return reply.header('etag', etag).code(304).send();
-
-      const publicUrl = repo.publicUrl(sha256);
-      if (publicUrl) return reply.header('location', publicUrl).code(302).send();
-
-      const length = await repo.blobLength(sha256);
-      if (length === null) return notHere(reply, `targets/${path}`);
-      void reply.header('accept-ranges', 'bytes');
-
-      const range = parseRange(request.headers.range, length, request.headers['if-range'] as string | undefined, etag);
-      if (range === 'unsatisfiable') {
-        return reply.header('content-range', `bytes */${length}`).code(416).send();
-      }
-      if (range) {
-        const part = await repo.target(appId, path, range);
-        if (!part) return notHere(reply, `targets/${path}`);
-        return reply
-          .code(206)
-          .header('etag', etag)
-          .header('content-range', `bytes ${range.start}-${range.end}/${length}`)
-          .header('content-length', part.length)
-          .type('application/octet-stream')
-          .send(part.stream);
-      }
-
-      const encoded = await sendEncodable(
-        request,
-        reply,
-        { sha256, length, bytes: () => repo.targetBytes(sha256) },
-        IMMUTABLE,
-        'application/octet-stream',
-      );
-      if (encoded) return encoded;
-
-      const whole = await repo.target(appId, path);
-      if (!whole) return notHere(reply, `targets/${path}`);
-      return reply
-        .header('etag', etag)
-        .header('content-length', whole.length)
-        .type('application/octet-stream')
-        .send(whole.stream);
+      return blobs.send(request, reply, appId, path, sha256, 'application/octet-stream');
     },
   );
 };

@@ -40,12 +40,15 @@ import type { InsightService } from './insight.js';
 import type { GuardrailService } from './guardrails.js';
 import type { UsersService } from './users.js';
 import type { CodePushServices } from '../codepush/services.js';
+import type { ExpoServices } from '../expo/services.js';
 import type { WebhookQueue } from './webhook.js';
 
 /** What the routes call. */
 export interface Services {
   /** CodePush compatibility (codepush/). */
   codepush: CodePushServices;
+  /** Expo Updates compatibility (expo/). */
+  expo: ExpoServices;
   apps: AppsService;
   auth: AuthService;
   releases: ReleasesService;

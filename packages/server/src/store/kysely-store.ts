@@ -6,6 +6,7 @@ import type { TransparencyLogStore } from './log-store.js';
 import { KyselyControlPlaneStore } from './kysely-control-plane.js';
 import { KyselyInsightStore } from './kysely-insight-store.js';
 import { KyselyCodePushStore } from '../codepush/kysely-store.js';
+import { KyselyExpoStore } from '../expo/kysely-store.js';
 import { ApiKeyQueries } from './kysely/api-keys.js';
 import { AppQueries } from './kysely/apps.js';
 import { FileQueries } from './kysely/blobs.js';
@@ -26,6 +27,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly control: KyselyControlPlaneStore;
   readonly insight: KyselyInsightStore;
   readonly codepush: KyselyCodePushStore;
+  readonly expo: KyselyExpoStore;
   private readonly apps: AppQueries;
   private readonly signedMetadata: SignedMetadataQueries;
   private readonly files: FileQueries;
@@ -42,6 +44,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.control = new KyselyControlPlaneStore(db);
     this.insight = new KyselyInsightStore(db);
     this.codepush = new KyselyCodePushStore(db);
+    this.expo = new KyselyExpoStore(db);
     this.apps = new AppQueries(db);
     this.signedMetadata = new SignedMetadataQueries(db);
     this.files = new FileQueries(db);

@@ -3,6 +3,7 @@ import type { TransparencyLogStore } from './log-store.js';
 import type { ControlPlaneStore } from './control-plane-store.js';
 import type { InsightStore } from './insight-store.js';
 import type { CodePushStore } from '../codepush/store.js';
+import type { ExpoStore } from '../expo/store.js';
 
 /**
  * Everything the server remembers except file bytes, as domain operations. Services depend on
@@ -113,6 +114,8 @@ export interface MetadataStore {
   readonly insight: InsightStore;
   /** CodePush compatibility: deployments, packages, labels, diff packages. */
   readonly codepush: CodePushStore;
+  /** Expo Updates compatibility: signed manifests, the noUpdateAvailable signatures, rollBackToEmbedded directives. */
+  readonly expo: ExpoStore;
 
   /**
    * Runs fn with a store bound to one transaction: all its writes commit together or not at

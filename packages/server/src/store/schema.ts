@@ -1,4 +1,5 @@
 import type { CodePushTables } from '../codepush/schema.js';
+import type { ExpoTables } from '../expo/schema.js';
 import type { InsightTables } from './insight-schema.js';
 import type { LogTables } from './log-schema.js';
 import type { Generated } from 'kysely';
@@ -185,7 +186,7 @@ export interface OnlineKeyCandidatesTable {
   created_at: string;
 }
 
-export interface Database extends LogTables, InsightTables, CodePushTables {
+export interface Database extends LogTables, InsightTables, CodePushTables, ExpoTables {
   apps: AppsTable;
   online_keys: OnlineKeysTable;
   metadata: MetadataTable;

@@ -10,6 +10,7 @@ import * as m0008 from './0008-access-hardening.js';
 import * as m0009 from './0009-outsider-hardening.js';
 import * as m0010 from './0010-codepush.js';
 import * as m0011 from './0011-audit-anchoring.js';
+import * as m0012 from './0012-expo.js';
 
 /**
  * The PostgreSQL migration history. It mirrors the SQLite one name for name (each dialect
@@ -29,6 +30,7 @@ export const postgresMigrations: MigrationProvider = {
       '0009-outsider-hardening': m0009,
       '0010-codepush': m0010,
       '0011-audit-anchoring': m0011,
+      '0012-expo': m0012,
     };
   },
 };

@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import { extname, resolve } from 'node:path';
+import {
+  buildExpoManifest,
+  EXPO_NO_UPDATE_DIRECTIVE,
+  expoAssetHash,
+  expoAssetPath,
+  expoContentType,
+  type ExpoAsset,
+} from '@updraft/protocol';
+import { requireServer, type AdminApi } from '../api-client.js';
+import { DEFAULT_MAX_FILE_BYTES, type LocalFile } from '../files.js';
+import { defaultKeysDir, readRoleKey } from '../keys-dir.js';
+import { CliError, colour, emit, formatBytes } from '../output.js';
+import { defaultBuilderKeyPath, loadOrCreateBuilderKey, publishProvenance } from '../provenance.js';
+import type { GlobalOptions } from '../run.js';
+import { assertKeysFolderFor } from '../trust/app-context.js';
+import { anchorEpoch } from '../trust/epoch.js';
+import { uploadMissing } from '../upload.js';
+import type { DeployFlags } from '../commands/deploy-options.js';
+import { assertCliIdentifier, deployPlan, publishWithRetry } from '../sign-release.js';
+import { readExpoExport, type ExportedPlatform } from './export-dir.js';
+import { assertSigningMatches, loadExpoSigner, signExpoBody, type ExpoSigner } from './signing.js';
+
+export interface ExpoPublishOptions extends GlobalOptions, DeployFlags {
+  app: string;
+  channel: string;
+  runtimeVersion: string;
+  /** ios, android or all (default). */
+  platform?: string;
+  keys?: string;
+  allowChannels?: string;
+  maxFileSize?: string;
+  notes?: string;
+  builderKey?: string;
+  provenance?: boolean;
+  createChannel?: boolean;
+  expoKey?: string;
+  expoKeyId?: string;
+  /** Where devices fetch assets (a CDN in front of this server); default the server URL. */
+  expoBaseUrl?: string;
+}
+
+export interface ExpoPublished {
+  platform: string;
+  releaseId: string;
+  versionCode: number;
+  updateId: string;
+  createdAt: string;
+  signed: boolean;
+}
+
+/** The absolute origin (and path prefix) asset URLs start with: frozen into the signed manifest. */
+export function expoBaseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new CliError('usage', `--expo-base-url ${value} is not an absolute URL such as https://updates.example.com`, {
+      exitCode: 2,
+    });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new CliError('usage', '--expo-base-url must be an http(s) URL', { exitCode: 2 });
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+function asset(appId: string, base: string, file: LocalFile, ext: string): ExpoAsset {
+  return {
+    hash: expoAssetHash(file.sha256),
+    key: file.sha256,
+    contentType: expoContentType(ext),
+    fileExtension: `.${ext}`,
+    url: `${base}${expoAssetPath(appId, file.sha256, ext)}`,
+  };
+}
+
+/** The manifest bytes of one platform, frozen here: asset URLs are absolute and immutable. */
+export function expoManifestText(input: {
+  appId: string;
+  base: string;
+  runtimeVersion: string;
+  exported: ExportedPlatform;
+  expoConfig: Record<string, unknown> | null;
+  id: string;
+  createdAt: string;
+}): string {
+  const { bundle, assets } = input.exported;
+  const bundleExt = extname(bundle.path).slice(1) || 'js';
+  const launch = asset(input.appId, input.base, bundle, bundleExt);
+  delete launch.fileExtension; // expo-updates ignores it for the launch asset
+  launch.contentType = 'application/javascript';
+  return buildExpoManifest({
+    id: input.id,
+    createdAt: input.createdAt,
+    runtimeVersion: input.runtimeVersion,
+    launchAsset: launch,
+    assets: assets.map((a) => asset(input.appId, input.base, a.file, a.ext)),
+    metadata: {},
+    extra: input.expoConfig ? { expoClient: input.expoConfig } : {},
+  });
+}
+
+/** Registers a release's Expo update: the manifest bytes and the signatures made here. */
+export async function registerExpoUpdate(
+  api: AdminApi,
+  appId: string,
+  releaseId: string,
+  manifest: string,
+  signer: ExpoSigner | null,
+): Promise<{ updateId: string; createdAt: string; signed: boolean }> {
+  const body = {
+    manifest,
+    ...signExpoBody(manifest, signer),
+    noUpdateSignature: signExpoBody(EXPO_NO_UPDATE_DIRECTIVE, signer).signature,
+  };
+  try {
+    return await api.request('PUT', `/v1/apps/${encodeURIComponent(appId)}/expo/updates/${releaseId}`, body);
+  } catch (err) {
+    if (err instanceof CliError) {
+      throw new CliError(
+        err.code,
+        `release ${releaseId} is published for Updraft devices, but its Expo update failed: ${err.message}`,
+        err.details ? { details: err.details } : {},
+      );
+    }
+    throw err;
+  }
+}
+
+/**
+ * `updraft publish DIR --expo`: every platform of an `npx expo export` folder becomes one
+ * Updraft release (TUF-signed with the releases key, as any publish) and its Expo update (a
+ * manifest signed with the Expo code-signing key). Both keys stay on this machine.
+ */
+export async function publishExpo(dir: string, opts: ExpoPublishOptions): Promise<ExpoPublished[]> {
+  const startedOn = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const appId = assertCliIdentifier(opts.app, '--app');
+  const channel = assertCliIdentifier(opts.channel, '--channel');
+  const runtimeVersion = assertCliIdentifier(opts.runtimeVersion, '--runtime-version');
+  const maxFileBytes = Number(opts.maxFileSize ?? DEFAULT_MAX_FILE_BYTES);
+  if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes <= 0) {
+    throw new CliError('usage', '--max-file-size must be a positive number of bytes', { exitCode: 2 });
+  }
+  const root = resolve(dir);
+  const exported = await readExpoExport(root, opts.platform ?? 'all', maxFileBytes);
+  const signer = await loadExpoSigner(opts.expoKey, opts.expoKeyId);
+  const api = requireServer(opts);
+  const base = expoBaseUrl(opts.expoBaseUrl ?? api.server);
+  const keysDir = resolve(opts.keys ?? defaultKeysDir(appId));
+  await assertKeysFolderFor(keysDir, appId);
+  const releasesKey = await readRoleKey(keysDir, 'releases');
+  await assertSigningMatches(api, appId, signer);
+  const builderKey =
+    opts.provenance !== false
+      ? await loadOrCreateBuilderKey(resolve(opts.builderKey ?? defaultBuilderKeyPath(keysDir)))
+      : null;
+  const { deploy, channels } = deployPlan(opts, channel);
+
+  const releaseFiles = (p: ExportedPlatform) => [p.bundle, ...p.assets.map((a) => a.file)];
+  const uploaded = await uploadMissing(api, appId, exported.platforms.flatMap(releaseFiles), !opts.json);
+  const epoch = await anchorEpoch(keysDir);
+  const out: ExpoPublished[] = [];
+  for (const p of exported.platforms) {
+    const files = releaseFiles(p);
+    const result = await publishWithRetry(api, {
+      appId,
+      platform: p.platform,
+      runtimeVersion,
+      channel,
+      channels,
+      launch: p.bundle.path,
+      files,
+      patches: new Map(),
+      releasesKey,
+      deploy,
+      provenance: builderKey
+        ? (releaseId, manifestSha256) =>
+            publishProvenance(api, {
+              appId,
+              releaseId,
+              platform: p.platform,
+              runtimeVersion,
+              channel,
+              manifestSha256,
+              launch: { path: p.bundle.path, sha256: p.bundle.sha256 },
+              builderKey,
+              sourceDir: root,
+              startedOn,
+            })
+        : null,
+      epoch,
+    });
+    const manifest = expoManifestText({
+      appId,
+      base,
+      runtimeVersion,
+      exported: p,
+      expoConfig: exported.expoConfig,
+      id: randomUUID(),
+      createdAt: new Date().toISOString(),
+    });
+    const update = await registerExpoUpdate(api, appId, result.releaseId, manifest, signer);
+    out.push({
+      platform: p.platform,
+      releaseId: result.releaseId,
+      versionCode: result.versionCode,
+      updateId: update.updateId,
+      createdAt: update.createdAt,
+      signed: update.signed,
+    });
+  }
+  emit(opts, { releases: out, bytesUploaded: uploaded }, () =>
+    [
+      ...out.map(
+        (r) =>
+          `${colour.green('published')} Expo update ${colour.bold(r.updateId)} (${r.signed ? 'signed' : colour.yellow('unsigned')}) for ${r.platform} ${runtimeVersion} on ${channel}: release ${r.releaseId}`,
+      ),
+      `  ${formatBytes(uploaded)} uploaded; devices ask ${api.server.replace(/\/+$/, '')}/expo/${appId}`,
+      `next: updraft release list --app ${appId} --channel ${channel}`,
+    ].join('\n'),
+  );
+  return out;
+}
