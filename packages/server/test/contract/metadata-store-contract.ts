@@ -570,4 +570,83 @@ export function metadataStoreContract(backend: MetadataBackend): void {
       assert.equal(await store.codepush.hasZip('other', 'b'.repeat(64)), false);
     },
   );
+
+  withStore(
+    'expo: updates unique by release and update id, signing keys replaced, one rollback per target',
+    async (store) => {
+      await store.createApp({ appId: 'ex', createdAt: NOW, onlineKeys: onlineKeys() });
+      const u = {
+        appId: 'ex',
+        releaseId: 'r1',
+        updateId: '0b9f1e9e-3c1d-4a8b-9a7e-1c2d3e4f5a6b',
+        platform: 'ios',
+        runtimeVersion: '1.0.0',
+        createdAt: NOW,
+        manifest: '{"id":"0b9f1e9e-3c1d-4a8b-9a7e-1c2d3e4f5a6b"}',
+        signature: 'c2ln',
+        keyId: 'main',
+      };
+      assert.equal(await store.expo.insertUpdate(u), true);
+      assert.equal(await store.expo.insertUpdate({ ...u, manifest: '{}' }), false, 'one update per release');
+      assert.equal(await store.expo.insertUpdate({ ...u, releaseId: 'r2' }), false, 'update ids are unique per app');
+      assert.equal(
+        await store.expo.insertUpdate({
+          ...u,
+          releaseId: 'r2',
+          updateId: u.updateId.replace('0b', '1b'),
+          signature: null,
+          keyId: null,
+        }),
+        true,
+      );
+      assert.deepEqual(await store.expo.getUpdate('ex', 'r1'), u);
+      assert.deepEqual(await store.expo.getUpdateById('ex', u.updateId), u);
+      assert.equal((await store.expo.getUpdate('ex', 'r2'))?.signature, null);
+      assert.equal(await store.expo.getUpdate('ex', 'r9'), null);
+      assert.equal(await store.expo.getUpdateById('other', u.updateId), null);
+
+      await store.expo.putSigningKey({ appId: 'ex', keyId: 'main', noUpdateSignature: 'b2xk', updatedAt: NOW });
+      await store.expo.putSigningKey({
+        appId: 'ex',
+        keyId: 'main',
+        noUpdateSignature: 'bmV3',
+        updatedAt: '2026-11-23T00:00:00.000Z',
+      });
+      await store.expo.putSigningKey({
+        appId: 'ex',
+        keyId: 'root',
+        noUpdateSignature: 'cm9vdA==',
+        updatedAt: '2026-11-22T21:00:00.000Z',
+      });
+      assert.deepEqual(
+        (await store.expo.listSigningKeys('ex')).map((k) => [k.keyId, k.noUpdateSignature]),
+        [
+          ['main', 'bmV3'],
+          ['root', 'cm9vdA=='],
+        ],
+        'newest first; a key id keeps one signature',
+      );
+      assert.deepEqual(await store.expo.listSigningKeys('other'), []);
+
+      const r = {
+        appId: 'ex',
+        channel: 'production',
+        platform: 'android',
+        runtimeVersion: '1.0.0',
+        commitTime: NOW,
+        directive: '{}',
+        signature: null,
+        keyId: null,
+      };
+      await store.expo.putRollback(r);
+      await store.expo.putRollback({ ...r, commitTime: '2026-11-24T00:00:00.000Z', signature: 'c2ln', keyId: 'main' });
+      assert.deepEqual(await store.expo.getRollback('ex', 'production', 'android', '1.0.0'), {
+        ...r,
+        commitTime: '2026-11-24T00:00:00.000Z',
+        signature: 'c2ln',
+        keyId: 'main',
+      });
+      assert.equal(await store.expo.getRollback('ex', 'production', 'ios', '1.0.0'), null);
+    },
+  );
 }
