@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { anchorAuditHeads, openSqliteStore } from '@updraft/server';
 import { REPO_ROOT, publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
 import type { CliResult, ServerProcess } from '../helpers/cli.js';
 
@@ -169,6 +171,38 @@ test(
     await page.getByRole('link', { name: 'Members' }).click();
     await page.getByText('viola@example.com').waitFor();
     await shot(page, 'members');
+    await page.close();
+  },
+);
+
+test(
+  'an admin sees a banner on every page once the audit log no longer extends its anchor (issue 14 §7)',
+  { skip: missing && 'no /usr/bin/chromium' },
+  async () => {
+    // The anchoring job of another instance anchors the head; then someone with the database
+    // file deletes the newest entry. The owner's session from the test above is still open.
+    const file = join(work.path, 'data', 'updraft.db');
+    const store = await openSqliteStore(file);
+    try {
+      await anchorAuditHeads(store, Date.now);
+    } finally {
+      await store.close();
+    }
+    const db = new Database(file);
+    try {
+      db.prepare('delete from audit_log where seq = (select max(seq) from audit_log)').run();
+    } finally {
+      db.close();
+    }
+    const page = await context.newPage();
+    await page.goto(`${server.url}/#/apps/${APP}`);
+    const banner = page.getByTestId('audit-alert');
+    await banner.waitFor();
+    assert.match(await banner.innerText(), /truncated .*first bad entry \d+/s);
+    await page.getByRole('link', { name: 'Audit log' }).first().click();
+    await page.getByTestId('audit-table').waitFor();
+    assert.match(await page.getByTestId('audit-verify').innerText(), /broken|truncated/i);
+    await shot(page, 'audit-alert');
     await page.close();
   },
 );

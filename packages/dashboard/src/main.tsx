@@ -1,6 +1,7 @@
 import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { api, ApiError, type Me } from './api.js';
+import { AuditAlert } from './components/AuditAlert.js';
 import { ErrorBox, Loading, useLoad } from './components/ui.js';
 import { AppPage } from './pages/AppPage.js';
 import { AppsPage } from './pages/AppsPage.js';
@@ -59,6 +60,7 @@ function Shell() {
         </span>
       </header>
       <main>
+        {me.data.may['audit'] && <AuditAlert />}
         <Page me={me.data} />
       </main>
     </>

@@ -3,6 +3,9 @@ import { Badge, Empty, Show, useLoad } from '../components/ui.js';
 
 interface Verify {
   ok: boolean;
+  status: 'ok' | 'broken' | 'truncated' | 'rewritten';
+  firstBadSeq: number | null;
+  anchor: { size: number; time: string } | null;
   entries: number;
   head: string | null;
   problems: { seq: number; problem: string; message: string }[];
@@ -26,8 +29,21 @@ export function AuditPage({ me }: { me: Me }) {
         {([log, verify]) => (
           <>
             <p data-testid="audit-verify">
-              {verify.ok ? <Badge tone="ok">chain verified</Badge> : <Badge tone="bad">chain broken</Badge>}{' '}
+              {verify.ok ? (
+                <Badge tone="ok">chain verified</Badge>
+              ) : verify.status === 'broken' ? (
+                <Badge tone="bad">chain broken</Badge>
+              ) : (
+                <Badge tone="bad">
+                  log {verify.status} since its anchor (first bad entry {verify.firstBadSeq})
+                </Badge>
+              )}{' '}
               {verify.entries} entries; head <code>{verify.head?.slice(0, 16) ?? '—'}…</code>
+              {verify.anchor && (
+                <>
+                  ; anchored up to entry {verify.anchor.size} at {when(verify.anchor.time)}
+                </>
+              )}
             </p>
             {!verify.ok && (
               <ul className="problems">

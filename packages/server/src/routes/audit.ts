@@ -47,6 +47,19 @@ export const auditRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
   );
 
   app.get(
+    '/audit/anchor-status',
+    {
+      config: { access: ACCESS.audit },
+      schema: {
+        tags: ['audit'],
+        summary: 'Whether the log still extends its latest anchor (truncated or rewritten since), for a banner',
+        querystring: noQuery,
+      },
+    },
+    async (request) => services.audit.anchorStatus(actorOf(request)),
+  );
+
+  app.get(
     '/audit/webhook',
     {
       config: { access: ACCESS.audit },

@@ -2,8 +2,8 @@ import { badRequest } from '../api-error.js';
 import type { AuditRecord, MetadataStore } from '../store/index.js';
 import type { Actor } from './access.js';
 import { auditEntryHash, GENESIS_HASH, type AuditInput, type Unhashed } from './audit-hash.js';
-import { listAnchors, type AuditAnchor } from './audit-anchor.js';
-import { departureFromAnchors, orgAnchorSource } from './audit-departure.js';
+import { latestAnchor, listAnchors, type AnchorDeparture, type AuditAnchor } from './audit-anchor.js';
+import { departureFromAnchors, orgAnchorSource, orgAuditSource } from './audit-departure.js';
 import { AUDIT_LOG_ID, type TransparencyLogService } from './transparency-log.js';
 import { webhookUrlProblem, type WebhookOptions } from './webhook.js';
 
@@ -120,6 +120,24 @@ export class AuditService {
 
   async getWebhook(actor: Actor): Promise<{ webhookUrl: string | null }> {
     return { webhookUrl: await this.deps.store.control.getAuditWebhook(actor.orgId) };
+  }
+
+  /**
+   * Whether the log still extends its latest anchor (what the dashboard's banner shows on
+   * every page): reads only the records after that anchor, not the whole log.
+   */
+  async anchorStatus(
+    actor: Actor,
+  ): Promise<{
+    status: 'ok' | 'unanchored' | AnchorDeparture['status'];
+    departure: AnchorDeparture | null;
+    anchor: AuditAnchor | null;
+  }> {
+    const source = await orgAuditSource(this.deps.store, actor.orgId);
+    const anchor = await latestAnchor(this.deps.store, source.name);
+    if (!anchor) return { status: 'unanchored', departure: null, anchor: null };
+    const departure = (await source.departure?.(anchor)) ?? null;
+    return { status: departure?.status ?? 'ok', departure, anchor };
   }
 
   /**
