@@ -1,69 +1,17 @@
-import { chmod, mkdir, readFile, writeFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { generateKeyFile, parseKeyFile, type KeyFile } from '@updraft/signing';
 import type { KeyAlgorithm } from '@updraft/protocol';
 import { CliError } from './output.js';
 
-/**
- * The publisher's key folder (default ./updraft-keys/<appId>): the offline keys root,
- * targets and releases as <role>.key.json (mode 0600) and root.json, the trust anchor to
- * ship inside the app binary. The server never sees these private keys.
- */
-
-export const OFFLINE_ROLES = ['root', 'targets', 'releases'] as const;
-export type OfflineRole = (typeof OFFLINE_ROLES)[number];
-
-export function defaultKeysDir(appId: string): string {
-  return resolve('updraft-keys', appId);
-}
-
-export function keyPath(dir: string, role: OfflineRole): string {
-  return join(dir, `${role}.key.json`);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Loads the role's key, or creates it when absent (so a retried `apps create` reuses keys). */
-export async function loadOrCreateKey(dir: string, role: OfflineRole, algorithm: KeyAlgorithm): Promise<KeyFile> {
-  const path = keyPath(dir, role);
-  if (await exists(path)) return readRoleKey(dir, role);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const key = generateKeyFile(algorithm);
-  await writeFile(path, JSON.stringify(key, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
-  await chmod(path, 0o600);
-  return key;
-}
-
-export async function readRoleKey(dir: string, role: OfflineRole): Promise<KeyFile> {
-  const path = keyPath(dir, role);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new CliError(
-      'keys-missing',
-      `no ${role} key at ${path}; pass --keys with the folder 'updraft apps create' wrote for this app`,
-    );
-  }
-  try {
-    return parseKeyFile(JSON.parse(text), path);
-  } catch (err) {
-    throw new CliError('keys-invalid', `${path} is not a valid key file: ${(err as Error).message}`);
-  }
-}
-
-export async function writeTrustAnchor(dir: string, rootBytes: Uint8Array): Promise<string> {
-  const path = join(dir, 'root.json');
-  await writeFile(path, rootBytes);
-  return path;
-}
+// The key folder moved to @updraft/signing (key-folder.ts); these re-exports stay while other
+// branches still import it from here.
+export {
+  defaultKeysDir,
+  keyPath,
+  loadOrCreateKey,
+  OFFLINE_ROLES,
+  readRoleKey,
+  writeTrustAnchor,
+} from '@updraft/signing';
+export type { OfflineRole } from '@updraft/signing';
 
 /** The `--key-type` flag's value, checked. */
 export function keyAlgorithmOption(value: string): KeyAlgorithm {

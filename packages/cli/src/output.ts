@@ -1,3 +1,5 @@
+import { SigningError } from '@updraft/signing';
+
 /**
  * How the CLI talks to people and scripts: one line on stderr for an error (what went wrong
  * and what to do), JSON on stdout with --json (also on failure), colour only on a TTY.
@@ -46,7 +48,12 @@ export function emitError(opts: OutputOptions, err: unknown, where: { stderr?: b
   const e =
     err instanceof CliError
       ? err
-      : new CliError('internal', err instanceof Error ? err.message : String(err), { exitCode: 1 });
+      : err instanceof SigningError
+        ? new CliError(err.code, err.message, {
+            exitCode: err.exitCode,
+            ...(err.details ? { details: err.details } : {}),
+          })
+        : new CliError('internal', err instanceof Error ? err.message : String(err), { exitCode: 1 });
   if (opts.json) {
     process.stdout.write(
       JSON.stringify({ error: { code: e.code, message: e.message, ...(e.details ?? {}) } }, null, 2) + '\n',

@@ -8,9 +8,17 @@ import {
   targetsSigned,
   type TufKey,
 } from '@updraft/protocol';
-import { DEFAULT_EXPIRY_DAYS, expiresAt, localSigner, publicKeyOf, signMetadata } from '@updraft/signing';
+import {
+  DEFAULT_EXPIRY_DAYS,
+  defaultKeysDir,
+  expiresAt,
+  loadOrCreateKey,
+  localSigner,
+  publicKeyOf,
+  signMetadata,
+  writeTrustAnchor,
+} from '@updraft/signing';
 import { requireServer } from '../api-client.js';
-import { defaultKeysDir, loadOrCreateKey, writeTrustAnchor } from '../keys-dir.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { buildLogPin, collect, withLogPin, type LogIdentity } from '../log-pin.js';

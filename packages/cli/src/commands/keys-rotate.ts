@@ -1,22 +1,32 @@
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { keyId, RELEASES_ROLE, type TufKey } from '@updraft/protocol';
-import { expiresAfter, generateKeyFile, localSigner, publicKeyOf, type Signer } from '@updraft/signing';
-import { keyAlgorithmOption, keyPath, OFFLINE_ROLES, type OfflineRole } from '../keys-dir.js';
+import {
+  expiresAfter,
+  generateKeyFile,
+  hasPrivateKey,
+  keyPath,
+  localSigner,
+  OFFLINE_ROLES,
+  type OfflineRole,
+  promoteKey,
+  publicKeyOf,
+  readPrivateKey,
+  readPublicKey,
+  readRotation,
+  type Signer,
+  type SignerOptions,
+  signersFrom,
+  writeNewKey,
+  writeRotation,
+} from '@updraft/signing';
+import { keyAlgorithmOption } from '../keys-dir.js';
+import { collect } from '../log-pin.js';
 import { CliError, colour, emit } from '../output.js';
 import { run } from '../run.js';
 import { openApp, type AppContext, type AppOptions } from '../trust/app-context.js';
 import { describeNeeds, missingSignatures, signBundle, writeBundle, type MetadataBundle } from '../trust/bundle.js';
-import { promoteKey, readRotation, writeNewKey, writeRotation } from '../trust/key-folder.js';
 import { nextRoot, nextTargets, renewed, type KeyChange } from '../trust/next-metadata.js';
-import {
-  collect,
-  hasPrivateKey,
-  readPrivateKey,
-  readPublicKey,
-  signersFrom,
-  type SignerOptions,
-} from '../trust/signers.js';
 import { envelopeOf } from '../trust/verified-repo.js';
 import { pushBundle } from '../trust/push.js';
 

@@ -2,8 +2,17 @@ import type { Command } from 'commander';
 import { chmod, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DIRECTOR_ROLE, RELEASES_ROLE, type RoleKeys } from '@updraft/protocol';
-import { addSignatures, generateKeyFile, publicKeyOf } from '@updraft/signing';
-import { defaultKeysDir, keyAlgorithmOption } from '../keys-dir.js';
+import {
+  addSignatures,
+  defaultKeysDir,
+  generateKeyFile,
+  publicKeyOf,
+  readRotation,
+  signersFrom,
+  type SignerOptions,
+} from '@updraft/signing';
+import { keyAlgorithmOption } from '../keys-dir.js';
+import { collect } from '../log-pin.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { openApp, expiryWarnings, readAnchor, type AppOptions } from '../trust/app-context.js';
@@ -16,8 +25,6 @@ import {
   BUNDLE_ROLES,
   type BundleRole,
 } from '../trust/bundle.js';
-import { readRotation } from '../trust/key-folder.js';
-import { collect, signersFrom, type SignerOptions } from '../trust/signers.js';
 import { loadVerifiedRepo } from '../trust/verified-repo.js';
 import { registerKeysRotate } from './keys-rotate.js';
 import { pushBundle } from '../trust/push.js';

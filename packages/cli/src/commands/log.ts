@@ -9,7 +9,7 @@ import {
   assertIdentifier,
   type RootSigned,
 } from '@updraft/protocol';
-import { defaultKeysDir } from '../keys-dir.js';
+import { defaultKeysDir } from '@updraft/signing';
 import { monitorOnce, type MonitorResult } from '../log-monitor.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';

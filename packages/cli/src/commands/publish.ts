@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { EXPO_DEFAULT_KEY_ID, isPlatform, PLATFORMS } from '@updraft/protocol';
-import { isoSeconds } from '@updraft/signing';
+import { defaultKeysDir, isoSeconds, readRoleKey } from '@updraft/signing';
 import { requireServer, type AdminApi } from '../api-client.js';
 import { collectFiles, guessLaunch, DEFAULT_MAX_FILE_BYTES } from '../files.js';
 import {
@@ -11,7 +11,6 @@ import {
   planPatches,
   type PatchBlob,
 } from '../delta/publish-patches.js';
-import { defaultKeysDir, readRoleKey } from '../keys-dir.js';
 import { CliError, colour, emit, formatBytes } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { fetchRegisteredEmbedded } from './embedded.js';

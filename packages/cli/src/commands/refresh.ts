@@ -1,15 +1,13 @@
 import type { Command } from 'commander';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { expiresAfter, localSigner, type Signer } from '@updraft/signing';
-import { keyPath, OFFLINE_ROLES } from '../keys-dir.js';
+import { expiresAfter, keyPath, localSigner, OFFLINE_ROLES, readPrivateKey, type Signer } from '@updraft/signing';
 import { copyLogToFolder } from '../log-export.js';
 import { colour, emit } from '../output.js';
 import { run } from '../run.js';
 import { expiryWarnings, openApp, readAnchor, type AppContext, type AppOptions } from '../trust/app-context.js';
 import { missingSignatures, signBundle, type MetadataBundle } from '../trust/bundle.js';
 import { renewed } from '../trust/next-metadata.js';
-import { readPrivateKey } from '../trust/signers.js';
 import { envelopeOf, fileNames, loadVerifiedRepo, type RepoRole, type VerifiedRepo } from '../trust/verified-repo.js';
 import { pushBundle } from '../trust/push.js';
 

@@ -10,9 +10,8 @@ import {
   verifyProvenance,
   type ProvenanceSummary,
 } from '@updraft/protocol';
-import { publicKeyOf } from '@updraft/signing';
+import { defaultKeysDir, publicKeyOf, readRoleKey } from '@updraft/signing';
 import { requireServer, type AdminApi } from '../api-client.js';
-import { defaultKeysDir, readRoleKey } from '../keys-dir.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { retryingFetch } from '@updraft/client/node';

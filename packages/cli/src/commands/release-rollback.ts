@@ -21,17 +21,18 @@ import {
   type TargetEntry,
 } from '@updraft/protocol';
 import {
+  defaultKeysDir,
   expiresAfter,
+  type ExpiryPolicy,
   isoSeconds,
+  type KeyFile,
   localSigner,
   publicKeyOf,
+  readRoleKey,
   signMetadata,
   withDefaults,
-  type ExpiryPolicy,
-  type KeyFile,
 } from '@updraft/signing';
 import { requireServer, type AdminApi } from '../api-client.js';
-import { defaultKeysDir, readRoleKey } from '../keys-dir.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { anchorEpoch } from '../trust/epoch.js';

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LOG_PIN_FIELD } from '@updraft/protocol';
-import { withDefaults, type ExpiryPolicy } from '@updraft/signing';
+import { defaultKeysDir, type ExpiryPolicy, withDefaults } from '@updraft/signing';
 import { requireServer, type AdminApi } from '../api-client.js';
-import { defaultKeysDir } from '../keys-dir.js';
 import { CliError } from '../output.js';
 import type { GlobalOptions } from '../run.js';
 import { expiries, loadVerifiedRepo, type RepoRole, type VerifiedRepo } from './verified-repo.js';

@@ -1,7 +1,7 @@
 import { CliError } from '../output.js';
 import type { openApp } from './app-context.js';
 import { describeNeeds, missingSignatures, BUNDLE_ROLES } from './bundle.js';
-import { writeRoots } from './key-folder.js';
+import { writeRoots } from '@updraft/signing';
 
 export interface PushResult {
   rootVersion: number;

@@ -4,6 +4,7 @@ import {
   MAX_ROOT_BYTES,
   parseJsonObject,
   RELEASES_ROLE,
+  repoPaths,
   repositoryBaseUrl,
   type RootSigned,
   type SignedEnvelope,
@@ -86,13 +87,13 @@ export async function loadVerifiedRepo(server: string, appId: string, anchor: Ui
   const roots: Verified<RootSigned>[] = [first];
   // Versions before the anchor are part of the chain devices with older anchors walk.
   for (let v = first.signed.version - 1; v >= 1; v--) {
-    const bytes = await get(`${baseUrl}/metadata/${v}.root.json`, MAX_ROOT_BYTES);
+    const bytes = await get(`${baseUrl}/${repoPaths.root(v)}`, MAX_ROOT_BYTES);
     if (!bytes) break;
     roots.unshift(verified(`${v}.root.json`, () => loadTrustedRoot(bytes)));
   }
   let root = first;
   for (;;) {
-    const bytes = await get(`${baseUrl}/metadata/${root.signed.version + 1}.root.json`, MAX_ROOT_BYTES);
+    const bytes = await get(`${baseUrl}/${repoPaths.root(root.signed.version + 1)}`, MAX_ROOT_BYTES);
     if (!bytes) break;
     const current = root;
     root = verified(`${current.signed.version + 1}.root.json`, () => verifyRootUpdate(current.signed, bytes));
@@ -100,16 +101,19 @@ export async function loadVerifiedRepo(server: string, appId: string, anchor: Ui
   }
   // Time 0: signatures, versions and hashes are checked; expiry is the caller's to report.
   const r = root.signed;
-  const tsBytes = await must(`${baseUrl}/metadata/timestamp.json`, MAX_METADATA_BYTES);
+  const tsBytes = await must(`${baseUrl}/${repoPaths.timestamp()}`, MAX_METADATA_BYTES);
   const timestamp = verified('timestamp.json', () => verifyTimestamp(r, tsBytes, null, 0));
   const snapMeta = timestamp.signed.meta['snapshot.json'];
-  const snapBytes = await must(`${baseUrl}/metadata/${snapMeta.version}.snapshot.json`, MAX_METADATA_BYTES);
+  const snapBytes = await must(`${baseUrl}/${repoPaths.versioned('snapshot', snapMeta.version)}`, MAX_METADATA_BYTES);
   const snapshot = verified('snapshot.json', () => verifySnapshot(r, snapBytes, timestamp.signed, null, 0));
   const versionOf = (role: string) => snapshot.signed.meta[`${role}.json`]?.version ?? 0;
-  const targetsBytes = await must(`${baseUrl}/metadata/${versionOf('targets')}.targets.json`, MAX_METADATA_BYTES);
+  const targetsBytes = await must(
+    `${baseUrl}/${repoPaths.versioned('targets', versionOf('targets'))}`,
+    MAX_METADATA_BYTES,
+  );
   const targets = verified('targets.json', () => verifyTopTargets(r, targetsBytes, snapshot.signed, null, 0));
   const delegated = async (role: string) => {
-    const bytes = await must(`${baseUrl}/metadata/${versionOf(role)}.${role}.json`, MAX_METADATA_BYTES);
+    const bytes = await must(`${baseUrl}/${repoPaths.versioned(role, versionOf(role))}`, MAX_METADATA_BYTES);
     return verified(`${role}.json`, () =>
       verifyDelegatedTargets(targets.signed, role, bytes, snapshot.signed, null, 0),
     );

@@ -1,4 +1,4 @@
-import { consistentTargetPath } from '@updraft/protocol';
+import { consistentTargetPath, repoPaths } from '@updraft/protocol';
 import type { BlobStore } from '../blobs/index.js';
 import type { MetadataRole, MetadataStore, StoredMetadata } from '../store/index.js';
 import { exportLog } from './log-export.js';
@@ -168,10 +168,10 @@ export async function exportRepository(deps: {
   const latestRoot = await store.getLatestMetadata(appId, 'root');
   for (let v = 1; v <= (latestRoot?.version ?? 0); v++) {
     const root = await require('root', v);
-    await writeOnce(`${base}/metadata/${v}.root.json`, root.bytes, json(STATIC_IMMUTABLE), root.length);
+    await writeOnce(`${base}/${repoPaths.root(v)}`, root.bytes, json(STATIC_IMMUTABLE), root.length);
   }
   for (const m of [targets, releases, director, snapshot]) {
-    await writeOnce(`${base}/metadata/${m.version}.${m.role}.json`, m.bytes, json(STATIC_IMMUTABLE), m.length);
+    await writeOnce(`${base}/${repoPaths.versioned(m.role, m.version)}`, m.bytes, json(STATIC_IMMUTABLE), m.length);
   }
 
   // 3. The transparency log (tiles, then its checkpoint), read after the pinned versions so
@@ -193,7 +193,7 @@ export async function exportRepository(deps: {
   });
 
   // 4. timestamp.json last and always: from this write on, devices see the new state.
-  await sink.write(`${base}/metadata/timestamp.json`, timestamp.bytes, json(STATIC_TIMESTAMP));
+  await sink.write(`${base}/${repoPaths.timestamp()}`, timestamp.bytes, json(STATIC_TIMESTAMP));
   result.written++;
   result.bytesWritten += timestamp.length;
   return result;

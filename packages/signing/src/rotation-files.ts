@@ -1,8 +1,8 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { KeyFile } from '@updraft/signing';
+import type { KeyFile } from './keys.js';
 import type { SignedEnvelope } from '@updraft/protocol';
-import { keyPath, type OfflineRole } from '../keys-dir.js';
+import { keyPath, type OfflineRole } from './key-folder.js';
 
 /**
  * What key rotation adds to the publisher's key folder: retired keys under retired/, the
