@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseCheckRequest } from '../src/http/check-request.js';
+import { localSigner, signMetadata, type JsonObject } from '../src/index.js';
 import { createTrustedApp, prepareRelease, startTestServer, type PublisherKeys, type TestServer } from './helpers.js';
 import { head, RawConnection, type RawResponse } from './raw-http.js';
 
@@ -12,18 +13,33 @@ const APP = 'door.app';
 const CHECK = `GET /repo/${APP}/metadata/timestamp.json HTTP/1.1`;
 const HOST = 'Host: 127.0.0.1';
 const check = (...extra: string[]) => head(CHECK, HOST, ...extra);
+const rootLine = (version: number) => `GET /repo/${APP}/metadata/${version}.root.json HTTP/1.1`;
+const rootCheck = (version: number, ...extra: string[]) => head(rootLine(version), HOST, ...extra);
 
-const answeredRaw = (r: RawResponse) => r.headers['x-request-id'] === undefined && r.status < 400;
+const withoutRequestId = (r: RawResponse) => r.headers['x-request-id'] === undefined;
+const answeredRaw = (r: RawResponse) => withoutRequestId(r) && r.status < 400;
 const versionOf = (r: RawResponse) =>
   (JSON.parse(r.body.toString('utf8')) as { signed: { version: number } }).signed.version;
 
 describe('the raw check path: strict request heads', () => {
   it('takes the plain check, with or without If-None-Match and keep-alive', () => {
-    assert.deepEqual(parseCheckRequest(`${CHECK}\r\n${HOST}`), { appId: APP, ifNoneMatch: undefined });
+    assert.deepEqual(parseCheckRequest(`${CHECK}\r\n${HOST}`), {
+      appId: APP,
+      rootVersion: undefined,
+      ifNoneMatch: undefined,
+    });
     assert.deepEqual(
       parseCheckRequest(`${CHECK}\r\nHost: h\r\nIf-None-Match:  "abc"  \r\nConnection: Keep-Alive\r\nUser-Agent: x/1`),
-      { appId: APP, ifNoneMatch: '"abc"' },
+      { appId: APP, rootVersion: undefined, ifNoneMatch: '"abc"' },
     );
+  });
+
+  it("takes the root walk's request for the next root", () => {
+    assert.deepEqual(parseCheckRequest(`${rootLine(12)}\r\n${HOST}`), {
+      appId: APP,
+      rootVersion: 12,
+      ifNoneMatch: undefined,
+    });
   });
 
   it('leaves to node:http anything that could be framed or handled differently', () => {
@@ -45,7 +61,10 @@ describe('the raw check path: strict request heads', () => {
       'a query string': `GET /repo/${APP}/metadata/timestamp.json?x=1 HTTP/1.1\r\n${HOST}`,
       'an encoded path': `GET /repo/${APP}/metadata/timestamp%2Ejson HTTP/1.1\r\n${HOST}`,
       'an absolute URI': `GET http://h/repo/${APP}/metadata/timestamp.json HTTP/1.1\r\n${HOST}`,
-      'another file': `GET /repo/${APP}/metadata/1.root.json HTTP/1.1\r\n${HOST}`,
+      'another file': `GET /repo/${APP}/metadata/1.snapshot.json HTTP/1.1\r\n${HOST}`,
+      'root version 0': `GET /repo/${APP}/metadata/0.root.json HTTP/1.1\r\n${HOST}`,
+      'a leading zero': `GET /repo/${APP}/metadata/02.root.json HTTP/1.1\r\n${HOST}`,
+      'an unversioned root': `GET /repo/${APP}/metadata/root.json HTTP/1.1\r\n${HOST}`,
       'Connection: close': `${CHECK}\r\n${HOST}\r\nConnection: close`,
       'Connection: upgrade': `${CHECK}\r\n${HOST}\r\nConnection: Upgrade\r\nUpgrade: h2c`,
       Expect: `${CHECK}\r\n${HOST}\r\nExpect: 100-continue`,
@@ -209,6 +228,52 @@ describe('the raw check path on a live server', () => {
     assert.ok(answeredRaw(answers[0]!));
     assert.ok(answers.every((r) => r.status === 200 && r.body.equals(answers[0]!.body)));
     c.close();
+  });
+
+  // Every check walks the root chain first (TUF §5.3): root N+1, then timestamp.json, on one
+  // keep-alive connection. Handing that connection to node:http would cost every later check.
+  it("answers the root walk's 404 for root N+1 as the route does, and keeps the connection", async () => {
+    const c = await RawConnection.open(t.url);
+    await c.write(rootCheck(2, 'Content-Length: 0'));
+    const [full] = await c.read(1);
+    const d = await RawConnection.open(t.url);
+    await d.write(rootCheck(2) + check() + rootCheck(2) + check());
+    const [raw, ts, raw2, ts2] = await d.read(4);
+    assert.ok(full && raw && ts && raw2 && ts2);
+    assert.ok(!withoutRequestId(full) && withoutRequestId(raw), 'one 404 from each path');
+    assert.deepEqual([full.status, raw.status, raw2.status], [404, 404, 404]);
+    assert.deepEqual(raw.body, full.body);
+    const perConnection = new Set(['x-request-id', 'date', 'connection', 'keep-alive']);
+    const comparable = (h: Record<string, string>) =>
+      Object.fromEntries(Object.entries(h).filter(([name]) => !perConnection.has(name)));
+    assert.deepEqual(comparable(raw.headers), comparable(full.headers));
+    assert.ok(answeredRaw(ts) && withoutRequestId(raw2) && answeredRaw(ts2), 'the connection stayed on the raw path');
+    c.close();
+    d.close();
+  });
+
+  it('still serves a newer root the moment it is uploaded, on the same connection', async () => {
+    const c = await RawConnection.open(t.url);
+    await c.write(rootCheck(2));
+    assert.equal((await c.read(1))[0]?.status, 404);
+    // Root 2: root 1 with the version bumped, signed by both root keys (the 2-of-2 threshold).
+    const current = await t.api('GET', `/v1/apps/${APP}/metadata/root`);
+    const signed = structuredClone(current.json.signed) as JsonObject;
+    signed['version'] = 2;
+    const root = await signMetadata(signed, keys.root.map(localSigner));
+    const uploaded = await t.api('POST', `/v1/apps/${APP}/metadata`, { root });
+    assert.equal(uploaded.status, 200, JSON.stringify(uploaded.json));
+    await c.write(rootCheck(2));
+    const [found] = await c.read(1);
+    assert.equal(found?.status, 200, 'root 2 is served, not a cached 404');
+    assert.equal((JSON.parse(found!.body.toString()) as { signed: { version: number } }).signed.version, 2);
+    const d = await RawConnection.open(t.url);
+    await d.write(rootCheck(3) + check());
+    const [next, ts] = await d.read(2);
+    assert.ok(next && ts && next.status === 404 && withoutRequestId(next), 'root 3 is a raw 404');
+    assert.ok(answeredRaw(ts));
+    c.close();
+    d.close();
   });
 });
 

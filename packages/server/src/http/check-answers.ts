@@ -1,6 +1,6 @@
 import type { RepositoryService, ServedMetadata } from '../services/repository.js';
 import { COMPRESS_MIN_BYTES, etagFor, notModified } from '../routes/http-cache.js';
-import { TIMESTAMP_CACHE_CONTROL } from '../routes/repository.js';
+import { ERROR_CACHE_CONTROL, notHereBody, TIMESTAMP_CACHE_CONTROL } from '../routes/repository.js';
 
 /** The two complete responses for one timestamp document, for the second they were built in. */
 interface Responses {
@@ -10,14 +10,19 @@ interface Responses {
   notModified: Buffer;
 }
 
+/** Past this many distinct 404s in one second the memo starts over. */
+const MAX_MISSING_ROOTS = 10_000;
+
 /**
  * Complete HTTP/1.1 responses to a device's no-update check, built from the repository's
- * cached timestamp.json: the same status, headers and bytes as the Fastify route in
- * routes/repository.ts (a test compares them), rebuilt at most once a second for the Date
- * header, so answering a check is a map lookup and one socket write.
+ * cached timestamp.json and root version: the same status, headers and bytes as the Fastify
+ * routes in routes/repository.ts (a test compares them), rebuilt at most once a second for
+ * the Date header, so answering a check is a map lookup and one socket write.
  */
 export class CheckAnswers {
   private readonly built = new WeakMap<ServedMetadata, Responses>();
+  /** 404s for roots that do not exist yet, by "<appId>/<version>", for the current Date. */
+  private missingRoots = new Map<string, Buffer>();
   private dateSecond = -1;
   private date = '';
 
@@ -40,7 +45,34 @@ export class CheckAnswers {
     return current ? responses.notModified : responses.ok;
   }
 
-  /** Loads the app's current timestamp into the repository's cache (a database read). */
+  /**
+   * The answer to `<version>.root.json`: a 404 when the app's newest root is older, which is
+   * what the root walk asks for at every check (TUF §5.3); null when the root exists or the
+   * app is unknown (the full route serves those); undefined when nothing fresh is cached.
+   */
+  rootAnswer(appId: string, version: number): Buffer | null | undefined {
+    const newest = this.repo.peekRootVersion(appId);
+    if (newest === undefined || newest === null) return newest;
+    if (version <= newest) return null;
+    const date = this.httpDate();
+    if (this.missingRoots.size >= MAX_MISSING_ROOTS) this.missingRoots = new Map();
+    const key = `${appId}/${version}`;
+    let answer = this.missingRoots.get(key);
+    if (!answer) {
+      const body = Buffer.from(JSON.stringify(notHereBody(`${version}.root.json`)));
+      answer = Buffer.concat([
+        Buffer.from(
+          `HTTP/1.1 404 Not Found\r\ncache-control: ${ERROR_CACHE_CONTROL}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${body.length}\r\ndate: ${date}\r\n\r\n`,
+          'latin1',
+        ),
+        body,
+      ]);
+      this.missingRoots.set(key, answer);
+    }
+    return answer;
+  }
+
+  /** Loads the app's current timestamp and root version into the repository's cache (a database read). */
   async refresh(appId: string): Promise<void> {
     await this.repo.timestamp(appId);
   }
@@ -74,6 +106,7 @@ export class CheckAnswers {
     const second = Math.floor(now / 1000);
     if (second !== this.dateSecond) {
       this.dateSecond = second;
+      this.missingRoots = new Map();
       this.date = new Date(second * 1000).toUTCString();
     }
     return this.date;

@@ -10,7 +10,8 @@ type ConnectionListener = (this: Server, socket: Socket) => void;
 
 /**
  * An http.Server whose connections first meet a small reader for the device's no-update
- * check, the one request every device sends at every launch. While a connection sends only
+ * check, the requests every device sends at every launch: timestamp.json and the next root
+ * (usually a 404). While a connection sends only
  * plain checks whose answer is cached (check-request.ts, check-answers.ts), each is answered
  * with one socket write, without node:http's request and response objects or Fastify —
  * about twice the requests per second a Node handler reaches. The first byte of anything else
@@ -105,7 +106,10 @@ export class CheckFrontDoorServer extends Server {
         if (end < 0 || end - at > MAX_CHECK_HEAD_BYTES) break;
         const request = parseCheckRequest(chunk.toString('latin1', at, end));
         if (!request) break;
-        const answer = this.answers.answer(request.appId, request.ifNoneMatch);
+        const answer =
+          request.rootVersion === undefined
+            ? this.answers.answer(request.appId, request.ifNoneMatch)
+            : this.answers.rootAnswer(request.appId, request.rootVersion);
         if (answer === null) break;
         if (answer === undefined) {
           // Still nothing cached right after a fill (caching off, the app gone): the full route answers.

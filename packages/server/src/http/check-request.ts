@@ -1,6 +1,8 @@
 /**
- * The one request the raw check path (check-front-door.ts) may answer itself: a device's
- * no-update check, `GET /repo/<appId>/metadata/timestamp.json`, in its plainest form.
+ * The requests the raw check path (check-front-door.ts) may answer itself: a device's
+ * no-update check, `GET /repo/<appId>/metadata/timestamp.json`, and the root walk's request
+ * for the next root that goes with it, `GET /repo/<appId>/metadata/<N>.root.json` (TUF §5.3,
+ * usually a 404), in their plainest form.
  *
  * The parser is deliberately narrower than HTTP: it accepts only what it can judge with
  * certainty and returns null for everything else, which then goes to node:http's own parser
@@ -13,6 +15,8 @@
 
 export interface CheckRequest {
   appId: string;
+  /** The root version asked for; undefined for timestamp.json. */
+  rootVersion: number | undefined;
   /** The If-None-Match value, when the device sent one (exactly one). */
   ifNoneMatch: string | undefined;
 }
@@ -21,7 +25,8 @@ export interface CheckRequest {
 export const MAX_CHECK_HEAD_BYTES = 8 * 1024;
 const MAX_HEADER_LINES = 64;
 
-const REQUEST_LINE = /^GET \/repo\/([A-Za-z0-9][A-Za-z0-9._-]{0,127})\/metadata\/timestamp\.json HTTP\/1\.1$/;
+const REQUEST_LINE =
+  /^GET \/repo\/([A-Za-z0-9][A-Za-z0-9._-]{0,127})\/metadata\/(?:timestamp|([1-9][0-9]{0,9})\.root)\.json HTTP\/1\.1$/;
 /** Any byte outside visible ASCII, space, tab, CR and LF. */
 const FORBIDDEN = /[^\x20-\x7e\t\r\n]/;
 const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -70,5 +75,6 @@ export function parseCheckRequest(head: string): CheckRequest | null {
   }
   // HTTP/1.1 requires exactly one Host (RFC 9112 §3.2); node:http answers 400 otherwise.
   if (hosts !== 1 || ifNoneMatchCount > 1) return null;
-  return { appId: requestLine[1]!, ifNoneMatch };
+  const rootVersion = requestLine[2] === undefined ? undefined : Number(requestLine[2]);
+  return { appId: requestLine[1]!, rootVersion, ifNoneMatch };
 }

@@ -12,8 +12,16 @@ export { IMMUTABLE } from './blob-sender.js';
 export const TIMESTAMP_CACHE_CONTROL = 'public, max-age=10, must-revalidate';
 const VERSIONED = /^([1-9][0-9]{0,9})\.(root|snapshot|targets|releases|director)\.json$/;
 
+/** The 404 body for a repository path (also built by the raw check path, http/check-answers.ts). */
+export function notHereBody(what: string): { error: { code: 'not-found'; message: string } } {
+  return { error: { code: 'not-found', message: `${what} does not exist in this repository` } };
+}
+
+/** Errors are never cached: a miss may become a hit later (N+1.root.json after a rotation). */
+export const ERROR_CACHE_CONTROL = 'no-store';
+
 function notHere(reply: FastifyReply, what: string): FastifyReply {
-  return reply.code(404).send({ error: { code: 'not-found', message: `${what} does not exist in this repository` } });
+  return reply.code(404).send(notHereBody(what));
 }
 
 const toBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -33,9 +41,8 @@ export const repositoryRoutes: FastifyPluginAsync<{ services: Services }> = asyn
   const repo = services.repository;
   const blobs = new BlobSender(repo);
 
-  // A miss may become a hit later (N+1.root.json after a rotation): never let a CDN cache it.
   app.addHook('onSend', async (_request, reply, payload) => {
-    if (reply.statusCode >= 400) void reply.header('cache-control', 'no-store');
+    if (reply.statusCode >= 400) void reply.header('cache-control', ERROR_CACHE_CONTROL);
     return payload;
   });
 

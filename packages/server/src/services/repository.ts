@@ -32,7 +32,11 @@ const MAX_CACHED_APPS = 10_000;
  * the route can say 404 without revealing more.
  */
 export class RepositoryService {
-  private readonly timestamps = new Map<string, { at: number; value: ServedMetadata | null }>();
+  /** Per app: its timestamp and its newest root version, as read at `at`. */
+  private readonly timestamps = new Map<
+    string,
+    { at: number; value: ServedMetadata | null; rootVersion: number | null }
+  >();
   private readonly ttl: number;
   private readonly now: () => number;
 
@@ -62,6 +66,16 @@ export class RepositoryService {
     return hit && this.now() - hit.at < this.ttl ? hit.value : undefined;
   }
 
+  /**
+   * The app's newest root version, cached with its timestamp (same freshness, same
+   * clearing): null for an app devices cannot read, undefined when nothing fresh is cached.
+   * Lets the fast path answer the root walk's usual request, root N+1, with a 404.
+   */
+  peekRootVersion(appId: string): number | null | undefined {
+    const hit = this.timestamps.get(appId);
+    return hit && this.now() - hit.at < this.ttl ? hit.rootVersion : undefined;
+  }
+
   async timestamp(appId: string): Promise<ServedMetadata | null> {
     if (this.ttl > 0) {
       const hit = this.timestamps.get(appId);
@@ -69,10 +83,14 @@ export class RepositoryService {
     }
     const at = this.now();
     let value: ServedMetadata | null = null;
+    let rootVersion: number | null = null;
     try {
       if (await this.servable(appId)) {
         const m = await this.deps.store.getLatestMetadata(appId, 'timestamp');
         value = m ? { bytes: m.bytes, sha256: m.sha256 } : null;
+        // After the timestamp: a timestamp signed under a new root is never cached beside the
+        // old root version, which would tell devices that no newer root exists.
+        if (this.ttl > 0) rootVersion = await this.deps.store.getLatestMetadataVersion(appId, 'root');
       }
     } catch (err) {
       // The database is away: the last timestamp we had is still signed and unexpired (devices
@@ -84,7 +102,7 @@ export class RepositoryService {
     }
     if (this.ttl > 0) {
       if (this.timestamps.size >= MAX_CACHED_APPS) this.timestamps.clear();
-      this.timestamps.set(appId, { at, value });
+      this.timestamps.set(appId, { at, value, rootVersion });
     }
     return value;
   }
