@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Publish benchmark (not a test): the second publish of a big Hermes bundle with 3 delta
 // bases, as `updraft publish` runs it (real server process, real CLI, patch generation in
-// worker threads), with the time split the CLI reports (hash, patch, upload, publish).
+// worker threads), with the time split the CLI reports (hash, patch, upload, publish) and
+// its CPU time. Reference, same run: publishing the same bytes without patches
+// (--delta-bases 0: hash, upload, sign), i.e. a plain upload of the bundle. The load average
+// is printed beside the figures: the development machine is shared.
 //
 //   npm run build && node bench/publish-big.mjs [--sizes 10,30] [--runs 3] [--js]
 //
@@ -12,7 +15,7 @@
 // Packages are fetched with `npm pack` into bench/.cache (gitignored).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -130,12 +133,24 @@ for (const mb of sizes) {
         return cli(argv, env);
       };
       // Three bases: the old bundles, each time with another one first (published without
-      // patches of their own, which only the timed publish needs).
-      for (let b = 0; b < 3; b++)
+      // patches of their own, which only the timed publish needs). Each is also the reference:
+      // a publish of as many bytes without patch generation.
+      const plain = [];
+      for (let b = 0; b < 3; b++) {
+        const started = performance.now();
         await publish(concatenated([...olds.slice(b), ...olds.slice(0, b)], bytes), `base${b}`, ['--delta-bases', '0']);
+        plain.push(performance.now() - started);
+      }
+      const load = loadavg()[0];
       const started = performance.now();
       const result = await publish(concatenated(news, bytes), 'next');
-      samples.push({ totalMs: Math.round(performance.now() - started), ...result.timings, patches: result.patches });
+      samples.push({
+        totalMs: Math.round(performance.now() - started),
+        ...result.timings,
+        patches: result.patches,
+        referenceMs: Math.round(median(plain)),
+        load: Number(((load + loadavg()[0]) / 2).toFixed(1)),
+      });
       console.error(`${mb} MB run ${run + 1}: ${JSON.stringify(samples.at(-1))}`);
     } finally {
       server.stop();
@@ -150,7 +165,11 @@ for (const mb of sizes) {
     patchMs: pick('patchMs'),
     uploadMs: pick('uploadMs'),
     publishMs: pick('publishMs'),
+    cpuMs: pick('cpuMs'),
     patches: pick('patches'),
+    referenceMs: pick('referenceMs'),
+    ratio: Number((pick('totalMs') / pick('referenceMs')).toFixed(1)),
+    loadAverage: samples.map((x) => x.load).join(' / '),
     runs,
   });
 }

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { CliError } from '../output.js';
-import { brotli } from './encode.js';
+import { brotli, budgetBrotliQuality } from './encode.js';
 import { smallestPatch } from './smallest-patch.js';
 import type { PatchTask, PatchTaskResult } from './patch-pool.js';
 
@@ -21,6 +21,8 @@ port.on('message', (task: PatchTask) => {
 });
 
 async function run(task: PatchTask): Promise<PatchTaskResult> {
-  if (task.kind === 'compressed-length') return { kind: 'compressed-length', length: brotli(task.bytes).length };
+  if (task.kind === 'compressed-length') {
+    return { kind: 'compressed-length', length: brotli(task.bytes, budgetBrotliQuality(task.bytes.length)).length };
+  }
   return { kind: 'patch', candidate: await smallestPatch(task.old, task.next, task.nextSha256, task.path) };
 }
