@@ -44,7 +44,10 @@ declare module 'react-native' {
 declare module '@capacitor/app' {
   export const App: { addListener(event: 'pause' | 'resume', listener: () => void): Promise<{ remove(): Promise<void> }> };
 }
-declare const ErrorUtils: { setGlobalHandler(handler: (error: unknown, isFatal?: boolean) => void): void };
+declare const ErrorUtils: {
+  setGlobalHandler(handler: (error: unknown, isFatal?: boolean) => void): void;
+  getGlobalHandler(): (error: unknown, isFatal?: boolean) => void;
+};
 `;
 
 interface Sample {
@@ -100,11 +103,12 @@ test('every TypeScript sample in README.md and docs/ type-checks against the pac
   const dir = join(ROOT, 'test', '.docs-samples');
   const virtual = new Map<string, string>([
     [join(dir, 'app-environment.d.ts'), APP_ENVIRONMENT],
-    // The app's src/updraft.ts of guides/react-native.md step 4, imported by later samples.
-    [
-      join(dir, 'src', 'updraft.ts'),
+    // The app's src/updraft.ts of guides/react-native.md step 4, imported by later samples
+    // (as './src/updraft' from the app's root, as './updraft' from another file in src/).
+    ...['src/updraft.ts', 'updraft.ts'].map((file): [string, string] => [
+      join(dir, file),
       "import type { Updraft } from '@updraft/react-native';\nexport declare const updraft: Updraft;\n",
-    ],
+    ]),
     // The shape `updraft apps create` writes; the samples only pass it on.
     [join(dir, 'updraft-root.json'), '{"signed": {"_type": "root", "version": 1}, "signatures": []}'],
   ]);

@@ -4,6 +4,7 @@ import { SigningError } from '@updraft/signing';
  * How the CLI talks to people and scripts: one line on stderr for an error (what went wrong
  * and what to do), JSON on stdout with --json (also on failure), colour only on a TTY.
  */
+import { formatBytes } from '@updraft/protocol';
 
 export class CliError extends Error {
   readonly code: string;
@@ -93,8 +94,3 @@ export function progressBar(label: string, total: number, enabled: boolean): { t
   };
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}

@@ -1,4 +1,5 @@
 /** The admin API as the dashboard uses it: the session cookie, the CSRF header on changes, errors with the server's message. */
+import { ROLLOUT_BUCKETS, type ReleaseListing } from '@updraft/protocol';
 
 export class ApiError extends Error {
   constructor(
@@ -79,6 +80,9 @@ export interface ReleaseRow {
   createdAt: string;
 }
 
+/** A row of the release list: the release and how it is served now (docs/api.md). */
+export interface ReleaseListRow extends ReleaseRow, ReleaseListing {}
+
 export interface ReleaseDetails extends ReleaseRow {
   epoch: number;
   manifestSha256: string;
@@ -146,3 +150,12 @@ export interface AuditEntry {
 export const pct = (r: number | null | undefined, digits = 1) =>
   r === null || r === undefined ? '—' : `${(r * 100).toFixed(digits)} %`;
 export const when = (iso: string) => new Date(iso).toLocaleString();
+
+/**
+ * How a channel serves its current release, in one word: 100 % is "serving", not "rolling
+ * out"; a halt names who halted (the guardrail, or a person).
+ */
+export function pointerState(p: { basisPoints: number; halted: boolean }, haltedByGuardrail: boolean): string {
+  if (p.halted) return haltedByGuardrail ? 'halted by the guardrail' : 'halted by hand';
+  return p.basisPoints >= ROLLOUT_BUCKETS ? 'serving' : 'rolling out';
+}

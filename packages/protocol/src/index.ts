@@ -8,6 +8,7 @@ export * from './patch.js';
 export * from './patch-zstd.js';
 export * from './paths.js';
 export * from './release.js';
+export * from './release-state.js';
 export * from './resolve.js';
 export * from './rollout.js';
 export * from './semver.js';

@@ -8,6 +8,8 @@ export { useUpdraft, type UseUpdraft } from './hook.js';
 export { BlobUtilHasher, BlobUtilStorage, BlobUtilTransport } from './ports.js';
 export type { UpdraftNativeModule } from './native-module.js';
 export { applyNativeBoot, type BootPointer, type SyncResult, type ClientStatus } from '@updraft/client';
+// Device telemetry for the dashboard (docs/dashboard.md), from the package the app installs.
+export { Telemetry, type TelemetryOptions } from '@updraft/client';
 
 /** The Updraft instance for this app, wired to react-native-blob-util and the native module. */
 export function createUpdraft(options: UpdraftOptions): Updraft {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { EXPO_DEFAULT_KEY_ID, isPlatform, PLATFORMS } from '@updraft/protocol';
+import { EXPO_DEFAULT_KEY_ID, formatBytes, isPlatform, PLATFORMS } from '@updraft/protocol';
 import { defaultKeysDir, isoSeconds, readRoleKey } from '@updraft/signing';
 import { requireServer, type AdminApi } from '../api-client.js';
 import { collectFiles, guessLaunch, DEFAULT_MAX_FILE_BYTES } from '../files.js';
@@ -11,7 +11,7 @@ import {
   planPatches,
   type PatchBlob,
 } from '../delta/publish-patches.js';
-import { CliError, colour, emit, formatBytes } from '../output.js';
+import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { fetchRegisteredEmbedded } from './embedded.js';
 import { uploadMissing } from '../upload.js';
@@ -157,7 +157,9 @@ async function publish(dirArg: string | undefined, opts: PublishOptions, built: 
   const { deploy, channels } = deployPlan(opts, channel);
 
   // Where the time goes, in the JSON result (docs/benchmarks.md uses it).
-  const timings = { hashMs: 0, patchMs: 0, uploadMs: 0, publishMs: 0 };
+  // cpuMs: this process and its patch workers (not the zstd tool), for load-independent figures.
+  const timings = { hashMs: 0, patchMs: 0, uploadMs: 0, publishMs: 0, cpuMs: 0 };
+  const cpuAtStart = process.cpuUsage();
   const lap = (() => {
     let last = performance.now();
     return () => {
@@ -265,6 +267,8 @@ async function publish(dirArg: string | undefined, opts: PublishOptions, built: 
       const patchCount = [...delta.patches.values()].reduce((n, l) => n + l.length, 0);
       const cp = codepush && (await attachCodePush(api, appId, result.releaseId, channel, opts.platform, codepush));
       timings.publishMs = lap();
+      const cpu = process.cpuUsage(cpuAtStart);
+      timings.cpuMs = Math.round((cpu.user + cpu.system) / 1000);
       const sourcemap = built ? await built.keepSourcemap(result.releaseId) : null;
       const summary = {
         ...result,

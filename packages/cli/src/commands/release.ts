@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { requireServer } from '../api-client.js';
+import { describeServing, formatBytes, type ReleaseListing } from '@updraft/protocol';
 import { emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 
@@ -8,13 +9,18 @@ interface ListOptions extends GlobalOptions {
   channel?: string;
 }
 
-interface ReleaseRow {
+interface ReleaseRow extends ReleaseListing {
   releaseId: string;
   versionCode: number;
   channel: string;
   platform: string;
   runtimeVersion: string;
   createdAt: string;
+}
+
+/** "rolling-out (production 25 %)": the state, and how each channel serving it serves it. */
+function describeState(r: ReleaseRow): string {
+  return r.channels.length ? `${r.state} (${r.channels.map(describeServing).join(', ')})` : r.state;
 }
 
 export function registerRelease(program: Command): void {
@@ -38,7 +44,7 @@ export function registerRelease(program: Command): void {
             : result.releases
                 .map(
                   (r) =>
-                    `${r.releaseId}\tv${r.versionCode}\t${r.channel}\t${r.platform}\t${r.runtimeVersion}\t${r.createdAt}`,
+                    `${r.releaseId}\tv${r.versionCode}\t${r.channel}\t${r.platform}\t${r.runtimeVersion}\t${r.createdAt}\t${describeState(r)}\t${r.sizeBytes === null ? '-' : formatBytes(r.sizeBytes)}`,
                 )
                 .join('\n'),
         );

@@ -1,4 +1,5 @@
-import { api, enc, when, type Channel, type Me, type ReleaseRow } from '../api.js';
+import { describeServing, formatBytes, ROLLOUT_BUCKETS } from '@updraft/protocol';
+import { api, enc, when, type Channel, type Me, type ReleaseListRow } from '../api.js';
 import { Badge, Empty, Show, useLoad } from '../components/ui.js';
 import { href } from '../router.js';
 
@@ -8,7 +9,7 @@ export function AppPage({ appId }: { me: Me; appId: string }) {
     () =>
       Promise.all([
         api<{ channels: Channel[] }>('GET', `/v1/apps/${enc(appId)}/channels`),
-        api<{ releases: ReleaseRow[] }>('GET', `/v1/apps/${enc(appId)}/releases`),
+        api<{ releases: ReleaseListRow[] }>('GET', `/v1/apps/${enc(appId)}/releases`),
       ]),
     [appId],
   );
@@ -50,8 +51,10 @@ export function AppPage({ appId }: { me: Me; appId: string }) {
                           {p ? (
                             p.halted ? (
                               <Badge tone="bad">halted ({p.basisPoints / 100} % kept)</Badge>
+                            ) : p.basisPoints >= ROLLOUT_BUCKETS ? (
+                              '100 % (serving)'
                             ) : (
-                              `${p.basisPoints / 100} %`
+                              `${p.basisPoints / 100} % (rolling out)`
                             )
                           ) : (
                             '—'
@@ -76,6 +79,8 @@ export function AppPage({ appId }: { me: Me; appId: string }) {
                     <th>Release</th>
                     <th>versionCode</th>
                     <th>Platform / runtime</th>
+                    <th>State</th>
+                    <th>Size</th>
                     <th>First channel</th>
                     <th>Published</th>
                   </tr>
@@ -90,6 +95,12 @@ export function AppPage({ appId }: { me: Me; appId: string }) {
                       <td>
                         {r.platform} {r.runtimeVersion}
                       </td>
+                      <td data-testid={`release-state-${r.releaseId}`}>
+                        <ReleaseStateCell r={r} />
+                      </td>
+                      <td data-testid={`release-size-${r.releaseId}`}>
+                        {r.sizeBytes === null ? '—' : `${formatBytes(r.sizeBytes)} · ${r.files} files`}
+                      </td>
                       <td>{r.channel}</td>
                       <td>{when(r.createdAt)}</td>
                     </tr>
@@ -101,5 +112,24 @@ export function AppPage({ appId }: { me: Me; appId: string }) {
         )}
       </Show>
     </section>
+  );
+}
+
+const STATE_TONE = {
+  serving: 'ok',
+  'rolling-out': 'warn',
+  halted: 'bad',
+  disabled: 'bad',
+  superseded: 'muted',
+} as const;
+
+/** The release's state, and per channel serving it how much (the server derives both from the channel pointers). */
+function ReleaseStateCell({ r }: { r: ReleaseListRow }) {
+  const where = r.channels.map(describeServing);
+  return (
+    <>
+      <Badge tone={STATE_TONE[r.state]}>{r.state.replace('-', ' ')}</Badge>
+      {where.length > 0 && <span className="muted"> {where.join(', ')}</span>}
+    </>
   );
 }

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { api, enc, type Channel, type Me, type Pointer, type ReleaseDetails } from '../api.js';
+import { ROLLOUT_BUCKETS } from '@updraft/protocol';
+import { api, enc, pointerState, type Channel, type Me, type Pointer, type ReleaseDetails } from '../api.js';
 import { ActionButton, Badge } from '../components/ui.js';
 
 /** Release operations on a channel: shown only when the caller's role (and the channel's protection) allows them. */
@@ -13,6 +14,7 @@ export function ChannelControl({
   releaseId,
   pointer,
   isProtected,
+  haltedByGuardrail,
   onChange,
 }: {
   me: Me;
@@ -20,6 +22,8 @@ export function ChannelControl({
   releaseId: string;
   pointer: Pointer;
   isProtected: boolean;
+  /** The guardrail (not a person) halted this rollout. */
+  haltedByGuardrail: boolean;
   onChange: () => void;
 }) {
   const [percent, setPercent] = useState(pointer.basisPoints / 100);
@@ -39,7 +43,11 @@ export function ChannelControl({
           {pointer.platform} {pointer.runtimeVersion}
         </span>{' '}
         {isProtected && <Badge tone="muted">protected</Badge>}{' '}
-        {pointer.halted ? <Badge tone="bad">halted</Badge> : <Badge tone="ok">rolling out</Badge>}
+        <span data-testid="pointer-state">
+          <Badge tone={pointer.halted ? 'bad' : pointer.basisPoints >= ROLLOUT_BUCKETS ? 'ok' : 'warn'}>
+            {pointerState(pointer, haltedByGuardrail)}
+          </Badge>
+        </span>
       </h3>
       <p>
         Rollout <strong data-testid="rollout-value">{pointer.basisPoints / 100} %</strong>
@@ -143,21 +151,59 @@ export function ReleaseActions({
       {mayDisable && (
         <div className="row">
           <ActionButton
-            label="Roll back (disable this release)"
+            label="Disable this release"
             tone="danger"
             testId="disable"
-            confirm={`Disable ${release.releaseId}? Every channel serving it goes back to its previous release and it is never served again.`}
+            confirm={`Disable ${release.releaseId}? Every channel serving it goes back to its previous release and it is never served again. Devices that installed it keep it.`}
             run={async () => {
               await api('POST', `${base}/disable`, {});
               onChange();
             }}
           />
           <span className="muted">
-            Channels go back to their previous release. Devices that installed it keep it; to move them, publish a
-            rollback release (a new versionCode with the old files).
+            Channels go back to their previous release for devices that have not installed this one. Devices that
+            installed it keep running it.
           </span>
         </div>
       )}
+      <RollbackHint appId={appId} release={release} channels={channels} />
+    </div>
+  );
+}
+
+/**
+ * "Roll back" means what `updraft release rollback` does: a new versionCode with the earlier
+ * release's files, signed offline by the publisher, which moves every device back — including
+ * those that installed this one. The dashboard holds no releases key, so it shows the command.
+ */
+function RollbackHint({ appId, release, channels }: { appId: string; release: ReleaseDetails; channels: Channel[] }) {
+  // Serving it: back to each channel's previous release. Disabled: the channel already serves
+  // an earlier one again (for its platform and runtime), which the devices still running this
+  // release need as a new versionCode.
+  const signedFor = (channel: string) =>
+    release.allowedChannels.includes('*') || release.allowedChannels.includes(channel);
+  const targets = release.disabledAt
+    ? channels
+        .flatMap((c) => c.pointers)
+        .filter((p) => p.platform === release.platform && p.runtimeVersion === release.runtimeVersion)
+        .filter((p) => signedFor(p.channel) && p.releaseId !== release.releaseId)
+        .map((p) => ({ channel: p.channel, to: p.releaseId }))
+    : release.current.flatMap((p) => (p.previousReleaseId ? [{ channel: p.channel, to: p.previousReleaseId }] : []));
+  const commands = [
+    ...new Set(targets.map((t) => `updraft release rollback ${t.to} --app ${appId} --channel ${t.channel}`)),
+  ];
+  if (commands.length === 0) return null;
+  return (
+    <div className="rollback-hint" data-testid="rollback-hint">
+      <p>
+        <strong>Roll back</strong> (move devices that installed this release back to the previous one) with the
+        publisher&apos;s releases key, from the CLI:
+      </p>
+      {commands.map((c) => (
+        <pre key={c} data-testid="rollback-command">
+          <code>{c}</code>
+        </pre>
+      ))}
     </div>
   );
 }

@@ -45,21 +45,27 @@ function charts(insight: Insight) {
   return { adoption, installs, crashRate, rollbackRate };
 }
 
+/** The guardrail's status in words: a halt by a person is not the guardrail's doing. */
+const GUARDRAIL_STATUS: Record<string, { label: string; tone: 'ok' | 'warn' | 'bad' | 'muted' }> = {
+  'halted-by-guardrail': { label: 'tripped: it halted this rollout', tone: 'bad' },
+  alerting: { label: 'tripped: alert sent, not halted', tone: 'bad' },
+  halted: { label: 'not tripped (halted by hand)', tone: 'muted' },
+  watching: { label: 'watching', tone: 'ok' },
+  disabled: { label: 'off', tone: 'muted' },
+  'insufficient-data': { label: 'waiting for launches', tone: 'warn' },
+};
+
 function GuardrailPanel({ h }: { h: GuardrailHealth }) {
-  const tone =
-    h.status === 'halted-by-guardrail' || h.status === 'halted'
-      ? 'bad'
-      : h.status === 'watching'
-        ? 'ok'
-        : h.status === 'disabled'
-          ? 'muted'
-          : 'warn';
+  const { label, tone } = GUARDRAIL_STATUS[h.status] ?? { label: h.status.replace(/-/g, ' '), tone: 'warn' };
   const g = h.guardrail;
   const acts = g.mode === 'halt' ? 'Halts the rollout' : 'Alerts (webhook and this banner; no automatic halt)';
   return (
     <div className="guardrail" data-testid={`guardrail-${h.channel}`}>
       <h3>
-        Guardrail on {h.channel} <Badge tone={tone}>{h.status.replace(/-/g, ' ')}</Badge>
+        Guardrail on {h.channel}{' '}
+        <span data-testid="guardrail-status">
+          <Badge tone={tone}>{label}</Badge>
+        </span>
       </h3>
       {h.status === 'alerting' && h.lastTrip && (
         <p className="banner bad" role="alert" data-testid={`guardrail-alert-${h.channel}`}>
@@ -219,6 +225,9 @@ export function ReleasePage({ me, appId, releaseId }: { me: Me; appId: string; r
                       releaseId={releaseId}
                       pointer={p}
                       isProtected={channels.find((ch) => ch.name === p.channel)?.protected ?? false}
+                      haltedByGuardrail={health.some(
+                        (h) => h.channel === p.channel && h.status === 'halted-by-guardrail',
+                      )}
                       onChange={reload}
                     />
                     {health.find((h) => h.channel === p.channel) && (

@@ -8,6 +8,7 @@ import {
   parseTargets,
   PLATFORMS,
   relativePathProblem,
+  type ReleaseListing,
   type ReleaseManifest,
   RELEASES_ROLE,
   type SignedEnvelope,
@@ -29,6 +30,7 @@ import { channelToChange } from './channel-guard.js';
 import { checkedTargeting, FULL_ROLLOUT, parseStartAt, pointChannelAt, resignPointers } from './deployments.js';
 import { storeEnvelope } from './online-signing.js';
 import { checkPublish, type PublishRequest } from './publish-check.js';
+import { ReleaseListings } from './release-listing.js';
 import { scheduleDeployment } from './schedules.js';
 
 export interface PublishedRelease {
@@ -46,9 +48,13 @@ function describeBytes(n: number): string {
 
 /** Uploading release files and publishing releases. */
 export class ReleasesService {
+  private readonly listings: ReleaseListings;
+
   constructor(
     private readonly deps: { store: MetadataStore; blobs: BlobStore; maxFileBytes: number; now: () => number },
-  ) {}
+  ) {
+    this.listings = new ReleaseListings(deps);
+  }
 
   private async requireApp(appId: string, trust: boolean): Promise<void> {
     const app = await this.deps.store.getApp(appId);
@@ -188,9 +194,14 @@ export class ReleasesService {
     return latest.bytes;
   }
 
-  async listReleases(appId: string, filter: { channel?: string; limit: number }): Promise<PublishedRelease[]> {
+  async listReleases(
+    appId: string,
+    filter: { channel?: string; limit: number },
+  ): Promise<(PublishedRelease & ReleaseListing)[]> {
     await this.requireApp(appId, false);
-    return (await this.deps.store.listReleases(appId, filter)).map(toPublished);
+    const records = await this.deps.store.listReleases(appId, filter);
+    const listings = await this.listings.describe(appId, records);
+    return records.map((r) => ({ ...toPublished(r), ...listings.get(r.releaseId)! }));
   }
 
   /**
