@@ -48,7 +48,8 @@ function spawnPinned(core, cmd, argv, opts = {}) {
 }
 
 async function waitForUrl(url) {
-  for (let i = 0; i < 100; i++) {
+  // Up to a minute: a server starting on a loaded machine can take longer than 10 s.
+  for (let i = 0; i < 600; i++) {
     try {
       const r = await fetch(url);
       if (r.ok) return r;

@@ -40,7 +40,11 @@ export class ReleaseListings {
         if (p.releaseId === r.releaseId) channels.push({ ...where, basisPoints: p.basisPoints, halted });
         // The previous release keeps the devices outside a partial or halted rollout.
         else if (p.previousReleaseId === r.releaseId && (halted || p.basisPoints < ROLLOUT_BUCKETS))
-          channels.push({ ...where, basisPoints: halted ? ROLLOUT_BUCKETS : ROLLOUT_BUCKETS - p.basisPoints, halted: false });
+          channels.push({
+            ...where,
+            basisPoints: halted ? ROLLOUT_BUCKETS : ROLLOUT_BUCKETS - p.basisPoints,
+            halted: false,
+          });
       }
       const disabledAt = extras?.disabledAt ?? null;
       out.set(r.releaseId, {
