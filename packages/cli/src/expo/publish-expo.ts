@@ -7,11 +7,12 @@ import {
   expoAssetPath,
   expoContentType,
   type ExpoAsset,
+  formatBytes,
 } from '@updraft/protocol';
 import { requireServer, type AdminApi } from '../api-client.js';
 import { DEFAULT_MAX_FILE_BYTES, type LocalFile } from '../files.js';
 import { defaultKeysDir, readRoleKey } from '../keys-dir.js';
-import { CliError, colour, emit, formatBytes } from '../output.js';
+import { CliError, colour, emit } from '../output.js';
 import { defaultBuilderKeyPath, loadOrCreateBuilderKey, publishProvenance } from '../provenance.js';
 import type { GlobalOptions } from '../run.js';
 import { assertKeysFolderFor } from '../trust/app-context.js';
