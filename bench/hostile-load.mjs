@@ -12,7 +12,7 @@
 // for docs/benchmarks.md and exits 0 whether or not the target (≤ 50 ms) is met.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,16 +42,20 @@ async function startServer(dataDir) {
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data', dataDir, '--json'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  // The first JSON line that names the admin key path is the "listening" line (log lines come before it).
   const first = await new Promise((resolve, reject) => {
     let buf = '';
     child.stdout.on('data', (d) => {
       buf += d;
-      if (buf.includes('\n')) resolve(buf.slice(0, buf.indexOf('\n')));
+      const line = buf.split('\n').find((l) => l.includes('"adminKeyPath"'));
+      if (line) resolve(line);
     });
     child.once('exit', (code) => reject(new Error(`updraft serve exited with ${code}`)));
   });
+  child.stdout.resume();
   const info = JSON.parse(first);
-  return { child, url: info.url, adminKey: info.adminKey };
+  const adminKey = info.adminKey ?? readFileSync(info.adminKeyPath, 'utf8').trim();
+  return { child, url: info.url, adminKey };
 }
 
 /** A realistic, very compressible 30 MiB bundle: the worst case for an on-the-fly compressor. */

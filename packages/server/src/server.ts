@@ -52,6 +52,7 @@ import {
   ReleasesService,
   RepositoryService,
   ResolveService,
+  SignedTargets,
   TransparencyLogService,
   TrustService,
   UsersService,
@@ -120,7 +121,8 @@ export function createServices(opts: BuildAppOptions): Services {
   if (opts.sourceEventsPerMinute !== undefined) ingestDeps.sourceEventsPerMinute = opts.sourceEventsPerMinute;
   const ingest = new IngestService(ingestDeps);
   const log = new TransparencyLogService({ store, now });
-  const resolver = new ResolveService({ store });
+  const signedTargets = new SignedTargets({ store });
+  const resolver = new ResolveService({ store, targets: signedTargets });
   return {
     webhooks,
     codepush: {
@@ -134,7 +136,13 @@ export function createServices(opts: BuildAppOptions): Services {
     apps: new AppsService({ store, now }),
     auth: new AuthService({ store, now }),
     releases: new ReleasesService({ store, blobs, now, maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES }),
-    repository: new RepositoryService({ store, blobs, now, timestampCacheMs: opts.timestampCacheMs ?? 0 }),
+    repository: new RepositoryService({
+      store,
+      blobs,
+      now,
+      timestampCacheMs: opts.timestampCacheMs ?? 0,
+      targets: signedTargets,
+    }),
     log,
     keys: new ApiKeysService({ store, now }),
     audit: new AuditService(opts.webhook ? { store, log, now, webhook: opts.webhook } : { store, log, now }),

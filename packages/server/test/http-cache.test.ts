@@ -15,11 +15,14 @@ const GIF = `GIF89a${'x'.repeat(3000)}`;
 // first is skipped by its format, the second because compressing it does not shrink it.
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(6992)]);
 const NOISE = randomBytes(20_000);
+// Enough files that the release manifest (a small JSON document) is worth compressing.
+const ASSETS = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`assets/a${i}.txt`, `asset ${i}`]));
 
 describe('HTTP caching', () => {
   let t: TestServer;
   const appId = 'cache.app';
   let base: string;
+  let manifest: Uint8Array;
 
   before(async () => {
     t = await startTestServer({ timestampCacheMs: 60_000 });
@@ -27,8 +30,9 @@ describe('HTTP caching', () => {
     const rel = await prepareRelease(t, appId, keys, {
       releaseId: 'r1',
       versionCode: 1,
-      files: { 'index.bundle': JS, 'logo.gif': GIF, 'logo.png': PNG, 'noise.bin': NOISE },
+      files: { 'index.bundle': JS, 'logo.gif': GIF, 'logo.png': PNG, 'noise.bin': NOISE, ...ASSETS },
     });
+    manifest = rel.manifestBytes;
     const res = await t.api('POST', `/v1/apps/${appId}/releases`, rel.body);
     assert.equal(res.status, 201, JSON.stringify(res.json));
     base = `${t.url}/repo/${appId}`;
@@ -146,20 +150,21 @@ describe('HTTP caching', () => {
     assert.equal(head.headers.get('accept-ranges'), 'bytes');
   });
 
-  it('files: compressed on the fly when that helps (not already-compressed formats); decoded bytes match the hash', async () => {
-    const js = await fetch(`${base}/targets/files/${sha256(JS)}`, { headers: { 'accept-encoding': 'br' } });
-    assert.equal(js.headers.get('content-encoding'), 'br');
-    assert.equal(
-      sha256(new Uint8Array(await js.arrayBuffer())),
-      sha256(JS),
-      'fetch decodes; the hash is over decoded bytes',
-    );
-    const gif = await fetch(`${base}/targets/files/${sha256(GIF)}`, { headers: { 'accept-encoding': 'br, gzip' } });
-    assert.equal(gif.headers.get('content-encoding'), null, 'a GIF is not compressed again');
-    assert.equal(sha256(new Uint8Array(await gif.arrayBuffer())), sha256(GIF));
+  it('only what the signed metadata names as a document is compressed: release files stream as they are, whatever the URL', async () => {
+    const m = sha256(manifest);
+    const doc = await fetch(`${base}/targets/manifests/${m}.r1.json`, { headers: { 'accept-encoding': 'br' } });
+    assert.equal(doc.headers.get('content-encoding'), 'br', 'the manifest the signed releases names');
+    assert.equal(sha256(new Uint8Array(await doc.arrayBuffer())), m, 'fetch decodes; the hash is over decoded bytes');
+    for (const path of [`files/${sha256(JS)}`, `manifests/${sha256(JS)}.r1.json`, `files/${sha256(GIF)}`]) {
+      const r = await fetch(`${base}/targets/${path}`, { headers: { 'accept-encoding': 'br, gzip' } });
+      assert.equal(r.status, 200, path);
+      assert.equal(r.headers.get('content-encoding'), null, `${path}: a release file is sent as it is`);
+      assert.equal(r.headers.get('vary'), null, path);
+      assert.equal(`"${sha256(new Uint8Array(await r.arrayBuffer()))}"`, r.headers.get('etag'));
+    }
   });
 
-  it('files always carry Content-Length (identity or encoded); what does not shrink is sent as it is', async () => {
+  it('targets always carry Content-Length (identity or encoded)', async () => {
     // Raw http: fetch hides Content-Length behind its own decoding.
     const raw = (path: string, acceptEncoding: string) =>
       new Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
@@ -170,20 +175,21 @@ describe('HTTP caching', () => {
         }).on('error', reject);
       });
     for (const [content, encoding] of [
+      [manifest, 'br'],
+      [manifest, 'gzip'],
       [Buffer.from(JS), 'br'],
-      [Buffer.from(JS), 'gzip'],
       [PNG, 'br, gzip'],
       [NOISE, 'br, gzip'],
     ] as const) {
       const h = sha256(content);
-      const r = await raw(`targets/files/${h}`, encoding);
+      const r = await raw(content === manifest ? `targets/manifests/${h}.r1.json` : `targets/files/${h}`, encoding);
       assert.equal(r.headers['transfer-encoding'], undefined, `${encoding}: not chunked`);
       assert.equal(Number(r.headers['content-length']), r.body.length, `${encoding}: Content-Length`);
       const coding = r.headers['content-encoding'];
       const decoded = coding === 'br' ? brotliDecompressSync(r.body) : coding === 'gzip' ? gunzipSync(r.body) : r.body;
       assert.equal(sha256(decoded), h);
-      if (content === PNG || content === NOISE) assert.equal(coding, undefined, 'sent as it is');
-      else assert.equal(coding, encoding, 'a bundle shrinks, so it is encoded');
+      if (content === manifest) assert.equal(coding, encoding, 'a signed document shrinks, so it is encoded');
+      else assert.equal(coding, undefined, 'a release file is sent as it is');
     }
   });
 

@@ -12,9 +12,9 @@ const missing = (reply: FastifyReply, what: string) =>
 /**
  * Sends immutable, content-addressed bytes of an app: what the TUF repository's targets and
  * the compatibility front doors' assets share. Every answer has a Content-Length and a strong
- * ETag; an encoded variant only when the client accepts one and it shrinks the bytes
- * (EncodedVariants bounds what making one may cost); Range and a CDN's public URL as the
- * blob store allows.
+ * ETag; an encoded variant only for a signed document (never decided from the URL), when the
+ * client accepts one and it shrinks the bytes (EncodedVariants bounds what making one may
+ * cost); Range and a CDN's public URL as the blob store allows.
  */
 export class BlobSender {
   private readonly variants = new EncodedVariants();
@@ -87,14 +87,18 @@ export class BlobSender {
         .send(part.stream);
     }
 
-    const encoded = await this.sendEncodable(
-      request,
-      reply,
-      { sha256, length, bytes: () => repo.targetBytes(sha256) },
-      IMMUTABLE,
-      type,
-    );
-    if (encoded) return encoded;
+    // Only a small JSON document that the app's signed releases or director names (at its
+    // signed length) may be compressed; checked by size first. Release files stream as they are.
+    if (EncodedVariants.eligible(length) && (await repo.isSignedDocument(appId, sha256, length))) {
+      const encoded = await this.sendEncodable(
+        request,
+        reply,
+        { sha256, length, bytes: () => repo.targetBytes(sha256) },
+        IMMUTABLE,
+        type,
+      );
+      if (encoded) return encoded;
+    }
 
     const whole = await repo.target(appId, path);
     if (!whole) return missing(reply, path);

@@ -31,11 +31,14 @@ const toBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffs
  * exactly the layout `updraft export` writes, so a CDN or a plain folder can replace it.
  *
  * Cost of one anonymous request, whatever its URL: a few indexed lookups (app, blob
- * ownership, blob size) and then either a 304, a 404, a cached encoded variant, or the
- * stored bytes streamed in 64 KiB chunks with their Content-Length. Nothing here reads a
- * whole file into memory except to make an encoded variant, which EncodedVariants bounds
- * (≤ 8 MiB, one at a time, off the event loop, made once). Which bytes are documents and
- * which are files plays no part: the path under targets/ only names the hash.
+ * ownership, blob size, the latest director and releases versions) and then either a 304, a
+ * 404, a cached encoded variant, or the stored bytes streamed in 64 KiB chunks with their
+ * Content-Length. Only the app's small JSON documents (metadata, and the targets its signed
+ * releases and director name, at their signed length) may be compressed: which targets those
+ * are comes from the signed metadata (parsed once per version, SignedTargets), never from the
+ * URL, so a release file asked for under a manifest name streams like any file. Making a
+ * variant reads the document whole, and EncodedVariants bounds that (≤ 8 MiB, one at a time,
+ * off the event loop, made once).
  */
 export const repositoryRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
   const repo = services.repository;

@@ -11,6 +11,7 @@ export * from './channels.js';
 export * from './release-ops.js';
 export * from './schedules.js';
 export * from './resolve.js';
+export * from './signed-targets.js';
 export * from './trust-update.js';
 export * from './expiry.js';
 export { checkTrust, type TrustInput, type CheckedTrust } from './trust-check.js';

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { BlobRange, BlobStore } from '../blobs/index.js';
 import type { MetadataRole, MetadataStore } from '../store/index.js';
+import { SignedTargets } from './signed-targets.js';
 
 /** A target URL's last segment: `<sha256>` (files) or `<sha256>.<name>` (consistent-snapshot targets). */
 const TARGET_SEGMENT = /^([0-9a-f]{64})(?:\.[^/]+)?$/;
@@ -21,6 +22,8 @@ export interface RepositoryServiceOptions {
    */
   timestampCacheMs?: number;
   now?: () => number;
+  /** The app's parsed signed targets, shared with device resolve; one is made when none is given. */
+  targets?: SignedTargets;
 }
 
 /** At most this many apps' timestamps are remembered; past it the cache starts over. */
@@ -39,10 +42,12 @@ export class RepositoryService {
   >();
   private readonly ttl: number;
   private readonly now: () => number;
+  private readonly signedTargets: SignedTargets;
 
   constructor(private readonly deps: RepositoryServiceOptions) {
     this.ttl = deps.timestampCacheMs ?? 0;
     this.now = deps.now ?? Date.now;
+    this.signedTargets = deps.targets ?? new SignedTargets(deps);
   }
 
   /**
@@ -141,7 +146,16 @@ export class RepositoryService {
     return opened ? { sha256, ...opened } : null;
   }
 
-  /** Small targets (manifests) whole, for compression. */
+  /**
+   * Whether the blob is one of the app's small JSON documents (a manifest named by the signed
+   * releases or director targets, at its signed length), which may be sent compressed. Only
+   * the signed metadata decides: a release file asked for under a manifest URL is a file.
+   */
+  async isSignedDocument(appId: string, sha256: string, length: number): Promise<boolean> {
+    return (await this.signedTargets.documentLength(appId, sha256)) === length;
+  }
+
+  /** A signed document whole, for compression (its length was checked against the signed one). */
   async targetBytes(sha256: string): Promise<Uint8Array | null> {
     return this.deps.blobs.get(sha256);
   }
