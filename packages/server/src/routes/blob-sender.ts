@@ -19,7 +19,14 @@ const missing = (reply: FastifyReply, what: string) =>
 export class BlobSender {
   private readonly variants = new EncodedVariants();
 
-  constructor(private readonly repo: RepositoryService) {}
+  /**
+   * `signedDocumentsOnly`: compress only what the app's signed releases or director names as a
+   * document (the TUF repository's targets); otherwise any blob of 1 KiB–8 MiB that shrinks.
+   */
+  constructor(
+    private readonly repo: RepositoryService,
+    private readonly opts: { signedDocumentsOnly?: boolean } = {},
+  ) {}
 
   /**
    * Immutable-by-hash bytes held in memory or read whole (≤ COMPRESS_MAX_BYTES): 304, an
@@ -87,9 +94,12 @@ export class BlobSender {
         .send(part.stream);
     }
 
-    // Only a small JSON document that the app's signed releases or director names (at its
-    // signed length) may be compressed; checked by size first. Release files stream as they are.
-    if (EncodedVariants.eligible(length) && (await repo.isSignedDocument(appId, sha256, length))) {
+    // With signedDocumentsOnly, only a small JSON document that the app's signed releases or
+    // director names (at its signed length) may be compressed; release files stream as they are.
+    const encodable =
+      EncodedVariants.eligible(length) &&
+      (!this.opts.signedDocumentsOnly || (await repo.isSignedDocument(appId, sha256, length)));
+    if (encodable) {
       const encoded = await this.sendEncodable(
         request,
         reply,

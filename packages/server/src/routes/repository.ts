@@ -42,7 +42,7 @@ const toBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffs
  */
 export const repositoryRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
   const repo = services.repository;
-  const blobs = new BlobSender(repo);
+  const blobs = new BlobSender(repo, { signedDocumentsOnly: true });
 
   app.addHook('onSend', async (_request, reply, payload) => {
     if (reply.statusCode >= 400) void reply.header('cache-control', ERROR_CACHE_CONTROL);
