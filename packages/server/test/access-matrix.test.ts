@@ -352,6 +352,16 @@ describe('route × role matrix', () => {
         scopes: ['witness'],
       },
       { name: 'audit verify', method: 'GET', path: '/v1/audit/verify', role: 'admin', scopes: ['audit'] },
+      { name: 'audit anchor status', method: 'GET', path: '/v1/audit/anchor-status', role: 'admin', scopes: ['audit'] },
+      { name: 'audit webhook', method: 'GET', path: '/v1/audit/webhook', role: 'admin', scopes: ['audit'] },
+      {
+        name: 'set audit webhook',
+        method: 'PUT',
+        path: '/v1/audit/webhook',
+        body: { url: null },
+        role: 'admin',
+        scopes: ['audit'],
+      },
       {
         name: 'who am I',
         method: 'GET',

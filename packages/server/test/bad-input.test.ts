@@ -119,6 +119,7 @@ describe('bad input on every route', () => {
       'POST /v1/orgs': { body: { id: 'o1', name: 'O' } },
       'GET /v1/audit': { query: { app: APP, after: '0', limit: '10' } },
       'GET /v1/audit/verify': { query: { app: APP } },
+      'PUT /v1/audit/webhook': { body: { url: null } },
       'POST /v1/apps/{appId}/log/cosignatures': { body: { checkpoint: 'c' } },
       'POST /v1/apps/{appId}/online-keys': { body: { role: 'timestamp' } },
       'POST /v1/apps/{appId}/metadata': { body: { root: env, targets: env, releases: env } },
