@@ -96,6 +96,27 @@ export interface SignInput {
 }
 
 /**
+ * The signed releases targets carried into the next releases version, and the versionCode the
+ * new release of this platform and runtime version takes (one more than any before it).
+ */
+export function nextReleaseTargets(
+  signedTargets: Record<string, { length: number; hashes: Record<string, string>; custom?: Record<string, unknown> }>,
+  platform: string,
+  runtimeVersion: string,
+): { versionCode: number; targets: Record<string, TargetEntry> } {
+  let versionCode = 1;
+  const targets: Record<string, TargetEntry> = {};
+  for (const [path, t] of Object.entries(signedTargets)) {
+    const custom = parseReleaseCustom(t.custom, path);
+    if (custom.platform === platform && custom.runtimeVersion === runtimeVersion) {
+      versionCode = Math.max(versionCode, custom.versionCode + 1);
+    }
+    targets[path] = { length: t.length, sha256: t.hashes['sha256']!, custom: t.custom as JsonObject };
+  }
+  return { versionCode, targets };
+}
+
+/**
  * Builds the manifest, adds it as a target to the current releases metadata and signs that
  * with the publisher's releases key. The server's copy is checked against our own key first,
  * so a tampering server cannot make us sign targets we did not publish.
@@ -120,15 +141,7 @@ export async function signAndPublish(api: AdminApi, input: SignInput): Promise<P
     );
   }
 
-  let versionCode = 1;
-  const targets: Record<string, TargetEntry> = {};
-  for (const [path, t] of Object.entries(parsed.signed.targets)) {
-    const custom = parseReleaseCustom(t.custom, path);
-    if (custom.platform === input.platform && custom.runtimeVersion === input.runtimeVersion) {
-      versionCode = Math.max(versionCode, custom.versionCode + 1);
-    }
-    targets[path] = { length: t.length, sha256: t.hashes['sha256']!, custom: t.custom as JsonObject };
-  }
+  const { versionCode, targets } = nextReleaseTargets(parsed.signed.targets, input.platform, input.runtimeVersion);
 
   const releaseId = `r${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
   const createdAt = isoSeconds(Date.now());

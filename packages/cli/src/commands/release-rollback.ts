@@ -18,7 +18,6 @@ import {
   repositoryBaseUrl,
   sha256Hex,
   type SignedEnvelope,
-  type TargetEntry,
 } from '@updraft/protocol';
 import {
   defaultKeysDir,
@@ -41,6 +40,7 @@ import { copyCodePush } from '../codepush-package.js';
 import { assertKeysFolderFor } from '../trust/app-context.js';
 import { attachExpoCopy, prepareExpoCopy, rollBackToEmbedded } from '../expo/rollback.js';
 import { loadExpoSigner } from '../expo/signing.js';
+import { nextReleaseTargets } from '../sign-release.js';
 
 /**
  * `updraft release rollback <releaseId>`: a rollback is a step forward. It signs a NEW release
@@ -227,15 +227,7 @@ async function rollback(
   const fromCustom = parseReleaseCustom(from.custom, fromId);
   const old = await earlierManifest(api.server, appId, fromId, from.hashes['sha256']!, from.length);
 
-  let versionCode = 1;
-  const targets: Record<string, TargetEntry> = {};
-  for (const [path, t] of Object.entries(releases.targets)) {
-    const custom = parseReleaseCustom(t.custom, path);
-    if (custom.platform === fromCustom.platform && custom.runtimeVersion === fromCustom.runtimeVersion) {
-      versionCode = Math.max(versionCode, custom.versionCode + 1);
-    }
-    targets[path] = { length: t.length, sha256: t.hashes['sha256']!, custom: t.custom as JsonObject };
-  }
+  const { versionCode, targets } = nextReleaseTargets(releases.targets, fromCustom.platform, fromCustom.runtimeVersion);
   const releaseId = `r${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
   const createdAt = isoSeconds(Date.now());
   const manifest: ReleaseManifest = { ...old, releaseId, versionCode, epoch, createdAt };
