@@ -1,7 +1,10 @@
 import { after, before } from 'node:test';
 import { startPostgres, type PostgresCluster } from '../../../test/helpers/services.js';
 import { openPostgresStore } from '../src/index.js';
+import type { MetadataBackend } from './contract/backend.js';
+import { insightStoreContract } from './contract/insight-store-contract.js';
 import { metadataStoreContract } from './contract/metadata-store-contract.js';
+import { rolloutAccessContract } from './contract/rollout-access-contract.js';
 
 // A throwaway cluster (initdb + pg_ctl) for this file; each test gets its own database.
 let cluster: PostgresCluster | string = 'not started';
@@ -14,11 +17,15 @@ after(async () => {
   if (typeof cluster !== 'string') await cluster.stop();
 });
 
-metadataStoreContract({
+const backend: MetadataBackend = {
   name: 'PostgreSQL',
   async newDatabase() {
     if (typeof cluster === 'string') return cluster;
     const url = await cluster.createDatabase();
     return { open: () => openPostgresStore(url), cleanup: async () => {} };
   },
-});
+};
+
+metadataStoreContract(backend);
+insightStoreContract(backend);
+rolloutAccessContract(backend);

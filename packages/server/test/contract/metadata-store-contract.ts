@@ -1,28 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { test } from 'node:test';
-import { skipOrFail } from '../../../../test/helpers/services.js';
 import {
   generateKeyFile,
   StoreConflictError,
-  type MetadataStore,
   type OnlineRole,
   type ReleaseRecord,
   type StoredMetadata,
 } from '../../src/index.js';
+import { NOW, storeTest, type MetadataBackend } from './backend.js';
 
-/**
- * The behaviour every MetadataStore must have, run against each backend (SQLite, PostgreSQL).
- * `newDatabase` gives an empty database; its `open` may be called more than once to get
- * independent stores (connections) on that same database, as several server processes would.
- */
-export interface MetadataBackend {
-  name: string;
-  /** A reason string when the backend cannot run here. */
-  newDatabase(): Promise<{ open(): Promise<MetadataStore>; cleanup(): Promise<void> } | string>;
-}
-
-const NOW = '2026-11-22T20:00:00.000Z';
+export type { MetadataBackend } from './backend.js';
 
 function onlineKeys() {
   return {
@@ -69,24 +56,8 @@ function release(
 }
 
 export function metadataStoreContract(backend: MetadataBackend): void {
-  /** Runs body with a store on a fresh database, or skips (fails under CI) when the backend is absent. */
-  const withStore = (name: string, body: (store: MetadataStore, open: () => Promise<MetadataStore>) => Promise<void>) =>
-    test(`${backend.name} metadata store: ${name}`, async (t) => {
-      const db = await backend.newDatabase();
-      if (typeof db === 'string') return skipOrFail(t, `${backend.name} metadata store`, db);
-      const opened: MetadataStore[] = [];
-      const open = async () => {
-        const s = await db.open();
-        opened.push(s);
-        return s;
-      };
-      try {
-        await body(await open(), open);
-      } finally {
-        for (const s of opened) await s.close();
-        await db.cleanup();
-      }
-    });
+  const withStore = (name: string, body: Parameters<typeof storeTest>[3]) =>
+    storeTest(backend, 'metadata store', name, body);
 
   withStore('apps: create once, read back, online keys and trust flag', async (store) => {
     const keys = onlineKeys();

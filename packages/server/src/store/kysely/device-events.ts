@@ -131,7 +131,8 @@ export class DeviceEventQueries implements DeviceEventAccess {
       .where('minute', '>=', filter.fromMinute)
       .where('minute', '<=', filter.toMinute);
     if (filter.channel !== undefined) q = q.where('channel', '=', filter.channel);
-    const rows = await q.orderBy('minute').execute();
+    // Ties in key order on every dialect (PostgreSQL gives no order unless asked).
+    const rows = await q.orderBy('minute').orderBy('channel').orderBy('event').execute();
     return rows.map((r) => ({
       releaseId: r.release_id,
       channel: r.channel,

@@ -52,7 +52,13 @@ export class GuardrailQueries implements GuardrailAccess {
   }
 
   async listGuardrails(appId: string): Promise<GuardrailConfig[]> {
-    const rows = await this.db.selectFrom('guardrails').selectAll().where('app_id', '=', appId).execute();
+    // Ordered explicitly: PostgreSQL returns an updated row after the others, SQLite in key order.
+    const rows = await this.db
+      .selectFrom('guardrails')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .orderBy('channel')
+      .execute();
     return rows.map(guardrailOf);
   }
 
