@@ -22,7 +22,6 @@ export * from './store/index.js';
 export * from './blobs/index.js';
 export * from './services/index.js';
 export * from './jobs/index.js';
-export { anchorAuditHeads, ANCHOR_REFUSED, type AnchorAlert } from './audit-anchoring.js';
 export type { ErrorBody } from './routes/errors.js';
 export * from './export/index.js';
 export { createLogger, isLogLevel, LOG_LEVELS, type LogFormat, type LogLevel } from './observability/logger.js';

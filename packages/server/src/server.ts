@@ -7,14 +7,22 @@ import { dirname, join, resolve } from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { openBlobStore, type BlobStore, type BlobStoreSpec, type S3ConnectionOptions } from './blobs/index.js';
-import { JobRunner, resignJob } from './jobs/index.js';
+import {
+  DEFAULT_GUARDRAIL_INTERVAL_MS,
+  DEFAULT_SCHEDULER_INTERVAL_MS,
+  installJobs,
+  RESIGN_INTERVAL_MS,
+  RETENTION_INTERVAL_MS,
+  serverJobs,
+  type JobIntervals,
+  type RetentionOptions,
+  type ServerJobsDeps,
+} from './jobs/index.js';
 import { adminRoutes } from './routes/admin.js';
 import { deviceResolveRoutes } from './routes/device-resolve.js';
 import { CodePushAcquisitionService, CodePushAdminService, codePushDeviceRoutes } from './codepush/index.js';
 import { ExpoAdminService, ExpoDeviceService, expoDeviceRoutes } from './expo/index.js';
 import { registerOpenApi } from './routes/openapi.js';
-import { DEFAULT_SCHEDULER_INTERVAL_MS, installScheduler } from './scheduler.js';
-import { installAuditAnchoring } from './audit-anchoring.js';
 import { secureDataDir } from './data-dir.js';
 import { installErrorHandlers } from './routes/errors.js';
 import { installMetricsRoute, installRequestObservability } from './observability/http.js';
@@ -29,12 +37,6 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { eventRoutes } from './routes/events.js';
 import { sessionRoutes } from './routes/session.js';
 import {
-  DEFAULT_GUARDRAIL_INTERVAL_MS,
-  GuardrailJob,
-  installGuardrailJob,
-  type RetentionOptions,
-} from './guardrail-job.js';
-import {
   ApiKeysService,
   AppsService,
   AuditService,
@@ -42,9 +44,9 @@ import {
   ChannelsService,
   GuardrailService,
   WebhookQueue,
-  webhookJob,
   enqueueWebhook,
   type WebhookRequest,
+  DEFAULT_ANCHOR_INTERVAL_MS,
   IngestService,
   InsightService,
   ReleaseOpsService,
@@ -79,6 +81,13 @@ export interface BuildAppOptions {
   metricsToken?: string;
   /** The clock, for tests of expiry. */
   now?: () => number;
+  /**
+   * Run the periodic jobs (jobs/server-jobs.ts: re-signing, scheduled starts, guardrails,
+   * webhooks, retention, audit anchoring) in this process; default true. One switch for all.
+   */
+  jobs?: boolean;
+  /** Re-signing job interval (default 10 min; 0 = never). */
+  resignIntervalMs?: number;
   /** How often scheduled starts are applied (default 15 s; 0 = never, e.g. in tools that only read). */
   schedulerIntervalMs?: number;
   /** How often each organization's audit head is anchored in the transparency log (default 5 min; 0 = never). */
@@ -105,6 +114,19 @@ export interface BuildAppOptions {
    * Default none: from anyone else those headers are ignored.
    */
   trustProxy?: string[];
+}
+
+/** Each job's interval from the options (0 turns one off). */
+function jobIntervals(opts: BuildAppOptions): JobIntervals {
+  return {
+    resignMs: opts.resignIntervalMs ?? RESIGN_INTERVAL_MS,
+    scheduledStartsMs: opts.schedulerIntervalMs ?? DEFAULT_SCHEDULER_INTERVAL_MS,
+    guardrailsMs: opts.guardrailIntervalMs ?? DEFAULT_GUARDRAIL_INTERVAL_MS,
+    // Polls the queue at least as often as the first retry is due.
+    webhooksMs: Math.min(1000, opts.webhook?.backoffMs ?? 1000),
+    retentionMs: RETENTION_INTERVAL_MS,
+    auditAnchorMs: opts.auditAnchorIntervalMs ?? DEFAULT_ANCHOR_INTERVAL_MS,
+  };
 }
 
 /** Sent on every HTTPS answer: a browser that saw it never tries plain http for a year. */
@@ -237,8 +259,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     return payload;
   });
   await registerOpenApi(app);
-  installScheduler(app, services, opts.schedulerIntervalMs ?? DEFAULT_SCHEDULER_INTERVAL_MS);
-  installAuditAnchoring(app, opts.store, opts.now ?? Date.now, opts.auditAnchorIntervalMs);
   await app.register(healthRoutes, { store: opts.store, blobs: opts.blobs });
   await app.register(adminRoutes, {
     prefix: '/v1',
@@ -262,18 +282,12 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(dashboardRoutes, {
     dir: opts.dashboardDir === undefined ? defaultDashboardDir() : opts.dashboardDir,
   });
-  const guardrailIntervalMs = opts.guardrailIntervalMs ?? DEFAULT_GUARDRAIL_INTERVAL_MS;
-  installGuardrailJob(
-    app,
-    [
-      new GuardrailJob(services, opts.store, guardrailIntervalMs, opts.retention),
-      // Polls the queue at least as often as the first retry is due.
-      webhookJob(services.webhooks, opts.store, Math.min(1000, opts.webhook?.backoffMs ?? 1000)),
-    ],
-    guardrailIntervalMs,
-    opts.store,
-    opts.now ?? Date.now,
-  );
+  const now = opts.now ?? Date.now;
+  if (opts.jobs !== false) {
+    const jobsDeps: ServerJobsDeps = { store: opts.store, services, now, intervals: jobIntervals(opts), log: app.log };
+    if (opts.retention) jobsDeps.retention = opts.retention;
+    installJobs(app, { store: opts.store, jobs: serverJobs(jobsDeps), now, metrics });
+  }
   return app;
 }
 
@@ -299,9 +313,8 @@ export interface StartServerOptions {
   metricsToken?: string;
   schedulerIntervalMs?: number;
   auditAnchorIntervalMs?: number;
-  /** Run the scheduled jobs (timestamp re-signing) in this process; default true. */
+  /** See BuildAppOptions.jobs: every periodic job runs in this process unless false (`--no-jobs`). */
   jobs?: boolean;
-  /** Re-signing job interval (default 10 min). */
   resignIntervalMs?: number;
   /** See RepositoryServiceOptions.timestampCacheMs (default 1000). */
   timestampCacheMs?: number;
@@ -371,7 +384,6 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const store = await openMetadataStore(storeSpec);
   let app: FastifyInstance | undefined;
   let blobs: BlobStore | undefined;
-  let jobs: JobRunner | undefined;
   try {
     const blobSpec: BlobStoreSpec = { dataDir, ...opts.s3 };
     if (opts.blobs !== undefined) blobSpec.blobs = opts.blobs;
@@ -390,9 +402,9 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     if (opts.maxFileBytes !== undefined) buildOpts.maxFileBytes = opts.maxFileBytes;
     if (opts.schedulerIntervalMs !== undefined) buildOpts.schedulerIntervalMs = opts.schedulerIntervalMs;
     if (opts.auditAnchorIntervalMs !== undefined) buildOpts.auditAnchorIntervalMs = opts.auditAnchorIntervalMs;
-    // The guardrail job runs under the job runner's lease (guardrail-job.ts); --no-jobs turns it off here.
     if (opts.guardrailIntervalMs !== undefined) buildOpts.guardrailIntervalMs = opts.guardrailIntervalMs;
-    if (opts.jobs === false) buildOpts.guardrailIntervalMs = 0;
+    if (opts.jobs !== undefined) buildOpts.jobs = opts.jobs;
+    if (opts.resignIntervalMs !== undefined) buildOpts.resignIntervalMs = opts.resignIntervalMs;
     if (opts.ingestRateLimit !== undefined) buildOpts.ingestRateLimit = opts.ingestRateLimit;
     if (opts.webhook !== undefined) buildOpts.webhook = opts.webhook;
     if (opts.retention !== undefined) buildOpts.retention = opts.retention;
@@ -404,24 +416,6 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     const log = app.log;
     log.info({ config: describeConfig(opts, dataDir) }, 'starting');
     await app.listen({ host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });
-    if (opts.jobs ?? true) {
-      const jobOpts: { intervalMs?: number } = {};
-      if (opts.resignIntervalMs !== undefined) jobOpts.intervalMs = opts.resignIntervalMs;
-      const runner = new JobRunner({
-        store,
-        jobs: [resignJob(store, jobOpts)],
-        onRun: (job, ms) => {
-          metrics.jobRuns.inc({ job, result: 'ok' });
-          log.info({ job, ms }, 'job ran');
-        },
-        onError: (job, err) => {
-          metrics.jobRuns.inc({ job, result: 'failed' });
-          log.error({ err, job }, `job ${job} failed`);
-        },
-      });
-      runner.start();
-      jobs = runner;
-    }
     const running = app;
     const openBlobs = blobs;
     return {
@@ -433,14 +427,12 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
         get: (id) => store.insight.getWebhook(id),
       },
       async close() {
-        await jobs?.stop();
         await running.close();
         await openBlobs.close?.();
         await store.close();
       },
     };
   } catch (err) {
-    await jobs?.stop();
     await app?.close();
     await blobs?.close?.();
     await store.close();

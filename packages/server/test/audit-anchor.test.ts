@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { AUDIT_HEAD_ENTRY_TYPE, parseLogEntry } from '@updraft/protocol';
-import { anchorAuditHeads } from '../src/audit-anchoring.js';
+import { anchorAuditHeads } from '../src/jobs/audit-anchoring.js';
 import { openSqliteStore, type MetadataStore } from '../src/index.js';
 import { auditEntryHash } from '../src/services/index.js';
 import { createTrustedApp, request, startTestServer, type TestServer } from './helpers.js';

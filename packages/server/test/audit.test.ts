@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { AUDIT_HEAD_ENTRY_TYPE, parseLogEntry } from '@updraft/protocol';
-import { anchorAuditHeads } from '../src/audit-anchoring.js';
+import { anchorAuditHeads } from '../src/jobs/audit-anchoring.js';
 import { openSqliteStore } from '../src/index.js';
 import { createTrustedApp, prepareRelease, request, startTestServer, type TestServer } from './helpers.js';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { GuardrailJob } from '../src/guardrail-job.js';
+import { pruneExpired } from '../src/jobs/retention-job.js';
 import { openSqliteStore } from '../src/index.js';
 import { createTrustedApp, prepareRelease, request, startTestServer, type TestServer } from './helpers.js';
 
@@ -244,8 +244,7 @@ describe('guardrail modes and retention', () => {
         receivedMinute: minute(daysAgo),
       });
       await store.transaction((tx) => tx.insight.insertEvents([stored(1), stored(8), stored(91)]));
-      const job = new GuardrailJob(null as never, store, 0);
-      await job.prune(now);
+      await pruneExpired(store, now);
       assert.equal(await store.insight.countEvents('a'), 1, 'events older than 7 days are gone');
       const rollups = await store.insight.rollups('a', 'r1', { fromMinute: 0, toMinute: minute(0) });
       assert.deepEqual(
@@ -253,7 +252,7 @@ describe('guardrail modes and retention', () => {
         [minute(8), minute(1)],
         'rollups older than 90 days are gone',
       );
-      await new GuardrailJob(null as never, store, 0, { rollupsDays: 2 }).prune(now);
+      await pruneExpired(store, now, { rollupsDays: 2 });
       assert.equal((await store.insight.rollups('a', 'r1', { fromMinute: 0, toMinute: minute(0) })).length, 1);
     } finally {
       await store.close();

@@ -149,9 +149,7 @@ describe('failures in the log and the metrics', () => {
       metrics,
       metricsToken: METRICS_TOKEN,
       logger: createLogger({ destination: { write: (l: string) => lines.push(l) } }),
-      schedulerIntervalMs: 0,
-      auditAnchorIntervalMs: 0,
-      guardrailIntervalMs: 0,
+      jobs: false,
       dashboardDir: null,
     });
     try {

@@ -36,7 +36,10 @@ export function registerServe(program: Command): void {
       '--public-blob-url <url>',
       'public base URL of the blob bucket behind your CDN: file downloads redirect there (default: $UPDRAFT_PUBLIC_BLOB_URL)',
     )
-    .option('--no-jobs', 'do not run scheduled jobs (timestamp re-signing, guardrails) in this instance')
+    .option(
+      '--no-jobs',
+      'run no periodic jobs in this instance (re-signing, scheduled starts, guardrails, webhooks, retention, audit anchoring)',
+    )
     .option(
       '--resign-interval <duration>',
       'how often to re-sign metadata near expiry, e.g. 5m (default 10m; 0 = never)',

@@ -18,7 +18,6 @@ import type { ExpoRollbackInput, ExpoUpdateInput } from './admin.js';
 import type { SignedBody } from './device.js';
 import type { ExpoServices } from './services.js';
 
-
 const ASSET_FILE = '^[0-9a-f]{64}\\.[A-Za-z0-9]{1,16}$';
 
 const signatureOf = (s: SignedBody | { signature: string | null; keyId: string | null }) =>

@@ -30,7 +30,7 @@ export function defaultHolder(): string {
  * Runs scheduled jobs once per interval across every instance sharing the database. Each
  * tick the instance takes or renews the job's lease (`job:<name>`) for one interval; the
  * database lets one holder have it at a time, so with N stateless instances each job runs
- * on one of them, once per interval. The holder renews at every tick (several per interval),
+ * on one of them, once per interval. The holder renews at least every half interval,
  * so the job stays put while that instance lives and moves to another within one interval
  * after it dies — never sooner than an interval after its last renewal.
  */
@@ -38,6 +38,7 @@ export class JobRunner {
   readonly holder: string;
   private readonly now: () => number;
   private readonly lastRun = new Map<string, number>();
+  private readonly renewedAt = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> = Promise.resolve();
   private stopped = false;
@@ -52,14 +53,20 @@ export class JobRunner {
     const ran: string[] = [];
     for (const job of this.opts.jobs) {
       const nowMs = this.now();
-      // Renewed on every tick, not only when due: the holder keeps the lease while it lives,
-      // and another instance gets it only after a full interval without renewal.
+      const last = this.lastRun.get(job.name);
+      const due = last === undefined || nowMs - last >= job.intervalMs;
+      const renewed = this.renewedAt.get(job.name);
+      // The holder renews when the job is due and at least every half interval, so it keeps the
+      // lease while it lives (another instance gets it only after a full interval without
+      // renewal) without a database write on every tick; the others ask on every tick.
+      if (!due && renewed !== undefined && nowMs - renewed < job.intervalMs / 2) continue;
       if (!(await this.opts.store.tryAcquireLease(`job:${job.name}`, this.holder, job.intervalMs, nowMs))) {
         this.lastRun.delete(job.name);
+        this.renewedAt.delete(job.name);
         continue;
       }
-      const last = this.lastRun.get(job.name);
-      if (last !== undefined && nowMs - last < job.intervalMs) continue;
+      this.renewedAt.set(job.name, nowMs);
+      if (!due) continue;
       this.lastRun.set(job.name, nowMs);
       try {
         const started = Date.now();

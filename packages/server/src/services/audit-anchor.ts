@@ -81,9 +81,7 @@ export async function listAnchors(store: MetadataStore, source: string): Promise
 }
 
 export class AuditAnchorService {
-  constructor(
-    private readonly deps: { store: MetadataStore; source: AuditHeadSource; now: () => number; intervalMs?: number },
-  ) {}
+  constructor(private readonly deps: { store: MetadataStore; source: AuditHeadSource; now: () => number }) {}
 
   /**
    * Appends the current head unless it is already the latest anchor of this source; refuses
@@ -123,14 +121,5 @@ export class AuditAnchorService {
       );
       return { anchored: true, index: appended.index };
     });
-  }
-
-  /** Anchors now and then every interval; returns a stop function. Failures wait for the next tick. */
-  start(onError: (err: unknown) => void = () => {}): () => void {
-    const tick = () => void this.anchorOnce().catch(onError);
-    tick();
-    const timer = setInterval(tick, this.deps.intervalMs ?? DEFAULT_ANCHOR_INTERVAL_MS);
-    timer.unref();
-    return () => clearInterval(timer);
   }
 }

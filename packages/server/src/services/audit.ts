@@ -126,9 +126,7 @@ export class AuditService {
    * Whether the log still extends its latest anchor (what the dashboard's banner shows on
    * every page): reads only the records after that anchor, not the whole log.
    */
-  async anchorStatus(
-    actor: Actor,
-  ): Promise<{
+  async anchorStatus(actor: Actor): Promise<{
     status: 'ok' | 'unanchored' | AnchorDeparture['status'];
     departure: AnchorDeparture | null;
     anchor: AuditAnchor | null;

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { ScheduledJob } from '../jobs/job-runner.js';
 import type { MetadataStore, WebhookDelivery } from '../store/index.js';
 import { checkWebhookUrl, postJson, type OutboundPolicy } from './outbound.js';
 
@@ -121,17 +120,4 @@ export class WebhookQueue {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
-}
-
-/** The job that drains the queue and prunes old settled deliveries. */
-export function webhookJob(queue: WebhookQueue, store: MetadataStore, intervalMs: number): ScheduledJob {
-  return {
-    name: 'webhooks',
-    intervalMs,
-    async runOnce(nowMs) {
-      const r = await queue.deliverDue();
-      await store.insight.pruneWebhooks(iso(nowMs - WEBHOOK_RETENTION_DAYS * 24 * 60 * 60 * 1000));
-      return r;
-    },
-  };
 }

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import {
   appendAudit,
   AuditAnchorService,
-  DEFAULT_ANCHOR_INTERVAL_MS,
   enqueueWebhook,
   orgAuditSource,
   type Actor,
   type AnchorDeparture,
   type AuditAnchor,
-} from './services/index.js';
-import type { MetadataStore } from './store/index.js';
+} from '../services/index.js';
+import type { MetadataStore } from '../store/index.js';
+import type { ScheduledJob } from './job-runner.js';
 
 /**
  * Anchors the head of every organization's hash-chained audit log in the transparency log
@@ -79,31 +78,20 @@ async function raiseAnchorAlert(store: MetadataStore, alert: AnchorAlert, nowMs:
   });
 }
 
-export function installAuditAnchoring(
-  app: FastifyInstance,
+/** Anchors every organization's audit head each interval; a refusal is logged as an error as well. */
+export function auditAnchorJob(
   store: MetadataStore,
   now: () => number,
-  intervalMs = DEFAULT_ANCHOR_INTERVAL_MS,
-): void {
-  if (intervalMs <= 0) return;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  const tick = () => {
-    running = anchorAuditHeads(store, now)
-      .then((alerts) => {
-        for (const a of alerts) {
-          app.log.error({ orgId: a.orgId, ...a.departure }, 'audit log does not extend its last anchor: not anchored');
-        }
-      })
-      .catch((err: unknown) => app.log.error({ err }, 'anchoring audit heads failed'));
+  intervalMs: number,
+  onAlert: (alert: AnchorAlert) => void,
+): ScheduledJob {
+  return {
+    name: 'audit-anchor',
+    intervalMs,
+    async runOnce() {
+      const alerts = await anchorAuditHeads(store, now);
+      alerts.forEach(onAlert);
+      return { alerts: alerts.length };
+    },
   };
-  app.addHook('onReady', async () => {
-    tick();
-    timer = setInterval(tick, intervalMs);
-    timer.unref();
-  });
-  app.addHook('onClose', async () => {
-    if (timer) clearInterval(timer);
-    await running;
-  });
 }

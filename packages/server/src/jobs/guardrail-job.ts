@@ -1,0 +1,20 @@
+import type { GuardrailService } from '../services/index.js';
+import type { ScheduledJob } from './job-runner.js';
+
+export const DEFAULT_GUARDRAIL_INTERVAL_MS = 30_000;
+
+/**
+ * Evaluates the guardrails. With many server instances the job runner's lease has one of them
+ * evaluate each interval; even if two did, a halt is a transaction and only the instance whose
+ * halt succeeds records the trip and queues the webhook.
+ */
+export function guardrailJob(guardrails: Pick<GuardrailService, 'runOnce'>, intervalMs: number): ScheduledJob {
+  return {
+    name: 'guardrails',
+    intervalMs,
+    async runOnce() {
+      const { halted } = await guardrails.runOnce();
+      return { halted: halted.length };
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import type { FastifyInstance } from 'fastify';
+import type { Metrics } from '../observability/metrics.js';
+import type { Services } from '../services/index.js';
+import type { MetadataStore } from '../store/index.js';
+import { auditAnchorJob } from './audit-anchoring.js';
+import { guardrailJob } from './guardrail-job.js';
+import { JobRunner, type ScheduledJob } from './job-runner.js';
+import { resignJob } from './resign-job.js';
+import { retentionJob, type RetentionOptions } from './retention-job.js';
+import { scheduledStartsJob } from './scheduled-starts-job.js';
+import { webhookJob } from './webhook-job.js';
+
+/** How often each periodic task runs, across all instances together; 0 turns one off. */
+export interface JobIntervals {
+  /** Re-signing timestamp, snapshot and director before they expire (default 10 min). */
+  resignMs: number;
+  /** Applying scheduled starts (default 15 s). */
+  scheduledStartsMs: number;
+  /** Evaluating guardrails (default 30 s). */
+  guardrailsMs: number;
+  /** Delivering queued webhooks (default 1 s, or the first retry's backoff if shorter). */
+  webhooksMs: number;
+  /** Pruning events, rollups and settled webhooks past their retention (default 1 h). */
+  retentionMs: number;
+  /** Anchoring each organization's audit head in the transparency log (default 5 min). */
+  auditAnchorMs: number;
+}
+
+export interface ServerJobsDeps {
+  store: MetadataStore;
+  services: Services;
+  now: () => number;
+  intervals: JobIntervals;
+  retention?: Partial<RetentionOptions>;
+  log: FastifyInstance['log'];
+}
+
+/**
+ * Every periodic task of the server, in one list: the one place to add a task. Each runs under
+ * the job runner's database lease, so with many instances each task runs on one of them.
+ */
+export function serverJobs(deps: ServerJobsDeps): ScheduledJob[] {
+  const { store, services, now, intervals, log } = deps;
+  const jobs: ScheduledJob[] = [
+    resignJob(store, { intervalMs: intervals.resignMs }),
+    scheduledStartsJob(services.releaseOps, intervals.scheduledStartsMs),
+    guardrailJob(services.guardrails, intervals.guardrailsMs),
+    webhookJob(services.webhooks, intervals.webhooksMs),
+    retentionJob(store, deps.retention, intervals.retentionMs),
+    auditAnchorJob(store, now, intervals.auditAnchorMs, (a) =>
+      log.error({ orgId: a.orgId, ...a.departure }, 'audit log does not extend its last anchor: not anchored'),
+    ),
+  ];
+  return jobs.filter((job) => job.intervalMs > 0);
+}
+
+/** Runs the jobs while the app is up: from onReady until onClose, counted in /metrics and logged. */
+export function installJobs(
+  app: FastifyInstance,
+  opts: { store: MetadataStore; jobs: ScheduledJob[]; now: () => number; metrics: Metrics },
+): void {
+  if (opts.jobs.length === 0) return;
+  const { metrics } = opts;
+  // Frequent jobs (webhook delivery every second) would flood the log at info.
+  const frequent = new Set(opts.jobs.filter((j) => j.intervalMs < 60_000).map((j) => j.name));
+  const runner = new JobRunner({
+    store: opts.store,
+    jobs: opts.jobs,
+    now: opts.now,
+    onRun: (job, ms) => {
+      metrics.jobRuns.inc({ job, result: 'ok' });
+      if (frequent.has(job)) app.log.debug({ job, ms }, 'job ran');
+      else app.log.info({ job, ms }, 'job ran');
+    },
+    onError: (job, err) => {
+      metrics.jobRuns.inc({ job, result: 'failed' });
+      app.log.error({ err, job }, `job ${job} failed`);
+    },
+  });
+  app.addHook('onReady', async () => runner.start());
+  app.addHook('onClose', async () => runner.stop());
+}
