@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -115,10 +116,15 @@ test(
     );
     assert.deepEqual(await readFile(assetPath), await readFile(join(app, 'assets/logo.png')));
 
-    // The source map is kept for the release, never shipped.
-    const map = JSON.parse(await readFile(join(maps, releaseId, 'index.android.bundle.map'), 'utf8')) as {
-      sources: string[];
-    };
+    // The source map is kept on the server beside the release, never shipped: `release
+    // sourcemap` gives back the bytes Metro (composed with hermesc's map) wrote, which
+    // --sourcemap-dir copied.
+    const metroMap = await readFile(join(maps, releaseId, 'index.android.bundle.map'));
+    const out = join(work.path, 'downloaded-maps');
+    const got = await runCli(['release', 'sourcemap', releaseId, '--app', APP, '--out', out, '--json'], env);
+    assert.equal(got.code, 0, got.stderr);
+    assert.deepEqual(await readFile(join(out, 'index.android.bundle.map')), metroMap);
+    const map = JSON.parse(metroMap.toString('utf8')) as { sources: string[] };
     assert.ok(
       map.sources.some((s) => s.endsWith('App.tsx')),
       'the map reaches the app source',
@@ -128,5 +134,16 @@ test(
       shipped.filter((f) => f.endsWith('.map')),
       [],
     );
+    const mapSha = createHash('sha256').update(metroMap).digest('hex');
+    const signed = await fetch(`${server.url}/v1/apps/${APP}/releases-metadata`, {
+      headers: { authorization: `Bearer ${server.adminKey}` },
+    });
+    assert.ok(!(await signed.text()).includes(mapSha), 'the signed targets do not name the map');
+    const anonymous = await fetch(
+      `${server.url}/v1/apps/${APP}/releases/${releaseId}/sourcemaps/index.android.bundle.map`,
+    );
+    assert.equal(anonymous.status, 401, 'no key, no map');
+    const asTarget = await fetch(`${server.url}/repo/${APP}/targets/files/${mapSha}.index.android.bundle.map`);
+    assert.equal(asTarget.status, 404, "the map's blob is not a device file");
   },
 );

@@ -30,15 +30,31 @@ export class AdminApi {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(body);
     }
-    let res: Response;
+    const res = await this.send(url, { method, headers, body: payload }, options);
+    return (await this.answer(res, method, path)) as T;
+  }
+
+  /** A GET whose answer is bytes (a source map), not JSON; errors as request() reports them. */
+  async download(path: string): Promise<Uint8Array> {
+    const url = `${this.server.replace(/\/+$/, '')}${path}`;
+    const res = await this.send(url, { headers: { authorization: `Bearer ${this.apiKey}` } });
+    if (res.ok) return new Uint8Array(await res.arrayBuffer());
+    return (await this.answer(res, 'GET', path)) as never;
+  }
+
+  private async send(url: string, init: RequestInit, options: { idempotent?: boolean } = {}): Promise<Response> {
     try {
-      res = await retryingFetch(url, { method, headers, body: payload }, options);
+      return await retryingFetch(url, init, options);
     } catch (err) {
       throw new CliError(
         'server-unreachable',
         `cannot reach the Updraft server at ${this.server} (${causeOf(err)}); start it with 'updraft serve' or check --server`,
       );
     }
+  }
+
+  /** The JSON of a successful answer; a failed one as a CliError that says what to do. */
+  private async answer(res: Response, method: string, path: string): Promise<unknown> {
     const text = await res.text();
     let json: unknown = undefined;
     try {
@@ -65,7 +81,7 @@ export class AdminApi {
         },
       );
     }
-    return json as T;
+    return json;
   }
 }
 

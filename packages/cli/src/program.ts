@@ -17,6 +17,7 @@ import { registerRefresh } from './commands/refresh.js';
 import { registerPublish } from './commands/publish.js';
 import { registerRelease } from './commands/release.js';
 import { registerReleaseProvenance } from './commands/release-provenance.js';
+import { registerReleaseSourcemap } from './commands/release-sourcemap.js';
 import { registerReleaseRollback } from './commands/release-rollback.js';
 import { registerServe } from './commands/serve.js';
 import { registerInsight } from './commands/insight.js';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerPublish(program);
   registerRelease(program);
   registerReleaseProvenance(program);
+  registerReleaseSourcemap(program);
   registerReleaseOps(program);
   registerChannel(program);
   registerKeysApi(program);

@@ -22,6 +22,7 @@ import { adminRoutes } from './routes/admin.js';
 import { deviceResolveRoutes } from './routes/device-resolve.js';
 import { CodePushAcquisitionService, CodePushAdminService, codePushDeviceRoutes } from './codepush/index.js';
 import { ExpoAdminService, ExpoDeviceService, expoDeviceRoutes } from './expo/index.js';
+import { SourcemapService } from './sourcemaps/index.js';
 import { registerOpenApi } from './routes/openapi.js';
 import { secureDataDir } from './data-dir.js';
 import { installErrorHandlers } from './routes/errors.js';
@@ -145,6 +146,12 @@ export function createServices(opts: BuildAppOptions): Services {
   const log = new TransparencyLogService({ store, now });
   const signedTargets = new SignedTargets({ store });
   const resolver = new ResolveService({ store, targets: signedTargets });
+  const releases = new ReleasesService({
+    store,
+    blobs,
+    now,
+    maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+  });
   return {
     webhooks,
     codepush: {
@@ -157,7 +164,8 @@ export function createServices(opts: BuildAppOptions): Services {
     },
     apps: new AppsService({ store, now }),
     auth: new AuthService({ store, now }),
-    releases: new ReleasesService({ store, blobs, now, maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES }),
+    releases,
+    sourcemaps: new SourcemapService({ store, blobs, releases, now }),
     repository: new RepositoryService({
       store,
       blobs,

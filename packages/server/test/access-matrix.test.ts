@@ -445,6 +445,28 @@ describe('route × role matrix', () => {
         role: 'viewer',
         scopes: ['read', 'publish'],
       },
+      {
+        name: 'keep a source map',
+        method: 'PUT',
+        path: `${app}/releases/r-production/sourcemaps/index.android.bundle.map?sha256=${'0'.repeat(64)}`,
+        raw: new TextEncoder().encode('{}'),
+        role: 'developer',
+        scopes: ['publish'],
+      },
+      {
+        name: 'list source maps',
+        method: 'GET',
+        path: `${app}/releases/r-production/sourcemaps`,
+        role: 'viewer',
+        scopes: ['read'],
+      },
+      {
+        name: 'download a source map',
+        method: 'GET',
+        path: `${app}/releases/r-production/sourcemaps/index.android.bundle.map`,
+        role: 'viewer',
+        scopes: ['read'],
+      },
       { name: 'Expo signing status', method: 'GET', path: `${app}/expo`, role: 'viewer', scopes: ['read', 'publish'] },
       {
         name: 'store Expo update',
@@ -518,6 +540,7 @@ describe('route × role matrix', () => {
         .replace(/\/codepush\/deployments\/[^/]+/, '/codepush/deployments/{name}')
         .replace(/\/codepush\/packages\/[^/]+/, '/codepush/packages/{releaseId}')
         .replace(/\/expo\/updates\/[^/]+/, '/expo/updates/{releaseId}')
+        .replace(/\/sourcemaps\/[^/?]+/, '/sourcemaps/{name}')
         .replace(/\/ingest-keys\/[0-9a-f-]{36}/, '/ingest-keys/{keyId}')
         .replace(/\/channels\/[^/]+\/guardrail/, '/channels/{channel}/guardrail')
         .replace(/\?.*$/, '')}`;

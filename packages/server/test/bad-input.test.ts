@@ -82,6 +82,7 @@ describe('bad input on every route', () => {
       '*': `files/${sha256('nothing')}`,
       level: '0',
       hash: sha256('nothing'),
+      name: 'index.android.bundle.map',
     });
     const env = { signed: {}, signatures: [] };
     const at = '2031-01-01T00:00:00Z';

@@ -5,6 +5,7 @@ import type { MetadataBackend } from './contract/backend.js';
 import { insightStoreContract } from './contract/insight-store-contract.js';
 import { metadataStoreContract } from './contract/metadata-store-contract.js';
 import { rolloutAccessContract } from './contract/rollout-access-contract.js';
+import { sourcemapStoreContract } from './contract/sourcemap-store-contract.js';
 
 // A throwaway cluster (initdb + pg_ctl) for this file; each test gets its own database.
 let cluster: PostgresCluster | string = 'not started';
@@ -29,3 +30,4 @@ const backend: MetadataBackend = {
 metadataStoreContract(backend);
 insightStoreContract(backend);
 rolloutAccessContract(backend);
+sourcemapStoreContract(backend);

@@ -6,6 +6,7 @@ import type { MetadataBackend } from './contract/backend.js';
 import { insightStoreContract } from './contract/insight-store-contract.js';
 import { metadataStoreContract } from './contract/metadata-store-contract.js';
 import { rolloutAccessContract } from './contract/rollout-access-contract.js';
+import { sourcemapStoreContract } from './contract/sourcemap-store-contract.js';
 
 const backend: MetadataBackend = {
   name: 'SQLite',
@@ -21,3 +22,4 @@ const backend: MetadataBackend = {
 metadataStoreContract(backend);
 insightStoreContract(backend);
 rolloutAccessContract(backend);
+sourcemapStoreContract(backend);

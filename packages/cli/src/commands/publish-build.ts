@@ -19,8 +19,8 @@ export interface BuildFlags {
 export interface BuiltBundle {
   bundleDir: string;
   launch: string;
-  /** Keeps the source map for the published release (never uploaded); returns where. */
-  keepSourcemap(releaseId: string): Promise<string>;
+  /** The build's source maps: kept on the server beside the release, never in it. */
+  sourcemaps: string[];
   summary: Record<string, unknown>;
   cleanup(): Promise<void>;
 }
@@ -37,7 +37,7 @@ export function addBuildOptions(cmd: Command): Command {
     .option('--hermes <mode>', `--build react-native: compile to Hermes bytecode, ${HERMES_MODES.join(' | ')}`, 'auto')
     .option(
       '--sourcemap-dir <dir>',
-      '--build: where source maps are kept, per release (default <app>/updraft-sourcemaps); they are never published',
+      '--build: also keep a copy of the source maps here, per release (the server keeps them in any case)',
     );
 }
 
@@ -86,17 +86,19 @@ export async function buildBeforePublish(dir: string | undefined, flags: BuildFl
         reactNativeVersion: built.reactNativeVersion,
         hermesBytecodeVersion: built.hermesBytecodeVersion,
       },
-      async keepSourcemap(releaseId) {
-        const dest = join(resolve(flags.sourcemapDir ?? join(appDir, 'updraft-sourcemaps')), releaseId);
-        await mkdir(dest, { recursive: true });
-        const target = join(dest, basename(built.sourcemap));
-        await cp(built.sourcemap, target);
-        return target;
-      },
+      sourcemaps: [built.sourcemap],
       cleanup: () => rm(outDir, { recursive: true, force: true }),
     };
   } catch (err) {
     await rm(outDir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** `--sourcemap-dir`: a local copy of the maps as well, in <dir>/<releaseId>/. */
+export async function copySourcemaps(dir: string, releaseId: string, files: string[]): Promise<string> {
+  const dest = join(resolve(dir), releaseId);
+  await mkdir(dest, { recursive: true });
+  for (const f of files) await cp(f, join(dest, basename(f)));
+  return dest;
 }

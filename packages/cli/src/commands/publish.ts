@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EXPO_DEFAULT_KEY_ID, formatBytes, isPlatform, PLATFORMS } from '@updraft/protocol';
 import { defaultKeysDir, isoSeconds, readRoleKey } from '@updraft/signing';
@@ -20,7 +21,14 @@ import { defaultBuilderKeyPath, loadOrCreateBuilderKey, publishProvenance } from
 import { anchorEpoch } from '../trust/epoch.js';
 import { attachCodePush, codePushFlags, prepareCodePush } from '../codepush-package.js';
 import { assertKeysFolderFor } from '../trust/app-context.js';
-import { addBuildOptions, buildBeforePublish, type BuildFlags, type BuiltBundle } from './publish-build.js';
+import {
+  addBuildOptions,
+  buildBeforePublish,
+  copySourcemaps,
+  type BuildFlags,
+  type BuiltBundle,
+} from './publish-build.js';
+import { uploadSourcemaps, type KeptSourcemap } from '../sourcemaps.js';
 import { assertCliIdentifier, deployPlan, signAndPublish } from '../sign-release.js';
 import { publishExpo } from '../expo/publish-expo.js';
 
@@ -46,6 +54,7 @@ interface PublishOptions extends GlobalOptions, DeployFlags, BuildFlags {
   expoKey?: string;
   expoKeyId?: string;
   expoBaseUrl?: string;
+  sourcemap?: string;
 }
 
 const MAX_ATTEMPTS = 3;
@@ -95,6 +104,10 @@ export function registerPublish(program: Command): void {
     )
     .option('--no-provenance', 'do not attach a signed SLSA provenance attestation')
     .option('--notes <text>', 'release notes')
+    .option(
+      '--sourcemap <file>',
+      'keep this source map on the server beside the release (never sent to devices; --build keeps its own)',
+    )
     .option('--codepush-key <file>', 'CodePush devices: sign the package with this RSA private key (PEM), offline')
     .option('--expo', 'DIR is `npx expo export` output: publish each platform as an Expo update (expo-updates clients)')
     .option('--expo-key <file>', 'Expo: sign manifests and directives with this RSA private key (PEM), offline')
@@ -187,6 +200,10 @@ async function publish(dirArg: string | undefined, opts: PublishOptions, built: 
       `the launch file "${launch}" is not in ${dir}; pass --launch with a path relative to the folder`,
     );
   }
+  const sourcemaps = built?.sourcemaps ?? (opts.sourcemap ? [resolve(opts.sourcemap)] : []);
+  for (const m of sourcemaps) {
+    if (!existsSync(m)) throw new CliError('bad-input', `the source map ${m} does not exist; pass --sourcemap <file>`);
+  }
   const keysDir = resolve(opts.keys ?? defaultKeysDir(appId));
   await assertKeysFolderFor(keysDir, appId);
   const releasesKey = await readRoleKey(keysDir, 'releases');
@@ -269,10 +286,16 @@ async function publish(dirArg: string | undefined, opts: PublishOptions, built: 
       timings.publishMs = lap();
       const cpu = process.cpuUsage(cpuAtStart);
       timings.cpuMs = Math.round((cpu.user + cpu.system) / 1000);
-      const sourcemap = built ? await built.keepSourcemap(result.releaseId) : null;
+      const kept = await keepSourcemaps(api, appId, result.releaseId, sourcemaps, opts);
+      const sourcemapCopy =
+        opts.sourcemapDir && sourcemaps.length > 0
+          ? await copySourcemaps(opts.sourcemapDir, result.releaseId, sourcemaps)
+          : null;
       const summary = {
         ...result,
-        ...(built ? { build: { ...built.summary, sourcemap } } : {}),
+        ...(built ? { build: built.summary } : {}),
+        sourcemaps: kept,
+        ...(sourcemapCopy ? { sourcemapCopy } : {}),
         files: files.length,
         bytesUploaded: uploaded,
         patches: patchCount,
@@ -290,7 +313,11 @@ async function publish(dirArg: string | undefined, opts: PublishOptions, built: 
               ]
             : []),
           `  ${files.length} files, ${patchCount} patches, ${formatBytes(uploaded)} uploaded`,
-          ...(sourcemap ? [`  source map kept in ${sourcemap} (not published)`] : []),
+          ...kept.map(
+            (m) =>
+              `  source map ${m.name} kept on the server, never sent to devices: updraft release sourcemap ${result.releaseId} --app ${appId}`,
+          ),
+          ...(sourcemapCopy ? [`  a copy of the source maps in ${sourcemapCopy}`] : []),
           ...(cp ? [`  CodePush ${cp.label ?? '(label when it starts)'} ${cp.signed ? 'signed' : 'unsigned'}`] : []),
           `next: updraft release list --app ${appId} --channel ${channel}`,
         ].join('\n'),
@@ -302,6 +329,24 @@ async function publish(dirArg: string | undefined, opts: PublishOptions, built: 
     }
   }
   throw lastError;
+}
+
+/** Uploads the source maps of a release just published; a failure says the release is out. */
+async function keepSourcemaps(
+  api: AdminApi,
+  appId: string,
+  releaseId: string,
+  files: string[],
+  opts: PublishOptions,
+): Promise<KeptSourcemap[]> {
+  try {
+    return await uploadSourcemaps(api, appId, releaseId, files, (line) => {
+      if (!opts.json) process.stderr.write(`${line}\n`);
+    });
+  } catch (err) {
+    if (!(err instanceof CliError)) throw err;
+    throw new CliError(err.code, `release ${releaseId} is published, but its source map was not kept: ${err.message}`);
+  }
 }
 
 /** Patch blobs are content-addressed like files: upload the ones the server lacks. */

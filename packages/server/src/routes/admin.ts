@@ -14,6 +14,7 @@ import { insightRoutes } from './insight.js';
 import { userRoutes } from './users.js';
 import { codePushAdminRoutes } from '../codepush/index.js';
 import { expoAdminRoutes } from '../expo/index.js';
+import { sourcemapRoutes } from '../sourcemaps/index.js';
 
 /** The admin API under /v1: every route authenticated and checked for role and scope (access-hooks.ts). */
 export const adminRoutes: FastifyPluginAsync<{ services: Services; maxFileBytes: number }> = async (app, opts) => {
@@ -30,5 +31,6 @@ export const adminRoutes: FastifyPluginAsync<{ services: Services; maxFileBytes:
   await app.register(userRoutes, { services: opts.services });
   await app.register(codePushAdminRoutes, { codepush: opts.services.codepush });
   await app.register(expoAdminRoutes, { expo: opts.services.expo });
+  await app.register(sourcemapRoutes, { sourcemaps: opts.services.sourcemaps });
   await app.register(blobUploadRoutes, { services: opts.services, maxFileBytes: opts.maxFileBytes });
 };

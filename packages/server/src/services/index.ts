@@ -42,6 +42,7 @@ import type { GuardrailService } from './guardrails.js';
 import type { UsersService } from './users.js';
 import type { CodePushServices } from '../codepush/services.js';
 import type { ExpoServices } from '../expo/services.js';
+import type { SourcemapService } from '../sourcemaps/service.js';
 import type { WebhookQueue } from './webhook.js';
 
 /** What the routes call. */
@@ -50,6 +51,8 @@ export interface Services {
   codepush: CodePushServices;
   /** Expo Updates compatibility (expo/). */
   expo: ExpoServices;
+  /** Source maps beside releases (sourcemaps/). */
+  sourcemaps: SourcemapService;
   apps: AppsService;
   auth: AuthService;
   releases: ReleasesService;

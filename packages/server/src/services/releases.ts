@@ -162,10 +162,23 @@ export class ReleasesService {
     declaredLength?: number,
   ): Promise<{ sha256: string; length: number }> {
     await this.requireApp(appId, false);
+    const stored = await this.storeBytes(sha256, body, declaredLength);
+    await this.deps.store.addAppBlob(appId, stored, new Date(this.deps.now()).toISOString());
+    return stored;
+  }
+
+  /**
+   * Puts checked bytes into the blob store without recording them as any app's file (release
+   * files are recorded by uploadBlob; source maps by their own table), blob errors as API errors.
+   */
+  async storeBytes(
+    sha256: string,
+    body: Readable | Uint8Array,
+    declaredLength?: number,
+  ): Promise<{ sha256: string; length: number }> {
     if (declaredLength !== undefined && declaredLength > this.deps.maxFileBytes) throw this.tooLarge();
-    let stored: { sha256: string; length: number };
     try {
-      stored = await this.deps.blobs.put(sha256, body, { maxBytes: this.deps.maxFileBytes });
+      return await this.deps.blobs.put(sha256, body, { maxBytes: this.deps.maxFileBytes });
     } catch (err) {
       if (err instanceof BlobError && err.code === 'too-large') throw this.tooLarge();
       if (err instanceof BlobError && err.code === 'no-space') {
@@ -183,8 +196,6 @@ export class ReleasesService {
       }
       throw err;
     }
-    await this.deps.store.addAppBlob(appId, stored, new Date(this.deps.now()).toISOString());
-    return stored;
   }
 
   async releasesMetadata(appId: string): Promise<Uint8Array> {

@@ -7,6 +7,7 @@ import { KyselyControlPlaneStore } from './kysely-control-plane.js';
 import { KyselyInsightStore } from './kysely-insight-store.js';
 import { KyselyCodePushStore } from '../codepush/kysely-store.js';
 import { KyselyExpoStore } from '../expo/kysely-store.js';
+import { KyselySourcemapStore } from '../sourcemaps/kysely-store.js';
 import { ApiKeyQueries } from './kysely/api-keys.js';
 import { AppQueries } from './kysely/apps.js';
 import { FileQueries } from './kysely/blobs.js';
@@ -28,6 +29,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly insight: KyselyInsightStore;
   readonly codepush: KyselyCodePushStore;
   readonly expo: KyselyExpoStore;
+  readonly sourcemaps: KyselySourcemapStore;
   private readonly apps: AppQueries;
   private readonly signedMetadata: SignedMetadataQueries;
   private readonly files: FileQueries;
@@ -45,6 +47,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.insight = new KyselyInsightStore(db);
     this.codepush = new KyselyCodePushStore(db);
     this.expo = new KyselyExpoStore(db);
+    this.sourcemaps = new KyselySourcemapStore(db);
     this.apps = new AppQueries(db);
     this.signedMetadata = new SignedMetadataQueries(db);
     this.files = new FileQueries(db);

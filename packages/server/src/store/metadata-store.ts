@@ -4,6 +4,7 @@ import type { ControlPlaneStore } from './control-plane-store.js';
 import type { InsightStore } from './insight-store.js';
 import type { CodePushStore } from '../codepush/store.js';
 import type { ExpoStore } from '../expo/store.js';
+import type { SourcemapStore } from '../sourcemaps/store.js';
 
 /**
  * Everything the server remembers except file bytes, as domain operations. Services depend on
@@ -116,6 +117,8 @@ export interface MetadataStore {
   readonly codepush: CodePushStore;
   /** Expo Updates compatibility: signed manifests, the noUpdateAvailable signatures, rollBackToEmbedded directives. */
   readonly expo: ExpoStore;
+  /** Source maps kept beside releases (never served to devices). */
+  readonly sourcemaps: SourcemapStore;
 
   /**
    * Runs fn with a store bound to one transaction: all its writes commit together or not at

@@ -1,5 +1,6 @@
 import type { CodePushTables } from '../codepush/schema.js';
 import type { ExpoTables } from '../expo/schema.js';
+import type { SourcemapTables } from '../sourcemaps/schema.js';
 import type { InsightTables } from './insight-schema.js';
 import type { LogTables } from './log-schema.js';
 import type { Generated } from 'kysely';
@@ -186,7 +187,7 @@ export interface OnlineKeyCandidatesTable {
   created_at: string;
 }
 
-export interface Database extends LogTables, InsightTables, CodePushTables, ExpoTables {
+export interface Database extends LogTables, InsightTables, CodePushTables, ExpoTables, SourcemapTables {
   apps: AppsTable;
   online_keys: OnlineKeysTable;
   metadata: MetadataTable;

@@ -11,6 +11,7 @@ import * as m0009 from './0009-outsider-hardening.js';
 import * as m0010 from './0010-codepush.js';
 import * as m0011 from './0011-audit-anchoring.js';
 import * as m0012 from './0012-expo.js';
+import * as m0013 from './0013-sourcemaps.js';
 
 /**
  * The PostgreSQL migration history. It mirrors the SQLite one name for name (each dialect
@@ -31,6 +32,7 @@ export const postgresMigrations: MigrationProvider = {
       '0010-codepush': m0010,
       '0011-audit-anchoring': m0011,
       '0012-expo': m0012,
+      '0013-sourcemaps': m0013,
     };
   },
 };
