@@ -1,3 +1,4 @@
+import { ErrorCode } from '@updraft/api';
 import { createSign, type KeyObject } from 'node:crypto';
 import { codePushPackageHash, codePushSignatureClaims } from '@updraft/protocol';
 import type { AdminApi } from './api-client.js';
@@ -157,7 +158,7 @@ export async function copyCodePush(
       `${app(appId)}/codepush/packages/${encodeURIComponent(fromReleaseId)}`,
     );
   } catch (err) {
-    if (err instanceof CliError && err.code === 'codepush-package-not-found') return null;
+    if (err instanceof CliError && err.code === ErrorCode.codepushPackageNotFound) return null;
     throw err;
   }
   return attachCodePush(api, appId, toReleaseId, channel, platform, {

@@ -93,4 +93,3 @@ export function progressBar(label: string, total: number, enabled: boolean): { t
     },
   };
 }
-

@@ -1,3 +1,4 @@
+import { ErrorCode } from '@updraft/api';
 import { randomBytes } from 'node:crypto';
 import {
   assertIdentifier,
@@ -218,7 +219,7 @@ export async function publishWithRetry(api: AdminApi, input: SignInput): Promise
       return await signAndPublish(api, input);
     } catch (err) {
       lastError = err;
-      if (!(err instanceof CliError && err.code === 'releases-changed')) throw err;
+      if (!(err instanceof CliError && err.code === ErrorCode.releasesChanged)) throw err;
     }
   }
   throw lastError;

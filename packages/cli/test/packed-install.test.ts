@@ -52,7 +52,7 @@ test('the packed CLI installs without the server, a native addon or a server dep
   const app = join(work, 'app');
   await mkdir(packs);
   await mkdir(app);
-  const workspaces = ['@updraft/protocol', '@updraft/client', '@updraft/signing', '@updraft/cli'];
+  const workspaces = ['@updraft/api', '@updraft/protocol', '@updraft/client', '@updraft/signing', '@updraft/cli'];
   await run(
     NPM,
     ['pack', '--ignore-scripts', '--silent', '--pack-destination', packs, ...workspaces.flatMap((w) => ['-w', w])],

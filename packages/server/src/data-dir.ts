@@ -1,8 +1,23 @@
-import { chmod, mkdir, open, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, open, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ADMIN_KEY_FILE } from './services/auth.js';
 
 export const SQLITE_FILE = 'updraft.db';
+/** The owner key the first start creates (AuthService.ensureOwnerKey), for the operator to read. */
+export const ADMIN_KEY_FILE = 'admin.key';
+
+export function adminKeyPath(dataDir: string): string {
+  return join(dataDir, ADMIN_KEY_FILE);
+}
+
+/** Writes admin.key mode 0600 through a temporary file, so a reader never sees half a key. */
+export async function writeAdminKey(dataDir: string, key: string): Promise<void> {
+  const path = adminKeyPath(dataDir);
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(tmp, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  await chmod(tmp, 0o600);
+  await rename(tmp, path);
+}
 
 /**
  * Makes the data folder 0700 and the files that hold secrets 0600 (the SQLite database and

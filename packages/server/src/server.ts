@@ -24,7 +24,7 @@ import { CodePushAcquisitionService, CodePushAdminService, codePushDeviceRoutes 
 import { ExpoAdminService, ExpoDeviceService, expoDeviceRoutes } from './expo/index.js';
 import { SourcemapService } from './sourcemaps/index.js';
 import { registerOpenApi } from './routes/openapi.js';
-import { secureDataDir } from './data-dir.js';
+import { adminKeyPath, secureDataDir, writeAdminKey } from './data-dir.js';
 import { installErrorHandlers } from './routes/errors.js';
 import { installMetricsRoute, installRequestObservability } from './observability/http.js';
 import { Metrics } from './observability/metrics.js';
@@ -397,7 +397,9 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     if (opts.blobs !== undefined) blobSpec.blobs = opts.blobs;
     if (opts.publicBlobUrl !== undefined) blobSpec.publicBaseUrl = opts.publicBlobUrl;
     blobs = await openBlobStore(blobSpec);
-    const owner = await new AuthService({ store, now: Date.now }).ensureOwnerKey(dataDir);
+    const ownerKey = await new AuthService({ store, now: Date.now }).ensureOwnerKey((key) =>
+      writeAdminKey(dataDir, key),
+    );
     const metrics = new Metrics();
     const buildOpts: BuildAppOptions = {
       store,
@@ -428,8 +430,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     const openBlobs = blobs;
     return {
       url: urlOf(running.server.address() as AddressInfo),
-      adminKeyPath: owner.path,
-      adminKey: owner.key,
+      adminKeyPath: adminKeyPath(dataDir),
+      adminKey: ownerKey,
       webhooks: {
         enqueue: (req) => enqueueWebhook(store, req, Date.now()),
         get: (id) => store.insight.getWebhook(id),

@@ -134,7 +134,7 @@ describe('failures in the log and the metrics', () => {
     const dir = await tempDir();
     const store = await openSqliteStore(join(dir, 'updraft.db'));
     const blobs = await FolderBlobStore.open(join(dir, 'blobs'));
-    const { key } = await new AuthService({ store, now: Date.now }).ensureOwnerKey(dir);
+    const key = await new AuthService({ store, now: Date.now }).ensureOwnerKey(async () => {});
     let failure: Error = new Error('a bug');
     // listApps fails as the test says; everything else is the real store.
     const failing = new Proxy(store, {

@@ -1,3 +1,4 @@
+import { ErrorCode } from '@updraft/api';
 import type { Command } from 'commander';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -50,7 +51,7 @@ export async function fetchRegisteredEmbedded(
   try {
     bundle = await api.request<EmbeddedBundleView>('GET', embeddedPath(appId, platform, runtimeVersion));
   } catch (err) {
-    if (err instanceof CliError && err.code === 'embedded-not-found') return [];
+    if (err instanceof CliError && err.code === ErrorCode.embeddedNotFound) return [];
     throw err;
   }
   const folder = await mkdtemp(join(tmpdir(), 'updraft-embedded-'));

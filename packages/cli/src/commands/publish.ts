@@ -1,3 +1,4 @@
+import { ErrorCode } from '@updraft/api';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -325,7 +326,7 @@ async function publish(dirArg: string | undefined, opts: PublishOptions, built: 
       return;
     } catch (err) {
       lastError = err;
-      if (!(err instanceof CliError && err.code === 'releases-changed')) throw err;
+      if (!(err instanceof CliError && err.code === ErrorCode.releasesChanged)) throw err;
     }
   }
   throw lastError;

@@ -1,3 +1,4 @@
+import { ErrorCode } from '@updraft/api';
 import type { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -150,7 +151,7 @@ export function registerReleaseRollback(program: Command): void {
             return;
           } catch (err) {
             lastError = err;
-            if (!(err instanceof CliError && err.code === 'releases-changed')) throw err;
+            if (!(err instanceof CliError && err.code === ErrorCode.releasesChanged)) throw err;
           }
         }
         throw lastError;

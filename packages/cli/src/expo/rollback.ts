@@ -1,3 +1,4 @@
+import { ErrorCode } from '@updraft/api';
 import { randomUUID } from 'node:crypto';
 import {
   buildExpoManifest,
@@ -36,7 +37,7 @@ export async function prepareExpoCopy(
   try {
     from = await api.request<UpdateView>('GET', `${app(appId)}/expo/updates/${encodeURIComponent(fromReleaseId)}`);
   } catch (err) {
-    if (err instanceof CliError && err.code === 'expo-update-not-found') {
+    if (err instanceof CliError && err.code === ErrorCode.expoUpdateNotFound) {
       if (signer) {
         throw new CliError(
           'bad-input',

@@ -45,9 +45,7 @@ export interface StatusReport {
 export const CODEPUSH_DOWNLOAD_PREFIX = '/v0.1/public/codepush/download';
 
 const deploymentNotFound = () =>
-  new ApiError(
-    404,
-    'deployment-not-found',
+  new ApiError('deployment-not-found',
     'no CodePush deployment has this deployment key; check CodePushDeploymentKey (Info.plist / strings.xml) against `updraft codepush deployment ls`',
   );
 

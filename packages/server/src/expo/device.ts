@@ -36,7 +36,7 @@ export class ExpoDeviceService {
   async answer(appId: string, req: ExpoRequest): Promise<ExpoAnswer> {
     const { store } = this.deps;
     if (!(await store.getApp(appId))) {
-      throw new ApiError(404, 'app-not-found', `no app "${appId}" on this server; check updates.url in app.json`);
+      throw new ApiError('app-not-found', `no app "${appId}" on this server; check updates.url in app.json`);
     }
     const channel = req.channel ?? DEFAULT_CHANNELS[0];
     // Runtime versions that cannot name a channel pointer have no update here.

@@ -50,7 +50,7 @@ export function installAccessHooks(app: FastifyInstance, services: Services): vo
         ? sessionCookieOf(request.headers.cookie, request.protocol === 'https')
         : null;
     if (cookie && !SAFE_METHODS.has(request.method) && request.headers['x-updraft-csrf'] !== '1') {
-      throw new ApiError(403, 'csrf', 'a change made with the dashboard session needs the header x-updraft-csrf: 1');
+      throw new ApiError('csrf', 'a change made with the dashboard session needs the header x-updraft-csrf: 1');
     }
     const result = cookie
       ? await services.users.authenticateSession(cookie)
@@ -60,7 +60,7 @@ export function installAccessHooks(app: FastifyInstance, services: Services): vo
       const message = cookie
         ? `the dashboard session is ${result.problem === 'unknown' ? 'over' : result.problem}; sign in again`
         : UNAUTHORIZED[result.problem]!.replace('{at}', result.at ?? '');
-      throw new ApiError(401, 'unauthorized', message);
+      throw new ApiError('unauthorized', message);
     }
     const p = result.principal;
     request.actor = {
@@ -78,14 +78,12 @@ export function installAccessHooks(app: FastifyInstance, services: Services): vo
     if (!access) {
       // Unknown URLs reach here too: let them 404 rather than 403.
       if (request.routeOptions.url === undefined) return;
-      throw new ApiError(403, 'forbidden', `${request.method} ${request.routeOptions.url} declares no access rule`);
+      throw new ApiError('forbidden', `${request.method} ${request.routeOptions.url} declares no access rule`);
     }
     checkAccess(request.actor, access);
     const appId = (request.params as { appId?: unknown } | undefined)?.appId;
     if (p.apps && appId === undefined && !APP_LIMITED_OK.has(`${request.method} ${request.routeOptions.url}`)) {
-      throw new ApiError(
-        403,
-        'forbidden-app',
+      throw new ApiError('forbidden-app',
         `the key "${p.name}" is limited to ${p.apps.join(', ')}; ${request.method} ${request.routeOptions.url} concerns the whole organization and needs a key for every app`,
       );
     }

@@ -1,3 +1,4 @@
+import { ErrorCode, type ErrorBody } from '@updraft/api';
 import { isUpdraftError } from '@updraft/protocol';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ApiError } from '../api-error.js';
@@ -5,12 +6,14 @@ import type { Metrics } from '../observability/metrics.js';
 import { describeUnavailable, RETRY_AFTER_SECONDS, unavailableDependency } from '../unavailable.js';
 import { PATTERN_WORDING } from './schemas.js';
 
-/** `{error: {code, message}}` for every failure; codes are a contract, messages say what to do. */
-export interface ErrorBody {
-  error: { code: string; message: string; [detail: string]: unknown };
-}
+export type { ErrorBody };
 
-function errorBody(code: string, message: string, details?: Record<string, unknown>): ErrorBody {
+/**
+ * `{error: {code, message}}` for every failure; codes are a contract (the catalogue of
+ * @updraft/api), messages say what to do. Protocol parsers' reason codes (docs/protocol.md §6)
+ * pass through as the code of a 400.
+ */
+function errorBody(code: ErrorCode | string, message: string, details?: Record<string, unknown>): ErrorBody {
   return { error: { code, message, ...details } };
 }
 
@@ -41,6 +44,7 @@ function describeValidation(context: string | undefined, issue: ValidationIssue 
 export function installErrorHandlers(app: FastifyInstance, metrics?: Metrics): void {
   app.setErrorHandler((err: FastifyError | ApiError | Error, request, reply) => {
     if (err instanceof ApiError) {
+      // The status is the catalogue's for the code (ApiError looks it up).
       if (err.statusCode === 413) void reply.header('connection', 'close');
       return reply.code(err.statusCode).send(errorBody(err.code, err.message, err.details));
     }
@@ -48,7 +52,7 @@ export function installErrorHandlers(app: FastifyInstance, metrics?: Metrics): v
     if (fe.validation) {
       return reply
         .code(400)
-        .send(errorBody('invalid-request', describeValidation(fe.validationContext, fe.validation[0])));
+        .send(errorBody(ErrorCode.invalidRequest, describeValidation(fe.validationContext, fe.validation[0])));
     }
     if (isUpdraftError(err)) {
       // Protocol parsers reject untrusted input; a service that forgot to translate one still answers 400.
@@ -59,12 +63,12 @@ export function installErrorHandlers(app: FastifyInstance, metrics?: Metrics): v
       // Fastify's own client errors: invalid JSON, unsupported media type, body too large…
       const code =
         fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
-          ? 'invalid-json'
+          ? ErrorCode.invalidJson
           : status === 413
-            ? 'too-large'
+            ? ErrorCode.tooLarge
             : status === 415
-              ? 'unsupported-media-type'
-              : 'bad-request';
+              ? ErrorCode.unsupportedMediaType
+              : ErrorCode.badRequest;
       return reply.code(status).send(errorBody(code, fe.message));
     }
     const away = unavailableDependency(err);
@@ -78,16 +82,20 @@ export function installErrorHandlers(app: FastifyInstance, metrics?: Metrics): v
       return reply
         .code(503)
         .header('retry-after', String(RETRY_AFTER_SECONDS))
-        .send(errorBody('unavailable', describeUnavailable(away), { dependency: away }));
+        .send(errorBody(ErrorCode.unavailable, describeUnavailable(away), { dependency: away }));
     }
     metrics?.serverErrors.inc();
     request.log.error({ err }, 'unhandled error');
     return reply
       .code(500)
-      .send(errorBody('internal', `internal server error (request ${request.id}); the server log has the details`));
+      .send(
+        errorBody(ErrorCode.internal, `internal server error (request ${request.id}); the server log has the details`),
+      );
   });
 
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody('not-found', `${request.method} ${request.url.split('?')[0]} does not exist`)),
+    reply
+      .code(404)
+      .send(errorBody(ErrorCode.notFound, `${request.method} ${request.url.split('?')[0]} does not exist`)),
   );
 }

@@ -1,11 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { chmod, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { MetadataStore, PrincipalRecord } from '../store/index.js';
 
 /** `updraft_` + 43 characters: base64url of 32 random bytes. The prefix makes leaked keys easy to scan for. */
 export const API_KEY_PATTERN = /^updraft_[A-Za-z0-9_-]{43}$/;
-export const ADMIN_KEY_FILE = 'admin.key';
 
 export function generateApiKey(): string {
   return `updraft_${randomBytes(32).toString('base64url')}`;
@@ -24,25 +21,21 @@ export class AuthService {
   constructor(private readonly deps: { store: MetadataStore; now: () => number }) {}
 
   /**
-   * On the first start (no key exists) creates the owner key and writes it to
-   * `<dataDir>/admin.key` (mode 0600). The file is written before the hash is stored, so a
-   * crash in between leaves no key nobody can know.
+   * On the first start (no key exists) creates the owner key and hands it to `keep` (the
+   * data folder writes it to admin.key) before its hash is stored, so a crash in between
+   * leaves no key nobody can know. Returns the key when this call created it.
    */
-  async ensureOwnerKey(dataDir: string): Promise<{ path: string; key: string | null }> {
-    const path = join(dataDir, ADMIN_KEY_FILE);
-    if ((await this.deps.store.countApiKeys()) > 0) return { path, key: null };
+  async ensureOwnerKey(keep: (key: string) => Promise<void>): Promise<string | null> {
+    if ((await this.deps.store.countApiKeys()) > 0) return null;
     // Several instances may start at once on an empty shared database: one creates the key.
     const holder = randomUUID();
     while (!(await this.deps.store.tryAcquireLease('owner-key-bootstrap', holder, 30_000, this.deps.now()))) {
       await new Promise((r) => setTimeout(r, 100));
-      if ((await this.deps.store.countApiKeys()) > 0) return { path, key: null };
+      if ((await this.deps.store.countApiKeys()) > 0) return null;
     }
-    if ((await this.deps.store.countApiKeys()) > 0) return { path, key: null };
+    if ((await this.deps.store.countApiKeys()) > 0) return null;
     const key = generateApiKey();
-    const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-    await writeFile(tmp, `${key}\n`, { mode: 0o600, flag: 'wx' });
-    await chmod(tmp, 0o600);
-    await rename(tmp, path);
+    await keep(key);
     await this.deps.store.insertApiKey({
       id: randomUUID(),
       name: 'owner',
@@ -52,7 +45,7 @@ export class AuthService {
       lastUsedAt: null,
       revokedAt: null,
     });
-    return { path, key };
+    return key;
   }
 
   /**

@@ -206,9 +206,7 @@ export class IngestService {
   async authenticate(authorization: string | undefined): Promise<IngestKeyRecord> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!match || !INGEST_KEY_PATTERN.test(match[1]!)) {
-      throw new ApiError(
-        401,
-        'unauthorized',
+      throw new ApiError('unauthorized',
         'send the app\'s ingest key as "Authorization: Bearer updraft_ingest_…" (create one with: updraft keys ingest create --app A)',
       );
     }
@@ -221,15 +219,11 @@ export class IngestService {
       this.keyCache.set(hash, cached);
     }
     if (!cached.record)
-      throw new ApiError(
-        401,
-        'unauthorized',
+      throw new ApiError('unauthorized',
         'the ingest key is unknown; create one with: updraft keys ingest create --app A',
       );
     if (cached.record.revokedAt) {
-      throw new ApiError(
-        401,
-        'unauthorized',
+      throw new ApiError('unauthorized',
         `the ingest key was revoked at ${cached.record.revokedAt}; ship a new one`,
       );
     }
@@ -245,9 +239,7 @@ export class IngestService {
     this.buckets.set(keyId, b);
     if (b.tokens < n) {
       const waitS = Math.max(1, Math.ceil((n - b.tokens) / this.limit.eventsPerSecond));
-      throw new ApiError(
-        429,
-        'rate-limited',
+      throw new ApiError('rate-limited',
         `this ingest key sent more than ${this.limit.eventsPerSecond} events/s; retry the same batch (same event ids) in ${waitS} s`,
         { retryAfterSeconds: waitS },
       );
@@ -265,9 +257,7 @@ export class IngestService {
     const used = this.sourceMinute.counts.get(source) ?? 0;
     if (used + n > this.sourceEventsPerMinute) {
       const waitS = 60 - Math.floor((this.deps.now() / 1000) % 60);
-      throw new ApiError(
-        429,
-        'rate-limited',
+      throw new ApiError('rate-limited',
         `this network source sent more than ${this.sourceEventsPerMinute} events this minute; retry the same batch in ${waitS} s`,
         { retryAfterSeconds: waitS },
       );

@@ -136,9 +136,7 @@ export class ReleasesService {
     await this.requireApp(appId, false);
     const bundle = await this.deps.store.getEmbeddedBundle(appId, platform, runtimeVersion);
     if (!bundle) {
-      throw new ApiError(
-        404,
-        'embedded-not-found',
+      throw new ApiError('embedded-not-found',
         `no embedded bundle is registered for ${platform} ${runtimeVersion}; register one with 'updraft embedded register'`,
       );
     }
@@ -147,9 +145,7 @@ export class ReleasesService {
 
   tooLarge(): ApiError {
     const max = this.deps.maxFileBytes;
-    return new ApiError(
-      413,
-      'too-large',
+    return new ApiError('too-large',
       `the file is larger than this server's limit of ${describeBytes(max)}; raise the server's maxFileBytes setting to accept it`,
       { maxBytes: max },
     );
@@ -182,9 +178,7 @@ export class ReleasesService {
     } catch (err) {
       if (err instanceof BlobError && err.code === 'too-large') throw this.tooLarge();
       if (err instanceof BlobError && err.code === 'no-space') {
-        throw new ApiError(
-          507,
-          'disk-full',
+        throw new ApiError('disk-full',
           `the server's disk is full: ${sha256} was not stored (nothing partial was kept). Free space on the server's blob storage, then publish again`,
         );
       }

@@ -145,12 +145,12 @@ export class UsersService {
     const nowMs = this.deps.now();
     await insight.evictSignInAttempts(nowMs - FAILURE_WINDOW_MS);
     if ((await insight.reserveSignInAttempt(throttleKey, nowMs, FAILURE_WINDOW_MS)) > MAX_FAILURES) {
-      throw new ApiError(429, 'too-many-attempts', 'too many failed sign-ins for this email; wait 15 minutes');
+      throw new ApiError('too-many-attempts', 'too many failed sign-ins for this email; wait 15 minutes');
     }
   }
 
   private fail(): never {
-    throw new ApiError(401, 'unauthorized', 'wrong email or password (or unknown API key)');
+    throw new ApiError('unauthorized', 'wrong email or password (or unknown API key)');
   }
 
   /** Opens a session for an email + password or an API key; returns the cookie value (shown once). */
