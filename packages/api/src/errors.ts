@@ -55,6 +55,7 @@ export const ErrorCode = {
   // Releases, channels and rollouts.
   releaseNotFound: 'release-not-found',
   releaseDisabled: 'release-disabled',
+  sourcemapNotFound: 'sourcemap-not-found',
   channelNotFound: 'channel-not-found',
   channelExists: 'channel-exists',
   alreadyHalted: 'already-halted',
@@ -190,6 +191,7 @@ export const ERROR_CATALOGUE = {
     meaning: 'the release is not signed for that channel (400 on publish, 409 on promote)',
   },
   [E.releaseNotFound]: { status: 404, meaning: 'no such release' },
+  [E.sourcemapNotFound]: { status: 404, meaning: 'the release has no source map of that name (or its bytes are gone)' },
   [E.releaseDisabled]: { status: 409, meaning: 'the release is disabled and cannot be served again' },
   [E.channelNotFound]: { status: 404, meaning: 'no such channel' },
   [E.channelExists]: { status: 409, meaning: 'a channel of that name exists' },
