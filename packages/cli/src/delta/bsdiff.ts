@@ -8,42 +8,78 @@ export interface BsdiffStreams {
   extra: Uint8Array;
 }
 
-function matchLength(old: Uint8Array, oldStart: number, next: Uint8Array, newStart: number): number {
-  const max = Math.min(old.length - oldStart, next.length - newStart);
-  let i = 0;
-  while (i < max && old[oldStart + i] === next[newStart + i]) i++;
-  return i;
+/**
+ * Where each two-byte prefix's suffixes start in the suffix array: entry `(a << 8) | b` is the
+ * first index whose suffix starts with a, b (or sorts after them), entry 65536 is n + 1. The
+ * binary search then starts in a range of about n / 65536 suffixes instead of all n.
+ */
+export function prefixIndex(old: Uint8Array): Int32Array {
+  const counts = new Int32Array(65537);
+  const n = old.length;
+  for (let i = 0; i + 1 < n; i++) counts[((old[i]! << 8) | old[i + 1]!) + 1]!++;
+  // A one-byte suffix (the last byte) sorts first among its byte's suffixes.
+  if (n > 0) counts[(old[n - 1]! << 8) + 1]!++;
+  counts[0] = 1; // sa[0]: the empty suffix
+  for (let k = 1; k <= 65536; k++) counts[k]! += counts[k - 1]!;
+  return counts;
 }
 
-/** Negative when old[oldStart..] sorts before next[newStart..] over their common length. */
-function compare(old: Uint8Array, oldStart: number, next: Uint8Array, newStart: number): number {
-  const max = Math.min(old.length - oldStart, next.length - newStart);
-  for (let i = 0; i < max; i++) {
-    const d = old[oldStart + i]! - next[newStart + i]!;
-    if (d !== 0) return d;
+/** Where the last `search` found its match in old. */
+export let foundPos = 0;
+
+/**
+ * The length of the longest match of next[newStart..] among old's suffixes (its position in
+ * `foundPos`): binary search on the suffix array. Each probe skips the bytes both ends of the
+ * range already share with next (the suffixes in between share them too), so repetitive
+ * input does not compare the same long prefix over and over.
+ */
+export function search(sa: Int32Array, index: Int32Array, old: Uint8Array, next: Uint8Array, newStart: number): number {
+  const oldSize = old.length;
+  const newSize = next.length;
+  let st: number;
+  let en: number;
+  if (newStart + 1 < newSize) {
+    const key = (next[newStart]! << 8) | next[newStart + 1]!;
+    st = index[key]!;
+    en = index[key + 1]! - 1;
+    if (st > en) {
+      // No suffix of old starts with these two bytes: the best is a one-byte match or none.
+      st = Math.max(st - 1, 0);
+      en = Math.min(st + 1, oldSize);
+    }
+  } else {
+    st = 0;
+    en = oldSize;
   }
-  return 0;
-}
-
-/** The longest match of next[newStart..] among old's suffixes: binary search on the suffix array. */
-function search(
-  sa: Int32Array,
-  old: Uint8Array,
-  next: Uint8Array,
-  newStart: number,
-  from: number,
-  to: number,
-): { length: number; pos: number } {
-  let st = from;
-  let en = to;
+  let lo = lcp(old, sa[st]!, next, newStart, 0);
+  let hi = st === en ? lo : lcp(old, sa[en]!, next, newStart, 0);
   while (en - st >= 2) {
     const x = st + ((en - st) >> 1);
-    if (compare(old, sa[x]!, next, newStart) < 0) st = x;
-    else en = x;
+    const p = sa[x]!;
+    const l = lcp(old, p, next, newStart, lo < hi ? lo : hi);
+    // old[p..] sorts before next[newStart..]: it differs with a smaller byte or is a proper prefix.
+    if (newStart + l < newSize && (p + l === oldSize || old[p + l]! < next[newStart + l]!)) {
+      st = x;
+      lo = l;
+    } else {
+      en = x;
+      hi = l;
+    }
   }
-  const a = matchLength(old, sa[st]!, next, newStart);
-  const b = matchLength(old, sa[en]!, next, newStart);
-  return a > b ? { length: a, pos: sa[st]! } : { length: b, pos: sa[en]! };
+  if (lo > hi) {
+    foundPos = sa[st]!;
+    return lo;
+  }
+  foundPos = sa[en]!;
+  return hi;
+}
+
+/** Common prefix length of old[oldStart..] and next[newStart..], known to be at least `from`. */
+function lcp(old: Uint8Array, oldStart: number, next: Uint8Array, newStart: number, from: number): number {
+  const max = Math.min(old.length - oldStart, next.length - newStart);
+  let i = from;
+  while (i < max && old[oldStart + i] === next[newStart + i]) i++;
+  return i;
 }
 
 class ByteSink {
@@ -73,8 +109,8 @@ class ByteSink {
  * scored by equal bytes) over an SA-IS suffix array of the old file. Produces the control,
  * diff and extra streams; `encodePatch` packs them.
  */
-export function bsdiff(old: Uint8Array, next: Uint8Array, slack = 8): BsdiffStreams {
-  const sa = suffixArray(old);
+export function bsdiff(old: Uint8Array, next: Uint8Array, slack = 8, sa = suffixArray(old)): BsdiffStreams {
+  const index = prefixIndex(old);
   const oldSize = old.length;
   const newSize = next.length;
   const controls: PatchControl[] = [];
@@ -92,9 +128,8 @@ export function bsdiff(old: Uint8Array, next: Uint8Array, slack = 8): BsdiffStre
     scan += len;
     let scsc = scan;
     for (; scan < newSize; scan++) {
-      const found = search(sa, old, next, scan, 0, oldSize);
-      len = found.length;
-      pos = found.pos;
+      len = search(sa, index, old, next, scan);
+      pos = foundPos;
       for (; scsc < scan + len; scsc++) {
         if (scsc + lastOffset < oldSize && old[scsc + lastOffset] === next[scsc]) oldScore++;
       }

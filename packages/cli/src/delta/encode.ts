@@ -25,12 +25,11 @@ export function brotli(bytes: Uint8Array, quality = 11): Uint8Array {
 /**
  * Brotli's best quality costs about 0.8 s of CPU per MB of patch payload (the diff stream is
  * as long as the new file): fine for a bundle of a few MB, minutes for three bases of a 30 MB
- * one. Quality 10 halves that for 6 % more bytes, 9 is ten times faster for 12 % more
- * (measured on 10 MB Hermes bundles, docs/benchmarks.md).
+ * one. Above 4 MiB quality 9: a seventh of the CPU of quality 10 (0.5 s against 3.6 s for a
+ * 10 MB Hermes bundle's 11 MB payload) for 6 % more bytes (docs/benchmarks.md).
  */
 export function patchBrotliQuality(payloadLength: number): number {
-  if (payloadLength <= 4 * 1024 * 1024) return 11;
-  return payloadLength <= 16 * 1024 * 1024 ? 10 : 9;
+  return payloadLength <= 4 * 1024 * 1024 ? 11 : 9;
 }
 
 /**
