@@ -12,7 +12,7 @@ import {
   NOTE_COSIGNATURE_V1,
   parseNote,
   parseSignerKey,
-} from '@updraft/protocol';
+} from '@updraft/protocol/transparency';
 import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
 import type { ServerProcess } from '../helpers/cli.js';
 

@@ -4,20 +4,17 @@ import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { canonicalBytes, keyId, sha256Hex, type TufKey } from '@updraft/protocol';
 import {
-  canonicalBytes,
   encodeLogEntry,
   formatCheckpointBody,
   formatNote,
   hashLeaf,
-  keyId,
   parseLogEntry,
   parseSignerKey,
   rootFromLeafHashes,
-  sha256Hex,
   signNoteBody,
-  type TufKey,
-} from '@updraft/protocol';
+} from '@updraft/protocol/transparency';
 import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
 import type { ServerProcess } from '../helpers/cli.js';
 

@@ -5,7 +5,7 @@ import {
   parseInclusionProof,
   parseVerifierKey,
   verifyInclusion,
-} from '@updraft/protocol';
+} from '@updraft/protocol/transparency';
 
 /**
  * What `updraft audit verify` checks itself of the anchor the server reports: the checkpoint

@@ -9,7 +9,7 @@ import {
   TILE_WIDTH,
   tilePath,
   tilesForSize,
-} from '@updraft/protocol';
+} from '@updraft/protocol/transparency';
 import { CliError } from './output.js';
 import { get } from './trust/verified-repo.js';
 

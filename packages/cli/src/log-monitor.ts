@@ -1,27 +1,29 @@
 import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
-  base64Encode,
   bytesEqual,
   bytesToHex,
-  hashLeaf,
   hexToBytes,
-  METADATA_ENTRY_TYPE,
-  openCheckpoint,
-  parseConsistencyProof,
   parseJsonObject,
-  parseLogEntry,
   parseReleaseCustom,
   parseSnapshot,
   parseTargets,
   parseTimestamp,
-  rootFromLeafHashes,
   sha256Hex,
+  type RootSigned,
+} from '@updraft/protocol';
+import {
+  base64Encode,
+  hashLeaf,
+  METADATA_ENTRY_TYPE,
+  openCheckpoint,
+  parseConsistencyProof,
+  parseLogEntry,
+  rootFromLeafHashes,
   verifyConsistency,
   type LogTrust,
   type MetadataLogEntry,
-  type RootSigned,
-} from '@updraft/protocol';
+} from '@updraft/protocol/transparency';
 import { KeysInForce, NO_KEYS_IN_FORCE, TrustHistoryError, type KeysInForceState } from './log-keys-in-force.js';
 import { CliError } from './output.js';
 import { retryingFetch } from '@updraft/client/node';

@@ -1,4 +1,5 @@
-import { isTransparencyPolicy, type JsonObject, LOG_PIN_FIELD, type LogPin, logTrustFromPin } from '@updraft/protocol';
+import { type JsonObject } from '@updraft/protocol';
+import { isTransparencyPolicy, LOG_PIN_FIELD, type LogPin, logTrustFromPin } from '@updraft/protocol/transparency';
 import { CliError } from './output.js';
 
 /** What the server answers for an app's log (POST /v1/apps, GET /v1/apps/:id/log). */

@@ -2,18 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
+import { canonicalBytes, hexToBytes, sha256Hex } from '@updraft/protocol';
 import {
   base64Encode,
-  canonicalBytes,
-  hexToBytes,
   IN_TOTO_PAYLOAD_TYPE,
   pae,
   provenanceStatement,
   provenanceTargetPath,
-  sha256Hex,
   type ProvenanceRef,
   type ProvenanceSource,
-} from '@updraft/protocol';
+} from '@updraft/protocol/transparency';
 import { generateKeyFile, localSigner, parseKeyFile, publicKeyOf, type KeyFile } from '@updraft/signing';
 import type { AdminApi } from './api-client.js';
 import { CliError } from './output.js';

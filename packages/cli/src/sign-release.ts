@@ -11,13 +11,13 @@ import {
   manifestTargetPath,
   parseReleaseCustom,
   parseTargets,
-  type ProvenanceRef,
   type ReleaseCustom,
   type ReleaseManifest,
   sha256Hex,
   type SignedEnvelope,
   type TargetEntry,
 } from '@updraft/protocol';
+import { type ProvenanceRef } from '@updraft/protocol/transparency';
 import {
   expiresAfter,
   isoSeconds,

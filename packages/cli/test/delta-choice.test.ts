@@ -5,7 +5,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { PATCH_FORMAT_BSDIFF_BROTLI, PATCH_FORMAT_ZSTD_PATCH_FROM } from '@updraft/protocol';
+import { PATCH_FORMAT_BSDIFF_BROTLI, PATCH_FORMAT_ZSTD_PATCH_FROM } from '@updraft/protocol/delta';
 import { createPatch } from '../src/delta/encode.js';
 import { smallestPatch } from '../src/delta/publish-patches.js';
 import { createZstdPatch, forgetZstdBinary } from '../src/delta/zstd.js';

@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
 import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import { test } from 'node:test';
+import { canonicalBytes, parseManifest } from '@updraft/protocol';
 import {
   applyPatch,
-  canonicalBytes,
   decodePatchHeader,
   encodeControls,
   encodePatchHeader,
   maxPatchPayload,
-  parseManifest,
   payloadLength,
   PATCH_HEADER_LENGTH,
-} from '@updraft/protocol';
+} from '@updraft/protocol/delta';
 import { pureBrotliDecoder } from '@updraft/client';
 import { createPatch, applyPatchNode } from '../src/delta/encode.js';
 import { suffixArray } from '../src/delta/suffix-array.js';

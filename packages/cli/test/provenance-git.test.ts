@@ -4,15 +4,14 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { canonicalBytes, hexToBytes } from '@updraft/protocol';
 import {
   base64Encode,
-  canonicalBytes,
-  hexToBytes,
   IN_TOTO_PAYLOAD_TYPE,
   pae,
   provenanceStatement,
   verifyProvenance,
-} from '@updraft/protocol';
+} from '@updraft/protocol/transparency';
 import { generateKeyFile, localSigner, publicKeyOf } from '@updraft/signing';
 import { buildEnvironment, gitState } from '../src/provenance.js';
 

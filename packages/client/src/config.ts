@@ -1,10 +1,5 @@
-import {
-  assertDeviceAttributes,
-  assertIdentifier,
-  isTransparencyPolicy,
-  type DeviceAttributes,
-  type TransparencyPolicy,
-} from '@updraft/protocol';
+import { assertDeviceAttributes, assertIdentifier, type DeviceAttributes } from '@updraft/protocol';
+import { isTransparencyPolicy, type TransparencyPolicy } from '@updraft/protocol/transparency';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 

@@ -1,3 +1,4 @@
+import { repoPaths, UpdraftError, type FilePatch, type ManifestFile } from '@updraft/protocol';
 import {
   applyPatchChunks,
   applyZstdPatch,
@@ -7,11 +8,7 @@ import {
   PATCH_FORMAT_ZSTD_PATCH_FROM,
   PATCH_HEADER_LENGTH,
   payloadLength,
-  repoPaths,
-  UpdraftError,
-  type FilePatch,
-  type ManifestFile,
-} from '@updraft/protocol';
+} from '@updraft/protocol/delta';
 import { decompress as pureBrotliDecompress } from 'brotli/decompress';
 import type { BaseFiles, BaseLocation } from './bases.js';
 import { toUpdraftError } from './guard.js';

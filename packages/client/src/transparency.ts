@@ -1,3 +1,4 @@
+import { parseJsonObject, sha256Hex, utf8Decode, utf8Encode, UpdraftError } from '@updraft/protocol';
 import {
   base64DecodeStrict,
   base64Encode,
@@ -6,20 +7,15 @@ import {
   logTrustFromPin,
   METADATA_ENTRY_TYPE,
   openCheckpoint,
-  parseJsonObject,
   parseLeafHint,
   parseLogPin,
-  sha256Hex,
   stricterPolicy,
   TileHashReader,
-  utf8Decode,
-  utf8Encode,
   verifyLogged,
-  UpdraftError,
   type ConsistencyProofAnswer,
   type KnownTree,
   type TransparencyPolicy,
-} from '@updraft/protocol';
+} from '@updraft/protocol/transparency';
 import type { Storage } from './ports.js';
 import type { TrustedSet } from './refresh.js';
 import type { Repository } from './repository.js';

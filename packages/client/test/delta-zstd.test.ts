@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { PATCH_FORMAT_ZSTD_PATCH_FROM } from '@updraft/protocol';
+import { PATCH_FORMAT_ZSTD_PATCH_FROM } from '@updraft/protocol/delta';
 import { jsLikePair } from '../../../test/helpers/bundles.js';
 import { sha256, TestRepo, type TestPatch } from './helpers/repo.js';
 import { device } from './helpers/setup.js';

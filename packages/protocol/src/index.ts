@@ -1,22 +1,197 @@
-export * from './errors.js';
-export * from './encoding.js';
-export * from './canonical-json.js';
-export * from './hash.js';
-export * from './keys.js';
-export * from './metadata.js';
-export * from './patch.js';
-export * from './patch-zstd.js';
-export * from './paths.js';
-export * from './release.js';
-export * from './release-state.js';
-export * from './resolve.js';
-export * from './rollout.js';
-export * from './semver.js';
-export * from './targeting.js';
-export * from './trust.js';
-export * from './url.js';
-export * from './transparency/index.js';
-export * from './telemetry.js';
-export * from './codepush.js';
-export * from './repository-builders.js';
-export * from './expo.js';
+// The protocol's core: formats and rules shared by the server, the signing side, the CLI and
+// every device client. Listed by name, so what is public is a decision made here. The
+// binary-patch formats are at `@updraft/protocol/delta` and the transparency log at
+// `@updraft/protocol/transparency`.
+export { REASON_CODES, UpdraftError, isUpdraftError, type ReasonCode } from './errors.js';
+export {
+  bytesEqual,
+  bytesToHex,
+  concatBytes,
+  hexToBytes,
+  isHex,
+  utf8Decode,
+  utf8DecodePortable,
+  utf8Encode,
+  utf8EncodePortable,
+} from './encoding.js';
+export { canonicalBytes, canonicalize, parseJsonObject, type JsonValue } from './canonical-json.js';
+export { sha256Bytes, sha256Hex } from './hash.js';
+export {
+  ECDSA_P256_SCHEME,
+  ED25519_SCHEME,
+  base64Decode,
+  keyAlgorithm,
+  keyId,
+  setSignatureBackend,
+  verifySignature,
+  type KeyAlgorithm,
+  type SignatureBackend,
+  type TufKey,
+} from './keys.js';
+export {
+  ROOT_EPOCH_FIELD,
+  TOP_ROLES,
+  parseEnvelope,
+  parseKey,
+  parseRoot,
+  parseSnapshot,
+  parseTargets,
+  parseTimestamp,
+  type AnySigned,
+  type DelegatedRole,
+  type Delegations,
+  type Envelope,
+  type MetaFile,
+  type RoleKeys,
+  type RootSigned,
+  type Signature,
+  type SnapshotSigned,
+  type TargetFile,
+  type TargetsSigned,
+  type TimestampSigned,
+  type TopRoleName,
+} from './metadata.js';
+export {
+  DIRECTOR_PATHS,
+  DIRECTOR_ROLE,
+  IDENTIFIER,
+  PLATFORMS,
+  RELEASES_PATHS,
+  RELEASES_ROLE,
+  assertIdentifier,
+  consistentTargetPath,
+  isIdentifier,
+  isPlatform,
+  manifestTargetPath,
+  matchesPathPattern,
+  pointerTargetPath,
+  relativePathProblem,
+  repoPaths,
+  repositoryBaseUrl,
+  type Platform,
+} from './paths.js';
+export {
+  MANIFEST_SCHEMA,
+  MAX_MANIFEST_FILES,
+  MAX_PATCHES_PER_FILE,
+  parseManifest,
+  parsePointerCustom,
+  parseReleaseCustom,
+  type FilePatch,
+  type ManifestFile,
+  type PointerCustom,
+  type ReleaseCustom,
+  type ReleaseManifest,
+  type ReleaseRef,
+} from './release.js';
+export {
+  describeServing,
+  formatBytes,
+  releaseState,
+  type ReleaseListing,
+  type ReleaseServing,
+  type ReleaseState,
+} from './release-state.js';
+export {
+  checkManifestMatches,
+  chooseRelease,
+  compareVersions,
+  type ChosenRelease,
+  type DeviceTarget,
+  type ReleaseVersion,
+} from './resolve.js';
+export { ROLLOUT_BUCKETS, isInRollout, rolloutBucket } from './rollout.js';
+export { assertRange, compareSemVer, parseRange, parseSemVer, satisfies, type SemVer } from './semver.js';
+export {
+  MAX_ARCH_VALUES,
+  MAX_CUSTOM_RULES,
+  assertDeviceAttributes,
+  isEmptyTargeting,
+  matchesTargeting,
+  parseTargeting,
+  targetingMismatch,
+  type DeviceAttributes,
+  type TargetingRules,
+} from './targeting.js';
+export {
+  MAX_ROOT_BYTES,
+  MAX_TIMESTAMP_BYTES,
+  MAX_UNSIGNED_METADATA_BYTES,
+  checkMetaFile,
+  checkRootNotExpired,
+  checkThreshold,
+  countValidSignatures,
+  findDelegation,
+  isExpired,
+  loadTrustedRoot,
+  roleKeysChanged,
+  updateTimestamp,
+  verifyDelegatedTargets,
+  verifyRootUpdate,
+  verifySnapshot,
+  verifyTimestamp,
+  verifyTopTargets,
+  type Verified,
+} from './trust.js';
+export { checkRedirectAllowed, checkUrlAllowed, isLoopbackHost, parseUrl, type ParsedUrl } from './url.js';
+export {
+  EVENT_ID_PATTERN,
+  MAX_EVENTS_PER_BATCH,
+  TELEMETRY_EVENTS,
+  isTelemetryEventName,
+  type TelemetryBatch,
+  type TelemetryEvent,
+  type TelemetryEventName,
+} from './telemetry.js';
+export {
+  CODEPUSH_DIFF_MANIFEST,
+  CODEPUSH_FOLDER,
+  CODEPUSH_SIGNATURE_FILE,
+  codePushEntryPath,
+  codePushLabel,
+  codePushPackageHash,
+  codePushSignatureClaims,
+  codePushSignedHash,
+  isCodePushHashIgnored,
+  normalizeCodePushAppVersion,
+} from './codepush.js';
+export {
+  SPEC_VERSION,
+  delegatedSigned,
+  rootSigned,
+  serializeEnvelope,
+  snapshotSigned,
+  targetsSigned,
+  timestampSigned,
+  type JsonObject,
+  type MetaEntry,
+  type RoleKeySet,
+  type SignedEnvelope,
+  type TargetEntry,
+} from './repository-builders.js';
+export {
+  EXPO_DEFAULT_KEY_ID,
+  EXPO_NO_UPDATE_DIRECTIVE,
+  EXPO_PLATFORMS,
+  EXPO_SIGNATURE_ALG,
+  buildExpoManifest,
+  expoAssetHash,
+  expoAssetPath,
+  expoAssetSha256Hex,
+  expoContentType,
+  expoMultipart,
+  expoRollBackToEmbeddedDirective,
+  expoSignatureHeader,
+  expoUpdatesPath,
+  isExpoExtension,
+  isExpoKeyId,
+  isExpoPlatform,
+  isExpoUpdateId,
+  parseExpoManifest,
+  parseExpoRequest,
+  type ExpoAsset,
+  type ExpoManifest,
+  type ExpoPart,
+  type ExpoPlatform,
+  type ExpoRequest,
+} from './expo.js';

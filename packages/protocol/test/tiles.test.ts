@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { UpdraftError, utf8Encode } from '../src/index.js';
 import {
   allHashTiles,
   consistencyProof,
@@ -16,12 +17,10 @@ import {
   TileHashReader,
   tilePath,
   tilesForSize,
-  UpdraftError,
-  utf8Encode,
   verifyConsistency,
   verifyInclusion,
   type ReadTile,
-} from '../src/index.js';
+} from '../src/transparency/index.js';
 
 // C2SP tlog-tiles: paths, bundles, and proofs computed from tiles a hostile host serves.
 

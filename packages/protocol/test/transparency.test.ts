@@ -3,18 +3,16 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, hexToBytes, keyId, utf8Decode, utf8Encode, UpdraftError, type TufKey } from '../src/index.js';
 import {
   base64DecodeStrict,
   base64Encode,
-  bytesToHex,
   consistencyProof,
   cosignNoteBody,
   formatCheckpointBody,
   formatNote,
   hashLeaf,
-  hexToBytes,
   inclusionProof,
-  keyId,
   logTrustFromPin,
   noteKeyFromSeed,
   NOTE_COSIGNATURE_V1,
@@ -29,8 +27,6 @@ import {
   rootFromLeafHashes,
   signNoteBody,
   signaturesBy,
-  utf8Decode,
-  utf8Encode,
   verifyConsistency,
   verifyDsse,
   verifyInclusion,
@@ -38,10 +34,8 @@ import {
   verifyNoteSignature,
   verifyProvenance,
   IN_TOTO_PAYLOAD_TYPE,
-  UpdraftError,
   type LogTrust,
-  type TufKey,
-} from '../src/index.js';
+} from '../src/transparency/index.js';
 import * as V from './transparency-vectors.js';
 
 const h = (hex: string) => hexToBytes(hex);

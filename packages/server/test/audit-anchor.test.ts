@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { AUDIT_HEAD_ENTRY_TYPE, parseLogEntry } from '@updraft/protocol';
+import { AUDIT_HEAD_ENTRY_TYPE, parseLogEntry } from '@updraft/protocol/transparency';
 import { anchorAuditHeads } from '../src/jobs/audit-anchoring.js';
 import { openSqliteStore, type MetadataStore } from '../src/index.js';
 import { auditEntryHash } from '../src/services/index.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { AUDIT_HEAD_ENTRY_TYPE, parseLogEntry } from '@updraft/protocol';
+import { AUDIT_HEAD_ENTRY_TYPE, parseLogEntry } from '@updraft/protocol/transparency';
 import { anchorAuditHeads } from '../src/jobs/audit-anchoring.js';
 import { openSqliteStore } from '../src/index.js';
 import { createTrustedApp, prepareRelease, request, startTestServer, type TestServer } from './helpers.js';

@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { bytesToHex, hexToBytes } from '@updraft/protocol';
 import {
-  bytesToHex,
   cosignNoteBody,
   formatNote,
   hashLeaf,
-  hexToBytes,
   noteKeyFromSeed,
   NOTE_COSIGNATURE_V1,
   openCheckpoint,
@@ -19,7 +18,7 @@ import {
   verifyConsistency,
   verifyInclusion,
   type LogTrust,
-} from '@updraft/protocol';
+} from '@updraft/protocol/transparency';
 import { createTrustedApp, prepareRelease, request, sha256, startTestServer, startAuditLogFixture } from './helpers.js';
 
 function trustOf(identity: { origin: string; key: string }, witnesses: string[] = [], threshold = 0): LogTrust {

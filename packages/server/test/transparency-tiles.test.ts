@@ -10,7 +10,7 @@ import {
   TileHashReader,
   verifyConsistency,
   verifyInclusion,
-} from '@updraft/protocol';
+} from '@updraft/protocol/transparency';
 import { createTrustedApp, prepareRelease, request, startTestServer, startAuditLogFixture } from './helpers.js';
 
 // The log as C2SP tlog-tiles over HTTP: what devices read instead of the proof endpoints.

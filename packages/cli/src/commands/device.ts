@@ -8,11 +8,10 @@ import {
   assertIdentifier,
   checkUrlAllowed,
   isLoopbackHost,
-  isTransparencyPolicy,
   parseUrl,
   type DeviceAttributes,
-  type TransparencyPolicy,
 } from '@updraft/protocol';
+import { isTransparencyPolicy, type TransparencyPolicy } from '@updraft/protocol/transparency';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { readAnchor } from '../trust/app-context.js';

@@ -1,14 +1,8 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import {
-  logTrustFromPin,
-  parseJsonObject,
-  parseLogPin,
-  parseRoot,
-  assertIdentifier,
-  type RootSigned,
-} from '@updraft/protocol';
+import { parseJsonObject, parseRoot, assertIdentifier, type RootSigned } from '@updraft/protocol';
+import { logTrustFromPin, parseLogPin } from '@updraft/protocol/transparency';
 import { defaultKeysDir } from '@updraft/signing';
 import { monitorOnce, type MonitorResult } from '../log-monitor.js';
 import { CliError, colour, emit } from '../output.js';

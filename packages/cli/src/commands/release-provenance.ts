@@ -7,9 +7,8 @@ import {
   parseKey,
   parseTargets,
   sha256Hex,
-  verifyProvenance,
-  type ProvenanceSummary,
 } from '@updraft/protocol';
+import { verifyProvenance, type ProvenanceSummary } from '@updraft/protocol/transparency';
 import { defaultKeysDir, publicKeyOf, readRoleKey } from '@updraft/signing';
 import { requireServer, type AdminApi } from '../api-client.js';
 import { CliError, colour, emit } from '../output.js';

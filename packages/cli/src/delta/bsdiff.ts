@@ -1,4 +1,4 @@
-import type { PatchControl } from '@updraft/protocol';
+import type { PatchControl } from '@updraft/protocol/delta';
 import { suffixArray } from './suffix-array.js';
 
 /** The three bsdiff streams before encoding. */

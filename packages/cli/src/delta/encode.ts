@@ -6,7 +6,7 @@ import {
   encodePatchHeader,
   payloadLength,
   PATCH_HEADER_LENGTH,
-} from '@updraft/protocol';
+} from '@updraft/protocol/delta';
 import { bsdiff } from './bsdiff.js';
 
 /** Window 24 (16 MiB) is the largest standard brotli window: every decoder, the pure-JS one too, reads it. */

@@ -6,7 +6,7 @@ import {
   PATCH_FORMAT_BSDIFF_BROTLI,
   PATCH_FORMAT_ZSTD_PATCH_FROM,
   payloadLength,
-} from '@updraft/protocol';
+} from '@updraft/protocol/delta';
 import { CliError } from '../output.js';
 import { applyPatchNode, createPatch } from './encode.js';
 import { createZstdPatch } from './zstd.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { LOG_PIN_FIELD } from '@updraft/protocol';
+import { LOG_PIN_FIELD } from '@updraft/protocol/transparency';
 import { defaultKeysDir, type ExpiryPolicy, withDefaults } from '@updraft/signing';
 import { requireServer, type AdminApi } from '../api-client.js';
 import { CliError } from '../output.js';

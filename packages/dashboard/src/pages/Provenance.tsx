@@ -1,4 +1,5 @@
-import { parseKey, sha256Hex, verifyProvenance, type ProvenanceSummary } from '@updraft/protocol';
+import { parseKey, sha256Hex } from '@updraft/protocol';
+import { verifyProvenance, type ProvenanceSummary } from '@updraft/protocol/transparency';
 import { api, enc } from '../api.js';
 import { Badge, Show, useLoad } from '../components/ui.js';
 

@@ -1,3 +1,4 @@
+import { utf8Encode } from '@updraft/protocol';
 import {
   allHashTiles,
   encodeEntryBundle,
@@ -5,9 +6,8 @@ import {
   leafHintPath,
   TILE_WIDTH,
   tilePath,
-  utf8Encode,
   type Tile,
-} from '@updraft/protocol';
+} from '@updraft/protocol/transparency';
 import { servedCosignatures } from '../services/transparency-log.js';
 import type { MetadataStore } from '../store/index.js';
 import type { ObjectMeta } from './sinks.js';

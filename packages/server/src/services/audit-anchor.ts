@@ -1,4 +1,4 @@
-import { AUDIT_HEAD_ENTRY_TYPE, parseLogEntry } from '@updraft/protocol';
+import { AUDIT_HEAD_ENTRY_TYPE, parseLogEntry } from '@updraft/protocol/transparency';
 import type { MetadataStore } from '../store/index.js';
 import { AUDIT_LOG_ID, appendLogEntry } from './transparency-log.js';
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hexToBytes, parseJsonObject } from '@updraft/protocol';
 import {
   consistencyProof,
   encodeEntryBundle,
@@ -9,13 +10,11 @@ import {
   hashLeaf,
   hashesAtLevel,
   hashTileData,
-  hexToBytes,
   inclusionProof,
   METADATA_ENTRY_TYPE,
   noteKeyFromSeed,
   NOTE_ED25519,
   parseCheckpointBody,
-  parseJsonObject,
   parseLogPin,
   logTrustFromPin,
   parseVerifierKey,
@@ -31,7 +30,7 @@ import {
   tileInTree,
   type LogEntry,
   type Tile,
-} from '@updraft/protocol';
+} from '@updraft/protocol/transparency';
 import { badRequest, notFound } from '../api-error.js';
 import { BoundedCache } from '../bounded-cache.js';
 import type { LogKeyRecord, MetadataStore, StoredMetadata } from '../store/index.js';
