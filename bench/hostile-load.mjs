@@ -5,11 +5,18 @@
 // device-check latency (GET timestamp.json with If-None-Match, then POST resolve) and
 // /healthz latency, during the attack and, as the reference, in the same run without it.
 //
-//   npm run build && node bench/hostile-load.mjs [--seconds 15] [--hostile 32] [--devices 4]
+//   npm run build && node bench/hostile-load.mjs [--seconds 15] [--hostile 32] [--devices 4] [--slots-per-source 8]
 //
-// The server is a real `updraft serve` child process; hostile clients run in a worker thread
-// (their own event loop), probes in the main thread. Not a test: it prints a Markdown table
-// for docs/benchmarks.md and exits 0 whether or not the target (≤ 50 ms) is met.
+// --slots-per-source is passed to the server as --download-slots-per-source (0 = no per-source
+// bound: the behaviour before download slots, for comparison).
+//
+// Three processes, as on a real network: the server is a real `updraft serve` child process
+// (with bench/loop-probe.mjs preloaded, which reports its event-loop delay and CPU time), the
+// hostile clients are another child process, and the probes (devices, /healthz) run in this
+// one. The server runs with its defaults, so the download slots (8 per source, the rest wait
+// up to 10 s, then 429 + Retry-After) apply to the attack; the attacker ignores Retry-After
+// and asks again at once. Not a test: it prints a Markdown table for docs/benchmarks.md and
+// exits 0 whether or not the target (≤ 50 ms) is met.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,12 +24,12 @@ import { request as httpRequest, Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'packages/cli/dist/bin.js');
 const APP = 'com.bench.hostile';
 const MIB = 1024 * 1024;
+const LOOP_PROBE = fileURLToPath(new URL('./loop-probe.mjs', import.meta.url));
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
@@ -30,6 +37,7 @@ const args = Object.fromEntries(
 const seconds = Number(args.seconds ?? 15);
 const hostile = Number(args.hostile ?? 32);
 const devices = Number(args.devices ?? 4);
+const slotsPerSource = args['slots-per-source'];
 
 function cli(argv, env = {}) {
   return execFileSync(process.execPath, [CLI, ...argv], {
@@ -39,9 +47,30 @@ function cli(argv, env = {}) {
 }
 
 async function startServer(dataDir) {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data', dataDir, '--json'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const serveArgs = [CLI, 'serve', '--port', '0', '--data', dataDir, '--json'];
+  if (slotsPerSource !== undefined) serveArgs.push('--download-slots-per-source', slotsPerSource);
+  const child = spawn(process.execPath, serveArgs, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${LOOP_PROBE}`.trim() },
   });
+  const probes = [];
+  let errBuf = '';
+  child.stderr.on('data', (d) => {
+    errBuf += d;
+    const lines = errBuf.split('\n');
+    errBuf = lines.pop();
+    for (const line of lines) {
+      if (line.startsWith('loop-probe ')) probes.push(JSON.parse(line.slice('loop-probe '.length)));
+      else process.stderr.write(`${line}\n`);
+    }
+  });
+  /** What the server's event loop and CPU did since the previous call. */
+  const loop = async () => {
+    const seen = probes.length;
+    process.kill(child.pid, 'SIGUSR2');
+    while (probes.length === seen) await new Promise((r) => setTimeout(r, 10));
+    return probes[seen];
+  };
   // The first JSON line that names the admin key path is the "listening" line (log lines come before it).
   const first = await new Promise((resolve, reject) => {
     let buf = '';
@@ -55,7 +84,7 @@ async function startServer(dataDir) {
   child.stdout.resume();
   const info = JSON.parse(first);
   const adminKey = info.adminKey ?? readFileSync(info.adminKeyPath, 'utf8').trim();
-  return { child, url: info.url, adminKey };
+  return { child, url: info.url, adminKey, loop };
 }
 
 /** A realistic, very compressible 30 MiB bundle: the worst case for an on-the-fly compressor. */
@@ -85,35 +114,50 @@ function timed(url, { method = 'GET', headers = {}, body } = {}) {
   });
 }
 
+// The attacker, in its own process: each of its streams asks for the file again as soon as
+// an answer ends, whatever it was (a 429 included: it ignores Retry-After).
 const HOSTILE = `
-const { parentPort, workerData } = require('node:worker_threads');
 const http = require('node:http');
+const [url, streams] = [process.argv[1], Number(process.argv[2])];
 let stop = false, done = 0, bytes = 0;
-parentPort.on('message', () => { stop = true; });
+const refused = {};
+const cpu = process.cpuUsage();
+process.on('message', () => {
+  stop = true;
+  const used = process.cpuUsage(cpu);
+  process.send({ done, bytes, refused, cpuMs: Math.round((used.user + used.system) / 1000) }, () => process.exit(0));
+});
 function one(i) {
   if (stop) return;
-  http.get(workerData.url, { headers: { 'accept-encoding': i % 2 ? 'gzip' : 'br' }, agent: false }, (res) => {
+  http.get(url, { headers: { 'accept-encoding': i % 2 ? 'gzip' : 'br' }, agent: false }, (res) => {
     res.on('data', (c) => { bytes += c.length; });
-    res.on('end', () => { done++; one(i + 2); });
+    res.on('end', () => {
+      if (res.statusCode === 200) done++;
+      else refused[res.statusCode] = (refused[res.statusCode] ?? 0) + 1;
+      one(i + 2);
+    });
   }).on('error', () => one(i + 2));
 }
-for (let i = 0; i < workerData.streams; i++) one(i);
-const t = setInterval(() => { if (stop) { clearInterval(t); parentPort.postMessage({ done, bytes }); } }, 20);
+for (let i = 0; i < streams; i++) one(i);
 `;
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function measure(url, attack) {
-  let worker = null;
+async function measure(server, attack) {
+  const { url } = server;
+  let attacker = null;
   if (attack) {
-    worker = new Worker(HOSTILE, {
-      eval: true,
-      workerData: { url: `${url}/repo/${APP}/targets/manifests/${attack}`, streams: hostile },
-    });
+    attacker = spawn(
+      process.execPath,
+      ['-e', HOSTILE, `${url}/repo/${APP}/targets/manifests/${attack}`, String(hostile)],
+      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    );
     await new Promise((r) => setTimeout(r, 1000)); // let the attack reach full flow
   }
+  await server.loop(); // the server's event loop and CPU from here
+  const cpu = process.cpuUsage();
   const checks = [];
   const health = [];
   const until = performance.now() + seconds * 1000;
@@ -141,13 +185,16 @@ async function measure(url, attack) {
     }
   };
   await Promise.all([...Array.from({ length: devices }, device), prober()]);
+  const serverLoop = await server.loop();
+  const probeCpu = process.cpuUsage(cpu);
   let served = null;
-  if (worker) {
+  if (attacker) {
+    const a = attacker;
     served = await new Promise((resolve) => {
-      worker.once('message', resolve);
-      worker.postMessage('stop');
+      a.once('message', resolve);
+      a.send('stop');
     });
-    await worker.terminate();
+    if (a.exitCode === null) await new Promise((r) => a.once('exit', r));
   }
   checks.sort((a, b) => a - b);
   health.sort((a, b) => a - b);
@@ -159,6 +206,8 @@ async function measure(url, attack) {
     healthP99: percentile(health, 99),
     healthMax: health[health.length - 1],
     served,
+    serverLoop,
+    probeCpuMs: Math.round((probeCpu.user + probeCpu.system) / 1000),
   };
 }
 
@@ -193,12 +242,12 @@ try {
   );
   const sha = createHash('sha256').update(bundle).digest('hex');
 
-  const reference = await measure(server.url, null);
-  const attacked = await measure(server.url, sha);
+  const reference = await measure(server, null);
+  const attacked = await measure(server, sha);
   const ms = (v) => `${v.toFixed(1)} ms`;
   const ratio = (a, b) => `${(a / b).toFixed(1)}×`;
   console.log(
-    `\n${hostile} hostile 30 MiB downloads (br/gzip alternating) vs none; ${devices} devices checking; ${seconds} s each\n`,
+    `\n${hostile} hostile 30 MiB downloads (br/gzip alternating) vs none; ${devices} devices checking; ${seconds} s each; download slots per source: ${slotsPerSource ?? 'default (8)'}\n`,
   );
   console.log('| measurement | without attack (reference) | during the attack | ratio |');
   console.log('| --- | --- | --- | --- |');
@@ -218,8 +267,23 @@ try {
     `| /healthz worst | ${ms(reference.healthMax)} | ${ms(attacked.healthMax)} | ${ratio(attacked.healthMax, reference.healthMax)} |`,
   );
   console.log(`| device checks completed | ${reference.checks} | ${attacked.checks} | |`);
-  const gib = (attacked.served.bytes / 1024 ** 3).toFixed(2);
-  console.log(`\nThe attack downloaded the file ${attacked.served.done} times in full (${gib} GiB sent).`);
+  const r = reference.serverLoop;
+  const a = attacked.serverLoop;
+  console.log(`| server event-loop delay p99 | ${ms(r.delayP99)} | ${ms(a.delayP99)} | |`);
+  console.log(`| server event-loop delay worst | ${ms(r.delayMax)} | ${ms(a.delayMax)} | |`);
+  const cpuShare = (p) => `${Math.round(((p.cpuUserMs + p.cpuSystemMs) / (p.seconds * 1000)) * 100)} %`;
+  console.log(`| server CPU (of one core) | ${cpuShare(r)} | ${cpuShare(a)} | |`);
+  console.log(
+    `| probing client CPU (of one core) | ${Math.round(reference.probeCpuMs / (seconds * 10))} % | ${Math.round(attacked.probeCpuMs / (seconds * 10))} % | |`,
+  );
+  const s = attacked.served;
+  const gib = (s.bytes / 1024 ** 3).toFixed(2);
+  const refusals = Object.entries(s.refused)
+    .map(([status, n]) => `${n} × ${status}`)
+    .join(', ');
+  console.log(
+    `\nThe attack downloaded the file ${s.done} times in full (${gib} GiB sent; refused: ${refusals || 'none'}); the attacker process used ${s.cpuMs} ms of CPU.`,
+  );
   console.log(`Target: device-check p99 and /healthz ≤ 50 ms during the attack.`);
 } finally {
   agent.destroy();

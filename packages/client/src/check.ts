@@ -1,6 +1,6 @@
 import { checkUrlAllowed, repositoryBaseUrl, type DeviceTarget, type UpdraftError } from '@updraft/protocol';
 import type { ResolvedConfig } from './config.js';
-import type { Clock, Storage, Transport } from './ports.js';
+import type { Clock, Storage, Timers, Transport } from './ports.js';
 import { refreshMetadata, type TrustedSet } from './refresh.js';
 import { Repository } from './repository.js';
 import { decide, selectRelease, type Decision } from './select.js';
@@ -14,6 +14,8 @@ export interface CheckContext {
   trusted: TrustedMetadata;
   clock: Clock;
   storage: Storage;
+  /** For waiting out a busy server's Retry-After on a file download; none: no wait, the cycle fails. */
+  timers?: Timers | null;
   /** Problems that do not stop the check (transparency in `warn` mode). */
   report: (error: UpdraftError) => void;
   /** The metadata this process verified last (RefreshContext.memo). */
@@ -33,7 +35,12 @@ export interface Checked {
 export async function checkRepository(ctx: CheckContext, state: DeviceState, device: DeviceTarget): Promise<Checked> {
   const { config } = ctx;
   checkUrlAllowed(config.server, config.allowInsecureLocalhost);
-  const repo = new Repository(ctx.transport, repositoryBaseUrl(config.server, config.appId), config.timeoutMs);
+  const repo = new Repository(
+    ctx.transport,
+    repositoryBaseUrl(config.server, config.appId),
+    config.timeoutMs,
+    ctx.timers ?? null,
+  );
   const set = await refreshMetadata({
     repo,
     trusted: ctx.trusted,

@@ -60,6 +60,7 @@ export class ClientCore {
       trusted: this.trusted,
       clock: this.clock,
       storage: this.storage,
+      timers: this.timers,
       report: (e) => this.events.emit('error', e),
       verified: this.verified,
     };

@@ -44,6 +44,11 @@ export interface DownloadResult {
    * the status is neither 200 nor 206; the destination is then left as it was.
    */
   bytesWritten: number;
+  /**
+   * Optional, for a 429 or 503 answer: how long the server asked the client to wait before
+   * asking again (its Retry-After, in milliseconds), when it said.
+   */
+  retryAfterMs?: number;
 }
 
 export interface Transport {
@@ -146,6 +151,12 @@ export interface Clock {
 export interface Timers {
   /** Runs `task` once after `ms`; the returned function cancels it. */
   setTimeout(task: () => void, ms: number): () => void;
+  /**
+   * Optional: a wait that work in progress awaits (a download waiting out a busy server's
+   * Retry-After). Unlike setTimeout's timer it keeps a Node process alive; without it the
+   * engine waits with setTimeout.
+   */
+  delay?(ms: number): Promise<void>;
 }
 
 /** Cryptographically secure random bytes; only used to create the device id. */

@@ -1,5 +1,17 @@
 import { UpdraftError } from '@updraft/protocol';
-import type { DownloadOptions, Transport } from './ports.js';
+import type { DownloadOptions, Timers, Transport } from './ports.js';
+
+/**
+ * A busy server (429 or 503 on a file download: too many downloads from this network address,
+ * or in all) is waited out, not taken as a failed install: the download is asked again after
+ * its Retry-After, at most BUSY_RETRIES times, each wait between 1 s and BUSY_MAX_WAIT_MS
+ * (a longer Retry-After ends the cycle at once). Past that the cycle ends as a `network`
+ * failure, so the next check tries again and resumes the partial file; nothing is marked failed.
+ */
+export const BUSY_RETRIES = 4;
+export const BUSY_MAX_WAIT_MS = 30_000;
+const BUSY_DEFAULT_WAIT_MS = 5_000;
+const BUSY_STATUSES = new Set([429, 503]);
 
 /**
  * One app's repository at `<server>/repo/<appId>`. Adds what every request needs on top of
@@ -11,6 +23,7 @@ export class Repository {
     private readonly transport: Transport,
     readonly baseUrl: string,
     private readonly timeoutMs: number,
+    private readonly timers: Timers | null = null,
   ) {}
 
   url(path: string): string {
@@ -47,7 +60,14 @@ export class Repository {
     const options: DownloadOptions = { maxBytes, timeoutMs: this.timeoutMs };
     if (onProgress) options.onProgress = onProgress;
     if (offset > 0) options.offset = offset;
-    const res = await this.transport.downloadToFile(url, destination, options);
+    let res = await this.transport.downloadToFile(url, destination, options);
+    for (let retry = 0; BUSY_STATUSES.has(res.status) && retry < BUSY_RETRIES; retry++) {
+      const wait = Math.max(1000, res.retryAfterMs ?? BUSY_DEFAULT_WAIT_MS);
+      if (!this.timers || wait > BUSY_MAX_WAIT_MS) break;
+      await sleep(this.timers, wait);
+      res = await this.transport.downloadToFile(url, destination, options);
+    }
+    if (BUSY_STATUSES.has(res.status)) throw busyError(url, res.status);
     if (res.status !== 200 && !(res.status === 206 && offset > 0)) throw statusError(url, res.status);
     if (res.bytesWritten > maxBytes) throw tooLong(url, maxBytes);
     return res.sha256 && res.status === 200
@@ -65,6 +85,17 @@ export class Repository {
 function statusError(url: string, status: number): UpdraftError {
   const hint = status === 404 ? ' (is the appId right, and has the app been published to this server?)' : '';
   return new UpdraftError('network', `${url} answered HTTP ${status}${hint}`);
+}
+
+function busyError(url: string, status: number): UpdraftError {
+  return new UpdraftError(
+    'network',
+    `${url} answered HTTP ${status}: the server is busy; the download resumes at the next check`,
+  );
+}
+
+function sleep(timers: Timers, ms: number): Promise<void> {
+  return timers.delay ? timers.delay(ms) : new Promise((resolve) => timers.setTimeout(resolve, ms));
 }
 
 function tooLong(url: string, maxBytes: number): UpdraftError {

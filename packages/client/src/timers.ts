@@ -7,8 +7,9 @@ interface GlobalTimers {
 
 /**
  * The platform's global setTimeout (Hermes, WebViews and Node all have one; the core's
- * types do not declare it). The timer is unref'd where that exists (Node), so a pending
- * notifyAppReady() deadline never keeps a short-lived process alive.
+ * types do not declare it). setTimeout's timer is unref'd where that exists (Node), so a
+ * pending notifyAppReady() deadline never keeps a short-lived process alive; delay's is not:
+ * a download waiting out a busy server is work in progress.
  */
 export function defaultTimers(): Timers | null {
   const g = globalThis as GlobalTimers;
@@ -20,6 +21,9 @@ export function defaultTimers(): Timers | null {
       const handle = set.call(globalThis, task, ms);
       (handle as { unref?: () => void } | null)?.unref?.();
       return () => clear.call(globalThis, handle);
+    },
+    delay(ms) {
+      return new Promise((resolve) => void set.call(globalThis, resolve, ms));
     },
   };
 }

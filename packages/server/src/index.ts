@@ -26,3 +26,4 @@ export type { ErrorBody } from './routes/errors.js';
 export * from './export/index.js';
 export { createLogger, isLogLevel, LOG_LEVELS, type LogFormat, type LogLevel } from './observability/logger.js';
 export { Metrics } from './observability/metrics.js';
+export { DEFAULT_DOWNLOAD_LIMITS, DownloadSlots, type DownloadLimits } from './http/download-slots.js';

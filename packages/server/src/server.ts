@@ -31,6 +31,7 @@ import { Metrics } from './observability/metrics.js';
 import { redactDatabaseUrl } from './store/postgres.js';
 import { healthRoutes } from './routes/health.js';
 import { CheckAnswers } from './http/check-answers.js';
+import { DownloadSlots, type DownloadLimits } from './http/download-slots.js';
 import { CheckFrontDoorServer } from './http/check-front-door.js';
 import { repositoryRoutes } from './routes/repository.js';
 import { transparencyLogRoutes } from './routes/transparency-log.js';
@@ -115,6 +116,11 @@ export interface BuildAppOptions {
    * Default none: from anyone else those headers are ignored.
    */
   trustProxy?: string[];
+  /**
+   * Bounds on anonymous file downloads (http/download-slots.ts): per network source and in
+   * all, with a short wait queue, then 429/503 + Retry-After. Default 8 per source, 128 in all.
+   */
+  downloadLimits?: Partial<DownloadLimits>;
 }
 
 /** Each job's interval from the options (0 turns one off). */
@@ -273,11 +279,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     services,
     maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
   });
-  await app.register(repositoryRoutes, { services });
+  // One set of slots for every route that streams files to anonymous clients.
+  const downloads = new DownloadSlots(opts.downloadLimits);
+  await app.register(repositoryRoutes, { services, downloads });
   await app.register(transparencyLogRoutes, { services });
   await app.register(deviceResolveRoutes, { services });
-  await app.register(codePushDeviceRoutes, { codepush: services.codepush, blobs: opts.blobs });
-  await app.register(expoDeviceRoutes, { expo: services.expo, repository: services.repository });
+  await app.register(codePushDeviceRoutes, { codepush: services.codepush, blobs: opts.blobs, downloads });
+  await app.register(expoDeviceRoutes, { expo: services.expo, repository: services.repository, downloads });
   // A write through this instance is visible to its devices at once; other instances see it
   // when their short timestamp cache runs out.
   app.addHook('onResponse', async (request, reply) => {
@@ -334,6 +342,7 @@ export interface StartServerOptions {
   sourceEventsPerMinute?: number;
   dashboardDir?: string | null;
   trustProxy?: string[];
+  downloadLimits?: Partial<DownloadLimits>;
 }
 
 export interface RunningServer {
@@ -422,6 +431,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     if (opts.sourceEventsPerMinute !== undefined) buildOpts.sourceEventsPerMinute = opts.sourceEventsPerMinute;
     if (opts.dashboardDir !== undefined) buildOpts.dashboardDir = opts.dashboardDir;
     if (opts.trustProxy !== undefined) buildOpts.trustProxy = opts.trustProxy;
+    if (opts.downloadLimits !== undefined) buildOpts.downloadLimits = opts.downloadLimits;
     app = await buildApp(buildOpts);
     const log = app.log;
     log.info({ config: describeConfig(opts, dataDir) }, 'starting');

@@ -23,6 +23,9 @@ interface ServeOptions extends GlobalOptions, StorageOptions {
   sourceBudget?: string;
   sourceRate?: string;
   devLoopbackWebhooks?: boolean;
+  downloadSlotsPerSource?: string;
+  downloadQueuePerSource?: string;
+  downloadSlots?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -65,6 +68,15 @@ export function registerServe(program: Command): void {
       'events of one kind counted per network source, app and hour (default 100; the rest are dropped)',
     )
     .option('--source-rate <n>', 'events a minute one network source may send (default 6000; 429 beyond)')
+    .option(
+      '--download-slots-per-source <n>',
+      'file downloads one network source may stream at once (default 8; 0 = no bound, e.g. behind a CDN that pulls from this server); more wait, then 429 + Retry-After',
+    )
+    .option('--download-queue-per-source <n>', 'downloads of one network source waiting for a slot (default 24)')
+    .option(
+      '--download-slots <n>',
+      'file downloads streaming at once from this server in all (default 128; more wait, then 503 + Retry-After)',
+    )
     .option(
       '--dev-loopback-webhooks',
       'DEVELOPMENT ONLY: let webhooks use plain http to a loopback address (127.0.0.1, ::1, localhost)',
@@ -155,6 +167,22 @@ export function registerServe(program: Command): void {
         if (sourceBudget !== undefined) serverOpts.sourceBudget = sourceBudget;
         const sourceRate = whole('--source-rate', opts.sourceRate);
         if (sourceRate !== undefined) serverOpts.sourceEventsPerMinute = sourceRate;
+        const count = (flag: string, value: string | undefined, min: number): number | undefined => {
+          if (value === undefined) return undefined;
+          const n = Number(value);
+          if (!Number.isSafeInteger(n) || n < min) {
+            throw new CliError('usage', `${flag} must be a whole number ≥ ${min}, not "${value}"`, { exitCode: 2 });
+          }
+          return n;
+        };
+        const downloadLimits: NonNullable<StartServerOptions['downloadLimits']> = {};
+        const perSource = count('--download-slots-per-source', opts.downloadSlotsPerSource, 0);
+        if (perSource !== undefined) downloadLimits.perSource = perSource;
+        const perSourceQueue = count('--download-queue-per-source', opts.downloadQueuePerSource, 0);
+        if (perSourceQueue !== undefined) downloadLimits.perSourceQueue = perSourceQueue;
+        const total = count('--download-slots', opts.downloadSlots, 1);
+        if (total !== undefined) downloadLimits.total = total;
+        if (Object.keys(downloadLimits).length > 0) serverOpts.downloadLimits = downloadLimits;
         if (opts.devLoopbackWebhooks) serverOpts.webhook = { allowLoopback: true };
         const server = await pkg.startServer(serverOpts).catch((err: unknown) => {
           throw listenError(err, opts.host, port);

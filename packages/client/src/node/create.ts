@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { UpdraftClient } from '../client.js';
 import type { UpdraftClientConfig } from '../config.js';
-import type { Clock, Transport } from '../ports.js';
+import type { Clock, Timers, Transport } from '../ports.js';
 import { nodeBrotliDecoder } from './brotli.js';
 import { systemClock } from './clock.js';
 import { NodeHasher } from './hasher.js';
@@ -16,11 +16,13 @@ export interface NodeClientOptions extends UpdraftClientConfig {
   /** Replaces the default NodeTransport (e.g. one with extra headers). */
   transport?: Transport;
   clock?: Clock;
+  /** Replaces the global setTimeout (tests). */
+  timers?: Timers;
 }
 
 /** An UpdraftClient wired to the local file system and Node's fetch. */
 export function createNodeClient(options: NodeClientOptions): UpdraftClient {
-  const { dir, transport, clock, ...config } = options;
+  const { dir, transport, clock, timers, ...config } = options;
   // OpenSSL instead of pure-JS curve arithmetic: a check verifies several signatures.
   setSignatureBackend(nodeSignatureBackend);
   return new UpdraftClient(config, {
@@ -30,5 +32,6 @@ export function createNodeClient(options: NodeClientOptions): UpdraftClient {
     clock: clock ?? systemClock,
     random: (n) => new Uint8Array(randomBytes(n)),
     brotli: nodeBrotliDecoder,
+    ...(timers ? { timers } : {}),
   });
 }

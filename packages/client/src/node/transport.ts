@@ -72,7 +72,12 @@ export class NodeTransport implements Transport {
       options,
       async (res, timer) => {
         const resumed = res.status === 206 && offset > 0 && contentRangeStart(res) === offset;
-        if (res.status !== 200 && !resumed) return { status: res.status, bytesWritten: 0 };
+        if (res.status !== 200 && !resumed) {
+          const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), Date.now());
+          return retryAfterMs === null
+            ? { status: res.status, bytesWritten: 0 }
+            : { status: res.status, bytesWritten: 0, retryAfterMs };
+        }
         const file = await open(destination, resumed ? 'a' : 'w');
         let total = resumed ? offset : 0;
         const hash = resumed ? null : createHash('sha256');
@@ -163,6 +168,15 @@ export class NodeTransport implements Transport {
       current = next;
     }
   }
+}
+
+/** Retry-After (delay-seconds or an HTTP-date) in milliseconds from `now`, or null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number): number | null {
+  if (value === null) return null;
+  const text = value.trim();
+  if (/^\d{1,9}$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
 /** The first byte position of a 206 answer, or null when it has none we can read. */

@@ -20,6 +20,13 @@ import { assertSha256, BlobError, isNoSpaceError, noSpace, type BlobRange, type 
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
 /**
+ * Read size of a file streamed to a client: 256 KiB instead of fs's 64 KiB default means a
+ * quarter of the reads, socket writes and event-loop turns per byte sent, while the memory a
+ * download holds stays small (one chunk read ahead; the stream waits while the socket is full).
+ */
+export const READ_CHUNK_BYTES = 256 * 1024;
+
+/**
  * Blobs as files `<root>/ab/<sha256>`. A blob appears only by rename of a complete, fsynced
  * temp file in `<root>/tmp` (same file system) whose length and SHA-256 were checked by
  * reading it back from disk, so a reader never sees a partial or wrong blob (not even after a
@@ -148,10 +155,15 @@ export class FolderBlobStore implements BlobStore {
       // The stream owns the handle from here and closes it when done or destroyed.
       if (range) {
         const end = Math.min(range.end, size - 1);
-        const stream = handle.createReadStream({ autoClose: true, start: range.start, end });
+        const stream = handle.createReadStream({
+          autoClose: true,
+          start: range.start,
+          end,
+          highWaterMark: READ_CHUNK_BYTES,
+        });
         return { length: Math.max(0, end - range.start + 1), stream };
       }
-      const stream = handle.createReadStream({ autoClose: true, start: 0 });
+      const stream = handle.createReadStream({ autoClose: true, start: 0, highWaterMark: READ_CHUNK_BYTES });
       return { length: size, stream };
     } catch (err) {
       await handle.close();

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { IMMUTABLE } from '../routes/repository.js';
 import { etagFor, notModified } from '../routes/http-cache.js';
 import type { BlobStore } from '../blobs/index.js';
+import { sendFileStream, takeDownloadSlot, type DownloadSlots } from '../http/download-slots.js';
 import { actorOf } from '../routes/access-hooks.js';
 import { ACCESS, appParams, identifier, noQuery, sha256 } from '../routes/schemas.js';
 import { CODEPUSH_DOWNLOAD_PREFIX, type StatusReport, type UpdateCheckQuery, type UpdateInfo } from './acquisition.js';
@@ -43,10 +44,11 @@ const baseUrl = (request: FastifyRequest) => `${request.protocol}://${request.ho
  * release row per label: O(labels published there) queries per request, growing with the
  * history, not bounded by the request (a cache keyed by the newest label would bound it).
  */
-export const codePushDeviceRoutes: FastifyPluginAsync<{ codepush: CodePushServices; blobs: BlobStore }> = async (
-  app,
-  { codepush, blobs },
-) => {
+export const codePushDeviceRoutes: FastifyPluginAsync<{
+  codepush: CodePushServices;
+  blobs: BlobStore;
+  downloads: DownloadSlots;
+}> = async (app, { codepush, blobs, downloads }) => {
   const check = { tags: ['codepush'], summary: 'CodePush update check' };
   app.get<{ Querystring: UpdateCheckQuery }>(
     '/v0.1/public/codepush/update_check',
@@ -166,7 +168,7 @@ export const codePushDeviceRoutes: FastifyPluginAsync<{ codepush: CodePushServic
         },
       },
     },
-    async (request, reply) => sendZip(request, reply, codepush, blobs),
+    async (request, reply) => sendZip(request, reply, codepush, blobs, downloads),
   );
 };
 
@@ -175,16 +177,20 @@ async function sendZip(
   reply: FastifyReply,
   codepush: CodePushServices,
   blobs: BlobStore,
+  downloads: DownloadSlots,
 ) {
   const hash = request.params.zip.slice(0, 64);
   const missing = { error: { code: 'not-found', message: 'no such CodePush package on this server' } };
   if (!(await codepush.acquisition.hasZip(request.params.appId, hash))) return reply.code(404).send(missing);
   void reply.header('etag', etagFor(hash)).header('cache-control', IMMUTABLE);
   if (notModified(request.headers['if-none-match'], hash)) return reply.code(304).send();
+  const busy = await takeDownloadSlot(downloads, request, reply);
+  if (busy) return busy;
   const opened = await blobs.createReadStream(hash);
   if (!opened) return reply.code(404).send(missing);
   // Android compares the bytes it read with Content-Length: always send it, never an encoding.
-  return reply.type('application/zip').header('content-length', opened.length).send(opened.stream);
+  void reply.type('application/zip').header('content-length', opened.length);
+  return sendFileStream(reply, opened.stream);
 }
 
 const deploymentParams = {

@@ -11,6 +11,7 @@ import {
 } from '@updraft/protocol';
 import { badRequest } from '../api-error.js';
 import { actorOf } from '../routes/access-hooks.js';
+import type { DownloadSlots } from '../http/download-slots.js';
 import { BlobSender } from '../routes/blob-sender.js';
 import { ACCESS, appParams, identifier, noQuery } from '../routes/schemas.js';
 import type { RepositoryService } from '../services/repository.js';
@@ -34,11 +35,12 @@ function header(request: FastifyRequest, name: string): string | undefined {
  * stored, with the signatures made at publish time. Response headers are not signed (the
  * protocol signs none), and none are sent that a device acts on besides the protocol's own.
  */
-export const expoDeviceRoutes: FastifyPluginAsync<{ expo: ExpoServices; repository: RepositoryService }> = async (
-  app,
-  { expo, repository },
-) => {
-  const assets = new BlobSender(repository);
+export const expoDeviceRoutes: FastifyPluginAsync<{
+  expo: ExpoServices;
+  repository: RepositoryService;
+  downloads: DownloadSlots;
+}> = async (app, { expo, repository, downloads }) => {
+  const assets = new BlobSender(repository, downloads);
 
   app.get<{ Params: { appId: string } }>(
     '/expo/:appId',

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendFileStream, takeDownloadSlot, type DownloadSlots } from '../http/download-slots.js';
 import type { RepositoryService } from '../services/repository.js';
 import { EncodedVariants } from './encoded-variants.js';
 import { etagFor, negotiateEncoding, notModified, parseRange } from './http-cache.js';
@@ -14,7 +15,9 @@ const missing = (reply: FastifyReply, what: string) =>
  * the compatibility front doors' assets share. Every answer has a Content-Length and a strong
  * ETag; an encoded variant only for a signed document (never decided from the URL), when the
  * client accepts one and it shrinks the bytes (EncodedVariants bounds what making one may
- * cost); Range and a CDN's public URL as the blob store allows.
+ * cost); Range and a CDN's public URL as the blob store allows. A body streamed from the blob
+ * store first takes a download slot (http/download-slots.ts): at most so many per network
+ * source and in all, the rest wait briefly or get 429/503 with Retry-After.
  */
 export class BlobSender {
   private readonly variants = new EncodedVariants();
@@ -25,6 +28,7 @@ export class BlobSender {
    */
   constructor(
     private readonly repo: RepositoryService,
+    private readonly slots: DownloadSlots,
     private readonly opts: { signedDocumentsOnly?: boolean } = {},
   ) {}
 
@@ -83,15 +87,17 @@ export class BlobSender {
       return reply.header('content-range', `bytes */${length}`).code(416).send();
     }
     if (range) {
+      const busy = await takeDownloadSlot(this.slots, request, reply);
+      if (busy) return busy;
       const part = await repo.target(appId, path, range);
       if (!part) return missing(reply, path);
-      return reply
+      void reply
         .code(206)
         .header('etag', etag)
         .header('content-range', `bytes ${range.start}-${range.end}/${length}`)
         .header('content-length', part.length)
-        .type(type)
-        .send(part.stream);
+        .type(type);
+      return sendFileStream(reply, part.stream);
     }
 
     // With signedDocumentsOnly, only a small JSON document that the app's signed releases or
@@ -110,8 +116,11 @@ export class BlobSender {
       if (encoded) return encoded;
     }
 
+    const busy = await takeDownloadSlot(this.slots, request, reply);
+    if (busy) return busy;
     const whole = await repo.target(appId, path);
     if (!whole) return missing(reply, path);
-    return reply.header('etag', etag).header('content-length', whole.length).type(type).send(whole.stream);
+    void reply.header('etag', etag).header('content-length', whole.length).type(type);
+    return sendFileStream(reply, whole.stream);
   }
 }

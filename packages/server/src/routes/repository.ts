@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services/index.js';
 import { etagFor } from './http-cache.js';
+import type { DownloadSlots } from '../http/download-slots.js';
 import { BlobSender, IMMUTABLE } from './blob-sender.js';
 import { appParams, identifier } from './schemas.js';
 
@@ -33,16 +34,21 @@ const toBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffs
  * Cost of one anonymous request, whatever its URL: a few indexed lookups (app, blob
  * ownership, blob size, the latest director and releases versions) and then either a 304, a
  * 404, a cached encoded variant, or the stored bytes streamed in 64 KiB chunks with their
- * Content-Length. Only the app's small JSON documents (metadata, and the targets its signed
+ * Content-Length, after taking a download slot (at most 8 per network source and 128 in all
+ * by default, the rest wait up to 10 s or get 429/503 with Retry-After: http/download-slots.ts).
+ * Only the app's small JSON documents (metadata, and the targets its signed
  * releases and director name, at their signed length) may be compressed: which targets those
  * are comes from the signed metadata (parsed once per version, SignedTargets), never from the
  * URL, so a release file asked for under a manifest name streams like any file. Making a
  * variant reads the document whole, and EncodedVariants bounds that (≤ 8 MiB, one at a time,
  * off the event loop, made once).
  */
-export const repositoryRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
+export const repositoryRoutes: FastifyPluginAsync<{ services: Services; downloads: DownloadSlots }> = async (
+  app,
+  { services, downloads },
+) => {
   const repo = services.repository;
-  const blobs = new BlobSender(repo, { signedDocumentsOnly: true });
+  const blobs = new BlobSender(repo, downloads, { signedDocumentsOnly: true });
 
   app.addHook('onSend', async (_request, reply, payload) => {
     if (reply.statusCode >= 400) void reply.header('cache-control', ERROR_CACHE_CONTROL);
