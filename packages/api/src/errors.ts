@@ -29,6 +29,8 @@ export const ErrorCode = {
   channelProtected: 'channel-protected',
   tooManyAttempts: 'too-many-attempts',
   rateLimited: 'rate-limited',
+  tooManyDownloads: 'too-many-downloads',
+  downloadsBusy: 'downloads-busy',
   // Apps, trust and metadata.
   appNotFound: 'app-not-found',
   appExists: 'app-exists',
@@ -149,6 +151,14 @@ export const ERROR_CATALOGUE = {
   },
   [E.tooManyAttempts]: { status: 429, meaning: 'too many failed sign-ins for this email; wait' },
   [E.rateLimited]: { status: 429, meaning: 'too many device events from this ingest key; retry later' },
+  [E.tooManyDownloads]: {
+    status: 429,
+    meaning: 'too many file downloads at once from this network address; retry after Retry-After seconds',
+  },
+  [E.downloadsBusy]: {
+    status: 503,
+    meaning: 'the server is sending as many files as it allows at once; retry after Retry-After seconds',
+  },
   [E.appNotFound]: { status: 404, meaning: 'the app does not exist (or is not servable)' },
   [E.appExists]: { status: 409, meaning: 'the app already exists with its root of trust; choose another appId' },
   [E.trustExists]: { status: 409, meaning: 'the app already has a root of trust' },

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import { ErrorCode } from '@updraft/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sourceOf } from '../services/source-sketch.js';
 
@@ -221,5 +222,10 @@ export async function takeDownloadSlot(
     .header('retry-after', String(answer.retryAfterSeconds))
     .header('cache-control', 'no-store')
     .removeHeader('etag')
-    .send({ error: { code: answer.status === 429 ? 'too-many-downloads' : 'busy', message: answer.message } });
+    .send({
+      error: {
+        code: answer.status === 429 ? ErrorCode.tooManyDownloads : ErrorCode.downloadsBusy,
+        message: answer.message,
+      },
+    });
 }
