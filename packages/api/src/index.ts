@@ -6,3 +6,25 @@ export {
   type ErrorCodeWithStatus,
   type ErrorEntry,
 } from './errors.js';
+export {
+  appParams,
+  basisPoints,
+  DATE_TIME_PATTERN,
+  dateTime,
+  envelope,
+  errorResponse,
+  identifier,
+  IDENTIFIER_PATTERN,
+  LIMIT_PATTERN,
+  noQuery,
+  notes,
+  PATTERN_WORDING,
+  releaseParams,
+  SEQ_PATTERN,
+  sha256,
+  SHA256_PATTERN,
+  targeting,
+} from './routes/common.js';
+export * as appsApi from './routes/apps.js';
+export * as channelsApi from './routes/channels.js';
+export * as releasesApi from './routes/releases.js';

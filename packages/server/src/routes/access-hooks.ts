@@ -83,7 +83,8 @@ export function installAccessHooks(app: FastifyInstance, services: Services): vo
     checkAccess(request.actor, access);
     const appId = (request.params as { appId?: unknown } | undefined)?.appId;
     if (p.apps && appId === undefined && !APP_LIMITED_OK.has(`${request.method} ${request.routeOptions.url}`)) {
-      throw new ApiError('forbidden-app',
+      throw new ApiError(
+        'forbidden-app',
         `the key "${p.name}" is limited to ${p.apps.join(', ')}; ${request.method} ${request.routeOptions.url} concerns the whole organization and needs a key for every app`,
       );
     }

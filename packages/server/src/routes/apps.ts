@@ -1,20 +1,24 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
+import { appsApi } from '@updraft/api';
 import { mayReachApp, type Services } from '../services/index.js';
 import { actorOf } from './access-hooks.js';
-import { ACCESS, appParams, envelope, identifier, noQuery } from './schemas.js';
+import { ACCESS } from './schemas.js';
 
 /** Root, targets and releases v1 are small, but allow generous key lists and signatures. */
 const TRUST_BODY_LIMIT = 8 * 1024 * 1024;
 
-export const appRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
-  app.post<{ Body: { appId: string } }>(
+export const appRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services: Services } }> = async (
+  app,
+  { services },
+) => {
+  app.post(
     '/apps',
     {
       config: { access: ACCESS.appsWrite },
       schema: {
         tags: ['apps'],
         summary: 'Create an app and its online keys',
-        body: { type: 'object', required: ['appId'], properties: { appId: identifier }, additionalProperties: false },
+        ...appsApi.createApp,
       },
     },
     async (request, reply) => {
@@ -30,7 +34,7 @@ export const appRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
       schema: {
         tags: ['apps'],
         summary: "The organization's apps",
-        querystring: { type: 'object', properties: {}, additionalProperties: false },
+        ...appsApi.listApps,
       },
     },
     async (request) => {
@@ -39,21 +43,20 @@ export const appRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
     },
   );
 
-  app.get<{ Params: { appId: string } }>(
+  app.get(
     '/apps/:appId',
     {
       config: { access: ACCESS.read },
       schema: {
         tags: ['apps'],
         summary: 'One app, its channels and pointers',
-        params: appParams,
-        querystring: noQuery,
+        ...appsApi.getApp,
       },
     },
     async (request) => services.apps.getApp(request.params.appId),
   );
 
-  app.put<{ Params: { appId: string }; Body: { root: unknown; targets: unknown; releases: unknown } }>(
+  app.put(
     '/apps/:appId/trust',
     {
       bodyLimit: TRUST_BODY_LIMIT,
@@ -61,13 +64,7 @@ export const appRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
       schema: {
         tags: ['apps'],
         summary: "Upload the publisher's root, targets and releases v1",
-        params: appParams,
-        body: {
-          type: 'object',
-          required: ['root', 'targets', 'releases'],
-          properties: { root: envelope, targets: envelope, releases: envelope },
-          additionalProperties: false,
-        },
+        ...appsApi.uploadTrust,
       },
     },
     async (request) => services.apps.acceptTrust(actorOf(request), request.params.appId, request.body),

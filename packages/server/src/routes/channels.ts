@@ -1,44 +1,34 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
+import { channelsApi } from '@updraft/api';
 import type { Services } from '../services/index.js';
 import { actorOf } from './access-hooks.js';
-import { ACCESS, appParams, identifier, noQuery } from './schemas.js';
+import { ACCESS } from './schemas.js';
 
-const channelParams = {
-  type: 'object',
-  required: ['appId', 'channel'],
-  properties: { appId: identifier, channel: identifier },
-  additionalProperties: false,
-} as const;
-
-export const channelRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
-  app.get<{ Params: { appId: string } }>(
+export const channelRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services: Services } }> = async (
+  app,
+  { services },
+) => {
+  app.get(
     '/apps/:appId/channels',
     {
       config: { access: ACCESS.read },
       schema: {
         tags: ['channels'],
         summary: 'Channels with their pointers and rollout state',
-        params: appParams,
-        querystring: noQuery,
+        ...channelsApi.listChannels,
       },
     },
     async (request) => ({ channels: await services.channels.list(request.params.appId) }),
   );
 
-  app.post<{ Params: { appId: string }; Body: { name: string; protected?: boolean } }>(
+  app.post(
     '/apps/:appId/channels',
     {
       config: { access: ACCESS.channelCreate },
       schema: {
         tags: ['channels'],
         summary: 'Create a channel (optionally protected)',
-        params: appParams,
-        body: {
-          type: 'object',
-          required: ['name'],
-          properties: { name: identifier, protected: { type: 'boolean' } },
-          additionalProperties: false,
-        },
+        ...channelsApi.createChannel,
       },
     },
     async (request, reply) =>
@@ -54,20 +44,14 @@ export const channelRoutes: FastifyPluginAsync<{ services: Services }> = async (
         ),
   );
 
-  app.put<{ Params: { appId: string; channel: string }; Body: { protected: boolean } }>(
+  app.put(
     '/apps/:appId/channels/:channel/protection',
     {
       config: { access: ACCESS.channelProtect },
       schema: {
         tags: ['channels'],
         summary: 'Protect or unprotect a channel',
-        params: channelParams,
-        body: {
-          type: 'object',
-          required: ['protected'],
-          properties: { protected: { type: 'boolean' } },
-          additionalProperties: false,
-        },
+        ...channelsApi.protectChannel,
       },
     },
     async (request) =>

@@ -1,49 +1,19 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
+import { releasesApi } from '@updraft/api';
 import type { Services } from '../services/index.js';
-import type { PublishRequest } from '../services/index.js';
 import { actorOf } from './access-hooks.js';
-import {
-  ACCESS,
-  appParams,
-  basisPoints,
-  dateTime,
-  envelope,
-  identifier,
-  LIMIT_PATTERN,
-  noQuery,
-  notes,
-  sha256,
-  targeting,
-} from './schemas.js';
+import { ACCESS } from './schemas.js';
 
-export const MAX_MISSING_QUERY = 20_000;
 /** 20000 hashes of 64 characters, quoted and separated. */
 const MISSING_BODY_LIMIT = 2 * 1024 * 1024;
 /** The releases metadata grows by one target per release, so a publish carries all of them. */
 const PUBLISH_BODY_LIMIT = 64 * 1024 * 1024;
 
-const embeddedParams = {
-  type: 'object',
-  required: ['appId', 'platform', 'runtimeVersion'],
-  properties: { appId: identifier, platform: identifier, runtimeVersion: identifier },
-  additionalProperties: false,
-} as const;
-
-const embeddedFile = {
-  type: 'object',
-  required: ['path', 'sha256', 'length'],
-  properties: {
-    path: { type: 'string', minLength: 1, maxLength: 1024 },
-    sha256,
-    length: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
-  },
-  additionalProperties: false,
-} as const;
-
-type EmbeddedParams = { appId: string; platform: string; runtimeVersion: string };
-
-export const releaseRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
-  app.put<{ Params: EmbeddedParams; Body: { files: { path: string; sha256: string; length: number }[] } }>(
+export const releaseRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services: Services } }> = async (
+  app,
+  { services },
+) => {
+  app.put(
     '/apps/:appId/embedded/:platform/:runtimeVersion',
     {
       bodyLimit: MISSING_BODY_LIMIT * 4,
@@ -51,14 +21,7 @@ export const releaseRoutes: FastifyPluginAsync<{ services: Services }> = async (
       schema: {
         tags: ['publish'],
         summary: 'Register the bundle the app binary ships, so publishes patch against it',
-        params: embeddedParams,
-        querystring: noQuery,
-        body: {
-          type: 'object',
-          required: ['files'],
-          properties: { files: { type: 'array', items: embeddedFile, minItems: 1, maxItems: MAX_MISSING_QUERY } },
-          additionalProperties: false,
-        },
+        ...releasesApi.registerEmbedded,
       },
     },
     async (request) => {
@@ -67,15 +30,14 @@ export const releaseRoutes: FastifyPluginAsync<{ services: Services }> = async (
     },
   );
 
-  app.get<{ Params: EmbeddedParams }>(
+  app.get(
     '/apps/:appId/embedded/:platform/:runtimeVersion',
     {
       config: { access: ACCESS.publishRead },
       schema: {
         tags: ['publish'],
         summary: 'The registered embedded bundle of (platform, runtimeVersion)',
-        params: embeddedParams,
-        querystring: noQuery,
+        ...releasesApi.getEmbedded,
       },
     },
     async (request) => {
@@ -84,7 +46,7 @@ export const releaseRoutes: FastifyPluginAsync<{ services: Services }> = async (
     },
   );
 
-  app.post<{ Params: { appId: string }; Body: { sha256: string[] } }>(
+  app.post(
     '/apps/:appId/blobs/missing',
     {
       bodyLimit: MISSING_BODY_LIMIT,
@@ -92,27 +54,20 @@ export const releaseRoutes: FastifyPluginAsync<{ services: Services }> = async (
       schema: {
         tags: ['publish'],
         summary: 'Which of these blobs the app does not hold yet',
-        params: appParams,
-        body: {
-          type: 'object',
-          required: ['sha256'],
-          properties: { sha256: { type: 'array', items: sha256, maxItems: MAX_MISSING_QUERY } },
-          additionalProperties: false,
-        },
+        ...releasesApi.missingBlobs,
       },
     },
     async (request) => ({ missing: await services.releases.missingBlobs(request.params.appId, request.body.sha256) }),
   );
 
-  app.get<{ Params: { appId: string } }>(
+  app.get(
     '/apps/:appId/releases-metadata',
     {
       config: { access: ACCESS.publishRead },
       schema: {
         tags: ['publish'],
         summary: 'The current releases role envelope',
-        params: appParams,
-        querystring: noQuery,
+        ...releasesApi.releasesMetadata,
       },
     },
     async (request, reply) => {
@@ -122,7 +77,7 @@ export const releaseRoutes: FastifyPluginAsync<{ services: Services }> = async (
     },
   );
 
-  app.post<{ Params: { appId: string }; Body: PublishRequest }>(
+  app.post(
     '/apps/:appId/releases',
     {
       bodyLimit: PUBLISH_BODY_LIMIT,
@@ -130,46 +85,21 @@ export const releaseRoutes: FastifyPluginAsync<{ services: Services }> = async (
       schema: {
         tags: ['publish'],
         summary: 'Publish a release the publisher signed and point a channel at it',
-        params: appParams,
-        body: {
-          type: 'object',
-          required: ['releases', 'releaseId', 'channel'],
-          properties: {
-            releases: envelope,
-            releaseId: identifier,
-            channel: identifier,
-            basisPoints,
-            mandatory: { type: 'boolean' },
-            targeting,
-            notes,
-            startAt: dateTime,
-            createChannel: {
-              type: 'boolean',
-              description:
-                'create the channel when the app has none of that name (needs release-manager+ with the channels scope); default false: an unknown channel is refused',
-            },
-          },
-          additionalProperties: false,
-        },
+        ...releasesApi.publish,
       },
     },
     async (request, reply) =>
       reply.code(201).send(await services.releases.publish(actorOf(request), request.params.appId, request.body)),
   );
 
-  app.get<{ Params: { appId: string }; Querystring: { channel?: string; limit?: string } }>(
+  app.get(
     '/apps/:appId/releases',
     {
       config: { access: ACCESS.read },
       schema: {
         tags: ['releases'],
         summary: 'Releases, newest first',
-        params: appParams,
-        querystring: {
-          type: 'object',
-          properties: { channel: identifier, limit: { type: 'string', pattern: LIMIT_PATTERN } },
-          additionalProperties: false,
-        },
+        ...releasesApi.listReleases,
       },
     },
     async (request) => ({

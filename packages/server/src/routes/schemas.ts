@@ -1,41 +1,25 @@
-import { IDENTIFIER } from '@updraft/protocol';
 import { CHANNEL_CREATE, type Access } from '../services/access.js';
 
-// JSON schema fragments shared by the routes. Patterns mirror @updraft/protocol so that bad
-// input is refused at the edge with a 400, before any service runs.
-
-export const IDENTIFIER_PATTERN = IDENTIFIER.source;
-export const SHA256_PATTERN = '^[0-9a-f]{64}$';
-
-export const LIMIT_PATTERN = '^([1-9][0-9]{0,2}|1000)$';
-export const DATE_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$';
-export const SEQ_PATTERN = '^(0|[1-9][0-9]{0,14})$';
-
-export const identifier = { type: 'string', pattern: IDENTIFIER_PATTERN } as const;
-export const sha256 = { type: 'string', pattern: SHA256_PATTERN } as const;
-
-/** A TUF envelope; its content is checked by the protocol parsers, which give better messages. */
-export const envelope = {
-  type: 'object',
-  required: ['signed', 'signatures'],
-  properties: { signed: { type: 'object' }, signatures: { type: 'array' } },
-} as const;
-
-export const appParams = {
-  type: 'object',
-  required: ['appId'],
-  properties: { appId: identifier },
-  additionalProperties: false,
-} as const;
-
-/** Human wording for the patterns above, used by the error handler. */
-export const PATTERN_WORDING: Record<string, string> = {
-  [IDENTIFIER_PATTERN]: "1-128 letters, digits, '.', '_' or '-', starting with a letter or digit",
-  [SHA256_PATTERN]: 'a lower-case hex SHA-256 (64 characters)',
-  [LIMIT_PATTERN]: 'an integer from 1 to 1000',
-  [DATE_TIME_PATTERN]: 'an ISO 8601 date-time such as 2027-01-31T09:00:00Z',
-  [SEQ_PATTERN]: 'a non-negative integer',
-};
+// The schema fragments live with the API contract (@updraft/api); the access rules are the server's.
+export {
+  appParams,
+  basisPoints,
+  DATE_TIME_PATTERN,
+  dateTime,
+  envelope,
+  errorResponse,
+  identifier,
+  IDENTIFIER_PATTERN,
+  LIMIT_PATTERN,
+  noQuery,
+  notes,
+  PATTERN_WORDING,
+  releaseParams,
+  SEQ_PATTERN,
+  sha256,
+  SHA256_PATTERN,
+  targeting,
+} from '@updraft/api';
 
 /** Who may call each admin route (services/access.ts explains the rules). */
 export const ACCESS = {
@@ -55,60 +39,3 @@ export const ACCESS = {
   /** Re-signing what is near expiry changes no content: what a cron job's publish or release key may do. */
   resign: { role: 'developer', scopes: ['release', 'publish'] },
 } as const satisfies Record<string, Access>;
-
-export const releaseParams = {
-  type: 'object',
-  required: ['appId', 'releaseId'],
-  properties: { appId: identifier, releaseId: identifier },
-  additionalProperties: false,
-} as const;
-
-export const basisPoints = {
-  type: 'integer',
-  minimum: 0,
-  maximum: 10000,
-  description: 'rollout in basis points: 0…10000 (2500 = 25 %, 1 = 0.01 %)',
-} as const;
-
-export const dateTime = {
-  type: 'string',
-  minLength: 20,
-  maxLength: 40,
-  pattern: DATE_TIME_PATTERN,
-  description: 'ISO 8601 UTC date-time, e.g. 2027-01-31T09:00:00Z',
-} as const;
-
-const rangeString = { type: 'string', minLength: 1, maxLength: 256 } as const;
-
-/** Targeting rules (docs/protocol.md §5.1); the protocol parser checks the ranges and names the field. */
-export const targeting = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    appVersion: rangeString,
-    osVersion: rangeString,
-    reactNativeVersion: rangeString,
-    arch: { type: 'array', minItems: 1, maxItems: 16, items: { type: 'string', minLength: 1, maxLength: 32 } },
-    custom: {
-      type: 'object',
-      maxProperties: 32,
-      additionalProperties: { type: 'string', maxLength: 256 },
-    },
-  },
-} as const;
-
-export const notes = { type: 'string', maxLength: 10000, description: 'release notes (plain text)' } as const;
-
-export const errorResponse = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      properties: { code: { type: 'string' }, message: { type: 'string' } },
-      additionalProperties: true,
-    },
-  },
-} as const;
-
-/** For routes without query parameters: an unknown one is a mistake worth a 400. */
-export const noQuery = { type: 'object', properties: {}, additionalProperties: false } as const;
