@@ -26,6 +26,11 @@ export interface ReactNativeBuildInput {
   outDir: string;
   /** One line per step on stderr. */
   log: (line: string) => void;
+  /**
+   * Whose Metro bundles: React Native's (`react-native bundle`), or Expo's (`expo export:embed`,
+   * the same command line with the app's Expo Metro config, as Expo's own native builds run it).
+   */
+  bundler?: 'react-native' | 'expo';
 }
 
 export interface ReactNativeBuild {
@@ -53,8 +58,10 @@ export async function buildReactNative(input: ReactNativeBuildInput): Promise<Re
   }
   const reactNativeVersion = (JSON.parse(readFileSync(join(rnDir, 'package.json'), 'utf8')) as { version: string })
     .version;
+  const expoCli = input.bundler === 'expo' ? findExpoCli(appDir) : null;
   const entry =
     input.entryFile ??
+    (expoCli ? expoEntry(appDir) : null) ??
     [`index.${platform}.js`, 'index.js', 'index.ts', 'index.tsx'].find((f) => existsSync(join(appDir, f)));
   if (!entry || !existsSync(join(appDir, entry))) {
     throw new CliError(
@@ -78,13 +85,14 @@ export async function buildReactNative(input: ReactNativeBuildInput): Promise<Re
   const launch = LAUNCH[platform];
   const bundle = join(bundleDir, launch);
   const packagerMap = join(mapsDir, `${launch}.packager.map`);
-  log(`bundling ${entry} with the app's Metro (react-native ${reactNativeVersion}, ${platform})…`);
+  log(
+    `bundling ${entry} with the app's ${expoCli ? 'Expo ' : ''}Metro (react-native ${reactNativeVersion}, ${platform})…`,
+  );
   await runTool(
-    'react-native bundle',
+    expoCli ? 'expo export:embed' : 'react-native bundle',
     process.execPath,
     [
-      join(rnDir, 'cli.js'),
-      'bundle',
+      ...(expoCli ? [expoCli, 'export:embed'] : [join(rnDir, 'cli.js'), 'bundle']),
       '--platform',
       platform,
       '--dev',
@@ -135,7 +143,7 @@ export async function buildReactNative(input: ReactNativeBuildInput): Promise<Re
 }
 
 /** Where `name` is installed for the app: its own node_modules or a parent's (workspaces). */
-function resolvePackageDir(fromDir: string, name: string): string | null {
+export function resolvePackageDir(fromDir: string, name: string): string | null {
   try {
     return dirname(createRequire(join(fromDir, 'package.json')).resolve(`${name}/package.json`));
   } catch {
@@ -156,6 +164,26 @@ export function appUsesHermes(appDir: string, platform: 'ios' | 'android'): bool
   return !/"jsEngine"\s*:\s*"jsc"/.test(read('app.json'));
 }
 
+/** The app's own Expo CLI (`expo`'s bin), wherever npm hoisted it. */
+export function findExpoCli(appDir: string): string {
+  const dir = resolvePackageDir(appDir, 'expo');
+  const bin = dir ? (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { bin?: unknown }).bin : null;
+  const cli = typeof bin === 'string' ? bin : (bin as Record<string, string> | null)?.['expo'];
+  if (!dir || !cli) {
+    throw new CliError(
+      'bad-input',
+      `no expo package is installed for ${appDir}: run npm install in the app (npx expo install expo), or pass the app's folder as <dir>`,
+    );
+  }
+  return join(dir, cli);
+}
+
+/** Expo apps start at package.json's main (expo/AppEntry.js, expo-router/entry…), when it is a file of the app. */
+function expoEntry(appDir: string): string | null {
+  const main = (JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8')) as { main?: unknown }).main;
+  return typeof main === 'string' && existsSync(join(appDir, main)) ? main : null;
+}
+
 function findHermesc(rnDir: string): string | null {
   const os = process.platform === 'darwin' ? 'osx-bin' : process.platform === 'win32' ? 'win64-bin' : 'linux64-bin';
   const exe = process.platform === 'win32' ? 'hermesc.exe' : 'hermesc';
@@ -166,7 +194,7 @@ function findHermesc(rnDir: string): string | null {
 }
 
 /** Runs a build tool; on failure, its own last lines of output are the error. */
-function runTool(name: string, command: string, args: string[], cwd: string): Promise<void> {
+export function runTool(name: string, command: string, args: string[], cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
     let output = '';

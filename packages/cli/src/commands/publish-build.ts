@@ -4,11 +4,15 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { buildReactNative, HERMES_MODES, type HermesMode } from '../build/react-native.js';
 import { CliError } from '../output.js';
+import { decideUpdateClient, exportExpo, exportedSourcemap, UPDATE_CLIENTS } from '../build/expo.js';
 
 /** `updraft publish --build …`: build the bundle with the app's own tools, then publish it. */
 
 export interface BuildFlags {
   build?: string;
+  updateClient?: string;
+  app: string;
+  server?: string;
   entryFile?: string;
   hermes: string;
   sourcemapDir?: string;
@@ -17,6 +21,8 @@ export interface BuildFlags {
 }
 
 export interface BuiltBundle {
+  /** An `expo export` folder to publish as Expo updates (expo-updates apps), not a bundle folder. */
+  expoExport?: { sourcemapOf(platform: string): Promise<string | null> };
   bundleDir: string;
   launch: string;
   /** The build's source maps: kept on the server beside the release, never in it. */
@@ -34,6 +40,10 @@ export function addBuildOptions(cmd: Command): Command {
       `build first with the app's own tools, then publish: ${KINDS.join(' | ')}; <dir> is then the app's folder (default .)`,
     )
     .option('--entry-file <file>', '--build: the app entry file (default index.<platform>.js or index.js)')
+    .option(
+      '--update-client <client>',
+      `--build expo: ${UPDATE_CLIENTS.join(' | ')} (default: from the app's dependencies and app.json's updates.url)`,
+    )
     .option('--hermes <mode>', `--build react-native: compile to Hermes bytecode, ${HERMES_MODES.join(' | ')}`, 'auto')
     .option(
       '--sourcemap-dir <dir>',
@@ -46,28 +56,27 @@ export async function buildBeforePublish(dir: string | undefined, flags: BuildFl
   if (!(KINDS as readonly string[]).includes(kind)) {
     throw new CliError('usage', `--build must be one of ${KINDS.join(', ')}, not "${kind}"`, { exitCode: 2 });
   }
-  if (kind === 'expo') {
-    throw new CliError(
-      'usage',
-      '--build expo is not available in this version; run npx expo export and publish its output folder (updraft publish <dist> --launch <the .hbc file>)',
-      { exitCode: 2 },
-    );
-  }
+  const appDir = resolve(dir ?? '.');
+  const log = (line: string) => {
+    if (!flags.json) process.stderr.write(`${line}\n`);
+  };
+  const client =
+    kind === 'expo'
+      ? decideUpdateClient(appDir, flags.updateClient, flags.server ?? process.env['UPDRAFT_SERVER'], flags.app)
+      : null;
+  if (client) log(`publishing for ${client.client} (${client.why})`);
+  if (client?.client === 'expo-updates') return buildExpoExport(appDir, flags, log);
   if (!(HERMES_MODES as readonly string[]).includes(flags.hermes)) {
     throw new CliError('usage', `--hermes must be one of ${HERMES_MODES.join(', ')}, not "${flags.hermes}"`, {
       exitCode: 2,
     });
   }
   if (flags.platform !== 'ios' && flags.platform !== 'android') {
-    throw new CliError('usage', `--build react-native needs --platform ios or android, not "${flags.platform}"`, {
+    throw new CliError('usage', `--build ${kind} needs --platform ios or android, not "${flags.platform}"`, {
       exitCode: 2,
     });
   }
-  const appDir = resolve(dir ?? '.');
   const outDir = await mkdtemp(join(tmpdir(), 'updraft-build-'));
-  const log = (line: string) => {
-    if (!flags.json) process.stderr.write(`${line}\n`);
-  };
   try {
     const built = await buildReactNative({
       appDir,
@@ -76,6 +85,7 @@ export async function buildBeforePublish(dir: string | undefined, flags: BuildFl
       hermes: flags.hermes as HermesMode,
       outDir,
       log,
+      bundler: kind === 'expo' ? 'expo' : 'react-native',
     });
     log('hashing the bundle and its assets…');
     return {
@@ -83,10 +93,38 @@ export async function buildBeforePublish(dir: string | undefined, flags: BuildFl
       launch: built.launch,
       summary: {
         kind,
+        ...(client ? { updateClient: client.client } : {}),
         reactNativeVersion: built.reactNativeVersion,
         hermesBytecodeVersion: built.hermesBytecodeVersion,
       },
       sourcemaps: [built.sourcemap],
+      cleanup: () => rm(outDir, { recursive: true, force: true }),
+    };
+  } catch (err) {
+    await rm(outDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** expo-updates apps: `expo export` (with source maps), published as `publish --expo` does. */
+async function buildExpoExport(appDir: string, flags: BuildFlags, log: (line: string) => void): Promise<BuiltBundle> {
+  const platform = (flags.platform as string | undefined) ?? 'all';
+  if (platform !== 'all' && platform !== 'ios' && platform !== 'android') {
+    throw new CliError('usage', `--build expo needs --platform ios, android or all, not "${platform}"`, {
+      exitCode: 2,
+    });
+  }
+  const outDir = await mkdtemp(join(tmpdir(), 'updraft-build-'));
+  const dist = join(outDir, 'dist');
+  try {
+    await exportExpo({ appDir, platforms: platform === 'all' ? ['ios', 'android'] : [platform], outDir: dist, log });
+    log('hashing the export and its assets…');
+    return {
+      expoExport: { sourcemapOf: (p) => exportedSourcemap(dist, p) },
+      bundleDir: dist,
+      launch: '',
+      sourcemaps: [],
+      summary: { kind: 'expo', updateClient: 'expo-updates' },
       cleanup: () => rm(outDir, { recursive: true, force: true }),
     };
   } catch (err) {

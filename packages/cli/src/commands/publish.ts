@@ -120,7 +120,7 @@ export function registerPublish(program: Command): void {
     .action(
       run<[string | undefined], PublishOptions>(async (dirArg, opts) => {
         // Required except with --expo, which publishes every platform of the export by default.
-        if (!opts.expo && (opts.platform as string | undefined) === undefined) {
+        if (!opts.expo && opts.build !== 'expo' && (opts.platform as string | undefined) === undefined) {
           throw new CliError('usage', "required option '--platform <platform>' not specified", { exitCode: 2 });
         }
         let built: BuiltBundle | null = null;
@@ -143,8 +143,20 @@ async function publish(dirArg: string | undefined, opts: PublishOptions, built: 
     );
   }
   const dir = dirArg;
-  if (opts.expo) {
-    await publishExpo(dir, opts);
+  if (opts.expo || built?.expoExport) {
+    const published = await publishExpo(dir, opts);
+    for (const r of built?.expoExport ? published : []) {
+      const map = await built!.expoExport!.sourcemapOf(r.platform);
+      if (!map) continue;
+      const api = requireServer(opts);
+      const [kept] = await keepSourcemaps(api, opts.app, r.releaseId, [map], opts);
+      if (opts.sourcemapDir) await copySourcemaps(opts.sourcemapDir, r.releaseId, [map]);
+      if (!opts.json) {
+        process.stderr.write(
+          `source map ${kept!.name} of ${r.platform} kept on the server, never sent to devices: updraft release sourcemap ${r.releaseId} --app ${opts.app}\n`,
+        );
+      }
+    }
     return;
   }
   const startedOn = isoSeconds(Date.now());

@@ -1,0 +1,211 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { deviceSyncArgs, REPO_ROOT, runCli, startServerProcess, tempDir, type ServerProcess } from '../helpers/cli.js';
+
+// `updraft publish --build expo`, with a STUB `expo` package in the app's node_modules: its
+// bin answers `expo export` by copying test/fixtures/expo-export/v1 (real `npx expo export`
+// output) plus a source map, and `expo export:embed` by writing a bundle, an image and a map
+// where it is told. The real Expo CLI (expo 58 with react-native 0.88, ~400 MB from npm) does
+// install and export offline here, but takes minutes; this test checks what Updraft does
+// around it: finding the app's own CLI, choosing the client from the app, the flags it passes,
+// the bundler's own error, and what gets published and kept.
+
+const APP = 'com.example.expobuild';
+const FIXTURE = join(REPO_ROOT, 'test/fixtures/expo-export/v1');
+let server: ServerProcess;
+let work: { path: string; cleanup(): Promise<void> };
+let env: Record<string, string>;
+
+const STUB_CLI = `#!/usr/bin/env node
+const { cpSync, mkdirSync, writeFileSync, appendFileSync } = require('node:fs');
+const { dirname, join } = require('node:path');
+const args = process.argv.slice(2);
+const flag = (name) => args[args.indexOf(name) + 1];
+appendFileSync(join(process.cwd(), 'expo-calls.log'), JSON.stringify(args) + '\\n');
+if (process.env.STUB_EXPO_FAIL) {
+  console.error('Error: Unable to resolve module ./does-not-exist from index.js');
+  process.exit(1);
+}
+const map = (file) => JSON.stringify({ version: 3, file, sources: ['App.tsx'], names: [], mappings: 'AAAA' });
+if (args[0] === 'export') {
+  const out = flag('--output-dir');
+  cpSync(process.env.STUB_EXPO_FIXTURE, out, { recursive: true });
+  const meta = require(join(out, 'metadata.json'));
+  for (const p of Object.keys(meta.fileMetadata)) writeFileSync(join(out, meta.fileMetadata[p].bundle + '.map'), map(p));
+} else if (args[0] === 'export:embed') {
+  const bundle = flag('--bundle-output');
+  writeFileSync(bundle, 'console.log("expo app on the Updraft client");\\n');
+  mkdirSync(join(flag('--assets-dest'), 'drawable-mdpi'), { recursive: true });
+  writeFileSync(join(flag('--assets-dest'), 'drawable-mdpi', 'assets_logo.png'), 'png');
+  writeFileSync(flag('--sourcemap-output'), map('index.android.bundle'));
+} else process.exit(2);
+`;
+
+/** An Expo app whose node_modules hold the stub CLI (and react-native's package.json). */
+async function stubApp(name: string, deps: Record<string, string>, appJson: object): Promise<string> {
+  const app = join(work.path, name);
+  await mkdir(join(app, 'node_modules/expo/bin'), { recursive: true });
+  await mkdir(join(app, 'node_modules/react-native'), { recursive: true });
+  await writeFile(join(app, 'package.json'), JSON.stringify({ name, main: 'index.js', dependencies: deps }));
+  await writeFile(join(app, 'app.json'), JSON.stringify(appJson));
+  await writeFile(join(app, 'index.js'), "import 'expo';\n");
+  await writeFile(
+    join(app, 'node_modules/expo/package.json'),
+    JSON.stringify({ name: 'expo', version: '0.0.0-stub', bin: { expo: 'bin/cli.js' } }),
+  );
+  await writeFile(join(app, 'node_modules/expo/bin/cli.js'), STUB_CLI);
+  await chmod(join(app, 'node_modules/expo/bin/cli.js'), 0o755);
+  await writeFile(
+    join(app, 'node_modules/react-native/package.json'),
+    JSON.stringify({ name: 'react-native', version: '0.0.0-stub' }),
+  );
+  return app;
+}
+
+before(async () => {
+  work = await tempDir('expo-build');
+  server = await startServerProcess(join(work.path, 'data'));
+  env = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey, STUB_EXPO_FIXTURE: FIXTURE };
+  const created = await runCli(['apps', 'create', APP, '--keys', join(work.path, 'keys'), '--json'], env);
+  assert.equal(created.code, 0, created.stderr);
+});
+
+after(async () => {
+  await server?.stop();
+  await work?.cleanup();
+});
+
+const publish = (app: string, extra: string[], more: Record<string, string> = {}) =>
+  runCli(
+    [
+      'publish',
+      app,
+      '--build',
+      'expo',
+      '--app',
+      APP,
+      '--runtime-version',
+      '1.0.0',
+      '--channel',
+      'production',
+      '--keys',
+      join(work.path, 'keys'),
+      ...extra,
+    ],
+    { ...env, ...more },
+  );
+
+test('an expo-updates app: expo export, published as Expo updates, source maps kept beside them', async () => {
+  const app = await stubApp(
+    'updates-app',
+    { expo: '~58.0.0', 'expo-updates': '~58.0.0' },
+    { expo: { name: 'a', slug: 'a', updates: { url: `${server.url}/expo/${APP}` } } },
+  );
+  const r = await publish(app, []);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /publishing for expo-updates \(the app uses expo-updates \(updates\.url .*\/expo\/com\.example\.expobuild\)\)/,
+  );
+  assert.match(r.stderr, /exporting with the app's Expo CLI \(expo export, ios and android\)/);
+  assert.match(r.stdout, /published Expo update .* for android/);
+  const calls = (await readFile(join(app, 'expo-calls.log'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(calls[0].slice(0, 1), ['export']);
+  assert.ok(calls[0].includes('--source-maps'));
+  const androidRelease = /published Expo update \S+ \([^)]*\) for android \S+ on production: release (\S+)/.exec(
+    r.stdout,
+  )?.[1];
+  assert.ok(androidRelease, r.stdout);
+  const out = join(work.path, 'maps-updates');
+  const got = await runCli(['release', 'sourcemap', androidRelease, '--app', APP, '--out', out, '--json'], env);
+  assert.equal(got.code, 0, got.stderr);
+  const [name] = await readdir(out);
+  assert.match(name!, /^entry-[0-9a-f]+\.hbc\.map$/);
+  assert.equal(JSON.parse(await readFile(join(out, name!), 'utf8')).file, 'android');
+  // The Expo manifest devices get names the bundle and the assets, never the map.
+  const manifest = await fetch(`${server.url}/expo/${APP}`, {
+    headers: {
+      accept: 'application/expo+json',
+      'expo-platform': 'android',
+      'expo-protocol-version': '1',
+      'expo-runtime-version': '1.0.0',
+      'expo-channel-name': 'production',
+    },
+  });
+  const text = await manifest.text();
+  assert.equal(manifest.status, 200, text);
+  assert.match(text, /\.hbc|launchAsset/);
+  assert.ok(!text.includes('.map'), 'the manifest names no map');
+});
+
+test('an app on the Updraft client: expo export:embed, published as an Updraft release', async () => {
+  const app = await stubApp(
+    'updraft-app',
+    { expo: '~58.0.0', '@updraft/react-native': '*' },
+    { expo: { name: 'b', slug: 'b' } },
+  );
+  const r = await publish(app, ['--platform', 'android', '--hermes', 'off']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /publishing for updraft \(the app depends on @updraft\/react-native\)/);
+  assert.match(r.stderr, /bundling index\.js with the app's Expo Metro \(react-native 0\.0\.0-stub, android\)/);
+  const calls = (await readFile(join(app, 'expo-calls.log'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.equal(calls[0][0], 'export:embed');
+  for (const f of ['--platform', '--entry-file', '--bundle-output', '--assets-dest', '--sourcemap-output'])
+    assert.ok(calls[0].includes(f), f);
+  const releaseId = /published release (\S+)/.exec(r.stdout)?.[1];
+  assert.ok(releaseId, r.stdout);
+  const device = join(work.path, 'device');
+  const sync = await runCli(
+    deviceSyncArgs({
+      server: server.url,
+      app: APP,
+      platform: 'android',
+      root: join(work.path, 'keys', 'root.json'),
+      dir: device,
+    }),
+  );
+  assert.equal(sync.code, 0, sync.stderr);
+  const tree = await readdir(device, { recursive: true });
+  assert.ok(
+    tree.some((f) => f.endsWith('drawable-mdpi/assets_logo.png')),
+    tree.join(', '),
+  );
+  assert.deepEqual(
+    tree.filter((f) => f.endsWith('.map')),
+    [],
+  );
+  const out = join(work.path, 'maps-updraft');
+  const got = await runCli(['release', 'sourcemap', releaseId, '--app', APP, '--out', out], env);
+  assert.equal(got.code, 0, got.stderr);
+  assert.equal(JSON.parse(await readFile(join(out, 'index.android.bundle.map'), 'utf8')).file, 'index.android.bundle');
+});
+
+test("the bundler's own error, nothing published; --update-client overrides; an undecidable app is refused", async () => {
+  const app = await stubApp('both-app', { expo: '~58.0.0', 'expo-updates': '*', '@updraft/react-native': '*' }, {});
+  const undecided = await publish(app, ['--json']);
+  assert.equal(undecided.code, 2);
+  assert.match(undecided.stdout, /pass --update-client expo-updates or updraft/);
+  const before = await runCli(['release', 'list', '--app', APP, '--json'], env);
+  const failed = await publish(app, ['--update-client', 'expo-updates'], { STUB_EXPO_FAIL: '1' });
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /expo export failed \(exit 1\); nothing was published/);
+  assert.match(failed.stderr, /Unable to resolve module \.\/does-not-exist/, "the bundler's own message");
+  const after = await runCli(['release', 'list', '--app', APP, '--json'], env);
+  assert.deepEqual(after.json?.['releases'], before.json?.['releases']);
+  const elsewhere = await stubApp(
+    'elsewhere-app',
+    { expo: '~58.0.0', 'expo-updates': '*' },
+    { expo: { updates: { url: 'https://u.expo.dev/0000' } } },
+  );
+  const wrongUrl = await publish(elsewhere, []);
+  assert.equal(wrongUrl.code, 1);
+  assert.match(wrongUrl.stderr, /updates\.url is https:\/\/u\.expo\.dev\/0000, not this server's/);
+});
