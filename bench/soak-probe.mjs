@@ -5,7 +5,7 @@
  * from resident memory the allocator keeps (heap flat after GC). With
  * UPDRAFT_SOAK_SNAPSHOTS=<folder> each probe also writes a heap snapshot there, to diff.
  */
-import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 
@@ -13,12 +13,14 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc');
 let n = 0;
 process.on('SIGUSR2', () => {
-  const before = process.memoryUsage().rss;
+  const before = process.memoryUsage();
+  const newSpaceBefore = getHeapSpaceStatistics().find((x) => x.space_name === 'new_space')?.space_size;
   gc();
   const m = process.memoryUsage();
+  const spaces = Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, x.space_size]));
   const snapshots = process.env.UPDRAFT_SOAK_SNAPSHOTS;
   const snapshot = snapshots ? writeHeapSnapshot(join(snapshots, `heap-${++n}.heapsnapshot`)) : undefined;
   process.stderr.write(
-    `soak-probe ${JSON.stringify({ rssBeforeGc: before, rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, snapshot })}\n`,
+    `soak-probe ${JSON.stringify({ rssBeforeGc: before.rss, heapTotalBeforeGc: before.heapTotal, newSpaceBeforeGc: newSpaceBefore, rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, spaces, snapshot })}\n`,
   );
 });

@@ -6,12 +6,18 @@
  *   npm run build && node --import tsx bench/soak.ts --backend sqlite --minutes 60
  *   npm run build && node --import tsx bench/soak.ts --backend postgres-s3 --minutes 60
  *
- * Traffic: `--checks` device checks per second (default 40) from 8 keep-alive clients, half
- * with the If-None-Match of the last answer (304) and half without (200); one event batch of
- * 20 per second; a CLI publish every 30 s (a new small bundle each time). Every 10 s it
- * samples the server's RSS (/proc/<pid>/status) and the database size; at the end it prints
- * per-period p50/p99 latency, 5xx and connection errors, RSS at start (after a 2-minute
- * warm-up), middle and end with the slope after warm-up, and database growth (JSON with --json).
+ * Traffic is open-loop, at fixed rates whatever the machine's load (it is shared, and a
+ * closed loop's throughput followed the load, and the server's memory with it): `--rate`
+ * device checks per second (default 10), each sent at its scheduled time on keep-alive
+ * connections, alternately with the If-None-Match of the last answer (304) and without (200),
+ * at most `--max-in-flight` (64) outstanding — a check due while that many are outstanding is
+ * counted as skipped, never queued; one event batch of 20 per second; a CLI publish every 30 s
+ * (a new small bundle each time; skipped, and counted, while the previous one still runs).
+ * Every 10 s it samples the server's RSS (/proc/<pid>/status: anonymous and file-backed) and
+ * the database size; at the end it prints per-period achieved rates, p50/p99 latency, 5xx and
+ * connection errors, RSS at start (after a 2-minute warm-up), middle and end with the slope
+ * (and a 95 % interval) after warm-up and over the last 30 minutes, the forced-GC memory split
+ * of each probe, and database growth (JSON with --json).
  * postgres-s3 uses a throwaway PostgreSQL cluster and the S3 server of test/helpers/services.ts.
  */
 import { randomBytes } from 'node:crypto';
@@ -31,12 +37,17 @@ const arg = (name: string, fallback: string) => {
 };
 const BACKEND = arg('backend', 'sqlite');
 const MINUTES = Number(arg('minutes', '60'));
-const CHECKS_PER_S = Number(arg('checks', '40'));
+/** Device checks per second, open loop (scheduled, not "as fast as the clients go"). */
+const CHECKS_PER_S = Number(arg('rate', arg('checks', '10')));
+/** Checks outstanding at most; one due beyond this is skipped (and counted), never queued. */
+const MAX_IN_FLIGHT = Number(arg('max-in-flight', '64'));
 const PERIOD_S = Number(arg('period', String(Math.max(60, Math.round((MINUTES * 60) / 12)))));
 const WARMUP_S = Math.min(120, (MINUTES * 60) / 5);
 const JSON_OUT = process.argv.includes('--json');
 /** Seconds between forced-GC memory probes of the server (bench/soak-probe.mjs); 0 = none. */
 const PROBE_S = Number(arg('probe-every', '300'));
+/** Node options for the soaked server only (e.g. "--max-semi-space-size=4"), to test V8 sizing. */
+const SERVER_NODE_OPTIONS = arg('node-options', '');
 const PROBE = fileURLToPath(new URL('./soak-probe.mjs', import.meta.url));
 const APP = 'com.example.soak';
 
@@ -45,6 +56,8 @@ if (BACKEND !== 'sqlite' && BACKEND !== 'postgres-s3') throw new Error('--backen
 interface Sample {
   at: number;
   rssMb: number;
+  rssAnonMb: number;
+  rssFileMb: number;
   dbMb: number;
   load1: number;
 }
@@ -53,18 +66,31 @@ interface Sample {
 interface Probe {
   at: number;
   rssBeforeGcMb: number;
+  /** V8's committed heap before the forced GC, as it is under traffic, and its new space. */
+  heapTotalBeforeGcMb: number;
+  newSpaceBeforeGcMb: number;
   rssMb: number;
   heapTotalMb: number;
   heapUsedMb: number;
   externalMb: number;
   arrayBuffersMb: number;
+  /** RSS − heapTotal: memory outside V8's heap (native: SQLite, pg, zlib, code, stacks, malloc). */
+  nativeMb: number;
+  /** heapTotal − heapUsed: what V8 keeps committed but not in use. */
+  heapSlackMb: number;
+  /** V8's heap spaces after the GC: size committed (MB) by space. */
+  spaces: Record<string, number>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
+function rss(pid: number): { rssMb: number; rssAnonMb: number; rssFileMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
+    return m ? Number(m[1]) / 1024 : NaN;
+  };
+  return { rssMb: kb('VmRSS'), rssAnonMb: kb('RssAnon'), rssFileMb: kb('RssFile') };
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -85,6 +111,31 @@ function slope(xs: number[], ys: number[]): number {
   }
   return den === 0 ? 0 : num / den;
 }
+
+/**
+ * Least-squares slope of y over x with a 95 % interval. Successive samples are correlated
+ * (RSS moves in steps), so the interval is widened by the lag-1 autocorrelation of the
+ * residuals (effective sample size n·(1−r)/(1+r)); it is a guide, not a proof.
+ */
+function slopeWithInterval(xs: number[], ys: number[]): { slope: number; low: number; high: number; n: number } {
+  const n = xs.length;
+  const b = slope(xs, ys);
+  if (n < 4) return { slope: b, low: NaN, high: NaN, n };
+  const mx = xs.reduce((a, v) => a + v, 0) / n;
+  const my = ys.reduce((a, v) => a + v, 0) / n;
+  const res = xs.map((x, i) => ys[i]! - (my + b * (x - mx)));
+  const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+  const sse = res.reduce((a, r) => a + r * r, 0);
+  let r1num = 0;
+  for (let i = 1; i < n; i++) r1num += res[i]! * res[i - 1]!;
+  const r1 = sse === 0 ? 0 : Math.max(0, Math.min(0.99, r1num / sse));
+  const nEff = Math.max(3, (n * (1 - r1)) / (1 + r1));
+  const se = Math.sqrt(sse / (n - 2) / sxx) * Math.sqrt(n / nEff);
+  const half = 1.96 * se;
+  return { slope: b, low: b - half, high: b + half, n };
+}
+
+const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
 
 async function main() {
   const work = await tempDir('soak');
@@ -124,7 +175,9 @@ async function main() {
         return bytes / 2 ** 20;
       };
     }
-    if (PROBE_S > 0) env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${PROBE}`.trim();
+    env.NODE_OPTIONS = [process.env.NODE_OPTIONS, SERVER_NODE_OPTIONS, PROBE_S > 0 ? `--import ${PROBE}` : '']
+      .filter(Boolean)
+      .join(' ');
     const server = await startServerProcess(dataDir, { args, env });
     cleanups.unshift(() => server.stop());
     const pid = server.child.pid!;
@@ -156,23 +209,41 @@ async function main() {
     const start = performance.now();
     const end = start + MINUTES * 60_000;
     const periodOf = (t: number) => Math.floor((t - start) / (PERIOD_S * 1000));
-    const periods = new Map<
-      number,
-      {
-        latencies: number[];
-        s5xx: number;
-        connErrors: number;
-        other: number;
-        publishes: number;
-        publishFailures: number;
-        events: number;
-      }
-    >();
+    interface Period {
+      latencies: number[];
+      /** Checks due in the period, and those skipped because MAX_IN_FLIGHT were outstanding. */
+      due: number;
+      skipped: number;
+      /** How late the client sent checks (its own event loop on a loaded machine), ms. */
+      lateMs: number[];
+      s5xx: number;
+      connErrors: number;
+      other: number;
+      publishes: number;
+      publishFailures: number;
+      publishesSkipped: number;
+      eventBatches: number;
+      events: number;
+    }
+    const periods = new Map<number, Period>();
     const period = (t: number) => {
       const k = periodOf(t);
       let p = periods.get(k);
       if (!p) {
-        p = { latencies: [], s5xx: 0, connErrors: 0, other: 0, publishes: 0, publishFailures: 0, events: 0 };
+        p = {
+          latencies: [],
+          due: 0,
+          skipped: 0,
+          lateMs: [],
+          s5xx: 0,
+          connErrors: 0,
+          other: 0,
+          publishes: 0,
+          publishFailures: 0,
+          publishesSkipped: 0,
+          eventBatches: 0,
+          events: 0,
+        };
         periods.set(k, p);
       }
       return p;
@@ -182,73 +253,110 @@ async function main() {
       if (failures.length < 20) failures.push(what);
     };
     const checkUrl = `${server.url}/repo/${APP}/metadata/timestamp.json`;
-    const CLIENTS = 8;
-    const gap = (1000 * CLIENTS) / CHECKS_PER_S;
-    const checkers = Array.from({ length: CLIENTS }, async (_, c) => {
-      let etag: string | null = null;
-      for (let i = 0; performance.now() < end; i++) {
-        const t0 = performance.now();
-        try {
-          const headers: Record<string, string> = (i + c) % 2 === 0 && etag ? { 'if-none-match': etag } : {};
-          const res = await fetch(checkUrl, { headers });
-          await res.arrayBuffer();
-          const p = period(t0);
-          p.latencies.push(performance.now() - t0);
-          if (res.status >= 500) {
-            p.s5xx++;
-            note(`check ${res.status}`);
-          } else if (res.status !== 200 && res.status !== 304) p.other++;
-          etag = res.headers.get('etag') ?? etag;
-        } catch (err) {
-          period(t0).connErrors++;
-          note(`check: ${String((err as Error).cause ?? err)}`);
-        }
-        await sleep(Math.max(0, gap - (performance.now() - t0)));
-      }
-    });
-    const events = (async () => {
-      while (performance.now() < end) {
-        const t0 = performance.now();
-        const batch = Array.from({ length: 20 }, (_, i) => ({
-          id: randomBytes(16).toString('base64url'),
-          event: i % 10 === 0 ? 'launched' : 'check',
-          releaseId: null,
-          channel: 'production',
-          platform: 'ios',
-          at: new Date().toISOString(),
-        }));
-        try {
-          const res = await fetch(`${server.url}/v1/events`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${ingest.key}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ events: batch }),
-          });
-          await res.arrayBuffer();
-          const p = period(t0);
-          if (res.status >= 500) {
-            p.s5xx++;
-            note(`events ${res.status}`);
-          } else if (res.ok) p.events += batch.length;
-          else p.other++;
-        } catch (err) {
-          period(t0).connErrors++;
-          note(`events: ${String((err as Error).cause ?? err)}`);
-        }
-        await sleep(Math.max(0, 1000 - (performance.now() - t0)));
-      }
-    })();
-    const publishes = (async () => {
-      while (performance.now() < end) {
-        const t0 = performance.now();
-        const failed = await publish();
+    let etag: string | null = null;
+    let inFlight = 0;
+    const pending = new Set<Promise<void>>();
+    const track = (p: Promise<void>) => {
+      pending.add(p);
+      void p.finally(() => pending.delete(p));
+    };
+    const check = async (i: number) => {
+      const t0 = performance.now();
+      inFlight++;
+      try {
+        const headers: Record<string, string> = i % 2 === 0 && etag ? { 'if-none-match': etag } : {};
+        const res = await fetch(checkUrl, { headers });
+        await res.arrayBuffer();
         const p = period(t0);
+        p.latencies.push(performance.now() - t0);
+        if (res.status >= 500) {
+          p.s5xx++;
+          note(`check ${res.status}`);
+        } else if (res.status !== 200 && res.status !== 304) p.other++;
+        etag = res.headers.get('etag') ?? etag;
+      } catch (err) {
+        period(t0).connErrors++;
+        note(`check: ${String((err as Error).cause ?? err)}`);
+      } finally {
+        inFlight--;
+      }
+    };
+    const eventBatch = async () => {
+      const t0 = performance.now();
+      const batch = Array.from({ length: 20 }, (_, i) => ({
+        id: randomBytes(16).toString('base64url'),
+        event: i % 10 === 0 ? 'launched' : 'check',
+        releaseId: null,
+        channel: 'production',
+        platform: 'ios',
+        at: new Date().toISOString(),
+      }));
+      try {
+        const res = await fetch(`${server.url}/v1/events`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ingest.key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ events: batch }),
+        });
+        await res.arrayBuffer();
+        const p = period(t0);
+        p.eventBatches++;
+        if (res.status >= 500) {
+          p.s5xx++;
+          note(`events ${res.status}`);
+        } else if (res.ok) p.events += batch.length;
+        else p.other++;
+      } catch (err) {
+        period(t0).connErrors++;
+        note(`events: ${String((err as Error).cause ?? err)}`);
+      }
+    };
+    let publishing = false;
+    const timedPublish = async () => {
+      const t0 = performance.now();
+      const p = period(t0);
+      if (publishing) {
+        p.publishesSkipped++;
+        return;
+      }
+      publishing = true;
+      try {
+        const failed = await publish();
         p.publishes++;
         if (failed) {
           p.publishFailures++;
           note(`publish: ${failed}`);
         }
-        await sleep(Math.max(0, Math.min(30_000 - (performance.now() - t0), end - performance.now())));
+      } finally {
+        publishing = false;
       }
+    };
+    // Open loop: one scheduler sends whatever is due (checks at CHECKS_PER_S, an event batch
+    // each second, a publish each 30 s) at its time, whether earlier answers came or not.
+    const traffic = (async () => {
+      let checksSent = 0;
+      let batchesSent = 0;
+      let publishesSent = 0;
+      while (performance.now() < end) {
+        const now = performance.now();
+        const elapsed = now - start;
+        const dueChecks = Math.floor((elapsed * CHECKS_PER_S) / 1000) + 1;
+        for (; checksSent < dueChecks; checksSent++) {
+          const scheduled = start + (checksSent * 1000) / CHECKS_PER_S;
+          const p = period(scheduled);
+          p.due++;
+          if (inFlight >= MAX_IN_FLIGHT) {
+            p.skipped++;
+            continue;
+          }
+          p.lateMs.push(now - scheduled);
+          track(check(checksSent));
+        }
+        for (; batchesSent < Math.floor(elapsed / 1000) + 1; batchesSent++) track(eventBatch());
+        for (; publishesSent < Math.floor(elapsed / 30_000) + 1; publishesSent++) track(timedPublish());
+        const next = start + (checksSent * 1000) / CHECKS_PER_S;
+        await sleep(Math.max(1, Math.min(next, end) - performance.now()));
+      }
+      while (pending.size > 0) await Promise.all([...pending]);
     })();
     const probes: Probe[] = [];
     let probeBuf = '';
@@ -258,16 +366,23 @@ async function main() {
       probeBuf = lines.pop()!;
       for (const line of lines) {
         if (!line.startsWith('soak-probe ')) continue;
-        const m = JSON.parse(line.slice('soak-probe '.length)) as Record<string, number>;
+        const m = JSON.parse(line.slice('soak-probe '.length)) as Record<string, number> & {
+          spaces: Record<string, number>;
+        };
         const mb = (n: number) => Math.round((n / 2 ** 20) * 10) / 10;
         probes.push({
           at: Math.round((performance.now() - start) / 1000),
           rssBeforeGcMb: mb(m.rssBeforeGc!),
+          heapTotalBeforeGcMb: mb(m.heapTotalBeforeGc!),
+          newSpaceBeforeGcMb: mb(m.newSpaceBeforeGc!),
           rssMb: mb(m.rss!),
           heapTotalMb: mb(m.heapTotal!),
           heapUsedMb: mb(m.heapUsed!),
           externalMb: mb(m.external!),
           arrayBuffersMb: mb(m.arrayBuffers!),
+          nativeMb: mb(m.rss! - m.heapTotal!),
+          heapSlackMb: mb(m.heapTotal! - m.heapUsed!),
+          spaces: Object.fromEntries(Object.entries(m.spaces).map(([k, v]) => [k.replace(/_space$/, ''), mb(v)])),
         });
       }
     });
@@ -275,7 +390,7 @@ async function main() {
     const sample = async () =>
       samples.push({
         at: (performance.now() - start) / 1000,
-        rssMb: rssMb(pid),
+        ...rss(pid),
         dbMb: await dbSize(),
         load1: loadavg()[0]!,
       });
@@ -304,7 +419,7 @@ async function main() {
       }
       await sleep(2000); // the last probe line
     })();
-    await Promise.all([...checkers, events, publishes, sampler, prober]);
+    await Promise.all([traffic, sampler, prober]);
 
     /** The machine's 1-minute load averages sampled during period k (shared machine: latency follows it). */
     const loadsIn = (k: number) =>
@@ -316,9 +431,15 @@ async function main() {
       .sort((a, b) => a[0] - b[0])
       .map(([k, p]) => {
         const sorted = [...p.latencies].sort((a, b) => a - b);
+        const late = [...p.lateMs].sort((a, b) => a - b);
         return {
           fromMin: Math.round(((k * PERIOD_S) / 60) * 10) / 10,
+          checksDue: p.due,
+          checksSkipped: p.skipped,
           checks: p.latencies.length,
+          /** Answered checks per second over the period (the rate asked for is CHECKS_PER_S). */
+          achievedPerS: round(p.latencies.length / PERIOD_S, 2),
+          sendLateP99ms: round(quantile(late, 0.99), 1),
           p50ms: Math.round(quantile(sorted, 0.5) * 100) / 100,
           p99ms: Math.round(quantile(sorted, 0.99) * 100) / 100,
           s5xx: p.s5xx,
@@ -327,23 +448,37 @@ async function main() {
           events: p.events,
           publishes: p.publishes,
           publishFailures: p.publishFailures,
+          publishesSkipped: p.publishesSkipped,
+          eventBatches: p.eventBatches,
           load1: Math.round(quantile(loadsIn(k), 0.5) * 10) / 10,
         };
       });
     const warm = samples.filter((s) => s.at >= WARMUP_S);
+    const slopeOver = (xs: Sample[]) => {
+      const r = slopeWithInterval(
+        xs.map((s) => s.at / 60),
+        xs.map((s) => s.rssMb),
+      );
+      return { mbPerMin: round(r.slope, 3), low95: round(r.low, 3), high95: round(r.high, 3), samples: r.n };
+    };
     const at = (frac: number) => warm[Math.min(warm.length - 1, Math.floor(frac * (warm.length - 1)))]!;
     const summary = {
       backend: BACKEND,
       minutes: MINUTES,
       checksPerSecond: CHECKS_PER_S,
+      maxInFlight: MAX_IN_FLIGHT,
+      serverNodeOptions: SERVER_NODE_OPTIONS,
       node: process.version,
       totals: {
+        checksDue: rows.reduce((n, r) => n + r.checksDue, 0),
+        checksSkipped: rows.reduce((n, r) => n + r.checksSkipped, 0),
         checks: rows.reduce((n, r) => n + r.checks, 0),
         s5xx: rows.reduce((n, r) => n + r.s5xx, 0),
         connErrors: rows.reduce((n, r) => n + r.connErrors, 0),
         events: rows.reduce((n, r) => n + r.events, 0),
         publishes: rows.reduce((n, r) => n + r.publishes, 0),
         publishFailures: rows.reduce((n, r) => n + r.publishFailures, 0),
+        publishesSkipped: rows.reduce((n, r) => n + r.publishesSkipped, 0),
       },
       rssMb: {
         beforeWarmup: Math.round(samples[0]!.rssMb * 10) / 10,
@@ -351,13 +486,13 @@ async function main() {
         middle: Math.round(at(0.5).rssMb * 10) / 10,
         end: Math.round(at(1).rssMb * 10) / 10,
         max: Math.round(Math.max(...warm.map((s) => s.rssMb)) * 10) / 10,
-        slopeMbPerMinAfterWarmup:
-          Math.round(
-            slope(
-              warm.map((s) => s.at / 60),
-              warm.map((s) => s.rssMb),
-            ) * 1000,
-          ) / 1000,
+        /** MB per minute after warm-up and over the last 30 minutes, each with a 95 % interval. */
+        slopeAfterWarmup: slopeOver(warm),
+        slopeLast30Min: slopeOver(samples.filter((s) => s.at >= MINUTES * 60 - 30 * 60 && s.at >= WARMUP_S)),
+        anonStart: round(at(0).rssAnonMb, 1),
+        anonEnd: round(at(1).rssAnonMb, 1),
+        fileStart: round(at(0).rssFileMb, 1),
+        fileEnd: round(at(1).rssFileMb, 1),
       },
       databaseMb: {
         start: Math.round(samples[0]!.dbMb * 100) / 100,
@@ -376,7 +511,9 @@ async function main() {
       samples: samples.map((x) => ({
         ...x,
         at: Math.round(x.at),
-        rssMb: Math.round(x.rssMb * 10) / 10,
+        rssMb: round(x.rssMb, 1),
+        rssAnonMb: round(x.rssAnonMb, 1),
+        rssFileMb: round(x.rssFileMb, 1),
         dbMb: Math.round(x.dbMb * 100) / 100,
       })),
       firstFailures: failures,
@@ -392,11 +529,11 @@ async function main() {
           `database MB: ${JSON.stringify(t.databaseMb)}`,
           `load average (1 min): ${JSON.stringify(t.loadAverage1m)}`,
           ...t.heapAfterGc.map((p) => `after GC at ${p.at} s: ${JSON.stringify(p)}`),
-          '| from (min) | checks | p50 ms | p99 ms | 5xx | conn errors | events | publishes (failed) | load |',
-          '|---|---|---|---|---|---|---|---|---|',
+          '| from (min) | checks/s | skipped | p50 ms | p99 ms | 5xx | conn errors | events | publishes (failed, skipped) | load |',
+          '|---|---|---|---|---|---|---|---|---|---|',
           ...t.periods.map(
             (r) =>
-              `| ${r.fromMin} | ${r.checks} | ${r.p50ms} | ${r.p99ms} | ${r.s5xx} | ${r.connErrors} | ${r.events} | ${r.publishes} (${r.publishFailures}) | ${r.load1} |`,
+              `| ${r.fromMin} | ${r.achievedPerS} | ${r.checksSkipped} | ${r.p50ms} | ${r.p99ms} | ${r.s5xx} | ${r.connErrors} | ${r.events} | ${r.publishes} (${r.publishFailures}, ${r.publishesSkipped}) | ${r.load1} |`,
           ),
           ...(t.firstFailures.length ? ['first failures:', ...t.firstFailures] : []),
         ].join('\n') + '\n',
