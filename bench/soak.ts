@@ -370,7 +370,7 @@ async function main() {
           spaces: Record<string, number>;
         };
         const mb = (n: number) => Math.round((n / 2 ** 20) * 10) / 10;
-        probes.push({
+        const probe: Probe = {
           at: Math.round((performance.now() - start) / 1000),
           rssBeforeGcMb: mb(m.rssBeforeGc!),
           heapTotalBeforeGcMb: mb(m.heapTotalBeforeGc!),
@@ -383,7 +383,10 @@ async function main() {
           nativeMb: mb(m.rss! - m.heapTotal!),
           heapSlackMb: mb(m.heapTotal! - m.heapUsed!),
           spaces: Object.fromEntries(Object.entries(m.spaces).map(([k, v]) => [k.replace(/_space$/, ''), mb(v)])),
-        });
+        };
+        probes.push(probe);
+        // Each probe on stderr as it comes, so a long run can be read while it goes.
+        process.stderr.write(`soak ${BACKEND} probe ${JSON.stringify(probe)}\n`);
       }
     });
     const samples: Sample[] = [];
