@@ -11,8 +11,9 @@
  * device checks per second (default 10), each sent at its scheduled time on keep-alive
  * connections, alternately with the If-None-Match of the last answer (304) and without (200),
  * at most `--max-in-flight` (64) outstanding — a check due while that many are outstanding is
- * counted as skipped, never queued; one event batch of 20 per second; a CLI publish every 30 s
- * (a new small bundle each time; skipped, and counted, while the previous one still runs).
+ * counted as skipped, never queued; one event batch of 20 per second; a CLI publish every
+ * `--publish-every` s (default 60; a new small bundle each time; skipped, and counted, while
+ * the previous one still runs).
  * Every 10 s it samples the server's RSS (/proc/<pid>/status: anonymous and file-backed) and
  * the database size; at the end it prints per-period achieved rates, p50/p99 latency, 5xx and
  * connection errors, RSS at start (after a 2-minute warm-up), middle and end with the slope
@@ -41,6 +42,8 @@ const MINUTES = Number(arg('minutes', '60'));
 const CHECKS_PER_S = Number(arg('rate', arg('checks', '10')));
 /** Checks outstanding at most; one due beyond this is skipped (and counted), never queued. */
 const MAX_IN_FLIGHT = Number(arg('max-in-flight', '64'));
+/** Seconds between CLI publishes: a publish is a CLI process, which takes over 30 s on a loaded machine. */
+const PUBLISH_S = Number(arg('publish-every', '60'));
 const PERIOD_S = Number(arg('period', String(Math.max(60, Math.round((MINUTES * 60) / 12)))));
 const WARMUP_S = Math.min(120, (MINUTES * 60) / 5);
 const JSON_OUT = process.argv.includes('--json');
@@ -331,7 +334,7 @@ async function main() {
       }
     };
     // Open loop: one scheduler sends whatever is due (checks at CHECKS_PER_S, an event batch
-    // each second, a publish each 30 s) at its time, whether earlier answers came or not.
+    // each second, a publish each PUBLISH_S) at its time, whether earlier answers came or not.
     const traffic = (async () => {
       let checksSent = 0;
       let batchesSent = 0;
@@ -352,7 +355,7 @@ async function main() {
           track(check(checksSent));
         }
         for (; batchesSent < Math.floor(elapsed / 1000) + 1; batchesSent++) track(eventBatch());
-        for (; publishesSent < Math.floor(elapsed / 30_000) + 1; publishesSent++) track(timedPublish());
+        for (; publishesSent < Math.floor(elapsed / (PUBLISH_S * 1000)) + 1; publishesSent++) track(timedPublish());
         const next = start + (checksSent * 1000) / CHECKS_PER_S;
         await sleep(Math.max(1, Math.min(next, end) - performance.now()));
       }
@@ -470,6 +473,7 @@ async function main() {
       minutes: MINUTES,
       checksPerSecond: CHECKS_PER_S,
       maxInFlight: MAX_IN_FLIGHT,
+      publishEverySeconds: PUBLISH_S,
       serverNodeOptions: SERVER_NODE_OPTIONS,
       node: process.version,
       totals: {
