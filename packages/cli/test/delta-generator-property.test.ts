@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { applyPatch, encodeControls } from '@updraft/protocol';
+import { applyPatch, encodeControls } from '@updraft/protocol/delta';
 import { bsdiff, foundPos, prefixIndex, search } from '../src/delta/bsdiff.js';
 import { suffixArray } from '../src/delta/suffix-array.js';
 
