@@ -35,7 +35,7 @@ export const keyRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
         },
       },
     },
-    async (request, reply) => reply.code(201).send(await services.keys.create(actorOf(request), request.body)),
+    async (request, reply) => reply.code(201).send(await services.apiKeys.create(actorOf(request), request.body)),
   );
 
   app.get(
@@ -48,7 +48,7 @@ export const keyRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
         querystring: { type: 'object', properties: {}, additionalProperties: false },
       },
     },
-    async (request) => ({ keys: await services.keys.list(actorOf(request)) }),
+    async (request) => ({ keys: await services.apiKeys.list(actorOf(request)) }),
   );
 
   app.delete<{ Params: { keyId: string } }>(
@@ -68,7 +68,7 @@ export const keyRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
         },
       },
     },
-    async (request) => services.keys.revoke(actorOf(request), request.params.keyId),
+    async (request) => services.apiKeys.revoke(actorOf(request), request.params.keyId),
   );
 
   app.get(
@@ -81,7 +81,7 @@ export const keyRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
         querystring: { type: 'object', properties: {}, additionalProperties: false },
       },
     },
-    async (request) => services.keys.organization(actorOf(request)),
+    async (request) => services.apiKeys.organization(actorOf(request)),
   );
 
   app.post<{ Body: { id: string; name: string } }>(
@@ -100,6 +100,6 @@ export const keyRoutes: FastifyPluginAsync<{ services: Services }> = async (app,
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await services.keys.createOrganization(actorOf(request), request.body)),
+      reply.code(201).send(await services.apiKeys.createOrganization(actorOf(request), request.body)),
   );
 };

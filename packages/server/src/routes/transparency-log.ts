@@ -46,7 +46,7 @@ function logReads(
   logIdOf: (params: Record<string, string>) => string,
 ): FastifyPluginAsync<{ services: Services; params?: object }> {
   return async (app, { services, params }) => {
-    const log = services.log;
+    const log = services.transparencyLog;
     const schema = params ? { params } : {};
     app.get(
       '/checkpoint',
@@ -199,7 +199,7 @@ export const transparencyAdminRoutes: FastifyPluginAsync<{ services: Services }>
     },
     async (request) => {
       await services.apps.getApp(request.params.appId); // 404 for an unknown app
-      return services.log.identity(request.params.appId);
+      return services.transparencyLog.identity(request.params.appId);
     },
   );
   app.post<{ Params: { appId: string }; Body: { checkpoint: string } }>(
@@ -219,6 +219,6 @@ export const transparencyAdminRoutes: FastifyPluginAsync<{ services: Services }>
         },
       },
     },
-    async (request) => services.log.addCosignatures(request.params.appId, request.body.checkpoint),
+    async (request) => services.transparencyLog.addCosignatures(request.params.appId, request.body.checkpoint),
   );
 };

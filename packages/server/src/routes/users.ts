@@ -31,7 +31,7 @@ export const userRoutes: FastifyPluginAsync<{ services: Services }> = async (app
     },
     async (request) => {
       const actor = actorOf(request);
-      const org = await services.keys.organization(actor);
+      const org = await services.apiKeys.organization(actor);
       return {
         id: actor.id,
         name: actor.name,

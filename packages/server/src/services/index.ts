@@ -57,8 +57,8 @@ export interface Services {
   auth: AuthService;
   releases: ReleasesService;
   repository: RepositoryService;
-  log: TransparencyLogService;
-  keys: ApiKeysService;
+  transparencyLog: TransparencyLogService;
+  apiKeys: ApiKeysService;
   audit: AuditService;
   channels: ChannelsService;
   releaseOps: ReleaseOpsService;
