@@ -28,3 +28,11 @@ export {
 export * as appsApi from './routes/apps.js';
 export * as channelsApi from './routes/channels.js';
 export * as releasesApi from './routes/releases.js';
+export {
+  AdminClient,
+  AdminHttpError,
+  AdminNetworkError,
+  type AdminClientOptions,
+  type FetchLike,
+  type RequestOptions,
+} from './client.js';

@@ -1,12 +1,21 @@
+import { AdminClient, AdminHttpError, AdminNetworkError, ErrorCode } from '@updraft/api';
 import { retryingFetch } from '@updraft/client/node';
 import { CliError } from './output.js';
 
-/** The admin API as the CLI uses it. Errors become CliErrors that say what to do. */
+/** The admin API as the CLI uses it (the typed client of @updraft/api). Errors become CliErrors that say what to do. */
 export class AdminApi {
+  private readonly client: AdminClient;
   constructor(
     readonly server: string,
-    private readonly apiKey: string,
-  ) {}
+    apiKey: string,
+  ) {
+    this.client = new AdminClient({
+      baseUrl: server,
+      apiKey,
+      // Idempotent requests are sent again once when the server closed the pooled connection under them.
+      fetch: (url, init, options) => retryingFetch(url, init, options),
+    });
+  }
 
   /**
    * `idempotent`: safe to send twice although the method is POST (a query such as "which
@@ -20,68 +29,50 @@ export class AdminApi {
     rawBody?: Uint8Array,
     options: { idempotent?: boolean } = {},
   ): Promise<T> {
-    const url = `${this.server.replace(/\/+$/, '')}${path}`;
-    const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}` };
-    let payload: string | Uint8Array | undefined;
-    if (rawBody) {
-      headers['content-type'] = 'application/octet-stream';
-      payload = rawBody;
-    } else if (body !== undefined) {
-      headers['content-type'] = 'application/json';
-      payload = JSON.stringify(body);
-    }
-    const res = await this.send(url, { method, headers, body: payload }, options);
-    return (await this.answer(res, method, path)) as T;
-  }
-
-  /** A GET whose answer is bytes (a source map), not JSON; errors as request() reports them. */
-  async download(path: string): Promise<Uint8Array> {
-    const url = `${this.server.replace(/\/+$/, '')}${path}`;
-    const res = await this.send(url, { headers: { authorization: `Bearer ${this.apiKey}` } });
-    if (res.ok) return new Uint8Array(await res.arrayBuffer());
-    return (await this.answer(res, 'GET', path)) as never;
-  }
-
-  private async send(url: string, init: RequestInit, options: { idempotent?: boolean } = {}): Promise<Response> {
     try {
-      return await retryingFetch(url, init, options);
+      return await this.client.request<T>(method, path, {
+        ...(rawBody ? { raw: rawBody } : { json: body }),
+        ...(options.idempotent !== undefined ? { idempotent: options.idempotent } : {}),
+      });
     } catch (err) {
-      throw new CliError(
-        'server-unreachable',
-        `cannot reach the Updraft server at ${this.server} (${causeOf(err)}); start it with 'updraft serve' or check --server`,
-      );
+      throw this.cliError(err, method, path);
     }
   }
 
-  /** The JSON of a successful answer; a failed one as a CliError that says what to do. */
-  private async answer(res: Response, method: string, path: string): Promise<unknown> {
-    const text = await res.text();
-    let json: unknown = undefined;
+  /** The answer's bytes as they are (GET), e.g. a source map. */
+  async download(path: string): Promise<Uint8Array> {
     try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      // Not JSON: reported below with the status.
+      return await this.client.bytes(path);
+    } catch (err) {
+      throw this.cliError(err, 'GET', path);
     }
-    if (!res.ok) {
-      const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-      if (res.status === 401) {
-        throw new CliError(
-          'unauthorized',
-          // The server's message already says what to do; add the CLI's flags only when it is silent.
-          e?.message
-            ? `${e.message}; pass it with --api-key or UPDRAFT_API_KEY`
-            : "the server refused the API key; pass --api-key or set UPDRAFT_API_KEY (the owner key is in the server's data dir, admin.key)",
-        );
-      }
-      throw new CliError(
-        e?.code ?? `http-${res.status}`,
-        e?.message ?? `the server answered ${res.status} for ${method} ${path}`,
-        {
-          details: { status: res.status },
-        },
+  }
+
+  /** A failed request as a CliError that says what to do. */
+  private cliError(err: unknown, method: string, path: string): unknown {
+    if (err instanceof AdminNetworkError) {
+      return new CliError(
+        'server-unreachable',
+        `cannot reach the Updraft server at ${this.server} (${causeOf(err.cause)}); start it with 'updraft serve' or check --server`,
       );
     }
-    return json;
+    if (!(err instanceof AdminHttpError)) return err;
+    if (err.status === 401) {
+      return new CliError(
+        ErrorCode.unauthorized,
+        // The server's message already says what to do; add the CLI's flags only when it is silent.
+        err.serverMessage
+          ? `${err.serverMessage}; pass it with --api-key or UPDRAFT_API_KEY`
+          : "the server refused the API key; pass --api-key or set UPDRAFT_API_KEY (the owner key is in the server's data dir, admin.key)",
+      );
+    }
+    return new CliError(
+      err.code ?? `http-${err.status}`,
+      err.serverMessage ?? `the server answered ${err.status} for ${method} ${path}`,
+      {
+        details: { status: err.status },
+      },
+    );
   }
 }
 

@@ -1,4 +1,5 @@
 /** The admin API as the dashboard uses it: the session cookie, the CSRF header on changes, errors with the server's message. */
+import { AdminClient, AdminHttpError, AdminNetworkError } from '@updraft/api';
 import { ROLLOUT_BUCKETS, type ReleaseListing } from '@updraft/protocol';
 
 export class ApiError extends Error {
@@ -11,33 +12,26 @@ export class ApiError extends Error {
   }
 }
 
+/** The page's own origin with the session cookie; changes carry the CSRF header. */
+const client = new AdminClient({ baseUrl: '', session: true });
+
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = {};
-  if (method !== 'GET') headers['x-updraft-csrf'] = '1';
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  let res: Response;
   try {
-    res = await fetch(path, {
-      method,
-      headers,
-      credentials: 'same-origin',
-      body: body === undefined ? null : JSON.stringify(body),
-    });
-  } catch {
-    throw new ApiError(0, 'network', 'cannot reach the Updraft server; check that it is running');
+    // An empty answer is null, as before the typed client.
+    return ((await client.request<T>(method, path, { json: body })) ?? null) as T;
+  } catch (err) {
+    if (err instanceof AdminNetworkError) {
+      throw new ApiError(0, 'network', 'cannot reach the Updraft server; check that it is running');
+    }
+    if (err instanceof AdminHttpError) {
+      throw new ApiError(
+        err.status,
+        err.code ?? `http-${err.status}`,
+        err.serverMessage ?? `the server answered ${err.status}`,
+      );
+    }
+    throw err;
   }
-  const text = await res.text();
-  let json: unknown = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    // not JSON
-  }
-  if (!res.ok) {
-    const e = (json as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new ApiError(res.status, e?.code ?? `http-${res.status}`, e?.message ?? `the server answered ${res.status}`);
-  }
-  return json as T;
 }
 
 export const enc = encodeURIComponent;
