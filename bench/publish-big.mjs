@@ -74,9 +74,14 @@ function concatenated(parts, bytes) {
   return out;
 }
 
-function cli(argv, env) {
+// GNU time reports the CPU of the CLI with everything it waited for (its patch workers and
+// the zstd processes), which the CLI's own cpuMs leaves out.
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+function cli(argv, env, { totalCpu = false } = {}) {
+  const [cmd, pre] = totalCpu && TIME ? [TIME, ['-f', 'bench-cpu %U %S', process.execPath]] : [process.execPath, []];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...argv], {
+    const child = spawn(cmd, [...pre, CLI, ...argv], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -84,9 +89,11 @@ function cli(argv, env) {
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) =>
-      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${argv[0]}: ${err || out}`)),
-    );
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`${argv[0]}: ${err || out}`));
+      const cpu = /bench-cpu ([\d.]+) ([\d.]+)/.exec(err);
+      resolve({ ...JSON.parse(out), ...(cpu ? { totalCpuMs: Math.round((+cpu[1] + +cpu[2]) * 1000) } : {}) });
+    });
   });
 }
 
@@ -124,13 +131,13 @@ for (const mb of sizes) {
       const env = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey, NO_COLOR: '1' };
       const keys = join(work, 'keys');
       await cli(['apps', 'create', 'com.bench.big', '--keys', keys, '--json'], env);
-      const publish = async (bundle, name, extra = []) => {
+      const publish = async (bundle, name, extra = [], opts = {}) => {
         const dir = join(work, name);
         mkdirSync(dir, { recursive: true });
         writeFileSync(join(dir, 'index.android.bundle'), bundle);
         const argv = ['publish', dir, '--app', 'com.bench.big', '--platform', 'android'];
         argv.push('--runtime-version', '1.0.0', '--channel', 'production', '--keys', keys, '--json', ...extra);
-        return cli(argv, env);
+        return cli(argv, env, opts);
       };
       // Three bases: the old bundles, each time with another one first (published without
       // patches of their own, which only the timed publish needs). Each is also the reference:
@@ -143,10 +150,13 @@ for (const mb of sizes) {
       }
       const load = loadavg()[0];
       const started = performance.now();
-      const result = await publish(concatenated(news, bytes), 'next');
+      const result = await publish(concatenated(news, bytes), 'next', [], { totalCpu: true });
       samples.push({
         totalMs: Math.round(performance.now() - started),
         ...result.timings,
+        totalCpuMs: result.totalCpuMs ?? null,
+        // The bundle is the only file and new to the server: the rest of the upload is the patches.
+        patchKB: Math.round((result.bytesUploaded - bytes) / 1024),
         patches: result.patches,
         referenceMs: Math.round(median(plain)),
         load: Number(((load + loadavg()[0]) / 2).toFixed(1)),
@@ -166,7 +176,9 @@ for (const mb of sizes) {
     uploadMs: pick('uploadMs'),
     publishMs: pick('publishMs'),
     cpuMs: pick('cpuMs'),
+    totalCpuMs: pick('totalCpuMs'),
     patches: pick('patches'),
+    patchKB: pick('patchKB'),
     referenceMs: pick('referenceMs'),
     ratio: Number((pick('totalMs') / pick('referenceMs')).toFixed(1)),
     loadAverage: samples.map((x) => x.load).join(' / '),

@@ -9,7 +9,7 @@ import {
 } from '@updraft/protocol/delta';
 import { CliError } from '../output.js';
 import { applyPatchNode, createPatch } from './encode.js';
-import { createZstdPatch } from './zstd.js';
+import { startZstdPatch } from './zstd.js';
 
 export interface Candidate {
   format: string;
@@ -24,7 +24,7 @@ export function sha256(bytes: Uint8Array): string {
  * Both formats for one (base, file) pair, each applied here as the device would before it
  * counts; the smaller wins. A bsdiff patch that does not rebuild the file is our bug and
  * stops the publish; a zstd frame our decoder refuses (say, a window over its limit) is just
- * not used.
+ * not used. The zstd process runs while this thread makes the bsdiff patch.
  */
 export async function smallestPatch(
   old: Uint8Array,
@@ -33,6 +33,7 @@ export async function smallestPatch(
   path: string,
 ): Promise<Candidate | null> {
   const candidates: Candidate[] = [];
+  const zstdRun = await startZstdPatch(old, next);
   const bsdiff = createPatch(old, next);
   const header = decodePatchHeader(bsdiff, next.length, Number.MAX_SAFE_INTEGER);
   if (payloadLength(header) <= maxPatchPayload(next.length)) {
@@ -44,7 +45,7 @@ export async function smallestPatch(
     }
     candidates.push({ format: PATCH_FORMAT_BSDIFF_BROTLI, bytes: bsdiff });
   }
-  const zstd = await createZstdPatch(old, next);
+  const zstd = await zstdRun.done;
   if (zstd && zstd.length < (candidates[0]?.bytes.length ?? Infinity)) {
     let rebuilt: Uint8Array | null = null;
     try {

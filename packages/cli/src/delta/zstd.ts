@@ -45,23 +45,40 @@ export function forgetZstdBinary(): void {
  * carries no checksum. Returns null when zstd is not installed or fails on this pair.
  */
 export async function createZstdPatch(old: Uint8Array, next: Uint8Array): Promise<Uint8Array | null> {
+  return (await startZstdPatch(old, next)).done;
+}
+
+/**
+ * Starts `createZstdPatch`'s zstd process and returns once it runs, with `done` for its
+ * patch: the caller makes the bsdiff patch on its own thread meanwhile (zstd takes seconds
+ * of CPU for a 10 MB bundle, in its own process, on another core when there is one).
+ */
+export async function startZstdPatch(old: Uint8Array, next: Uint8Array): Promise<{ done: Promise<Uint8Array | null> }> {
   const bin = await zstdBinary();
-  if (!bin) return null;
+  if (!bin) return { done: Promise.resolve(null) };
   const dir = await mkdtemp(join(tmpdir(), 'updraft-zstd-'));
+  const cleanUp = () => rm(dir, { recursive: true, force: true });
+  const oldPath = join(dir, 'old');
+  const newPath = join(dir, 'new');
+  const patchPath = join(dir, 'patch');
   try {
-    const oldPath = join(dir, 'old');
-    const newPath = join(dir, 'new');
-    const patchPath = join(dir, 'patch');
     await writeFile(oldPath, old);
     await writeFile(newPath, next);
-    await run(bin, ['-q', '-f', ...ZSTD_PATCH_ARGS, `--patch-from=${oldPath}`, newPath, '-o', patchPath], {
-      timeout: 120_000,
-      maxBuffer: 1 << 20,
-    });
-    return new Uint8Array(await readFile(patchPath));
   } catch {
-    return null;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    await cleanUp();
+    return { done: Promise.resolve(null) };
   }
+  // execFile spawns before it returns, so zstd is running when this function resolves.
+  const ran = run(bin, ['-q', '-f', ...ZSTD_PATCH_ARGS, `--patch-from=${oldPath}`, newPath, '-o', patchPath], {
+    timeout: 120_000,
+    maxBuffer: 1 << 20,
+  });
+  const done = ran
+    .then(() => readFile(patchPath))
+    .then(
+      (bytes) => new Uint8Array(bytes),
+      () => null,
+    )
+    .finally(cleanUp);
+  return { done };
 }
