@@ -100,15 +100,15 @@ async function seed(dataDir, extraReleases) {
   const { openSqliteStore } = await import(join(ROOT, 'packages/server/dist/index.js'));
   const store = await openSqliteStore(join(dataDir, 'updraft.db'));
   try {
-    const [existing] = await store.listReleases(APP, { limit: 1 });
+    const [existing] = await store.releases.listReleases(APP, { limit: 1 });
     const latest = {};
     for (const role of ['releases', 'director', 'snapshot', 'timestamp'])
-      latest[role] = await store.getLatestMetadata(APP, role);
+      latest[role] = await store.trust.getLatestMetadata(APP, role);
     await store.transaction(async (tx) => {
       for (let i = 1; i <= extraReleases; i++) {
         const channel = `ch${i % 100}`;
-        await tx.ensureChannel(APP, channel, existing.createdAt);
-        await tx.insertRelease({
+        await tx.rollout.ensureChannel(APP, channel, existing.createdAt);
+        await tx.releases.insertRelease({
           ...existing,
           releaseId: `seed-${i}`,
           versionCode: existing.versionCode + i,
@@ -118,7 +118,7 @@ async function seed(dataDir, extraReleases) {
         // The timestamp last, so the newest timestamp row is still a validly signed document.
         for (const role of ['releases', 'director', 'snapshot', 'timestamp']) {
           const m = latest[role];
-          await tx.putMetadata({ ...m, version: m.version + i });
+          await tx.trust.putMetadata({ ...m, version: m.version + i });
         }
       }
     });

@@ -20,7 +20,7 @@ export async function getJson<T = JsonObject & { signed: JsonObject }>(url: stri
 export async function stealOnlineKeys(dataDir: string, appId: string): Promise<Record<OnlineRole, KeyFile>> {
   const store = await openSqliteStore(join(dataDir, 'updraft.db'));
   try {
-    const keys = await store.getOnlineKeys(appId);
+    const keys = await store.trust.getOnlineKeys(appId);
     if (!keys) throw new Error(`no online keys for ${appId}`);
     return keys;
   } finally {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { BlobStore, BlobStoreSpec, MetadataStore, S3ConnectionOptions } from '@updraft/server';
+import type { BlobStore, BlobStoreSpec, Database, S3ConnectionOptions } from '@updraft/server';
 import { CliError } from './output.js';
 import type { ServerPackage } from './server-package.js';
 
@@ -79,7 +79,7 @@ export function storageFromOptions(server: ServerPackage, opts: StorageOptions):
 export async function openServerStorage(
   server: ServerPackage,
   storage: StorageSpec,
-): Promise<{ store: MetadataStore; blobs: BlobStore; close(): Promise<void> }> {
+): Promise<{ store: Database; blobs: BlobStore; close(): Promise<void> }> {
   if (!storage.databaseUrl && !existsSync(join(storage.dataDir, 'updraft.db'))) {
     throw new CliError(
       'no-data',
@@ -88,7 +88,7 @@ export async function openServerStorage(
   }
   const storeSpec: { dataDir: string; databaseUrl?: string } = { dataDir: storage.dataDir };
   if (storage.databaseUrl) storeSpec.databaseUrl = storage.databaseUrl;
-  const store = await server.openMetadataStore(storeSpec).catch((err: unknown) => {
+  const store = await server.openDatabase(storeSpec).catch((err: unknown) => {
     const where = storage.databaseUrl ? server.redactDatabaseUrl(storage.databaseUrl) : storage.dataDir;
     throw new CliError('database', `cannot open ${where}: ${(err as Error).message}`);
   });

@@ -64,14 +64,14 @@ import {
   type Services,
   type WebhookOptions,
 } from './services/index.js';
-import { openMetadataStore, type MetadataStore, type WebhookDelivery } from './store/index.js';
+import { openDatabase, type Database, type WebhookDelivery } from './store/index.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024;
 
 export interface BuildAppOptions {
-  store: MetadataStore;
+  store: Database;
   blobs: BlobStore;
   /** Largest file an upload may have (default 100 MiB). */
   maxFileBytes?: number;
@@ -398,7 +398,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   await secureDataDir(dataDir, { sqlite: opts.databaseUrl === undefined || opts.databaseUrl === '' });
   const storeSpec: { dataDir: string; databaseUrl?: string } = { dataDir };
   if (opts.databaseUrl !== undefined) storeSpec.databaseUrl = opts.databaseUrl;
-  const store = await openMetadataStore(storeSpec);
+  const store = await openDatabase(storeSpec);
   let app: FastifyInstance | undefined;
   let blobs: BlobStore | undefined;
   try {

@@ -3,10 +3,10 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
+import BetterSqlite from 'better-sqlite3';
 import { AUDIT_HEAD_ENTRY_TYPE, parseLogEntry } from '@updraft/protocol/transparency';
 import { anchorAuditHeads } from '../src/jobs/audit-anchoring.js';
-import { openSqliteStore, type MetadataStore } from '../src/index.js';
+import { openSqliteStore, type Database } from '../src/index.js';
 import { auditEntryHash } from '../src/services/index.js';
 import { createTrustedApp, request, startTestServer, type TestServer } from './helpers.js';
 
@@ -57,8 +57,8 @@ function cli(args: string[], t: TestServer): Promise<{ code: number; stdout: str
 
 describe('audit log anchors: truncation and rewriting', () => {
   let t: TestServer;
-  let db: Database.Database;
-  let store: MetadataStore;
+  let db: BetterSqlite.Database;
+  let store: Database;
   let original: Row[];
 
   before(async () => {
@@ -68,7 +68,7 @@ describe('audit log anchors: truncation and rewriting', () => {
       assert.equal((await t.api('POST', '/v1/keys', { name, role: 'developer', kind: 'service' })).status, 201);
     }
     assert.equal((await t.api('PUT', '/v1/audit/webhook', { url: WEBHOOK })).status, 200);
-    db = new Database(join(t.dataDir, 'updraft.db'));
+    db = new BetterSqlite(join(t.dataDir, 'updraft.db'));
     // A second connection to the same file, as another server instance's anchoring job would have.
     store = await openSqliteStore(join(t.dataDir, 'updraft.db'));
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { skipOrFail, startPostgres, type PostgresCluster } from '../../../test/helpers/services.js';
-import { JobRunner, openPostgresStore, openSqliteStore, type MetadataStore } from '../src/index.js';
+import { JobRunner, openPostgresStore, openSqliteStore, type Database } from '../src/index.js';
 
 // Scheduled jobs on several stateless instances: each job runs once per interval in total,
 // through a lease in the shared database, and moves to another instance when its holder dies.
@@ -19,7 +19,7 @@ after(async () => {
 
 const backends: {
   name: string;
-  open(): Promise<{ a: MetadataStore; b: MetadataStore; close(): Promise<void> } | string>;
+  open(): Promise<{ a: Database; b: Database; close(): Promise<void> } | string>;
 }[] = [
   {
     name: 'SQLite',
@@ -53,7 +53,7 @@ for (const backend of backends) {
     try {
       let now = 1_800_000_000_000;
       const runs: { at: number; by: string }[] = [];
-      const runner = (holder: string, store: MetadataStore) =>
+      const runner = (holder: string, store: Database) =>
         new JobRunner({
           store,
           holder,

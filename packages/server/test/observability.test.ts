@@ -137,9 +137,12 @@ describe('failures in the log and the metrics', () => {
     const key = await new AuthService({ store, now: Date.now }).ensureOwnerKey(async () => {});
     let failure: Error = new Error('a bug');
     // listApps fails as the test says; everything else is the real store.
-    const failing = new Proxy(store, {
+    const trust = new Proxy(store.trust, {
       get: (target, prop, receiver) =>
         prop === 'listApps' ? () => Promise.reject(failure) : Reflect.get(target, prop, receiver),
+    });
+    const failing = new Proxy(store, {
+      get: (target, prop, receiver) => (prop === 'trust' ? trust : Reflect.get(target, prop, receiver)),
     });
     const lines: string[] = [];
     const metrics = new Metrics();

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ResolveService } from '../src/services/resolve.js';
-import { openMetadataStore } from '../src/store/open.js';
-import type { MetadataStore } from '../src/store/index.js';
+import { openDatabase } from '../src/store/open.js';
+import type { Database } from '../src/store/index.js';
 import { createTrustedApp, prepareRelease, startTestServer, type PublisherKeys, type TestServer } from './helpers.js';
 
 // `POST /device/v1/apps/:appId/resolve` is unauthenticated and the releases role lists every
@@ -12,7 +12,7 @@ import { createTrustedApp, prepareRelease, startTestServer, type PublisherKeys, 
 describe('device resolve: the signed targets are read and parsed once per version', () => {
   let t: TestServer;
   let keys: PublisherKeys;
-  let store: MetadataStore;
+  let store: Database;
   const appId = 'resolve.cache';
   const reads: string[] = [];
   const device = { channel: 'production', platform: 'ios', runtimeVersion: '1.0.0', deviceId: 'd-1' };
@@ -27,8 +27,8 @@ describe('device resolve: the signed targets are read and parsed once per versio
     ({ keys } = await createTrustedApp(t, appId));
     await publish('r1', 1);
     // A second handle on the same database, counting every read of whole metadata documents.
-    const real = await openMetadataStore({ dataDir: t.dataDir });
-    store = new Proxy(real, {
+    const real = await openDatabase({ dataDir: t.dataDir });
+    const trust = new Proxy(real.trust, {
       get(target, prop, receiver) {
         const value: unknown = Reflect.get(target, prop, receiver);
         if (typeof value !== 'function') return value;
@@ -37,6 +37,9 @@ describe('device resolve: the signed targets are read and parsed once per versio
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
       },
+    });
+    store = new Proxy(real, {
+      get: (target, prop, receiver) => (prop === 'trust' ? trust : Reflect.get(target, prop, receiver)),
     });
   });
   after(async () => {

@@ -54,21 +54,16 @@ describe('sign-in throttling', () => {
       const key = (s: string) => createHash('sha256').update(s).digest('hex');
       const now = Date.parse('2026-12-01T00:00:00Z');
       const window = 15 * 60_000;
-      for (let i = 1; i <= 5; i++)
-        assert.equal(await store.insight.reserveSignInAttempt(key('target'), now, window), i);
-      for (let i = 0; i < 2000; i++) await store.insight.reserveSignInAttempt(key(`flood ${i}`), now + 1, window);
-      await store.insight.evictSignInAttempts(now + 2 - window);
+      for (let i = 1; i <= 5; i++) assert.equal(await store.access.reserveSignInAttempt(key('target'), now, window), i);
+      for (let i = 0; i < 2000; i++) await store.access.reserveSignInAttempt(key(`flood ${i}`), now + 1, window);
+      await store.access.evictSignInAttempts(now + 2 - window);
       assert.equal(
-        await store.insight.reserveSignInAttempt(key('target'), now + 2, window),
+        await store.access.reserveSignInAttempt(key('target'), now + 2, window),
         6,
         'the flood did not reset it',
       );
-      await store.insight.evictSignInAttempts(now + window + 1 - window);
-      assert.equal(
-        await store.insight.reserveSignInAttempt(key('target'), now + window + 1, window),
-        1,
-        'a new window',
-      );
+      await store.access.evictSignInAttempts(now + window + 1 - window);
+      assert.equal(await store.access.reserveSignInAttempt(key('target'), now + window + 1, window), 1, 'a new window');
     } finally {
       await store.close();
     }

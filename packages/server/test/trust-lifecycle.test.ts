@@ -12,7 +12,7 @@ import {
   verifyRootUpdate,
   verifyTimestamp,
 } from '@updraft/protocol';
-import { openSqliteStore, resignJob, type MetadataStore } from '../src/index.js';
+import { openSqliteStore, resignJob, type Database } from '../src/index.js';
 import { generateKeyFile, localSigner, publicKeyOf, signMetadata, type KeyFile } from '@updraft/signing';
 import { createTrustedApp, request, startTestServer, type PublisherKeys, type TestServer } from './helpers.js';
 
@@ -60,7 +60,7 @@ interface AuditEntryView {
 
 describe('freshness: per-app lifetimes and the re-signing job', () => {
   let t: TestServer;
-  let store: MetadataStore;
+  let store: Database;
   /** One pass of the server's scheduled re-signing job at `now`: which roles it signed, per app. */
   const runOnce = async (now: number) => {
     const signed: { appId: string; roles: string[] }[] = [];

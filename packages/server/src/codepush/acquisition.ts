@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { codePushLabel, normalizeCodePushAppVersion } from '@updraft/protocol';
 import { ApiError, badRequest } from '../api-error.js';
 import type { IngestService } from '../services/ingest.js';
-import type { MetadataStore, StoredEvent } from '../store/index.js';
+import type { Database, StoredEvent } from '../store/index.js';
 import { selectCodePushPackage, type CodePushDevice, type LabelledPackage } from './select.js';
 import type { CodePushDeployment } from './store.js';
 
@@ -45,13 +45,14 @@ export interface StatusReport {
 export const CODEPUSH_DOWNLOAD_PREFIX = '/v0.1/public/codepush/download';
 
 const deploymentNotFound = () =>
-  new ApiError('deployment-not-found',
+  new ApiError(
+    'deployment-not-found',
     'no CodePush deployment has this deployment key; check CodePushDeploymentKey (Info.plist / strings.xml) against `updraft codepush deployment ls`',
   );
 
 /** The device side of the CodePush front door: update checks and status reports. */
 export class CodePushAcquisitionService {
-  constructor(private readonly deps: { store: MetadataStore; ingest: IngestService; now: () => number }) {}
+  constructor(private readonly deps: { store: Database; ingest: IngestService; now: () => number }) {}
 
   private async deployment(key: string): Promise<CodePushDeployment> {
     const d = await this.deps.store.codepush.getDeployment(key);
@@ -75,12 +76,14 @@ export class CodePushAcquisitionService {
     const { store } = this.deps;
     const [labels, pointers] = await Promise.all([
       store.codepush.listLabels(d.appId, d.channel, d.platform),
-      store.control.listPointers(d.appId),
+      store.rollout.listPointers(d.appId),
     ]);
     const ids = labels.map((l) => l.releaseId);
     const pkgs = new Map((await store.codepush.listPackages(d.appId, ids)).map((p) => [p.releaseId, p]));
     const releases = new Map(
-      await Promise.all([...pkgs.keys()].map(async (id) => [id, await store.getRelease(d.appId, id)] as const)),
+      await Promise.all(
+        [...pkgs.keys()].map(async (id) => [id, await store.releases.getRelease(d.appId, id)] as const),
+      ),
     );
     const labelled: LabelledPackage[] = [];
     for (const l of labels) {
@@ -116,7 +119,7 @@ export class CodePushAcquisitionService {
       targetBinaryRange: chosen.pkg.targetRange ?? chosen.runtimeVersion,
       packageHash: chosen.pkg.packageHash,
       label: codePushLabel(chosen.label.seq),
-      description: (await store.control.getReleaseExtras(d.appId, chosen.label.releaseId))?.notes ?? '',
+      description: (await store.releases.getReleaseExtras(d.appId, chosen.label.releaseId))?.notes ?? '',
     };
     if (answer.kind === 'current') return info;
     const diff = device.packageHash

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Tables } from '../store/schema.js';
 import type { CodePushDeployment, CodePushDiff, CodePushLabel, CodePushPackage, CodePushStore } from './store.js';
 
-type Row<T extends keyof Database> = Database[T];
+type Row<T extends keyof Tables> = Tables[T];
 
 const deployment = (r: Row<'codepush_deployments'>): CodePushDeployment => ({
   deploymentKey: r.deployment_key,
@@ -27,7 +27,7 @@ const pkg = (r: Row<'codepush_packages'>): CodePushPackage => ({
 
 /** CodePushStore over Kysely: dialect-neutral query builder calls only. */
 export class KyselyCodePushStore implements CodePushStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Tables>) {}
 
   async insertDeployment(d: CodePushDeployment): Promise<boolean> {
     const taken = await this.db

@@ -1,4 +1,4 @@
-import type { MetadataStore } from '../store/index.js';
+import type { Database } from '../store/index.js';
 
 /**
  * Gives a release a new label (`v<n+1>`) on a channel and platform when it becomes what the
@@ -7,7 +7,7 @@ import type { MetadataStore } from '../store/index.js';
  * registered after its publish. Releases without a CodePush package get no label.
  */
 export async function assignCodePushLabel(
-  tx: MetadataStore,
+  tx: Database,
   pointer: { appId: string; channel: string; platform: string; releaseId: string; mandatory: boolean },
   at: string,
 ): Promise<void> {

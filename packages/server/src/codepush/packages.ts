@@ -13,7 +13,7 @@ import { appNotFound, badRequest, conflict, notFound } from '../api-error.js';
 import type { BlobStore } from '../blobs/index.js';
 import { assertMayChangeChannel, type Actor } from '../services/access.js';
 import { appendAudit } from '../services/audit.js';
-import type { MetadataStore } from '../store/index.js';
+import type { Database } from '../store/index.js';
 import { assignCodePushLabel } from './labels.js';
 import type { CodePushDeployment, CodePushPackage } from './store.js';
 import { diffZip, packageZip, type ZipFile } from './zip.js';
@@ -54,7 +54,7 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 
 /** Deployments and packages: what `updraft codepush …` and `updraft publish` manage. */
 export class CodePushAdminService {
-  constructor(private readonly deps: { store: MetadataStore; blobs: BlobStore; now: () => number }) {}
+  constructor(private readonly deps: { store: Database; blobs: BlobStore; now: () => number }) {}
 
   async addDeployment(
     actor: Actor,
@@ -62,7 +62,7 @@ export class CodePushAdminService {
     input: { name: string; channel: string; platform: string; key?: string },
   ): Promise<DeploymentView> {
     const { store } = this.deps;
-    if (!(await store.getApp(appId))) throw appNotFound(appId);
+    if (!(await store.trust.getApp(appId))) throw appNotFound(appId);
     if (input.key !== undefined && !DEPLOYMENT_KEY.test(input.key)) {
       throw badRequest(
         'invalid-request',
@@ -103,7 +103,7 @@ export class CodePushAdminService {
 
   async listDeployments(appId: string): Promise<DeploymentView[]> {
     const { store } = this.deps;
-    if (!(await store.getApp(appId))) throw appNotFound(appId);
+    if (!(await store.trust.getApp(appId))) throw appNotFound(appId);
     return Promise.all((await store.codepush.listDeployments(appId)).map((d) => this.view(d)));
   }
 
@@ -173,8 +173,8 @@ export class CodePushAdminService {
    */
   async registerPackage(actor: Actor, appId: string, releaseId: string, input: PackageInput): Promise<PackageView> {
     const { store } = this.deps;
-    if (!(await store.getApp(appId))) throw appNotFound(appId);
-    const release = await store.getRelease(appId, releaseId);
+    if (!(await store.trust.getApp(appId))) throw appNotFound(appId);
+    const release = await store.releases.getRelease(appId, releaseId);
     if (!release) throw notFound('release-not-found', `app ${appId} has no release "${releaseId}"`);
     const existing = await store.codepush.getPackage(appId, releaseId);
     if (existing) {
@@ -205,9 +205,9 @@ export class CodePushAdminService {
         'the .codepushrelease signature is not an RS256 JWT whose contentHash is this package hash; sign with the CodePush private key (--codepush-key)',
       );
     }
-    const pointers = (await store.control.listPointers(appId)).filter((p) => p.releaseId === releaseId);
+    const pointers = (await store.rollout.listPointers(appId)).filter((p) => p.releaseId === releaseId);
     for (const p of pointers) {
-      assertMayChangeChannel(actor, appId, await store.control.getChannel(appId, p.channel));
+      assertMayChangeChannel(actor, appId, await store.rollout.getChannel(appId, p.channel));
       if (input.signature === null && (await this.channelSigned(appId, p.channel, p.platform))) {
         throw conflict(
           'codepush-unsigned',
@@ -234,7 +234,7 @@ export class CodePushAdminService {
     await store.transaction(async (tx) => {
       await tx.codepush.putPackage(pkg);
       for (const d of diffs) await tx.codepush.putDiff(d);
-      for (const p of await tx.control.listPointers(appId)) {
+      for (const p of await tx.rollout.listPointers(appId)) {
         if (p.releaseId === releaseId) await assignCodePushLabel(tx, p, pkg.createdAt);
       }
       await appendAudit(
@@ -286,7 +286,7 @@ export class CodePushAdminService {
     for (const base of await codepush.listPackages(pkg.appId, [...bases])) {
       if (done.has(base.packageHash)) continue;
       done.add(base.packageHash);
-      const release = await this.deps.store.getRelease(pkg.appId, base.releaseId);
+      const release = await this.deps.store.releases.getRelease(pkg.appId, base.releaseId);
       if (!release) continue;
       const from = new Map((await this.manifest(release.manifestSha256)).files.map((f) => [f.path, f.sha256]));
       const zip = diffZip(from, withHash, pkg.signature, base.signature !== null);

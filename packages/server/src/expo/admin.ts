@@ -12,7 +12,7 @@ import { appNotFound, badRequest, conflict, notFound } from '../api-error.js';
 import type { BlobStore } from '../blobs/index.js';
 import { assertMayChangeChannel, type Actor } from '../services/access.js';
 import { appendAudit } from '../services/audit.js';
-import type { MetadataStore } from '../store/index.js';
+import type { Database } from '../store/index.js';
 import type { ExpoUpdate } from './store.js';
 
 /** What the publisher sends for a release: the manifest bytes and its offline signatures. */
@@ -87,12 +87,12 @@ const unsignedRefused = (appId: string) =>
 
 /** Expo updates and directives: what `updraft publish --expo` and `updraft release rollback` register. */
 export class ExpoAdminService {
-  constructor(private readonly deps: { store: MetadataStore; blobs: BlobStore; now: () => number }) {}
+  constructor(private readonly deps: { store: Database; blobs: BlobStore; now: () => number }) {}
 
   /** Whether the app's Expo updates are signed, and under which key ids (newest first). */
   async status(appId: string): Promise<{ signed: boolean; keyIds: string[] }> {
     const { store } = this.deps;
-    if (!(await store.getApp(appId))) throw appNotFound(appId);
+    if (!(await store.trust.getApp(appId))) throw appNotFound(appId);
     const keys = await store.expo.listSigningKeys(appId);
     return { signed: keys.length > 0, keyIds: keys.map((k) => k.keyId) };
   }
@@ -115,8 +115,8 @@ export class ExpoAdminService {
     input: ExpoUpdateInput,
   ): Promise<ExpoUpdateView> {
     const { store } = this.deps;
-    if (!(await store.getApp(appId))) throw appNotFound(appId);
-    const release = await store.getRelease(appId, releaseId);
+    if (!(await store.trust.getApp(appId))) throw appNotFound(appId);
+    const release = await store.releases.getRelease(appId, releaseId);
     if (!release) throw notFound('release-not-found', `app ${appId} has no release "${releaseId}"`);
     signature(input, 'the manifest');
     if (input.signature !== null && input.noUpdateSignature === null) {
@@ -145,8 +145,8 @@ export class ExpoAdminService {
     await this.assertAssetsOfRelease(manifest, release.manifestSha256, releaseId);
     const keys = await store.expo.listSigningKeys(appId);
     if (input.signature === null && keys.length > 0) throw unsignedRefused(appId);
-    for (const p of (await store.control.listPointers(appId)).filter((x) => x.releaseId === releaseId)) {
-      assertMayChangeChannel(actor, appId, await store.control.getChannel(appId, p.channel));
+    for (const p of (await store.rollout.listPointers(appId)).filter((x) => x.releaseId === releaseId)) {
+      assertMayChangeChannel(actor, appId, await store.rollout.getChannel(appId, p.channel));
     }
     const nowMs = this.deps.now();
     const u: ExpoUpdate = {
@@ -192,16 +192,16 @@ export class ExpoAdminService {
   /** Stores a rollBackToEmbedded directive the publisher signed for a channel, platform and runtime version. */
   async rollBackToEmbedded(actor: Actor, appId: string, input: ExpoRollbackInput): Promise<{ commitTime: string }> {
     const { store } = this.deps;
-    if (!(await store.getApp(appId))) throw appNotFound(appId);
+    if (!(await store.trust.getApp(appId))) throw appNotFound(appId);
     signature(input, 'the directive');
     const commitTime = malformed(() => rollbackCommitTime(input.directive));
-    const channel = await store.control.getChannel(appId, input.channel);
+    const channel = await store.rollout.getChannel(appId, input.channel);
     if (!channel) throw notFound('channel-not-found', `app ${appId} has no channel "${input.channel}"`);
     assertMayChangeChannel(actor, appId, channel);
     if (input.signature === null && (await store.expo.listSigningKeys(appId)).length > 0) {
       throw unsignedRefused(appId);
     }
-    const pointer = (await store.control.listPointers(appId)).find(
+    const pointer = (await store.rollout.listPointers(appId)).find(
       (p) => p.channel === input.channel && p.platform === input.platform && p.runtimeVersion === input.runtimeVersion,
     );
     const served = pointer ? await store.expo.getUpdate(appId, pointer.releaseId) : null;

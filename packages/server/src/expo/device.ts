@@ -2,7 +2,7 @@ import { EXPO_NO_UPDATE_DIRECTIVE, isIdentifier, type ExpoRequest } from '@updra
 import { ApiError } from '../api-error.js';
 import { DEFAULT_CHANNELS } from '../services/apps.js';
 import type { ResolveService } from '../services/resolve.js';
-import type { MetadataStore } from '../store/index.js';
+import type { Database } from '../store/index.js';
 import type { ExpoUpdate } from './store.js';
 
 /** A body the publisher signed (or left unsigned), served exactly as stored. */
@@ -31,11 +31,11 @@ const later = (a: string, b: string) => Date.parse(a) > Date.parse(b);
  * keys). Nothing is signed here: the server holds no key that could.
  */
 export class ExpoDeviceService {
-  constructor(private readonly deps: { store: MetadataStore; resolve: ResolveService }) {}
+  constructor(private readonly deps: { store: Database; resolve: ResolveService }) {}
 
   async answer(appId: string, req: ExpoRequest): Promise<ExpoAnswer> {
     const { store } = this.deps;
-    if (!(await store.getApp(appId))) {
+    if (!(await store.trust.getApp(appId))) {
       throw new ApiError('app-not-found', `no app "${appId}" on this server; check updates.url in app.json`);
     }
     const channel = req.channel ?? DEFAULT_CHANNELS[0];

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Tables } from '../store/schema.js';
 import type { ExpoRollback, ExpoSigningKey, ExpoStore, ExpoUpdate } from './store.js';
 
-type Row<T extends keyof Database> = Database[T];
+type Row<T extends keyof Tables> = Tables[T];
 
 const update = (r: Row<'expo_updates'>): ExpoUpdate => ({
   appId: r.app_id,
@@ -18,7 +18,7 @@ const update = (r: Row<'expo_updates'>): ExpoUpdate => ({
 
 /** ExpoStore over Kysely: dialect-neutral query builder calls only. */
 export class KyselyExpoStore implements ExpoStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Tables>) {}
 
   async insertUpdate(u: ExpoUpdate): Promise<boolean> {
     const taken = await this.db

@@ -9,7 +9,7 @@ import {
   type Tile,
 } from '@updraft/protocol/transparency';
 import { servedCosignatures } from '../services/transparency-log.js';
-import type { MetadataStore } from '../store/index.js';
+import type { Database } from '../store/index.js';
 import type { ObjectMeta } from './sinks.js';
 
 /**
@@ -28,7 +28,7 @@ export interface LogFileWriter {
 }
 
 export async function exportLog(deps: {
-  store: MetadataStore;
+  store: Database;
   appId: string;
   /** Where the log's files go, e.g. `repo/<appId>/log`. */
   base: string;

@@ -1,6 +1,6 @@
 import { consistentTargetPath, repoPaths } from '@updraft/protocol';
 import type { BlobStore } from '../blobs/index.js';
-import type { MetadataRole, MetadataStore, StoredMetadata } from '../store/index.js';
+import type { MetadataRole, Database, StoredMetadata } from '../store/index.js';
 import { exportLog } from './log-export.js';
 import type { ExportSink, ObjectMeta } from './sinks.js';
 
@@ -59,13 +59,13 @@ function blobsOfManifest(bytes: Uint8Array): string[] {
 }
 
 export async function exportRepository(deps: {
-  store: MetadataStore;
+  store: Database;
   blobs: BlobStore;
   appId: string;
   sink: ExportSink;
 }): Promise<ExportResult> {
   const { store, blobs, appId, sink } = deps;
-  const app = await store.getApp(appId);
+  const app = await store.trust.getApp(appId);
   if (!app)
     throw new ExportError(
       'not-found',
@@ -100,14 +100,14 @@ export async function exportRepository(deps: {
   };
 
   const require = async (role: MetadataRole, version: number): Promise<StoredMetadata> => {
-    const m = await store.getMetadata(appId, role, version);
+    const m = await store.trust.getMetadata(appId, role, version);
     if (!m) throw new ExportError('inconsistent', `${appId}: ${version}.${role}.json is referenced but missing`);
     return m;
   };
 
   // Pin one consistent state: the latest timestamp, the snapshot it names, the versions that
   // snapshot names. A publish racing this export only adds newer versions we do not touch.
-  const timestamp = await store.getLatestMetadata(appId, 'timestamp');
+  const timestamp = await store.trust.getLatestMetadata(appId, 'timestamp');
   if (!timestamp) throw new ExportError('no-trust', `${appId} has no timestamp yet`);
   result.timestampVersion = timestamp.version;
   const ts = signedOf<{ meta: Record<string, { version: number }> }>(timestamp);
@@ -135,7 +135,7 @@ export async function exportRepository(deps: {
       throw new ExportError('inconsistent', `${appId}: manifest of ${targetPath} is missing from the blob store`);
     for (const sha of blobsOfManifest(bytes)) files.set(sha, 0);
   }
-  const owned = await store.findAppBlobs(appId, [...files.keys()]);
+  const owned = await store.releases.findAppBlobs(appId, [...files.keys()]);
   for (const sha of files.keys()) {
     const length = owned.get(sha) ?? (await blobs.stat(sha))?.length;
     if (length === undefined)
@@ -165,7 +165,7 @@ export async function exportRepository(deps: {
 
   // 2. Metadata, leaves before what names them: every root (devices walk the chain), then
   //    the pinned targets/releases/director, then snapshot.
-  const latestRoot = await store.getLatestMetadata(appId, 'root');
+  const latestRoot = await store.trust.getLatestMetadata(appId, 'root');
   for (let v = 1; v <= (latestRoot?.version ?? 0); v++) {
     const root = await require('root', v);
     await writeOnce(`${base}/${repoPaths.root(v)}`, root.bytes, json(STATIC_IMMUTABLE), root.length);

@@ -8,7 +8,7 @@ import {
   type AnchorDeparture,
   type AuditAnchor,
 } from '../services/index.js';
-import type { MetadataStore } from '../store/index.js';
+import type { Database } from '../store/index.js';
 import type { ScheduledJob } from './job-runner.js';
 
 /**
@@ -27,14 +27,14 @@ export interface AnchorAlert {
   departure: AnchorDeparture;
 }
 
-export async function anchorAuditHeads(store: MetadataStore, now: () => number): Promise<AnchorAlert[]> {
+export async function anchorAuditHeads(store: Database, now: () => number): Promise<AnchorAlert[]> {
   const alerts: AnchorAlert[] = [];
-  for (const org of await store.control.listOrganizations()) {
+  for (const org of await store.access.listOrganizations()) {
     const source = await orgAuditSource(store, org.id);
     const result = await new AuditAnchorService({ store, source, now }).anchorOnce();
     if (!('refused' in result)) {
       // Healthy again (restored from a backup, say): a later departure alerts anew.
-      await store.control.setAuditAlertAnchor(org.id, null);
+      await store.access.setAuditAlertAnchor(org.id, null);
       continue;
     }
     const alert = { orgId: org.id, anchor: result.anchor, departure: result.refused };
@@ -47,10 +47,10 @@ export async function anchorAuditHeads(store: MetadataStore, now: () => number):
  * Records the refusal once per anchor (not on every tick, nor once per instance) and queues
  * the organization's audit webhook, in one transaction. Returns whether it raised a new alert.
  */
-async function raiseAnchorAlert(store: MetadataStore, alert: AnchorAlert, nowMs: number): Promise<boolean> {
+async function raiseAnchorAlert(store: Database, alert: AnchorAlert, nowMs: number): Promise<boolean> {
   const { orgId, anchor, departure } = alert;
   return store.transaction(async (tx) => {
-    if (!(await tx.control.setAuditAlertAnchor(orgId, anchor.index))) return false;
+    if (!(await tx.access.setAuditAlertAnchor(orgId, anchor.index))) return false;
     const actor: Actor = {
       id: 'audit-anchor',
       orgId,
@@ -70,7 +70,7 @@ async function raiseAnchorAlert(store: MetadataStore, alert: AnchorAlert, nowMs:
       message: departure.message,
     };
     await appendAudit(tx, actor, { action: ANCHOR_REFUSED, target: `org:${orgId}`, details }, nowMs);
-    const url = await tx.control.getAuditWebhook(orgId);
+    const url = await tx.access.getAuditWebhook(orgId);
     if (url) {
       await enqueueWebhook(tx, { appId: null, kind: ANCHOR_REFUSED, url, payload: { orgId, ...details } }, nowMs);
     }
@@ -80,7 +80,7 @@ async function raiseAnchorAlert(store: MetadataStore, alert: AnchorAlert, nowMs:
 
 /** Anchors every organization's audit head each interval; a refusal is logged as an error as well. */
 export function auditAnchorJob(
-  store: MetadataStore,
+  store: Database,
   now: () => number,
   intervalMs: number,
   onAlert: (alert: AnchorAlert) => void,

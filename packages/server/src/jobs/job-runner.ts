@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { MetadataStore } from '../store/index.js';
+import type { Database } from '../store/index.js';
 
 /** A background job: runOnce must be safe to repeat (it may run again after a crash mid-run). */
 export interface ScheduledJob {
@@ -11,7 +11,7 @@ export interface ScheduledJob {
 }
 
 export interface JobRunnerOptions {
-  store: MetadataStore;
+  store: Database;
   jobs: ScheduledJob[];
   /** This process's name in the lease table (default host:pid:random). */
   holder?: string;
@@ -60,7 +60,7 @@ export class JobRunner {
       // lease while it lives (another instance gets it only after a full interval without
       // renewal) without a database write on every tick; the others ask on every tick.
       if (!due && renewed !== undefined && nowMs - renewed < job.intervalMs / 2) continue;
-      if (!(await this.opts.store.tryAcquireLease(`job:${job.name}`, this.holder, job.intervalMs, nowMs))) {
+      if (!(await this.opts.store.leases.tryAcquireLease(`job:${job.name}`, this.holder, job.intervalMs, nowMs))) {
         this.lastRun.delete(job.name);
         this.renewedAt.delete(job.name);
         continue;
@@ -101,7 +101,7 @@ export class JobRunner {
     clearTimeout(this.timer);
     await this.running.catch(() => undefined);
     for (const job of this.opts.jobs) {
-      await this.opts.store.releaseLease(`job:${job.name}`, this.holder).catch(() => undefined);
+      await this.opts.store.leases.releaseLease(`job:${job.name}`, this.holder).catch(() => undefined);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../services/audit.js';
 import { resignExpiring } from '../services/online-signing.js';
-import type { MetadataStore } from '../store/index.js';
+import type { Database } from '../store/index.js';
 import type { ScheduledJob } from './job-runner.js';
 
 /** Default: every 10 minutes, far more often than the 1-day timestamp needs. */
@@ -13,15 +13,15 @@ export const RESIGN_INTERVAL_MS = 10 * 60 * 1000;
  * (`trust.resign` by the service `resign-job`): new signed metadata is a trust change too.
  */
 export function resignJob(
-  store: MetadataStore,
+  store: Database,
   opts: { intervalMs?: number; onSigned?: (appId: string, roles: string[]) => void } = {},
 ): ScheduledJob {
   return {
     name: 'resign-expiring',
     intervalMs: opts.intervalMs ?? RESIGN_INTERVAL_MS,
     async runOnce(nowMs) {
-      for (const app of await store.listApps()) {
-        const orgId = await store.control.getAppOrg(app.appId);
+      for (const app of await store.trust.listApps()) {
+        const orgId = await store.access.getAppOrg(app.appId);
         const roles = await resignExpiring(store, app.appId, nowMs, async (tx, resigned) => {
           if (!orgId) return;
           const actor = {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../observability/metrics.js';
 import type { Services } from '../services/index.js';
-import type { MetadataStore } from '../store/index.js';
+import type { Database } from '../store/index.js';
 import { auditAnchorJob } from './audit-anchoring.js';
 import { guardrailJob } from './guardrail-job.js';
 import { JobRunner, type ScheduledJob } from './job-runner.js';
@@ -27,7 +27,7 @@ export interface JobIntervals {
 }
 
 export interface ServerJobsDeps {
-  store: MetadataStore;
+  store: Database;
   services: Services;
   now: () => number;
   intervals: JobIntervals;
@@ -57,7 +57,7 @@ export function serverJobs(deps: ServerJobsDeps): ScheduledJob[] {
 /** Runs the jobs while the app is up: from onReady until onClose, counted in /metrics and logged. */
 export function installJobs(
   app: FastifyInstance,
-  opts: { store: MetadataStore; jobs: ScheduledJob[]; now: () => number; metrics: Metrics },
+  opts: { store: Database; jobs: ScheduledJob[]; now: () => number; metrics: Metrics },
 ): void {
   if (opts.jobs.length === 0) return;
   const { metrics } = opts;

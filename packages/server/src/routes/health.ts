@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { BlobStore } from '../blobs/index.js';
-import type { MetadataStore } from '../store/index.js';
+import type { Database } from '../store/index.js';
 import { RETRY_AFTER_SECONDS } from '../unavailable.js';
 
 /** How long a readiness probe waits for each dependency before calling it unreachable. */
@@ -30,7 +30,7 @@ async function probe(check: () => Promise<void>): Promise<string | null> {
  * Per-request cost: O(1) for /healthz; one ping each to the database and the blob store,
  * each given up after PROBE_TIMEOUT_MS, for /readyz.
  */
-export const healthRoutes: FastifyPluginAsync<{ store: MetadataStore; blobs: BlobStore }> = async (app, opts) => {
+export const healthRoutes: FastifyPluginAsync<{ store: Database; blobs: BlobStore }> = async (app, opts) => {
   app.get(
     '/healthz',
     { schema: { summary: 'Liveness', querystring: { type: 'object', properties: {} } } },

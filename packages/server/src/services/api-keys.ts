@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, conflict, forbidden, notFound } from '../api-error.js';
-import type { MetadataStore, OrganizationRecord, PrincipalKind, PrincipalRecord, Role } from '../store/index.js';
+import type { Database, OrganizationRecord, PrincipalKind, PrincipalRecord, Role } from '../store/index.js';
 import { boundedGrant, mayReachApp, roleRank, SCOPES, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
 import { cancelPendingStarts } from './schedules.js';
@@ -51,7 +51,7 @@ function summary(p: PrincipalRecord): ApiKeySummary {
 
 /** Members, CI service accounts and their API keys; organizations. */
 export class ApiKeysService {
-  constructor(private readonly deps: { store: MetadataStore; now: () => number }) {}
+  constructor(private readonly deps: { store: Database; now: () => number }) {}
 
   private validScopes(scopes: string[] | undefined): string[] | undefined {
     if (scopes === undefined || scopes.length === 0) return undefined;
@@ -83,7 +83,7 @@ export class ApiKeysService {
       apps: input.apps,
     });
     if (grant.apps !== null) {
-      const mine = new Set(await this.deps.store.control.listAppIds(actor.orgId));
+      const mine = new Set(await this.deps.store.access.listAppIds(actor.orgId));
       const unknown = grant.apps.filter((a) => !mine.has(a));
       if (grant.apps.length === 0 || unknown.length > 0) {
         throw badRequest(
@@ -111,7 +111,7 @@ export class ApiKeysService {
       apps: grant.apps,
     };
     await this.deps.store.transaction(async (tx) => {
-      await tx.control.insertPrincipal(record);
+      await tx.access.insertPrincipal(record);
       await appendAudit(
         tx,
         actor,
@@ -134,13 +134,13 @@ export class ApiKeysService {
   }
 
   async list(actor: Actor): Promise<ApiKeySummary[]> {
-    return (await this.deps.store.control.listPrincipals(actor.orgId)).map(summary);
+    return (await this.deps.store.access.listPrincipals(actor.orgId)).map(summary);
   }
 
   async revoke(actor: Actor, id: string): Promise<ApiKeySummary> {
     const nowMs = this.deps.now();
     return this.deps.store.transaction(async (tx) => {
-      const p = await tx.control.getPrincipal(id);
+      const p = await tx.access.getPrincipal(id);
       if (!p || p.orgId !== actor.orgId)
         throw notFound('key-not-found', `no API key ${id} in this organization; list them with GET /v1/keys`);
       if (roleRank(p.role) > roleRank(actor.role)) {
@@ -148,7 +148,7 @@ export class ApiKeysService {
       }
       if (p.revokedAt) throw conflict('key-revoked', `API key ${id} was already revoked at ${p.revokedAt}`);
       const at = new Date(nowMs).toISOString();
-      await tx.control.revokePrincipal(id, at);
+      await tx.access.revokePrincipal(id, at);
       const cancelled = await cancelPendingStarts(tx, actor, id, `the key "${p.name}" was revoked`, nowMs);
       await appendAudit(
         tx,
@@ -165,9 +165,9 @@ export class ApiKeysService {
   }
 
   async organization(actor: Actor): Promise<OrganizationRecord & { apps: string[] }> {
-    const org = await this.deps.store.control.getOrganization(actor.orgId);
+    const org = await this.deps.store.access.getOrganization(actor.orgId);
     if (!org) throw new Error(`organization ${actor.orgId} of key ${actor.id} does not exist`);
-    const apps = (await this.deps.store.control.listAppIds(actor.orgId)).filter((a) => mayReachApp(actor, a));
+    const apps = (await this.deps.store.access.listAppIds(actor.orgId)).filter((a) => mayReachApp(actor, a));
     return { ...org, apps: apps.sort() };
   }
 
@@ -190,10 +190,10 @@ export class ApiKeysService {
     const key = generateApiKey();
     const ownerId = randomUUID();
     await this.deps.store.transaction(async (tx) => {
-      if (!(await tx.control.createOrganization({ id: input.id, name: input.name, createdAt }))) {
+      if (!(await tx.access.createOrganization({ id: input.id, name: input.name, createdAt }))) {
         throw conflict('org-exists', `organization "${input.id}" already exists; choose another id`);
       }
-      await tx.control.insertPrincipal({
+      await tx.access.insertPrincipal({
         id: ownerId,
         orgId: input.id,
         name: `${input.id} owner`,

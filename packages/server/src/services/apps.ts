@@ -1,6 +1,6 @@
 import type { SignedEnvelope, TufKey } from '@updraft/protocol';
 import { appNotFound, conflict } from '../api-error.js';
-import { ONLINE_ROLES, StoreConflictError, type MetadataStore, type OnlineRole } from '../store/index.js';
+import { ONLINE_ROLES, StoreConflictError, type Database, type OnlineRole } from '../store/index.js';
 import { generateKeyFile, publicKeyOf, type KeyFile } from '@updraft/signing';
 import type { Actor } from './access.js';
 import { appendAudit } from './audit.js';
@@ -46,7 +46,7 @@ export const DEFAULT_CHANNELS = ['production', 'staging'] as const;
 
 /** Creating apps and accepting their root of trust. */
 export class AppsService {
-  constructor(private readonly deps: { store: MetadataStore; now: () => number }) {}
+  constructor(private readonly deps: { store: Database; now: () => number }) {}
 
   /**
    * Generates the app's online keys. Repeatable until the trust is set, so a publisher whose
@@ -61,10 +61,10 @@ export class AppsService {
     >;
     const at = new Date(nowMs).toISOString();
     const created = await store.transaction(async (tx) => {
-      if (!(await tx.createApp({ appId, createdAt: at, onlineKeys: keys }))) return false;
-      await tx.control.setAppOrg(appId, actor.orgId);
+      if (!(await tx.trust.createApp({ appId, createdAt: at, onlineKeys: keys }))) return false;
+      await tx.access.setAppOrg(appId, actor.orgId);
       // Publishing never creates a channel by accident (channels.ts): every app starts with these two.
-      for (const channel of DEFAULT_CHANNELS) await tx.control.createChannel(appId, channel, false, at);
+      for (const channel of DEFAULT_CHANNELS) await tx.rollout.createChannel(appId, channel, false, at);
       await appendAudit(
         tx,
         actor,
@@ -85,11 +85,11 @@ export class AppsService {
     const logKey = await ensureLogKey(store, appId, this.deps.now());
     const log = { origin: logKey.origin, key: logKey.verifierKey };
     if (created) return { created: true, appId, onlineKeys: publicKeys(keys), log };
-    const app = await store.getApp(appId);
-    const existing = await store.getOnlineKeys(appId);
+    const app = await store.trust.getApp(appId);
+    const existing = await store.trust.getOnlineKeys(appId);
     if (!app || !existing) throw new Error(`app ${appId} exists without its online keys`);
     // Another organization's app: the same answer as an app with trust, revealing nothing more.
-    if (app.trustInitializedAt || (await store.control.getAppOrg(appId)) !== actor.orgId) {
+    if (app.trustInitializedAt || (await store.access.getAppOrg(appId)) !== actor.orgId) {
       throw conflict('app-exists', `app "${appId}" already exists and has its root of trust; choose another appId`);
     }
     return { created: false, appId, onlineKeys: publicKeys(existing), log };
@@ -97,19 +97,19 @@ export class AppsService {
 
   /** The apps of one organization. */
   async listApps(orgId: string): Promise<AppSummary[]> {
-    const mine = new Set(await this.deps.store.control.listAppIds(orgId));
-    return (await this.deps.store.listApps())
+    const mine = new Set(await this.deps.store.access.listAppIds(orgId));
+    return (await this.deps.store.trust.listApps())
       .filter((a) => mine.has(a.appId))
       .map((a) => ({ appId: a.appId, createdAt: a.createdAt }));
   }
 
   async getApp(appId: string): Promise<AppDetails> {
     const { store } = this.deps;
-    const app = await store.getApp(appId);
+    const app = await store.trust.getApp(appId);
     if (!app) throw appNotFound(appId);
-    const root = await store.getLatestMetadata(appId, 'root');
-    const pointers = await store.control.listPointers(appId);
-    const channels = (await store.listChannels(appId)).map((c) => ({
+    const root = await store.trust.getLatestMetadata(appId, 'root');
+    const pointers = await store.rollout.listPointers(appId);
+    const channels = (await store.rollout.listChannels(appId)).map((c) => ({
       name: c.name,
       protected: c.protected,
       createdAt: c.createdAt,
@@ -139,9 +139,9 @@ export class AppsService {
   async acceptTrust(actor: Actor, appId: string, input: TrustInput): Promise<{ appId: string; rootVersion: number }> {
     const { store } = this.deps;
     const nowMs = this.deps.now();
-    const app = await store.getApp(appId);
+    const app = await store.trust.getApp(appId);
     if (!app) throw appNotFound(appId);
-    const keys = await store.getOnlineKeys(appId);
+    const keys = await store.trust.getOnlineKeys(appId);
     if (!keys) throw new Error(`app ${appId} has no online keys`);
     const trustExists = () =>
       conflict(
@@ -153,7 +153,7 @@ export class AppsService {
 
     try {
       await store.transaction(async (tx) => {
-        if ((await tx.getApp(appId))?.trustInitializedAt) throw trustExists();
+        if ((await tx.trust.getApp(appId))?.trustInitializedAt) throw trustExists();
         // JSON.stringify of the parsed body: the signatures cover canonical(signed), which
         // re-serialising does not change, and these exact bytes are what snapshot hashes.
         for (const role of ['root', 'targets', 'releases'] as const) {
@@ -161,7 +161,7 @@ export class AppsService {
         }
         await signDirector(tx, appId, keys, nowMs);
         await signSnapshotAndTimestamp(tx, appId, keys, nowMs);
-        await tx.markTrustInitialized(appId, new Date(nowMs).toISOString());
+        await tx.trust.markTrustInitialized(appId, new Date(nowMs).toISOString());
         const offlineKeyIds = (['root', 'targets', 'releases'] as const).flatMap((role) =>
           (input[role] as SignedEnvelope).signatures.map((s) => s.keyid),
         );

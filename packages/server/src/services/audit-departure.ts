@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { AuditRecord, MetadataStore } from '../store/index.js';
+import type { AuditRecord, Database } from '../store/index.js';
 import { auditEntryHash } from './audit-hash.js';
 import type { AnchorDeparture, AuditAnchor, AuditHeadSource } from './audit-anchor.js';
 
@@ -78,21 +78,21 @@ export function departureFromAnchors(entries: AuditRecord[], anchors: AuditAncho
 }
 
 /** The public name of an organization's audit log in `/log/audit`: opaque, stable, not derived from its id or name. */
-export async function orgAnchorSource(store: MetadataStore, orgId: string): Promise<string> {
-  return `org:${await store.control.ensureOrgAnchorId(orgId, randomBytes(16).toString('hex'))}`;
+export async function orgAnchorSource(store: Database, orgId: string): Promise<string> {
+  return `org:${await store.access.ensureOrgAnchorId(orgId, randomBytes(16).toString('hex'))}`;
 }
 
 /** An organization's audit log as the anchor service sees it. */
-export async function orgAuditSource(store: MetadataStore, orgId: string): Promise<AuditHeadSource> {
+export async function orgAuditSource(store: Database, orgId: string): Promise<AuditHeadSource> {
   return {
     name: await orgAnchorSource(store, orgId),
     async head() {
-      const last = await store.control.lastAudit(orgId);
+      const last = await store.access.lastAudit(orgId);
       return last ? { size: last.seq, head: last.hash } : null;
     },
     async departure(anchor) {
-      const last = await store.control.lastAudit(orgId);
-      const tail = await store.control.listAudit(orgId, { afterSeq: anchor.size - 1 });
+      const last = await store.access.lastAudit(orgId);
+      const tail = await store.access.listAudit(orgId, { afterSeq: anchor.size - 1 });
       return departureFrom(anchor, tail, last?.seq ?? 0);
     },
   };

@@ -1,5 +1,5 @@
 import { badRequest } from '../api-error.js';
-import type { AuditRecord, MetadataStore } from '../store/index.js';
+import type { AuditRecord, Database } from '../store/index.js';
 import type { Actor } from './access.js';
 import { auditEntryHash, GENESIS_HASH, type AuditInput, type Unhashed } from './audit-hash.js';
 import { latestAnchor, listAnchors, type AnchorDeparture, type AuditAnchor } from './audit-anchor.js';
@@ -22,15 +22,10 @@ import { webhookUrlProblem, type WebhookOptions } from './webhook.js';
 export { auditEntryHash, GENESIS_HASH, type AuditInput, type AuditEntry } from './audit-hash.js';
 
 /** Appends one entry; call inside the transaction of the change it records. */
-export async function appendAudit(
-  tx: MetadataStore,
-  actor: Actor,
-  input: AuditInput,
-  nowMs: number,
-): Promise<AuditRecord> {
-  const last = await tx.control.lastAudit(actor.orgId);
+export async function appendAudit(tx: Database, actor: Actor, input: AuditInput, nowMs: number): Promise<AuditRecord> {
+  const last = await tx.access.lastAudit(actor.orgId);
   const appId = input.appId ?? null;
-  const lastOfApp = appId ? await tx.control.lastAuditOfApp(actor.orgId, appId) : null;
+  const lastOfApp = appId ? await tx.access.lastAuditOfApp(actor.orgId, appId) : null;
   const entry: Unhashed = {
     orgId: actor.orgId,
     seq: (last?.seq ?? 0) + 1,
@@ -51,7 +46,7 @@ export async function appendAudit(
     appPrevHash: appId ? (lastOfApp?.hash ?? GENESIS_HASH) : null,
   };
   const record = { ...entry, hash: auditEntryHash(entry) };
-  await tx.control.insertAudit(record);
+  await tx.access.insertAudit(record);
   return record;
 }
 
@@ -93,7 +88,7 @@ export interface AuditVerification {
 export class AuditService {
   constructor(
     private readonly deps: {
-      store: MetadataStore;
+      store: Database;
       log: TransparencyLogService;
       now: () => number;
       webhook?: WebhookOptions;
@@ -101,7 +96,7 @@ export class AuditService {
   ) {}
 
   async list(actor: Actor, filter: { appId?: string; afterSeq?: number; limit: number }): Promise<AuditRecord[]> {
-    return this.deps.store.control.listAudit(actor.orgId, filter);
+    return this.deps.store.access.listAudit(actor.orgId, filter);
   }
 
   /** Where audit alerts (a head that does not extend the last anchor) are posted; audited. */
@@ -111,7 +106,7 @@ export class AuditService {
       if (problem) throw badRequest('bad-webhook-url', `the webhook URL ${problem}`);
     }
     await this.deps.store.transaction(async (tx) => {
-      await tx.control.setAuditWebhook(actor.orgId, url);
+      await tx.access.setAuditWebhook(actor.orgId, url);
       const details = { host: url === null ? null : new URL(url).host };
       await appendAudit(tx, actor, { action: 'audit.webhook', target: `org:${actor.orgId}`, details }, this.deps.now());
     });
@@ -119,7 +114,7 @@ export class AuditService {
   }
 
   async getWebhook(actor: Actor): Promise<{ webhookUrl: string | null }> {
-    return { webhookUrl: await this.deps.store.control.getAuditWebhook(actor.orgId) };
+    return { webhookUrl: await this.deps.store.access.getAuditWebhook(actor.orgId) };
   }
 
   /**
@@ -144,7 +139,7 @@ export class AuditService {
    */
   async verify(actor: Actor, appId?: string): Promise<AuditVerification> {
     const { store } = this.deps;
-    const entries = await store.control.listAudit(actor.orgId, appId ? { appId } : {});
+    const entries = await store.access.listAudit(actor.orgId, appId ? { appId } : {});
     const problems = chainProblems(entries, appId !== undefined);
     let anchor: AnchorEvidence | null = null;
     let departed: AuditProblem | null = null;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { MetadataStore, PrincipalRecord } from '../store/index.js';
+import type { Database, PrincipalRecord } from '../store/index.js';
 
 /** `updraft_` + 43 characters: base64url of 32 random bytes. The prefix makes leaked keys easy to scan for. */
 export const API_KEY_PATTERN = /^updraft_[A-Za-z0-9_-]{43}$/;
@@ -18,7 +18,7 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 /** Admin API keys. */
 export class AuthService {
-  constructor(private readonly deps: { store: MetadataStore; now: () => number }) {}
+  constructor(private readonly deps: { store: Database; now: () => number }) {}
 
   /**
    * On the first start (no key exists) creates the owner key and hands it to `keep` (the
@@ -26,17 +26,17 @@ export class AuthService {
    * leaves no key nobody can know. Returns the key when this call created it.
    */
   async ensureOwnerKey(keep: (key: string) => Promise<void>): Promise<string | null> {
-    if ((await this.deps.store.countApiKeys()) > 0) return null;
+    if ((await this.deps.store.access.countApiKeys()) > 0) return null;
     // Several instances may start at once on an empty shared database: one creates the key.
     const holder = randomUUID();
-    while (!(await this.deps.store.tryAcquireLease('owner-key-bootstrap', holder, 30_000, this.deps.now()))) {
+    while (!(await this.deps.store.leases.tryAcquireLease('owner-key-bootstrap', holder, 30_000, this.deps.now()))) {
       await new Promise((r) => setTimeout(r, 100));
-      if ((await this.deps.store.countApiKeys()) > 0) return null;
+      if ((await this.deps.store.access.countApiKeys()) > 0) return null;
     }
-    if ((await this.deps.store.countApiKeys()) > 0) return null;
+    if ((await this.deps.store.access.countApiKeys()) > 0) return null;
     const key = generateApiKey();
     await keep(key);
-    await this.deps.store.insertApiKey({
+    await this.deps.store.access.insertApiKey({
       id: randomUUID(),
       name: 'owner',
       keySha256: hashApiKey(key),
@@ -58,19 +58,19 @@ export class AuthService {
     if (!authorization) return { problem: 'missing' };
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match || !API_KEY_PATTERN.test(match[1]!)) return { problem: 'unknown' };
-    const record = await this.deps.store.control.findPrincipalBySha256(hashApiKey(match[1]!));
+    const record = await this.deps.store.access.findPrincipalBySha256(hashApiKey(match[1]!));
     if (!record) return { problem: 'unknown' };
     if (record.revokedAt) return { problem: 'revoked', at: record.revokedAt };
     const nowMs = this.deps.now();
     if (record.expiresAt && Date.parse(record.expiresAt) <= nowMs) return { problem: 'expired', at: record.expiresAt };
     if (!record.lastUsedAt || nowMs - Date.parse(record.lastUsedAt) > TOUCH_INTERVAL_MS) {
-      await this.deps.store.touchApiKey(record.id, new Date(nowMs).toISOString());
+      await this.deps.store.access.touchApiKey(record.id, new Date(nowMs).toISOString());
     }
     return { principal: record };
   }
 
   /** The organization an app belongs to, or null when it does not exist. */
   orgOfApp(appId: string): Promise<string | null> {
-    return this.deps.store.control.getAppOrg(appId);
+    return this.deps.store.access.getAppOrg(appId);
   }
 }

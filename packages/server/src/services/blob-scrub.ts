@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BlobStore } from '../blobs/index.js';
-import type { MetadataStore } from '../store/index.js';
+import type { Database } from '../store/index.js';
 
 export type BlobProblem = 'missing' | 'length' | 'hash';
 
@@ -31,7 +31,7 @@ const PAGE = 500;
  * for it meanwhile instead of bytes that fail their hash check).
  */
 export async function scrubBlobs(opts: {
-  store: MetadataStore;
+  store: Database;
   blobs: BlobStore;
   appId?: string;
   repair?: boolean;
@@ -40,7 +40,7 @@ export async function scrubBlobs(opts: {
   const report: ScrubReport = { checked: 0, bytesChecked: 0, damaged: [], repaired: opts.repair === true };
   let after: string | undefined;
   for (;;) {
-    const page = await opts.store.listBlobs({
+    const page = await opts.store.releases.listBlobs({
       limit: PAGE,
       ...(opts.appId !== undefined ? { appId: opts.appId } : {}),
       ...(after !== undefined ? { after } : {}),

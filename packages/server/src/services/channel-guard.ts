@@ -1,5 +1,5 @@
 import { notFound } from '../api-error.js';
-import type { MetadataStore } from '../store/index.js';
+import type { Database } from '../store/index.js';
 import { assertMayChangeChannel, CHANNEL_CREATE, checkAccess, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
 
@@ -9,17 +9,17 @@ import { appendAudit } from './audit.js';
  * publisher asked to create it and may create channels; then who may change it.
  */
 export async function channelToChange(
-  tx: MetadataStore,
+  tx: Database,
   actor: Actor,
   appId: string,
   request: { channel: string; createChannel?: boolean },
   nowMs: number,
 ): Promise<void> {
   const name = request.channel;
-  let channel = await tx.control.getChannel(appId, name);
+  let channel = await tx.rollout.getChannel(appId, name);
   if (!channel) {
     if (!request.createChannel) {
-      const names = (await tx.listChannels(appId)).map((c) => c.name);
+      const names = (await tx.rollout.listChannels(appId)).map((c) => c.name);
       throw notFound(
         'channel-not-found',
         `app ${appId} has no channel "${name}"; its channels are: ${names.join(', ') || '(none)'}. ` +
@@ -27,7 +27,7 @@ export async function channelToChange(
       );
     }
     checkAccess(actor, CHANNEL_CREATE);
-    await tx.control.createChannel(appId, name, false, new Date(nowMs).toISOString());
+    await tx.rollout.createChannel(appId, name, false, new Date(nowMs).toISOString());
     await appendAudit(
       tx,
       actor,

@@ -1,5 +1,5 @@
 import { appNotFound, conflict, notFound } from '../api-error.js';
-import type { MetadataStore } from '../store/index.js';
+import type { Database } from '../store/index.js';
 import type { Actor } from './access.js';
 import { appendAudit } from './audit.js';
 import { pointerView, type PointerView } from './release-ops.js';
@@ -13,17 +13,17 @@ export interface ChannelView {
 
 /** Channels per app (production, staging, any name), each optionally protected. */
 export class ChannelsService {
-  constructor(private readonly deps: { store: MetadataStore; now: () => number }) {}
+  constructor(private readonly deps: { store: Database; now: () => number }) {}
 
   private async requireApp(appId: string): Promise<void> {
-    if (!(await this.deps.store.getApp(appId))) throw appNotFound(appId);
+    if (!(await this.deps.store.trust.getApp(appId))) throw appNotFound(appId);
   }
 
   async list(appId: string): Promise<ChannelView[]> {
     const { store } = this.deps;
     await this.requireApp(appId);
-    const pointers = await store.control.listPointers(appId);
-    return (await store.listChannels(appId)).map((c) => ({
+    const pointers = await store.rollout.listPointers(appId);
+    return (await store.rollout.listChannels(appId)).map((c) => ({
       name: c.name,
       protected: c.protected,
       createdAt: c.createdAt,
@@ -37,7 +37,7 @@ export class ChannelsService {
     await this.requireApp(appId);
     const at = new Date(nowMs).toISOString();
     await store.transaction(async (tx) => {
-      if (!(await tx.control.createChannel(appId, name, isProtected, at))) {
+      if (!(await tx.rollout.createChannel(appId, name, isProtected, at))) {
         throw conflict('channel-exists', `app ${appId} already has a channel "${name}"`);
       }
       await appendAudit(
@@ -56,13 +56,13 @@ export class ChannelsService {
     const nowMs = this.deps.now();
     await this.requireApp(appId);
     await store.transaction(async (tx) => {
-      const channel = await tx.control.getChannel(appId, name);
+      const channel = await tx.rollout.getChannel(appId, name);
       if (!channel)
         throw notFound(
           'channel-not-found',
           `app ${appId} has no channel "${name}"; create it with POST /v1/apps/${appId}/channels`,
         );
-      await tx.control.setChannelProtected(appId, name, isProtected);
+      await tx.rollout.setChannelProtected(appId, name, isProtected);
       await appendAudit(
         tx,
         actor,

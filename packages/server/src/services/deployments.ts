@@ -10,7 +10,7 @@ import {
   type TargetingRules,
 } from '@updraft/protocol';
 import { badRequest, conflict } from '../api-error.js';
-import type { MetadataStore, PointerRecord, ReleaseRecord } from '../store/index.js';
+import type { Database, PointerRecord, ReleaseRecord } from '../store/index.js';
 import { signDirector, signSnapshotAndTimestamp } from './online-signing.js';
 import { assignCodePushLabel } from '../codepush/labels.js';
 
@@ -50,7 +50,7 @@ function fullyRolledOut(p: PointerRecord): boolean {
  * the old pointer's own `previous` (a half-done rollout is not what the rest of the fleet runs).
  */
 export async function pointChannelAt(
-  tx: MetadataStore,
+  tx: Database,
   appId: string,
   channel: string,
   release: ReleaseRecord,
@@ -58,8 +58,8 @@ export async function pointChannelAt(
   nowMs: number,
 ): Promise<PointerRecord> {
   const at = new Date(nowMs).toISOString();
-  await tx.ensureChannel(appId, channel, at);
-  const before = await tx.control.getPointer(appId, channel, release.platform, release.runtimeVersion);
+  await tx.rollout.ensureChannel(appId, channel, at);
+  const before = await tx.rollout.getPointer(appId, channel, release.platform, release.runtimeVersion);
   let previousReleaseId: string | null = null;
   let previousTargeting: Record<string, unknown> | null = null;
   if (before) {
@@ -72,7 +72,7 @@ export async function pointChannelAt(
     }
   }
   if (previousReleaseId === release.releaseId) previousReleaseId = null;
-  if (previousReleaseId && (await tx.control.getReleaseExtras(appId, previousReleaseId))?.disabledAt) {
+  if (previousReleaseId && (await tx.releases.getReleaseExtras(appId, previousReleaseId))?.disabledAt) {
     previousReleaseId = null;
   }
   const state: PointerRecord = {
@@ -91,14 +91,14 @@ export async function pointChannelAt(
     previousTargeting: previousReleaseId ? previousTargeting : null,
     updatedAt: at,
   };
-  await tx.control.putPointer(state);
+  await tx.rollout.putPointer(state);
   await assignCodePushLabel(tx, state, at);
   return state;
 }
 
 /** New director, snapshot and timestamp; returns the key ids that signed them (for the audit log). */
-export async function resignPointers(tx: MetadataStore, appId: string, nowMs: number): Promise<string[]> {
-  const keys = await tx.getOnlineKeys(appId);
+export async function resignPointers(tx: Database, appId: string, nowMs: number): Promise<string[]> {
+  const keys = await tx.trust.getOnlineKeys(appId);
   if (!keys) throw new Error(`app ${appId} has no online keys`);
   await signDirector(tx, appId, keys, nowMs);
   await signSnapshotAndTimestamp(tx, appId, keys, nowMs);
@@ -106,8 +106,8 @@ export async function resignPointers(tx: MetadataStore, appId: string, nowMs: nu
 }
 
 /** The channels the publisher signed the release for (`custom.updraft.channels`). */
-export async function signedChannels(store: MetadataStore, appId: string, releaseId: string): Promise<string[]> {
-  const meta = await store.getLatestMetadata(appId, RELEASES_ROLE);
+export async function signedChannels(store: Database, appId: string, releaseId: string): Promise<string[]> {
+  const meta = await store.trust.getLatestMetadata(appId, RELEASES_ROLE);
   if (!meta) return [];
   const releases = parseTargets(parseJsonObject(meta.bytes, 'stored releases.json'), RELEASES_ROLE).signed;
   const path = manifestTargetPath(releaseId);
@@ -117,12 +117,12 @@ export async function signedChannels(store: MetadataStore, appId: string, releas
 
 /** Devices never install below what they run, so a channel must not be pointed back to an older release. */
 export async function assertNotOlderThanChannel(
-  tx: MetadataStore,
+  tx: Database,
   appId: string,
   channel: string,
   release: ReleaseRecord,
 ): Promise<void> {
-  const before = await tx.control.getPointer(appId, channel, release.platform, release.runtimeVersion);
+  const before = await tx.rollout.getPointer(appId, channel, release.platform, release.runtimeVersion);
   if (!before) return;
   if (before.releaseId === release.releaseId) {
     throw conflict(
@@ -130,7 +130,7 @@ export async function assertNotOlderThanChannel(
       `release ${release.releaseId} is already the current release of ${channel} for ${release.platform} ${release.runtimeVersion}; change its rollout with POST …/rollout`,
     );
   }
-  const current = await tx.getRelease(appId, before.releaseId);
+  const current = await tx.releases.getRelease(appId, before.releaseId);
   if (current && current.versionCode > release.versionCode) {
     throw conflict(
       'version-code',

@@ -1,5 +1,5 @@
 import { appNotFound, badRequest } from '../api-error.js';
-import type { MetadataStore, OnlineRole } from '../store/index.js';
+import type { Database, OnlineRole } from '../store/index.js';
 import {
   EXPIRY_FIELDS,
   MAX_LIFETIME_S,
@@ -14,15 +14,15 @@ import { resignExpiring, resignOnlineRolesIn } from './online-signing.js';
 
 /** Per-app metadata lifetimes, and re-signing on demand (what `updraft refresh` and cron call). */
 export class ExpiryService {
-  constructor(private readonly deps: { store: MetadataStore; now: () => number }) {}
+  constructor(private readonly deps: { store: Database; now: () => number }) {}
 
   private async requireApp(appId: string): Promise<void> {
-    if (!(await this.deps.store.getApp(appId))) throw appNotFound(appId);
+    if (!(await this.deps.store.trust.getApp(appId))) throw appNotFound(appId);
   }
 
   async getPolicy(appId: string): Promise<ExpiryPolicy> {
     await this.requireApp(appId);
-    return withDefaults(await this.deps.store.getExpiryPolicy(appId));
+    return withDefaults(await this.deps.store.trust.getExpiryPolicy(appId));
   }
 
   /**
@@ -49,9 +49,9 @@ export class ExpiryService {
     }
     const nowMs = this.deps.now();
     return this.deps.store.transaction(async (tx) => {
-      const before = (await tx.getExpiryPolicy(appId)) ?? {};
+      const before = (await tx.trust.getExpiryPolicy(appId)) ?? {};
       const merged = { ...before, ...change };
-      await tx.putExpiryPolicy(appId, merged, new Date(nowMs).toISOString());
+      await tx.trust.putExpiryPolicy(appId, merged, new Date(nowMs).toISOString());
       const resigned = await resignOnlineRolesIn(tx, appId, nowMs);
       const details = { before: withDefaults(before), after: withDefaults(merged), resigned };
       await appendAudit(tx, actor, { appId, action: 'trust.expiry', target: `app:${appId}`, details }, nowMs);
@@ -63,7 +63,7 @@ export class ExpiryService {
   async refresh(actor: Actor, appId: string, force: boolean): Promise<{ resigned: OnlineRole[] }> {
     await this.requireApp(appId);
     const nowMs = this.deps.now();
-    const audit = (tx: MetadataStore, resigned: OnlineRole[]) =>
+    const audit = (tx: Database, resigned: OnlineRole[]) =>
       appendAudit(
         tx,
         actor,

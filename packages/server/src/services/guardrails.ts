@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, appNotFound, badRequest } from '../api-error.js';
-import type { GuardrailConfig, GuardrailTrip, MetadataStore, PointerRecord } from '../store/index.js';
+import type { GuardrailConfig, GuardrailTrip, Database, PointerRecord } from '../store/index.js';
 import { forbidden } from '../api-error.js';
 import { roleRank, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
@@ -116,7 +116,7 @@ const viewOf = (
 export class GuardrailService {
   constructor(
     private readonly deps: {
-      store: MetadataStore;
+      store: Database;
       now: () => number;
       releaseOps: ReleaseOpsService;
       webhook?: WebhookOptions;
@@ -130,14 +130,14 @@ export class GuardrailService {
   }
 
   private async protectedChannels(appId: string): Promise<Set<string>> {
-    return new Set((await this.deps.store.listChannels(appId)).filter((c) => c.protected).map((c) => c.name));
+    return new Set((await this.deps.store.rollout.listChannels(appId)).filter((c) => c.protected).map((c) => c.name));
   }
 
   async list(appId: string, reader: Actor | null = null): Promise<GuardrailView[]> {
     const { store } = this.deps;
-    if (!(await store.getApp(appId))) throw appNotFound(appId);
+    if (!(await store.trust.getApp(appId))) throw appNotFound(appId);
     const configured = new Map((await store.insight.listGuardrails(appId)).map((g) => [g.channel, g]));
-    const all = await store.listChannels(appId);
+    const all = await store.rollout.listChannels(appId);
     const protectedOnes = new Set(all.filter((c) => c.protected).map((c) => c.name));
     const channels = new Set([...all.map((c) => c.name), ...configured.keys()]);
     return [...channels].sort().map((c) => viewOf(c, configured.get(c) ?? null, protectedOnes.has(c), reader));
@@ -145,7 +145,7 @@ export class GuardrailService {
 
   async set(actor: Actor, appId: string, channel: string, input: GuardrailInput): Promise<GuardrailView> {
     const { store } = this.deps;
-    if (!(await store.getApp(appId))) throw appNotFound(appId);
+    if (!(await store.trust.getApp(appId))) throw appNotFound(appId);
     if (input.webhookUrl) {
       const problem = webhookUrlProblem(input.webhookUrl, this.deps.webhook);
       if (problem) throw badRequest('invalid-request', `body.webhookUrl ${problem}`);
@@ -208,7 +208,7 @@ export class GuardrailService {
     const { store } = this.deps;
     const config = await store.insight.getGuardrail(appId, channel);
     const view = viewOf(channel, config, (await this.protectedChannels(appId)).has(channel), reader);
-    const pointer = (await store.control.listPointers(appId)).find(
+    const pointer = (await store.rollout.listPointers(appId)).find(
       (p) => p.channel === channel && p.releaseId === releaseId,
     );
     const trips = await store.insight.listTrips(appId, { releaseId, channel });
@@ -264,10 +264,10 @@ export class GuardrailService {
   async runOnce(): Promise<{ halted: GuardrailTrip[] }> {
     const { store } = this.deps;
     const halted: GuardrailTrip[] = [];
-    for (const app of await store.listApps()) {
+    for (const app of await store.trust.listApps()) {
       const configs = new Map((await store.insight.listGuardrails(app.appId)).map((g) => [g.channel, g]));
       const protectedOnes = await this.protectedChannels(app.appId);
-      for (const p of await store.control.listPointers(app.appId)) {
+      for (const p of await store.rollout.listPointers(app.appId)) {
         if (p.haltedAt || p.basisPoints === 0) continue;
         const view = viewOf(p.channel, configs.get(p.channel) ?? null, protectedOnes.has(p.channel), null);
         if (!view.enabled) continue;
@@ -291,7 +291,7 @@ export class GuardrailService {
     const metric = crashBp >= rollbackBp ? 'crash' : 'rollback';
     const rateBp = Math.max(crashBp, rollbackBp);
     if (rateBp <= thresholdBp) return null;
-    const orgId = await store.control.getAppOrg(p.appId);
+    const orgId = await store.access.getAppOrg(p.appId);
     if (!orgId) return null;
     if (view.mode === 'halt') {
       const actor: Actor = {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { TelemetryEvent } from '@updraft/protocol';
 import { ApiError, appNotFound, conflict, notFound } from '../api-error.js';
-import type { EventSourceMark, IngestKeyRecord, MetadataStore, StoredEvent } from '../store/index.js';
+import type { EventSourceMark, IngestKeyRecord, Database, StoredEvent } from '../store/index.js';
 import type { Actor } from './access.js';
 import { appendAudit } from './audit.js';
 import { sketchMark, SourceHasher, sourceOf } from './source-sketch.js';
@@ -76,7 +76,7 @@ class GroupCommitWriter {
   private queue: Pending[] = [];
   private running = false;
 
-  constructor(private readonly store: MetadataStore) {}
+  constructor(private readonly store: Database) {}
 
   write(events: StoredEvent[], marks: EventSourceMark[]): Promise<{ accepted: number; duplicates: number }> {
     return new Promise((resolve, reject) => {
@@ -138,7 +138,7 @@ export class IngestService {
 
   constructor(
     private readonly deps: {
-      store: MetadataStore;
+      store: Database;
       now: () => number;
       rateLimit?: Partial<IngestRateLimit>;
       sourceBudget?: number;
@@ -156,7 +156,7 @@ export class IngestService {
 
   async createKey(actor: Actor, appId: string, name: string): Promise<IngestKeySummary & { key: string }> {
     const { store } = this.deps;
-    if (!(await store.getApp(appId))) throw appNotFound(appId);
+    if (!(await store.trust.getApp(appId))) throw appNotFound(appId);
     const key = `updraft_ingest_${randomBytes(32).toString('base64url')}`;
     const nowMs = this.deps.now();
     const record: IngestKeyRecord = {
@@ -181,7 +181,7 @@ export class IngestService {
   }
 
   async listKeys(appId: string): Promise<IngestKeySummary[]> {
-    if (!(await this.deps.store.getApp(appId))) throw appNotFound(appId);
+    if (!(await this.deps.store.trust.getApp(appId))) throw appNotFound(appId);
     return (await this.deps.store.insight.listIngestKeys(appId)).map(summary);
   }
 
@@ -206,7 +206,8 @@ export class IngestService {
   async authenticate(authorization: string | undefined): Promise<IngestKeyRecord> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!match || !INGEST_KEY_PATTERN.test(match[1]!)) {
-      throw new ApiError('unauthorized',
+      throw new ApiError(
+        'unauthorized',
         'send the app\'s ingest key as "Authorization: Bearer updraft_ingest_…" (create one with: updraft keys ingest create --app A)',
       );
     }
@@ -219,13 +220,12 @@ export class IngestService {
       this.keyCache.set(hash, cached);
     }
     if (!cached.record)
-      throw new ApiError('unauthorized',
+      throw new ApiError(
+        'unauthorized',
         'the ingest key is unknown; create one with: updraft keys ingest create --app A',
       );
     if (cached.record.revokedAt) {
-      throw new ApiError('unauthorized',
-        `the ingest key was revoked at ${cached.record.revokedAt}; ship a new one`,
-      );
+      throw new ApiError('unauthorized', `the ingest key was revoked at ${cached.record.revokedAt}; ship a new one`);
     }
     return cached.record;
   }
@@ -239,7 +239,8 @@ export class IngestService {
     this.buckets.set(keyId, b);
     if (b.tokens < n) {
       const waitS = Math.max(1, Math.ceil((n - b.tokens) / this.limit.eventsPerSecond));
-      throw new ApiError('rate-limited',
+      throw new ApiError(
+        'rate-limited',
         `this ingest key sent more than ${this.limit.eventsPerSecond} events/s; retry the same batch (same event ids) in ${waitS} s`,
         { retryAfterSeconds: waitS },
       );
@@ -257,7 +258,8 @@ export class IngestService {
     const used = this.sourceMinute.counts.get(source) ?? 0;
     if (used + n > this.sourceEventsPerMinute) {
       const waitS = 60 - Math.floor((this.deps.now() / 1000) % 60);
-      throw new ApiError('rate-limited',
+      throw new ApiError(
+        'rate-limited',
         `this network source sent more than ${this.sourceEventsPerMinute} events this minute; retry the same batch in ${waitS} s`,
         { retryAfterSeconds: waitS },
       );
@@ -285,14 +287,14 @@ export class IngestService {
     const nowMs = this.deps.now();
     let k = this.known.get(appId);
     if (!k || nowMs - k.at > KNOWN_CACHE_MS) {
-      const channels = new Set((await this.deps.store.listChannels(appId)).map((c) => c.name));
+      const channels = new Set((await this.deps.store.rollout.listChannels(appId)).map((c) => c.name));
       k = { releases: new Map(), channels, at: nowMs };
       if (this.known.size > 10_000) this.known.clear();
       this.known.set(appId, k);
     }
     for (const id of releaseIds) {
       if (k.releases.has(id) || k.releases.size > 10_000) continue;
-      k.releases.set(id, (await this.deps.store.getRelease(appId, id)) !== null);
+      k.releases.set(id, (await this.deps.store.releases.getRelease(appId, id)) !== null);
     }
     const entry = k;
     return (r, c) => entry.channels.has(c) && (r === '' || entry.releases.get(r) === true);

@@ -1,6 +1,6 @@
 import { TELEMETRY_EVENTS } from '@updraft/protocol';
 import { appNotFound, badRequest, notFound } from '../api-error.js';
-import type { MetadataStore } from '../store/index.js';
+import type { Database } from '../store/index.js';
 
 /**
  * Reads over the per-minute rollups: a release's event counts per minute, its adoption curve
@@ -46,7 +46,7 @@ export function emptyCounts(): Record<string, number> {
 }
 
 export class InsightService {
-  constructor(private readonly deps: { store: MetadataStore; now: () => number }) {}
+  constructor(private readonly deps: { store: Database; now: () => number }) {}
 
   async releaseInsight(
     appId: string,
@@ -54,8 +54,8 @@ export class InsightService {
     query: { channel?: string; from?: string; to?: string },
   ): Promise<ReleaseInsight> {
     const { store } = this.deps;
-    if (!(await store.getApp(appId))) throw appNotFound(appId);
-    const release = await store.getRelease(appId, releaseId);
+    if (!(await store.trust.getApp(appId))) throw appNotFound(appId);
+    const release = await store.releases.getRelease(appId, releaseId);
     if (!release) throw notFound('release-not-found', `app ${appId} has no release "${releaseId}"`);
     const toMs = query.to ? Date.parse(query.to) : this.deps.now();
     // Default: from the release's creation (adoption starts there), at most the widest range.

@@ -10,7 +10,7 @@ import {
   type TargetEntry,
 } from '@updraft/protocol';
 import { logMetadataVersion } from './transparency-log.js';
-import type { MetadataRole, MetadataStore, OnlineRole, StoredMetadata } from '../store/index.js';
+import type { MetadataRole, Database, OnlineRole, StoredMetadata } from '../store/index.js';
 import {
   expiresAfter,
   localSigner,
@@ -31,7 +31,7 @@ export type OnlineKeys = Record<OnlineRole, KeyFile>;
 
 /** Serialises, hashes and stores one signed version. The stored bytes are what snapshot/timestamp hash. */
 export async function storeEnvelope(
-  tx: MetadataStore,
+  tx: Database,
   appId: string,
   role: MetadataRole,
   envelope: SignedEnvelope,
@@ -50,18 +50,18 @@ export async function storeEnvelope(
     expiresAt: String(envelope.signed['expires']),
     createdAt: new Date(nowMs).toISOString(),
   };
-  await tx.putMetadata(stored);
+  await tx.trust.putMetadata(stored);
   await logMetadataVersion(tx, stored, nowMs);
   return stored;
 }
 
 /** The app's lifetimes: what it set, defaults for the rest. */
-export async function expiryPolicyOf(tx: MetadataStore, appId: string): Promise<ExpiryPolicy> {
-  return withDefaults(await tx.getExpiryPolicy(appId));
+export async function expiryPolicyOf(tx: Database, appId: string): Promise<ExpiryPolicy> {
+  return withDefaults(await tx.trust.getExpiryPolicy(appId));
 }
 
-async function nextVersion(tx: MetadataStore, appId: string, role: MetadataRole): Promise<number> {
-  return ((await tx.getLatestMetadata(appId, role))?.version ?? 0) + 1;
+async function nextVersion(tx: Database, appId: string, role: MetadataRole): Promise<number> {
+  return ((await tx.trust.getLatestMetadata(appId, role))?.version ?? 0) + 1;
 }
 
 /**
@@ -69,13 +69,13 @@ async function nextVersion(tx: MetadataStore, appId: string, role: MetadataRole)
  * and where it points. A halted rollout is signed as 0 basis points (everyone outside, so
  * devices get `previous`); the intended percentage stays stored for resume.
  */
-async function directorTargets(tx: MetadataStore, appId: string): Promise<Record<string, TargetEntry>> {
+async function directorTargets(tx: Database, appId: string): Promise<Record<string, TargetEntry>> {
   const targets: Record<string, TargetEntry> = {};
-  for (const p of await tx.control.listPointers(appId)) {
-    const release = await tx.getRelease(appId, p.releaseId);
+  for (const p of await tx.rollout.listPointers(appId)) {
+    const release = await tx.releases.getRelease(appId, p.releaseId);
     if (!release)
       throw new Error(`pointer ${p.channel}/${p.platform}/${p.runtimeVersion} names missing release ${p.releaseId}`);
-    const previous = p.previousReleaseId ? await tx.getRelease(appId, p.previousReleaseId) : null;
+    const previous = p.previousReleaseId ? await tx.releases.getRelease(appId, p.previousReleaseId) : null;
     const previousRef: JsonObject | null = previous
       ? {
           releaseId: previous.releaseId,
@@ -107,7 +107,7 @@ async function directorTargets(tx: MetadataStore, appId: string): Promise<Record
 
 /** Signs the next director version from the current pointers. */
 export async function signDirector(
-  tx: MetadataStore,
+  tx: Database,
   appId: string,
   keys: OnlineKeys,
   nowMs: number,
@@ -120,15 +120,15 @@ export async function signDirector(
   return storeEnvelope(tx, appId, 'director', await signMetadata(signed, [localSigner(keys.director)]), nowMs);
 }
 
-async function latestMeta(tx: MetadataStore, appId: string, role: MetadataRole): Promise<MetaEntry> {
-  const m = await tx.getLatestMetadata(appId, role);
+async function latestMeta(tx: Database, appId: string, role: MetadataRole): Promise<MetaEntry> {
+  const m = await tx.trust.getLatestMetadata(appId, role);
   if (!m) throw new Error(`${appId} has no ${role} metadata to list in snapshot`);
   return { version: m.version, length: m.length, sha256: m.sha256 };
 }
 
 /** Signs the next snapshot (latest targets, releases, director) and the timestamp naming it. */
 export async function signSnapshotAndTimestamp(
-  tx: MetadataStore,
+  tx: Database,
   appId: string,
   keys: OnlineKeys,
   nowMs: number,
@@ -153,7 +153,7 @@ export async function signSnapshotAndTimestamp(
 }
 
 async function signTimestamp(
-  tx: MetadataStore,
+  tx: Database,
   appId: string,
   keys: OnlineKeys,
   nowMs: number,
@@ -176,7 +176,7 @@ function isDue(m: StoredMetadata | null, lifetimeSeconds: number, nowMs: number)
 }
 
 /** Runs in the re-signing transaction with the roles it signed (only when it signed some): the audit entry. */
-export type OnResigned = (tx: MetadataStore, roles: OnlineRole[]) => Promise<void>;
+export type OnResigned = (tx: Database, roles: OnlineRole[]) => Promise<void>;
 
 /**
  * Re-signs director, snapshot and timestamp that are close to expiry (and whatever must
@@ -184,26 +184,26 @@ export type OnResigned = (tx: MetadataStore, roles: OnlineRole[]) => Promise<voi
  * roles it signed. Meant for the scheduled job; safe to call at any time.
  */
 export async function resignExpiring(
-  store: MetadataStore,
+  store: Database,
   appId: string,
   nowMs: number,
   onResigned?: OnResigned,
 ): Promise<OnlineRole[]> {
   return store.transaction(async (tx) => {
-    const app = await tx.getApp(appId);
-    const keys = await tx.getOnlineKeys(appId);
+    const app = await tx.trust.getApp(appId);
+    const keys = await tx.trust.getOnlineKeys(appId);
     if (!app?.trustInitializedAt || !keys) return [];
     const policy = await expiryPolicyOf(tx, appId);
     const signedRoles: OnlineRole[] = [];
-    if (isDue(await tx.getLatestMetadata(appId, 'director'), policy.director, nowMs)) {
+    if (isDue(await tx.trust.getLatestMetadata(appId, 'director'), policy.director, nowMs)) {
       await signDirector(tx, appId, keys, nowMs);
       signedRoles.push('director');
     }
-    if (signedRoles.length > 0 || isDue(await tx.getLatestMetadata(appId, 'snapshot'), policy.snapshot, nowMs)) {
+    if (signedRoles.length > 0 || isDue(await tx.trust.getLatestMetadata(appId, 'snapshot'), policy.snapshot, nowMs)) {
       await signSnapshotAndTimestamp(tx, appId, keys, nowMs);
       signedRoles.push('snapshot', 'timestamp');
-    } else if (isDue(await tx.getLatestMetadata(appId, 'timestamp'), policy.timestamp, nowMs)) {
-      const snapshot = await tx.getLatestMetadata(appId, 'snapshot');
+    } else if (isDue(await tx.trust.getLatestMetadata(appId, 'timestamp'), policy.timestamp, nowMs)) {
+      const snapshot = await tx.trust.getLatestMetadata(appId, 'snapshot');
       if (!snapshot) throw new Error(`${appId} has a timestamp but no snapshot`);
       await signTimestamp(tx, appId, keys, nowMs, snapshot);
       signedRoles.push('timestamp');
@@ -218,9 +218,9 @@ export async function resignExpiring(
  * app's lifetimes or online keys, so the change shows at once. Returns the roles it signed.
  * Takes the caller's transaction.
  */
-export async function resignOnlineRolesIn(tx: MetadataStore, appId: string, nowMs: number): Promise<OnlineRole[]> {
-  const app = await tx.getApp(appId);
-  const keys = await tx.getOnlineKeys(appId);
+export async function resignOnlineRolesIn(tx: Database, appId: string, nowMs: number): Promise<OnlineRole[]> {
+  const app = await tx.trust.getApp(appId);
+  const keys = await tx.trust.getOnlineKeys(appId);
   if (!app?.trustInitializedAt || !keys) return [];
   await signDirector(tx, appId, keys, nowMs);
   await signSnapshotAndTimestamp(tx, appId, keys, nowMs);

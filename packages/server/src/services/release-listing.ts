@@ -7,7 +7,7 @@ import {
   type ReleaseServing,
 } from '@updraft/protocol';
 import type { BlobStore } from '../blobs/index.js';
-import type { MetadataStore, ReleaseRecord } from '../store/index.js';
+import type { Database, ReleaseRecord } from '../store/index.js';
 
 /** Manifests are immutable by hash: their sizes are remembered, up to this many. */
 const MAX_REMEMBERED_SIZES = 10_000;
@@ -25,14 +25,14 @@ type Size = Pick<ReleaseListing, 'sizeBytes' | 'files'>;
 export class ReleaseListings {
   private sizes = new Map<string, Size>();
 
-  constructor(private readonly deps: { store: MetadataStore; blobs: BlobStore }) {}
+  constructor(private readonly deps: { store: Database; blobs: BlobStore }) {}
 
   async describe(appId: string, records: readonly ReleaseRecord[]): Promise<Map<string, ReleaseListing>> {
     const { store } = this.deps;
-    const pointers = await store.control.listPointers(appId);
+    const pointers = await store.rollout.listPointers(appId);
     const out = new Map<string, ReleaseListing>();
     await inBatches(records, PARALLEL_READS, async (r) => {
-      const extras = await store.control.getReleaseExtras(appId, r.releaseId);
+      const extras = await store.releases.getReleaseExtras(appId, r.releaseId);
       const channels: ReleaseServing[] = [];
       for (const p of pointers) {
         const where = { channel: p.channel, platform: p.platform, runtimeVersion: p.runtimeVersion };

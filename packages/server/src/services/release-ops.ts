@@ -1,6 +1,6 @@
 import type { TargetingRules } from '@updraft/protocol';
 import { appNotFound, conflict, notFound, trustNotInitialized } from '../api-error.js';
-import type { MetadataStore, PointerRecord, ReleaseRecord, ScheduledDeployment } from '../store/index.js';
+import type { Database, PointerRecord, ReleaseRecord, ScheduledDeployment } from '../store/index.js';
 import { assertMayChangeChannel, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
 import { channelToChange } from './channel-guard.js';
@@ -79,13 +79,13 @@ export function pointerView(p: PointerRecord): PointerView {
 
 /** Release operations after publish: show, promote, rollout, halt, resume, disable, notes, scheduled starts. */
 export class ReleaseOpsService {
-  constructor(private readonly deps: { store: MetadataStore; now: () => number }) {}
+  constructor(private readonly deps: { store: Database; now: () => number }) {}
 
-  private async requireRelease(store: MetadataStore, appId: string, releaseId: string): Promise<ReleaseRecord> {
-    const app = await store.getApp(appId);
+  private async requireRelease(store: Database, appId: string, releaseId: string): Promise<ReleaseRecord> {
+    const app = await store.trust.getApp(appId);
     if (!app) throw appNotFound(appId);
     if (!app.trustInitializedAt) throw trustNotInitialized(appId);
-    const release = await store.getRelease(appId, releaseId);
+    const release = await store.releases.getRelease(appId, releaseId);
     if (!release) {
       throw notFound(
         'release-not-found',
@@ -98,8 +98,8 @@ export class ReleaseOpsService {
   async show(appId: string, releaseId: string): Promise<ReleaseDetails> {
     const { store } = this.deps;
     const r = await this.requireRelease(store, appId, releaseId);
-    const extras = await store.control.getReleaseExtras(appId, releaseId);
-    const pointers = await store.control.listPointers(appId);
+    const extras = await store.releases.getReleaseExtras(appId, releaseId);
+    const pointers = await store.rollout.listPointers(appId);
     return {
       releaseId: r.releaseId,
       versionCode: r.versionCode,
@@ -115,7 +115,7 @@ export class ReleaseOpsService {
       allowedChannels: await signedChannels(store, appId, releaseId),
       current: pointers.filter((p) => p.releaseId === releaseId).map(pointerView),
       previousOf: pointers.filter((p) => p.previousReleaseId === releaseId).map(pointerView),
-      schedules: await store.control.listSchedules(appId, { releaseId }),
+      schedules: await store.rollout.listSchedules(appId, { releaseId }),
     };
   }
 
@@ -151,7 +151,7 @@ export class ReleaseOpsService {
     return store.transaction(async (tx) => {
       // Decided inside the transaction that moves the pointer: a protection or a disable
       // that lands meanwhile is seen.
-      if ((await tx.control.getReleaseExtras(appId, releaseId))?.disabledAt) {
+      if ((await tx.releases.getReleaseExtras(appId, releaseId))?.disabledAt) {
         throw conflict(
           'release-disabled',
           `release ${releaseId} is disabled and cannot be served again; publish a new release`,
@@ -197,8 +197,8 @@ export class ReleaseOpsService {
     const nowMs = this.deps.now();
     const release = await this.requireRelease(store, appId, releaseId);
     return store.transaction(async (tx) => {
-      assertMayChangeChannel(actor, appId, await tx.control.getChannel(appId, channel));
-      const p = await tx.control.getPointer(appId, channel, release.platform, release.runtimeVersion);
+      assertMayChangeChannel(actor, appId, await tx.rollout.getChannel(appId, channel));
+      const p = await tx.rollout.getPointer(appId, channel, release.platform, release.runtimeVersion);
       if (!p || p.releaseId !== releaseId) {
         throw conflict(
           'not-current',
@@ -207,7 +207,7 @@ export class ReleaseOpsService {
         );
       }
       const next = change(p, new Date(nowMs).toISOString());
-      await tx.control.putPointer(next);
+      await tx.rollout.putPointer(next);
       const signingKeyIds = await resignPointers(tx, appId, nowMs);
       await appendAudit(
         tx,
@@ -289,22 +289,22 @@ export class ReleaseOpsService {
     const nowMs = this.deps.now();
     const release = await this.requireRelease(store, appId, releaseId);
     await store.transaction(async (tx) => {
-      const affected = (await tx.control.listPointers(appId)).filter(
+      const affected = (await tx.rollout.listPointers(appId)).filter(
         (p) => p.releaseId === releaseId || p.previousReleaseId === releaseId,
       );
       for (const name of new Set(affected.map((p) => p.channel))) {
-        assertMayChangeChannel(actor, appId, await tx.control.getChannel(appId, name));
+        assertMayChangeChannel(actor, appId, await tx.rollout.getChannel(appId, name));
       }
-      const extras = await tx.control.getReleaseExtras(appId, releaseId);
+      const extras = await tx.releases.getReleaseExtras(appId, releaseId);
       if (extras?.disabledAt)
         throw conflict('release-disabled', `release ${releaseId} was already disabled at ${extras.disabledAt}`);
       const at = new Date(nowMs).toISOString();
-      await tx.control.setReleaseDisabled(appId, releaseId, at);
+      await tx.releases.setReleaseDisabled(appId, releaseId, at);
       const reverted: string[] = [];
-      for (const p of await tx.control.listPointers(appId)) {
+      for (const p of await tx.rollout.listPointers(appId)) {
         if (p.releaseId === releaseId) {
           if (p.previousReleaseId) {
-            await tx.control.putPointer({
+            await tx.rollout.putPointer({
               ...p,
               releaseId: p.previousReleaseId,
               targeting: p.previousTargeting,
@@ -317,15 +317,15 @@ export class ReleaseOpsService {
             });
             reverted.push(`${p.channel}/${p.platform}/${p.runtimeVersion}→${p.previousReleaseId}`);
           } else {
-            await tx.control.deletePointer(appId, p.channel, p.platform, p.runtimeVersion);
+            await tx.rollout.deletePointer(appId, p.channel, p.platform, p.runtimeVersion);
             reverted.push(`${p.channel}/${p.platform}/${p.runtimeVersion}→none`);
           }
         } else if (p.previousReleaseId === releaseId) {
-          await tx.control.putPointer({ ...p, previousReleaseId: null, previousTargeting: null, updatedAt: at });
+          await tx.rollout.putPointer({ ...p, previousReleaseId: null, previousTargeting: null, updatedAt: at });
         }
       }
-      for (const s of await tx.control.listSchedules(appId, { releaseId, status: 'scheduled' })) {
-        await tx.control.setScheduleStatus(s.id, 'scheduled', 'cancelled', at, 'release disabled');
+      for (const s of await tx.rollout.listSchedules(appId, { releaseId, status: 'scheduled' })) {
+        await tx.rollout.setScheduleStatus(s.id, 'scheduled', 'cancelled', at, 'release disabled');
       }
       const signingKeyIds = await resignPointers(tx, appId, nowMs);
       await appendAudit(
@@ -351,7 +351,7 @@ export class ReleaseOpsService {
     const nowMs = this.deps.now();
     const release = await this.requireRelease(store, appId, releaseId);
     await store.transaction(async (tx) => {
-      await tx.control.setReleaseNotes(appId, releaseId, notes);
+      await tx.releases.setReleaseNotes(appId, releaseId, notes);
       await appendAudit(
         tx,
         actor,

@@ -20,7 +20,7 @@ import {
   StoreConflictError,
   type EmbeddedBundle,
   type EmbeddedFile,
-  type MetadataStore,
+  type Database,
   type ReleaseRecord,
   type StoredMetadata,
 } from '../store/index.js';
@@ -50,14 +50,12 @@ function describeBytes(n: number): string {
 export class ReleasesService {
   private readonly listings: ReleaseListings;
 
-  constructor(
-    private readonly deps: { store: MetadataStore; blobs: BlobStore; maxFileBytes: number; now: () => number },
-  ) {
+  constructor(private readonly deps: { store: Database; blobs: BlobStore; maxFileBytes: number; now: () => number }) {
     this.listings = new ReleaseListings(deps);
   }
 
   private async requireApp(appId: string, trust: boolean): Promise<void> {
-    const app = await this.deps.store.getApp(appId);
+    const app = await this.deps.store.trust.getApp(appId);
     if (!app) throw appNotFound(appId);
     if (trust && !app.trustInitializedAt) throw trustNotInitialized(appId);
   }
@@ -69,7 +67,7 @@ export class ReleasesService {
    */
   async missingBlobs(appId: string, sha256s: string[]): Promise<string[]> {
     await this.requireApp(appId, false);
-    const present = await this.deps.store.findAppBlobs(appId, sha256s);
+    const present = await this.deps.store.releases.findAppBlobs(appId, sha256s);
     const damaged = await this.notWhole(present);
     return [...new Set(sha256s)].filter((h) => !present.has(h) || damaged.has(h));
   }
@@ -110,7 +108,7 @@ export class ReleasesService {
       if (seen.has(f.path)) throw badRequest('invalid-embedded', `files lists "${f.path}" twice`);
       seen.add(f.path);
     }
-    const owned = await this.deps.store.findAppBlobs(
+    const owned = await this.deps.store.releases.findAppBlobs(
       appId,
       files.map((f) => f.sha256),
     );
@@ -128,15 +126,16 @@ export class ReleasesService {
       files: [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
       registeredAt: new Date(this.deps.now()).toISOString(),
     };
-    await this.deps.store.putEmbeddedBundle(appId, bundle);
+    await this.deps.store.releases.putEmbeddedBundle(appId, bundle);
     return bundle;
   }
 
   async embeddedBundle(appId: string, platform: string, runtimeVersion: string): Promise<EmbeddedBundle> {
     await this.requireApp(appId, false);
-    const bundle = await this.deps.store.getEmbeddedBundle(appId, platform, runtimeVersion);
+    const bundle = await this.deps.store.releases.getEmbeddedBundle(appId, platform, runtimeVersion);
     if (!bundle) {
-      throw new ApiError('embedded-not-found',
+      throw new ApiError(
+        'embedded-not-found',
         `no embedded bundle is registered for ${platform} ${runtimeVersion}; register one with 'updraft embedded register'`,
       );
     }
@@ -145,7 +144,8 @@ export class ReleasesService {
 
   tooLarge(): ApiError {
     const max = this.deps.maxFileBytes;
-    return new ApiError('too-large',
+    return new ApiError(
+      'too-large',
       `the file is larger than this server's limit of ${describeBytes(max)}; raise the server's maxFileBytes setting to accept it`,
       { maxBytes: max },
     );
@@ -159,7 +159,7 @@ export class ReleasesService {
   ): Promise<{ sha256: string; length: number }> {
     await this.requireApp(appId, false);
     const stored = await this.storeBytes(sha256, body, declaredLength);
-    await this.deps.store.addAppBlob(appId, stored, new Date(this.deps.now()).toISOString());
+    await this.deps.store.releases.addAppBlob(appId, stored, new Date(this.deps.now()).toISOString());
     return stored;
   }
 
@@ -178,7 +178,8 @@ export class ReleasesService {
     } catch (err) {
       if (err instanceof BlobError && err.code === 'too-large') throw this.tooLarge();
       if (err instanceof BlobError && err.code === 'no-space') {
-        throw new ApiError('disk-full',
+        throw new ApiError(
+          'disk-full',
           `the server's disk is full: ${sha256} was not stored (nothing partial was kept). Free space on the server's blob storage, then publish again`,
         );
       }
@@ -194,7 +195,7 @@ export class ReleasesService {
 
   async releasesMetadata(appId: string): Promise<Uint8Array> {
     await this.requireApp(appId, false);
-    const latest = await this.deps.store.getLatestMetadata(appId, RELEASES_ROLE);
+    const latest = await this.deps.store.trust.getLatestMetadata(appId, RELEASES_ROLE);
     if (!latest) throw trustNotInitialized(appId, 404);
     return latest.bytes;
   }
@@ -204,7 +205,7 @@ export class ReleasesService {
     filter: { channel?: string; limit: number },
   ): Promise<(PublishedRelease & ReleaseListing)[]> {
     await this.requireApp(appId, false);
-    const records = await this.deps.store.listReleases(appId, filter);
+    const records = await this.deps.store.releases.listReleases(appId, filter);
     const listings = await this.listings.describe(appId, records);
     return records.map((r) => ({ ...toPublished(r), ...listings.get(r.releaseId)! }));
   }
@@ -219,11 +220,11 @@ export class ReleasesService {
     const nowMs = this.deps.now();
     await this.requireApp(appId, true);
     // Fails fast before the costly checks; the deciding check is repeated in the transaction.
-    assertMayChangeChannel(actor, appId, await store.control.getChannel(appId, request.channel));
+    assertMayChangeChannel(actor, appId, await store.rollout.getChannel(appId, request.channel));
     const startAt = parseStartAt(request.startAt, nowMs);
     const targeting = checkedTargeting(request.targeting);
-    const targetsMeta = await store.getLatestMetadata(appId, 'targets');
-    const releasesMeta = await store.getLatestMetadata(appId, RELEASES_ROLE);
+    const targetsMeta = await store.trust.getLatestMetadata(appId, 'targets');
+    const releasesMeta = await store.trust.getLatestMetadata(appId, RELEASES_ROLE);
     if (!targetsMeta || !releasesMeta) throw new Error(`app ${appId} has trust but lacks keys or metadata`);
     const targets = parseStored(targetsMeta).signed;
     const currentRaw = parseJsonObject(releasesMeta.bytes, 'stored releases.json');
@@ -254,14 +255,14 @@ export class ReleasesService {
     try {
       await store.transaction(async (tx) => {
         // Check-and-write in one transaction: what was validated above is still the latest.
-        if ((await tx.getLatestMetadata(appId, RELEASES_ROLE))?.version !== checked.version - 1)
+        if ((await tx.trust.getLatestMetadata(appId, RELEASES_ROLE))?.version !== checked.version - 1)
           throw releasesChanged();
         // Who may change the channel is decided here, inside the transaction that changes it.
         await channelToChange(tx, actor, appId, request, nowMs);
         await this.checkVersionCode(tx, appId, release.platform, release.runtimeVersion, release.versionCode);
         await storeEnvelope(tx, appId, RELEASES_ROLE, request.releases as SignedEnvelope, nowMs);
-        await tx.insertRelease(record);
-        if (request.notes !== undefined) await tx.control.setReleaseNotes(appId, release.releaseId, request.notes);
+        await tx.releases.insertRelease(record);
+        if (request.notes !== undefined) await tx.releases.setReleaseNotes(appId, release.releaseId, request.notes);
         const settings = {
           basisPoints: request.basisPoints ?? FULL_ROLLOUT,
           mandatory: request.mandatory ?? false,
@@ -306,13 +307,13 @@ export class ReleasesService {
   }
 
   private async checkVersionCode(
-    store: MetadataStore,
+    store: Database,
     appId: string,
     platform: string,
     runtimeVersion: string,
     versionCode: number,
   ): Promise<void> {
-    const max = await store.maxVersionCode(appId, platform, runtimeVersion);
+    const max = await store.releases.maxVersionCode(appId, platform, runtimeVersion);
     if (max !== null && versionCode <= max) {
       throw conflict(
         'version-code',
@@ -331,7 +332,7 @@ export class ReleasesService {
     release: ReleaseManifestFields,
   ): Promise<void> {
     const { store, blobs } = this.deps;
-    const owned = await store.findAppBlobs(appId, [sha256]);
+    const owned = await store.releases.findAppBlobs(appId, [sha256]);
     if (!owned.has(sha256)) {
       throw badRequest(
         'blobs-missing',
@@ -362,7 +363,7 @@ export class ReleasesService {
       { path: f.path, sha256: f.sha256, length: f.length },
       ...(f.patches ?? []).map((p) => ({ path: `patch of ${f.path}`, sha256: p.sha256, length: p.length })),
     ]);
-    const files = await store.findAppBlobs(
+    const files = await store.releases.findAppBlobs(
       appId,
       required.map((f) => f.sha256),
     );

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { BlobRange, BlobStore } from '../blobs/index.js';
-import type { MetadataRole, MetadataStore } from '../store/index.js';
+import type { MetadataRole, Database } from '../store/index.js';
 import { SignedTargets } from './signed-targets.js';
 
 /** A target URL's last segment: `<sha256>` (files) or `<sha256>.<name>` (consistent-snapshot targets). */
@@ -13,7 +13,7 @@ export interface ServedMetadata {
 }
 
 export interface RepositoryServiceOptions {
-  store: MetadataStore;
+  store: Database;
   blobs: BlobStore;
   /**
    * How long this process reuses an app's current timestamp.json without asking the database
@@ -59,7 +59,7 @@ export class RepositoryService {
   }
 
   private async servable(appId: string): Promise<boolean> {
-    return Boolean((await this.deps.store.getApp(appId))?.trustInitializedAt);
+    return Boolean((await this.deps.store.trust.getApp(appId))?.trustInitializedAt);
   }
 
   /**
@@ -91,11 +91,11 @@ export class RepositoryService {
     let rootVersion: number | null = null;
     try {
       if (await this.servable(appId)) {
-        const m = await this.deps.store.getLatestMetadata(appId, 'timestamp');
+        const m = await this.deps.store.trust.getLatestMetadata(appId, 'timestamp');
         value = m ? { bytes: m.bytes, sha256: m.sha256 } : null;
         // After the timestamp: a timestamp signed under a new root is never cached beside the
         // old root version, which would tell devices that no newer root exists.
-        if (this.ttl > 0) rootVersion = await this.deps.store.getLatestMetadataVersion(appId, 'root');
+        if (this.ttl > 0) rootVersion = await this.deps.store.trust.getLatestMetadataVersion(appId, 'root');
       }
     } catch (err) {
       // The database is away: the last timestamp we had is still signed and unexpired (devices
@@ -118,7 +118,7 @@ export class RepositoryService {
     version: number,
   ): Promise<ServedMetadata | null> {
     if (!(await this.servable(appId))) return null;
-    const m = await this.deps.store.getMetadata(appId, role, version);
+    const m = await this.deps.store.trust.getMetadata(appId, role, version);
     return m ? { bytes: m.bytes, sha256: m.sha256 } : null;
   }
 
@@ -128,7 +128,7 @@ export class RepositoryService {
     if (!match) return null;
     const sha256 = match[1]!;
     if (!(await this.servable(appId))) return null;
-    return (await this.deps.store.findAppBlobs(appId, [sha256])).has(sha256) ? sha256 : null;
+    return (await this.deps.store.releases.findAppBlobs(appId, [sha256])).has(sha256) ? sha256 : null;
   }
 
   /**

@@ -8,7 +8,7 @@ import {
   type TargetsSigned,
 } from '@updraft/protocol';
 import { badRequest } from '../api-error.js';
-import type { MetadataStore } from '../store/index.js';
+import type { Database } from '../store/index.js';
 import { SignedTargets } from './signed-targets.js';
 
 export interface ResolveInput {
@@ -38,11 +38,11 @@ export interface Resolved {
  * so both always agree. Devices must still verify the answer through TUF.
  */
 export class ResolveService {
-  private readonly store: MetadataStore;
+  private readonly store: Database;
   private readonly targets: SignedTargets;
 
   /** `targets` is shared with the repository routes; one is made when none is given. */
-  constructor(deps: { store: MetadataStore; targets?: SignedTargets }) {
+  constructor(deps: { store: Database; targets?: SignedTargets }) {
     this.store = deps.store;
     this.targets = deps.targets ?? new SignedTargets(deps);
   }
@@ -53,7 +53,7 @@ export class ResolveService {
    * parsed only once per new version.
    */
   async resolve(appId: string, input: ResolveInput): Promise<Resolved | null> {
-    if (!(await this.store.getApp(appId))?.trustInitializedAt) return null;
+    if (!(await this.store.trust.getApp(appId))?.trustInitializedAt) return null;
     const targets = await this.targets.latest(appId);
     if (!targets) return null;
     const { director: directorSigned, releases: releasesSigned } = targets;

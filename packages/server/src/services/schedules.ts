@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TargetingRules } from '@updraft/protocol';
-import type { MetadataStore, ReleaseRecord, ScheduledDeployment } from '../store/index.js';
+import type { Database, ReleaseRecord, ScheduledDeployment } from '../store/index.js';
 import { assertMayChangeChannel, checkAccess, mayReachApp, type Access, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
 import {
@@ -20,21 +20,21 @@ import {
  * marked failed with the reason and audited.
  */
 export async function applyDueSchedules(
-  store: MetadataStore,
+  store: Database,
   nowMs: number,
 ): Promise<{ applied: string[]; failed: string[] }> {
-  const due = await store.control.dueSchedules(new Date(nowMs).toISOString(), 50);
+  const due = await store.rollout.dueSchedules(new Date(nowMs).toISOString(), 50);
   const applied: string[] = [];
   const failed: string[] = [];
   for (const s of due) {
     let actor = (await scheduler(store, s, nowMs)).actor;
     try {
       await store.transaction(async (tx) => {
-        if (!(await tx.control.setScheduleStatus(s.id, 'scheduled', 'applied', new Date(nowMs).toISOString()))) return;
+        if (!(await tx.rollout.setScheduleStatus(s.id, 'scheduled', 'applied', new Date(nowMs).toISOString()))) return;
         const who = await scheduler(tx, s, nowMs);
         actor = who.actor;
         if (who.problem) throw new Error(`not applied: ${who.problem}`);
-        const release = await tx.getRelease(s.appId, s.releaseId);
+        const release = await tx.releases.getRelease(s.appId, s.releaseId);
         if (!release) throw new Error(`scheduled release ${s.releaseId} is missing`);
         await assertNotOlderThanChannel(tx, s.appId, s.channel, release);
         const settings = {
@@ -68,7 +68,7 @@ export async function applyDueSchedules(
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
       await store.transaction(async (tx) => {
-        if (!(await tx.control.setScheduleStatus(s.id, 'scheduled', 'failed', new Date(nowMs).toISOString(), detail)))
+        if (!(await tx.rollout.setScheduleStatus(s.id, 'scheduled', 'failed', new Date(nowMs).toISOString(), detail)))
           return;
         await appendAudit(
           tx,
@@ -91,7 +91,7 @@ export async function applyDueSchedules(
 
 /** Records a future start; the scheduler applies it (applyDueSchedules). */
 export async function scheduleDeployment(
-  tx: MetadataStore,
+  tx: Database,
   actor: Actor,
   appId: string,
   channel: string,
@@ -101,7 +101,7 @@ export async function scheduleDeployment(
   nowMs: number,
 ): Promise<ScheduledDeployment> {
   const at = new Date(nowMs).toISOString();
-  await tx.ensureChannel(appId, channel, at);
+  await tx.rollout.ensureChannel(appId, channel, at);
   const s: ScheduledDeployment = {
     id: randomUUID(),
     appId,
@@ -117,7 +117,7 @@ export async function scheduleDeployment(
     createdBy: actor.id,
     updatedAt: at,
   };
-  await tx.control.insertSchedule(s);
+  await tx.rollout.insertSchedule(s);
   await appendAudit(
     tx,
     actor,
@@ -144,14 +144,14 @@ const APPLY_ACCESS: Access = { role: 'developer', scopes: ['publish', 'release']
  * that applies the start, so authorization holds at the time the change happens.
  */
 async function scheduler(
-  tx: MetadataStore,
+  tx: Database,
   s: ScheduledDeployment,
   nowMs: number,
 ): Promise<{ actor: Actor; problem: string | null }> {
-  const appOrg = await tx.control.getAppOrg(s.appId);
+  const appOrg = await tx.access.getAppOrg(s.appId);
   const base = { id: s.createdBy, orgId: appOrg ?? 'default', requestId: `schedule:${s.id}` };
-  const key = await tx.control.getPrincipal(s.createdBy);
-  const user = key ? null : await tx.insight.getUser(s.createdBy);
+  const key = await tx.access.getPrincipal(s.createdBy);
+  const user = key ? null : await tx.access.getUser(s.createdBy);
   let actor: Actor;
   let problem: string | null = null;
   if (key) {
@@ -173,7 +173,7 @@ async function scheduler(
     try {
       checkAccess(actor, APPLY_ACCESS);
       if (!mayReachApp(actor, s.appId)) throw new Error(`"${actor.name}" may no longer reach ${s.appId}`);
-      assertMayChangeChannel(actor, s.appId, await tx.control.getChannel(s.appId, s.channel));
+      assertMayChangeChannel(actor, s.appId, await tx.rollout.getChannel(s.appId, s.channel));
     } catch (err) {
       problem = err instanceof Error ? err.message : String(err);
     }
@@ -186,18 +186,18 @@ async function scheduler(
  * transaction), each audited: a credential taken away must not keep acting later.
  */
 export async function cancelPendingStarts(
-  tx: MetadataStore,
+  tx: Database,
   actor: Actor,
   principalId: string,
   reason: string,
   nowMs: number,
 ): Promise<string[]> {
   const cancelled: string[] = [];
-  for (const s of await tx.control.pendingSchedulesBy(principalId)) {
-    if (!(await tx.control.setScheduleStatus(s.id, 'scheduled', 'cancelled', new Date(nowMs).toISOString(), reason)))
+  for (const s of await tx.rollout.pendingSchedulesBy(principalId)) {
+    if (!(await tx.rollout.setScheduleStatus(s.id, 'scheduled', 'cancelled', new Date(nowMs).toISOString(), reason)))
       continue;
     // The audit chain is per organization: the entry goes to the app's.
-    const orgId = (await tx.control.getAppOrg(s.appId)) ?? actor.orgId;
+    const orgId = (await tx.access.getAppOrg(s.appId)) ?? actor.orgId;
     await appendAudit(
       tx,
       { ...actor, orgId },

@@ -1,6 +1,6 @@
 import { parseJsonObject, parseTargets, type TargetsSigned } from '@updraft/protocol';
 import { BoundedCache } from '../bounded-cache.js';
-import type { MetadataStore } from '../store/index.js';
+import type { Database } from '../store/index.js';
 
 /** An app's latest signed director and releases, parsed, with the versions they came from. */
 export interface ParsedTargets {
@@ -26,13 +26,13 @@ export class SignedTargets {
   private readonly parsed = new BoundedCache<ParsedTargets>(64 * 1024 * 1024, (p) => p.weight);
   private readonly loading = new Map<string, Promise<ParsedTargets | null>>();
 
-  constructor(private readonly deps: { store: MetadataStore }) {}
+  constructor(private readonly deps: { store: Database }) {}
 
   async latest(appId: string): Promise<ParsedTargets | null> {
     const { store } = this.deps;
     const [directorVersion, releasesVersion] = await Promise.all([
-      store.getLatestMetadataVersion(appId, 'director'),
-      store.getLatestMetadataVersion(appId, 'releases'),
+      store.trust.getLatestMetadataVersion(appId, 'director'),
+      store.trust.getLatestMetadataVersion(appId, 'releases'),
     ]);
     if (directorVersion === null || releasesVersion === null) return null;
     const hit = this.parsed.get(appId);
@@ -58,8 +58,8 @@ export class SignedTargets {
   private async load(appId: string, directorVersion: number, releasesVersion: number): Promise<ParsedTargets | null> {
     const { store } = this.deps;
     const [director, releases] = await Promise.all([
-      store.getMetadata(appId, 'director', directorVersion),
-      store.getMetadata(appId, 'releases', releasesVersion),
+      store.trust.getMetadata(appId, 'director', directorVersion),
+      store.trust.getMetadata(appId, 'releases', releasesVersion),
     ]);
     if (!director || !releases) return null;
     const directorSigned = parseTargets(parseJsonObject(director.bytes, 'director.json'), 'director').signed;

@@ -33,7 +33,7 @@ import {
 } from '@updraft/protocol/transparency';
 import { badRequest, notFound } from '../api-error.js';
 import { BoundedCache } from '../bounded-cache.js';
-import type { LogKeyRecord, MetadataStore, StoredMetadata } from '../store/index.js';
+import type { LogKeyRecord, Database, StoredMetadata } from '../store/index.js';
 
 /**
  * The transparency log (docs/protocol.md §9): per app, an append-only RFC 6962 Merkle tree of
@@ -60,7 +60,7 @@ export interface LogIdentity {
 }
 
 /** The log's key, created on first use: Ed25519, named by the log's origin. */
-export async function ensureLogKey(store: MetadataStore, logId: string, nowMs: number): Promise<LogKeyRecord> {
+export async function ensureLogKey(store: Database, logId: string, nowMs: number): Promise<LogKeyRecord> {
   const existing = await store.log.getKey(logId);
   if (existing) return existing;
   const origin = logOrigin(logId);
@@ -80,7 +80,7 @@ export async function ensureLogKey(store: MetadataStore, logId: string, nowMs: n
 
 /** Appends one entry and signs the new checkpoint, in the caller's transaction. */
 export async function appendLogEntry(
-  tx: MetadataStore,
+  tx: Database,
   logId: string,
   entry: LogEntry,
   nowMs: number,
@@ -107,7 +107,7 @@ export async function appendLogEntry(
  * not logged (the server signs them itself). Targets is logged so a monitor knows which
  * releases keys were in force at each releases version, across rotations.
  */
-export async function logMetadataVersion(tx: MetadataStore, stored: StoredMetadata, nowMs: number): Promise<void> {
+export async function logMetadataVersion(tx: Database, stored: StoredMetadata, nowMs: number): Promise<void> {
   if (stored.role !== 'releases' && stored.role !== 'root' && stored.role !== 'targets') return;
   await appendLogEntry(
     tx,
@@ -134,7 +134,7 @@ function signerOfLine(line: string): string {
  * The cosignature lines served with a checkpoint: at most one per witness (the first
  * stored), even if two posts of the same witness raced past the check in addCosignatures.
  */
-export async function servedCosignatures(store: MetadataStore, logId: string, size: number): Promise<string[]> {
+export async function servedCosignatures(store: Database, logId: string, size: number): Promise<string[]> {
   const seen = new Set<string>();
   return (await store.log.cosignatures(logId, size)).filter((line) => {
     const signer = signerOfLine(line);
@@ -155,7 +155,7 @@ export class TransparencyLogService {
     (t) => t.data.length,
   );
 
-  constructor(private readonly deps: { store: MetadataStore; now: () => number }) {}
+  constructor(private readonly deps: { store: Database; now: () => number }) {}
 
   private async requireLog(logId: string): Promise<{ size: number; note: string }> {
     const latest = await this.deps.store.log.latestCheckpoint(logId);
@@ -313,7 +313,7 @@ export class TransparencyLogService {
 
   /** The cosignature/v1 keys pinned in the app's latest root; none when root pins no log. */
   private async pinnedWitnesses(appId: string): Promise<NoteVerifierKey[]> {
-    const root = await this.deps.store.getLatestMetadata(appId, 'root');
+    const root = await this.deps.store.trust.getLatestMetadata(appId, 'root');
     if (!root) return [];
     const pin = parseLogPin(parseJsonObject(root.bytes, 'root.json')['signed']);
     return pin ? logTrustFromPin(pin).witnesses : [];

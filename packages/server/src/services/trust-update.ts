@@ -15,7 +15,7 @@ import {
   ONLINE_ROLES,
   StoreConflictError,
   type MetadataRole,
-  type MetadataStore,
+  type Database,
   type OnlineRole,
   type StoredMetadata,
 } from '../store/index.js';
@@ -65,10 +65,10 @@ function parseStoredTargets(m: StoredMetadata): { raw: Record<string, unknown>; 
  * TUF client will accept, switching its online keys when the new metadata lists them.
  */
 export class TrustService {
-  constructor(private readonly deps: { store: MetadataStore; now: () => number }) {}
+  constructor(private readonly deps: { store: Database; now: () => number }) {}
 
   private async requireTrust(appId: string): Promise<void> {
-    const app = await this.deps.store.getApp(appId);
+    const app = await this.deps.store.trust.getApp(appId);
     if (!app) throw appNotFound(appId);
     if (!app.trustInitializedAt) throw trustNotInitialized(appId);
   }
@@ -76,7 +76,7 @@ export class TrustService {
   /** The latest version of a role, exactly as served; the CLI verifies it before building on it. */
   async latest(appId: string, role: MetadataRole): Promise<Uint8Array> {
     await this.requireTrust(appId);
-    const m = await this.deps.store.getLatestMetadata(appId, role);
+    const m = await this.deps.store.trust.getLatestMetadata(appId, role);
     if (!m) throw trustNotInitialized(appId, 404);
     return m.bytes;
   }
@@ -92,7 +92,7 @@ export class TrustService {
   ): Promise<{ role: OnlineRole; keyid: string; key: TufKey }> {
     await this.requireTrust(appId);
     const { store } = this.deps;
-    const pending = (await store.listOnlineKeyCandidates(appId)).filter((c) => c.role === role);
+    const pending = (await store.trust.listOnlineKeyCandidates(appId)).filter((c) => c.role === role);
     if (pending.length >= MAX_CANDIDATES_PER_ROLE) {
       throw conflict(
         'too-many-candidates',
@@ -103,7 +103,7 @@ export class TrustService {
     const key = generateKeyFile('ed25519');
     const nowMs = this.deps.now();
     await store.transaction(async (tx) => {
-      await tx.addOnlineKeyCandidate(appId, { role, key, createdAt: new Date(nowMs).toISOString() });
+      await tx.trust.addOnlineKeyCandidate(appId, { role, key, createdAt: new Date(nowMs).toISOString() });
       await appendAudit(
         tx,
         actor,
@@ -121,13 +121,13 @@ export class TrustService {
     }
     const { store } = this.deps;
     const nowMs = this.deps.now();
-    const active = await store.getOnlineKeys(appId);
+    const active = await store.trust.getOnlineKeys(appId);
     const [rootM, targetsM, releasesM] = await Promise.all(
-      (['root', 'targets', RELEASES_ROLE] as const).map((r) => store.getLatestMetadata(appId, r)),
+      (['root', 'targets', RELEASES_ROLE] as const).map((r) => store.trust.getLatestMetadata(appId, r)),
     );
     if (!active || !rootM || !targetsM || !releasesM)
       throw new Error(`app ${appId} has trust but lacks keys or metadata`);
-    const server: ServerKeys = { active, candidates: await store.listOnlineKeyCandidates(appId) };
+    const server: ServerKeys = { active, candidates: await store.trust.listOnlineKeyCandidates(appId) };
 
     const currentRoot = parseStoredRoot(rootM);
     const currentTargets = parseStoredTargets(targetsM);
@@ -206,7 +206,7 @@ export class TrustService {
           ['targets', targetsM],
           [RELEASES_ROLE, releasesM],
         ] as const) {
-          if ((await tx.getLatestMetadata(appId, role))?.version !== before.version) throw changed();
+          if ((await tx.trust.getLatestMetadata(appId, role))?.version !== before.version) throw changed();
         }
         const at = new Date(nowMs).toISOString();
         if (upload.root !== undefined) await storeEnvelope(tx, appId, 'root', upload.root as SignedEnvelope, nowMs);
@@ -216,9 +216,9 @@ export class TrustService {
           await storeEnvelope(tx, appId, RELEASES_ROLE, upload.releases as SignedEnvelope, nowMs);
         for (const a of activated) {
           const key = server.candidates.find((c) => c.role === a.role && c.key.keyid === a.keyid)!.key;
-          await tx.setOnlineKey(appId, a.role, key, at);
+          await tx.trust.setOnlineKey(appId, a.role, key, at);
         }
-        const keys = await tx.getOnlineKeys(appId);
+        const keys = await tx.trust.getOnlineKeys(appId);
         if (!keys) throw new Error(`app ${appId} lost its online keys`);
         await signDirector(tx, appId, keys, nowMs);
         await signSnapshotAndTimestamp(tx, appId, keys, nowMs);

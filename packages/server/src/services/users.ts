@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../api-error.js';
-import type { MetadataStore, PrincipalRecord, Role, UserRecord } from '../store/index.js';
+import type { Database, PrincipalRecord, Role, UserRecord } from '../store/index.js';
 import { assertMayGrant, type Actor } from './access.js';
 import { appendAudit } from './audit.js';
 import { cancelPendingStarts } from './schedules.js';
@@ -69,7 +69,7 @@ export function sessionCookieOf(cookieHeader: string | undefined, https = false)
 }
 
 export class UsersService {
-  constructor(private readonly deps: { store: MetadataStore; now: () => number }) {}
+  constructor(private readonly deps: { store: Database; now: () => number }) {}
 
   async create(actor: Actor, input: { email: string; role: Role; password: string }): Promise<UserSummary> {
     // A user holds every scope of its role on every app and never expires: only a caller
@@ -96,7 +96,7 @@ export class UsersService {
       disabledAt: null,
     };
     await this.deps.store.transaction(async (tx) => {
-      if (!(await tx.insight.insertUser(user))) {
+      if (!(await tx.access.insertUser(user))) {
         throw conflict('user-exists', `this organization already has a user with email ${user.email}`);
       }
       await appendAudit(
@@ -110,20 +110,20 @@ export class UsersService {
   }
 
   async list(actor: Actor): Promise<UserSummary[]> {
-    return (await this.deps.store.insight.listUsers(actor.orgId)).map(summary);
+    return (await this.deps.store.access.listUsers(actor.orgId)).map(summary);
   }
 
   async disable(actor: Actor, id: string): Promise<UserSummary> {
     const { store } = this.deps;
-    const user = await store.insight.getUser(id);
+    const user = await store.access.getUser(id);
     if (!user || user.orgId !== actor.orgId) throw notFound('user-not-found', `no user ${id} in this organization`);
     if (user.disabledAt) throw conflict('already-disabled', `user ${user.email} was disabled at ${user.disabledAt}`);
     assertMayGrant(actor, user.role);
     const nowMs = this.deps.now();
     const at = new Date(nowMs).toISOString();
     await store.transaction(async (tx) => {
-      await tx.insight.disableUser(id, at);
-      await tx.insight.deleteSessionsOf('user', id);
+      await tx.access.disableUser(id, at);
+      await tx.access.deleteSessionsOf('user', id);
       const cancelled = await cancelPendingStarts(tx, actor, id, `the user ${user.email} was disabled`, nowMs);
       await appendAudit(
         tx,
@@ -141,10 +141,10 @@ export class UsersService {
    * MAX_FAILURES evaluations per window. Only a success clears the count.
    */
   private async reserveAttempt(throttleKey: string): Promise<void> {
-    const { insight } = this.deps.store;
+    const { access } = this.deps.store;
     const nowMs = this.deps.now();
-    await insight.evictSignInAttempts(nowMs - FAILURE_WINDOW_MS);
-    if ((await insight.reserveSignInAttempt(throttleKey, nowMs, FAILURE_WINDOW_MS)) > MAX_FAILURES) {
+    await access.evictSignInAttempts(nowMs - FAILURE_WINDOW_MS);
+    if ((await access.reserveSignInAttempt(throttleKey, nowMs, FAILURE_WINDOW_MS)) > MAX_FAILURES) {
       throw new ApiError('too-many-attempts', 'too many failed sign-ins for this email; wait 15 minutes');
     }
   }
@@ -165,7 +165,7 @@ export class UsersService {
     let principalId: string;
     if (input.apiKey !== undefined) {
       const record = API_KEY_PATTERN.test(input.apiKey)
-        ? await store.control.findPrincipalBySha256(hashApiKey(input.apiKey))
+        ? await store.access.findPrincipalBySha256(hashApiKey(input.apiKey))
         : null;
       // 256-bit random keys cannot be guessed: no throttle (one would only lock out the owners).
       if (!record || !this.keyUsable(record)) this.fail();
@@ -177,10 +177,10 @@ export class UsersService {
       const orgId = input.org ?? DEFAULT_ORG_ID;
       const throttleKey = sha256(`${orgId}\n${email}`);
       await this.reserveAttempt(throttleKey);
-      const user = await store.insight.findUserByEmail(orgId, email);
+      const user = await store.access.findUserByEmail(orgId, email);
       const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
       if (!user || !ok || user.disabledAt) this.fail();
-      await store.insight.clearSignInAttempts(throttleKey);
+      await store.access.clearSignInAttempts(throttleKey);
       principalType = 'user';
       principalId = user.id;
     } else {
@@ -189,7 +189,7 @@ export class UsersService {
     const cookie = randomBytes(32).toString('base64url');
     const nowMs = this.deps.now();
     const expiresAt = new Date(nowMs + SESSION_TTL_MS).toISOString();
-    await store.insight.insertSession({
+    await store.access.insertSession({
       idSha256: sha256(cookie),
       principalType,
       principalId,
@@ -200,7 +200,7 @@ export class UsersService {
   }
 
   async signOut(cookie: string): Promise<void> {
-    await this.deps.store.insight.deleteSession(sha256(cookie));
+    await this.deps.store.access.deleteSession(sha256(cookie));
   }
 
   private keyUsable(p: PrincipalRecord): boolean {
@@ -212,17 +212,17 @@ export class UsersService {
     cookie: string,
   ): Promise<{ principal: PrincipalRecord } | { problem: 'unknown' | 'expired' | 'revoked'; at?: string }> {
     const { store } = this.deps;
-    const session = await store.insight.getSession(sha256(cookie));
+    const session = await store.access.getSession(sha256(cookie));
     if (!session) return { problem: 'unknown' };
     if (Date.parse(session.expiresAt) <= this.deps.now()) return { problem: 'expired', at: session.expiresAt };
     if (session.principalType === 'key') {
-      const key = await store.control.getPrincipal(session.principalId);
+      const key = await store.access.getPrincipal(session.principalId);
       if (!key) return { problem: 'unknown' };
       if (key.revokedAt) return { problem: 'revoked', at: key.revokedAt };
       if (!this.keyUsable(key)) return { problem: 'expired', at: key.expiresAt ?? '' };
       return { principal: key };
     }
-    const user = await store.insight.getUser(session.principalId);
+    const user = await store.access.getUser(session.principalId);
     if (!user) return { problem: 'unknown' };
     if (user.disabledAt) return { problem: 'revoked', at: user.disabledAt };
     return {

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Tables } from '../store/schema.js';
 import type { ReleaseSourcemap, SourcemapStore } from './store.js';
 
-const fromRow = (r: Database['release_sourcemaps']): ReleaseSourcemap => ({
+const fromRow = (r: Tables['release_sourcemaps']): ReleaseSourcemap => ({
   appId: r.app_id,
   releaseId: r.release_id,
   name: r.name,
@@ -13,7 +13,7 @@ const fromRow = (r: Database['release_sourcemaps']): ReleaseSourcemap => ({
 
 /** SourcemapStore over Kysely: dialect-neutral query builder calls only. */
 export class KyselySourcemapStore implements SourcemapStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Tables>) {}
 
   async put(m: ReleaseSourcemap): Promise<void> {
     const values = { sha256: m.sha256, length: m.length, uploaded_at: m.uploadedAt };

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { appNotFound, notFound } from '../api-error.js';
 import type { BlobStore } from '../blobs/index.js';
 import type { ReleasesService } from '../services/releases.js';
-import type { MetadataStore } from '../store/index.js';
+import type { Database } from '../store/index.js';
 import type { ReleaseSourcemap } from './store.js';
 
 export type SourcemapView = Omit<ReleaseSourcemap, 'appId' | 'releaseId'>;
@@ -21,13 +21,13 @@ const view = ({ name, sha256, length, uploadedAt }: ReleaseSourcemap): Sourcemap
  */
 export class SourcemapService {
   constructor(
-    private readonly deps: { store: MetadataStore; blobs: BlobStore; releases: ReleasesService; now: () => number },
+    private readonly deps: { store: Database; blobs: BlobStore; releases: ReleasesService; now: () => number },
   ) {}
 
   private async requireRelease(appId: string, releaseId: string): Promise<void> {
     const { store } = this.deps;
-    if (!(await store.getApp(appId))) throw appNotFound(appId);
-    if (!(await store.getRelease(appId, releaseId))) {
+    if (!(await store.trust.getApp(appId))) throw appNotFound(appId);
+    if (!(await store.releases.getRelease(appId, releaseId))) {
       throw notFound(
         'release-not-found',
         `app ${appId} has no release "${releaseId}"; publish it first, or list them with GET /v1/apps/${appId}/releases`,

@@ -1,9 +1,6 @@
-import type { Role } from './control-plane-store.js';
-
 /**
- * Fleet insight storage: ingest keys, device events and their per-minute rollups,
- * guardrails, dashboard users and sessions. Reached as `store.insight`, bound to the same
- * connection or transaction as the store it hangs off.
+ * Fleet insight: ingest keys, device events and their per-minute rollups, the HyperLogLog
+ * marks of failure reporters, guardrails and their trips, and the outbound webhook queue.
  */
 
 export interface IngestKeyRecord {
@@ -102,31 +99,11 @@ export interface GuardrailTrip {
   action: 'halted' | 'alerted';
 }
 
-export interface UserRecord {
-  id: string;
-  orgId: string;
-  email: string;
-  role: Role;
-  passwordHash: string;
-  createdAt: string;
-  createdBy: string;
-  disabledAt: string | null;
-}
-
-export interface SessionRecord {
-  idSha256: string;
-  principalType: 'user' | 'key';
-  principalId: string;
-  createdAt: string;
-  expiresAt: string;
-}
-
 export interface InsightStore {
   insertIngestKey(k: IngestKeyRecord): Promise<void>;
   findIngestKey(keySha256: string): Promise<IngestKeyRecord | null>;
   listIngestKeys(appId: string): Promise<IngestKeyRecord[]>;
   revokeIngestKey(appId: string, id: string, at: string): Promise<boolean>;
-
   /**
    * Stores the events whose id is new and adds them to the rollups, in the caller's
    * transaction. Returns the ids that were new (the rest were already stored: retries).
@@ -149,14 +126,6 @@ export interface InsightStore {
     fromMinute: number,
     toMinute: number,
   ): Promise<Record<string, number>>;
-
-  getGuardrail(appId: string, channel: string): Promise<GuardrailConfig | null>;
-  listGuardrails(appId: string): Promise<GuardrailConfig[]>;
-  putGuardrail(g: GuardrailConfig): Promise<void>;
-  insertTrip(t: GuardrailTrip): Promise<void>;
-  updateTripWebhook(id: string, status: GuardrailTrip['webhookStatus'], attempts: number): Promise<void>;
-  listTrips(appId: string, filter?: { releaseId?: string; channel?: string }): Promise<GuardrailTrip[]>;
-
   /** Drops rollups of minutes before `minute`. */
   pruneRollups(beforeMinute: number): Promise<number>;
   /** Adds HyperLogLog marks (already stored pairs are ignored), in the caller's transaction. */
@@ -170,7 +139,12 @@ export interface InsightStore {
     toMinute: number,
   ): Promise<Map<number, number>>;
   pruneEventSources(beforeMinute: number): Promise<number>;
-
+  getGuardrail(appId: string, channel: string): Promise<GuardrailConfig | null>;
+  listGuardrails(appId: string): Promise<GuardrailConfig[]>;
+  putGuardrail(g: GuardrailConfig): Promise<void>;
+  insertTrip(t: GuardrailTrip): Promise<void>;
+  updateTripWebhook(id: string, status: GuardrailTrip['webhookStatus'], attempts: number): Promise<void>;
+  listTrips(appId: string, filter?: { releaseId?: string; channel?: string }): Promise<GuardrailTrip[]>;
   enqueueWebhook(d: WebhookDelivery): Promise<void>;
   /** Pending deliveries whose next attempt is due at `nowIso`, oldest first. */
   dueWebhooks(nowIso: string, limit: number): Promise<WebhookDelivery[]>;
@@ -181,25 +155,4 @@ export interface InsightStore {
   getWebhook(id: string): Promise<WebhookDelivery | null>;
   /** Drops settled deliveries settled before `beforeIso`. */
   pruneWebhooks(beforeIso: string): Promise<number>;
-
-  insertUser(u: UserRecord): Promise<boolean>;
-  getUser(id: string): Promise<UserRecord | null>;
-  /** An email is unique per organization only. */
-  findUserByEmail(orgId: string, email: string): Promise<UserRecord | null>;
-  listUsers(orgId: string): Promise<UserRecord[]>;
-  disableUser(id: string, at: string): Promise<void>;
-
-  insertSession(s: SessionRecord): Promise<void>;
-  getSession(idSha256: string): Promise<SessionRecord | null>;
-  deleteSession(idSha256: string): Promise<void>;
-  deleteSessionsOf(principalType: SessionRecord['principalType'], principalId: string): Promise<void>;
-
-  /**
-   * Counts one sign-in attempt for a key (atomically, shared by every instance) and returns
-   * how many this window holds, this one included; a window older than windowMs starts over.
-   */
-  reserveSignInAttempt(keySha256: string, nowMs: number, windowMs: number): Promise<number>;
-  clearSignInAttempts(keySha256: string): Promise<void>;
-  /** Drops windows that started before the time: eviction by age, never the whole table. */
-  evictSignInAttempts(beforeMs: number): Promise<void>;
 }

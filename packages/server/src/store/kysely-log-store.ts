@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import { StoreConflictError } from './metadata-store.js';
+import { StoreConflictError } from './database.js';
 import type { LogKeyRecord, LogLeafRecord, TransparencyLogStore } from './log-store.js';
-import type { Database } from './schema.js';
+import type { Tables } from './schema.js';
 import { isUniqueViolation } from './kysely/util.js';
 
 function bytes(value: Uint8Array): Uint8Array {
@@ -10,7 +10,7 @@ function bytes(value: Uint8Array): Uint8Array {
 }
 
 export class KyselyLogStore implements TransparencyLogStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Tables>) {}
 
   async getKey(logId: string): Promise<LogKeyRecord | null> {
     const row = await this.db.selectFrom('log_keys').selectAll().where('log_id', '=', logId).executeTakeFirst();

@@ -1,4 +1,4 @@
-/** The transparency log's storage, reached as `MetadataStore.log` so it joins the store's transactions. */
+/** The transparency log's storage, reached as `Database.log` so it joins the store's transactions. */
 
 export interface LogKeyRecord {
   logId: string;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { MetadataStore } from './metadata-store.js';
+import type { Database } from './database.js';
 import { isPostgresUrl, openPostgresStore } from './postgres.js';
 import { openSqliteStore } from './sqlite.js';
 
@@ -7,7 +7,7 @@ import { openSqliteStore } from './sqlite.js';
  * The metadata store a server or CLI command uses: PostgreSQL when `databaseUrl` is a
  * postgres:// URL, else the embedded SQLite file `<dataDir>/updraft.db`.
  */
-export async function openMetadataStore(opts: { databaseUrl?: string; dataDir: string }): Promise<MetadataStore> {
+export async function openDatabase(opts: { databaseUrl?: string; dataDir: string }): Promise<Database> {
   if (opts.databaseUrl === undefined || opts.databaseUrl === '')
     return openSqliteStore(join(opts.dataDir, 'updraft.db'));
   if (isPostgresUrl(opts.databaseUrl)) return openPostgresStore(opts.databaseUrl);

@@ -1,9 +1,9 @@
 import { Kysely, Migrator, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import { isPostgresConnectionError, markUnavailable } from '../unavailable.js';
-import { KyselyMetadataStore } from './kysely-store.js';
+import { KyselyDatabase } from './kysely-database.js';
 import { postgresMigrations } from './migrations/postgres/index.js';
-import type { Database as Schema } from './schema.js';
+import type { Tables as Schema } from './schema.js';
 
 const INT8_OID = 20;
 
@@ -33,7 +33,7 @@ export function isPostgresUrl(url: string): boolean {
  * Connects to PostgreSQL and brings the schema up to date. Several server instances may
  * start at once: PostgreSQL's Kysely migrator takes an advisory lock, so only one migrates.
  */
-export async function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): Promise<KyselyMetadataStore> {
+export async function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): Promise<KyselyDatabase> {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.maxConnections ?? 10,
@@ -66,7 +66,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     await db.destroy();
     throw new Error(`database ${redactDatabaseUrl(url)}: ${(err as Error).message}`, { cause: err });
   }
-  return new KyselyMetadataStore(db);
+  return new KyselyDatabase(db);
 }
 
 /**

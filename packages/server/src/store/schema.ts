@@ -187,7 +187,7 @@ export interface OnlineKeyCandidatesTable {
   created_at: string;
 }
 
-export interface Database extends LogTables, InsightTables, CodePushTables, ExpoTables, SourcemapTables {
+export interface Tables extends LogTables, InsightTables, CodePushTables, ExpoTables, SourcemapTables {
   apps: AppsTable;
   online_keys: OnlineKeysTable;
   metadata: MetadataTable;

@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
-import { KyselyMetadataStore } from './kysely-store.js';
+import { KyselyDatabase } from './kysely-database.js';
 import { sqliteMigrations } from './migrations/sqlite/index.js';
-import type { Database as Schema } from './schema.js';
+import type { Tables as Schema } from './schema.js';
 
 /**
  * Opens (creating if needed) the embedded SQLite database and brings its schema up to date.
@@ -10,7 +10,7 @@ import type { Database as Schema } from './schema.js';
  * that was acknowledged must survive a power cut; busy_timeout lets several server processes
  * share one file.
  */
-export async function openSqliteStore(file: string): Promise<KyselyMetadataStore> {
+export async function openSqliteStore(file: string): Promise<KyselyDatabase> {
   const sqlite = new Database(file);
   try {
     sqlite.pragma('journal_mode = WAL');
@@ -30,7 +30,7 @@ export async function openSqliteStore(file: string): Promise<KyselyMetadataStore
       cause: error,
     });
   }
-  return new KyselyMetadataStore(db);
+  return new KyselyDatabase(db);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import { skipOrFail } from '../../../../test/helpers/services.js';
-import type { MetadataStore } from '../../src/index.js';
+import type { Database } from '../../src/index.js';
 
 /**
  * A database backend the store contract suites run against (SQLite, PostgreSQL).
@@ -10,7 +10,7 @@ import type { MetadataStore } from '../../src/index.js';
 export interface MetadataBackend {
   name: string;
   /** A reason string when the backend cannot run here. */
-  newDatabase(): Promise<{ open(): Promise<MetadataStore>; cleanup(): Promise<void> } | string>;
+  newDatabase(): Promise<{ open(): Promise<Database>; cleanup(): Promise<void> } | string>;
 }
 
 export const NOW = '2026-11-22T20:00:00.000Z';
@@ -23,12 +23,12 @@ export function storeTest(
   backend: MetadataBackend,
   suite: string,
   name: string,
-  body: (store: MetadataStore, open: () => Promise<MetadataStore>) => Promise<void>,
+  body: (store: Database, open: () => Promise<Database>) => Promise<void>,
 ): void {
   test(`${backend.name} ${suite}: ${name}`, async (t) => {
     const db = await backend.newDatabase();
     if (typeof db === 'string') return skipOrFail(t, `${backend.name} ${suite}`, db);
-    const opened: MetadataStore[] = [];
+    const opened: Database[] = [];
     const open = async () => {
       const s = await db.open();
       opened.push(s);

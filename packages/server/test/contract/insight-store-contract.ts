@@ -271,7 +271,6 @@ export function insightStoreContract(backend: MetadataBackend): void {
     assert.equal((await i.getWebhook('w2'))?.status, 'pending');
   });
   insightTest('users and sessions: read back, listed by email, disabled; sessions per principal', async (store) => {
-    const i = store.insight;
     const user = (id: string, email: string) => ({
       id,
       orgId: 'acme',
@@ -282,19 +281,19 @@ export function insightStoreContract(backend: MetadataBackend): void {
       createdBy: 'owner',
       disabledAt: null,
     });
-    assert.equal(await i.insertUser(user('u2', 'zed@example.com')), true);
-    assert.equal(await i.insertUser(user('u1', 'amy@example.com')), true);
-    assert.equal(await i.insertUser({ ...user('u3', 'bob@example.com'), orgId: 'other' }), true);
-    assert.deepEqual(await i.getUser('u1'), user('u1', 'amy@example.com'));
-    assert.equal(await i.getUser('nope'), null);
+    assert.equal(await store.access.insertUser(user('u2', 'zed@example.com')), true);
+    assert.equal(await store.access.insertUser(user('u1', 'amy@example.com')), true);
+    assert.equal(await store.access.insertUser({ ...user('u3', 'bob@example.com'), orgId: 'other' }), true);
+    assert.deepEqual(await store.access.getUser('u1'), user('u1', 'amy@example.com'));
+    assert.equal(await store.access.getUser('nope'), null);
     assert.deepEqual(
-      (await i.listUsers('acme')).map((u) => u.id),
+      (await store.access.listUsers('acme')).map((u) => u.id),
       ['u1', 'u2'],
     );
-    assert.deepEqual(await i.listUsers('none'), []);
-    await i.disableUser('u2', NOW);
-    assert.equal((await i.getUser('u2'))?.disabledAt, NOW);
-    assert.equal((await i.getUser('u1'))?.disabledAt, null);
+    assert.deepEqual(await store.access.listUsers('none'), []);
+    await store.access.disableUser('u2', NOW);
+    assert.equal((await store.access.getUser('u2'))?.disabledAt, NOW);
+    assert.equal((await store.access.getUser('u1'))?.disabledAt, null);
 
     const session = (idSha256: string, principalType: 'user' | 'key', principalId: string) => ({
       idSha256,
@@ -303,18 +302,18 @@ export function insightStoreContract(backend: MetadataBackend): void {
       createdAt: NOW,
       expiresAt: '2026-11-23T20:00:00.000Z',
     });
-    await i.insertSession(session('s1', 'user', 'u1'));
-    await i.insertSession(session('s2', 'user', 'u1'));
-    await i.insertSession(session('s3', 'key', 'u1'));
-    await i.insertSession(session('s4', 'user', 'u2'));
-    await assert.rejects(i.insertSession(session('s1', 'user', 'u2')), 'session ids are unique');
-    assert.deepEqual(await i.getSession('s3'), session('s3', 'key', 'u1'));
-    assert.equal(await i.getSession('nope'), null);
-    await i.deleteSession('s4');
-    assert.equal(await i.getSession('s4'), null);
-    await i.deleteSessionsOf('user', 'u1');
-    assert.equal(await i.getSession('s1'), null);
-    assert.equal(await i.getSession('s2'), null);
-    assert.ok(await i.getSession('s3'), 'a key principal with the same id keeps its session');
+    await store.access.insertSession(session('s1', 'user', 'u1'));
+    await store.access.insertSession(session('s2', 'user', 'u1'));
+    await store.access.insertSession(session('s3', 'key', 'u1'));
+    await store.access.insertSession(session('s4', 'user', 'u2'));
+    await assert.rejects(store.access.insertSession(session('s1', 'user', 'u2')), 'session ids are unique');
+    assert.deepEqual(await store.access.getSession('s3'), session('s3', 'key', 'u1'));
+    assert.equal(await store.access.getSession('nope'), null);
+    await store.access.deleteSession('s4');
+    assert.equal(await store.access.getSession('s4'), null);
+    await store.access.deleteSessionsOf('user', 'u1');
+    assert.equal(await store.access.getSession('s1'), null);
+    assert.equal(await store.access.getSession('s2'), null);
+    assert.ok(await store.access.getSession('s3'), 'a key principal with the same id keeps its session');
   });
 }

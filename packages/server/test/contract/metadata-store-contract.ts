@@ -61,82 +61,86 @@ export function metadataStoreContract(backend: MetadataBackend): void {
 
   withStore('apps: create once, read back, online keys and trust flag', async (store) => {
     const keys = onlineKeys();
-    assert.equal(await store.createApp({ appId: 'app.b', createdAt: NOW, onlineKeys: keys }), true);
-    assert.equal(await store.createApp({ appId: 'app.b', createdAt: NOW, onlineKeys: onlineKeys() }), false);
-    assert.equal(await store.createApp({ appId: 'app.a', createdAt: NOW, onlineKeys: onlineKeys() }), true);
+    assert.equal(await store.trust.createApp({ appId: 'app.b', createdAt: NOW, onlineKeys: keys }), true);
+    assert.equal(await store.trust.createApp({ appId: 'app.b', createdAt: NOW, onlineKeys: onlineKeys() }), false);
+    assert.equal(await store.trust.createApp({ appId: 'app.a', createdAt: NOW, onlineKeys: onlineKeys() }), true);
     assert.deepEqual(
-      (await store.listApps()).map((a) => a.appId),
+      (await store.trust.listApps()).map((a) => a.appId),
       ['app.a', 'app.b'],
     );
-    assert.deepEqual(await store.getApp('app.b'), { appId: 'app.b', createdAt: NOW, trustInitializedAt: null });
-    assert.equal(await store.getApp('nope'), null);
-    assert.deepEqual(await store.getOnlineKeys('app.b'), keys, 'the first keys stay: a second create changed nothing');
-    assert.equal(await store.getOnlineKeys('nope'), null);
-    await store.markTrustInitialized('app.b', NOW);
-    assert.equal((await store.getApp('app.b'))?.trustInitializedAt, NOW);
+    assert.deepEqual(await store.trust.getApp('app.b'), { appId: 'app.b', createdAt: NOW, trustInitializedAt: null });
+    assert.equal(await store.trust.getApp('nope'), null);
+    assert.deepEqual(
+      await store.trust.getOnlineKeys('app.b'),
+      keys,
+      'the first keys stay: a second create changed nothing',
+    );
+    assert.equal(await store.trust.getOnlineKeys('nope'), null);
+    await store.trust.markTrustInitialized('app.b', NOW);
+    assert.equal((await store.trust.getApp('app.b'))?.trustInitializedAt, NOW);
   });
 
   withStore('metadata: exact bytes back, latest version, duplicate version conflicts', async (store) => {
-    await store.createApp({ appId: 'm', createdAt: NOW, onlineKeys: onlineKeys() });
+    await store.trust.createApp({ appId: 'm', createdAt: NOW, onlineKeys: onlineKeys() });
     const binary = new Uint8Array([0, 255, 1, 128, 10, 13, 0]);
-    await store.putMetadata(metadata('m', 'root', 1, binary));
-    await store.putMetadata(metadata('m', 'root', 2));
-    await store.putMetadata(metadata('m', 'timestamp', 1));
-    const got = await store.getMetadata('m', 'root', 1);
+    await store.trust.putMetadata(metadata('m', 'root', 1, binary));
+    await store.trust.putMetadata(metadata('m', 'root', 2));
+    await store.trust.putMetadata(metadata('m', 'timestamp', 1));
+    const got = await store.trust.getMetadata('m', 'root', 1);
     assert.deepEqual(Array.from(got!.bytes), Array.from(binary));
     assert.equal(got!.length, binary.length);
     assert.equal(got!.version, 1);
     assert.equal(got!.expiresAt, '2027-01-01T00:00:00Z');
-    assert.equal((await store.getLatestMetadata('m', 'root'))?.version, 2);
-    assert.equal(await store.getLatestMetadata('m', 'snapshot'), null);
-    assert.equal(await store.getLatestMetadataVersion('m', 'root'), 2);
-    assert.equal(await store.getLatestMetadataVersion('m', 'snapshot'), null);
-    assert.equal(await store.getMetadata('m', 'root', 3), null);
-    await assert.rejects(store.putMetadata(metadata('m', 'root', 2)), StoreConflictError);
+    assert.equal((await store.trust.getLatestMetadata('m', 'root'))?.version, 2);
+    assert.equal(await store.trust.getLatestMetadata('m', 'snapshot'), null);
+    assert.equal(await store.trust.getLatestMetadataVersion('m', 'root'), 2);
+    assert.equal(await store.trust.getLatestMetadataVersion('m', 'snapshot'), null);
+    assert.equal(await store.trust.getMetadata('m', 'root', 3), null);
+    await assert.rejects(store.trust.putMetadata(metadata('m', 'root', 2)), StoreConflictError);
   });
 
   withStore('transactions: all writes commit together, a throw rolls every write back', async (store) => {
-    await store.createApp({ appId: 't', createdAt: NOW, onlineKeys: onlineKeys() });
+    await store.trust.createApp({ appId: 't', createdAt: NOW, onlineKeys: onlineKeys() });
     await assert.rejects(
       store.transaction(async (tx) => {
-        await tx.putMetadata(metadata('t', 'director', 1));
-        await tx.ensureChannel('t', 'beta', NOW);
+        await tx.trust.putMetadata(metadata('t', 'director', 1));
+        await tx.rollout.ensureChannel('t', 'beta', NOW);
         throw new Error('boom');
       }),
       /boom/,
     );
-    assert.equal(await store.getMetadata('t', 'director', 1), null);
-    assert.deepEqual(await store.listChannels('t'), []);
+    assert.equal(await store.trust.getMetadata('t', 'director', 1), null);
+    assert.deepEqual(await store.rollout.listChannels('t'), []);
     const out = await store.transaction(async (tx) => {
-      await tx.putMetadata(metadata('t', 'director', 1));
-      await tx.ensureChannel('t', 'beta', NOW);
+      await tx.trust.putMetadata(metadata('t', 'director', 1));
+      await tx.rollout.ensureChannel('t', 'beta', NOW);
       return 42;
     });
     assert.equal(out, 42);
-    assert.equal((await store.getMetadata('t', 'director', 1))?.version, 1);
-    assert.equal((await store.listChannels('t')).length, 1);
+    assert.equal((await store.trust.getMetadata('t', 'director', 1))?.version, 1);
+    assert.equal((await store.rollout.listChannels('t')).length, 1);
   });
 
   withStore('blobs: ownership per app, idempotent, lookups past the IN-list chunk', async (store) => {
-    await store.createApp({ appId: 'x', createdAt: NOW, onlineKeys: onlineKeys() });
-    await store.createApp({ appId: 'y', createdAt: NOW, onlineKeys: onlineKeys() });
+    await store.trust.createApp({ appId: 'x', createdAt: NOW, onlineKeys: onlineKeys() });
+    await store.trust.createApp({ appId: 'y', createdAt: NOW, onlineKeys: onlineKeys() });
     const hashes = Array.from({ length: 1203 }, () => randomBytes(32).toString('hex'));
     await store.transaction(async (tx) => {
-      for (const [i, h] of hashes.entries()) await tx.addAppBlob('x', { sha256: h, length: i }, NOW);
+      for (const [i, h] of hashes.entries()) await tx.releases.addAppBlob('x', { sha256: h, length: i }, NOW);
     });
-    await store.addAppBlob('x', { sha256: hashes[0]!, length: 0 }, NOW);
-    await store.addAppBlob('y', { sha256: hashes[1]!, length: 1 }, NOW);
+    await store.releases.addAppBlob('x', { sha256: hashes[0]!, length: 0 }, NOW);
+    await store.releases.addAppBlob('y', { sha256: hashes[1]!, length: 1 }, NOW);
     const unknown = randomBytes(32).toString('hex');
-    const found = await store.findAppBlobs('x', [...hashes, unknown, hashes[5]!]);
+    const found = await store.releases.findAppBlobs('x', [...hashes, unknown, hashes[5]!]);
     assert.equal(found.size, hashes.length);
     assert.equal(found.get(hashes[1202]!), 1202);
     assert.equal(found.has(unknown), false);
-    const foundY = await store.findAppBlobs('y', hashes.slice(0, 3));
+    const foundY = await store.releases.findAppBlobs('y', hashes.slice(0, 3));
     assert.deepEqual([...foundY.keys()], [hashes[1]], 'an app sees only its own blobs');
     // listBlobs pages through all of them in hash order, or one app's.
     const listed: { sha256: string; length: number }[] = [];
     for (let after: string | undefined; ;) {
-      const page = await store.listBlobs({ limit: 500, ...(after ? { after } : {}) });
+      const page = await store.releases.listBlobs({ limit: 500, ...(after ? { after } : {}) });
       listed.push(...page);
       if (page.length < 500) break;
       after = page[page.length - 1]!.sha256;
@@ -146,41 +150,41 @@ export function metadataStoreContract(backend: MetadataBackend): void {
       [...hashes].sort(),
     );
     assert.equal(listed.find((b) => b.sha256 === hashes[7])?.length, 7);
-    assert.deepEqual(await store.listBlobs({ appId: 'y', limit: 10 }), [{ sha256: hashes[1], length: 1 }]);
+    assert.deepEqual(await store.releases.listBlobs({ appId: 'y', limit: 10 }), [{ sha256: hashes[1], length: 1 }]);
   });
 
   withStore('releases: insert, conflict, newest first, channel filter, max versionCode', async (store) => {
-    await store.createApp({ appId: 'r', createdAt: NOW, onlineKeys: onlineKeys() });
-    assert.equal(await store.maxVersionCode('r', 'ios', '1.0.0'), null);
-    await store.insertRelease(release('r', 'r1', 10, 2));
-    await store.insertRelease(release('r', 'r2', 12, 3, 'beta'));
-    await store.insertRelease(release('r', 'r3', 11, 4));
-    await assert.rejects(store.insertRelease(release('r', 'r1', 99, 9)), StoreConflictError);
+    await store.trust.createApp({ appId: 'r', createdAt: NOW, onlineKeys: onlineKeys() });
+    assert.equal(await store.releases.maxVersionCode('r', 'ios', '1.0.0'), null);
+    await store.releases.insertRelease(release('r', 'r1', 10, 2));
+    await store.releases.insertRelease(release('r', 'r2', 12, 3, 'beta'));
+    await store.releases.insertRelease(release('r', 'r3', 11, 4));
+    await assert.rejects(store.releases.insertRelease(release('r', 'r1', 99, 9)), StoreConflictError);
     assert.deepEqual(
-      (await store.listReleases('r', { limit: 10 })).map((r) => r.releaseId),
+      (await store.releases.listReleases('r', { limit: 10 })).map((r) => r.releaseId),
       ['r3', 'r2', 'r1'],
     );
     assert.deepEqual(
-      (await store.listReleases('r', { limit: 1, channel: 'production' })).map((r) => r.releaseId),
+      (await store.releases.listReleases('r', { limit: 1, channel: 'production' })).map((r) => r.releaseId),
       ['r3'],
     );
-    assert.equal(await store.maxVersionCode('r', 'ios', '1.0.0'), 12);
-    assert.equal(await store.maxVersionCode('r', 'android', '1.0.0'), null);
-    const r2 = await store.getRelease('r', 'r2');
+    assert.equal(await store.releases.maxVersionCode('r', 'ios', '1.0.0'), 12);
+    assert.equal(await store.releases.maxVersionCode('r', 'android', '1.0.0'), null);
+    const r2 = await store.releases.getRelease('r', 'r2');
     assert.equal(r2?.versionCode, 12);
     assert.equal(r2?.releasesVersion, 3);
     assert.equal(typeof r2?.manifestLength, 'number');
   });
 
   withStore('channels and pointers: ensure is idempotent, pointers upsert', async (store) => {
-    await store.createApp({ appId: 'p', createdAt: NOW, onlineKeys: onlineKeys() });
-    await store.insertRelease(release('p', 'a', 1, 2));
-    await store.insertRelease(release('p', 'b', 2, 3));
-    await store.ensureChannel('p', 'production', NOW);
-    await store.ensureChannel('p', 'production', '2030-01-01T00:00:00Z');
-    await store.ensureChannel('p', 'beta', NOW);
+    await store.trust.createApp({ appId: 'p', createdAt: NOW, onlineKeys: onlineKeys() });
+    await store.releases.insertRelease(release('p', 'a', 1, 2));
+    await store.releases.insertRelease(release('p', 'b', 2, 3));
+    await store.rollout.ensureChannel('p', 'production', NOW);
+    await store.rollout.ensureChannel('p', 'production', '2030-01-01T00:00:00Z');
+    await store.rollout.ensureChannel('p', 'beta', NOW);
     assert.deepEqual(
-      (await store.listChannels('p')).map((c) => [c.name, c.protected, c.createdAt]),
+      (await store.rollout.listChannels('p')).map((c) => [c.name, c.protected, c.createdAt]),
       [
         ['beta', false, NOW],
         ['production', false, NOW],
@@ -210,29 +214,29 @@ export function metadataStoreContract(backend: MetadataBackend): void {
       haltedAt: NOW,
       targeting: { minAppVersion: '2.0.0' },
     };
-    await store.control.putPointer(pointer);
-    await store.control.putPointer(next);
-    assert.deepEqual(await store.control.getPointer('p', 'production', 'ios', '1.0.0'), next);
-    assert.equal(await store.control.getPointer('p', 'beta', 'ios', '1.0.0'), null);
-    assert.deepEqual(await store.control.listPointers('p'), [next]);
-    await store.control.putPointer({
+    await store.rollout.putPointer(pointer);
+    await store.rollout.putPointer(next);
+    assert.deepEqual(await store.rollout.getPointer('p', 'production', 'ios', '1.0.0'), next);
+    assert.equal(await store.rollout.getPointer('p', 'beta', 'ios', '1.0.0'), null);
+    assert.deepEqual(await store.rollout.listPointers('p'), [next]);
+    await store.rollout.putPointer({
       ...next,
       haltedAt: null,
       targeting: null,
       previousTargeting: { country: ['DE'] },
     });
-    const cleared = await store.control.getPointer('p', 'production', 'ios', '1.0.0');
+    const cleared = await store.rollout.getPointer('p', 'production', 'ios', '1.0.0');
     assert.deepEqual(
       [cleared?.haltedAt, cleared?.targeting, cleared?.previousTargeting],
       [null, null, { country: ['DE'] }],
       'a put replaces every field, nulls included',
     );
-    await store.control.deletePointer('p', 'production', 'ios', '1.0.0');
-    assert.deepEqual(await store.control.listPointers('p'), []);
+    await store.rollout.deletePointer('p', 'production', 'ios', '1.0.0');
+    assert.deepEqual(await store.rollout.listPointers('p'), []);
   });
 
   withStore('API keys: count, find by hash, touch', async (store) => {
-    assert.equal(await store.countApiKeys(), 0);
+    assert.equal(await store.access.countApiKeys(), 0);
     const key = {
       id: 'k1',
       name: 'ci',
@@ -242,12 +246,12 @@ export function metadataStoreContract(backend: MetadataBackend): void {
       lastUsedAt: null,
       revokedAt: null,
     };
-    await store.insertApiKey(key);
-    assert.equal(await store.countApiKeys(), 1);
-    assert.deepEqual(await store.findApiKeyBySha256('a'.repeat(64)), key);
-    assert.equal(await store.findApiKeyBySha256('b'.repeat(64)), null);
-    await store.touchApiKey('k1', '2026-12-01T00:00:00.000Z');
-    assert.equal((await store.findApiKeyBySha256('a'.repeat(64)))?.lastUsedAt, '2026-12-01T00:00:00.000Z');
+    await store.access.insertApiKey(key);
+    assert.equal(await store.access.countApiKeys(), 1);
+    assert.deepEqual(await store.access.findApiKeyBySha256('a'.repeat(64)), key);
+    assert.equal(await store.access.findApiKeyBySha256('b'.repeat(64)), null);
+    await store.access.touchApiKey('k1', '2026-12-01T00:00:00.000Z');
+    assert.equal((await store.access.findApiKeyBySha256('a'.repeat(64)))?.lastUsedAt, '2026-12-01T00:00:00.000Z');
   });
 
   withStore(
@@ -296,24 +300,23 @@ export function metadataStoreContract(backend: MetadataBackend): void {
   );
 
   withStore('control plane: organizations, principals, schedules claimed once, audit chain per org', async (store) => {
-    const cp = store.control;
-    assert.ok(await cp.getOrganization('default'), 'the migration creates the default organization');
-    assert.equal(await cp.createOrganization({ id: 'acme', name: 'Acme', createdAt: NOW }), true);
-    assert.equal(await cp.createOrganization({ id: 'acme', name: 'Again', createdAt: NOW }), false);
-    await store.createApp({ appId: 'cp.app', createdAt: NOW, onlineKeys: onlineKeys() });
-    await cp.setAppOrg('cp.app', 'acme');
-    assert.equal(await cp.getAppOrg('cp.app'), 'acme');
-    assert.deepEqual(await cp.listAppIds('acme'), ['cp.app']);
+    assert.ok(await store.access.getOrganization('default'), 'the migration creates the default organization');
+    assert.equal(await store.access.createOrganization({ id: 'acme', name: 'Acme', createdAt: NOW }), true);
+    assert.equal(await store.access.createOrganization({ id: 'acme', name: 'Again', createdAt: NOW }), false);
+    await store.trust.createApp({ appId: 'cp.app', createdAt: NOW, onlineKeys: onlineKeys() });
+    await store.access.setAppOrg('cp.app', 'acme');
+    assert.equal(await store.access.getAppOrg('cp.app'), 'acme');
+    assert.deepEqual(await store.access.listAppIds('acme'), ['cp.app']);
     // The organization's opaque audit-anchor id is set once and kept; its alert mark is a compare-and-set.
-    assert.equal(await cp.ensureOrgAnchorId('acme', 'a'.repeat(32)), 'a'.repeat(32));
-    assert.equal(await cp.ensureOrgAnchorId('acme', 'b'.repeat(32)), 'a'.repeat(32));
-    assert.equal(await cp.getAuditWebhook('acme'), null);
-    await cp.setAuditWebhook('acme', 'https://hooks.example.com/a');
-    assert.equal(await cp.getAuditWebhook('acme'), 'https://hooks.example.com/a');
-    assert.equal(await cp.setAuditAlertAnchor('acme', 4), true);
-    assert.equal(await cp.setAuditAlertAnchor('acme', 4), false, 'the same anchor alerts once');
-    assert.equal(await cp.setAuditAlertAnchor('acme', null), true);
-    assert.equal(await cp.setAuditAlertAnchor('acme', null), false);
+    assert.equal(await store.access.ensureOrgAnchorId('acme', 'a'.repeat(32)), 'a'.repeat(32));
+    assert.equal(await store.access.ensureOrgAnchorId('acme', 'b'.repeat(32)), 'a'.repeat(32));
+    assert.equal(await store.access.getAuditWebhook('acme'), null);
+    await store.access.setAuditWebhook('acme', 'https://hooks.example.com/a');
+    assert.equal(await store.access.getAuditWebhook('acme'), 'https://hooks.example.com/a');
+    assert.equal(await store.access.setAuditAlertAnchor('acme', 4), true);
+    assert.equal(await store.access.setAuditAlertAnchor('acme', 4), false, 'the same anchor alerts once');
+    assert.equal(await store.access.setAuditAlertAnchor('acme', null), true);
+    assert.equal(await store.access.setAuditAlertAnchor('acme', null), false);
 
     const principal = {
       id: 'p1',
@@ -330,13 +333,13 @@ export function metadataStoreContract(backend: MetadataBackend): void {
       revokedAt: null,
       apps: ['cp.app', 'other.app'],
     };
-    await cp.insertPrincipal(principal);
-    assert.deepEqual(await cp.findPrincipalBySha256('c'.repeat(64)), principal);
-    await cp.revokePrincipal('p1', NOW);
-    assert.equal((await cp.getPrincipal('p1'))?.revokedAt, NOW);
+    await store.access.insertPrincipal(principal);
+    assert.deepEqual(await store.access.findPrincipalBySha256('c'.repeat(64)), principal);
+    await store.access.revokePrincipal('p1', NOW);
+    assert.equal((await store.access.getPrincipal('p1'))?.revokedAt, NOW);
 
-    await store.insertRelease(release('cp.app', 'r1', 1, 2));
-    await store.ensureChannel('cp.app', 'production', NOW);
+    await store.releases.insertRelease(release('cp.app', 'r1', 1, 2));
+    await store.rollout.ensureChannel('cp.app', 'production', NOW);
     const schedule = {
       id: 's1',
       appId: 'cp.app',
@@ -352,12 +355,12 @@ export function metadataStoreContract(backend: MetadataBackend): void {
       createdBy: 'p1',
       updatedAt: NOW,
     };
-    await cp.insertSchedule(schedule);
-    assert.deepEqual(await cp.dueSchedules('2026-11-22T20:59:59.000Z', 10), []);
-    assert.deepEqual(await cp.dueSchedules('2026-11-22T21:00:00.000Z', 10), [schedule]);
+    await store.rollout.insertSchedule(schedule);
+    assert.deepEqual(await store.rollout.dueSchedules('2026-11-22T20:59:59.000Z', 10), []);
+    assert.deepEqual(await store.rollout.dueSchedules('2026-11-22T21:00:00.000Z', 10), [schedule]);
     const claims = await Promise.all([
-      cp.setScheduleStatus('s1', 'scheduled', 'applied', NOW),
-      cp.setScheduleStatus('s1', 'scheduled', 'applied', NOW),
+      store.rollout.setScheduleStatus('s1', 'scheduled', 'applied', NOW),
+      store.rollout.setScheduleStatus('s1', 'scheduled', 'applied', NOW),
     ]);
     assert.deepEqual(claims.sort(), [false, true], 'a schedule is claimed once');
 
@@ -381,11 +384,11 @@ export function metadataStoreContract(backend: MetadataBackend): void {
       appPrevHash: null,
       hash: `${seq}`.padStart(64, '0'),
     });
-    await cp.insertAudit(entry(1));
-    await cp.insertAudit(entry(2));
-    await assert.rejects(cp.insertAudit(entry(2)), 'two writers cannot both take one seq');
-    assert.equal((await cp.lastAudit('acme'))?.seq, 2);
-    assert.deepEqual(await cp.listAudit('acme', { afterSeq: 1 }), [entry(2)]);
+    await store.access.insertAudit(entry(1));
+    await store.access.insertAudit(entry(2));
+    await assert.rejects(store.access.insertAudit(entry(2)), 'two writers cannot both take one seq');
+    assert.equal((await store.access.lastAudit('acme'))?.seq, 2);
+    assert.deepEqual(await store.access.listAudit('acme', { afterSeq: 1 }), [entry(2)]);
   });
 
   withStore(
@@ -393,20 +396,20 @@ export function metadataStoreContract(backend: MetadataBackend): void {
     async (store) => {
       const t0 = 1_800_000_000_000;
       const counts = await Promise.all(
-        Array.from({ length: 20 }, () => store.insight.reserveSignInAttempt('k'.repeat(64), t0, 1000)),
+        Array.from({ length: 20 }, () => store.access.reserveSignInAttempt('k'.repeat(64), t0, 1000)),
       );
       assert.deepEqual(
         [...counts].sort((a, b) => a - b),
         Array.from({ length: 20 }, (_, i) => i + 1),
         'every parallel attempt got its own count',
       );
-      assert.equal(await store.insight.reserveSignInAttempt('o'.repeat(64), t0 + 500, 1000), 1, 'counts are per key');
-      assert.equal(await store.insight.reserveSignInAttempt('k'.repeat(64), t0 + 1000, 1000), 1, 'the window ended');
-      await store.insight.evictSignInAttempts(t0 + 600);
-      assert.equal(await store.insight.reserveSignInAttempt('o'.repeat(64), t0 + 700, 1000), 1, 'evicted by age');
-      assert.equal(await store.insight.reserveSignInAttempt('k'.repeat(64), t0 + 700, 1000), 2, 'a newer window stays');
-      await store.insight.clearSignInAttempts('k'.repeat(64));
-      assert.equal(await store.insight.reserveSignInAttempt('k'.repeat(64), t0 + 800, 1000), 1, 'cleared');
+      assert.equal(await store.access.reserveSignInAttempt('o'.repeat(64), t0 + 500, 1000), 1, 'counts are per key');
+      assert.equal(await store.access.reserveSignInAttempt('k'.repeat(64), t0 + 1000, 1000), 1, 'the window ended');
+      await store.access.evictSignInAttempts(t0 + 600);
+      assert.equal(await store.access.reserveSignInAttempt('o'.repeat(64), t0 + 700, 1000), 1, 'evicted by age');
+      assert.equal(await store.access.reserveSignInAttempt('k'.repeat(64), t0 + 700, 1000), 2, 'a newer window stays');
+      await store.access.clearSignInAttempts('k'.repeat(64));
+      assert.equal(await store.access.reserveSignInAttempt('k'.repeat(64), t0 + 800, 1000), 1, 'cleared');
     },
   );
 
@@ -421,27 +424,27 @@ export function metadataStoreContract(backend: MetadataBackend): void {
       createdBy: 'owner',
       disabledAt: null,
     });
-    assert.equal(await store.insight.insertUser(user('u1', 'acme')), true);
-    assert.equal(await store.insight.insertUser(user('u2', 'acme')), false, 'taken in this organization');
-    assert.equal(await store.insight.insertUser(user('u3', 'other')), true, 'free in another one');
-    assert.equal((await store.insight.findUserByEmail('other', 'same@example.com'))?.id, 'u3');
-    assert.equal((await store.insight.findUserByEmail('acme', 'same@example.com'))?.id, 'u1');
-    assert.equal(await store.insight.findUserByEmail('third', 'same@example.com'), null);
+    assert.equal(await store.access.insertUser(user('u1', 'acme')), true);
+    assert.equal(await store.access.insertUser(user('u2', 'acme')), false, 'taken in this organization');
+    assert.equal(await store.access.insertUser(user('u3', 'other')), true, 'free in another one');
+    assert.equal((await store.access.findUserByEmail('other', 'same@example.com'))?.id, 'u3');
+    assert.equal((await store.access.findUserByEmail('acme', 'same@example.com'))?.id, 'u1');
+    assert.equal(await store.access.findUserByEmail('third', 'same@example.com'), null);
   });
 
   withStore('leases: one holder at a time, renewal, expiry, release', async (store) => {
     const t0 = 1_800_000_000_000;
-    assert.equal(await store.tryAcquireLease('job', 'A', 1000, t0), true);
-    assert.equal(await store.tryAcquireLease('job', 'B', 1000, t0 + 10), false, 'held by A');
-    assert.equal(await store.tryAcquireLease('other', 'B', 1000, t0 + 10), true, 'leases are per name');
-    assert.equal(await store.tryAcquireLease('job', 'A', 1000, t0 + 500), true, 'A renews');
-    assert.equal(await store.tryAcquireLease('job', 'B', 1000, t0 + 1400), false, 'renewal moved the expiry');
-    assert.equal(await store.tryAcquireLease('job', 'B', 1000, t0 + 1500), true, 'expired: B takes over');
-    assert.equal(await store.tryAcquireLease('job', 'A', 1000, t0 + 1600), false);
-    await store.releaseLease('job', 'A'); // not A's: no effect
-    assert.equal(await store.tryAcquireLease('job', 'A', 1000, t0 + 1700), false);
-    await store.releaseLease('job', 'B');
-    assert.equal(await store.tryAcquireLease('job', 'A', 1000, t0 + 1800), true);
+    assert.equal(await store.leases.tryAcquireLease('job', 'A', 1000, t0), true);
+    assert.equal(await store.leases.tryAcquireLease('job', 'B', 1000, t0 + 10), false, 'held by A');
+    assert.equal(await store.leases.tryAcquireLease('other', 'B', 1000, t0 + 10), true, 'leases are per name');
+    assert.equal(await store.leases.tryAcquireLease('job', 'A', 1000, t0 + 500), true, 'A renews');
+    assert.equal(await store.leases.tryAcquireLease('job', 'B', 1000, t0 + 1400), false, 'renewal moved the expiry');
+    assert.equal(await store.leases.tryAcquireLease('job', 'B', 1000, t0 + 1500), true, 'expired: B takes over');
+    assert.equal(await store.leases.tryAcquireLease('job', 'A', 1000, t0 + 1600), false);
+    await store.leases.releaseLease('job', 'A'); // not A's: no effect
+    assert.equal(await store.leases.tryAcquireLease('job', 'A', 1000, t0 + 1700), false);
+    await store.leases.releaseLease('job', 'B');
+    assert.equal(await store.leases.tryAcquireLease('job', 'A', 1000, t0 + 1800), true);
   });
 
   withStore('leases: of many racing stores on one database exactly one wins', async (_store, open) => {
@@ -451,7 +454,7 @@ export function metadataStoreContract(backend: MetadataBackend): void {
       const now = t0 + round * 10_000;
       const results = await Promise.all(
         Array.from({ length: 12 }, (_, i) =>
-          stores[i % stores.length]!.tryAcquireLease('race', `h${round}-${i}`, 5000, now),
+          stores[i % stores.length]!.leases.tryAcquireLease('race', `h${round}-${i}`, 5000, now),
         ),
       );
       assert.equal(results.filter(Boolean).length, 1, `round ${round}: ${JSON.stringify(results)}`);
@@ -461,7 +464,7 @@ export function metadataStoreContract(backend: MetadataBackend): void {
   withStore(
     'codepush: deployments unique by key and name, packages idempotent, labels in order, diffs',
     async (store) => {
-      await store.createApp({ appId: 'cp', createdAt: NOW, onlineKeys: onlineKeys() });
+      await store.trust.createApp({ appId: 'cp', createdAt: NOW, onlineKeys: onlineKeys() });
       const d = {
         deploymentKey: 'Key_0123456789',
         appId: 'cp',
@@ -545,7 +548,7 @@ export function metadataStoreContract(backend: MetadataBackend): void {
   withStore(
     'expo: updates unique by release and update id, signing keys replaced, one rollback per target',
     async (store) => {
-      await store.createApp({ appId: 'ex', createdAt: NOW, onlineKeys: onlineKeys() });
+      await store.trust.createApp({ appId: 'ex', createdAt: NOW, onlineKeys: onlineKeys() });
       const u = {
         appId: 'ex',
         releaseId: 'r1',

@@ -36,16 +36,24 @@ export function rolloutAccessContract(backend: MetadataBackend): void {
   t('trust: online keys rotate through candidates, expiry policy per app, ping', async (store) => {
     await store.ping();
     const keys = onlineKeys();
-    await store.createApp({ appId: 't', createdAt: NOW, onlineKeys: keys });
-    await store.createApp({ appId: 'u', createdAt: NOW, onlineKeys: onlineKeys() });
+    await store.trust.createApp({ appId: 't', createdAt: NOW, onlineKeys: keys });
+    await store.trust.createApp({ appId: 'u', createdAt: NOW, onlineKeys: onlineKeys() });
     const next = generateKeyFile();
     const later = generateKeyFile();
-    await store.addOnlineKeyCandidate('t', { role: 'timestamp', key: later, createdAt: '2026-11-22T20:00:02.000Z' });
-    await store.addOnlineKeyCandidate('t', { role: 'timestamp', key: next, createdAt: '2026-11-22T20:00:01.000Z' });
+    await store.trust.addOnlineKeyCandidate('t', {
+      role: 'timestamp',
+      key: later,
+      createdAt: '2026-11-22T20:00:02.000Z',
+    });
+    await store.trust.addOnlineKeyCandidate('t', {
+      role: 'timestamp',
+      key: next,
+      createdAt: '2026-11-22T20:00:01.000Z',
+    });
     const snapshot = generateKeyFile();
-    await store.addOnlineKeyCandidate('t', { role: 'snapshot', key: snapshot, createdAt: NOW });
+    await store.trust.addOnlineKeyCandidate('t', { role: 'snapshot', key: snapshot, createdAt: NOW });
     assert.deepEqual(
-      (await store.listOnlineKeyCandidates('t')).map((c) => [c.role, c.key.keyid]),
+      (await store.trust.listOnlineKeyCandidates('t')).map((c) => [c.role, c.key.keyid]),
       [
         ['snapshot', snapshot.keyid],
         ['timestamp', next.keyid],
@@ -53,73 +61,78 @@ export function rolloutAccessContract(backend: MetadataBackend): void {
       ],
       'oldest first',
     );
-    assert.deepEqual(await store.listOnlineKeyCandidates('u'), []);
-    await store.setOnlineKey('t', 'timestamp', next, '2026-11-23T00:00:00.000Z');
-    assert.deepEqual(await store.getOnlineKeys('t'), { ...keys, timestamp: next });
+    assert.deepEqual(await store.trust.listOnlineKeyCandidates('u'), []);
+    await store.trust.setOnlineKey('t', 'timestamp', next, '2026-11-23T00:00:00.000Z');
+    assert.deepEqual(await store.trust.getOnlineKeys('t'), { ...keys, timestamp: next });
     assert.deepEqual(
-      (await store.listOnlineKeyCandidates('t')).filter((c) => c.role === 'timestamp').map((c) => c.key.keyid),
+      (await store.trust.listOnlineKeyCandidates('t')).filter((c) => c.role === 'timestamp').map((c) => c.key.keyid),
       [later.keyid],
       'the key in use is no longer a candidate; the others stay',
     );
-    assert.notEqual((await store.getOnlineKeys('u'))?.timestamp.keyid, next.keyid, 'other apps keep their keys');
+    assert.notEqual((await store.trust.getOnlineKeys('u'))?.timestamp.keyid, next.keyid, 'other apps keep their keys');
 
-    assert.equal(await store.getExpiryPolicy('t'), null);
-    await store.putExpiryPolicy('t', { timestamp: 3600 }, NOW);
-    await store.putExpiryPolicy('t', { snapshot: 7200 }, '2026-11-23T00:00:00.000Z');
-    assert.deepEqual(await store.getExpiryPolicy('t'), { snapshot: 7200 }, 'replaced whole');
-    assert.equal(await store.getExpiryPolicy('u'), null);
+    assert.equal(await store.trust.getExpiryPolicy('t'), null);
+    await store.trust.putExpiryPolicy('t', { timestamp: 3600 }, NOW);
+    await store.trust.putExpiryPolicy('t', { snapshot: 7200 }, '2026-11-23T00:00:00.000Z');
+    assert.deepEqual(await store.trust.getExpiryPolicy('t'), { snapshot: 7200 }, 'replaced whole');
+    assert.equal(await store.trust.getExpiryPolicy('u'), null);
   });
 
   t('embedded bundles: one per (app, platform, runtime), replaced, files in order', async (store) => {
-    await store.createApp({ appId: 'e', createdAt: NOW, onlineKeys: onlineKeys() });
+    await store.trust.createApp({ appId: 'e', createdAt: NOW, onlineKeys: onlineKeys() });
     const files = [
       { path: 'index.bundle', sha256: 'a'.repeat(64), length: 10 },
       { path: 'assets/logo.png', sha256: 'b'.repeat(64), length: 20 },
     ];
-    assert.equal(await store.getEmbeddedBundle('e', 'ios', '1.0.0'), null);
+    assert.equal(await store.releases.getEmbeddedBundle('e', 'ios', '1.0.0'), null);
     const bundle = { platform: 'ios', runtimeVersion: '1.0.0', files, registeredAt: NOW };
-    await store.putEmbeddedBundle('e', bundle);
-    await store.putEmbeddedBundle('e', { ...bundle, platform: 'android' });
-    assert.deepEqual(await store.getEmbeddedBundle('e', 'ios', '1.0.0'), bundle);
+    await store.releases.putEmbeddedBundle('e', bundle);
+    await store.releases.putEmbeddedBundle('e', { ...bundle, platform: 'android' });
+    assert.deepEqual(await store.releases.getEmbeddedBundle('e', 'ios', '1.0.0'), bundle);
     const again = { ...bundle, files: files.slice(1), registeredAt: '2026-11-23T00:00:00.000Z' };
-    await store.putEmbeddedBundle('e', again);
-    assert.deepEqual(await store.getEmbeddedBundle('e', 'ios', '1.0.0'), again);
-    assert.equal((await store.getEmbeddedBundle('e', 'android', '1.0.0'))?.files.length, 2);
-    assert.equal(await store.getEmbeddedBundle('e', 'ios', '2.0.0'), null);
+    await store.releases.putEmbeddedBundle('e', again);
+    assert.deepEqual(await store.releases.getEmbeddedBundle('e', 'ios', '1.0.0'), again);
+    assert.equal((await store.releases.getEmbeddedBundle('e', 'android', '1.0.0'))?.files.length, 2);
+    assert.equal(await store.releases.getEmbeddedBundle('e', 'ios', '2.0.0'), null);
   });
 
   t('channels protected, release notes and disabling', async (store) => {
-    const cp = store.control;
-    await store.createApp({ appId: 'c', createdAt: NOW, onlineKeys: onlineKeys() });
-    assert.equal(await cp.createChannel('c', 'production', true, NOW), true);
-    assert.equal(await cp.createChannel('c', 'production', false, NOW), false, 'exists');
-    assert.deepEqual(await cp.getChannel('c', 'production'), { name: 'production', protected: true, createdAt: NOW });
-    assert.equal(await cp.getChannel('c', 'beta'), null);
-    await cp.setChannelProtected('c', 'production', false);
-    assert.equal((await cp.getChannel('c', 'production'))?.protected, false);
+    await store.trust.createApp({ appId: 'c', createdAt: NOW, onlineKeys: onlineKeys() });
+    assert.equal(await store.rollout.createChannel('c', 'production', true, NOW), true);
+    assert.equal(await store.rollout.createChannel('c', 'production', false, NOW), false, 'exists');
+    assert.deepEqual(await store.rollout.getChannel('c', 'production'), {
+      name: 'production',
+      protected: true,
+      createdAt: NOW,
+    });
+    assert.equal(await store.rollout.getChannel('c', 'beta'), null);
+    await store.rollout.setChannelProtected('c', 'production', false);
+    assert.equal((await store.rollout.getChannel('c', 'production'))?.protected, false);
     assert.deepEqual(
-      (await store.listChannels('c')).map((ch) => [ch.name, ch.protected]),
+      (await store.rollout.listChannels('c')).map((ch) => [ch.name, ch.protected]),
       [['production', false]],
     );
 
-    await store.insertRelease(release('c', 'r1', 2));
-    assert.deepEqual(await cp.getReleaseExtras('c', 'r1'), { notes: null, disabledAt: null });
-    assert.equal(await cp.getReleaseExtras('c', 'r9'), null);
-    await cp.setReleaseNotes('c', 'r1', 'Fixes the login crash');
-    await cp.setReleaseDisabled('c', 'r1', NOW);
-    assert.deepEqual(await cp.getReleaseExtras('c', 'r1'), { notes: 'Fixes the login crash', disabledAt: NOW });
-    await cp.setReleaseNotes('c', 'r1', null);
-    assert.equal((await cp.getReleaseExtras('c', 'r1'))?.notes, null);
+    await store.releases.insertRelease(release('c', 'r1', 2));
+    assert.deepEqual(await store.releases.getReleaseExtras('c', 'r1'), { notes: null, disabledAt: null });
+    assert.equal(await store.releases.getReleaseExtras('c', 'r9'), null);
+    await store.releases.setReleaseNotes('c', 'r1', 'Fixes the login crash');
+    await store.releases.setReleaseDisabled('c', 'r1', NOW);
+    assert.deepEqual(await store.releases.getReleaseExtras('c', 'r1'), {
+      notes: 'Fixes the login crash',
+      disabledAt: NOW,
+    });
+    await store.releases.setReleaseNotes('c', 'r1', null);
+    assert.equal((await store.releases.getReleaseExtras('c', 'r1'))?.notes, null);
   });
 
   t(
     'organizations and principals listed; schedules listed, filtered, pending per principal; audit by app',
     async (store) => {
-      const cp = store.control;
-      await cp.createOrganization({ id: 'zeta', name: 'Zeta', createdAt: NOW });
-      await cp.createOrganization({ id: 'acme', name: 'Acme', createdAt: NOW });
+      await store.access.createOrganization({ id: 'zeta', name: 'Zeta', createdAt: NOW });
+      await store.access.createOrganization({ id: 'acme', name: 'Acme', createdAt: NOW });
       assert.deepEqual(
-        (await cp.listOrganizations()).map((o) => o.id),
+        (await store.access.listOrganizations()).map((o) => o.id),
         ['acme', 'default', 'zeta'],
       );
 
@@ -138,21 +151,21 @@ export function rolloutAccessContract(backend: MetadataBackend): void {
         revokedAt: null,
         apps: null,
       });
-      await cp.insertPrincipal(principal('pb', NOW));
-      await cp.insertPrincipal(principal('pa', NOW));
-      await cp.insertPrincipal(principal('p0', '2026-11-22T19:00:00.000Z'));
-      await cp.insertPrincipal(principal('px', NOW, 'zeta'));
+      await store.access.insertPrincipal(principal('pb', NOW));
+      await store.access.insertPrincipal(principal('pa', NOW));
+      await store.access.insertPrincipal(principal('p0', '2026-11-22T19:00:00.000Z'));
+      await store.access.insertPrincipal(principal('px', NOW, 'zeta'));
       assert.deepEqual(
-        (await cp.listPrincipals('acme')).map((p) => p.id),
+        (await store.access.listPrincipals('acme')).map((p) => p.id),
         ['p0', 'pa', 'pb'],
         'oldest first, then by id',
       );
-      assert.deepEqual(await cp.listPrincipals('none'), []);
+      assert.deepEqual(await store.access.listPrincipals('none'), []);
 
-      await store.createApp({ appId: 's', createdAt: NOW, onlineKeys: onlineKeys() });
-      await store.insertRelease(release('s', 'r1', 2));
-      await store.insertRelease(release('s', 'r2', 3));
-      await store.ensureChannel('s', 'production', NOW);
+      await store.trust.createApp({ appId: 's', createdAt: NOW, onlineKeys: onlineKeys() });
+      await store.releases.insertRelease(release('s', 'r1', 2));
+      await store.releases.insertRelease(release('s', 'r2', 3));
+      await store.rollout.ensureChannel('s', 'production', NOW);
       const schedule = (id: string, releaseId: string, startAt: string, createdBy: string): ScheduledDeployment => ({
         id,
         appId: 's',
@@ -168,13 +181,17 @@ export function rolloutAccessContract(backend: MetadataBackend): void {
         createdBy,
         updatedAt: NOW,
       });
-      await cp.insertSchedule(schedule('s3', 'r2', '2026-11-23T03:00:00.000Z', 'pa'));
-      await cp.insertSchedule(schedule('s1', 'r1', '2026-11-23T01:00:00.000Z', 'pa'));
-      await cp.insertSchedule(schedule('s2', 'r1', '2026-11-23T02:00:00.000Z', 'pb'));
-      assert.equal(await cp.setScheduleStatus('s2', 'scheduled', 'cancelled', NOW, 'by hand'), true);
-      assert.equal(await cp.setScheduleStatus('s2', 'scheduled', 'applied', NOW), false, 'no longer scheduled');
+      await store.rollout.insertSchedule(schedule('s3', 'r2', '2026-11-23T03:00:00.000Z', 'pa'));
+      await store.rollout.insertSchedule(schedule('s1', 'r1', '2026-11-23T01:00:00.000Z', 'pa'));
+      await store.rollout.insertSchedule(schedule('s2', 'r1', '2026-11-23T02:00:00.000Z', 'pb'));
+      assert.equal(await store.rollout.setScheduleStatus('s2', 'scheduled', 'cancelled', NOW, 'by hand'), true);
+      assert.equal(
+        await store.rollout.setScheduleStatus('s2', 'scheduled', 'applied', NOW),
+        false,
+        'no longer scheduled',
+      );
       assert.deepEqual(
-        (await cp.listSchedules('s')).map((s) => [s.id, s.status]),
+        (await store.rollout.listSchedules('s')).map((s) => [s.id, s.status]),
         [
           ['s1', 'scheduled'],
           ['s2', 'cancelled'],
@@ -182,20 +199,20 @@ export function rolloutAccessContract(backend: MetadataBackend): void {
         ],
       );
       assert.deepEqual(
-        (await cp.listSchedules('s', { releaseId: 'r1' })).map((s) => s.id),
+        (await store.rollout.listSchedules('s', { releaseId: 'r1' })).map((s) => s.id),
         ['s1', 's2'],
       );
-      const cancelled = await cp.listSchedules('s', { status: 'cancelled' });
+      const cancelled = await store.rollout.listSchedules('s', { status: 'cancelled' });
       assert.deepEqual(
         cancelled.map((s) => [s.id, s.detail]),
         [['s2', 'by hand']],
       );
-      assert.deepEqual(await cp.listSchedules('s', { releaseId: 'r2', status: 'cancelled' }), []);
+      assert.deepEqual(await store.rollout.listSchedules('s', { releaseId: 'r2', status: 'cancelled' }), []);
       assert.deepEqual(
-        (await cp.pendingSchedulesBy('pa')).map((s) => s.id),
+        (await store.rollout.pendingSchedulesBy('pa')).map((s) => s.id),
         ['s1', 's3'],
       );
-      assert.deepEqual(await cp.pendingSchedulesBy('pb'), [], 'a cancelled start is not pending');
+      assert.deepEqual(await store.rollout.pendingSchedulesBy('pb'), [], 'a cancelled start is not pending');
 
       const entry = (seq: number, appId: string | null) => ({
         orgId: 'acme',
@@ -217,21 +234,21 @@ export function rolloutAccessContract(backend: MetadataBackend): void {
         appPrevHash: null,
         hash: `${seq}`.padStart(64, '0'),
       });
-      assert.equal(await cp.lastAuditOfApp('acme', 's'), null);
-      await cp.insertAudit(entry(1, 's'));
-      await cp.insertAudit(entry(2, 'other'));
-      await cp.insertAudit(entry(3, null));
-      assert.equal((await cp.lastAuditOfApp('acme', 's'))?.seq, 1);
-      assert.equal((await cp.lastAudit('acme'))?.seq, 3);
+      assert.equal(await store.access.lastAuditOfApp('acme', 's'), null);
+      await store.access.insertAudit(entry(1, 's'));
+      await store.access.insertAudit(entry(2, 'other'));
+      await store.access.insertAudit(entry(3, null));
+      assert.equal((await store.access.lastAuditOfApp('acme', 's'))?.seq, 1);
+      assert.equal((await store.access.lastAudit('acme'))?.seq, 3);
       assert.deepEqual(
-        (await cp.listAudit('acme', { appId: 's' })).map((e) => e.seq),
+        (await store.access.listAudit('acme', { appId: 's' })).map((e) => e.seq),
         [1],
       );
       assert.deepEqual(
-        (await cp.listAudit('acme', { limit: 2 })).map((e) => e.seq),
+        (await store.access.listAudit('acme', { limit: 2 })).map((e) => e.seq),
         [1, 2],
       );
-      assert.deepEqual(await cp.listAudit('zeta', {}), []);
+      assert.deepEqual(await store.access.listAudit('zeta', {}), []);
     },
   );
 }

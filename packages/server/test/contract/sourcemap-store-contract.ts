@@ -12,8 +12,8 @@ export function sourcemapStoreContract(backend: MetadataBackend): void {
       const onlineKeys = Object.fromEntries(
         ['snapshot', 'timestamp', 'director'].map((r) => [r, generateKeyFile()]),
       ) as Record<OnlineRole, ReturnType<typeof generateKeyFile>>;
-      await store.createApp({ appId: 'sm', createdAt: NOW, onlineKeys });
-      await store.createApp({ appId: 'other', createdAt: NOW, onlineKeys });
+      await store.trust.createApp({ appId: 'sm', createdAt: NOW, onlineKeys });
+      await store.trust.createApp({ appId: 'other', createdAt: NOW, onlineKeys });
       const m = {
         appId: 'sm',
         releaseId: 'r1',
@@ -43,7 +43,11 @@ export function sourcemapStoreContract(backend: MetadataBackend): void {
       assert.equal(await store.sourcemaps.get('other', 'r1', m.name), null, 'another app sees none');
       assert.deepEqual(await store.sourcemaps.list('other', 'r1'), []);
       assert.equal(await store.sourcemaps.get('sm', 'r1', 'nope.map'), null);
-      assert.deepEqual(await store.findAppBlobs('sm', ['a'.repeat(64), 'd'.repeat(64)]), new Map(), 'not app files');
+      assert.deepEqual(
+        await store.releases.findAppBlobs('sm', ['a'.repeat(64), 'd'.repeat(64)]),
+        new Map(),
+        'not app files',
+      );
     },
   );
 }

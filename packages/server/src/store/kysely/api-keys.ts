@@ -1,11 +1,10 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ControlPlaneStore, PrincipalKind, PrincipalRecord, Role } from '../control-plane-store.js';
-import type { ApiKeyRecord, MetadataStore } from '../metadata-store.js';
-import type { ApiKeysTable, Database } from '../schema.js';
+import type { AccessStore, ApiKeyRecord, PrincipalKind, PrincipalRecord, Role } from '../access-store.js';
+import type { ApiKeysTable, Tables } from '../schema.js';
 
-type ApiKeyAccess = Pick<MetadataStore, 'countApiKeys' | 'insertApiKey' | 'findApiKeyBySha256' | 'touchApiKey'>;
+type ApiKeyAccess = Pick<AccessStore, 'countApiKeys' | 'insertApiKey' | 'findApiKeyBySha256' | 'touchApiKey'>;
 type PrincipalAccess = Pick<
-  ControlPlaneStore,
+  AccessStore,
   'insertPrincipal' | 'findPrincipalBySha256' | 'getPrincipal' | 'listPrincipals' | 'revokePrincipal'
 >;
 
@@ -14,7 +13,7 @@ type PrincipalAccess = Pick<
  * (an organization's members and services, with role and scopes). Only SHA-256s of keys are stored.
  */
 export class ApiKeyQueries implements ApiKeyAccess, PrincipalAccess {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Tables>) {}
 
   async countApiKeys(): Promise<number> {
     const row = await this.db

@@ -3,15 +3,15 @@ import type { ExpiryPolicy, KeyFile } from '@updraft/signing';
 import {
   ONLINE_ROLES,
   type AppRecord,
-  type MetadataStore,
   type OnlineKeyCandidate,
   type OnlineRole,
-} from '../metadata-store.js';
-import type { Database } from '../schema.js';
+  type TrustStore,
+} from '../trust-store.js';
+import type { Tables } from '../schema.js';
 import { atomically } from './util.js';
 
 type AppAccess = Pick<
-  MetadataStore,
+  TrustStore,
   | 'createApp'
   | 'getApp'
   | 'listApps'
@@ -26,7 +26,7 @@ type AppAccess = Pick<
 
 /** Apps, the online keys the server signs with (and rotation candidates), and per-app expiry policy. */
 export class AppQueries implements AppAccess {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Tables>) {}
 
   async createApp(app: {
     appId: string;

@@ -1,8 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { AuditRecord, ControlPlaneStore } from '../control-plane-store.js';
-import type { AuditLogTable, Database } from '../schema.js';
+import type { AccessStore, AuditRecord } from '../access-store.js';
+import type { AuditLogTable, Tables } from '../schema.js';
 
-type AuditAccess = Pick<ControlPlaneStore, 'lastAudit' | 'lastAuditOfApp' | 'insertAudit' | 'listAudit'>;
+type AuditAccess = Pick<AccessStore, 'lastAudit' | 'lastAuditOfApp' | 'insertAudit' | 'listAudit'>;
 
 /** Audit rows are read back to be verified: a hand-edited, unparseable cell must fail verification, not crash it. */
 function tolerantJson<T>(text: string, fallback: (raw: string) => T): T {
@@ -15,7 +15,7 @@ function tolerantJson<T>(text: string, fallback: (raw: string) => T): T {
 
 /** The hash-chained audit log, one chain per organization (and one per app within it). */
 export class AuditQueries implements AuditAccess {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Tables>) {}
 
   async lastAudit(orgId: string): Promise<AuditRecord | null> {
     const r = await this.db

@@ -1,13 +1,13 @@
 import type { Kysely } from 'kysely';
-import type { EmbeddedBundle, EmbeddedFile, MetadataStore } from '../metadata-store.js';
-import type { Database } from '../schema.js';
+import type { EmbeddedBundle, EmbeddedFile, ReleaseStore } from '../release-store.js';
+import type { Tables } from '../schema.js';
 import { atomically } from './util.js';
 
 /** Keeps IN lists well below every dialect's bound-parameter limit. */
 const IN_CHUNK = 500;
 
 type FileAccess = Pick<
-  MetadataStore,
+  ReleaseStore,
   'addAppBlob' | 'findAppBlobs' | 'listBlobs' | 'getEmbeddedBundle' | 'putEmbeddedBundle'
 >;
 
@@ -16,7 +16,7 @@ type FileAccess = Pick<
  * bundle each app binary embeds, which updates are patched against.
  */
 export class FileQueries implements FileAccess {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Tables>) {}
 
   async addAppBlob(appId: string, blob: { sha256: string; length: number }, at: string): Promise<void> {
     return atomically(this.db, async (db) => {

@@ -1,12 +1,11 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ControlPlaneStore, PointerRecord } from '../control-plane-store.js';
-import type { ChannelRecord, MetadataStore } from '../metadata-store.js';
-import type { Database, PointersTable } from '../schema.js';
+import type { ChannelRecord, PointerRecord, RolloutStore } from '../rollout-store.js';
+import type { Tables, PointersTable } from '../schema.js';
 import { json, parseJson } from './util.js';
 
-type ChannelAccess = Pick<MetadataStore, 'ensureChannel' | 'listChannels'>;
+type ChannelAccess = Pick<RolloutStore, 'ensureChannel' | 'listChannels'>;
 type ChannelControlAccess = Pick<
-  ControlPlaneStore,
+  RolloutStore,
   | 'createChannel'
   | 'getChannel'
   | 'setChannelProtected'
@@ -18,7 +17,7 @@ type ChannelControlAccess = Pick<
 
 /** Channels and their pointers: which release each (channel, platform, runtimeVersion) serves, and how. */
 export class ChannelQueries implements ChannelAccess, ChannelControlAccess {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Tables>) {}
 
   async ensureChannel(appId: string, name: string, at: string): Promise<void> {
     await this.db

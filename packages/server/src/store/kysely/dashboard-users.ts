@@ -1,10 +1,9 @@
 import { sql, type Kysely } from 'kysely';
-import type { Role } from '../control-plane-store.js';
-import type { InsightStore, SessionRecord, UserRecord } from '../insight-store.js';
-import type { Database } from '../schema.js';
+import type { AccessStore, Role, SessionRecord, UserRecord } from '../access-store.js';
+import type { Tables } from '../schema.js';
 
 type DashboardUserAccess = Pick<
-  InsightStore,
+  AccessStore,
   | 'insertUser'
   | 'getUser'
   | 'findUserByEmail'
@@ -19,7 +18,7 @@ type DashboardUserAccess = Pick<
   | 'evictSignInAttempts'
 >;
 
-const userOf = (r: Database['users']): UserRecord => ({
+const userOf = (r: Tables['users']): UserRecord => ({
   id: r.id,
   orgId: r.org_id,
   email: r.email,
@@ -32,7 +31,7 @@ const userOf = (r: Database['users']): UserRecord => ({
 
 /** Dashboard users (email + password) and the login sessions of users and API-key principals. */
 export class DashboardUserQueries implements DashboardUserAccess {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Tables>) {}
 
   async insertUser(u: UserRecord): Promise<boolean> {
     const r = await this.db

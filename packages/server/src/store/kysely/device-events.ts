@@ -1,6 +1,6 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { InsightStore, RollupRow, StoredEvent } from '../insight-store.js';
-import type { Database } from '../schema.js';
+import type { Tables } from '../schema.js';
 
 type DeviceEventAccess = Pick<
   InsightStore,
@@ -15,7 +15,7 @@ const INSERT_EVENTS_SQL = new Map<string, string>();
 
 /** Device events as received (deduplicated by id) and their per-minute rollups, which outlive them. */
 export class DeviceEventQueries implements DeviceEventAccess {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Tables>) {}
 
   /**
    * The hot path of ingest: building the query tree of a 200-row insert costs more than

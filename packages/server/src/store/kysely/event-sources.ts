@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { EventSourceMark, InsightStore } from '../insight-store.js';
-import type { Database } from '../schema.js';
+import type { Tables } from '../schema.js';
 
 type EventSourceAccess = Pick<
   InsightStore,
@@ -11,7 +11,7 @@ const CHUNK = 150;
 
 /** HyperLogLog marks of failure reporters, and the retention of rollups. */
 export class EventSourceQueries implements EventSourceAccess {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Tables>) {}
 
   async addEventSources(marks: EventSourceMark[]): Promise<void> {
     for (let i = 0; i < marks.length; i += CHUNK) {

@@ -1,13 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { GuardrailConfig, GuardrailTrip, InsightStore } from '../insight-store.js';
-import type { Database } from '../schema.js';
+import type { Tables } from '../schema.js';
 
 type GuardrailAccess = Pick<
   InsightStore,
   'getGuardrail' | 'listGuardrails' | 'putGuardrail' | 'insertTrip' | 'updateTripWebhook' | 'listTrips'
 >;
 
-const guardrailOf = (r: Database['guardrails']): GuardrailConfig => ({
+const guardrailOf = (r: Tables['guardrails']): GuardrailConfig => ({
   appId: r.app_id,
   channel: r.channel,
   enabled: r.enabled === 1,
@@ -21,7 +21,7 @@ const guardrailOf = (r: Database['guardrails']): GuardrailConfig => ({
   minSources: r.min_sources,
 });
 
-const tripOf = (r: Database['guardrail_trips']): GuardrailTrip => ({
+const tripOf = (r: Tables['guardrail_trips']): GuardrailTrip => ({
   id: r.id,
   appId: r.app_id,
   channel: r.channel,
@@ -39,7 +39,7 @@ const tripOf = (r: Database['guardrail_trips']): GuardrailTrip => ({
 
 /** Per-channel guardrails (crash and rollback rate thresholds) and the trips they recorded. */
 export class GuardrailQueries implements GuardrailAccess {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Tables>) {}
 
   async getGuardrail(appId: string, channel: string): Promise<GuardrailConfig | null> {
     const r = await this.db

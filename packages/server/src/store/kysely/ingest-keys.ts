@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { IngestKeyRecord, InsightStore } from '../insight-store.js';
-import type { Database } from '../schema.js';
+import type { Tables } from '../schema.js';
 
 type IngestKeyAccess = Pick<InsightStore, 'insertIngestKey' | 'findIngestKey' | 'listIngestKeys' | 'revokeIngestKey'>;
 
-const ingestKeyOf = (r: Database['ingest_keys']): IngestKeyRecord => ({
+const ingestKeyOf = (r: Tables['ingest_keys']): IngestKeyRecord => ({
   id: r.id,
   appId: r.app_id,
   name: r.name,
@@ -16,7 +16,7 @@ const ingestKeyOf = (r: Database['ingest_keys']): IngestKeyRecord => ({
 
 /** The keys devices send telemetry with (per app; only their SHA-256 is stored). */
 export class IngestKeyQueries implements IngestKeyAccess {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Tables>) {}
 
   async insertIngestKey(k: IngestKeyRecord): Promise<void> {
     await this.db

@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
-import type { MetadataStore } from '../metadata-store.js';
-import type { Database } from '../schema.js';
+import type { LeaseStore } from '../lease-store.js';
+import type { Tables } from '../schema.js';
 
-type LeaseAccess = Pick<MetadataStore, 'tryAcquireLease' | 'releaseLease'>;
+type LeaseAccess = Pick<LeaseStore, 'tryAcquireLease' | 'releaseLease'>;
 
 /** Named, expiring leases: one holder at a time across every process sharing the database. */
 export class LeaseQueries implements LeaseAccess {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Tables>) {}
 
   async tryAcquireLease(name: string, holder: string, ttlMs: number, nowMs: number = Date.now()): Promise<boolean> {
     const expires = nowMs + ttlMs;

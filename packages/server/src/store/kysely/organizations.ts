@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
-import type { ControlPlaneStore, OrganizationRecord } from '../control-plane-store.js';
-import type { Database } from '../schema.js';
+import type { AccessStore, OrganizationRecord } from '../access-store.js';
+import type { Tables } from '../schema.js';
 
 type OrganizationAccess = Pick<
-  ControlPlaneStore,
+  AccessStore,
   | 'createOrganization'
   | 'getOrganization'
   | 'listOrganizations'
@@ -18,7 +18,7 @@ type OrganizationAccess = Pick<
 
 /** Organizations and which one each app belongs to. */
 export class OrganizationQueries implements OrganizationAccess {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Tables>) {}
 
   async createOrganization(org: OrganizationRecord): Promise<boolean> {
     const r = await this.db

@@ -1,15 +1,15 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ControlPlaneStore, ReleaseExtras } from '../control-plane-store.js';
-import { StoreConflictError, type MetadataStore, type ReleaseRecord } from '../metadata-store.js';
-import type { Database, ReleasesTable } from '../schema.js';
+import { StoreConflictError } from '../database.js';
+import type { ReleaseExtras, ReleaseRecord, ReleaseStore } from '../release-store.js';
+import type { Tables, ReleasesTable } from '../schema.js';
 import { isUniqueViolation } from './util.js';
 
-type ReleaseAccess = Pick<MetadataStore, 'insertRelease' | 'getRelease' | 'listReleases' | 'maxVersionCode'>;
-type ReleaseExtrasAccess = Pick<ControlPlaneStore, 'getReleaseExtras' | 'setReleaseNotes' | 'setReleaseDisabled'>;
+type ReleaseAccess = Pick<ReleaseStore, 'insertRelease' | 'getRelease' | 'listReleases' | 'maxVersionCode'>;
+type ReleaseExtrasAccess = Pick<ReleaseStore, 'getReleaseExtras' | 'setReleaseNotes' | 'setReleaseDisabled'>;
 
 /** Published releases: the immutable record of each, and the notes and disabling that may change later. */
 export class ReleaseQueries implements ReleaseAccess, ReleaseExtrasAccess {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Tables>) {}
 
   async insertRelease(r: ReleaseRecord): Promise<void> {
     try {

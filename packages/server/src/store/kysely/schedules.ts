@@ -1,16 +1,16 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ControlPlaneStore, ScheduleStatus, ScheduledDeployment } from '../control-plane-store.js';
-import type { Database, ScheduledDeploymentsTable } from '../schema.js';
+import type { RolloutStore, ScheduleStatus, ScheduledDeployment } from '../rollout-store.js';
+import type { Tables, ScheduledDeploymentsTable } from '../schema.js';
 import { json, parseJson } from './util.js';
 
 type ScheduleAccess = Pick<
-  ControlPlaneStore,
+  RolloutStore,
   'insertSchedule' | 'listSchedules' | 'dueSchedules' | 'pendingSchedulesBy' | 'setScheduleStatus'
 >;
 
 /** Deployments scheduled for later, each claimed by exactly one writer when it comes due. */
 export class ScheduleQueries implements ScheduleAccess {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Tables>) {}
 
   async insertSchedule(s: ScheduledDeployment): Promise<void> {
     await this.db

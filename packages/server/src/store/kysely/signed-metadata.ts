@@ -1,16 +1,17 @@
 import type { Kysely, Selectable } from 'kysely';
-import { StoreConflictError, type MetadataRole, type MetadataStore, type StoredMetadata } from '../metadata-store.js';
-import type { Database, MetadataTable } from '../schema.js';
+import { StoreConflictError } from '../database.js';
+import type { MetadataRole, StoredMetadata, TrustStore } from '../trust-store.js';
+import type { Tables, MetadataTable } from '../schema.js';
 import { isUniqueViolation } from './util.js';
 
 type SignedMetadataAccess = Pick<
-  MetadataStore,
+  TrustStore,
   'putMetadata' | 'getMetadata' | 'getLatestMetadata' | 'getLatestMetadataVersion'
 >;
 
 /** The immutable, numbered versions of each TUF role of an app, stored as the exact bytes served. */
 export class SignedMetadataQueries implements SignedMetadataAccess {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Tables>) {}
 
   async putMetadata(m: StoredMetadata): Promise<void> {
     try {

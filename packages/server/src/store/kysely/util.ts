@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../schema.js';
+import type { Tables } from '../schema.js';
 
 /** SQLite and PostgreSQL report a duplicate key differently; both mean "someone was first". */
 export function isUniqueViolation(err: unknown): boolean {
@@ -13,7 +13,7 @@ export function isUniqueViolation(err: unknown): boolean {
  * Runs a multi-statement write all-or-nothing: inside the caller's transaction when the store
  * is bound to one, in a transaction of its own otherwise (Kysely does not nest them).
  */
-export function atomically<T>(db: Kysely<Database>, write: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+export function atomically<T>(db: Kysely<Tables>, write: (db: Kysely<Tables>) => Promise<T>): Promise<T> {
   if (db.isTransaction) return write(db);
   return db.transaction().execute(write);
 }

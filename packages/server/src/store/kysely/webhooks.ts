@@ -1,13 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { InsightStore, WebhookDelivery } from '../insight-store.js';
-import type { Database } from '../schema.js';
+import type { Tables } from '../schema.js';
 
 type WebhookAccess = Pick<
   InsightStore,
   'enqueueWebhook' | 'dueWebhooks' | 'updateWebhook' | 'getWebhook' | 'pruneWebhooks'
 >;
 
-const deliveryOf = (r: Database['webhook_deliveries']): WebhookDelivery => ({
+const deliveryOf = (r: Tables['webhook_deliveries']): WebhookDelivery => ({
   id: r.id,
   appId: r.app_id,
   kind: r.kind,
@@ -24,7 +24,7 @@ const deliveryOf = (r: Database['webhook_deliveries']): WebhookDelivery => ({
 
 /** The outbound webhook queue (services/webhook-queue.ts delivers it). */
 export class WebhookQueries implements WebhookAccess {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Tables>) {}
 
   async enqueueWebhook(d: WebhookDelivery): Promise<void> {
     await this.db
