@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, SqliteDialect, type Driver } from 'kysely';
 import { KyselyDatabase } from './kysely-database.js';
 import { sqliteMigrations } from './migrations/sqlite/index.js';
 import type { Tables as Schema } from './schema.js';
@@ -21,7 +21,7 @@ export async function openSqliteStore(file: string): Promise<KyselyDatabase> {
     sqlite.close();
     throw err;
   }
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
   const { error, results } = await new Migrator({ db, provider: sqliteMigrations }).migrateToLatest();
   if (error) {
     await db.destroy();
@@ -31,6 +31,24 @@ export async function openSqliteStore(file: string): Promise<KyselyDatabase> {
     });
   }
   return new KyselyDatabase(db);
+}
+
+/**
+ * Transactions begin IMMEDIATE: they take the write lock at BEGIN, waiting up to busy_timeout
+ * for another process to finish. A deferred BEGIN (SQLite's and Kysely's default) that reads
+ * and then writes fails at once with SQLITE_BUSY_SNAPSHOT when another process wrote in
+ * between (busy_timeout does not help there), so two server processes, or a tool beside a
+ * running server, sharing one file would fail each other's publishes. In one process this
+ * costs nothing: Kysely runs one transaction at a time on the single connection anyway.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
 }
 
 /**
