@@ -54,7 +54,11 @@ test('a read-then-write transaction survives another process writing the same fi
     });
     const result = await other!.done;
     assert.equal(result.code, 0, result.stderr);
-    assert.equal(await store.leases.tryAcquireLease('other', 'A', 60_000, 0), false, "the other process's row is there");
+    assert.equal(
+      await store.leases.tryAcquireLease('other', 'A', 60_000, 0),
+      false,
+      "the other process's row is there",
+    );
   } finally {
     await store.close();
     await rm(dir, { recursive: true, force: true });
