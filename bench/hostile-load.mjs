@@ -6,6 +6,7 @@
 // /healthz latency, during the attack and, as the reference, in the same run without it.
 //
 //   npm run build && node bench/hostile-load.mjs [--seconds 15] [--hostile 32] [--devices 4] [--slots-per-source 8]
+//                                                [--check-rate 50]
 //
 // --slots-per-source is passed to the server as --download-slots-per-source (0 = no per-source
 // bound: the behaviour before download slots, for comparison).
@@ -38,6 +39,12 @@ const seconds = Number(args.seconds ?? 15);
 const hostile = Number(args.hostile ?? 32);
 const devices = Number(args.devices ?? 4);
 const slotsPerSource = args['slots-per-source'];
+// Open loop: device checks start at a fixed rate (checks per second, all devices together) and
+// each is timed from when it was due, so a stalled server shows in full (no coordinated
+// omission) while the probing process stays far from saturating a core. Without it, the
+// devices check back to back as fast as they can (closed loop), and the probing process itself
+// takes a core of the two.
+const checkRate = args['check-rate'] === undefined ? null : Number(args['check-rate']);
 
 function cli(argv, env = {}) {
   return execFileSync(process.execPath, [CLI, ...argv], {
@@ -184,7 +191,28 @@ async function measure(server, attack) {
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  await Promise.all([...Array.from({ length: devices }, device), prober()]);
+  const openLoop = async () => {
+    const pending = [];
+    for (let due = performance.now(); due < until; due += 1000 / checkRate) {
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const i = n++;
+      pending.push(
+        (async () => {
+          await timed(ts, { headers: { 'if-none-match': etag } });
+          await timed(`${url}/device/v1/apps/${APP}/resolve`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: resolveBody(i),
+          });
+          checks.push(performance.now() - due);
+        })(),
+      );
+    }
+    await Promise.all(pending);
+  };
+  const checkers = checkRate === null ? Array.from({ length: devices }, device) : [openLoop()];
+  await Promise.all([...checkers, prober()]);
   const serverLoop = await server.loop();
   const probeCpu = process.cpuUsage(cpu);
   let served = null;
@@ -247,7 +275,7 @@ try {
   const ms = (v) => `${v.toFixed(1)} ms`;
   const ratio = (a, b) => `${(a / b).toFixed(1)}×`;
   console.log(
-    `\n${hostile} hostile 30 MiB downloads (br/gzip alternating) vs none; ${devices} devices checking; ${seconds} s each; download slots per source: ${slotsPerSource ?? 'default (8)'}\n`,
+    `\n${hostile} hostile 30 MiB downloads (br/gzip alternating) vs none; ${checkRate === null ? `${devices} devices checking back to back` : `device checks at ${checkRate}/s (open loop)`}; ${seconds} s each; download slots per source: ${slotsPerSource ?? 'default (8)'}\n`,
   );
   console.log('| measurement | without attack (reference) | during the attack | ratio |');
   console.log('| --- | --- | --- | --- |');
