@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { concatenated, PAIRS } from './big-bundle.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const cache = join(root, 'bench/.cache');
@@ -30,34 +31,14 @@ const mb = Number(flag('--size', '10'));
 const base = Number(flag('--base', '0'));
 const rounds = Number(flag('--rounds', '2'));
 
-const PAIRS = [
-  ['react-dom', '18.2.0', '18.3.1', 'umd/react-dom.production.min.hbc'],
-  ['moment', '2.29.4', '2.30.1', 'min/moment.min.hbc'],
-  ['echarts', '5.5.0', '5.5.1', 'dist/echarts.min.hbc'],
-  ['three', '0.150.0', '0.160.0', 'build/three.min.hbc'],
-];
 const read = (name, version, file) => {
-  const path = join(cache, `${name}_${version}`, 'package', file);
+  const path = join(cache, `${name}_${version}`, 'package', file.replace(/\.js$/, '.hbc'));
   if (!existsSync(path))
     throw new Error(`${path} is missing: run node bench/publish-big.mjs --sizes 10 --runs 1 first`);
   return readFileSync(path);
 };
 const olds = PAIRS.map(([name, from, , file]) => read(name, from, file));
 const news = PAIRS.map(([name, , to, file]) => read(name, to, file));
-
-/** As bench/publish-big.mjs: the parts repeated with numbered separators up to `bytes`. */
-function concatenated(parts, bytes) {
-  const out = Buffer.alloc(bytes);
-  let at = 0;
-  for (let round = 0; at < bytes; round++) {
-    for (const part of parts) {
-      at += Buffer.from(`\n/*module ${round}*/\n`).copy(out, at);
-      at += part.copy(out, at, 0, Math.min(part.length, bytes - at));
-      if (at >= bytes) break;
-    }
-  }
-  return out;
-}
 
 const bytes = mb * 1024 * 1024;
 const old = new Uint8Array(concatenated([...olds.slice(base), ...olds.slice(0, base)], bytes));

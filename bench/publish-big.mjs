@@ -18,17 +18,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { concatenated, PAIRS } from './big-bundle.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const cache = join(root, 'bench/.cache');
 const CLI = join(root, 'packages/cli/dist/bin.js');
 const HERMES_COMPILER = 'hermes-compiler@260318099.0.6';
-const PAIRS = [
-  ['react-dom', '18.2.0', '18.3.1', 'umd/react-dom.production.min.js'],
-  ['moment', '2.29.4', '2.30.1', 'min/moment.min.js'],
-  ['echarts', '5.5.0', '5.5.1', 'dist/echarts.min.js'],
-  ['three', '0.150.0', '0.160.0', 'build/three.min.js'],
-];
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -58,20 +53,6 @@ function compiled(jsPath) {
   const hermesc = join(fetchPackage(HERMES_COMPILER), 'hermesc/linux64-bin/hermesc');
   if (!existsSync(out)) sh(hermesc, ['-O', '-emit-binary', '-w', '-out', out, jsPath]);
   return readFileSync(out);
-}
-
-/** The parts repeated (with a numbered separator, as a bundler's module ids) up to `bytes`. */
-function concatenated(parts, bytes) {
-  const out = Buffer.alloc(bytes);
-  let at = 0;
-  for (let round = 0; at < bytes; round++) {
-    for (const part of parts) {
-      at += Buffer.from(`\n/*module ${round}*/\n`).copy(out, at);
-      at += part.copy(out, at, 0, Math.min(part.length, bytes - at));
-      if (at >= bytes) break;
-    }
-  }
-  return out;
 }
 
 // GNU time reports the CPU of the CLI with everything it waited for (its patch workers and
