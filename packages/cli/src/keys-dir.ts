@@ -1,18 +1,6 @@
 import type { KeyAlgorithm } from '@updraft/protocol';
 import { CliError } from './output.js';
 
-// The key folder moved to @updraft/signing (key-folder.ts); these re-exports stay while other
-// branches still import it from here.
-export {
-  defaultKeysDir,
-  keyPath,
-  loadOrCreateKey,
-  OFFLINE_ROLES,
-  readRoleKey,
-  writeTrustAnchor,
-} from '@updraft/signing';
-export type { OfflineRole } from '@updraft/signing';
-
 /** The `--key-type` flag's value, checked. */
 export function keyAlgorithmOption(value: string): KeyAlgorithm {
   if (value !== 'ed25519' && value !== 'ecdsa-p256') {

@@ -24,12 +24,12 @@ import {
   localSigner,
   publicKeyOf,
   signMetadata,
+  type readRoleKey,
   withDefaults,
   type ExpiryPolicy,
 } from '@updraft/signing';
 import type { AdminApi } from './api-client.js';
 import type { LocalFile } from './files.js';
-import type { readRoleKey } from './keys-dir.js';
 import { CliError } from './output.js';
 import { deployBody, type DeployFlags } from './commands/deploy-options.js';
 

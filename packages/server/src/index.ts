@@ -1,21 +1,3 @@
-// Re-exports kept while other branches still import signing from the server: new code imports
-// @updraft/signing (keys, signers, signing, expiry) and @updraft/protocol (metadata builders).
-export * from '@updraft/signing';
-export {
-  SPEC_VERSION,
-  rootSigned,
-  targetsSigned,
-  delegatedSigned,
-  snapshotSigned,
-  timestampSigned,
-  serializeEnvelope,
-  type JsonObject,
-  type JsonValue,
-  type SignedEnvelope,
-  type RoleKeySet,
-  type TargetEntry,
-  type MetaEntry,
-} from '@updraft/protocol';
 export * from './server.js';
 export * from './api-error.js';
 export * from './store/index.js';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseCheckRequest } from '../src/http/check-request.js';
-import { localSigner, signMetadata, type JsonObject } from '../src/index.js';
+import type { JsonObject } from '@updraft/protocol';
+import { localSigner, signMetadata } from '@updraft/signing';
 import { createTrustedApp, prepareRelease, startTestServer, type PublisherKeys, type TestServer } from './helpers.js';
 import { head, RawConnection, type RawResponse } from './raw-http.js';
 

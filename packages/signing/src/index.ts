@@ -1,8 +1,52 @@
-export * from './keys.js';
-export * from './sign.js';
-export * from './time.js';
-export * from './expiry.js';
-export * from './errors.js';
-export * from './signers.js';
-export * from './key-folder.js';
-export * from './rotation-files.js';
+// The package's public surface, by name: one home per name, and a reader sees what is public.
+export {
+  generateKeyFile,
+  localSigner,
+  parseKeyFile,
+  publicKeyOf,
+  readKeyFile,
+  type KeyFile,
+  type Signer,
+} from './keys.js';
+export { addSignatures, metaEntryFor, signMetadata } from './sign.js';
+export { DAY_MS, DEFAULT_EXPIRY_DAYS, expiresAt, isoSeconds } from './time.js';
+export {
+  DEFAULT_EXPIRY_POLICY,
+  EXPIRY_FIELDS,
+  expiresAfter,
+  formatDuration,
+  MAX_LIFETIME_S,
+  MIN_LIFETIME_S,
+  parseDuration,
+  withDefaults,
+  type ExpiryField,
+  type ExpiryPolicy,
+} from './expiry.js';
+export { SigningError } from './errors.js';
+export {
+  commandSigner,
+  dedupe,
+  hasPrivateKey,
+  readJsonFile,
+  readPrivateKey,
+  readPublicKey,
+  signersFrom,
+  type SignerOptions,
+} from './signers.js';
+export {
+  defaultKeysDir,
+  keyPath,
+  loadOrCreateKey,
+  OFFLINE_ROLES,
+  readRoleKey,
+  writeTrustAnchor,
+  type OfflineRole,
+} from './key-folder.js';
+export {
+  promoteKey,
+  readRotation,
+  writeNewKey,
+  writeRoots,
+  writeRotation,
+  type RotationState,
+} from './rotation-files.js';

@@ -10,7 +10,7 @@ import {
   generateSelfSignedCodeSigningCertificate,
 } from '@expo/code-signing-certificates';
 import { EXPO_DEFAULT_KEY_ID, EXPO_SIGNATURE_ALG, expoUpdatesPath, isExpoKeyId } from '@updraft/protocol';
-import { defaultKeysDir } from '../keys-dir.js';
+import { defaultKeysDir } from '@updraft/signing';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 

@@ -11,7 +11,7 @@ import {
 } from '@updraft/protocol';
 import { requireServer, type AdminApi } from '../api-client.js';
 import { DEFAULT_MAX_FILE_BYTES, type LocalFile } from '../files.js';
-import { defaultKeysDir, readRoleKey } from '../keys-dir.js';
+import { defaultKeysDir, readRoleKey } from '@updraft/signing';
 import { CliError, colour, emit } from '../output.js';
 import { defaultBuilderKeyPath, loadOrCreateBuilderKey, publishProvenance } from '../provenance.js';
 import type { GlobalOptions } from '../run.js';

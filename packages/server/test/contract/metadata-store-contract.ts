@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import {
-  generateKeyFile,
-  StoreConflictError,
-  type OnlineRole,
-  type ReleaseRecord,
-  type StoredMetadata,
-} from '../../src/index.js';
+import { generateKeyFile } from '@updraft/signing';
+import { StoreConflictError, type OnlineRole, type ReleaseRecord, type StoredMetadata } from '../../src/index.js';
 import { NOW, storeTest, type MetadataBackend } from './backend.js';
 
 export type { MetadataBackend } from './backend.js';

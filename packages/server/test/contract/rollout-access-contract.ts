@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { generateKeyFile, type OnlineRole, type ReleaseRecord, type ScheduledDeployment } from '../../src/index.js';
+import { generateKeyFile } from '@updraft/signing';
+import { type OnlineRole, type ReleaseRecord, type ScheduledDeployment } from '../../src/index.js';
 import { NOW, storeTest, type MetadataBackend } from './backend.js';
 
 /**

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { generateKeyFile, type OnlineRole } from '../../src/index.js';
+import { generateKeyFile } from '@updraft/signing';
+import type { OnlineRole } from '../../src/index.js';
 import { NOW, storeTest, type MetadataBackend } from './backend.js';
 
 /** store.sourcemaps (source maps kept beside releases), run against each backend. */
