@@ -14,7 +14,8 @@ import {
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { assertSha256, BlobError, isNoSpaceError, noSpace, type BlobRange, type BlobStore } from './blob-store.js';
+import { assertSha256, type BlobRange, type BlobStore } from './blob-store.js';
+import { verifiedPut, type PendingBlob, type RawBlobWrites } from './verified-write.js';
 
 /** Temp files older than this are leftovers of a crashed upload (uploads are minutes at most). */
 const STALE_TEMP_MS = 60 * 60 * 1000;
@@ -65,73 +66,48 @@ export class FolderBlobStore implements BlobStore {
     }
   }
 
-  async put(
+  put(
     sha256: string,
     source: Readable | Uint8Array,
     opts: { maxBytes: number },
   ): Promise<{ sha256: string; length: number }> {
-    try {
-      return await this.write(sha256, source, opts);
-    } catch (err) {
-      // Stop reading an upload we refused, so the socket is not kept busy for nothing.
-      if (!(source instanceof Uint8Array)) source.destroy();
-      if (isNoSpaceError(err)) throw noSpace(sha256, err);
-      throw err;
-    }
+    return verifiedPut(this.raw, sha256, source, opts);
   }
 
-  private async write(
-    sha256: string,
-    source: Readable | Uint8Array,
-    opts: { maxBytes: number },
-  ): Promise<{ sha256: string; length: number }> {
-    const finalPath = this.pathOf(sha256);
-    const tmpPath = join(this.tmpDir, `${sha256}.${randomBytes(8).toString('hex')}`);
-    const hash = createHash('sha256');
-    let length = 0;
-    const file = await open(tmpPath, 'wx+', 0o644);
-    let ok = false;
-    try {
-      const chunks: AsyncIterable<Uint8Array> | Uint8Array[] = source instanceof Uint8Array ? [source] : source;
-      for await (const chunk of chunks) {
-        length += chunk.length;
-        if (length > opts.maxBytes) {
-          throw new BlobError('too-large', `blob exceeds ${opts.maxBytes} bytes`, { maxBytes: opts.maxBytes });
-        }
-        hash.update(chunk);
-        await writeAll(file, chunk);
-      }
-      const actual = hash.digest('hex');
-      if (actual !== sha256) {
-        throw new BlobError('hash-mismatch', `the uploaded bytes hash to ${actual}, not ${sha256}`, {
-          expected: sha256,
-          actual,
-        });
-      }
-      await file.sync();
-      // What the disk holds, not what we meant to write, decides whether the blob goes in.
-      const written = await hashFile(file);
-      if (written.length !== length || written.sha256 !== sha256) {
-        throw new Error(
-          `blob ${sha256}: the disk holds ${written.length} bytes hashing to ${written.sha256} after writing ${length}; nothing was stored`,
-        );
-      }
-      ok = true;
-    } finally {
-      await file.close();
-      if (!ok) await unlink(tmpPath).catch(() => {});
-    }
-    try {
-      await mkdir(join(this.root, sha256.slice(0, 2)), { recursive: true });
-      // Same content either way; replacing an existing blob also repairs a damaged one.
-      await rename(tmpPath, finalPath);
-      await syncDir(join(this.root, sha256.slice(0, 2)));
-    } catch (err) {
-      await unlink(tmpPath).catch(() => {});
-      throw err;
-    }
-    return { sha256, length };
-  }
+  /** A temp file in `<root>/tmp`, fsynced and read back before its rename under the name. */
+  private readonly raw: RawBlobWrites = {
+    stat: (sha256) => this.stat(sha256),
+    begin: async (sha256): Promise<PendingBlob> => {
+      const finalPath = this.pathOf(sha256);
+      const dir = join(this.root, sha256.slice(0, 2));
+      const tmpPath = join(this.tmpDir, `${sha256}.${randomBytes(8).toString('hex')}`);
+      const file = await open(tmpPath, 'wx+', 0o644);
+      let closed = false;
+      const close = async (): Promise<void> => {
+        if (closed) return;
+        closed = true;
+        await file.close();
+      };
+      return {
+        write: (chunk) => writeAll(file, chunk),
+        readBack: async () => {
+          await file.sync();
+          return hashFile(file);
+        },
+        commit: async () => {
+          await close();
+          await mkdir(dir, { recursive: true });
+          // Same content either way; replacing an existing blob also repairs a damaged one.
+          await rename(tmpPath, finalPath);
+          await syncDir(dir);
+        },
+        abort: async () => {
+          await close().catch(() => {});
+          await unlink(tmpPath).catch(() => {});
+        },
+      };
+    },
+  };
 
   async get(sha256: string): Promise<Uint8Array | null> {
     try {

@@ -14,7 +14,8 @@ import {
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { isS3ConnectionError, markUnavailable } from '../unavailable.js';
-import { assertSha256, BlobError, type BlobRange, type BlobStore } from './blob-store.js';
+import { assertSha256, type BlobRange, type BlobStore } from './blob-store.js';
+import { verifiedPut, type PendingBlob, type RawBlobWrites } from './verified-write.js';
 import { parseS3Url, s3ClientFor, type S3Location, type S3ConnectionOptions } from './s3-client.js';
 
 /** S3's minimum part size is 5 MiB; 8 MiB keeps memory per upload small and parts few. */
@@ -97,123 +98,111 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async put(
+  put(
     sha256: string,
     source: Readable | Uint8Array,
     opts: { maxBytes: number },
   ): Promise<{ sha256: string; length: number }> {
-    const key = this.keyOf(sha256);
-    const hash = createHash('sha256');
-    let length = 0;
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    let uploadId: string | undefined;
-    const parts: CompletedPart[] = [];
-    let ok = false;
+    return verifiedPut(this.raw, sha256, source, opts);
+  }
 
-    const flushPart = async (): Promise<void> => {
-      const body = Buffer.concat(pending, pendingBytes);
-      pending = [];
-      pendingBytes = 0;
-      if (uploadId === undefined) {
-        const created = await this.send(
-          new CreateMultipartUploadCommand({
-            Bucket: this.bucket,
-            Key: key,
-            ContentType: 'application/octet-stream',
-            CacheControl: IMMUTABLE,
-          }),
-        );
-        uploadId = created.UploadId;
-        if (!uploadId) throw new Error(`S3 gave no upload id for ${key}`);
-      }
-      const partNumber = parts.length + 1;
-      const res = await this.send(
-        new UploadPartCommand({
-          Bucket: this.bucket,
-          Key: key,
-          UploadId: uploadId,
-          PartNumber: partNumber,
-          Body: body,
-          ContentLength: body.length,
-          ContentMD5: md5(body),
-        }),
-      );
-      parts.push({ PartNumber: partNumber, ETag: res.ETag });
-    };
+  /**
+   * Bytes held in memory up to one part: a blob that fits goes up as one PutObject at commit;
+   * a larger one as a multipart upload whose completion is the commit.
+   */
+  private readonly raw: RawBlobWrites = {
+    stat: (sha256) => this.stat(sha256),
+    begin: async (sha256): Promise<PendingBlob> => {
+      const key = this.keyOf(sha256);
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      let uploadId: string | undefined;
+      const parts: CompletedPart[] = [];
 
-    try {
-      const chunks: AsyncIterable<Uint8Array> | Uint8Array[] = source instanceof Uint8Array ? [source] : source;
-      for await (const chunk of chunks) {
-        length += chunk.length;
-        if (length > opts.maxBytes) {
-          throw new BlobError('too-large', `blob exceeds ${opts.maxBytes} bytes`, { maxBytes: opts.maxBytes });
-        }
-        hash.update(chunk);
-        pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        pendingBytes += chunk.length;
-        // Keep the last (possibly short) part until the end: only it may be under 5 MiB.
-        if (pendingBytes > this.partSize) {
-          const all = Buffer.concat(pending, pendingBytes);
-          pending = [all.subarray(0, this.partSize)];
-          pendingBytes = this.partSize;
-          const rest = all.subarray(this.partSize);
-          await flushPart();
-          pending = [rest];
-          pendingBytes = rest.length;
-        }
-      }
-      const actual = hash.digest('hex');
-      if (actual !== sha256) {
-        throw new BlobError('hash-mismatch', `the uploaded bytes hash to ${actual}, not ${sha256}`, {
-          expected: sha256,
-          actual,
-        });
-      }
-      // Written even when the object exists: the same bytes again, and a damaged copy is repaired.
-      if (uploadId === undefined) {
+      const flushPart = async (): Promise<void> => {
         const body = Buffer.concat(pending, pendingBytes);
-        await this.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: key,
-            Body: body,
-            ContentLength: body.length,
-            ContentMD5: md5(body),
-            ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
-            ContentType: 'application/octet-stream',
-            CacheControl: IMMUTABLE,
-          }),
-        );
-      } else {
-        if (pendingBytes > 0) await flushPart();
-        await this.send(
-          new CompleteMultipartUploadCommand({
+        pending = [];
+        pendingBytes = 0;
+        if (uploadId === undefined) {
+          const created = await this.send(
+            new CreateMultipartUploadCommand({
+              Bucket: this.bucket,
+              Key: key,
+              ContentType: 'application/octet-stream',
+              CacheControl: IMMUTABLE,
+            }),
+          );
+          uploadId = created.UploadId;
+          if (!uploadId) throw new Error(`S3 gave no upload id for ${key}`);
+        }
+        const partNumber = parts.length + 1;
+        const res = await this.send(
+          new UploadPartCommand({
             Bucket: this.bucket,
             Key: key,
             UploadId: uploadId,
-            MultipartUpload: { Parts: parts },
+            PartNumber: partNumber,
+            Body: body,
+            ContentLength: body.length,
+            ContentMD5: md5(body),
           }),
         );
-      }
-      const stored = await this.stat(sha256);
-      if (stored?.length !== length) {
-        throw new Error(
-          `blob ${sha256}: the bucket holds ${stored?.length ?? 'nothing'} bytes after writing ${length}`,
-        );
-      }
-      ok = true;
-    } finally {
-      if (!ok && uploadId !== undefined) {
-        await this.client
-          .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
-          .catch(() => undefined);
-      }
-      // Stop reading an upload we refused, so the socket is not kept busy for nothing.
-      if (!ok && !(source instanceof Uint8Array)) source.destroy();
-    }
-    return { sha256, length };
-  }
+        parts.push({ PartNumber: partNumber, ETag: res.ETag });
+      };
+
+      return {
+        write: async (chunk) => {
+          pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          pendingBytes += chunk.length;
+          // Keep the last (possibly short) part until the end: only it may be under 5 MiB.
+          if (pendingBytes > this.partSize) {
+            const all = Buffer.concat(pending, pendingBytes);
+            pending = [all.subarray(0, this.partSize)];
+            pendingBytes = this.partSize;
+            const rest = all.subarray(this.partSize);
+            await flushPart();
+            pending = [rest];
+            pendingBytes = rest.length;
+          }
+        },
+        // Written even when the object exists: the same bytes again, and a damaged copy is repaired.
+        commit: async () => {
+          if (uploadId === undefined) {
+            const body = Buffer.concat(pending, pendingBytes);
+            await this.send(
+              new PutObjectCommand({
+                Bucket: this.bucket,
+                Key: key,
+                Body: body,
+                ContentLength: body.length,
+                ContentMD5: md5(body),
+                ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
+                ContentType: 'application/octet-stream',
+                CacheControl: IMMUTABLE,
+              }),
+            );
+            return;
+          }
+          if (pendingBytes > 0) await flushPart();
+          await this.send(
+            new CompleteMultipartUploadCommand({
+              Bucket: this.bucket,
+              Key: key,
+              UploadId: uploadId,
+              MultipartUpload: { Parts: parts },
+            }),
+          );
+        },
+        abort: async () => {
+          pending = [];
+          if (uploadId === undefined) return;
+          await this.client
+            .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
+            .catch(() => undefined);
+        },
+      };
+    },
+  };
 
   async get(sha256: string): Promise<Uint8Array | null> {
     try {

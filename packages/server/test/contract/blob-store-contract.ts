@@ -14,6 +14,8 @@ export interface BlobBackend {
         store: BlobStore;
         /** Puts other bytes under a blob's name behind the store's back (a disk or bucket gone bad). */
         damage(sha256: string, bytes: Uint8Array): Promise<void>;
+        /** What failed writes may have left in the backend (temp files, open multipart uploads). */
+        leftovers(): Promise<string[]>;
         cleanup(): Promise<void>;
       }
     | string
@@ -40,13 +42,17 @@ async function readAll(stream: Readable): Promise<Buffer> {
 export function blobStoreContract(backend: BlobBackend): void {
   const withStore = (
     name: string,
-    body: (store: BlobStore, damage: (sha256: string, bytes: Uint8Array) => Promise<void>) => Promise<void>,
+    body: (
+      store: BlobStore,
+      damage: (sha256: string, bytes: Uint8Array) => Promise<void>,
+      leftovers: () => Promise<string[]>,
+    ) => Promise<void>,
   ) =>
     test(`${backend.name} blob store: ${name}`, async (t) => {
       const s = await backend.newStore();
       if (typeof s === 'string') return skipOrFail(t, `${backend.name} blob store`, s);
       try {
-        await body(s.store, s.damage);
+        await body(s.store, s.damage, s.leftovers);
       } finally {
         await s.cleanup();
       }
@@ -74,30 +80,105 @@ export function blobStoreContract(backend: BlobBackend): void {
     assert.equal(await store.has(h), false);
   });
 
-  withStore('a stream whose bytes do not match the name is refused and leaves nothing', async (store) => {
-    const bytes = randomBytes(5000);
-    const wrong = sha(randomBytes(10));
-    await assert.rejects(store.put(wrong, chunked(bytes, 1000), { maxBytes: 1e6 }), (err: unknown) => {
-      assert.ok(err instanceof BlobError);
-      assert.equal(err.code, 'hash-mismatch');
-      return true;
-    });
-    assert.equal(await store.has(wrong), false);
-  });
+  withStore(
+    'a stream whose bytes do not match the name is refused and leaves nothing',
+    async (store, _d, leftovers) => {
+      const bytes = randomBytes(5000);
+      const wrong = sha(randomBytes(10));
+      await assert.rejects(store.put(wrong, chunked(bytes, 1000), { maxBytes: 1e6 }), (err: unknown) => {
+        assert.ok(err instanceof BlobError);
+        assert.equal(err.code, 'hash-mismatch');
+        return true;
+      });
+      assert.equal(await store.has(wrong), false);
+      assert.deepEqual(await leftovers(), []);
+    },
+  );
 
-  withStore('a blob over maxBytes is refused and leaves nothing', async (store) => {
-    const bytes = randomBytes(5000);
-    await assert.rejects(store.put(sha(bytes), chunked(bytes, 1000), { maxBytes: 4999 }), (err: unknown) => {
-      assert.ok(err instanceof BlobError);
-      assert.equal(err.code, 'too-large');
-      return true;
-    });
-    assert.equal(await store.has(sha(bytes)), false);
+  withStore(
+    'a blob over maxBytes is refused and leaves nothing; exactly maxBytes is stored',
+    async (store, _d, leftovers) => {
+      const bytes = randomBytes(5000);
+      const source = chunked(bytes, 1000);
+      await assert.rejects(store.put(sha(bytes), source, { maxBytes: 4999 }), (err: unknown) => {
+        assert.ok(err instanceof BlobError);
+        assert.equal(err.code, 'too-large');
+        assert.equal(err.details.maxBytes, 4999);
+        return true;
+      });
+      assert.equal(source.destroyed, true, 'the refused upload is no longer read');
+      assert.equal(await store.has(sha(bytes)), false);
+      assert.deepEqual(await leftovers(), []);
+      await assert.rejects(store.put(sha(bytes), bytes, { maxBytes: 4999 }), /exceeds 4999 bytes/);
+      assert.deepEqual(await store.put(sha(bytes), bytes, { maxBytes: 5000 }), { sha256: sha(bytes), length: 5000 });
+    },
+  );
+
+  withStore(
+    'an upload that breaks off mid-stream fails with its error and leaves nothing',
+    async (store, _d, leftovers) => {
+      const bytes = randomBytes(3 * 64 * 1024);
+      const h = sha(bytes);
+      const truncated = Readable.from(
+        (async function* () {
+          yield bytes.subarray(0, 64 * 1024);
+          yield bytes.subarray(64 * 1024, 128 * 1024);
+          throw Object.assign(new Error('the client went away'), { code: 'ECONNRESET' });
+        })(),
+      );
+      await assert.rejects(store.put(h, truncated, { maxBytes: 1e6 }), /the client went away/);
+      assert.equal(await store.has(h), false);
+      assert.deepEqual(await leftovers(), []);
+      // A source that simply ends early is a hash mismatch, not a short blob.
+      await assert.rejects(store.put(h, chunked(bytes.subarray(0, 100_000)), { maxBytes: 1e6 }), (err: unknown) => {
+        return err instanceof BlobError && err.code === 'hash-mismatch';
+      });
+      assert.equal(await store.stat(h), null);
+      assert.deepEqual(await leftovers(), []);
+    },
+  );
+
+  withStore(
+    'concurrent writes of one blob all succeed and leave it whole; a wrong one among them fails',
+    async (store, _d, leftovers) => {
+      const bytes = randomBytes(200_000);
+      const h = sha(bytes);
+      const results = await Promise.allSettled([
+        store.put(h, chunked(bytes, 10_000), { maxBytes: 1e6 }),
+        store.put(h, chunked(bytes, 33_333), { maxBytes: 1e6 }),
+        store.put(h, bytes, { maxBytes: 1e6 }),
+        store.put(h, chunked(randomBytes(200_000), 10_000), { maxBytes: 1e6 }),
+        store.put(h, chunked(bytes, 50_000), { maxBytes: 1e6 }),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled'],
+      );
+      const refused = results[3] as PromiseRejectedResult;
+      assert.ok(refused.reason instanceof BlobError && refused.reason.code === 'hash-mismatch');
+      assert.deepEqual(await store.stat(h), { length: bytes.length });
+      assert.equal(sha(Buffer.from((await store.get(h))!)), h);
+      assert.deepEqual(await leftovers(), []);
+    },
+  );
+
+  withStore('a missing blob: null from stat, get and streams, false from has, delete is a no-op', async (store) => {
+    const h = sha(randomBytes(16));
+    assert.equal(await store.has(h), false);
+    assert.equal(await store.stat(h), null);
+    assert.equal(await store.get(h), null);
+    assert.equal(await store.createReadStream(h), null);
+    assert.equal(await store.createReadStream(h, { start: 0, end: 9 }), null);
+    await store.delete(h);
+    const empty = new Uint8Array(0);
+    assert.deepEqual(await store.put(sha(empty), empty, { maxBytes: 10 }), { sha256: sha(empty), length: 0 });
+    assert.deepEqual(await store.stat(sha(empty)), { length: 0 });
+    assert.equal((await store.get(sha(empty)))?.length, 0);
   });
 
   withStore(
     'a large streamed blob (several upload parts) round-trips; a wrong large one leaves nothing',
-    async (store) => {
+    async (store, _damage, leftovers) => {
       const bytes = randomBytes(11 * 1024 * 1024 + 123);
       const h = sha(bytes);
       assert.deepEqual(await store.put(h, chunked(bytes), { maxBytes: 20 * 1024 * 1024 }), {
@@ -115,6 +196,7 @@ export function blobStoreContract(backend: BlobBackend): void {
       const claimed = sha(randomBytes(8));
       await assert.rejects(store.put(claimed, chunked(other), { maxBytes: 20 * 1024 * 1024 }), /hash/);
       assert.equal(await store.has(claimed), false);
+      assert.deepEqual(await leftovers(), [], 'the parts of the refused upload are gone');
     },
   );
 
@@ -143,8 +225,14 @@ export function blobStoreContract(backend: BlobBackend): void {
   );
 
   withStore('names that are not lower-case SHA-256 hex are refused', async (store) => {
+    const isInvalid = (err: unknown) => err instanceof BlobError && err.code === 'invalid-hash';
     for (const bad of ['../etc/passwd', 'A'.repeat(64), 'a'.repeat(63), '']) {
-      await assert.rejects(store.has(bad), (err: unknown) => err instanceof BlobError && err.code === 'invalid-hash');
+      await assert.rejects(store.has(bad), isInvalid);
+      await assert.rejects(store.stat(bad), isInvalid);
+      await assert.rejects(store.get(bad), isInvalid);
+      await assert.rejects(store.createReadStream(bad), isInvalid);
+      await assert.rejects(store.delete(bad), isInvalid);
+      await assert.rejects(store.put(bad, new Uint8Array(1), { maxBytes: 10 }), isInvalid);
     }
   });
 }

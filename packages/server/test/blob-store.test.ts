@@ -2,11 +2,15 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BlobError, FolderBlobStore } from '../src/index.js';
+import { ListMultipartUploadsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { startS3, type S3Service } from '../../../test/helpers/services.js';
+import { BlobError, FolderBlobStore, S3BlobStore, s3ClientFor } from '../src/index.js';
 import { blobStoreContract } from './contract/blob-store-contract.js';
+
+// One contract, every backend: a new BlobStore is added to this file.
 
 blobStoreContract({
   name: 'folder',
@@ -15,7 +19,54 @@ blobStoreContract({
     return {
       store: await FolderBlobStore.open(dir),
       damage: (sha256, bytes) => writeFile(join(dir, sha256.slice(0, 2), sha256), bytes),
+      leftovers: () => readdir(join(dir, 'tmp')),
       cleanup: () => rm(dir, { recursive: true, force: true }),
+    };
+  },
+});
+
+// A real S3-compatible server (Swift's S3 API); each test gets its own bucket and prefix.
+let s3: S3Service | string = 'not started';
+
+before(async () => {
+  s3 = await startS3();
+});
+
+after(async () => {
+  if (typeof s3 !== 'string') await s3.stop();
+});
+
+blobStoreContract({
+  name: 'S3',
+  async newStore() {
+    if (typeof s3 === 'string') return s3;
+    const bucket = await s3.createBucket();
+    const connection = {
+      endpoint: s3.endpoint,
+      region: s3.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    };
+    const store = new S3BlobStore({
+      url: `s3://${bucket}/some/prefix`,
+      ...connection,
+      // The smallest part S3 allows, so the large-blob test really uploads several parts.
+      partSize: 5 * 1024 * 1024,
+    });
+    const raw = s3ClientFor(connection);
+    return {
+      store,
+      damage: async (sha256, bytes) => {
+        await raw.send(new PutObjectCommand({ Bucket: bucket, Key: `some/prefix/${sha256}`, Body: bytes }));
+      },
+      leftovers: async () => {
+        const open = await raw.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+        return (open.Uploads ?? []).map((u) => `${u.Key ?? '?'} (upload ${u.UploadId ?? '?'})`);
+      },
+      cleanup: async () => {
+        raw.destroy();
+        await store.close();
+      },
     };
   },
 });
