@@ -13,6 +13,8 @@ export {
   dateTime,
   envelope,
   errorResponse,
+  errorResponses,
+  type ErrorStatus,
   identifier,
   IDENTIFIER_PATTERN,
   LIMIT_PATTERN,

@@ -90,5 +90,35 @@ export const errorResponse = {
   },
 } as const;
 
+/** What each error status means, as the OpenAPI document describes it (codes: docs/api.md). */
+const ERROR_STATUS_DESCRIPTION = {
+  400: 'the request is invalid: the message names the field',
+  401: 'no credential, or an unknown, expired or revoked one',
+  403: "the credential's role or scopes do not allow this",
+  404: 'no such resource',
+  406: 'no acceptable representation',
+  409: 'conflicts with the current state',
+  413: 'too large',
+  414: 'a path parameter is too long',
+  415: 'unsupported content type',
+  429: 'too many requests: retry after the Retry-After header',
+  500: 'a server fault: the server log has the details',
+  503: 'a dependency (database, blob store) is unavailable: retry after the Retry-After header',
+  507: 'out of storage',
+} as const;
+export type ErrorStatus = keyof typeof ERROR_STATUS_DESCRIPTION;
+
+/**
+ * The `response` entries for the statuses a route can fail with, each the `{error: {code,
+ * message}}` body: `response: { 200: …, ...errorResponses(400, 401, 404) }`.
+ */
+export function errorResponses<const S extends ErrorStatus>(
+  ...statuses: S[]
+): { [K in S]: typeof errorResponse & { description: string } } {
+  const out = {} as Record<S, typeof errorResponse & { description: string }>;
+  for (const status of statuses) out[status] = { ...errorResponse, description: ERROR_STATUS_DESCRIPTION[status] };
+  return out;
+}
+
 /** For routes without query parameters: an unknown one is a mistake worth a 400. */
 export const noQuery = { type: 'object', properties: {}, additionalProperties: false } as const;
