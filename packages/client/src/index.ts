@@ -44,6 +44,8 @@ export type {
   Transport,
   UpdraftPorts,
 } from './ports.js';
+export { readVerifiedRepository, type ReadRepositoryOptions, type VerifiedRepository } from './verified-repository.js';
+export type { TrustedSet } from './refresh.js';
 export { STATE_SCHEMA, type DeviceState, type FailedRelease, type InstalledRelease } from './state.js';
 export { STATE_PATH, STATE_BACKUP_PATH } from './state-store.js';
 export type {

@@ -17,6 +17,9 @@ import type { Storage } from './ports.js';
 
 export type MetadataRole = 'root' | 'timestamp' | 'snapshot' | 'targets' | 'releases' | 'director';
 
+/** The part of Storage the trusted copies need. */
+export type MetadataStorage = Pick<Storage, 'readFile' | 'writeFileAtomic' | 'mkdirp' | 'remove'>;
+
 export function metadataPath(role: MetadataRole): string {
   return `metadata/${role}.json`;
 }
@@ -27,7 +30,7 @@ export function metadataPath(role: MetadataRole): string {
  * refresh re-verifies any copy it reuses against the current root.
  */
 export class TrustedMetadata {
-  constructor(private readonly storage: Storage) {}
+  constructor(private readonly storage: MetadataStorage) {}
 
   /** The newer of the root shipped in the app and the last root verified on the device. */
   async loadRoot(shipped: Uint8Array): Promise<Verified<RootSigned>> {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { expiresAfter, keyPath, localSigner, OFFLINE_ROLES, readPrivateKey, type Signer } from '@updraft/signing';
-import { copyLogToFolder } from '../log-export.js';
+import { copyLogToFolder } from '../log-copy.js';
 import { colour, emit } from '../output.js';
 import { run } from '../run.js';
 import { expiryWarnings, openApp, readAnchor, type AppContext, type AppOptions } from '../trust/app-context.js';

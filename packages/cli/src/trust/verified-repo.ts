@@ -1,44 +1,24 @@
 import {
-  DIRECTOR_ROLE,
-  loadTrustedRoot,
-  MAX_ROOT_BYTES,
+  isUpdraftError,
   parseJsonObject,
-  RELEASES_ROLE,
-  repoPaths,
   repositoryBaseUrl,
-  type RootSigned,
   type SignedEnvelope,
-  type SnapshotSigned,
-  type TargetsSigned,
-  type TimestampSigned,
   type Verified,
-  verifyDelegatedTargets,
-  verifyRootUpdate,
-  verifySnapshot,
-  verifyTimestamp,
-  verifyTopTargets,
 } from '@updraft/protocol';
+import { readVerifiedRepository, type Transport, type VerifiedRepository } from '@updraft/client';
+import { NodeTransport } from '@updraft/client/node';
 import { CliError } from '../output.js';
-import { retryingFetch } from '@updraft/client/node';
 
 /**
- * The app's current repository as the server serves it to devices, verified from the
- * publisher's trust anchor exactly as a device would (root chain, thresholds, versions,
- * hashes), so the CLI never builds a new root or targets on metadata the server made up.
- * Expiry is reported, not enforced: renewing expired metadata is one reason to run this.
+ * The app's current repository as the server serves it to devices, read with the client's own
+ * refresh from the publisher's trust anchor (root chain, thresholds, versions, hashes), so the
+ * CLI never builds a new root or targets on metadata the server made up. Expiry is reported,
+ * not enforced: renewing expired metadata is one reason to run this.
  */
 
-export interface VerifiedRepo {
+export interface VerifiedRepo extends VerifiedRepository {
   appId: string;
   baseUrl: string;
-  /** Every root version from 1 to the latest, verified in a chain from the anchor. */
-  roots: Verified<RootSigned>[];
-  root: Verified<RootSigned>;
-  timestamp: Verified<TimestampSigned>;
-  snapshot: Verified<SnapshotSigned>;
-  targets: Verified<TargetsSigned>;
-  releases: Verified<TargetsSigned>;
-  director: Verified<TargetsSigned>;
 }
 
 export type RepoRole = 'root' | 'timestamp' | 'snapshot' | 'targets' | 'releases' | 'director';
@@ -47,80 +27,62 @@ export function envelopeOf(v: Verified<unknown>): SignedEnvelope {
   return parseJsonObject(v.bytes, 'metadata') as unknown as SignedEnvelope;
 }
 
+const TIMEOUT_MS = 60_000;
+
+/**
+ * The Node transport, with the CLI's error codes: an unreachable server, an error status or an
+ * oversized answer fail here; a missing file (404, or 403 from S3-style hosting) is left to the
+ * caller, and remembered so its message can name it.
+ */
+class ServerTransport implements Transport {
+  private readonly node = new NodeTransport();
+  lastMissing = '';
+
+  async fetchBytes(url: string, options: { maxBytes: number; timeoutMs: number }) {
+    let res;
+    try {
+      res = await this.node.fetchBytes(url, options);
+    } catch (err) {
+      if (isUpdraftError(err) && err.reason === 'length')
+        throw new CliError('untrusted-server', `${url} is larger than ${options.maxBytes} bytes`);
+      throw new CliError('server-unreachable', `cannot reach ${url} (${(err as Error).message}); check --server`);
+    }
+    if (res.status === 404 || res.status === 403) this.lastMissing = url;
+    else if (res.status !== 200) throw new CliError('server-error', `${url} answered HTTP ${res.status}`);
+    return res;
+  }
+
+  downloadToFile(): never {
+    throw new Error('the CLI reads metadata only');
+  }
+}
+
+/** One file from the server; null when it does not exist. */
 export async function get(url: string, maxBytes: number): Promise<Uint8Array | null> {
-  let res: Response;
-  try {
-    res = await retryingFetch(url);
-  } catch (err) {
-    throw new CliError('server-unreachable', `cannot reach ${url} (${(err as Error).message}); check --server`);
-  }
-  if (res.status === 404 || res.status === 403) return null;
-  if (!res.ok) throw new CliError('server-error', `${url} answered HTTP ${res.status}`);
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  if (bytes.length > maxBytes) throw new CliError('untrusted-server', `${url} is larger than ${maxBytes} bytes`);
-  return bytes;
-}
-
-async function must(url: string, maxBytes: number): Promise<Uint8Array> {
-  const bytes = await get(url, maxBytes);
-  if (!bytes) throw new CliError('not-found', `${url} does not exist; has the app's trust been set up on this server?`);
-  return bytes;
-}
-
-const MAX_METADATA_BYTES = 64 * 1024 * 1024;
-
-/** Runs a protocol check; a failure means the server is not serving what the publisher signed. */
-function verified<T>(what: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw new CliError(
-      'untrusted-server',
-      `${what} from the server does not verify against your trust anchor (${(err as Error).message}); do not sign on top of it`,
-    );
-  }
+  const res = await new ServerTransport().fetchBytes(url, { maxBytes, timeoutMs: TIMEOUT_MS });
+  return res.status === 200 ? res.bytes : null;
 }
 
 export async function loadVerifiedRepo(server: string, appId: string, anchor: Uint8Array): Promise<VerifiedRepo> {
-  const baseUrl = repositoryBaseUrl(server.replace(/\/+$/, ''), appId);
-  const first = verified('root.json (your trust anchor)', () => loadTrustedRoot(anchor));
-  const roots: Verified<RootSigned>[] = [first];
-  // Versions before the anchor are part of the chain devices with older anchors walk.
-  for (let v = first.signed.version - 1; v >= 1; v--) {
-    const bytes = await get(`${baseUrl}/${repoPaths.root(v)}`, MAX_ROOT_BYTES);
-    if (!bytes) break;
-    roots.unshift(verified(`${v}.root.json`, () => loadTrustedRoot(bytes)));
-  }
-  let root = first;
-  for (;;) {
-    const bytes = await get(`${baseUrl}/${repoPaths.root(root.signed.version + 1)}`, MAX_ROOT_BYTES);
-    if (!bytes) break;
-    const current = root;
-    root = verified(`${current.signed.version + 1}.root.json`, () => verifyRootUpdate(current.signed, bytes));
-    roots.push(root);
-  }
-  // Time 0: signatures, versions and hashes are checked; expiry is the caller's to report.
-  const r = root.signed;
-  const tsBytes = await must(`${baseUrl}/${repoPaths.timestamp()}`, MAX_METADATA_BYTES);
-  const timestamp = verified('timestamp.json', () => verifyTimestamp(r, tsBytes, null, 0));
-  const snapMeta = timestamp.signed.meta['snapshot.json'];
-  const snapBytes = await must(`${baseUrl}/${repoPaths.versioned('snapshot', snapMeta.version)}`, MAX_METADATA_BYTES);
-  const snapshot = verified('snapshot.json', () => verifySnapshot(r, snapBytes, timestamp.signed, null, 0));
-  const versionOf = (role: string) => snapshot.signed.meta[`${role}.json`]?.version ?? 0;
-  const targetsBytes = await must(
-    `${baseUrl}/${repoPaths.versioned('targets', versionOf('targets'))}`,
-    MAX_METADATA_BYTES,
-  );
-  const targets = verified('targets.json', () => verifyTopTargets(r, targetsBytes, snapshot.signed, null, 0));
-  const delegated = async (role: string) => {
-    const bytes = await must(`${baseUrl}/${repoPaths.versioned(role, versionOf(role))}`, MAX_METADATA_BYTES);
-    return verified(`${role}.json`, () =>
-      verifyDelegatedTargets(targets.signed, role, bytes, snapshot.signed, null, 0),
+  const baseUrl = repositoryBaseUrl(server, appId);
+  const transport = new ServerTransport();
+  try {
+    // Time 0: signatures, versions and hashes are checked; expiry is the caller's to report.
+    const repo = await readVerifiedRepository({ transport, baseUrl, anchor, now: () => 0, timeoutMs: TIMEOUT_MS });
+    return { ...repo, appId, baseUrl };
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    // The transport answered every other status itself: this is a required file that is missing.
+    if (isUpdraftError(err) && err.reason === 'network')
+      throw new CliError(
+        'not-found',
+        `${transport.lastMissing} does not exist; has the app's trust been set up on this server?`,
+      );
+    throw new CliError(
+      'untrusted-server',
+      `the metadata from the server does not verify against your trust anchor (${(err as Error).message}); do not sign on top of it`,
     );
-  };
-  const releases = await delegated(RELEASES_ROLE);
-  const director = await delegated(DIRECTOR_ROLE);
-  return { appId, baseUrl, roots, root, timestamp, snapshot, targets, releases, director };
+  }
 }
 
 /** Each role's `expires`, for reports and warnings. */

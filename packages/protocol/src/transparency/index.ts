@@ -105,3 +105,4 @@ export {
   type Tile,
 } from './tiles.js';
 export { TileHashReader, type ReadTile } from './tile-proofs.js';
+export { exportLogTiles, type LogFileKind, type LogFileWriter, type LogTileSource } from './tile-export.js';

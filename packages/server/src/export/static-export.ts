@@ -92,11 +92,12 @@ export async function exportRepository(deps: {
   const writeOnce = async (path: string, body: Parameters<ExportSink['write']>[1], meta: ObjectMeta, size: number) => {
     if (await sink.exists(path)) {
       result.skipped++;
-      return;
+      return false;
     }
     await sink.write(path, body, meta);
     result.written++;
     result.bytesWritten += size;
+    return true;
   };
 
   const require = async (role: MetadataRole, version: number): Promise<StoredMetadata> => {
