@@ -202,6 +202,7 @@ export class CapacitorTransport implements Transport {
       total += chunk.length;
       if (total > options.maxBytes) throw tooLong(url, options.maxBytes);
       parts.push(chunk);
+      return true;
     });
     if (status !== 200) return { status, bytes: new Uint8Array(0) };
     const bytes = new Uint8Array(total);
@@ -233,12 +234,18 @@ export class CapacitorTransport implements Transport {
       bufferedBytes = 0;
       await this.fs.appendFile({ path, directory: DATA, data: bytesToBase64(joined) });
     };
+    let misplaced = false;
     const status = await this.request(url, options, headers, async (chunk, res) => {
       if (!started) {
         started = true;
-        const resumed = res.status === 206 && rangeStart(res) === offset;
-        total = resumed ? offset : 0;
-        if (!resumed) await this.fs.writeFile({ path, directory: DATA, data: '', recursive: true });
+        if (res.status === 206 && (offset === 0 || rangeStart(res) !== offset)) {
+          // Bytes of another part of the file (or a range never asked): neither appended
+          // nor written over what the destination holds.
+          misplaced = true;
+          return false;
+        }
+        total = res.status === 206 ? offset : 0;
+        if (res.status !== 206) await this.fs.writeFile({ path, directory: DATA, data: '', recursive: true });
       }
       total += chunk.length;
       if (total > options.maxBytes) throw tooLong(url, options.maxBytes);
@@ -246,8 +253,9 @@ export class CapacitorTransport implements Transport {
       bufferedBytes += chunk.length;
       if (bufferedBytes >= APPEND_BYTES) await flush();
       options.onProgress?.(total);
+      return true;
     }).finally(flush);
-    const ok = status === 200 || (status === 206 && offset > 0);
+    const ok = status === 200 || (status === 206 && offset > 0 && !misplaced);
     if (!ok) return { status, bytesWritten: 0 };
     if (!started && status === 200) await this.fs.writeFile({ path, directory: DATA, data: '', recursive: true });
     return { status: status === 206 ? 206 : 200, bytesWritten: started ? total : status === 206 ? offset : 0 };
@@ -257,7 +265,8 @@ export class CapacitorTransport implements Transport {
     url: string,
     options: FetchOptions,
     headers: Record<string, string>,
-    onChunk: (chunk: Uint8Array, res: Response) => Promise<void>,
+    /** false: stop reading (the answer is not one to keep). */
+    onChunk: (chunk: Uint8Array, res: Response) => Promise<boolean>,
   ): Promise<number> {
     const controller = new AbortController();
     let stalled = false;
@@ -280,7 +289,7 @@ export class CapacitorTransport implements Transport {
           const { done, value } = await reader.read();
           if (done) break;
           touch();
-          await onChunk(value, res);
+          if (!(await onChunk(value, res))) break;
         }
       } finally {
         await reader.cancel().catch(() => undefined);

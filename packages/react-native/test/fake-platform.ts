@@ -56,10 +56,25 @@ export function fakeBlobUtil(
           requests.push({ url, headers });
           const hook: { onProgress: ((received: number, total: number) => void) | null } = { onProgress: null };
           const controller = new AbortController();
+          // blob-util's `timeout` gives up on a request that has not completed in time, with
+          // the platform's message (iOS: NSURLErrorTimedOut's).
+          let timedOut = false;
+          const timer =
+            options.timeout === undefined
+              ? undefined
+              : setTimeout(() => ((timedOut = true), controller.abort()), options.timeout);
           const run = (async (): Promise<BlobUtilResponse> => {
             await Promise.resolve(); // lets .progress() attach first, as the real task does
-            const res = await fetch(url, { headers, redirect: 'manual', signal: controller.signal });
-            const body = new Uint8Array(await res.arrayBuffer());
+            let body: Uint8Array;
+            let res: Response;
+            try {
+              res = await fetch(url, { headers, redirect: 'manual', signal: controller.signal });
+              body = new Uint8Array(await res.arrayBuffer());
+            } catch (err) {
+              throw timedOut ? new Error('The request timed out.') : err;
+            } finally {
+              clearTimeout(timer);
+            }
             hook.onProgress?.(body.length, body.length);
             if (options.path) {
               if (options.overwrite === false) await appendFile(options.path, body);

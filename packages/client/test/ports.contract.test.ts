@@ -1,0 +1,20 @@
+import { rm } from 'node:fs/promises';
+import { NodeHasher } from '../src/node/hasher.js';
+import { NodeStorage } from '../src/node/storage.js';
+import { NodeTransport } from '../src/node/transport.js';
+import { platformPortsContract } from './contract/platform-ports-contract.js';
+import { tempDir } from './helpers/setup.js';
+
+// The React Native and Capacitor bindings run the same suite in their own packages' tests.
+platformPortsContract({
+  name: 'Node',
+  async create() {
+    const dir = await tempDir();
+    return {
+      storage: new NodeStorage(dir),
+      transport: new NodeTransport(),
+      hasher: new NodeHasher(),
+      cleanup: () => rm(dir, { recursive: true, force: true }),
+    };
+  },
+});
