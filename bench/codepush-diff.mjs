@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createPatch } from '../packages/cli/dist/delta/encode.js';
-import { diffZip, packageZip } from '../packages/server/dist/codepush/zip.js';
+import { diffZip, packageZip } from '../packages/server/dist/domain/codepush/codepush-zip.js';
 import { fetchPackage, PAIRS } from './npm-pairs.mjs';
 
 function walk(dir, base = dir) {

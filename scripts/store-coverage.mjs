@@ -17,7 +17,7 @@ const tests = files.length
   : ['packages/server/test/metadata-store.sqlite.test.ts', 'packages/server/test/metadata-store.postgres.test.ts'];
 /** The modules whose every function the contract suites must call. */
 const isStoreModule = (path) =>
-  /^packages\/server\/src\/(store\/(kysely\/[^/]+|kysely-[^/]+)|codepush\/kysely-store|expo\/kysely-store|sourcemaps\/kysely-store)\.ts$/.test(
+  /^packages\/server\/src\/persistence\/(kysely\/[^/]+|kysely-[^/]+|(codepush|expo|sourcemaps)\/[a-z]+-kysely-store)\.ts$/.test(
     path,
   );
 

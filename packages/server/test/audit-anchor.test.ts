@@ -7,7 +7,7 @@ import BetterSqlite from 'better-sqlite3';
 import { AUDIT_HEAD_ENTRY_TYPE, parseLogEntry } from '@updraft/protocol/transparency';
 import { anchorAuditHeads } from '../src/jobs/audit-anchoring.js';
 import { openSqliteStore, type Database } from '../src/index.js';
-import { auditEntryHash } from '../src/services/index.js';
+import { auditEntryHash } from '../src/domain/services.js';
 import { createTrustedApp, request, startTestServer, type TestServer } from './helpers.js';
 
 // Issue 14 §7. Someone with write access to the database deletes the newest audit entries and

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { COMPRESS_MAX_BYTES, EncodedVariants } from '../src/routes/encoded-variants.js';
+import { COMPRESS_MAX_BYTES, EncodedVariants } from '../src/http/encoded-variants.js';
 
 // The bounds EncodedVariants promises to the anonymous repository routes.
 

@@ -5,8 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AuthService, buildApp, createLogger, FolderBlobStore, Metrics, openSqliteStore } from '../src/index.js';
-import { markUnavailable } from '../src/unavailable.js';
-import { prettyLine } from '../src/observability/logger.js';
+import { markUnavailable } from '../src/domain/unavailable.js';
+import { prettyLine } from '../src/app/logger.js';
 import { createTrustedApp, prepareRelease, request, startTestServer, tempDir, type TestServer } from './helpers.js';
 
 // Logs and metrics of a real server over real HTTP: one JSON line per request with route,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { buildApp, FolderBlobStore, openSqliteStore } from '../src/index.js';
-import type { Database } from '../src/store/index.js';
+import type { Database } from '../src/persistence/persistence.js';
 import { request, startTestServer, type TestServer } from './helpers.js';
 import { PENDING } from './openapi-pending.js';
 

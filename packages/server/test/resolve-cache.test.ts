@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ResolveService } from '../src/services/resolve.js';
-import { openDatabase } from '../src/store/open.js';
-import type { Database } from '../src/store/index.js';
+import { ResolveService } from '../src/domain/resolve-service.js';
+import { openDatabase } from '../src/persistence/open-database.js';
+import type { Database } from '../src/persistence/persistence.js';
 import { createTrustedApp, prepareRelease, startTestServer, type PublisherKeys, type TestServer } from './helpers.js';
 
 // `POST /device/v1/apps/:appId/resolve` is unauthenticated and the releases role lists every

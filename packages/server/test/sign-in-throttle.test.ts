@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type RunningServer } from '../src/index.js';
-import { openSqliteStore } from '../src/store/sqlite.js';
+import { openSqliteStore } from '../src/persistence/sqlite.js';
 import { request, startTestServer, tempDir, type TestServer } from './helpers.js';
 
 // Issue 14 point 6: password guessing against dashboard sign-in, in parallel and across

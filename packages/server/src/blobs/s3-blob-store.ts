@@ -13,7 +13,7 @@ import {
   UploadPartCommand,
   type CompletedPart,
 } from '@aws-sdk/client-s3';
-import { isS3ConnectionError, markUnavailable } from '../unavailable.js';
+import { isS3ConnectionError, markUnavailable } from '../domain/unavailable.js';
 import { assertSha256, type BlobRange, type BlobStore } from './blob-store.js';
 import { verifiedPut, type PendingBlob, type RawBlobWrites } from './verified-write.js';
 import { parseS3Url, s3ClientFor, type S3Location, type S3ConnectionOptions } from './s3-client.js';

@@ -8,8 +8,8 @@ import {
   type LogFileKind,
   type LogTileSource,
 } from '@updraft/protocol/transparency';
-import { servedCosignatures } from '../services/transparency-log.js';
-import type { Database } from '../store/index.js';
+import { servedCosignatures } from '../domain/transparency-log-service.js';
+import type { Database } from '../persistence/persistence.js';
 import type { ObjectMeta } from './sinks.js';
 
 /**

@@ -1,6 +1,6 @@
 import { consistentTargetPath, repoPaths } from '@updraft/protocol';
-import type { BlobStore } from '../blobs/index.js';
-import type { MetadataRole, Database, StoredMetadata } from '../store/index.js';
+import type { BlobStore } from '../blobs/blobs.js';
+import type { MetadataRole, Database, StoredMetadata } from '../persistence/persistence.js';
 import { exportLog } from './log-export.js';
 import type { ExportSink, ObjectMeta } from './sinks.js';
 

@@ -1,6 +1,6 @@
-import type { RepositoryService, ServedMetadata } from '../services/repository.js';
-import { COMPRESS_MIN_BYTES, etagFor, notModified } from '../routes/http-cache.js';
-import { ERROR_CACHE_CONTROL, notHereBody, TIMESTAMP_CACHE_CONTROL } from '../routes/repository.js';
+import type { RepositoryService, ServedMetadata } from '../domain/repository-service.js';
+import { COMPRESS_MIN_BYTES, etagFor, notModified } from './http-cache.js';
+import { ERROR_CACHE_CONTROL, notHereBody, TIMESTAMP_CACHE_CONTROL } from './repository-routes.js';
 
 /** The two complete responses for one timestamp document, for the second they were built in. */
 interface Responses {
@@ -16,7 +16,7 @@ const MAX_MISSING_ROOTS = 10_000;
 /**
  * Complete HTTP/1.1 responses to a device's no-update check, built from the repository's
  * cached timestamp.json and root version: the same status, headers and bytes as the Fastify
- * routes in routes/repository.ts (a test compares them), rebuilt at most once a second for
+ * routes in http/repository-routes.ts (a test compares them), rebuilt at most once a second for
  * the Date header, so answering a check is a map lookup and one socket write.
  */
 export class CheckAnswers {

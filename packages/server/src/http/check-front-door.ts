@@ -1,6 +1,6 @@
 import { Server, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FrontDoorCounts } from '../observability/metrics.js';
+import type { FrontDoorCounts } from '../app/metrics.js';
 import type { CheckAnswers } from './check-answers.js';
 import { MAX_CHECK_HEAD_BYTES, parseCheckRequest } from './check-request.js';
 

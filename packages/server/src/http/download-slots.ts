@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { ErrorCode } from '@updraft/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { sourceOf } from '../services/source-sketch.js';
+import { sourceOf } from '../domain/source-sketch.js';
 
 /**
  * Bounds on anonymous file downloads (release files, CodePush zips, Expo assets: every body

@@ -7,8 +7,8 @@ import {
   type Actor,
   type AnchorDeparture,
   type AuditAnchor,
-} from '../services/index.js';
-import type { Database } from '../store/index.js';
+} from '../domain/services.js';
+import type { Database } from '../persistence/persistence.js';
 import type { ScheduledJob } from './job-runner.js';
 
 /**

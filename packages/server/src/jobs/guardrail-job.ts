@@ -1,4 +1,4 @@
-import type { GuardrailService } from '../services/index.js';
+import type { GuardrailService } from '../domain/services.js';
 import type { ScheduledJob } from './job-runner.js';
 
 export const DEFAULT_GUARDRAIL_INTERVAL_MS = 30_000;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Database } from '../store/index.js';
+import type { Database } from '../persistence/persistence.js';
 
 /** A background job: runOnce must be safe to repeat (it may run again after a crash mid-run). */
 export interface ScheduledJob {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { appendAudit } from '../services/audit.js';
-import { resignExpiring } from '../services/online-signing.js';
-import type { Database } from '../store/index.js';
+import { appendAudit } from '../domain/audit-service.js';
+import { resignExpiring } from '../domain/online-signing.js';
+import type { Database } from '../persistence/persistence.js';
 import type { ScheduledJob } from './job-runner.js';
 
 /** Default: every 10 minutes, far more often than the 1-day timestamp needs. */

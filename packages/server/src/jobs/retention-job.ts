@@ -1,5 +1,5 @@
-import { WEBHOOK_RETENTION_DAYS } from '../services/index.js';
-import type { Database } from '../store/index.js';
+import { WEBHOOK_RETENTION_DAYS } from '../domain/services.js';
+import type { Database } from '../persistence/persistence.js';
 import type { ScheduledJob } from './job-runner.js';
 
 /** How long device data is kept (issue 14 §3): `serve --keep-events 7d --keep-rollups 90d`. */

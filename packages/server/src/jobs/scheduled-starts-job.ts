@@ -1,4 +1,4 @@
-import type { ReleaseOpsService } from '../services/index.js';
+import type { ReleaseOpsService } from '../domain/services.js';
 import type { ScheduledJob } from './job-runner.js';
 
 export const DEFAULT_SCHEDULER_INTERVAL_MS = 15_000;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { Metrics } from '../observability/metrics.js';
-import type { Services } from '../services/index.js';
-import type { Database } from '../store/index.js';
+import type { Metrics } from '../app/metrics.js';
+import type { Services } from '../domain/services.js';
+import type { Database } from '../persistence/persistence.js';
 import { auditAnchorJob } from './audit-anchoring.js';
 import { guardrailJob } from './guardrail-job.js';
 import { JobRunner, type ScheduledJob } from './job-runner.js';

@@ -1,8 +1,0 @@
-import type { ExpoAdminService } from './admin.js';
-import type { ExpoDeviceService } from './device.js';
-
-/** The Expo services the server's service container holds (routes reach them through it). */
-export interface ExpoServices {
-  admin: ExpoAdminService;
-  device: ExpoDeviceService;
-}

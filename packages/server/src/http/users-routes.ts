@@ -1,0 +1,96 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { ROLES, SCOPES, checkAccess, mayChangeProtected, type Actor, type Services } from '../domain/services.js';
+import type { Role } from '../persistence/persistence.js';
+import { actorOf } from './access-hooks.js';
+import { ACCESS, noQuery } from './route-schemas.js';
+
+/** What the caller may do, per named access rule (the dashboard shows only these actions). */
+export function permissionsOf(actor: Actor): Record<string, boolean> {
+  const may: Record<string, boolean> = {};
+  for (const [name, access] of Object.entries(ACCESS)) {
+    try {
+      checkAccess(actor, access);
+      may[name] = true;
+    } catch {
+      may[name] = false;
+    }
+  }
+  // Release operations on a protected channel need more than the route's role.
+  may['releaseOpsProtected'] = may['releaseOps'] === true && mayChangeProtected(actor);
+  return may;
+}
+
+/** Dashboard users, and who the caller is. */
+export const userRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
+  app.get(
+    '/me',
+    {
+      // Every key may ask who it is, whatever its scopes.
+      config: { access: { role: 'viewer', scopes: SCOPES } },
+      schema: { tags: ['keys'], summary: 'Who the caller is and what it may do', querystring: noQuery },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const org = await services.apiKeys.organization(actor);
+      return {
+        id: actor.id,
+        name: actor.name,
+        kind: actor.kind,
+        role: actor.role,
+        scopes: actor.scopes,
+        org: { id: org.id, name: org.name },
+        may: permissionsOf(actor),
+      };
+    },
+  );
+
+  app.post<{ Body: { email: string; role: Role; password: string } }>(
+    '/users',
+    {
+      config: { access: ACCESS.keys },
+      schema: {
+        tags: ['keys'],
+        summary: 'Create a dashboard user (email + password, a role in this organization)',
+        body: {
+          type: 'object',
+          required: ['email', 'role', 'password'],
+          properties: {
+            email: { type: 'string', minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$' },
+            role: { type: 'string', enum: [...ROLES] },
+            password: { type: 'string', minLength: 12, maxLength: 1024 },
+          },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await services.users.create(actorOf(request), request.body)),
+  );
+
+  app.get(
+    '/users',
+    {
+      config: { access: ACCESS.keys },
+      schema: { tags: ['keys'], summary: "The organization's dashboard users", querystring: noQuery },
+    },
+    async (request) => ({ users: await services.users.list(actorOf(request)) }),
+  );
+
+  app.delete<{ Params: { userId: string } }>(
+    '/users/:userId',
+    {
+      config: { access: ACCESS.keys },
+      schema: {
+        tags: ['keys'],
+        summary: 'Disable a dashboard user (its sessions end at once)',
+        params: {
+          type: 'object',
+          required: ['userId'],
+          properties: { userId: { type: 'string', pattern: '^[0-9a-f-]{36}$' } },
+          additionalProperties: false,
+        },
+        querystring: noQuery,
+      },
+    },
+    async (request) => services.users.disable(actorOf(request), request.params.userId),
+  );
+};

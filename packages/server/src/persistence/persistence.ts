@@ -1,0 +1,13 @@
+export * from './database.js';
+export * from './trust-store.js';
+export * from './release-store.js';
+export * from './rollout-store.js';
+export * from './access-store.js';
+export * from './insight-store.js';
+export * from './log-store.js';
+export * from './lease-store.js';
+export { KyselyDatabase } from './kysely-database.js';
+export { openSqliteStore } from './sqlite.js';
+export { openPostgresStore, isPostgresUrl, redactDatabaseUrl } from './postgres.js';
+export { openDatabase } from './open-database.js';
+export type { Tables } from './schema.js';

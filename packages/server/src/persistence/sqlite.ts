@@ -1,0 +1,77 @@
+import Database from 'better-sqlite3';
+import { CompiledQuery, Kysely, Migrator, SqliteDialect, type Driver } from 'kysely';
+import { KyselyDatabase } from './kysely-database.js';
+import { sqliteMigrations } from './migrations/sqlite/sqlite-migrations.js';
+import type { Tables as Schema } from './schema.js';
+
+/**
+ * Opens (creating if needed) the embedded SQLite database and brings its schema up to date.
+ * WAL lets device reads proceed while a publish writes; synchronous=FULL because a publish
+ * that was acknowledged must survive a power cut; busy_timeout lets several server processes
+ * share one file.
+ */
+export async function openSqliteStore(file: string): Promise<KyselyDatabase> {
+  const sqlite = new Database(file);
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
+  const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+  const { error, results } = await new Migrator({ db, provider: sqliteMigrations }).migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database ${file}: migration ${failed} failed: ${(error as Error).message ?? String(error)}`, {
+      cause: error,
+    });
+  }
+  return new KyselyDatabase(db);
+}
+
+/**
+ * Transactions begin IMMEDIATE: they take the write lock at BEGIN, waiting up to busy_timeout
+ * for another process to finish. A deferred BEGIN (SQLite's and Kysely's default) that reads
+ * and then writes fails at once with SQLITE_BUSY_SNAPSHOT when another process wrote in
+ * between (busy_timeout does not help there), so two server processes, or a tool beside a
+ * running server, sharing one file would fail each other's publishes. In one process this
+ * costs nothing: Kysely runs one transaction at a time on the single connection anyway.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
+}
+
+/**
+ * better-sqlite3 parses SQL on every prepare() and Kysely prepares each query it runs; the
+ * server runs the same few hundred statements over and over (the ingest insert's SQL text
+ * is the same for every batch of a size), so prepared statements are kept and reused.
+ * Kysely runs one query at a time on this connection, so a statement is never in use twice.
+ */
+function withStatementCache(sqlite: Database.Database): {
+  close(): void;
+  prepare(sql: string): Database.Statement;
+} {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (!statement) {
+        statement = sqlite.prepare(sql);
+        if (cache.size >= 1000) cache.clear();
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
