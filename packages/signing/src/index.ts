@@ -50,3 +50,14 @@ export {
   writeRotation,
   type RotationState,
 } from './rotation-files.js';
+// The publisher workflows: explicit inputs (keys, the server's current metadata through
+// PublisherServer, the clock), the new signed metadata sent through PublisherServer.
+export type { PublishBody, PublishedRelease, PublisherServer } from './workflows/publisher-server.js';
+export {
+  manifestBlob,
+  newReleaseId,
+  nextReleaseTargets,
+  signNextReleases,
+  trustedReleases,
+} from './workflows/releases.js';
+export { publishRelease, type PublishInput } from './workflows/publish.js';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EXPO_DEFAULT_KEY_ID, formatBytes, isPlatform, PLATFORMS } from '@updraft/protocol';
-import { defaultKeysDir, isoSeconds, readRoleKey } from '@updraft/signing';
+import { defaultKeysDir, isoSeconds, localSigner, publishRelease, readRoleKey } from '@updraft/signing';
 import { requireServer, type AdminApi } from '../api-client.js';
 import { collectFiles, guessLaunch, DEFAULT_MAX_FILE_BYTES } from '../files.js';
 import {
@@ -30,7 +30,8 @@ import {
   type BuiltBundle,
 } from './publish-build.js';
 import { uploadSourcemaps, type KeptSourcemap } from '../sourcemaps.js';
-import { assertCliIdentifier, deployPlan, signAndPublish } from '../sign-release.js';
+import { assertCliIdentifier, deployPlan } from '../sign-release.js';
+import { publisherServer } from '../publisher-server.js';
 import { publishExpo } from '../expo/publish-expo.js';
 
 interface PublishOptions extends GlobalOptions, DeployFlags, BuildFlags {
@@ -266,7 +267,7 @@ async function publish(dirArg: string | undefined, opts: PublishOptions, built: 
   let lastError: unknown;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     try {
-      const result = await signAndPublish(api, {
+      const result = await publishRelease(publisherServer(api), {
         appId,
         platform: opts.platform,
         runtimeVersion,
@@ -275,7 +276,7 @@ async function publish(dirArg: string | undefined, opts: PublishOptions, built: 
         launch,
         files,
         patches: delta.patches,
-        releasesKey,
+        releasesKey: localSigner(releasesKey),
         deploy,
         provenance: builderKey
           ? (releaseId, manifestSha256) =>

@@ -27,6 +27,7 @@ import {
   isoSeconds,
   type KeyFile,
   localSigner,
+  nextReleaseTargets,
   publicKeyOf,
   readRoleKey,
   signMetadata,
@@ -41,7 +42,6 @@ import { copyCodePush } from '../codepush-package.js';
 import { assertKeysFolderFor } from '../trust/app-context.js';
 import { attachExpoCopy, prepareExpoCopy, rollBackToEmbedded } from '../expo/rollback.js';
 import { loadExpoSigner } from '../expo/signing.js';
-import { nextReleaseTargets } from '../sign-release.js';
 
 /**
  * `updraft release rollback <releaseId>`: a rollback is a step forward. It signs a NEW release

@@ -11,7 +11,7 @@ import {
 } from '@updraft/protocol';
 import { requireServer, type AdminApi } from '../api-client.js';
 import { DEFAULT_MAX_FILE_BYTES, type LocalFile } from '../files.js';
-import { defaultKeysDir, readRoleKey } from '@updraft/signing';
+import { defaultKeysDir, localSigner, readRoleKey } from '@updraft/signing';
 import { CliError, colour, emit } from '../output.js';
 import { defaultBuilderKeyPath, loadOrCreateBuilderKey, publishProvenance } from '../provenance.js';
 import type { GlobalOptions } from '../run.js';
@@ -174,7 +174,7 @@ export async function publishExpo(dir: string, opts: ExpoPublishOptions): Promis
       launch: p.bundle.path,
       files,
       patches: new Map(),
-      releasesKey,
+      releasesKey: localSigner(releasesKey),
       deploy,
       provenance: builderKey
         ? (releaseId, manifestSha256) =>

@@ -1,0 +1,97 @@
+import { MANIFEST_SCHEMA, type FilePatch, type ManifestFile, type ReleaseManifest } from '@updraft/protocol';
+import type { ProvenanceRef } from '@updraft/protocol/transparency';
+import { expiresAfter, withDefaults } from '../expiry.js';
+import type { Signer } from '../keys.js';
+import { isoSeconds } from '../time.js';
+import type { PublishedRelease, PublisherServer } from './publisher-server.js';
+import { manifestBlob, newReleaseId, nextReleaseTargets, signNextReleases, trustedReleases } from './releases.js';
+
+/**
+ * Publishing a release: the manifest of the bundle's files, added as a target to the server's
+ * current releases metadata (checked against the publisher's own key first) and signed with
+ * the releases key. What `updraft publish` does for every kind of bundle folder.
+ */
+
+export interface PublishInput {
+  appId: string;
+  platform: string;
+  runtimeVersion: string;
+  /** The channel to point at the release. */
+  channel: string;
+  /** The channels the release may ever be served on (signed into it), `*` for any. */
+  channels: string[];
+  /** The file that starts the app, one of `files`. */
+  launch: string;
+  /** The bundle's files as the manifest lists them (already uploaded, or uploaded by the caller). */
+  files: readonly Omit<ManifestFile, 'patches'>[];
+  /** Patches that build a file from one a device may hold, by file path. */
+  patches?: ReadonlyMap<string, FilePatch[]>;
+  releasesKey: Signer;
+  /** The release epoch the app's newest root allows. */
+  epoch: number;
+  /** Signs and uploads the build provenance; its reference goes into the signed release target. */
+  provenance?: ((releaseId: string, manifestSha256: string) => Promise<ProvenanceRef>) | null;
+  /** Rollout, mandatory, targeting, notes, start time, channel creation: sent with the publish as is. */
+  deploy?: Record<string, unknown>;
+  /** Milliseconds since the epoch; the release id, createdAt and expiry come from it. */
+  now?: () => number;
+}
+
+/** One publish attempt; the server refuses it when another publish changed the releases metadata meanwhile. */
+export async function publishRelease(server: PublisherServer, input: PublishInput): Promise<PublishedRelease> {
+  const now = input.now ?? Date.now;
+  const current = trustedReleases(await server.releasesMetadata(input.appId), input.releasesKey);
+  const { versionCode, targets } = nextReleaseTargets(current.targets, input.platform, input.runtimeVersion);
+
+  const releaseId = newReleaseId(now());
+  const createdAt = isoSeconds(now());
+  const manifest: ReleaseManifest = {
+    schema: MANIFEST_SCHEMA,
+    appId: input.appId,
+    releaseId,
+    platform: input.platform,
+    runtimeVersion: input.runtimeVersion,
+    versionCode,
+    epoch: input.epoch,
+    launch: input.launch,
+    createdAt,
+    files: input.files.map((f) => {
+      const patches = input.patches?.get(f.path);
+      return {
+        path: f.path,
+        sha256: f.sha256,
+        length: f.length,
+        contentType: f.contentType,
+        ...(patches ? { patches } : {}),
+      };
+    }),
+  };
+  const blob = manifestBlob(manifest);
+  await server.putBlob(input.appId, blob.sha256, blob.bytes);
+
+  const provenance = input.provenance ? await input.provenance(releaseId, blob.sha256) : null;
+  const releases = await signNextReleases({
+    version: current.version + 1,
+    expires: expiresAfter(now(), withDefaults(await server.expiryPolicy(input.appId)).releases),
+    targets,
+    manifest: blob,
+    custom: {
+      appId: input.appId,
+      releaseId,
+      platform: input.platform,
+      runtimeVersion: input.runtimeVersion,
+      versionCode,
+      epoch: input.epoch,
+      channels: input.channels,
+      createdAt,
+    },
+    provenance,
+    signers: [input.releasesKey],
+  });
+  return server.publishRelease(input.appId, {
+    releases,
+    releaseId,
+    channel: input.channel,
+    ...input.deploy,
+  });
+}

@@ -1,0 +1,37 @@
+import type { SignedEnvelope } from '@updraft/protocol';
+import type { ExpiryPolicy } from '../expiry.js';
+
+/**
+ * The network side of the publisher workflows: what they read from and send to an Updraft
+ * server's admin API. The CLI implements it with its admin client, a test with anything that
+ * answers the same; the workflows never see HTTP, so this package needs no server to run.
+ * Errors (a refusal, a conflict) propagate unchanged to the workflow's caller.
+ */
+export interface PublisherServer {
+  /** The releases metadata the server serves now (GET /v1/apps/:appId/releases-metadata). */
+  releasesMetadata(appId: string): Promise<SignedEnvelope>;
+  /** The app's metadata lifetimes as stored, without defaults (GET /v1/apps/:appId/expiry). */
+  expiryPolicy(appId: string): Promise<Partial<ExpiryPolicy>>;
+  /** Stores content-addressed bytes (PUT /v1/apps/:appId/blobs/:sha256). */
+  putBlob(appId: string, sha256: string, bytes: Uint8Array): Promise<void>;
+  /** Sends new signed releases metadata naming a new release (POST /v1/apps/:appId/releases). */
+  publishRelease(appId: string, body: PublishBody): Promise<PublishedRelease>;
+}
+
+export interface PublishBody {
+  releases: SignedEnvelope;
+  releaseId: string;
+  channel: string;
+  /** Rollout, mandatory, targeting, notes, start time, channel creation: passed through as given. */
+  [deploy: string]: unknown;
+}
+
+/** What the server answers to a publish. */
+export interface PublishedRelease {
+  releaseId: string;
+  versionCode: number;
+  channel: string;
+  platform: string;
+  runtimeVersion: string;
+  createdAt: string;
+}

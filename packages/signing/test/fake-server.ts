@@ -1,0 +1,70 @@
+import { parseTargets, sha256Hex, type SignedEnvelope } from '@updraft/protocol';
+import {
+  generateKeyFile,
+  localSigner,
+  type ExpiryPolicy,
+  type PublishBody,
+  type PublishedRelease,
+  type PublisherServer,
+  type Signer,
+} from '../src/index.js';
+import { signMetadata } from '../src/sign.js';
+import { delegatedSigned } from '@updraft/protocol';
+
+/**
+ * An in-memory PublisherServer: what the workflows read and what they sent, with the one check
+ * of the real server a workflow relies on (the releases version goes up by one).
+ */
+export class FakeServer implements PublisherServer {
+  releases: SignedEnvelope;
+  readonly blobs = new Map<string, Uint8Array>();
+  readonly published: PublishBody[] = [];
+  policy: Partial<ExpiryPolicy> = {};
+
+  private constructor(releases: SignedEnvelope) {
+    this.releases = releases;
+  }
+
+  /** An app whose releases metadata v1 (no release) the given key signed. */
+  static async create(releasesKey: Signer): Promise<FakeServer> {
+    return new FakeServer(
+      await signMetadata(delegatedSigned({ version: 1, expires: '2030-01-01T00:00:00Z', targets: {} }), [releasesKey]),
+    );
+  }
+
+  async releasesMetadata(): Promise<SignedEnvelope> {
+    return structuredClone(this.releases);
+  }
+
+  async expiryPolicy(): Promise<Partial<ExpiryPolicy>> {
+    return this.policy;
+  }
+
+  async putBlob(_appId: string, sha256: string, bytes: Uint8Array): Promise<void> {
+    if (sha256Hex(bytes) !== sha256) throw new Error('blob does not match its hash');
+    this.blobs.set(sha256, bytes);
+  }
+
+  async publishRelease(_appId: string, body: PublishBody): Promise<PublishedRelease> {
+    const next = parseTargets(body.releases, 'releases').signed;
+    const current = parseTargets(this.releases, 'releases').signed;
+    if (next.version !== current.version + 1)
+      throw Object.assign(new Error('releases changed'), { code: 'releases-changed' });
+    this.releases = body.releases;
+    this.published.push(body);
+    const custom = (next.targets[`manifests/${body.releaseId}.json`]!.custom as { updraft: Record<string, unknown> })
+      .updraft;
+    return {
+      releaseId: body.releaseId,
+      versionCode: custom['versionCode'] as number,
+      channel: body.channel,
+      platform: custom['platform'] as string,
+      runtimeVersion: custom['runtimeVersion'] as string,
+      createdAt: custom['createdAt'] as string,
+    };
+  }
+}
+
+export function newSigner(): Signer {
+  return localSigner(generateKeyFile());
+}
