@@ -21,6 +21,7 @@ export {
   noQuery,
   notes,
   PATTERN_WORDING,
+  rawResponse,
   releaseParams,
   SEQ_PATTERN,
   sha256,
@@ -30,6 +31,11 @@ export {
 export * as appsApi from './routes/apps.js';
 export * as channelsApi from './routes/channels.js';
 export * as releasesApi from './routes/releases.js';
+export * as blobUploadApi from './routes/blob-upload.js';
+export * as deviceApi from './routes/device.js';
+export * as eventsApi from './routes/events.js';
+export * as healthApi from './routes/health.js';
+export * as transparencyLogApi from './routes/transparency-log.js';
 export {
   AdminClient,
   AdminHttpError,

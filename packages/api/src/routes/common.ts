@@ -122,3 +122,19 @@ export function errorResponses<const S extends ErrorStatus>(
 
 /** For routes without query parameters: an unknown one is a mistake worth a 400. */
 export const noQuery = { type: 'object', properties: {}, additionalProperties: false } as const;
+
+/**
+ * A response that is not JSON (a file, a signed note, a number as text): documented with its
+ * media type, and never serialized by the server, which sends the bytes or text as they are.
+ */
+export function rawResponse<const M extends string, const D extends string>(
+  mediaType: M,
+  description: D,
+): { description: D; content: { [K in M]: { schema: { type: 'string'; format: 'binary' } } } } {
+  return {
+    description,
+    content: { [mediaType]: { schema: { type: 'string', format: 'binary' } } } as {
+      [K in M]: { schema: { type: 'string'; format: 'binary' } };
+    },
+  };
+}

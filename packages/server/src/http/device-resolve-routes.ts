@@ -1,8 +1,6 @@
-import type { FastifyPluginAsync } from 'fastify';
-import type { ResolveInput, Services } from '../domain/services.js';
-import { appParams, identifier, targeting } from './route-schemas.js';
-
-const attributeString = { type: 'string', minLength: 1, maxLength: 128 } as const;
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
+import { deviceApi } from '@updraft/api';
+import type { Services } from '../domain/services.js';
 
 /**
  * Dynamic mode for devices (no API key): which release this device should run, decided by
@@ -10,37 +8,18 @@ const attributeString = { type: 'string', minLength: 1, maxLength: 128 } as cons
  * still verifies the release through the signed TUF metadata. Per-request cost: a body of
  * ≤ 16 KiB, three indexed lookups and O(1) work on the cached parse (ResolveService.resolve).
  */
-export const deviceResolveRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
-  app.post<{ Params: { appId: string }; Body: ResolveInput }>(
+export const deviceResolveRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services: Services } }> = async (
+  app,
+  { services },
+) => {
+  app.post(
     '/device/v1/apps/:appId/resolve',
     {
       bodyLimit: 16 * 1024,
       schema: {
         tags: ['devices'],
         summary: 'Which release a device should run (same rollout and targeting code as the device)',
-        params: appParams,
-        body: {
-          type: 'object',
-          required: ['channel', 'platform', 'runtimeVersion', 'deviceId'],
-          properties: {
-            channel: identifier,
-            platform: identifier,
-            runtimeVersion: identifier,
-            deviceId: { type: 'string', minLength: 1, maxLength: 256 },
-            attributes: {
-              type: 'object',
-              additionalProperties: false,
-              properties: {
-                appVersion: attributeString,
-                osVersion: attributeString,
-                reactNativeVersion: attributeString,
-                arch: attributeString,
-                custom: targeting.properties.custom,
-              },
-            },
-          },
-          additionalProperties: false,
-        },
+        ...deviceApi.resolve,
       },
     },
     async (request, reply) => {

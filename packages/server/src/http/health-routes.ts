@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
+import { healthApi } from '@updraft/api';
 import type { BlobStore } from '../blobs/blobs.js';
 import type { Database } from '../persistence/persistence.js';
 import { RETRY_AFTER_SECONDS } from '../domain/unavailable.js';
@@ -30,18 +31,16 @@ async function probe(check: () => Promise<void>): Promise<string | null> {
  * Per-request cost: O(1) for /healthz; one ping each to the database and the blob store,
  * each given up after PROBE_TIMEOUT_MS, for /readyz.
  */
-export const healthRoutes: FastifyPluginAsync<{ store: Database; blobs: BlobStore }> = async (app, opts) => {
-  app.get(
-    '/healthz',
-    { schema: { summary: 'Liveness', querystring: { type: 'object', properties: {} } } },
-    async () => ({ ok: true }),
-  );
+export const healthRoutes: FastifyPluginAsyncJsonSchemaToTs<{
+  Options: { store: Database; blobs: BlobStore };
+}> = async (app, opts) => {
+  app.get('/healthz', { schema: { summary: 'Liveness', ...healthApi.liveness } }, async () => ({ ok: true }));
   app.get(
     '/readyz',
     {
       schema: {
         summary: 'Readiness: the database and the blob store are reachable',
-        querystring: { type: 'object', properties: {} },
+        ...healthApi.readinessProbe,
       },
     },
     async (request, reply) => {
@@ -51,11 +50,12 @@ export const healthRoutes: FastifyPluginAsync<{ store: Database; blobs: BlobStor
         request.log.warn({ database, blobStore }, 'not ready');
         void reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS));
       }
-      return {
+      const readiness: healthApi.Readiness = {
         ok,
         database: database === null ? 'ok' : 'unavailable',
         blobStore: blobStore === null ? 'ok' : 'unavailable',
       };
+      return readiness;
     },
   );
 };

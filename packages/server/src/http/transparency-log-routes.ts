@@ -1,32 +1,13 @@
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
+import { transparencyLogApi as api } from '@updraft/api';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Services } from '../domain/services.js';
 import { AUDIT_LOG_ID } from '../domain/services.js';
 import { IMMUTABLE, TIMESTAMP_CACHE_CONTROL } from './repository-routes.js';
-import { ACCESS, appParams, identifier, noQuery } from './route-schemas.js';
+import { ACCESS, appParams } from './route-schemas.js';
 
-const INTEGER = { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})$' } as const;
-const HEX_HASH = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
-
-const entriesQuery = {
-  type: 'object',
-  required: ['start', 'end'],
-  properties: { start: INTEGER, end: INTEGER },
-  additionalProperties: false,
-} as const;
-const inclusionQuery = {
-  type: 'object',
-  properties: { hash: HEX_HASH, index: INTEGER, treeSize: INTEGER },
-  additionalProperties: false,
-} as const;
-const consistencyQuery = {
-  type: 'object',
-  required: ['from', 'to'],
-  properties: { from: INTEGER, to: INTEGER },
-  additionalProperties: false,
-} as const;
-
-type Q = Record<string, string | undefined>;
-const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+/** Path parameters differ by mount (the app's log has appId); a route adds its own. */
+type LogParams = Record<string, string>;
 
 /**
  * The read side of a transparency log (docs/protocol.md §9), public like the repository:
@@ -43,31 +24,32 @@ const num = (v: string | undefined) => (v === undefined ? undefined : Number(v))
  *   version, so thousands, not attacker-chosen.
  */
 function logReads(
-  logIdOf: (params: Record<string, string>) => string,
-): FastifyPluginAsync<{ services: Services; params?: object }> {
+  logIdOf: (params: LogParams) => string,
+): FastifyPluginAsyncJsonSchemaToTs<{ Options: { services: Services; params?: typeof appParams } }> {
   return async (app, { services, params }) => {
     const log = services.transparencyLog;
     const schema = params ? { params } : {};
     app.get(
       '/checkpoint',
-      { schema: { ...schema, tags: ['devices'], summary: 'The latest signed checkpoint (C2SP signed note)' } },
+      {
+        schema: {
+          ...schema,
+          tags: ['devices'],
+          summary: 'The latest signed checkpoint (C2SP signed note)',
+          ...api.checkpoint,
+        },
+      },
       async (request, reply: FastifyReply) => {
-        const note = await log.checkpoint(logIdOf(request.params as Record<string, string>));
+        const note = await log.checkpoint(logIdOf(request.params as LogParams));
         return reply.header('cache-control', 'no-cache').type('text/plain; charset=utf-8').send(note);
       },
     );
     app.get(
       '/entries',
-      { schema: { ...schema, tags: ['devices'], summary: 'Log entries [start, end)', querystring: entriesQuery } },
+      { schema: { ...schema, tags: ['devices'], summary: 'Log entries [start, end)', ...api.entries } },
       async (request) => {
-        const q = request.query as Q;
-        return {
-          entries: await log.entries(
-            logIdOf(request.params as Record<string, string>),
-            num(q['start'])!,
-            num(q['end'])!,
-          ),
-        };
+        const q = request.query;
+        return { entries: await log.entries(logIdOf(request.params as LogParams), Number(q.start), Number(q.end)) };
       },
     );
     // C2SP tlog-tiles: what devices read (any static host can serve these files too).
@@ -76,31 +58,31 @@ function logReads(
         .header('cache-control', tile.full ? IMMUTABLE : TIMESTAMP_CACHE_CONTROL)
         .type('application/octet-stream')
         .send(Buffer.from(tile.data.buffer, tile.data.byteOffset, tile.data.length));
-    const tileRest = { type: 'string', maxLength: 64 } as const;
-    const withParams = (extra: Record<string, unknown>, required: string[]) => {
-      const base = (params ?? { type: 'object', properties: {}, required: [] }) as {
-        properties: Record<string, unknown>;
-        required?: string[];
-      };
-      return {
+    const withParams = ({
+      extraParams,
+      ...rest
+    }: {
+      extraParams: { properties: object; required: readonly string[] };
+    }) => ({
+      ...rest,
+      params: {
         type: 'object',
-        required: [...(base.required ?? []), ...required],
-        properties: { ...base.properties, ...extra },
+        required: [...(params?.required ?? []), ...extraParams.required],
+        properties: { ...params?.properties, ...extraParams.properties },
         additionalProperties: false,
-      };
-    };
+      },
+    });
     app.get(
       '/tile/entries/*',
       {
         schema: {
-          params: withParams({ '*': tileRest }, ['*']),
-          querystring: noQuery,
+          ...withParams(api.entryTile),
           tags: ['devices'],
           summary: 'An entry bundle (C2SP tlog-tiles): tile/entries/<N>[.p/<W>]',
         },
       },
       async (request, reply) => {
-        const p = request.params as Record<string, string>;
+        const p = request.params as LogParams;
         return sendTile(reply, await log.tile(logIdOf(p), `entries/${p['*']}`));
       },
     );
@@ -108,17 +90,13 @@ function logReads(
       '/tile/:level/*',
       {
         schema: {
-          params: withParams({ level: { type: 'string', pattern: '^(0|[1-9][0-9]?)$' }, '*': tileRest }, [
-            'level',
-            '*',
-          ]),
-          querystring: noQuery,
+          ...withParams(api.hashTile),
           tags: ['devices'],
           summary: 'A hash tile (C2SP tlog-tiles): tile/<L>/<N>[.p/<W>]',
         },
       },
       async (request, reply) => {
-        const p = request.params as Record<string, string>;
+        const p = request.params as LogParams;
         return sendTile(reply, await log.tile(logIdOf(p), `${p['level']}/${p['*']}`));
       },
     );
@@ -126,14 +104,13 @@ function logReads(
       '/leaf/:hash',
       {
         schema: {
-          params: withParams({ hash: HEX_HASH }, ['hash']),
-          querystring: noQuery,
+          ...withParams(api.leafIndex),
           tags: ['devices'],
           summary: 'Leaf-index hint: the index of the entry with this leaf hash (decimal, text)',
         },
       },
       async (request, reply) => {
-        const p = request.params as Record<string, string>;
+        const p = request.params as LogParams;
         const index = await log.leafIndex(logIdOf(p), p['hash']!);
         // A leaf's index never changes once it is in the log.
         return reply.header('cache-control', IMMUTABLE).type('text/plain; charset=utf-8').send(String(index));
@@ -141,14 +118,14 @@ function logReads(
     );
     app.get(
       '/proof/inclusion',
-      { schema: { ...schema, tags: ['devices'], summary: 'Inclusion proof of an entry', querystring: inclusionQuery } },
+      { schema: { ...schema, tags: ['devices'], summary: 'Inclusion proof of an entry', ...api.inclusionProof } },
       async (request) => {
-        const q = request.query as Q;
+        const q = request.query;
         const query: { hash?: string; index?: number; treeSize?: number } = {};
-        if (q['hash'] !== undefined) query.hash = q['hash'];
-        if (q['index'] !== undefined) query.index = Number(q['index']);
-        if (q['treeSize'] !== undefined) query.treeSize = Number(q['treeSize']);
-        return log.inclusion(logIdOf(request.params as Record<string, string>), query);
+        if (q.hash !== undefined) query.hash = q.hash;
+        if (q.index !== undefined) query.index = Number(q.index);
+        if (q.treeSize !== undefined) query.treeSize = Number(q.treeSize);
+        return log.inclusion(logIdOf(request.params as LogParams), query);
       },
     );
     app.get(
@@ -158,12 +135,12 @@ function logReads(
           ...schema,
           tags: ['devices'],
           summary: 'Consistency proof between two tree sizes',
-          querystring: consistencyQuery,
+          ...api.consistencyProof,
         },
       },
       async (request) => {
-        const q = request.query as Q;
-        return log.consistency(logIdOf(request.params as Record<string, string>), num(q['from'])!, num(q['to'])!);
+        const q = request.query;
+        return log.consistency(logIdOf(request.params as LogParams), Number(q.from), Number(q.to));
       },
     );
   };
@@ -185,16 +162,18 @@ export const transparencyLogRoutes: FastifyPluginAsync<{ services: Services }> =
 };
 
 /** Admin side: the log's identity (to pin) and witness cosignatures. */
-export const transparencyAdminRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
-  app.get<{ Params: { appId: string } }>(
+export const transparencyAdminRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services: Services } }> = async (
+  app,
+  { services },
+) => {
+  app.get(
     '/apps/:appId/log',
     {
       config: { access: ACCESS.read },
       schema: {
         tags: ['apps'],
         summary: "The app's transparency log identity (to pin)",
-        params: appParams,
-        querystring: noQuery,
+        ...api.logIdentity,
       },
     },
     async (request) => {
@@ -202,7 +181,7 @@ export const transparencyAdminRoutes: FastifyPluginAsync<{ services: Services }>
       return services.transparencyLog.identity(request.params.appId);
     },
   );
-  app.post<{ Params: { appId: string }; Body: { checkpoint: string } }>(
+  app.post(
     '/apps/:appId/log/cosignatures',
     {
       // Cosignatures are checked against the witness keys; any key that may change releases may relay them.
@@ -210,13 +189,7 @@ export const transparencyAdminRoutes: FastifyPluginAsync<{ services: Services }>
       schema: {
         tags: ['apps'],
         summary: 'Add witness cosignatures to a checkpoint',
-        params: { type: 'object', required: ['appId'], properties: { appId: identifier }, additionalProperties: false },
-        body: {
-          type: 'object',
-          required: ['checkpoint'],
-          properties: { checkpoint: { type: 'string', maxLength: 65536 } },
-          additionalProperties: false,
-        },
+        ...api.addCosignatures,
       },
     },
     async (request) => services.transparencyLog.addCosignatures(request.params.appId, request.body.checkpoint),
