@@ -6,16 +6,18 @@
 // /healthz latency, during the attack and, as the reference, in the same run without it.
 //
 //   npm run build && node bench/hostile-load.mjs [--seconds 15] [--hostile 32] [--devices 4] [--slots-per-source 8]
-//                                                [--check-rate 50]
+//                                                [--check-rate 50] [--rate-per-source 32]
 //
 // --slots-per-source is passed to the server as --download-slots-per-source (0 = no per-source
-// bound: the behaviour before download slots, for comparison).
+// bound: the behaviour before download slots, for comparison); --rate-per-source (MiB/s) as
+// --download-rate-per-source (0 = no byte rate per source: the behaviour before it).
 //
 // Three processes, as on a real network: the server is a real `updraft serve` child process
 // (with bench/loop-probe.mjs preloaded, which reports its event-loop delay and CPU time), the
 // hostile clients are another child process, and the probes (devices, /healthz) run in this
 // one. The server runs with its defaults, so the download slots (8 per source, the rest wait
-// up to 10 s, then 429 + Retry-After) apply to the attack; the attacker ignores Retry-After
+// up to 10 s, then 429 + Retry-After) and the byte rate per source (32 MiB/s over all the
+// source's downloads) apply to the attack; the attacker ignores Retry-After
 // and asks again at once. Not a test: it prints a Markdown table for docs/benchmarks.md and
 // exits 0 whether or not the target (≤ 50 ms) is met.
 import { execFileSync, spawn } from 'node:child_process';
@@ -39,6 +41,7 @@ const seconds = Number(args.seconds ?? 15);
 const hostile = Number(args.hostile ?? 32);
 const devices = Number(args.devices ?? 4);
 const slotsPerSource = args['slots-per-source'];
+const ratePerSource = args['rate-per-source'];
 // Open loop: device checks start at a fixed rate (checks per second, all devices together) and
 // each is timed from when it was due, so a stalled server shows in full (no coordinated
 // omission) while the probing process stays far from saturating a core. Without it, the
@@ -56,6 +59,7 @@ function cli(argv, env = {}) {
 async function startServer(dataDir) {
   const serveArgs = [CLI, 'serve', '--port', '0', '--data', dataDir, '--json'];
   if (slotsPerSource !== undefined) serveArgs.push('--download-slots-per-source', slotsPerSource);
+  if (ratePerSource !== undefined) serveArgs.push('--download-rate-per-source', ratePerSource);
   const child = spawn(process.execPath, serveArgs, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${LOOP_PROBE}`.trim() },
@@ -275,7 +279,7 @@ try {
   const ms = (v) => `${v.toFixed(1)} ms`;
   const ratio = (a, b) => `${(a / b).toFixed(1)}×`;
   console.log(
-    `\n${hostile} hostile 30 MiB downloads (br/gzip alternating) vs none; ${checkRate === null ? `${devices} devices checking back to back` : `device checks at ${checkRate}/s (open loop)`}; ${seconds} s each; download slots per source: ${slotsPerSource ?? 'default (8)'}\n`,
+    `\n${hostile} hostile 30 MiB downloads (br/gzip alternating) vs none; ${checkRate === null ? `${devices} devices checking back to back` : `device checks at ${checkRate}/s (open loop)`}; ${seconds} s each; download slots per source: ${slotsPerSource ?? 'default (8)'}; rate per source: ${ratePerSource === undefined ? 'default (32 MiB/s)' : ratePerSource === '0' ? 'none' : `${ratePerSource} MiB/s`}\n`,
   );
   console.log('| measurement | without attack (reference) | during the attack | ratio |');
   console.log('| --- | --- | --- | --- |');
@@ -310,7 +314,7 @@ try {
     .map(([status, n]) => `${n} × ${status}`)
     .join(', ');
   console.log(
-    `\nThe attack downloaded the file ${s.done} times in full (${gib} GiB sent; refused: ${refusals || 'none'}); the attacker process used ${s.cpuMs} ms of CPU.`,
+    `\nThe attack downloaded the file ${s.done} times in full (${gib} GiB sent, ${(s.bytes / MIB / seconds).toFixed(1)} MiB/s; refused: ${refusals || 'none'}); the attacker process used ${s.cpuMs} ms of CPU.`,
   );
   console.log(`Target: device-check p99 and /healthz ≤ 50 ms during the attack.`);
 } finally {

@@ -1,87 +1,26 @@
 import assert from 'node:assert/strict';
-import { get, type ClientRequest, type IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import type { DownloadLimits } from '../src/index.js';
-import { createTrustedApp, prepareRelease, request, sha256, startTestServer, type TestServer } from './helpers.js';
+import { BIG, drain, hold, serverWithBigFile, waitUntil } from './download-helpers.js';
+import { request } from './helpers.js';
 
 // Issue 14 §1: 32 concurrent anonymous requests for one big release file kept the event loop
 // busy pushing 32 streams, so device checks and /healthz waited behind them. Downloads now
 // take a slot (http/download-slots.ts): so many per network source and in all, a short wait
 // queue, then 429/503 with Retry-After. Each limit is attacked below; clients that never read
 // hold their slot (the server's stream waits on a full socket), so what streams and what
-// waits is decided by the limits alone, never by timing.
-
-const MIB = 1024 * 1024;
-/** Far more than loopback's socket buffers hold, so a client that does not read keeps its stream open. */
-const BIG = 32 * MIB;
-
-interface Pending {
-  req: ClientRequest;
-  answer: Promise<IncomingMessage>;
-  answered: IncomingMessage | null;
-}
-
-/** A download whose body is not read: its slot stays taken until `req.destroy()`. */
-function hold(url: string, headers: Record<string, string> = {}): Pending {
-  let req!: ClientRequest;
-  const p: Pending = {
-    req: undefined as unknown as ClientRequest,
-    answered: null,
-    answer: new Promise((resolve, reject) => {
-      req = get(url, { agent: false, headers }, (res) => {
-        res.pause();
-        p.answered = res;
-        resolve(res);
-      });
-      req.on('error', reject);
-    }),
-  };
-  p.req = req;
-  // A destroyed request rejects; only the answers that came matter.
-  p.answer.catch(() => undefined);
-  return p;
-}
-
-/** Reads an answer whole: its status and byte count. */
-function drain(res: IncomingMessage): Promise<{ status: number; bytes: number }> {
-  return new Promise((resolve, reject) => {
-    let bytes = 0;
-    res.on('data', (c: Buffer) => (bytes += c.length));
-    res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
-    res.on('error', reject);
-    res.resume();
-  });
-}
-
-async function waitUntil(what: string, done: () => boolean): Promise<void> {
-  // Bounded by the test runner's timeout, not by a latency assertion.
-  while (!done()) await new Promise((r) => setTimeout(r, 5));
-  assert.ok(done(), what);
-}
-
-async function serverWithBigFile(
-  limits: Partial<DownloadLimits>,
-  trustProxy?: string[],
-): Promise<{ t: TestServer; url: string; appId: string }> {
-  const t = await startTestServer({ downloadLimits: limits, ...(trustProxy ? { trustProxy } : {}) });
-  const appId = 'slots.app';
-  const { keys } = await createTrustedApp(t, appId);
-  const big = new Uint8Array(BIG).fill(0x61);
-  const rel = await prepareRelease(t, appId, keys, {
-    releaseId: 'big',
-    versionCode: 1,
-    files: { 'index.bundle': big },
-  });
-  assert.equal((await t.api('POST', `/v1/apps/${appId}/releases`, rel.body)).status, 201);
-  // Under the manifest name too: the name must not matter.
-  return { t, url: `${t.url}/repo/${appId}/targets/manifests/${sha256(big)}`, appId };
-}
+// waits is decided by the limits alone, never by timing. The byte rate per source is off where
+// a test reads the big file whole (download-rate.test.ts attacks the rate).
 
 describe('download slots: anonymous downloads of a big file are bounded', () => {
   describe('per source, with a wait queue (4 streaming, 4 waiting)', () => {
     let s: Awaited<ReturnType<typeof serverWithBigFile>>;
     before(async () => {
-      s = await serverWithBigFile({ perSource: 4, perSourceQueue: 4, queueTimeoutMs: 600_000 });
+      s = await serverWithBigFile({
+        perSource: 4,
+        perSourceQueue: 4,
+        queueTimeoutMs: 600_000,
+        bytesPerSecondPerSource: 0,
+      });
     });
     after(() => s?.t.stop());
 

@@ -26,6 +26,7 @@ interface ServeOptions extends GlobalOptions, StorageOptions {
   downloadSlotsPerSource?: string;
   downloadQueuePerSource?: string;
   downloadSlots?: string;
+  downloadRatePerSource?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -76,6 +77,10 @@ export function registerServe(program: Command): void {
     .option(
       '--download-slots <n>',
       'file downloads streaming at once from this server in all (default 128; more wait, then 503 + Retry-After)',
+    )
+    .option(
+      '--download-rate-per-source <MiB/s>',
+      'MiB per second one network source may pull over all its file downloads together (default 32; 0 = no bound, e.g. behind a CDN not named in --trust-proxy)',
     )
     .option(
       '--dev-loopback-webhooks',
@@ -182,6 +187,17 @@ export function registerServe(program: Command): void {
         if (perSourceQueue !== undefined) downloadLimits.perSourceQueue = perSourceQueue;
         const total = count('--download-slots', opts.downloadSlots, 1);
         if (total !== undefined) downloadLimits.total = total;
+        if (opts.downloadRatePerSource !== undefined) {
+          const mib = Number(opts.downloadRatePerSource);
+          if (opts.downloadRatePerSource.trim() === '' || !Number.isFinite(mib) || mib < 0) {
+            throw new CliError(
+              'usage',
+              `--download-rate-per-source must be MiB per second, e.g. 32 or 0.5 (0 = no bound), not "${opts.downloadRatePerSource}"`,
+              { exitCode: 2 },
+            );
+          }
+          downloadLimits.bytesPerSecondPerSource = Math.round(mib * 1024 * 1024);
+        }
         if (Object.keys(downloadLimits).length > 0) serverOpts.downloadLimits = downloadLimits;
         if (opts.devLoopbackWebhooks) serverOpts.webhook = { allowLoopback: true };
         const server = await pkg.startServer(serverOpts).catch((err: unknown) => {

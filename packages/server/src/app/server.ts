@@ -122,9 +122,12 @@ export interface BuildAppOptions {
   trustProxy?: string[];
   /**
    * Bounds on anonymous file downloads (http/download-slots.ts): per network source and in
-   * all, with a short wait queue, then 429/503 + Retry-After. Default 8 per source, 128 in all.
+   * all, with a short wait queue, then 429/503 + Retry-After. Default 8 per source, 128 in all,
+   * and 32 MiB/s per source (http/download-rate.ts).
    */
   downloadLimits?: Partial<DownloadLimits>;
+  /** The slots to use instead of new ones from downloadLimits (a test reads their stats). */
+  downloads?: DownloadSlots;
 }
 
 /** Each job's interval from the options (0 turns one off). */
@@ -284,7 +287,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
   });
   // One set of slots for every route that streams files to anonymous clients.
-  const downloads = new DownloadSlots(opts.downloadLimits);
+  const downloads = opts.downloads ?? new DownloadSlots(opts.downloadLimits);
   await app.register(repositoryRoutes, { services, downloads });
   await app.register(transparencyLogRoutes, { services });
   await app.register(deviceResolveRoutes, { services });
@@ -347,6 +350,7 @@ export interface StartServerOptions {
   dashboardDir?: string | null;
   trustProxy?: string[];
   downloadLimits?: Partial<DownloadLimits>;
+  downloads?: DownloadSlots;
 }
 
 export interface RunningServer {
@@ -436,6 +440,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     if (opts.dashboardDir !== undefined) buildOpts.dashboardDir = opts.dashboardDir;
     if (opts.trustProxy !== undefined) buildOpts.trustProxy = opts.trustProxy;
     if (opts.downloadLimits !== undefined) buildOpts.downloadLimits = opts.downloadLimits;
+    if (opts.downloads !== undefined) buildOpts.downloads = opts.downloads;
     app = await buildApp(buildOpts);
     const log = app.log;
     log.info({ config: describeConfig(opts, dataDir) }, 'starting');

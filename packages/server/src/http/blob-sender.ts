@@ -17,7 +17,8 @@ const missing = (reply: FastifyReply, what: string) =>
  * client accepts one and it shrinks the bytes (EncodedVariants bounds what making one may
  * cost); Range and a CDN's public URL as the blob store allows. A body streamed from the blob
  * store first takes a download slot (http/download-slots.ts): at most so many per network
- * source and in all, the rest wait briefly or get 429/503 with Retry-After.
+ * source and in all, the rest wait briefly or get 429/503 with Retry-After; its bytes then go
+ * at most at the source's rate (http/download-rate.ts), Range requests included.
  */
 export class BlobSender {
   private readonly variants = new EncodedVariants();
@@ -97,7 +98,7 @@ export class BlobSender {
         .header('content-range', `bytes ${range.start}-${range.end}/${length}`)
         .header('content-length', part.length)
         .type(type);
-      return sendFileStream(reply, part.stream);
+      return sendFileStream(this.slots, request, reply, part.stream);
     }
 
     // With signedDocumentsOnly, only a small JSON document that the app's signed releases or
@@ -121,6 +122,6 @@ export class BlobSender {
     const whole = await repo.target(appId, path);
     if (!whole) return missing(reply, path);
     void reply.header('etag', etag).header('content-length', whole.length).type(type);
-    return sendFileStream(reply, whole.stream);
+    return sendFileStream(this.slots, request, reply, whole.stream);
   }
 }

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { ErrorCode } from '@updraft/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sourceOf } from '../domain/source-sketch.js';
+import { DownloadRate } from './download-rate.js';
 
 /**
  * Bounds on anonymous file downloads (release files, CodePush zips, Expo assets: every body
@@ -17,10 +18,13 @@ import { sourceOf } from '../domain/source-sketch.js';
  *   each at most `queueTimeoutMs`) and starts when a slot frees, oldest first.
  * - Beyond the queue, or after the wait: 429 (this source has too many) or 503 (the server
  *   has too many), both with Retry-After; the device client waits and resumes.
+ * - The bytes of all a source's streams together go at most `bytesPerSecondPerSource`
+ *   (http/download-rate.ts), so one source cannot keep a core busy copying bytes.
  *
  * A slot is held until the response closes: finished, failed or dropped by the client.
- * Cost bound: `total` streams × the read chunk (FOLDER_READ_CHUNK_BYTES) plus the socket's
- * buffer in user space, and `totalQueue` parked requests (a socket each, no bytes read).
+ * Cost bound: `total` streams × (≤ 4 read chunks of READ_CHUNK_BYTES, 1 MiB, + the socket's
+ * buffer in user space + at most one timer), `totalQueue` parked requests (a socket each, no bytes
+ * read), and `rateSources` buckets of a few numbers each.
  */
 export interface DownloadLimits {
   /** Concurrent downloads per network source (default 8; 0 = no per-source bound). */
@@ -35,6 +39,12 @@ export interface DownloadLimits {
   queueTimeoutMs: number;
   /** Retry-After of a refusal, in seconds (default 5). */
   retryAfterSeconds: number;
+  /** Bytes per second one network source may pull over all its downloads (default 32 MiB/s; 0 = no bound). */
+  bytesPerSecondPerSource: number;
+  /** What a source may pull at full speed before the rate applies, in ms of the rate (default 250). */
+  rateBurstMs: number;
+  /** Network sources whose rate is tracked at once (default 10,000). */
+  rateSources: number;
 }
 
 /**
@@ -44,6 +54,12 @@ export interface DownloadLimits {
  * larger fleet behind one address gets 429 + Retry-After, which devices obey; an operator
  * who expects that raises --download-slots-per-source or serves files from a CDN
  * (--public-blob-url).
+ *
+ * 32 MiB/s (≈ 270 Mbit/s) per source: above what one device gets from a server over a real
+ * mobile or Wi-Fi link (5G and Wi-Fi 6 typically deliver 100–500 Mbit/s end to end), and a
+ * 30 MiB bundle still arrives in about a second, so a device is not slowed noticeably; yet
+ * sending at that rate takes a few percent of a core, where one source over loopback or a
+ * LAN pulled ~700 MB/s and kept a core busy. 250 ms of burst lets small files go at once.
  */
 export const DEFAULT_DOWNLOAD_LIMITS: DownloadLimits = {
   perSource: 8,
@@ -52,6 +68,9 @@ export const DEFAULT_DOWNLOAD_LIMITS: DownloadLimits = {
   totalQueue: 1024,
   queueTimeoutMs: 10_000,
   retryAfterSeconds: 5,
+  bytesPerSecondPerSource: 32 * 1024 * 1024,
+  rateBurstMs: 250,
+  rateSources: 10_000,
 };
 
 export type SlotAnswer =
@@ -71,6 +90,8 @@ interface Waiter {
 
 export class DownloadSlots {
   readonly limits: DownloadLimits;
+  /** The per-source byte rate of the streams these slots admit. */
+  readonly rate: DownloadRate;
   private active = 0;
   private readonly sources = new Map<string, Source>();
   /** Oldest first; at most totalQueue long, so a scan per released slot is bounded. */
@@ -78,6 +99,11 @@ export class DownloadSlots {
 
   constructor(limits: Partial<DownloadLimits> = {}) {
     this.limits = { ...DEFAULT_DOWNLOAD_LIMITS, ...limits };
+    this.rate = new DownloadRate({
+      bytesPerSecond: this.limits.bytesPerSecondPerSource,
+      burstMs: this.limits.rateBurstMs,
+      maxSources: this.limits.rateSources,
+    });
   }
 
   /** Downloads streaming now and requests waiting, for tests and metrics. */
@@ -194,16 +220,22 @@ export class DownloadSlots {
 }
 
 /**
- * Sends an opened file stream, or closes it when the client left while it was being opened:
- * a stream handed to a response that is already closed may never be read nor destroyed,
- * leaving its file handle to the garbage collector.
+ * Sends an opened file stream (after takeDownloadSlot said go) at its source's rate, or closes
+ * it when the client left while it was being opened: a stream handed to a response that is
+ * already closed may never be read nor destroyed, leaving its file handle to the garbage
+ * collector.
  */
-export function sendFileStream(reply: FastifyReply, stream: Readable): FastifyReply {
+export function sendFileStream(
+  slots: DownloadSlots,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  stream: Readable,
+): FastifyReply {
   if (reply.raw.destroyed) {
     stream.destroy();
     return reply.code(499).send();
   }
-  return reply.send(stream);
+  return reply.send(slots.rate.pace(request.ip, stream));
 }
 
 /**

@@ -195,7 +195,7 @@ async function sendZip(
   if (!opened) return reply.code(404).send(missing);
   // Android compares the bytes it read with Content-Length: always send it, never an encoding.
   void reply.type('application/zip').header('content-length', opened.length);
-  return sendFileStream(reply, opened.stream);
+  return sendFileStream(downloads, request, reply, opened.stream);
 }
 
 const deploymentParams = {

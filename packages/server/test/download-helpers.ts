@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { get, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import type { DownloadLimits, DownloadSlots } from '../src/index.js';
+import { createTrustedApp, prepareRelease, sha256, startTestServer, type TestServer } from './helpers.js';
+
+// What the download-slots and download-rate tests share: a server holding one big release
+// file, and anonymous downloads of it that a test holds open, drains or counts.
+
+export const MIB = 1024 * 1024;
+/** Far more than loopback's socket buffers hold, so a client that does not read keeps its stream open. */
+export const BIG = 32 * MIB;
+
+export interface Pending {
+  req: ClientRequest;
+  answer: Promise<IncomingMessage>;
+  answered: IncomingMessage | null;
+}
+
+/** A download whose body is not read: its slot stays taken until `req.destroy()`. */
+export function hold(url: string, headers: Record<string, string> = {}, options: RequestOptions = {}): Pending {
+  let req!: ClientRequest;
+  const p: Pending = {
+    req: undefined as unknown as ClientRequest,
+    answered: null,
+    answer: new Promise((resolve, reject) => {
+      req = get(url, { agent: false, headers, ...options }, (res) => {
+        res.pause();
+        p.answered = res;
+        resolve(res);
+      });
+      req.on('error', reject);
+    }),
+  };
+  p.req = req;
+  // A destroyed request rejects; only the answers that came matter.
+  p.answer.catch(() => undefined);
+  return p;
+}
+
+/** Reads an answer whole: its status and byte count. */
+export function drain(res: IncomingMessage): Promise<{ status: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    let bytes = 0;
+    res.on('data', (c: Buffer) => (bytes += c.length));
+    res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
+    res.on('error', reject);
+    res.resume();
+  });
+}
+
+export async function waitUntil(what: string, done: () => boolean): Promise<void> {
+  // Bounded by the test runner's timeout, not by a latency assertion.
+  while (!done()) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(done(), what);
+}
+
+export interface BigFileServer {
+  t: TestServer;
+  /** The big file as a repository target (under the manifest name too: the name must not matter). */
+  url: string;
+  appId: string;
+}
+
+export async function serverWithBigFile(
+  limits: Partial<DownloadLimits>,
+  trustProxy?: string[],
+  downloads?: DownloadSlots,
+): Promise<BigFileServer> {
+  const t = await startTestServer({
+    downloadLimits: limits,
+    ...(trustProxy ? { trustProxy } : {}),
+    ...(downloads ? { downloads } : {}),
+  });
+  const appId = 'slots.app';
+  const { keys } = await createTrustedApp(t, appId);
+  const big = new Uint8Array(BIG).fill(0x61);
+  const rel = await prepareRelease(t, appId, keys, {
+    releaseId: 'big',
+    versionCode: 1,
+    files: { 'index.bundle': big },
+  });
+  assert.equal((await t.api('POST', `/v1/apps/${appId}/releases`, rel.body)).status, 201);
+  return { t, url: `${t.url}/repo/${appId}/targets/manifests/${sha256(big)}`, appId };
+}
