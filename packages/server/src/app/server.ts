@@ -156,7 +156,7 @@ export function createServices(opts: BuildAppOptions): Services {
   if (opts.sourceBudget !== undefined) ingestDeps.sourceBudget = opts.sourceBudget;
   if (opts.sourceEventsPerMinute !== undefined) ingestDeps.sourceEventsPerMinute = opts.sourceEventsPerMinute;
   const ingest = new IngestService(ingestDeps);
-  const log = new TransparencyLogService({ store, now });
+  const transparencyLog = new TransparencyLogService({ store, now });
   const signedTargets = new SignedTargets({ store });
   const resolver = new ResolveService({ store, targets: signedTargets });
   const releases = new ReleasesService({
@@ -186,9 +186,11 @@ export function createServices(opts: BuildAppOptions): Services {
       timestampCacheMs: opts.timestampCacheMs ?? 0,
       targets: signedTargets,
     }),
-    transparencyLog: log,
+    transparencyLog,
     apiKeys: new ApiKeysService({ store, now }),
-    audit: new AuditService(opts.webhook ? { store, log, now, webhook: opts.webhook } : { store, log, now }),
+    audit: new AuditService(
+      opts.webhook ? { store, transparencyLog, now, webhook: opts.webhook } : { store, transparencyLog, now },
+    ),
     channels: new ChannelsService({ store, now }),
     releaseOps,
     resolve: resolver,
@@ -307,7 +309,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
   const now = opts.now ?? Date.now;
   if (opts.jobs !== false) {
-    const jobsDeps: ServerJobsDeps = { store: opts.store, services, now, intervals: jobIntervals(opts), log: app.log };
+    const jobsDeps: ServerJobsDeps = {
+      store: opts.store,
+      services,
+      now,
+      intervals: jobIntervals(opts),
+      logger: app.log,
+    };
     if (opts.retention) jobsDeps.retention = opts.retention;
     installJobs(app, { store: opts.store, jobs: serverJobs(jobsDeps), now, metrics });
   }

@@ -57,8 +57,8 @@ function anchorOf(index: number, data: Uint8Array, source: string): AuditAnchor 
 
 /** The newest anchor of `source` (looking back page by page), or null. */
 export async function latestAnchor(store: Database, source: string): Promise<AuditAnchor | null> {
-  for (let end = await store.log.size(AUDIT_LOG_ID); end > 0; end -= PAGE) {
-    const leaves = await store.log.leaves(AUDIT_LOG_ID, Math.max(0, end - PAGE), end);
+  for (let end = await store.transparencyLog.size(AUDIT_LOG_ID); end > 0; end -= PAGE) {
+    const leaves = await store.transparencyLog.leaves(AUDIT_LOG_ID, Math.max(0, end - PAGE), end);
     for (let i = leaves.length - 1; i >= 0; i--) {
       const anchor = anchorOf(leaves[i]!.index, leaves[i]!.data, source);
       if (anchor) return anchor;
@@ -69,10 +69,10 @@ export async function latestAnchor(store: Database, source: string): Promise<Aud
 
 /** Every anchor of `source`, oldest first (verify reads the whole `_audit` log once). */
 export async function listAnchors(store: Database, source: string): Promise<AuditAnchor[]> {
-  const size = await store.log.size(AUDIT_LOG_ID);
+  const size = await store.transparencyLog.size(AUDIT_LOG_ID);
   const anchors: AuditAnchor[] = [];
   for (let start = 0; start < size; start += PAGE) {
-    for (const leaf of await store.log.leaves(AUDIT_LOG_ID, start, Math.min(size, start + PAGE))) {
+    for (const leaf of await store.transparencyLog.leaves(AUDIT_LOG_ID, start, Math.min(size, start + PAGE))) {
       const anchor = anchorOf(leaf.index, leaf.data, source);
       if (anchor) anchors.push(anchor);
     }

@@ -89,7 +89,7 @@ export class AuditService {
   constructor(
     private readonly deps: {
       store: Database;
-      log: TransparencyLogService;
+      transparencyLog: TransparencyLogService;
       now: () => number;
       webhook?: WebhookOptions;
     },
@@ -167,10 +167,13 @@ export class AuditService {
   }
 
   private async evidence(source: string, anchor: AuditAnchor): Promise<AnchorEvidence> {
-    const latest = await this.deps.store.log.latestCheckpoint(AUDIT_LOG_ID);
+    const latest = await this.deps.store.transparencyLog.latestCheckpoint(AUDIT_LOG_ID);
     if (!latest) throw new Error('the _audit log has an anchor but no checkpoint');
-    const proof = await this.deps.log.inclusion(AUDIT_LOG_ID, { index: anchor.index, treeSize: latest.size });
-    const { key } = await this.deps.log.identity(AUDIT_LOG_ID);
+    const proof = await this.deps.transparencyLog.inclusion(AUDIT_LOG_ID, {
+      index: anchor.index,
+      treeSize: latest.size,
+    });
+    const { key } = await this.deps.transparencyLog.identity(AUDIT_LOG_ID);
     return { ...anchor, source, logKey: key, checkpoint: latest.note, treeSize: latest.size, inclusion: proof.hashes };
   }
 }

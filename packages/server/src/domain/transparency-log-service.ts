@@ -61,7 +61,7 @@ export interface LogIdentity {
 
 /** The log's key, created on first use: Ed25519, named by the log's origin. */
 export async function ensureLogKey(store: Database, logId: string, nowMs: number): Promise<LogKeyRecord> {
-  const existing = await store.log.getKey(logId);
+  const existing = await store.transparencyLog.getKey(logId);
   if (existing) return existing;
   const origin = logOrigin(logId);
   const pair = noteKeyFromSeed(origin, NOTE_ED25519, randomBytes(32));
@@ -72,8 +72,8 @@ export async function ensureLogKey(store: Database, logId: string, nowMs: number
     verifierKey: pair.verifierKey,
     createdAt: new Date(nowMs).toISOString(),
   };
-  if (await store.log.insertKey(record)) return record;
-  const raced = await store.log.getKey(logId);
+  if (await store.transparencyLog.insertKey(record)) return record;
+  const raced = await store.transparencyLog.getKey(logId);
   if (!raced) throw new Error(`log ${logId} key vanished`);
   return raced;
 }
@@ -86,14 +86,14 @@ export async function appendLogEntry(
   nowMs: number,
 ): Promise<{ index: number; size: number }> {
   const key = await ensureLogKey(tx, logId, nowMs);
-  const index = await tx.log.size(logId);
+  const index = await tx.transparencyLog.size(logId);
   const data = encodeLogEntry(entry);
   const leafHash = hashLeaf(data);
   const at = new Date(nowMs).toISOString();
-  await tx.log.appendLeaf({ logId, index, leafHash, data, createdAt: at });
-  const hashes = await tx.log.leafHashes(logId, index + 1);
+  await tx.transparencyLog.appendLeaf({ logId, index, leafHash, data, createdAt: at });
+  const hashes = await tx.transparencyLog.leafHashes(logId, index + 1);
   const body = formatCheckpointBody({ origin: key.origin, size: index + 1, rootHash: rootFromLeafHashes(hashes) });
-  await tx.log.putCheckpoint(
+  await tx.transparencyLog.putCheckpoint(
     logId,
     index + 1,
     formatNote(body, [signNoteBody(body, parseSignerKey(key.signerKey))]),
@@ -136,7 +136,7 @@ function signerOfLine(line: string): string {
  */
 export async function servedCosignatures(store: Database, logId: string, size: number): Promise<string[]> {
   const seen = new Set<string>();
-  return (await store.log.cosignatures(logId, size)).filter((line) => {
+  return (await store.transparencyLog.cosignatures(logId, size)).filter((line) => {
     const signer = signerOfLine(line);
     if (seen.has(signer)) return false;
     seen.add(signer);
@@ -158,7 +158,7 @@ export class TransparencyLogService {
   constructor(private readonly deps: { store: Database; now: () => number }) {}
 
   private async requireLog(logId: string): Promise<{ size: number; note: string }> {
-    const latest = await this.deps.store.log.latestCheckpoint(logId);
+    const latest = await this.deps.store.transparencyLog.latestCheckpoint(logId);
     if (!latest) throw notFound('log-empty', `the transparency log of "${logId}" has no entries yet`);
     return latest;
   }
@@ -180,7 +180,7 @@ export class TransparencyLogService {
       throw badRequest('bad-range', `ask for entries with start < end and start below the tree size ${size}`);
     }
     const last = Math.min(end, size, start + MAX_ENTRIES_PER_REQUEST);
-    const leaves = await this.deps.store.log.leaves(logId, start, last);
+    const leaves = await this.deps.store.transparencyLog.leaves(logId, start, last);
     return leaves.map((l) => ({ index: l.index, data: Buffer.from(l.data).toString('base64') }));
   }
 
@@ -198,20 +198,20 @@ export class TransparencyLogService {
     const treeSize = await this.treeSize(logId, query.treeSize);
     let index: number | null;
     if (query.hash !== undefined) {
-      index = await this.deps.store.log.findLeaf(logId, hexToBytes(query.hash), treeSize);
+      index = await this.deps.store.transparencyLog.findLeaf(logId, hexToBytes(query.hash), treeSize);
       if (index === null) throw notFound('not-in-log', `no entry with that leaf hash in the first ${treeSize} entries`);
     } else if (query.index !== undefined) {
       index = query.index;
       if (index >= treeSize) throw badRequest('bad-index', `index must be below the tree size ${treeSize}`);
     } else throw badRequest('bad-query', 'pass hash=<hex leaf hash> or index=<n>');
-    const hashes = await this.deps.store.log.leafHashes(logId, treeSize);
+    const hashes = await this.deps.store.transparencyLog.leafHashes(logId, treeSize);
     return { leafIndex: index, treeSize, hashes: encodeProofHashes(inclusionProof(hashes, index, treeSize)) };
   }
 
   /** The index of the entry with this leaf hash (a device's hint, which it checks against tiles). */
   async leafIndex(logId: string, hash: string): Promise<number> {
     const { size } = await this.requireLog(logId);
-    const index = await this.deps.store.log.findLeaf(logId, hexToBytes(hash), size);
+    const index = await this.deps.store.transparencyLog.findLeaf(logId, hexToBytes(hash), size);
     if (index === null) throw notFound('not-in-log', 'no entry with that leaf hash in the log');
     return index;
   }
@@ -219,7 +219,7 @@ export class TransparencyLogService {
   async consistency(logId: string, from: number, to: number): Promise<{ from: number; to: number; hashes: string[] }> {
     const { size } = await this.requireLog(logId);
     if (from > to || to > size) throw badRequest('bad-range', `need from ≤ to ≤ ${size}`);
-    const hashes = await this.deps.store.log.leafHashes(logId, to);
+    const hashes = await this.deps.store.transparencyLog.leafHashes(logId, to);
     return { from, to, hashes: encodeProofHashes(consistencyProof(hashes, from, to)) };
   }
 
@@ -249,11 +249,11 @@ export class TransparencyLogService {
     const full = tile.width === TILE_WIDTH;
     const first = tile.index * TILE_WIDTH;
     if (tile.level === 'entries') {
-      const leaves = await this.deps.store.log.leaves(logId, first, first + tile.width);
+      const leaves = await this.deps.store.transparencyLog.leaves(logId, first, first + tile.width);
       return { data: encodeEntryBundle(leaves.map((l) => l.data)), full };
     }
     const needed = (first + tile.width) * 2 ** (TILE_HEIGHT * tile.level);
-    const hashes = await this.deps.store.log.leafHashes(logId, needed);
+    const hashes = await this.deps.store.transparencyLog.leafHashes(logId, needed);
     if (hashesAtLevel(hashes.length, tile.level) < first + tile.width) throw new Error(`log ${logId} lost leaves`);
     return { data: hashTileData(hashes, tile), full };
   }
@@ -275,14 +275,16 @@ export class TransparencyLogService {
     } catch (err) {
       throw badRequest('bad-checkpoint', (err as Error).message);
     }
-    const key = await this.deps.store.log.getKey(logId);
+    const key = await this.deps.store.transparencyLog.getKey(logId);
     if (!key) throw notFound('log-empty', `the transparency log of "${logId}" has no entries yet`);
-    const ours = (await this.deps.store.log.leafHashes(logId, body.size)).length === body.size;
+    const ours = (await this.deps.store.transparencyLog.leafHashes(logId, body.size)).length === body.size;
     const signed = ours ? await this.signedBody(logId, body.size) : null;
     if (signed !== note.body) throw badRequest('unknown-checkpoint', 'this log never signed that checkpoint');
     const logKey = parseVerifierKey(key.verifierKey);
     const witnesses = await this.pinnedWitnesses(logId);
-    const seen = new Set((await this.deps.store.log.cosignatures(logId, body.size)).map((line) => signerOfLine(line)));
+    const seen = new Set(
+      (await this.deps.store.transparencyLog.cosignatures(logId, body.size)).map((line) => signerOfLine(line)),
+    );
     const fresh: string[] = [];
     const inNote = new Set<string>();
     for (const sig of note.signatures) {
@@ -307,7 +309,7 @@ export class TransparencyLogService {
     }
     if (inNote.size === 0) throw badRequest('no-cosignature', 'the note carries no witness cosignature');
     const at = new Date(this.deps.now()).toISOString();
-    for (const line of fresh) await this.deps.store.log.addCosignature(logId, body.size, line, at);
+    for (const line of fresh) await this.deps.store.transparencyLog.addCosignature(logId, body.size, line, at);
     return { treeSize: body.size, added: fresh.length };
   }
 
@@ -320,8 +322,8 @@ export class TransparencyLogService {
   }
 
   private async signedBody(logId: string, size: number): Promise<string> {
-    const key = await this.deps.store.log.getKey(logId);
-    const hashes = await this.deps.store.log.leafHashes(logId, size);
+    const key = await this.deps.store.transparencyLog.getKey(logId);
+    const hashes = await this.deps.store.transparencyLog.leafHashes(logId, size);
     return formatCheckpointBody({ origin: key!.origin, size, rootHash: rootFromLeafHashes(hashes) });
   }
 }

@@ -1,7 +1,7 @@
 import { consistentTargetPath, repoPaths } from '@updraft/protocol';
 import type { BlobStore } from '../blobs/blobs.js';
 import type { MetadataRole, Database, StoredMetadata } from '../persistence/persistence.js';
-import { exportLog } from './log-export.js';
+import { exportLog } from './transparency-log-export.js';
 import type { ExportSink, ObjectMeta } from './sinks.js';
 
 /**

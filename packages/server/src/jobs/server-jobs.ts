@@ -32,7 +32,7 @@ export interface ServerJobsDeps {
   now: () => number;
   intervals: JobIntervals;
   retention?: Partial<RetentionOptions>;
-  log: FastifyInstance['log'];
+  logger: FastifyInstance['log'];
 }
 
 /**
@@ -40,7 +40,7 @@ export interface ServerJobsDeps {
  * the job runner's database lease, so with many instances each task runs on one of them.
  */
 export function serverJobs(deps: ServerJobsDeps): ScheduledJob[] {
-  const { store, services, now, intervals, log } = deps;
+  const { store, services, now, intervals, logger } = deps;
   const jobs: ScheduledJob[] = [
     resignJob(store, { intervalMs: intervals.resignMs }),
     scheduledStartsJob(services.releaseOps, intervals.scheduledStartsMs),
@@ -48,7 +48,7 @@ export function serverJobs(deps: ServerJobsDeps): ScheduledJob[] {
     webhookJob(services.webhooks, intervals.webhooksMs),
     retentionJob(store, deps.retention, intervals.retentionMs),
     auditAnchorJob(store, now, intervals.auditAnchorMs, (a) =>
-      log.error({ orgId: a.orgId, ...a.departure }, 'audit log does not extend its last anchor: not anchored'),
+      logger.error({ orgId: a.orgId, ...a.departure }, 'audit log does not extend its last anchor: not anchored'),
     ),
   ];
   return jobs.filter((job) => job.intervalMs > 0);

@@ -4,7 +4,7 @@ import type { SourcemapStore } from './sourcemaps/sourcemap-store.js';
 import type { AccessStore } from './access-store.js';
 import type { InsightStore } from './insight-store.js';
 import type { LeaseStore } from './lease-store.js';
-import type { TransparencyLogStore } from './log-store.js';
+import type { TransparencyLogStore } from './transparency-log-store.js';
 import type { ReleaseStore } from './release-store.js';
 import type { RolloutStore } from './rollout-store.js';
 import type { TrustStore } from './trust-store.js';
@@ -28,7 +28,7 @@ export interface Database {
   /** Ingest keys, device events and rollups, event sources, guardrails and trips, the webhook queue. */
   readonly insight: InsightStore;
   /** The transparency log's keys, leaves, checkpoints and cosignatures. */
-  readonly log: TransparencyLogStore;
+  readonly transparencyLog: TransparencyLogStore;
   /** Named expiring claims that keep a periodic job on one instance at a time. */
   readonly leases: LeaseStore;
   /** CodePush compatibility: deployments, packages, labels, diff packages. */

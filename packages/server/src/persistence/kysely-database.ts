@@ -3,7 +3,7 @@ import { KyselyCodePushStore } from './codepush/codepush-kysely-store.js';
 import { KyselyExpoStore } from './expo/expo-kysely-store.js';
 import { KyselySourcemapStore } from './sourcemaps/sourcemap-kysely-store.js';
 import type { Database } from './database.js';
-import { KyselyLogStore } from './kysely-log-store.js';
+import { KyselyTransparencyLogStore } from './kysely-transparency-log-store.js';
 import {
   KyselyAccessStore,
   KyselyInsightStore,
@@ -24,7 +24,7 @@ export class KyselyDatabase implements Database {
   readonly rollout: KyselyRolloutStore;
   readonly access: KyselyAccessStore;
   readonly insight: KyselyInsightStore;
-  readonly log: KyselyLogStore;
+  readonly transparencyLog: KyselyTransparencyLogStore;
   readonly leases: KyselyLeaseStore;
   readonly codepush: KyselyCodePushStore;
   readonly expo: KyselyExpoStore;
@@ -39,7 +39,7 @@ export class KyselyDatabase implements Database {
     this.rollout = new KyselyRolloutStore(db);
     this.access = new KyselyAccessStore(db);
     this.insight = new KyselyInsightStore(db);
-    this.log = new KyselyLogStore(db);
+    this.transparencyLog = new KyselyTransparencyLogStore(db);
     this.leases = new KyselyLeaseStore(db);
     this.codepush = new KyselyCodePushStore(db);
     this.expo = new KyselyExpoStore(db);

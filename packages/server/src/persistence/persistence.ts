@@ -4,7 +4,7 @@ export * from './release-store.js';
 export * from './rollout-store.js';
 export * from './access-store.js';
 export * from './insight-store.js';
-export * from './log-store.js';
+export * from './transparency-log-store.js';
 export * from './lease-store.js';
 export { KyselyDatabase } from './kysely-database.js';
 export { openSqliteStore } from './sqlite.js';

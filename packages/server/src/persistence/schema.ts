@@ -2,7 +2,7 @@ import type { CodePushTables } from './codepush/codepush-schema.js';
 import type { ExpoTables } from './expo/expo-schema.js';
 import type { SourcemapTables } from './sourcemaps/sourcemap-schema.js';
 import type { InsightTables } from './insight-schema.js';
-import type { LogTables } from './log-schema.js';
+import type { LogTables } from './transparency-log-schema.js';
 import type { Generated } from 'kysely';
 
 /**

@@ -253,10 +253,10 @@ export function metadataStoreContract(backend: MetadataBackend): void {
     'transparency log: keys, leaves by index and hash, checkpoints, cosignatures, in transactions',
     async (store) => {
       const key = { logId: 'l', origin: 'o', signerKey: 's', verifierKey: 'v', createdAt: NOW };
-      assert.equal(await store.log.insertKey(key), true);
-      assert.equal(await store.log.insertKey({ ...key, origin: 'other' }), false);
-      assert.deepEqual(await store.log.getKey('l'), key);
-      assert.equal(await store.log.size('l'), 0);
+      assert.equal(await store.transparencyLog.insertKey(key), true);
+      assert.equal(await store.transparencyLog.insertKey({ ...key, origin: 'other' }), false);
+      assert.deepEqual(await store.transparencyLog.getKey('l'), key);
+      assert.equal(await store.transparencyLog.size('l'), 0);
       const leaf = (index: number) => ({
         logId: 'l',
         index,
@@ -265,15 +265,15 @@ export function metadataStoreContract(backend: MetadataBackend): void {
         createdAt: NOW,
       });
       await store.transaction(async (tx) => {
-        for (let i = 0; i < 3; i++) await tx.log.appendLeaf(leaf(i));
+        for (let i = 0; i < 3; i++) await tx.transparencyLog.appendLeaf(leaf(i));
       });
-      await assert.rejects(store.log.appendLeaf(leaf(2)), StoreConflictError);
-      assert.equal(await store.log.size('l'), 3);
+      await assert.rejects(store.transparencyLog.appendLeaf(leaf(2)), StoreConflictError);
+      assert.equal(await store.transparencyLog.size('l'), 3);
       assert.deepEqual(
-        (await store.log.leafHashes('l', 2)).map((h) => Array.from(h)),
+        (await store.transparencyLog.leafHashes('l', 2)).map((h) => Array.from(h)),
         [Array.from(leaf(0).leafHash), Array.from(leaf(1).leafHash)],
       );
-      const got = await store.log.leaves('l', 1, 3);
+      const got = await store.transparencyLog.leaves('l', 1, 3);
       assert.deepEqual(
         got.map((l) => [l.index, Array.from(l.data)]),
         [
@@ -281,16 +281,16 @@ export function metadataStoreContract(backend: MetadataBackend): void {
           [2, [0, 255, 2]],
         ],
       );
-      assert.equal(await store.log.findLeaf('l', leaf(2).leafHash, 3), 2);
-      assert.equal(await store.log.findLeaf('l', leaf(2).leafHash, 2), null);
-      await store.log.putCheckpoint('l', 2, 'note2', NOW);
-      await store.log.putCheckpoint('l', 3, 'note3', NOW);
-      await store.log.putCheckpoint('l', 3, 'note3b', NOW);
-      assert.deepEqual(await store.log.latestCheckpoint('l'), { size: 3, note: 'note3b' });
-      await store.log.addCosignature('l', 3, 'line-a', NOW);
-      await store.log.addCosignature('l', 3, 'line-a', NOW);
-      await store.log.addCosignature('l', 3, 'line-b', NOW);
-      assert.deepEqual((await store.log.cosignatures('l', 3)).sort(), ['line-a', 'line-b']);
+      assert.equal(await store.transparencyLog.findLeaf('l', leaf(2).leafHash, 3), 2);
+      assert.equal(await store.transparencyLog.findLeaf('l', leaf(2).leafHash, 2), null);
+      await store.transparencyLog.putCheckpoint('l', 2, 'note2', NOW);
+      await store.transparencyLog.putCheckpoint('l', 3, 'note3', NOW);
+      await store.transparencyLog.putCheckpoint('l', 3, 'note3b', NOW);
+      assert.deepEqual(await store.transparencyLog.latestCheckpoint('l'), { size: 3, note: 'note3b' });
+      await store.transparencyLog.addCosignature('l', 3, 'line-a', NOW);
+      await store.transparencyLog.addCosignature('l', 3, 'line-a', NOW);
+      await store.transparencyLog.addCosignature('l', 3, 'line-b', NOW);
+      assert.deepEqual((await store.transparencyLog.cosignatures('l', 3)).sort(), ['line-a', 'line-b']);
     },
   );
 

@@ -27,10 +27,10 @@ export interface LogFileWriter {
 
 /** The latest checkpoint's tree, from the database; tiles are computed once, entry bundles read when missing. */
 async function databaseLogSource(store: Database, appId: string): Promise<LogTileSource | null> {
-  const latest = await store.log.latestCheckpoint(appId);
+  const latest = await store.transparencyLog.latestCheckpoint(appId);
   if (!latest) return null;
   const size = latest.size;
-  const leafHashes = await store.log.leafHashes(appId, size);
+  const leafHashes = await store.transparencyLog.leafHashes(appId, size);
   if (leafHashes.length !== size)
     throw new Error(`${appId}: the log has ${leafHashes.length} leaves, its checkpoint ${size}`);
   const hashTiles = new Map(allHashTiles(leafHashes).map(({ tile, data }) => [tilePath(tile), data]));
@@ -39,7 +39,7 @@ async function databaseLogSource(store: Database, appId: string): Promise<LogTil
     async tile(tile) {
       if (tile.level !== 'entries') return hashTiles.get(tilePath(tile))!;
       const first = tile.index * TILE_WIDTH;
-      const leaves = await store.log.leaves(appId, first, first + tile.width);
+      const leaves = await store.transparencyLog.leaves(appId, first, first + tile.width);
       return encodeEntryBundle(leaves.map((l) => l.data));
     },
     async checkpoint() {

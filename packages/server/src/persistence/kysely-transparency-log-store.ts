@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { StoreConflictError } from './database.js';
-import type { LogKeyRecord, LogLeafRecord, TransparencyLogStore } from './log-store.js';
+import type { LogKeyRecord, LogLeafRecord, TransparencyLogStore } from './transparency-log-store.js';
 import type { Tables } from './schema.js';
 import { isUniqueViolation } from './kysely/table-util.js';
 
@@ -9,7 +9,7 @@ function bytes(value: Uint8Array): Uint8Array {
   return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
 }
 
-export class KyselyLogStore implements TransparencyLogStore {
+export class KyselyTransparencyLogStore implements TransparencyLogStore {
   constructor(private readonly db: Kysely<Tables>) {}
 
   async getKey(logId: string): Promise<LogKeyRecord | null> {
