@@ -61,3 +61,4 @@ export {
   trustedReleases,
 } from './workflows/releases.js';
 export { publishRelease, type PublishInput } from './workflows/publish.js';
+export { rollbackRelease, type RollbackInput } from './workflows/rollback.js';

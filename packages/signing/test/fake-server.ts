@@ -45,6 +45,12 @@ export class FakeServer implements PublisherServer {
     this.blobs.set(sha256, bytes);
   }
 
+  async targetFile(_appId: string, _path: string, sha256: string): Promise<Uint8Array> {
+    const bytes = this.blobs.get(sha256);
+    if (!bytes) throw new Error(`no blob ${sha256}`);
+    return bytes;
+  }
+
   async publishRelease(_appId: string, body: PublishBody): Promise<PublishedRelease> {
     const next = parseTargets(body.releases, 'releases').signed;
     const current = parseTargets(this.releases, 'releases').signed;

@@ -14,6 +14,11 @@ export interface PublisherServer {
   expiryPolicy(appId: string): Promise<Partial<ExpiryPolicy>>;
   /** Stores content-addressed bytes (PUT /v1/apps/:appId/blobs/:sha256). */
   putBlob(appId: string, sha256: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * A target file of the app's repository as served to devices (GET /repo/:appId/targets/…,
+   * by its consistent path). The workflow checks its length and hash against the signed ones.
+   */
+  targetFile(appId: string, targetPath: string, sha256: string, what: string): Promise<Uint8Array>;
   /** Sends new signed releases metadata naming a new release (POST /v1/apps/:appId/releases). */
   publishRelease(appId: string, body: PublishBody): Promise<PublishedRelease>;
 }
