@@ -1,4 +1,4 @@
-import type { ExpiryPolicy, PublishBody, PublishedRelease, PublisherServer } from '@updraft/signing';
+import type { ExpiryPolicy, PublishBody, PublishedRelease, PublisherServer, PushedMetadata } from '@updraft/signing';
 import { consistentTargetPath, repositoryBaseUrl, type SignedEnvelope } from '@updraft/protocol';
 import { retryingFetch } from '@updraft/client/node';
 import type { AdminApi } from './api-client.js';
@@ -26,6 +26,7 @@ export function publisherServer(api: AdminApi): PublisherServer {
         throw new CliError('server-error', `cannot download ${what} from ${url} (${(err as Error).message})`);
       }
     },
+    pushMetadata: (appId, body) => api.request<PushedMetadata>('POST', `${app(appId)}/metadata`, body),
     publishRelease: (appId, body: PublishBody) => api.request<PublishedRelease>('POST', `${app(appId)}/releases`, body),
   };
 }

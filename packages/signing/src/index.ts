@@ -35,6 +35,7 @@ export {
 } from './signers.js';
 export {
   defaultKeysDir,
+  folderSigners,
   keyPath,
   loadOrCreateKey,
   OFFLINE_ROLES,
@@ -52,7 +53,13 @@ export {
 } from './rotation-files.js';
 // The publisher workflows: explicit inputs (keys, the server's current metadata through
 // PublisherServer, the clock), the new signed metadata sent through PublisherServer.
-export type { PublishBody, PublishedRelease, PublisherServer } from './workflows/publisher-server.js';
+export type {
+  MetadataPush,
+  PublishBody,
+  PublishedRelease,
+  PublisherServer,
+  PushedMetadata,
+} from './workflows/publisher-server.js';
 export {
   manifestBlob,
   newReleaseId,
@@ -62,3 +69,24 @@ export {
 } from './workflows/releases.js';
 export { publishRelease, type PublishInput } from './workflows/publish.js';
 export { rollbackRelease, type RollbackInput } from './workflows/rollback.js';
+export {
+  BUNDLE_ROLES,
+  describeNeeds,
+  missingSignatures,
+  signBundle,
+  type BundleRole,
+  type CurrentRole,
+  type CurrentTrust,
+  type MetadataBundle,
+  type OfflineMetadata,
+  type SignatureNeed,
+} from './workflows/metadata-bundle.js';
+export {
+  envelopeSigned,
+  nextRoot,
+  nextTargets,
+  renewed,
+  type KeyChange,
+} from './workflows/next-metadata.js';
+export { pushMetadata } from './workflows/push.js';
+export { renewOffline, type RenewInput } from './workflows/renew.js';

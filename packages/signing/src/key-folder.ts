@@ -1,6 +1,7 @@
 import { chmod, mkdir, readFile, writeFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { generateKeyFile, parseKeyFile, type KeyFile } from './keys.js';
+import { generateKeyFile, localSigner, parseKeyFile, type KeyFile, type Signer } from './keys.js';
+import { readPrivateKey } from './signers.js';
 import type { KeyAlgorithm } from '@updraft/protocol';
 import { SigningError } from './errors.js';
 
@@ -63,4 +64,13 @@ export async function writeTrustAnchor(dir: string, rootBytes: Uint8Array): Prom
   const path = join(dir, 'root.json');
   await writeFile(path, rootBytes);
   return path;
+}
+
+/** The folder's own key files as signers: they sign whatever envelope lists them. */
+export async function folderSigners(dir: string): Promise<Signer[]> {
+  const out: Signer[] = [];
+  for (const role of OFFLINE_ROLES) {
+    if (await exists(keyPath(dir, role))) out.push(localSigner(await readPrivateKey(keyPath(dir, role))));
+  }
+  return out;
 }

@@ -3,6 +3,8 @@ import {
   generateKeyFile,
   localSigner,
   type ExpiryPolicy,
+  type MetadataPush,
+  type PushedMetadata,
   type PublishBody,
   type PublishedRelease,
   type PublisherServer,
@@ -19,6 +21,7 @@ export class FakeServer implements PublisherServer {
   releases: SignedEnvelope;
   readonly blobs = new Map<string, Uint8Array>();
   readonly published: PublishBody[] = [];
+  readonly pushed: MetadataPush[] = [];
   policy: Partial<ExpiryPolicy> = {};
 
   private constructor(releases: SignedEnvelope) {
@@ -49,6 +52,17 @@ export class FakeServer implements PublisherServer {
     const bytes = this.blobs.get(sha256);
     if (!bytes) throw new Error(`no blob ${sha256}`);
     return bytes;
+  }
+
+  async pushMetadata(_appId: string, body: MetadataPush): Promise<PushedMetadata> {
+    this.pushed.push(body);
+    const version = (e: SignedEnvelope | undefined) => (e ? (e.signed['version'] as number) : 0);
+    return {
+      rootVersion: version(body.root),
+      targetsVersion: version(body.targets),
+      releasesVersion: version(body.releases),
+      activated: [],
+    };
   }
 
   async publishRelease(_appId: string, body: PublishBody): Promise<PublishedRelease> {

@@ -2,12 +2,20 @@ import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { keyId, RELEASES_ROLE, type TufKey } from '@updraft/protocol';
 import {
+  describeNeeds,
+  folderSigners,
+  missingSignatures,
+  nextRoot,
+  nextTargets,
+  renewed,
+  signBundle,
+  type KeyChange,
+  type MetadataBundle,
   expiresAfter,
   generateKeyFile,
   hasPrivateKey,
   keyPath,
   localSigner,
-  OFFLINE_ROLES,
   type OfflineRole,
   promoteKey,
   publicKeyOf,
@@ -25,8 +33,7 @@ import { collect } from '../log-pin.js';
 import { CliError, colour, emit } from '../output.js';
 import { run } from '../run.js';
 import { openApp, type AppContext, type AppOptions } from '../trust/app-context.js';
-import { describeNeeds, missingSignatures, signBundle, writeBundle, type MetadataBundle } from '../trust/bundle.js';
-import { nextRoot, nextTargets, renewed, type KeyChange } from '../trust/next-metadata.js';
+import { writeBundle } from '../trust/bundle.js';
 import { envelopeOf } from '../trust/verified-repo.js';
 import { pushBundle } from '../trust/push.js';
 
@@ -64,15 +71,6 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-/** The publisher's own key files: they sign whatever envelope lists them. */
-async function folderSigners(dir: string): Promise<Signer[]> {
-  const out: Signer[] = [];
-  for (const role of OFFLINE_ROLES) {
-    if (await exists(keyPath(dir, role))) out.push(localSigner(await readPrivateKey(keyPath(dir, role))));
-  }
-  return out;
 }
 
 function positiveInt(value: string | undefined, flag: string, min: number): number | undefined {

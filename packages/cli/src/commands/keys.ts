@@ -4,7 +4,12 @@ import { resolve } from 'node:path';
 import { DIRECTOR_ROLE, RELEASES_ROLE, type RoleKeys } from '@updraft/protocol';
 import {
   addSignatures,
+  BUNDLE_ROLES,
+  type BundleRole,
   defaultKeysDir,
+  describeNeeds,
+  missingSignatures,
+  signBundle,
   generateKeyFile,
   publicKeyOf,
   readRotation,
@@ -16,15 +21,7 @@ import { collect } from '../log-pin.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { openApp, expiryWarnings, readAnchor, type AppOptions } from '../trust/app-context.js';
-import {
-  describeNeeds,
-  missingSignatures,
-  readBundle,
-  signBundle,
-  writeBundle,
-  BUNDLE_ROLES,
-  type BundleRole,
-} from '../trust/bundle.js';
+import { readBundle, writeBundle } from '../trust/bundle.js';
 import { loadVerifiedRepo } from '../trust/verified-repo.js';
 import { registerKeysRotate } from './keys-rotate.js';
 import { pushBundle } from '../trust/push.js';

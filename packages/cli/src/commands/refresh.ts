@@ -1,14 +1,12 @@
 import type { Command } from 'commander';
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { expiresAfter, keyPath, localSigner, OFFLINE_ROLES, readPrivateKey, type Signer } from '@updraft/signing';
+import { folderSigners, renewOffline } from '@updraft/signing';
 import { copyLogToFolder } from '../log-copy.js';
 import { colour, emit } from '../output.js';
 import { run } from '../run.js';
 import { expiryWarnings, openApp, readAnchor, type AppContext, type AppOptions } from '../trust/app-context.js';
-import { missingSignatures, signBundle, type MetadataBundle } from '../trust/bundle.js';
-import { renewed } from '../trust/next-metadata.js';
-import { envelopeOf, fileNames, loadVerifiedRepo, type RepoRole, type VerifiedRepo } from '../trust/verified-repo.js';
+import { fileNames, loadVerifiedRepo, type RepoRole, type VerifiedRepo } from '../trust/verified-repo.js';
 import { pushBundle } from '../trust/push.js';
 
 /**
@@ -37,37 +35,15 @@ export function registerRefresh(program: Command): void {
     .action(run<[], RefreshOptions>(async (opts) => refresh(opts)));
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** Offline roles within the warning window whose key is in the folder, renewed in one upload. */
-async function renewOffline(ctx: AppContext, nowMs: number): Promise<string[]> {
-  const due = (expires: string) => Date.parse(expires) - nowMs < ctx.policy.warnBefore * 1000;
-  const signers: Signer[] = [];
-  for (const role of OFFLINE_ROLES) {
-    if (await exists(keyPath(ctx.keysDir, role)))
-      signers.push(localSigner(await readPrivateKey(keyPath(ctx.keysDir, role))));
-  }
-  const { repo, policy } = ctx;
-  const next = {
-    root: () => renewed(envelopeOf(repo.root).signed, expiresAfter(nowMs, policy.root)),
-    targets: () => renewed(envelopeOf(repo.targets).signed, expiresAfter(nowMs, policy.targets)),
-    releases: () => renewed(envelopeOf(repo.releases).signed, expiresAfter(nowMs, policy.releases)),
-  };
-  let bundle: MetadataBundle = { appId: ctx.appId };
-  const roles: ('root' | 'targets' | 'releases')[] = [];
-  for (const role of ['root', 'targets', 'releases'] as const) {
-    if (!due(repo[role].signed.expires)) continue;
-    const candidate = await signBundle({ ...bundle, [role]: { signed: next[role](), signatures: [] } }, repo, signers);
-    // A role this folder cannot sign to its threshold is left to its key holders; the warnings say so.
-    if (missingSignatures(candidate, repo).length > 0) continue;
-    bundle = candidate;
-    roles.push(role);
-  }
+/** Offline roles within the warning window that the key folder can sign, renewed in one upload. */
+async function renewWithFolder(ctx: AppContext, nowMs: number): Promise<string[]> {
+  const { bundle, roles } = await renewOffline({
+    appId: ctx.appId,
+    current: ctx.repo,
+    policy: ctx.policy,
+    signers: await folderSigners(ctx.keysDir),
+    nowMs,
+  });
   if (roles.length === 0) return [];
   await pushBundle(ctx, bundle);
   return roles;
@@ -103,7 +79,7 @@ async function refresh(opts: RefreshOptions): Promise<void> {
     `/v1/apps/${encodeURIComponent(ctx.appId)}/resign`,
     { force: opts.force === true },
   );
-  const renewedRoles = await renewOffline(ctx, nowMs);
+  const renewedRoles = await renewWithFolder(ctx, nowMs);
   const repo = await loadVerifiedRepo(ctx.api.server, ctx.appId, await readAnchor(ctx.anchorPath));
   // The log before the metadata: a renewed releases or root version is in it before a device can see it.
   const logWritten = opts.out ? await copyLogToFolder(ctx.api.server, ctx.appId, resolve(opts.out)) : [];

@@ -21,6 +21,24 @@ export interface PublisherServer {
   targetFile(appId: string, targetPath: string, sha256: string, what: string): Promise<Uint8Array>;
   /** Sends new signed releases metadata naming a new release (POST /v1/apps/:appId/releases). */
   publishRelease(appId: string, body: PublishBody): Promise<PublishedRelease>;
+  /** Sends new offline metadata, accepted together or not at all (POST /v1/apps/:appId/metadata). */
+  pushMetadata(appId: string, body: MetadataPush): Promise<PushedMetadata>;
+}
+
+/** New versions of the offline roles, fully signed. */
+export interface MetadataPush {
+  root?: SignedEnvelope;
+  targets?: SignedEnvelope;
+  releases?: SignedEnvelope;
+}
+
+/** What the server answers to a metadata push. */
+export interface PushedMetadata {
+  rootVersion: number;
+  targetsVersion: number;
+  releasesVersion: number;
+  /** Online keys (snapshot, timestamp, director) the new root or targets made current. */
+  activated: { role: string; keyid: string }[];
 }
 
 export interface PublishBody {

@@ -2,11 +2,12 @@ import {
   type JsonObject,
   type JsonValue,
   keyId,
-  RELEASES_ROLE,
+  parseJsonObject,
   ROOT_EPOCH_FIELD,
+  type SignedEnvelope,
   type TufKey,
 } from '@updraft/protocol';
-import { CliError } from '../output.js';
+import { SigningError } from '../errors.js';
 
 /**
  * The next version of root or targets for a key change, built from the current signed
@@ -24,13 +25,18 @@ interface RoleJson {
   threshold: number;
 }
 
+/** The `signed` object of verified metadata exactly as it was signed, every field kept. */
+export function envelopeSigned(current: { bytes: Uint8Array }): JsonObject {
+  return (parseJsonObject(current.bytes, 'metadata') as unknown as SignedEnvelope).signed;
+}
+
 function clone<T extends JsonValue>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
 function applyChange(role: RoleJson, keys: JsonObject, change: KeyChange, name: string): void {
   for (const id of change.remove) {
-    if (!role.keyids.includes(id)) throw new CliError('bad-input', `the ${name} role does not list key ${id}`);
+    if (!role.keyids.includes(id)) throw new SigningError('bad-input', `the ${name} role does not list key ${id}`);
   }
   role.keyids = role.keyids.filter((id) => !change.remove.includes(id));
   for (const key of change.add) {
@@ -39,9 +45,9 @@ function applyChange(role: RoleJson, keys: JsonObject, change: KeyChange, name: 
     if (!role.keyids.includes(id)) role.keyids.push(id);
   }
   if (change.threshold !== undefined) role.threshold = change.threshold;
-  if (role.keyids.length === 0) throw new CliError('bad-input', `the ${name} role would have no key left`);
+  if (role.keyids.length === 0) throw new SigningError('bad-input', `the ${name} role would have no key left`);
   if (role.threshold < 1 || role.threshold > role.keyids.length) {
-    throw new CliError(
+    throw new SigningError(
       'bad-input',
       `the ${name} role would need ${role.threshold} signatures but lists ${role.keyids.length} key(s); pass --threshold 1…${role.keyids.length}`,
     );
@@ -81,7 +87,7 @@ export function nextTargets(
   const next = clone(current);
   const delegations = next['delegations'] as { keys: JsonObject; roles: (RoleJson & { name: string })[] } & JsonObject;
   const delegated = delegations.roles.find((r) => r.name === role);
-  if (!delegated) throw new CliError('untrusted-server', `targets has no ${role} delegation`);
+  if (!delegated) throw new SigningError('untrusted-server', `targets has no ${role} delegation`);
   applyChange(delegated, delegations.keys, change, role);
   pruneKeys(delegations.keys, delegations.roles);
   next['version'] = (current['version'] as number) + 1;
@@ -96,5 +102,3 @@ export function renewed(current: JsonObject, expires: string): JsonObject {
   next['expires'] = expires;
   return next;
 }
-
-export const DELEGATED_ROLES = [RELEASES_ROLE, 'director'] as const;
