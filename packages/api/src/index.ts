@@ -35,6 +35,8 @@ export * as blobUploadApi from './routes/blob-upload.js';
 export * as deviceApi from './routes/device.js';
 export * as eventsApi from './routes/events.js';
 export * as healthApi from './routes/health.js';
+export * as repositoryApi from './routes/repository.js';
+export * as sourcemapsApi from './routes/sourcemaps.js';
 export * as transparencyLogApi from './routes/transparency-log.js';
 export {
   AdminClient,

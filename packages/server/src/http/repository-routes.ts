@@ -1,9 +1,10 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
+import { repositoryApi } from '@updraft/api';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../domain/services.js';
 import { etagFor } from './http-cache.js';
 import type { DownloadSlots } from './download-slots.js';
 import { BlobSender, IMMUTABLE } from './blob-sender.js';
-import { appParams, identifier } from './route-schemas.js';
 
 export { IMMUTABLE } from './blob-sender.js';
 /**
@@ -43,10 +44,9 @@ const toBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffs
  * variant reads the document whole, and EncodedVariants bounds that (≤ 8 MiB, one at a time,
  * off the event loop, made once).
  */
-export const repositoryRoutes: FastifyPluginAsync<{ services: Services; downloads: DownloadSlots }> = async (
-  app,
-  { services, downloads },
-) => {
+export const repositoryRoutes: FastifyPluginAsyncJsonSchemaToTs<{
+  Options: { services: Services; downloads: DownloadSlots };
+}> = async (app, { services, downloads }) => {
   const repo = services.repository;
   const blobs = new BlobSender(repo, downloads, { signedDocumentsOnly: true });
 
@@ -73,27 +73,22 @@ export const repositoryRoutes: FastifyPluginAsync<{ services: Services; download
     return sent ?? reply.header('etag', etagFor(doc.sha256)).send(toBuffer(doc.bytes));
   };
 
-  app.get<{ Params: { appId: string } }>(
+  app.get(
     '/repo/:appId/metadata/timestamp.json',
-    { schema: { tags: ['devices'], summary: 'The latest timestamp metadata', params: appParams } },
+    { schema: { tags: ['devices'], summary: 'The latest timestamp metadata', ...repositoryApi.timestamp } },
     async (request, reply) => {
       const doc = await repo.timestamp(request.params.appId);
       return doc ? sendDocument(request, reply, doc, TIMESTAMP_CACHE_CONTROL) : notHere(reply, 'timestamp.json');
     },
   );
 
-  app.get<{ Params: { appId: string; file: string } }>(
+  app.get(
     '/repo/:appId/metadata/:file',
     {
       schema: {
         tags: ['devices'],
         summary: 'Versioned metadata: <N>.<role>.json',
-        params: {
-          type: 'object',
-          required: ['appId', 'file'],
-          properties: { appId: identifier, file: { type: 'string', maxLength: 64 } },
-          additionalProperties: false,
-        },
+        ...repositoryApi.versionedMetadata,
       },
     },
     async (request, reply) => {
@@ -108,41 +103,28 @@ export const repositoryRoutes: FastifyPluginAsync<{ services: Services; download
   const targetSchema = {
     tags: ['devices'],
     summary: 'A manifest or file of this app, by hash (consistent-snapshot name)',
-    params: {
-      type: 'object',
-      required: ['appId', '*'],
-      properties: { appId: identifier, '*': { type: 'string', maxLength: 2048 } },
-      additionalProperties: false,
-    },
+    ...repositoryApi.target,
   } as const;
 
   // Declared before the GET so Fastify does not derive a HEAD that reads the whole file.
-  app.head<{ Params: { appId: string; '*': string } }>(
-    '/repo/:appId/targets/*',
-    { schema: targetSchema },
-    async (request, reply) => {
-      const sha256 = await repo.targetBlob(request.params.appId, request.params['*']);
-      const length = sha256 ? await repo.blobLength(sha256) : null;
-      if (sha256 === null || length === null) return notHere(reply, `targets/${request.params['*']}`);
-      return reply
-        .header('cache-control', IMMUTABLE)
-        .header('etag', etagFor(sha256))
-        .header('accept-ranges', 'bytes')
-        .header('content-length', length)
-        .type('application/octet-stream')
-        .send();
-    },
-  );
+  app.head('/repo/:appId/targets/*', { schema: targetSchema }, async (request, reply) => {
+    const sha256 = await repo.targetBlob(request.params.appId, request.params['*']);
+    const length = sha256 ? await repo.blobLength(sha256) : null;
+    if (sha256 === null || length === null) return notHere(reply, `targets/${request.params['*']}`);
+    return reply
+      .header('cache-control', IMMUTABLE)
+      .header('etag', etagFor(sha256))
+      .header('accept-ranges', 'bytes')
+      .header('content-length', length)
+      .type('application/octet-stream')
+      .send();
+  });
 
-  app.get<{ Params: { appId: string; '*': string } }>(
-    '/repo/:appId/targets/*',
-    { schema: targetSchema },
-    async (request, reply) => {
-      const { appId } = request.params;
-      const path = request.params['*'];
-      const sha256 = await repo.targetBlob(appId, path);
-      if (!sha256) return notHere(reply, `targets/${path}`);
-      return blobs.send(request, reply, appId, path, sha256, 'application/octet-stream');
-    },
-  );
+  app.get('/repo/:appId/targets/*', { schema: targetSchema }, async (request, reply) => {
+    const { appId } = request.params;
+    const path = request.params['*'];
+    const sha256 = await repo.targetBlob(appId, path);
+    if (!sha256) return notHere(reply, `targets/${path}`);
+    return blobs.send(request, reply, appId, path, sha256, 'application/octet-stream');
+  });
 };
