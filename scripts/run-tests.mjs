@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Runs every test file (unit and end-to-end) with node's test runner and ends with the line
-// `N passed, N failed` that CI reads. Usage: node scripts/run-tests.mjs [filter-substring]
+// `N passed, N failed` that CI reads. Usage: node scripts/run-tests.mjs [filter-substring …]
+// (a file runs when its path contains any of the substrings).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const filter = process.argv[2];
+const filters = process.argv.slice(2);
 
 function findTests(dir) {
   const out = [];
@@ -22,12 +23,14 @@ function findTests(dir) {
 
 const files = [...findTests(join(root, 'packages')), ...findTests(join(root, 'test'))]
   .map((f) => relative(root, f))
-  .filter((f) => !filter || f.includes(filter))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
 if (files.length === 0) {
   // node --test given no files would fall back to its own discovery (every test/**/*.js, the
   // React Native fixture app's included) and run something else entirely.
-  console.error(`no test file matches "${filter}": give part of a path under packages/ or test/`);
+  console.error(
+    `no test file matches ${filters.map((x) => `"${x}"`).join(' or ')}: give part of a path under packages/ or test/`,
+  );
   process.exit(2);
 }
 const countDir = mkdtempSync(join(tmpdir(), 'updraft-tests-'));
