@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createNodeClient } from '@updraft/client/node';
-import { runCli, startServerProcess } from '../test/helpers/cli.js';
+import { runCli, startServerProcess } from '@updraft/test-kit/cli';
 
 const FILES = 300;
 const TOTAL = 10 * 1024 * 1024;

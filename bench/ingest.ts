@@ -10,7 +10,7 @@
  *
  *   npm run build && node --import tsx bench/ingest.ts [--seconds 50] [--concurrency 8] [--postgres]
  *
- * --postgres runs the same against a throwaway PostgreSQL cluster (test/helpers/services.ts).
+ * --postgres runs the same against a throwaway PostgreSQL cluster (packages/test-kit/src/services.ts).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -20,8 +20,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { runCli, startServerProcess } from '../test/helpers/cli.js';
-import { startPostgres } from '../test/helpers/services.js';
+import { runCli, startServerProcess } from '@updraft/test-kit/cli';
+import { startPostgres } from '@updraft/test-kit/services';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);

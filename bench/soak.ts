@@ -19,7 +19,7 @@
  * connection errors, RSS at start (after a 2-minute warm-up), middle and end with the slope
  * (and a 95 % interval) after warm-up and over the last 30 minutes, the forced-GC memory split
  * of each probe, and database growth (JSON with --json).
- * postgres-s3 uses a throwaway PostgreSQL cluster and the S3 server of test/helpers/services.ts.
+ * postgres-s3 uses a throwaway PostgreSQL cluster and the S3 server of packages/test-kit/src/services.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -29,8 +29,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { publishArgs, runCli, startServerProcess, tempDir } from '../test/helpers/cli.js';
-import { startPostgres, startS3 } from '../test/helpers/services.js';
+import { publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
+import { startPostgres, startS3 } from '@updraft/test-kit/services';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -30,7 +30,7 @@ import {
 } from '@updraft/protocol';
 import { nodeSignatureBackend } from '@updraft/client/node';
 import { setSignatureBackend } from '@updraft/protocol';
-import { runCli, startServerProcess } from '../test/helpers/cli.js';
+import { runCli, startServerProcess } from '@updraft/test-kit/cli';
 
 const iterations = Number(process.argv[process.argv.indexOf('--iterations') + 1]) || 300;
 const APP = 'com.example.bench';

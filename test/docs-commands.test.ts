@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { buildProgram } from '../packages/cli/src/program.js';
-import { REPO_ROOT } from './helpers/cli.js';
+import { REPO_ROOT } from '@updraft/test-kit/cli';
 
 // Every `updraft …` command that README.md and docs/ name must exist in the CLI: a newcomer
 // copies them as written. The command path (e.g. `release rollout`, `keys api create`) is

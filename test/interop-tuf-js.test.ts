@@ -5,9 +5,9 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadTrustedRoot, UpdraftError, verifyTimestamp } from '@updraft/protocol';
 import { Updater } from 'tuf-js';
-import { runCli, startServerProcess, tempDir, type ServerProcess } from './helpers/cli.js';
-import { startStaticServer } from './helpers/hostile-proxy.js';
-import { mirrorRepository } from './helpers/repo-tools.js';
+import { runCli, startServerProcess, tempDir, type ServerProcess } from '@updraft/test-kit/cli';
+import { startStaticServer } from '@updraft/test-kit/hostile-proxy';
+import { mirrorRepository } from '@updraft/test-kit/repo-tools';
 
 // Interop: tuf-js, an independent TUF 1.0 client, refreshes an app's metadata from the real
 // server (and from a static copy of its repository), walks a root rotation, and downloads a

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { freePort, skipOrFail } from '../helpers/services.js';
+import { freePort, skipOrFail } from '@updraft/test-kit/services';
 
 // deploy/updraft.service, checked without a running systemd: systemd's own unit parser
 // (systemd-analyze verify, from the systemd package) and the unit's ExecStart run for real,

@@ -4,9 +4,9 @@ import { createHash, generateKeyPairSync, verify } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
-import { publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
-import type { ServerProcess } from '../helpers/cli.js';
-import { CodePushDevice, folderHash } from '../helpers/codepush-device.js';
+import { publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
+import type { ServerProcess } from '@updraft/test-kit/cli';
+import { CodePushDevice, folderHash } from '@updraft/test-kit/codepush-device';
 
 // CodePush compatibility (issue 16) against a real `updraft serve`, with the real device-side
 // client code: code-push 4.2.3's acquisition SDK through react-native-code-push 9.0.1's

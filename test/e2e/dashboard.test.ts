@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { anchorAuditHeads, openSqliteStore } from '@updraft/server';
-import { REPO_ROOT, publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
-import type { CliResult, ServerProcess } from '../helpers/cli.js';
+import { REPO_ROOT, publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
+import type { CliResult, ServerProcess } from '@updraft/test-kit/cli';
 
 // The dashboard in a real Chromium against the built dashboard on a real server process:
 // sign in, open a published release, set its rollout to 25 %, halt it, and find both actions

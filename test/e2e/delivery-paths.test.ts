@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { jsLikePair, randomBytes } from '../helpers/bundles.js';
+import { jsLikePair, randomBytes } from '@updraft/test-kit/bundles';
 import {
   deviceSyncArgs,
   publishArgs,
@@ -10,9 +10,9 @@ import {
   startServerProcess,
   tempDir,
   type ServerProcess,
-} from '../helpers/cli.js';
-import { startNginx, type Nginx } from '../helpers/nginx.js';
-import { skipOrFail } from '../helpers/services.js';
+} from '@updraft/test-kit/cli';
+import { startNginx, type Nginx } from '@updraft/test-kit/nginx';
+import { skipOrFail } from '@updraft/test-kit/services';
 
 // The same device scenario over the three ways a device reaches a repository in real use:
 // straight to `updraft serve`; through a real nginx reverse proxy in front of it (gzip on for

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { brotliCompressSync } from 'node:zlib';
-import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
-import type { ServerProcess } from '../helpers/cli.js';
-import { jsLikePair } from '../helpers/bundles.js';
+import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
+import type { ServerProcess } from '@updraft/test-kit/cli';
+import { jsLikePair } from '@updraft/test-kit/bundles';
 
 // Delta updates end to end: the real CLI generates and signs patches at publish time, the
 // real server stores them as blobs, the real Node device client applies them.

@@ -12,7 +12,7 @@ import {
   startServerProcess,
   tempDir,
   type ServerProcess,
-} from '../helpers/cli.js';
+} from '@updraft/test-kit/cli';
 
 // The blob folder on a real, small file system (a 4 MiB tmpfs) that a publish fills. Nothing
 // damaged is left under a hash, the server answers 507 saying the disk is full (and the CLI

@@ -2,7 +2,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { deviceSyncArgs, REPO_ROOT, runCli, startServerProcess, tempDir, type ServerProcess } from '../helpers/cli.js';
+import {
+  deviceSyncArgs,
+  REPO_ROOT,
+  runCli,
+  startServerProcess,
+  tempDir,
+  type ServerProcess,
+} from '@updraft/test-kit/cli';
 
 // `updraft publish --build expo`, with a STUB `expo` package in the app's node_modules: its
 // bin answers `expo export` by copying test/fixtures/expo-export/v1 (real `npx expo export`

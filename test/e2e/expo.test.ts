@@ -13,8 +13,8 @@ import {
   generateKeyPair,
   generateSelfSignedCodeSigningCertificate,
 } from '@expo/code-signing-certificates';
-import { REPO_ROOT, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
-import type { ServerProcess } from '../helpers/cli.js';
+import { REPO_ROOT, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
+import type { ServerProcess } from '@updraft/test-kit/cli';
 
 // Expo Updates compatibility (issue 17) against a real `updraft serve`, with Expo's own npm
 // libraries on the device side: @expo/multipart-body-parser parses responses as expo-updates

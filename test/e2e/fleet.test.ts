@@ -2,8 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
-import type { CliResult, ServerProcess } from '../helpers/cli.js';
+import { publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
+import type { CliResult, ServerProcess } from '@updraft/test-kit/cli';
 
 // Crash guardrails end to end: the real `updraft` binary, a real server process, and a fleet
 // of real device engines (`updraft simulate`) reporting telemetry with an ingest key. A

@@ -13,8 +13,8 @@ import {
   parseNote,
   parseSignerKey,
 } from '@updraft/protocol/transparency';
-import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
-import type { ServerProcess } from '../helpers/cli.js';
+import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
+import type { ServerProcess } from '@updraft/test-kit/cli';
 
 // Issue 14 §2: a key that may publish cannot freeze devices through the transparency log.
 // Real server process, real CLI, real Node device client in `enforce` mode with one pinned

@@ -23,9 +23,9 @@ import {
   stolen,
   templateA,
   useHostileNetwork,
-} from '../helpers/hostile-network.js';
-import { passThrough } from '../helpers/hostile-proxy.js';
-import { forgeOnline, getBytes } from '../helpers/repo-tools.js';
+} from '@updraft/test-kit/hostile-network';
+import { passThrough } from '@updraft/test-kit/hostile-proxy';
+import { forgeOnline, getBytes } from '@updraft/test-kit/repo-tools';
 
 // Hostile network, rollback and freeze (docs/security.md, "Threats and defences"): a proxy
 // replays older metadata or, with the server's stolen online keys, signs older versions or

@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateKeyFile, localSigner, signMetadata, type KeyFile } from '@updraft/signing';
 import { serializeEnvelope, type JsonObject } from '@updraft/protocol';
-import { startStaticServer } from '../helpers/hostile-proxy.js';
+import { startStaticServer } from '@updraft/test-kit/hostile-proxy';
 import {
   A,
   B,
@@ -26,8 +26,8 @@ import {
   useHostileNetwork,
   v2File,
   work,
-} from '../helpers/hostile-network.js';
-import { getBytes, getJson, mirrorRepository } from '../helpers/repo-tools.js';
+} from '@updraft/test-kit/hostile-network';
+import { getBytes, getJson, mirrorRepository } from '@updraft/test-kit/repo-tools';
 
 // Hostile network, tampering (docs/security.md, "Threats and defences"): a malicious proxy
 // between the real Node device client and the real server alters bundles, manifests and

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { deviceSyncArgs, runCli } from '../helpers/cli.js';
-import { startHostileProxy } from '../helpers/hostile-proxy.js';
+import { deviceSyncArgs, runCli } from '@updraft/test-kit/cli';
+import { startHostileProxy } from '@updraft/test-kit/hostile-proxy';
 import {
   A,
   assertRuns,
@@ -21,7 +21,7 @@ import {
   useHostileNetwork,
   v2File,
   work,
-} from '../helpers/hostile-network.js';
+} from '@updraft/test-kit/hostile-network';
 
 // Hostile network, transport (docs/security.md, "Threats and defences"): a proxy sends
 // endless data, stalls, redirects elsewhere or downgrades to http. Every case ends with the

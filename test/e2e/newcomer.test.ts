@@ -11,7 +11,7 @@ import {
   tempDir,
   type CliResult,
   type ServerProcess,
-} from '../helpers/cli.js';
+} from '@updraft/test-kit/cli';
 
 // What a newcomer trips over in the first hour, each through the real CLI against a real
 // server: the wrong file or folder, a typo, a busy port, and what a device says after a

@@ -1,9 +1,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServerProcess, tempDir, type ServerProcess } from '../helpers/cli.js';
-import { publishOnce, seedApp, startLoad, unexpected } from '../helpers/outage-load.js';
-import { skipOrFail, startPostgres, type PostgresCluster } from '../helpers/services.js';
+import { startServerProcess, tempDir, type ServerProcess } from '@updraft/test-kit/cli';
+import { publishOnce, seedApp, startLoad, unexpected } from '@updraft/test-kit/outage-load';
+import { skipOrFail, startPostgres, type PostgresCluster } from '@updraft/test-kit/services';
 
 // The database goes away under load and comes back: `pg_ctl restart -m immediate` twice, then
 // a 20-second stop. The server process never exits; while the database is away requests

@@ -2,10 +2,10 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { startServerProcess, tempDir, type ServerProcess } from '../helpers/cli.js';
-import { publishOnce, seedApp, startLoad, unexpected } from '../helpers/outage-load.js';
-import { skipOrFail, startS3, type S3Service } from '../helpers/services.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { startServerProcess, tempDir, type ServerProcess } from '@updraft/test-kit/cli';
+import { publishOnce, seedApp, startLoad, unexpected } from '@updraft/test-kit/outage-load';
+import { skipOrFail, startS3, type S3Service } from '@updraft/test-kit/services';
+import { startTcpProxy, type TcpProxy } from '@updraft/test-kit/tcp-proxy';
 
 // The blob store goes away for 20 s under load. The S3 server is shared, so the server under
 // test reaches it through a TCP proxy this test owns, and the proxy is what goes away. The

@@ -1,10 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
-import type { ServerProcess } from '../helpers/cli.js';
-import { jsLikePair } from '../helpers/bundles.js';
-import { writeTree } from '../helpers/trees.js';
+import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
+import type { ServerProcess } from '@updraft/test-kit/cli';
+import { jsLikePair } from '@updraft/test-kit/bundles';
+import { writeTree } from '@updraft/test-kit/trees';
 
 // A big app publishes every time: the second publish of a multi-megabyte bundle with the
 // default delta settings (3 bases) used to fail with "cannot fetch … for delta generation

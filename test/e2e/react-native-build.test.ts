@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { CLI, deviceSyncArgs, runCli, startServerProcess, tempDir, type ServerProcess } from '../helpers/cli.js';
+import { CLI, deviceSyncArgs, runCli, startServerProcess, tempDir, type ServerProcess } from '@updraft/test-kit/cli';
 import { installedFixtureApp, reactNativeNode, runWith } from '../../packages/react-native/test/fixture-app.js';
 
 // `updraft publish --build react-native` on a real React Native app (newest react-native, its

@@ -4,8 +4,8 @@ import { get, type ClientRequest } from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, before, test } from 'node:test';
-import { publishArgs, runCli, startServerProcess, tempDir, type ServerProcess } from '../helpers/cli.js';
-import { writeTree } from '../helpers/trees.js';
+import { publishArgs, runCli, startServerProcess, tempDir, type ServerProcess } from '@updraft/test-kit/cli';
+import { writeTree } from '@updraft/test-kit/trees';
 
 // `updraft serve --download-rate-per-source <MiB/s>` reaches the server: 4 anonymous downloads
 // of a 6 MiB release file from one address get about 1 MiB/s in all. With the default

@@ -6,8 +6,8 @@ import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { startServerProcess, tempDir, type ServerProcess } from '../helpers/cli.js';
-import { freePort, skipOrFail } from '../helpers/services.js';
+import { startServerProcess, tempDir, type ServerProcess } from '@updraft/test-kit/cli';
+import { freePort, skipOrFail } from '@updraft/test-kit/services';
 
 const work = await tempDir('serve-hardening');
 after(() => work.cleanup());
@@ -205,7 +205,7 @@ http {
   });
 
   it('refuses a --trust-proxy value that is not an address or range', async () => {
-    const { runCli } = await import('../helpers/cli.js');
+    const { runCli } = await import('@updraft/test-kit/cli');
     const res = await runCli([
       'serve',
       '--port',

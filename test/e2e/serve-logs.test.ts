@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { runCli, startServerProcess, tempDir, type ServerProcess } from '../helpers/cli.js';
+import { runCli, startServerProcess, tempDir, type ServerProcess } from '@updraft/test-kit/cli';
 
 // `updraft serve` logs to stdout by default: the startup configuration (secrets left out),
 // one line per request; --log-format pretty for a terminal; a wrong --log-level is a usage error.

@@ -10,7 +10,7 @@ import {
   startServerProcess,
   tempDir,
   type ServerProcess,
-} from '../helpers/cli.js';
+} from '@updraft/test-kit/cli';
 
 // `publish --sourcemap` keeps the map on the server beside the release; `release sourcemap`
 // gives back the same bytes; the device's tree and the signed targets never hold it. The same

@@ -2,9 +2,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
-import type { ServerProcess } from '../helpers/cli.js';
-import { skipOrFail, startPostgres, startS3, type PostgresCluster, type S3Service } from '../helpers/services.js';
+import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
+import type { ServerProcess } from '@updraft/test-kit/cli';
+import { skipOrFail, startPostgres, startS3, type PostgresCluster, type S3Service } from '@updraft/test-kit/services';
 
 // Two `updraft serve` processes on one PostgreSQL and one S3 bucket behave as one server:
 // publish through one, the device syncs through the other, and back; the scheduled job's

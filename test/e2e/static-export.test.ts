@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
-import type { ServerProcess } from '../helpers/cli.js';
-import { skipOrFail, startS3, type S3Service } from '../helpers/services.js';
-import { startStaticServer } from '../helpers/static-server.js';
+import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
+import type { ServerProcess } from '@updraft/test-kit/cli';
+import { skipOrFail, startS3, type S3Service } from '@updraft/test-kit/services';
+import { startStaticServer } from '@updraft/test-kit/static-server';
 
 // Static mode end to end: publish with a real server, `updraft export` to a folder, stop the
 // server, and a real device syncs from a plain static file host that knows nothing of Updraft.

@@ -2,8 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
-import { startStaticServer } from '../helpers/static-server.js';
+import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
+import { startStaticServer } from '@updraft/test-kit/static-server';
 
 // Transparency `enforce` in static mode: the export carries the log as C2SP tlog-tiles, and a
 // device computes its inclusion and consistency proofs from those plain files, with no

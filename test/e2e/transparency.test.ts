@@ -15,8 +15,8 @@ import {
   rootFromLeafHashes,
   signNoteBody,
 } from '@updraft/protocol/transparency';
-import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
-import type { ServerProcess } from '../helpers/cli.js';
+import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
+import type { ServerProcess } from '@updraft/test-kit/cli';
 
 // Issue 9 end to end: the real server, CLI and Node device client. The attacker here holds
 // the server's database (and so its online and log keys) and the publisher's releases key.

@@ -9,9 +9,9 @@ import { Updraft, UPDRAFT_FOLDER } from '../../packages/react-native/src/updraft
 import { FakeNativeModule, fakeBlobUtil, nativeBoot } from '../../packages/react-native/test/fake-platform.js';
 import { CapacitorUpdraft } from '../../packages/capacitor/src/updraft.js';
 import { FakeWebView, MemoryFilesystem } from '../../packages/capacitor/test/fake-capacitor.js';
-import { publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
-import type { ServerProcess } from '../helpers/cli.js';
-import { readTree, treeArbitrary, treeDifferences, writeTree, type Tree } from '../helpers/trees.js';
+import { publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
+import type { ServerProcess } from '@updraft/test-kit/cli';
+import { readTree, treeArbitrary, treeDifferences, writeTree, type Tree } from '@updraft/test-kit/trees';
 
 // Random bundle trees (empty files, shared bytes, deep folders, spaces, NFC/NFD, emoji,
 // @2x/@3x) published by the real CLI to the real server, then synced and launched by the

@@ -2,9 +2,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '../helpers/cli.js';
-import type { ServerProcess } from '../helpers/cli.js';
-import { readTree, realisticTree, treeDifferences, writeTree, type Tree } from '../helpers/trees.js';
+import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
+import type { ServerProcess } from '@updraft/test-kit/cli';
+import { readTree, realisticTree, treeDifferences, writeTree, type Tree } from '@updraft/test-kit/trees';
 
 // Real bundle trees through the real server, CLI and Node device client: the one place the
 // heavy cases (2,000 small files, one 50 MB file) run; the random trees are in trees-property.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
-import { TestRepo } from '../../client/test/helpers/repo.js';
+import { TestRepo } from '@updraft/test-kit/test-repo';
 import type { Sha256Digest } from '../src/platform.js';
 import { CapacitorUpdraft } from '../src/updraft.js';
 import { FakeWebView, MemoryFilesystem } from './fake-capacitor.js';

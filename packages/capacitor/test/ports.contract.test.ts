@@ -1,5 +1,5 @@
 import { Directory } from '@capacitor/filesystem';
-import { platformPortsContract } from '../../client/test/contract/platform-ports-contract.js';
+import { platformPortsContract } from '@updraft/test-kit/contract/platform-ports';
 import { CAPACITOR_FOLDER, CapacitorHasher, CapacitorStorage, CapacitorTransport } from '../src/ports.js';
 import { MemoryFilesystem } from './fake-capacitor.js';
 

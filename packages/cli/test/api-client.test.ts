@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AdminApi } from '../src/api-client.js';
-import { startStaleConnectionServer } from '../../../test/helpers/stale-connection-server.js';
+import { startStaleConnectionServer } from '@updraft/test-kit/stale-connection-server';
 
 // The CLI's admin client against a server that closes each pooled connection just as the
 // client reuses it (what a keep-alive timeout shorter than the CLI's pauses does, e.g. while

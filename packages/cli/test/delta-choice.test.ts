@@ -9,7 +9,7 @@ import { PATCH_FORMAT_BSDIFF_BROTLI, PATCH_FORMAT_ZSTD_PATCH_FROM } from '@updra
 import { createPatch } from '../src/delta/encode.js';
 import { smallestPatch } from '../src/delta/publish-patches.js';
 import { createZstdPatch, forgetZstdBinary } from '../src/delta/zstd.js';
-import { binaryLikePair, jsLikePair } from '../../../test/helpers/bundles.js';
+import { binaryLikePair, jsLikePair } from '@updraft/test-kit/bundles';
 
 const hasZstd = spawnSync('zstd', ['--version']).status === 0;
 const needsZstd = hasZstd ? {} : { skip: 'the zstd tool is not installed (apt-get install zstd)' };

@@ -14,7 +14,7 @@ import {
 import { pureBrotliDecoder } from '@updraft/client';
 import { createPatch, applyPatchNode } from '../src/delta/encode.js';
 import { suffixArray } from '../src/delta/suffix-array.js';
-import { binaryLikePair, jsLikePair, prng, randomBytes } from '../../../test/helpers/bundles.js';
+import { binaryLikePair, jsLikePair, prng, randomBytes } from '@updraft/test-kit/bundles';
 
 function naiveSuffixArray(b: Uint8Array): number[] {
   const idx = [...Array(b.length + 1).keys()];

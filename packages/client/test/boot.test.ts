@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import type { ClientStatus } from '../src/types.js';
 import { device, restart } from './helpers/setup.js';
-import { TestRepo } from './helpers/repo.js';
+import { TestRepo } from '@updraft/test-kit/test-repo';
 
 const release = (n: number) => ({
   releaseId: `r${n}`,

@@ -4,8 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { PATCH_FORMAT_ZSTD_PATCH_FROM } from '@updraft/protocol/delta';
-import { jsLikePair } from '../../../test/helpers/bundles.js';
-import { sha256, TestRepo, type TestPatch } from './helpers/repo.js';
+import { jsLikePair } from '@updraft/test-kit/bundles';
+import { sha256, TestRepo, type TestPatch } from '@updraft/test-kit/test-repo';
 import { device } from './helpers/setup.js';
 
 // Written by the zstd tool (`zstd -19 --long=27 --no-check --patch-from`) for exactly this

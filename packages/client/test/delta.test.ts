@@ -8,9 +8,9 @@ import { NodeHasher } from '../src/node/hasher.js';
 import { NodeStorage } from '../src/node/storage.js';
 import { nodeBrotliDecoder } from '../src/node/brotli.js';
 import type { UpdraftError } from '@updraft/protocol';
-import { binaryLikePair, jsLikePair } from '../../../test/helpers/bundles.js';
+import { binaryLikePair, jsLikePair } from '@updraft/test-kit/bundles';
 import { FakeTransport } from './helpers/fake-transport.js';
-import { NOW, sha256, TestRepo, type TestPatch } from './helpers/repo.js';
+import { NOW, sha256, TestRepo, type TestPatch } from '@updraft/test-kit/test-repo';
 import { device, tempDir } from './helpers/setup.js';
 
 const { old: v1Bundle, next: v2Bundle } = jsLikePair(120_000, 5);

@@ -9,7 +9,7 @@ import { NodeStorage } from '../src/node/storage.js';
 import type { LaunchResult } from '../src/types.js';
 import { FakeTransport } from './helpers/fake-transport.js';
 import { FaultPlan, FaultyStorage, FaultyTransport, type FaultMode } from './helpers/faulty.js';
-import { NOW, sha256, TestRepo, type Published } from './helpers/repo.js';
+import { NOW, sha256, TestRepo, type Published } from '@updraft/test-kit/test-repo';
 import { tempDir } from './helpers/setup.js';
 
 /**

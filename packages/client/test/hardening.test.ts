@@ -5,7 +5,7 @@ import { planLaunch } from '../src/boot.js';
 import { NodeStorage } from '../src/node/storage.js';
 import type { Timers } from '../src/ports.js';
 import { emptyState, type DeviceState } from '../src/state.js';
-import { TestRepo } from './helpers/repo.js';
+import { TestRepo } from '@updraft/test-kit/test-repo';
 import { device, restart } from './helpers/setup.js';
 
 const release = (n: number, files?: Record<string, string | Uint8Array>) => ({

@@ -6,7 +6,7 @@ import { createNodeClient } from '../src/node/index.js';
 import { parseRetryAfter } from '../src/node/transport.js';
 import type { Timers } from '../src/ports.js';
 import { BUSY_RETRIES } from '../src/repository.js';
-import { TestRepo } from './helpers/repo.js';
+import { TestRepo } from '@updraft/test-kit/test-repo';
 import { tempDir } from './helpers/setup.js';
 
 // Issue 14 §1: the server bounds concurrent anonymous downloads per network source and in

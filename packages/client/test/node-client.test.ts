@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import { createNodeClient } from '../src/node/index.js';
-import { TestRepo } from './helpers/repo.js';
+import { TestRepo } from '@updraft/test-kit/test-repo';
 import { tempDir } from './helpers/setup.js';
 
 /** The whole Node client over real HTTP on 127.0.0.1, against a repository served as static files. */

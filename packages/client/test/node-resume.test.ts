@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createNodeClient } from '../src/node/index.js';
 import { NodeStorage } from '../src/node/storage.js';
-import { TestRepo } from './helpers/repo.js';
+import { TestRepo } from '@updraft/test-kit/test-repo';
 import { tempDir } from './helpers/setup.js';
 
 /** Resumable downloads over real HTTP on 127.0.0.1: a server that cuts the first transfer, and honours Range. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { NodeHasher } from '../src/node/hasher.js';
 import { NodeStorage } from '../src/node/storage.js';
-import { sha256 } from './helpers/repo.js';
+import { sha256 } from '@updraft/test-kit/test-repo';
 import { tempDir } from './helpers/setup.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NodeTransport } from '../src/node/transport.js';
-import { startStaleConnectionServer } from '../../../test/helpers/stale-connection-server.js';
+import { startStaleConnectionServer } from '@updraft/test-kit/stale-connection-server';
 import { tempDir } from './helpers/setup.js';
 
 // A server closes an idle keep-alive connection just as the client sends its next request on

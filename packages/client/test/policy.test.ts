@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resolvePolicy, UpdatePolicyRunner } from '../src/policy.js';
-import { TestRepo } from './helpers/repo.js';
+import { TestRepo } from '@updraft/test-kit/test-repo';
 import { device, restart } from './helpers/setup.js';
 
 const release = (n: number, mandatory = false) => ({

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { NodeHasher } from '../src/node/hasher.js';
 import { NodeStorage } from '../src/node/storage.js';
 import { NodeTransport } from '../src/node/transport.js';
-import { platformPortsContract } from './contract/platform-ports-contract.js';
+import { platformPortsContract } from '@updraft/test-kit/contract/platform-ports';
 import { tempDir } from './helpers/setup.js';
 
 // The React Native and Capacitor bindings run the same suite in their own packages' tests.

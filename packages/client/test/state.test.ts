@@ -7,7 +7,7 @@ import { NodeHasher } from '../src/node/hasher.js';
 import { NodeStorage } from '../src/node/storage.js';
 import { STATE_SCHEMA } from '../src/state.js';
 import { FakeTransport } from './helpers/fake-transport.js';
-import { NOW, TestRepo } from './helpers/repo.js';
+import { NOW, TestRepo } from '@updraft/test-kit/test-repo';
 import { device, restart, tempDir } from './helpers/setup.js';
 
 const v1 = { releaseId: 'r1', versionCode: 1, files: { 'index.bundle': 'one' } };

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { device, restart } from './helpers/setup.js';
-import { NOW, TestRepo, sha256 } from './helpers/repo.js';
+import { NOW, TestRepo, sha256 } from '@updraft/test-kit/test-repo';
 
 const v1 = { releaseId: 'r1', versionCode: 1, files: { 'index.bundle': 'console.log(1)', 'assets/logo.png': 'PNG1' } };
 const v2 = { releaseId: 'r2', versionCode: 2, files: { 'index.bundle': 'console.log(2)', 'assets/logo.png': 'PNG1' } };

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { DeviceAttributes } from '@updraft/protocol';
 import { device } from './helpers/setup.js';
-import { TestRepo } from './helpers/repo.js';
+import { TestRepo } from '@updraft/test-kit/test-repo';
 
 // The device half of "same code on device and server": the committed protocol vectors drive
 // real syncs against a signed repository, so a client that evaluated rollout or targeting

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { UpdraftError } from '@updraft/protocol';
 import { device } from './helpers/setup.js';
-import { TestRepo } from './helpers/repo.js';
+import { TestRepo } from '@updraft/test-kit/test-repo';
 
 // The policy plumbing of the device's transparency check, against a repository whose root
 // pins no log (the end-to-end log checks are in test/e2e/transparency.test.ts).

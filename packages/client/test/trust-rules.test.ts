@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { device, restart } from './helpers/setup.js';
-import { newKey, sha256, signEnvelope, TestRepo } from './helpers/repo.js';
+import { newKey, sha256, signEnvelope, TestRepo } from '@updraft/test-kit/test-repo';
 
 // Fail-closed and epoch rules of the device engine (docs/security.md).
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readVerifiedRepository } from '../src/index.js';
 import { FakeTransport } from './helpers/fake-transport.js';
-import { newKey, signEnvelope, TestRepo } from './helpers/repo.js';
+import { newKey, signEnvelope, TestRepo } from '@updraft/test-kit/test-repo';
 
 // The publisher's read of a repository (the CLI signs on top of it): the device's own refresh,
 // from an anchor, with every root of the chain kept.

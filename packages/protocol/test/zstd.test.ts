@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { UpdraftError } from '../src/index.js';
 import { applyZstdPatch } from '../src/delta.js';
 import { decompressWithPrefix } from '../src/zstd/frame.js';
-import { jsLikePair, prng, randomBytes } from '../../../test/helpers/bundles.js';
+import { jsLikePair, prng, randomBytes } from '@updraft/test-kit/bundles';
 import { zstdVectorInputs } from './vectors/zstd-vector-inputs.js';
 
 interface Vector {

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
-import { platformPortsContract } from '../../client/test/contract/platform-ports-contract.js';
-import { tempDir } from '../../client/test/helpers/setup.js';
+import { platformPortsContract } from '@updraft/test-kit/contract/platform-ports';
+import { deviceDir as tempDir } from '@updraft/test-kit/device-dir';
 import { BlobUtilHasher, BlobUtilStorage, BlobUtilTransport } from '../src/ports.js';
 import { UPDRAFT_FOLDER } from '../src/updraft.js';
 import { FakeNativeModule, fakeBlobUtil } from './fake-platform.js';

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { NodeStorage } from '@updraft/client/node';
-import { TestRepo } from '../../client/test/helpers/repo.js';
-import { tempDir } from '../../client/test/helpers/setup.js';
+import { TestRepo } from '@updraft/test-kit/test-repo';
+import { deviceDir as tempDir } from '@updraft/test-kit/device-dir';
 import { Updraft, UPDRAFT_FOLDER } from '../src/updraft.js';
 import { FakeNativeModule, fakeBlobUtil, nativeBoot } from './fake-platform.js';
 

@@ -6,9 +6,9 @@ import { after, before, test } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListMultipartUploadsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { startS3, type S3Service } from '../../../test/helpers/services.js';
+import { startS3, type S3Service } from '@updraft/test-kit/services';
 import { BlobError, FolderBlobStore, S3BlobStore, s3ClientFor } from '../src/index.js';
-import { blobStoreContract } from './contract/blob-store-contract.js';
+import { blobStoreContract } from '@updraft/test-kit/contract/blob-store';
 
 // One contract, every backend: a new BlobStore is added to this file.
 

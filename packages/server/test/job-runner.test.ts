@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { skipOrFail, startPostgres, type PostgresCluster } from '../../../test/helpers/services.js';
+import { skipOrFail, startPostgres, type PostgresCluster } from '@updraft/test-kit/services';
 import { JobRunner, openPostgresStore, openSqliteStore, type Database } from '../src/index.js';
 
 // Scheduled jobs on several stateless instances: each job runs once per interval in total,

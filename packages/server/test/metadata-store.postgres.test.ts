@@ -1,11 +1,11 @@
 import { after, before } from 'node:test';
-import { startPostgres, type PostgresCluster } from '../../../test/helpers/services.js';
+import { startPostgres, type PostgresCluster } from '@updraft/test-kit/services';
 import { openPostgresStore } from '../src/index.js';
-import type { MetadataBackend } from './contract/backend.js';
-import { insightStoreContract } from './contract/insight-store-contract.js';
-import { metadataStoreContract } from './contract/metadata-store-contract.js';
-import { rolloutAccessContract } from './contract/rollout-access-contract.js';
-import { sourcemapStoreContract } from './contract/sourcemap-store-contract.js';
+import type { MetadataBackend } from '@updraft/test-kit/contract/store-backend';
+import { insightStoreContract } from '@updraft/test-kit/contract/insight-store';
+import { metadataStoreContract } from '@updraft/test-kit/contract/metadata-store';
+import { rolloutAccessContract } from '@updraft/test-kit/contract/rollout-access';
+import { sourcemapStoreContract } from '@updraft/test-kit/contract/sourcemap-store';
 
 // A throwaway cluster (initdb + pg_ctl) for this file; each test gets its own database.
 let cluster: PostgresCluster | string = 'not started';

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../src/index.js';
-import type { MetadataBackend } from './contract/backend.js';
-import { insightStoreContract } from './contract/insight-store-contract.js';
-import { metadataStoreContract } from './contract/metadata-store-contract.js';
-import { rolloutAccessContract } from './contract/rollout-access-contract.js';
-import { sourcemapStoreContract } from './contract/sourcemap-store-contract.js';
+import type { MetadataBackend } from '@updraft/test-kit/contract/store-backend';
+import { insightStoreContract } from '@updraft/test-kit/contract/insight-store';
+import { metadataStoreContract } from '@updraft/test-kit/contract/metadata-store';
+import { rolloutAccessContract } from '@updraft/test-kit/contract/rollout-access';
+import { sourcemapStoreContract } from '@updraft/test-kit/contract/sourcemap-store';
 
 const backend: MetadataBackend = {
   name: 'SQLite',

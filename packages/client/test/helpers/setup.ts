@@ -1,26 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after } from 'node:test';
 import { UpdraftClient } from '../../src/client.js';
 import type { UpdraftClientConfig } from '../../src/config.js';
 import type { Timers } from '../../src/ports.js';
 import { NodeHasher } from '../../src/node/hasher.js';
 import { NodeStorage } from '../../src/node/storage.js';
 import { FakeTransport } from './fake-transport.js';
-import { NOW, TestRepo } from './repo.js';
-
-const dirs: string[] = [];
-after(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+import { deviceDir } from '@updraft/test-kit/device-dir';
+import { NOW, TestRepo } from '@updraft/test-kit/test-repo';
 
 /** A fresh device folder, removed when the test file ends. */
-export async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'updraft-client-'));
-  dirs.push(dir);
-  return dir;
-}
+export const tempDir = deviceDir;
 
 export interface Device {
   client: UpdraftClient;

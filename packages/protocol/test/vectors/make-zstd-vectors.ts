@@ -1,5 +1,5 @@
 // Regenerates zstd-patch-from.json: patches written by the real `zstd` tool for the
-// deterministic inputs of test/helpers/bundles.ts, so the decoder tests run offline and
+// deterministic inputs of packages/test-kit/src/bundles.ts, so the decoder tests run offline and
 // without zstd installed. Run: node --import tsx packages/protocol/test/vectors/make-zstd-vectors.ts
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

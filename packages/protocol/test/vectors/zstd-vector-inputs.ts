@@ -1,4 +1,4 @@
-import { binaryLikePair, jsLikePair, randomBytes } from '../../../../test/helpers/bundles.js';
+import { binaryLikePair, jsLikePair, randomBytes } from '@updraft/test-kit/bundles';
 
 export interface ZstdVectorInput {
   name: string;

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { generateKeyFile } from '@updraft/signing';
-import { StoreConflictError, type OnlineRole, type ReleaseRecord, type StoredMetadata } from '../../src/index.js';
-import { NOW, storeTest, type MetadataBackend } from './backend.js';
+import type { OnlineRole, ReleaseRecord, StoredMetadata } from '@updraft/server';
+import { NOW, storeTest, type MetadataBackend } from './store-backend.js';
 
-export type { MetadataBackend } from './backend.js';
+export type { MetadataBackend } from './store-backend.js';
+
+/** By name: the store comes from the server's source, and this kit sees only its built types. */
+const StoreConflictError = { name: 'StoreConflictError' };
 
 function onlineKeys() {
   return {

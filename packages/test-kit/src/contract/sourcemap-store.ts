@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyFile } from '@updraft/signing';
-import type { OnlineRole } from '../../src/index.js';
-import { NOW, storeTest, type MetadataBackend } from './backend.js';
+import type { OnlineRole } from '@updraft/server';
+import { NOW, storeTest, type MetadataBackend } from './store-backend.js';
 
 /** store.sourcemaps (source maps kept beside releases), run against each backend. */
 export function sourcemapStoreContract(backend: MetadataBackend): void {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { generateKeyFile } from '@updraft/signing';
-import { type OnlineRole, type ReleaseRecord, type ScheduledDeployment } from '../../src/index.js';
-import { NOW, storeTest, type MetadataBackend } from './backend.js';
+import type { OnlineRole, ReleaseRecord, ScheduledDeployment } from '@updraft/server';
+import { NOW, storeTest, type MetadataBackend } from './store-backend.js';
 
 /**
  * The store methods the metadata-store suite leaves out: online key rotation and expiry

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { GuardrailConfig, GuardrailTrip, StoredEvent, WebhookDelivery } from '../../src/index.js';
-import { NOW, storeTest, type MetadataBackend } from './backend.js';
+import type { GuardrailConfig, GuardrailTrip, StoredEvent, WebhookDelivery } from '@updraft/server';
+import { NOW, storeTest, type MetadataBackend } from './store-backend.js';
 
 /**
  * Fleet insight storage (ingest keys, device events and rollups, event sources, guardrails

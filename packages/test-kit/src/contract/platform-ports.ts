@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { UpdraftError, type ReasonCode } from '@updraft/protocol';
-import type { Hasher, Storage, Transport } from '../../src/ports.js';
+import type { Hasher, Storage, Transport } from '@updraft/client';
 
 /**
  * The behaviour every platform's ports must have (ports.ts), run against each binding: the

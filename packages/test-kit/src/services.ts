@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
  */
 
 const run = promisify(execFile);
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** Says loudly that a suite did not run; under CI that is a failure, not a skip. */
 export function skipOrFail(t: { skip(message?: string): void }, what: string, reason: string): void {

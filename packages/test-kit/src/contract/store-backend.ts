@@ -1,6 +1,6 @@
 import { test } from 'node:test';
-import { skipOrFail } from '../../../../test/helpers/services.js';
-import type { Database } from '../../src/index.js';
+import { skipOrFail } from '../services.js';
+import type { Database } from '@updraft/server';
 
 /**
  * A database backend the store contract suites run against (SQLite, PostgreSQL).
