@@ -3,13 +3,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { skipOrFail } from '../services.js';
-import type { BlobError, BlobErrorCode, BlobStore } from '@updraft/server';
+import type { BlobError, BlobStore } from '@updraft/server';
 
 /**
  * By name, not instanceof: the store under test comes from the server's source, this kit sees
  * the server's built types, and the two BlobError classes are different objects.
  */
-function isBlobError(err: unknown, code?: BlobErrorCode): err is BlobError {
+function isBlobError(err: unknown, code?: BlobError['code']): err is BlobError {
   const e = err as { name?: unknown; code?: unknown } | null;
   return e?.name === 'BlobError' && (code === undefined || e.code === code);
 }
