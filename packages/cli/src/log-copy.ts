@@ -1,5 +1,6 @@
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { LOG_FOLDER, repoPaths, repositoryBaseUrl, repositoryPath } from '@updraft/protocol';
 import { exportLogTiles, parseCheckpointBody, parseNote, tilePath, type Tile } from '@updraft/protocol/transparency';
 import { CliError } from './output.js';
 import { get } from './trust/verified-repo.js';
@@ -31,8 +32,8 @@ async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
 
 /** Returns the paths written, relative to the log folder. */
 export async function copyLogToFolder(server: string, appId: string, dir: string): Promise<string[]> {
-  const base = `${server.replace(/\/$/, '')}/repo/${encodeURIComponent(appId)}/log`;
-  const note = await get(`${base}/checkpoint`, MAX_CHECKPOINT_BYTES);
+  const base = repositoryBaseUrl(server, appId);
+  const note = await get(`${base}/${repoPaths.checkpoint()}`, MAX_CHECKPOINT_BYTES);
   if (!note) return []; // no log yet
   let size: number;
   try {
@@ -40,13 +41,13 @@ export async function copyLogToFolder(server: string, appId: string, dir: string
   } catch (err) {
     throw new CliError('untrusted-server', `the server's log checkpoint is malformed: ${(err as Error).message}`);
   }
-  const folder = join(dir, 'repo', appId, 'log');
+  const folder = join(dir, ...repositoryPath(appId).split('/'), LOG_FOLDER);
   const local = (path: string) => join(folder, ...path.split('/'));
   const source = {
     size,
     async tile(tile: Tile) {
       const path = tilePath(tile);
-      const bytes = await get(`${base}/${path}`, MAX_TILE_BYTES);
+      const bytes = await get(`${base}/${repoPaths.log(path)}`, MAX_TILE_BYTES);
       if (!bytes) throw new CliError('server-error', `the server has no ${path} for its log of size ${size}`);
       return bytes;
     },

@@ -11,6 +11,12 @@ import {
   parseTimestamp,
   sha256Hex,
   type RootSigned,
+  RELEASES_ROLE,
+  repoPaths,
+  repositoryBaseUrl,
+  roleFileName,
+  SNAPSHOT_ROLE,
+  TARGETS_ROLE,
 } from '@updraft/protocol';
 import {
   base64Encode,
@@ -106,13 +112,12 @@ async function saveState(path: string, state: MonitorState): Promise<void> {
 
 /** The releases role keys, from the targets metadata the repository currently serves. */
 async function releasesKeys(repo: string) {
-  const ts = parseTimestamp(await getJson(`${repo}/metadata/timestamp.json`));
-  const snap = parseSnapshot(
-    await getJson(`${repo}/metadata/${ts.signed.meta['snapshot.json'].version}.snapshot.json`),
-  );
-  const targetsVersion = snap.signed.meta['targets.json']?.version;
-  const targets = parseTargets(await getJson(`${repo}/metadata/${targetsVersion}.targets.json`));
-  const role = targets.signed.delegations?.roles.find((r) => r.name === 'releases');
+  const ts = parseTimestamp(await getJson(`${repo}/${repoPaths.timestamp()}`));
+  const snapshotVersion = ts.signed.meta[roleFileName(SNAPSHOT_ROLE)].version;
+  const snap = parseSnapshot(await getJson(`${repo}/${repoPaths.versioned(SNAPSHOT_ROLE, snapshotVersion)}`));
+  const targetsVersion = snap.signed.meta[roleFileName(TARGETS_ROLE)]?.version ?? 0;
+  const targets = parseTargets(await getJson(`${repo}/${repoPaths.versioned(TARGETS_ROLE, targetsVersion)}`));
+  const role = targets.signed.delegations?.roles.find((r) => r.name === RELEASES_ROLE);
   return { keys: targets.signed.delegations?.keys ?? {}, keyids: role?.keyids ?? [] };
 }
 
@@ -124,8 +129,8 @@ export async function monitorOnce(opts: {
   anchor: RootSigned;
   statePath: string;
 }): Promise<MonitorResult> {
-  const repo = `${opts.server.replace(/\/+$/, '')}/repo/${encodeURIComponent(opts.appId)}`;
-  const note = new TextDecoder().decode(await getBytes(`${repo}/log/checkpoint`));
+  const repo = repositoryBaseUrl(opts.server, opts.appId);
+  const note = new TextDecoder().decode(await getBytes(`${repo}/${repoPaths.checkpoint()}`));
   let cp;
   try {
     cp = openCheckpoint(note, opts.trust);
@@ -183,7 +188,7 @@ export async function monitorOnce(opts: {
   }
 
   const fetchLogged = async (entry: MetadataLogEntry): Promise<Uint8Array> => {
-    const bytes = await getBytes(`${repo}/metadata/${entry.version}.${entry.role}.json`);
+    const bytes = await getBytes(`${repo}/${repoPaths.versioned(entry.role, entry.version)}`);
     if (sha256Hex(bytes) !== entry.sha256 || bytes.length !== entry.length) {
       throw inconsistent(`${entry.role} version ${entry.version} served by the repository is not the one in the log`);
     }

@@ -21,9 +21,16 @@ import {
   type TimestampSigned,
   type Verified,
   UpdraftError,
+  ROOT_ROLE,
+  SNAPSHOT_ROLE,
+  TARGETS_ROLE,
+  TIMESTAMP_ROLE,
+  roleFileName,
+  type DelegatedRoleName,
+  type VersionedRole,
 } from '@updraft/protocol';
 import type { Repository } from './repository.js';
-import type { MetadataRole, TrustedMetadata } from './trusted-metadata.js';
+import type { TrustedMetadata } from './trusted-metadata.js';
 
 /** Every role verified for this cycle, ready for release selection (protocol.md §4 step 7). */
 export interface TrustedSet {
@@ -90,35 +97,36 @@ export async function refreshMetadata(ctx: RefreshContext): Promise<TrustedSet> 
   }
   if (
     rotated &&
-    (roleKeysChanged(start.signed, root.signed, 'timestamp') || roleKeysChanged(start.signed, root.signed, 'snapshot'))
+    (roleKeysChanged(start.signed, root.signed, TIMESTAMP_ROLE) ||
+      roleKeysChanged(start.signed, root.signed, SNAPSHOT_ROLE))
   ) {
     // TUF §5.3.11, so a device recovers from a fast-forward attack once the keys are
     // replaced. The targets roles go too: their stored copies are what a version-bumped
     // snapshot let in, and without the old snapshot nothing vouches for their versions.
-    for (const role of ['timestamp', 'snapshot', 'targets', RELEASES_ROLE, DIRECTOR_ROLE] as const) {
+    for (const role of [TIMESTAMP_ROLE, SNAPSHOT_ROLE, TARGETS_ROLE, RELEASES_ROLE, DIRECTOR_ROLE] as const) {
       await ctx.trusted.forget(role);
     }
   }
   const trustedTimestamp = await ctx.trusted.loadTimestamp(root.signed);
   const timestamp = updateTimestamp(root.signed, tsBytes, trustedTimestamp, ctx.now());
-  if (timestamp !== trustedTimestamp) await ctx.trusted.persist('timestamp', timestamp.bytes);
+  if (timestamp !== trustedTimestamp) await ctx.trusted.persist(TIMESTAMP_ROLE, timestamp.bytes);
 
-  const snapshotMeta = timestamp.signed.meta['snapshot.json'];
+  const snapshotMeta = timestamp.signed.meta[roleFileName(SNAPSHOT_ROLE)];
   const snapshot = await reuseOrFetch(ctx, {
-    role: 'snapshot',
+    role: SNAPSHOT_ROLE,
     local: await ctx.trusted.loadSnapshot(root.signed),
     meta: snapshotMeta,
     verify: (bytes, trusted) => verifySnapshot(root.signed, bytes, timestamp.signed, trusted, ctx.now()),
   });
 
   const targets = await reuseOrFetch(ctx, {
-    role: 'targets',
-    local: await ctx.trusted.loadTargets('targets'),
-    meta: snapshotEntry(snapshot.signed, 'targets'),
+    role: TARGETS_ROLE,
+    local: await ctx.trusted.loadTargets(TARGETS_ROLE),
+    meta: snapshotEntry(snapshot.signed, TARGETS_ROLE),
     verify: (bytes, trusted) => verifyTopTargets(root.signed, bytes, snapshot.signed, trusted, ctx.now()),
   });
 
-  const delegated = async (role: typeof RELEASES_ROLE | typeof DIRECTOR_ROLE) =>
+  const delegated = async (role: DelegatedRoleName) =>
     reuseOrFetch(ctx, {
       role,
       local: await ctx.trusted.loadTargets(role),
@@ -143,7 +151,7 @@ async function updateRoot(
   let bytes = next;
   for (let i = 0; bytes && i < MAX_ROOT_ROTATIONS; i++) {
     root = verifyRootUpdate(root.signed, bytes);
-    await ctx.trusted.persist('root', root.bytes);
+    await ctx.trusted.persist(ROOT_ROLE, root.bytes);
     if (i + 1 < MAX_ROOT_ROTATIONS) {
       bytes = await ctx.repo.fetchOptional(repoPaths.root(root.signed.version + 1), MAX_ROOT_BYTES);
     }
@@ -152,14 +160,14 @@ async function updateRoot(
   return root;
 }
 
-function snapshotEntry(snapshot: SnapshotSigned, role: string): MetaFile {
-  const meta = snapshot.meta[`${role}.json`];
-  if (!meta) throw new UpdraftError('malformed', `snapshot does not list ${role}.json`);
+function snapshotEntry(snapshot: SnapshotSigned, role: VersionedRole): MetaFile {
+  const meta = snapshot.meta[roleFileName(role)];
+  if (!meta) throw new UpdraftError('malformed', `snapshot does not list ${roleFileName(role)}`);
   return meta;
 }
 
 interface RoleStep<T extends { version: number }> {
-  role: MetadataRole;
+  role: VersionedRole;
   local: Verified<T> | null;
   meta: MetaFile;
   verify: (bytes: Uint8Array, trusted: T | null) => Verified<T>;

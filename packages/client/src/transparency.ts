@@ -1,4 +1,13 @@
-import { parseJsonObject, sha256Hex, utf8Decode, utf8Encode, UpdraftError } from '@updraft/protocol';
+import {
+  parseJsonObject,
+  RELEASES_ROLE,
+  repoPaths,
+  roleFileName,
+  sha256Hex,
+  utf8Decode,
+  utf8Encode,
+  UpdraftError,
+} from '@updraft/protocol';
 import {
   base64DecodeStrict,
   base64Encode,
@@ -80,25 +89,25 @@ async function verifyReleasesInLog(
   trust: ReturnType<typeof logTrustFromPin>,
 ): Promise<void> {
   const releases = ctx.set.releases;
-  const meta = ctx.set.snapshot.signed.meta['releases.json'];
+  const meta = ctx.set.snapshot.signed.meta[roleFileName(RELEASES_ROLE)];
   const sha256 = meta?.hashes?.['sha256'] ?? sha256Hex(releases.bytes);
   const leafHash = logEntryLeafHash({
     type: METADATA_ENTRY_TYPE,
     appId: ctx.appId,
-    role: 'releases',
+    role: RELEASES_ROLE,
     version: releases.signed.version,
     sha256,
     length: meta?.length ?? releases.bytes.length,
   });
 
-  const note = utf8Decode(await ctx.repo.fetch('log/checkpoint', MAX_CHECKPOINT_BYTES));
+  const note = utf8Decode(await ctx.repo.fetch(repoPaths.checkpoint(), MAX_CHECKPOINT_BYTES));
   const served = openCheckpoint(note, trust);
   // Proofs are computed here from the log's tiles (C2SP tlog-tiles), which a static host
   // serves as plain files; each tile is authenticated against the signed root before use.
-  const readTile = (path: string) => ctx.repo.fetchOptional(`log/${path}`, MAX_TILE_BYTES);
+  const readTile = (path: string) => ctx.repo.fetchOptional(repoPaths.log(path), MAX_TILE_BYTES);
   const tree = new TileHashReader(served.size, served.rootHash, readTile);
   // One fetch finds the entry however long the log is; the hint is checked against the tiles.
-  const hint = parseLeafHint(await ctx.repo.fetchOptional(`log/${leafHintPath(leafHash)}`, MAX_LEAF_HINT_BYTES));
+  const hint = parseLeafHint(await ctx.repo.fetchOptional(repoPaths.log(leafHintPath(leafHash)), MAX_LEAF_HINT_BYTES));
   const leafIndex = await tree.locateLeaf(leafHash, hint, MAX_LEAF_SCAN_TILES);
   if (leafIndex === null) {
     throw new UpdraftError(

@@ -12,10 +12,16 @@ import {
   type TimestampSigned,
   type TufKey,
   type Verified,
+  ROOT_ROLE,
+  SNAPSHOT_ROLE,
+  TARGETS_ROLE,
+  TIMESTAMP_ROLE,
+  type DelegatedRoleName,
+  type MetadataRole,
 } from '@updraft/protocol';
 import type { Storage } from './ports.js';
 
-export type MetadataRole = 'root' | 'timestamp' | 'snapshot' | 'targets' | 'releases' | 'director';
+export type { MetadataRole };
 
 /** The part of Storage the trusted copies need. */
 export type MetadataStorage = Pick<Storage, 'readFile' | 'writeFileAtomic' | 'mkdirp' | 'remove'>;
@@ -35,7 +41,7 @@ export class TrustedMetadata {
   /** The newer of the root shipped in the app and the last root verified on the device. */
   async loadRoot(shipped: Uint8Array): Promise<Verified<RootSigned>> {
     const fromApp = loadTrustedRoot(shipped);
-    const stored = await this.storage.readFile(metadataPath('root'));
+    const stored = await this.storage.readFile(metadataPath(ROOT_ROLE));
     if (!stored) return fromApp;
     try {
       const fromDevice = loadTrustedRoot(stored);
@@ -52,14 +58,14 @@ export class TrustedMetadata {
    * pushed with a stolen key cannot block recovery forever (TUF fast-forward recovery).
    */
   loadTimestamp(root: RootSigned): Promise<Verified<TimestampSigned> | null> {
-    return this.load('timestamp', (raw) => parseTimestamp(raw), { keys: root.keys, role: root.roles.timestamp });
+    return this.load(TIMESTAMP_ROLE, (raw) => parseTimestamp(raw), { keys: root.keys, role: root.roles.timestamp });
   }
 
   loadSnapshot(root: RootSigned): Promise<Verified<SnapshotSigned> | null> {
-    return this.load('snapshot', (raw) => parseSnapshot(raw), { keys: root.keys, role: root.roles.snapshot });
+    return this.load(SNAPSHOT_ROLE, (raw) => parseSnapshot(raw), { keys: root.keys, role: root.roles.snapshot });
   }
 
-  loadTargets(role: 'targets' | 'releases' | 'director'): Promise<Verified<TargetsSigned> | null> {
+  loadTargets(role: typeof TARGETS_ROLE | DelegatedRoleName): Promise<Verified<TargetsSigned> | null> {
     return this.load(role, (raw) => parseTargets(raw, role));
   }
 

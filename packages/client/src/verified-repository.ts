@@ -1,4 +1,11 @@
-import { loadTrustedRoot, MAX_ROOT_BYTES, repoPaths, type RootSigned, type Verified } from '@updraft/protocol';
+import {
+  loadTrustedRoot,
+  MAX_ROOT_BYTES,
+  repoPaths,
+  ROOT_ROLE,
+  type RootSigned,
+  type Verified,
+} from '@updraft/protocol';
 import { DEFAULT_TIMEOUT_MS } from './config.js';
 import type { Transport } from './ports.js';
 import { refreshMetadata, type TrustedSet } from './refresh.js';
@@ -57,7 +64,7 @@ class MemoryMetadataStorage implements MetadataStorage {
 class RootRecordingMetadata extends TrustedMetadata {
   readonly roots: Verified<RootSigned>[] = [];
   override async persist(role: MetadataRole, bytes: Uint8Array): Promise<void> {
-    if (role === 'root') this.roots.push(loadTrustedRoot(bytes));
+    if (role === ROOT_ROLE) this.roots.push(loadTrustedRoot(bytes));
     await super.persist(role, bytes);
   }
 }

@@ -11,6 +11,7 @@ import {
   optional,
   type Obj,
 } from './shape.js';
+import { TOP_ROLES, type TopRoleName } from './roles.js';
 
 /**
  * TUF 1.0 metadata, as plain data. Parsing validates shape only and keeps only the fields we
@@ -31,9 +32,6 @@ export interface RoleKeys {
   keyids: string[];
   threshold: number;
 }
-
-export type TopRoleName = 'root' | 'targets' | 'snapshot' | 'timestamp';
-export const TOP_ROLES: readonly TopRoleName[] = ['root', 'targets', 'snapshot', 'timestamp'];
 
 interface SignedBase {
   spec_version: string;

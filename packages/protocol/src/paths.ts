@@ -50,31 +50,8 @@ export function pointerTargetPath(channel: string, platform: string, runtimeVers
   return `channels/${channel}/${platform}/${runtimeVersion}`;
 }
 
-export const RELEASES_ROLE = 'releases';
-export const DIRECTOR_ROLE = 'director';
 export const RELEASES_PATHS = ['manifests/*'];
 export const DIRECTOR_PATHS = ['channels/*/*/*'];
-
-/** TUF consistent-snapshot URL path of a target: the hash is prefixed to the file name. */
-export function consistentTargetPath(targetPath: string, sha256: string): string {
-  const slash = targetPath.lastIndexOf('/');
-  const dir = slash >= 0 ? targetPath.slice(0, slash + 1) : '';
-  const name = targetPath.slice(slash + 1);
-  return `${dir}${sha256}.${name}`;
-}
-
-/** URLs inside one app's repository, relative to its base `<server>/repo/<appId>`. */
-export const repoPaths = {
-  root: (version: number) => `metadata/${version}.root.json`,
-  timestamp: () => 'metadata/timestamp.json',
-  versioned: (role: string, version: number) => `metadata/${version}.${role}.json`,
-  target: (targetPath: string, sha256: string) => `targets/${consistentTargetPath(targetPath, sha256)}`,
-  file: (sha256: string) => `targets/files/${sha256}`,
-};
-
-export function repositoryBaseUrl(server: string, appId: string): string {
-  return `${server.replace(/\/+$/, '')}/repo/${encodeURIComponent(appId)}`;
-}
 
 /** TUF path pattern matching: '*' matches within one path segment (as python-tuf does). */
 export function matchesPathPattern(targetPath: string, pattern: string): boolean {

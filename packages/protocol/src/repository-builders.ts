@@ -1,8 +1,8 @@
 import type { JsonValue } from './canonical-json.js';
 import { utf8Encode } from './encoding.js';
 import type { TufKey } from './keys.js';
-import type { TopRoleName } from './metadata.js';
-import { DIRECTOR_PATHS, DIRECTOR_ROLE, RELEASES_PATHS, RELEASES_ROLE } from './paths.js';
+import { DIRECTOR_PATHS, RELEASES_PATHS } from './paths.js';
+import { DIRECTOR_ROLE, RELEASES_ROLE, type TopRoleName } from './roles.js';
 
 /**
  * The writing half of the repository format (metadata.ts is the reading half): each role's

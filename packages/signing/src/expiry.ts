@@ -1,3 +1,4 @@
+import { METADATA_ROLES } from '@updraft/protocol';
 import { DAY_MS, DEFAULT_EXPIRY_DAYS, isoSeconds } from './time.js';
 
 /**
@@ -16,15 +17,7 @@ export interface ExpiryPolicy {
   warnBefore: number;
 }
 
-export const EXPIRY_FIELDS = [
-  'root',
-  'targets',
-  'releases',
-  'director',
-  'snapshot',
-  'timestamp',
-  'warnBefore',
-] as const;
+export const EXPIRY_FIELDS = [...METADATA_ROLES, 'warnBefore'] as const;
 export type ExpiryField = (typeof EXPIRY_FIELDS)[number];
 
 const DAY_S = DAY_MS / 1000;

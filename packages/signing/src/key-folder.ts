@@ -2,7 +2,7 @@ import { chmod, mkdir, readFile, writeFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { generateKeyFile, localSigner, parseKeyFile, type KeyFile, type Signer } from './keys.js';
 import { readPrivateKey } from './signers.js';
-import type { KeyAlgorithm } from '@updraft/protocol';
+import { OFFLINE_ROLES, type KeyAlgorithm, type OfflineRole } from '@updraft/protocol';
 import { SigningError } from './errors.js';
 
 /**
@@ -11,8 +11,8 @@ import { SigningError } from './errors.js';
  * ship inside the app binary. The server never sees these private keys.
  */
 
-export const OFFLINE_ROLES = ['root', 'targets', 'releases'] as const;
-export type OfflineRole = (typeof OFFLINE_ROLES)[number];
+// The protocol's list: the roles whose keys live here, and never on the server.
+export { OFFLINE_ROLES, type OfflineRole };
 
 export function defaultKeysDir(appId: string): string {
   return resolve('updraft-keys', appId);

@@ -1,7 +1,7 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KeyFile } from './keys.js';
-import type { SignedEnvelope } from '@updraft/protocol';
+import { metadataFileName, ROOT_ROLE, type SignedEnvelope } from '@updraft/protocol';
 import { keyPath, type OfflineRole } from './key-folder.js';
 
 /**
@@ -59,12 +59,12 @@ export async function writeRoots(dir: string, root: SignedEnvelope): Promise<str
   if (previous) {
     const version = (JSON.parse(previous) as { signed?: { version?: unknown } }).signed?.version;
     if (typeof version === 'number') {
-      await writeFile(join(dir, `${version}.root.json`), previous, { flag: 'wx' }).catch(() => undefined);
+      await writeFile(join(dir, metadataFileName(ROOT_ROLE, version)), previous, { flag: 'wx' }).catch(() => undefined);
     }
   }
   const bytes = JSON.stringify(root);
   const version = root.signed['version'] as number;
-  await writeFile(join(dir, `${version}.root.json`), bytes);
+  await writeFile(join(dir, metadataFileName(ROOT_ROLE, version)), bytes);
   const path = join(dir, 'root.json');
   await writeFile(path, bytes);
   return path;

@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { sha256Hex } from '@updraft/protocol';
+import { sha256Hex, repoPaths, repositoryBaseUrl } from '@updraft/protocol';
 import { requireServer, type AdminApi } from '../api-client.js';
 import { collectFiles, contentTypeOf, DEFAULT_MAX_FILE_BYTES, type LocalFile } from '../files.js';
 import { CliError, colour, emit } from '../output.js';
@@ -57,7 +57,7 @@ export async function fetchRegisteredEmbedded(
   const folder = await mkdtemp(join(tmpdir(), 'updraft-embedded-'));
   const files: LocalFile[] = [];
   for (const f of bundle.files) {
-    const url = `${api.server.replace(/\/+$/, '')}/repo/${encodeURIComponent(appId)}/targets/files/${f.sha256}`;
+    const url = `${repositoryBaseUrl(api.server, appId)}/${repoPaths.file(f.sha256)}`;
     const res = await retryingFetch(url);
     const bytes = new Uint8Array(await res.arrayBuffer());
     if (!res.ok || bytes.length !== f.length || sha256Hex(bytes) !== f.sha256) {

@@ -1,12 +1,23 @@
 import type { Command } from 'commander';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import {
+  DIRECTOR_ROLE,
+  METADATA_FOLDER,
+  metadataFileName,
+  RELEASES_ROLE,
+  repositoryPath,
+  ROOT_ROLE,
+  SNAPSHOT_ROLE,
+  TARGETS_ROLE,
+  TIMESTAMP_ROLE,
+} from '@updraft/protocol';
 import { folderSigners, renewOffline } from '@updraft/signing';
 import { copyLogToFolder } from '../log-copy.js';
 import { colour, emit } from '../output.js';
 import { run } from '../run.js';
 import { expiryWarnings, openApp, readAnchor, type AppContext, type AppOptions } from '../trust/app-context.js';
-import { fileNames, loadVerifiedRepo, type RepoRole, type VerifiedRepo } from '../trust/verified-repo.js';
+import { fileNames, loadVerifiedRepo, type VerifiedRepo } from '../trust/verified-repo.js';
 import { pushBundle } from '../trust/push.js';
 
 /**
@@ -50,19 +61,24 @@ async function renewWithFolder(ctx: AppContext, nowMs: number): Promise<string[]
 }
 
 /** Writes the verified metadata under the export's metadata folder: every root, and the current rest. */
+/** `<dir>/repo/<appId>/metadata`: where the repository layout puts an app's metadata in a static export. */
+function metadataFolder(dir: string, appId: string): string {
+  return join(resolve(dir), ...repositoryPath(appId).split('/'), METADATA_FOLDER);
+}
+
 async function writeExport(dir: string, repo: VerifiedRepo): Promise<string[]> {
-  const folder = join(resolve(dir), 'repo', repo.appId, 'metadata');
+  const folder = metadataFolder(dir, repo.appId);
   await mkdir(folder, { recursive: true });
   const written: string[] = [];
   for (const root of repo.roots) {
-    const name = `${root.signed.version}.root.json`;
+    const name = metadataFileName(ROOT_ROLE, root.signed.version);
     await writeFile(join(folder, name), root.bytes);
     written.push(name);
   }
   const names = fileNames(repo);
   // Versioned files first and timestamp.json last: a device reading the folder meanwhile never
   // sees a timestamp naming a snapshot that is not there yet.
-  for (const role of ['director', 'releases', 'targets', 'snapshot', 'timestamp'] as RepoRole[]) {
+  for (const role of [DIRECTOR_ROLE, RELEASES_ROLE, TARGETS_ROLE, SNAPSHOT_ROLE, TIMESTAMP_ROLE] as const) {
     const tmp = join(folder, `.${names[role]}.tmp`);
     await writeFile(tmp, repo[role].bytes);
     await rename(tmp, join(folder, names[role]));
@@ -97,7 +113,7 @@ async function refresh(opts: RefreshOptions): Promise<void> {
       targets: repo.targets.signed.expires,
       root: repo.root.signed.expires,
     },
-    out: opts.out ? join(resolve(opts.out), 'repo', ctx.appId, 'metadata') : null,
+    out: opts.out ? metadataFolder(opts.out, ctx.appId) : null,
     written,
     logWritten,
     warnings,

@@ -7,6 +7,8 @@ import {
   parseKey,
   parseTargets,
   sha256Hex,
+  repoPaths,
+  repositoryBaseUrl,
 } from '@updraft/protocol';
 import { verifyProvenance, type ProvenanceSummary } from '@updraft/protocol/transparency';
 import { defaultKeysDir, publicKeyOf, readRoleKey } from '@updraft/signing';
@@ -60,8 +62,7 @@ export async function loadProvenance(
   const ref = (target.custom?.['updraft'] as Record<string, unknown> | undefined)?.['provenance'] as
     { path: string; sha256: string; length: number; builderKey: unknown } | undefined;
   if (!ref) return null;
-  const slash = ref.path.lastIndexOf('/');
-  const url = `${api.server.replace(/\/+$/, '')}/repo/${app}/targets/${ref.path.slice(0, slash)}/${ref.sha256}.${ref.path.slice(slash + 1)}`;
+  const url = `${repositoryBaseUrl(api.server, appId)}/${repoPaths.target(ref.path, ref.sha256)}`;
   const res = await retryingFetch(url);
   const bytes = new Uint8Array(await res.arrayBuffer());
   if (!res.ok || sha256Hex(bytes) !== ref.sha256 || bytes.length !== ref.length) {

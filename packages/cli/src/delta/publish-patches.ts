@@ -6,6 +6,8 @@ import {
   parseTargets,
   type FilePatch,
   type ReleaseManifest,
+  repoPaths,
+  repositoryBaseUrl,
 } from '@updraft/protocol';
 import { retryingFetch } from '@updraft/client/node';
 import type { AdminApi } from '../api-client.js';
@@ -71,13 +73,13 @@ export async function recentManifests(api: AdminApi, opts: ReleaseTarget, count:
     .slice(0, count);
   if (recent.length === 0) return [];
   const metadata = parseTargets(await api.request<unknown>('GET', `/v1/apps/${app}/releases-metadata`), 'releases');
-  const repo = `${api.server.replace(/\/+$/, '')}/repo/${app}/targets`;
+  const repo = repositoryBaseUrl(api.server, opts.appId);
   const manifests: ReleaseManifest[] = [];
   for (const r of recent) {
     const target = metadata.signed.targets[manifestTargetPath(r.releaseId)];
     const manifestSha = target?.hashes['sha256'];
     if (!manifestSha) continue;
-    const bytes = await fetchBytes(`${repo}/manifests/${manifestSha}.${r.releaseId}.json`);
+    const bytes = await fetchBytes(`${repo}/${repoPaths.target(manifestTargetPath(r.releaseId), manifestSha)}`);
     if (!bytes || sha256(bytes) !== manifestSha) continue;
     try {
       manifests.push(parseManifest(parseJsonObject(bytes, 'release manifest')));
@@ -116,13 +118,13 @@ async function collectBases(api: AdminApi, opts: DeltaOptions): Promise<Map<stri
   for (const f of opts.embedded) {
     add(f.path, { sha256: f.sha256, load: async () => new Uint8Array(await readFile(f.absolutePath)) });
   }
-  const repo = `${api.server.replace(/\/+$/, '')}/repo/${encodeURIComponent(opts.appId)}/targets`;
+  const repo = repositoryBaseUrl(api.server, opts.appId);
   for (const manifest of await recentManifests(api, opts, opts.bases)) {
     for (const f of manifest.files) {
       add(f.path, {
         sha256: f.sha256,
         load: async () => {
-          const file = await fetchBytes(`${repo}/files/${f.sha256}`);
+          const file = await fetchBytes(`${repo}/${repoPaths.file(f.sha256)}`);
           if (!file) throw new Error(`base file ${f.sha256} is not on the server`);
           return file;
         },

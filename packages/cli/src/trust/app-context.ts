@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { OFFLINE_ROLES, ROOT_ROLE } from '@updraft/protocol';
 import { LOG_PIN_FIELD } from '@updraft/protocol/transparency';
 import { defaultKeysDir, type ExpiryPolicy, withDefaults } from '@updraft/signing';
 import { requireServer, type AdminApi } from '../api-client.js';
@@ -69,7 +70,7 @@ export function anchorApp(bytes: Uint8Array, path: string): string | null {
   }
   const signed = obj['signed'] as Record<string, unknown> | undefined;
   const type = typeof signed === 'object' && signed !== null ? signed['_type'] : undefined;
-  if (type !== 'root') {
+  if (type !== ROOT_ROLE) {
     const what = typeof type === 'string' ? `${type} metadata` : 'not TUF metadata';
     throw new CliError('not-a-root', `${path} is ${what}, not a root.json; ${ANCHOR_HINT}`);
   }
@@ -113,7 +114,7 @@ export function expiryWarnings(repo: VerifiedRepo, policy: ExpiryPolicy, nowMs: 
   for (const [role, expires] of Object.entries(expiries(repo)) as [RepoRole, string][]) {
     const left = Date.parse(expires) - nowMs;
     if (left <= 0) warnings.push(`${role} metadata expired at ${expires}; devices refuse it until it is re-signed`);
-    else if ((role === 'root' || role === 'targets' || role === 'releases') && left < policy.warnBefore * 1000) {
+    else if ((OFFLINE_ROLES as readonly string[]).includes(role) && left < policy.warnBefore * 1000) {
       const days = Math.max(1, Math.floor(left / 86_400_000));
       warnings.push(
         `${role} metadata expires in ${days} day(s) (${expires}); renew it with: updraft refresh --app ${repo.appId} --keys <dir>`,

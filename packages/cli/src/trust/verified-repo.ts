@@ -1,7 +1,15 @@
 import {
+  DIRECTOR_ROLE,
   isUpdraftError,
+  metadataFileName,
   parseJsonObject,
+  RELEASES_ROLE,
   repositoryBaseUrl,
+  ROOT_ROLE,
+  SNAPSHOT_ROLE,
+  TARGETS_ROLE,
+  TIMESTAMP_FILE,
+  type MetadataRole,
   type SignedEnvelope,
   type Verified,
 } from '@updraft/protocol';
@@ -21,7 +29,7 @@ export interface VerifiedRepo extends VerifiedRepository {
   baseUrl: string;
 }
 
-export type RepoRole = 'root' | 'timestamp' | 'snapshot' | 'targets' | 'releases' | 'director';
+export type RepoRole = MetadataRole;
 
 export function envelopeOf(v: Verified<unknown>): SignedEnvelope {
   return parseJsonObject(v.bytes, 'metadata') as unknown as SignedEnvelope;
@@ -100,11 +108,11 @@ export function expiries(repo: VerifiedRepo): Record<RepoRole, string> {
 /** The versioned file name a role's current metadata has in the repository. */
 export function fileNames(repo: VerifiedRepo): Record<RepoRole, string> {
   return {
-    root: `${repo.root.signed.version}.root.json`,
-    timestamp: 'timestamp.json',
-    snapshot: `${repo.snapshot.signed.version}.snapshot.json`,
-    targets: `${repo.targets.signed.version}.targets.json`,
-    releases: `${repo.releases.signed.version}.releases.json`,
-    director: `${repo.director.signed.version}.director.json`,
+    root: metadataFileName(ROOT_ROLE, repo.root.signed.version),
+    timestamp: TIMESTAMP_FILE,
+    snapshot: metadataFileName(SNAPSHOT_ROLE, repo.snapshot.signed.version),
+    targets: metadataFileName(TARGETS_ROLE, repo.targets.signed.version),
+    releases: metadataFileName(RELEASES_ROLE, repo.releases.signed.version),
+    director: metadataFileName(DIRECTOR_ROLE, repo.director.signed.version),
   };
 }

@@ -1,3 +1,4 @@
+import { LOG_CHECKPOINT } from '../repository-layout.js';
 import { encodeLeafHint, leafHintPath, splitHashTile, TILE_WIDTH, tilePath, tilesForSize, type Tile } from './tiles.js';
 
 /**
@@ -61,7 +62,7 @@ export async function exportLogTiles(source: LogTileSource, writer: LogFileWrite
     await once(path, data, kind);
   }
   // The checkpoint last: a device that reads it finds every tile it needs already there.
-  await writer.always('checkpoint', await source.checkpoint(), { immutable: false, contentType: TEXT });
-  written.push('checkpoint');
+  await writer.always(LOG_CHECKPOINT, await source.checkpoint(), { immutable: false, contentType: TEXT });
+  written.push(LOG_CHECKPOINT);
   return written;
 }

@@ -1,4 +1,8 @@
 import {
+  DIRECTOR_ROLE,
+  RELEASES_ROLE,
+  roleFileName,
+  TARGETS_ROLE,
   delegatedSigned,
   pointerTargetPath,
   serializeEnvelope,
@@ -137,9 +141,9 @@ export async function signSnapshotAndTimestamp(
     version: await nextVersion(tx, appId, 'snapshot'),
     expires: expiresAfter(nowMs, (await expiryPolicyOf(tx, appId)).snapshot),
     meta: {
-      'targets.json': await latestMeta(tx, appId, 'targets'),
-      'releases.json': await latestMeta(tx, appId, 'releases'),
-      'director.json': await latestMeta(tx, appId, 'director'),
+      [roleFileName(TARGETS_ROLE)]: await latestMeta(tx, appId, TARGETS_ROLE),
+      [roleFileName(RELEASES_ROLE)]: await latestMeta(tx, appId, RELEASES_ROLE),
+      [roleFileName(DIRECTOR_ROLE)]: await latestMeta(tx, appId, DIRECTOR_ROLE),
     },
   });
   const storedSnapshot = await storeEnvelope(

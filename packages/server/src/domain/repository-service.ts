@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
+import type { VersionedRole } from '@updraft/protocol';
 import type { BlobRange, BlobStore } from '../blobs/blobs.js';
-import type { MetadataRole, Database } from '../persistence/persistence.js';
+import type { Database } from '../persistence/persistence.js';
 import { SignedTargets } from './signed-targets.js';
 
 /** A target URL's last segment: `<sha256>` (files) or `<sha256>.<name>` (consistent-snapshot targets). */
@@ -112,11 +113,7 @@ export class RepositoryService {
     return value;
   }
 
-  async metadata(
-    appId: string,
-    role: Exclude<MetadataRole, 'timestamp'>,
-    version: number,
-  ): Promise<ServedMetadata | null> {
+  async metadata(appId: string, role: VersionedRole, version: number): Promise<ServedMetadata | null> {
     if (!(await this.servable(appId))) return null;
     const m = await this.deps.store.trust.getMetadata(appId, role, version);
     return m ? { bytes: m.bytes, sha256: m.sha256 } : null;

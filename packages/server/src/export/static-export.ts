@@ -1,6 +1,18 @@
-import { consistentTargetPath, repoPaths } from '@updraft/protocol';
+import {
+  DIRECTOR_ROLE,
+  LOG_FOLDER,
+  RELEASES_ROLE,
+  repoPaths,
+  repositoryPath,
+  roleFileName,
+  ROOT_ROLE,
+  SNAPSHOT_ROLE,
+  TARGETS_ROLE,
+  TIMESTAMP_ROLE,
+  type VersionedRole,
+} from '@updraft/protocol';
 import type { BlobStore } from '../blobs/blobs.js';
-import type { MetadataRole, Database, StoredMetadata } from '../persistence/persistence.js';
+import type { Database, StoredMetadata } from '../persistence/persistence.js';
 import { exportLog } from './transparency-log-export.js';
 import type { ExportSink, ObjectMeta } from './sinks.js';
 
@@ -75,7 +87,7 @@ export async function exportRepository(deps: {
     throw new ExportError('no-trust', `app ${appId} has no trust metadata yet; run 'updraft apps create' to finish it`);
   }
 
-  const base = `repo/${appId}`;
+  const base = repositoryPath(appId);
   const result: ExportResult = {
     appId,
     destination: sink.description,
@@ -100,7 +112,7 @@ export async function exportRepository(deps: {
     return true;
   };
 
-  const require = async (role: MetadataRole, version: number): Promise<StoredMetadata> => {
+  const require = async (role: VersionedRole, version: number): Promise<StoredMetadata> => {
     const m = await store.trust.getMetadata(appId, role, version);
     if (!m) throw new ExportError('inconsistent', `${appId}: ${version}.${role}.json is referenced but missing`);
     return m;
@@ -108,15 +120,16 @@ export async function exportRepository(deps: {
 
   // Pin one consistent state: the latest timestamp, the snapshot it names, the versions that
   // snapshot names. A publish racing this export only adds newer versions we do not touch.
-  const timestamp = await store.trust.getLatestMetadata(appId, 'timestamp');
+  const timestamp = await store.trust.getLatestMetadata(appId, TIMESTAMP_ROLE);
   if (!timestamp) throw new ExportError('no-trust', `${appId} has no timestamp yet`);
   result.timestampVersion = timestamp.version;
   const ts = signedOf<{ meta: Record<string, { version: number }> }>(timestamp);
-  const snapshot = await require('snapshot', ts.meta['snapshot.json']!.version);
+  const snapshot = await require(SNAPSHOT_ROLE, ts.meta[roleFileName(SNAPSHOT_ROLE)]!.version);
   const snap = signedOf<{ meta: Record<string, { version: number }> }>(snapshot);
-  const targets = await require('targets', snap.meta['targets.json']!.version);
-  const releases = await require('releases', snap.meta['releases.json']!.version);
-  const director = await require('director', snap.meta['director.json']!.version);
+  const pinned = (role: VersionedRole) => require(role, snap.meta[roleFileName(role)]!.version);
+  const targets = await pinned(TARGETS_ROLE);
+  const releases = await pinned(RELEASES_ROLE);
+  const director = await pinned(DIRECTOR_ROLE);
 
   // 1. Targets first, so no metadata written below can name a file that is not there yet.
   const blobBody = (sha256: string) => async () => {
@@ -126,7 +139,7 @@ export async function exportRepository(deps: {
     return opened;
   };
   const writeBlob = async (path: string, sha256: string, length: number, meta: ObjectMeta) =>
-    writeOnce(`${base}/targets/${path}`, blobBody(sha256), meta, length);
+    writeOnce(`${base}/${path}`, blobBody(sha256), meta, length);
 
   const files = new Map<string, number>();
   const manifests = signedOf<SignedTargets>(releases).targets;
@@ -141,14 +154,14 @@ export async function exportRepository(deps: {
     const length = owned.get(sha) ?? (await blobs.stat(sha))?.length;
     if (length === undefined)
       throw new ExportError('inconsistent', `${appId}: file ${sha} is missing from the blob store`);
-    await writeBlob(`files/${sha}`, sha, length, {
+    await writeBlob(repoPaths.file(sha), sha, length, {
       contentType: 'application/octet-stream',
       cacheControl: STATIC_IMMUTABLE,
     });
   }
   for (const [targetPath, entry] of Object.entries(manifests)) {
     await writeBlob(
-      consistentTargetPath(targetPath, entry.hashes.sha256),
+      repoPaths.target(targetPath, entry.hashes.sha256),
       entry.hashes.sha256,
       entry.length,
       json(STATIC_IMMUTABLE),
@@ -157,7 +170,7 @@ export async function exportRepository(deps: {
   }
   for (const [targetPath, entry] of Object.entries(signedOf<SignedTargets>(director).targets)) {
     await writeBlob(
-      consistentTargetPath(targetPath, entry.hashes.sha256),
+      repoPaths.target(targetPath, entry.hashes.sha256),
       entry.hashes.sha256,
       entry.length,
       json(STATIC_IMMUTABLE),
@@ -166,13 +179,19 @@ export async function exportRepository(deps: {
 
   // 2. Metadata, leaves before what names them: every root (devices walk the chain), then
   //    the pinned targets/releases/director, then snapshot.
-  const latestRoot = await store.trust.getLatestMetadata(appId, 'root');
+  const latestRoot = await store.trust.getLatestMetadata(appId, ROOT_ROLE);
   for (let v = 1; v <= (latestRoot?.version ?? 0); v++) {
-    const root = await require('root', v);
+    const root = await require(ROOT_ROLE, v);
     await writeOnce(`${base}/${repoPaths.root(v)}`, root.bytes, json(STATIC_IMMUTABLE), root.length);
   }
-  for (const m of [targets, releases, director, snapshot]) {
-    await writeOnce(`${base}/${repoPaths.versioned(m.role, m.version)}`, m.bytes, json(STATIC_IMMUTABLE), m.length);
+  const pinnedMetadata = [
+    [TARGETS_ROLE, targets],
+    [RELEASES_ROLE, releases],
+    [DIRECTOR_ROLE, director],
+    [SNAPSHOT_ROLE, snapshot],
+  ] as const;
+  for (const [role, m] of pinnedMetadata) {
+    await writeOnce(`${base}/${repoPaths.versioned(role, m.version)}`, m.bytes, json(STATIC_IMMUTABLE), m.length);
   }
 
   // 3. The transparency log (tiles, then its checkpoint), read after the pinned versions so
@@ -180,7 +199,7 @@ export async function exportRepository(deps: {
   result.logSize = await exportLog({
     store,
     appId,
-    base: `${base}/log`,
+    base: `${base}/${LOG_FOLDER}`,
     cache: { immutable: STATIC_IMMUTABLE, changing: STATIC_TIMESTAMP },
     write: {
       exists: (path) => sink.exists(path),

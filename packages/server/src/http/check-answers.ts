@@ -1,3 +1,4 @@
+import { metadataFileName, ROOT_ROLE } from '@updraft/protocol';
 import type { RepositoryService, ServedMetadata } from '../domain/repository-service.js';
 import { COMPRESS_MIN_BYTES, etagFor, notModified } from './http-cache.js';
 import { ERROR_CACHE_CONTROL, notHereBody, TIMESTAMP_CACHE_CONTROL } from './repository-routes.js';
@@ -59,7 +60,7 @@ export class CheckAnswers {
     const key = `${appId}/${version}`;
     let answer = this.missingRoots.get(key);
     if (!answer) {
-      const body = Buffer.from(JSON.stringify(notHereBody(`${version}.root.json`)));
+      const body = Buffer.from(JSON.stringify(notHereBody(metadataFileName(ROOT_ROLE, version))));
       answer = Buffer.concat([
         Buffer.from(
           `HTTP/1.1 404 Not Found\r\ncache-control: ${ERROR_CACHE_CONTROL}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${body.length}\r\ndate: ${date}\r\n\r\n`,

@@ -1,3 +1,5 @@
+import { METADATA_FOLDER, REPOSITORY_FOLDER, ROOT_ROLE, TIMESTAMP_ROLE } from '@updraft/protocol';
+
 /**
  * The requests the raw check path (check-front-door.ts) may answer itself: a device's
  * no-update check, `GET /repo/<appId>/metadata/timestamp.json`, and the root walk's request
@@ -25,8 +27,11 @@ export interface CheckRequest {
 export const MAX_CHECK_HEAD_BYTES = 8 * 1024;
 const MAX_HEADER_LINES = 64;
 
-const REQUEST_LINE =
-  /^GET \/repo\/([A-Za-z0-9][A-Za-z0-9._-]{0,127})\/metadata\/(?:timestamp|([1-9][0-9]{0,9})\.root)\.json HTTP\/1\.1$/;
+// The repository layout's names are plain letters: nothing in them needs escaping here.
+const REQUEST_LINE = new RegExp(
+  `^GET \\/${REPOSITORY_FOLDER}\\/([A-Za-z0-9][A-Za-z0-9._-]{0,127})\\/${METADATA_FOLDER}\\/` +
+    `(?:${TIMESTAMP_ROLE}|([1-9][0-9]{0,9})\\.${ROOT_ROLE})\\.json HTTP\\/1\\.1$`,
+);
 /** Any byte outside visible ASCII, space, tab, CR and LF. */
 const FORBIDDEN = /[^\x20-\x7e\t\r\n]/;
 const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

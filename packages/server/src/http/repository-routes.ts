@@ -1,6 +1,14 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { repositoryApi } from '@updraft/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  METADATA_FOLDER,
+  parseMetadataFileName,
+  repoPaths,
+  repositoryPath,
+  TARGETS_FOLDER,
+  TIMESTAMP_FILE,
+} from '@updraft/protocol';
 import type { Services } from '../domain/services.js';
 import { etagFor } from './http-cache.js';
 import type { DownloadSlots } from './download-slots.js';
@@ -12,7 +20,8 @@ export { IMMUTABLE } from './blob-sender.js';
  * revalidate (cheap: a 304 by ETag). This bounds how late a device or CDN sees a release.
  */
 export const TIMESTAMP_CACHE_CONTROL = 'public, max-age=10, must-revalidate';
-const VERSIONED = /^([1-9][0-9]{0,9})\.(root|snapshot|targets|releases|director)\.json$/;
+/** Route patterns: the repository layout with the app as a parameter. */
+const REPO = `/${repositoryPath(':appId')}`;
 
 /** The 404 body for a repository path (also built by the raw check path, http/check-answers.ts). */
 export function notHereBody(what: string): { error: { code: 'not-found'; message: string } } {
@@ -74,16 +83,16 @@ export const repositoryRoutes: FastifyPluginAsyncJsonSchemaToTs<{
   };
 
   app.get(
-    '/repo/:appId/metadata/timestamp.json',
+    `${REPO}/${repoPaths.timestamp()}`,
     { schema: { tags: ['devices'], summary: 'The latest timestamp metadata', ...repositoryApi.timestamp } },
     async (request, reply) => {
       const doc = await repo.timestamp(request.params.appId);
-      return doc ? sendDocument(request, reply, doc, TIMESTAMP_CACHE_CONTROL) : notHere(reply, 'timestamp.json');
+      return doc ? sendDocument(request, reply, doc, TIMESTAMP_CACHE_CONTROL) : notHere(reply, TIMESTAMP_FILE);
     },
   );
 
   app.get(
-    '/repo/:appId/metadata/:file',
+    `${REPO}/${METADATA_FOLDER}/:file`,
     {
       schema: {
         tags: ['devices'],
@@ -92,10 +101,9 @@ export const repositoryRoutes: FastifyPluginAsyncJsonSchemaToTs<{
       },
     },
     async (request, reply) => {
-      const match = VERSIONED.exec(request.params.file);
-      if (!match) return notHere(reply, request.params.file);
-      const role = match[2] as 'root' | 'snapshot' | 'targets' | 'releases' | 'director';
-      const doc = await repo.metadata(request.params.appId, role, Number(match[1]));
+      const file = parseMetadataFileName(request.params.file);
+      if (!file) return notHere(reply, request.params.file);
+      const doc = await repo.metadata(request.params.appId, file.role, file.version);
       return doc ? sendDocument(request, reply, doc, IMMUTABLE) : notHere(reply, request.params.file);
     },
   );
@@ -107,10 +115,10 @@ export const repositoryRoutes: FastifyPluginAsyncJsonSchemaToTs<{
   } as const;
 
   // Declared before the GET so Fastify does not derive a HEAD that reads the whole file.
-  app.head('/repo/:appId/targets/*', { schema: targetSchema }, async (request, reply) => {
+  app.head(`${REPO}/${TARGETS_FOLDER}/*`, { schema: targetSchema }, async (request, reply) => {
     const sha256 = await repo.targetBlob(request.params.appId, request.params['*']);
     const length = sha256 ? await repo.blobLength(sha256) : null;
-    if (sha256 === null || length === null) return notHere(reply, `targets/${request.params['*']}`);
+    if (sha256 === null || length === null) return notHere(reply, repoPaths.targets(request.params['*']));
     return reply
       .header('cache-control', IMMUTABLE)
       .header('etag', etagFor(sha256))
@@ -120,11 +128,11 @@ export const repositoryRoutes: FastifyPluginAsyncJsonSchemaToTs<{
       .send();
   });
 
-  app.get('/repo/:appId/targets/*', { schema: targetSchema }, async (request, reply) => {
+  app.get(`${REPO}/${TARGETS_FOLDER}/*`, { schema: targetSchema }, async (request, reply) => {
     const { appId } = request.params;
     const path = request.params['*'];
     const sha256 = await repo.targetBlob(appId, path);
-    if (!sha256) return notHere(reply, `targets/${path}`);
+    if (!sha256) return notHere(reply, repoPaths.targets(path));
     return blobs.send(request, reply, appId, path, sha256, 'application/octet-stream');
   });
 };

@@ -1,10 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { repoPaths, repositoryPath } from '@updraft/protocol';
 import type { Metrics } from '../app/metrics.js';
 
 const PUBLISH_ROUTE = '/v1/apps/:appId/releases';
 const EVENTS_ROUTE = '/v1/events';
-const TIMESTAMP_ROUTE = '/repo/:appId/metadata/timestamp.json';
+const TIMESTAMP_ROUTE = `/${repositoryPath(':appId')}/${repoPaths.timestamp()}`;
 
 /**
  * One log line and the metrics per request, from the route pattern (never the URL: a query

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { transparencyLogApi as api } from '@updraft/api';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { LOG_CHECKPOINT, LOG_FOLDER, repositoryPath } from '@updraft/protocol';
 import type { Services } from '../domain/services.js';
 import { AUDIT_LOG_ID } from '../domain/services.js';
 import { IMMUTABLE, TIMESTAMP_CACHE_CONTROL } from './repository-routes.js';
@@ -30,7 +31,7 @@ function logReads(
     const log = services.transparencyLog;
     const schema = params ? { params } : {};
     app.get(
-      '/checkpoint',
+      `/${LOG_CHECKPOINT}`,
       {
         schema: {
           ...schema,
@@ -153,7 +154,7 @@ export const transparencyLogRoutes: FastifyPluginAsync<{ services: Services }> =
   });
   await app.register(
     logReads((p) => p['appId']!),
-    { prefix: '/repo/:appId/log', services, params: appParams },
+    { prefix: `/${repositoryPath(':appId')}/${LOG_FOLDER}`, services, params: appParams },
   );
   await app.register(
     logReads(() => AUDIT_LOG_ID),

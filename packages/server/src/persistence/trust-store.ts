@@ -5,22 +5,10 @@ import type { ExpiryPolicy, KeyFile } from '@updraft/signing';
  * online keys it signs with and their rotation candidates, and each app's expiry policy.
  */
 
-/** Roles whose keys the server holds; it signs these online. */
-export type OnlineRole = 'snapshot' | 'timestamp' | 'director';
-
-export const ONLINE_ROLES: readonly OnlineRole[] = ['snapshot', 'timestamp', 'director'];
-
-/** Every role of an app's repository, each stored as a sequence of immutable versions. */
-export type MetadataRole = 'root' | 'targets' | 'releases' | 'director' | 'snapshot' | 'timestamp';
-
-export const METADATA_ROLES: readonly MetadataRole[] = [
-  'root',
-  'targets',
-  'releases',
-  'director',
-  'snapshot',
-  'timestamp',
-];
+// The role vocabulary is the protocol's: roles whose keys the server holds (it signs these
+// online), and every role of an app's repository, each stored as immutable versions.
+import type { MetadataRole, OnlineRole } from '@updraft/protocol';
+export { METADATA_ROLES, ONLINE_ROLES, type MetadataRole, type OnlineRole } from '@updraft/protocol';
 
 export interface AppRecord {
   appId: string;
