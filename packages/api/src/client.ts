@@ -1,4 +1,5 @@
 import type { ErrorCode } from './errors.js';
+import type { Sourcemap, SourcemapList } from './routes/sourcemaps.js';
 
 /** How the client sends a request: the global fetch, or one that retries (the CLI's). */
 export type FetchLike = (url: string, init: RequestInit, options: { idempotent?: boolean }) => Promise<Response>;
@@ -40,6 +41,8 @@ export class AdminHttpError extends Error {
     readonly code: ErrorCode | string | undefined,
     readonly serverMessage: string | undefined,
     readonly body: unknown,
+    /** `METHOD /path` of the request that failed. */
+    readonly request?: string,
   ) {
     super(serverMessage ?? `the server answered ${status}`);
     this.name = 'AdminHttpError';
@@ -59,15 +62,36 @@ export class AdminClient {
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const res = await this.send(method, path, opts);
     const json = await readJson(res);
-    if (!res.ok) throw httpError(res, json);
+    if (!res.ok) throw httpError(res, json, `${method} ${path}`);
     return json as T;
   }
 
   /** The answer's bytes as they are (a source map, a file); errors as request() throws them. */
   async bytes(path: string): Promise<Uint8Array> {
     const res = await this.send('GET', path, {});
-    if (!res.ok) throw httpError(res, await readJson(res));
+    if (!res.ok) throw httpError(res, await readJson(res), `GET ${path}`);
     return new Uint8Array(await res.arrayBuffer());
+  }
+
+  /** PUT /v1/apps/:appId/releases/:releaseId/sourcemaps/:name: the server checks the SHA-256 before keeping it. */
+  uploadSourcemap(
+    appId: string,
+    releaseId: string,
+    name: string,
+    sha256: string,
+    bytes: Uint8Array,
+  ): Promise<Sourcemap> {
+    return this.request('PUT', `${sourcemapsPath(appId, releaseId, name)}?sha256=${sha256}`, { raw: bytes });
+  }
+
+  /** GET /v1/apps/:appId/releases/:releaseId/sourcemaps */
+  listSourcemaps(appId: string, releaseId: string): Promise<SourcemapList> {
+    return this.request('GET', sourcemapsPath(appId, releaseId));
+  }
+
+  /** GET /v1/apps/:appId/releases/:releaseId/sourcemaps/:name: the bytes as uploaded. */
+  downloadSourcemap(appId: string, releaseId: string, name: string): Promise<Uint8Array> {
+    return this.bytes(sourcemapsPath(appId, releaseId, name));
   }
 
   private async send(method: string, path: string, opts: RequestOptions): Promise<Response> {
@@ -104,7 +128,12 @@ async function readJson(res: Response): Promise<unknown> {
   }
 }
 
-function httpError(res: Response, json: unknown): AdminHttpError {
+function httpError(res: Response, json: unknown, request: string): AdminHttpError {
   const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-  return new AdminHttpError(res.status, e?.code, e?.message, json);
+  return new AdminHttpError(res.status, e?.code, e?.message, json, request);
+}
+
+function sourcemapsPath(appId: string, releaseId: string, name?: string): string {
+  const base = `/v1/apps/${encodeURIComponent(appId)}/releases/${encodeURIComponent(releaseId)}/sourcemaps`;
+  return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
 }

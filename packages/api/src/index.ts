@@ -32,6 +32,7 @@ export * as appsApi from './routes/apps.js';
 export * as channelsApi from './routes/channels.js';
 export * as releasesApi from './routes/releases.js';
 export * as blobUploadApi from './routes/blob-upload.js';
+export * as codepushApi from './routes/codepush.js';
 export * as deviceApi from './routes/device.js';
 export * as eventsApi from './routes/events.js';
 export * as healthApi from './routes/health.js';

@@ -35,7 +35,16 @@ export class AdminApi {
         ...(options.idempotent !== undefined ? { idempotent: options.idempotent } : {}),
       });
     } catch (err) {
-      throw this.cliError(err, method, path);
+      throw this.cliError(err, `${method} ${path}`);
+    }
+  }
+
+  /** A typed method of the admin client, errors as request() gives them: `api.call((c) => c.listSourcemaps(…))`. */
+  async call<T>(fn: (client: AdminClient) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this.client);
+    } catch (err) {
+      throw this.cliError(err, 'the request');
     }
   }
 
@@ -44,12 +53,12 @@ export class AdminApi {
     try {
       return await this.client.bytes(path);
     } catch (err) {
-      throw this.cliError(err, 'GET', path);
+      throw this.cliError(err, `GET ${path}`);
     }
   }
 
   /** A failed request as a CliError that says what to do. */
-  private cliError(err: unknown, method: string, path: string): unknown {
+  private cliError(err: unknown, what: string): unknown {
     if (err instanceof AdminNetworkError) {
       return new CliError(
         'server-unreachable',
@@ -68,7 +77,7 @@ export class AdminApi {
     }
     return new CliError(
       err.code ?? `http-${err.status}`,
-      err.serverMessage ?? `the server answered ${err.status} for ${method} ${path}`,
+      err.serverMessage ?? `the server answered ${err.status} for ${err.request ?? what}`,
       {
         details: { status: err.status },
       },

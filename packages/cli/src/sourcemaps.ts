@@ -1,22 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import type { sourcemapsApi } from '@updraft/api';
 import { formatBytes, sha256Hex } from '@updraft/protocol';
 import type { AdminApi } from './api-client.js';
 import { CliError } from './output.js';
 
 /** A source map kept on the server beside its release (never part of the signed targets). */
-export interface KeptSourcemap {
-  name: string;
-  sha256: string;
-  length: number;
-}
+export type KeptSourcemap = Pick<sourcemapsApi.Sourcemap, 'name' | 'sha256' | 'length'>;
 
 const MAP_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,123}\.map$/;
-
-export function sourcemapsPath(appId: string, releaseId: string, name?: string): string {
-  const base = `/v1/apps/${encodeURIComponent(appId)}/releases/${encodeURIComponent(releaseId)}/sourcemaps`;
-  return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
-}
 
 /** Uploads each map under its file name; the server checks the SHA-256 before keeping it. */
 export async function uploadSourcemaps(
@@ -38,7 +30,7 @@ export async function uploadSourcemaps(
     const bytes = await readFile(file);
     const sha256 = sha256Hex(bytes);
     log(`uploading source map ${name} (${formatBytes(bytes.length)}, kept on the server, never sent to devices)…`);
-    await api.request('PUT', `${sourcemapsPath(appId, releaseId, name)}?sha256=${sha256}`, undefined, bytes);
+    await api.call((c) => c.uploadSourcemap(appId, releaseId, name, sha256, bytes));
     kept.push({ name, sha256, length: bytes.length });
   }
   return kept;

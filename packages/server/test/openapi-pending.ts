@@ -56,11 +56,6 @@ export const PENDING: ReadonlySet<string> = new Set([
   'POST /auth/session',
   'DELETE /auth/session',
   // transparency log, blob upload, events, device resolve, health, repository, source maps, CodePush, Expo
-  'POST /v1/apps/{appId}/codepush/deployments',
-  'GET /v1/apps/{appId}/codepush/deployments',
-  'DELETE /v1/apps/{appId}/codepush/deployments/{name}',
-  'PUT /v1/apps/{appId}/codepush/packages/{releaseId}',
-  'GET /v1/apps/{appId}/codepush/packages/{releaseId}',
   'GET /v1/apps/{appId}/expo',
   'PUT /v1/apps/{appId}/expo/updates/{releaseId}',
   'GET /v1/apps/{appId}/expo/updates/{releaseId}',

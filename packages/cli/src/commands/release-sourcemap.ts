@@ -5,7 +5,6 @@ import { formatBytes, sha256Hex } from '@updraft/protocol';
 import { requireServer } from '../api-client.js';
 import { CliError, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
-import { sourcemapsPath, type KeptSourcemap } from '../sourcemaps.js';
 
 interface SourcemapOptions extends GlobalOptions {
   app: string;
@@ -24,10 +23,7 @@ export function registerReleaseSourcemap(program: Command): void {
     .action(
       run<[string], SourcemapOptions>(async (releaseId, opts) => {
         const api = requireServer(opts);
-        const { sourcemaps } = await api.request<{ sourcemaps: KeptSourcemap[] }>(
-          'GET',
-          sourcemapsPath(opts.app, releaseId),
-        );
+        const { sourcemaps } = await api.call((c) => c.listSourcemaps(opts.app, releaseId));
         if (sourcemaps.length === 0) {
           throw new CliError(
             'no-sourcemap',
@@ -36,9 +32,9 @@ export function registerReleaseSourcemap(program: Command): void {
         }
         const out = resolve(opts.out ?? join('updraft-sourcemaps', releaseId));
         await mkdir(out, { recursive: true });
-        const written: (KeptSourcemap & { path: string })[] = [];
+        const written: ((typeof sourcemaps)[number] & { path: string })[] = [];
         for (const m of sourcemaps) {
-          const bytes = await api.download(sourcemapsPath(opts.app, releaseId, m.name));
+          const bytes = await api.call((c) => c.downloadSourcemap(opts.app, releaseId, m.name));
           if (sha256Hex(bytes) !== m.sha256) {
             throw new CliError('bad-sourcemap', `the server sent ${m.name} with another SHA-256 than it lists`);
           }

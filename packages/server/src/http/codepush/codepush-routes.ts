@@ -1,10 +1,12 @@
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
+import { codepushApi } from '@updraft/api';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { IMMUTABLE } from '../repository-routes.js';
 import { etagFor, notModified } from '../http-cache.js';
 import type { BlobStore } from '../../blobs/blobs.js';
 import { sendFileStream, takeDownloadSlot, type DownloadSlots } from '../download-slots.js';
 import { actorOf } from '../access-hooks.js';
-import { ACCESS, appParams, identifier, noQuery, sha256 } from '../route-schemas.js';
+import { ACCESS, identifier } from '../route-schemas.js';
 import {
   CODEPUSH_DOWNLOAD_PREFIX,
   type StatusReport,
@@ -198,101 +200,61 @@ async function sendZip(
   return sendFileStream(downloads, request, reply, opened.stream);
 }
 
-const deploymentParams = {
-  type: 'object',
-  required: ['appId', 'name'],
-  properties: { appId: identifier, name: identifier },
-  additionalProperties: false,
-} as const;
-
 /** Admin routes under /v1 (access checked by the admin plugin's hooks). */
-export const codePushAdminRoutes: FastifyPluginAsync<{ codepush: CodePushServices }> = async (app, { codepush }) => {
-  app.post<{ Params: { appId: string }; Body: { name: string; channel: string; platform: string; key?: string } }>(
+export const codePushAdminRoutes: FastifyPluginAsyncJsonSchemaToTs<{
+  Options: { codepush: CodePushServices };
+}> = async (app, { codepush }) => {
+  app.post(
     '/apps/:appId/codepush/deployments',
     {
       config: { access: ACCESS.channelCreate },
       schema: {
         tags: ['codepush'],
         summary: 'Add a CodePush deployment: a view of one channel and platform under a deployment key',
-        params: appParams,
-        body: {
-          type: 'object',
-          required: ['name', 'channel', 'platform'],
-          properties: { name: identifier, channel: identifier, platform: identifier, key: text(128) },
-          additionalProperties: false,
-        },
+        ...codepushApi.addDeployment,
       },
     },
     async (request, reply) =>
       reply.code(201).send(await codepush.admin.addDeployment(actorOf(request), request.params.appId, request.body)),
   );
 
-  app.get<{ Params: { appId: string } }>(
+  app.get(
     '/apps/:appId/codepush/deployments',
     {
       config: { access: ACCESS.publishRead },
-      schema: {
-        tags: ['codepush'],
-        summary: 'The CodePush deployments of an app',
-        params: appParams,
-        querystring: noQuery,
-      },
+      schema: { tags: ['codepush'], summary: 'The CodePush deployments of an app', ...codepushApi.listDeployments },
     },
     async (request) => ({ deployments: await codepush.admin.listDeployments(request.params.appId) }),
   );
 
-  app.delete<{ Params: { appId: string; name: string } }>(
+  app.delete(
     '/apps/:appId/codepush/deployments/:name',
     {
       config: { access: ACCESS.channelCreate },
-      schema: { tags: ['codepush'], summary: 'Remove a CodePush deployment', params: deploymentParams },
+      schema: { tags: ['codepush'], summary: 'Remove a CodePush deployment', ...codepushApi.removeDeployment },
     },
     async (request) => codepush.admin.removeDeployment(actorOf(request), request.params.appId, request.params.name),
   );
 
-  const releaseParams = {
-    type: 'object',
-    required: ['appId', 'releaseId'],
-    properties: { appId: identifier, releaseId: identifier },
-    additionalProperties: false,
-  } as const;
-  app.put<{
-    Params: { appId: string; releaseId: string };
-    Body: { packageHash: string; signature: string | null; targetAppVersion: string | null };
-  }>(
+  app.put(
     '/apps/:appId/codepush/packages/:releaseId',
     {
       config: { access: ACCESS.publish },
       schema: {
         tags: ['codepush'],
         summary: 'Make the CodePush package of a published release (hash and offline signature from the publisher)',
-        params: releaseParams,
-        body: {
-          type: 'object',
-          required: ['packageHash', 'signature', 'targetAppVersion'],
-          properties: {
-            packageHash: sha256,
-            signature: { type: ['string', 'null'], minLength: 1, maxLength: 16384 },
-            targetAppVersion: { type: ['string', 'null'], minLength: 1, maxLength: 256 },
-          },
-          additionalProperties: false,
-        },
+        ...codepushApi.registerPackage,
       },
     },
     async (request) =>
       codepush.admin.registerPackage(actorOf(request), request.params.appId, request.params.releaseId, request.body),
   );
 
-  app.get<{ Params: { appId: string; releaseId: string } }>(
+  app.get(
     '/apps/:appId/codepush/packages/:releaseId',
     {
       config: { access: ACCESS.publishRead },
-      schema: {
-        tags: ['codepush'],
-        summary: 'The CodePush package of a release',
-        params: releaseParams,
-        querystring: noQuery,
-      },
+      schema: { tags: ['codepush'], summary: 'The CodePush package of a release', ...codepushApi.getPackage },
     },
     async (request) => codepush.admin.getPackage(request.params.appId, request.params.releaseId),
   );
