@@ -81,12 +81,14 @@ export {
   type OfflineMetadata,
   type SignatureNeed,
 } from './workflows/metadata-bundle.js';
-export {
-  envelopeSigned,
-  nextRoot,
-  nextTargets,
-  renewed,
-  type KeyChange,
-} from './workflows/next-metadata.js';
+export { envelopeSigned, nextRoot, nextTargets, renewed, type KeyChange } from './workflows/next-metadata.js';
 export { pushMetadata } from './workflows/push.js';
 export { renewOffline, type RenewInput } from './workflows/renew.js';
+export {
+  roleKeyIds,
+  ROOT_LISTED_ROLES,
+  ROTATABLE_ROLES,
+  rotationBundle,
+  type RotatableRole,
+  type RotationInput,
+} from './workflows/rotate.js';

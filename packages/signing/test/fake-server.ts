@@ -1,8 +1,19 @@
-import { parseTargets, sha256Hex, type SignedEnvelope } from '@updraft/protocol';
+import {
+  delegatedSigned,
+  keyId,
+  parseRoot,
+  parseTargets,
+  rootSigned,
+  serializeEnvelope,
+  sha256Hex,
+  targetsSigned,
+  type SignedEnvelope,
+} from '@updraft/protocol';
 import {
   generateKeyFile,
   localSigner,
   type ExpiryPolicy,
+  type OfflineMetadata,
   type MetadataPush,
   type PushedMetadata,
   type PublishBody,
@@ -11,7 +22,6 @@ import {
   type Signer,
 } from '../src/index.js';
 import { signMetadata } from '../src/sign.js';
-import { delegatedSigned } from '@updraft/protocol';
 
 /**
  * An in-memory PublisherServer: what the workflows read and what they sent, with the one check
@@ -87,4 +97,52 @@ export class FakeServer implements PublisherServer {
 
 export function newSigner(): Signer {
   return localSigner(generateKeyFile());
+}
+
+const DAY = 86_400_000;
+export const OFFLINE_NOW = Date.parse('2026-12-01T10:00:00Z');
+const NOW = OFFLINE_NOW;
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** An app's offline metadata v1 as verified: root and releases expire in 10 days, targets in 300. */
+export async function offlineApp() {
+  const keys = { root: newSigner(), targets: newSigner(), releases: newSigner(), online: newSigner() };
+  const set = (s: Signer) => ({ keys: [s.publicKey], threshold: 1 });
+  const verified = <T>(env: SignedEnvelope, parse: (e: SignedEnvelope) => { signed: T }) => ({
+    signed: parse(env).signed,
+    bytes: serializeEnvelope(env),
+  });
+  const root = await signMetadata(
+    rootSigned({
+      version: 1,
+      expires: iso(NOW + 10 * DAY),
+      keyIdOf: keyId,
+      roles: {
+        root: set(keys.root),
+        targets: set(keys.targets),
+        snapshot: set(keys.online),
+        timestamp: set(keys.online),
+      },
+    }),
+    [keys.root],
+  );
+  const targets = await signMetadata(
+    targetsSigned({
+      version: 1,
+      expires: iso(NOW + 300 * DAY),
+      keyIdOf: keyId,
+      releases: set(keys.releases),
+      director: set(keys.online),
+    }),
+    [keys.targets],
+  );
+  const releases = await signMetadata(delegatedSigned({ version: 1, expires: iso(NOW + 10 * DAY), targets: {} }), [
+    keys.releases,
+  ]);
+  const current: OfflineMetadata = {
+    root: verified(root, (e) => parseRoot(e)),
+    targets: verified(targets, (e) => parseTargets(e)),
+    releases: verified(releases, (e) => parseTargets(e, 'releases')),
+  };
+  return { keys, current };
 }

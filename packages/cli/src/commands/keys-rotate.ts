@@ -1,17 +1,16 @@
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
-import { keyId, RELEASES_ROLE, type TufKey } from '@updraft/protocol';
+import { keyId, type TufKey } from '@updraft/protocol';
 import {
   describeNeeds,
   folderSigners,
   missingSignatures,
-  nextRoot,
-  nextTargets,
-  renewed,
+  roleKeyIds,
+  rotationBundle,
+  ROTATABLE_ROLES,
+  type RotatableRole,
   signBundle,
   type KeyChange,
-  type MetadataBundle,
-  expiresAfter,
   generateKeyFile,
   hasPrivateKey,
   keyPath,
@@ -34,7 +33,6 @@ import { CliError, colour, emit } from '../output.js';
 import { run } from '../run.js';
 import { openApp, type AppContext, type AppOptions } from '../trust/app-context.js';
 import { writeBundle } from '../trust/bundle.js';
-import { envelopeOf } from '../trust/verified-repo.js';
 import { pushBundle } from '../trust/push.js';
 
 /**
@@ -43,10 +41,7 @@ import { pushBundle } from '../trust/push.js';
  * `--finish` later drops the old one; --new-key/--remove/--threshold make any other change.
  */
 
-const ROOT_ROLES = ['root', 'targets', 'snapshot', 'timestamp'] as const;
 const ONLINE = ['snapshot', 'timestamp', 'director'] as const;
-const ROTATABLE = ['root', 'targets', 'releases', 'snapshot', 'timestamp', 'director'] as const;
-type Rotatable = (typeof ROTATABLE)[number];
 
 interface RotateOptions extends AppOptions, SignerOptions {
   role: string;
@@ -57,13 +52,6 @@ interface RotateOptions extends AppOptions, SignerOptions {
   epoch?: string;
   out?: string;
   keyType: string;
-}
-
-function currentKeyIds(ctx: AppContext, role: Rotatable): string[] {
-  if ((ROOT_ROLES as readonly string[]).includes(role)) {
-    return ctx.repo.root.signed.roles[role as (typeof ROOT_ROLES)[number]].keyids;
-  }
-  return ctx.repo.targets.signed.delegations!.roles.find((r) => r.name === role)!.keyids;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -86,7 +74,7 @@ export function registerKeysRotate(keys: Command): void {
     .command('rotate')
     .description('change the keys of a role: new root/targets metadata that devices follow over the air')
     .requiredOption('--app <appId>', 'the app')
-    .requiredOption('--role <role>', ROTATABLE.join(' | '))
+    .requiredOption('--role <role>', ROTATABLE_ROLES.join(' | '))
     .option('--keys <dir>', 'the key folder (default ./updraft-keys/<appId>)')
     .option('--root <file>', 'the trust anchor (default <keys>/root.json)')
     .option(
@@ -111,9 +99,11 @@ export function registerKeysRotate(keys: Command): void {
 }
 
 async function rotate(opts: RotateOptions): Promise<void> {
-  const role = opts.role as Rotatable;
-  if (!ROTATABLE.includes(role)) {
-    throw new CliError('usage', `--role must be one of ${ROTATABLE.join(', ')}, not "${opts.role}"`, { exitCode: 2 });
+  const role = opts.role as RotatableRole;
+  if (!ROTATABLE_ROLES.includes(role)) {
+    throw new CliError('usage', `--role must be one of ${ROTATABLE_ROLES.join(', ')}, not "${opts.role}"`, {
+      exitCode: 2,
+    });
   }
   const online = (ONLINE as readonly string[]).includes(role);
   const epoch = positiveInt(opts.epoch, '--epoch', 0);
@@ -124,7 +114,7 @@ async function rotate(opts: RotateOptions): Promise<void> {
   const ctx = await openApp(opts);
   const nowMs = Date.now();
   const rotation = await readRotation(ctx.keysDir);
-  const before = currentKeyIds(ctx, role);
+  const before = roleKeyIds(ctx.repo, role);
   const change: KeyChange = { add: [], remove: [...(opts.remove ?? [])] };
   if (threshold !== undefined) change.threshold = threshold;
   const newSigners: Signer[] = [];
@@ -170,7 +160,16 @@ async function rotate(opts: RotateOptions): Promise<void> {
     startsOverlap = true;
   }
 
-  const bundle = buildBundle(ctx, role, change, newSigners.length > 0, nowMs, epoch);
+  const bundle = rotationBundle({
+    appId: ctx.appId,
+    current: ctx.repo,
+    policy: ctx.policy,
+    role,
+    change,
+    newPrivateKey: newSigners.length > 0,
+    nowMs,
+    ...(epoch !== undefined ? { epoch } : {}),
+  });
   const signers = [...(await signersFrom(opts)), ...newSigners, ...(await folderSigners(ctx.keysDir))];
   const signed = await signBundle(bundle, ctx.repo, signers);
   const needs = missingSignatures(signed, ctx.repo);
@@ -228,45 +227,4 @@ async function rotate(opts: RotateOptions): Promise<void> {
 async function currentFolderKeyId(ctx: AppContext, role: OfflineRole): Promise<string | null> {
   const path = keyPath(ctx.keysDir, role);
   return (await exists(path)) ? (await readPrivateKey(path)).keyid : null;
-}
-
-function buildBundle(
-  ctx: AppContext,
-  role: Rotatable,
-  change: KeyChange,
-  newPrivateKey: boolean,
-  nowMs: number,
-  epoch: number | undefined,
-): MetadataBundle {
-  const { repo, policy } = ctx;
-  const bundle: MetadataBundle = { appId: ctx.appId };
-  const rootSigned = envelopeOf(repo.root).signed;
-  const targetsSigned = envelopeOf(repo.targets).signed;
-  if ((ROOT_ROLES as readonly string[]).includes(role)) {
-    bundle.root = {
-      signed: nextRoot(
-        rootSigned,
-        role as (typeof ROOT_ROLES)[number],
-        change,
-        expiresAfter(nowMs, policy.root),
-        epoch,
-      ),
-      signatures: [],
-    };
-    // A new targets key signs targets at once, so the old one can go at --finish.
-    if (role === 'targets' && newPrivateKey)
-      bundle.targets = { signed: renewed(targetsSigned, expiresAfter(nowMs, policy.targets)), signatures: [] };
-  } else {
-    bundle.targets = {
-      signed: nextTargets(targetsSigned, role as 'releases' | 'director', change, expiresAfter(nowMs, policy.targets)),
-      signatures: [],
-    };
-    if (role === RELEASES_ROLE && newPrivateKey) {
-      bundle.releases = {
-        signed: renewed(envelopeOf(repo.releases).signed, expiresAfter(nowMs, policy.releases)),
-        signatures: [],
-      };
-    }
-  }
-  return bundle;
 }
