@@ -35,7 +35,7 @@ export default tseslint.config(
   },
   {
     files: ['packages/protocol/src/**/*.ts', 'packages/client/src/**/*.ts'],
-    ignores: ['packages/client/src/node/**'],
+    ignores: ['packages/client/src/ports/node/**'],
     rules: {
       'no-restricted-imports': [
         'error',

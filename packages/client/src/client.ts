@@ -1,10 +1,10 @@
-import { ClientCore } from './client-core.js';
+import { ClientCore } from './engine/client-core.js';
 import type { UpdraftClientConfig } from './config.js';
 import type { Listener, UpdraftEvents } from './events.js';
-import { Launcher } from './launcher.js';
-import type { UpdraftPorts } from './ports.js';
-import { toStatus } from './status.js';
-import { checkForUpdate, runSyncCycle } from './sync-cycle.js';
+import { Launcher } from './engine/launcher.js';
+import type { UpdraftPorts } from './ports/ports.js';
+import { toStatus } from './engine/status.js';
+import { checkForUpdate, runSyncCycle } from './engine/sync-cycle.js';
 import type { ClientStatus, LaunchOptions, LaunchResult, SyncResult, UpdateCheck } from './types.js';
 
 /**

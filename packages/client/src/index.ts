@@ -1,6 +1,6 @@
 export { UpdraftClient } from './client.js';
 export { DEFAULT_TIMEOUT_MS, DEFAULT_READY_TIMEOUT_MS, type EmbeddedFile, type UpdraftClientConfig } from './config.js';
-export { pureBrotliDecoder } from './patch-fetch.js';
+export { pureBrotliDecoder } from './engine/patch-fetch.js';
 export type {
   UpdraftEvents,
   Listener,
@@ -21,7 +21,7 @@ export {
   type BootPointer,
   type NativeBootDecision,
   type NativeBootRule,
-} from './boot-pointer.js';
+} from './state/boot-pointer.js';
 export {
   UpdatePolicyRunner,
   resolvePolicy,
@@ -29,7 +29,7 @@ export {
   type InstallMode,
   type UpdatePolicy,
   type PolicyHooks,
-} from './policy.js';
+} from './engine/policy.js';
 export type {
   BrotliDecoder,
   Clock,
@@ -43,11 +43,15 @@ export type {
   Storage,
   Transport,
   UpdraftPorts,
-} from './ports.js';
-export { readVerifiedRepository, type ReadRepositoryOptions, type VerifiedRepository } from './verified-repository.js';
-export type { TrustedSet } from './refresh.js';
-export { STATE_SCHEMA, type DeviceState, type FailedRelease, type InstalledRelease } from './state.js';
-export { STATE_PATH, STATE_BACKUP_PATH } from './state-store.js';
+} from './ports/ports.js';
+export {
+  readVerifiedRepository,
+  type ReadRepositoryOptions,
+  type VerifiedRepository,
+} from './engine/verified-repository.js';
+export type { TrustedSet } from './engine/refresh.js';
+export { STATE_SCHEMA, type DeviceState, type FailedRelease, type InstalledRelease } from './state/state.js';
+export { STATE_PATH, STATE_BACKUP_PATH } from './state/state-store.js';
 export type {
   ClientStatus,
   DeltaSummary,
@@ -60,4 +64,4 @@ export type {
   UpdateCheck,
 } from './types.js';
 export { UpdraftError, isUpdraftError, type ReasonCode } from '@updraft/protocol';
-export { Telemetry, type TelemetryOptions, type TelemetrySender } from './telemetry.js';
+export { Telemetry, type TelemetryOptions, type TelemetrySender } from './engine/telemetry.js';

@@ -2,10 +2,15 @@ import assert from 'node:assert/strict';
 import { cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { applyNativeBoot, BOOT_POINTER_PATH, parseBootPointer, serializeBootPointer } from '../src/boot-pointer.js';
+import {
+  applyNativeBoot,
+  BOOT_POINTER_PATH,
+  parseBootPointer,
+  serializeBootPointer,
+} from '../src/state/boot-pointer.js';
 import { UpdraftClient } from '../src/client.js';
-import { NodeHasher } from '../src/node/hasher.js';
-import { NodeStorage } from '../src/node/storage.js';
+import { NodeHasher } from '../src/ports/node/hasher.js';
+import { NodeStorage } from '../src/ports/node/storage.js';
 import type { LaunchResult } from '../src/types.js';
 import { FakeTransport } from './helpers/fake-transport.js';
 import { FaultPlan, FaultyStorage, FaultyTransport, type FaultMode } from './helpers/faulty.js';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyNativeBoot, bootPointerOf, launchPathOf } from '../src/boot-pointer.js';
-import { planLaunch } from '../src/boot.js';
-import { NodeStorage } from '../src/node/storage.js';
-import type { Timers } from '../src/ports.js';
-import { emptyState, type DeviceState } from '../src/state.js';
+import { applyNativeBoot, bootPointerOf, launchPathOf } from '../src/state/boot-pointer.js';
+import { planLaunch } from '../src/engine/boot.js';
+import { NodeStorage } from '../src/ports/node/storage.js';
+import type { Timers } from '../src/ports/ports.js';
+import { emptyState, type DeviceState } from '../src/state/state.js';
 import { TestRepo } from '@updraft/test-kit/test-repo';
 import { device, restart } from './helpers/setup.js';
 

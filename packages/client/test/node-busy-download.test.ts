@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
-import { createNodeClient } from '../src/node/index.js';
-import { parseRetryAfter } from '../src/node/transport.js';
-import type { Timers } from '../src/ports.js';
-import { BUSY_RETRIES } from '../src/repository.js';
+import { createNodeClient } from '../src/ports/node/node-adapter.js';
+import { parseRetryAfter } from '../src/ports/node/transport.js';
+import type { Timers } from '../src/ports/ports.js';
+import { BUSY_RETRIES } from '../src/engine/repository.js';
 import { TestRepo } from '@updraft/test-kit/test-repo';
 import { tempDir } from './helpers/setup.js';
 

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
-import { createNodeClient } from '../src/node/index.js';
+import { createNodeClient } from '../src/ports/node/node-adapter.js';
 import { TestRepo } from '@updraft/test-kit/test-repo';
 import { tempDir } from './helpers/setup.js';
 

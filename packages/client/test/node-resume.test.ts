@@ -4,8 +4,8 @@ import { readdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { createNodeClient } from '../src/node/index.js';
-import { NodeStorage } from '../src/node/storage.js';
+import { createNodeClient } from '../src/ports/node/node-adapter.js';
+import { NodeStorage } from '../src/ports/node/storage.js';
 import { TestRepo } from '@updraft/test-kit/test-repo';
 import { tempDir } from './helpers/setup.js';
 

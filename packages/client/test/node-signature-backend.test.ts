@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { test } from 'node:test';
 import { bytesToHex, setSignatureBackend, verifySignature, type TufKey } from '@updraft/protocol';
-import { nodeSignatureBackend } from '../src/node/index.js';
+import { nodeSignatureBackend } from '../src/ports/node/node-adapter.js';
 
 // The Node adapter verifies signatures with OpenSSL; it must agree with the pure-JS verifier
 // (which phones fall back to) on every valid, invalid and malformed signature.

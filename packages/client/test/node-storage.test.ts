@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { NodeHasher } from '../src/node/hasher.js';
-import { NodeStorage } from '../src/node/storage.js';
+import { NodeHasher } from '../src/ports/node/hasher.js';
+import { NodeStorage } from '../src/ports/node/storage.js';
 import { sha256 } from '@updraft/test-kit/test-repo';
 import { tempDir } from './helpers/setup.js';
 

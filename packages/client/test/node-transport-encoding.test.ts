@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { UpdraftError } from '@updraft/protocol';
-import { NodeTransport } from '../src/node/transport.js';
+import { NodeTransport } from '../src/ports/node/transport.js';
 import { tempDir } from './helpers/setup.js';
 
 // Servers and CDNs may send release files br/gzip-encoded; the device must hash and cap the

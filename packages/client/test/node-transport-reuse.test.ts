@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NodeTransport } from '../src/node/transport.js';
+import { NodeTransport } from '../src/ports/node/transport.js';
 import { startStaleConnectionServer } from '@updraft/test-kit/stale-connection-server';
 import { tempDir } from './helpers/setup.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { UpdraftError } from '@updraft/protocol';
-import { NodeTransport } from '../src/node/transport.js';
+import { NodeTransport } from '../src/ports/node/transport.js';
 import { tempDir } from './helpers/setup.js';
 
 let server: Server;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { resolvePolicy, UpdatePolicyRunner } from '../src/policy.js';
+import { resolvePolicy, UpdatePolicyRunner } from '../src/engine/policy.js';
 import { TestRepo } from '@updraft/test-kit/test-repo';
 import { device, restart } from './helpers/setup.js';
 

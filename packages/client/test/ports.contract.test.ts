@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
-import { NodeHasher } from '../src/node/hasher.js';
-import { NodeStorage } from '../src/node/storage.js';
-import { NodeTransport } from '../src/node/transport.js';
+import { NodeHasher } from '../src/ports/node/hasher.js';
+import { NodeStorage } from '../src/ports/node/storage.js';
+import { NodeTransport } from '../src/ports/node/transport.js';
 import { platformPortsContract } from '@updraft/test-kit/contract/platform-ports';
 import { tempDir } from './helpers/setup.js';
 

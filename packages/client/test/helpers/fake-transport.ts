@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { UpdraftError } from '@updraft/protocol';
-import type { DownloadOptions, DownloadResult, FetchOptions, FetchResult, Transport } from '../../src/ports.js';
+import type { DownloadOptions, DownloadResult, FetchOptions, FetchResult, Transport } from '../../src/ports/ports.js';
 
 /**
  * The Transport port faked at its boundary: serves a Map of URL → bytes, 404 otherwise,

@@ -6,7 +6,7 @@ import type {
   FetchResult,
   Storage,
   Transport,
-} from '../../src/ports.js';
+} from '../../src/ports/ports.js';
 
 /**
  * Fault injection at the storage boundary. Every file-system operation of the engine (each

@@ -1,8 +1,8 @@
 import { UpdraftClient } from '../../src/client.js';
 import type { UpdraftClientConfig } from '../../src/config.js';
-import type { Timers } from '../../src/ports.js';
-import { NodeHasher } from '../../src/node/hasher.js';
-import { NodeStorage } from '../../src/node/storage.js';
+import type { Timers } from '../../src/ports/ports.js';
+import { NodeHasher } from '../../src/ports/node/hasher.js';
+import { NodeStorage } from '../../src/ports/node/storage.js';
 import { FakeTransport } from './fake-transport.js';
 import { deviceDir } from '@updraft/test-kit/device-dir';
 import { NOW, TestRepo } from '@updraft/test-kit/test-repo';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { UpdraftClient } from '../client.js';
-import type { UpdraftClientConfig } from '../config.js';
+import { UpdraftClient } from '../../client.js';
+import type { UpdraftClientConfig } from '../../config.js';
 import type { Clock, Timers, Transport } from '../ports.js';
 import { nodeBrotliDecoder } from './brotli.js';
 import { systemClock } from './clock.js';

@@ -1,5 +1,5 @@
 import { UpdraftError, type ReasonCode } from '@updraft/protocol';
-import type { Hasher, Storage, Transport } from './ports.js';
+import type { Hasher, Storage, Transport } from '../ports/ports.js';
 
 /**
  * Platform ports are written by others and throw whatever their platform throws. Wrapping

@@ -19,7 +19,7 @@ import {
   type DelegatedRoleName,
   type MetadataRole,
 } from '@updraft/protocol';
-import type { Storage } from './ports.js';
+import type { Storage } from '../ports/ports.js';
 
 export type { MetadataRole };
 

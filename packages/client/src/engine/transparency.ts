@@ -25,7 +25,7 @@ import {
   type KnownTree,
   type TransparencyPolicy,
 } from '@updraft/protocol/transparency';
-import type { Storage } from './ports.js';
+import type { Storage } from '../ports/ports.js';
 import type { TrustedSet } from './refresh.js';
 import type { Repository } from './repository.js';
 

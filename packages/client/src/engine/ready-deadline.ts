@@ -1,6 +1,6 @@
 import { planTimeoutRollback } from './boot.js';
 import type { ClientCore } from './client-core.js';
-import type { InstalledRelease } from './state.js';
+import type { InstalledRelease } from '../state/state.js';
 
 /** notifyAppReady() must come within readyTimeoutMs of a trial launch, or the trial fails now. */
 export class ReadyDeadline {

@@ -10,14 +10,14 @@ import {
   type ReleaseManifest,
 } from '@updraft/protocol';
 import { BaseFiles, type BaseLocation } from './bases.js';
-import type { EmbeddedFile } from './config.js';
+import type { EmbeddedFile } from '../config.js';
 import { downloadFile, partialBytes, removeStalePartials } from './download.js';
-import { DOWNLOADS_DIR, parentDir, stagingDir } from './layout.js';
+import { DOWNLOADS_DIR, parentDir, stagingDir } from '../state/layout.js';
 import { fetchByPatch, pureBrotliDecoder, type PatchFailure } from './patch-fetch.js';
-import type { BrotliDecoder, Hasher, Storage } from './ports.js';
+import type { BrotliDecoder, Hasher, Storage } from '../ports/ports.js';
 import type { Repository } from './repository.js';
-import type { InstalledRelease } from './state.js';
-import type { DeltaSummary } from './types.js';
+import type { InstalledRelease } from '../state/state.js';
+import type { DeltaSummary } from '../types.js';
 
 export interface StageContext {
   repo: Repository;

@@ -12,10 +12,10 @@ import {
 import { decompress as pureBrotliDecompress } from 'brotli/decompress';
 import type { BaseFiles, BaseLocation } from './bases.js';
 import { toUpdraftError } from './guard.js';
-import { STAGING_DIR } from './layout.js';
-import type { BrotliDecoder, Hasher, Storage } from './ports.js';
+import { STAGING_DIR } from '../state/layout.js';
+import type { BrotliDecoder, Hasher, Storage } from '../ports/ports.js';
 import type { Repository } from './repository.js';
-import type { PatchFailureReport } from './types.js';
+import type { PatchFailureReport } from '../types.js';
 
 /** A patch the device tried and gave up on; the file was then downloaded in full. */
 export type PatchFailure = PatchFailureReport;

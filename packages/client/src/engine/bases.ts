@@ -1,8 +1,8 @@
 import { parseJsonObject, parseManifest, type ReleaseManifest } from '@updraft/protocol';
-import type { EmbeddedFile } from './config.js';
-import { manifestFile, releaseDir } from './layout.js';
-import type { Storage } from './ports.js';
-import type { InstalledRelease } from './state.js';
+import type { EmbeddedFile } from '../config.js';
+import { manifestFile, releaseDir } from '../state/layout.js';
+import type { Storage } from '../ports/ports.js';
+import type { InstalledRelease } from '../state/state.js';
 
 /** Where the device holds a file with a given SHA-256: inside its folder, or in the embedded bundle. */
 export type BaseLocation = { kind: 'storage'; path: string } | { kind: 'embedded'; location: string };

@@ -1,6 +1,6 @@
-import { MANIFESTS_DIR, RELEASES_DIR, releaseDir } from './layout.js';
-import type { Storage } from './ports.js';
-import { referencedReleases, type DeviceState } from './state.js';
+import { MANIFESTS_DIR, RELEASES_DIR, releaseDir } from '../state/layout.js';
+import type { Storage } from '../ports/ports.js';
+import { referencedReleases, type DeviceState } from '../state/state.js';
 
 /**
  * Removes release folders and manifests the state no longer refers to. Runs under the

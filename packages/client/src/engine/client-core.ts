@@ -1,18 +1,18 @@
 import { UpdraftError, type DeviceTarget } from '@updraft/protocol';
 import type { CheckContext } from './check.js';
-import { resolveConfig, type ResolvedConfig, type UpdraftClientConfig } from './config.js';
-import { defaultRandomSource, newDeviceId } from './device-id.js';
-import { Emitter, type SyncPhase } from './events.js';
+import { resolveConfig, type ResolvedConfig, type UpdraftClientConfig } from '../config.js';
+import { defaultRandomSource, newDeviceId } from '../state/device-id.js';
+import { Emitter, type SyncPhase } from '../events.js';
 import { guardHasher, guardStorage, guardTransport, toUpdraftError } from './guard.js';
-import { Lock } from './lock.js';
-import type { BrotliDecoder, Clock, Hasher, Storage, Timers, Transport, UpdraftPorts } from './ports.js';
+import { Lock } from '../state/lock.js';
+import type { BrotliDecoder, Clock, Hasher, Storage, Timers, Transport, UpdraftPorts } from '../ports/ports.js';
 import type { TrustedSet } from './refresh.js';
-import type { DeviceState, InstalledRelease } from './state.js';
-import { StateStore } from './state-store.js';
+import type { DeviceState, InstalledRelease } from '../state/state.js';
+import { StateStore } from '../state/state-store.js';
 import { launchFile, toStatus } from './status.js';
-import { defaultTimers } from './timers.js';
+import { defaultTimers } from '../ports/timers.js';
 import { TrustedMetadata } from './trusted-metadata.js';
-import type { LaunchResult } from './types.js';
+import type { LaunchResult } from '../types.js';
 
 /**
  * What the sync cycle and the launcher share: the resolved config, the guarded ports, the

@@ -1,5 +1,5 @@
 import { UpdraftError } from '@updraft/protocol';
-import type { DownloadOptions, Timers, Transport } from './ports.js';
+import type { DownloadOptions, Timers, Transport } from '../ports/ports.js';
 
 /**
  * A busy server (429 or 503 on a file download: too many downloads from this network address,

@@ -1,9 +1,9 @@
 import { bytesToHex, MAX_EVENTS_PER_BATCH, type TelemetryEvent, type TelemetryEventName } from '@updraft/protocol';
-import type { UpdraftClient } from './client.js';
-import { defaultRandomSource } from './device-id.js';
-import type { RandomSource } from './ports.js';
-import { defaultTimers } from './timers.js';
-import type { ClientStatus } from './types.js';
+import type { UpdraftClient } from '../client.js';
+import { defaultRandomSource } from '../state/device-id.js';
+import type { RandomSource } from '../ports/ports.js';
+import { defaultTimers } from '../ports/timers.js';
+import type { ClientStatus } from '../types.js';
 
 /**
  * Device telemetry: turns the engine's events into the privacy-preserving events of

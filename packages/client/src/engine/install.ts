@@ -1,9 +1,9 @@
 import type { ChosenRelease, ReleaseManifest } from '@updraft/protocol';
 import type { ClientCore } from './client-core.js';
 import { collectGarbage } from './gc.js';
-import { MANIFESTS_DIR, RELEASES_DIR, manifestFile, releaseDir } from './layout.js';
+import { MANIFESTS_DIR, RELEASES_DIR, manifestFile, releaseDir } from '../state/layout.js';
 import { decide } from './select.js';
-import { referencedReleases, type DeviceState, type InstalledRelease } from './state.js';
+import { referencedReleases, type DeviceState, type InstalledRelease } from '../state/state.js';
 
 /**
  * Moves a fully verified staging folder into place and records it as pending. Under the

@@ -6,7 +6,7 @@ import {
   serializeBootPointer,
 } from './boot-pointer.js';
 import { serializeState, parseState, emptyState, type DeviceState, type FailedRelease } from './state.js';
-import type { Storage } from './ports.js';
+import type { Storage } from '../ports/ports.js';
 
 export const STATE_PATH = 'state.json';
 export const STATE_BACKUP_PATH = 'state.json.bak';

@@ -13,7 +13,7 @@ import {
   type TargetsSigned,
 } from '@updraft/protocol';
 import type { TrustedSet } from './refresh.js';
-import { maxVersion, type DeviceState, type InstalledRelease } from './state.js';
+import { maxVersion, type DeviceState, type InstalledRelease } from '../state/state.js';
 
 export type Decision =
   /** The channel has nothing for this device (no pointer, or outside the rollout). */

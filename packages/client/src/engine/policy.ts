@@ -1,6 +1,6 @@
-import type { UpdraftClient } from './client.js';
-import type { Clock } from './ports.js';
-import type { SyncResult } from './types.js';
+import type { UpdraftClient } from '../client.js';
+import type { Clock } from '../ports/ports.js';
+import type { SyncResult } from '../types.js';
 
 /**
  * When to look for updates and when to switch to them (CodePush's checkFrequency and

@@ -1,5 +1,5 @@
 import { bytesToHex } from '@updraft/protocol';
-import type { RandomSource } from './ports.js';
+import type { RandomSource } from '../ports/ports.js';
 
 interface WebCryptoLike {
   getRandomValues?: (array: Uint8Array) => Uint8Array;

@@ -5,7 +5,7 @@ import {
   type DeviceState,
   type FailedRelease,
   type InstalledRelease,
-} from './state.js';
+} from '../state/state.js';
 
 /**
  * The boot state machine as pure transitions (protocol.md "Boot state machine"). The

@@ -4,11 +4,11 @@ import type { ClientCore } from './client-core.js';
 import { collectGarbage } from './gc.js';
 import { toUpdraftError } from './guard.js';
 import { installStaged } from './install.js';
-import { DOWNLOADS_DIR, STAGING_DIR } from './layout.js';
+import { DOWNLOADS_DIR, STAGING_DIR } from '../state/layout.js';
 import { fetchManifest, stageRelease, type StageContext } from './stage.js';
-import { referencedReleases, type DeviceState } from './state.js';
+import { referencedReleases, type DeviceState } from '../state/state.js';
 import { newestHeld } from './status.js';
-import type { DeltaSummary, SyncResult, UpdateCheck } from './types.js';
+import type { DeltaSummary, SyncResult, UpdateCheck } from '../types.js';
 
 /**
  * One update cycle in the verification order of docs/protocol.md §4: check, download and

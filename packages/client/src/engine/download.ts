@@ -1,6 +1,6 @@
 import { repoPaths, sha256Hex, UpdraftError, type ManifestFile } from '@updraft/protocol';
-import { DOWNLOADS_DIR, partialFile } from './layout.js';
-import type { Hasher, Storage } from './ports.js';
+import { DOWNLOADS_DIR, partialFile } from '../state/layout.js';
+import type { Hasher, Storage } from '../ports/ports.js';
 import type { Repository } from './repository.js';
 
 /**

@@ -1,6 +1,6 @@
-import { releaseDir } from './layout.js';
-import type { DeviceState, InstalledRelease } from './state.js';
-import type { ClientStatus, ReleaseSummary } from './types.js';
+import { releaseDir } from '../state/layout.js';
+import type { DeviceState, InstalledRelease } from '../state/state.js';
+import type { ClientStatus, ReleaseSummary } from '../types.js';
 
 /** Small read-only views of the state that the client reports. */
 

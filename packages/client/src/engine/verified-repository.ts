@@ -6,8 +6,8 @@ import {
   type RootSigned,
   type Verified,
 } from '@updraft/protocol';
-import { DEFAULT_TIMEOUT_MS } from './config.js';
-import type { Transport } from './ports.js';
+import { DEFAULT_TIMEOUT_MS } from '../config.js';
+import type { Transport } from '../ports/ports.js';
 import { refreshMetadata, type TrustedSet } from './refresh.js';
 import { Repository } from './repository.js';
 import { TrustedMetadata, type MetadataRole, type MetadataStorage } from './trusted-metadata.js';

@@ -1,10 +1,10 @@
 import { checkUrlAllowed, repositoryBaseUrl, type DeviceTarget, type UpdraftError } from '@updraft/protocol';
-import type { ResolvedConfig } from './config.js';
-import type { Clock, Storage, Timers, Transport } from './ports.js';
+import type { ResolvedConfig } from '../config.js';
+import type { Clock, Storage, Timers, Transport } from '../ports/ports.js';
 import { refreshMetadata, type TrustedSet } from './refresh.js';
 import { Repository } from './repository.js';
 import { decide, selectRelease, type Decision } from './select.js';
-import type { DeviceState } from './state.js';
+import type { DeviceState } from '../state/state.js';
 import { checkReleasesLogged } from './transparency.js';
 import type { TrustedMetadata } from './trusted-metadata.js';
 

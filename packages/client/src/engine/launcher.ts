@@ -2,8 +2,8 @@ import { dropPending, planClearFailed, planLaunch, planReady, type LaunchPlan } 
 import type { ClientCore } from './client-core.js';
 import { collectGarbage } from './gc.js';
 import { ReadyDeadline } from './ready-deadline.js';
-import type { DeviceState } from './state.js';
-import type { LaunchResult } from './types.js';
+import type { DeviceState } from '../state/state.js';
+import type { LaunchResult } from '../types.js';
 
 /**
  * The boot state machine of one process (protocol.md "Boot state machine"): what an app
