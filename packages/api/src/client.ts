@@ -1,5 +1,6 @@
 import type { ErrorCode } from './errors.js';
 import type { Sourcemap, SourcemapList } from './routes/sourcemaps.js';
+import { routeTarget, type AdminRoute, type RouteInput, type RouteResponse } from './routes/table.js';
 
 /** How the client sends a request: the global fetch, or one that retries (the CLI's). */
 export type FetchLike = (url: string, init: RequestInit, options: { idempotent?: boolean }) => Promise<Response>;
@@ -49,6 +50,10 @@ export class AdminHttpError extends Error {
   }
 }
 
+/** The input of a call; optional when the route needs none (no path parameters, no body). */
+export type CallArgs<R extends AdminRoute> =
+  Record<string, never> extends RouteInput<R> ? [input?: RouteInput<R>] : [input: RouteInput<R>];
+
 const defaultFetch: FetchLike = (url, init) => fetch(url, init);
 
 /** The admin API over fetch: one place that sends credentials, encodes bodies and reads errors. */
@@ -64,6 +69,16 @@ export class AdminClient {
     const json = await readJson(res);
     if (!res.ok) throw httpError(res, json, `${method} ${path}`);
     return json as T;
+  }
+
+  /**
+   * One admin route, typed by its schemas: `call('GET /v1/apps/:appId/channels', { params: { appId } })`
+   * answers the route's response type. Errors as request() throws them.
+   */
+  async call<R extends AdminRoute>(route: R, ...args: CallArgs<R>): Promise<RouteResponse<R>> {
+    const input = (args[0] ?? {}) as { params?: object; query?: object; body?: unknown };
+    const { method, path } = routeTarget(route, input);
+    return this.request<RouteResponse<R>>(method, path, input.body !== undefined ? { json: input.body } : {});
   }
 
   /** The answer's bytes as they are (a source map, a file); errors as request() throws them. */

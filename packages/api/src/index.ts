@@ -7,6 +7,9 @@ export {
   type ErrorEntry,
 } from './errors.js';
 export {
+  adminReadErrors,
+  adminWriteErrors,
+  anyObject,
   appParams,
   basisPoints,
   DATE_TIME_PATTERN,
@@ -15,6 +18,7 @@ export {
   errorResponse,
   errorResponses,
   type ErrorStatus,
+  type ErrorResponse,
   identifier,
   IDENTIFIER_PATTERN,
   LIMIT_PATTERN,
@@ -39,8 +43,16 @@ export * as healthApi from './routes/health.js';
 export * as repositoryApi from './routes/repository.js';
 export * as sourcemapsApi from './routes/sourcemaps.js';
 export * as transparencyLogApi from './routes/transparency-log.js';
+export * as releaseOpsApi from './routes/release-ops.js';
+export * as trustApi from './routes/trust.js';
+export * as accessApi from './routes/access.js';
+export * as auditApi from './routes/audit.js';
+export * as insightApi from './routes/insight.js';
+export { PRINCIPAL_KINDS, ROLES, SCOPES, type PrincipalKind, type Role, type Scope } from './routes/access.js';
+export { ADMIN_ROUTES, routeTarget, type AdminRoute, type RouteInput, type RouteResponse } from './routes/table.js';
 export {
   AdminClient,
+  type CallArgs,
   AdminHttpError,
   AdminNetworkError,
   type AdminClientOptions,

@@ -1,4 +1,13 @@
-import { AdminClient, AdminHttpError, AdminNetworkError, ErrorCode } from '@updraft/api';
+import {
+  AdminClient,
+  AdminHttpError,
+  AdminNetworkError,
+  ErrorCode,
+  routeTarget,
+  type AdminRoute,
+  type CallArgs,
+  type RouteResponse,
+} from '@updraft/api';
 import { retryingFetch } from '@updraft/client/node';
 import { CliError } from './output.js';
 
@@ -45,6 +54,16 @@ export class AdminApi {
       return await fn(this.client);
     } catch (err) {
       throw this.cliError(err, 'the request');
+    }
+  }
+
+  /** One admin route by `METHOD path`, typed by its schemas (AdminClient.call); errors as request() gives them. */
+  async route<R extends AdminRoute>(route: R, ...args: CallArgs<R>): Promise<RouteResponse<R>> {
+    try {
+      return await this.client.call(route, ...args);
+    } catch (err) {
+      const { method, path } = routeTarget(route, (args[0] ?? {}) as { params?: object; query?: object });
+      throw this.cliError(err, `${method} ${path}`);
     }
   }
 

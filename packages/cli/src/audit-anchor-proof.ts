@@ -1,3 +1,4 @@
+import type { auditApi } from '@updraft/api';
 import {
   AUDIT_HEAD_ENTRY_TYPE,
   logEntryLeafHash,
@@ -14,17 +15,8 @@ import {
  * the verdict rests on an anchor the log committed to, not on the server's word about it.
  */
 
-export interface AnchorEvidence {
-  index: number;
-  source: string;
-  size: number;
-  head: string;
-  time: string;
-  logKey: string;
-  checkpoint: string;
-  treeSize: number;
-  inclusion: string[];
-}
+/** An anchor of the organization's log with its proof, as GET /v1/audit/verify reports it. */
+export type AnchorEvidence = NonNullable<auditApi.AuditVerification['anchor']>;
 
 /** null when the proof holds, else why not. */
 export function anchorProofProblem(anchor: AnchorEvidence, pinnedKey: string | undefined): string | null {

@@ -1,12 +1,10 @@
+import type { appsApi } from '@updraft/api';
 import { type JsonObject } from '@updraft/protocol';
 import { isTransparencyPolicy, LOG_PIN_FIELD, type LogPin, logTrustFromPin } from '@updraft/protocol/transparency';
 import { CliError } from './output.js';
 
 /** What the server answers for an app's log (POST /v1/apps, GET /v1/apps/:id/log). */
-export interface LogIdentity {
-  origin: string;
-  key: string;
-}
+export type LogIdentity = appsApi.CreatedApp['log'];
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

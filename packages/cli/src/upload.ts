@@ -1,3 +1,4 @@
+import type { releasesApi } from '@updraft/api';
 import { readFile } from 'node:fs/promises';
 import type { AdminApi } from './api-client.js';
 import type { LocalFile } from './files.js';
@@ -12,7 +13,7 @@ export async function uploadMissing(
 ): Promise<number> {
   const app = encodeURIComponent(appId);
   const hashes = [...new Set(files.map((f) => f.sha256))];
-  const { missing } = await api.request<{ missing: string[] }>(
+  const { missing } = await api.request<releasesApi.MissingBlobs>(
     'POST',
     `/v1/apps/${app}/blobs/missing`,
     { sha256: hashes },

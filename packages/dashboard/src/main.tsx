@@ -1,6 +1,6 @@
 import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { api, ApiError, type Me } from './api.js';
+import { ApiError, call, type Me } from './api.js';
 import { AuditAlert } from './components/AuditAlert.js';
 import { ErrorBox, Loading, useLoad } from './components/ui.js';
 import { AppPage } from './pages/AppPage.js';
@@ -26,7 +26,7 @@ function Page({ me }: { me: Me }) {
 }
 
 function Shell() {
-  const [me, reload] = useLoad(() => api<Me>('GET', '/v1/me'), []);
+  const [me, reload] = useLoad(() => call('GET /v1/me'), []);
   const [signingOut, setSigningOut] = useState(false);
   if (me.state === 'loading') return <Loading what="your session" />;
   if (me.state === 'error') {
@@ -35,7 +35,7 @@ function Shell() {
   }
   const signOut = async () => {
     setSigningOut(true);
-    await api('DELETE', '/auth/session').catch((err: unknown) => err as ApiError);
+    await call('DELETE /auth/session').catch((err: unknown) => err as ApiError);
     window.location.hash = '';
     reload();
     setSigningOut(false);

@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { appParams, identifier, noQuery } from './common.js';
+import { adminReadErrors, adminWriteErrors, anyObject, appParams, identifier, noQuery } from './common.js';
 
 export const channelParams = {
   type: 'object',
@@ -9,8 +9,66 @@ export const channelParams = {
 } as const;
 export type ChannelParams = FromSchema<typeof channelParams>;
 
+/** What a channel serves on one (platform, runtimeVersion): its current release and rollout. */
+export const pointer = {
+  type: 'object',
+  required: [
+    'channel',
+    'platform',
+    'runtimeVersion',
+    'releaseId',
+    'previousReleaseId',
+    'basisPoints',
+    'effectiveBasisPoints',
+    'halted',
+    'mandatory',
+    'targeting',
+    'updatedAt',
+  ],
+  properties: {
+    channel: { type: 'string' },
+    platform: { type: 'string' },
+    runtimeVersion: { type: 'string' },
+    releaseId: { type: 'string' },
+    previousReleaseId: { type: ['string', 'null'] },
+    basisPoints: { type: 'integer' },
+    effectiveBasisPoints: { type: 'integer', description: 'what devices see: 0 while halted' },
+    halted: { type: 'boolean' },
+    mandatory: { type: 'boolean' },
+    targeting: { ...anyObject, type: ['object', 'null'] },
+    updatedAt: { type: 'string' },
+  },
+  additionalProperties: false,
+} as const;
+export type Pointer = FromSchema<typeof pointer>;
+
+export const channel = {
+  type: 'object',
+  required: ['name', 'protected', 'createdAt', 'pointers'],
+  properties: {
+    name: { type: 'string' },
+    protected: { type: 'boolean' },
+    createdAt: { type: 'string' },
+    pointers: { type: 'array', items: pointer },
+  },
+  additionalProperties: false,
+} as const;
+export type Channel = FromSchema<typeof channel>;
+
+const channelList = {
+  type: 'object',
+  required: ['channels'],
+  properties: { channels: { type: 'array', items: channel } },
+  additionalProperties: false,
+} as const;
+export type ChannelList = FromSchema<typeof channelList>;
+
 /** GET /v1/apps/:appId/channels */
-export const listChannels = { params: appParams, querystring: noQuery } as const;
+export const listChannels = {
+  params: appParams,
+  querystring: noQuery,
+  response: { 200: channelList, ...adminReadErrors },
+} as const;
 
 /** POST /v1/apps/:appId/channels */
 export const createChannel = {
@@ -21,6 +79,7 @@ export const createChannel = {
     properties: { name: identifier, protected: { type: 'boolean' } },
     additionalProperties: false,
   },
+  response: { 201: channel, ...adminWriteErrors },
 } as const;
 export type CreateChannelBody = FromSchema<typeof createChannel.body>;
 
@@ -33,5 +92,6 @@ export const protectChannel = {
     properties: { protected: { type: 'boolean' } },
     additionalProperties: false,
   },
+  response: { 200: channel, ...adminWriteErrors },
 } as const;
 export type ProtectChannelBody = FromSchema<typeof protectChannel.body>;

@@ -1,3 +1,4 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { IDENTIFIER } from '@updraft/protocol';
 
 // JSON schema fragments shared by the admin routes' schemas. Patterns mirror @updraft/protocol so that bad
@@ -79,16 +80,25 @@ export const targeting = {
 
 export const notes = { type: 'string', maxLength: 10000, description: 'release notes (plain text)' } as const;
 
+/** Every failure: `{error: {code, message, …details}}` (the codes are the catalogue of errors.ts). */
 export const errorResponse = {
   type: 'object',
+  required: ['error'],
   properties: {
     error: {
       type: 'object',
+      required: ['code', 'message'],
       properties: { code: { type: 'string' }, message: { type: 'string' } },
+      // Some codes carry details beside the message (e.g. `missing`, `maxBytes`).
       additionalProperties: true,
     },
   },
+  additionalProperties: false,
 } as const;
+export type ErrorResponse = FromSchema<typeof errorResponse>;
+
+/** An open JSON object (a map, or a document whose content other code checks): kept whole when serialized. */
+export const anyObject = { type: 'object', additionalProperties: true } as const;
 
 /** What each error status means, as the OpenAPI document describes it (codes: docs/api.md). */
 const ERROR_STATUS_DESCRIPTION = {
@@ -119,6 +129,11 @@ export function errorResponses<const S extends ErrorStatus>(
   for (const status of statuses) out[status] = { ...errorResponse, description: ERROR_STATUS_DESCRIPTION[status] };
   return out;
 }
+
+/** How an admin route that reads can fail: bad input, no or wrong key, not allowed, no such thing, a dependency down. */
+export const adminReadErrors = errorResponses(400, 401, 403, 404, 503);
+/** How an admin route that changes something can fail: as a read, and a conflict with the current state or too large a body. */
+export const adminWriteErrors = errorResponses(400, 401, 403, 404, 409, 413, 503);
 
 /** For routes without query parameters: an unknown one is a mistake worth a 400. */
 export const noQuery = { type: 'object', properties: {}, additionalProperties: false } as const;

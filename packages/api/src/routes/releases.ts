@@ -1,5 +1,8 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import {
+  adminReadErrors,
+  adminWriteErrors,
+  anyObject,
   appParams,
   basisPoints,
   dateTime,
@@ -34,6 +37,19 @@ const embeddedFile = {
   additionalProperties: false,
 } as const;
 
+const embeddedBundle = {
+  type: 'object',
+  required: ['platform', 'runtimeVersion', 'files', 'registeredAt'],
+  properties: {
+    platform: { type: 'string' },
+    runtimeVersion: { type: 'string' },
+    files: { type: 'array', items: embeddedFile },
+    registeredAt: { type: 'string' },
+  },
+  additionalProperties: false,
+} as const;
+export type EmbeddedBundle = FromSchema<typeof embeddedBundle>;
+
 /** PUT /v1/apps/:appId/embedded/:platform/:runtimeVersion */
 export const registerEmbedded = {
   params: embeddedParams,
@@ -44,11 +60,24 @@ export const registerEmbedded = {
     properties: { files: { type: 'array', items: embeddedFile, minItems: 1, maxItems: MAX_MISSING_QUERY } },
     additionalProperties: false,
   },
+  response: { 200: embeddedBundle, ...adminWriteErrors },
 } as const;
 export type RegisterEmbeddedBody = FromSchema<typeof registerEmbedded.body>;
 
 /** GET /v1/apps/:appId/embedded/:platform/:runtimeVersion */
-export const getEmbedded = { params: embeddedParams, querystring: noQuery } as const;
+export const getEmbedded = {
+  params: embeddedParams,
+  querystring: noQuery,
+  response: { 200: embeddedBundle, ...adminReadErrors },
+} as const;
+
+const missingList = {
+  type: 'object',
+  required: ['missing'],
+  properties: { missing: { type: 'array', items: { type: 'string' } } },
+  additionalProperties: false,
+} as const;
+export type MissingBlobs = FromSchema<typeof missingList>;
 
 /** POST /v1/apps/:appId/blobs/missing */
 export const missingBlobs = {
@@ -59,11 +88,35 @@ export const missingBlobs = {
     properties: { sha256: { type: 'array', items: sha256, maxItems: MAX_MISSING_QUERY } },
     additionalProperties: false,
   },
+  response: { 200: missingList, ...adminWriteErrors },
 } as const;
 export type MissingBlobsBody = FromSchema<typeof missingBlobs.body>;
 
 /** GET /v1/apps/:appId/releases-metadata */
-export const releasesMetadata = { params: appParams, querystring: noQuery } as const;
+export const releasesMetadata = {
+  params: appParams,
+  querystring: noQuery,
+  response: {
+    // The stored bytes as they are (the publisher signs the next version on top of exactly these).
+    200: { ...anyObject, description: 'the releases role envelope {signed, signatures}' },
+    ...adminReadErrors,
+  },
+} as const;
+
+export const publishedRelease = {
+  type: 'object',
+  required: ['releaseId', 'versionCode', 'channel', 'platform', 'runtimeVersion', 'createdAt'],
+  properties: {
+    releaseId: { type: 'string' },
+    versionCode: { type: 'integer' },
+    channel: { type: 'string' },
+    platform: { type: 'string' },
+    runtimeVersion: { type: 'string' },
+    createdAt: { type: 'string' },
+  },
+  additionalProperties: false,
+} as const;
+export type PublishedRelease = FromSchema<typeof publishedRelease>;
 
 /** POST /v1/apps/:appId/releases */
 export const publish = {
@@ -88,8 +141,50 @@ export const publish = {
     },
     additionalProperties: false,
   },
+  response: { 201: publishedRelease, ...adminWriteErrors },
 } as const;
 export type PublishBody = FromSchema<typeof publish.body>;
+
+/** A channel that serves a release: as its current release, or as the previous one outside a rollout. */
+const releaseServing = {
+  type: 'object',
+  required: ['channel', 'platform', 'runtimeVersion', 'basisPoints', 'halted'],
+  properties: {
+    channel: { type: 'string' },
+    platform: { type: 'string' },
+    runtimeVersion: { type: 'string' },
+    basisPoints: { type: 'integer' },
+    halted: { type: 'boolean' },
+  },
+  additionalProperties: false,
+} as const;
+
+/** A row of the release list: the release and how it is served now (ReleaseListing of @updraft/protocol). */
+const releaseListRow = {
+  type: 'object',
+  required: [...publishedRelease.required, 'state', 'channels', 'disabledAt', 'sizeBytes', 'files'],
+  properties: {
+    ...publishedRelease.properties,
+    state: { type: 'string', enum: ['serving', 'rolling-out', 'halted', 'disabled', 'superseded'] },
+    channels: { type: 'array', items: releaseServing },
+    disabledAt: { type: ['string', 'null'] },
+    sizeBytes: {
+      type: ['integer', 'null'],
+      description: 'total bytes of its files; null when its manifest cannot be read',
+    },
+    files: { type: ['integer', 'null'] },
+  },
+  additionalProperties: false,
+} as const;
+export type ReleaseListRow = FromSchema<typeof releaseListRow>;
+
+const releaseList = {
+  type: 'object',
+  required: ['releases'],
+  properties: { releases: { type: 'array', items: releaseListRow } },
+  additionalProperties: false,
+} as const;
+export type ReleaseList = FromSchema<typeof releaseList>;
 
 /** GET /v1/apps/:appId/releases */
 export const listReleases = {
@@ -99,5 +194,6 @@ export const listReleases = {
     properties: { channel: identifier, limit: { type: 'string', pattern: LIMIT_PATTERN } },
     additionalProperties: false,
   },
+  response: { 200: releaseList, ...adminReadErrors },
 } as const;
 export type ListReleasesQuery = FromSchema<typeof listReleases.querystring>;

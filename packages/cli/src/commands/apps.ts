@@ -21,7 +21,7 @@ import {
 import { requireServer } from '../api-client.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
-import { buildLogPin, collect, withLogPin, type LogIdentity } from '../log-pin.js';
+import { buildLogPin, collect, withLogPin } from '../log-pin.js';
 import { resolve } from 'node:path';
 
 interface CreateOptions extends GlobalOptions {
@@ -30,12 +30,6 @@ interface CreateOptions extends GlobalOptions {
   transparency: string;
   witness?: string[];
   witnessThreshold?: string;
-}
-
-interface OnlineKeys {
-  snapshot: TufKey;
-  timestamp: TufKey;
-  director: TufKey;
 }
 
 export function registerApps(program: Command): void {
@@ -59,11 +53,7 @@ export function registerApps(program: Command): void {
         const algorithm = opts.keyType as KeyAlgorithm;
         const api = requireServer(opts);
         const dir = resolve(opts.keys ?? defaultKeysDir(appId));
-        const created = await api.request<{ appId: string; onlineKeys: OnlineKeys; log?: LogIdentity }>(
-          'POST',
-          '/v1/apps',
-          { appId },
-        );
+        const created = await api.route('POST /v1/apps', { body: { appId } });
         const logPin = buildLogPin(created.log, opts);
         const online = created.onlineKeys;
 
@@ -131,7 +121,7 @@ export function registerApps(program: Command): void {
     .action(
       run<[], GlobalOptions>(async (opts) => {
         const api = requireServer(opts);
-        const result = await api.request<{ apps: { appId: string; createdAt: string }[] }>('GET', '/v1/apps');
+        const result = await api.route('GET /v1/apps');
         emit(opts, result, () =>
           result.apps.length === 0
             ? 'no apps yet; create one with: updraft apps create <appId>'

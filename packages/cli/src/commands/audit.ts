@@ -1,6 +1,7 @@
+import type { auditApi } from '@updraft/api';
 import type { Command } from 'commander';
 import { requireServer } from '../api-client.js';
-import { anchorProofProblem, type AnchorEvidence } from '../audit-anchor-proof.js';
+import { anchorProofProblem } from '../audit-anchor-proof.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 
@@ -8,16 +9,6 @@ interface AuditOptions extends GlobalOptions {
   app?: string;
   after?: string;
   limit?: string;
-}
-
-interface Entry {
-  seq: number;
-  at: string;
-  actorName: string;
-  actorRole: string;
-  action: string;
-  target: string;
-  releaseId: string | null;
 }
 
 export function registerAudit(program: Command): void {
@@ -31,11 +22,11 @@ export function registerAudit(program: Command): void {
     .option('--limit <n>', 'at most this many (1-1000)', '1000')
     .action(
       run<[], AuditOptions>(async (opts) => {
-        const q = new URLSearchParams();
-        if (opts.app) q.set('app', opts.app);
-        if (opts.after) q.set('after', opts.after);
-        if (opts.limit) q.set('limit', opts.limit);
-        const result = await requireServer(opts).request<{ entries: Entry[] }>('GET', `/v1/audit?${q.toString()}`);
+        const query: auditApi.ListAuditQuery = {};
+        if (opts.app) query.app = opts.app;
+        if (opts.after) query.after = opts.after;
+        if (opts.limit) query.limit = opts.limit;
+        const result = await requireServer(opts).route('GET /v1/audit', { query });
         emit(
           opts,
           result,
@@ -63,8 +54,10 @@ export function registerAudit(program: Command): void {
     )
     .action(
       run<[], AuditOptions & { logKey?: string }>(async (opts) => {
-        const q = opts.app ? `?app=${encodeURIComponent(opts.app)}` : '';
-        const result = await requireServer(opts).request<Verification>('GET', `/v1/audit/verify${q}`);
+        const result = await requireServer(opts).route(
+          'GET /v1/audit/verify',
+          opts.app ? { query: { app: opts.app } } : {},
+        );
         const proofProblem = result.anchor ? anchorProofProblem(result.anchor, opts.logKey) : null;
         const anchorProof = result.anchor ? (proofProblem ? 'failed' : 'verified') : 'none';
         emit(opts, { ...result, anchorProof }, () =>
@@ -84,18 +77,7 @@ export function registerAudit(program: Command): void {
     );
 }
 
-interface Verification {
-  ok: boolean;
-  status: 'ok' | 'broken' | 'truncated' | 'rewritten';
-  firstBadSeq: number | null;
-  appId: string | null;
-  entries: number;
-  head: string;
-  anchor: AnchorEvidence | null;
-  problems: { seq: number; message: string }[];
-}
-
-function describeVerification(r: Verification, anchorProof: string, pinned: boolean): string {
+function describeVerification(r: auditApi.AuditVerification, anchorProof: string, pinned: boolean): string {
   const lines = r.ok
     ? [`${colour.green('ok')}: ${r.entries} entries, head ${r.head}`]
     : [

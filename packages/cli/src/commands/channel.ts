@@ -1,3 +1,4 @@
+import type { channelsApi } from '@updraft/api';
 import type { Command } from 'commander';
 import { requireServer } from '../api-client.js';
 import { emit } from '../output.js';
@@ -7,23 +8,7 @@ interface AppOptions extends GlobalOptions {
   app: string;
 }
 
-interface PointerRow {
-  platform: string;
-  runtimeVersion: string;
-  releaseId: string;
-  basisPoints: number;
-  halted: boolean;
-}
-interface ChannelRow {
-  name: string;
-  protected: boolean;
-  createdAt: string;
-  pointers: PointerRow[];
-}
-
-const appPath = (app: string) => `/v1/apps/${encodeURIComponent(app)}`;
-
-function describe(c: ChannelRow): string {
+function describe(c: channelsApi.Channel): string {
   const lock = c.protected ? ' (protected)' : '';
   const pointers = c.pointers.map(
     (p) =>
@@ -41,10 +26,7 @@ export function registerChannel(program: Command): void {
     .requiredOption('--app <appId>', 'the app')
     .action(
       run<[], AppOptions>(async (opts) => {
-        const result = await requireServer(opts).request<{ channels: ChannelRow[] }>(
-          'GET',
-          `${appPath(opts.app)}/channels`,
-        );
+        const result = await requireServer(opts).route('GET /v1/apps/:appId/channels', { params: { appId: opts.app } });
         emit(opts, result, () =>
           result.channels.length ? result.channels.map(describe).join('\n') : 'no channels yet',
         );
@@ -58,9 +40,9 @@ export function registerChannel(program: Command): void {
     .option('--protected', 'only a release-manager, admin, owner or CI service account may change it')
     .action(
       run<[string], AppOptions & { protected?: boolean }>(async (name, opts) => {
-        const result = await requireServer(opts).request<ChannelRow>('POST', `${appPath(opts.app)}/channels`, {
-          name,
-          protected: opts.protected === true,
+        const result = await requireServer(opts).route('POST /v1/apps/:appId/channels', {
+          params: { appId: opts.app },
+          body: { name, protected: opts.protected === true },
         });
         emit(opts, result, () => `created channel ${describe(result)}`);
       }),
@@ -73,11 +55,10 @@ export function registerChannel(program: Command): void {
     .option('--off', 'remove the protection')
     .action(
       run<[string], AppOptions & { off?: boolean }>(async (name, opts) => {
-        const result = await requireServer(opts).request<ChannelRow>(
-          'PUT',
-          `${appPath(opts.app)}/channels/${encodeURIComponent(name)}/protection`,
-          { protected: !opts.off },
-        );
+        const result = await requireServer(opts).route('PUT /v1/apps/:appId/channels/:channel/protection', {
+          params: { appId: opts.app, channel: name },
+          body: { protected: !opts.off },
+        });
         emit(opts, result, () => describe(result));
       }),
     );

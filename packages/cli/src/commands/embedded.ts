@@ -1,4 +1,4 @@
-import { ErrorCode } from '@updraft/api';
+import { ErrorCode, type releasesApi } from '@updraft/api';
 import type { Command } from 'commander';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,17 +26,6 @@ interface RegisterOptions extends GlobalOptions {
   maxFileSize: string;
 }
 
-interface EmbeddedBundleView {
-  platform: string;
-  runtimeVersion: string;
-  files: { path: string; sha256: string; length: number }[];
-  registeredAt: string;
-}
-
-function embeddedPath(appId: string, platform: string, runtimeVersion: string): string {
-  return `/v1/apps/${encodeURIComponent(appId)}/embedded/${encodeURIComponent(platform)}/${encodeURIComponent(runtimeVersion)}`;
-}
-
 /**
  * The registered embedded bundle as local files (downloaded into a temp folder and
  * hash-checked), or [] when none is registered.
@@ -47,9 +36,11 @@ export async function fetchRegisteredEmbedded(
   platform: string,
   runtimeVersion: string,
 ): Promise<LocalFile[]> {
-  let bundle: EmbeddedBundleView;
+  let bundle: releasesApi.EmbeddedBundle;
   try {
-    bundle = await api.request<EmbeddedBundleView>('GET', embeddedPath(appId, platform, runtimeVersion));
+    bundle = await api.route('GET /v1/apps/:appId/embedded/:platform/:runtimeVersion', {
+      params: { appId, platform, runtimeVersion },
+    });
   } catch (err) {
     if (err instanceof CliError && err.code === ErrorCode.embeddedNotFound) return [];
     throw err;
@@ -93,11 +84,10 @@ export function registerEmbedded(program: Command): void {
         const files = await collectFiles(resolve(dir), maxFileBytes);
         const api = requireServer(opts);
         const uploaded = await uploadMissing(api, opts.app, files, !opts.json);
-        const result = await api.request<EmbeddedBundleView>(
-          'PUT',
-          embeddedPath(opts.app, opts.platform, opts.runtimeVersion),
-          { files: files.map((f) => ({ path: f.path, sha256: f.sha256, length: f.length })) },
-        );
+        const result = await api.route('PUT /v1/apps/:appId/embedded/:platform/:runtimeVersion', {
+          params: { appId: opts.app, platform: opts.platform, runtimeVersion: opts.runtimeVersion },
+          body: { files: files.map((f) => ({ path: f.path, sha256: f.sha256, length: f.length })) },
+        });
         emit(opts, { ...result, bytesUploaded: uploaded }, () =>
           [
             `${colour.green('registered')} the embedded bundle of ${opts.app} ${opts.platform} ${opts.runtimeVersion}: ${files.length} files`,
@@ -115,10 +105,9 @@ export function registerEmbedded(program: Command): void {
     .requiredOption('--runtime-version <rv>', 'the runtime version of the binary')
     .action(
       run<[], Omit<RegisterOptions, 'maxFileSize'>>(async (opts) => {
-        const result = await requireServer(opts).request<EmbeddedBundleView>(
-          'GET',
-          embeddedPath(opts.app, opts.platform, opts.runtimeVersion),
-        );
+        const result = await requireServer(opts).route('GET /v1/apps/:appId/embedded/:platform/:runtimeVersion', {
+          params: { appId: opts.app, platform: opts.platform, runtimeVersion: opts.runtimeVersion },
+        });
         emit(opts, result, () =>
           [`registered ${result.registeredAt}`, ...result.files.map((f) => `${f.path}\t${f.length}\t${f.sha256}`)].join(
             '\n',

@@ -48,11 +48,11 @@ export function registerExpiry(program: Command): void {
         }
         change[field] = seconds;
       }
-      const path = `/v1/apps/${encodeURIComponent(appId)}/expiry`;
+      const params = { appId };
       const policy: ExpiryPolicy & { resigned?: string[] } =
         Object.keys(change).length > 0
-          ? await api.request<ExpiryPolicy & { resigned: string[] }>('PUT', path, change)
-          : await api.request<ExpiryPolicy>('GET', path);
+          ? await api.route('PUT /v1/apps/:appId/expiry', { params, body: change })
+          : await api.route('GET /v1/apps/:appId/expiry', { params });
       emit(opts, policy, () =>
         [
           `${colour.bold(appId)} metadata lifetimes:`,

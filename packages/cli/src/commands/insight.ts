@@ -1,3 +1,4 @@
+import type { insightApi } from '@updraft/api';
 import type { Command } from 'commander';
 import { requireServer } from '../api-client.js';
 import { CliError, emit } from '../output.js';
@@ -9,30 +10,7 @@ interface AppOptions extends GlobalOptions {
   app: string;
 }
 
-interface IngestKeyRow {
-  id: string;
-  appId: string;
-  name: string;
-  createdAt: string;
-  revokedAt: string | null;
-}
-
-interface GuardrailRow {
-  channel: string;
-  enabled: boolean;
-  thresholdPercent: number;
-  lookbackMinutes: number;
-  minLaunches: number;
-  mode: 'halt' | 'alert';
-  modeConfigured: boolean;
-  minSources: number;
-  webhookUrl: string | null;
-  webhookHost: string | null;
-  configured: boolean;
-}
-
 const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(2)} %`);
-const app = (a: string) => `/v1/apps/${encodeURIComponent(a)}`;
 
 function keysCommand(program: Command): Command {
   return (
@@ -59,11 +37,10 @@ export function registerInsight(program: Command): void {
     .option('--name <name>', 'what uses it', 'devices')
     .action(
       run<[], AppOptions & { name: string }>(async (opts) => {
-        const r = await requireServer(opts).request<IngestKeyRow & { key: string }>(
-          'POST',
-          `${app(opts.app)}/ingest-keys`,
-          { name: opts.name },
-        );
+        const r = await requireServer(opts).route('POST /v1/apps/:appId/ingest-keys', {
+          params: { appId: opts.app },
+          body: { name: opts.name },
+        });
         emit(opts, r, () => `created ingest key "${r.name}" for ${r.appId}, id ${r.id}\nkey (shown once): ${r.key}`);
       }),
     );
@@ -73,7 +50,7 @@ export function registerInsight(program: Command): void {
     .requiredOption('--app <appId>', 'the app')
     .action(
       run<[], AppOptions>(async (opts) => {
-        const r = await requireServer(opts).request<{ keys: IngestKeyRow[] }>('GET', `${app(opts.app)}/ingest-keys`);
+        const r = await requireServer(opts).route('GET /v1/apps/:appId/ingest-keys', { params: { appId: opts.app } });
         emit(opts, r, () =>
           r.keys.map((k) => `${k.id}\t${k.name}\t${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}`).join('\n'),
         );
@@ -85,10 +62,9 @@ export function registerInsight(program: Command): void {
     .requiredOption('--app <appId>', 'the app')
     .action(
       run<[string], AppOptions>(async (id, opts) => {
-        const r = await requireServer(opts).request<IngestKeyRow>(
-          'DELETE',
-          `${app(opts.app)}/ingest-keys/${encodeURIComponent(id)}`,
-        );
+        const r = await requireServer(opts).route('DELETE /v1/apps/:appId/ingest-keys/:keyId', {
+          params: { appId: opts.app, keyId: id },
+        });
         emit(opts, r, () => `revoked ingest key ${r.id} at ${r.revokedAt}`);
       }),
     );
@@ -100,10 +76,7 @@ export function registerInsight(program: Command): void {
     .requiredOption('--app <appId>', 'the app')
     .action(
       run<[], AppOptions>(async (opts) => {
-        const r = await requireServer(opts).request<{ guardrails: GuardrailRow[] }>(
-          'GET',
-          `${app(opts.app)}/guardrails`,
-        );
+        const r = await requireServer(opts).route('GET /v1/apps/:appId/guardrails', { params: { appId: opts.app } });
         emit(opts, r, () =>
           r.guardrails
             .map(
@@ -168,11 +141,10 @@ export function registerInsight(program: Command): void {
             throw new CliError('usage', `--${k} must be a number`, { exitCode: 2 });
           }
         }
-        const g = await requireServer(opts).request<GuardrailRow>(
-          'PUT',
-          `${app(opts.app)}/channels/${encodeURIComponent(opts.channel)}/guardrail`,
-          body,
-        );
+        const g = await requireServer(opts).route('PUT /v1/apps/:appId/channels/:channel/guardrail', {
+          params: { appId: opts.app, channel: opts.channel },
+          body: body as insightApi.GuardrailBody,
+        });
         emit(
           opts,
           g,
@@ -191,12 +163,10 @@ export function registerInsight(program: Command): void {
     .option('--channel <channel>', 'only this channel')
     .action(
       run<[string], AppOptions & { channel?: string }>(async (releaseId, opts) => {
-        const q = opts.channel ? `?channel=${encodeURIComponent(opts.channel)}` : '';
-        const r = await requireServer(opts).request<{
-          totals: Record<string, number>;
-          rates: { installSuccess: number | null; crash: number | null; rollback: number | null };
-          series: { adoption: number }[];
-        }>('GET', `${app(opts.app)}/releases/${encodeURIComponent(releaseId)}/insight${q}`);
+        const r = await requireServer(opts).route('GET /v1/apps/:appId/releases/:releaseId/insight', {
+          params: { appId: opts.app, releaseId },
+          ...(opts.channel ? { query: { channel: opts.channel } } : {}),
+        });
         emit(opts, r, () =>
           [
             `adoption: ${r.series.at(-1)?.adoption ?? 0} devices confirmed`,

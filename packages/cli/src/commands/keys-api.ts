@@ -1,3 +1,4 @@
+import { ROLES, SCOPES, type accessApi, type Role, type Scope } from '@updraft/api';
 import type { Command } from 'commander';
 import { requireServer } from '../api-client.js';
 import { CliError, emit } from '../output.js';
@@ -7,19 +8,6 @@ import { run, type GlobalOptions } from '../run.js';
  * `updraft keys api create|list|revoke`: admin API keys of members and CI service accounts.
  * (`keys` also holds the TUF signing-key commands; whichever module runs first creates it.)
  */
-
-interface KeyRow {
-  id: string;
-  name: string;
-  kind: string;
-  role: string;
-  scopes: string[];
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  apps: string[] | null;
-}
 
 interface CreateOptions extends GlobalOptions {
   name: string;
@@ -60,12 +48,9 @@ export function registerKeysApi(program: Command): void {
     .command('create')
     .description('create an API key; prints {id, key} — the key is shown only this once')
     .requiredOption('--name <name>', 'who or what uses it')
-    .requiredOption('--role <role>', 'owner | admin | release-manager | developer | viewer')
+    .requiredOption('--role <role>', [...ROLES].reverse().join(' | '))
     .option('--service', 'a CI service account (may change protected channels unless viewer)')
-    .option(
-      '--scopes <list>',
-      'comma-separated: read, publish, release, channels, apps, keys, audit, orgs, witness (default: all the role allows but witness)',
-    )
+    .option('--scopes <list>', `comma-separated: ${SCOPES.join(', ')} (default: all the role allows but witness)`)
     .option('--expires <when>', "expiry: 30d, 12h, 90m or an ISO 8601 time (default: never, or your own key's expiry)")
     .option(
       '--app <appId>',
@@ -74,19 +59,20 @@ export function registerKeysApi(program: Command): void {
     )
     .action(
       run<[], CreateOptions>(async (opts) => {
-        const body: Record<string, unknown> = {
+        // Unknown roles and scopes go to the server as given: it refuses them with a message that lists the names.
+        const body: accessApi.CreateKeyBody = {
           name: opts.name,
-          role: opts.role,
+          role: opts.role as Role,
           kind: opts.service ? 'service' : 'member',
         };
         if (opts.scopes !== undefined)
-          body['scopes'] = opts.scopes
+          body.scopes = opts.scopes
             .split(',')
             .map((s) => s.trim())
-            .filter(Boolean);
-        if (opts.expires !== undefined) body['expiresAt'] = expiryToIso(opts.expires);
-        if (opts.app !== undefined) body['apps'] = opts.app;
-        const created = await requireServer(opts).request<KeyRow & { key: string }>('POST', '/v1/keys', body);
+            .filter(Boolean) as Scope[];
+        if (opts.expires !== undefined) body.expiresAt = expiryToIso(opts.expires);
+        if (opts.app !== undefined) body.apps = opts.app;
+        const created = await requireServer(opts).route('POST /v1/keys', { body });
         emit(
           opts,
           {
@@ -114,7 +100,7 @@ export function registerKeysApi(program: Command): void {
     .description("the organization's API keys (never the keys themselves)")
     .action(
       run<[], GlobalOptions>(async (opts) => {
-        const result = await requireServer(opts).request<{ keys: KeyRow[] }>('GET', '/v1/keys');
+        const result = await requireServer(opts).route('GET /v1/keys');
         emit(opts, result, () =>
           result.keys
             .map(
@@ -134,7 +120,7 @@ export function registerKeysApi(program: Command): void {
     .description('revoke an API key at once')
     .action(
       run<[string], GlobalOptions>(async (id, opts) => {
-        const result = await requireServer(opts).request<KeyRow>('DELETE', `/v1/keys/${encodeURIComponent(id)}`);
+        const result = await requireServer(opts).route('DELETE /v1/keys/:keyId', { params: { keyId: id } });
         emit(opts, result, () => `revoked ${result.name} (${result.id}) at ${result.revokedAt}`);
       }),
     );

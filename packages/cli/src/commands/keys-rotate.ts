@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
-import { keyId, type TufKey } from '@updraft/protocol';
+import { keyId, type OnlineRole, type TufKey } from '@updraft/protocol';
 import {
   describeNeeds,
   folderSigners,
@@ -134,11 +134,10 @@ async function rotate(opts: RotateOptions): Promise<void> {
       throw new CliError('usage', `the server generates ${role} keys; do not pass --new-key for an online role`, {
         exitCode: 2,
       });
-    const created = await ctx.api.request<{ key: TufKey; keyid: string }>(
-      'POST',
-      `/v1/apps/${encodeURIComponent(ctx.appId)}/online-keys`,
-      { role },
-    );
+    const created = await ctx.api.route('POST /v1/apps/:appId/online-keys', {
+      params: { appId: ctx.appId },
+      body: { role: role as OnlineRole },
+    });
     change.add.push(created.key);
     startsOverlap = true;
   } else if (opts.newKey) {

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@updraft/api';
+import { ErrorCode, type releasesApi } from '@updraft/api';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -367,7 +367,7 @@ async function keepSourcemaps(
 async function uploadPatches(api: AdminApi, appId: string, blobs: PatchBlob[]): Promise<number> {
   if (blobs.length === 0) return 0;
   const app = encodeURIComponent(appId);
-  const { missing } = await api.request<{ missing: string[] }>(
+  const { missing } = await api.request<releasesApi.MissingBlobs>(
     'POST',
     `/v1/apps/${app}/blobs/missing`,
     { sha256: blobs.map((b) => b.sha256) },

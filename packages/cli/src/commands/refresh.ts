@@ -90,11 +90,10 @@ async function writeExport(dir: string, repo: VerifiedRepo): Promise<string[]> {
 async function refresh(opts: RefreshOptions): Promise<void> {
   const ctx = await openApp(opts);
   const nowMs = Date.now();
-  const { resigned } = await ctx.api.request<{ resigned: string[] }>(
-    'POST',
-    `/v1/apps/${encodeURIComponent(ctx.appId)}/resign`,
-    { force: opts.force === true },
-  );
+  const { resigned } = await ctx.api.route('POST /v1/apps/:appId/resign', {
+    params: { appId: ctx.appId },
+    body: { force: opts.force === true },
+  });
   const renewedRoles = await renewWithFolder(ctx, nowMs);
   const repo = await loadVerifiedRepo(ctx.api.server, ctx.appId, await readAnchor(ctx.anchorPath));
   // The log before the metadata: a renewed releases or root version is in it before a device can see it.

@@ -1,3 +1,4 @@
+import type { channelsApi } from '@updraft/api';
 import type { Command } from 'commander';
 import { requireServer } from '../api-client.js';
 import { CliError, colour, emit } from '../output.js';
@@ -17,21 +18,7 @@ interface ChannelOptions extends AppOptions {
   channel: string;
 }
 
-interface PointerView {
-  channel: string;
-  platform: string;
-  runtimeVersion: string;
-  releaseId: string;
-  previousReleaseId: string | null;
-  basisPoints: number;
-  halted: boolean;
-  mandatory: boolean;
-}
-
-const releasePath = (app: string, id: string) =>
-  `/v1/apps/${encodeURIComponent(app)}/releases/${encodeURIComponent(id)}`;
-
-function describePointer(p: PointerView): string {
+function describePointer(p: channelsApi.Pointer): string {
   return (
     `${p.channel} ${p.platform} ${p.runtimeVersion}: ${p.releaseId} at ${p.basisPoints / 100} %` +
     `${p.halted ? ' (halted: devices get the previous release)' : ''}${p.mandatory ? ', mandatory' : ''}` +
@@ -55,17 +42,9 @@ export function registerReleaseOps(program: Command): void {
     .action(
       run<[string], AppOptions & { keys?: string }>(async (id, opts) => {
         const api = requireServer(opts);
-        const r = await api.request<{
-          releaseId: string;
-          versionCode: number;
-          platform: string;
-          runtimeVersion: string;
-          notes: string | null;
-          disabledAt: string | null;
-          allowedChannels: string[];
-          current: PointerView[];
-          schedules: { channel: string; startAt: string; status: string }[];
-        }>('GET', releasePath(opts.app, id));
+        const r = await api.route('GET /v1/apps/:appId/releases/:releaseId', {
+          params: { appId: opts.app, releaseId: id },
+        });
         // A provenance that fails verification is reported, not fatal: the rest of the release is still worth showing.
         let provenance: VerifiedProvenance | { verified: false; error: string } | null;
         try {
@@ -98,10 +77,10 @@ export function registerReleaseOps(program: Command): void {
       .requiredOption('--channel <name>', 'the channel to serve it on'),
   ).action(
     run<[string], ChannelOptions & DeployFlags>(async (id, opts) => {
-      const result = await requireServer(opts).request<{
-        pointer: PointerView | null;
-        scheduled: { startAt: string } | null;
-      }>('POST', `${releasePath(opts.app, id)}/promote`, { channel: opts.channel, ...deployBody(opts) });
+      const result = await requireServer(opts).route('POST /v1/apps/:appId/releases/:releaseId/promote', {
+        params: { appId: opts.app, releaseId: id },
+        body: { channel: opts.channel, ...deployBody(opts) },
+      });
       emit(opts, result, () =>
         result.pointer
           ? `promoted: ${describePointer(result.pointer)}`
@@ -118,9 +97,9 @@ export function registerReleaseOps(program: Command): void {
     .action(
       run<[string, string], ChannelOptions>(async (id, percent, opts) => {
         const basisPoints = percentToBasisPoints(percent, '<percent>');
-        const p = await requireServer(opts).request<PointerView>('POST', `${releasePath(opts.app, id)}/rollout`, {
-          channel: opts.channel,
-          basisPoints,
+        const p = await requireServer(opts).route('POST /v1/apps/:appId/releases/:releaseId/rollout', {
+          params: { appId: opts.app, releaseId: id },
+          body: { channel: opts.channel, basisPoints },
         });
         emit(opts, p, () => describePointer(p));
       }),
@@ -137,8 +116,9 @@ export function registerReleaseOps(program: Command): void {
       .requiredOption('--channel <name>', 'the channel')
       .action(
         run<[string], ChannelOptions>(async (id, opts) => {
-          const p = await requireServer(opts).request<PointerView>('POST', `${releasePath(opts.app, id)}/${name}`, {
-            channel: opts.channel,
+          const p = await requireServer(opts).route(`POST /v1/apps/:appId/releases/:releaseId/${name}`, {
+            params: { appId: opts.app, releaseId: id },
+            body: { channel: opts.channel },
           });
           emit(opts, p, () => describePointer(p));
         }),
@@ -151,11 +131,10 @@ export function registerReleaseOps(program: Command): void {
     .requiredOption('--app <appId>', 'the app')
     .action(
       run<[string], AppOptions>(async (id, opts) => {
-        const r = await requireServer(opts).request<{ releaseId: string; disabledAt: string }>(
-          'POST',
-          `${releasePath(opts.app, id)}/disable`,
-          {},
-        );
+        const r = await requireServer(opts).route('POST /v1/apps/:appId/releases/:releaseId/disable', {
+          params: { appId: opts.app, releaseId: id },
+          body: {},
+        });
         emit(opts, r, () => `disabled ${r.releaseId} at ${r.disabledAt}`);
       }),
     );
@@ -171,8 +150,9 @@ export function registerReleaseOps(program: Command): void {
         if ((opts.set === undefined) === !opts.clear) {
           throw new CliError('usage', 'pass either --set <text> or --clear', { exitCode: 2 });
         }
-        const r = await requireServer(opts).request<{ notes: string | null }>('PATCH', releasePath(opts.app, id), {
-          notes: opts.clear ? null : opts.set,
+        const r = await requireServer(opts).route('PATCH /v1/apps/:appId/releases/:releaseId', {
+          params: { appId: opts.app, releaseId: id },
+          body: { notes: opts.clear ? null : (opts.set ?? null) },
         });
         emit(opts, r, () => `notes: ${r.notes ?? '(none)'}`);
       }),

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { requireServer } from '../api-client.js';
-import { describeServing, formatBytes, type ReleaseListing } from '@updraft/protocol';
+import type { releasesApi } from '@updraft/api';
+import { describeServing, formatBytes } from '@updraft/protocol';
 import { emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 
@@ -9,17 +10,8 @@ interface ListOptions extends GlobalOptions {
   channel?: string;
 }
 
-interface ReleaseRow extends ReleaseListing {
-  releaseId: string;
-  versionCode: number;
-  channel: string;
-  platform: string;
-  runtimeVersion: string;
-  createdAt: string;
-}
-
 /** "rolling-out (production 25 %)": the state, and how each channel serving it serves it. */
-function describeState(r: ReleaseRow): string {
+function describeState(r: releasesApi.ReleaseListRow): string {
   return r.channels.length ? `${r.state} (${r.channels.map(describeServing).join(', ')})` : r.state;
 }
 
@@ -33,11 +25,10 @@ export function registerRelease(program: Command): void {
     .action(
       run<[], ListOptions>(async (opts) => {
         const api = requireServer(opts);
-        const query = opts.channel ? `?channel=${encodeURIComponent(opts.channel)}` : '';
-        const result = await api.request<{ releases: ReleaseRow[] }>(
-          'GET',
-          `/v1/apps/${encodeURIComponent(opts.app)}/releases${query}`,
-        );
+        const result = await api.route('GET /v1/apps/:appId/releases', {
+          params: { appId: opts.app },
+          ...(opts.channel ? { query: { channel: opts.channel } } : {}),
+        });
         emit(opts, result, () =>
           result.releases.length === 0
             ? `no releases yet; publish one with: updraft publish <dir> --app ${opts.app} …`

@@ -1,15 +1,8 @@
+import { ROLES, type Role } from '@updraft/api';
 import type { Command } from 'commander';
 import { requireServer } from '../api-client.js';
 import { CliError, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
-
-interface UserRow {
-  id: string;
-  email: string;
-  role: string;
-  createdAt: string;
-  disabledAt: string | null;
-}
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -26,7 +19,7 @@ export function registerUsers(program: Command): void {
     .command('create')
     .description('create a dashboard user; the password comes from --password-stdin or $UPDRAFT_USER_PASSWORD')
     .requiredOption('--email <email>', 'sign-in email')
-    .requiredOption('--role <role>', 'owner | admin | release-manager | developer | viewer')
+    .requiredOption('--role <role>', [...ROLES].reverse().join(' | '))
     .option('--password-stdin', 'read the password from standard input')
     .action(
       run<[], GlobalOptions & { email: string; role: string; passwordStdin?: boolean }>(async (opts) => {
@@ -38,10 +31,9 @@ export function registerUsers(program: Command): void {
             { exitCode: 2 },
           );
         }
-        const u = await requireServer(opts).request<UserRow>('POST', '/v1/users', {
-          email: opts.email,
-          role: opts.role,
-          password,
+        const u = await requireServer(opts).route('POST /v1/users', {
+          // The server refuses an unknown role with a message that lists the roles.
+          body: { email: opts.email, role: opts.role as Role, password },
         });
         emit(opts, u, () => `created user ${u.email} (${u.role}), id ${u.id}`);
       }),
@@ -51,7 +43,7 @@ export function registerUsers(program: Command): void {
     .description("the organization's dashboard users")
     .action(
       run<[], GlobalOptions>(async (opts) => {
-        const r = await requireServer(opts).request<{ users: UserRow[] }>('GET', '/v1/users');
+        const r = await requireServer(opts).route('GET /v1/users');
         emit(opts, r, () =>
           r.users
             .map((u) => `${u.id}\t${u.email}\t${u.role}\t${u.disabledAt ? `disabled ${u.disabledAt}` : 'active'}`)
@@ -64,7 +56,7 @@ export function registerUsers(program: Command): void {
     .description('disable a user; its sessions end at once')
     .action(
       run<[string], GlobalOptions>(async (id, opts) => {
-        const u = await requireServer(opts).request<UserRow>('DELETE', `/v1/users/${encodeURIComponent(id)}`);
+        const u = await requireServer(opts).route('DELETE /v1/users/:userId', { params: { userId: id } });
         emit(opts, u, () => `disabled ${u.email}`);
       }),
     );

@@ -65,9 +65,10 @@ export type ReleaseTarget = Pick<DeltaOptions, 'appId' | 'channel' | 'platform' 
 export async function recentManifests(api: AdminApi, opts: ReleaseTarget, count: number): Promise<ReleaseManifest[]> {
   if (count <= 0) return [];
   const app = encodeURIComponent(opts.appId);
-  const { releases } = await api.request<{
-    releases: { releaseId: string; platform: string; runtimeVersion: string }[];
-  }>('GET', `/v1/apps/${app}/releases?channel=${encodeURIComponent(opts.channel)}&limit=100`);
+  const { releases } = await api.route('GET /v1/apps/:appId/releases', {
+    params: { appId: opts.appId },
+    query: { channel: opts.channel, limit: '100' },
+  });
   const recent = releases
     .filter((r) => r.platform === opts.platform && r.runtimeVersion === opts.runtimeVersion)
     .slice(0, count);

@@ -1,18 +1,13 @@
-import { api } from '../api.js';
+import { call } from '../api.js';
 import { href } from '../router.js';
 import { useLoad } from './ui.js';
-
-interface AnchorStatus {
-  status: 'ok' | 'unanchored' | 'truncated' | 'rewritten';
-  departure: { firstBadSeq: number; message: string } | null;
-}
 
 /**
  * On every page, for those who may read the audit log: a banner when the log no longer
  * extends what was anchored of it (entries deleted or rewritten behind the server's back).
  */
 export function AuditAlert() {
-  const [load] = useLoad(() => api<AnchorStatus>('GET', '/v1/audit/anchor-status'), []);
+  const [load] = useLoad(() => call('GET /v1/audit/anchor-status'), []);
   if (load.state !== 'ready' || !load.data.departure) return null;
   const { status, departure } = load.data;
   return (

@@ -1,5 +1,5 @@
 import { describeServing, formatBytes, ROLLOUT_BUCKETS } from '@updraft/protocol';
-import { api, enc, when, type Channel, type Me, type ReleaseListRow } from '../api.js';
+import { call, when, type Me, type ReleaseListRow } from '../api.js';
 import { Badge, Empty, Show, useLoad } from '../components/ui.js';
 import { href } from '../router.js';
 
@@ -8,8 +8,8 @@ export function AppPage({ appId }: { me: Me; appId: string }) {
   const [data, reload] = useLoad(
     () =>
       Promise.all([
-        api<{ channels: Channel[] }>('GET', `/v1/apps/${enc(appId)}/channels`),
-        api<{ releases: ReleaseListRow[] }>('GET', `/v1/apps/${enc(appId)}/releases`),
+        call('GET /v1/apps/:appId/channels', { params: { appId } }),
+        call('GET /v1/apps/:appId/releases', { params: { appId } }),
       ]),
     [appId],
   );

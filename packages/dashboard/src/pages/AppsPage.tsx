@@ -1,9 +1,9 @@
-import { api, when } from '../api.js';
+import { call, when } from '../api.js';
 import { Empty, Show, useLoad } from '../components/ui.js';
 import { href } from '../router.js';
 
 export function AppsPage() {
-  const [apps, reload] = useLoad(() => api<{ apps: { appId: string; createdAt: string }[] }>('GET', '/v1/apps'), []);
+  const [apps, reload] = useLoad(() => call('GET /v1/apps'), []);
   return (
     <section>
       <h1>Apps</h1>

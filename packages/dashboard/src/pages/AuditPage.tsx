@@ -1,24 +1,10 @@
-import { api, when, type AuditEntry, type Me } from '../api.js';
+import { call, when, type Me } from '../api.js';
 import { Badge, Empty, Show, useLoad } from '../components/ui.js';
-
-interface Verify {
-  ok: boolean;
-  status: 'ok' | 'broken' | 'truncated' | 'rewritten';
-  firstBadSeq: number | null;
-  anchor: { size: number; time: string } | null;
-  entries: number;
-  head: string | null;
-  problems: { seq: number; problem: string; message: string }[];
-}
 
 /** The organization's hash-chained audit log, newest first, with the result of verifying the chain. */
 export function AuditPage({ me }: { me: Me }) {
   const [data, reload] = useLoad(
-    () =>
-      Promise.all([
-        api<{ entries: AuditEntry[] }>('GET', '/v1/audit?limit=1000'),
-        api<Verify>('GET', '/v1/audit/verify'),
-      ]),
+    () => Promise.all([call('GET /v1/audit', { query: { limit: '1000' } }), call('GET /v1/audit/verify')]),
     [],
   );
   if (!me.may['audit']) return <Empty>Reading the audit log needs the admin role.</Empty>;

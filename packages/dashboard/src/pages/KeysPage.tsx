@@ -1,42 +1,19 @@
 import { useState } from 'react';
-import { api, enc, when, type Me } from '../api.js';
+import { ROLES, type Role } from '@updraft/api';
+import { call, when, type Me } from '../api.js';
 import { ActionButton, Badge, Empty, Show, useLoad } from '../components/ui.js';
-
-const ROLES = ['viewer', 'developer', 'release-manager', 'admin', 'owner'];
-
-interface KeyRow {
-  id: string;
-  name: string;
-  kind: string;
-  role: string;
-  scopes: string[];
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-interface IngestRow {
-  id: string;
-  appId: string;
-  name: string;
-  createdAt: string;
-  revokedAt: string | null;
-}
 
 /** Admin API keys (members and CI service accounts) and each app's ingest keys. */
 export function KeysPage({ me }: { me: Me }) {
   const [data, reload] = useLoad(async () => {
-    const [keys, apps] = await Promise.all([
-      api<{ keys: KeyRow[] }>('GET', '/v1/keys'),
-      api<{ apps: { appId: string }[] }>('GET', '/v1/apps'),
-    ]);
+    const [keys, apps] = await Promise.all([call('GET /v1/keys'), call('GET /v1/apps')]);
     const ingest = await Promise.all(
-      apps.apps.map((a) => api<{ keys: IngestRow[] }>('GET', `/v1/apps/${enc(a.appId)}/ingest-keys`)),
+      apps.apps.map((a) => call('GET /v1/apps/:appId/ingest-keys', { params: { appId: a.appId } })),
     );
     return { keys: keys.keys, apps: apps.apps, ingest: ingest.flatMap((i) => i.keys) };
   }, []);
   const [name, setName] = useState('');
-  const [role, setRole] = useState('viewer');
+  const [role, setRole] = useState<Role>('viewer');
   const [service, setService] = useState(false);
   const [shown, setShown] = useState<string | null>(null);
   if (!me.may['keys']) return <Empty>Managing keys needs the admin role.</Empty>;
@@ -48,7 +25,7 @@ export function KeysPage({ me }: { me: Me }) {
           <>
             <form className="row" onSubmit={(e) => e.preventDefault()}>
               <input placeholder="name (who or what uses it)" value={name} onChange={(e) => setName(e.target.value)} />
-              <select value={role} onChange={(e) => setRole(e.target.value)}>
+              <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
                 {ROLES.map((r) => (
                   <option key={r}>{r}</option>
                 ))}
@@ -60,10 +37,8 @@ export function KeysPage({ me }: { me: Me }) {
               <ActionButton
                 label="Create key"
                 run={async () => {
-                  const k = await api<{ key: string }>('POST', '/v1/keys', {
-                    name,
-                    role,
-                    kind: service ? 'service' : 'member',
+                  const k = await call('POST /v1/keys', {
+                    body: { name, role, kind: service ? 'service' : 'member' },
                   });
                   setShown(k.key);
                   setName('');
@@ -112,7 +87,7 @@ export function KeysPage({ me }: { me: Me }) {
                           tone="danger"
                           confirm={`Revoke the key "${k.name}" at once?`}
                           run={async () => {
-                            await api('DELETE', `/v1/keys/${enc(k.id)}`);
+                            await call('DELETE /v1/keys/:keyId', { params: { keyId: k.id } });
                             reload();
                           }}
                         />
@@ -135,8 +110,9 @@ export function KeysPage({ me }: { me: Me }) {
                         key={a.appId}
                         label={`New ingest key for ${a.appId}`}
                         run={async () => {
-                          const k = await api<{ key: string }>('POST', `/v1/apps/${enc(a.appId)}/ingest-keys`, {
-                            name: 'devices',
+                          const k = await call('POST /v1/apps/:appId/ingest-keys', {
+                            params: { appId: a.appId },
+                            body: { name: 'devices' },
                           });
                           setShown(k.key);
                           reload();

@@ -1,20 +1,13 @@
 import { useState } from 'react';
-import { api, enc, when, type Me } from '../api.js';
+import { ROLES, type Role } from '@updraft/api';
+import { call, when, type Me } from '../api.js';
 import { ActionButton, Badge, Empty, Show, useLoad } from '../components/ui.js';
-
-interface UserRow {
-  id: string;
-  email: string;
-  role: string;
-  createdAt: string;
-  disabledAt: string | null;
-}
 
 /** Dashboard users of the organization (email + password, a role each). */
 export function MembersPage({ me }: { me: Me }) {
-  const [users, reload] = useLoad(() => api<{ users: UserRow[] }>('GET', '/v1/users'), []);
+  const [users, reload] = useLoad(() => call('GET /v1/users'), []);
   const [email, setEmail] = useState('');
-  const [role, setRole] = useState('viewer');
+  const [role, setRole] = useState<Role>('viewer');
   const [password, setPassword] = useState('');
   if (!me.may['keys']) return <Empty>Managing members needs the admin role.</Empty>;
   return (
@@ -22,8 +15,8 @@ export function MembersPage({ me }: { me: Me }) {
       <h1>Members</h1>
       <form className="row" onSubmit={(e) => e.preventDefault()}>
         <input type="email" placeholder="email" value={email} onChange={(e) => setEmail(e.target.value)} />
-        <select value={role} onChange={(e) => setRole(e.target.value)}>
-          {['viewer', 'developer', 'release-manager', 'admin', 'owner'].map((r) => (
+        <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
+          {ROLES.map((r) => (
             <option key={r}>{r}</option>
           ))}
         </select>
@@ -37,7 +30,7 @@ export function MembersPage({ me }: { me: Me }) {
         <ActionButton
           label="Add member"
           run={async () => {
-            await api('POST', '/v1/users', { email, role, password });
+            await call('POST /v1/users', { body: { email, role, password } });
             setEmail('');
             setPassword('');
             reload();
@@ -75,7 +68,7 @@ export function MembersPage({ me }: { me: Me }) {
                           tone="danger"
                           confirm={`Disable ${u.email}? Their sessions end at once.`}
                           run={async () => {
-                            await api('DELETE', `/v1/users/${enc(u.id)}`);
+                            await call('DELETE /v1/users/:userId', { params: { userId: u.id } });
                             reload();
                           }}
                         />

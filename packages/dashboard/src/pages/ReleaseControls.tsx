@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { ROLLOUT_BUCKETS } from '@updraft/protocol';
-import { api, enc, pointerState, type Channel, type Me, type Pointer, type ReleaseDetails } from '../api.js';
+import { call, pointerState, type Channel, type Me, type Pointer, type ReleaseDetails } from '../api.js';
 import { ActionButton, Badge } from '../components/ui.js';
 
 /** Release operations on a channel: shown only when the caller's role (and the channel's protection) allows them. */
@@ -27,11 +27,9 @@ export function ChannelControl({
   onChange: () => void;
 }) {
   const [percent, setPercent] = useState(pointer.basisPoints / 100);
-  const op = (name: string, body: Record<string, unknown>) => async () => {
-    await api('POST', `/v1/apps/${enc(appId)}/releases/${enc(releaseId)}/${name}`, {
-      channel: pointer.channel,
-      ...body,
-    });
+  const params = { appId, releaseId };
+  const op = (run: () => Promise<unknown>) => async () => {
+    await run();
     onChange();
   };
   const allowed = mayChange(me, isProtected);
@@ -79,17 +77,30 @@ export function ChannelControl({
           <ActionButton
             label={`Set rollout to ${percent} %`}
             testId="apply-rollout"
-            run={op('rollout', { basisPoints: Math.round(percent * 100) })}
+            run={op(() =>
+              call('POST /v1/apps/:appId/releases/:releaseId/rollout', {
+                params,
+                body: { channel: pointer.channel, basisPoints: Math.round(percent * 100) },
+              }),
+            )}
           />
           {pointer.halted ? (
-            <ActionButton label="Resume" testId="resume" run={op('resume', {})} />
+            <ActionButton
+              label="Resume"
+              testId="resume"
+              run={op(() =>
+                call('POST /v1/apps/:appId/releases/:releaseId/resume', { params, body: { channel: pointer.channel } }),
+              )}
+            />
           ) : (
             <ActionButton
               label="Halt"
               tone="danger"
               testId="halt"
               confirm={`Halt the rollout of ${releaseId} on ${pointer.channel}? Devices not yet updated get the previous release.`}
-              run={op('halt', {})}
+              run={op(() =>
+                call('POST /v1/apps/:appId/releases/:releaseId/halt', { params, body: { channel: pointer.channel } }),
+              )}
             />
           )}
         </div>
@@ -123,7 +134,7 @@ export function ReleaseActions({
   const [target, setTarget] = useState(targets[0]?.name ?? '');
   const servingProtected = channels.some((c) => serving.has(c.name) && c.protected);
   const mayDisable = mayChange(me, servingProtected) && !release.disabledAt;
-  const base = `/v1/apps/${enc(appId)}/releases/${enc(release.releaseId)}`;
+  const params = { appId, releaseId: release.releaseId };
   if (!me.may['releaseOps']) return null;
   return (
     <div className="actions-panel">
@@ -142,7 +153,10 @@ export function ReleaseActions({
             label="Promote"
             testId="promote"
             run={async () => {
-              await api('POST', `${base}/promote`, { channel: target || targets[0]!.name });
+              await call('POST /v1/apps/:appId/releases/:releaseId/promote', {
+                params,
+                body: { channel: target || targets[0]!.name },
+              });
               onChange();
             }}
           />
@@ -156,7 +170,7 @@ export function ReleaseActions({
             testId="disable"
             confirm={`Disable ${release.releaseId}? Every channel serving it goes back to its previous release and it is never served again. Devices that installed it keep it.`}
             run={async () => {
-              await api('POST', `${base}/disable`, {});
+              await call('POST /v1/apps/:appId/releases/:releaseId/disable', { params, body: {} });
               onChange();
             }}
           />

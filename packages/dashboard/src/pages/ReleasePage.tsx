@@ -1,14 +1,4 @@
-import {
-  api,
-  enc,
-  pct,
-  when,
-  type Channel,
-  type GuardrailHealth,
-  type Insight,
-  type Me,
-  type ReleaseDetails,
-} from '../api.js';
+import { call, pct, when, type GuardrailHealth, type Insight, type Me } from '../api.js';
 import { LineChart } from '../components/chart.js';
 import { Badge, Empty, Show, useLoad } from '../components/ui.js';
 import { href } from '../router.js';
@@ -111,16 +101,16 @@ function GuardrailPanel({ h }: { h: GuardrailHealth }) {
 
 /** One release: identity, charts, guardrail state, and the rollout controls the caller may use. */
 export function ReleasePage({ me, appId, releaseId }: { me: Me; appId: string; releaseId: string }) {
-  const base = `/v1/apps/${enc(appId)}`;
   const [data, reload] = useLoad(async () => {
+    const params = { appId, releaseId };
     const [release, insight, channels] = await Promise.all([
-      api<ReleaseDetails>('GET', `${base}/releases/${enc(releaseId)}`),
-      api<Insight>('GET', `${base}/releases/${enc(releaseId)}/insight`),
-      api<{ channels: Channel[] }>('GET', `${base}/channels`),
+      call('GET /v1/apps/:appId/releases/:releaseId', { params }),
+      call('GET /v1/apps/:appId/releases/:releaseId/insight', { params }),
+      call('GET /v1/apps/:appId/channels', { params: { appId } }),
     ]);
     const health = await Promise.all(
       release.current.map((p) =>
-        api<GuardrailHealth>('GET', `${base}/releases/${enc(releaseId)}/guardrail?channel=${enc(p.channel)}`),
+        call('GET /v1/apps/:appId/releases/:releaseId/guardrail', { params, query: { channel: p.channel } }),
       ),
     );
     return { release, insight, channels: channels.channels, health };

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { api } from '../api.js';
+import { call } from '../api.js';
 
 /** Email + password, or an API key. The session lives in an httpOnly cookie the page cannot read. */
 export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
@@ -17,7 +17,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
     try {
       // An email is unique per organization; left empty, the server's first organization.
       const user = org.trim() ? { org: org.trim(), email, password } : { email, password };
-      await api('POST', '/auth/session', mode === 'user' ? user : { apiKey: apiKey.trim() });
+      await call('POST /auth/session', { body: mode === 'user' ? user : { apiKey: apiKey.trim() } });
       onSignedIn();
     } catch (err) {
       setError((err as Error).message);

@@ -1,3 +1,4 @@
+import { ROLES, SCOPES, type Scope } from '@updraft/api';
 import { forbidden } from './api-error.js';
 import type { PrincipalKind, Role } from '../persistence/persistence.js';
 
@@ -7,16 +8,13 @@ import type { PrincipalKind, Role } from '../persistence/persistence.js';
  * Protected channels additionally need a release-manager or higher, or a CI service account.
  */
 
-/** Lowest to highest. */
-export const ROLES: readonly Role[] = ['viewer', 'developer', 'release-manager', 'admin', 'owner'];
-
-export const SCOPES = ['read', 'publish', 'release', 'channels', 'apps', 'keys', 'audit', 'orgs', 'witness'] as const;
+// The role and scope vocabulary is the API contract's: the CLI and the dashboard offer the same names.
+export { ROLES, SCOPES, type Scope };
 /**
  * Scopes that `*` does not include: a credential for an outside party (a witness service)
  * is named on the key itself, so no publish or owner key doubles as one by default.
  */
 export const EXPLICIT_SCOPES: readonly Scope[] = ['witness'];
-export type Scope = (typeof SCOPES)[number];
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);

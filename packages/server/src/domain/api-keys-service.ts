@@ -1,6 +1,7 @@
+import type { accessApi } from '@updraft/api';
 import { randomUUID } from 'node:crypto';
 import { badRequest, conflict, forbidden, notFound } from './api-error.js';
-import type { Database, OrganizationRecord, PrincipalKind, PrincipalRecord, Role } from '../persistence/persistence.js';
+import type { Database, OrganizationRecord, PrincipalRecord } from '../persistence/persistence.js';
 import { boundedGrant, mayReachApp, roleRank, SCOPES, type Actor } from './access.js';
 import { appendAudit } from './audit-service.js';
 import { cancelPendingStarts } from './schedules.js';
@@ -8,30 +9,9 @@ import { DEFAULT_ORG_ID } from '../persistence/migrations/sqlite/0003-control-pl
 import { generateApiKey, hashApiKey } from './auth-service.js';
 
 /** What a key looks like to an admin: never the key or its hash. */
-export interface ApiKeySummary {
-  id: string;
-  name: string;
-  kind: PrincipalKind;
-  role: Role;
-  scopes: string[];
-  createdAt: string;
-  createdBy: string | null;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  /** The apps the key is limited to; null = every app of the organization. */
-  apps: string[] | null;
-}
+export type ApiKeySummary = accessApi.ApiKeySummary;
 
-export interface CreateKeyInput {
-  name: string;
-  role: Role;
-  kind?: PrincipalKind;
-  scopes?: string[];
-  expiresAt?: string;
-  /** Limit the key to these apps of the organization (others answer 404). */
-  apps?: string[];
-}
+export type CreateKeyInput = accessApi.CreateKeyBody;
 
 function summary(p: PrincipalRecord): ApiKeySummary {
   return {

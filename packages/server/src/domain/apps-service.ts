@@ -1,3 +1,4 @@
+import type { appsApi } from '@updraft/api';
 import type { SignedEnvelope, TufKey } from '@updraft/protocol';
 import { appNotFound, conflict } from './api-error.js';
 import { ONLINE_ROLES, StoreConflictError, type Database, type OnlineRole } from '../persistence/persistence.js';
@@ -6,32 +7,14 @@ import type { Actor } from './access.js';
 import { appendAudit } from './audit-service.js';
 import { signDirector, signSnapshotAndTimestamp, storeEnvelope } from './online-signing.js';
 import { checkTrust, type TrustInput } from './trust-check.js';
-import { ensureLogKey, type LogIdentity } from './transparency-log-service.js';
+import { ensureLogKey } from './transparency-log-service.js';
 
-export interface CreatedApp {
+export type CreatedApp = appsApi.CreatedApp & {
   /** False when the app existed (trust not yet set) and its keys were returned again. */
   created: boolean;
-  appId: string;
-  onlineKeys: Record<OnlineRole, TufKey>;
-  /** The app's transparency log: pin `key` in root (`x-updraft-log`). */
-  log: LogIdentity;
-}
-
-export interface AppSummary {
-  appId: string;
-  createdAt: string;
-}
-
-export interface AppDetails extends AppSummary {
-  rootVersion: number | null;
-  trustInitialized: boolean;
-  channels: {
-    name: string;
-    protected: boolean;
-    createdAt: string;
-    pointers: { platform: string; runtimeVersion: string; releaseId: string; basisPoints: number }[];
-  }[];
-}
+};
+export type AppSummary = appsApi.AppSummary;
+export type AppDetails = appsApi.AppDetails;
 
 function publicKeys(keys: Record<OnlineRole, KeyFile>): Record<OnlineRole, TufKey> {
   return {

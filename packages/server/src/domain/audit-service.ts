@@ -1,3 +1,4 @@
+import type { auditApi } from '@updraft/api';
 import { badRequest } from './api-error.js';
 import type { AuditRecord, Database } from '../persistence/persistence.js';
 import type { Actor } from './access.js';
@@ -50,40 +51,10 @@ export async function appendAudit(tx: Database, actor: Actor, input: AuditInput,
   return record;
 }
 
-export interface AuditProblem {
-  seq: number;
-  problem: 'edited' | 'chain-broken' | 'sequence-gap' | 'truncated' | 'rewritten';
-  message: string;
-}
-
-/** The latest anchor of the organization's log, with what a client needs to check it itself. */
-export interface AnchorEvidence extends AuditAnchor {
-  /** `source` of the anchor entry: `org:<opaque id>`. */
-  source: string;
-  /** The `_audit` log's verifier key as this server reports it (pin it: `audit verify --log-key`). */
-  logKey: string;
-  /** The `_audit` log's signed checkpoint (a C2SP note) the proof is against. */
-  checkpoint: string;
-  treeSize: number;
-  /** RFC 6962 inclusion proof of the anchor's leaf in that checkpoint (base64 hashes). */
-  inclusion: string[];
-}
-
-export interface AuditVerification {
-  ok: boolean;
-  /** `ok`; `truncated`/`rewritten` when the table departs from what was anchored; `broken` when only the chain is. */
-  status: 'ok' | 'broken' | 'truncated' | 'rewritten';
-  /** The first sequence number that is missing, changed or out of chain; null when ok. */
-  firstBadSeq: number | null;
-  orgId: string;
-  appId: string | null;
-  entries: number;
-  /** The last entry's hash. */
-  head: string;
-  /** The organization's latest anchor (whole-organization verify only); null before the first. */
-  anchor: AnchorEvidence | null;
-  problems: AuditProblem[];
-}
+/** What verify reports (the API contract declares it with its schema). */
+export type AuditVerification = auditApi.AuditVerification;
+type AuditProblem = AuditVerification['problems'][number];
+type AnchorEvidence = NonNullable<AuditVerification['anchor']>;
 
 export class AuditService {
   constructor(

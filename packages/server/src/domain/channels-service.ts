@@ -1,15 +1,11 @@
+import type { channelsApi } from '@updraft/api';
 import { appNotFound, conflict, notFound } from './api-error.js';
 import type { Database } from '../persistence/persistence.js';
 import type { Actor } from './access.js';
 import { appendAudit } from './audit-service.js';
-import { pointerView, type PointerView } from './release-ops-service.js';
+import { pointerView } from './release-ops-service.js';
 
-export interface ChannelView {
-  name: string;
-  protected: boolean;
-  createdAt: string;
-  pointers: PointerView[];
-}
+export type ChannelView = channelsApi.Channel;
 
 /** Channels per app (production, staging, any name), each optionally protected. */
 export class ChannelsService {

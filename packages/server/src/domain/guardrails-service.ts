@@ -1,3 +1,4 @@
+import type { insightApi } from '@updraft/api';
 import { randomUUID } from 'node:crypto';
 import { ApiError, appNotFound, badRequest } from './api-error.js';
 import type { GuardrailConfig, GuardrailTrip, Database, PointerRecord } from '../persistence/persistence.js';
@@ -29,55 +30,12 @@ export const GUARDRAIL_DEFAULTS = {
   minLaunches: 50,
   minSources: 5,
 } as const;
-export type GuardrailMode = 'halt' | 'alert';
+export type GuardrailMode = insightApi.Guardrail['mode'];
 
-export interface GuardrailInput {
-  enabled?: boolean;
-  /** Percent, 0.01…100 (default 5). */
-  thresholdPercent?: number;
-  lookbackMinutes?: number;
-  minLaunches?: number;
-  webhookUrl?: string | null;
-  /** `halt` on a protected channel needs an admin. */
-  mode?: GuardrailMode;
-  minSources?: number;
-}
+export type GuardrailInput = insightApi.GuardrailBody;
 
-export interface GuardrailView {
-  channel: string;
-  enabled: boolean;
-  thresholdPercent: number;
-  lookbackMinutes: number;
-  minLaunches: number;
-  /** `halt` (automatic) or `alert` (webhook and dashboard banner only). */
-  mode: GuardrailMode;
-  /** False while the mode is the default for the channel (alert when protected, halt otherwise). */
-  modeConfigured: boolean;
-  minSources: number;
-  /** The whole URL for admins and owners; null for everyone else, who see webhookHost. */
-  webhookUrl: string | null;
-  webhookHost: string | null;
-  /** False while the channel uses the defaults. */
-  configured: boolean;
-  updatedAt: string | null;
-}
-
-export interface GuardrailHealth {
-  channel: string;
-  releaseId: string;
-  /** halted-by-guardrail | alerting (alert mode tripped) | watching | insufficient-data | disabled | halted (by a person) */
-  status: 'halted-by-guardrail' | 'alerting' | 'watching' | 'insufficient-data' | 'disabled' | 'halted';
-  windowFrom: string;
-  /** Distinct network sources that reported a crash or rollback in the window (estimate). */
-  failureSources: number;
-  launches: number;
-  crashes: number;
-  rollbacks: number;
-  crashRate: number | null;
-  rollbackRate: number | null;
-  guardrail: GuardrailView;
-  lastTrip: GuardrailTrip | null;
-}
+export type GuardrailView = insightApi.Guardrail;
+export type GuardrailHealth = insightApi.GuardrailHealth;
 
 /** Who sees a webhook URL whole (it may carry a secret path or token); others see its host. */
 export function mayReadWebhookUrl(actor: Actor | null): boolean {

@@ -1,3 +1,4 @@
+import type { insightApi } from '@updraft/api';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { TelemetryEvent } from '@updraft/protocol';
 import { ApiError, appNotFound, conflict, notFound } from './api-error.js';
@@ -15,14 +16,7 @@ import { sketchMark, SourceHasher, sourceOf } from './source-sketch.js';
 /** `updraft_ingest_` + 43 characters (32 random bytes); never valid as an admin key. */
 export const INGEST_KEY_PATTERN = /^updraft_ingest_[A-Za-z0-9_-]{43}$/;
 
-export interface IngestKeySummary {
-  id: string;
-  appId: string;
-  name: string;
-  createdAt: string;
-  createdBy: string;
-  revokedAt: string | null;
-}
+export type IngestKeySummary = insightApi.IngestKeySummary;
 
 export interface IngestRateLimit {
   /** Sustained events per second per key (default 50,000: a key is shared by a whole fleet). */

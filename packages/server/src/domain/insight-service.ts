@@ -1,3 +1,4 @@
+import type { insightApi } from '@updraft/api';
 import { TELEMETRY_EVENTS } from '@updraft/protocol';
 import { appNotFound, badRequest, notFound } from './api-error.js';
 import type { Database } from '../persistence/persistence.js';
@@ -12,32 +13,7 @@ export const MINUTE_MS = 60_000;
 /** The widest range one read may ask for: 31 days of minutes. */
 export const MAX_RANGE_MINUTES = 31 * 24 * 60;
 
-export interface InsightPoint {
-  /** Start of the minute (ISO). */
-  at: string;
-  counts: Record<string, number>;
-  /** Devices that confirmed the release so far (cumulative app_ready). */
-  adoption: number;
-}
-
-export interface ReleaseInsight {
-  appId: string;
-  releaseId: string;
-  channel: string | null;
-  from: string;
-  to: string;
-  totals: Record<string, number>;
-  rates: {
-    /** installed / download_started */
-    installSuccess: number | null;
-    /** crash / launched */
-    crash: number | null;
-    /** rollback / launched */
-    rollback: number | null;
-  };
-  /** Only minutes with events (the dashboard fills the gaps). */
-  series: InsightPoint[];
-}
+export type ReleaseInsight = insightApi.ReleaseInsight;
 
 export const ratio = (num: number, den: number): number | null => (den > 0 ? num / den : null);
 

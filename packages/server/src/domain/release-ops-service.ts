@@ -1,4 +1,4 @@
-import type { TargetingRules } from '@updraft/protocol';
+import type { channelsApi, releaseOpsApi } from '@updraft/api';
 import { appNotFound, conflict, notFound, trustNotInitialized } from './api-error.js';
 import type { Database, PointerRecord, ReleaseRecord, ScheduledDeployment } from '../persistence/persistence.js';
 import { assertMayChangeChannel, type Actor } from './access.js';
@@ -17,49 +17,11 @@ import {
   type DeploySettings,
 } from './deployments.js';
 
-export interface PointerView {
-  channel: string;
-  platform: string;
-  runtimeVersion: string;
-  releaseId: string;
-  previousReleaseId: string | null;
-  basisPoints: number;
-  /** What devices see: 0 while halted. */
-  effectiveBasisPoints: number;
-  halted: boolean;
-  mandatory: boolean;
-  targeting: Record<string, unknown> | null;
-  updatedAt: string;
-}
+/** The API's views of a pointer and a release (@updraft/api declares them with their schemas). */
+export type PointerView = channelsApi.Pointer;
+export type ReleaseDetails = releaseOpsApi.ReleaseDetails;
 
-export interface ReleaseDetails {
-  releaseId: string;
-  versionCode: number;
-  epoch: number;
-  platform: string;
-  runtimeVersion: string;
-  channel: string;
-  manifestSha256: string;
-  manifestLength: number;
-  createdAt: string;
-  notes: string | null;
-  disabledAt: string | null;
-  /** Channels the publisher signed it for. */
-  allowedChannels: string[];
-  /** Pointers serving it as their current release … */
-  current: PointerView[];
-  /** … or as `previous`, to devices outside their rollout. */
-  previousOf: PointerView[];
-  schedules: ScheduledDeployment[];
-}
-
-export interface PromoteInput {
-  channel: string;
-  basisPoints?: number;
-  mandatory?: boolean;
-  targeting?: TargetingRules;
-  startAt?: string;
-}
+export type PromoteInput = releaseOpsApi.PromoteBody;
 
 export function pointerView(p: PointerRecord): PointerView {
   return {

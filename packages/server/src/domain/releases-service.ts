@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { releasesApi } from '@updraft/api';
 import {
   checkManifestMatches,
   isPlatform,
@@ -33,14 +34,7 @@ import { checkPublish, type PublishRequest } from './publish-check.js';
 import { ReleaseListings } from './release-listing.js';
 import { scheduleDeployment } from './schedules.js';
 
-export interface PublishedRelease {
-  releaseId: string;
-  versionCode: number;
-  channel: string;
-  platform: string;
-  runtimeVersion: string;
-  createdAt: string;
-}
+export type PublishedRelease = releasesApi.PublishedRelease;
 
 function describeBytes(n: number): string {
   return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n} bytes`;

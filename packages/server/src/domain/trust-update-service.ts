@@ -1,3 +1,4 @@
+import type { trustApi } from '@updraft/api';
 import {
   parseJsonObject,
   parseRoot,
@@ -38,14 +39,7 @@ export interface MetadataUpload {
   releases?: unknown;
 }
 
-export interface MetadataUpdated {
-  appId: string;
-  rootVersion: number;
-  targetsVersion: number;
-  releasesVersion: number;
-  /** Online keys the server now signs with because the new metadata lists them. */
-  activated: { role: OnlineRole; keyid: string }[];
-}
+export type MetadataUpdated = trustApi.MetadataUpdated;
 
 /** At most this many unused online keys per role, so a loop of requests cannot fill the database. */
 const MAX_CANDIDATES_PER_ROLE = 4;

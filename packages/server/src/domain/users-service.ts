@@ -1,3 +1,4 @@
+import type { accessApi } from '@updraft/api';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ApiError, badRequest, conflict, forbidden, notFound } from './api-error.js';
 import type { Database, PrincipalRecord, Role, UserRecord } from '../persistence/persistence.js';
@@ -31,14 +32,7 @@ const MIN_PASSWORD = 12;
 const MAX_FAILURES = 5;
 const FAILURE_WINDOW_MS = 15 * 60 * 1000;
 
-export interface UserSummary {
-  id: string;
-  email: string;
-  role: Role;
-  createdAt: string;
-  createdBy: string;
-  disabledAt: string | null;
-}
+export type UserSummary = accessApi.UserSummary;
 
 const summary = (u: UserRecord): UserSummary => ({
   id: u.id,

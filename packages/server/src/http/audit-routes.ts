@@ -1,25 +1,21 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
+import { auditApi } from '@updraft/api';
 import type { Services } from '../domain/services.js';
 import { actorOf } from './access-hooks.js';
-import { ACCESS, identifier, LIMIT_PATTERN, noQuery, SEQ_PATTERN } from './route-schemas.js';
+import { ACCESS } from './route-schemas.js';
 
-export const auditRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
-  app.get<{ Querystring: { app?: string; after?: string; limit?: string } }>(
+export const auditRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services: Services } }> = async (
+  app,
+  { services },
+) => {
+  app.get(
     '/audit',
     {
       config: { access: ACCESS.audit },
       schema: {
         tags: ['audit'],
         summary: "The organization's audit log, oldest first (page with ?after=<seq>)",
-        querystring: {
-          type: 'object',
-          properties: {
-            app: identifier,
-            after: { type: 'string', pattern: SEQ_PATTERN },
-            limit: { type: 'string', pattern: LIMIT_PATTERN },
-          },
-          additionalProperties: false,
-        },
+        ...auditApi.listAudit,
       },
     },
     async (request) => ({
@@ -31,7 +27,7 @@ export const auditRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
     }),
   );
 
-  app.get<{ Querystring: { app?: string } }>(
+  app.get(
     '/audit/verify',
     {
       config: { access: ACCESS.audit },
@@ -40,7 +36,7 @@ export const auditRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
         summary:
           'Check the hash chain of the whole organization log (or one app): edited, inserted or deleted rows; ' +
           'and the whole log against its anchors in /log/audit: truncated or rewritten',
-        querystring: { type: 'object', properties: { app: identifier }, additionalProperties: false },
+        ...auditApi.verifyAudit,
       },
     },
     async (request) => services.audit.verify(actorOf(request), request.query.app),
@@ -53,7 +49,7 @@ export const auditRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
       schema: {
         tags: ['audit'],
         summary: 'Whether the log still extends its latest anchor (truncated or rewritten since), for a banner',
-        querystring: noQuery,
+        ...auditApi.getAnchorStatus,
       },
     },
     async (request) => services.audit.anchorStatus(actorOf(request)),
@@ -63,25 +59,19 @@ export const auditRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
     '/audit/webhook',
     {
       config: { access: ACCESS.audit },
-      schema: { tags: ['audit'], summary: 'Where audit alerts are posted', querystring: noQuery },
+      schema: { tags: ['audit'], summary: 'Where audit alerts are posted', ...auditApi.getAuditWebhook },
     },
     async (request) => services.audit.getWebhook(actorOf(request)),
   );
 
-  app.put<{ Body: { url: string | null } }>(
+  app.put(
     '/audit/webhook',
     {
       config: { access: ACCESS.audit },
       schema: {
         tags: ['audit'],
         summary: 'Set (or clear with null) the https URL audit alerts are posted to',
-        querystring: noQuery,
-        body: {
-          type: 'object',
-          required: ['url'],
-          properties: { url: { type: ['string', 'null'], maxLength: 2048 } },
-          additionalProperties: false,
-        },
+        ...auditApi.setAuditWebhook,
       },
     },
     async (request) => services.audit.setWebhook(actorOf(request), request.body.url),

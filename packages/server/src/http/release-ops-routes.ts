@@ -1,74 +1,47 @@
-import type { FastifyPluginAsync } from 'fastify';
-import type { PromoteInput, Services } from '../domain/services.js';
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
+import { releaseOpsApi } from '@updraft/api';
+import type { Services } from '../domain/services.js';
 import { actorOf } from './access-hooks.js';
-import {
-  ACCESS,
-  basisPoints,
-  dateTime,
-  identifier,
-  noQuery,
-  notes,
-  releaseParams,
-  targeting,
-} from './route-schemas.js';
-
-const channelBody = (extra: Record<string, unknown> = {}, required: string[] = []) =>
-  ({
-    type: 'object',
-    required: ['channel', ...required],
-    properties: { channel: identifier, ...extra },
-    additionalProperties: false,
-  }) as const;
-
-type Params = { appId: string; releaseId: string };
+import { ACCESS } from './route-schemas.js';
 
 /** Release operations after publish (domain/release-ops-service.ts). */
-export const releaseOpsRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
+export const releaseOpsRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services: Services } }> = async (
+  app,
+  { services },
+) => {
   const ops = services.releaseOps;
 
-  app.get<{ Params: Params }>(
+  app.get(
     '/apps/:appId/releases/:releaseId',
     {
       config: { access: ACCESS.read },
       schema: {
         tags: ['releases'],
         summary: 'One release: notes, channels serving it, schedules',
-        params: releaseParams,
-        querystring: noQuery,
+        ...releaseOpsApi.showRelease,
       },
     },
     async (request) => ops.show(request.params.appId, request.params.releaseId),
   );
 
-  app.patch<{ Params: Params; Body: { notes: string | null } }>(
+  app.patch(
     '/apps/:appId/releases/:releaseId',
     {
       config: { access: ACCESS.releaseOps },
-      schema: {
-        tags: ['releases'],
-        summary: 'Set the release notes',
-        params: releaseParams,
-        body: {
-          type: 'object',
-          required: ['notes'],
-          properties: { notes: { ...notes, type: ['string', 'null'] } },
-          additionalProperties: false,
-        },
-      },
+      schema: { tags: ['releases'], summary: 'Set the release notes', ...releaseOpsApi.setNotes },
     },
     async (request) =>
       ops.setNotes(actorOf(request), request.params.appId, request.params.releaseId, request.body.notes),
   );
 
-  app.post<{ Params: Params; Body: PromoteInput }>(
+  app.post(
     '/apps/:appId/releases/:releaseId/promote',
     {
       config: { access: ACCESS.releaseOps },
       schema: {
         tags: ['releases'],
         summary: 'Serve an already signed release on another channel (no upload, no re-signing of code)',
-        params: releaseParams,
-        body: channelBody({ basisPoints, mandatory: { type: 'boolean' }, targeting, startAt: dateTime }),
+        ...releaseOpsApi.promote,
       },
     },
     async (request, reply) => {
@@ -77,15 +50,14 @@ export const releaseOpsRoutes: FastifyPluginAsync<{ services: Services }> = asyn
     },
   );
 
-  app.post<{ Params: Params; Body: { channel: string; basisPoints: number } }>(
+  app.post(
     '/apps/:appId/releases/:releaseId/rollout',
     {
       config: { access: ACCESS.releaseOps },
       schema: {
         tags: ['releases'],
         summary: 'Set the rollout percentage of the current release of a channel (resumes a halted rollout)',
-        params: releaseParams,
-        body: channelBody({ basisPoints }, ['basisPoints']),
+        ...releaseOpsApi.rollout,
       },
     },
     async (request) =>
@@ -98,39 +70,37 @@ export const releaseOpsRoutes: FastifyPluginAsync<{ services: Services }> = asyn
       ),
   );
 
-  app.post<{ Params: Params; Body: { channel: string } }>(
+  app.post(
     '/apps/:appId/releases/:releaseId/halt',
     {
       config: { access: ACCESS.releaseOps },
       schema: {
         tags: ['releases'],
         summary: 'Halt a rollout: devices not yet updated get the previous release',
-        params: releaseParams,
-        body: channelBody(),
+        ...releaseOpsApi.halt,
       },
     },
     async (request) => ops.halt(actorOf(request), request.params.appId, request.params.releaseId, request.body.channel),
   );
 
-  app.post<{ Params: Params; Body: { channel: string } }>(
+  app.post(
     '/apps/:appId/releases/:releaseId/resume',
     {
       config: { access: ACCESS.releaseOps },
-      schema: { tags: ['releases'], summary: 'Resume a halted rollout', params: releaseParams, body: channelBody() },
+      schema: { tags: ['releases'], summary: 'Resume a halted rollout', ...releaseOpsApi.resume },
     },
     async (request) =>
       ops.resume(actorOf(request), request.params.appId, request.params.releaseId, request.body.channel),
   );
 
-  app.post<{ Params: Params }>(
+  app.post(
     '/apps/:appId/releases/:releaseId/disable',
     {
       config: { access: ACCESS.releaseOps },
       schema: {
         tags: ['releases'],
         summary: 'Never serve the release again; channels serving it go back to their previous release',
-        params: releaseParams,
-        body: { type: 'object', additionalProperties: false, properties: {} },
+        ...releaseOpsApi.disable,
       },
     },
     async (request) => ops.disable(actorOf(request), request.params.appId, request.params.releaseId),

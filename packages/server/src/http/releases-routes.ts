@@ -3,6 +3,7 @@ import { releasesApi } from '@updraft/api';
 import type { Services } from '../domain/services.js';
 import { actorOf } from './access-hooks.js';
 import { ACCESS } from './route-schemas.js';
+import { storedJson } from './stored-json.js';
 
 /** 20000 hashes of 64 characters, quoted and separated. */
 const MISSING_BODY_LIMIT = 2 * 1024 * 1024;
@@ -73,7 +74,7 @@ export const releaseRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { servic
     async (request, reply) => {
       const bytes = await services.releases.releasesMetadata(request.params.appId);
       // The stored bytes as they are: the publisher signs the next version on top of exactly this.
-      return reply.type('application/json').send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      return reply.type('application/json').send(storedJson(bytes));
     },
   );
 

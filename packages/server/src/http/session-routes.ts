@@ -1,5 +1,6 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { identifier } from './route-schemas.js';
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
+import { accessApi } from '@updraft/api';
+import type { FastifyRequest } from 'fastify';
 import { SESSION_TTL_MS, sessionCookieName, sessionCookieOf, type Services } from '../domain/services.js';
 
 function cookieHeader(request: FastifyRequest, value: string, maxAgeS: number): string {
@@ -16,23 +17,17 @@ function cookieHeader(request: FastifyRequest, value: string, maxAgeS: number): 
  * Requests authenticated by the cookie that change anything must also carry
  * `x-updraft-csrf: 1` (access-hooks.ts), which a cross-site form cannot send.
  */
-export const sessionRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
-  app.post<{ Body: { org?: string; email?: string; password?: string; apiKey?: string } }>(
+export const sessionRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services: Services } }> = async (
+  app,
+  { services },
+) => {
+  app.post(
     '/auth/session',
     {
       schema: {
         tags: ['keys'],
         summary: 'Sign in to the dashboard (email + password, or an API key); sets the session cookie',
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            org: { ...identifier, description: "the user's organization (default: the server's first one)" },
-            email: { type: 'string', minLength: 3, maxLength: 254 },
-            password: { type: 'string', minLength: 1, maxLength: 1024 },
-            apiKey: { type: 'string', minLength: 1, maxLength: 256 },
-          },
-        },
+        ...accessApi.signIn,
       },
     },
     async (request, reply) => {
@@ -44,12 +39,12 @@ export const sessionRoutes: FastifyPluginAsync<{ services: Services }> = async (
 
   app.delete(
     '/auth/session',
-    { schema: { tags: ['keys'], summary: 'Sign out: ends the session and clears the cookie' } },
+    { schema: { tags: ['keys'], summary: 'Sign out: ends the session and clears the cookie', ...accessApi.signOut } },
     async (request, reply) => {
       const cookie = sessionCookieOf(request.headers.cookie, request.protocol === 'https');
       if (cookie) await services.users.signOut(cookie);
       void reply.header('set-cookie', cookieHeader(request, '', 0));
-      return { ok: true };
+      return { ok: true } as const;
     },
   );
 };

@@ -1,8 +1,8 @@
-import type { FastifyPluginAsync } from 'fastify';
-import { ROLES, SCOPES, checkAccess, mayChangeProtected, type Actor, type Services } from '../domain/services.js';
-import type { Role } from '../persistence/persistence.js';
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
+import { accessApi } from '@updraft/api';
+import { SCOPES, checkAccess, mayChangeProtected, type Actor, type Services } from '../domain/services.js';
 import { actorOf } from './access-hooks.js';
-import { ACCESS, noQuery } from './route-schemas.js';
+import { ACCESS } from './route-schemas.js';
 
 /** What the caller may do, per named access rule (the dashboard shows only these actions). */
 export function permissionsOf(actor: Actor): Record<string, boolean> {
@@ -21,13 +21,16 @@ export function permissionsOf(actor: Actor): Record<string, boolean> {
 }
 
 /** Dashboard users, and who the caller is. */
-export const userRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
+export const userRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services: Services } }> = async (
+  app,
+  { services },
+) => {
   app.get(
     '/me',
     {
       // Every key may ask who it is, whatever its scopes.
       config: { access: { role: 'viewer', scopes: SCOPES } },
-      schema: { tags: ['keys'], summary: 'Who the caller is and what it may do', querystring: noQuery },
+      schema: { tags: ['keys'], summary: 'Who the caller is and what it may do', ...accessApi.getMe },
     },
     async (request) => {
       const actor = actorOf(request);
@@ -44,23 +47,14 @@ export const userRoutes: FastifyPluginAsync<{ services: Services }> = async (app
     },
   );
 
-  app.post<{ Body: { email: string; role: Role; password: string } }>(
+  app.post(
     '/users',
     {
       config: { access: ACCESS.keys },
       schema: {
         tags: ['keys'],
         summary: 'Create a dashboard user (email + password, a role in this organization)',
-        body: {
-          type: 'object',
-          required: ['email', 'role', 'password'],
-          properties: {
-            email: { type: 'string', minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$' },
-            role: { type: 'string', enum: [...ROLES] },
-            password: { type: 'string', minLength: 12, maxLength: 1024 },
-          },
-          additionalProperties: false,
-        },
+        ...accessApi.createUser,
       },
     },
     async (request, reply) => reply.code(201).send(await services.users.create(actorOf(request), request.body)),
@@ -70,25 +64,19 @@ export const userRoutes: FastifyPluginAsync<{ services: Services }> = async (app
     '/users',
     {
       config: { access: ACCESS.keys },
-      schema: { tags: ['keys'], summary: "The organization's dashboard users", querystring: noQuery },
+      schema: { tags: ['keys'], summary: "The organization's dashboard users", ...accessApi.listUsers },
     },
     async (request) => ({ users: await services.users.list(actorOf(request)) }),
   );
 
-  app.delete<{ Params: { userId: string } }>(
+  app.delete(
     '/users/:userId',
     {
       config: { access: ACCESS.keys },
       schema: {
         tags: ['keys'],
         summary: 'Disable a dashboard user (its sessions end at once)',
-        params: {
-          type: 'object',
-          required: ['userId'],
-          properties: { userId: { type: 'string', pattern: '^[0-9a-f-]{36}$' } },
-          additionalProperties: false,
-        },
-        querystring: noQuery,
+        ...accessApi.disableUser,
       },
     },
     async (request) => services.users.disable(actorOf(request), request.params.userId),

@@ -5,10 +5,10 @@
  * sign-in throttle, and the hash-chained audit log.
  */
 
-/** A principal's role; what each may do is in domain/access.ts. */
-export type Role = 'owner' | 'admin' | 'release-manager' | 'developer' | 'viewer';
+import type { PrincipalKind, Role } from '@updraft/api';
 
-export type PrincipalKind = 'member' | 'service';
+/** A principal's role (the API contract's vocabulary); what each may do is in domain/access.ts. */
+export type { PrincipalKind, Role };
 
 export interface OrganizationRecord {
   id: string;
