@@ -14,14 +14,14 @@ test('routeTarget fills the path parameters (encoded) and appends the query', ()
   assert.throws(() => routeTarget('GET /v1/apps/:appId', {}), /no value for :appId/);
 });
 
-test('every route of the table declares a success response and the shared error responses', () => {
+test('every route of the table declares a success response and its error responses', () => {
   for (const [route, schema] of Object.entries(ADMIN_ROUTES)) {
     const statuses = Object.keys(schema.response);
     assert.ok(
       statuses.some((s) => s.startsWith('2')),
       `${route}: no success response`,
     );
-    assert.ok(statuses.includes('4xx') && statuses.includes('5xx'), `${route}: no error responses`);
+    assert.ok(statuses.includes('400') && statuses.includes('401'), `${route}: no error responses`);
   }
 });
 
