@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
-import { keyId, type OnlineRole, type TufKey } from '@updraft/protocol';
+import { keyId, type OnlineRole } from '@updraft/protocol';
 import {
   describeNeeds,
   folderSigners,
