@@ -149,7 +149,11 @@ export async function startServerProcess(dataDir: string, opts: ServerProcessOpt
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   // The serve --json line; log lines (when a test turns them on) may come before it.
   const first = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 45 s: ${stderr}`)), 45_000);
+    const timer = setTimeout(() => {
+      // A server that starts after the test gave up would keep the test process alive.
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in 45 s: ${stderr}`));
+    }, 45_000);
     child.stdout!.on('data', (d: Buffer) => {
       stdout += d.toString();
       const line = stdout.split('\n').find((l) => l.includes('"adminKeyPath"'));
