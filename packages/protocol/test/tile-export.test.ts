@@ -12,7 +12,7 @@ import {
   type LogFileKind,
   type LogTileSource,
   type Tile,
-} from '../src/transparency/index.js';
+} from '../src/transparency/transparency.js';
 
 // The one tile exporter (server static export and `refresh --out`): what it writes, in what order.
 

@@ -20,7 +20,7 @@ import {
   verifyConsistency,
   verifyInclusion,
   type ReadTile,
-} from '../src/transparency/index.js';
+} from '../src/transparency/transparency.js';
 
 // C2SP tlog-tiles: paths, bundles, and proofs computed from tiles a hostile host serves.
 

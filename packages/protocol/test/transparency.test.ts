@@ -35,7 +35,7 @@ import {
   verifyProvenance,
   IN_TOTO_PAYLOAD_TYPE,
   type LogTrust,
-} from '../src/transparency/index.js';
+} from '../src/transparency/transparency.js';
 import * as V from './transparency-vectors.js';
 
 const h = (hex: string) => hexToBytes(hex);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { buildReactNative, HERMES_MODES, type HermesMode } from '../build/react-native.js';
 import { CliError } from '../output.js';
-import { decideUpdateClient, exportExpo, exportedSourcemap, UPDATE_CLIENTS } from '../build/expo.js';
+import { decideUpdateClient, exportExpo, exportedSourcemap, UPDATE_CLIENTS } from '../build/expo-build.js';
 
 /** `updraft publish --build …`: build the bundle with the app's own tools, then publish it. */
 

@@ -1,4 +1,4 @@
-import { zstdCorrupt } from './errors.js';
+import { zstdCorrupt } from './zstd-errors.js';
 
 /**
  * Reads a zstd forward bitstream (FSE table descriptions, RFC 8878 §4.1.1): little-endian,

@@ -1,4 +1,4 @@
-import { zstdCorrupt } from './errors.js';
+import { zstdCorrupt } from './zstd-errors.js';
 import { readLiterals, type LiteralsState } from './literals.js';
 import { executeSequences, newSequencesState, type BlockOutput } from './sequences.js';
 

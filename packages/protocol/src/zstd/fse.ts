@@ -1,5 +1,5 @@
 import { BackwardBitReader, ForwardBitReader } from './bit-reader.js';
-import { zstdCorrupt } from './errors.js';
+import { zstdCorrupt } from './zstd-errors.js';
 
 /** A finite-state-entropy decoding table (RFC 8878 §4.1). */
 export interface FseTable {

@@ -1,5 +1,5 @@
 import { BackwardBitReader } from './bit-reader.js';
-import { zstdCorrupt } from './errors.js';
+import { zstdCorrupt } from './zstd-errors.js';
 import { buildFseTable, readFseCounts } from './fse.js';
 
 const MAX_HUFFMAN_BITS = 11;

@@ -1,4 +1,4 @@
-import { zstdCorrupt } from './errors.js';
+import { zstdCorrupt } from './zstd-errors.js';
 import { decodeHuffmanStream, readHuffmanTable, type HuffmanTable } from './huffman.js';
 
 /** State that lives across the blocks of one frame. */

@@ -1,5 +1,5 @@
 import { BackwardBitReader } from './bit-reader.js';
-import { zstdCorrupt } from './errors.js';
+import { zstdCorrupt } from './zstd-errors.js';
 import { buildFseTable, FseState, readFseCounts, rleFseTable, type FseTable } from './fse.js';
 
 // RFC 8878 §3.1.1.3.2.2: code → (baseline, extra bits).
