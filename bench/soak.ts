@@ -51,6 +51,8 @@ const JSON_OUT = process.argv.includes('--json');
 const PROBE_S = Number(arg('probe-every', '300'));
 /** Node options for the soaked server only (e.g. "--max-semi-space-size=4"), to test V8 sizing. */
 const SERVER_NODE_OPTIONS = arg('node-options', '');
+/** `updraft serve --sqlite-cache <MiB>` for the soaked server (sqlite only; default: the server's). */
+const SQLITE_CACHE_MIB = arg('sqlite-cache', '');
 const PROBE = fileURLToPath(new URL('./soak-probe.mjs', import.meta.url));
 const APP = 'com.example.soak';
 
@@ -144,7 +146,7 @@ async function main() {
   const work = await tempDir('soak');
   const cleanups: (() => Promise<void>)[] = [() => work.cleanup()];
   try {
-    const args: string[] = [];
+    const args: string[] = SQLITE_CACHE_MIB === '' ? [] : ['--sqlite-cache', SQLITE_CACHE_MIB];
     let env: Record<string, string> = { UPDRAFT_LOG_LEVEL: 'warn' };
     let dbSize: () => Promise<number>;
     const dataDir = join(work.path, 'server');
@@ -475,6 +477,7 @@ async function main() {
       maxInFlight: MAX_IN_FLIGHT,
       publishEverySeconds: PUBLISH_S,
       serverNodeOptions: SERVER_NODE_OPTIONS,
+      sqliteCacheMib: SQLITE_CACHE_MIB === '' ? null : Number(SQLITE_CACHE_MIB),
       node: process.version,
       totals: {
         checksDue: rows.reduce((n, r) => n + r.checksDue, 0),

@@ -27,6 +27,7 @@ interface ServeOptions extends GlobalOptions, StorageOptions {
   downloadQueuePerSource?: string;
   downloadSlots?: string;
   downloadRatePerSource?: string;
+  sqliteCache?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -81,6 +82,10 @@ export function registerServe(program: Command): void {
     .option(
       '--download-rate-per-source <MiB/s>',
       'MiB per second one network source may pull over all its file downloads together (default 32; 0 = no bound, e.g. behind a CDN not named in --trust-proxy)',
+    )
+    .option(
+      '--sqlite-cache <MiB>',
+      'page cache of the embedded SQLite database (default 16; lower it on a small host, at the cost of more disk reads)',
     )
     .option(
       '--dev-loopback-webhooks',
@@ -197,6 +202,17 @@ export function registerServe(program: Command): void {
             );
           }
           downloadLimits.bytesPerSecondPerSource = Math.round(mib * 1024 * 1024);
+        }
+        if (opts.sqliteCache !== undefined) {
+          const mib = Number(opts.sqliteCache);
+          if (opts.sqliteCache.trim() === '' || !Number.isFinite(mib) || mib < 0 || mib > 65_536) {
+            throw new CliError(
+              'usage',
+              `--sqlite-cache must be MiB from 0 to 65536, e.g. 16 or 2, not "${opts.sqliteCache}"`,
+              { exitCode: 2 },
+            );
+          }
+          serverOpts.sqlitePageCacheKib = Math.round(mib * 1024);
         }
         if (Object.keys(downloadLimits).length > 0) serverOpts.downloadLimits = downloadLimits;
         if (opts.devLoopbackWebhooks) serverOpts.webhook = { allowLoopback: true };

@@ -331,6 +331,8 @@ export interface StartServerOptions {
   dataDir: string;
   /** postgres://… to use PostgreSQL instead of `<dataDir>/updraft.db`. */
   databaseUrl?: string;
+  /** The embedded SQLite's page cache in KiB (default SQLITE_PAGE_CACHE_KIB, 16,000). */
+  sqlitePageCacheKib?: number;
   /** s3://bucket/prefix (or a folder) instead of `<dataDir>/blobs`. */
   blobs?: string;
   /** S3 endpoint, region, path-style and credentials; default: the standard AWS environment. */
@@ -412,8 +414,9 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const dataDir = resolve(opts.dataDir);
   // 0700/0600: the database holds the app's online private keys.
   await secureDataDir(dataDir, { sqlite: opts.databaseUrl === undefined || opts.databaseUrl === '' });
-  const storeSpec: { dataDir: string; databaseUrl?: string } = { dataDir };
+  const storeSpec: Parameters<typeof openDatabase>[0] = { dataDir };
   if (opts.databaseUrl !== undefined) storeSpec.databaseUrl = opts.databaseUrl;
+  if (opts.sqlitePageCacheKib !== undefined) storeSpec.sqlitePageCacheKib = opts.sqlitePageCacheKib;
   const store = await openDatabase(storeSpec);
   let app: FastifyInstance | undefined;
   let blobs: BlobStore | undefined;

@@ -11,17 +11,22 @@ import type { Tables as Schema } from './schema.js';
  * share one file. The page cache is bounded explicitly (it is the one part of the server's
  * memory that grows with the database: a soak sees RSS rise by about the database's size until
  * the cache is full), at better-sqlite3's build default, so an upgrade cannot move it unseen.
+ * A small host sets it lower (`updraft serve --sqlite-cache <MiB>`), trading cache hits for RSS.
  */
 export const SQLITE_PAGE_CACHE_KIB = 16_000;
 
-export async function openSqliteStore(file: string): Promise<KyselyDatabase> {
+export async function openSqliteStore(file: string, opts: { pageCacheKib?: number } = {}): Promise<KyselyDatabase> {
+  const cacheKib = opts.pageCacheKib ?? SQLITE_PAGE_CACHE_KIB;
+  if (!(Number.isSafeInteger(cacheKib) && cacheKib >= 0)) {
+    throw new RangeError(`SQLite page cache must be a whole number of KiB ≥ 0, not ${cacheKib}`);
+  }
   const sqlite = new Database(file);
   try {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    sqlite.pragma(`cache_size = -${SQLITE_PAGE_CACHE_KIB}`);
+    sqlite.pragma(`cache_size = -${cacheKib}`);
   } catch (err) {
     sqlite.close();
     throw err;
