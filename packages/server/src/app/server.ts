@@ -68,7 +68,12 @@ import {
   type Services,
   type WebhookOptions,
 } from '../domain/services.js';
-import { openDatabase, type Database, type WebhookDelivery } from '../persistence/persistence.js';
+import {
+  openDatabase,
+  SQLITE_PAGE_CACHE_KIB,
+  type Database,
+  type WebhookDelivery,
+} from '../persistence/persistence.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8787;
@@ -383,6 +388,7 @@ function describeConfig(opts: StartServerOptions, dataDir: string): Record<strin
     port: opts.port ?? DEFAULT_PORT,
     dataDir,
     database: opts.databaseUrl ? redactDatabaseUrl(opts.databaseUrl) : join(dataDir, 'updraft.db'),
+    sqlitePageCacheKib: opts.databaseUrl ? null : (opts.sqlitePageCacheKib ?? SQLITE_PAGE_CACHE_KIB),
     blobs: opts.blobs ?? join(dataDir, 'blobs'),
     s3Endpoint: opts.s3?.endpoint ?? null,
     s3Region: opts.s3?.region ?? null,

@@ -7,7 +7,7 @@ export * from './insight-store.js';
 export * from './transparency-log-store.js';
 export * from './lease-store.js';
 export { KyselyDatabase } from './kysely-database.js';
-export { openSqliteStore } from './sqlite.js';
+export { openSqliteStore, SQLITE_PAGE_CACHE_KIB } from './sqlite.js';
 export { openPostgresStore, isPostgresUrl, redactDatabaseUrl } from './postgres.js';
 export { openDatabase } from './open-database.js';
 export type { Tables } from './schema.js';
