@@ -197,6 +197,7 @@ export {
   type SignedEnvelope,
   type TargetEntry,
 } from './repository-builders.js';
+export { envelopeSigned, KeyChangeError, nextRoot, nextTargets, renewed, type KeyChange } from './next-metadata.js';
 export {
   EXPO_DEFAULT_KEY_ID,
   EXPO_NO_UPDATE_DIRECTIVE,

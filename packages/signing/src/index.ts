@@ -81,7 +81,6 @@ export {
   type OfflineMetadata,
   type SignatureNeed,
 } from './workflows/metadata-bundle.js';
-export { envelopeSigned, nextRoot, nextTargets, renewed, type KeyChange } from './workflows/next-metadata.js';
 export { pushMetadata } from './workflows/push.js';
 export { renewOffline, type RenewInput } from './workflows/renew.js';
 export {

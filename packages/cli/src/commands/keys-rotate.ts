@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
-import { keyId, type OnlineRole } from '@updraft/protocol';
+import { keyId, type KeyChange, type OnlineRole } from '@updraft/protocol';
 import {
   describeNeeds,
   folderSigners,
@@ -10,7 +10,6 @@ import {
   ROTATABLE_ROLES,
   type RotatableRole,
   signBundle,
-  type KeyChange,
   generateKeyFile,
   hasPrivateKey,
   keyPath,

@@ -1,9 +1,8 @@
-import type { SignedEnvelope } from '@updraft/protocol';
+import { envelopeSigned, renewed, type SignedEnvelope } from '@updraft/protocol';
 import { expiresAfter, type ExpiryPolicy } from '../expiry.js';
 import type { Signer } from '../keys.js';
 import type { OfflineRole } from '../key-folder.js';
 import { missingSignatures, signBundle, type MetadataBundle, type OfflineMetadata } from './metadata-bundle.js';
-import { envelopeSigned, renewed } from './next-metadata.js';
 
 /**
  * Offline renewal: root, targets and releases are signed by keys the server never holds, so

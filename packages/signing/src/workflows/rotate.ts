@@ -1,7 +1,15 @@
-import { RELEASES_ROLE } from '@updraft/protocol';
+import {
+  envelopeSigned,
+  KeyChangeError,
+  nextRoot,
+  nextTargets,
+  RELEASES_ROLE,
+  renewed,
+  type KeyChange,
+} from '@updraft/protocol';
+import { SigningError } from '../errors.js';
 import { expiresAfter, type ExpiryPolicy } from '../expiry.js';
 import type { CurrentTrust, MetadataBundle, OfflineMetadata } from './metadata-bundle.js';
-import { envelopeSigned, nextRoot, nextTargets, renewed, type KeyChange } from './next-metadata.js';
 
 /**
  * Key rotation: a key change of any role as the next root (root, targets, snapshot,
@@ -43,6 +51,16 @@ export interface RotationInput {
 
 /** The new, unsigned metadata a key change needs. */
 export function rotationBundle(input: RotationInput): MetadataBundle {
+  try {
+    return buildRotation(input);
+  } catch (err) {
+    if (!(err instanceof KeyChangeError)) throw err;
+    // A targets without the delegation it verified with is the server's doing, not the publisher's.
+    throw new SigningError(err.code === 'no-delegation' ? 'untrusted-server' : 'bad-input', err.message);
+  }
+}
+
+function buildRotation(input: RotationInput): MetadataBundle {
   const { current, policy, role, change, nowMs } = input;
   const bundle: MetadataBundle = { appId: input.appId };
   if (listedInRoot(role)) {

@@ -1,18 +1,29 @@
-import {
-  type JsonObject,
-  type JsonValue,
-  keyId,
-  parseJsonObject,
-  ROOT_EPOCH_FIELD,
-  type SignedEnvelope,
-  type TufKey,
-} from '@updraft/protocol';
-import { SigningError } from '../errors.js';
+import { parseJsonObject, type JsonValue } from './canonical-json.js';
+import { keyId } from './keys.js';
+import type { JsonObject, SignedEnvelope } from './repository-builders.js';
+import { ROOT_EPOCH_FIELD } from './metadata.js';
+import type { TufKey } from './keys.js';
 
 /**
- * The next version of root or targets for a key change, built from the current signed
- * object (as verified from the server) so every field the CLI does not change stays as it was.
+ * The next version of root or targets for a key change, or of any role for a renewal, built
+ * from the current signed object (as verified) so every field the change does not touch stays
+ * as it was. Pure: the publisher's workflows sign what these return.
  */
+
+/**
+ * A key change that cannot be made: `bad-input` (the change itself is wrong: a key the role
+ * does not list, no key left, an impossible threshold) or `no-delegation` (the current targets
+ * lacks the delegation to change). The message says what to do.
+ */
+export class KeyChangeError extends Error {
+  readonly code: 'bad-input' | 'no-delegation';
+
+  constructor(code: KeyChangeError['code'], message: string) {
+    super(message);
+    this.name = 'KeyChangeError';
+    this.code = code;
+  }
+}
 
 export interface KeyChange {
   add: TufKey[];
@@ -36,7 +47,7 @@ function clone<T extends JsonValue>(value: T): T {
 
 function applyChange(role: RoleJson, keys: JsonObject, change: KeyChange, name: string): void {
   for (const id of change.remove) {
-    if (!role.keyids.includes(id)) throw new SigningError('bad-input', `the ${name} role does not list key ${id}`);
+    if (!role.keyids.includes(id)) throw new KeyChangeError('bad-input', `the ${name} role does not list key ${id}`);
   }
   role.keyids = role.keyids.filter((id) => !change.remove.includes(id));
   for (const key of change.add) {
@@ -45,9 +56,9 @@ function applyChange(role: RoleJson, keys: JsonObject, change: KeyChange, name: 
     if (!role.keyids.includes(id)) role.keyids.push(id);
   }
   if (change.threshold !== undefined) role.threshold = change.threshold;
-  if (role.keyids.length === 0) throw new SigningError('bad-input', `the ${name} role would have no key left`);
+  if (role.keyids.length === 0) throw new KeyChangeError('bad-input', `the ${name} role would have no key left`);
   if (role.threshold < 1 || role.threshold > role.keyids.length) {
-    throw new SigningError(
+    throw new KeyChangeError(
       'bad-input',
       `the ${name} role would need ${role.threshold} signatures but lists ${role.keyids.length} key(s); pass --threshold 1…${role.keyids.length}`,
     );
@@ -87,7 +98,7 @@ export function nextTargets(
   const next = clone(current);
   const delegations = next['delegations'] as { keys: JsonObject; roles: (RoleJson & { name: string })[] } & JsonObject;
   const delegated = delegations.roles.find((r) => r.name === role);
-  if (!delegated) throw new SigningError('untrusted-server', `targets has no ${role} delegation`);
+  if (!delegated) throw new KeyChangeError('no-delegation', `targets has no ${role} delegation`);
   applyChange(delegated, delegations.keys, change, role);
   pruneKeys(delegations.keys, delegations.roles);
   next['version'] = (current['version'] as number) + 1;
