@@ -1,7 +1,8 @@
-// No import cycle anywhere: every TypeScript source file of every package (tests included),
-// with relative imports and `@updraft/<package>` imports resolved to the files they name,
-// forms a graph without cycles. Type-only imports count too: a cycle of types is still two
-// modules that cannot be understood, moved or tested apart.
+// No import cycle anywhere: every TypeScript source file of every package (tests included) and
+// of the root test/ folder, with relative imports and `@updraft/<package>[/sub]` imports resolved
+// to the files they name (through each package.json `exports` map, exact and `*` entries alike,
+// as Node resolves them), forms a graph without cycles. Type-only imports count too: a cycle of
+// types is still two modules that cannot be understood, moved or tested apart.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -22,28 +23,74 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
-/** `@updraft/x[/sub]` → the source file its package.json `exports` (or src/index) names. */
-function packageEntries(): Map<string, string> {
-  const entries = new Map<string, string>();
+type ExportsField = string | Record<string, unknown>;
+
+interface Workspace {
+  name: string;
+  dir: string;
+  exports: Record<string, unknown>;
+}
+
+/** Every workspace package with its `exports` map (a bare `exports`/`main` becomes the `.` entry). */
+function workspaces(): Workspace[] {
+  const out: Workspace[] = [];
   for (const dir of readdirSync(PACKAGES)) {
     const manifestPath = join(PACKAGES, dir, 'package.json');
     if (!existsSync(manifestPath)) continue;
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
       name: string;
-      exports?: string | Record<string, unknown>;
+      main?: string;
+      exports?: ExportsField;
     };
-    const exportsField =
-      typeof manifest.exports === 'string' || manifest.exports === undefined
-        ? { '.': manifest.exports ?? './dist/index.js' }
-        : manifest.exports;
-    for (const [subpath, target] of Object.entries(exportsField)) {
-      const file = firstString(target);
-      if (!file) continue;
-      const source = distToSource(join(PACKAGES, dir), file);
-      if (source) entries.set(subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`, source);
-    }
+    const field = manifest.exports ?? manifest.main ?? './dist/index.js';
+    // An `exports` object either maps subpaths (keys starting with '.') or is the conditions
+    // of the '.' entry alone.
+    const exports =
+      typeof field === 'string' || !Object.keys(field).every((k) => k.startsWith('.')) ? { '.': field } : field;
+    out.push({ name: manifest.name, dir: join(PACKAGES, dir), exports });
   }
-  return entries;
+  return out;
+}
+
+/**
+ * The source file a bare `@updraft/…` specifier names, resolved as Node resolves a package's
+ * `exports`: an exact subpath first, else the `*` pattern with the longest matching prefix,
+ * its capture substituted into the target; then the dist target mapped back to its source.
+ */
+function resolvePackageSpecifier(packages: Workspace[], specifier: string): string | undefined {
+  const pkg = packages.find((p) => specifier === p.name || specifier.startsWith(`${p.name}/`));
+  if (!pkg) return undefined;
+  const subpath = `.${specifier.slice(pkg.name.length)}`;
+  let target: unknown = pkg.exports[subpath];
+  if (target === undefined) {
+    let best: { prefix: string; capture: string; target: unknown } | undefined;
+    for (const [key, value] of Object.entries(pkg.exports)) {
+      const star = key.indexOf('*');
+      if (star < 0 || key.indexOf('*', star + 1) >= 0) continue;
+      const prefix = key.slice(0, star);
+      const suffix = key.slice(star + 1);
+      if (
+        subpath.length >= key.length - 1 &&
+        subpath.startsWith(prefix) &&
+        subpath.endsWith(suffix) &&
+        (!best || prefix.length > best.prefix.length)
+      ) {
+        best = { prefix, capture: subpath.slice(prefix.length, subpath.length - suffix.length), target: value };
+      }
+    }
+    if (!best) return undefined;
+    target = substitute(best.target, best.capture);
+  }
+  const file = firstString(target);
+  return file === undefined ? undefined : distToSource(pkg.dir, file);
+}
+
+function substitute(target: unknown, capture: string): unknown {
+  if (typeof target === 'string') return target.split('*').join(capture);
+  if (target && typeof target === 'object') {
+    return Object.fromEntries(Object.entries(target).map(([k, v]) => [k, substitute(v, capture)]));
+  }
+  return target;
 }
 
 function firstString(target: unknown): string | undefined {
@@ -80,19 +127,29 @@ function resolveRelative(from: string, specifier: string): string | undefined {
   return candidates.find((c) => existsSync(c) && statSync(c).isFile() && /\.(ts|tsx|mts)$/.test(c));
 }
 
-function importGraph(): Map<string, string[]> {
-  const entries = packageEntries();
+interface ImportGraph {
+  graph: Map<string, string[]>;
+  /** `@updraft/…` specifiers no export of their package names: a cycle through them would hide. */
+  unresolved: string[];
+}
+
+function importGraph(): ImportGraph {
+  const packages = workspaces();
   const graph = new Map<string, string[]>();
-  for (const file of sourceFiles(PACKAGES)) {
+  const unresolved: string[] = [];
+  for (const file of [...sourceFiles(PACKAGES), ...sourceFiles(join(ROOT, 'test'))]) {
     const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
     const targets: string[] = [];
     for (const { fileName } of info.importedFiles) {
-      const target = fileName.startsWith('.') ? resolveRelative(file, fileName) : entries.get(fileName);
+      const target = fileName.startsWith('.')
+        ? resolveRelative(file, fileName)
+        : resolvePackageSpecifier(packages, fileName);
       if (target) targets.push(target);
+      else if (fileName.startsWith('@updraft/')) unresolved.push(`${relative(ROOT, file)}: ${fileName}`);
     }
     graph.set(file, targets);
   }
-  return graph;
+  return { graph, unresolved };
 }
 
 /** Tarjan's strongly connected components; any component of two or more files is a cycle. */
@@ -133,12 +190,48 @@ function cycles(graph: Map<string, string[]>): string[][] {
 }
 
 test('no import cycle in any package', () => {
-  const graph = importGraph();
+  const { graph, unresolved } = importGraph();
   assert.ok(graph.size > 100, `the walk found the sources (${graph.size} files)`);
   const edges = [...graph.values()].reduce((n, targets) => n + targets.length, 0);
   assert.ok(edges > graph.size, `imports were resolved (${edges} edges)`);
+  assert.deepEqual(unresolved, [], 'every @updraft/… import resolves through its package.json exports');
   const found = cycles(graph).map((c) => c.map((f) => relative(ROOT, f)).sort());
   assert.deepEqual(found, [], `import cycles:\n${found.map((c) => `  ${c.join(' ⇄ ')}`).join('\n')}`);
+});
+
+test('package imports resolve through exact and wildcard exports to source files', () => {
+  const packages = workspaces();
+  const source = (specifier: string): string | undefined => {
+    const file = resolvePackageSpecifier(packages, specifier);
+    return file && relative(ROOT, file);
+  };
+  assert.equal(source('@updraft/protocol'), 'packages/protocol/src/index.ts');
+  assert.equal(source('@updraft/protocol/delta'), 'packages/protocol/src/delta.ts');
+  assert.equal(source('@updraft/client/node'), 'packages/client/src/ports/node/node-adapter.ts');
+  assert.equal(source('@updraft/test-kit'), 'packages/test-kit/src/index.ts');
+  assert.equal(source('@updraft/test-kit/cli'), 'packages/test-kit/src/cli.ts');
+  assert.equal(source('@updraft/test-kit/contract/blob-store'), 'packages/test-kit/src/contract/blob-store.ts');
+  assert.equal(source('@updraft/protocol/not-exported'), undefined);
+
+  // Node's rules on a made-up map: exact before pattern, the longest pattern prefix wins,
+  // conditions are followed, and every '*' of the target takes the capture.
+  const made: Workspace = {
+    name: '@x/kit',
+    dir: join(PACKAGES, 'test-kit'),
+    exports: {
+      './*': './src/*.ts',
+      './contract/*': { types: './dist/contract/*.d.ts', default: './dist/contract/*.js' },
+      './cli': './src/index.ts',
+    },
+  };
+  const resolveMade = (specifier: string): string | undefined => {
+    const file = resolvePackageSpecifier([made], specifier);
+    return file && relative(ROOT, file);
+  };
+  assert.equal(resolveMade('@x/kit/cli'), 'packages/test-kit/src/index.ts');
+  assert.equal(resolveMade('@x/kit/services'), 'packages/test-kit/src/services.ts');
+  assert.equal(resolveMade('@x/kit/contract/blob-store'), 'packages/test-kit/src/contract/blob-store.ts');
+  assert.equal(resolveMade('@x/kit'), undefined);
 });
 
 test('the cycle finder finds a cycle', () => {
