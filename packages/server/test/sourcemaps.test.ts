@@ -74,3 +74,97 @@ describe('source maps beside releases', () => {
     assert.deepEqual(missing.json.missing, [MAP_SHA], 'a map is not one of the files the app may publish');
   });
 });
+
+describe('source-map uploads in the audit log', () => {
+  let t: TestServer;
+  let publisher: string;
+  let publisherId: string;
+  before(async () => {
+    t = await startTestServer({ maxFileBytes: 1024 });
+    const { keys } = await createTrustedApp(t, APP);
+    const { body } = await prepareRelease(t, APP, keys, { releaseId: 'r1', versionCode: 1 });
+    assert.equal((await t.api('POST', `/v1/apps/${APP}/releases`, body)).status, 201);
+    const created = await t.api('POST', '/v1/keys', {
+      name: 'ci-publisher',
+      role: 'developer',
+      kind: 'service',
+      scopes: ['publish'],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    publisher = created.json.key;
+    publisherId = created.json.id;
+  });
+  after(async () => t.stop());
+
+  const uploads = async () =>
+    ((await t.api('GET', `/v1/audit?app=${APP}`)).json.entries as Record<string, unknown>[]).filter(
+      (e) => e['action'] === 'sourcemap.upload',
+    );
+  const put = (name: string, bytes: Uint8Array, headers: Record<string, string>, sha = sha256(bytes)) =>
+    request(`${t.url}${path(name)}?sha256=${sha}`, 'PUT', bytes, headers);
+
+  it('records one entry naming the uploader, release, map, size and hash, never the content', async () => {
+    const res = await put('index.ios.bundle.map', MAP, { authorization: `Bearer ${publisher}` });
+    assert.equal(res.status, 201, JSON.stringify(res.json));
+    const entries = await uploads();
+    assert.equal(entries.length, 1);
+    const [entry] = entries as [Record<string, unknown>];
+    assert.deepEqual(
+      {
+        actorId: entry['actorId'],
+        actorName: entry['actorName'],
+        actorRole: entry['actorRole'],
+        actorKind: entry['actorKind'],
+        appId: entry['appId'],
+        releaseId: entry['releaseId'],
+        target: entry['target'],
+        requestId: entry['requestId'],
+        details: entry['details'],
+      },
+      {
+        actorId: publisherId,
+        actorName: 'ci-publisher',
+        actorRole: 'developer',
+        actorKind: 'service',
+        appId: APP,
+        releaseId: 'r1',
+        target: 'release:r1/sourcemap:index.ios.bundle.map',
+        requestId: res.headers.get('x-request-id'),
+        details: { name: 'index.ios.bundle.map', sha256: MAP_SHA, length: MAP.length, replaced: null },
+      },
+    );
+    assert.ok(!JSON.stringify(entry).includes('App.tsx'), 'the map itself is not copied into the log');
+    assert.equal((await t.api('GET', '/v1/audit/verify')).json.ok, true);
+  });
+
+  it('a refused upload (no key, a bad key, a read key, too large, wrong hash, no such release) writes no entry', async () => {
+    const before = (await uploads()).length;
+    const viewer = (await t.api('POST', '/v1/keys', { name: 'v', role: 'viewer', scopes: ['read'] })).json.key;
+    const big = new Uint8Array(2048).fill(0x20);
+    const refused: [string, Promise<{ status: number }>, number][] = [
+      ['no key', put('a.map', MAP, {}), 401],
+      ['a bad key', put('a.map', MAP, { authorization: 'Bearer updraft_api_not-a-key' }), 401],
+      ['a read key', put('a.map', MAP, { authorization: `Bearer ${viewer}` }), 403],
+      ['too large', put('a.map', big, { authorization: `Bearer ${publisher}` }), 413],
+      ['wrong hash', put('a.map', MAP, { authorization: `Bearer ${publisher}` }, '0'.repeat(64)), 400],
+      [
+        'no such release',
+        request(`${t.url}/v1/apps/${APP}/releases/r9/sourcemaps/a.map?sha256=${MAP_SHA}`, 'PUT', MAP, {
+          authorization: `Bearer ${publisher}`,
+        }),
+        404,
+      ],
+    ];
+    for (const [what, res, status] of refused) assert.equal((await res).status, status, what);
+    assert.equal((await uploads()).length, before);
+    assert.equal((await t.api('GET', path('a.map'))).status, 404, 'nothing was kept either');
+  });
+
+  it('uploading a map again is a second entry that names the map it replaced', async () => {
+    const rebuilt = new TextEncoder().encode(JSON.stringify({ version: 3, sources: [], names: [], mappings: '' }));
+    const res = await put('index.ios.bundle.map', rebuilt, { authorization: `Bearer ${publisher}` });
+    assert.equal(res.status, 201);
+    const last = (await uploads()).at(-1)!;
+    assert.deepEqual((last['details'] as Record<string, unknown>)['replaced'], { sha256: MAP_SHA, length: MAP.length });
+  });
+});

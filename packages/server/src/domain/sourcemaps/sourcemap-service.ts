@@ -1,5 +1,7 @@
 import type { Readable } from 'node:stream';
+import type { Actor } from '../access.js';
 import { appNotFound, notFound } from '../api-error.js';
+import { appendAudit } from '../audit-service.js';
 import type { BlobStore } from '../../blobs/blobs.js';
 import type { ReleasesService } from '../releases-service.js';
 import type { Database } from '../../persistence/persistence.js';
@@ -35,7 +37,13 @@ export class SourcemapService {
     }
   }
 
+  /**
+   * Stores the bytes, then records the map and its audit entry in one transaction: a refused
+   * upload (too large, wrong hash, unknown release) leaves neither. The entry names the map by
+   * name, SHA-256 and length only; the map is the app's source, so its content is never copied.
+   */
   async upload(
+    actor: Actor,
     appId: string,
     releaseId: string,
     name: string,
@@ -45,14 +53,30 @@ export class SourcemapService {
   ): Promise<SourcemapView> {
     await this.requireRelease(appId, releaseId);
     const stored = await this.deps.releases.storeBytes(sha256, body, declaredLength);
-    const record = {
-      appId,
-      releaseId,
-      name,
-      ...stored,
-      uploadedAt: new Date(this.deps.now()).toISOString(),
-    };
-    await this.deps.store.sourcemaps.put(record);
+    const nowMs = this.deps.now();
+    const record = { appId, releaseId, name, ...stored, uploadedAt: new Date(nowMs).toISOString() };
+    await this.deps.store.transaction(async (tx) => {
+      const before = await tx.sourcemaps.get(appId, releaseId, name);
+      await tx.sourcemaps.put(record);
+      await appendAudit(
+        tx,
+        actor,
+        {
+          appId,
+          action: 'sourcemap.upload',
+          target: `release:${releaseId}/sourcemap:${name}`,
+          releaseId,
+          details: {
+            name,
+            sha256: stored.sha256,
+            length: stored.length,
+            // A map uploaded again after a rebuild replaces the earlier one: say which it was.
+            replaced: before ? { sha256: before.sha256, length: before.length } : null,
+          },
+        },
+        nowMs,
+      );
+    });
     return view(record);
   }
 

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyReply } from 'fastify';
 import { sourcemapsApi } from '@updraft/api';
+import { actorOf } from '../access-hooks.js';
 import { ACCESS } from '../route-schemas.js';
 import type { SourcemapService } from '../../domain/sourcemaps/sourcemap-service.js';
 
@@ -32,6 +33,7 @@ export const sourcemapRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { sour
       const declared = header !== undefined && /^\d+$/.test(header) ? Number(header) : undefined;
       const { appId, releaseId, name } = request.params;
       const stored = await sourcemaps.upload(
+        actorOf(request),
         appId,
         releaseId,
         name,
