@@ -138,9 +138,11 @@ export class BlobUtilTransport implements Transport {
     const offset = options.offset ?? 0;
     const temp = `${destination}.body`;
     const headers: Record<string, string> = offset > 0 ? { Range: `bytes=${offset}-` } : {};
-    const { status, headers: got } = await this.get(url, options, headers, temp, offset);
     const fs = this.blob.fs;
+    // blob-util streams into `temp` before the request settles, so a cancelled (too long),
+    // dropped or timed-out transfer leaves bytes there too: every path removes it.
     try {
+      const { status, headers: got } = await this.get(url, options, headers, temp, offset);
       const resumed = status === 206 && offset > 0 && rangeStart(got) === offset;
       if (status !== 200 && !resumed) return { status, bytesWritten: 0 };
       if (resumed) {

@@ -65,21 +65,29 @@ export function fakeBlobUtil(
               : setTimeout(() => ((timedOut = true), controller.abort()), options.timeout);
           const run = (async (): Promise<BlobUtilResponse> => {
             await Promise.resolve(); // lets .progress() attach first, as the real task does
-            let body: Uint8Array;
+            const parts: Uint8Array[] = [];
             let res: Response;
             try {
               res = await fetch(url, { headers, redirect: 'manual', signal: controller.signal });
-              body = new Uint8Array(await res.arrayBuffer());
+              // blob-util streams the body into `path` as it arrives: a dropped, cancelled or
+              // timed-out transfer leaves there what came before it stopped.
+              if (options.path && options.overwrite !== false) await writeFile(options.path, '');
+              const reader = res.body?.getReader();
+              let received = 0;
+              while (reader) {
+                const { done, value } = await reader.read();
+                if (done) break;
+                received += value.length;
+                if (options.path) await appendFile(options.path, value);
+                else parts.push(value);
+                hook.onProgress?.(received, Number(res.headers.get('content-length') ?? -1));
+              }
             } catch (err) {
               throw timedOut ? new Error('The request timed out.') : err;
             } finally {
               clearTimeout(timer);
             }
-            hook.onProgress?.(body.length, body.length);
-            if (options.path) {
-              if (options.overwrite === false) await appendFile(options.path, body);
-              else await writeFile(options.path, body);
-            }
+            const body = Buffer.concat(parts);
             const info = { status: res.status, headers: Object.fromEntries(res.headers.entries()) };
             return {
               info: () => info,

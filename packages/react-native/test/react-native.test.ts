@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -155,4 +155,22 @@ test('the blob-util transport resumes an interrupted download with Range', async
     requests.filter((r) => r.url.includes('/files/')).map((r) => r.headers['Range']),
     ['bytes=20000-'],
   );
+});
+
+test('a file whose bytes do not match its signed hash is rejected, and no download temp file stays', async () => {
+  const repo = await servedRepo();
+  repo.publish(rel(1, 'bundle 1'));
+  for (const [url, bytes] of repo.files) {
+    if (url.includes('/files/'))
+      repo.files.set(
+        url,
+        bytes.map((b, i) => (i === 0 ? b ^ 1 : b)),
+      );
+  }
+  const docs = await tempDir();
+  const result = await appOn(repo, docs).updraft.sync();
+  assert.deepEqual([result.status, result.reason], ['rejected', 'hash'], result.message);
+  const left = (await readdir(docs, { recursive: true })).filter((p) => p.endsWith('.body'));
+  assert.deepEqual(left, []);
+  assert.deepEqual(await readdir(join(docs, UPDRAFT_FOLDER, 'downloads')).catch(() => []), []);
 });

@@ -389,6 +389,27 @@ export function platformPortsContract(binding: PortsBinding): void {
     },
   );
 
+  withPorts('transport: a failed download leaves no file beside the destination', async ({ storage, transport }) => {
+    const dest = await destination(storage);
+    const leftovers = async () => (await storage.listDir('downloads')).filter((n) => n !== 'file.part');
+    const failing: [string, Partial<typeof fetchOptions> & { offset?: number }][] = [
+      ['/file', { maxBytes: 1000 }], // too long
+      ['/file', { offset: 100, maxBytes: 1000 }], // too long, resumed
+      ['/short', {}], // the connection drops
+      ['/stall', { timeoutMs: 300 }],
+      ['/cross-origin-redirect', {}],
+    ];
+    for (const [path, options] of failing) {
+      await assert.rejects(transport.downloadToFile(`${origin.url}${path}`, dest.abs, { ...fetchOptions, ...options }));
+      assert.deepEqual(await leftovers(), [], `after ${path} ${JSON.stringify(options)}`);
+    }
+    for (const path of ['/missing', '/busy']) {
+      const res = await transport.downloadToFile(`${origin.url}${path}`, dest.abs, fetchOptions);
+      assert.equal(res.bytesWritten, 0);
+      assert.deepEqual(await leftovers(), [], `after ${path}`);
+    }
+  });
+
   withPorts("transport: downloadToFile errors map to the engine's reasons", async ({ storage, transport }) => {
     const dest = await destination(storage);
     await rejectsWith(
