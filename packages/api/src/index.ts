@@ -37,6 +37,7 @@ export * as channelsApi from './routes/channels.js';
 export * as releasesApi from './routes/releases.js';
 export * as blobUploadApi from './routes/blob-upload.js';
 export * as codepushApi from './routes/codepush.js';
+export * as codepushDeviceApi from './routes/codepush-device.js';
 export * as deviceApi from './routes/device.js';
 export * as eventsApi from './routes/events.js';
 export * as healthApi from './routes/health.js';

@@ -10,13 +10,6 @@ export const PENDING: ReadonlySet<string> = new Set([
   'PUT /v1/apps/{appId}/expo/updates/{releaseId}',
   'GET /v1/apps/{appId}/expo/updates/{releaseId}',
   'POST /v1/apps/{appId}/expo/rollbacks',
-  'GET /v0.1/public/codepush/update_check',
-  'GET /updateCheck',
-  'POST /v0.1/public/codepush/report_status/deploy',
-  'POST /reportStatus/deploy',
-  'POST /v0.1/public/codepush/report_status/download',
-  'POST /reportStatus/download',
-  'GET /v0.1/public/codepush/download/{appId}/{zip}',
   'GET /expo/{appId}',
   'GET /expo/{appId}/assets/{file}',
 ]);

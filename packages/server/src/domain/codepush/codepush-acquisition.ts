@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import type { codepushDeviceApi } from '@updraft/api';
 import { codePushLabel, normalizeCodePushAppVersion } from '@updraft/protocol';
 import { ApiError, badRequest } from '../api-error.js';
 import type { IngestService } from '../ingest-service.js';
@@ -7,14 +8,7 @@ import { selectCodePushPackage, type CodePushDevice, type LabelledPackage } from
 import type { CodePushDeployment } from '../../persistence/codepush/codepush-store.js';
 
 /** What an update check asks, with the names of the current API (the legacy one is mapped onto them). */
-export interface UpdateCheckQuery {
-  deployment_key: string;
-  app_version: string;
-  package_hash?: string;
-  is_companion?: string;
-  label?: string;
-  client_unique_id?: string;
-}
+export type UpdateCheckQuery = codepushDeviceApi.UpdateCheckQuery;
 
 /** `update_info` in camelCase; the routes snake-case it for the current API. */
 export interface UpdateInfo {

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
-import { codepushApi } from '@updraft/api';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { codepushApi, codepushDeviceApi, ErrorCode } from '@updraft/api';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IMMUTABLE } from '../repository-routes.js';
 import { etagFor, notModified } from '../http-cache.js';
 import type { BlobStore } from '../../blobs/blobs.js';
 import { sendFileStream, takeDownloadSlot, type DownloadSlots } from '../download-slots.js';
 import { actorOf } from '../access-hooks.js';
-import { ACCESS, identifier } from '../route-schemas.js';
+import { ACCESS } from '../route-schemas.js';
 import {
   CODEPUSH_DOWNLOAD_PREFIX,
   type StatusReport,
@@ -15,17 +15,27 @@ import {
 } from '../../domain/codepush/codepush-acquisition.js';
 import type { CodePushServices } from '../../domain/codepush/codepush-services.js';
 
-const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
-const optional = (max: number) => ({ type: 'string', maxLength: max }) as const;
-const KEY = text(128);
-const APP_VERSION = text(64);
+type UpdateCheckAnswer = codepushDeviceApi.UpdateCheckAnswer;
+type LegacyUpdateCheckAnswer = codepushDeviceApi.LegacyUpdateCheckAnswer;
 
 /** Snake-case keys, as the reference server's convertObjectToSnakeCase. */
-const snake = (info: UpdateInfo) =>
-  Object.fromEntries(Object.entries(info).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
+const snake = (info: UpdateInfo): UpdateCheckAnswer['update_info'] => ({
+  download_url: info.downloadUrl,
+  description: info.description,
+  is_available: info.isAvailable,
+  is_mandatory: info.isMandatory,
+  app_version: info.appVersion,
+  target_binary_range: info.targetBinaryRange,
+  package_hash: info.packageHash,
+  label: info.label,
+  package_size: info.packageSize,
+  update_app_version: info.updateAppVersion,
+  should_run_binary_version: info.shouldRunBinaryVersion,
+  is_disabled: info.isDisabled,
+});
 
 /** What the legacy API (react-native-code-push ≤ 5.6) reads. */
-const legacy = (info: UpdateInfo) => ({
+const legacy = (info: UpdateInfo): LegacyUpdateCheckAnswer['updateInfo'] => ({
   downloadURL: info.downloadUrl,
   description: info.description,
   isAvailable: info.isAvailable,
@@ -40,10 +50,22 @@ const legacy = (info: UpdateInfo) => ({
 
 const baseUrl = (request: FastifyRequest) => `${request.protocol}://${request.host}`;
 
+/** A status report of either API, with the names of the current one; empty fields are absent. */
+function statusReport(fields: Omit<StatusReport, 'source'>, source: string): StatusReport {
+  const report: StatusReport = { deploymentKey: fields.deploymentKey };
+  if (fields.appVersion) report.appVersion = fields.appVersion;
+  if (fields.clientUniqueId) report.clientUniqueId = fields.clientUniqueId;
+  if (fields.label) report.label = fields.label;
+  if (fields.status) report.status = fields.status;
+  report.source = source;
+  return report;
+}
+
 /**
  * The CodePush front door for react-native-code-push devices (no API key: the deployment key
  * names the deployment). Current API (snake_case, /v0.1/public/codepush/…) and the legacy one
- * (camelCase, /updateCheck, /reportStatus/…), plus the package downloads.
+ * (camelCase, /updateCheck, /reportStatus/…), plus the package downloads. The answers' shapes
+ * are the contract's (@updraft/api codepush-device), exact to the byte.
  *
  * Per-request cost, unauthenticated: a download is one ownership lookup and the zip streamed
  * with its Content-Length (never encoded, never read whole). An update check or status report
@@ -51,63 +73,24 @@ const baseUrl = (request: FastifyRequest) => `${request.protocol}://${request.ho
  * release row per label: O(labels published there) queries per request, growing with the
  * history, not bounded by the request (a cache keyed by the newest label would bound it).
  */
-export const codePushDeviceRoutes: FastifyPluginAsync<{
-  codepush: CodePushServices;
-  blobs: BlobStore;
-  downloads: DownloadSlots;
+export const codePushDeviceRoutes: FastifyPluginAsyncJsonSchemaToTs<{
+  Options: { codepush: CodePushServices; blobs: BlobStore; downloads: DownloadSlots };
 }> = async (app, { codepush, blobs, downloads }) => {
-  const check = { tags: ['codepush'], summary: 'CodePush update check' };
-  app.get<{ Querystring: UpdateCheckQuery }>(
+  app.get(
     '/v0.1/public/codepush/update_check',
-    {
-      schema: {
-        ...check,
-        querystring: {
-          type: 'object',
-          required: ['deployment_key', 'app_version'],
-          properties: {
-            deployment_key: KEY,
-            app_version: APP_VERSION,
-            package_hash: optional(128),
-            is_companion: optional(8),
-            label: optional(64),
-            client_unique_id: optional(256),
-          },
-        },
-      },
-    },
+    { schema: { tags: ['codepush'], summary: 'CodePush update check', ...codepushDeviceApi.updateCheck } },
     async (request) => ({
       update_info: snake(await codepush.acquisition.updateCheck(request.query, baseUrl(request))),
     }),
   );
 
-  app.get<{
-    Querystring: {
-      deploymentKey: string;
-      appVersion: string;
-      packageHash?: string;
-      isCompanion?: string;
-      label?: string;
-      clientUniqueId?: string;
-    };
-  }>(
+  app.get(
     '/updateCheck',
     {
       schema: {
-        ...check,
+        tags: ['codepush'],
         summary: 'CodePush update check (legacy API of react-native-code-push ≤ 5.6)',
-        querystring: {
-          type: 'object',
-          required: ['deploymentKey', 'appVersion'],
-          properties: {
-            deploymentKey: KEY,
-            appVersion: APP_VERSION,
-            packageHash: optional(128),
-            isCompanion: optional(8),
-            label: optional(64),
-            clientUniqueId: optional(256),
-          },
-        },
+        ...codepushDeviceApi.legacyUpdateCheck,
       },
     },
     async (request) => {
@@ -121,83 +104,79 @@ export const codePushDeviceRoutes: FastifyPluginAsync<{
     },
   );
 
-  const reportBody = (names: { key: string; version: string; client: string }) =>
-    ({
-      type: 'object',
-      required: [names.key],
-      properties: {
-        [names.key]: KEY,
-        [names.version]: optional(64),
-        [names.client]: optional(256),
-        label: optional(64),
-        status: optional(64),
-      },
-    }) as const;
-  const snakeNames = { key: 'deployment_key', version: 'app_version', client: 'client_unique_id' };
-  const camelNames = { key: 'deploymentKey', version: 'appVersion', client: 'clientUniqueId' };
   for (const kind of ['deploy', 'download'] as const) {
-    for (const [path, names] of [
-      [`/v0.1/public/codepush/report_status/${kind}`, snakeNames],
-      [`/reportStatus/${kind}`, camelNames],
-    ] as const) {
-      app.post<{ Body: Record<string, string | undefined> }>(
-        path,
-        {
-          bodyLimit: 16 * 1024,
-          schema: { tags: ['codepush'], summary: `CodePush ${kind} status report`, body: reportBody(names) },
+    const options = { bodyLimit: 16 * 1024, schema: { tags: ['codepush'], summary: `CodePush ${kind} status report` } };
+    app.post(
+      `/v0.1/public/codepush/report_status/${kind}`,
+      { ...options, schema: { ...options.schema, ...codepushDeviceApi.reportStatus } },
+      async (request, reply) => {
+        const b = request.body;
+        const fields = {
+          deploymentKey: b.deployment_key,
+          appVersion: b.app_version,
+          clientUniqueId: b.client_unique_id,
+        };
+        await codepush.acquisition.report(
+          kind,
+          statusReport({ ...fields, label: b.label, status: b.status }, request.ip),
+        );
+        return reply.code(200).send({});
+      },
+    );
+    app.post(
+      `/reportStatus/${kind}`,
+      {
+        ...options,
+        schema: {
+          ...options.schema,
+          summary: `${options.schema.summary} (legacy API)`,
+          ...codepushDeviceApi.legacyReportStatus,
         },
-        async (request, reply) => {
-          const b = request.body;
-          const report: StatusReport = { deploymentKey: b[names.key]! };
-          if (b[names.version]) report.appVersion = b[names.version]!;
-          if (b[names.client]) report.clientUniqueId = b[names.client]!;
-          if (b['label']) report.label = b['label'];
-          if (b['status']) report.status = b['status'];
-          report.source = request.ip;
-          await codepush.acquisition.report(kind, report);
-          return reply.code(200).send({});
-        },
-      );
-    }
+      },
+      async (request, reply) => {
+        const b = request.body;
+        const fields = { deploymentKey: b.deploymentKey, appVersion: b.appVersion, clientUniqueId: b.clientUniqueId };
+        await codepush.acquisition.report(
+          kind,
+          statusReport({ ...fields, label: b.label, status: b.status }, request.ip),
+        );
+        return reply.code(200).send({});
+      },
+    );
   }
 
-  app.get<{ Params: { appId: string; zip: string } }>(
+  app.get(
     `${CODEPUSH_DOWNLOAD_PREFIX}/:appId/:zip`,
     {
       schema: {
         tags: ['codepush'],
         summary: 'A CodePush package or diff package (zip), by its SHA-256',
-        params: {
-          type: 'object',
-          required: ['appId', 'zip'],
-          properties: { appId: identifier, zip: { type: 'string', pattern: '^[0-9a-f]{64}\\.zip$' } },
-          additionalProperties: false,
-        },
+        ...codepushDeviceApi.download,
       },
     },
-    async (request, reply) => sendZip(request, reply, codepush, blobs, downloads),
+    async (request, reply) =>
+      sendZip(request, reply, request.params.appId, request.params.zip.slice(0, 64), { codepush, blobs, downloads }),
   );
 };
 
 async function sendZip(
-  request: FastifyRequest<{ Params: { appId: string; zip: string } }>,
+  request: FastifyRequest,
   reply: FastifyReply,
-  codepush: CodePushServices,
-  blobs: BlobStore,
-  downloads: DownloadSlots,
+  appId: string,
+  hash: string,
+  deps: { codepush: CodePushServices; blobs: BlobStore; downloads: DownloadSlots },
 ) {
-  const hash = request.params.zip.slice(0, 64);
-  const missing = { error: { code: 'not-found', message: 'no such CodePush package on this server' } };
-  if (!(await codepush.acquisition.hasZip(request.params.appId, hash))) return reply.code(404).send(missing);
+  const missing = { error: { code: ErrorCode.notFound, message: 'no such CodePush package on this server' } };
+  if (!(await deps.codepush.acquisition.hasZip(appId, hash))) return reply.code(404).send(missing);
   void reply.header('etag', etagFor(hash)).header('cache-control', IMMUTABLE);
   if (notModified(request.headers['if-none-match'], hash)) return reply.code(304).send();
-  const busy = await takeDownloadSlot(downloads, request, reply);
+  const busy = await takeDownloadSlot(deps.downloads, request, reply);
   if (busy) return busy;
-  const opened = await blobs.createReadStream(hash);
+  const opened = await deps.blobs.createReadStream(hash);
   if (!opened) return reply.code(404).send(missing);
   // Android compares the bytes it read with Content-Length: always send it, never an encoding.
   void reply.type('application/zip').header('content-length', opened.length);
-  return sendFileStream(downloads, request, reply, opened.stream);
+  return sendFileStream(deps.downloads, request, reply, opened.stream);
 }
 
 /** Admin routes under /v1 (access checked by the admin plugin's hooks). */
