@@ -5,7 +5,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListMultipartUploadsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { startS3, type S3Service } from '@updraft/test-kit/services';
 import { BlobError, FolderBlobStore, S3BlobStore, s3ClientFor } from '../src/index.js';
 import { blobStoreContract } from '@updraft/test-kit/contract/blob-store';
@@ -102,5 +102,63 @@ test('folder blob store on a full disk: no-space, nothing under the hash, no tem
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+// An S3-compatible store that keeps other bytes than it was sent (its checksums not enforced),
+// made from the real server: the body leaves the SDK one byte short, with its Content-Length
+// and Content-MD5 made to fit and its SHA-256 checksum dropped. Checked after the commit, the
+// object's length is wrong: it must not stay under the hash.
+test('S3 blob store: an object stored wrong is deleted, not left under its hash', async (t) => {
+  if (typeof s3 === 'string') return t.skip(s3);
+  const bucket = await s3.createBucket();
+  const store = new S3BlobStore({
+    url: `s3://${bucket}/p`,
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    partSize: 5 * 1024 * 1024,
+  });
+  // The store's own client (private: the store builds it from the options) is the only place
+  // a request can be changed after the store checked its bytes and before it is signed.
+  const client = (store as unknown as { client: S3Client }).client;
+  type Handler = (args: { request: unknown; input: unknown }) => Promise<unknown>;
+  const shortBody =
+    (next: Handler, context: { commandName?: string }): Handler =>
+    async (args) => {
+      const request = args.request as { body?: unknown; headers: Record<string, string> };
+      const input = args.input as { PartNumber?: number };
+      const last = context.commandName === 'PutObjectCommand' || input.PartNumber === 2;
+      if (last && request.body instanceof Uint8Array) {
+        const short = request.body.subarray(0, request.body.length - 1);
+        request.body = short;
+        request.headers['content-length'] = String(short.length);
+        request.headers['content-md5'] = createHash('md5').update(short).digest('base64');
+        for (const h of ['x-amz-checksum-sha256', 'x-amz-sdk-checksum-algorithm', 'x-amz-content-sha256']) {
+          delete request.headers[h];
+        }
+      }
+      return next(args);
+    };
+  // The SDK's middleware type is a union of every step's signature; this one is a finalize step's.
+  type Middleware = Parameters<typeof client.middlewareStack.addRelativeTo>[0];
+  client.middlewareStack.addRelativeTo(shortBody as unknown as Middleware, {
+    relation: 'before',
+    toMiddleware: 'awsAuthMiddleware',
+    name: 'shortBody',
+  });
+  try {
+    for (const size of [1000, 5 * 1024 * 1024 + 1000]) {
+      const bytes = randomBytes(size);
+      const hash = createHash('sha256').update(bytes).digest('hex');
+      await assert.rejects(
+        store.put(hash, bytes, { maxBytes: 1 << 30 }),
+        new RegExp(`holds ${size - 1} bytes after writing ${size}`),
+      );
+      assert.equal(await store.stat(hash), null, `nothing stays under the hash (${size} bytes)`);
+    }
+  } finally {
+    await store.close();
   }
 });

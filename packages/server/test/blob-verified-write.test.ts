@@ -25,6 +25,10 @@ function memoryBackend(faults: Faults = {}) {
       const length = faults.storedLength ? faults.storedLength(b.length) : b.length;
       return length === null ? null : { length };
     },
+    remove: async (h) => {
+      log.push('remove');
+      blobs.delete(h);
+    },
     begin: async (h): Promise<PendingBlob> => {
       const parts: Buffer[] = [];
       log.push('begin');
@@ -82,10 +86,26 @@ test('verifiedPut: bytes the medium holds differently are not committed', async 
   assert.equal(source.destroyed, true);
 });
 
-test('verifiedPut: a stored length other than the written one after commit is an error', async () => {
+test('verifiedPut: a stored length other than the written one after commit is an error, and the object goes', async () => {
   const bytes = Buffer.from('abc');
   const m = memoryBackend({ storedLength: (n) => n - 1 });
-  await assert.rejects(verifiedPut(m.raw, sha(bytes), bytes, { maxBytes: 100 }), /holds 2 bytes after writing 3/);
+  await assert.rejects(
+    verifiedPut(m.raw, sha(bytes), bytes, { maxBytes: 100 }),
+    /holds 2 bytes after writing 3; it was deleted/,
+  );
+  assert.deepEqual(m.log, ['begin', 'commit', 'remove']);
+  assert.equal(m.blobs.size, 0, 'nothing stays under the hash');
+});
+
+test('verifiedPut: a stored length that cannot be read fails the write and deletes nothing', async () => {
+  const bytes = Buffer.from('abc');
+  const m = memoryBackend();
+  const away = new Error('the store is away');
+  m.raw.stat = async () => {
+    throw away;
+  };
+  await assert.rejects(verifiedPut(m.raw, sha(bytes), bytes, { maxBytes: 100 }), (e: unknown) => e === away);
+  assert.deepEqual(m.log, ['begin', 'commit']);
 });
 
 test('verifiedPut: a full disk while writing is no-space, and the pending blob is aborted', async () => {

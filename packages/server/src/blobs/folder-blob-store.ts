@@ -77,6 +77,7 @@ export class FolderBlobStore implements BlobStore {
   /** A temp file in `<root>/tmp`, fsynced and read back before its rename under the name. */
   private readonly raw: RawBlobWrites = {
     stat: (sha256) => this.stat(sha256),
+    remove: (sha256) => this.delete(sha256),
     begin: async (sha256): Promise<PendingBlob> => {
       const finalPath = this.pathOf(sha256);
       const dir = join(this.root, sha256.slice(0, 2));

@@ -49,7 +49,7 @@ function isNotFound(err: unknown): boolean {
  * completed only after the hash matched (and aborted otherwise), so no reader ever sees a
  * partial or wrong blob under a hash name. Every body carries its Content-MD5 (and a single
  * PutObject its SHA-256 checksum), so the store itself refuses bytes damaged on the way, and
- * the stored length is checked after the write.
+ * the stored length is checked after the write (an object of the wrong length is deleted).
  */
 export class S3BlobStore implements BlobStore {
   private readonly client: S3Client;
@@ -112,6 +112,7 @@ export class S3BlobStore implements BlobStore {
    */
   private readonly raw: RawBlobWrites = {
     stat: (sha256) => this.stat(sha256),
+    remove: (sha256) => this.delete(sha256),
     begin: async (sha256): Promise<PendingBlob> => {
       const key = this.keyOf(sha256);
       let pending: Buffer[] = [];

@@ -27,6 +27,8 @@ export interface RawBlobWrites {
   begin(sha256: string): Promise<PendingBlob>;
   /** Length the backend reports under the name, null when absent (checked after commit). */
   stat(sha256: string): Promise<{ length: number } | null>;
+  /** Deletes what is under the name (a commit that did not verify); quiet when absent. */
+  remove(sha256: string): Promise<void>;
 }
 
 /**
@@ -61,10 +63,7 @@ export async function verifiedPut(
       await pending.abort();
       throw err;
     }
-    const stored = await raw.stat(sha256);
-    if (stored?.length !== length) {
-      throw new Error(`blob ${sha256}: the store holds ${stored?.length ?? 'nothing'} bytes after writing ${length}`);
-    }
+    await checkCommitted(raw, sha256, length);
     return { sha256, length };
   } catch (err) {
     // Stop reading an upload we refused, so the socket is not kept busy for nothing.
@@ -72,6 +71,25 @@ export async function verifiedPut(
     if (isNoSpaceError(err)) throw noSpace(sha256, err);
     throw err;
   }
+}
+
+/**
+ * A backend may keep other bytes than it was sent (an S3-compatible store that does not enforce
+ * checksums, say). What the commit put under the name is measured, and when it is not the blob
+ * it is deleted: nothing stays under a hash that does not match it, and the next publish
+ * uploads the blob again. A length that cannot be read (the store away) fails the write but
+ * deletes nothing: the object is most likely whole, and may be a release's already.
+ */
+async function checkCommitted(raw: RawBlobWrites, sha256: string, length: number): Promise<void> {
+  const stored = await raw.stat(sha256);
+  if (stored?.length === length) return;
+  const removal = await raw.remove(sha256).then(
+    () => 'it was deleted',
+    (err: unknown) => `deleting it failed too (${err instanceof Error ? err.message : String(err)}): delete it by hand`,
+  );
+  throw new Error(
+    `blob ${sha256}: the store holds ${stored?.length ?? 'nothing'} bytes after writing ${length}; ${removal}`,
+  );
 }
 
 async function writeChecked(
