@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseCheckRequest } from '../src/http/check-request.js';
-import type { JsonObject } from '@updraft/protocol';
-import { localSigner, signMetadata } from '@updraft/signing';
-import { createTrustedApp, prepareRelease, startTestServer, type PublisherKeys, type TestServer } from './helpers.js';
+import {
+  createTrustedApp,
+  prepareRelease,
+  renewWithKeys,
+  startTestServer,
+  type PublisherKeys,
+  type TestServer,
+} from './helpers.js';
 import { head, RawConnection, type RawResponse } from './raw-http.js';
 
 // The raw check path in front of node:http (src/http/check-front-door.ts). Fastify stamps an
@@ -80,6 +85,7 @@ describe('the raw check path: strict request heads', () => {
 describe('the raw check path on a live server', () => {
   let t: TestServer;
   let keys: PublisherKeys;
+  let anchor: Uint8Array;
   let published = 0;
   const publish = async () => {
     published++;
@@ -90,7 +96,7 @@ describe('the raw check path on a live server', () => {
 
   before(async () => {
     t = await startTestServer({ timestampCacheMs: 60_000 });
-    keys = (await createTrustedApp(t, APP)).keys;
+    ({ keys, rootBytes: anchor } = await createTrustedApp(t, APP));
     await publish();
   });
   after(() => t?.stop());
@@ -257,13 +263,9 @@ describe('the raw check path on a live server', () => {
     const c = await RawConnection.open(t.url);
     await c.write(rootCheck(2));
     assert.equal((await c.read(1))[0]?.status, 404);
-    // Root 2: root 1 with the version bumped, signed by both root keys (the 2-of-2 threshold).
-    const current = await t.api('GET', `/v1/apps/${APP}/metadata/root`);
-    const signed = structuredClone(current.json.signed) as JsonObject;
-    signed['version'] = 2;
-    const root = await signMetadata(signed, keys.root.map(localSigner));
-    const uploaded = await t.api('POST', `/v1/apps/${APP}/metadata`, { root });
-    assert.equal(uploaded.status, 200, JSON.stringify(uploaded.json));
+    // Root 2: root 1 renewed by both root keys (the 2-of-2 threshold), as `updraft refresh` does.
+    const uploaded = await renewWithKeys(t, APP, anchor, keys.root);
+    assert.equal(uploaded.rootVersion, 2);
     await c.write(rootCheck(2));
     const [found] = await c.read(1);
     assert.equal(found?.status, 200, 'root 2 is served, not a cached 404');

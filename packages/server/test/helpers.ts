@@ -3,15 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  canonicalBytes,
-  delegatedSigned,
   type JsonObject,
-  keyId,
   loadTrustedRoot,
-  manifestTargetPath,
-  rootSigned,
+  MANIFEST_SCHEMA,
   type SignedEnvelope,
-  targetsSigned,
   type TufKey,
   verifyDelegatedTargets,
   verifySnapshot,
@@ -30,14 +25,25 @@ import {
   type StartServerOptions,
 } from '../src/index.js';
 import {
-  DEFAULT_EXPIRY_DAYS,
-  expiresAt,
+  expiresAfter,
+  firstTrust,
   generateKeyFile,
   localSigner,
+  manifestBlob,
+  nextReleaseTargets,
   publicKeyOf,
-  signMetadata,
+  pushMetadata,
+  renewOffline,
+  signNextReleases,
+  trustedReleases,
+  withDefaults,
   type KeyFile,
+  type OnlineKeys,
+  type OfflineRole,
+  type PublisherServer,
+  type PushedMetadata,
 } from '@updraft/signing';
+import { adminPublisher, publisherView } from '@updraft/test-kit/admin-publisher';
 
 export const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 
@@ -46,6 +52,8 @@ export interface TestServer {
   url: string;
   dataDir: string;
   key: string;
+  /** The publisher workflows' view of this server, with the owner key. */
+  publisher: PublisherServer;
   api: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<ApiResponse>;
   stop: () => Promise<void>;
 }
@@ -98,6 +106,7 @@ export async function startTestServer(opts: Partial<StartServerOptions> = {}): P
     url: server.url,
     dataDir,
     key,
+    publisher: adminPublisher(server.url, key),
     api: (method, path, body, headers = {}) =>
       request(server.url + path, method, body, { authorization: `Bearer ${key}`, ...headers }),
     stop: async () => {
@@ -122,15 +131,13 @@ export function publisherKeys(): PublisherKeys {
   };
 }
 
-export interface OnlinePublicKeys {
-  snapshot: TufKey;
-  timestamp: TufKey;
-  director: TufKey;
-}
-
-/** Root, targets and releases v1 as the CLI would build them. Overrides let tests break one thing. */
+/**
+ * Root (2-of-2), targets and releases v1 as `updraft apps create` builds them (firstTrust).
+ * The overrides break one thing for a test of the server's refusal: keys delegated or listed
+ * that the publisher does not hold, or a root signed by other keys than it lists.
+ */
 export async function buildTrust(
-  online: OnlinePublicKeys,
+  online: OnlineKeys,
   keys: PublisherKeys,
   overrides: {
     releasesKeys?: TufKey[];
@@ -141,39 +148,26 @@ export async function buildTrust(
     rootExtra?: JsonObject;
   } = {},
 ): Promise<{ root: SignedEnvelope; targets: SignedEnvelope; releases: SignedEnvelope }> {
-  const now = Date.now();
-  const root = await signMetadata(
-    {
-      ...rootSigned({
-        version: 1,
-        expires: expiresAt(now, DEFAULT_EXPIRY_DAYS.root),
-        keyIdOf: keyId,
-        roles: {
-          root: { keys: keys.root.map(publicKeyOf), threshold: 2 },
-          targets: { keys: [publicKeyOf(keys.targets)], threshold: 1 },
-          snapshot: { keys: [overrides.snapshotKey ?? online.snapshot], threshold: 1 },
-          timestamp: { keys: [online.timestamp], threshold: 1 },
-        },
-      }),
-      ...overrides.rootExtra,
+  return firstTrust({
+    online: {
+      ...online,
+      director: overrides.directorKey ?? online.director,
+      snapshot: overrides.snapshotKey ?? online.snapshot,
     },
-    (overrides.rootSigners ?? keys.root).map(localSigner),
-  );
-  const targets = await signMetadata(
-    targetsSigned({
-      version: 1,
-      expires: expiresAt(now, DEFAULT_EXPIRY_DAYS.targets),
-      keyIdOf: keyId,
-      releases: { keys: overrides.releasesKeys ?? [publicKeyOf(keys.releases)], threshold: 1 },
-      director: { keys: [overrides.directorKey ?? online.director], threshold: 1 },
-    }),
-    [localSigner(keys.targets)],
-  );
-  const releases = await signMetadata(
-    delegatedSigned({ version: 1, expires: expiresAt(now, DEFAULT_EXPIRY_DAYS.releases), targets: {} }),
-    [localSigner(keys.releases)],
-  );
-  return { root, targets, releases };
+    root: {
+      keys: keys.root.map(publicKeyOf),
+      threshold: 2,
+      signers: (overrides.rootSigners ?? keys.root).map(localSigner),
+    },
+    targets: { keys: [publicKeyOf(keys.targets)], threshold: 1, signers: [localSigner(keys.targets)] },
+    releases: {
+      keys: overrides.releasesKeys ?? [publicKeyOf(keys.releases)],
+      threshold: 1,
+      signers: [localSigner(keys.releases)],
+    },
+    ...(overrides.rootExtra ? { rootExtra: overrides.rootExtra } : {}),
+    nowMs: Date.now(),
+  });
 }
 
 /** Creates an app and sets its trust; returns the publisher keys and root bytes a device ships. */
@@ -214,28 +208,38 @@ export interface ReleaseSpec {
   patches?: Record<string, { from: string; sha256: string; length: number; format: string }[]>;
 }
 
-/** Uploads a release's files and manifest, then builds the signed releases metadata for it. */
+/**
+ * Uploads a release's files and manifest, then builds the signed releases metadata for it with
+ * the publish workflow's own steps (publishRelease in @updraft/signing): the server's releases
+ * metadata checked against the releases key, the targets carried over, the manifest as its
+ * canonical bytes, the next version signed. Unlike publishRelease it takes the release id and
+ * versionCode from the test and leaves the POST to the test, which checks the server's answer;
+ * `signer`, `version`, `versionCode` and `skipUpload` let a test publish what the server must refuse.
+ */
 export async function prepareRelease(
   t: TestServer,
   appId: string,
   keys: PublisherKeys,
   spec: ReleaseSpec,
 ): Promise<{ body: { releases: SignedEnvelope; releaseId: string; channel: string }; manifestBytes: Uint8Array }> {
+  const server = t.publisher;
   const platform = spec.platform ?? 'ios';
   const runtimeVersion = spec.runtimeVersion ?? '1.0.0';
   const files = spec.files ?? { 'index.bundle': `console.log(${JSON.stringify(spec.releaseId)})` };
+  const bytesOf = (content: string | Uint8Array) =>
+    typeof content === 'string' ? new TextEncoder().encode(content) : content;
   const entries = Object.entries(files)
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([path, content]) => ({
       path,
       sha256: sha256(content),
-      length: typeof content === 'string' ? Buffer.byteLength(content) : content.length,
+      length: bytesOf(content).length,
       contentType: 'application/javascript',
       ...(spec.patches?.[path] ? { patches: spec.patches[path] } : {}),
     }));
   const createdAt = '2026-11-22T20:00:00Z';
-  const manifest = {
-    schema: 'updraft.release/1',
+  const manifest = manifestBlob({
+    schema: MANIFEST_SCHEMA,
     appId,
     releaseId: spec.releaseId,
     platform,
@@ -245,38 +249,60 @@ export async function prepareRelease(
     launch: entries[0]!.path,
     createdAt,
     files: entries,
-  };
-  const manifestBytes = canonicalBytes(manifest);
+  });
   if (!spec.skipUpload) {
     for (const content of Object.values(files)) {
-      const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content;
-      const up = await t.api('PUT', `/v1/apps/${appId}/blobs/${sha256(bytes)}`, bytes);
-      if (up.status !== 201) throw new Error(`upload: ${up.status} ${JSON.stringify(up.json)}`);
+      const bytes = bytesOf(content);
+      await server.putBlob(appId, sha256(bytes), bytes);
     }
-    const up = await t.api('PUT', `/v1/apps/${appId}/blobs/${sha256(manifestBytes)}`, manifestBytes);
-    if (up.status !== 201) throw new Error(`upload manifest: ${up.status}`);
+    await server.putBlob(appId, manifest.sha256, manifest.bytes);
   }
-  const current = await t.api('GET', `/v1/apps/${appId}/releases-metadata`);
-  const signed = structuredClone(current.json.signed) as JsonObject & { targets: JsonObject; version: number };
-  signed.version = spec.version ?? signed.version + 1;
-  signed.targets[manifestTargetPath(spec.releaseId)] = {
-    length: manifestBytes.length,
-    hashes: { sha256: sha256(manifestBytes) },
+  const current = trustedReleases(await server.releasesMetadata(appId), localSigner(keys.releases));
+  const { targets } = nextReleaseTargets(current.targets, platform, runtimeVersion);
+  const releases = await signNextReleases({
+    version: spec.version ?? current.version + 1,
+    expires: expiresAfter(Date.now(), withDefaults(await server.expiryPolicy(appId)).releases),
+    targets,
+    manifest,
     custom: {
-      updraft: {
-        appId,
-        releaseId: spec.releaseId,
-        platform,
-        runtimeVersion,
-        versionCode: spec.versionCode,
-        epoch: 0,
-        channels: spec.channels ?? ['*'],
-        createdAt,
-      },
+      appId,
+      releaseId: spec.releaseId,
+      platform,
+      runtimeVersion,
+      versionCode: spec.versionCode,
+      epoch: 0,
+      channels: spec.channels ?? ['*'],
+      createdAt,
     },
+    signers: [localSigner(spec.signer ?? keys.releases)],
+  });
+  return {
+    body: { releases, releaseId: spec.releaseId, channel: spec.channel ?? 'production' },
+    manifestBytes: manifest.bytes,
   };
-  const releases = await signMetadata(signed, [localSigner(spec.signer ?? keys.releases)]);
-  return { body: { releases, releaseId: spec.releaseId, channel: spec.channel ?? 'production' }, manifestBytes };
+}
+
+/**
+ * An offline renewal as `updraft refresh` makes it: read the repository verified from the
+ * trust anchor, renew every offline role the given keys can sign (all of them are treated as
+ * due), push them together.
+ */
+export async function renewWithKeys(
+  t: TestServer,
+  appId: string,
+  anchor: Uint8Array,
+  keys: KeyFile[],
+): Promise<PushedMetadata & { roles: OfflineRole[] }> {
+  const current = await publisherView(t.url, appId, anchor);
+  const policy = withDefaults(await t.publisher.expiryPolicy(appId));
+  const { bundle, roles } = await renewOffline({
+    appId,
+    current,
+    policy: { ...policy, warnBefore: 10 * policy.root },
+    signers: keys.map(localSigner),
+    nowMs: Date.now(),
+  });
+  return { ...(await pushMetadata(t.publisher, appId, bundle, current)), roles };
 }
 
 /** A device's metadata refresh (docs/protocol.md §4 steps 2-6) with the protocol package. */

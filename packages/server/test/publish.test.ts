@@ -323,6 +323,7 @@ describe('publish', () => {
     assert.equal(res.status, 400);
     assert.equal(res.json.error.code, 'invalid-release');
 
+    // Built by hand: a releases version that drops a signed release, which no workflow makes.
     const current = await t.api('GET', `/v1/apps/${appId}/releases-metadata`);
     assert.equal(current.headers.get('content-type'), 'application/json');
     const signed = structuredClone(current.json.signed);

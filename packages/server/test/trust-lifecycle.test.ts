@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   type JsonObject,
+  type KeyChange,
   keyId,
   loadTrustedRoot,
   parseJsonObject,
@@ -13,12 +14,34 @@ import {
   verifyTimestamp,
 } from '@updraft/protocol';
 import { openSqliteStore, resignJob, type Database } from '../src/index.js';
-import { generateKeyFile, localSigner, publicKeyOf, signMetadata, type KeyFile } from '@updraft/signing';
-import { createTrustedApp, request, startTestServer, type PublisherKeys, type TestServer } from './helpers.js';
+import {
+  generateKeyFile,
+  localSigner,
+  publicKeyOf,
+  pushMetadata,
+  rotationBundle,
+  signBundle,
+  signMetadata,
+  withDefaults,
+  type KeyFile,
+  type RotatableRole,
+} from '@updraft/signing';
+import { AdminRefusal, publisherView } from '@updraft/test-kit/admin-publisher';
+import {
+  createTrustedApp,
+  renewWithKeys,
+  request,
+  startTestServer,
+  type PublisherKeys,
+  type TestServer,
+} from './helpers.js';
 
 // Freshness (scheduled re-signing under a per-app policy) and the key lifecycle routes: each
 // upload that a TUF client would refuse, or that would hand the server a code-approving key,
-// is refused.
+// is refused. What a publisher does on purpose (a key change, a renewal) goes through the
+// publisher workflows of @updraft/signing, as `updraft keys rotate` and `updraft refresh` do;
+// the uploads the server must refuse are built by hand (nextRoot below, and the edited copies
+// of targets and releases), since the workflows would not build them.
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -29,7 +52,7 @@ async function latest(t: TestServer, appId: string, role: string): Promise<JsonO
   return r.json;
 }
 
-/** The next root, changed by `edit`, signed by `signers`. */
+/** The next root, changed by `edit`, signed by `signers`: for uploads the server must refuse. */
 async function nextRoot(
   t: TestServer,
   appId: string,
@@ -156,14 +179,37 @@ describe('freshness: per-app lifetimes and the re-signing job', () => {
 describe('key lifecycle: uploading root, targets and releases versions', () => {
   let t: TestServer;
   let keys: PublisherKeys;
+  let anchor: Uint8Array;
   const appId = 'com.example.rotate';
   before(async () => {
     t = await startTestServer({ jobs: false });
-    ({ keys } = await createTrustedApp(t, appId));
+    ({ keys, rootBytes: anchor } = await createTrustedApp(t, appId));
   });
   after(async () => t.stop());
 
   const upload = (body: unknown) => t.api('POST', `/v1/apps/${appId}/metadata`, body);
+
+  /** A key change as `updraft keys rotate` makes it: built from the verified repository, signed by `signers`, pushed. */
+  async function rotate(
+    role: RotatableRole,
+    change: KeyChange,
+    signers: KeyFile[],
+    opts: { epoch?: number; newPrivateKey?: boolean } = {},
+  ) {
+    const current = await publisherView(t.url, appId, anchor);
+    const bundle = rotationBundle({
+      appId,
+      current,
+      policy: withDefaults(await t.publisher.expiryPolicy(appId)),
+      role,
+      change,
+      newPrivateKey: opts.newPrivateKey ?? false,
+      nowMs: Date.now(),
+      ...(opts.epoch === undefined ? {} : { epoch: opts.epoch }),
+    });
+    const signed = await signBundle(bundle, current, signers.map(localSigner));
+    return pushMetadata(t.publisher, appId, signed, current);
+  }
 
   it('refuses a root signed by fewer than the threshold of the current root (2-of-2)', async () => {
     const root = await nextRoot(t, appId, [keys.root[0]!], () => {});
@@ -199,23 +245,19 @@ describe('key lifecycle: uploading root, targets and releases versions', () => {
   });
 
   it('refuses a root that drops the key of the current targets unless re-signed targets come with it', async () => {
+    // The rotation a publisher without the new targets key at hand would push.
     const newTargets = generateKeyFile();
-    const root = await nextRoot(t, appId, keys.root, (s) => {
-      s.roles['targets']!.keyids = [addKey(s, publicKeyOf(newTargets))];
-    });
-    const r = await upload({ root });
-    assert.equal(r.status, 400);
-    assert.match(r.json.error.message, /re-signed with the new targets key/);
+    await assert.rejects(
+      rotate('targets', { add: [publicKeyOf(newTargets)], remove: [keys.targets.keyid] }, keys.root),
+      (err: unknown) =>
+        err instanceof AdminRefusal && err.status === 400 && /re-signed with the new targets key/.test(err.message),
+    );
   });
 
   it('accepts a 2-of-3 root signed by 2 old and 2 new keys; devices verify it from root 1', async () => {
     const third = generateKeyFile();
-    const root = await nextRoot(t, appId, keys.root, (s) => {
-      s.roles['root']!.keyids.push(addKey(s, publicKeyOf(third)));
-    });
-    const r = await upload({ root });
-    assert.equal(r.status, 200, JSON.stringify(r.json));
-    assert.equal(r.json.rootVersion, 2);
+    const pushed = await rotate('root', { add: [publicKeyOf(third)], remove: [] }, keys.root);
+    assert.equal(pushed.rootVersion, 2);
     const v1 = (await request(`${t.url}/repo/${appId}/metadata/1.root.json`, 'GET')).bytes;
     const v2 = (await request(`${t.url}/repo/${appId}/metadata/2.root.json`, 'GET')).bytes;
     const verified = verifyRootUpdate(loadTrustedRoot(v1).signed, v2);
@@ -228,12 +270,8 @@ describe('key lifecycle: uploading root, targets and releases versions', () => {
     assert.equal(created.status, 201);
     const newKey = created.json.key as TufKey;
     assert.deepEqual(Object.keys(newKey.keyval), ['public']);
-    const root = await nextRoot(t, appId, keys.root.slice(0, 2), (s) => {
-      s.roles['timestamp']!.keyids.push(addKey(s, newKey));
-    });
-    const r = await upload({ root });
-    assert.equal(r.status, 200, JSON.stringify(r.json));
-    assert.deepEqual(r.json.activated, [{ role: 'timestamp', keyid: keyId(newKey) }]);
+    const pushed = await rotate('timestamp', { add: [newKey], remove: [] }, keys.root.slice(0, 2));
+    assert.deepEqual(pushed.activated, [{ role: 'timestamp', keyid: keyId(newKey) }]);
     const ts = parseTimestamp(
       parseJsonObject((await request(`${t.url}/repo/${appId}/metadata/timestamp.json`, 'GET')).bytes, 'ts'),
     );
@@ -289,16 +327,15 @@ describe('key lifecycle: uploading root, targets and releases versions', () => {
     assert.equal(r2.status, 400);
     assert.match(r2.json.error.message, /keep exactly the current targets/);
 
-    const renewed = structuredClone(releases.signed) as JsonObject;
-    renewed['version'] = (renewed['version'] as number) + 1;
-    const r3 = await upload({ releases: await signMetadata(renewed, [localSigner(keys.releases)]) });
-    assert.equal(r3.status, 200, JSON.stringify(r3.json));
-    assert.equal(r3.json.releasesVersion, 2);
+    // A renewal as `updraft refresh` makes it with the releases key at hand: accepted.
+    const r3 = await renewWithKeys(t, appId, anchor, [keys.releases]);
+    assert.deepEqual(r3.roles, ['releases']);
+    assert.equal(r3.releasesVersion, 2);
   });
 
   it('takes the epoch from root and never lets it go down', async () => {
-    const up = await nextRoot(t, appId, keys.root.slice(0, 2), (s) => (s['x-updraft-epoch'] = 2));
-    assert.equal((await upload({ root: up })).status, 200);
+    const up = await rotate('root', { add: [], remove: [] }, keys.root.slice(0, 2), { epoch: 2 });
+    assert.equal(up.rootVersion, 4);
     const stored = parseRoot(
       parseJsonObject((await request(`${t.url}/repo/${appId}/metadata/4.root.json`, 'GET')).bytes, 'root'),
     );

@@ -53,6 +53,11 @@ export {
 } from './rotation-files.js';
 // The publisher workflows: explicit inputs (keys, the server's current metadata through
 // PublisherServer, the clock), the new signed metadata sent through PublisherServer.
+// Promote has no workflow: it signs nothing. A release reaches only the channels the
+// publisher signed into it at publish time (--allow-channels). The server refuses a promote
+// outside them (409 channel-not-allowed, which says to publish again with the channel), and
+// devices refuse such a pointer. A check in the CLI first would protect nothing more and
+// would make `release promote` need the trust anchor (docs/architecture.md).
 export type {
   MetadataPush,
   PublishBody,
@@ -67,6 +72,13 @@ export {
   signNextReleases,
   trustedReleases,
 } from './workflows/releases.js';
+export {
+  firstTrust,
+  type FirstTrust,
+  type FirstTrustInput,
+  type OfflineRoleSetup,
+  type OnlineKeys,
+} from './workflows/first-trust.js';
 export { publishRelease, type PublishInput } from './workflows/publish.js';
 export { rollbackRelease, type RollbackInput } from './workflows/rollback.js';
 export {

@@ -2,6 +2,7 @@
 // (NOW, sha256, startStaticServer) are imported from their module's subpath, e.g.
 // '@updraft/test-kit/test-repo'.
 
+export { AdminRefusal, adminPublisher, publisherView } from './admin-publisher.js';
 export { binaryLikePair, jsLikePair, prng, randomBytes } from './bundles.js';
 export {
   CLI,

@@ -1,21 +1,12 @@
 import type { Command } from 'commander';
+import { type KeyAlgorithm, serializeEnvelope } from '@updraft/protocol';
 import {
-  delegatedSigned,
-  type KeyAlgorithm,
-  keyId,
-  rootSigned,
-  serializeEnvelope,
-  targetsSigned,
-  type TufKey,
-} from '@updraft/protocol';
-import {
-  DEFAULT_EXPIRY_DAYS,
   defaultKeysDir,
-  expiresAt,
+  firstTrust,
+  type KeyFile,
   loadOrCreateKey,
   localSigner,
   publicKeyOf,
-  signMetadata,
   writeTrustAnchor,
 } from '@updraft/signing';
 import { requireServer } from '../api-client.js';
@@ -60,40 +51,15 @@ export function registerApps(program: Command): void {
         const rootKey = await loadOrCreateKey(dir, 'root', algorithm);
         const targetsKey = await loadOrCreateKey(dir, 'targets', algorithm);
         const releasesKey = await loadOrCreateKey(dir, 'releases', algorithm);
-        const now = Date.now();
-        const one = (k: TufKey) => ({ keys: [k], threshold: 1 });
-
-        const root = await signMetadata(
-          withLogPin(
-            rootSigned({
-              version: 1,
-              expires: expiresAt(now, DEFAULT_EXPIRY_DAYS.root),
-              roles: {
-                root: one(publicKeyOf(rootKey)),
-                targets: one(publicKeyOf(targetsKey)),
-                snapshot: one(online.snapshot),
-                timestamp: one(online.timestamp),
-              },
-              keyIdOf: keyId,
-            }),
-            logPin,
-          ),
-          [localSigner(rootKey)],
-        );
-        const targets = await signMetadata(
-          targetsSigned({
-            version: 1,
-            expires: expiresAt(now, DEFAULT_EXPIRY_DAYS.targets),
-            releases: one(publicKeyOf(releasesKey)),
-            director: one(online.director),
-            keyIdOf: keyId,
-          }),
-          [localSigner(targetsKey)],
-        );
-        const releases = await signMetadata(
-          delegatedSigned({ version: 1, expires: expiresAt(now, DEFAULT_EXPIRY_DAYS.releases), targets: {} }),
-          [localSigner(releasesKey)],
-        );
+        const alone = (k: KeyFile) => ({ keys: [publicKeyOf(k)], threshold: 1, signers: [localSigner(k)] });
+        const { root, targets, releases } = await firstTrust({
+          online,
+          root: alone(rootKey),
+          targets: alone(targetsKey),
+          releases: alone(releasesKey),
+          rootExtra: withLogPin({}, logPin),
+          nowMs: Date.now(),
+        });
         await api.request('PUT', `/v1/apps/${encodeURIComponent(appId)}/trust`, { root, targets, releases });
         const rootPath = await writeTrustAnchor(dir, serializeEnvelope(root));
 
