@@ -1,5 +1,5 @@
 import { ErrorCode } from '@updraft/api';
-import { assertIdentifier } from '@updraft/protocol';
+import { assertIdentifier, signedForChannel } from '@updraft/protocol';
 import { publishRelease, type PublishedRelease, type PublishInput } from '@updraft/signing';
 import type { AdminApi } from './api-client.js';
 import { CliError } from './output.js';
@@ -38,7 +38,7 @@ export function deployPlan(
     .map((c) => c.trim())
     .filter(Boolean);
   for (const c of channels) if (c !== '*') assertCliIdentifier(c, '--allow-channels');
-  if (!channels.includes('*') && !channels.includes(channel)) channels.push(channel);
+  if (!signedForChannel({ channels }, channel)) channels.push(channel);
   return { deploy, channels };
 }
 

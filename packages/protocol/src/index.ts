@@ -105,6 +105,7 @@ export {
   parseManifest,
   parsePointerCustom,
   parseReleaseCustom,
+  signedForChannel,
   type FilePatch,
   type ManifestFile,
   type PointerCustom,

@@ -18,6 +18,15 @@ export interface ReleaseCustom {
 }
 
 /**
+ * Whether a release may be served on `channel`: the channels its publisher signed into it
+ * (`*` is any). The server holds no releases key, so this list is what a promote can never
+ * widen; the publish and promote checks and every device apply this one rule.
+ */
+export function signedForChannel(release: Pick<ReleaseCustom, 'channels'>, channel: string): boolean {
+  return release.channels.includes('*') || release.channels.includes(channel);
+}
+
+/**
  * A binary patch that builds this file from another file the device may hold (protocol.md
  * §3.5). Listed in the signed manifest, so the patch bytes are authenticated by `sha256`
  * and `length` like any file, and served at `targets/files/<sha256>`.

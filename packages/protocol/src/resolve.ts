@@ -4,6 +4,7 @@ import { manifestTargetPath, matchesPathPattern, pointerTargetPath, DIRECTOR_PAT
 import {
   parsePointerCustom,
   parseReleaseCustom,
+  signedForChannel,
   type PointerCustom,
   type ReleaseCustom,
   type ReleaseManifest,
@@ -125,7 +126,7 @@ export function chooseRelease(
   if (release.runtimeVersion !== device.runtimeVersion) {
     throw new UpdraftError('wrong-target', `release ${releaseId} is for runtimeVersion ${release.runtimeVersion}`);
   }
-  if (!release.channels.includes('*') && !release.channels.includes(device.channel)) {
+  if (!signedForChannel(release, device.channel)) {
     throw new UpdraftError('wrong-target', `release ${releaseId} is not signed for channel ${device.channel}`);
   }
   return { targetPath, target, sha256, release, pointer, servedFrom };

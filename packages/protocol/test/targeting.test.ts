@@ -213,3 +213,20 @@ test('chooseRelease: targeting sends non-matching devices to the previous releas
     /targeting\.appVersion/,
   );
 });
+
+test('chooseRelease: a pointer to a release the publisher did not sign for the channel is refused (promote-by-signature)', () => {
+  // The server signs the director, so a server that promotes outside the signed channel list
+  // can write this pointer; the device refuses it.
+  const stagingOnly = structuredClone(releases);
+  const r2 = stagingOnly.targets[manifestTargetPath('r2')]!.custom as { updraft: { channels: string[] } };
+  r2.updraft.channels = ['staging'];
+  assert.throws(
+    () => chooseRelease(directorRole({}), stagingOnly, device('x')),
+    (err: unknown) =>
+      err instanceof UpdraftError &&
+      err.reason === 'wrong-target' &&
+      /not signed for channel production/.test(err.message),
+  );
+  r2.updraft.channels = ['staging', 'production'];
+  assert.equal(chooseRelease(directorRole({}), stagingOnly, device('x'))!.release.releaseId, 'r2');
+});

@@ -56,8 +56,9 @@ export {
 // Promote has no workflow: it signs nothing. A release reaches only the channels the
 // publisher signed into it at publish time (--allow-channels). The server refuses a promote
 // outside them (409 channel-not-allowed, which says to publish again with the channel), and
-// devices refuse such a pointer. A check in the CLI first would protect nothing more and
-// would make `release promote` need the trust anchor (docs/architecture.md).
+// devices refuse such a pointer (both through protocol's signedForChannel). A check in the
+// CLI first would protect nothing more and would make `release promote` need the trust
+// anchor (docs/architecture.md).
 export type {
   MetadataPush,
   PublishBody,

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ROLLOUT_BUCKETS } from '@updraft/protocol';
+import { ROLLOUT_BUCKETS, signedForChannel } from '@updraft/protocol';
 import { call, pointerState, type Channel, type Me, type Pointer, type ReleaseDetails } from '../api.js';
 import { ActionButton, Badge } from '../components/ui.js';
 
@@ -129,7 +129,7 @@ export function ReleaseActions({
   const serving = new Set(release.current.map((p) => p.channel));
   const targets = channels
     .filter((c) => !serving.has(c.name))
-    .filter((c) => release.allowedChannels.includes('*') || release.allowedChannels.includes(c.name))
+    .filter((c) => signedForChannel({ channels: release.allowedChannels }, c.name))
     .filter((c) => mayChange(me, c.protected));
   const [target, setTarget] = useState(targets[0]?.name ?? '');
   const servingProtected = channels.some((c) => serving.has(c.name) && c.protected);
@@ -194,8 +194,7 @@ function RollbackHint({ appId, release, channels }: { appId: string; release: Re
   // Serving it: back to each channel's previous release. Disabled: the channel already serves
   // an earlier one again (for its platform and runtime), which the devices still running this
   // release need as a new versionCode.
-  const signedFor = (channel: string) =>
-    release.allowedChannels.includes('*') || release.allowedChannels.includes(channel);
+  const signedFor = (channel: string) => signedForChannel({ channels: release.allowedChannels }, channel);
   const targets = release.disabledAt
     ? channels
         .flatMap((c) => c.pointers)

@@ -11,6 +11,7 @@ import {
   parseTargets,
   RELEASES_ROLE,
   PLATFORMS,
+  signedForChannel,
   type ReleaseCustom,
   type TargetFile,
   type TargetingRules,
@@ -78,7 +79,7 @@ function checkReleaseCustom(release: ReleaseCustom, appId: string, req: PublishR
     if (c !== '*' && !isIdentifier(c))
       throw badRequest('invalid-release', `${p}.channels has an invalid channel name "${c}"`);
   }
-  if (!release.channels.includes('*') && !release.channels.includes(req.channel)) {
+  if (!signedForChannel(release, req.channel)) {
     throw badRequest(
       'channel-not-allowed',
       `release ${req.releaseId} is signed for channels ${JSON.stringify(release.channels)}, not "${req.channel}"; ` +

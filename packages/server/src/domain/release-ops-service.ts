@@ -1,4 +1,5 @@
 import type { channelsApi, releaseOpsApi } from '@updraft/api';
+import { signedForChannel } from '@updraft/protocol';
 import { appNotFound, conflict, notFound, trustNotInitialized } from './api-error.js';
 import type { Database, PointerRecord, ReleaseRecord, ScheduledDeployment } from '../persistence/persistence.js';
 import { assertMayChangeChannel, type Actor } from './access.js';
@@ -96,7 +97,7 @@ export class ReleaseOpsService {
     const nowMs = this.deps.now();
     const release = await this.requireRelease(store, appId, releaseId);
     const allowed = await signedChannels(store, appId, releaseId);
-    if (!allowed.includes('*') && !allowed.includes(input.channel)) {
+    if (!signedForChannel({ channels: allowed }, input.channel)) {
       throw conflict(
         'channel-not-allowed',
         `release ${releaseId} is signed only for channels ${JSON.stringify(allowed)}, not "${input.channel}"; ` +
