@@ -8,7 +8,6 @@ import {
   rootSigned,
   serializeEnvelope,
   snapshotSigned,
-  targetsSigned,
   timestampSigned,
   updateTimestamp,
   UpdraftError,
@@ -21,6 +20,7 @@ import {
 } from '@updraft/protocol';
 import {
   expiresAt,
+  firstTrust,
   generateKeyFile,
   localSigner,
   metaEntryFor,
@@ -56,32 +56,23 @@ async function makeRepo(algorithm: 'ed25519' | 'ecdsa-p256' = 'ed25519') {
     releases: generateKeyFile(algorithm),
     director: generateKeyFile(algorithm),
   };
-  const root = await signMetadata(
-    rootSigned({
-      version: 1,
-      expires: expiresAt(NOW, 365),
-      roles: { root: set(k.root), targets: set(k.targets), snapshot: set(k.snapshot), timestamp: set(k.timestamp) },
-      keyIdOf: keyId,
-    }),
-    [localSigner(k.root)],
-  );
-  const targets = serializeEnvelope(
-    await signMetadata(
-      targetsSigned({
-        version: 1,
-        expires: expiresAt(NOW, 365),
-        releases: set(k.releases),
-        director: set(k.director),
-        keyIdOf: keyId,
-      }),
-      [localSigner(k.targets)],
-    ),
-  );
-  const releases = serializeEnvelope(
-    await signMetadata(delegatedSigned({ version: 1, expires: expiresAt(NOW, 365), targets: {} }), [
-      localSigner(k.releases),
-    ]),
-  );
+  // The offline roles as `updraft apps create` writes them; the online ones below stand in
+  // for the server's (their keys are local here, so an attack can sign with them).
+  const alone = (key: KeyFile) => ({ ...set(key), signers: [localSigner(key)] });
+  const first = await firstTrust({
+    online: {
+      snapshot: publicKeyOf(k.snapshot),
+      timestamp: publicKeyOf(k.timestamp),
+      director: publicKeyOf(k.director),
+    },
+    root: alone(k.root),
+    targets: alone(k.targets),
+    releases: alone(k.releases),
+    nowMs: NOW,
+  });
+  const root = first.root;
+  const targets = serializeEnvelope(first.targets);
+  const releases = serializeEnvelope(first.releases);
   const director = serializeEnvelope(
     await signMetadata(delegatedSigned({ version: 1, expires: expiresAt(NOW, 7), targets: {} }), [
       localSigner(k.director),
