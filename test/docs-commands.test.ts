@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { buildProgram } from '../packages/cli/src/program.js';
+import { buildProgram } from '@updraft/cli';
 import { REPO_ROOT } from '@updraft/test-kit/cli';
 
 // Every `updraft …` command that README.md and docs/ name must exist in the CLI: a newcomer

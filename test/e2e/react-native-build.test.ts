@@ -5,7 +5,7 @@ import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { CLI, deviceSyncArgs, runCli, startServerProcess, tempDir, type ServerProcess } from '@updraft/test-kit/cli';
-import { installedFixtureApp, reactNativeNode, runWith } from '../../packages/react-native/test/fixture-app.js';
+import { installedFixtureApp, reactNativeNode, runWith } from '@updraft/test-kit/react-native-app';
 
 // `updraft publish --build react-native` on a real React Native app (newest react-native, its
 // Metro and its Hermes compiler, all from npm; packages/react-native/test/fixture-app), then the

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createPatch } from '../../cli/src/delta/encode.js';
+import { createPatch } from '@updraft/cli/delta';
 import { UpdraftClient } from '../src/client.js';
 import { NodeHasher } from '../src/ports/node/hasher.js';
 import { NodeStorage } from '../src/ports/node/storage.js';

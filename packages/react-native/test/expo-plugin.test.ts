@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appSkeleton, installedFixtureApp, packedPackage, reactNativeNode, runWith, type Run } from './fixture-app.js';
+import {
+  appSkeleton,
+  installedFixtureApp,
+  packedPackage,
+  reactNativeNode,
+  runWith,
+  type Run,
+} from '@updraft/test-kit/react-native-app';
 
 // The Expo config plugin (app.plugin.js) as `npx expo prebuild` runs it: Expo's own
 // @expo/config-plugins resolves the plugin from the packed package and applies its mods to the

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import {
   applyNativeBoot,
@@ -10,13 +11,13 @@ import {
   NATIVE_BOOT_RULES,
   type BootPointer,
 } from '@updraft/client';
-import { PACKAGE_ROOT } from './fixture-app.js';
 
 // One boot rule in three languages: applyNativeBoot (TypeScript, run by the engine's tests at
 // every fault) and the native glue that runs before any JavaScript (Swift, Kotlin). No Swift
 // or Android toolchain runs here, so the native code is held to the same decision table:
 // every row marked where it is implemented, in the table's order, and the same constants.
 
+const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SOURCES = {
   swift: join(PACKAGE_ROOT, 'ios/UpdraftBoot.swift'),
   kotlin: join(PACKAGE_ROOT, 'android/src/main/java/dev/updraft/UpdraftBoot.kt'),

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appSkeleton, installedFixtureApp, packedPackage, reactNativeNode, runWith, type Run } from './fixture-app.js';
+import {
+  appSkeleton,
+  installedFixtureApp,
+  packedPackage,
+  reactNativeNode,
+  runWith,
+  type Run,
+} from '@updraft/test-kit/react-native-app';
 
 // The package as an app gets it: `npm pack`ed, in a fresh app skeleton (react-native from npm,
 // ios/ and android/ from the template package), seen by React Native's own autolinking and

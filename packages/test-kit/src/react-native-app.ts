@@ -8,14 +8,16 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * A real React Native app for the tests that need React Native's own tools (codegen,
- * autolinking, Metro, hermesc, the Expo config plugins): fixture-app/ holds its sources and
- * its lockfile, and `installedFixtureApp()` runs `npm ci` for it once per machine and lockfile
+ * autolinking, Metro, hermesc, the Expo config plugins), those of @updraft/react-native and the
+ * end-to-end build of `updraft publish --build react-native`: packages/react-native/test/fixture-app/
+ * holds its sources and its lockfile, and `installedFixtureApp()` runs `npm ci` for it once per machine and lockfile
  * (a folder in the temp dir, shared by every test file of a run). React Native stays out of the
  * repository's own dependencies on purpose: every `npm install` of Updraft would pay for it.
  */
 
-export const FIXTURE_SOURCES = fileURLToPath(new URL('./fixture-app/', import.meta.url));
-export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The @updraft/react-native package folder (packed by `packedPackage`). */
+export const REACT_NATIVE_ROOT = fileURLToPath(new URL('../../react-native/', import.meta.url));
+export const FIXTURE_SOURCES = join(REACT_NATIVE_ROOT, 'test/fixture-app');
 
 /** React Native 0.88's tools need Node 22.13+. */
 function isRecentEnough(version: string): boolean {
@@ -124,10 +126,10 @@ function readFileSyncOr(path: string): string {
   }
 }
 
-/** `npm pack` of this package (built dist/ included), into `dest`; the tarball's path. */
+/** `npm pack` of @updraft/react-native (built dist/ included), into `dest`; the tarball's path. */
 export async function packedPackage(node: string, dest: string): Promise<string> {
   await mkdir(dest, { recursive: true });
-  const r = await runWith(node, 'npm', ['pack', '--json', '--pack-destination', dest], PACKAGE_ROOT);
+  const r = await runWith(node, 'npm', ['pack', '--json', '--pack-destination', dest], REACT_NATIVE_ROOT);
   if (r.code !== 0) throw new Error(`npm pack failed:\n${r.stderr}`);
   const [info] = JSON.parse(r.stdout) as { filename: string }[];
   return join(dest, info!.filename);
