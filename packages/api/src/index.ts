@@ -39,6 +39,8 @@ export * as blobUploadApi from './routes/blob-upload.js';
 export * as codepushApi from './routes/codepush.js';
 export * as codepushDeviceApi from './routes/codepush-device.js';
 export * as deviceApi from './routes/device.js';
+export * as expoApi from './routes/expo.js';
+export * as expoDeviceApi from './routes/expo-device.js';
 export * as eventsApi from './routes/events.js';
 export * as healthApi from './routes/health.js';
 export * as repositoryApi from './routes/repository.js';

@@ -1,7 +1,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { errorResponses, identifier, rawResponse } from './common.js';
 
-// The CodePush front door for react-native-code-push devices (docs/codepush.md): the current
+// The CodePush front door for react-native-code-push devices (docs/guides/migrate-from-codepush.md): the current
 // API (snake_case, /v0.1/public/codepush/…), the legacy one (camelCase, /updateCheck,
 // /reportStatus/…) and the package downloads. No credential: the deployment key names the
 // deployment. The answers are read by apps already in the field, so each 200 schema lists

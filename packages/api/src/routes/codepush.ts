@@ -1,7 +1,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { appParams, errorResponses, identifier, noQuery, releaseParams, sha256 } from './common.js';
 
-// Admin side of the CodePush compatibility layer (docs/codepush.md), under /v1.
+// Admin side of the CodePush compatibility layer (docs/guides/migrate-from-codepush.md), under /v1.
 
 const deployment = {
   type: 'object',

@@ -1,3 +1,4 @@
+import type { expoApi } from '@updraft/api';
 import {
   expoAssetSha256Hex,
   isExpoKeyId,
@@ -16,33 +17,11 @@ import type { Database } from '../../persistence/persistence.js';
 import type { ExpoUpdate } from '../../persistence/expo/expo-store.js';
 
 /** What the publisher sends for a release: the manifest bytes and its offline signatures. */
-export interface ExpoUpdateInput {
-  manifest: string;
-  signature: string | null;
-  keyId: string | null;
-  /** The signature of the constant noUpdateAvailable directive under the same key. */
-  noUpdateSignature: string | null;
-}
+export type ExpoUpdateInput = expoApi.RegisterUpdateBody;
 
-export interface ExpoRollbackInput {
-  channel: string;
-  platform: string;
-  runtimeVersion: string;
-  directive: string;
-  signature: string | null;
-  keyId: string | null;
-}
+export type ExpoRollbackInput = expoApi.RollBackToEmbeddedBody;
 
-export interface ExpoUpdateView {
-  releaseId: string;
-  updateId: string;
-  platform: string;
-  runtimeVersion: string;
-  createdAt: string;
-  signed: boolean;
-  keyId: string | null;
-  manifest: string;
-}
+export type ExpoUpdateView = expoApi.ExpoUpdate;
 
 const BASE64 = /^[A-Za-z0-9+/]{16,2048}={0,2}$/;
 

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
+import { ErrorCode, expoApi, expoDeviceApi } from '@updraft/api';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   expoContentType,
   expoMultipart,
@@ -13,13 +15,10 @@ import { badRequest } from '../../domain/api-error.js';
 import { actorOf } from '../access-hooks.js';
 import type { DownloadSlots } from '../download-slots.js';
 import { BlobSender } from '../blob-sender.js';
-import { ACCESS, appParams, identifier, noQuery } from '../route-schemas.js';
+import { ACCESS } from '../route-schemas.js';
 import type { RepositoryService } from '../../domain/repository-service.js';
-import type { ExpoRollbackInput, ExpoUpdateInput } from '../../domain/expo/expo-admin.js';
 import type { SignedBody } from '../../domain/expo/expo-device.js';
 import type { ExpoServices } from '../../domain/expo/expo-services.js';
-
-const ASSET_FILE = '^[0-9a-f]{64}\\.[A-Za-z0-9]{1,16}$';
 
 const signatureOf = (s: SignedBody | { signature: string | null; keyId: string | null }) =>
   s.signature !== null && s.keyId !== null ? expoSignatureHeader(s.signature, s.keyId) : undefined;
@@ -35,20 +34,18 @@ function header(request: FastifyRequest, name: string): string | undefined {
  * stored, with the signatures made at publish time. Response headers are not signed (the
  * protocol signs none), and none are sent that a device acts on besides the protocol's own.
  */
-export const expoDeviceRoutes: FastifyPluginAsync<{
-  expo: ExpoServices;
-  repository: RepositoryService;
-  downloads: DownloadSlots;
+export const expoDeviceRoutes: FastifyPluginAsyncJsonSchemaToTs<{
+  Options: { expo: ExpoServices; repository: RepositoryService; downloads: DownloadSlots };
 }> = async (app, { expo, repository, downloads }) => {
   const assets = new BlobSender(repository, downloads);
 
-  app.get<{ Params: { appId: string } }>(
+  app.get(
     '/expo/:appId',
     {
       schema: {
         tags: ['expo'],
         summary: 'Expo Updates manifest request (protocol 0 and 1): a signed manifest, a signed directive, or 204',
-        params: appParams,
+        ...expoDeviceApi.manifest,
       },
     },
     async (request, reply) => {
@@ -66,7 +63,7 @@ export const expoDeviceRoutes: FastifyPluginAsync<{
       if (!req.accepts.multipart && !req.accepts.json) {
         return reply.code(406).send({
           error: {
-            code: 'not-acceptable',
+            code: ErrorCode.notAcceptable,
             message: 'this server answers multipart/mixed, application/expo+json or application/json',
           },
         });
@@ -94,18 +91,13 @@ export const expoDeviceRoutes: FastifyPluginAsync<{
     },
   );
 
-  app.get<{ Params: { appId: string; file: string } }>(
+  app.get(
     '/expo/:appId/assets/:file',
     {
       schema: {
         tags: ['expo'],
         summary: 'An asset or launch bundle of an Expo update, by SHA-256 (immutable)',
-        params: {
-          type: 'object',
-          required: ['appId', 'file'],
-          properties: { appId: identifier, file: { type: 'string', pattern: ASSET_FILE } },
-          additionalProperties: false,
-        },
+        ...expoDeviceApi.asset,
       },
     },
     async (request, reply) => {
@@ -115,7 +107,7 @@ export const expoDeviceRoutes: FastifyPluginAsync<{
         return reply
           .code(404)
           .header('cache-control', 'no-store')
-          .send({ error: { code: 'not-found', message: 'no such asset of this app on this server' } });
+          .send({ error: { code: ErrorCode.notFound, message: 'no such asset of this app on this server' } });
       }
       return assets.send(request, reply, appId, file, sha256, expoContentType(file.slice(65)));
     },
@@ -126,33 +118,25 @@ function sendMultipart(reply: FastifyReply, parts: ExpoPart[], boundary: string)
   return reply.type(`multipart/mixed; boundary=${boundary}`).send(Buffer.from(expoMultipart(parts, boundary), 'utf8'));
 }
 
-const signatureSchema = { type: ['string', 'null'], minLength: 1, maxLength: 2048 } as const;
-const keyIdSchema = { type: ['string', 'null'], minLength: 1, maxLength: 64 } as const;
-
 /** Admin routes under /v1 (access checked by the admin plugin's hooks). */
-export const expoAdminRoutes: FastifyPluginAsync<{ expo: ExpoServices }> = async (app, { expo }) => {
-  app.get<{ Params: { appId: string } }>(
+export const expoAdminRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { expo: ExpoServices } }> = async (
+  app,
+  { expo },
+) => {
+  app.get(
     '/apps/:appId/expo',
     {
       config: { access: ACCESS.publishRead },
       schema: {
         tags: ['expo'],
         summary: 'Whether the app publishes signed Expo updates, and under which key ids',
-        params: appParams,
-        querystring: noQuery,
+        ...expoApi.getStatus,
       },
     },
     async (request) => expo.admin.status(request.params.appId),
   );
 
-  const releaseParams = {
-    type: 'object',
-    required: ['appId', 'releaseId'],
-    properties: { appId: identifier, releaseId: identifier },
-    additionalProperties: false,
-  } as const;
-
-  app.put<{ Params: { appId: string; releaseId: string }; Body: ExpoUpdateInput }>(
+  app.put(
     '/apps/:appId/expo/updates/:releaseId',
     {
       config: { access: ACCESS.publish },
@@ -160,54 +144,30 @@ export const expoAdminRoutes: FastifyPluginAsync<{ expo: ExpoServices }> = async
       schema: {
         tags: ['expo'],
         summary: 'Store the Expo update of a published release: manifest bytes and offline signatures',
-        params: releaseParams,
-        body: {
-          type: 'object',
-          required: ['manifest', 'signature', 'keyId', 'noUpdateSignature'],
-          properties: {
-            manifest: { type: 'string', minLength: 2, maxLength: 8 * 1024 * 1024 },
-            signature: signatureSchema,
-            keyId: keyIdSchema,
-            noUpdateSignature: signatureSchema,
-          },
-          additionalProperties: false,
-        },
+        ...expoApi.registerUpdate,
       },
     },
     async (request) =>
       expo.admin.registerUpdate(actorOf(request), request.params.appId, request.params.releaseId, request.body),
   );
 
-  app.get<{ Params: { appId: string; releaseId: string } }>(
+  app.get(
     '/apps/:appId/expo/updates/:releaseId',
     {
       config: { access: ACCESS.publishRead },
-      schema: { tags: ['expo'], summary: 'The Expo update of a release', params: releaseParams, querystring: noQuery },
+      schema: { tags: ['expo'], summary: 'The Expo update of a release', ...expoApi.getUpdate },
     },
     async (request) => expo.admin.getUpdate(request.params.appId, request.params.releaseId),
   );
 
-  app.post<{ Params: { appId: string }; Body: ExpoRollbackInput }>(
+  app.post(
     '/apps/:appId/expo/rollbacks',
     {
       config: { access: ACCESS.releaseOps },
       schema: {
         tags: ['expo'],
         summary: 'Serve a rollBackToEmbedded directive (signed by the publisher) on a channel, platform and runtime',
-        params: appParams,
-        body: {
-          type: 'object',
-          required: ['channel', 'platform', 'runtimeVersion', 'directive', 'signature', 'keyId'],
-          properties: {
-            channel: identifier,
-            platform: { type: 'string', enum: ['ios', 'android'] },
-            runtimeVersion: identifier,
-            directive: { type: 'string', minLength: 2, maxLength: 1024 },
-            signature: signatureSchema,
-            keyId: keyIdSchema,
-          },
-          additionalProperties: false,
-        },
+        ...expoApi.rollBackToEmbedded,
       },
     },
     async (request, reply) =>
