@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { get, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import type { DownloadLimits, DownloadSlots } from '../src/index.js';
 import { createTrustedApp, prepareRelease, sha256, startTestServer, type TestServer } from './helpers.js';
@@ -54,6 +55,23 @@ export async function waitUntil(what: string, done: () => boolean): Promise<void
   assert.ok(done(), what);
 }
 
+const METRICS_TOKEN = 'download-metrics-' + randomBytes(8).toString('hex');
+
+/**
+ * The values of samples in the server's GET /metrics, by their exact name and labels as
+ * rendered (e.g. `updraft_downloads_refused_total{status="429"}`); a sample it lacks throws.
+ */
+export async function metrics(s: BigFileServer, ...samples: string[]): Promise<number[]> {
+  const res = await fetch(`${s.t.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  assert.equal(res.status, 200);
+  const lines = (await res.text()).split('\n');
+  return samples.map((sample) => {
+    const line = lines.find((l) => l.startsWith(`${sample} `));
+    if (!line) throw new Error(`GET /metrics has no sample ${sample}`);
+    return Number(line.slice(sample.length + 1));
+  });
+}
+
 export interface BigFileServer {
   t: TestServer;
   /** The big file as a repository target (under the manifest name too: the name must not matter). */
@@ -67,6 +85,7 @@ export async function serverWithBigFile(
   downloads?: DownloadSlots,
 ): Promise<BigFileServer> {
   const t = await startTestServer({
+    metricsToken: METRICS_TOKEN,
     downloadLimits: limits,
     ...(trustProxy ? { trustProxy } : {}),
     ...(downloads ? { downloads } : {}),

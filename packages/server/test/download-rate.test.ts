@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { DownloadSlots, type DownloadLimits } from '../src/index.js';
 import { DownloadRate } from '../src/http/download-rate.js';
-import { MIB, serverWithBigFile, type BigFileServer } from './download-helpers.js';
+import { metrics, MIB, serverWithBigFile, type BigFileServer } from './download-helpers.js';
 
 // Issue 14 §1: one network source asking for a 30 MiB release file 32 times at once pulled
 // ~700 MB/s over loopback; copying those bytes kept a core busy and device checks waited.
@@ -89,9 +89,26 @@ describe('download rate: one network source pulls at most its rate, over all its
   after(() => s?.t.stop());
 
   it('one source opening 12 streams of the big file gets about the rate in all, not 12 times it', async (t) => {
+    const held = ['updraft_download_rate_delayed_bytes_total', 'updraft_download_rate_delay_seconds_total'];
+    assert.deepEqual(await metrics(s, ...held), [0, 0], 'nothing held back before');
     const streams = pull(s.url, 12);
+    // Halfway through: what an operator sees of the throttled source (GET /metrics).
+    const during = sleep(WINDOW_MS / 2).then(() =>
+      metrics(
+        s,
+        'updraft_download_slots_active',
+        'updraft_download_rate_sources',
+        'updraft_download_rate_limit_bytes_per_second',
+      ),
+    );
     const { bytes, seconds } = await window([streams]);
     t.diagnostic(report(bytes, seconds));
+    assert.deepEqual(await during, [12, 1, RATE]);
+    const [heldBytes, heldSeconds] = (await metrics(s, ...held)) as [number, number];
+    t.diagnostic(`held back: ${(heldBytes / MIB).toFixed(1)} MiB, ${heldSeconds.toFixed(1)} s over all streams`);
+    // No burst: nearly every chunk sent waited for its turn, and 12 streams waited about 12 times the window.
+    assert.ok(heldBytes >= bytes[0]! * 0.5, `${heldBytes} bytes held back of ${bytes[0]} sent`);
+    assert.ok(heldSeconds >= seconds, `${heldSeconds} s held back by 12 streams over ${seconds.toFixed(2)} s`);
     assert.ok(
       streams.every((p) => p.status === 200),
       'every stream was served',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BIG, drain, hold, serverWithBigFile, waitUntil } from './download-helpers.js';
+import { BIG, drain, hold, metrics, serverWithBigFile, waitUntil } from './download-helpers.js';
 import { request } from './helpers.js';
 
 // Issue 14 §1: 32 concurrent anonymous requests for one big release file kept the event loop
@@ -34,6 +34,17 @@ describe('download slots: anonymous downloads of a big file are bounded', () => 
       assert.equal(streaming.length, 4, 'at most 4 downloads stream at once from one source');
       assert.equal(refused.length, 24);
       assert.equal(waiting.length, 4);
+      // What an operator sees of it (GET /metrics).
+      assert.deepEqual(
+        await metrics(
+          s,
+          'updraft_download_slots_active',
+          'updraft_download_slots_waiting',
+          'updraft_downloads_refused_total{status="429"}',
+          'updraft_downloads_refused_total{status="503"}',
+        ),
+        [4, 4, 24, 0],
+      );
       for (const p of refused) {
         const res = p.answered!;
         assert.equal(res.headers['retry-after'], '5');
@@ -76,6 +87,8 @@ describe('download slots: anonymous downloads of a big file are bounded', () => 
     });
 
     it('a waiter that leaves gives its place up: the queue does not fill with clients that are gone', async () => {
+      const refused429 = 'updraft_downloads_refused_total{status="429"}';
+      const [refusedBefore] = await metrics(s, refused429);
       const streaming = Array.from({ length: 4 }, () => hold(s.url));
       await Promise.all(streaming.map((p) => p.answer));
       // Five more: four take the queue's places, the fifth is refused at once.
@@ -94,6 +107,8 @@ describe('download slots: anonymous downloads of a big file are bounded', () => 
         [200, 200, 200, 200],
       );
       for (const p of next) p.req.destroy();
+      // Clients that left while waiting were not refused: only the one 429 counts.
+      assert.deepEqual(await metrics(s, refused429), [refusedBefore! + 1]);
     });
   });
 
@@ -104,6 +119,16 @@ describe('download slots: anonymous downloads of a big file are bounded', () => 
       await waitUntil('5 of 6 answered', () => all.filter((p) => p.answered).length >= 5);
       const statuses = all.map((p) => p.answered?.statusCode ?? 'waiting').sort();
       assert.deepEqual(statuses, [200, 200, 503, 503, 503, 'waiting']);
+      assert.deepEqual(
+        await metrics(
+          s,
+          'updraft_download_slots_active',
+          'updraft_download_slots_waiting',
+          'updraft_download_slots_limit',
+          'updraft_downloads_refused_total{status="503"}',
+        ),
+        [2, 1, 2, 3],
+      );
       for (const p of all.filter((q) => q.answered?.statusCode === 503)) {
         assert.equal(p.answered!.headers['retry-after'], '5');
       }
@@ -122,6 +147,7 @@ describe('download slots: anonymous downloads of a big file are bounded', () => 
       const res = await waiter.answer;
       assert.equal(res.statusCode, 429);
       assert.equal(res.headers['retry-after'], '5');
+      assert.deepEqual(await metrics(s, 'updraft_downloads_refused_total{status="429"}'), [1], 'a wait that timed out');
       first.req.destroy();
       waiter.req.destroy();
     } finally {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AuthService, buildApp, createLogger, FolderBlobStore, Metrics, openSqliteStore } from '../src/index.js';
 import { markUnavailable } from '../src/domain/unavailable.js';
@@ -126,6 +126,20 @@ describe('logs and metrics', () => {
     assert.match(text, /updraft_device_checks_total\{answered="cache"\} [1-9]/, 'the raw check counted as cached');
     assert.match(text, /updraft_events_ingested_total 1/);
     assert.match(text, /updraft_process_resident_memory_bytes \d+/);
+  });
+
+  it("serves exactly the metrics docs/self-hosting.md's Metrics section lists", async () => {
+    const res = await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    const served = [...(await res.text()).matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!);
+    const docs = await readFile(new URL('../../../docs/self-hosting.md', import.meta.url), 'utf8');
+    const section = docs.slice(docs.indexOf('### Metrics'), docs.indexOf('\n### ', docs.indexOf('### Metrics') + 1));
+    // The table's first column: one or more `name{labels}` each.
+    const documented = section
+      .split('\n')
+      .filter((l) => l.startsWith('| `'))
+      .flatMap((l) => [...l.split(' | ')[0]!.matchAll(/`(updraft_\w+)/g)].map((m) => m[1]!));
+    assert.ok(documented.length > 10, 'the Metrics table was found');
+    assert.deepEqual([...new Set(served)].sort(), [...new Set(documented)].sort());
   });
 });
 

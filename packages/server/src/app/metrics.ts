@@ -4,6 +4,8 @@
  * patterns, never raw URLs), so the number of series stays bounded whatever devices send.
  */
 
+import type { DownloadSlots } from '../http/download-slots.js';
+
 type Labels = Record<string, string>;
 
 /** Seconds; from a cached check (well under a millisecond) to a slow publish. */
@@ -100,6 +102,8 @@ export class Metrics {
   );
   readonly serverErrors = new Counter('updraft_internal_errors_total', 'Unexpected server errors (HTTP 500)');
   readonly eventsIngested = new Counter('updraft_events_ingested_total', 'Device events received in accepted batches');
+  /** The anonymous download bounds (http/download-slots.ts), read at scrape time; set by buildApp. */
+  downloads: DownloadSlots | null = null;
   private readonly started = Date.now();
 
   constructor(readonly frontDoor: FrontDoorCounts = { cache: 0, computed: 0, bytes: 0 }) {}
@@ -125,6 +129,7 @@ export class Metrics {
     this.dependencyErrors.render(out);
     this.serverErrors.render(out);
     this.eventsIngested.render(out);
+    if (this.downloads) renderDownloads(this.downloads, out);
     const mem = process.memoryUsage();
     out.push(
       '# HELP updraft_process_resident_memory_bytes Resident set size',
@@ -136,4 +141,43 @@ export class Metrics {
     );
     return out.join('\n') + '\n';
   }
+}
+
+function gauge(out: string[], name: string, help: string, value: number): void {
+  out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${value}`);
+}
+
+/** The download slots and the per-source byte rate: what they hold now and what they refused or held back. */
+function renderDownloads(slots: DownloadSlots, out: string[]): void {
+  const now = slots.stats();
+  gauge(out, 'updraft_download_slots_active', 'Anonymous file downloads streaming now (each holds a slot)', now.active);
+  gauge(out, 'updraft_download_slots_waiting', 'Downloads waiting for a slot', now.waiting);
+  gauge(out, 'updraft_download_slots_limit', 'Downloads that may stream at once over all sources', slots.limits.total);
+  const refused = new Counter(
+    'updraft_downloads_refused_total',
+    'Downloads answered 429 (too many from one source) or 503 (too many in all) for lack of a slot',
+  );
+  for (const status of [429, 503] as const) refused.inc({ status: String(status) }, slots.refused[status]);
+  refused.render(out);
+  gauge(
+    out,
+    'updraft_download_rate_sources',
+    "Network sources whose download byte rate is tracked (at most the server's rate-source bound)",
+    slots.rate.stats().sources,
+  );
+  gauge(
+    out,
+    'updraft_download_rate_limit_bytes_per_second',
+    'Bytes per second one network source may download over all its streams (0 = no bound)',
+    Math.max(0, slots.limits.bytesPerSecondPerSource),
+  );
+  const held = slots.rate.held;
+  out.push(
+    "# HELP updraft_download_rate_delayed_bytes_total Bytes of downloads that waited for their source's rate",
+    '# TYPE updraft_download_rate_delayed_bytes_total counter',
+    `updraft_download_rate_delayed_bytes_total ${held.bytes}`,
+    "# HELP updraft_download_rate_delay_seconds_total Seconds downloads waited for their source's rate, summed over streams",
+    '# TYPE updraft_download_rate_delay_seconds_total counter',
+    `updraft_download_rate_delay_seconds_total ${held.seconds}`,
+  );
 }

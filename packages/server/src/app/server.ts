@@ -295,6 +295,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
   // One set of slots for every route that streams files to anonymous clients.
   const downloads = opts.downloads ?? new DownloadSlots(opts.downloadLimits);
+  metrics.downloads = downloads;
   await app.register(repositoryRoutes, { services, downloads });
   await app.register(transparencyLogRoutes, { services });
   await app.register(deviceResolveRoutes, { services });

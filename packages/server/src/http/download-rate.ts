@@ -49,9 +49,18 @@ export interface RateBucket {
   streams: number;
 }
 
+/** What the rate held back since the server started (cumulative, for /metrics). */
+export interface RateHeld {
+  /** Bytes of chunks that waited for their source's rate before going (or before their client left). */
+  bytes: number;
+  /** Seconds those chunks waited, summed over streams. */
+  seconds: number;
+}
+
 export class DownloadRate {
   private readonly buckets = new Map<string, RateBucket>();
   private timers = 0;
+  readonly held: RateHeld = { bytes: 0, seconds: 0 };
 
   constructor(
     readonly limits: DownloadRateLimits,
@@ -102,13 +111,17 @@ export class DownloadRate {
     bucket.due -= (bytes * 1000) / this.limits.bytesPerSecond;
   }
 
-  /** Counts timers so a test can tell none is left behind. */
-  timerStarted(): void {
+  /** Counts timers so a test can tell none is left behind; returns when the chunk started waiting. */
+  timerStarted(): number {
     this.timers++;
+    return this.now();
   }
 
-  timerEnded(): void {
+  /** A held chunk of `bytes` goes (or its client left): counts what was held and for how long. */
+  timerEnded(bytes: number, since: number): void {
     this.timers--;
+    this.held.bytes += bytes;
+    this.held.seconds += Math.max(0, this.now() - since) / 1000;
   }
 
   private bucketFor(source: string): RateBucket {
@@ -140,6 +153,8 @@ class PacedStream extends Transform {
   private timer: NodeJS.Timeout | null = null;
   /** Bytes of the chunk the timer holds. */
   private held = 0;
+  /** When that chunk started waiting (the rate's clock). */
+  private since = 0;
 
   constructor(
     private readonly rate: DownloadRate,
@@ -154,11 +169,11 @@ class PacedStream extends Transform {
       done(null, chunk);
       return;
     }
-    this.rate.timerStarted();
+    this.since = this.rate.timerStarted();
     this.held = chunk.length;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.rate.timerEnded();
+      this.rate.timerEnded(chunk.length, this.since);
       done(null, chunk);
     }, wait);
   }
@@ -167,7 +182,7 @@ class PacedStream extends Transform {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
-      this.rate.timerEnded();
+      this.rate.timerEnded(this.held, this.since);
       this.rate.refund(this.bucket, this.held);
     }
     callback(err);

@@ -96,6 +96,11 @@ export class DownloadSlots {
   private readonly sources = new Map<string, Source>();
   /** Oldest first; at most totalQueue long, so a scan per released slot is bounded. */
   private readonly queue: Waiter[] = [];
+  /**
+   * Requests answered 429 or 503 for lack of a slot since the server started (for /metrics);
+   * a client that left before its answer is not counted: nobody was refused.
+   */
+  readonly refused: Record<429 | 503, number> = { 429: 0, 503: 0 };
 
   constructor(limits: Partial<DownloadLimits> = {}) {
     this.limits = { ...DEFAULT_DOWNLOAD_LIMITS, ...limits };
@@ -127,7 +132,7 @@ export class DownloadSlots {
     }
     const l = this.limits;
     if (counts.waiting >= l.perSourceQueue || this.queue.length >= l.totalQueue) {
-      const answer = this.refusal(counts);
+      const answer = this.refuse(counts);
       this.forgetIfIdle(source, counts);
       return Promise.resolve(answer);
     }
@@ -135,7 +140,7 @@ export class DownloadSlots {
       counts.waiting++;
       // A client that leaves while waiting gives its place up (nothing will be written to it).
       const gone = () => this.leave(waiter, this.refusal(counts));
-      const timer = setTimeout(() => this.leave(waiter, this.refusal(counts)), l.queueTimeoutMs);
+      const timer = setTimeout(() => this.leave(waiter, this.refuse(counts)), l.queueTimeoutMs);
       const waiter: Waiter = {
         source,
         counts,
@@ -155,6 +160,13 @@ export class DownloadSlots {
   private fits(counts: Source): boolean {
     const { perSource, total } = this.limits;
     return this.active < total && (perSource === 0 || counts.active < perSource);
+  }
+
+  /** The refusal a client still waiting for its answer gets, counted. */
+  private refuse(counts: Source): SlotAnswer {
+    const answer = this.refusal(counts);
+    if (answer.kind === 'busy') this.refused[answer.status]++;
+    return answer;
   }
 
   private refusal(counts: Source): SlotAnswer {
