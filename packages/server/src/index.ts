@@ -12,7 +12,13 @@ export { resignExpiring } from './domain/online-signing.js';
 export { checkWebhookUrl, guardedLookup, refusedAddress } from './domain/outbound.js';
 export { sourceOf } from './domain/source-sketch.js';
 export { AUDIT_LOG_ID, TransparencyLogService } from './domain/transparency-log-service.js';
-export { type Database, StoreConflictError } from './persistence/database.js';
+export {
+  type Database,
+  type PortName,
+  type Ports,
+  type Transactional,
+  StoreConflictError,
+} from './persistence/database.js';
 export type { GuardrailConfig, GuardrailTrip, StoredEvent, WebhookDelivery } from './persistence/insight-store.js';
 export { openDatabase } from './persistence/open-database.js';
 export { isPostgresUrl, openPostgresStore, redactDatabaseUrl } from './persistence/postgres.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ResolveService } from '../src/domain/resolve-service.js';
 import { openDatabase } from '../src/persistence/open-database.js';
-import type { Database } from '../src/persistence/persistence.js';
+import type { Database, Ports } from '../src/persistence/persistence.js';
 import { createTrustedApp, prepareRelease, startTestServer, type PublisherKeys, type TestServer } from './helpers.js';
 
 // `POST /device/v1/apps/:appId/resolve` is unauthenticated and the releases role lists every
@@ -12,7 +12,8 @@ import { createTrustedApp, prepareRelease, startTestServer, type PublisherKeys, 
 describe('device resolve: the signed targets are read and parsed once per version', () => {
   let t: TestServer;
   let keys: PublisherKeys;
-  let store: Database;
+  let real: Database;
+  let store: Ports<'trust'>;
   const appId = 'resolve.cache';
   const reads: string[] = [];
   const device = { channel: 'production', platform: 'ios', runtimeVersion: '1.0.0', deviceId: 'd-1' };
@@ -27,7 +28,7 @@ describe('device resolve: the signed targets are read and parsed once per versio
     ({ keys } = await createTrustedApp(t, appId));
     await publish('r1', 1);
     // A second handle on the same database, counting every read of whole metadata documents.
-    const real = await openDatabase({ dataDir: t.dataDir });
+    real = await openDatabase({ dataDir: t.dataDir });
     const trust = new Proxy(real.trust, {
       get(target, prop, receiver) {
         const value: unknown = Reflect.get(target, prop, receiver);
@@ -38,12 +39,10 @@ describe('device resolve: the signed targets are read and parsed once per versio
         };
       },
     });
-    store = new Proxy(real, {
-      get: (target, prop, receiver) => (prop === 'trust' ? trust : Reflect.get(target, prop, receiver)),
-    });
+    store = { trust };
   });
   after(async () => {
-    await store?.close();
+    await real?.close();
     await t?.stop();
   });
 

@@ -1,7 +1,7 @@
 import type { accessApi } from '@updraft/api';
 import { randomUUID } from 'node:crypto';
 import { badRequest, conflict, forbidden, notFound } from './api-error.js';
-import type { Database, OrganizationRecord, PrincipalRecord } from '../persistence/persistence.js';
+import type { OrganizationRecord, PrincipalRecord, Transactional } from '../persistence/persistence.js';
 import { boundedGrant, mayReachApp, roleRank, SCOPES, type Actor } from './access.js';
 import { appendAudit } from './audit-service.js';
 import { cancelPendingStarts } from './schedules.js';
@@ -31,7 +31,7 @@ function summary(p: PrincipalRecord): ApiKeySummary {
 
 /** Members, CI service accounts and their API keys; organizations. */
 export class ApiKeysService {
-  constructor(private readonly deps: { store: Database; now: () => number }) {}
+  constructor(private readonly deps: { store: Transactional<'rollout' | 'access'>; now: () => number }) {}
 
   private validScopes(scopes: string[] | undefined): string[] | undefined {
     if (scopes === undefined || scopes.length === 0) return undefined;

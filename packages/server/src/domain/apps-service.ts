@@ -1,7 +1,7 @@
 import type { appsApi } from '@updraft/api';
 import type { SignedEnvelope, TufKey } from '@updraft/protocol';
 import { appNotFound, conflict } from './api-error.js';
-import { ONLINE_ROLES, StoreConflictError, type Database, type OnlineRole } from '../persistence/persistence.js';
+import { ONLINE_ROLES, type OnlineRole, StoreConflictError, type Transactional } from '../persistence/persistence.js';
 import { generateKeyFile, publicKeyOf, type KeyFile } from '@updraft/signing';
 import type { Actor } from './access.js';
 import { appendAudit } from './audit-service.js';
@@ -29,7 +29,12 @@ export const DEFAULT_CHANNELS = ['production', 'staging'] as const;
 
 /** Creating apps and accepting their root of trust. */
 export class AppsService {
-  constructor(private readonly deps: { store: Database; now: () => number }) {}
+  constructor(
+    private readonly deps: {
+      store: Transactional<'trust' | 'releases' | 'rollout' | 'access' | 'transparencyLog'>;
+      now: () => number;
+    },
+  ) {}
 
   /**
    * Generates the app's online keys. Repeatable until the trust is set, so a publisher whose

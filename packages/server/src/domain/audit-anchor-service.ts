@@ -1,5 +1,5 @@
 import { AUDIT_HEAD_ENTRY_TYPE, parseLogEntry } from '@updraft/protocol/transparency';
-import type { Database } from '../persistence/persistence.js';
+import type { Ports, Transactional } from '../persistence/persistence.js';
 import { AUDIT_LOG_ID, appendLogEntry } from './transparency-log-service.js';
 
 /**
@@ -56,7 +56,7 @@ function anchorOf(index: number, data: Uint8Array, source: string): AuditAnchor 
 }
 
 /** The newest anchor of `source` (looking back page by page), or null. */
-export async function latestAnchor(store: Database, source: string): Promise<AuditAnchor | null> {
+export async function latestAnchor(store: Ports<'transparencyLog'>, source: string): Promise<AuditAnchor | null> {
   for (let end = await store.transparencyLog.size(AUDIT_LOG_ID); end > 0; end -= PAGE) {
     const leaves = await store.transparencyLog.leaves(AUDIT_LOG_ID, Math.max(0, end - PAGE), end);
     for (let i = leaves.length - 1; i >= 0; i--) {
@@ -68,7 +68,7 @@ export async function latestAnchor(store: Database, source: string): Promise<Aud
 }
 
 /** Every anchor of `source`, oldest first (verify reads the whole `_audit` log once). */
-export async function listAnchors(store: Database, source: string): Promise<AuditAnchor[]> {
+export async function listAnchors(store: Ports<'transparencyLog'>, source: string): Promise<AuditAnchor[]> {
   const size = await store.transparencyLog.size(AUDIT_LOG_ID);
   const anchors: AuditAnchor[] = [];
   for (let start = 0; start < size; start += PAGE) {
@@ -81,7 +81,9 @@ export async function listAnchors(store: Database, source: string): Promise<Audi
 }
 
 export class AuditAnchorService {
-  constructor(private readonly deps: { store: Database; source: AuditHeadSource; now: () => number }) {}
+  constructor(
+    private readonly deps: { store: Transactional<'transparencyLog'>; source: AuditHeadSource; now: () => number },
+  ) {}
 
   /**
    * Appends the current head unless it is already the latest anchor of this source; refuses

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { AuditRecord, Database } from '../persistence/persistence.js';
+import type { AuditRecord, Ports } from '../persistence/persistence.js';
 import { auditEntryHash } from './audit-hash.js';
 import type { AnchorDeparture, AuditAnchor, AuditHeadSource } from './audit-anchor-service.js';
 
@@ -78,12 +78,12 @@ export function departureFromAnchors(entries: AuditRecord[], anchors: AuditAncho
 }
 
 /** The public name of an organization's audit log in `/log/audit`: opaque, stable, not derived from its id or name. */
-export async function orgAnchorSource(store: Database, orgId: string): Promise<string> {
+export async function orgAnchorSource(store: Ports<'access'>, orgId: string): Promise<string> {
   return `org:${await store.access.ensureOrgAnchorId(orgId, randomBytes(16).toString('hex'))}`;
 }
 
 /** An organization's audit log as the anchor service sees it. */
-export async function orgAuditSource(store: Database, orgId: string): Promise<AuditHeadSource> {
+export async function orgAuditSource(store: Ports<'access'>, orgId: string): Promise<AuditHeadSource> {
   return {
     name: await orgAnchorSource(store, orgId),
     async head() {

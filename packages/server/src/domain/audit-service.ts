@@ -1,6 +1,6 @@
 import type { auditApi } from '@updraft/api';
 import { badRequest } from './api-error.js';
-import type { AuditRecord, Database } from '../persistence/persistence.js';
+import type { AuditRecord, Ports, Transactional } from '../persistence/persistence.js';
 import type { Actor } from './access.js';
 import { auditEntryHash, GENESIS_HASH, type AuditInput, type Unhashed } from './audit-hash.js';
 import { latestAnchor, listAnchors, type AnchorDeparture, type AuditAnchor } from './audit-anchor-service.js';
@@ -23,7 +23,12 @@ import { webhookUrlProblem, type WebhookOptions } from './webhook.js';
 export { auditEntryHash, GENESIS_HASH, type AuditInput, type AuditEntry } from './audit-hash.js';
 
 /** Appends one entry; call inside the transaction of the change it records. */
-export async function appendAudit(tx: Database, actor: Actor, input: AuditInput, nowMs: number): Promise<AuditRecord> {
+export async function appendAudit(
+  tx: Ports<'access'>,
+  actor: Actor,
+  input: AuditInput,
+  nowMs: number,
+): Promise<AuditRecord> {
   const last = await tx.access.lastAudit(actor.orgId);
   const appId = input.appId ?? null;
   const lastOfApp = appId ? await tx.access.lastAuditOfApp(actor.orgId, appId) : null;
@@ -59,7 +64,7 @@ type AnchorEvidence = NonNullable<AuditVerification['anchor']>;
 export class AuditService {
   constructor(
     private readonly deps: {
-      store: Database;
+      store: Transactional<'access' | 'transparencyLog'>;
       transparencyLog: TransparencyLogService;
       now: () => number;
       webhook?: WebhookOptions;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Database, PrincipalRecord } from '../persistence/persistence.js';
+import type { Ports, PrincipalRecord } from '../persistence/persistence.js';
 
 /** `updraft_` + 43 characters: base64url of 32 random bytes. The prefix makes leaked keys easy to scan for. */
 export const API_KEY_PATTERN = /^updraft_[A-Za-z0-9_-]{43}$/;
@@ -18,7 +18,7 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 /** Admin API keys. */
 export class AuthService {
-  constructor(private readonly deps: { store: Database; now: () => number }) {}
+  constructor(private readonly deps: { store: Ports<'access' | 'leases'>; now: () => number }) {}
 
   /**
    * On the first start (no key exists) creates the owner key and hands it to `keep` (the

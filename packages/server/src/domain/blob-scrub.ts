@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BlobStore } from '../blobs/blobs.js';
-import type { Database } from '../persistence/persistence.js';
+import type { Ports } from '../persistence/persistence.js';
 
 export type BlobProblem = 'missing' | 'length' | 'hash';
 
@@ -31,7 +31,7 @@ const PAGE = 500;
  * for it meanwhile instead of bytes that fail their hash check).
  */
 export async function scrubBlobs(opts: {
-  store: Database;
+  store: Ports<'releases'>;
   blobs: BlobStore;
   appId?: string;
   repair?: boolean;

@@ -1,5 +1,5 @@
 import { notFound } from './api-error.js';
-import type { Database } from '../persistence/persistence.js';
+import type { Ports } from '../persistence/persistence.js';
 import { assertMayChangeChannel, CHANNEL_CREATE, checkAccess, type Actor } from './access.js';
 import { appendAudit } from './audit-service.js';
 
@@ -9,7 +9,7 @@ import { appendAudit } from './audit-service.js';
  * publisher asked to create it and may create channels; then who may change it.
  */
 export async function channelToChange(
-  tx: Database,
+  tx: Ports<'rollout' | 'access'>,
   actor: Actor,
   appId: string,
   request: { channel: string; createChannel?: boolean },

@@ -1,6 +1,6 @@
 import type { channelsApi } from '@updraft/api';
 import { appNotFound, conflict, notFound } from './api-error.js';
-import type { Database } from '../persistence/persistence.js';
+import type { Transactional } from '../persistence/persistence.js';
 import type { Actor } from './access.js';
 import { appendAudit } from './audit-service.js';
 import { pointerView } from './release-ops-service.js';
@@ -9,7 +9,7 @@ export type ChannelView = channelsApi.Channel;
 
 /** Channels per app (production, staging, any name), each optionally protected. */
 export class ChannelsService {
-  constructor(private readonly deps: { store: Database; now: () => number }) {}
+  constructor(private readonly deps: { store: Transactional<'trust' | 'rollout' | 'access'>; now: () => number }) {}
 
   private async requireApp(appId: string): Promise<void> {
     if (!(await this.deps.store.trust.getApp(appId))) throw appNotFound(appId);

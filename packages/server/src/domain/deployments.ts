@@ -10,7 +10,7 @@ import {
   type TargetingRules,
 } from '@updraft/protocol';
 import { badRequest, conflict } from './api-error.js';
-import type { Database, PointerRecord, ReleaseRecord } from '../persistence/persistence.js';
+import type { PointerRecord, Ports, ReleaseRecord } from '../persistence/persistence.js';
 import { signDirector, signSnapshotAndTimestamp } from './online-signing.js';
 import { assignCodePushLabel } from './codepush/codepush-labels.js';
 
@@ -50,7 +50,7 @@ function fullyRolledOut(p: PointerRecord): boolean {
  * the old pointer's own `previous` (a half-done rollout is not what the rest of the fleet runs).
  */
 export async function pointChannelAt(
-  tx: Database,
+  tx: Ports<'releases' | 'rollout' | 'codepush'>,
   appId: string,
   channel: string,
   release: ReleaseRecord,
@@ -97,7 +97,11 @@ export async function pointChannelAt(
 }
 
 /** New director, snapshot and timestamp; returns the key ids that signed them (for the audit log). */
-export async function resignPointers(tx: Database, appId: string, nowMs: number): Promise<string[]> {
+export async function resignPointers(
+  tx: Ports<'trust' | 'releases' | 'rollout' | 'transparencyLog'>,
+  appId: string,
+  nowMs: number,
+): Promise<string[]> {
   const keys = await tx.trust.getOnlineKeys(appId);
   if (!keys) throw new Error(`app ${appId} has no online keys`);
   await signDirector(tx, appId, keys, nowMs);
@@ -106,7 +110,7 @@ export async function resignPointers(tx: Database, appId: string, nowMs: number)
 }
 
 /** The channels the publisher signed the release for (`custom.updraft.channels`). */
-export async function signedChannels(store: Database, appId: string, releaseId: string): Promise<string[]> {
+export async function signedChannels(store: Ports<'trust'>, appId: string, releaseId: string): Promise<string[]> {
   const meta = await store.trust.getLatestMetadata(appId, RELEASES_ROLE);
   if (!meta) return [];
   const releases = parseTargets(parseJsonObject(meta.bytes, 'stored releases.json'), RELEASES_ROLE).signed;
@@ -117,7 +121,7 @@ export async function signedChannels(store: Database, appId: string, releaseId: 
 
 /** Devices never install below what they run, so a channel must not be pointed back to an older release. */
 export async function assertNotOlderThanChannel(
-  tx: Database,
+  tx: Ports<'releases' | 'rollout'>,
   appId: string,
   channel: string,
   release: ReleaseRecord,

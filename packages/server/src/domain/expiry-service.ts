@@ -1,5 +1,5 @@
 import { appNotFound, badRequest } from './api-error.js';
-import type { Database, OnlineRole } from '../persistence/persistence.js';
+import type { OnlineRole, Ports, Transactional } from '../persistence/persistence.js';
 import {
   EXPIRY_FIELDS,
   MAX_LIFETIME_S,
@@ -14,7 +14,12 @@ import { resignExpiring, resignOnlineRolesIn } from './online-signing.js';
 
 /** Per-app metadata lifetimes, and re-signing on demand (what `updraft refresh` and cron call). */
 export class ExpiryService {
-  constructor(private readonly deps: { store: Database; now: () => number }) {}
+  constructor(
+    private readonly deps: {
+      store: Transactional<'trust' | 'releases' | 'rollout' | 'access' | 'transparencyLog'>;
+      now: () => number;
+    },
+  ) {}
 
   private async requireApp(appId: string): Promise<void> {
     if (!(await this.deps.store.trust.getApp(appId))) throw appNotFound(appId);
@@ -63,7 +68,7 @@ export class ExpiryService {
   async refresh(actor: Actor, appId: string, force: boolean): Promise<{ resigned: OnlineRole[] }> {
     await this.requireApp(appId);
     const nowMs = this.deps.now();
-    const audit = (tx: Database, resigned: OnlineRole[]) =>
+    const audit = (tx: Ports<'access'>, resigned: OnlineRole[]) =>
       appendAudit(
         tx,
         actor,

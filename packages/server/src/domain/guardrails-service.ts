@@ -1,7 +1,7 @@
 import type { insightApi } from '@updraft/api';
 import { randomUUID } from 'node:crypto';
 import { ApiError, appNotFound, badRequest } from './api-error.js';
-import type { GuardrailConfig, GuardrailTrip, Database, PointerRecord } from '../persistence/persistence.js';
+import type { GuardrailConfig, GuardrailTrip, PointerRecord, Transactional } from '../persistence/persistence.js';
 import { forbidden } from './api-error.js';
 import { roleRank, type Actor } from './access.js';
 import { appendAudit } from './audit-service.js';
@@ -74,7 +74,7 @@ const viewOf = (
 export class GuardrailService {
   constructor(
     private readonly deps: {
-      store: Database;
+      store: Transactional<'trust' | 'rollout' | 'access' | 'insight'>;
       now: () => number;
       releaseOps: ReleaseOpsService;
       webhook?: WebhookOptions;

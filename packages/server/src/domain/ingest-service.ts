@@ -2,7 +2,7 @@ import type { insightApi } from '@updraft/api';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { TelemetryEvent } from '@updraft/protocol';
 import { ApiError, appNotFound, conflict, notFound } from './api-error.js';
-import type { EventSourceMark, IngestKeyRecord, Database, StoredEvent } from '../persistence/persistence.js';
+import type { EventSourceMark, IngestKeyRecord, StoredEvent, Transactional } from '../persistence/persistence.js';
 import type { Actor } from './access.js';
 import { appendAudit } from './audit-service.js';
 import { sketchMark, SourceHasher, sourceOf } from './source-sketch.js';
@@ -70,7 +70,7 @@ class GroupCommitWriter {
   private queue: Pending[] = [];
   private running = false;
 
-  constructor(private readonly store: Database) {}
+  constructor(private readonly store: Transactional<'insight'>) {}
 
   write(events: StoredEvent[], marks: EventSourceMark[]): Promise<{ accepted: number; duplicates: number }> {
     return new Promise((resolve, reject) => {
@@ -132,7 +132,7 @@ export class IngestService {
 
   constructor(
     private readonly deps: {
-      store: Database;
+      store: Transactional<'trust' | 'releases' | 'rollout' | 'access' | 'insight'>;
       now: () => number;
       rateLimit?: Partial<IngestRateLimit>;
       sourceBudget?: number;

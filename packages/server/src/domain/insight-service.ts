@@ -1,7 +1,7 @@
 import type { insightApi } from '@updraft/api';
 import { TELEMETRY_EVENTS } from '@updraft/protocol';
 import { appNotFound, badRequest, notFound } from './api-error.js';
-import type { Database } from '../persistence/persistence.js';
+import type { Ports } from '../persistence/persistence.js';
 
 /**
  * Reads over the per-minute rollups: a release's event counts per minute, its adoption curve
@@ -22,7 +22,7 @@ export function emptyCounts(): Record<string, number> {
 }
 
 export class InsightService {
-  constructor(private readonly deps: { store: Database; now: () => number }) {}
+  constructor(private readonly deps: { store: Ports<'trust' | 'releases' | 'insight'>; now: () => number }) {}
 
   async releaseInsight(
     appId: string,

@@ -14,7 +14,7 @@ import {
   type TargetEntry,
 } from '@updraft/protocol';
 import { logMetadataVersion } from './transparency-log-service.js';
-import type { MetadataRole, Database, OnlineRole, StoredMetadata } from '../persistence/persistence.js';
+import type { MetadataRole, OnlineRole, Ports, StoredMetadata, Transactional } from '../persistence/persistence.js';
 import {
   expiresAfter,
   localSigner,
@@ -35,7 +35,7 @@ export type OnlineKeys = Record<OnlineRole, KeyFile>;
 
 /** Serialises, hashes and stores one signed version. The stored bytes are what snapshot/timestamp hash. */
 export async function storeEnvelope(
-  tx: Database,
+  tx: Ports<'trust' | 'transparencyLog'>,
   appId: string,
   role: MetadataRole,
   envelope: SignedEnvelope,
@@ -60,11 +60,11 @@ export async function storeEnvelope(
 }
 
 /** The app's lifetimes: what it set, defaults for the rest. */
-export async function expiryPolicyOf(tx: Database, appId: string): Promise<ExpiryPolicy> {
+export async function expiryPolicyOf(tx: Ports<'trust'>, appId: string): Promise<ExpiryPolicy> {
   return withDefaults(await tx.trust.getExpiryPolicy(appId));
 }
 
-async function nextVersion(tx: Database, appId: string, role: MetadataRole): Promise<number> {
+async function nextVersion(tx: Ports<'trust'>, appId: string, role: MetadataRole): Promise<number> {
   return ((await tx.trust.getLatestMetadata(appId, role))?.version ?? 0) + 1;
 }
 
@@ -73,7 +73,7 @@ async function nextVersion(tx: Database, appId: string, role: MetadataRole): Pro
  * and where it points. A halted rollout is signed as 0 basis points (everyone outside, so
  * devices get `previous`); the intended percentage stays stored for resume.
  */
-async function directorTargets(tx: Database, appId: string): Promise<Record<string, TargetEntry>> {
+async function directorTargets(tx: Ports<'releases' | 'rollout'>, appId: string): Promise<Record<string, TargetEntry>> {
   const targets: Record<string, TargetEntry> = {};
   for (const p of await tx.rollout.listPointers(appId)) {
     const release = await tx.releases.getRelease(appId, p.releaseId);
@@ -111,7 +111,7 @@ async function directorTargets(tx: Database, appId: string): Promise<Record<stri
 
 /** Signs the next director version from the current pointers. */
 export async function signDirector(
-  tx: Database,
+  tx: Ports<'trust' | 'releases' | 'rollout' | 'transparencyLog'>,
   appId: string,
   keys: OnlineKeys,
   nowMs: number,
@@ -124,7 +124,7 @@ export async function signDirector(
   return storeEnvelope(tx, appId, 'director', await signMetadata(signed, [localSigner(keys.director)]), nowMs);
 }
 
-async function latestMeta(tx: Database, appId: string, role: MetadataRole): Promise<MetaEntry> {
+async function latestMeta(tx: Ports<'trust'>, appId: string, role: MetadataRole): Promise<MetaEntry> {
   const m = await tx.trust.getLatestMetadata(appId, role);
   if (!m) throw new Error(`${appId} has no ${role} metadata to list in snapshot`);
   return { version: m.version, length: m.length, sha256: m.sha256 };
@@ -132,7 +132,7 @@ async function latestMeta(tx: Database, appId: string, role: MetadataRole): Prom
 
 /** Signs the next snapshot (latest targets, releases, director) and the timestamp naming it. */
 export async function signSnapshotAndTimestamp(
-  tx: Database,
+  tx: Ports<'trust' | 'transparencyLog'>,
   appId: string,
   keys: OnlineKeys,
   nowMs: number,
@@ -157,7 +157,7 @@ export async function signSnapshotAndTimestamp(
 }
 
 async function signTimestamp(
-  tx: Database,
+  tx: Ports<'trust' | 'transparencyLog'>,
   appId: string,
   keys: OnlineKeys,
   nowMs: number,
@@ -180,7 +180,7 @@ function isDue(m: StoredMetadata | null, lifetimeSeconds: number, nowMs: number)
 }
 
 /** Runs in the re-signing transaction with the roles it signed (only when it signed some): the audit entry. */
-export type OnResigned = (tx: Database, roles: OnlineRole[]) => Promise<void>;
+export type OnResigned = (tx: Ports<'trust' | 'access'>, roles: OnlineRole[]) => Promise<void>;
 
 /**
  * Re-signs director, snapshot and timestamp that are close to expiry (and whatever must
@@ -188,7 +188,7 @@ export type OnResigned = (tx: Database, roles: OnlineRole[]) => Promise<void>;
  * roles it signed. Meant for the scheduled job; safe to call at any time.
  */
 export async function resignExpiring(
-  store: Database,
+  store: Transactional<'trust' | 'releases' | 'rollout' | 'access' | 'transparencyLog'>,
   appId: string,
   nowMs: number,
   onResigned?: OnResigned,
@@ -222,7 +222,11 @@ export async function resignExpiring(
  * app's lifetimes or online keys, so the change shows at once. Returns the roles it signed.
  * Takes the caller's transaction.
  */
-export async function resignOnlineRolesIn(tx: Database, appId: string, nowMs: number): Promise<OnlineRole[]> {
+export async function resignOnlineRolesIn(
+  tx: Ports<'trust' | 'releases' | 'rollout' | 'transparencyLog'>,
+  appId: string,
+  nowMs: number,
+): Promise<OnlineRole[]> {
   const app = await tx.trust.getApp(appId);
   const keys = await tx.trust.getOnlineKeys(appId);
   if (!app?.trustInitializedAt || !keys) return [];

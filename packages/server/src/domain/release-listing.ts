@@ -7,7 +7,7 @@ import {
   type ReleaseServing,
 } from '@updraft/protocol';
 import type { BlobStore } from '../blobs/blobs.js';
-import type { Database, ReleaseRecord } from '../persistence/persistence.js';
+import type { Ports, ReleaseRecord } from '../persistence/persistence.js';
 
 /** Manifests are immutable by hash: their sizes are remembered, up to this many. */
 const MAX_REMEMBERED_SIZES = 10_000;
@@ -25,7 +25,7 @@ type Size = Pick<ReleaseListing, 'sizeBytes' | 'files'>;
 export class ReleaseListings {
   private sizes = new Map<string, Size>();
 
-  constructor(private readonly deps: { store: Database; blobs: BlobStore }) {}
+  constructor(private readonly deps: { store: Ports<'releases' | 'rollout'>; blobs: BlobStore }) {}
 
   async describe(appId: string, records: readonly ReleaseRecord[]): Promise<Map<string, ReleaseListing>> {
     const { store } = this.deps;

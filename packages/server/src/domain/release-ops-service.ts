@@ -1,7 +1,13 @@
 import type { channelsApi, releaseOpsApi } from '@updraft/api';
 import { signedForChannel } from '@updraft/protocol';
 import { appNotFound, conflict, notFound, trustNotInitialized } from './api-error.js';
-import type { Database, PointerRecord, ReleaseRecord, ScheduledDeployment } from '../persistence/persistence.js';
+import type {
+  PointerRecord,
+  Ports,
+  ReleaseRecord,
+  ScheduledDeployment,
+  Transactional,
+} from '../persistence/persistence.js';
 import { assertMayChangeChannel, type Actor } from './access.js';
 import { appendAudit } from './audit-service.js';
 import { channelToChange } from './channel-guard.js';
@@ -42,9 +48,18 @@ export function pointerView(p: PointerRecord): PointerView {
 
 /** Release operations after publish: show, promote, rollout, halt, resume, disable, notes, scheduled starts. */
 export class ReleaseOpsService {
-  constructor(private readonly deps: { store: Database; now: () => number }) {}
+  constructor(
+    private readonly deps: {
+      store: Transactional<'trust' | 'releases' | 'rollout' | 'access' | 'transparencyLog' | 'codepush'>;
+      now: () => number;
+    },
+  ) {}
 
-  private async requireRelease(store: Database, appId: string, releaseId: string): Promise<ReleaseRecord> {
+  private async requireRelease(
+    store: Ports<'trust' | 'releases'>,
+    appId: string,
+    releaseId: string,
+  ): Promise<ReleaseRecord> {
     const app = await store.trust.getApp(appId);
     if (!app) throw appNotFound(appId);
     if (!app.trustInitializedAt) throw trustNotInitialized(appId);

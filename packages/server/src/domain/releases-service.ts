@@ -18,12 +18,13 @@ import {
 import { ApiError, appNotFound, badRequest, conflict, trustNotInitialized } from './api-error.js';
 import { BlobError, type BlobStore } from '../blobs/blobs.js';
 import {
-  StoreConflictError,
   type EmbeddedBundle,
   type EmbeddedFile,
-  type Database,
+  type Ports,
   type ReleaseRecord,
+  StoreConflictError,
   type StoredMetadata,
+  type Transactional,
 } from '../persistence/persistence.js';
 import { assertMayChangeChannel, type Actor } from './access.js';
 import { appendAudit } from './audit-service.js';
@@ -44,7 +45,14 @@ function describeBytes(n: number): string {
 export class ReleasesService {
   private readonly listings: ReleaseListings;
 
-  constructor(private readonly deps: { store: Database; blobs: BlobStore; maxFileBytes: number; now: () => number }) {
+  constructor(
+    private readonly deps: {
+      store: Transactional<'trust' | 'releases' | 'rollout' | 'access' | 'transparencyLog' | 'codepush'>;
+      blobs: BlobStore;
+      maxFileBytes: number;
+      now: () => number;
+    },
+  ) {
     this.listings = new ReleaseListings(deps);
   }
 
@@ -301,7 +309,7 @@ export class ReleasesService {
   }
 
   private async checkVersionCode(
-    store: Database,
+    store: Ports<'releases'>,
     appId: string,
     platform: string,
     runtimeVersion: string,

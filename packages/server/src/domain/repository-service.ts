@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { VersionedRole } from '@updraft/protocol';
 import type { BlobRange, BlobStore } from '../blobs/blobs.js';
-import type { Database } from '../persistence/persistence.js';
+import type { Ports } from '../persistence/persistence.js';
 import { SignedTargets } from './signed-targets.js';
 
 /** A target URL's last segment: `<sha256>` (files) or `<sha256>.<name>` (consistent-snapshot targets). */
@@ -14,7 +14,7 @@ export interface ServedMetadata {
 }
 
 export interface RepositoryServiceOptions {
-  store: Database;
+  store: Ports<'trust' | 'releases'>;
   blobs: BlobStore;
   /**
    * How long this process reuses an app's current timestamp.json without asking the database

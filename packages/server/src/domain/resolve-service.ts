@@ -8,7 +8,7 @@ import {
   type TargetsSigned,
 } from '@updraft/protocol';
 import { badRequest } from './api-error.js';
-import type { Database } from '../persistence/persistence.js';
+import type { Ports } from '../persistence/persistence.js';
 import { SignedTargets } from './signed-targets.js';
 
 export interface ResolveInput {
@@ -38,11 +38,11 @@ export interface Resolved {
  * so both always agree. Devices must still verify the answer through TUF.
  */
 export class ResolveService {
-  private readonly store: Database;
+  private readonly store: Ports<'trust'>;
   private readonly targets: SignedTargets;
 
   /** `targets` is shared with the repository routes; one is made when none is given. */
-  constructor(deps: { store: Database; targets?: SignedTargets }) {
+  constructor(deps: { store: Ports<'trust'>; targets?: SignedTargets }) {
     this.store = deps.store;
     this.targets = deps.targets ?? new SignedTargets(deps);
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TargetingRules } from '@updraft/protocol';
-import type { Database, ReleaseRecord, ScheduledDeployment } from '../persistence/persistence.js';
+import type { Ports, Transactional, ReleaseRecord, ScheduledDeployment } from '../persistence/persistence.js';
 import { assertMayChangeChannel, checkAccess, mayReachApp, type Access, type Actor } from './access.js';
 import { appendAudit } from './audit-service.js';
 import {
@@ -20,7 +20,7 @@ import {
  * marked failed with the reason and audited.
  */
 export async function applyDueSchedules(
-  store: Database,
+  store: Transactional<'trust' | 'releases' | 'rollout' | 'access' | 'transparencyLog' | 'codepush'>,
   nowMs: number,
 ): Promise<{ applied: string[]; failed: string[] }> {
   const due = await store.rollout.dueSchedules(new Date(nowMs).toISOString(), 50);
@@ -91,7 +91,7 @@ export async function applyDueSchedules(
 
 /** Records a future start; the scheduler applies it (applyDueSchedules). */
 export async function scheduleDeployment(
-  tx: Database,
+  tx: Ports<'rollout' | 'access'>,
   actor: Actor,
   appId: string,
   channel: string,
@@ -144,7 +144,7 @@ const APPLY_ACCESS: Access = { role: 'developer', scopes: ['publish', 'release']
  * that applies the start, so authorization holds at the time the change happens.
  */
 async function scheduler(
-  tx: Database,
+  tx: Ports<'rollout' | 'access'>,
   s: ScheduledDeployment,
   nowMs: number,
 ): Promise<{ actor: Actor; problem: string | null }> {
@@ -186,7 +186,7 @@ async function scheduler(
  * transaction), each audited: a credential taken away must not keep acting later.
  */
 export async function cancelPendingStarts(
-  tx: Database,
+  tx: Ports<'rollout' | 'access'>,
   actor: Actor,
   principalId: string,
   reason: string,

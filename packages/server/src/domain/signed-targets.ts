@@ -1,6 +1,6 @@
 import { parseJsonObject, parseTargets, type TargetsSigned } from '@updraft/protocol';
 import { BoundedCache } from './bounded-cache.js';
-import type { Database } from '../persistence/persistence.js';
+import type { Ports } from '../persistence/persistence.js';
 
 /** An app's latest signed director and releases, parsed, with the versions they came from. */
 export interface ParsedTargets {
@@ -26,7 +26,7 @@ export class SignedTargets {
   private readonly parsed = new BoundedCache<ParsedTargets>(64 * 1024 * 1024, (p) => p.weight);
   private readonly loading = new Map<string, Promise<ParsedTargets | null>>();
 
-  constructor(private readonly deps: { store: Database }) {}
+  constructor(private readonly deps: { store: Ports<'trust'> }) {}
 
   async latest(appId: string): Promise<ParsedTargets | null> {
     const { store } = this.deps;

@@ -33,7 +33,7 @@ import {
 } from '@updraft/protocol/transparency';
 import { badRequest, notFound } from './api-error.js';
 import { BoundedCache } from './bounded-cache.js';
-import type { LogKeyRecord, Database, StoredMetadata } from '../persistence/persistence.js';
+import type { LogKeyRecord, Ports, StoredMetadata } from '../persistence/persistence.js';
 
 /**
  * The transparency log (docs/protocol.md §9): per app, an append-only RFC 6962 Merkle tree of
@@ -60,7 +60,11 @@ export interface LogIdentity {
 }
 
 /** The log's key, created on first use: Ed25519, named by the log's origin. */
-export async function ensureLogKey(store: Database, logId: string, nowMs: number): Promise<LogKeyRecord> {
+export async function ensureLogKey(
+  store: Ports<'transparencyLog'>,
+  logId: string,
+  nowMs: number,
+): Promise<LogKeyRecord> {
   const existing = await store.transparencyLog.getKey(logId);
   if (existing) return existing;
   const origin = logOrigin(logId);
@@ -80,7 +84,7 @@ export async function ensureLogKey(store: Database, logId: string, nowMs: number
 
 /** Appends one entry and signs the new checkpoint, in the caller's transaction. */
 export async function appendLogEntry(
-  tx: Database,
+  tx: Ports<'transparencyLog'>,
   logId: string,
   entry: LogEntry,
   nowMs: number,
@@ -107,7 +111,11 @@ export async function appendLogEntry(
  * not logged (the server signs them itself). Targets is logged so a monitor knows which
  * releases keys were in force at each releases version, across rotations.
  */
-export async function logMetadataVersion(tx: Database, stored: StoredMetadata, nowMs: number): Promise<void> {
+export async function logMetadataVersion(
+  tx: Ports<'transparencyLog'>,
+  stored: StoredMetadata,
+  nowMs: number,
+): Promise<void> {
   if (stored.role !== 'releases' && stored.role !== 'root' && stored.role !== 'targets') return;
   await appendLogEntry(
     tx,
@@ -134,7 +142,11 @@ function signerOfLine(line: string): string {
  * The cosignature lines served with a checkpoint: at most one per witness (the first
  * stored), even if two posts of the same witness raced past the check in addCosignatures.
  */
-export async function servedCosignatures(store: Database, logId: string, size: number): Promise<string[]> {
+export async function servedCosignatures(
+  store: Ports<'transparencyLog'>,
+  logId: string,
+  size: number,
+): Promise<string[]> {
   const seen = new Set<string>();
   return (await store.transparencyLog.cosignatures(logId, size)).filter((line) => {
     const signer = signerOfLine(line);
@@ -155,7 +167,7 @@ export class TransparencyLogService {
     (t) => t.data.length,
   );
 
-  constructor(private readonly deps: { store: Database; now: () => number }) {}
+  constructor(private readonly deps: { store: Ports<'trust' | 'transparencyLog'>; now: () => number }) {}
 
   private async requireLog(logId: string): Promise<{ size: number; note: string }> {
     const latest = await this.deps.store.transparencyLog.latestCheckpoint(logId);

@@ -13,12 +13,12 @@ import {
 } from '@updraft/protocol';
 import { appNotFound, badRequest, conflict, trustNotInitialized } from './api-error.js';
 import {
-  ONLINE_ROLES,
-  StoreConflictError,
   type MetadataRole,
-  type Database,
+  ONLINE_ROLES,
   type OnlineRole,
+  StoreConflictError,
   type StoredMetadata,
+  type Transactional,
 } from '../persistence/persistence.js';
 import { generateKeyFile, publicKeyOf } from '@updraft/signing';
 import type { Actor } from './access.js';
@@ -59,7 +59,12 @@ function parseStoredTargets(m: StoredMetadata): { raw: Record<string, unknown>; 
  * TUF client will accept, switching its online keys when the new metadata lists them.
  */
 export class TrustService {
-  constructor(private readonly deps: { store: Database; now: () => number }) {}
+  constructor(
+    private readonly deps: {
+      store: Transactional<'trust' | 'releases' | 'rollout' | 'access' | 'transparencyLog'>;
+      now: () => number;
+    },
+  ) {}
 
   private async requireTrust(appId: string): Promise<void> {
     const app = await this.deps.store.trust.getApp(appId);

@@ -1,7 +1,7 @@
 import type { accessApi } from '@updraft/api';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ApiError, badRequest, conflict, forbidden, notFound } from './api-error.js';
-import type { Database, PrincipalRecord, Role, UserRecord } from '../persistence/persistence.js';
+import type { PrincipalRecord, Role, Transactional, UserRecord } from '../persistence/persistence.js';
 import { assertMayGrant, type Actor } from './access.js';
 import { appendAudit } from './audit-service.js';
 import { cancelPendingStarts } from './schedules.js';
@@ -63,7 +63,7 @@ export function sessionCookieOf(cookieHeader: string | undefined, https = false)
 }
 
 export class UsersService {
-  constructor(private readonly deps: { store: Database; now: () => number }) {}
+  constructor(private readonly deps: { store: Transactional<'rollout' | 'access'>; now: () => number }) {}
 
   async create(actor: Actor, input: { email: string; role: Role; password: string }): Promise<UserSummary> {
     // A user holds every scope of its role on every app and never expires: only a caller

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Database, WebhookDelivery } from '../persistence/persistence.js';
+import type { Ports, WebhookDelivery } from '../persistence/persistence.js';
 import { checkWebhookUrl, postJson, type OutboundPolicy } from './outbound.js';
 
 /**
@@ -40,7 +40,7 @@ export interface WebhookRequest {
 }
 
 /** Queues a webhook (in the caller's transaction when `store` is one); returns the delivery id. */
-export async function enqueueWebhook(store: Database, req: WebhookRequest, nowMs: number): Promise<string> {
+export async function enqueueWebhook(store: Ports<'insight'>, req: WebhookRequest, nowMs: number): Promise<string> {
   const id = randomUUID();
   const at = new Date(nowMs).toISOString();
   await store.insight.enqueueWebhook({
@@ -69,7 +69,7 @@ export const WEBHOOK_RETENTION_DAYS = 7;
 export class WebhookQueue {
   private readonly settle = new Map<string, SettleHandler>();
 
-  constructor(private readonly deps: { store: Database; now: () => number; options?: WebhookOptions }) {}
+  constructor(private readonly deps: { store: Ports<'insight'>; now: () => number; options?: WebhookOptions }) {}
 
   /** Calls `handler` when a delivery whose ref starts with `prefix:` is delivered or given up. */
   onSettled(prefix: string, handler: SettleHandler): void {

@@ -52,6 +52,25 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** The name of one bounded-context port of the Database ('trust', 'releases', …). */
+export type PortName = Exclude<keyof Database, 'transaction' | 'ping' | 'close'>;
+
+/**
+ * Only the ports K of the Database: what a service or helper that reads and writes through them
+ * (outside or inside a transaction) declares it needs, so its signature shows which stores it
+ * touches. The whole Database, and a `tx` narrowed to more ports, fit.
+ */
+export type Ports<K extends PortName> = Pick<Database, K>;
+
+/**
+ * The ports K and `transaction` over the same ports: for a service that commits writes to several
+ * of them together. Inside fn, `tx` offers exactly the ports K. The whole Database fits (its
+ * `transaction` hands fn a Database, which has every port).
+ */
+export type Transactional<K extends PortName> = Ports<K> & {
+  transaction<T>(fn: (tx: Ports<K>) => Promise<T>): Promise<T>;
+};
+
 /** A unique key was already taken, e.g. another writer stored the same metadata version first. */
 export class StoreConflictError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -3,7 +3,7 @@ import type { codepushDeviceApi } from '@updraft/api';
 import { codePushLabel, normalizeCodePushAppVersion } from '@updraft/protocol';
 import { ApiError, badRequest } from '../api-error.js';
 import type { IngestService } from '../ingest-service.js';
-import type { Database, StoredEvent } from '../../persistence/persistence.js';
+import type { Ports, StoredEvent } from '../../persistence/persistence.js';
 import { selectCodePushPackage, type CodePushDevice, type LabelledPackage } from './codepush-select.js';
 import type { CodePushDeployment } from '../../persistence/codepush/codepush-store.js';
 
@@ -46,7 +46,13 @@ const deploymentNotFound = () =>
 
 /** The device side of the CodePush front door: update checks and status reports. */
 export class CodePushAcquisitionService {
-  constructor(private readonly deps: { store: Database; ingest: IngestService; now: () => number }) {}
+  constructor(
+    private readonly deps: {
+      store: Ports<'releases' | 'rollout' | 'codepush'>;
+      ingest: IngestService;
+      now: () => number;
+    },
+  ) {}
 
   private async deployment(key: string): Promise<CodePushDeployment> {
     const d = await this.deps.store.codepush.getDeployment(key);

@@ -1,4 +1,4 @@
-import type { Database } from '../../persistence/persistence.js';
+import type { Ports } from '../../persistence/persistence.js';
 
 /**
  * Gives a release a new label (`v<n+1>`) on a channel and platform when it becomes what the
@@ -7,7 +7,7 @@ import type { Database } from '../../persistence/persistence.js';
  * registered after its publish. Releases without a CodePush package get no label.
  */
 export async function assignCodePushLabel(
-  tx: Database,
+  tx: Ports<'codepush'>,
   pointer: { appId: string; channel: string; platform: string; releaseId: string; mandatory: boolean },
   at: string,
 ): Promise<void> {

@@ -13,7 +13,7 @@ import { appNotFound, badRequest, conflict, notFound } from '../api-error.js';
 import type { BlobStore } from '../../blobs/blobs.js';
 import { assertMayChangeChannel, type Actor } from '../access.js';
 import { appendAudit } from '../audit-service.js';
-import type { Database } from '../../persistence/persistence.js';
+import type { Transactional } from '../../persistence/persistence.js';
 import { assignCodePushLabel } from './codepush-labels.js';
 import type { CodePushDeployment, CodePushPackage } from '../../persistence/codepush/codepush-store.js';
 import { diffZip, packageZip, type ZipFile } from './codepush-zip.js';
@@ -54,7 +54,13 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 
 /** Deployments and packages: what `updraft codepush …` and `updraft publish` manage. */
 export class CodePushAdminService {
-  constructor(private readonly deps: { store: Database; blobs: BlobStore; now: () => number }) {}
+  constructor(
+    private readonly deps: {
+      store: Transactional<'trust' | 'releases' | 'rollout' | 'access' | 'codepush'>;
+      blobs: BlobStore;
+      now: () => number;
+    },
+  ) {}
 
   async addDeployment(
     actor: Actor,

@@ -13,7 +13,7 @@ import { appNotFound, badRequest, conflict, notFound } from '../api-error.js';
 import type { BlobStore } from '../../blobs/blobs.js';
 import { assertMayChangeChannel, type Actor } from '../access.js';
 import { appendAudit } from '../audit-service.js';
-import type { Database } from '../../persistence/persistence.js';
+import type { Transactional } from '../../persistence/persistence.js';
 import type { ExpoUpdate } from '../../persistence/expo/expo-store.js';
 
 /** What the publisher sends for a release: the manifest bytes and its offline signatures. */
@@ -66,7 +66,13 @@ const unsignedRefused = (appId: string) =>
 
 /** Expo updates and directives: what `updraft publish --expo` and `updraft release rollback` register. */
 export class ExpoAdminService {
-  constructor(private readonly deps: { store: Database; blobs: BlobStore; now: () => number }) {}
+  constructor(
+    private readonly deps: {
+      store: Transactional<'trust' | 'releases' | 'rollout' | 'access' | 'expo'>;
+      blobs: BlobStore;
+      now: () => number;
+    },
+  ) {}
 
   /** Whether the app's Expo updates are signed, and under which key ids (newest first). */
   async status(appId: string): Promise<{ signed: boolean; keyIds: string[] }> {

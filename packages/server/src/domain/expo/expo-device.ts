@@ -2,7 +2,7 @@ import { EXPO_NO_UPDATE_DIRECTIVE, isIdentifier, type ExpoRequest } from '@updra
 import { ApiError } from '../api-error.js';
 import { DEFAULT_CHANNELS } from '../apps-service.js';
 import type { ResolveService } from '../resolve-service.js';
-import type { Database } from '../../persistence/persistence.js';
+import type { Ports } from '../../persistence/persistence.js';
 import type { ExpoUpdate } from '../../persistence/expo/expo-store.js';
 
 /** A body the publisher signed (or left unsigned), served exactly as stored. */
@@ -31,7 +31,7 @@ const later = (a: string, b: string) => Date.parse(a) > Date.parse(b);
  * keys). Nothing is signed here: the server holds no key that could.
  */
 export class ExpoDeviceService {
-  constructor(private readonly deps: { store: Database; resolve: ResolveService }) {}
+  constructor(private readonly deps: { store: Ports<'trust' | 'expo'>; resolve: ResolveService }) {}
 
   async answer(appId: string, req: ExpoRequest): Promise<ExpoAnswer> {
     const { store } = this.deps;

@@ -4,7 +4,7 @@ import { appNotFound, notFound } from '../api-error.js';
 import { appendAudit } from '../audit-service.js';
 import type { BlobStore } from '../../blobs/blobs.js';
 import type { ReleasesService } from '../releases-service.js';
-import type { Database } from '../../persistence/persistence.js';
+import type { Transactional } from '../../persistence/persistence.js';
 import type { ReleaseSourcemap } from '../../persistence/sourcemaps/sourcemap-store.js';
 
 export type SourcemapView = Omit<ReleaseSourcemap, 'appId' | 'releaseId'>;
@@ -23,7 +23,12 @@ const view = ({ name, sha256, length, uploadedAt }: ReleaseSourcemap): Sourcemap
  */
 export class SourcemapService {
   constructor(
-    private readonly deps: { store: Database; blobs: BlobStore; releases: ReleasesService; now: () => number },
+    private readonly deps: {
+      store: Transactional<'trust' | 'releases' | 'access' | 'sourcemaps'>;
+      blobs: BlobStore;
+      releases: ReleasesService;
+      now: () => number;
+    },
   ) {}
 
   private async requireRelease(appId: string, releaseId: string): Promise<void> {
