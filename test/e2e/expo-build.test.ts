@@ -150,6 +150,52 @@ test('an expo-updates app: expo export, published as Expo updates, source maps k
   assert.ok(!text.includes('.map'), 'the manifest names no map');
 });
 
+test('--build expo --json: one JSON document on stdout holds every release and the source map kept beside it', async () => {
+  const app = await stubApp(
+    'updates-json-app',
+    { expo: '~58.0.0', 'expo-updates': '~58.0.0' },
+    { expo: { name: 'c', slug: 'c', updates: { url: `${server.url}/expo/${APP}` } } },
+  );
+  const copies = join(work.path, 'maps-json-copies');
+  const r = await publish(app, ['--json', '--sourcemap-dir', copies]);
+  assert.equal(r.code, 0, r.stderr);
+  // All of stdout is the one document (JSON.parse refuses anything before or after it).
+  const doc = JSON.parse(r.stdout) as {
+    build: unknown;
+    bytesUploaded: number;
+    releases: {
+      platform: string;
+      releaseId: string;
+      updateId: string;
+      sourcemaps: { name: string; sha256: string; length: number }[];
+      sourcemapCopy?: string;
+    }[];
+  };
+  assert.deepEqual(doc.build, { kind: 'expo', updateClient: 'expo-updates' });
+  assert.equal(typeof doc.bytesUploaded, 'number');
+  assert.deepEqual(doc.releases.map((x) => x.platform).sort(), ['android', 'ios']);
+  for (const release of doc.releases) {
+    assert.equal(release.sourcemaps.length, 1, release.platform);
+    const [map] = release.sourcemaps as [{ name: string; sha256: string; length: number }];
+    assert.match(map.name, /^entry-[0-9a-f]+\.hbc\.map$/);
+    // What the JSON names is what the server keeps, and the local copy is beside it.
+    assert.equal(release.sourcemapCopy, join(copies, release.releaseId));
+    const local = await readFile(join(release.sourcemapCopy!, map.name));
+    assert.equal(local.length, map.length);
+    const listed = await fetch(`${server.url}/v1/apps/${APP}/releases/${release.releaseId}/sourcemaps`, {
+      headers: { authorization: `Bearer ${server.adminKey}` },
+    });
+    assert.deepEqual(
+      ((await listed.json()) as { sourcemaps: { name: string; sha256: string }[] }).sourcemaps.map((m) => [
+        m.name,
+        m.sha256,
+      ]),
+      [[map.name, map.sha256]],
+    );
+  }
+  assert.doesNotMatch(r.stderr, /kept on the server, never sent to devices: updraft release sourcemap/);
+});
+
 test('an app on the Updraft client: expo export:embed, published as an Updraft release', async () => {
   const app = await stubApp(
     'updraft-app',

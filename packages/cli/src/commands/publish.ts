@@ -146,18 +146,25 @@ async function publish(dirArg: string | undefined, opts: PublishOptions, built: 
   const dir = dirArg;
   if (opts.expo || built?.expoExport) {
     const published = await publishExpo(dir, opts);
-    for (const r of built?.expoExport ? published : []) {
-      const map = await built!.expoExport!.sourcemapOf(r.platform);
-      if (!map) continue;
-      const api = requireServer(opts);
-      const [kept] = await keepSourcemaps(api, opts.app, r.releaseId, [map], opts);
-      if (opts.sourcemapDir) await copySourcemaps(opts.sourcemapDir, r.releaseId, [map]);
-      if (!opts.json) {
+    const expoExport = built?.expoExport;
+    // A person sees each step as it happens; --json waits for the source maps, so that one
+    // document on stdout says everything.
+    if (!opts.json || !expoExport) emit(opts, published.result, published.human);
+    if (!expoExport) return;
+    const releases = [];
+    for (const r of published.result.releases) {
+      const map = await expoExport.sourcemapOf(r.platform);
+      const kept = map ? await keepSourcemaps(requireServer(opts), opts.app, r.releaseId, [map], opts) : [];
+      const sourcemapCopy =
+        map && opts.sourcemapDir ? await copySourcemaps(opts.sourcemapDir, r.releaseId, [map]) : null;
+      releases.push({ ...r, sourcemaps: kept, ...(sourcemapCopy ? { sourcemapCopy } : {}) });
+      if (!opts.json && kept[0]) {
         process.stderr.write(
-          `source map ${kept!.name} of ${r.platform} kept on the server, never sent to devices: updraft release sourcemap ${r.releaseId} --app ${opts.app}\n`,
+          `source map ${kept[0].name} of ${r.platform} kept on the server, never sent to devices: updraft release sourcemap ${r.releaseId} --app ${opts.app}\n`,
         );
       }
     }
+    if (opts.json) emit(opts, { ...published.result, releases, build: built.summary }, published.human);
     return;
   }
   const startedOn = isoSeconds(Date.now());

@@ -12,7 +12,7 @@ import {
 import { requireServer, type AdminApi } from '../api-client.js';
 import { DEFAULT_MAX_FILE_BYTES, type LocalFile } from '../files.js';
 import { defaultKeysDir, localSigner, readRoleKey } from '@updraft/signing';
-import { CliError, colour, emit } from '../output.js';
+import { CliError, colour } from '../output.js';
 import { defaultBuilderKeyPath, loadOrCreateBuilderKey, publishProvenance } from '../provenance.js';
 import type { GlobalOptions } from '../run.js';
 import { assertKeysFolderFor } from '../trust/app-context.js';
@@ -49,6 +49,12 @@ export interface ExpoPublished {
   updateId: string;
   createdAt: string;
   signed: boolean;
+}
+
+/** What `publish --expo` did: the `--json` document, and the same for a person. */
+export interface ExpoPublishOutcome {
+  result: { releases: ExpoPublished[]; bytesUploaded: number };
+  human: () => string;
 }
 
 /** The absolute origin (and path prefix) asset URLs start with: frozen into the signed manifest. */
@@ -133,9 +139,10 @@ export async function registerExpoUpdate(
 /**
  * `updraft publish DIR --expo`: every platform of an `npx expo export` folder becomes one
  * Updraft release (TUF-signed with the releases key, as any publish) and its Expo update (a
- * manifest signed with the Expo code-signing key). Both keys stay on this machine.
+ * manifest signed with the Expo code-signing key). Both keys stay on this machine. The caller
+ * prints the outcome (`--build expo` adds the source maps it keeps to it).
  */
-export async function publishExpo(dir: string, opts: ExpoPublishOptions): Promise<ExpoPublished[]> {
+export async function publishExpo(dir: string, opts: ExpoPublishOptions): Promise<ExpoPublishOutcome> {
   const startedOn = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   const appId = assertCliIdentifier(opts.app, '--app');
   const channel = assertCliIdentifier(opts.channel, '--channel');
@@ -212,15 +219,16 @@ export async function publishExpo(dir: string, opts: ExpoPublishOptions): Promis
       signed: update.signed,
     });
   }
-  emit(opts, { releases: out, bytesUploaded: uploaded }, () =>
-    [
-      ...out.map(
-        (r) =>
-          `${colour.green('published')} Expo update ${colour.bold(r.updateId)} (${r.signed ? 'signed' : colour.yellow('unsigned')}) for ${r.platform} ${runtimeVersion} on ${channel}: release ${r.releaseId}`,
-      ),
-      `  ${formatBytes(uploaded)} uploaded; devices ask ${api.server.replace(/\/+$/, '')}/expo/${appId}`,
-      `next: updraft release list --app ${appId} --channel ${channel}`,
-    ].join('\n'),
-  );
-  return out;
+  return {
+    result: { releases: out, bytesUploaded: uploaded },
+    human: () =>
+      [
+        ...out.map(
+          (r) =>
+            `${colour.green('published')} Expo update ${colour.bold(r.updateId)} (${r.signed ? 'signed' : colour.yellow('unsigned')}) for ${r.platform} ${runtimeVersion} on ${channel}: release ${r.releaseId}`,
+        ),
+        `  ${formatBytes(uploaded)} uploaded; devices ask ${api.server.replace(/\/+$/, '')}/expo/${appId}`,
+        `next: updraft release list --app ${appId} --channel ${channel}`,
+      ].join('\n'),
+  };
 }
