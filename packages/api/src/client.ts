@@ -1,6 +1,5 @@
 import type { ErrorCode } from './errors.js';
-import type { Sourcemap, SourcemapList } from './routes/sourcemaps.js';
-import { routeTarget, type AdminRoute, type RouteInput, type RouteResponse } from './routes/table.js';
+import { ADMIN_ROUTES, routeTarget, type AdminRoute, type RouteInput, type RouteResponse } from './routes/table.js';
 
 /** How the client sends a request: the global fetch, or one that retries (the CLI's). */
 export type FetchLike = (url: string, init: RequestInit, options: { idempotent?: boolean }) => Promise<Response>;
@@ -15,12 +14,10 @@ export interface AdminClientOptions {
   fetch?: FetchLike;
 }
 
-export interface RequestOptions {
-  /** A JSON body. */
+/** What send() puts on the wire: a JSON body or raw bytes, and whether a retrying fetch may resend it. */
+interface SendOptions {
   json?: unknown;
-  /** Raw bytes (application/octet-stream), e.g. a blob upload. */
   raw?: Uint8Array;
-  /** Safe to send twice although the method is POST (a query): a retrying fetch may resend it. */
   idempotent?: boolean;
 }
 
@@ -50,9 +47,19 @@ export class AdminHttpError extends Error {
   }
 }
 
-/** The input of a call; optional when the route needs none (no path parameters, no body). */
+/** How a call is sent, beyond what the route's schemas say. */
+export interface CallOptions {
+  /** The body as raw bytes (application/octet-stream), for a route whose body is not JSON: a blob, a source map. */
+  raw?: Uint8Array;
+  /** Safe to send twice although the method is POST (a query such as "which blobs are missing"): a retrying fetch may resend it. */
+  idempotent?: boolean;
+}
+
+/** The input of a call (optional when the route needs none: no path parameters, no body), then its options. */
 export type CallArgs<R extends AdminRoute> =
-  Record<string, never> extends RouteInput<R> ? [input?: RouteInput<R>] : [input: RouteInput<R>];
+  Record<string, never> extends RouteInput<R>
+    ? [input?: RouteInput<R>, options?: CallOptions]
+    : [input: RouteInput<R>, options?: CallOptions];
 
 const defaultFetch: FetchLike = (url, init) => fetch(url, init);
 
@@ -63,53 +70,37 @@ export class AdminClient {
     this.fetch = options.fetch ?? defaultFetch;
   }
 
-  /** The answer's JSON (undefined when it has no JSON body); throws AdminNetworkError or AdminHttpError. */
-  async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  /**
+   * One admin route, typed by its schemas: `call('GET /v1/apps/:appId/channels', { params: { appId } })`
+   * answers the route's response type: its JSON, or its bytes when the route answers raw bytes
+   * (a source map). Throws AdminNetworkError, or AdminHttpError for an error status.
+   */
+  async call<R extends AdminRoute>(route: R, ...args: CallArgs<R>): Promise<RouteResponse<R>> {
+    const input = (args[0] ?? {}) as { params?: object; query?: object; body?: unknown };
+    const options: CallOptions = args[1] ?? {};
+    const { method, path } = routeTarget(route, input);
+    const res = await this.send(method, path, {
+      ...(options.raw ? { raw: options.raw } : input.body !== undefined ? { json: input.body } : {}),
+      ...(options.idempotent !== undefined ? { idempotent: options.idempotent } : {}),
+    });
+    if (res.ok && answersBytes(route)) return new Uint8Array(await res.arrayBuffer()) as RouteResponse<R>;
+    const json = await readJson(res);
+    if (!res.ok) throw httpError(res, json, `${method} ${path}`);
+    return json as RouteResponse<R>;
+  }
+
+  /**
+   * An untyped request, for the routes the table does not hold yet (the Expo admin routes,
+   * whose schemas are being written); the answer's JSON, errors as call() throws them.
+   */
+  async request<T>(method: string, path: string, opts: { json?: unknown } = {}): Promise<T> {
     const res = await this.send(method, path, opts);
     const json = await readJson(res);
     if (!res.ok) throw httpError(res, json, `${method} ${path}`);
     return json as T;
   }
 
-  /**
-   * One admin route, typed by its schemas: `call('GET /v1/apps/:appId/channels', { params: { appId } })`
-   * answers the route's response type. Errors as request() throws them.
-   */
-  async call<R extends AdminRoute>(route: R, ...args: CallArgs<R>): Promise<RouteResponse<R>> {
-    const input = (args[0] ?? {}) as { params?: object; query?: object; body?: unknown };
-    const { method, path } = routeTarget(route, input);
-    return this.request<RouteResponse<R>>(method, path, input.body !== undefined ? { json: input.body } : {});
-  }
-
-  /** The answer's bytes as they are (a source map, a file); errors as request() throws them. */
-  async bytes(path: string): Promise<Uint8Array> {
-    const res = await this.send('GET', path, {});
-    if (!res.ok) throw httpError(res, await readJson(res), `GET ${path}`);
-    return new Uint8Array(await res.arrayBuffer());
-  }
-
-  /** PUT /v1/apps/:appId/releases/:releaseId/sourcemaps/:name: the server checks the SHA-256 before keeping it. */
-  uploadSourcemap(
-    appId: string,
-    releaseId: string,
-    name: string,
-    sha256: string,
-    bytes: Uint8Array,
-  ): Promise<Sourcemap> {
-    return this.request('PUT', `${sourcemapsPath(appId, releaseId, name)}?sha256=${sha256}`, { raw: bytes });
-  }
-
-  /** GET /v1/apps/:appId/releases/:releaseId/sourcemaps */
-  listSourcemaps(appId: string, releaseId: string): Promise<SourcemapList> {
-    return this.request('GET', sourcemapsPath(appId, releaseId));
-  }
-
-  /** GET /v1/apps/:appId/releases/:releaseId/sourcemaps/:name: the bytes as uploaded. */
-  downloadSourcemap(appId: string, releaseId: string, name: string): Promise<Uint8Array> {
-    return this.bytes(sourcemapsPath(appId, releaseId, name));
-  }
-
-  private async send(method: string, path: string, opts: RequestOptions): Promise<Response> {
+  private async send(method: string, path: string, opts: SendOptions): Promise<Response> {
     const url = `${this.options.baseUrl.replace(/\/+$/, '')}${path}`;
     const headers: Record<string, string> = {};
     if (this.options.apiKey !== undefined) headers['authorization'] = `Bearer ${this.options.apiKey}`;
@@ -148,7 +139,8 @@ function httpError(res: Response, json: unknown, request: string): AdminHttpErro
   return new AdminHttpError(res.status, e?.code, e?.message, json, request);
 }
 
-function sourcemapsPath(appId: string, releaseId: string, name?: string): string {
-  const base = `/v1/apps/${encodeURIComponent(appId)}/releases/${encodeURIComponent(releaseId)}/sourcemaps`;
-  return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
+/** A route whose success answer is raw bytes (declared as `content`), not JSON. */
+function answersBytes(route: AdminRoute): boolean {
+  const response: Record<string, object> = ADMIN_ROUTES[route].response;
+  return Object.entries(response).some(([status, schema]) => status.startsWith('2') && 'content' in schema);
 }

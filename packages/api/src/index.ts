@@ -60,5 +60,5 @@ export {
   AdminNetworkError,
   type AdminClientOptions,
   type FetchLike,
-  type RequestOptions,
+  type CallOptions,
 } from './client.js';

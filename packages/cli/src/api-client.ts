@@ -27,38 +27,11 @@ export class AdminApi {
   }
 
   /**
-   * `idempotent`: safe to send twice although the method is POST (a query such as "which
-   * blobs are missing"). Idempotent requests are sent again once when the server closed the
-   * pooled connection under them (retryingFetch).
+   * One admin route by `METHOD path`, typed by its schemas (AdminClient.call), with its
+   * options (raw bytes, idempotent). Idempotent requests are sent again once when the server
+   * closed the pooled connection under them (retryingFetch). Failures become CliErrors.
    */
-  async request<T>(
-    method: string,
-    path: string,
-    body?: unknown,
-    rawBody?: Uint8Array,
-    options: { idempotent?: boolean } = {},
-  ): Promise<T> {
-    try {
-      return await this.client.request<T>(method, path, {
-        ...(rawBody ? { raw: rawBody } : { json: body }),
-        ...(options.idempotent !== undefined ? { idempotent: options.idempotent } : {}),
-      });
-    } catch (err) {
-      throw this.cliError(err, `${method} ${path}`);
-    }
-  }
-
-  /** A typed method of the admin client, errors as request() gives them: `api.call((c) => c.listSourcemaps(…))`. */
-  async call<T>(fn: (client: AdminClient) => Promise<T>): Promise<T> {
-    try {
-      return await fn(this.client);
-    } catch (err) {
-      throw this.cliError(err, 'the request');
-    }
-  }
-
-  /** One admin route by `METHOD path`, typed by its schemas (AdminClient.call); errors as request() gives them. */
-  async route<R extends AdminRoute>(route: R, ...args: CallArgs<R>): Promise<RouteResponse<R>> {
+  async call<R extends AdminRoute>(route: R, ...args: CallArgs<R>): Promise<RouteResponse<R>> {
     try {
       return await this.client.call(route, ...args);
     } catch (err) {
@@ -67,12 +40,12 @@ export class AdminApi {
     }
   }
 
-  /** The answer's bytes as they are (GET), e.g. a source map. */
-  async download(path: string): Promise<Uint8Array> {
+  /** Untyped, for the Expo admin routes until their schemas are in the route table; errors as call() gives them. */
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     try {
-      return await this.client.bytes(path);
+      return await this.client.request<T>(method, path, { json: body });
     } catch (err) {
-      throw this.cliError(err, `GET ${path}`);
+      throw this.cliError(err, `${method} ${path}`);
     }
   }
 

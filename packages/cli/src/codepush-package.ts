@@ -1,4 +1,4 @@
-import { ErrorCode } from '@updraft/api';
+import { ErrorCode, type codepushApi } from '@updraft/api';
 import { createSign, type KeyObject } from 'node:crypto';
 import { codePushPackageHash, codePushSignatureClaims } from '@updraft/protocol';
 import type { AdminApi } from './api-client.js';
@@ -17,30 +17,9 @@ export interface CodePushResult {
   signed: boolean;
 }
 
-interface Deployment {
-  name: string;
-  channel: string;
-  platform: string;
-  currentLabel: string | null;
-  signed: boolean;
-}
+/** What the publisher registers for a release: the package hash, its signature, the binary version it targets. */
+export type PreparedCodePush = codepushApi.RegisterPackageBody;
 
-interface PackageView {
-  releaseId: string;
-  packageHash: string;
-  signed: boolean;
-  signature: string | null;
-  targetAppVersion: string | null;
-  labels: { channel: string; platform: string; label: string }[];
-}
-
-export interface PreparedCodePush {
-  packageHash: string;
-  signature: string | null;
-  targetAppVersion: string | null;
-}
-
-const app = (appId: string) => `/v1/apps/${encodeURIComponent(appId)}`;
 const b64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 
 /** A compact RS256 JWT, as the CodePush CLI's `jsonwebtoken` makes it (with `iat`). */
@@ -86,10 +65,9 @@ export async function prepareCodePush(
     targetAppVersion?: string;
   },
 ): Promise<PreparedCodePush | null> {
-  const { deployments } = await api.request<{ deployments: Deployment[] }>(
-    'GET',
-    `${app(input.appId)}/codepush/deployments`,
-  );
+  const { deployments } = await api.call('GET /v1/apps/:appId/codepush/deployments', {
+    params: { appId: input.appId },
+  });
   const here = deployments.filter((d) => d.channel === input.channel && d.platform === input.platform);
   if (here.length === 0) {
     if (input.keyPath === undefined) return null;
@@ -118,13 +96,12 @@ export async function attachCodePush(
   platform: string,
   prepared: PreparedCodePush,
 ): Promise<CodePushResult> {
-  let view: PackageView;
+  let view: codepushApi.CodePushPackage;
   try {
-    view = await api.request<PackageView>(
-      'PUT',
-      `${app(appId)}/codepush/packages/${encodeURIComponent(releaseId)}`,
-      prepared,
-    );
+    view = await api.call('PUT /v1/apps/:appId/codepush/packages/:releaseId', {
+      params: { appId, releaseId },
+      body: prepared,
+    });
   } catch (err) {
     if (err instanceof CliError) {
       throw new CliError(
@@ -151,12 +128,11 @@ export async function copyCodePush(
   channel: string,
   platform: string,
 ): Promise<CodePushResult | null> {
-  let from: PackageView;
+  let from: codepushApi.CodePushPackage;
   try {
-    from = await api.request<PackageView>(
-      'GET',
-      `${app(appId)}/codepush/packages/${encodeURIComponent(fromReleaseId)}`,
-    );
+    from = await api.call('GET /v1/apps/:appId/codepush/packages/:releaseId', {
+      params: { appId, releaseId: fromReleaseId },
+    });
   } catch (err) {
     if (err instanceof CliError && err.code === ErrorCode.codepushPackageNotFound) return null;
     throw err;

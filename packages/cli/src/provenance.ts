@@ -161,7 +161,7 @@ export async function publishProvenance(api: AdminApi, req: ProvenanceRequest): 
   };
   const bytes = new TextEncoder().encode(JSON.stringify(envelope));
   const sha256 = sha256Hex(bytes);
-  await api.request('PUT', `/v1/apps/${encodeURIComponent(req.appId)}/blobs/${sha256}`, undefined, bytes);
+  await api.call('PUT /v1/apps/:appId/blobs/:sha256', { params: { appId: req.appId, sha256 } }, { raw: bytes });
   return {
     path: provenanceTargetPath(req.releaseId),
     sha256,

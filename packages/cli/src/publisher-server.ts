@@ -1,4 +1,5 @@
-import type { ExpiryPolicy, PublishBody, PublishedRelease, PublisherServer, PushedMetadata } from '@updraft/signing';
+import type { releasesApi } from '@updraft/api';
+import type { PublisherServer } from '@updraft/signing';
 import { consistentTargetPath, repositoryBaseUrl, type SignedEnvelope } from '@updraft/protocol';
 import { retryingFetch } from '@updraft/client/node';
 import type { AdminApi } from './api-client.js';
@@ -9,12 +10,13 @@ import { CliError } from './output.js';
  * files); failures stay the CliErrors AdminApi throws.
  */
 export function publisherServer(api: AdminApi): PublisherServer {
-  const app = (appId: string) => `/v1/apps/${encodeURIComponent(appId)}`;
   return {
-    releasesMetadata: (appId) => api.request<SignedEnvelope>('GET', `${app(appId)}/releases-metadata`),
-    expiryPolicy: (appId) => api.request<Partial<ExpiryPolicy>>('GET', `${app(appId)}/expiry`),
+    // The route answers the stored envelope as it is (any object); the workflows verify it (trustedReleases).
+    releasesMetadata: async (appId) =>
+      (await api.call('GET /v1/apps/:appId/releases-metadata', { params: { appId } })) as SignedEnvelope,
+    expiryPolicy: (appId) => api.call('GET /v1/apps/:appId/expiry', { params: { appId } }),
     putBlob: async (appId, sha256, bytes) => {
-      await api.request('PUT', `${app(appId)}/blobs/${sha256}`, undefined, bytes);
+      await api.call('PUT /v1/apps/:appId/blobs/:sha256', { params: { appId, sha256 } }, { raw: bytes });
     },
     targetFile: async (appId, targetPath, sha256, what) => {
       const url = `${repositoryBaseUrl(api.server.replace(/\/+$/, ''), appId)}/targets/${consistentTargetPath(targetPath, sha256)}`;
@@ -26,7 +28,9 @@ export function publisherServer(api: AdminApi): PublisherServer {
         throw new CliError('server-error', `cannot download ${what} from ${url} (${(err as Error).message})`);
       }
     },
-    pushMetadata: (appId, body) => api.request<PushedMetadata>('POST', `${app(appId)}/metadata`, body),
-    publishRelease: (appId, body: PublishBody) => api.request<PublishedRelease>('POST', `${app(appId)}/releases`, body),
+    pushMetadata: (appId, body) => api.call('POST /v1/apps/:appId/metadata', { params: { appId }, body }),
+    // The workflow passes the deploy options through as given (PublishBody's index signature); the server's schema checks them.
+    publishRelease: (appId, body) =>
+      api.call('POST /v1/apps/:appId/releases', { params: { appId }, body: body as releasesApi.PublishBody }),
   };
 }

@@ -30,7 +30,11 @@ export async function uploadSourcemaps(
     const bytes = await readFile(file);
     const sha256 = sha256Hex(bytes);
     log(`uploading source map ${name} (${formatBytes(bytes.length)}, kept on the server, never sent to devices)…`);
-    await api.call((c) => c.uploadSourcemap(appId, releaseId, name, sha256, bytes));
+    await api.call(
+      'PUT /v1/apps/:appId/releases/:releaseId/sourcemaps/:name',
+      { params: { appId, releaseId, name }, query: { sha256 } },
+      { raw: bytes },
+    );
     kept.push({ name, sha256, length: bytes.length });
   }
   return kept;

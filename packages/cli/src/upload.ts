@@ -1,4 +1,3 @@
-import type { releasesApi } from '@updraft/api';
 import { readFile } from 'node:fs/promises';
 import type { AdminApi } from './api-client.js';
 import type { LocalFile } from './files.js';
@@ -11,13 +10,10 @@ export async function uploadMissing(
   files: LocalFile[],
   showProgress: boolean,
 ): Promise<number> {
-  const app = encodeURIComponent(appId);
   const hashes = [...new Set(files.map((f) => f.sha256))];
-  const { missing } = await api.request<releasesApi.MissingBlobs>(
-    'POST',
-    `/v1/apps/${app}/blobs/missing`,
-    { sha256: hashes },
-    undefined,
+  const { missing } = await api.call(
+    'POST /v1/apps/:appId/blobs/missing',
+    { params: { appId }, body: { sha256: hashes } },
     { idempotent: true },
   );
   const toUpload = files.filter(
@@ -27,7 +23,7 @@ export async function uploadMissing(
   const bar = progressBar('uploading', total, showProgress);
   for (const f of toUpload) {
     const bytes = await readFile(f.absolutePath);
-    await api.request('PUT', `/v1/apps/${app}/blobs/${f.sha256}`, undefined, bytes);
+    await api.call('PUT /v1/apps/:appId/blobs/:sha256', { params: { appId, sha256: f.sha256 } }, { raw: bytes });
     bar.tick(f.length);
   }
   bar.done();

@@ -16,18 +16,34 @@ test('idempotent requests survive a pooled connection closed under them; a plain
   try {
     const api = new AdminApi(server.url, 'key');
     const calls: [string, () => Promise<unknown>, unknown][] = [
-      ['GET', () => api.request('GET', '/v1/apps'), { method: 'GET', path: '/v1/apps', bytes: 0 }],
+      ['GET', () => api.call('GET /v1/apps'), { method: 'GET', path: '/v1/apps', bytes: 0 }],
       [
         'PUT',
-        () => api.request('PUT', '/v1/apps/a/blobs/h', undefined, new Uint8Array(1000)),
+        () =>
+          api.call(
+            'PUT /v1/apps/:appId/blobs/:sha256',
+            { params: { appId: 'a', sha256: 'h' } },
+            {
+              raw: new Uint8Array(1000),
+            },
+          ),
         { method: 'PUT', path: '/v1/apps/a/blobs/h', bytes: 1000 },
       ],
       [
         'POST (a query)',
-        () => api.request('POST', '/v1/apps/a/blobs/missing', { sha256: [] }, undefined, { idempotent: true }),
+        () =>
+          api.call(
+            'POST /v1/apps/:appId/blobs/missing',
+            { params: { appId: 'a' }, body: { sha256: [] } },
+            { idempotent: true },
+          ),
         { method: 'POST', path: '/v1/apps/a/blobs/missing', bytes: 13 },
       ],
-      ['DELETE', () => api.request('DELETE', '/v1/x'), { method: 'DELETE', path: '/v1/x', bytes: 0 }],
+      [
+        'DELETE',
+        () => api.call('DELETE /v1/keys/:keyId', { params: { keyId: 'x' } }),
+        { method: 'DELETE', path: '/v1/keys/x', bytes: 0 },
+      ],
     ];
     for (const [what, call, expected] of calls) {
       assert.deepEqual(await call(), expected, what);
@@ -36,7 +52,13 @@ test('idempotent requests survive a pooled connection closed under them; a plain
     assert.ok(server.cutOff >= 3, `the server cut off ${server.cutOff} reused connections`);
 
     const answered = server.answered.length;
-    await assert.rejects(api.request('POST', '/v1/apps/a/releases', {}), { code: 'server-unreachable' });
+    await assert.rejects(
+      api.call('POST /v1/apps/:appId/releases/:releaseId/halt', {
+        params: { appId: 'a', releaseId: 'r' },
+        body: { channel: 'c' },
+      }),
+      { code: 'server-unreachable' },
+    );
     assert.equal(server.answered.length, answered, 'a POST that may have changed something is not repeated');
   } finally {
     await server.close();

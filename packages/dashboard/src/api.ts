@@ -28,16 +28,7 @@ export class ApiError extends Error {
 /** The page's own origin with the session cookie; changes carry the CSRF header. */
 const client = new AdminClient({ baseUrl: '', session: true });
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  try {
-    // An empty answer is null, as before the typed client.
-    return ((await client.request<T>(method, path, { json: body })) ?? null) as T;
-  } catch (err) {
-    throw apiError(err);
-  }
-}
-
-/** One admin route, typed by its schemas (AdminClient.call); errors as api() throws them. */
+/** One admin route, typed by its schemas (AdminClient.call); errors as ApiErrors with the server's message. */
 export async function call<R extends AdminRoute>(route: R, ...args: CallArgs<R>): Promise<RouteResponse<R>> {
   try {
     return await client.call(route, ...args);

@@ -15,10 +15,12 @@ export const SPEC_VERSION = '1.0.31';
 
 export type JsonObject = { [key: string]: JsonValue };
 
-export interface SignedEnvelope {
+// A type, not an interface: an interface has no implicit index signature, so it would not be
+// assignable to the admin API's schema-derived envelope ({ [x: string]: unknown; … }).
+export type SignedEnvelope = {
   signed: JsonObject;
   signatures: { keyid: string; sig: string }[];
-}
+};
 
 export interface RoleKeySet {
   keys: TufKey[];

@@ -2,10 +2,14 @@ import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import * as access from './access.js';
 import * as apps from './apps.js';
 import * as audit from './audit.js';
+import * as blobUpload from './blob-upload.js';
 import * as channels from './channels.js';
+import * as codepush from './codepush.js';
 import * as insight from './insight.js';
 import * as releaseOps from './release-ops.js';
 import * as releases from './releases.js';
+import * as sourcemaps from './sourcemaps.js';
+import * as transparencyLog from './transparency-log.js';
 import * as trust from './trust.js';
 
 /**
@@ -24,6 +28,8 @@ export const ADMIN_ROUTES = {
   'PUT /v1/apps/:appId/embedded/:platform/:runtimeVersion': releases.registerEmbedded,
   'GET /v1/apps/:appId/embedded/:platform/:runtimeVersion': releases.getEmbedded,
   'POST /v1/apps/:appId/blobs/missing': releases.missingBlobs,
+  'PUT /v1/apps/:appId/blobs/:sha256': blobUpload.uploadBlob,
+  'GET /v1/apps/:appId/releases-metadata': releases.releasesMetadata,
   'POST /v1/apps/:appId/releases': releases.publish,
   'GET /v1/apps/:appId/releases': releases.listReleases,
   'GET /v1/apps/:appId/releases/:releaseId': releaseOps.showRelease,
@@ -33,11 +39,21 @@ export const ADMIN_ROUTES = {
   'POST /v1/apps/:appId/releases/:releaseId/halt': releaseOps.halt,
   'POST /v1/apps/:appId/releases/:releaseId/resume': releaseOps.resume,
   'POST /v1/apps/:appId/releases/:releaseId/disable': releaseOps.disable,
+  'PUT /v1/apps/:appId/releases/:releaseId/sourcemaps/:name': sourcemaps.uploadSourcemap,
+  'GET /v1/apps/:appId/releases/:releaseId/sourcemaps': sourcemaps.listSourcemaps,
+  'GET /v1/apps/:appId/releases/:releaseId/sourcemaps/:name': sourcemaps.downloadSourcemap,
   'POST /v1/apps/:appId/online-keys': trust.createOnlineKey,
   'POST /v1/apps/:appId/metadata': trust.uploadMetadata,
   'GET /v1/apps/:appId/expiry': trust.getExpiry,
   'PUT /v1/apps/:appId/expiry': trust.setExpiry,
   'POST /v1/apps/:appId/resign': trust.resign,
+  'GET /v1/apps/:appId/log': transparencyLog.logIdentity,
+  'POST /v1/apps/:appId/log/cosignatures': transparencyLog.addCosignatures,
+  'POST /v1/apps/:appId/codepush/deployments': codepush.addDeployment,
+  'GET /v1/apps/:appId/codepush/deployments': codepush.listDeployments,
+  'DELETE /v1/apps/:appId/codepush/deployments/:name': codepush.removeDeployment,
+  'PUT /v1/apps/:appId/codepush/packages/:releaseId': codepush.registerPackage,
+  'GET /v1/apps/:appId/codepush/packages/:releaseId': codepush.getPackage,
   'POST /v1/keys': access.createKey,
   'GET /v1/keys': access.listKeys,
   'DELETE /v1/keys/:keyId': access.revokeKey,
@@ -67,6 +83,8 @@ export type AdminRoute = keyof typeof ADMIN_ROUTES;
 
 type From<S> = S extends JSONSchema ? FromSchema<S> : never;
 type SuccessStatus = 200 | 201 | 202;
+/** A response declared by its media type (rawResponse) is bytes; any other is the JSON its schema types. */
+type Answer<S> = S extends { content: object } ? Uint8Array : From<S>;
 
 /** What a call of `route` sends: its path parameters, query and body, as the server's schemas type them. */
 export type RouteInput<R extends AdminRoute> = (typeof ADMIN_ROUTES)[R] extends infer S
@@ -75,9 +93,9 @@ export type RouteInput<R extends AdminRoute> = (typeof ADMIN_ROUTES)[R] extends 
       (S extends { body: infer B } ? { body: From<B> } : { body?: undefined })
   : never;
 
-/** The answer of `route` on success (any of its 2xx statuses). */
+/** The answer of `route` on success (any of its 2xx statuses): its JSON, or its bytes for a raw response. */
 export type RouteResponse<R extends AdminRoute> = (typeof ADMIN_ROUTES)[R] extends { response: infer Res }
-  ? { [K in keyof Res]: K extends SuccessStatus ? From<Res[K]> : never }[keyof Res]
+  ? { [K in keyof Res]: K extends SuccessStatus ? Answer<Res[K]> : never }[keyof Res]
   : never;
 
 /** The request line of `route` with `params` filled in and `query` appended. */
@@ -90,7 +108,7 @@ export function routeTarget(
 } {
   const space = route.indexOf(' ');
   const params = (input.params ?? {}) as Record<string, string>;
-  const path = route.slice(space + 1).replace(/:([A-Za-z]+)/g, (_m, name: string) => {
+  const path = route.slice(space + 1).replace(/:([A-Za-z][A-Za-z0-9]*)/g, (_m, name: string) => {
     const value = params[name];
     if (value === undefined) throw new Error(`${route}: no value for :${name}`);
     return encodeURIComponent(value);

@@ -44,7 +44,7 @@ export function registerApps(program: Command): void {
         const algorithm = opts.keyType as KeyAlgorithm;
         const api = requireServer(opts);
         const dir = resolve(opts.keys ?? defaultKeysDir(appId));
-        const created = await api.route('POST /v1/apps', { body: { appId } });
+        const created = await api.call('POST /v1/apps', { body: { appId } });
         const logPin = buildLogPin(created.log, opts);
         const online = created.onlineKeys;
 
@@ -60,7 +60,7 @@ export function registerApps(program: Command): void {
           rootExtra: withLogPin({}, logPin),
           nowMs: Date.now(),
         });
-        await api.request('PUT', `/v1/apps/${encodeURIComponent(appId)}/trust`, { root, targets, releases });
+        await api.call('PUT /v1/apps/:appId/trust', { params: { appId }, body: { root, targets, releases } });
         const rootPath = await writeTrustAnchor(dir, serializeEnvelope(root));
 
         const result = {
@@ -87,7 +87,7 @@ export function registerApps(program: Command): void {
     .action(
       run<[], GlobalOptions>(async (opts) => {
         const api = requireServer(opts);
-        const result = await api.route('GET /v1/apps');
+        const result = await api.call('GET /v1/apps');
         emit(opts, result, () =>
           result.apps.length === 0
             ? 'no apps yet; create one with: updraft apps create <appId>'

@@ -26,7 +26,7 @@ export function registerAudit(program: Command): void {
         if (opts.app) query.app = opts.app;
         if (opts.after) query.after = opts.after;
         if (opts.limit) query.limit = opts.limit;
-        const result = await requireServer(opts).route('GET /v1/audit', { query });
+        const result = await requireServer(opts).call('GET /v1/audit', { query });
         emit(
           opts,
           result,
@@ -54,7 +54,7 @@ export function registerAudit(program: Command): void {
     )
     .action(
       run<[], AuditOptions & { logKey?: string }>(async (opts) => {
-        const result = await requireServer(opts).route(
+        const result = await requireServer(opts).call(
           'GET /v1/audit/verify',
           opts.app ? { query: { app: opts.app } } : {},
         );

@@ -26,7 +26,7 @@ export function registerChannel(program: Command): void {
     .requiredOption('--app <appId>', 'the app')
     .action(
       run<[], AppOptions>(async (opts) => {
-        const result = await requireServer(opts).route('GET /v1/apps/:appId/channels', { params: { appId: opts.app } });
+        const result = await requireServer(opts).call('GET /v1/apps/:appId/channels', { params: { appId: opts.app } });
         emit(opts, result, () =>
           result.channels.length ? result.channels.map(describe).join('\n') : 'no channels yet',
         );
@@ -40,7 +40,7 @@ export function registerChannel(program: Command): void {
     .option('--protected', 'only a release-manager, admin, owner or CI service account may change it')
     .action(
       run<[string], AppOptions & { protected?: boolean }>(async (name, opts) => {
-        const result = await requireServer(opts).route('POST /v1/apps/:appId/channels', {
+        const result = await requireServer(opts).call('POST /v1/apps/:appId/channels', {
           params: { appId: opts.app },
           body: { name, protected: opts.protected === true },
         });
@@ -55,7 +55,7 @@ export function registerChannel(program: Command): void {
     .option('--off', 'remove the protection')
     .action(
       run<[string], AppOptions & { off?: boolean }>(async (name, opts) => {
-        const result = await requireServer(opts).route('PUT /v1/apps/:appId/channels/:channel/protection', {
+        const result = await requireServer(opts).call('PUT /v1/apps/:appId/channels/:channel/protection', {
           params: { appId: opts.app, channel: name },
           body: { protected: !opts.off },
         });

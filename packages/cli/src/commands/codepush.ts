@@ -1,17 +1,9 @@
 import type { Command } from 'commander';
+import type { codepushApi } from '@updraft/api';
 import { isPlatform, PLATFORMS } from '@updraft/protocol';
 import { requireServer } from '../api-client.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
-
-interface DeploymentRow {
-  name: string;
-  deploymentKey: string;
-  channel: string;
-  platform: string;
-  currentLabel: string | null;
-  signed: boolean;
-}
 
 interface AddOptions extends GlobalOptions {
   app: string;
@@ -19,8 +11,6 @@ interface AddOptions extends GlobalOptions {
   platform: string;
   key?: string;
 }
-
-const base = (appId: string) => `/v1/apps/${encodeURIComponent(appId)}/codepush/deployments`;
 
 /** `updraft codepush deployment add|ls|rm`: CodePush deployment keys as views of a channel and platform. */
 export function registerCodePush(program: Command): void {
@@ -44,9 +34,12 @@ export function registerCodePush(program: Command): void {
             exitCode: 2,
           });
         }
-        const body: Record<string, string> = { name, channel: opts.channel, platform: opts.platform };
-        if (opts.key !== undefined) body['key'] = opts.key;
-        const d = await requireServer(opts).request<DeploymentRow>('POST', base(opts.app), body);
+        const body: codepushApi.AddDeploymentBody = { name, channel: opts.channel, platform: opts.platform };
+        if (opts.key !== undefined) body.key = opts.key;
+        const d = await requireServer(opts).call('POST /v1/apps/:appId/codepush/deployments', {
+          params: { appId: opts.app },
+          body,
+        });
         const result = { deploymentKey: d.deploymentKey, name: d.name, channel: d.channel, platform: d.platform };
         emit(opts, result, () =>
           [
@@ -65,7 +58,9 @@ export function registerCodePush(program: Command): void {
     .requiredOption('--app <appId>', 'the app')
     .action(
       run<[], GlobalOptions & { app: string }>(async (opts) => {
-        const result = await requireServer(opts).request<{ deployments: DeploymentRow[] }>('GET', base(opts.app));
+        const result = await requireServer(opts).call('GET /v1/apps/:appId/codepush/deployments', {
+          params: { appId: opts.app },
+        });
         emit(opts, result, () =>
           result.deployments.length
             ? result.deployments
@@ -85,10 +80,9 @@ export function registerCodePush(program: Command): void {
     .requiredOption('--app <appId>', 'the app')
     .action(
       run<[string], GlobalOptions & { app: string }>(async (name, opts) => {
-        const result = await requireServer(opts).request<{ name: string; removed: true }>(
-          'DELETE',
-          `${base(opts.app)}/${encodeURIComponent(name)}`,
-        );
+        const result = await requireServer(opts).call('DELETE /v1/apps/:appId/codepush/deployments/:name', {
+          params: { appId: opts.app, name },
+        });
         emit(opts, result, () => `${colour.green('removed')} CodePush deployment ${name}`);
       }),
     );

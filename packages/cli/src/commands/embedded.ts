@@ -38,7 +38,7 @@ export async function fetchRegisteredEmbedded(
 ): Promise<LocalFile[]> {
   let bundle: releasesApi.EmbeddedBundle;
   try {
-    bundle = await api.route('GET /v1/apps/:appId/embedded/:platform/:runtimeVersion', {
+    bundle = await api.call('GET /v1/apps/:appId/embedded/:platform/:runtimeVersion', {
       params: { appId, platform, runtimeVersion },
     });
   } catch (err) {
@@ -84,7 +84,7 @@ export function registerEmbedded(program: Command): void {
         const files = await collectFiles(resolve(dir), maxFileBytes);
         const api = requireServer(opts);
         const uploaded = await uploadMissing(api, opts.app, files, !opts.json);
-        const result = await api.route('PUT /v1/apps/:appId/embedded/:platform/:runtimeVersion', {
+        const result = await api.call('PUT /v1/apps/:appId/embedded/:platform/:runtimeVersion', {
           params: { appId: opts.app, platform: opts.platform, runtimeVersion: opts.runtimeVersion },
           body: { files: files.map((f) => ({ path: f.path, sha256: f.sha256, length: f.length })) },
         });
@@ -105,7 +105,7 @@ export function registerEmbedded(program: Command): void {
     .requiredOption('--runtime-version <rv>', 'the runtime version of the binary')
     .action(
       run<[], Omit<RegisterOptions, 'maxFileSize'>>(async (opts) => {
-        const result = await requireServer(opts).route('GET /v1/apps/:appId/embedded/:platform/:runtimeVersion', {
+        const result = await requireServer(opts).call('GET /v1/apps/:appId/embedded/:platform/:runtimeVersion', {
           params: { appId: opts.app, platform: opts.platform, runtimeVersion: opts.runtimeVersion },
         });
         emit(opts, result, () =>

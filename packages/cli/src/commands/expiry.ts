@@ -51,8 +51,8 @@ export function registerExpiry(program: Command): void {
       const params = { appId };
       const policy: ExpiryPolicy & { resigned?: string[] } =
         Object.keys(change).length > 0
-          ? await api.route('PUT /v1/apps/:appId/expiry', { params, body: change })
-          : await api.route('GET /v1/apps/:appId/expiry', { params });
+          ? await api.call('PUT /v1/apps/:appId/expiry', { params, body: change })
+          : await api.call('GET /v1/apps/:appId/expiry', { params });
       emit(opts, policy, () =>
         [
           `${colour.bold(appId)} metadata lifetimes:`,

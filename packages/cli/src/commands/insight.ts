@@ -37,7 +37,7 @@ export function registerInsight(program: Command): void {
     .option('--name <name>', 'what uses it', 'devices')
     .action(
       run<[], AppOptions & { name: string }>(async (opts) => {
-        const r = await requireServer(opts).route('POST /v1/apps/:appId/ingest-keys', {
+        const r = await requireServer(opts).call('POST /v1/apps/:appId/ingest-keys', {
           params: { appId: opts.app },
           body: { name: opts.name },
         });
@@ -50,7 +50,7 @@ export function registerInsight(program: Command): void {
     .requiredOption('--app <appId>', 'the app')
     .action(
       run<[], AppOptions>(async (opts) => {
-        const r = await requireServer(opts).route('GET /v1/apps/:appId/ingest-keys', { params: { appId: opts.app } });
+        const r = await requireServer(opts).call('GET /v1/apps/:appId/ingest-keys', { params: { appId: opts.app } });
         emit(opts, r, () =>
           r.keys.map((k) => `${k.id}\t${k.name}\t${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}`).join('\n'),
         );
@@ -62,7 +62,7 @@ export function registerInsight(program: Command): void {
     .requiredOption('--app <appId>', 'the app')
     .action(
       run<[string], AppOptions>(async (id, opts) => {
-        const r = await requireServer(opts).route('DELETE /v1/apps/:appId/ingest-keys/:keyId', {
+        const r = await requireServer(opts).call('DELETE /v1/apps/:appId/ingest-keys/:keyId', {
           params: { appId: opts.app, keyId: id },
         });
         emit(opts, r, () => `revoked ingest key ${r.id} at ${r.revokedAt}`);
@@ -76,7 +76,7 @@ export function registerInsight(program: Command): void {
     .requiredOption('--app <appId>', 'the app')
     .action(
       run<[], AppOptions>(async (opts) => {
-        const r = await requireServer(opts).route('GET /v1/apps/:appId/guardrails', { params: { appId: opts.app } });
+        const r = await requireServer(opts).call('GET /v1/apps/:appId/guardrails', { params: { appId: opts.app } });
         emit(opts, r, () =>
           r.guardrails
             .map(
@@ -141,7 +141,7 @@ export function registerInsight(program: Command): void {
             throw new CliError('usage', `--${k} must be a number`, { exitCode: 2 });
           }
         }
-        const g = await requireServer(opts).route('PUT /v1/apps/:appId/channels/:channel/guardrail', {
+        const g = await requireServer(opts).call('PUT /v1/apps/:appId/channels/:channel/guardrail', {
           params: { appId: opts.app, channel: opts.channel },
           body: body as insightApi.GuardrailBody,
         });
@@ -163,7 +163,7 @@ export function registerInsight(program: Command): void {
     .option('--channel <channel>', 'only this channel')
     .action(
       run<[string], AppOptions & { channel?: string }>(async (releaseId, opts) => {
-        const r = await requireServer(opts).route('GET /v1/apps/:appId/releases/:releaseId/insight', {
+        const r = await requireServer(opts).call('GET /v1/apps/:appId/releases/:releaseId/insight', {
           params: { appId: opts.app, releaseId },
           ...(opts.channel ? { query: { channel: opts.channel } } : {}),
         });

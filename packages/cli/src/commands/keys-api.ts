@@ -72,7 +72,7 @@ export function registerKeysApi(program: Command): void {
             .filter(Boolean) as Scope[];
         if (opts.expires !== undefined) body.expiresAt = expiryToIso(opts.expires);
         if (opts.app !== undefined) body.apps = opts.app;
-        const created = await requireServer(opts).route('POST /v1/keys', { body });
+        const created = await requireServer(opts).call('POST /v1/keys', { body });
         emit(
           opts,
           {
@@ -100,7 +100,7 @@ export function registerKeysApi(program: Command): void {
     .description("the organization's API keys (never the keys themselves)")
     .action(
       run<[], GlobalOptions>(async (opts) => {
-        const result = await requireServer(opts).route('GET /v1/keys');
+        const result = await requireServer(opts).call('GET /v1/keys');
         emit(opts, result, () =>
           result.keys
             .map(
@@ -120,7 +120,7 @@ export function registerKeysApi(program: Command): void {
     .description('revoke an API key at once')
     .action(
       run<[string], GlobalOptions>(async (id, opts) => {
-        const result = await requireServer(opts).route('DELETE /v1/keys/:keyId', { params: { keyId: id } });
+        const result = await requireServer(opts).call('DELETE /v1/keys/:keyId', { params: { keyId: id } });
         emit(opts, result, () => `revoked ${result.name} (${result.id}) at ${result.revokedAt}`);
       }),
     );

@@ -133,7 +133,7 @@ async function rotate(opts: RotateOptions): Promise<void> {
       throw new CliError('usage', `the server generates ${role} keys; do not pass --new-key for an online role`, {
         exitCode: 2,
       });
-    const created = await ctx.api.route('POST /v1/apps/:appId/online-keys', {
+    const created = await ctx.api.call('POST /v1/apps/:appId/online-keys', {
       params: { appId: ctx.appId },
       body: { role: role as OnlineRole },
     });

@@ -1,4 +1,4 @@
-import { ErrorCode, type releasesApi } from '@updraft/api';
+import { ErrorCode } from '@updraft/api';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -373,17 +373,14 @@ async function keepSourcemaps(
 /** Patch blobs are content-addressed like files: upload the ones the server lacks. */
 async function uploadPatches(api: AdminApi, appId: string, blobs: PatchBlob[]): Promise<number> {
   if (blobs.length === 0) return 0;
-  const app = encodeURIComponent(appId);
-  const { missing } = await api.request<releasesApi.MissingBlobs>(
-    'POST',
-    `/v1/apps/${app}/blobs/missing`,
-    { sha256: blobs.map((b) => b.sha256) },
-    undefined,
+  const { missing } = await api.call(
+    'POST /v1/apps/:appId/blobs/missing',
+    { params: { appId }, body: { sha256: blobs.map((b) => b.sha256) } },
     { idempotent: true },
   );
   let total = 0;
   for (const b of blobs.filter((x) => missing.includes(x.sha256))) {
-    await api.request('PUT', `/v1/apps/${app}/blobs/${b.sha256}`, undefined, b.bytes);
+    await api.call('PUT /v1/apps/:appId/blobs/:sha256', { params: { appId, sha256: b.sha256 } }, { raw: b.bytes });
     total += b.bytes.length;
   }
   return total;

@@ -90,7 +90,7 @@ async function writeExport(dir: string, repo: VerifiedRepo): Promise<string[]> {
 async function refresh(opts: RefreshOptions): Promise<void> {
   const ctx = await openApp(opts);
   const nowMs = Date.now();
-  const { resigned } = await ctx.api.route('POST /v1/apps/:appId/resign', {
+  const { resigned } = await ctx.api.call('POST /v1/apps/:appId/resign', {
     params: { appId: ctx.appId },
     body: { force: opts.force === true },
   });

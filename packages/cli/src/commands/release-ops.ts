@@ -42,7 +42,7 @@ export function registerReleaseOps(program: Command): void {
     .action(
       run<[string], AppOptions & { keys?: string }>(async (id, opts) => {
         const api = requireServer(opts);
-        const r = await api.route('GET /v1/apps/:appId/releases/:releaseId', {
+        const r = await api.call('GET /v1/apps/:appId/releases/:releaseId', {
           params: { appId: opts.app, releaseId: id },
         });
         // A provenance that fails verification is reported, not fatal: the rest of the release is still worth showing.
@@ -77,7 +77,7 @@ export function registerReleaseOps(program: Command): void {
       .requiredOption('--channel <name>', 'the channel to serve it on'),
   ).action(
     run<[string], ChannelOptions & DeployFlags>(async (id, opts) => {
-      const result = await requireServer(opts).route('POST /v1/apps/:appId/releases/:releaseId/promote', {
+      const result = await requireServer(opts).call('POST /v1/apps/:appId/releases/:releaseId/promote', {
         params: { appId: opts.app, releaseId: id },
         body: { channel: opts.channel, ...deployBody(opts) },
       });
@@ -97,7 +97,7 @@ export function registerReleaseOps(program: Command): void {
     .action(
       run<[string, string], ChannelOptions>(async (id, percent, opts) => {
         const basisPoints = percentToBasisPoints(percent, '<percent>');
-        const p = await requireServer(opts).route('POST /v1/apps/:appId/releases/:releaseId/rollout', {
+        const p = await requireServer(opts).call('POST /v1/apps/:appId/releases/:releaseId/rollout', {
           params: { appId: opts.app, releaseId: id },
           body: { channel: opts.channel, basisPoints },
         });
@@ -116,7 +116,7 @@ export function registerReleaseOps(program: Command): void {
       .requiredOption('--channel <name>', 'the channel')
       .action(
         run<[string], ChannelOptions>(async (id, opts) => {
-          const p = await requireServer(opts).route(`POST /v1/apps/:appId/releases/:releaseId/${name}`, {
+          const p = await requireServer(opts).call(`POST /v1/apps/:appId/releases/:releaseId/${name}`, {
             params: { appId: opts.app, releaseId: id },
             body: { channel: opts.channel },
           });
@@ -131,7 +131,7 @@ export function registerReleaseOps(program: Command): void {
     .requiredOption('--app <appId>', 'the app')
     .action(
       run<[string], AppOptions>(async (id, opts) => {
-        const r = await requireServer(opts).route('POST /v1/apps/:appId/releases/:releaseId/disable', {
+        const r = await requireServer(opts).call('POST /v1/apps/:appId/releases/:releaseId/disable', {
           params: { appId: opts.app, releaseId: id },
           body: {},
         });
@@ -150,7 +150,7 @@ export function registerReleaseOps(program: Command): void {
         if ((opts.set === undefined) === !opts.clear) {
           throw new CliError('usage', 'pass either --set <text> or --clear', { exitCode: 2 });
         }
-        const r = await requireServer(opts).route('PATCH /v1/apps/:appId/releases/:releaseId', {
+        const r = await requireServer(opts).call('PATCH /v1/apps/:appId/releases/:releaseId', {
           params: { appId: opts.app, releaseId: id },
           body: { notes: opts.clear ? null : (opts.set ?? null) },
         });

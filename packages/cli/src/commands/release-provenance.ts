@@ -39,8 +39,7 @@ export async function loadProvenance(
   releaseId: string,
   keysDir: string | undefined,
 ): Promise<VerifiedProvenance | null> {
-  const app = encodeURIComponent(appId);
-  const raw = await api.request<Record<string, unknown>>('GET', `/v1/apps/${app}/releases-metadata`);
+  const raw = await api.call('GET /v1/apps/:appId/releases-metadata', { params: { appId } });
   const releases = parseTargets(raw, 'releases');
   let releaseSignatureVerified = false;
   try {

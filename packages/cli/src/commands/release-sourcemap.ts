@@ -23,7 +23,9 @@ export function registerReleaseSourcemap(program: Command): void {
     .action(
       run<[string], SourcemapOptions>(async (releaseId, opts) => {
         const api = requireServer(opts);
-        const { sourcemaps } = await api.call((c) => c.listSourcemaps(opts.app, releaseId));
+        const { sourcemaps } = await api.call('GET /v1/apps/:appId/releases/:releaseId/sourcemaps', {
+          params: { appId: opts.app, releaseId },
+        });
         if (sourcemaps.length === 0) {
           throw new CliError(
             'no-sourcemap',
@@ -34,7 +36,9 @@ export function registerReleaseSourcemap(program: Command): void {
         await mkdir(out, { recursive: true });
         const written: ((typeof sourcemaps)[number] & { path: string })[] = [];
         for (const m of sourcemaps) {
-          const bytes = await api.call((c) => c.downloadSourcemap(opts.app, releaseId, m.name));
+          const bytes = await api.call('GET /v1/apps/:appId/releases/:releaseId/sourcemaps/:name', {
+            params: { appId: opts.app, releaseId, name: m.name },
+          });
           if (sha256Hex(bytes) !== m.sha256) {
             throw new CliError('bad-sourcemap', `the server sent ${m.name} with another SHA-256 than it lists`);
           }

@@ -25,7 +25,7 @@ export function registerRelease(program: Command): void {
     .action(
       run<[], ListOptions>(async (opts) => {
         const api = requireServer(opts);
-        const result = await api.route('GET /v1/apps/:appId/releases', {
+        const result = await api.call('GET /v1/apps/:appId/releases', {
           params: { appId: opts.app },
           ...(opts.channel ? { query: { channel: opts.channel } } : {}),
         });

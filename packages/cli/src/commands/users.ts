@@ -31,7 +31,7 @@ export function registerUsers(program: Command): void {
             { exitCode: 2 },
           );
         }
-        const u = await requireServer(opts).route('POST /v1/users', {
+        const u = await requireServer(opts).call('POST /v1/users', {
           // The server refuses an unknown role with a message that lists the roles.
           body: { email: opts.email, role: opts.role as Role, password },
         });
@@ -43,7 +43,7 @@ export function registerUsers(program: Command): void {
     .description("the organization's dashboard users")
     .action(
       run<[], GlobalOptions>(async (opts) => {
-        const r = await requireServer(opts).route('GET /v1/users');
+        const r = await requireServer(opts).call('GET /v1/users');
         emit(opts, r, () =>
           r.users
             .map((u) => `${u.id}\t${u.email}\t${u.role}\t${u.disabledAt ? `disabled ${u.disabledAt}` : 'active'}`)
@@ -56,7 +56,7 @@ export function registerUsers(program: Command): void {
     .description('disable a user; its sessions end at once')
     .action(
       run<[string], GlobalOptions>(async (id, opts) => {
-        const u = await requireServer(opts).route('DELETE /v1/users/:userId', { params: { userId: id } });
+        const u = await requireServer(opts).call('DELETE /v1/users/:userId', { params: { userId: id } });
         emit(opts, u, () => `disabled ${u.email}`);
       }),
     );

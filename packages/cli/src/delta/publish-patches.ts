@@ -64,8 +64,7 @@ export type ReleaseTarget = Pick<DeltaOptions, 'appId' | 'channel' | 'platform' 
  */
 export async function recentManifests(api: AdminApi, opts: ReleaseTarget, count: number): Promise<ReleaseManifest[]> {
   if (count <= 0) return [];
-  const app = encodeURIComponent(opts.appId);
-  const { releases } = await api.route('GET /v1/apps/:appId/releases', {
+  const { releases } = await api.call('GET /v1/apps/:appId/releases', {
     params: { appId: opts.appId },
     query: { channel: opts.channel, limit: '100' },
   });
@@ -73,7 +72,10 @@ export async function recentManifests(api: AdminApi, opts: ReleaseTarget, count:
     .filter((r) => r.platform === opts.platform && r.runtimeVersion === opts.runtimeVersion)
     .slice(0, count);
   if (recent.length === 0) return [];
-  const metadata = parseTargets(await api.request<unknown>('GET', `/v1/apps/${app}/releases-metadata`), 'releases');
+  const metadata = parseTargets(
+    await api.call('GET /v1/apps/:appId/releases-metadata', { params: { appId: opts.appId } }),
+    'releases',
+  );
   const repo = repositoryBaseUrl(api.server, opts.appId);
   const manifests: ReleaseManifest[] = [];
   for (const r of recent) {

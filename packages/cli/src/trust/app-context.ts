@@ -102,9 +102,7 @@ export async function openApp(opts: AppOptions): Promise<AppContext> {
   const keysDir = resolve(opts.keys ?? defaultKeysDir(appId));
   const anchorPath = resolve(opts.root ?? join(keysDir, 'root.json'));
   const repo = await loadVerifiedRepo(api.server, appId, await readAnchor(anchorPath, appId));
-  const policy = withDefaults(
-    await api.request<Partial<ExpiryPolicy>>('GET', `/v1/apps/${encodeURIComponent(appId)}/expiry`),
-  );
+  const policy = withDefaults(await api.call('GET /v1/apps/:appId/expiry', { params: { appId } }));
   return { appId, api, keysDir, anchorPath, repo, policy };
 }
 

@@ -1,6 +1,6 @@
 import { parseKey, sha256Hex } from '@updraft/protocol';
 import { verifyProvenance, type ProvenanceSummary } from '@updraft/protocol/transparency';
-import { api, enc } from '../api.js';
+import { call, enc } from '../api.js';
 import { Badge, Show, useLoad } from '../components/ui.js';
 
 interface Ref {
@@ -12,10 +12,10 @@ interface Ref {
 
 /** The release's signed SLSA provenance, fetched from the repository and verified here with the builder key. */
 async function loadProvenance(appId: string, releaseId: string): Promise<ProvenanceSummary | null> {
-  const releases = await api<{ signed: { targets: Record<string, { custom?: { updraft?: { provenance?: Ref } } }> } }>(
-    'GET',
-    `/v1/apps/${enc(appId)}/releases-metadata`,
-  );
+  // The route answers the stored envelope as it is (any object); only the provenance reference is read here.
+  const releases = (await call('GET /v1/apps/:appId/releases-metadata', { params: { appId } })) as {
+    signed: { targets: Record<string, { custom?: { updraft?: { provenance?: Ref } } }> };
+  };
   const ref = releases.signed.targets[`manifests/${releaseId}.json`]?.custom?.updraft?.provenance;
   if (!ref) return null;
   const slash = ref.path.lastIndexOf('/');
