@@ -22,6 +22,7 @@ export {
   identifier,
   IDENTIFIER_PATTERN,
   LIMIT_PATTERN,
+  listOf,
   noQuery,
   notes,
   PATTERN_WORDING,

@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { adminReadErrors, adminWriteErrors, dateTime, identifier, noQuery } from './common.js';
+import { adminReadErrors, adminWriteErrors, dateTime, identifier, listOf, noQuery } from './common.js';
 
 /** The role vocabulary, lowest to highest (docs/api.md "Roles and scopes"). */
 export const ROLES = ['viewer', 'developer', 'release-manager', 'admin', 'owner'] as const;
@@ -90,12 +90,7 @@ export const createKey = {
 } as const;
 export type CreateKeyBody = FromSchema<typeof createKey.body>;
 
-const keyList = {
-  type: 'object',
-  required: ['keys'],
-  properties: { keys: { type: 'array', items: apiKeySummary } },
-  additionalProperties: false,
-} as const;
+const keyList = listOf('keys', apiKeySummary);
 export type KeyList = FromSchema<typeof keyList>;
 
 /** GET /v1/keys */
@@ -214,12 +209,7 @@ export const createUser = {
 } as const;
 export type CreateUserBody = FromSchema<typeof createUser.body>;
 
-const userList = {
-  type: 'object',
-  required: ['users'],
-  properties: { users: { type: 'array', items: userSummary } },
-  additionalProperties: false,
-} as const;
+const userList = listOf('users', userSummary);
 export type UserList = FromSchema<typeof userList>;
 
 /** GET /v1/users */

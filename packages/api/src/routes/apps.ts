@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { adminReadErrors, adminWriteErrors, appParams, envelope, identifier, noQuery } from './common.js';
+import { adminReadErrors, adminWriteErrors, appParams, envelope, identifier, listOf, noQuery } from './common.js';
 
 /** A public key as TUF metadata lists it. */
 export const tufKey = {
@@ -56,12 +56,7 @@ const appSummary = {
 } as const;
 export type AppSummary = FromSchema<typeof appSummary>;
 
-const appList = {
-  type: 'object',
-  required: ['apps'],
-  properties: { apps: { type: 'array', items: appSummary } },
-  additionalProperties: false,
-} as const;
+const appList = listOf('apps', appSummary);
 export type AppList = FromSchema<typeof appList>;
 
 /** GET /v1/apps */

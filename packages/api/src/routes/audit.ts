@@ -5,6 +5,7 @@ import {
   anyObject,
   identifier,
   LIMIT_PATTERN,
+  listOf,
   noQuery,
   SEQ_PATTERN,
 } from './common.js';
@@ -58,12 +59,7 @@ const auditEntry = {
 } as const;
 export type AuditEntry = FromSchema<typeof auditEntry>;
 
-const auditPage = {
-  type: 'object',
-  required: ['entries'],
-  properties: { entries: { type: 'array', items: auditEntry } },
-  additionalProperties: false,
-} as const;
+const auditPage = listOf('entries', auditEntry);
 export type AuditPage = FromSchema<typeof auditPage>;
 
 /** GET /v1/audit */

@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { adminReadErrors, adminWriteErrors, anyObject, appParams, identifier, noQuery } from './common.js';
+import { adminReadErrors, adminWriteErrors, anyObject, appParams, identifier, listOf, noQuery } from './common.js';
 
 export const channelParams = {
   type: 'object',
@@ -55,12 +55,7 @@ export const channel = {
 } as const;
 export type Channel = FromSchema<typeof channel>;
 
-const channelList = {
-  type: 'object',
-  required: ['channels'],
-  properties: { channels: { type: 'array', items: channel } },
-  additionalProperties: false,
-} as const;
+const channelList = listOf('channels', channel);
 export type ChannelList = FromSchema<typeof channelList>;
 
 /** GET /v1/apps/:appId/channels */

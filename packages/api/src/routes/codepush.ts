@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { appParams, errorResponses, identifier, noQuery, releaseParams, sha256 } from './common.js';
+import { appParams, errorResponses, identifier, listOf, noQuery, releaseParams, sha256 } from './common.js';
 
 // Admin side of the CodePush compatibility layer (docs/guides/migrate-from-codepush.md), under /v1.
 
@@ -70,13 +70,7 @@ export const listDeployments = {
   params: appParams,
   querystring: noQuery,
   response: {
-    200: {
-      description: "the app's deployments",
-      type: 'object',
-      required: ['deployments'],
-      properties: { deployments: { type: 'array', items: deployment } },
-      additionalProperties: false,
-    },
+    200: { description: "the app's deployments", ...listOf('deployments', deployment) },
     ...adminErrors,
   },
 } as const;

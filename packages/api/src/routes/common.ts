@@ -135,6 +135,28 @@ export const adminReadErrors = errorResponses(400, 401, 403, 404, 503);
 /** How an admin route that changes something can fail: as a read, and a conflict with the current state or too large a body. */
 export const adminWriteErrors = errorResponses(400, 401, 403, 404, 409, 413, 503);
 
+/**
+ * The answer of a list route, `{ [key]: items[] }` and nothing else. The `const` parameters
+ * keep the literal types, so the result types exactly as the same object written `as const`
+ * (FromSchema derives the same TypeScript type).
+ */
+export function listOf<const K extends string, const I extends object>(
+  key: K,
+  items: I,
+): {
+  readonly type: 'object';
+  readonly required: readonly [K];
+  readonly properties: { readonly [P in K]: { readonly type: 'array'; readonly items: I } };
+  readonly additionalProperties: false;
+} {
+  return {
+    type: 'object',
+    required: [key],
+    properties: { [key]: { type: 'array', items } } as { [P in K]: { type: 'array'; items: I } },
+    additionalProperties: false,
+  };
+}
+
 /** For routes without query parameters: an unknown one is a mistake worth a 400. */
 export const noQuery = { type: 'object', properties: {}, additionalProperties: false } as const;
 

@@ -6,6 +6,7 @@ import {
   appParams,
   dateTime,
   identifier,
+  listOf,
   noQuery,
   releaseParams,
 } from './common.js';
@@ -193,12 +194,7 @@ export const getGuardrailHealth = {
   response: { 200: guardrailHealth, ...adminReadErrors },
 } as const;
 
-const guardrailList = {
-  type: 'object',
-  required: ['guardrails'],
-  properties: { guardrails: { type: 'array', items: guardrail } },
-  additionalProperties: false,
-} as const;
+const guardrailList = listOf('guardrails', guardrail);
 export type GuardrailList = FromSchema<typeof guardrailList>;
 
 /** GET /v1/apps/:appId/guardrails */
@@ -262,12 +258,7 @@ export const createIngestKey = {
   response: { 201: createdIngestKey, ...adminWriteErrors },
 } as const;
 
-const ingestKeyList = {
-  type: 'object',
-  required: ['keys'],
-  properties: { keys: { type: 'array', items: ingestKeySummary } },
-  additionalProperties: false,
-} as const;
+const ingestKeyList = listOf('keys', ingestKeySummary);
 export type IngestKeyList = FromSchema<typeof ingestKeyList>;
 
 /** GET /v1/apps/:appId/ingest-keys */

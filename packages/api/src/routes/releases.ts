@@ -9,6 +9,7 @@ import {
   envelope,
   identifier,
   LIMIT_PATTERN,
+  listOf,
   noQuery,
   notes,
   sha256,
@@ -71,12 +72,7 @@ export const getEmbedded = {
   response: { 200: embeddedBundle, ...adminReadErrors },
 } as const;
 
-const missingList = {
-  type: 'object',
-  required: ['missing'],
-  properties: { missing: { type: 'array', items: { type: 'string' } } },
-  additionalProperties: false,
-} as const;
+const missingList = listOf('missing', { type: 'string' });
 export type MissingBlobs = FromSchema<typeof missingList>;
 
 /** POST /v1/apps/:appId/blobs/missing */
@@ -178,12 +174,7 @@ const releaseListRow = {
 } as const;
 export type ReleaseListRow = FromSchema<typeof releaseListRow>;
 
-const releaseList = {
-  type: 'object',
-  required: ['releases'],
-  properties: { releases: { type: 'array', items: releaseListRow } },
-  additionalProperties: false,
-} as const;
+const releaseList = listOf('releases', releaseListRow);
 export type ReleaseList = FromSchema<typeof releaseList>;
 
 /** GET /v1/apps/:appId/releases */

@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { errorResponses, identifier, noQuery, rawResponse, releaseParams, sha256 } from './common.js';
+import { errorResponses, identifier, listOf, noQuery, rawResponse, releaseParams, sha256 } from './common.js';
 
 /** A file name, not a path: what Metro and hermesc call a map (index.android.bundle.map). */
 const mapName = { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9._-]{0,123}\\.map$' } as const;
@@ -45,13 +45,7 @@ export const listSourcemaps = {
   params: releaseParams,
   querystring: noQuery,
   response: {
-    200: {
-      description: "the release's source maps",
-      type: 'object',
-      required: ['sourcemaps'],
-      properties: { sourcemaps: { type: 'array', items: sourcemap } },
-      additionalProperties: false,
-    },
+    200: { description: "the release's source maps", ...listOf('sourcemaps', sourcemap) },
     ...errorResponses(400, 401, 403, 404, 503),
   },
 } as const;

@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { appParams, errorResponses, noQuery, rawResponse } from './common.js';
+import { appParams, errorResponses, listOf, noQuery, rawResponse } from './common.js';
 
 // The read side (docs/protocol.md §9) is mounted at /repo/:appId/log for each app and at
 // /log/audit for the audit anchors: the app's mount adds appParams to the params below.
@@ -29,20 +29,12 @@ export const entries = {
   response: {
     200: {
       description: 'entries [start, end), at most 256, each base64',
-      type: 'object',
-      required: ['entries'],
-      properties: {
-        entries: {
-          type: 'array',
-          items: {
-            type: 'object',
-            required: ['index', 'data'],
-            properties: { index: { type: 'integer' }, data: { type: 'string' } },
-            additionalProperties: false,
-          },
-        },
-      },
-      additionalProperties: false,
+      ...listOf('entries', {
+        type: 'object',
+        required: ['index', 'data'],
+        properties: { index: { type: 'integer' }, data: { type: 'string' } },
+        additionalProperties: false,
+      }),
     },
     ...readErrors,
   },
