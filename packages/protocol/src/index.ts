@@ -62,6 +62,7 @@ export {
   TIMESTAMP_ROLE,
   TOP_ROLES,
   isMetadataRole,
+  isOfflineRole,
   type DelegatedRoleName,
   type MetadataRole,
   type OfflineRole,
@@ -70,7 +71,10 @@ export {
 } from './roles.js';
 export {
   LOG_CHECKPOINT,
+  LOG_ENTRIES_LEVEL,
   LOG_FOLDER,
+  LOG_LEAF_FOLDER,
+  LOG_TILE_FOLDER,
   METADATA_FOLDER,
   REPOSITORY_FOLDER,
   TARGETS_FOLDER,

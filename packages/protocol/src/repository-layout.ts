@@ -14,6 +14,12 @@ export const TARGETS_FOLDER = 'targets';
 export const LOG_FOLDER = 'log';
 /** The log's checkpoint, inside the log folder. */
 export const LOG_CHECKPOINT = 'checkpoint';
+/** The log's tiles (C2SP tlog-tiles), inside the log folder: `tile/<L>/…` and `tile/entries/…`. */
+export const LOG_TILE_FOLDER = 'tile';
+/** The tile level that names entry bundles (C2SP tlog-tiles); hash tiles have numbered levels. */
+export const LOG_ENTRIES_LEVEL = 'entries';
+/** Updraft's leaf-index hints, inside the log folder: `leaf/<hex leaf hash>`. */
+export const LOG_LEAF_FOLDER = 'leaf';
 /** Timestamp is the one role served under a single name: it is where every check starts. */
 export const TIMESTAMP_FILE = `${TIMESTAMP_ROLE}.json`;
 

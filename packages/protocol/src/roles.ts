@@ -40,6 +40,11 @@ export type OfflineRole = (typeof OFFLINE_ROLES)[number];
 export const ONLINE_ROLES = [SNAPSHOT_ROLE, TIMESTAMP_ROLE, DIRECTOR_ROLE] as const;
 export type OnlineRole = (typeof ONLINE_ROLES)[number];
 
+/** Whether a role is signed offline by the publisher (and so logged in the transparency log). */
+export function isOfflineRole(role: MetadataRole): role is OfflineRole {
+  return (OFFLINE_ROLES as readonly MetadataRole[]).includes(role);
+}
+
 export function isMetadataRole(value: unknown): value is MetadataRole {
   return typeof value === 'string' && (METADATA_ROLES as readonly string[]).includes(value);
 }

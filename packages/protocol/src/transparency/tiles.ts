@@ -1,4 +1,5 @@
 import { bytesToHex, concatBytes, utf8Decode, utf8Encode } from '../encoding.js';
+import { LOG_ENTRIES_LEVEL, LOG_LEAF_FOLDER, LOG_TILE_FOLDER } from '../repository-layout.js';
 import { HASH_SIZE, rootFromLeafHashes } from './merkle.js';
 
 /**
@@ -17,7 +18,7 @@ const MAX_LEVEL = 63;
 
 /** A hash tile (`level` ≥ 0) or, with `level` = 'entries', an entry bundle. */
 export interface Tile {
-  level: number | 'entries';
+  level: number | typeof LOG_ENTRIES_LEVEL;
   /** Tile index N within its level. */
   index: number;
   /** 1..256; 256 is a full tile. */
@@ -40,41 +41,47 @@ function encodeIndex(n: number): string {
 export function tilePath(tile: Tile): string {
   assertTile(tile);
   const partial = tile.width < TILE_WIDTH ? `.p/${tile.width}` : '';
-  return `tile/${tile.level}/${encodeIndex(tile.index)}${partial}`;
+  return `${LOG_TILE_FOLDER}/${tile.level}/${encodeIndex(tile.index)}${partial}`;
 }
 
 function assertTile(tile: Tile): void {
   const levelOk =
-    tile.level === 'entries' || (Number.isSafeInteger(tile.level) && tile.level >= 0 && tile.level <= MAX_LEVEL);
+    tile.level === LOG_ENTRIES_LEVEL ||
+    (Number.isSafeInteger(tile.level) && tile.level >= 0 && tile.level <= MAX_LEVEL);
   if (!levelOk || !Number.isSafeInteger(tile.index) || tile.index < 0) throw new RangeError('not a tile');
   if (!Number.isSafeInteger(tile.width) || tile.width < 1 || tile.width > TILE_WIDTH) {
     throw new RangeError('a tile is 1 to 256 wide');
   }
 }
 
+// The layout's names are plain letters: nothing in them needs escaping here.
+const TILE_REST = new RegExp(
+  `^(${LOG_ENTRIES_LEVEL}|0|[1-9][0-9]?)\\/((?:x[0-9]{3}\\/)*[0-9]{3})(?:\\.p\\/([1-9][0-9]{0,2}))?$`,
+);
+
 /**
  * Parses the part of a tile path after `tile/`: `<L>/<N>[.p/<W>]` or `entries/<N>[.p/<W>]`.
  * Only the canonical spelling is accepted (so one tile has one name); null otherwise.
  */
 export function parseTilePath(rest: string): Tile | null {
-  const m = /^(entries|0|[1-9][0-9]?)\/((?:x[0-9]{3}\/)*[0-9]{3})(?:\.p\/([1-9][0-9]{0,2}))?$/.exec(rest);
+  const m = TILE_REST.exec(rest);
   if (!m) return null;
-  const level: Tile['level'] = m[1] === 'entries' ? 'entries' : Number(m[1]);
+  const level: Tile['level'] = m[1] === LOG_ENTRIES_LEVEL ? LOG_ENTRIES_LEVEL : Number(m[1]);
   const index = Number(m[2]!.replace(/x|\//g, ''));
   const width = m[3] === undefined ? TILE_WIDTH : Number(m[3]);
   if (
     !Number.isSafeInteger(index) ||
     (m[3] !== undefined && width >= TILE_WIDTH) ||
-    (level !== 'entries' && level > MAX_LEVEL)
+    (level !== LOG_ENTRIES_LEVEL && level > MAX_LEVEL)
   )
     return null;
   const tile: Tile = { level, index, width };
-  return `${tilePath(tile).slice('tile/'.length)}` === rest ? tile : null;
+  return `${tilePath(tile).slice(`${LOG_TILE_FOLDER}/`.length)}` === rest ? tile : null;
 }
 
 /** Whether the tile lies within a tree of `size` leaves (a partial tile narrower than today's is fine). */
 export function tileInTree(tile: Tile, size: number): boolean {
-  const level = tile.level === 'entries' ? 0 : tile.level;
+  const level = tile.level === LOG_ENTRIES_LEVEL ? 0 : tile.level;
   return tile.index * TILE_WIDTH + tile.width <= hashesAtLevel(size, level);
 }
 
@@ -87,7 +94,7 @@ export function tilesForSize(size: number): Tile[] {
     const widths = tileWidths(count);
     for (let n = 0; n < widths.length; n++) {
       out.push({ level, index: n, width: widths[n]! });
-      if (level === 0) out.push({ level: 'entries', index: n, width: widths[n]! });
+      if (level === 0) out.push({ level: LOG_ENTRIES_LEVEL, index: n, width: widths[n]! });
     }
   }
   return out;
@@ -101,7 +108,7 @@ function tileWidths(count: number): number[] {
 
 /** The hashes of one hash tile, computed from the leaf hashes of a tree at least that large. */
 export function hashTileData(leafHashes: readonly Uint8Array[], tile: Tile): Uint8Array {
-  if (tile.level === 'entries') throw new RangeError('an entry bundle is not a hash tile');
+  if (tile.level === LOG_ENTRIES_LEVEL) throw new RangeError('an entry bundle is not a hash tile');
   if (!tileInTree(tile, leafHashes.length)) throw new RangeError('the tile is beyond the tree');
   const span = 2 ** (TILE_HEIGHT * tile.level);
   const hashes: Uint8Array[] = [];
@@ -171,7 +178,7 @@ export function decodeEntryBundle(data: Uint8Array): Uint8Array[] | null {
  * authenticated tiles and ignores a hint that does not match (TileHashReader.locateLeaf).
  */
 export function leafHintPath(leafHash: Uint8Array): string {
-  return `leaf/${bytesToHex(leafHash)}`;
+  return `${LOG_LEAF_FOLDER}/${bytesToHex(leafHash)}`;
 }
 
 export function encodeLeafHint(index: number): Uint8Array {

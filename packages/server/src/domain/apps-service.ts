@@ -1,5 +1,5 @@
 import type { appsApi } from '@updraft/api';
-import type { SignedEnvelope, TufKey } from '@updraft/protocol';
+import { OFFLINE_ROLES, ROOT_ROLE, type SignedEnvelope, type TufKey } from '@updraft/protocol';
 import { appNotFound, conflict } from './api-error.js';
 import { ONLINE_ROLES, type OnlineRole, StoreConflictError, type Transactional } from '../persistence/persistence.js';
 import { generateKeyFile, publicKeyOf, type KeyFile } from '@updraft/signing';
@@ -95,7 +95,7 @@ export class AppsService {
     const { store } = this.deps;
     const app = await store.trust.getApp(appId);
     if (!app) throw appNotFound(appId);
-    const root = await store.trust.getLatestMetadata(appId, 'root');
+    const root = await store.trust.getLatestMetadata(appId, ROOT_ROLE);
     const pointers = await store.rollout.listPointers(appId);
     const channels = (await store.rollout.listChannels(appId)).map((c) => ({
       name: c.name,
@@ -144,13 +144,13 @@ export class AppsService {
         if ((await tx.trust.getApp(appId))?.trustInitializedAt) throw trustExists();
         // JSON.stringify of the parsed body: the signatures cover canonical(signed), which
         // re-serialising does not change, and these exact bytes are what snapshot hashes.
-        for (const role of ['root', 'targets', 'releases'] as const) {
+        for (const role of OFFLINE_ROLES) {
           await storeEnvelope(tx, appId, role, input[role] as SignedEnvelope, nowMs);
         }
         await signDirector(tx, appId, keys, nowMs);
         await signSnapshotAndTimestamp(tx, appId, keys, nowMs);
         await tx.trust.markTrustInitialized(appId, new Date(nowMs).toISOString());
-        const offlineKeyIds = (['root', 'targets', 'releases'] as const).flatMap((role) =>
+        const offlineKeyIds = OFFLINE_ROLES.flatMap((role) =>
           (input[role] as SignedEnvelope).signatures.map((s) => s.keyid),
         );
         await appendAudit(

@@ -12,6 +12,8 @@ import {
   type MetaEntry,
   type SignedEnvelope,
   type TargetEntry,
+  SNAPSHOT_ROLE,
+  TIMESTAMP_ROLE,
 } from '@updraft/protocol';
 import { logMetadataVersion } from './transparency-log-service.js';
 import type { MetadataRole, OnlineRole, Ports, StoredMetadata, Transactional } from '../persistence/persistence.js';
@@ -117,11 +119,11 @@ export async function signDirector(
   nowMs: number,
 ): Promise<StoredMetadata> {
   const signed = delegatedSigned({
-    version: await nextVersion(tx, appId, 'director'),
+    version: await nextVersion(tx, appId, DIRECTOR_ROLE),
     expires: expiresAfter(nowMs, (await expiryPolicyOf(tx, appId)).director),
     targets: await directorTargets(tx, appId),
   });
-  return storeEnvelope(tx, appId, 'director', await signMetadata(signed, [localSigner(keys.director)]), nowMs);
+  return storeEnvelope(tx, appId, DIRECTOR_ROLE, await signMetadata(signed, [localSigner(keys.director)]), nowMs);
 }
 
 async function latestMeta(tx: Ports<'trust'>, appId: string, role: MetadataRole): Promise<MetaEntry> {
@@ -138,7 +140,7 @@ export async function signSnapshotAndTimestamp(
   nowMs: number,
 ): Promise<void> {
   const snapshot = snapshotSigned({
-    version: await nextVersion(tx, appId, 'snapshot'),
+    version: await nextVersion(tx, appId, SNAPSHOT_ROLE),
     expires: expiresAfter(nowMs, (await expiryPolicyOf(tx, appId)).snapshot),
     meta: {
       [roleFileName(TARGETS_ROLE)]: await latestMeta(tx, appId, TARGETS_ROLE),
@@ -149,7 +151,7 @@ export async function signSnapshotAndTimestamp(
   const storedSnapshot = await storeEnvelope(
     tx,
     appId,
-    'snapshot',
+    SNAPSHOT_ROLE,
     await signMetadata(snapshot, [localSigner(keys.snapshot)]),
     nowMs,
   );
@@ -164,11 +166,11 @@ async function signTimestamp(
   snapshot: StoredMetadata,
 ): Promise<void> {
   const timestamp = timestampSigned({
-    version: await nextVersion(tx, appId, 'timestamp'),
+    version: await nextVersion(tx, appId, TIMESTAMP_ROLE),
     expires: expiresAfter(nowMs, (await expiryPolicyOf(tx, appId)).timestamp),
     snapshot: { version: snapshot.version, length: snapshot.length, sha256: snapshot.sha256 },
   });
-  await storeEnvelope(tx, appId, 'timestamp', await signMetadata(timestamp, [localSigner(keys.timestamp)]), nowMs);
+  await storeEnvelope(tx, appId, TIMESTAMP_ROLE, await signMetadata(timestamp, [localSigner(keys.timestamp)]), nowMs);
 }
 
 /** Re-sign a role once less than this share of its lifetime is left, so devices never see it expire. */
@@ -199,18 +201,21 @@ export async function resignExpiring(
     if (!app?.trustInitializedAt || !keys) return [];
     const policy = await expiryPolicyOf(tx, appId);
     const signedRoles: OnlineRole[] = [];
-    if (isDue(await tx.trust.getLatestMetadata(appId, 'director'), policy.director, nowMs)) {
+    if (isDue(await tx.trust.getLatestMetadata(appId, DIRECTOR_ROLE), policy.director, nowMs)) {
       await signDirector(tx, appId, keys, nowMs);
-      signedRoles.push('director');
+      signedRoles.push(DIRECTOR_ROLE);
     }
-    if (signedRoles.length > 0 || isDue(await tx.trust.getLatestMetadata(appId, 'snapshot'), policy.snapshot, nowMs)) {
+    if (
+      signedRoles.length > 0 ||
+      isDue(await tx.trust.getLatestMetadata(appId, SNAPSHOT_ROLE), policy.snapshot, nowMs)
+    ) {
       await signSnapshotAndTimestamp(tx, appId, keys, nowMs);
-      signedRoles.push('snapshot', 'timestamp');
-    } else if (isDue(await tx.trust.getLatestMetadata(appId, 'timestamp'), policy.timestamp, nowMs)) {
-      const snapshot = await tx.trust.getLatestMetadata(appId, 'snapshot');
+      signedRoles.push(SNAPSHOT_ROLE, TIMESTAMP_ROLE);
+    } else if (isDue(await tx.trust.getLatestMetadata(appId, TIMESTAMP_ROLE), policy.timestamp, nowMs)) {
+      const snapshot = await tx.trust.getLatestMetadata(appId, SNAPSHOT_ROLE);
       if (!snapshot) throw new Error(`${appId} has a timestamp but no snapshot`);
       await signTimestamp(tx, appId, keys, nowMs, snapshot);
-      signedRoles.push('timestamp');
+      signedRoles.push(TIMESTAMP_ROLE);
     }
     if (signedRoles.length > 0) await onResigned?.(tx, signedRoles);
     return signedRoles;
@@ -232,5 +237,5 @@ export async function resignOnlineRolesIn(
   if (!app?.trustInitializedAt || !keys) return [];
   await signDirector(tx, appId, keys, nowMs);
   await signSnapshotAndTimestamp(tx, appId, keys, nowMs);
-  return ['director', 'snapshot', 'timestamp'];
+  return [DIRECTOR_ROLE, SNAPSHOT_ROLE, TIMESTAMP_ROLE];
 }

@@ -14,6 +14,7 @@ import {
   RELEASES_ROLE,
   type SignedEnvelope,
   type TargetsSigned,
+  TARGETS_ROLE,
 } from '@updraft/protocol';
 import { ApiError, appNotFound, badRequest, conflict, trustNotInitialized } from './api-error.js';
 import { BlobError, type BlobStore } from '../blobs/blobs.js';
@@ -225,7 +226,7 @@ export class ReleasesService {
     assertMayChangeChannel(actor, appId, await store.rollout.getChannel(appId, request.channel));
     const startAt = parseStartAt(request.startAt, nowMs);
     const targeting = checkedTargeting(request.targeting);
-    const targetsMeta = await store.trust.getLatestMetadata(appId, 'targets');
+    const targetsMeta = await store.trust.getLatestMetadata(appId, TARGETS_ROLE);
     const releasesMeta = await store.trust.getLatestMetadata(appId, RELEASES_ROLE);
     if (!targetsMeta || !releasesMeta) throw new Error(`app ${appId} has trust but lacks keys or metadata`);
     const targets = parseStored(targetsMeta).signed;

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { VersionedRole } from '@updraft/protocol';
+import { ROOT_ROLE, TIMESTAMP_ROLE, type VersionedRole } from '@updraft/protocol';
 import type { BlobRange, BlobStore } from '../blobs/blobs.js';
 import type { Ports } from '../persistence/persistence.js';
 import { SignedTargets } from './signed-targets.js';
@@ -92,11 +92,11 @@ export class RepositoryService {
     let rootVersion: number | null = null;
     try {
       if (await this.servable(appId)) {
-        const m = await this.deps.store.trust.getLatestMetadata(appId, 'timestamp');
+        const m = await this.deps.store.trust.getLatestMetadata(appId, TIMESTAMP_ROLE);
         value = m ? { bytes: m.bytes, sha256: m.sha256 } : null;
         // After the timestamp: a timestamp signed under a new root is never cached beside the
         // old root version, which would tell devices that no newer root exists.
-        if (this.ttl > 0) rootVersion = await this.deps.store.trust.getLatestMetadataVersion(appId, 'root');
+        if (this.ttl > 0) rootVersion = await this.deps.store.trust.getLatestMetadataVersion(appId, ROOT_ROLE);
       }
     } catch (err) {
       // The database is away: the last timestamp we had is still signed and unexpired (devices

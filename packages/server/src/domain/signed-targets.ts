@@ -1,4 +1,4 @@
-import { parseJsonObject, parseTargets, type TargetsSigned } from '@updraft/protocol';
+import { parseJsonObject, parseTargets, type TargetsSigned, DIRECTOR_ROLE, RELEASES_ROLE } from '@updraft/protocol';
 import { BoundedCache } from './bounded-cache.js';
 import type { Ports } from '../persistence/persistence.js';
 
@@ -31,8 +31,8 @@ export class SignedTargets {
   async latest(appId: string): Promise<ParsedTargets | null> {
     const { store } = this.deps;
     const [directorVersion, releasesVersion] = await Promise.all([
-      store.trust.getLatestMetadataVersion(appId, 'director'),
-      store.trust.getLatestMetadataVersion(appId, 'releases'),
+      store.trust.getLatestMetadataVersion(appId, DIRECTOR_ROLE),
+      store.trust.getLatestMetadataVersion(appId, RELEASES_ROLE),
     ]);
     if (directorVersion === null || releasesVersion === null) return null;
     const hit = this.parsed.get(appId);
@@ -58,12 +58,12 @@ export class SignedTargets {
   private async load(appId: string, directorVersion: number, releasesVersion: number): Promise<ParsedTargets | null> {
     const { store } = this.deps;
     const [director, releases] = await Promise.all([
-      store.trust.getMetadata(appId, 'director', directorVersion),
-      store.trust.getMetadata(appId, 'releases', releasesVersion),
+      store.trust.getMetadata(appId, DIRECTOR_ROLE, directorVersion),
+      store.trust.getMetadata(appId, RELEASES_ROLE, releasesVersion),
     ]);
     if (!director || !releases) return null;
-    const directorSigned = parseTargets(parseJsonObject(director.bytes, 'director.json'), 'director').signed;
-    const releasesSigned = parseTargets(parseJsonObject(releases.bytes, 'releases.json'), 'releases').signed;
+    const directorSigned = parseTargets(parseJsonObject(director.bytes, 'director.json'), DIRECTOR_ROLE).signed;
+    const releasesSigned = parseTargets(parseJsonObject(releases.bytes, 'releases.json'), RELEASES_ROLE).signed;
     const documents = new Map<string, number>();
     for (const role of [releasesSigned, directorSigned]) {
       for (const target of Object.values(role.targets)) {

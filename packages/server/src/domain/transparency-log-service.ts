@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { hexToBytes, parseJsonObject } from '@updraft/protocol';
+import { hexToBytes, parseJsonObject, isOfflineRole, ROOT_ROLE } from '@updraft/protocol';
 import {
   consistencyProof,
   encodeEntryBundle,
@@ -116,7 +116,7 @@ export async function logMetadataVersion(
   stored: StoredMetadata,
   nowMs: number,
 ): Promise<void> {
-  if (stored.role !== 'releases' && stored.role !== 'root' && stored.role !== 'targets') return;
+  if (!isOfflineRole(stored.role)) return;
   await appendLogEntry(
     tx,
     stored.appId,
@@ -327,7 +327,7 @@ export class TransparencyLogService {
 
   /** The cosignature/v1 keys pinned in the app's latest root; none when root pins no log. */
   private async pinnedWitnesses(appId: string): Promise<NoteVerifierKey[]> {
-    const root = await this.deps.store.trust.getLatestMetadata(appId, 'root');
+    const root = await this.deps.store.trust.getLatestMetadata(appId, ROOT_ROLE);
     if (!root) return [];
     const pin = parseLogPin(parseJsonObject(root.bytes, 'root.json')['signed']);
     return pin ? logTrustFromPin(pin).witnesses : [];

@@ -17,6 +17,8 @@ import {
   type RootSigned,
   type TargetsSigned,
   type TufKey,
+  ROOT_ROLE,
+  TARGETS_ROLE,
 } from '@updraft/protocol';
 import { sign as cryptoSign, createPrivateKey } from 'node:crypto';
 import { badRequest, type ApiError } from './api-error.js';
@@ -136,16 +138,16 @@ export function checkTrust(input: TrustInput, online: Record<OnlineRole, KeyFile
   const onlineKeys = Object.values(online);
 
   // Root: self-signed v1 whose snapshot/timestamp roles are the server's keys and nothing else.
-  const root = guard('root', () => parseRoot(input.root, 'root'));
-  checkFresh('root', root.signed, nowMs);
+  const root = guard(ROOT_ROLE, () => parseRoot(input.root, ROOT_ROLE));
+  checkFresh(ROOT_ROLE, root.signed, nowMs);
   if (!root.signed.consistent_snapshot) {
     throw invalid(
       'root must set consistent_snapshot: true; the repository serves only N.role.json and HASH.name files',
     );
   }
   checkKeyIds(root.signed.keys, 'root.signed.keys');
-  guard('root', () =>
-    checkThreshold(rawSigned(input.root), root.signatures, root.signed.keys, root.signed.roles.root, 'root'),
+  guard(ROOT_ROLE, () =>
+    checkThreshold(rawSigned(input.root), root.signatures, root.signed.keys, root.signed.roles.root, ROOT_ROLE),
   );
   checkIsServerKey(root.signed.roles.snapshot, root.signed.keys, online.snapshot, "root's snapshot role");
   checkIsServerKey(root.signed.roles.timestamp, root.signed.keys, online.timestamp, "root's timestamp role");
@@ -153,15 +155,15 @@ export function checkTrust(input: TrustInput, online: Record<OnlineRole, KeyFile
   checkNoServerKey(root.signed.roles.targets, root.signed.keys, onlineKeys, "root's targets role");
 
   // Targets: only the two delegations, in order.
-  const targets = guard('targets', () => parseTargets(input.targets, 'targets'));
-  checkFresh('targets', targets.signed, nowMs);
-  guard('targets', () =>
+  const targets = guard(TARGETS_ROLE, () => parseTargets(input.targets, TARGETS_ROLE));
+  checkFresh(TARGETS_ROLE, targets.signed, nowMs);
+  guard(TARGETS_ROLE, () =>
     checkThreshold(
       rawSigned(input.targets),
       targets.signatures,
       root.signed.keys,
       root.signed.roles.targets,
-      'targets',
+      TARGETS_ROLE,
     ),
   );
   if (Object.keys(targets.signed.targets).length > 0) {
@@ -178,9 +180,9 @@ export function checkTrust(input: TrustInput, online: Record<OnlineRole, KeyFile
   checkNoServerKey(releasesRole, delegations.keys, onlineKeys, 'the releases delegation');
 
   // Releases: empty v1, signed by its own delegated keys (which proves the threshold is reachable).
-  const releases = guard('releases', () => parseTargets(input.releases, RELEASES_ROLE));
-  checkFresh('releases', releases.signed, nowMs);
-  guard('releases', () =>
+  const releases = guard(RELEASES_ROLE, () => parseTargets(input.releases, RELEASES_ROLE));
+  checkFresh(RELEASES_ROLE, releases.signed, nowMs);
+  guard(RELEASES_ROLE, () =>
     checkThreshold(rawSigned(input.releases), releases.signatures, delegations.keys, releasesRole, RELEASES_ROLE),
   );
   if (Object.keys(releases.signed.targets).length > 0 || releases.signed.delegations) {

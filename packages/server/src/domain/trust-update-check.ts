@@ -16,6 +16,10 @@ import {
   type RootSigned,
   type TargetsSigned,
   type TufKey,
+  ROOT_ROLE,
+  SNAPSHOT_ROLE,
+  TARGETS_ROLE,
+  TIMESTAMP_ROLE,
 } from '@updraft/protocol';
 import { conflict, forbidden } from './api-error.js';
 import type { OnlineKeyCandidate, OnlineRole } from '../persistence/persistence.js';
@@ -93,7 +97,7 @@ export function checkRootUpdate(
   server: ServerKeys,
   nowMs: number,
 ): Envelope<RootSigned> {
-  const next = guard('root', () => parseRoot(input, 'root'));
+  const next = guard(ROOT_ROLE, () => parseRoot(input, ROOT_ROLE));
   if (next.signed.version !== current.version + 1) {
     throw conflict(
       'metadata-changed',
@@ -113,18 +117,25 @@ export function checkRootUpdate(
     }
     throw invalid(`root: ${err.message}`);
   }
-  checkNotExpired('root', next.signed.expires, nowMs);
+  checkNotExpired(ROOT_ROLE, next.signed.expires, nowMs);
   if (!next.signed.consistent_snapshot) throw invalid('root must keep consistent_snapshot: true');
   checkKeyIds(next.signed.keys, 'root.signed.keys');
   checkEpoch(current, next.signed);
   const roles = next.signed.roles;
-  checkOnlineRole(roles.snapshot, current.roles.snapshot, next.signed.keys, server, 'snapshot', "root's snapshot role");
+  checkOnlineRole(
+    roles.snapshot,
+    current.roles.snapshot,
+    next.signed.keys,
+    server,
+    SNAPSHOT_ROLE,
+    "root's snapshot role",
+  );
   checkOnlineRole(
     roles.timestamp,
     current.roles.timestamp,
     next.signed.keys,
     server,
-    'timestamp',
+    TIMESTAMP_ROLE,
     "root's timestamp role",
   );
   checkNoServerKey(roles.root, next.signed.keys, allServerKeys(server), "root's root role");
@@ -139,15 +150,15 @@ export function checkTargetsUpdate(
   server: ServerKeys,
   nowMs: number,
 ): Envelope<TargetsSigned> {
-  const next = guard('targets', () => parseTargets(input, 'targets'));
-  signedBy(input, next, root.keys, root.roles.targets, 'targets', 'targets key(s) of the root');
+  const next = guard(TARGETS_ROLE, () => parseTargets(input, TARGETS_ROLE));
+  signedBy(input, next, root.keys, root.roles.targets, TARGETS_ROLE, 'targets key(s) of the root');
   if (next.signed.version !== current.version + 1) {
     throw conflict(
       'metadata-changed',
       `targets version ${next.signed.version} does not follow the current version ${current.version}`,
     );
   }
-  checkNotExpired('targets', next.signed.expires, nowMs);
+  checkNotExpired(TARGETS_ROLE, next.signed.expires, nowMs);
   if (Object.keys(next.signed.targets).length > 0) {
     throw invalid('targets must not list targets of its own; releases are signed in the delegated "releases" role');
   }
@@ -159,7 +170,7 @@ export function checkTargetsUpdate(
   const releasesRole = checkDelegation(delegations.roles[0], 0, RELEASES_ROLE, RELEASES_PATHS);
   const directorRole = checkDelegation(delegations.roles[1], 1, DIRECTOR_ROLE, DIRECTOR_PATHS);
   const before = current.delegations?.roles.find((r) => r.name === DIRECTOR_ROLE) ?? { keyids: [], threshold: 1 };
-  checkOnlineRole(directorRole, before, delegations.keys, server, 'director', 'the director delegation');
+  checkOnlineRole(directorRole, before, delegations.keys, server, DIRECTOR_ROLE, 'the director delegation');
   checkNoServerKey(releasesRole, delegations.keys, allServerKeys(server), 'the releases delegation');
   return next;
 }
@@ -174,7 +185,7 @@ export function checkReleasesResign(
   input: unknown,
   nowMs: number,
 ): Envelope<TargetsSigned> {
-  const next = guard('releases', () => parseTargets(input, RELEASES_ROLE));
+  const next = guard(RELEASES_ROLE, () => parseTargets(input, RELEASES_ROLE));
   const role = targets.delegations?.roles.find((r) => r.name === RELEASES_ROLE);
   if (!role) throw invalid('targets has no releases delegation');
   signedBy(input, next, targets.delegations?.keys ?? {}, role, RELEASES_ROLE, 'releases key(s) of targets');
@@ -185,7 +196,7 @@ export function checkReleasesResign(
         'another publish happened, run the command again',
     );
   }
-  checkNotExpired('releases', next.signed.expires, nowMs);
+  checkNotExpired(RELEASES_ROLE, next.signed.expires, nowMs);
   if (next.signed.delegations) throw invalid('releases metadata must not delegate further');
   const before = (current.raw['signed'] as { targets: unknown }).targets;
   const after = (input as { signed: { targets: unknown } }).signed.targets;

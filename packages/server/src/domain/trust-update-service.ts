@@ -10,6 +10,10 @@ import {
   type SignedEnvelope,
   type TargetsSigned,
   type TufKey,
+  OFFLINE_ROLES,
+  ROOT_ROLE,
+  TARGETS_ROLE,
+  TOP_ROLES,
 } from '@updraft/protocol';
 import { appNotFound, badRequest, conflict, trustNotInitialized } from './api-error.js';
 import {
@@ -96,7 +100,7 @@ export class TrustService {
       throw conflict(
         'too-many-candidates',
         `app "${appId}" already has ${pending.length} unused ${role} keys; list one of them in a new ` +
-          `${role === 'director' ? 'targets' : 'root'} version (their key ids: ${pending.map((c) => c.key.keyid).join(', ')})`,
+          `${role === DIRECTOR_ROLE ? TARGETS_ROLE : ROOT_ROLE} version (their key ids: ${pending.map((c) => c.key.keyid).join(', ')})`,
       );
     }
     const key = generateKeyFile('ed25519');
@@ -122,7 +126,7 @@ export class TrustService {
     const nowMs = this.deps.now();
     const active = await store.trust.getOnlineKeys(appId);
     const [rootM, targetsM, releasesM] = await Promise.all(
-      (['root', 'targets', RELEASES_ROLE] as const).map((r) => store.trust.getLatestMetadata(appId, r)),
+      OFFLINE_ROLES.map((r) => store.trust.getLatestMetadata(appId, r)),
     );
     if (!active || !rootM || !targetsM || !releasesM)
       throw new Error(`app ${appId} has trust but lacks keys or metadata`);
@@ -201,16 +205,16 @@ export class TrustService {
     try {
       await store.transaction(async (tx) => {
         for (const [role, before] of [
-          ['root', rootM],
-          ['targets', targetsM],
+          [ROOT_ROLE, rootM],
+          [TARGETS_ROLE, targetsM],
           [RELEASES_ROLE, releasesM],
         ] as const) {
           if ((await tx.trust.getLatestMetadata(appId, role))?.version !== before.version) throw changed();
         }
         const at = new Date(nowMs).toISOString();
-        if (upload.root !== undefined) await storeEnvelope(tx, appId, 'root', upload.root as SignedEnvelope, nowMs);
+        if (upload.root !== undefined) await storeEnvelope(tx, appId, ROOT_ROLE, upload.root as SignedEnvelope, nowMs);
         if (upload.targets !== undefined)
-          await storeEnvelope(tx, appId, 'targets', upload.targets as SignedEnvelope, nowMs);
+          await storeEnvelope(tx, appId, TARGETS_ROLE, upload.targets as SignedEnvelope, nowMs);
         if (upload.releases !== undefined)
           await storeEnvelope(tx, appId, RELEASES_ROLE, upload.releases as SignedEnvelope, nowMs);
         for (const a of activated) {
@@ -271,11 +275,9 @@ function uploadAudit(
 ) {
   const uploaded = upload as Envelopes;
   const versions: Record<string, number> = {};
-  if (upload.root !== undefined) versions['root'] = m.root.version;
-  if (upload.targets !== undefined) versions['targets'] = m.targets.version;
-  const signers = (['root', 'targets', RELEASES_ROLE] as const).flatMap((r) =>
-    (uploaded[r]?.signatures ?? []).map((s) => String(s.keyid)),
-  );
+  if (upload.root !== undefined) versions[ROOT_ROLE] = m.root.version;
+  if (upload.targets !== undefined) versions[TARGETS_ROLE] = m.targets.version;
+  const signers = OFFLINE_ROLES.flatMap((r) => (uploaded[r]?.signatures ?? []).map((s) => String(s.keyid)));
   const rotated: { role: string; before: string[]; after: string[]; threshold: number }[] = [];
   const compare = (
     role: string,
@@ -290,7 +292,7 @@ function uploadAudit(
     }
   };
   if (upload.root !== undefined) {
-    for (const role of ['root', 'targets', 'snapshot', 'timestamp'] as const) {
+    for (const role of TOP_ROLES) {
       compare(role, m.currentRoot.roles[role], m.root.roles[role]);
     }
   }

@@ -1,7 +1,14 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { transparencyLogApi as api } from '@updraft/api';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { LOG_CHECKPOINT, LOG_FOLDER, repositoryPath } from '@updraft/protocol';
+import {
+  LOG_CHECKPOINT,
+  LOG_ENTRIES_LEVEL,
+  LOG_FOLDER,
+  LOG_LEAF_FOLDER,
+  LOG_TILE_FOLDER,
+  repositoryPath,
+} from '@updraft/protocol';
 import type { Services } from '../domain/services.js';
 import { AUDIT_LOG_ID } from '../domain/services.js';
 import { IMMUTABLE, TIMESTAMP_CACHE_CONTROL } from './repository-routes.js';
@@ -74,7 +81,7 @@ function logReads(
       },
     });
     app.get(
-      '/tile/entries/*',
+      `/${LOG_TILE_FOLDER}/${LOG_ENTRIES_LEVEL}/*`,
       {
         schema: {
           ...withParams(api.entryTile),
@@ -84,11 +91,11 @@ function logReads(
       },
       async (request, reply) => {
         const p = request.params as LogParams;
-        return sendTile(reply, await log.tile(logIdOf(p), `entries/${p['*']}`));
+        return sendTile(reply, await log.tile(logIdOf(p), `${LOG_ENTRIES_LEVEL}/${p['*']}`));
       },
     );
     app.get(
-      '/tile/:level/*',
+      `/${LOG_TILE_FOLDER}/:level/*`,
       {
         schema: {
           ...withParams(api.hashTile),
@@ -102,7 +109,7 @@ function logReads(
       },
     );
     app.get(
-      '/leaf/:hash',
+      `/${LOG_LEAF_FOLDER}/:hash`,
       {
         schema: {
           ...withParams(api.leafIndex),
@@ -158,7 +165,7 @@ export const transparencyLogRoutes: FastifyPluginAsync<{ services: Services }> =
   );
   await app.register(
     logReads(() => AUDIT_LOG_ID),
-    { prefix: '/log/audit', services },
+    { prefix: `/${LOG_FOLDER}/audit`, services },
   );
 };
 
