@@ -17,6 +17,13 @@ export interface Pending {
   answered: IncomingMessage | null;
 }
 
+/**
+ * Every held download not yet closed. A server from serverWithBigFile drops them before it
+ * stops: a test that fails mid-way leaves them open, and the server's close would otherwise
+ * wait on them for ever, so the run would hang instead of reporting the failure.
+ */
+const held = new Set<ClientRequest>();
+
 /** A download whose body is not read: its slot stays taken until `req.destroy()`. */
 export function hold(url: string, headers: Record<string, string> = {}, options: RequestOptions = {}): Pending {
   let req!: ClientRequest;
@@ -33,6 +40,8 @@ export function hold(url: string, headers: Record<string, string> = {}, options:
     }),
   };
   p.req = req;
+  held.add(req);
+  req.on('close', () => held.delete(req));
   // A destroyed request rejects; only the answers that came matter.
   p.answer.catch(() => undefined);
   return p;
@@ -49,10 +58,14 @@ export function drain(res: IncomingMessage): Promise<{ status: number; bytes: nu
   });
 }
 
-export async function waitUntil(what: string, done: () => boolean): Promise<void> {
-  // Bounded by the test runner's timeout, not by a latency assertion.
-  while (!done()) await new Promise((r) => setTimeout(r, 5));
-  assert.ok(done(), what);
+/**
+ * Polls until `done()`. The deadline is not a latency assertion (a loaded machine is far
+ * quicker than it): it turns a state that never comes into a failure naming it, not a hang.
+ */
+export async function waitUntil(what: string, done: () => boolean, deadlineMs = 60_000): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (!done() && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(done(), `${what}: not within ${deadlineMs / 1000} s`);
 }
 
 const METRICS_TOKEN = 'download-metrics-' + randomBytes(8).toString('hex');
@@ -99,5 +112,10 @@ export async function serverWithBigFile(
     files: { 'index.bundle': big },
   });
   assert.equal((await t.api('POST', `/v1/apps/${appId}/releases`, rel.body)).status, 201);
+  const stop = t.stop;
+  t.stop = async () => {
+    for (const req of held) req.destroy();
+    await stop();
+  };
   return { t, url: `${t.url}/repo/${appId}/targets/manifests/${sha256(big)}`, appId };
 }
