@@ -89,17 +89,6 @@ export class AdminClient {
     return json as RouteResponse<R>;
   }
 
-  /**
-   * An untyped request, for the routes the table does not hold yet (the Expo admin routes,
-   * whose schemas are being written); the answer's JSON, errors as call() throws them.
-   */
-  async request<T>(method: string, path: string, opts: { json?: unknown } = {}): Promise<T> {
-    const res = await this.send(method, path, opts);
-    const json = await readJson(res);
-    if (!res.ok) throw httpError(res, json, `${method} ${path}`);
-    return json as T;
-  }
-
   private async send(method: string, path: string, opts: SendOptions): Promise<Response> {
     const url = `${this.options.baseUrl.replace(/\/+$/, '')}${path}`;
     const headers: Record<string, string> = {};

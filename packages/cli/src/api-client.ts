@@ -40,15 +40,6 @@ export class AdminApi {
     }
   }
 
-  /** Untyped, for the Expo admin routes until their schemas are in the route table; errors as call() gives them. */
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    try {
-      return await this.client.request<T>(method, path, { json: body });
-    } catch (err) {
-      throw this.cliError(err, `${method} ${path}`);
-    }
-  }
-
   /** A failed request as a CliError that says what to do. */
   private cliError(err: unknown, what: string): unknown {
     if (err instanceof AdminNetworkError) {

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ADMIN_ROUTES } from '@updraft/api';
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { buildApp, FolderBlobStore, openSqliteStore } from '../src/index.js';
 import type { Database } from '../src/persistence/persistence.js';
@@ -27,6 +28,14 @@ describe('OpenAPI document', () => {
     assert.match(doc.openapi, /^3\./);
     assert.equal(doc.info.title, 'Updraft admin and device API');
     assert.ok(doc.components.securitySchemes.apiKey);
+  });
+
+  it("every route of the typed client's table (ADMIN_ROUTES) is an operation the server serves", () => {
+    for (const route of Object.keys(ADMIN_ROUTES)) {
+      const [method, path] = route.split(' ') as [string, string];
+      const documented = path.replace(/:([A-Za-z][A-Za-z0-9]*)/g, '{$1}');
+      assert.ok(doc.paths[documented]?.[method.toLowerCase()], `${route}: not in /openapi.json`);
+    }
   });
 
   it('every operation declares its path parameters, its query and (for writes) its JSON body', () => {

@@ -5,6 +5,7 @@ import * as audit from './audit.js';
 import * as blobUpload from './blob-upload.js';
 import * as channels from './channels.js';
 import * as codepush from './codepush.js';
+import * as expo from './expo.js';
 import * as insight from './insight.js';
 import * as releaseOps from './release-ops.js';
 import * as releases from './releases.js';
@@ -54,6 +55,10 @@ export const ADMIN_ROUTES = {
   'DELETE /v1/apps/:appId/codepush/deployments/:name': codepush.removeDeployment,
   'PUT /v1/apps/:appId/codepush/packages/:releaseId': codepush.registerPackage,
   'GET /v1/apps/:appId/codepush/packages/:releaseId': codepush.getPackage,
+  'GET /v1/apps/:appId/expo': expo.getStatus,
+  'PUT /v1/apps/:appId/expo/updates/:releaseId': expo.registerUpdate,
+  'GET /v1/apps/:appId/expo/updates/:releaseId': expo.getUpdate,
+  'POST /v1/apps/:appId/expo/rollbacks': expo.rollBackToEmbedded,
   'POST /v1/keys': access.createKey,
   'GET /v1/keys': access.listKeys,
   'DELETE /v1/keys/:keyId': access.revokeKey,

@@ -123,7 +123,7 @@ export async function registerExpoUpdate(
     noUpdateSignature: signExpoBody(EXPO_NO_UPDATE_DIRECTIVE, signer).signature,
   };
   try {
-    return await api.request('PUT', `/v1/apps/${encodeURIComponent(appId)}/expo/updates/${releaseId}`, body);
+    return await api.call('PUT /v1/apps/:appId/expo/updates/:releaseId', { params: { appId, releaseId }, body });
   } catch (err) {
     if (err instanceof CliError) {
       throw new CliError(

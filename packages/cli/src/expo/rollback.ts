@@ -1,4 +1,4 @@
-import { ErrorCode } from '@updraft/api';
+import { ErrorCode, type expoApi } from '@updraft/api';
 import { randomUUID } from 'node:crypto';
 import {
   buildExpoManifest,
@@ -18,24 +18,18 @@ import { assertSigningMatches, signExpoBody, type ExpoSigner } from './signing.j
  * rollBackToEmbedded directive whose commitTime is later than the served update.
  */
 
-interface UpdateView {
-  releaseId: string;
-  manifest: string;
-  signed: boolean;
-}
-
-const app = (appId: string) => `/v1/apps/${encodeURIComponent(appId)}`;
-
 /** Before the rollback publishes: the earlier release's Expo update (null when it has none), and signing checked. */
 export async function prepareExpoCopy(
   api: AdminApi,
   appId: string,
   fromReleaseId: string,
   signer: ExpoSigner | null,
-): Promise<UpdateView | null> {
-  let from: UpdateView;
+): Promise<expoApi.ExpoUpdate | null> {
+  let from: expoApi.ExpoUpdate;
   try {
-    from = await api.request<UpdateView>('GET', `${app(appId)}/expo/updates/${encodeURIComponent(fromReleaseId)}`);
+    from = await api.call('GET /v1/apps/:appId/expo/updates/:releaseId', {
+      params: { appId, releaseId: fromReleaseId },
+    });
   } catch (err) {
     if (err instanceof CliError && err.code === ErrorCode.expoUpdateNotFound) {
       if (signer) {
@@ -57,7 +51,7 @@ export async function attachExpoCopy(
   api: AdminApi,
   appId: string,
   toReleaseId: string,
-  from: UpdateView,
+  from: expoApi.ExpoUpdate,
   signer: ExpoSigner | null,
 ): Promise<{ updateId: string; createdAt: string; signed: boolean }> {
   const earlier = parseExpoManifest(from.manifest);
@@ -76,12 +70,15 @@ export async function rollBackToEmbedded(
   }
   await assertSigningMatches(api, input.appId, input.signer);
   const directive = expoRollBackToEmbeddedDirective(new Date().toISOString());
-  const { commitTime } = await api.request<{ commitTime: string }>('POST', `${app(input.appId)}/expo/rollbacks`, {
-    channel: input.channel,
-    platform: input.platform,
-    runtimeVersion: input.runtimeVersion,
-    directive,
-    ...signExpoBody(directive, input.signer),
+  const { commitTime } = await api.call('POST /v1/apps/:appId/expo/rollbacks', {
+    params: { appId: input.appId },
+    body: {
+      channel: input.channel,
+      platform: input.platform,
+      runtimeVersion: input.runtimeVersion,
+      directive,
+      ...signExpoBody(directive, input.signer),
+    },
   });
   return { commitTime, signed: input.signer !== null };
 }

@@ -44,10 +44,7 @@ export function signExpoBody(body: string, signer: ExpoSigner | null): ExpoSigna
 
 /** Refuses an unsigned update or directive for an app whose Expo updates are signed, before anything changes. */
 export async function assertSigningMatches(api: AdminApi, appId: string, signer: ExpoSigner | null): Promise<void> {
-  const status = await api.request<{ signed: boolean; keyIds: string[] }>(
-    'GET',
-    `/v1/apps/${encodeURIComponent(appId)}/expo`,
-  );
+  const status = await api.call('GET /v1/apps/:appId/expo', { params: { appId } });
   if (status.signed && !signer) {
     throw new CliError(
       'expo-unsigned',
