@@ -103,7 +103,7 @@ export interface BuildAppOptions {
   schedulerIntervalMs?: number;
   /** How often each organization's audit head is anchored in the transparency log (default 5 min; 0 = never). */
   auditAnchorIntervalMs?: number;
-  /** See RepositoryServiceOptions.timestampCacheMs (default 0). */
+  /** See RepositoryServiceOptions.timestampCacheMs (default 0; startServer's is 1000). */
   timestampCacheMs?: number;
   /** How often guardrails are evaluated (default 30 s; 0 = never). */
   guardrailIntervalMs?: number;
@@ -328,7 +328,31 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   return app;
 }
 
-export interface StartServerOptions {
+/**
+ * The options startServer hands to buildApp as they are (documented on BuildAppOptions): one
+ * list for the type and the copy, so a new app option is passed through by naming it here.
+ */
+const PASSED_TO_APP = [
+  'maxFileBytes',
+  'metricsToken',
+  'jobs',
+  'resignIntervalMs',
+  'schedulerIntervalMs',
+  'auditAnchorIntervalMs',
+  'guardrailIntervalMs',
+  'ingestRateLimit',
+  'webhook',
+  'retention',
+  'sourceBudget',
+  'sourceEventsPerMinute',
+  'dashboardDir',
+  'trustProxy',
+  'downloadLimits',
+  'downloads',
+] as const satisfies readonly (keyof BuildAppOptions)[];
+
+/** The app options startServer takes as buildApp does, plus where its stores live and how it listens. */
+export interface StartServerOptions extends Pick<BuildAppOptions, (typeof PASSED_TO_APP)[number] | 'logger'> {
   /** Default 127.0.0.1: reachable only from this machine until the operator decides otherwise. */
   host?: string;
   /** Default 8787; 0 picks any free port. */
@@ -345,28 +369,17 @@ export interface StartServerOptions {
   s3?: S3ConnectionOptions;
   /** Public base URL of the blob bucket (a CDN in front of it): target downloads redirect there. */
   publicBlobUrl?: string;
-  maxFileBytes?: number;
-  /** A pino logger (app/logger.ts); default none. */
-  logger?: boolean | Logger;
-  /** See BuildAppOptions.metricsToken. */
-  metricsToken?: string;
-  schedulerIntervalMs?: number;
-  auditAnchorIntervalMs?: number;
-  /** See BuildAppOptions.jobs: every periodic job runs in this process unless false (`--no-jobs`). */
-  jobs?: boolean;
-  resignIntervalMs?: number;
-  /** See RepositoryServiceOptions.timestampCacheMs (default 1000). */
+  /** See RepositoryServiceOptions.timestampCacheMs. Default 1000 here (buildApp's is 0: always ask the database). */
   timestampCacheMs?: number;
-  guardrailIntervalMs?: number;
-  ingestRateLimit?: Partial<IngestRateLimit>;
-  webhook?: WebhookOptions;
-  retention?: Partial<RetentionOptions>;
-  sourceBudget?: number;
-  sourceEventsPerMinute?: number;
-  dashboardDir?: string | null;
-  trustProxy?: string[];
-  downloadLimits?: Partial<DownloadLimits>;
-  downloads?: DownloadSlots;
+}
+
+/** Copies the options that are set, so an option left out keeps buildApp's default. */
+function passTo<K extends keyof BuildAppOptions>(
+  target: BuildAppOptions,
+  from: Pick<BuildAppOptions, K>,
+  keys: readonly K[],
+): void {
+  for (const key of keys) if (from[key] !== undefined) target[key] = from[key];
 }
 
 export interface RunningServer {
@@ -443,22 +456,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       metrics,
       timestampCacheMs: opts.timestampCacheMs ?? 1000,
     };
-    if (opts.metricsToken !== undefined) buildOpts.metricsToken = opts.metricsToken;
-    if (opts.maxFileBytes !== undefined) buildOpts.maxFileBytes = opts.maxFileBytes;
-    if (opts.schedulerIntervalMs !== undefined) buildOpts.schedulerIntervalMs = opts.schedulerIntervalMs;
-    if (opts.auditAnchorIntervalMs !== undefined) buildOpts.auditAnchorIntervalMs = opts.auditAnchorIntervalMs;
-    if (opts.guardrailIntervalMs !== undefined) buildOpts.guardrailIntervalMs = opts.guardrailIntervalMs;
-    if (opts.jobs !== undefined) buildOpts.jobs = opts.jobs;
-    if (opts.resignIntervalMs !== undefined) buildOpts.resignIntervalMs = opts.resignIntervalMs;
-    if (opts.ingestRateLimit !== undefined) buildOpts.ingestRateLimit = opts.ingestRateLimit;
-    if (opts.webhook !== undefined) buildOpts.webhook = opts.webhook;
-    if (opts.retention !== undefined) buildOpts.retention = opts.retention;
-    if (opts.sourceBudget !== undefined) buildOpts.sourceBudget = opts.sourceBudget;
-    if (opts.sourceEventsPerMinute !== undefined) buildOpts.sourceEventsPerMinute = opts.sourceEventsPerMinute;
-    if (opts.dashboardDir !== undefined) buildOpts.dashboardDir = opts.dashboardDir;
-    if (opts.trustProxy !== undefined) buildOpts.trustProxy = opts.trustProxy;
-    if (opts.downloadLimits !== undefined) buildOpts.downloadLimits = opts.downloadLimits;
-    if (opts.downloads !== undefined) buildOpts.downloads = opts.downloads;
+    passTo(buildOpts, opts, PASSED_TO_APP);
     app = await buildApp(buildOpts);
     const log = app.log;
     log.info({ config: describeConfig(opts, dataDir) }, 'starting');
