@@ -15,8 +15,4 @@ export {
   type PatchControl,
   type PatchHeader,
 } from './patch.js';
-export {
-  PATCH_FORMAT_ZSTD_PATCH_FROM,
-  ZSTD_PATCH_MAX_WINDOW,
-  applyZstdPatch,
-} from './patch-zstd.js';
+export { PATCH_FORMAT_ZSTD_PATCH_FROM, ZSTD_PATCH_MAX_WINDOW, applyZstdPatch } from './patch-zstd.js';
