@@ -133,7 +133,9 @@ describe('device events', () => {
 
 describe('ingest rate limit', () => {
   it('answers 429 with retry-after once a key goes over its events per second', async () => {
-    const t = await startTestServer({ guardrailIntervalMs: 0, ingestRateLimit: { eventsPerSecond: 100, burst: 100 } });
+    // A slow refill (1 event/s): two batches of 50 spend the burst, and the third is refused
+    // however long a loaded machine takes between them (at 100/s a 0.5 s stall refilled it).
+    const t = await startTestServer({ guardrailIntervalMs: 0, ingestRateLimit: { eventsPerSecond: 1, burst: 100 } });
     try {
       await publishOne(t, APP);
       const { key } = await ingestKey(t, APP);
