@@ -12,7 +12,7 @@ import {
   type VersionedRole,
 } from '@updraft/protocol';
 import type { BlobStore } from '../blobs/blobs.js';
-import type { Database, StoredMetadata } from '../persistence/persistence.js';
+import type { Ports, StoredMetadata } from '../persistence/persistence.js';
 import { exportLog } from './transparency-log-export.js';
 import type { ExportSink, ObjectMeta } from './sinks.js';
 
@@ -71,7 +71,7 @@ function blobsOfManifest(bytes: Uint8Array): string[] {
 }
 
 export async function exportRepository(deps: {
-  store: Database;
+  store: Ports<'trust' | 'releases' | 'transparencyLog'>;
   blobs: BlobStore;
   appId: string;
   sink: ExportSink;

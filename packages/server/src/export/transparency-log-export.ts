@@ -1,4 +1,4 @@
-import { utf8Encode } from '@updraft/protocol';
+import { LOG_ENTRIES_LEVEL, utf8Encode } from '@updraft/protocol';
 import {
   allHashTiles,
   encodeEntryBundle,
@@ -9,7 +9,7 @@ import {
   type LogTileSource,
 } from '@updraft/protocol/transparency';
 import { servedCosignatures } from '../domain/transparency-log-service.js';
-import type { Database } from '../persistence/persistence.js';
+import type { Ports } from '../persistence/persistence.js';
 import type { ObjectMeta } from './sinks.js';
 
 /**
@@ -26,7 +26,7 @@ export interface LogFileWriter {
 }
 
 /** The latest checkpoint's tree, from the database; tiles are computed once, entry bundles read when missing. */
-async function databaseLogSource(store: Database, appId: string): Promise<LogTileSource | null> {
+async function databaseLogSource(store: Ports<'transparencyLog'>, appId: string): Promise<LogTileSource | null> {
   const latest = await store.transparencyLog.latestCheckpoint(appId);
   if (!latest) return null;
   const size = latest.size;
@@ -37,7 +37,7 @@ async function databaseLogSource(store: Database, appId: string): Promise<LogTil
   return {
     size,
     async tile(tile) {
-      if (tile.level !== 'entries') return hashTiles.get(tilePath(tile))!;
+      if (tile.level !== LOG_ENTRIES_LEVEL) return hashTiles.get(tilePath(tile))!;
       const first = tile.index * TILE_WIDTH;
       const leaves = await store.transparencyLog.leaves(appId, first, first + tile.width);
       return encodeEntryBundle(leaves.map((l) => l.data));
@@ -50,7 +50,7 @@ async function databaseLogSource(store: Database, appId: string): Promise<LogTil
 }
 
 export async function exportLog(deps: {
-  store: Database;
+  store: Ports<'transparencyLog'>;
   appId: string;
   /** Where the log's files go, e.g. `repo/<appId>/log`. */
   base: string;

@@ -8,7 +8,7 @@ import {
   type AnchorDeparture,
   type AuditAnchor,
 } from '../domain/services.js';
-import type { Database } from '../persistence/persistence.js';
+import type { Transactional } from '../persistence/persistence.js';
 import type { ScheduledJob } from './job-runner.js';
 
 /**
@@ -27,7 +27,10 @@ export interface AnchorAlert {
   departure: AnchorDeparture;
 }
 
-export async function anchorAuditHeads(store: Database, now: () => number): Promise<AnchorAlert[]> {
+export async function anchorAuditHeads(
+  store: Transactional<'access' | 'insight' | 'transparencyLog'>,
+  now: () => number,
+): Promise<AnchorAlert[]> {
   const alerts: AnchorAlert[] = [];
   for (const org of await store.access.listOrganizations()) {
     const source = await orgAuditSource(store, org.id);
@@ -47,7 +50,11 @@ export async function anchorAuditHeads(store: Database, now: () => number): Prom
  * Records the refusal once per anchor (not on every tick, nor once per instance) and queues
  * the organization's audit webhook, in one transaction. Returns whether it raised a new alert.
  */
-async function raiseAnchorAlert(store: Database, alert: AnchorAlert, nowMs: number): Promise<boolean> {
+async function raiseAnchorAlert(
+  store: Transactional<'access' | 'insight'>,
+  alert: AnchorAlert,
+  nowMs: number,
+): Promise<boolean> {
   const { orgId, anchor, departure } = alert;
   return store.transaction(async (tx) => {
     if (!(await tx.access.setAuditAlertAnchor(orgId, anchor.index))) return false;
@@ -80,7 +87,7 @@ async function raiseAnchorAlert(store: Database, alert: AnchorAlert, nowMs: numb
 
 /** Anchors every organization's audit head each interval; a refusal is logged as an error as well. */
 export function auditAnchorJob(
-  store: Database,
+  store: Transactional<'access' | 'insight' | 'transparencyLog'>,
   now: () => number,
   intervalMs: number,
   onAlert: (alert: AnchorAlert) => void,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Database } from '../persistence/persistence.js';
+import type { Ports } from '../persistence/persistence.js';
 
 /** A background job: runOnce must be safe to repeat (it may run again after a crash mid-run). */
 export interface ScheduledJob {
@@ -11,7 +11,7 @@ export interface ScheduledJob {
 }
 
 export interface JobRunnerOptions {
-  store: Database;
+  store: Ports<'leases'>;
   jobs: ScheduledJob[];
   /** This process's name in the lease table (default host:pid:random). */
   holder?: string;

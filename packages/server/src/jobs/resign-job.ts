@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../domain/audit-service.js';
 import { resignExpiring } from '../domain/online-signing.js';
-import type { Database } from '../persistence/persistence.js';
+import type { Transactional } from '../persistence/persistence.js';
 import type { ScheduledJob } from './job-runner.js';
 
 /** Default: every 10 minutes, far more often than the 1-day timestamp needs. */
@@ -13,7 +13,7 @@ export const RESIGN_INTERVAL_MS = 10 * 60 * 1000;
  * (`trust.resign` by the service `resign-job`): new signed metadata is a trust change too.
  */
 export function resignJob(
-  store: Database,
+  store: Transactional<'trust' | 'releases' | 'rollout' | 'access' | 'transparencyLog'>,
   opts: { intervalMs?: number; onSigned?: (appId: string, roles: string[]) => void } = {},
 ): ScheduledJob {
   return {

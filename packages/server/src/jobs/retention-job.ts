@@ -1,5 +1,5 @@
 import { WEBHOOK_RETENTION_DAYS } from '../domain/services.js';
-import type { Database } from '../persistence/persistence.js';
+import type { Ports } from '../persistence/persistence.js';
 import type { ScheduledJob } from './job-runner.js';
 
 /** How long device data is kept (issue 14 §3): `serve --keep-events 7d --keep-rollups 90d`. */
@@ -20,7 +20,7 @@ const DAY_MS = DAY_MINUTES * 60_000;
  * deliveries older than WEBHOOK_RETENTION_DAYS. Returns the rows dropped.
  */
 export async function pruneExpired(
-  store: Database,
+  store: Ports<'insight'>,
   nowMs: number,
   retention: Partial<RetentionOptions> = {},
 ): Promise<number> {
@@ -37,7 +37,7 @@ export async function pruneExpired(
 }
 
 export function retentionJob(
-  store: Database,
+  store: Ports<'insight'>,
   retention: Partial<RetentionOptions> = {},
   intervalMs = RETENTION_INTERVAL_MS,
 ): ScheduledJob {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../app/metrics.js';
 import type { Services } from '../domain/services.js';
-import type { Database } from '../persistence/persistence.js';
+import type { Ports, Transactional } from '../persistence/persistence.js';
 import { auditAnchorJob } from './audit-anchoring.js';
 import { guardrailJob } from './guardrail-job.js';
 import { JobRunner, type ScheduledJob } from './job-runner.js';
@@ -27,7 +27,7 @@ export interface JobIntervals {
 }
 
 export interface ServerJobsDeps {
-  store: Database;
+  store: Transactional<'trust' | 'releases' | 'rollout' | 'access' | 'insight' | 'transparencyLog'>;
   services: Services;
   now: () => number;
   intervals: JobIntervals;
@@ -57,7 +57,7 @@ export function serverJobs(deps: ServerJobsDeps): ScheduledJob[] {
 /** Runs the jobs while the app is up: from onReady until onClose, counted in /metrics and logged. */
 export function installJobs(
   app: FastifyInstance,
-  opts: { store: Database; jobs: ScheduledJob[]; now: () => number; metrics: Metrics },
+  opts: { store: Ports<'leases'>; jobs: ScheduledJob[]; now: () => number; metrics: Metrics },
 ): void {
   if (opts.jobs.length === 0) return;
   const { metrics } = opts;
