@@ -1,4 +1,3 @@
-import type { releasesApi } from '@updraft/api';
 import type { PublisherServer } from '@updraft/signing';
 import { consistentTargetPath, repositoryBaseUrl, type SignedEnvelope } from '@updraft/protocol';
 import { retryingFetch } from '@updraft/client/node';
@@ -29,8 +28,6 @@ export function publisherServer(api: AdminApi): PublisherServer {
       }
     },
     pushMetadata: (appId, body) => api.call('POST /v1/apps/:appId/metadata', { params: { appId }, body }),
-    // The workflow passes the deploy options through as given (PublishBody's index signature); the server's schema checks them.
-    publishRelease: (appId, body) =>
-      api.call('POST /v1/apps/:appId/releases', { params: { appId }, body: body as releasesApi.PublishBody }),
+    publishRelease: (appId, body) => api.call('POST /v1/apps/:appId/releases', { params: { appId }, body }),
   };
 }

@@ -1,6 +1,6 @@
 import { ErrorCode } from '@updraft/api';
 import { assertIdentifier, signedForChannel } from '@updraft/protocol';
-import { publishRelease, type PublishedRelease, type PublishInput } from '@updraft/signing';
+import { publishRelease, type PublishDeploy, type PublishedRelease, type PublishInput } from '@updraft/signing';
 import type { AdminApi } from './api-client.js';
 import { CliError } from './output.js';
 import { deployBody, type DeployFlags } from './commands/deploy-options.js';
@@ -29,10 +29,10 @@ export function assertCliIdentifier(value: string, flag: string): string {
 export function deployPlan(
   opts: DeployFlags & { notes?: string; createChannel?: boolean; allowChannels?: string },
   channel: string,
-): { deploy: Record<string, unknown>; channels: string[] } {
-  const deploy = deployBody(opts);
-  if (opts.notes !== undefined) deploy['notes'] = opts.notes;
-  if (opts.createChannel) deploy['createChannel'] = true;
+): { deploy: PublishDeploy; channels: string[] } {
+  const deploy: PublishDeploy = deployBody(opts);
+  if (opts.notes !== undefined) deploy.notes = opts.notes;
+  if (opts.createChannel) deploy.createChannel = true;
   const channels = (opts.allowChannels ?? channel)
     .split(',')
     .map((c) => c.trim())

@@ -62,6 +62,7 @@ export {
 export type {
   MetadataPush,
   PublishBody,
+  PublishDeploy,
   PublishedRelease,
   PublisherServer,
   PushedMetadata,

@@ -66,7 +66,8 @@ export class FakeServer implements PublisherServer {
 
   async pushMetadata(_appId: string, body: MetadataPush): Promise<PushedMetadata> {
     this.pushed.push(body);
-    const version = (e: SignedEnvelope | undefined) => (e ? (e.signed['version'] as number) : 0);
+    const version = (e: { signed: { [key: string]: unknown } } | undefined) =>
+      e ? (e.signed['version'] as number) : 0;
     return {
       rootVersion: version(body.root),
       targetsVersion: version(body.targets),
@@ -80,7 +81,8 @@ export class FakeServer implements PublisherServer {
     const current = parseTargets(this.releases, 'releases').signed;
     if (next.version !== current.version + 1)
       throw Object.assign(new Error('releases changed'), { code: 'releases-changed' });
-    this.releases = body.releases;
+    // The route's schema types an envelope loosely; parseTargets above has checked this one's shape.
+    this.releases = body.releases as SignedEnvelope;
     this.published.push(body);
     const custom = (next.targets[`manifests/${body.releaseId}.json`]!.custom as { updraft: Record<string, unknown> })
       .updraft;

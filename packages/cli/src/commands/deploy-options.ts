@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { parseTargeting, type TargetingRules } from '@updraft/protocol';
+import type { PublishDeploy } from '@updraft/signing';
 import { CliError } from '../output.js';
 
 /**
@@ -17,6 +18,9 @@ export interface DeployFlags {
   targetArch?: string;
   targetCustom?: string[];
 }
+
+/** The body fields the deploy flags set, as publish and promote both take them. */
+export type DeployBody = Pick<PublishDeploy, 'basisPoints' | 'mandatory' | 'startAt' | 'targeting'>;
 
 const usage = (message: string) => new CliError('usage', message, { exitCode: 2 });
 
@@ -52,14 +56,14 @@ export function addDeployOptions(cmd: Command): Command {
     );
 }
 
-export function deployBody(flags: DeployFlags): Record<string, unknown> {
-  const body: Record<string, unknown> = {};
-  if (flags.rollout !== undefined) body['basisPoints'] = percentToBasisPoints(flags.rollout, '--rollout');
-  if (flags.mandatory) body['mandatory'] = true;
+export function deployBody(flags: DeployFlags): DeployBody {
+  const body: DeployBody = {};
+  if (flags.rollout !== undefined) body.basisPoints = percentToBasisPoints(flags.rollout, '--rollout');
+  if (flags.mandatory) body.mandatory = true;
   if (flags.startAt !== undefined) {
     if (!Number.isFinite(Date.parse(flags.startAt)))
       throw usage(`--start-at must be an ISO 8601 time, not "${flags.startAt}"`);
-    body['startAt'] = new Date(Date.parse(flags.startAt)).toISOString();
+    body.startAt = new Date(Date.parse(flags.startAt)).toISOString();
   }
   const rules: Record<string, unknown> = {};
   if (flags.targetAppVersion !== undefined) rules['appVersion'] = flags.targetAppVersion;
@@ -86,7 +90,7 @@ export function deployBody(flags: DeployFlags): Record<string, unknown> {
     } catch (err) {
       throw usage((err as Error).message.replace(/^targeting\./, '--target '));
     }
-    body['targeting'] = targeting;
+    body.targeting = targeting;
   }
   return body;
 }

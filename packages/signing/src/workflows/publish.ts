@@ -3,7 +3,7 @@ import type { ProvenanceRef } from '@updraft/protocol/transparency';
 import { expiresAfter, withDefaults } from '../expiry.js';
 import type { Signer } from '../keys.js';
 import { isoSeconds } from '../time.js';
-import type { PublishedRelease, PublisherServer } from './publisher-server.js';
+import type { PublishDeploy, PublishedRelease, PublisherServer } from './publisher-server.js';
 import { manifestBlob, newReleaseId, nextReleaseTargets, signNextReleases, trustedReleases } from './releases.js';
 
 /**
@@ -32,7 +32,7 @@ export interface PublishInput {
   /** Signs and uploads the build provenance; its reference goes into the signed release target. */
   provenance?: ((releaseId: string, manifestSha256: string) => Promise<ProvenanceRef>) | null;
   /** Rollout, mandatory, targeting, notes, start time, channel creation: sent with the publish as is. */
-  deploy?: Record<string, unknown>;
+  deploy?: PublishDeploy;
   /** Milliseconds since the epoch; the release id, createdAt and expiry come from it. */
   now?: () => number;
 }

@@ -1,3 +1,4 @@
+import type { releasesApi, trustApi } from '@updraft/api';
 import type { SignedEnvelope } from '@updraft/protocol';
 import type { ExpiryPolicy } from '../expiry.js';
 
@@ -25,12 +26,8 @@ export interface PublisherServer {
   pushMetadata(appId: string, body: MetadataPush): Promise<PushedMetadata>;
 }
 
-/** New versions of the offline roles, fully signed. */
-export interface MetadataPush {
-  root?: SignedEnvelope;
-  targets?: SignedEnvelope;
-  releases?: SignedEnvelope;
-}
+/** New versions of the offline roles, fully signed: the body of POST /v1/apps/:appId/metadata. */
+export type MetadataPush = trustApi.UploadMetadataBody;
 
 /** What the server answers to a metadata push. */
 export interface PushedMetadata {
@@ -41,13 +38,11 @@ export interface PushedMetadata {
   activated: { role: string; keyid: string }[];
 }
 
-export interface PublishBody {
-  releases: SignedEnvelope;
-  releaseId: string;
-  channel: string;
-  /** Rollout, mandatory, targeting, notes, start time, channel creation: passed through as given. */
-  [deploy: string]: unknown;
-}
+/** The body of POST /v1/apps/:appId/releases. */
+export type PublishBody = releasesApi.PublishBody;
+
+/** Rollout, mandatory, targeting, notes, start time, channel creation: what a publish asks of the channel. */
+export type PublishDeploy = Omit<PublishBody, 'releases' | 'releaseId' | 'channel'>;
 
 /** What the server answers to a publish. */
 export interface PublishedRelease {
