@@ -4,6 +4,8 @@ import {
   bytesEqual,
   bytesToHex,
   hexToBytes,
+  LOG_CONSISTENCY_PROOF_PATH,
+  LOG_ENTRIES_PATH,
   parseJsonObject,
   parseReleaseCustom,
   parseSnapshot,
@@ -148,7 +150,7 @@ export async function monitorOnce(opts: {
   }
   if (state.size > 0 && cp.size > state.size) {
     const proof = parseConsistencyProof(
-      await getJson(`${repo}/log/proof/consistency?from=${state.size}&to=${cp.size}`),
+      await getJson(`${repo}/${repoPaths.log(LOG_CONSISTENCY_PROOF_PATH)}?from=${state.size}&to=${cp.size}`),
     );
     const oldRoot = Buffer.from(state.rootHash, 'base64');
     if (!verifyConsistency(state.size, cp.size, proof.hashes, oldRoot, cp.rootHash)) {
@@ -163,9 +165,9 @@ export async function monitorOnce(opts: {
   const fresh: Uint8Array[] = [];
   const dataOf: { index: number; data: Uint8Array }[] = [];
   for (let start = replayFrom; start < cp.size;) {
-    const page = (await getJson(`${repo}/log/entries?start=${start}&end=${Math.min(cp.size, start + PAGE)}`))[
-      'entries'
-    ] as { index: number; data: string }[];
+    const page = (
+      await getJson(`${repo}/${repoPaths.log(LOG_ENTRIES_PATH)}?start=${start}&end=${Math.min(cp.size, start + PAGE)}`)
+    )['entries'] as { index: number; data: string }[];
     if (!Array.isArray(page) || page.length === 0) throw inconsistent(`the log did not serve entry ${start}`);
     for (const e of page) {
       if (e.index !== start) throw inconsistent(`the log served entry ${e.index} where ${start} was expected`);

@@ -20,6 +20,14 @@ export const LOG_TILE_FOLDER = 'tile';
 export const LOG_ENTRIES_LEVEL = 'entries';
 /** Updraft's leaf-index hints, inside the log folder: `leaf/<hex leaf hash>`. */
 export const LOG_LEAF_FOLDER = 'leaf';
+/**
+ * The server's older JSON endpoints of a log, inside the log folder (a static export has only
+ * the checkpoint, tiles and leaf hints): entries [start, end), and the inclusion and consistency
+ * proofs. Devices read tiles; monitors and older clients use these.
+ */
+export const LOG_ENTRIES_PATH = 'entries';
+export const LOG_INCLUSION_PROOF_PATH = 'proof/inclusion';
+export const LOG_CONSISTENCY_PROOF_PATH = 'proof/consistency';
 /** Timestamp is the one role served under a single name: it is where every check starts. */
 export const TIMESTAMP_FILE = `${TIMESTAMP_ROLE}.json`;
 

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import {
   DELEGATED_ROLES,
   isMetadataRole,
+  LOG_CONSISTENCY_PROOF_PATH,
+  LOG_ENTRIES_PATH,
+  LOG_INCLUSION_PROOF_PATH,
   METADATA_ROLES,
   metadataFileName,
   OFFLINE_ROLES,
@@ -43,6 +46,9 @@ test('the URLs inside a repository, as the server serves them and a static expor
   assert.equal(repoPaths.targets('files/ef'), 'targets/files/ef');
   assert.equal(repoPaths.checkpoint(), 'log/checkpoint');
   assert.equal(repoPaths.log('tile/0/000'), 'log/tile/0/000');
+  assert.equal(repoPaths.log(LOG_ENTRIES_PATH), 'log/entries');
+  assert.equal(repoPaths.log(LOG_INCLUSION_PROOF_PATH), 'log/proof/inclusion');
+  assert.equal(repoPaths.log(LOG_CONSISTENCY_PROOF_PATH), 'log/proof/consistency');
   assert.equal(TIMESTAMP_FILE, 'timestamp.json');
   assert.equal(roleFileName('snapshot'), 'snapshot.json');
 });

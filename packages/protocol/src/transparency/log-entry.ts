@@ -1,5 +1,6 @@
 import { canonicalBytes, parseJsonObject } from '../canonical-json.js';
 import { asInteger, asObject, asSha256, asString } from '../shape.js';
+import { OFFLINE_ROLES, type OfflineRole } from '../roles.js';
 import { hashLeaf } from './merkle.js';
 
 /**
@@ -11,8 +12,9 @@ import { hashLeaf } from './merkle.js';
 export const METADATA_ENTRY_TYPE = 'updraft.tuf-metadata/1';
 export const AUDIT_HEAD_ENTRY_TYPE = 'updraft.audit-head/1';
 
-export type LoggedRole = 'root' | 'targets' | 'releases';
-const LOGGED_ROLES: readonly string[] = ['root', 'targets', 'releases'] satisfies LoggedRole[];
+/** The log records the versions of the offline roles (signed by the publisher, never the server). */
+export type LoggedRole = OfflineRole;
+const LOGGED_ROLES: readonly string[] = OFFLINE_ROLES;
 
 /**
  * A version of `root`, `targets` or `releases` that the server stored and serves: the offline

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { hexToBytes, parseJsonObject, isOfflineRole, ROOT_ROLE } from '@updraft/protocol';
+import { hexToBytes, parseJsonObject, isOfflineRole, LOG_ENTRIES_LEVEL, ROOT_ROLE } from '@updraft/protocol';
 import {
   consistencyProof,
   encodeEntryBundle,
@@ -260,7 +260,7 @@ export class TransparencyLogService {
   private async buildTile(logId: string, tile: Tile): Promise<{ data: Uint8Array; full: boolean }> {
     const full = tile.width === TILE_WIDTH;
     const first = tile.index * TILE_WIDTH;
-    if (tile.level === 'entries') {
+    if (tile.level === LOG_ENTRIES_LEVEL) {
       const leaves = await this.deps.store.transparencyLog.leaves(logId, first, first + tile.width);
       return { data: encodeEntryBundle(leaves.map((l) => l.data)), full };
     }

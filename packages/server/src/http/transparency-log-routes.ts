@@ -3,8 +3,11 @@ import { transparencyLogApi as api } from '@updraft/api';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import {
   LOG_CHECKPOINT,
+  LOG_CONSISTENCY_PROOF_PATH,
   LOG_ENTRIES_LEVEL,
+  LOG_ENTRIES_PATH,
   LOG_FOLDER,
+  LOG_INCLUSION_PROOF_PATH,
   LOG_LEAF_FOLDER,
   LOG_TILE_FOLDER,
   repositoryPath,
@@ -53,7 +56,7 @@ function logReads(
       },
     );
     app.get(
-      '/entries',
+      `/${LOG_ENTRIES_PATH}`,
       { schema: { ...schema, tags: ['devices'], summary: 'Log entries [start, end)', ...api.entries } },
       async (request) => {
         const q = request.query;
@@ -125,7 +128,7 @@ function logReads(
       },
     );
     app.get(
-      '/proof/inclusion',
+      `/${LOG_INCLUSION_PROOF_PATH}`,
       { schema: { ...schema, tags: ['devices'], summary: 'Inclusion proof of an entry', ...api.inclusionProof } },
       async (request) => {
         const q = request.query;
@@ -137,7 +140,7 @@ function logReads(
       },
     );
     app.get(
-      '/proof/consistency',
+      `/${LOG_CONSISTENCY_PROOF_PATH}`,
       {
         schema: {
           ...schema,
