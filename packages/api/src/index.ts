@@ -29,6 +29,8 @@ export {
   rawResponse,
   releaseParams,
   SEQ_PATTERN,
+  servedEnvelope,
+  type ServedEnvelope,
   sha256,
   SHA256_PATTERN,
   targeting,

@@ -1,5 +1,5 @@
 import type { PublisherServer } from '@updraft/signing';
-import { consistentTargetPath, repositoryBaseUrl, type SignedEnvelope } from '@updraft/protocol';
+import { consistentTargetPath, repositoryBaseUrl } from '@updraft/protocol';
 import { retryingFetch } from '@updraft/client/node';
 import type { AdminApi } from './api-client.js';
 import { CliError } from './output.js';
@@ -10,9 +10,7 @@ import { CliError } from './output.js';
  */
 export function publisherServer(api: AdminApi): PublisherServer {
   return {
-    // The route answers the stored envelope as it is (any object); the workflows verify it (trustedReleases).
-    releasesMetadata: async (appId) =>
-      (await api.call('GET /v1/apps/:appId/releases-metadata', { params: { appId } })) as SignedEnvelope,
+    releasesMetadata: (appId) => api.call('GET /v1/apps/:appId/releases-metadata', { params: { appId } }),
     expiryPolicy: (appId) => api.call('GET /v1/apps/:appId/expiry', { params: { appId } }),
     putBlob: async (appId, sha256, bytes) => {
       await api.call('PUT /v1/apps/:appId/blobs/:sha256', { params: { appId, sha256 } }, { raw: bytes });

@@ -326,6 +326,9 @@ describe('publish', () => {
     // Built by hand: a releases version that drops a signed release, which no workflow makes.
     const current = await t.api('GET', `/v1/apps/${appId}/releases-metadata`);
     assert.equal(current.headers.get('content-type'), 'application/json');
+    // The stored bytes, never re-serialized through the route's response schema: what devices get.
+    const served = await request(`${t.url}/repo/${appId}/metadata/${current.json.signed.version}.releases.json`, 'GET');
+    assert.deepEqual(current.bytes, served.bytes);
     const signed = structuredClone(current.json.signed);
     signed.version += 1;
     delete signed.targets['manifests/r1.json'];

@@ -21,6 +21,29 @@ export const envelope = {
   properties: { signed: { type: 'object' }, signatures: { type: 'array' } },
 } as const;
 
+/**
+ * A TUF envelope as the server answers it: the stored bytes, sent as they are (never
+ * re-serialized), so fields this schema does not name still reach the reader unchanged.
+ */
+export const servedEnvelope = {
+  type: 'object',
+  required: ['signed', 'signatures'],
+  properties: {
+    signed: { type: 'object', additionalProperties: true },
+    signatures: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['keyid', 'sig'],
+        properties: { keyid: { type: 'string' }, sig: { type: 'string' } },
+        additionalProperties: true,
+      },
+    },
+  },
+  additionalProperties: true,
+} as const;
+export type ServedEnvelope = FromSchema<typeof servedEnvelope>;
+
 export const appParams = {
   type: 'object',
   required: ['appId'],

@@ -2,7 +2,6 @@ import type { FromSchema } from 'json-schema-to-ts';
 import {
   adminReadErrors,
   adminWriteErrors,
-  anyObject,
   appParams,
   basisPoints,
   dateTime,
@@ -12,6 +11,7 @@ import {
   listOf,
   noQuery,
   notes,
+  servedEnvelope,
   sha256,
   targeting,
 } from './common.js';
@@ -94,7 +94,7 @@ export const releasesMetadata = {
   querystring: noQuery,
   response: {
     // The stored bytes as they are (the publisher signs the next version on top of exactly these).
-    200: { ...anyObject, description: 'the releases role envelope {signed, signatures}' },
+    200: { ...servedEnvelope, description: 'the releases role envelope {signed, signatures}' },
     ...adminReadErrors,
   },
 } as const;

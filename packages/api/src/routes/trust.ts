@@ -1,7 +1,15 @@
 import { METADATA_ROLES, ONLINE_ROLES } from '@updraft/protocol';
 import type { FromSchema } from 'json-schema-to-ts';
 import { tufKey } from './apps.js';
-import { adminReadErrors, adminWriteErrors, anyObject, appParams, envelope, identifier, noQuery } from './common.js';
+import {
+  adminReadErrors,
+  adminWriteErrors,
+  appParams,
+  envelope,
+  identifier,
+  noQuery,
+  servedEnvelope,
+} from './common.js';
 
 const onlineRole = { type: 'string', enum: ONLINE_ROLES } as const;
 
@@ -33,7 +41,7 @@ export const latestMetadata = {
   },
   response: {
     // The stored bytes as they are, as devices get them.
-    200: { ...anyObject, description: 'the role envelope {signed, signatures}' },
+    200: { ...servedEnvelope, description: 'the role envelope {signed, signatures}' },
     ...adminReadErrors,
   },
 } as const;

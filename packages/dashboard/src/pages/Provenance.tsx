@@ -12,11 +12,12 @@ interface Ref {
 
 /** The release's signed SLSA provenance, fetched from the repository and verified here with the builder key. */
 async function loadProvenance(appId: string, releaseId: string): Promise<ProvenanceSummary | null> {
-  // The route answers the stored envelope as it is (any object); only the provenance reference is read here.
-  const releases = (await call('GET /v1/apps/:appId/releases-metadata', { params: { appId } })) as {
-    signed: { targets: Record<string, { custom?: { updraft?: { provenance?: Ref } } }> };
-  };
-  const ref = releases.signed.targets[`manifests/${releaseId}.json`]?.custom?.updraft?.provenance;
+  const releases = await call('GET /v1/apps/:appId/releases-metadata', { params: { appId } });
+  // The route's schema types the envelope, not the releases role inside it (the protocol's
+  // format, which has no parser for the provenance reference); only that reference is read
+  // here, and the file it names is checked against its hash below.
+  const signed = releases.signed as { targets: Record<string, { custom?: { updraft?: { provenance?: Ref } } }> };
+  const ref = signed.targets[`manifests/${releaseId}.json`]?.custom?.updraft?.provenance;
   if (!ref) return null;
   const slash = ref.path.lastIndexOf('/');
   const res = await fetch(

@@ -1,8 +1,11 @@
+import type { ServedEnvelope } from '@updraft/api';
+
 /**
- * Stored JSON bytes, sent as they are: Fastify writes a Buffer without serializing it, so
- * the bytes a signature covers reach the caller unchanged. Typed as the open object the
- * route's response schema documents, which is what the bytes hold.
+ * Stored metadata bytes, sent as they are: Fastify writes a Buffer without serializing it, so
+ * the bytes a signature covers reach the caller unchanged. Typed as the envelope the route's
+ * response schema documents, which is what the bytes hold (the store keeps only envelopes it
+ * parsed).
  */
-export function storedJson(bytes: Uint8Array): { [key: string]: unknown } {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as { [key: string]: unknown };
+export function storedJson(bytes: Uint8Array): ServedEnvelope {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ServedEnvelope;
 }

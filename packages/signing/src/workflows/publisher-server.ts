@@ -1,5 +1,4 @@
-import type { releasesApi, trustApi } from '@updraft/api';
-import type { SignedEnvelope } from '@updraft/protocol';
+import type { releasesApi, ServedEnvelope, trustApi } from '@updraft/api';
 import type { ExpiryPolicy } from '../expiry.js';
 
 /**
@@ -10,7 +9,7 @@ import type { ExpiryPolicy } from '../expiry.js';
  */
 export interface PublisherServer {
   /** The releases metadata the server serves now (GET /v1/apps/:appId/releases-metadata). */
-  releasesMetadata(appId: string): Promise<SignedEnvelope>;
+  releasesMetadata(appId: string): Promise<ServedEnvelope>;
   /** The app's metadata lifetimes as stored, without defaults (GET /v1/apps/:appId/expiry). */
   expiryPolicy(appId: string): Promise<Partial<ExpiryPolicy>>;
   /** Stores content-addressed bytes (PUT /v1/apps/:appId/blobs/:sha256). */

@@ -14,6 +14,7 @@ import {
   type TargetEntry,
   type TargetsSigned,
 } from '@updraft/protocol';
+import type { ServedEnvelope } from '@updraft/api';
 import type { ProvenanceRef } from '@updraft/protocol/transparency';
 import { SigningError } from '../errors.js';
 import type { Signer } from '../keys.js';
@@ -29,7 +30,7 @@ import { signMetadata } from '../sign.js';
  * The server's releases metadata, accepted only if the publisher's releases key signed it,
  * so a tampering server cannot make the publisher sign targets it did not publish.
  */
-export function trustedReleases(current: SignedEnvelope, releasesKey: Signer): TargetsSigned {
+export function trustedReleases(current: ServedEnvelope, releasesKey: Signer): TargetsSigned {
   const parsed = parseTargets(current, 'releases');
   try {
     checkThreshold(
