@@ -8,9 +8,9 @@ import type { Tables as Schema } from './schema.js';
  * Opens (creating if needed) the embedded SQLite database and brings its schema up to date.
  * WAL lets device reads proceed while a publish writes; synchronous=FULL because a publish
  * that was acknowledged must survive a power cut; busy_timeout lets several server processes
- * share one file. The page cache is bounded explicitly (it is the one part of the server's
- * memory that grows with the database: a soak sees RSS rise by about the database's size until
- * the cache is full), at better-sqlite3's build default, so an upgrade cannot move it unseen.
+ * share one file. The page cache is bounded explicitly (it grows with the database until it
+ * reaches the bound, part of the server's resident memory), at better-sqlite3's build
+ * default, so an upgrade cannot move it unseen.
  * A small host sets it lower (`updraft serve --sqlite-cache <MiB>`), trading cache hits for RSS.
  */
 export const SQLITE_PAGE_CACHE_KIB = 16_000;
