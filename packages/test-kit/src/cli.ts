@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { collectRun } from './child-run.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const CLI = join(REPO_ROOT, 'packages/cli/dist/bin.js');
@@ -15,28 +16,21 @@ export interface CliResult {
 }
 
 /** Runs the real `updraft` binary as a child process. */
-export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+export async function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<CliResult> {
+  const run = await collectRun(
+    spawn(process.execPath, [CLI, ...args], {
       cwd: cwd ?? REPO_ROOT,
       env: { ...process.env, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      let json: Record<string, unknown> | undefined;
-      try {
-        json = JSON.parse(stdout) as Record<string, unknown>;
-      } catch {
-        json = undefined;
-      }
-      resolve({ code: code ?? -1, stdout, stderr, json });
-    });
-  });
+    }),
+  );
+  let json: Record<string, unknown> | undefined;
+  try {
+    json = JSON.parse(run.stdout) as Record<string, unknown>;
+  } catch {
+    json = undefined;
+  }
+  return { ...run, json };
 }
 
 /**

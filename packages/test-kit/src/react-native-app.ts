@@ -5,6 +5,7 @@ import { cp, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { collectRun, type Run } from './child-run.js';
 
 /**
  * A real React Native app for the tests that need React Native's own tools (codegen,
@@ -39,33 +40,23 @@ export function reactNativeNode(): { node: string; skip?: undefined } | { node?:
   };
 }
 
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type { Run } from './child-run.js';
 
 /** Runs a command with `node` first on PATH (npm and React Native's scripts start `node`). */
-export function runWith(
+export async function runWith(
   node: string,
   command: string,
   args: string[],
   cwd: string,
   env: NodeJS.ProcessEnv = {},
 ): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
+  return collectRun(
+    spawn(command, args, {
       cwd,
       env: { ...process.env, PATH: `${dirname(node)}:${process.env['PATH'] ?? ''}`, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+    }),
+  );
 }
 
 function fixtureKey(): string {
