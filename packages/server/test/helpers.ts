@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import {
   type JsonObject,
   loadTrustedRoot,
-  MANIFEST_SCHEMA,
   type SignedEnvelope,
   type TufKey,
   verifyDelegatedTargets,
@@ -33,6 +32,7 @@ import {
   nextReleaseTargets,
   publicKeyOf,
   pushMetadata,
+  releaseDocuments,
   renewOffline,
   signNextReleases,
   trustedReleases,
@@ -210,11 +210,12 @@ export interface ReleaseSpec {
 
 /**
  * Uploads a release's files and manifest, then builds the signed releases metadata for it with
- * the publish workflow's own steps (publishRelease in @updraft/signing): the server's releases
- * metadata checked against the releases key, the targets carried over, the manifest as its
- * canonical bytes, the next version signed. Unlike publishRelease it takes the release id and
- * versionCode from the test and leaves the POST to the test, which checks the server's answer;
- * `signer`, `version`, `versionCode` and `skipUpload` let a test publish what the server must refuse.
+ * the publish workflow's own steps (publishRelease in @updraft/signing): the manifest and the
+ * signed release fields as releaseDocuments spells them, the server's releases metadata checked
+ * against the releases key, the targets carried over, the manifest as its canonical bytes, the
+ * next version signed. Unlike publishRelease it takes the release id and versionCode from the
+ * test and leaves the POST to the test, which checks the server's answer; `signer`, `version`,
+ * `versionCode` and `skipUpload` let a test publish what the server must refuse.
  */
 export async function prepareRelease(
   t: TestServer,
@@ -235,11 +236,9 @@ export async function prepareRelease(
       sha256: sha256(content),
       length: bytesOf(content).length,
       contentType: 'application/javascript',
-      ...(spec.patches?.[path] ? { patches: spec.patches[path] } : {}),
     }));
   const createdAt = '2026-11-22T20:00:00Z';
-  const manifest = manifestBlob({
-    schema: MANIFEST_SCHEMA,
+  const { manifest: manifestJson, custom } = releaseDocuments({
     appId,
     releaseId: spec.releaseId,
     platform,
@@ -249,7 +248,10 @@ export async function prepareRelease(
     launch: entries[0]!.path,
     createdAt,
     files: entries,
+    patches: spec.patches ? new Map(Object.entries(spec.patches)) : undefined,
+    channels: spec.channels ?? ['*'],
   });
+  const manifest = manifestBlob(manifestJson);
   if (!spec.skipUpload) {
     for (const content of Object.values(files)) {
       const bytes = bytesOf(content);
@@ -264,16 +266,7 @@ export async function prepareRelease(
     expires: expiresAfter(Date.now(), withDefaults(await server.expiryPolicy(appId)).releases),
     targets,
     manifest,
-    custom: {
-      appId,
-      releaseId: spec.releaseId,
-      platform,
-      runtimeVersion,
-      versionCode: spec.versionCode,
-      epoch: 0,
-      channels: spec.channels ?? ['*'],
-      createdAt,
-    },
+    custom,
     signers: [localSigner(spec.signer ?? keys.releases)],
   });
   return {

@@ -71,8 +71,10 @@ export {
   manifestBlob,
   newReleaseId,
   nextReleaseTargets,
+  releaseDocuments,
   signNextReleases,
   trustedReleases,
+  type NewRelease,
 } from './workflows/releases.js';
 export {
   firstTrust,

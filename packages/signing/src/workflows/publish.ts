@@ -1,10 +1,17 @@
-import { MANIFEST_SCHEMA, type FilePatch, type ManifestFile, type ReleaseManifest } from '@updraft/protocol';
+import type { FilePatch, ManifestFile } from '@updraft/protocol';
 import type { ProvenanceRef } from '@updraft/protocol/transparency';
 import { expiresAfter, withDefaults } from '../expiry.js';
 import type { Signer } from '../keys.js';
 import { isoSeconds } from '../time.js';
 import type { PublishDeploy, PublishedRelease, PublisherServer } from './publisher-server.js';
-import { manifestBlob, newReleaseId, nextReleaseTargets, signNextReleases, trustedReleases } from './releases.js';
+import {
+  manifestBlob,
+  newReleaseId,
+  nextReleaseTargets,
+  releaseDocuments,
+  signNextReleases,
+  trustedReleases,
+} from './releases.js';
 
 /**
  * Publishing a release: the manifest of the bundle's files, added as a target to the server's
@@ -45,8 +52,7 @@ export async function publishRelease(server: PublisherServer, input: PublishInpu
 
   const releaseId = newReleaseId(now());
   const createdAt = isoSeconds(now());
-  const manifest: ReleaseManifest = {
-    schema: MANIFEST_SCHEMA,
+  const { manifest, custom } = releaseDocuments({
     appId: input.appId,
     releaseId,
     platform: input.platform,
@@ -55,17 +61,10 @@ export async function publishRelease(server: PublisherServer, input: PublishInpu
     epoch: input.epoch,
     launch: input.launch,
     createdAt,
-    files: input.files.map((f) => {
-      const patches = input.patches?.get(f.path);
-      return {
-        path: f.path,
-        sha256: f.sha256,
-        length: f.length,
-        contentType: f.contentType,
-        ...(patches ? { patches } : {}),
-      };
-    }),
-  };
+    files: input.files,
+    patches: input.patches,
+    channels: input.channels,
+  });
   const blob = manifestBlob(manifest);
   await server.putBlob(input.appId, blob.sha256, blob.bytes);
 
@@ -75,16 +74,7 @@ export async function publishRelease(server: PublisherServer, input: PublishInpu
     expires: expiresAfter(now(), withDefaults(await server.expiryPolicy(input.appId)).releases),
     targets,
     manifest: blob,
-    custom: {
-      appId: input.appId,
-      releaseId,
-      platform: input.platform,
-      runtimeVersion: input.runtimeVersion,
-      versionCode,
-      epoch: input.epoch,
-      channels: input.channels,
-      createdAt,
-    },
+    custom,
     provenance,
     signers: [input.releasesKey],
   });

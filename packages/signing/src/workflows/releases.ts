@@ -3,11 +3,14 @@ import {
   canonicalBytes,
   checkThreshold,
   delegatedSigned,
+  MANIFEST_SCHEMA,
   manifestTargetPath,
   parseReleaseCustom,
   parseTargets,
   sha256Hex,
+  type FilePatch,
   type JsonObject,
+  type ManifestFile,
   type ReleaseCustom,
   type ReleaseManifest,
   type SignedEnvelope,
@@ -73,6 +76,58 @@ export function nextReleaseTargets(
 /** A new release id: the time in base 36 and 32 random bits, so ids sort roughly by age and never collide. */
 export function newReleaseId(nowMs: number): string {
   return `r${nowMs.toString(36)}${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * What a new release is made of: the manifest's fields, its files (with their patches by file
+ * path) and the channels it may ever be served on. Built from the manifest's own type, so a
+ * field added to a release is asked of every caller.
+ */
+export type NewRelease = Omit<ReleaseManifest, 'schema' | 'files'> & {
+  files: readonly Omit<ManifestFile, 'patches'>[];
+  patches?: ReadonlyMap<string, FilePatch[]> | undefined;
+  /** `*` for any. */
+  channels: string[];
+};
+
+/**
+ * A new release's manifest and the `custom.updraft` signed into its releases target, which
+ * repeats the manifest's identity (a device holds one to the other: checkManifestMatches).
+ * Publish and the tests that publish by hand spell a release's fields here, once.
+ */
+export function releaseDocuments(r: NewRelease): { manifest: ReleaseManifest; custom: ReleaseCustom } {
+  const manifest: ReleaseManifest = {
+    schema: MANIFEST_SCHEMA,
+    appId: r.appId,
+    releaseId: r.releaseId,
+    platform: r.platform,
+    runtimeVersion: r.runtimeVersion,
+    versionCode: r.versionCode,
+    epoch: r.epoch,
+    launch: r.launch,
+    createdAt: r.createdAt,
+    files: r.files.map((f) => {
+      const patches = r.patches?.get(f.path);
+      return {
+        path: f.path,
+        sha256: f.sha256,
+        length: f.length,
+        contentType: f.contentType,
+        ...(patches ? { patches } : {}),
+      };
+    }),
+  };
+  const custom: ReleaseCustom = {
+    appId: r.appId,
+    releaseId: r.releaseId,
+    platform: r.platform,
+    runtimeVersion: r.runtimeVersion,
+    versionCode: r.versionCode,
+    epoch: r.epoch,
+    channels: r.channels,
+    createdAt: r.createdAt,
+  };
+  return { manifest, custom };
 }
 
 /** A manifest as the bytes the server stores and devices hash. */
