@@ -211,3 +211,68 @@ test('a channel typo fails naming the channels; --create-channel needs a key tha
   ok(await runCli(['channel', 'list', '--app', app, '--json'], as(ciKey)), 'its own app');
   refused(await runCli(['channel', 'list', '--app', APP, '--json'], as(ciKey)), 'another app', /does not exist/);
 });
+
+test("the organization's audit webhook through the CLI: shown, set, a refused URL, cleared", async () => {
+  const owner = as(server.adminKey);
+  const hook = 'https://hooks.example.com/updraft-audit';
+  const none = await runCli(['audit', 'webhook', '--json'], owner);
+  ok(none, 'audit webhook');
+  assert.deepEqual(none.json, { webhookUrl: null });
+  const unset = await runCli(['audit', 'webhook'], owner);
+  ok(unset, 'audit webhook (human)');
+  assert.match(unset.stdout, /^no audit webhook: .*set one with updraft audit webhook --set <https-url>\n$/);
+
+  const set = await runCli(['audit', 'webhook', '--set', hook, '--json'], owner);
+  ok(set, 'audit webhook --set');
+  assert.deepEqual(set.json, { webhookUrl: hook });
+  const shown = await runCli(['audit', 'webhook'], owner);
+  ok(shown, 'audit webhook after --set');
+  assert.equal(shown.stdout, `audit alerts are posted to ${hook}\n`);
+
+  // The cloud metadata address: a server that posted there could hand its own credentials to
+  // whoever may set the URL.
+  const metadata = await runCli(['audit', 'webhook', '--set', 'https://169.254.169.254/latest', '--json'], owner);
+  refused(
+    metadata,
+    'a metadata address',
+    /the webhook URL may not point at 169\.254\.169\.254.*give --set an https URL/,
+  );
+  assert.deepEqual(metadata.json!['error'], {
+    code: 'bad-webhook-url',
+    message: metadata.stderr.replace(/^error: /, '').trim(),
+    status: 400,
+  });
+  refused(
+    await runCli(['audit', 'webhook', '--set', 'http://hooks.example.com/updraft-audit'], owner),
+    'plain http',
+    /the webhook URL must be https/,
+  );
+  const both = await runCli(['audit', 'webhook', '--set', hook, '--clear'], owner);
+  refused(both, '--set and --clear', /give --set <https-url> or --clear, not both/);
+  assert.equal(both.code, 2);
+  assert.deepEqual(
+    (await runCli(['audit', 'webhook', '--json'], owner)).json,
+    { webhookUrl: hook },
+    'refused: unchanged',
+  );
+
+  const dev = await runCli(['keys', 'api', 'create', '--name', 'hook-dev', '--role', 'developer', '--json'], owner);
+  ok(dev, 'keys api create');
+  refused(
+    await runCli(['audit', 'webhook', '--clear'], as(dev.json!['key'] as string)),
+    'a developer clears the audit webhook',
+    /admin/,
+  );
+
+  const cleared = await runCli(['audit', 'webhook', '--clear'], owner);
+  ok(cleared, 'audit webhook --clear');
+  assert.match(cleared.stdout, /^audit webhook cleared: /);
+  assert.deepEqual((await runCli(['audit', 'webhook', '--json'], owner)).json, { webhookUrl: null });
+
+  const audit = await runCli(['audit', 'list', '--json'], owner);
+  ok(audit, 'audit list');
+  const changes = (audit.json!['entries'] as { action: string; details: { host: string | null } }[])
+    .filter((e) => e.action === 'audit.webhook')
+    .map((e) => e.details.host);
+  assert.deepEqual(changes, ['hooks.example.com', null], 'the set and the clear are audited, the refused ones are not');
+});

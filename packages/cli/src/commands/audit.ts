@@ -1,6 +1,6 @@
-import type { auditApi } from '@updraft/api';
+import { ErrorCode, type auditApi } from '@updraft/api';
 import type { Command } from 'commander';
-import { requireServer } from '../api-client.js';
+import { requireServer, type AdminApi } from '../api-client.js';
 import { anchorProofProblem } from '../audit-anchor-proof.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
@@ -75,6 +75,45 @@ export function registerAudit(program: Command): void {
         }
       }),
     );
+
+  audit
+    .command('webhook')
+    .description(
+      "where the organization's audit alerts are posted (an audit head the anchoring job refuses) → {webhookUrl}; " +
+        '--set or --clear changes it (audited as audit.webhook)',
+    )
+    .option('--set <url>', 'post audit alerts to this https URL (JSON POST, queued and retried)')
+    .option('--clear', 'post audit alerts nowhere (the audit log and the dashboard banner still show them)')
+    .action(
+      run<[], GlobalOptions & { set?: string; clear?: boolean }>(async (opts) => {
+        if (opts.set !== undefined && opts.clear) {
+          throw new CliError('usage', 'give --set <https-url> or --clear, not both', { exitCode: 2 });
+        }
+        const api = requireServer(opts);
+        const change = opts.clear ? null : opts.set;
+        const result = change === undefined ? await api.call('GET /v1/audit/webhook') : await setWebhook(api, change);
+        emit(opts, result, () => describeWebhook(result.webhookUrl, change !== undefined));
+      }),
+    );
+}
+
+/** The server's bad-webhook-url message says what it refuses in the URL; this adds where the URL goes. */
+async function setWebhook(api: AdminApi, url: string | null): Promise<auditApi.AuditWebhook> {
+  try {
+    return await api.call('PUT /v1/audit/webhook', { body: { url } });
+  } catch (err) {
+    if (err instanceof CliError && err.code === ErrorCode.badWebhookUrl) {
+      throw new CliError(err.code, `${err.message}; give --set an https URL of a public host`, {
+        details: err.details,
+      });
+    }
+    throw err;
+  }
+}
+
+function describeWebhook(url: string | null, changed: boolean): string {
+  if (url) return `${changed ? 'audit alerts will now be posted to' : 'audit alerts are posted to'} ${url}`;
+  return `${changed ? 'audit webhook cleared' : 'no audit webhook'}: audit alerts show only in the audit log and on the dashboard; set one with updraft audit webhook --set <https-url>`;
 }
 
 function describeVerification(r: auditApi.AuditVerification, anchorProof: string, pinned: boolean): string {
