@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   deviceSyncArgs,
@@ -10,14 +10,17 @@ import {
   tempDir,
   type ServerProcess,
 } from '@updraft/test-kit/cli';
+import { expoCalls, stubExpoApp } from '@updraft/test-kit/expo-stub';
 
-// `updraft publish --build expo`, with a STUB `expo` package in the app's node_modules: its
-// bin answers `expo export` by copying test/fixtures/expo-export/v1 (real `npx expo export`
-// output) plus a source map, and `expo export:embed` by writing a bundle, an image and a map
-// where it is told. The real Expo CLI (expo 58 with react-native 0.88, ~400 MB from npm) does
-// install and export offline here, but takes minutes; this test checks what Updraft does
-// around it: finding the app's own CLI, choosing the client from the app, the flags it passes,
-// the bundler's own error, and what gets published and kept.
+// `updraft publish --build expo`, with a STUB `expo` package in the app's node_modules
+// (packages/test-kit/src/expo-stub.ts): it answers `expo export` with test/fixtures/expo-export/v1
+// (real `npx expo export` output) and `expo export:embed` with a bundle, an image and a map. The
+// real Expo CLI (expo 58 with react-native 0.88, ~400 MB from npm) does install and export
+// offline here, but takes minutes; this test checks what Updraft does around it: finding the
+// app's own CLI, choosing the client from the app, the flags it passes, the bundler's own error,
+// and what gets published and kept. Apps with only app.json: the stub fails any other command,
+// so these tests also show that their config is read without running `expo config`.
+// expo-config.test.ts covers app.config.* with the real `expo config`.
 
 const APP = 'com.example.expobuild';
 const FIXTURE = join(REPO_ROOT, 'test/fixtures/expo-export/v1');
@@ -25,51 +28,8 @@ let server: ServerProcess;
 let work: { path: string; cleanup(): Promise<void> };
 let env: Record<string, string>;
 
-const STUB_CLI = `#!/usr/bin/env node
-const { cpSync, mkdirSync, writeFileSync, appendFileSync } = require('node:fs');
-const { dirname, join } = require('node:path');
-const args = process.argv.slice(2);
-const flag = (name) => args[args.indexOf(name) + 1];
-appendFileSync(join(process.cwd(), 'expo-calls.log'), JSON.stringify(args) + '\\n');
-if (process.env.STUB_EXPO_FAIL) {
-  console.error('Error: Unable to resolve module ./does-not-exist from index.js');
-  process.exit(1);
-}
-const map = (file) => JSON.stringify({ version: 3, file, sources: ['App.tsx'], names: [], mappings: 'AAAA' });
-if (args[0] === 'export') {
-  const out = flag('--output-dir');
-  cpSync(process.env.STUB_EXPO_FIXTURE, out, { recursive: true });
-  const meta = require(join(out, 'metadata.json'));
-  for (const p of Object.keys(meta.fileMetadata)) writeFileSync(join(out, meta.fileMetadata[p].bundle + '.map'), map(p));
-} else if (args[0] === 'export:embed') {
-  const bundle = flag('--bundle-output');
-  writeFileSync(bundle, 'console.log("expo app on the Updraft client");\\n');
-  mkdirSync(join(flag('--assets-dest'), 'drawable-mdpi'), { recursive: true });
-  writeFileSync(join(flag('--assets-dest'), 'drawable-mdpi', 'assets_logo.png'), 'png');
-  writeFileSync(flag('--sourcemap-output'), map('index.android.bundle'));
-} else process.exit(2);
-`;
-
-/** An Expo app whose node_modules hold the stub CLI (and react-native's package.json). */
-async function stubApp(name: string, deps: Record<string, string>, appJson: object): Promise<string> {
-  const app = join(work.path, name);
-  await mkdir(join(app, 'node_modules/expo/bin'), { recursive: true });
-  await mkdir(join(app, 'node_modules/react-native'), { recursive: true });
-  await writeFile(join(app, 'package.json'), JSON.stringify({ name, main: 'index.js', dependencies: deps }));
-  await writeFile(join(app, 'app.json'), JSON.stringify(appJson));
-  await writeFile(join(app, 'index.js'), "import 'expo';\n");
-  await writeFile(
-    join(app, 'node_modules/expo/package.json'),
-    JSON.stringify({ name: 'expo', version: '0.0.0-stub', bin: { expo: 'bin/cli.js' } }),
-  );
-  await writeFile(join(app, 'node_modules/expo/bin/cli.js'), STUB_CLI);
-  await chmod(join(app, 'node_modules/expo/bin/cli.js'), 0o755);
-  await writeFile(
-    join(app, 'node_modules/react-native/package.json'),
-    JSON.stringify({ name: 'react-native', version: '0.0.0-stub' }),
-  );
-  return app;
-}
+const stubApp = (name: string, deps: Record<string, string>, appJson: object) =>
+  stubExpoApp(work.path, name, deps, appJson);
 
 before(async () => {
   work = await tempDir('expo-build');
@@ -118,12 +78,13 @@ test('an expo-updates app: expo export, published as Expo updates, source maps k
   );
   assert.match(r.stderr, /exporting with the app's Expo CLI \(expo export, ios and android\)/);
   assert.match(r.stdout, /published Expo update .* for android/);
-  const calls = (await readFile(join(app, 'expo-calls.log'), 'utf8'))
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  assert.deepEqual(calls[0].slice(0, 1), ['export']);
-  assert.ok(calls[0].includes('--source-maps'));
+  const calls = await expoCalls(app);
+  assert.deepEqual(
+    calls.map((c) => c[0]),
+    ['export'],
+    'app.json only: no expo config',
+  );
+  assert.ok(calls[0]!.includes('--source-maps'));
   const androidRelease = /published Expo update \S+ \([^)]*\) for android \S+ on production: release (\S+)/.exec(
     r.stdout,
   )?.[1];
@@ -206,13 +167,10 @@ test('an app on the Updraft client: expo export:embed, published as an Updraft r
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /publishing for updraft \(the app depends on @updraft\/react-native\)/);
   assert.match(r.stderr, /bundling index\.js with the app's Expo Metro \(react-native 0\.0\.0-stub, android\)/);
-  const calls = (await readFile(join(app, 'expo-calls.log'), 'utf8'))
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  assert.equal(calls[0][0], 'export:embed');
+  const calls = await expoCalls(app);
+  assert.equal(calls[0]![0], 'export:embed');
   for (const f of ['--platform', '--entry-file', '--bundle-output', '--assets-dest', '--sourcemap-output'])
-    assert.ok(calls[0].includes(f), f);
+    assert.ok(calls[0]!.includes(f), f);
   const releaseId = /published release (\S+)/.exec(r.stdout)?.[1];
   assert.ok(releaseId, r.stdout);
   const device = join(work.path, 'device');

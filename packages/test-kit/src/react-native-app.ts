@@ -19,6 +19,11 @@ import { collectRun, type Run } from './child-run.js';
 /** The @updraft/react-native package folder (packed by `packedPackage`). */
 export const REACT_NATIVE_ROOT = fileURLToPath(new URL('../../react-native/', import.meta.url));
 export const FIXTURE_SOURCES = join(REACT_NATIVE_ROOT, 'test/fixture-app');
+/**
+ * An app with only the `expo` package (its CLI and @expo/config, without react-native): for the
+ * tests of what Updraft reads through Expo's own tools (`expo config`); test/fixtures/expo-app.
+ */
+export const EXPO_FIXTURE_SOURCES = fileURLToPath(new URL('../../../test/fixtures/expo-app/', import.meta.url));
 
 /** React Native 0.88's tools need Node 22.13+. */
 function isRecentEnough(version: string): boolean {
@@ -59,9 +64,11 @@ export async function runWith(
   );
 }
 
-function fixtureKey(): string {
+function fixtureKey(sources: string): string {
   const h = createHash('sha256');
-  for (const f of ['package.json', 'package-lock.json']) h.update(readFileSync(join(FIXTURE_SOURCES, f)));
+  for (const f of ['package.json', 'package-lock.json']) h.update(readFileSync(join(sources, f)));
+  // npm's settings change what `npm ci` installs (the Expo fixture leaves out its peers).
+  if (existsSync(join(sources, '.npmrc'))) h.update(readFileSync(join(sources, '.npmrc')));
   return h.digest('hex').slice(0, 16);
 }
 
@@ -77,10 +84,11 @@ function alive(pid: number): boolean {
 /**
  * The fixture app's folder with node_modules installed from its lockfile (`npm ci`). Test files
  * run in parallel processes: the first takes a lock folder and installs, the others wait for
- * its `.installed` mark.
+ * its `.installed` mark. `sources` is another fixture's folder (package.json and lockfile), such
+ * as EXPO_FIXTURE_SOURCES.
  */
-export async function installedFixtureApp(node: string): Promise<string> {
-  const dir = join(tmpdir(), `updraft-rn-app-${fixtureKey()}`);
+export async function installedFixtureApp(node: string, sources = FIXTURE_SOURCES): Promise<string> {
+  const dir = join(tmpdir(), `updraft-rn-app-${fixtureKey(sources)}`);
   const mark = join(dir, '.installed');
   const lock = `${dir}.lock`;
   const deadline = Date.now() + 15 * 60_000;
@@ -98,9 +106,13 @@ export async function installedFixtureApp(node: string): Promise<string> {
     try {
       if (existsSync(mark)) break;
       await rm(dir, { recursive: true, force: true });
-      await cp(FIXTURE_SOURCES, dir, { recursive: true, filter: (src) => !src.includes('node_modules') });
-      const r = await runWith(node, 'npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], dir);
-      if (r.code !== 0) throw new Error(`npm ci of the fixture app failed:\n${r.stderr.slice(-3000)}`);
+      await cp(sources, dir, { recursive: true, filter: (src) => !src.includes('node_modules') });
+      // The Expo fixture's lockfile lacks optional per-platform packages (expo-modules-macros')
+      // that were not on the registry it was made against: `npm ci` refuses such a lockfile,
+      // `npm install --no-save` follows it and fetches what it lacks where the registry has it.
+      const how = sources === FIXTURE_SOURCES ? ['ci'] : ['install', '--no-save'];
+      const r = await runWith(node, 'npm', [...how, '--no-audit', '--no-fund', '--loglevel=error'], dir);
+      if (r.code !== 0) throw new Error(`npm ${how[0]} of the fixture app failed:\n${r.stderr.slice(-3000)}`);
       await writeFile(mark, new Date().toISOString());
     } finally {
       await rm(lock, { recursive: true, force: true });

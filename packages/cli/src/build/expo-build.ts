@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CliError } from '../output.js';
+import { configUpdatesUrl, readExpoConfig } from './expo-config.js';
 import { findExpoCli, runTool } from './react-native.js';
 
 /**
@@ -18,30 +19,17 @@ interface AppPackage {
   devDependencies?: Record<string, string>;
 }
 
-/** `updates.url` of app.json (app.config.js is code: not read, pass --update-client). */
-function updatesUrl(appDir: string): string | null {
-  const path = join(appDir, 'app.json');
-  if (!existsSync(path)) return null;
-  try {
-    const json = JSON.parse(readFileSync(path, 'utf8')) as { expo?: { updates?: { url?: unknown } } };
-    const url = json.expo?.updates?.url;
-    return typeof url === 'string' ? url : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Decides from the app: `@updraft/react-native` in its dependencies → an Updraft release;
- * `expo-updates` with app.json's updates.url on this server's /expo/<appId> route (or no url
- * there) → an Expo update. Returns the choice and why, for the output.
+ * `expo-updates` with the Expo config's updates.url on this server's /expo/<appId> route (or no
+ * url there) → an Expo update. Returns the choice and why, for the output.
  */
-export function decideUpdateClient(
+export async function decideUpdateClient(
   appDir: string,
   flag: string | undefined,
   server: string | undefined,
   appId: string,
-): { client: UpdateClient; why: string } {
+): Promise<{ client: UpdateClient; why: string }> {
   if (flag !== undefined) {
     if (!(UPDATE_CLIENTS as readonly string[]).includes(flag)) {
       throw new CliError('usage', `--update-client must be one of ${UPDATE_CLIENTS.join(', ')}, not "${flag}"`, {
@@ -56,12 +44,16 @@ export function decideUpdateClient(
   const expoUpdates = 'expo-updates' in deps;
   if (updraft && !expoUpdates) return { client: 'updraft', why: 'the app depends on @updraft/react-native' };
   if (expoUpdates && !updraft) {
-    const url = updatesUrl(appDir);
+    const expo = await readExpoConfig(
+      appDir,
+      'pass --update-client expo-updates to publish without reading it (the updates.url check is then skipped)',
+    );
+    const url = expo ? configUpdatesUrl(expo.config) : null;
     const ours = `/expo/${appId}`;
-    if (url !== null && !url.replace(/\/+$/, '').endsWith(ours)) {
+    if (expo && url !== null && !url.replace(/\/+$/, '').endsWith(ours)) {
       throw new CliError(
         'bad-input',
-        `app.json's updates.url is ${url}, not this server's ${server ?? '<server>'}${ours}: devices would not see the update; set updates.url, or pass --update-client expo-updates to publish anyway`,
+        `${expo.file}'s updates.url is ${url}, not this server's ${server ?? '<server>'}${ours}: devices would not see the update; set updates.url${expo.dynamic ? ` (${expo.file} was evaluated with this shell's environment and the app's .env files: check the variables it reads)` : ''}, or pass --update-client expo-updates to publish anyway`,
       );
     }
     return { client: 'expo-updates', why: `the app uses expo-updates${url ? ` (updates.url ${url})` : ''}` };

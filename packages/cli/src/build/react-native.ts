@@ -31,6 +31,8 @@ export interface ReactNativeBuildInput {
    * the same command line with the app's Expo Metro config, as Expo's own native builds run it).
    */
   bundler?: 'react-native' | 'expo';
+  /** An Expo app's jsEngine for this platform, from its resolved Expo config (expo-config.ts). */
+  expoJsEngine?: string;
 }
 
 export interface ReactNativeBuild {
@@ -69,7 +71,7 @@ export async function buildReactNative(input: ReactNativeBuildInput): Promise<Re
       `the entry file ${entry ?? 'index.js'} is not in ${appDir}; pass --entry-file <file>`,
     );
   }
-  const hermes = input.hermes === 'auto' ? appUsesHermes(appDir, platform) : input.hermes === 'on';
+  const hermes = input.hermes === 'auto' ? appUsesHermes(appDir, platform, input.expoJsEngine) : input.hermes === 'on';
   const hermesc = hermes ? findHermesc(rnDir) : null;
   if (hermes && !hermesc) {
     throw new CliError(
@@ -154,14 +156,16 @@ export function resolvePackageDir(fromDir: string, name: string): string | null 
 /**
  * Hermes is React Native's default engine (and the only one since 0.82's JavaScriptCore
  * removal); an app opts out in android/gradle.properties (hermesEnabled=false), its Podfile
- * (:hermes_enabled => false) or Expo's app.json (jsEngine "jsc").
+ * (:hermes_enabled => false) or, for an Expo app without native folders, its Expo config
+ * (`expoJsEngine`: jsEngine "jsc", resolved by expo-config.ts; prebuild writes it into the
+ * native files, so those come first).
  */
-export function appUsesHermes(appDir: string, platform: 'ios' | 'android'): boolean {
+export function appUsesHermes(appDir: string, platform: 'ios' | 'android', expoJsEngine?: string): boolean {
   const read = (path: string) => (existsSync(join(appDir, path)) ? readFileSync(join(appDir, path), 'utf8') : '');
   if (platform === 'android' && /^\s*hermesEnabled\s*=\s*false\s*$/m.test(read('android/gradle.properties')))
     return false;
   if (platform === 'ios' && /:hermes_enabled\s*=>\s*false/.test(read('ios/Podfile'))) return false;
-  return !/"jsEngine"\s*:\s*"jsc"/.test(read('app.json'));
+  return expoJsEngine !== 'jsc';
 }
 
 /** The app's own Expo CLI (`expo`'s bin), wherever npm hoisted it. */
@@ -193,26 +197,41 @@ function findHermesc(rnDir: string): string | null {
   return candidates.find((c) => existsSync(c)) ?? null;
 }
 
-/** Runs a build tool; on failure, its own last lines of output are the error. */
-export function runTool(name: string, command: string, args: string[], cwd: string): Promise<void> {
+/**
+ * Runs a build tool and resolves with what it printed on stdout; on failure, its own last lines
+ * of output are the error (`failure` words the message around them).
+ */
+export function runTool(
+  name: string,
+  command: string,
+  args: string[],
+  cwd: string,
+  failure: (shown: string, code: number | null) => string = (shown, code) =>
+    `${name} failed (exit ${code}); nothing was published:\n${shown}`,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
     let output = '';
+    let stdout = '';
     const keep = (d: Buffer) => {
       output = (output + d.toString()).slice(-20_000);
     };
-    child.stdout.on('data', keep);
+    child.stdout.on('data', (d: Buffer) => {
+      keep(d);
+      // Bounded: what callers read from stdout (`expo config --json`) is small; build logs are not.
+      stdout = (stdout + d.toString()).slice(-4_000_000);
+    });
     child.stderr.on('data', keep);
     child.on('error', (err) => reject(new CliError('build-failed', `${name} could not start: ${err.message}`)));
     child.on('close', (code) => {
-      if (code === 0) return resolve();
+      if (code === 0) return resolve(stdout);
       const lines = output
         .trim()
         .split('\n')
         .filter((l) => l.trim() !== '');
       const errorAt = lines.findIndex((l) => /error/i.test(l));
       const shown = (errorAt >= 0 ? lines.slice(errorAt, errorAt + 12) : lines.slice(-12)).join('\n');
-      reject(new CliError('build-failed', `${name} failed (exit ${code}); nothing was published:\n${shown}`));
+      reject(new CliError('build-failed', failure(shown, code)));
     });
   });
 }

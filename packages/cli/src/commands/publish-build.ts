@@ -5,6 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import { buildReactNative, HERMES_MODES, type HermesMode } from '../build/react-native.js';
 import { CliError } from '../output.js';
 import { decideUpdateClient, exportExpo, exportedSourcemap, UPDATE_CLIENTS } from '../build/expo-build.js';
+import { configJsEngine, readExpoConfig } from '../build/expo-config.js';
 
 /** `updraft publish --build …`: build the bundle with the app's own tools, then publish it. */
 
@@ -42,7 +43,7 @@ export function addBuildOptions(cmd: Command): Command {
     .option('--entry-file <file>', '--build: the app entry file (default index.<platform>.js or index.js)')
     .option(
       '--update-client <client>',
-      `--build expo: ${UPDATE_CLIENTS.join(' | ')} (default: from the app's dependencies and app.json's updates.url)`,
+      `--build expo: ${UPDATE_CLIENTS.join(' | ')} (default: from the app's dependencies and the updates.url of its Expo config, app.json or app.config.* as \`expo config\` resolves it)`,
     )
     .option('--hermes <mode>', `--build react-native: compile to Hermes bytecode, ${HERMES_MODES.join(' | ')}`, 'auto')
     .option(
@@ -62,7 +63,7 @@ export async function buildBeforePublish(dir: string | undefined, flags: BuildFl
   };
   const client =
     kind === 'expo'
-      ? decideUpdateClient(appDir, flags.updateClient, flags.server ?? process.env['UPDRAFT_SERVER'], flags.app)
+      ? await decideUpdateClient(appDir, flags.updateClient, flags.server ?? process.env['UPDRAFT_SERVER'], flags.app)
       : null;
   if (client) log(`publishing for ${client.client} (${client.why})`);
   if (client?.client === 'expo-updates') return buildExpoExport(appDir, flags, log);
@@ -76,16 +77,24 @@ export async function buildBeforePublish(dir: string | undefined, flags: BuildFl
       exitCode: 2,
     });
   }
+  const platform = flags.platform;
+  const expoJsEngine =
+    kind === 'expo' && flags.hermes === 'auto'
+      ? await readExpoConfig(appDir, 'pass --hermes on or off to bundle without reading it').then((expo) =>
+          expo ? configJsEngine(expo.config, platform) : undefined,
+        )
+      : undefined;
   const outDir = await mkdtemp(join(tmpdir(), 'updraft-build-'));
   try {
     const built = await buildReactNative({
       appDir,
-      platform: flags.platform,
+      platform,
       ...(flags.entryFile ? { entryFile: flags.entryFile } : {}),
       hermes: flags.hermes as HermesMode,
       outDir,
       log,
       bundler: kind === 'expo' ? 'expo' : 'react-native',
+      ...(expoJsEngine ? { expoJsEngine } : {}),
     });
     log('hashing the bundle and its assets…');
     return {
