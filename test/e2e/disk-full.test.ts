@@ -1,6 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -81,13 +82,30 @@ test('a full blob disk: 507 "disk is full", nothing damaged kept, devices served
   const blobPath = join(blobDir, bigHash.slice(0, 2), bigHash);
   await assert.rejects(stat(blobPath), 'nothing is left under the hash');
   assert.deepEqual(await readdir(join(blobDir, 'tmp')), [], 'no temp file is left either');
-  const raw = await fetch(`${server.url}/v1/apps/${APP}/blobs/${bigHash}`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/octet-stream' },
-    body: big,
+  // On a connection of its own (agent: false), closed after the answer: when a pooled fetch
+  // connection was reused after this refused upload, the next request on it sometimes got no
+  // answer until the server's keep-alive timeout (72 s) reset it.
+  const raw = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = httpRequest(
+      `${server!.url}/v1/apps/${APP}/blobs/${bigHash}`,
+      {
+        method: 'PUT',
+        agent: false,
+        headers: { authorization: `Bearer ${server!.adminKey}`, 'content-type': 'application/octet-stream' },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(big);
   });
-  assert.equal(raw.status, 507);
-  assert.equal(((await raw.json()) as { error: { code: string } }).error.code, 'disk-full');
+  assert.equal(raw.status, 507, raw.body);
+  assert.equal((JSON.parse(raw.body) as { error: { code: string } }).error.code, 'disk-full');
 
   // Devices are still served meanwhile.
   const device = join(work.path, 'device');
@@ -125,8 +143,7 @@ test('a full blob disk: 507 "disk is full", nothing damaged kept, devices served
   const repaired = await runCli(['blobs', 'verify', ...storage, '--repair', '--json']);
   assert.equal(repaired.code, 0, repaired.stdout + repaired.stderr);
   await assert.rejects(stat(blobPath));
-  // The pooled connection from the upload above may have idled past the server's keep-alive
-  // during the CLI runs: a query, so it is sent once more if the server closed it under us.
+  // A query, so it is sent once more if a pooled connection was closed under it.
   const missing = await retryingFetch(
     `${server.url}/v1/apps/${APP}/blobs/missing`,
     {
