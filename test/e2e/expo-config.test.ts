@@ -205,3 +205,21 @@ test("the Updraft client: the platform's jsEngine from app.config.js decides Her
   assert.equal(ios.code, 1);
   assert.match(ios.stderr, /the app uses Hermes but react-native 0\.0\.0-stub brings no hermesc/);
 });
+
+test('an app.json with comments (Expo reads static configs as JSON5): Expo reads it, its url is checked', async () => {
+  const app = await stubExpoApp(work.path, 'json5-app', UPDATES_DEPS, null, {
+    'app.json': `{
+  // EAS until the move is done
+  "expo": { "name": "j5", "slug": "j5", "updates": { "url": "https://u.expo.dev/json5", }, },
+}
+`,
+  });
+  const r = await publish(app);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /app\.json's updates\.url is https:\/\/u\.expo\.dev\/json5, not this server's/);
+  assert.doesNotMatch(r.stderr, /evaluated with this shell's environment/);
+  assert.deepEqual(
+    (await expoCalls(app)).map((c) => c[0]),
+    ['config'],
+  );
+});

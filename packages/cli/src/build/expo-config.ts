@@ -24,7 +24,7 @@ export interface ResolvedExpoConfig {
   config: ExpoAppConfig;
   /** The file it comes from, for messages: app.json, app.config.ts… */
   file: string;
-  /** True when it was evaluated by `expo config` (the file is code). */
+  /** True when the file is code (app.config.js/.ts…): the environment may decide what it says. */
   dynamic: boolean;
 }
 
@@ -65,7 +65,7 @@ export async function readExpoConfig(appDir: string, otherwise: string): Promise
   try {
     const config = JSON.parse(line ?? '') as unknown;
     if (config && typeof config === 'object' && !Array.isArray(config)) {
-      return { config: config as ExpoAppConfig, file, dynamic: true };
+      return { config: config as ExpoAppConfig, file, dynamic: dynamicFile !== undefined };
     }
   } catch {
     // Reported below.
