@@ -3,9 +3,9 @@
 // `N passed, N failed` that CI reads. Usage: node scripts/run-tests.mjs [filter-substring …]
 // (a file runs when its path contains any of the substrings).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { isAbsolute, join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2);
@@ -23,8 +23,7 @@ function findTests(dir) {
 
 const files = [...findTests(join(root, 'packages')), ...findTests(join(root, 'test'))]
   .map((f) => relative(root, f))
-  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
-  .sort();
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
 if (files.length === 0) {
   // node --test given no files would fall back to its own discovery (every test/**/*.js, the
   // React Native fixture app's included) and run something else entirely.
@@ -33,6 +32,25 @@ if (files.length === 0) {
   );
   process.exit(2);
 }
+
+// At least two files at once (node's default, cores - 1, is one on two cores): most of a file's
+// time is spent waiting on the processes it starts (the CLI, servers, PostgreSQL, nginx,
+// Chromium) or on timers (outages, rate windows), so a second file fills that time. Files
+// share no port or folder (free ports, their own temp folders; their own bucket on S3).
+const concurrency = process.env.UPDRAFT_TEST_CONCURRENCY ?? String(Math.max(2, availableParallelism() - 1));
+
+// Longest first, so that no long file starts last and runs alone at the end: each file's time
+// in the last run that included it (kept under node_modules/.cache), else a guess by kind.
+const durationsFile = join(root, 'node_modules/.cache/updraft-tests/durations.json');
+let durations = {};
+try {
+  durations = JSON.parse(readFileSync(durationsFile, 'utf8'));
+} catch {
+  // First run here: the guesses order it.
+}
+const estimate = (f) => durations[f] ?? (f.startsWith('test/e2e/') ? 10_000 : 2_000);
+files.sort((a, b) => estimate(b) - estimate(a) || a.localeCompare(b));
+
 const countDir = mkdtempSync(join(tmpdir(), 'updraft-tests-'));
 const countFile = join(countDir, 'counts.json');
 const result = spawnSync(
@@ -44,8 +62,7 @@ const result = spawnSync(
     // A hung test (a server that never answers, a promise never settled) fails after 15 minutes
     // instead of holding CI until its own limit.
     '--test-timeout=900000',
-    // Files run one at a time by default on two cores (node's default: cores - 1).
-    ...(process.env.UPDRAFT_TEST_CONCURRENCY ? [`--test-concurrency=${process.env.UPDRAFT_TEST_CONCURRENCY}`] : []),
+    `--test-concurrency=${concurrency}`,
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
     `--test-reporter=${join(root, 'scripts/count-reporter.mjs')}`,
@@ -61,6 +78,17 @@ try {
   console.error('the test runner wrote no counts; treating the run as failed');
 }
 rmSync(countDir, { recursive: true, force: true });
+if (counts.durations) {
+  for (const [file, ms] of Object.entries(counts.durations)) {
+    durations[isAbsolute(file) ? relative(root, file) : file] = Math.round(ms);
+  }
+  try {
+    mkdirSync(join(durationsFile, '..'), { recursive: true });
+    writeFileSync(durationsFile, `${JSON.stringify(durations, null, 1)}\n`);
+  } catch {
+    // Only the order of the next run depends on it.
+  }
+}
 if (result.status !== 0 && counts.failed === 0) counts.failed = 1;
 const skipped = counts.skipped ? `, ${counts.skipped} skipped` : '';
 console.log(`${counts.passed} passed, ${counts.failed} failed${skipped}`);
