@@ -41,6 +41,12 @@ describe('webhook URLs and addresses', () => {
     assert.notEqual(checkWebhookUrl('http://10.0.0.1/x', dev), null);
     assert.notEqual(checkWebhookUrl('https://169.254.169.254/x', dev), null);
     assert.equal(refusedAddress('8.8.8.8', STRICT), null);
+    // The reason reads as one sentence after "the webhook URL" (it reaches users through the CLI).
+    assert.equal(
+      checkWebhookUrl('https://169.254.169.254/x', STRICT),
+      'may not point at 169.254.169.254, a private, link-local, CGNAT, metadata or reserved address',
+    );
+    assert.equal(checkWebhookUrl('https://[::1]/x', STRICT), 'may not point at ::1, a loopback address');
   });
 
   it('checks the resolved address at connect time (DNS rebinding): a name that resolves to loopback is refused', async () => {

@@ -55,7 +55,7 @@ function isLoopbackAddress(address: string): boolean {
 /** Why the address may not be called, or null when it may. */
 export function refusedAddress(address: string, policy: OutboundPolicy): string | null {
   let family = isIP(address);
-  if (family === 0) return `"${address}" is not an IP address`;
+  if (family === 0) return `"${address}", not an IP address`;
   let addr = address;
   // IPv4-mapped IPv6 (::ffff:10.0.0.1) is checked as the IPv4 address it is.
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
@@ -65,9 +65,9 @@ export function refusedAddress(address: string, policy: OutboundPolicy): string 
   }
   const type = family === 4 ? 'ipv4' : 'ipv6';
   if (isLoopbackAddress(addr)) {
-    return policy.allowLoopback ? null : `${address} is a loopback address`;
+    return policy.allowLoopback ? null : `${address}, a loopback address`;
   }
-  if (blocked.check(addr, type)) return `${address} is a private, link-local, CGNAT, metadata or reserved address`;
+  if (blocked.check(addr, type)) return `${address}, a private, link-local, CGNAT, metadata or reserved address`;
   return null;
 }
 
