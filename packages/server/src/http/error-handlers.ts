@@ -43,6 +43,11 @@ function describeValidation(context: string | undefined, issue: ValidationIssue 
 
 export function installErrorHandlers(app: FastifyInstance, metrics?: Metrics): void {
   app.setErrorHandler((err: FastifyError | ApiError | Error, request, reply) => {
+    // An upload refused while its body was still arriving (a full disk, the blob store away:
+    // the store destroys the request stream to stop reading it) leaves the rest of the body
+    // unread on the socket, where a request sent next on the connection would wait unanswered
+    // until the keep-alive timeout. The connection closes after this answer instead.
+    if (request.raw.destroyed && !request.raw.complete) void reply.header('connection', 'close');
     if (err instanceof ApiError) {
       // The status is the catalogue's for the code (ApiError looks it up).
       if (err.statusCode === 413) void reply.header('connection', 'close');
