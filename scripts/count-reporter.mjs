@@ -1,7 +1,7 @@
 // A node:test reporter that counts leaf tests and writes {passed, failed, skipped, durations} as
-// JSON: durations are each file's top-level tests' milliseconds summed, which scripts/run-tests.mjs
-// keeps to start the longest files first next time. It prints the closing `N passed, N failed`
-// line from the counts.
+// JSON; durations are the milliseconds of top-level tests summed by the file that defines them,
+// which scripts/run-tests.mjs keeps to start the longest files first next time. It prints the
+// closing `N passed, N failed` line from the counts.
 export default async function* countReporter(source) {
   let passed = 0;
   let failed = 0;
