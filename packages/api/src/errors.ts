@@ -57,6 +57,8 @@ export const ErrorCode = {
   // Releases, channels and rollouts.
   releaseNotFound: 'release-not-found',
   releaseDisabled: 'release-disabled',
+  releaseInUse: 'release-in-use',
+  releaseNotListed: 'release-not-listed',
   sourcemapNotFound: 'sourcemap-not-found',
   channelNotFound: 'channel-not-found',
   channelExists: 'channel-exists',
@@ -190,7 +192,10 @@ export const ERROR_CATALOGUE = {
     status: 409,
     meaning: 'another publish landed first; sign on top of the new releases metadata and retry',
   },
-  [E.targetsChanged]: { status: 400, meaning: 'a publish may only add targets, never change or drop existing ones' },
+  [E.targetsChanged]: {
+    status: 400,
+    meaning: 'a publish adds one target and may drop releases no channel uses, but never changes an existing one',
+  },
   [E.blobsMissing]: { status: 400, meaning: 'the release names blobs the server does not hold; upload them first' },
   [E.hashMismatch]: { status: 400, meaning: 'an uploaded blob’s bytes do not hash to the name it was sent under' },
   [E.diskFull]: { status: 507, meaning: 'the blob store has no space left' },
@@ -203,6 +208,16 @@ export const ERROR_CATALOGUE = {
   [E.releaseNotFound]: { status: 404, meaning: 'no such release' },
   [E.sourcemapNotFound]: { status: 404, meaning: 'the release has no source map of that name (or its bytes are gone)' },
   [E.releaseDisabled]: { status: 409, meaning: 'the release is disabled and cannot be served again' },
+  [E.releaseInUse]: {
+    status: 409,
+    meaning:
+      'new releases metadata drops a release a channel serves or a scheduled deployment names; keep it and retry',
+  },
+  [E.releaseNotListed]: {
+    status: 409,
+    meaning:
+      'the release is no longer in the signed releases listing, so devices could not verify it; publish a rollback to it',
+  },
   [E.channelNotFound]: { status: 404, meaning: 'no such channel' },
   [E.channelExists]: { status: 409, meaning: 'a channel of that name exists' },
   [E.alreadyHalted]: { status: 409, meaning: 'the rollout is already halted' },

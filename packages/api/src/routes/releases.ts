@@ -99,6 +99,27 @@ export const releasesMetadata = {
   },
 } as const;
 
+/**
+ * GET /v1/apps/:appId/releases-in-use: the releases the signed listing must keep (docs/protocol.md
+ * §3.1 "What the listing keeps"): the current or previous release of any channel pointer and
+ * every release a scheduled deployment names. A publisher drops from the next releases version
+ * only releases not named here.
+ */
+export const releasesInUse = {
+  params: appParams,
+  querystring: noQuery,
+  response: {
+    200: {
+      type: 'object',
+      required: ['releaseIds'],
+      properties: { releaseIds: { type: 'array', items: identifier } },
+      additionalProperties: false,
+    },
+    ...adminReadErrors,
+  },
+} as const;
+export type ReleasesInUse = FromSchema<(typeof releasesInUse.response)[200]>;
+
 export const publishedRelease = {
   type: 'object',
   required: ['releaseId', 'versionCode', 'channel', 'platform', 'runtimeVersion', 'createdAt'],

@@ -31,6 +31,7 @@ export const ADMIN_ROUTES = {
   'POST /v1/apps/:appId/blobs/missing': releases.missingBlobs,
   'PUT /v1/apps/:appId/blobs/:sha256': blobUpload.uploadBlob,
   'GET /v1/apps/:appId/releases-metadata': releases.releasesMetadata,
+  'GET /v1/apps/:appId/releases-in-use': releases.releasesInUse,
   'POST /v1/apps/:appId/releases': releases.publish,
   'GET /v1/apps/:appId/releases': releases.listReleases,
   'GET /v1/apps/:appId/releases/:releaseId': releaseOps.showRelease,
