@@ -142,6 +142,13 @@ describe('route × role matrix', () => {
         scopes: ['read', 'publish'],
       },
       {
+        name: 'releases in use',
+        method: 'GET',
+        path: `${app}/releases-in-use`,
+        role: 'viewer',
+        scopes: ['read', 'publish'],
+      },
+      {
         name: 'register embedded bundle',
         method: 'PUT',
         path: `${app}/embedded/ios/1.0.0`,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import {
   type JsonObject,
   loadTrustedRoot,
+  manifestTargetPath,
   type SignedEnvelope,
   type TufKey,
   verifyDelegatedTargets,
@@ -203,6 +204,8 @@ export interface ReleaseSpec {
   signer?: KeyFile;
   /** Publish as this releases version instead of current + 1. */
   version?: number;
+  /** Release ids the new releases version leaves out of the listing (as the publisher drops ones no longer kept). */
+  drop?: string[];
   skipUpload?: boolean;
   /** Listed in the manifest as is (their blobs are not uploaded by this helper). */
   patches?: Record<string, { from: string; sha256: string; length: number; format: string }[]>;
@@ -215,7 +218,7 @@ export interface ReleaseSpec {
  * against the releases key, the targets carried over, the manifest as its canonical bytes, the
  * next version signed. Unlike publishRelease it takes the release id and versionCode from the
  * test and leaves the POST to the test, which checks the server's answer; `signer`, `version`,
- * `versionCode` and `skipUpload` let a test publish what the server must refuse.
+ * `versionCode`, `skipUpload` and `drop` let a test publish what the server must refuse.
  */
 export async function prepareRelease(
   t: TestServer,
@@ -261,6 +264,7 @@ export async function prepareRelease(
   }
   const current = trustedReleases(await server.releasesMetadata(appId), localSigner(keys.releases));
   const { targets } = nextReleaseTargets(current.targets, platform, runtimeVersion);
+  for (const releaseId of spec.drop ?? []) delete targets[manifestTargetPath(releaseId)];
   const releases = await signNextReleases({
     version: spec.version ?? current.version + 1,
     expires: expiresAfter(Date.now(), withDefaults(await server.expiryPolicy(appId)).releases),

@@ -323,7 +323,7 @@ describe('publish', () => {
     assert.equal(res.status, 400);
     assert.equal(res.json.error.code, 'invalid-release');
 
-    // Built by hand: a releases version that drops a signed release, which no workflow makes.
+    // Built by hand: a releases version that changes a signed release, which no workflow makes.
     const current = await t.api('GET', `/v1/apps/${appId}/releases-metadata`);
     assert.equal(current.headers.get('content-type'), 'application/json');
     // The stored bytes, never re-serialized through the route's response schema: what devices get.
@@ -331,11 +331,15 @@ describe('publish', () => {
     assert.deepEqual(current.bytes, served.bytes);
     const signed = structuredClone(current.json.signed);
     signed.version += 1;
-    delete signed.targets['manifests/r1.json'];
+    signed.targets['manifests/r1.json'].length += 1;
+    const changed = await prepareRelease(t, appId, keys, { releaseId: 'r22', versionCode: 22 });
+    const added = changed.body.releases.signed as { targets: Record<string, unknown> };
+    signed.targets['manifests/r22.json'] = added.targets['manifests/r22.json'];
     const releases = await signMetadata(signed, [localSigner(keys.releases)]);
-    res = await t.api('POST', `/v1/apps/${appId}/releases`, { releases, releaseId: 'r1', channel: 'production' });
+    res = await t.api('POST', `/v1/apps/${appId}/releases`, { releases, releaseId: 'r22', channel: 'production' });
     assert.equal(res.status, 400);
     assert.equal(res.json.error.code, 'targets-changed');
+    assert.match(res.json.error.message, /changes the existing target manifests\/r1\.json/);
   });
 
   it('re-signs director, snapshot and timestamp before they expire', async () => {

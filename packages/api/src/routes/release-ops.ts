@@ -60,6 +60,7 @@ const releaseDetails = {
     'epoch',
     'manifestSha256',
     'manifestLength',
+    'releasesVersion',
     'notes',
     'disabledAt',
     'allowedChannels',
@@ -72,6 +73,11 @@ const releaseDetails = {
     epoch: { type: 'integer' },
     manifestSha256: { type: 'string' },
     manifestLength: { type: 'integer' },
+    releasesVersion: {
+      type: 'integer',
+      description:
+        'the releases metadata version that added it: <releasesVersion>.releases.json lists it even after later versions dropped it',
+    },
     notes: { type: ['string', 'null'] },
     disabledAt: { type: ['string', 'null'] },
     allowedChannels: { type: 'array', items: { type: 'string' }, description: 'channels the publisher signed it for' },

@@ -109,12 +109,15 @@ export async function resignPointers(
   return [keys.director.keyid, keys.snapshot.keyid, keys.timestamp.keyid];
 }
 
-/** The channels the publisher signed the release for (`custom.updraft.channels`). */
-export async function signedChannels(store: Ports<'trust'>, appId: string, releaseId: string): Promise<string[]> {
-  const meta = await store.trust.getLatestMetadata(appId, RELEASES_ROLE);
+/**
+ * The channels the publisher signed the release for (`custom.updraft.channels`), as the releases
+ * version that added it has them: later versions keep the target unchanged or drop it.
+ */
+export async function signedChannels(store: Ports<'trust'>, release: ReleaseRecord): Promise<string[]> {
+  const meta = await store.trust.getMetadata(release.appId, RELEASES_ROLE, release.releasesVersion);
   if (!meta) return [];
   const releases = parseTargets(parseJsonObject(meta.bytes, 'stored releases.json'), RELEASES_ROLE).signed;
-  const path = manifestTargetPath(releaseId);
+  const path = manifestTargetPath(release.releaseId);
   const target = releases.targets[path];
   return target ? parseReleaseCustom(target.custom, path).channels : [];
 }

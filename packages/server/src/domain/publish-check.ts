@@ -21,8 +21,8 @@ import { badRequest, conflict, forbidden } from './api-error.js';
 
 /**
  * The checks of a publish that need only metadata: the new releases version is signed by the
- * publisher's releases keys, follows the current one, and adds exactly the one release it
- * claims. Checks against stored blobs and earlier releases are in releases-service.ts.
+ * publisher's releases keys, follows the current one, keeps every release it keeps unchanged
+ * and adds exactly the one release it claims. Checks against stored blobs and earlier releases are in releases-service.ts.
  */
 
 export interface PublishRequest {
@@ -45,6 +45,8 @@ export interface CheckedPublish {
   target: TargetFile;
   release: ReleaseCustom;
   manifestSha256: string;
+  /** The release ids of the current listing that the new version no longer has. */
+  dropped: string[];
 }
 
 function parseOr400<T>(fn: () => T): T {
@@ -130,15 +132,19 @@ export function checkPublish(opts: {
   }
   if (next.signed.delegations) throw badRequest('invalid-releases', 'releases metadata must not delegate further');
 
-  // Append-only: every earlier release stays exactly as signed before.
+  // Every release kept stays exactly as signed before; releases may be dropped (the caller
+  // refuses dropping one in use: releases-in-use.ts). Exactly one release is added.
   const currentTargets = (opts.currentRaw['signed'] as { targets: Record<string, unknown> }).targets;
   const nextTargets = rawSigned['targets'] as Record<string, unknown>;
+  const dropped: string[] = [];
   for (const [path, before] of Object.entries(currentTargets)) {
-    if (!Object.hasOwn(nextTargets, path) || canonicalize(nextTargets[path]) !== canonicalize(before)) {
+    if (!Object.hasOwn(nextTargets, path)) {
+      dropped.push(parseReleaseCustom(current.targets[path]?.custom, path).releaseId);
+    } else if (canonicalize(nextTargets[path]) !== canonicalize(before)) {
       throw badRequest(
         'targets-changed',
-        `releases metadata changes or removes the existing target ${path}; start from the current releases metadata ` +
-          `(GET /v1/apps/${appId}/releases-metadata) and only add the new release`,
+        `releases metadata changes the existing target ${path}; start from the current releases metadata ` +
+          `(GET /v1/apps/${appId}/releases-metadata), keep its targets as they are and only add the new release`,
       );
     }
   }
@@ -161,5 +167,5 @@ export function checkPublish(opts: {
       `releases.targets["${targetPath}"].hashes.sha256 must be a lower-case hex SHA-256`,
     );
   }
-  return { version: next.signed.version, targetPath, target, release, manifestSha256 };
+  return { version: next.signed.version, targetPath, target, release, manifestSha256, dropped };
 }

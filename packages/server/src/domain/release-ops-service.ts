@@ -11,6 +11,7 @@ import type {
 import { assertMayChangeChannel, type Actor } from './access.js';
 import { appendAudit } from './audit-service.js';
 import { channelToChange } from './channel-guard.js';
+import { assertListed } from './releases-in-use.js';
 import { applyDueSchedules, scheduleDeployment } from './schedules.js';
 import {
   assertNotOlderThanChannel,
@@ -87,10 +88,11 @@ export class ReleaseOpsService {
       channel: r.channel,
       manifestSha256: r.manifestSha256,
       manifestLength: r.manifestLength,
+      releasesVersion: r.releasesVersion,
       createdAt: r.createdAt,
       notes: extras?.notes ?? null,
       disabledAt: extras?.disabledAt ?? null,
-      allowedChannels: await signedChannels(store, appId, releaseId),
+      allowedChannels: await signedChannels(store, r),
       current: pointers.filter((p) => p.releaseId === releaseId).map(pointerView),
       previousOf: pointers.filter((p) => p.previousReleaseId === releaseId).map(pointerView),
       schedules: await store.rollout.listSchedules(appId, { releaseId }),
@@ -100,7 +102,8 @@ export class ReleaseOpsService {
   /**
    * Serves an already signed release on another channel: no upload, no signature by the
    * publisher — the director (server) signs the new pointer. The release's signed channel
-   * list must allow the channel (the server cannot extend what the publisher signed).
+   * list must allow the channel (the server cannot extend what the publisher signed), and the
+   * app's signed listing must still have it (devices verify the pointer's release there).
    */
   async promote(
     actor: Actor,
@@ -111,7 +114,9 @@ export class ReleaseOpsService {
     const { store } = this.deps;
     const nowMs = this.deps.now();
     const release = await this.requireRelease(store, appId, releaseId);
-    const allowed = await signedChannels(store, appId, releaseId);
+    // Fails fast; the deciding check is repeated in the transaction.
+    await assertListed(store, appId, releaseId, input.channel);
+    const allowed = await signedChannels(store, release);
     if (!signedForChannel({ channels: allowed }, input.channel)) {
       throw conflict(
         'channel-not-allowed',
@@ -136,6 +141,7 @@ export class ReleaseOpsService {
         );
       }
       await channelToChange(tx, actor, appId, { channel: input.channel }, nowMs);
+      await assertListed(tx, appId, releaseId, input.channel);
       await assertNotOlderThanChannel(tx, appId, input.channel, release);
       if (startAt) {
         const scheduled = await scheduleDeployment(tx, actor, appId, input.channel, release, settings, startAt, nowMs);

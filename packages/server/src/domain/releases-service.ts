@@ -34,6 +34,7 @@ import { checkedTargeting, FULL_ROLLOUT, parseStartAt, pointChannelAt, resignPoi
 import { storeEnvelope } from './online-signing.js';
 import { checkPublish, type PublishRequest } from './publish-check.js';
 import { ReleaseListings } from './release-listing.js';
+import { assertNoneInUse, releasesInUse } from './releases-in-use.js';
 import { scheduleDeployment } from './schedules.js';
 
 export type PublishedRelease = releasesApi.PublishedRelease;
@@ -203,6 +204,12 @@ export class ReleasesService {
     return latest.bytes;
   }
 
+  /** The releases the next releases version must keep (releases-in-use.ts), sorted. */
+  async releasesInUse(appId: string): Promise<string[]> {
+    await this.requireApp(appId, false);
+    return [...(await releasesInUse(this.deps.store, appId)).keys()].sort();
+  }
+
   async listReleases(
     appId: string,
     filter: { channel?: string; limit: number },
@@ -235,6 +242,15 @@ export class ReleasesService {
 
     const checked = checkPublish({ appId, request, targets, currentRaw, current, nowMs });
     const { release } = checked;
+    if (await store.releases.getRelease(appId, release.releaseId)) {
+      // A release dropped from the listing is still recorded: its id is taken for good.
+      throw badRequest(
+        'invalid-release',
+        `app ${appId} already has a release "${release.releaseId}"; sign the new release under a new release id`,
+      );
+    }
+    // Fails fast; the deciding check is repeated in the transaction.
+    await assertNoneInUse(store, appId, checked.dropped);
     await this.checkVersionCode(store, appId, release.platform, release.runtimeVersion, release.versionCode);
     await this.checkManifest(appId, checked.manifestSha256, checked.target.length, release);
 
@@ -262,6 +278,8 @@ export class ReleasesService {
           throw releasesChanged();
         // Who may change the channel is decided here, inside the transaction that changes it.
         await channelToChange(tx, actor, appId, request, nowMs);
+        // A promote or scheduled start that landed since the check above may use a dropped release.
+        await assertNoneInUse(tx, appId, checked.dropped);
         await this.checkVersionCode(tx, appId, release.platform, release.runtimeVersion, release.versionCode);
         await storeEnvelope(tx, appId, RELEASES_ROLE, request.releases as SignedEnvelope, nowMs);
         await tx.releases.insertRelease(record);

@@ -7,6 +7,9 @@ import { SignedTargets } from './signed-targets.js';
 /** A target URL's last segment: `<sha256>` (files) or `<sha256>.<name>` (consistent-snapshot targets). */
 const TARGET_SEGMENT = /^([0-9a-f]{64})(?:\.[^/]+)?$/;
 
+/** A release manifest's consistent-snapshot name: `manifests/<sha256>.<releaseId>.json` (repoPaths.target). */
+const RECORDED_MANIFEST = /^manifests\/([0-9a-f]{64})\.([^/]+)\.json$/;
+
 /** Bytes devices read, with the SHA-256 that names them (it doubles as the HTTP ETag). */
 export interface ServedMetadata {
   bytes: Uint8Array;
@@ -144,12 +147,19 @@ export class RepositoryService {
   }
 
   /**
-   * Whether the blob is one of the app's small JSON documents (a manifest named by the signed
-   * releases or director targets, at its signed length), which may be sent compressed. Only
-   * the signed metadata decides: a release file asked for under a manifest URL is a file.
+   * Whether the blob is one of the app's small JSON documents, which may be sent compressed: a
+   * manifest named by the signed releases or director targets, at its signed length, or the
+   * manifest of a release the listing has since dropped, under its own name
+   * (`manifests/<sha256>.<releaseId>.json`) and at the hash and length recorded when its signed
+   * publish was accepted. Only signed or recorded facts decide: the path only says which release
+   * record to ask, and a release file asked for under a manifest URL is a file.
    */
-  async isSignedDocument(appId: string, sha256: string, length: number): Promise<boolean> {
-    return (await this.signedTargets.documentLength(appId, sha256)) === length;
+  async isSignedDocument(appId: string, sha256: string, length: number, path: string): Promise<boolean> {
+    if ((await this.signedTargets.documentLength(appId, sha256)) === length) return true;
+    const match = RECORDED_MANIFEST.exec(path);
+    if (!match || match[1] !== sha256) return false;
+    const release = await this.deps.store.releases.getRelease(appId, match[2]!);
+    return release?.manifestSha256 === sha256 && release.manifestLength === length;
   }
 
   /** A signed document whole, for compression (its length was checked against the signed one). */

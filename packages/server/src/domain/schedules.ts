@@ -3,6 +3,7 @@ import type { TargetingRules } from '@updraft/protocol';
 import type { Ports, Transactional, ReleaseRecord, ScheduledDeployment } from '../persistence/persistence.js';
 import { assertMayChangeChannel, checkAccess, mayReachApp, type Access, type Actor } from './access.js';
 import { appendAudit } from './audit-service.js';
+import { assertListed } from './releases-in-use.js';
 import {
   assertNotOlderThanChannel,
   pointChannelAt,
@@ -16,8 +17,8 @@ import {
 /**
  * Applies every scheduled start that is due. Each one is claimed (scheduled → applied) in
  * the same transaction that moves the pointer, so with several server instances exactly
- * one applies it. A start that became invalid (release disabled, channel moved past it) is
- * marked failed with the reason and audited.
+ * one applies it. A start that became invalid (release disabled or no longer in the signed
+ * listing, channel moved past it) is marked failed with the reason and audited.
  */
 export async function applyDueSchedules(
   store: Transactional<'trust' | 'releases' | 'rollout' | 'access' | 'transparencyLog' | 'codepush'>,
@@ -36,6 +37,7 @@ export async function applyDueSchedules(
         if (who.problem) throw new Error(`not applied: ${who.problem}`);
         const release = await tx.releases.getRelease(s.appId, s.releaseId);
         if (!release) throw new Error(`scheduled release ${s.releaseId} is missing`);
+        await assertListed(tx, s.appId, s.releaseId, s.channel);
         await assertNotOlderThanChannel(tx, s.appId, s.channel, release);
         const settings = {
           basisPoints: s.basisPoints,

@@ -16,8 +16,8 @@ export interface ParsedTargets {
 /**
  * The latest signed director and releases of each app, parsed once per new version and
  * shared by the unauthenticated routes (device resolve, repository targets). The releases
- * role lists every release ever published, so parsing it per request would make a request
- * cost O(history); weighed by document size, 64 MiB in all.
+ * role lists up to a few releases per (platform, runtimeVersion) plus those in use, so parsing
+ * it per request would still cost far more than a lookup; weighed by document size, 64 MiB in all.
  *
  * Per call: two indexed lookups (the latest director and releases versions), then the cached
  * parse; devices arriving together after a publish share one read and parse.

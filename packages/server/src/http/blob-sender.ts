@@ -102,10 +102,11 @@ export class BlobSender {
     }
 
     // With signedDocumentsOnly, only a small JSON document that the app's signed releases or
-    // director names (at its signed length) may be compressed; release files stream as they are.
+    // director names (at its signed length), or a recorded release's manifest, may be
+    // compressed; release files stream as they are.
     const encodable =
       EncodedVariants.eligible(length) &&
-      (!this.opts.signedDocumentsOnly || (await repo.isSignedDocument(appId, sha256, length)));
+      (!this.opts.signedDocumentsOnly || (await repo.isSignedDocument(appId, sha256, length, path)));
     if (encodable) {
       const encoded = await this.sendEncodable(
         request,

@@ -7,7 +7,7 @@ import { storedJson } from './stored-json.js';
 
 /** 20000 hashes of 64 characters, quoted and separated. */
 const MISSING_BODY_LIMIT = 2 * 1024 * 1024;
-/** The releases metadata grows by one target per release, so a publish carries all of them. */
+/** A publish carries the whole releases listing (bounded by what the publisher keeps, docs/protocol.md §3.1). */
 const PUBLISH_BODY_LIMIT = 64 * 1024 * 1024;
 
 export const releaseRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services: Services } }> = async (
@@ -76,6 +76,19 @@ export const releaseRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { servic
       // The stored bytes as they are: the publisher signs the next version on top of exactly this.
       return reply.type('application/json').send(storedJson(bytes));
     },
+  );
+
+  app.get(
+    '/apps/:appId/releases-in-use',
+    {
+      config: { access: ACCESS.publishRead },
+      schema: {
+        tags: ['publish'],
+        summary: 'The releases the next releases version must keep: channel pointers and scheduled starts use them',
+        ...releasesApi.releasesInUse,
+      },
+    },
+    async (request) => ({ releaseIds: await services.releases.releasesInUse(request.params.appId) }),
   );
 
   app.post(

@@ -47,9 +47,10 @@ const toBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffs
  * Content-Length, after taking a download slot (at most 8 per network source and 128 in all
  * by default, the rest wait up to 10 s or get 429/503 with Retry-After: http/download-slots.ts).
  * Only the app's small JSON documents (metadata, and the targets its signed
- * releases and director name, at their signed length) may be compressed: which targets those
- * are comes from the signed metadata (parsed once per version, SignedTargets), never from the
- * URL, so a release file asked for under a manifest name streams like any file. Making a
+ * releases and director name, at their signed length, or a dropped release's recorded
+ * manifest) may be compressed: which targets those are comes from the signed metadata (parsed
+ * once per version, SignedTargets) and the release records, never from the URL alone, so a
+ * release file asked for under a manifest name streams like any file. Making a
  * variant reads the document whole, and EncodedVariants bounds that (≤ 8 MiB, one at a time,
  * off the event loop, made once).
  */
