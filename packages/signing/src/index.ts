@@ -68,13 +68,19 @@ export type {
   PushedMetadata,
 } from './workflows/publisher-server.js';
 export {
+  checkKeep,
+  DEFAULT_KEEP_RELEASES,
+  keptReleaseIds,
   manifestBlob,
+  MAX_KEEP_RELEASES,
   newReleaseId,
   nextReleaseTargets,
   releaseDocuments,
   signNextReleases,
   trustedReleases,
+  type ListedRelease,
   type NewRelease,
+  type Retention,
 } from './workflows/releases.js';
 export {
   firstTrust,

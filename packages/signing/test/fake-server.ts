@@ -25,10 +25,17 @@ import { signMetadata } from '../src/sign.js';
 
 /**
  * An in-memory PublisherServer: what the workflows read and what they sent, with the one check
- * of the real server a workflow relies on (the releases version goes up by one).
+ * of the real server a workflow relies on (the releases version goes up by one). Every releases
+ * version stays readable, and each release remembers the version that added it, as on the server.
  */
 export class FakeServer implements PublisherServer {
   releases: SignedEnvelope;
+  /** Every releases version by number, as the repository keeps them. */
+  readonly versions = new Map<number, SignedEnvelope>();
+  /** The releases version that added each release. */
+  readonly addedIn = new Map<string, number>();
+  /** What the server reports in use (pointers, schedules); a test sets it. */
+  inUse = new Set<string>();
   readonly blobs = new Map<string, Uint8Array>();
   readonly published: PublishBody[] = [];
   readonly pushed: MetadataPush[] = [];
@@ -36,6 +43,7 @@ export class FakeServer implements PublisherServer {
 
   private constructor(releases: SignedEnvelope) {
     this.releases = releases;
+    this.versions.set(1, releases);
   }
 
   /** An app whose releases metadata v1 (no release) the given key signed. */
@@ -47,6 +55,20 @@ export class FakeServer implements PublisherServer {
 
   async releasesMetadata(): Promise<SignedEnvelope> {
     return structuredClone(this.releases);
+  }
+
+  async releasesInUse(): Promise<string[]> {
+    return [...this.inUse];
+  }
+
+  async releasesVersionOf(_appId: string, releaseId: string): Promise<number | null> {
+    return this.addedIn.get(releaseId) ?? null;
+  }
+
+  async releasesMetadataVersion(_appId: string, version: number): Promise<SignedEnvelope> {
+    const envelope = this.versions.get(version);
+    if (!envelope) throw new Error(`no releases version ${version}`);
+    return structuredClone(envelope);
   }
 
   async expiryPolicy(): Promise<Partial<ExpiryPolicy>> {
@@ -83,6 +105,8 @@ export class FakeServer implements PublisherServer {
       throw Object.assign(new Error('releases changed'), { code: 'releases-changed' });
     // The route's schema types an envelope loosely; parseTargets above has checked this one's shape.
     this.releases = body.releases as SignedEnvelope;
+    this.versions.set(next.version, this.releases);
+    this.addedIn.set(body.releaseId, next.version);
     this.published.push(body);
     const custom = (next.targets[`manifests/${body.releaseId}.json`]!.custom as { updraft: Record<string, unknown> })
       .updraft;

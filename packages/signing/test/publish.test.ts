@@ -98,4 +98,43 @@ describe('publishRelease', () => {
     assert.equal(server.blobs.size, 0);
     assert.equal(server.published.length, 0);
   });
+
+  it('keeps the listing bounded over 50 publishes: the newest `keep`, and every release in use', async () => {
+    const key = newSigner();
+    const server = await FakeServer.create(key);
+    const ids: string[] = [];
+    for (let n = 1; n <= 50; n++) {
+      const result = await publishRelease(server, input(key, { keep: 5, now: () => NOW + n * 1000 }));
+      assert.equal(result.versionCode, n, 'versionCode keeps rising');
+      ids.push(result.releaseId);
+      // A channel still serves the first release, and a halted rollout the tenth as `previous`.
+      if (n === 1 || n === 10) server.inUse.add(result.releaseId);
+      const listed = Object.keys(parseTargets(server.releases, 'releases').signed.targets);
+      assert.ok(listed.length <= 5 + server.inUse.size, `${listed.length} targets after ${n} publishes`);
+    }
+    const listed = new Set(Object.keys(parseTargets(server.releases, 'releases').signed.targets));
+    const expected = [ids[0]!, ids[9]!, ...ids.slice(-5)].map(manifestTargetPath);
+    assert.deepEqual([...listed].sort(), expected.sort());
+  });
+
+  it('keeps 20 of each platform and runtime version by default', async () => {
+    const key = newSigner();
+    const server = await FakeServer.create(key);
+    for (let n = 1; n <= 22; n++) await publishRelease(server, input(key, { now: () => NOW + n * 1000 }));
+    await publishRelease(server, input(key, { platform: 'android', now: () => NOW + 99_000 }));
+    const listed = Object.values(parseTargets(server.releases, 'releases').signed.targets);
+    const platforms = listed.map((t) => (t.custom as { updraft: { platform: string } }).updraft.platform);
+    assert.equal(platforms.filter((p) => p === 'ios').length, 20);
+    assert.equal(platforms.filter((p) => p === 'android').length, 1);
+  });
+
+  it('refuses a keep outside 1–1000 before it reads or sends anything', async () => {
+    const key = newSigner();
+    const server = await FakeServer.create(key);
+    await assert.rejects(
+      publishRelease(server, input(key, { keep: 0 })),
+      (err: unknown) => err instanceof SigningError && err.exitCode === 2,
+    );
+    assert.equal(server.blobs.size, 0);
+  });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { manifestTargetPath, parseJsonObject, parseManifest, parseTargets } from '@updraft/protocol';
 import { publishRelease, rollbackRelease, SigningError, type PublishInput, type Signer } from '../src/index.js';
+import { signMetadata } from '../src/sign.js';
 import { FakeServer, newSigner } from './fake-server.js';
 
 const NOW = Date.parse('2026-12-01T10:00:00Z');
@@ -91,5 +92,74 @@ describe('rollbackRelease', () => {
       (err: unknown) => err instanceof SigningError && err.code === 'untrusted-server',
     );
     assert.equal(server.published.length, before);
+  });
+
+  it('rolls back to a release the listing no longer has, through the releases version that added it', async () => {
+    const key = newSigner();
+    const server = await FakeServer.create(key);
+    const first = await publishRelease(server, { ...release(key, 'aa'.repeat(32)), keep: 1 });
+    await publishRelease(server, { ...release(key, 'bb'.repeat(32)), keep: 1 });
+    await publishRelease(server, { ...release(key, 'cc'.repeat(32)), keep: 1 });
+    const listed = parseTargets(server.releases, 'releases').signed.targets;
+    assert.equal(listed[manifestTargetPath(first.releaseId)], undefined, 'the keep rule dropped the first release');
+
+    const result = await rollbackRelease(server, {
+      appId: 'com.example.app',
+      channel: 'production',
+      fromReleaseId: first.releaseId,
+      releasesKey: key,
+      epoch: 0,
+      keep: 2,
+      now: () => NOW + 1000,
+    });
+    assert.equal(result.versionCode, 4);
+    const { manifest } = manifestOf(server, result.releaseId);
+    assert.deepEqual(
+      manifest.files.map((f) => f.sha256),
+      ['aa'.repeat(32)],
+    );
+    // Added to the current listing, which keeps its newest other release (keep 2).
+    assert.equal(Object.keys(parseTargets(server.releases, 'releases').signed.targets).length, 2);
+  });
+
+  it('refuses a dropped release whose releases version another key signed (a key rotated since)', async () => {
+    const oldKey = newSigner();
+    const server = await FakeServer.create(oldKey);
+    const first = await publishRelease(server, { ...release(oldKey, 'aa'.repeat(32)), keep: 1 });
+    // The releases key rotates: the current listing is re-signed by the new key.
+    const key = newSigner();
+    server.releases = await signMetadata(server.releases.signed, [key]);
+    await publishRelease(server, { ...release(key, 'bb'.repeat(32)), keep: 1 });
+    const before = server.published.length;
+    await assert.rejects(
+      rollbackRelease(server, {
+        appId: 'com.example.app',
+        channel: 'production',
+        fromReleaseId: first.releaseId,
+        releasesKey: key,
+        epoch: 0,
+      }),
+      (err: unknown) =>
+        err instanceof SigningError &&
+        err.code === 'untrusted-server' &&
+        /not signed by your releases key/.test(err.message),
+    );
+    assert.equal(server.published.length, before, 'nothing signed');
+  });
+
+  it('refuses a releases version that does not list the release the server says it added', async () => {
+    const { key, server, first } = await twoReleases();
+    await publishRelease(server, { ...release(key, 'cc'.repeat(32)), keep: 1 });
+    server.addedIn.set(first.releaseId, 1);
+    await assert.rejects(
+      rollbackRelease(server, {
+        appId: 'com.example.app',
+        channel: 'production',
+        fromReleaseId: first.releaseId,
+        releasesKey: key,
+        epoch: 0,
+      }),
+      (err: unknown) => err instanceof SigningError && err.code === 'untrusted-server',
+    );
   });
 });

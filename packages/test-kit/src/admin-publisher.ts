@@ -1,6 +1,12 @@
 import { readVerifiedRepository, type VerifiedRepository } from '@updraft/client';
 import { NodeTransport } from '@updraft/client/node';
-import { consistentTargetPath, repositoryBaseUrl, type SignedEnvelope } from '@updraft/protocol';
+import {
+  consistentTargetPath,
+  RELEASES_ROLE,
+  repoPaths,
+  repositoryBaseUrl,
+  type SignedEnvelope,
+} from '@updraft/protocol';
 import type {
   ExpiryPolicy,
   MetadataPush,
@@ -54,6 +60,25 @@ export function adminPublisher(server: string, adminKey: string): PublisherServe
   };
   return {
     releasesMetadata: (appId) => call<SignedEnvelope>('GET', `${app(appId)}/releases-metadata`),
+    releasesInUse: async (appId) =>
+      (await call<{ releaseIds: string[] }>('GET', `${app(appId)}/releases-in-use`)).releaseIds,
+    releasesVersionOf: async (appId, releaseId) => {
+      try {
+        return (
+          await call<{ releasesVersion: number }>('GET', `${app(appId)}/releases/${encodeURIComponent(releaseId)}`)
+        ).releasesVersion;
+      } catch (err) {
+        if (err instanceof AdminRefusal && err.error.code === 'release-not-found') return null;
+        throw err;
+      }
+    },
+    releasesMetadataVersion: async (appId, version) => {
+      const url = `${repositoryBaseUrl(server, appId)}/${repoPaths.versioned(RELEASES_ROLE, version)}`;
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`releases version ${version}: HTTP ${res.status}`);
+      // The workflow parses it and checks its signature before using anything in it.
+      return (await res.json()) as SignedEnvelope;
+    },
     expiryPolicy: (appId) => call<Partial<ExpiryPolicy>>('GET', `${app(appId)}/expiry`),
     putBlob: async (appId, sha256, bytes) => {
       await call('PUT', `${app(appId)}/blobs/${sha256}`, bytes);

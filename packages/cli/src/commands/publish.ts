@@ -1,9 +1,8 @@
-import { ErrorCode } from '@updraft/api';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EXPO_DEFAULT_KEY_ID, formatBytes, isPlatform, PLATFORMS } from '@updraft/protocol';
-import { defaultKeysDir, isoSeconds, localSigner, publishRelease, readRoleKey } from '@updraft/signing';
+import { defaultKeysDir, isoSeconds, localSigner, readRoleKey } from '@updraft/signing';
 import { requireServer, type AdminApi } from '../api-client.js';
 import { collectFiles, guessLaunch, DEFAULT_MAX_FILE_BYTES } from '../files.js';
 import {
@@ -30,8 +29,13 @@ import {
   type BuiltBundle,
 } from './publish-build.js';
 import { uploadSourcemaps, type KeptSourcemap } from '../sourcemaps.js';
-import { assertCliIdentifier, deployPlan } from '../sign-release.js';
-import { publisherServer } from '../publisher-server.js';
+import {
+  addKeepReleasesOption,
+  assertCliIdentifier,
+  deployPlan,
+  parseKeepReleases,
+  publishWithRetry,
+} from '../sign-release.js';
 import { publishExpo } from '../expo/publish-expo.js';
 
 interface PublishOptions extends GlobalOptions, DeployFlags, BuildFlags {
@@ -57,12 +61,11 @@ interface PublishOptions extends GlobalOptions, DeployFlags, BuildFlags {
   expoKeyId?: string;
   expoBaseUrl?: string;
   sourcemap?: string;
+  keepReleases: string;
 }
 
-const MAX_ATTEMPTS = 3;
-
 export function registerPublish(program: Command): void {
-  addBuildOptions(addDeployOptions(program.command('publish [dir]')))
+  addKeepReleasesOption(addBuildOptions(addDeployOptions(program.command('publish [dir]'))))
     .description(
       'sign a bundle folder as a new release and point a channel at it (with --build: build it from the app folder first)',
     )
@@ -124,6 +127,8 @@ export function registerPublish(program: Command): void {
         if (!opts.expo && opts.build !== 'expo' && (opts.platform as string | undefined) === undefined) {
           throw new CliError('usage', "required option '--platform <platform>' not specified", { exitCode: 2 });
         }
+        // Before a build spends minutes on a publish that would then be refused.
+        parseKeepReleases(opts.keepReleases);
         let built: BuiltBundle | null = null;
         try {
           if (opts.build) built = await buildBeforePublish(dirArg, opts);
@@ -189,6 +194,7 @@ async function publish(dirArg: string | undefined, opts: PublishOptions, built: 
     throw new CliError('usage', '--delta-min-size must be a number of bytes', { exitCode: 2 });
   }
   const { deploy, channels } = deployPlan(opts, channel);
+  const keep = parseKeepReleases(opts.keepReleases);
 
   // Where the time goes, in the JSON result (docs/benchmarks.md uses it).
   // cpuMs: this process and its patch workers (not the zstd tool), for load-independent figures.
@@ -271,85 +277,76 @@ async function publish(dirArg: string | undefined, opts: PublishOptions, built: 
   const uploaded =
     (await uploadMissing(api, appId, files, !opts.json)) + (await uploadPatches(api, appId, delta.blobs));
   timings.uploadMs = lap();
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    try {
-      const result = await publishRelease(publisherServer(api), {
-        appId,
-        platform: opts.platform,
-        runtimeVersion,
-        channel,
-        channels,
-        launch,
-        files,
-        patches: delta.patches,
-        releasesKey: localSigner(releasesKey),
-        deploy,
-        provenance: builderKey
-          ? (releaseId, manifestSha256) =>
-              publishProvenance(api, {
-                appId,
-                releaseId,
-                platform: opts.platform,
-                runtimeVersion,
-                channel,
-                manifestSha256,
-                launch: { path: launchFile.path, sha256: launchFile.sha256 },
-                builderKey,
-                sourceDir: resolve(dir),
-                startedOn,
-              })
-          : null,
-        epoch: await anchorEpoch(keysDir),
-      });
-      const patchCount = [...delta.patches.values()].reduce((n, l) => n + l.length, 0);
-      const cp = codepush && (await attachCodePush(api, appId, result.releaseId, channel, opts.platform, codepush));
-      timings.publishMs = lap();
-      const cpu = process.cpuUsage(cpuAtStart);
-      timings.cpuMs = Math.round((cpu.user + cpu.system) / 1000);
-      const kept = await keepSourcemaps(api, appId, result.releaseId, sourcemaps, opts);
-      const sourcemapCopy =
-        opts.sourcemapDir && sourcemaps.length > 0
-          ? await copySourcemaps(opts.sourcemapDir, result.releaseId, sourcemaps)
-          : null;
-      const summary = {
-        ...result,
-        ...(built ? { build: built.summary } : {}),
-        sourcemaps: kept,
-        ...(sourcemapCopy ? { sourcemapCopy } : {}),
-        files: files.length,
-        bytesUploaded: uploaded,
-        patches: patchCount,
-        timings,
-        ...(identical ? { identicalTo: identical } : {}),
-      };
-      emit(opts, cp ? { ...summary, codepush: cp } : summary, () =>
-        [
-          `${colour.green('published')} release ${colour.bold(result.releaseId)} (versionCode ${result.versionCode}) to ${channel} for ${opts.platform} ${runtimeVersion}`,
-          ...(identical
-            ? [
-                colour.yellow(
-                  `  its files are identical to release ${identical.releaseId} (versionCode ${identical.versionCode}), the newest before it: devices get nothing new`,
-                ),
-              ]
-            : []),
-          `  ${files.length} files, ${patchCount} patches, ${formatBytes(uploaded)} uploaded`,
-          ...kept.map(
-            (m) =>
-              `  source map ${m.name} kept on the server, never sent to devices: updraft release sourcemap ${result.releaseId} --app ${appId}`,
-          ),
-          ...(sourcemapCopy ? [`  a copy of the source maps in ${sourcemapCopy}`] : []),
-          ...(cp ? [`  CodePush ${cp.label ?? '(label when it starts)'} ${cp.signed ? 'signed' : 'unsigned'}`] : []),
-          `next: updraft release list --app ${appId} --channel ${channel}`,
-        ].join('\n'),
-      );
-      return;
-    } catch (err) {
-      lastError = err;
-      if (!(err instanceof CliError && err.code === ErrorCode.releasesChanged)) throw err;
-    }
-  }
-  throw lastError;
+  const result = await publishWithRetry(api, {
+    appId,
+    platform: opts.platform,
+    runtimeVersion,
+    channel,
+    channels,
+    launch,
+    files,
+    patches: delta.patches,
+    releasesKey: localSigner(releasesKey),
+    deploy,
+    provenance: builderKey
+      ? (releaseId, manifestSha256) =>
+          publishProvenance(api, {
+            appId,
+            releaseId,
+            platform: opts.platform,
+            runtimeVersion,
+            channel,
+            manifestSha256,
+            launch: { path: launchFile.path, sha256: launchFile.sha256 },
+            builderKey,
+            sourceDir: resolve(dir),
+            startedOn,
+          })
+      : null,
+    epoch: await anchorEpoch(keysDir),
+    keep,
+  });
+  const patchCount = [...delta.patches.values()].reduce((n, l) => n + l.length, 0);
+  const cp = codepush && (await attachCodePush(api, appId, result.releaseId, channel, opts.platform, codepush));
+  timings.publishMs = lap();
+  const cpu = process.cpuUsage(cpuAtStart);
+  timings.cpuMs = Math.round((cpu.user + cpu.system) / 1000);
+  const kept = await keepSourcemaps(api, appId, result.releaseId, sourcemaps, opts);
+  const sourcemapCopy =
+    opts.sourcemapDir && sourcemaps.length > 0
+      ? await copySourcemaps(opts.sourcemapDir, result.releaseId, sourcemaps)
+      : null;
+  const summary = {
+    ...result,
+    ...(built ? { build: built.summary } : {}),
+    sourcemaps: kept,
+    ...(sourcemapCopy ? { sourcemapCopy } : {}),
+    files: files.length,
+    bytesUploaded: uploaded,
+    patches: patchCount,
+    timings,
+    ...(identical ? { identicalTo: identical } : {}),
+  };
+  emit(opts, cp ? { ...summary, codepush: cp } : summary, () =>
+    [
+      `${colour.green('published')} release ${colour.bold(result.releaseId)} (versionCode ${result.versionCode}) to ${channel} for ${opts.platform} ${runtimeVersion}`,
+      ...(identical
+        ? [
+            colour.yellow(
+              `  its files are identical to release ${identical.releaseId} (versionCode ${identical.versionCode}), the newest before it: devices get nothing new`,
+            ),
+          ]
+        : []),
+      `  ${files.length} files, ${patchCount} patches, ${formatBytes(uploaded)} uploaded`,
+      ...kept.map(
+        (m) =>
+          `  source map ${m.name} kept on the server, never sent to devices: updraft release sourcemap ${result.releaseId} --app ${appId}`,
+      ),
+      ...(sourcemapCopy ? [`  a copy of the source maps in ${sourcemapCopy}`] : []),
+      ...(cp ? [`  CodePush ${cp.label ?? '(label when it starts)'} ${cp.signed ? 'signed' : 'unsigned'}`] : []),
+      `next: updraft release list --app ${appId} --channel ${channel}`,
+    ].join('\n'),
+  );
 }
 
 /** Uploads the source maps of a release just published; a failure says the release is out. */

@@ -1,4 +1,3 @@
-import { ErrorCode } from '@updraft/api';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { EXPO_DEFAULT_KEY_ID } from '@updraft/protocol';
@@ -12,6 +11,7 @@ import { assertKeysFolderFor } from '../trust/app-context.js';
 import { attachExpoCopy, prepareExpoCopy, rollBackToEmbedded } from '../expo/rollback.js';
 import { loadExpoSigner } from '../expo/signing.js';
 import { publisherServer } from '../publisher-server.js';
+import { addKeepReleasesOption, parseKeepReleases, retryReleasesConflict } from '../sign-release.js';
 
 /**
  * `updraft release rollback <releaseId>`: the rollback workflow of @updraft/signing (a NEW
@@ -28,16 +28,14 @@ interface RollbackOptions extends GlobalOptions {
   runtimeVersion?: string;
   expoKey?: string;
   expoKeyId?: string;
+  keepReleases: string;
 }
-
-const MAX_ATTEMPTS = 3;
 
 export function registerReleaseRollback(program: Command): void {
   const release = program.commands.find((c) => c.name() === 'release') ?? program.command('release');
-  release
-    .command('rollback [releaseId]')
+  addKeepReleasesOption(release.command('rollback [releaseId]'))
     .description(
-      "publish a new versionCode that runs an earlier release's files (no re-upload); --to-embedded: Expo devices go back to the update inside their binary",
+      "publish a new versionCode that runs an earlier release's files (any release the server recorded; no re-upload); --to-embedded: Expo devices go back to the update inside their binary",
     )
     .requiredOption('--app <appId>', 'the app')
     .requiredOption('--channel <name>', 'the channel to point at the new release')
@@ -52,6 +50,7 @@ export function registerReleaseRollback(program: Command): void {
     .option('--expo-key-id <id>', `Expo: the keyid of updates.codeSigningMetadata (default ${EXPO_DEFAULT_KEY_ID})`)
     .action(
       run<[string | undefined], RollbackOptions>(async (releaseId, opts) => {
+        const keep = parseKeepReleases(opts.keepReleases);
         const api = requireServer(opts);
         const signer = await loadExpoSigner(opts.expoKey, opts.expoKeyId);
         if (opts.toEmbedded) {
@@ -86,41 +85,27 @@ export function registerReleaseRollback(program: Command): void {
         await assertKeysFolderFor(keysDir, opts.app);
         const releasesKey = localSigner(await readRoleKey(keysDir, 'releases'));
         const epoch = await anchorEpoch(keysDir);
-        let lastError: unknown;
-        for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-          try {
-            const result = await rollbackRelease(publisherServer(api), {
-              appId: opts.app,
-              channel: opts.channel,
-              fromReleaseId: releaseId,
-              releasesKey,
-              epoch,
-            });
-            const codepush = await copyCodePush(
-              api,
-              opts.app,
-              releaseId,
-              result.releaseId,
-              opts.channel,
-              result.platform,
-            );
-            const expo = expoFrom ? await attachExpoCopy(api, opts.app, result.releaseId, expoFrom, signer) : null;
-            emit(
-              opts,
-              { ...result, rolledBackTo: releaseId, ...(codepush ? { codepush } : {}), ...(expo ? { expo } : {}) },
-              () =>
-                [
-                  `${colour.green('rolled back')} ${opts.channel} to the files of ${releaseId}: new release ${colour.bold(result.releaseId)} (versionCode ${result.versionCode})`,
-                  `next: updraft release list --app ${opts.app} --channel ${opts.channel}`,
-                ].join('\n'),
-            );
-            return;
-          } catch (err) {
-            lastError = err;
-            if (!(err instanceof CliError && err.code === ErrorCode.releasesChanged)) throw err;
-          }
-        }
-        throw lastError;
+        const result = await retryReleasesConflict(() =>
+          rollbackRelease(publisherServer(api), {
+            appId: opts.app,
+            channel: opts.channel,
+            fromReleaseId: releaseId,
+            releasesKey,
+            epoch,
+            keep,
+          }),
+        );
+        const codepush = await copyCodePush(api, opts.app, releaseId, result.releaseId, opts.channel, result.platform);
+        const expo = expoFrom ? await attachExpoCopy(api, opts.app, result.releaseId, expoFrom, signer) : null;
+        emit(
+          opts,
+          { ...result, rolledBackTo: releaseId, ...(codepush ? { codepush } : {}), ...(expo ? { expo } : {}) },
+          () =>
+            [
+              `${colour.green('rolled back')} ${opts.channel} to the files of ${releaseId}: new release ${colour.bold(result.releaseId)} (versionCode ${result.versionCode})`,
+              `next: updraft release list --app ${opts.app} --channel ${opts.channel}`,
+            ].join('\n'),
+        );
       }),
     );
 }

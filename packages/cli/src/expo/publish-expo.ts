@@ -19,7 +19,7 @@ import { assertKeysFolderFor } from '../trust/app-context.js';
 import { anchorEpoch } from '../trust/epoch.js';
 import { uploadMissing } from '../upload.js';
 import type { DeployFlags } from '../commands/deploy-options.js';
-import { assertCliIdentifier, deployPlan, publishWithRetry } from '../sign-release.js';
+import { assertCliIdentifier, deployPlan, parseKeepReleases, publishWithRetry } from '../sign-release.js';
 import { readExpoExport, type ExportedPlatform } from './export-dir.js';
 import { assertSigningMatches, loadExpoSigner, signExpoBody, type ExpoSigner } from './signing.js';
 
@@ -40,6 +40,8 @@ export interface ExpoPublishOptions extends GlobalOptions, DeployFlags {
   expoKeyId?: string;
   /** Where devices fetch assets (a CDN in front of this server); default the server URL. */
   expoBaseUrl?: string;
+  /** `--keep-releases` as typed (default DEFAULT_KEEP_RELEASES). */
+  keepReleases?: string;
 }
 
 export interface ExpoPublished {
@@ -151,6 +153,7 @@ export async function publishExpo(dir: string, opts: ExpoPublishOptions): Promis
   if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes <= 0) {
     throw new CliError('usage', '--max-file-size must be a positive number of bytes', { exitCode: 2 });
   }
+  const keep = parseKeepReleases(opts.keepReleases);
   const root = resolve(dir);
   const exported = await readExpoExport(root, opts.platform ?? 'all', maxFileBytes);
   const signer = await loadExpoSigner(opts.expoKey, opts.expoKeyId);
@@ -199,6 +202,7 @@ export async function publishExpo(dir: string, opts: ExpoPublishOptions): Promis
             })
         : null,
       epoch,
+      keep,
     });
     const manifest = expoManifestText({
       appId,

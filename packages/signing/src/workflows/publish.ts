@@ -5,6 +5,8 @@ import type { Signer } from '../keys.js';
 import { isoSeconds } from '../time.js';
 import type { PublishDeploy, PublishedRelease, PublisherServer } from './publisher-server.js';
 import {
+  checkKeep,
+  DEFAULT_KEEP_RELEASES,
   manifestBlob,
   newReleaseId,
   nextReleaseTargets,
@@ -16,7 +18,8 @@ import {
 /**
  * Publishing a release: the manifest of the bundle's files, added as a target to the server's
  * current releases metadata (checked against the publisher's own key first) and signed with
- * the releases key. What `updraft publish` does for every kind of bundle folder.
+ * the releases key, carrying over what the keep rule keeps. What `updraft publish` does for
+ * every kind of bundle folder.
  */
 
 export interface PublishInput {
@@ -40,15 +43,27 @@ export interface PublishInput {
   provenance?: ((releaseId: string, manifestSha256: string) => Promise<ProvenanceRef>) | null;
   /** Rollout, mandatory, targeting, notes, start time, channel creation: sent with the publish as is. */
   deploy?: PublishDeploy;
+  /**
+   * The newest releases of each platform and runtime version the new releases version keeps,
+   * this one counting (1–1000; DEFAULT_KEEP_RELEASES): older ones not in use leave the listing.
+   */
+  keep?: number;
   /** Milliseconds since the epoch; the release id, createdAt and expiry come from it. */
   now?: () => number;
 }
 
-/** One publish attempt; the server refuses it when another publish changed the releases metadata meanwhile. */
+/**
+ * One publish attempt; the server refuses it when another publish changed the releases metadata
+ * meanwhile (releases-changed) or a release it drops came into use meanwhile (release-in-use).
+ */
 export async function publishRelease(server: PublisherServer, input: PublishInput): Promise<PublishedRelease> {
   const now = input.now ?? Date.now;
+  const keep = checkKeep(input.keep ?? DEFAULT_KEEP_RELEASES);
   const current = trustedReleases(await server.releasesMetadata(input.appId), input.releasesKey);
-  const { versionCode, targets } = nextReleaseTargets(current.targets, input.platform, input.runtimeVersion);
+  const { versionCode, targets } = nextReleaseTargets(current.targets, input.platform, input.runtimeVersion, {
+    keep,
+    inUse: new Set(await server.releasesInUse(input.appId)),
+  });
 
   const releaseId = newReleaseId(now());
   const createdAt = isoSeconds(now());

@@ -10,6 +10,23 @@ import type { ExpiryPolicy } from '../expiry.js';
 export interface PublisherServer {
   /** The releases metadata the server serves now (GET /v1/apps/:appId/releases-metadata). */
   releasesMetadata(appId: string): Promise<ServedEnvelope>;
+  /**
+   * The releases the next releases version must keep: the current or previous release of any
+   * channel pointer and every release a scheduled deployment names
+   * (GET /v1/apps/:appId/releases-in-use).
+   */
+  releasesInUse(appId: string): Promise<string[]>;
+  /**
+   * The releases version that added a release, as the server recorded it at publish
+   * (GET /v1/apps/:appId/releases/:releaseId, `releasesVersion`); null when the server has no
+   * such release.
+   */
+  releasesVersionOf(appId: string, releaseId: string): Promise<number | null>;
+  /**
+   * One earlier version of the releases metadata as the repository serves it forever
+   * (GET /repo/:appId/metadata/<version>.releases.json). The workflow checks its signature.
+   */
+  releasesMetadataVersion(appId: string, version: number): Promise<ServedEnvelope>;
   /** The app's metadata lifetimes as stored, without defaults (GET /v1/apps/:appId/expiry). */
   expiryPolicy(appId: string): Promise<Partial<ExpiryPolicy>>;
   /** Stores content-addressed bytes (PUT /v1/apps/:appId/blobs/:sha256). */
