@@ -27,7 +27,7 @@ describe('publisher workflows against the server', () => {
   });
   after(async () => t.stop());
 
-  async function publish(text: string) {
+  async function publish(text: string, keep?: number) {
     const bytes = new TextEncoder().encode(text);
     await t.publisher.putBlob(appId, sha256(bytes), bytes);
     return publishRelease(t.publisher, {
@@ -42,6 +42,7 @@ describe('publisher workflows against the server', () => {
       ],
       releasesKey: localSigner(keys.releases),
       epoch: 0,
+      ...(keep === undefined ? {} : { keep }),
     });
   }
 
@@ -75,5 +76,55 @@ describe('publisher workflows against the server', () => {
       return parseManifest(parseJsonObject(bytes, 'manifest')).files;
     };
     assert.deepEqual(await files(back.releaseId), await files(first.releaseId));
+  });
+
+  it('a bounded listing: old releases leave it, those in use stay, and a rollback reaches a dropped one', async () => {
+    const before = await refresh(t.url, appId, rootBytes);
+    const first = Object.values(before.releases.targets)
+      .map((target) => parseReleaseCustom(target.custom, 'release'))
+      .find((r) => r.versionCode === 1)!;
+    const filesOf = async (repo: typeof before, releaseId: string) => {
+      const path = manifestTargetPath(releaseId);
+      const bytes = await t.publisher.targetFile(
+        appId,
+        path,
+        repo.releases.targets[path]!.hashes['sha256']!,
+        releaseId,
+      );
+      return parseManifest(parseJsonObject(bytes, 'manifest')).files;
+    };
+    const firstFiles = await filesOf(before, first.releaseId);
+
+    const published = [];
+    for (let n = 0; n < 4; n++) published.push(await publish(`console.log('kept ${n}')`, 2));
+    const after = await refresh(t.url, appId, rootBytes);
+    // The two newest; production's current and previous release are those two.
+    assert.deepEqual(
+      Object.keys(after.releases.targets).sort(),
+      published
+        .slice(-2)
+        .map((r) => manifestTargetPath(r.releaseId))
+        .sort(),
+    );
+    assert.deepEqual(
+      (await t.publisher.releasesInUse(appId)).sort(),
+      published
+        .slice(-2)
+        .map((r) => r.releaseId)
+        .sort(),
+    );
+
+    const back = await rollbackRelease(t.publisher, {
+      appId,
+      channel: 'production',
+      fromReleaseId: first.releaseId,
+      releasesKey: localSigner(keys.releases),
+      epoch: 0,
+      keep: 2,
+    });
+    assert.equal(back.versionCode, published.at(-1)!.versionCode + 1);
+    const repo = await refresh(t.url, appId, rootBytes);
+    assert.equal(chooseRelease(repo.director, repo.releases, device)!.release.releaseId, back.releaseId);
+    assert.deepEqual(await filesOf(repo, back.releaseId), firstFiles);
   });
 });
