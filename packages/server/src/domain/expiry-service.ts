@@ -11,6 +11,7 @@ import {
 import type { Actor } from './access.js';
 import { appendAudit } from './audit-service.js';
 import { resignExpiring, resignOnlineRolesIn } from './online-signing.js';
+import { withResignRetry } from './resign-retry.js';
 
 /** Per-app metadata lifetimes, and re-signing on demand (what `updraft refresh` and cron call). */
 export class ExpiryService {
@@ -53,7 +54,7 @@ export class ExpiryService {
       }
     }
     const nowMs = this.deps.now();
-    return this.deps.store.transaction(async (tx) => {
+    return withResignRetry(this.deps.store, appId, async (tx) => {
       const before = (await tx.trust.getExpiryPolicy(appId)) ?? {};
       const merged = { ...before, ...change };
       await tx.trust.putExpiryPolicy(appId, merged, new Date(nowMs).toISOString());
@@ -76,7 +77,7 @@ export class ExpiryService {
         nowMs,
       );
     const resigned = force
-      ? await this.deps.store.transaction(async (tx) => {
+      ? await withResignRetry(this.deps.store, appId, async (tx) => {
           const roles = await resignOnlineRolesIn(tx, appId, nowMs);
           if (roles.length > 0) await audit(tx, roles);
           return roles;

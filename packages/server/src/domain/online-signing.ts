@@ -16,6 +16,7 @@ import {
   TIMESTAMP_ROLE,
 } from '@updraft/protocol';
 import { logMetadataVersion } from './transparency-log-service.js';
+import { withResignRetry } from './resign-retry.js';
 import type { MetadataRole, OnlineRole, Ports, StoredMetadata, Transactional } from '../persistence/persistence.js';
 import {
   expiresAfter,
@@ -195,7 +196,7 @@ export async function resignExpiring(
   nowMs: number,
   onResigned?: OnResigned,
 ): Promise<OnlineRole[]> {
-  return store.transaction(async (tx) => {
+  return withResignRetry(store, appId, async (tx) => {
     const app = await tx.trust.getApp(appId);
     const keys = await tx.trust.getOnlineKeys(appId);
     if (!app?.trustInitializedAt || !keys) return [];

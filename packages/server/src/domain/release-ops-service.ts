@@ -12,6 +12,7 @@ import { assertMayChangeChannel, type Actor } from './access.js';
 import { appendAudit } from './audit-service.js';
 import { channelToChange } from './channel-guard.js';
 import { assertListed } from './releases-in-use.js';
+import { withResignRetry } from './resign-retry.js';
 import { applyDueSchedules, scheduleDeployment } from './schedules.js';
 import {
   assertNotOlderThanChannel,
@@ -131,7 +132,7 @@ export class ReleaseOpsService {
       targeting: checkedTargeting(input.targeting),
     };
     const startAt = parseStartAt(input.startAt, nowMs);
-    return store.transaction(async (tx) => {
+    return withResignRetry(store, appId, async (tx) => {
       // Decided inside the transaction that moves the pointer: a protection or a disable
       // that lands meanwhile is seen.
       if ((await tx.releases.getReleaseExtras(appId, releaseId))?.disabledAt) {
@@ -180,7 +181,7 @@ export class ReleaseOpsService {
     const { store } = this.deps;
     const nowMs = this.deps.now();
     const release = await this.requireRelease(store, appId, releaseId);
-    return store.transaction(async (tx) => {
+    return withResignRetry(store, appId, async (tx) => {
       assertMayChangeChannel(actor, appId, await tx.rollout.getChannel(appId, channel));
       const p = await tx.rollout.getPointer(appId, channel, release.platform, release.runtimeVersion);
       if (!p || p.releaseId !== releaseId) {
@@ -272,7 +273,7 @@ export class ReleaseOpsService {
     const { store } = this.deps;
     const nowMs = this.deps.now();
     const release = await this.requireRelease(store, appId, releaseId);
-    await store.transaction(async (tx) => {
+    await withResignRetry(store, appId, async (tx) => {
       const affected = (await tx.rollout.listPointers(appId)).filter(
         (p) => p.releaseId === releaseId || p.previousReleaseId === releaseId,
       );

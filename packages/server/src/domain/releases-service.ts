@@ -23,7 +23,6 @@ import {
   type EmbeddedFile,
   type Ports,
   type ReleaseRecord,
-  StoreConflictError,
   type StoredMetadata,
   type Transactional,
 } from '../persistence/persistence.js';
@@ -32,6 +31,7 @@ import { appendAudit } from './audit-service.js';
 import { channelToChange } from './channel-guard.js';
 import { checkedTargeting, FULL_ROLLOUT, parseStartAt, pointChannelAt, resignPointers } from './deployments.js';
 import { storeEnvelope } from './online-signing.js';
+import { withResignRetry } from './resign-retry.js';
 import { checkPublish, type PublishRequest } from './publish-check.js';
 import { ReleaseListings } from './release-listing.js';
 import { assertNoneInUse, releasesInUse } from './releases-in-use.js';
@@ -271,8 +271,12 @@ export class ReleasesService {
       conflict('releases-changed', 'another publish happened; run the command again', {
         expectedVersion: checked.version - 1,
       });
-    try {
-      await store.transaction(async (tx) => {
+    // A lost race for director, snapshot or timestamp is run again; one for this releases version
+    // (another publish) is releases-changed, found by the check below when it runs again.
+    await withResignRetry(
+      store,
+      appId,
+      async (tx) => {
         // Check-and-write in one transaction: what was validated above is still the latest.
         if ((await tx.trust.getLatestMetadata(appId, RELEASES_ROLE))?.version !== checked.version - 1)
           throw releasesChanged();
@@ -318,12 +322,9 @@ export class ReleasesService {
           },
           nowMs,
         );
-      });
-    } catch (err) {
-      // Another server process won the race for this releases version.
-      if (err instanceof StoreConflictError) throw releasesChanged();
-      throw err;
-    }
+      },
+      releasesChanged,
+    );
     return toPublished(record);
   }
 

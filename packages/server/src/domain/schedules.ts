@@ -4,6 +4,7 @@ import type { Ports, Transactional, ReleaseRecord, ScheduledDeployment } from '.
 import { assertMayChangeChannel, checkAccess, mayReachApp, type Access, type Actor } from './access.js';
 import { appendAudit } from './audit-service.js';
 import { assertListed } from './releases-in-use.js';
+import { withResignRetry } from './resign-retry.js';
 import {
   assertNotOlderThanChannel,
   pointChannelAt,
@@ -30,44 +31,53 @@ export async function applyDueSchedules(
   for (const s of due) {
     let actor = (await scheduler(store, s, nowMs)).actor;
     try {
-      await store.transaction(async (tx) => {
-        if (!(await tx.rollout.setScheduleStatus(s.id, 'scheduled', 'applied', new Date(nowMs).toISOString()))) return;
-        const who = await scheduler(tx, s, nowMs);
-        actor = who.actor;
-        if (who.problem) throw new Error(`not applied: ${who.problem}`);
-        const release = await tx.releases.getRelease(s.appId, s.releaseId);
-        if (!release) throw new Error(`scheduled release ${s.releaseId} is missing`);
-        await assertListed(tx, s.appId, s.releaseId, s.channel);
-        await assertNotOlderThanChannel(tx, s.appId, s.channel, release);
-        const settings = {
-          basisPoints: s.basisPoints,
-          mandatory: s.mandatory,
-          targeting: s.targeting as TargetingRules | null,
-        };
-        const pointer = await pointChannelAt(tx, s.appId, s.channel, release, settings, nowMs);
-        const signingKeyIds = await resignPointers(tx, s.appId, nowMs);
-        await appendAudit(
-          tx,
-          actor,
-          {
-            appId: s.appId,
-            action: 'schedule.apply',
-            target: `channel:${s.channel}/${release.platform}/${release.runtimeVersion}`,
-            releaseId: s.releaseId,
-            manifestSha256: release.manifestSha256,
-            signingKeyIds,
-            details: {
-              scheduleId: s.id,
-              startAt: s.startAt,
-              ...settingsDetails(settings),
-              previousReleaseId: pointer.previousReleaseId,
+      const claimed = await withResignRetry(
+        store,
+        s.appId,
+        async (tx) => {
+          if (!(await tx.rollout.setScheduleStatus(s.id, 'scheduled', 'applied', new Date(nowMs).toISOString())))
+            return false;
+          const who = await scheduler(tx, s, nowMs);
+          actor = who.actor;
+          if (who.problem) throw new Error(`not applied: ${who.problem}`);
+          const release = await tx.releases.getRelease(s.appId, s.releaseId);
+          if (!release) throw new Error(`scheduled release ${s.releaseId} is missing`);
+          await assertListed(tx, s.appId, s.releaseId, s.channel);
+          await assertNotOlderThanChannel(tx, s.appId, s.channel, release);
+          const settings = {
+            basisPoints: s.basisPoints,
+            mandatory: s.mandatory,
+            targeting: s.targeting as TargetingRules | null,
+          };
+          const pointer = await pointChannelAt(tx, s.appId, s.channel, release, settings, nowMs);
+          const signingKeyIds = await resignPointers(tx, s.appId, nowMs);
+          await appendAudit(
+            tx,
+            actor,
+            {
+              appId: s.appId,
+              action: 'schedule.apply',
+              target: `channel:${s.channel}/${release.platform}/${release.runtimeVersion}`,
+              releaseId: s.releaseId,
+              manifestSha256: release.manifestSha256,
+              signingKeyIds,
+              details: {
+                scheduleId: s.id,
+                startAt: s.startAt,
+                ...settingsDetails(settings),
+                previousReleaseId: pointer.previousReleaseId,
+              },
             },
-          },
-          nowMs,
-        );
-        applied.push(s.id);
-      });
+            nowMs,
+          );
+          return true;
+        },
+        () => new LostRace(),
+      );
+      if (claimed) applied.push(s.id);
     } catch (err) {
+      // Other changes kept landing at the same moment: the start stays due for the next pass.
+      if (err instanceof LostRace) continue;
       const detail = err instanceof Error ? err.message : String(err);
       await store.transaction(async (tx) => {
         if (!(await tx.rollout.setScheduleStatus(s.id, 'scheduled', 'failed', new Date(nowMs).toISOString(), detail)))
@@ -90,6 +100,9 @@ export async function applyDueSchedules(
   }
   return { applied, failed };
 }
+
+/** A start whose every run lost the race to re-sign (withResignRetry): not a failure of the start. */
+class LostRace extends Error {}
 
 /** Records a future start; the scheduler applies it (applyDueSchedules). */
 export async function scheduleDeployment(

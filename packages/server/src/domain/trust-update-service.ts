@@ -20,7 +20,6 @@ import {
   type MetadataRole,
   ONLINE_ROLES,
   type OnlineRole,
-  StoreConflictError,
   type StoredMetadata,
   type Transactional,
 } from '../persistence/persistence.js';
@@ -28,6 +27,7 @@ import { generateKeyFile, publicKeyOf } from '@updraft/signing';
 import type { Actor } from './access.js';
 import { appendAudit } from './audit-service.js';
 import { signDirector, signSnapshotAndTimestamp, storeEnvelope } from './online-signing.js';
+import { withResignRetry } from './resign-retry.js';
 import { invalid } from './trust-check.js';
 import {
   checkReleasesResign,
@@ -202,8 +202,11 @@ export class TrustService {
 
     const changed = () =>
       conflict('metadata-changed', 'the metadata changed while this upload was checked; run the command again');
-    try {
-      await store.transaction(async (tx) => {
+    // The versions checked first decide: a lost race for director, snapshot or timestamp runs again.
+    await withResignRetry(
+      store,
+      appId,
+      async (tx) => {
         for (const [role, before] of [
           [ROOT_ROLE, rootM],
           [TARGETS_ROLE, targetsM],
@@ -231,11 +234,9 @@ export class TrustService {
           uploadAudit(appId, upload, { currentRoot, currentTargets, root, targets }, activated),
           nowMs,
         );
-      });
-    } catch (err) {
-      if (err instanceof StoreConflictError) throw changed();
-      throw err;
-    }
+      },
+      changed,
+    );
     return {
       appId,
       rootVersion: root.version,
