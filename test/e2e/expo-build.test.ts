@@ -4,6 +4,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   deviceSyncArgs,
+  publishArgs,
   REPO_ROOT,
   runCli,
   startServerProcess,
@@ -46,21 +47,14 @@ after(async () => {
 
 const publish = (app: string, extra: string[], more: Record<string, string> = {}) =>
   runCli(
-    [
-      'publish',
-      app,
-      '--build',
-      'expo',
-      '--app',
-      APP,
-      '--runtime-version',
-      '1.0.0',
-      '--channel',
-      'production',
-      '--keys',
-      join(work.path, 'keys'),
-      ...extra,
-    ],
+    publishArgs({
+      dir: app,
+      app: APP,
+      platform: null,
+      keys: join(work.path, 'keys'),
+      json: false,
+      extra: ['--build', 'expo', ...extra],
+    }),
     { ...env, ...more },
   );
 

@@ -1,7 +1,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { CLI, REPO_ROOT, runCli, startServerProcess, tempDir, type ServerProcess } from '@updraft/test-kit/cli';
+import {
+  CLI,
+  publishArgs,
+  REPO_ROOT,
+  runCli,
+  startServerProcess,
+  tempDir,
+  type ServerProcess,
+} from '@updraft/test-kit/cli';
 import { expoCalls, stubExpoApp } from '@updraft/test-kit/expo-stub';
 import {
   EXPO_FIXTURE_SOURCES,
@@ -45,26 +53,19 @@ after(async () => {
   await work?.cleanup();
 });
 
-function publishArgs(app: string, extra: string[]): string[] {
-  return [
-    'publish',
-    app,
-    '--build',
-    'expo',
-    '--app',
-    APP,
-    '--runtime-version',
-    '1.0.0',
-    '--channel',
-    'production',
-    '--keys',
-    join(work.path, 'keys'),
-    ...extra,
-  ];
-}
+/** `updraft publish <app> --build expo` for every platform the export has, unless `extra` names one. */
+const expoPublishArgs = (app: string, extra: string[]): string[] =>
+  publishArgs({
+    dir: app,
+    app: APP,
+    platform: null,
+    keys: join(work.path, 'keys'),
+    json: false,
+    extra: ['--build', 'expo', ...extra],
+  });
 
 const publish = (app: string, extra: string[] = [], more: Record<string, string> = {}) =>
-  runCli(publishArgs(app, extra), { ...env, ...more });
+  runCli(expoPublishArgs(app, extra), { ...env, ...more });
 
 async function releaseIds(): Promise<string[]> {
   const list = await runCli(['release', 'list', '--app', APP, '--json'], env);
@@ -125,7 +126,7 @@ export default ({ config }: ConfigContext): ExpoConfig => ({
 `,
     });
     const run = (url: string) =>
-      runWith(rn.node!, rn.node!, [CLI, ...publishArgs(app, ['--platform', 'android'])], work.path, {
+      runWith(rn.node!, rn.node!, [CLI, ...expoPublishArgs(app, ['--platform', 'android'])], work.path, {
         ...env,
         APP_UPDATES_URL: url,
       });

@@ -39,7 +39,8 @@ export async function runCli(args: string[], env: Record<string, string> = {}, c
  */
 export interface TargetArgs {
   app: string;
-  platform?: string;
+  /** Default `ios`; null leaves `--platform` out (a build that publishes every platform, e.g. `--build expo`). */
+  platform?: string | null;
   runtimeVersion?: string;
   channel?: string;
 }
@@ -48,8 +49,7 @@ function targetArgs(t: TargetArgs): string[] {
   return [
     '--app',
     t.app,
-    '--platform',
-    t.platform ?? 'ios',
+    ...(t.platform === null ? [] : ['--platform', t.platform ?? 'ios']),
     '--runtime-version',
     t.runtimeVersion ?? '1.0.0',
     '--channel',
