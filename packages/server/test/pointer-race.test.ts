@@ -204,6 +204,36 @@ function suite(backend: Backend): void {
       assert.deepEqual(audit.problems, []);
     });
 
+    it('changes to two apps of one organization at the same moment: both audited, none 5xx', async () => {
+      const OTHER = 'race.other';
+      const other = await createTrustedApp(t, OTHER);
+      for (let k = 0; k <= N / 2; k++) {
+        assert.equal((await t.api('POST', `/v1/apps/${OTHER}/channels`, { name: `o-${k}` })).status, 201);
+      }
+      const { body } = await prepareRelease(t, OTHER, other.keys, { releaseId: 'o1', versionCode: 1, channel: 'o-0' });
+      assert.equal((await t.api('POST', `/v1/apps/${OTHER}/releases`, body)).status, 201);
+      const answers = await Promise.all(
+        Array.from({ length: N / 2 }, (_, i) => [
+          t.api('POST', `/v1/apps/${OTHER}/releases/o1/promote`, { channel: `o-${i + 1}`, basisPoints: 100 + i }),
+          ops(`r${i + 1}`, 'rollout', { channel: `pub-${i + 1}`, basisPoints: 200 + i }),
+        ]).flat(),
+      );
+      const summary = JSON.stringify(answers.map((res) => `${res.status} ${res.json?.error?.code ?? ''}`));
+      assert.equal(answers.filter((res) => res.status >= 500).length, 0, summary);
+      const ok = answers.map((res) => assertAnswered('change', res, ['metadata-changed']));
+      const [mine, theirs] = await Promise.all([
+        refresh(t.url, APP, rootBytes),
+        refresh(t.url, OTHER, other.rootBytes),
+      ]);
+      for (let i = 0; i < N / 2; i++) {
+        const o = theirs.director.targets[pointerTargetPath(`o-${i + 1}`, 'ios', '1.0.0')]?.custom?.['updraft'];
+        if (ok[2 * i]) assert.equal((o as { rollout: { basisPoints: number } }).rollout.basisPoints, 100 + i);
+        const m = mine.director.targets[pointerTargetPath(`pub-${i + 1}`, 'ios', '1.0.0')]?.custom?.['updraft'];
+        if (ok[2 * i + 1]) assert.equal((m as { rollout: { basisPoints: number } }).rollout.basisPoints, 200 + i);
+      }
+      assert.deepEqual((await t.api('GET', '/v1/audit/verify')).json.problems, []);
+    });
+
     it('two publishes of the same releases version: one is stored, the other is 409 releases-changed', async () => {
       const [a, b] = await Promise.all([
         prepareRelease(t, APP, keys, { releaseId: 'q1', versionCode: 50, channel: 'pub-q1' }),

@@ -135,6 +135,7 @@ export interface AccessStore {
   evictSignInAttempts(beforeMs: number): Promise<void>;
   lastAudit(orgId: string): Promise<AuditRecord | null>;
   lastAuditOfApp(orgId: string, appId: string): Promise<AuditRecord | null>;
+  /** Throws StoreConflictError when the organization's seq is taken (another writer appended first). */
   insertAudit(entry: AuditRecord): Promise<void>;
   /** Oldest first. */
   listAudit(orgId: string, filter: { appId?: string; afterSeq?: number; limit?: number }): Promise<AuditRecord[]>;

@@ -384,7 +384,11 @@ export function metadataStoreContract(backend: MetadataBackend): void {
     });
     await store.access.insertAudit(entry(1));
     await store.access.insertAudit(entry(2));
-    await assert.rejects(store.access.insertAudit(entry(2)), 'two writers cannot both take one seq');
+    await assert.rejects(
+      store.access.insertAudit(entry(2)),
+      StoreConflictError,
+      'two writers cannot both take one seq',
+    );
     assert.equal((await store.access.lastAudit('acme'))?.seq, 2);
     assert.deepEqual(await store.access.listAudit('acme', { afterSeq: 1 }), [entry(2)]);
   });

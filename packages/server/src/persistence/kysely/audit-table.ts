@@ -1,6 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AccessStore, AuditRecord } from '../access-store.js';
 import type { AuditLogTable, Tables } from '../schema.js';
+import { StoreConflictError } from '../database.js';
+import { isUniqueViolation } from './table-util.js';
 
 type AuditAccess = Pick<AccessStore, 'lastAudit' | 'lastAuditOfApp' | 'insertAudit' | 'listAudit'>;
 
@@ -41,6 +43,17 @@ export class AuditQueries implements AuditAccess {
   }
 
   async insertAudit(e: AuditRecord): Promise<void> {
+    try {
+      await this.insertRow(e);
+    } catch (err) {
+      // Another writer appended this seq first (two changes of one organization at once).
+      if (isUniqueViolation(err))
+        throw new StoreConflictError(`audit entry ${e.seq} of ${e.orgId} already exists`, { cause: err });
+      throw err;
+    }
+  }
+
+  private async insertRow(e: AuditRecord): Promise<void> {
     await this.db
       .insertInto('audit_log')
       .values({
