@@ -160,6 +160,9 @@ function suite(backend: Backend): void {
         resigned,
       });
       assert.equal(answers.filter((res) => res.status >= 500).length, 0, summary);
+      // Changes of one app take turns (the app is locked first): none of them has to give up.
+      assert.equal(answers.filter((res) => res.status >= 300).length, 0, summary);
+      assert.equal(scheduled.applied.length, 1, summary);
 
       const promoted = answers.slice(0, N).map((res, i) => assertAnswered(`promote r${i + 1}`, res, [changed]));
       const rolled = answers.slice(N, N + N / 2).map((res, i) => assertAnswered(`rollout r${i + 1}`, res, [changed]));

@@ -6,10 +6,13 @@ import { conflict, type ApiError } from './api-error.js';
 /**
  * Every change that re-signs director, snapshot and timestamp signs the next version of each.
  * Two such changes of one app at the same moment (on PostgreSQL, or two server processes)
- * both read version n and sign n + 1: the unique key refuses the second one's, or, when the
- * first committed between the second's reads, the second signs n + 2 from what it read before
- * that commit. Neither is the caller's fault, and the server holds every key these roles need,
- * so the change is run again from the start, on the state the winner left, a few times.
+ * would both read version n and sign n + 1: the unique key refuses the second one's, or, when
+ * the first committed between the second's reads, the second signs n + 2 from what it read
+ * before that commit. So each such transaction first locks the app (they take turns), and one
+ * that still loses a race (to a change that does not take the lock, or for the organization's
+ * audit seq, which changes of other apps share) is run again from the start, on the state the
+ * winner left, a few times: neither is the caller's fault, and the server holds every key
+ * these roles need.
  */
 
 /** Runs of the whole transaction before giving up: enough for a burst of changes to one app. */
@@ -44,6 +47,7 @@ export async function withResignRetry<S extends Ports<'trust'>, T>(
   for (let attempt = 1; ; attempt++) {
     try {
       return await store.transaction(async (tx) => {
+        await tx.trust.lockApp(appId);
         const before = await directorVersion(tx, appId);
         const result = await fn(tx);
         const after = await directorVersion(tx, appId);
@@ -62,5 +66,5 @@ export async function withResignRetry<S extends Ports<'trust'>, T>(
 }
 
 async function directorVersion(tx: Ports<'trust'>, appId: string): Promise<number> {
-  return (await tx.trust.getLatestMetadata(appId, DIRECTOR_ROLE))?.version ?? 0;
+  return (await tx.trust.getLatestMetadataVersion(appId, DIRECTOR_ROLE)) ?? 0;
 }

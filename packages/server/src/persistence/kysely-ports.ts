@@ -50,6 +50,9 @@ export class KyselyTrustStore implements TrustStore {
   markTrustInitialized(...args: Parameters<TrustStore['markTrustInitialized']>) {
     return this.apps.markTrustInitialized(...args);
   }
+  lockApp(...args: Parameters<TrustStore['lockApp']>) {
+    return this.apps.lockApp(...args);
+  }
   getOnlineKeys(...args: Parameters<TrustStore['getOnlineKeys']>) {
     return this.apps.getOnlineKeys(...args);
   }

@@ -43,6 +43,11 @@ export interface TrustStore {
   getApp(appId: string): Promise<AppRecord | null>;
   listApps(): Promise<AppRecord[]>;
   markTrustInitialized(appId: string, at: string): Promise<void>;
+  /**
+   * Inside a transaction: another transaction that locks the same app waits until this one
+   * ends (its reads then see what this one committed). Changes nothing.
+   */
+  lockApp(appId: string): Promise<void>;
   getOnlineKeys(appId: string): Promise<Record<OnlineRole, KeyFile> | null>;
   /** Makes `key` the one the server signs `role` with, and forgets it as a candidate. */
   setOnlineKey(appId: string, role: OnlineRole, key: KeyFile, at: string): Promise<void>;

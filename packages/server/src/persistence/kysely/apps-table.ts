@@ -16,6 +16,7 @@ type AppAccess = Pick<
   | 'getApp'
   | 'listApps'
   | 'markTrustInitialized'
+  | 'lockApp'
   | 'getOnlineKeys'
   | 'setOnlineKey'
   | 'addOnlineKeyCandidate'
@@ -68,6 +69,17 @@ export class AppQueries implements AppAccess {
 
   async markTrustInitialized(appId: string, at: string): Promise<void> {
     await this.db.updateTable('apps').set({ trust_initialized_at: at }).where('app_id', '=', appId).execute();
+  }
+
+  async lockApp(appId: string): Promise<void> {
+    // A write of a column to itself: the row lock PostgreSQL takes for any UPDATE, held to the
+    // end of the transaction (SQLite transactions hold the database's write lock already). Not
+    // the key column, so inserts that reference the app are not held up.
+    await this.db
+      .updateTable('apps')
+      .set((eb) => ({ trust_initialized_at: eb.ref('trust_initialized_at') }))
+      .where('app_id', '=', appId)
+      .execute();
   }
 
   async getOnlineKeys(appId: string): Promise<Record<OnlineRole, KeyFile> | null> {
