@@ -259,6 +259,21 @@ test('a dropped release cannot be promoted, but a rollback to it is published an
   assert.equal(bytes.length, manifest.length);
   assert.equal(createHash('sha256').update(bytes).digest('hex'), manifest.sha256);
 
+  // Its signed build provenance still verifies, through the releases version that added it.
+  const provenance = await runCli(
+    ['release', 'provenance', dropped.releaseId, '--app', APP, '--keys', keys, '--json'],
+    env,
+  );
+  assert.equal(provenance.code, 0, provenance.stdout + provenance.stderr);
+  assert.equal(provenance.json?.['releaseId'], dropped.releaseId);
+  assert.equal(provenance.json?.['releaseSignatureVerified'], true);
+  const shown = await runCli(['release', 'show', dropped.releaseId, '--app', APP, '--keys', keys, '--json'], env);
+  assert.equal(
+    (shown.json?.['provenance'] as { releaseId?: string } | null)?.releaseId,
+    dropped.releaseId,
+    shown.stdout,
+  );
+
   for (const extra of [[], ['--start-at', new Date(Date.now() + 86_400_000).toISOString()]]) {
     const promote = await runCli(
       ['release', 'promote', dropped.releaseId, '--app', APP, '--channel', 'production', '--json', ...extra],

@@ -12,7 +12,9 @@ import {
 } from '@updraft/protocol';
 import { verifyProvenance, type ProvenanceSummary } from '@updraft/protocol/transparency';
 import { defaultKeysDir, publicKeyOf, readRoleKey } from '@updraft/signing';
+import type { ServedEnvelope } from '@updraft/api';
 import { requireServer, type AdminApi } from '../api-client.js';
+import { publisherServer } from '../publisher-server.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { retryingFetch } from '@updraft/client/node';
@@ -29,19 +31,15 @@ export interface VerifiedProvenance extends ProvenanceSummary {
 }
 
 /**
- * Fetches a release's provenance attestation through the signed reference in its releases
- * target (hash, length, builder key) and verifies it. Returns null when the release was
- * published without provenance; throws CliError when it is missing or does not verify.
+ * A releases version as the publisher signed it, and whether the local releases key's signature
+ * is on it (false when there is no key in the folder, or it did not sign).
  */
-export async function loadProvenance(
-  api: AdminApi,
-  appId: string,
-  releaseId: string,
+async function readListing(
+  raw: ServedEnvelope,
   keysDir: string | undefined,
-): Promise<VerifiedProvenance | null> {
-  const raw = await api.call('GET /v1/apps/:appId/releases-metadata', { params: { appId } });
+  appId: string,
+): Promise<{ releases: ReturnType<typeof parseTargets>; releaseSignatureVerified: boolean }> {
   const releases = parseTargets(raw, 'releases');
-  let releaseSignatureVerified = false;
   try {
     const key = await readRoleKey(resolve(keysDir ?? defaultKeysDir(appId)), 'releases');
     checkThreshold(
@@ -51,13 +49,48 @@ export async function loadProvenance(
       { keyids: [key.keyid], threshold: 1 },
       'releases',
     );
-    releaseSignatureVerified = true;
+    return { releases, releaseSignatureVerified: true };
   } catch {
     // no local releases key, or not signed by it: reported in the result
+    return { releases, releaseSignatureVerified: false };
   }
-  const target = releases.signed.targets[manifestTargetPath(releaseId)];
-  if (!target)
-    throw new CliError('not-found', `no release ${releaseId} in ${appId}; see 'updraft release list --app ${appId}'`);
+}
+
+/**
+ * Fetches a release's provenance attestation through the signed reference in its releases
+ * target (hash, length, builder key) and verifies it. The target is read from the current
+ * releases listing or, for a release the listing no longer keeps (docs/protocol.md §3.1, "What
+ * the listing keeps"), from the releases version that added it. Returns null when the release
+ * was published without provenance; throws CliError when it is missing or does not verify.
+ */
+export async function loadProvenance(
+  api: AdminApi,
+  appId: string,
+  releaseId: string,
+  keysDir: string | undefined,
+): Promise<VerifiedProvenance | null> {
+  const path = manifestTargetPath(releaseId);
+  let listing = await readListing(
+    await api.call('GET /v1/apps/:appId/releases-metadata', { params: { appId } }),
+    keysDir,
+    appId,
+  );
+  let target = listing.releases.signed.targets[path];
+  if (!target) {
+    const repository = publisherServer(api);
+    const version = await repository.releasesVersionOf(appId, releaseId);
+    if (version === null)
+      throw new CliError('not-found', `no release ${releaseId} in ${appId}; see 'updraft release list --app ${appId}'`);
+    listing = await readListing(await repository.releasesMetadataVersion(appId, version), keysDir, appId);
+    target = listing.releases.signed.version === version ? listing.releases.signed.targets[path] : undefined;
+    if (!target) {
+      throw new CliError(
+        'bad-provenance',
+        `the server says releases version ${version} added ${releaseId}, but that version does not list it`,
+      );
+    }
+  }
+  const { releaseSignatureVerified } = listing;
   const ref = (target.custom?.['updraft'] as Record<string, unknown> | undefined)?.['provenance'] as
     { path: string; sha256: string; length: number; builderKey: unknown } | undefined;
   if (!ref) return null;
