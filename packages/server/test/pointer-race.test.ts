@@ -237,6 +237,20 @@ function suite(backend: Backend): void {
       assert.deepEqual((await t.api('GET', '/v1/audit/verify')).json.problems, []);
     });
 
+    it('audited changes that re-sign nothing, in two apps of one organization at once: none 5xx', async () => {
+      const notes = (appId: string, releaseId: string, i: number) =>
+        t.api('PATCH', `/v1/apps/${appId}/releases/${releaseId}`, { notes: `note ${i}` });
+      const answers = await Promise.all(
+        Array.from({ length: N }, (_, i) => [notes(APP, `r${i + 1}`, i), notes('race.other', 'o1', i)]).flat(),
+      );
+      assert.deepEqual(
+        answers.map((res) => res.status),
+        answers.map(() => 200),
+        JSON.stringify(answers.map((res) => res.json?.error ?? null)),
+      );
+      assert.deepEqual((await t.api('GET', '/v1/audit/verify')).json.problems, []);
+    });
+
     it('two publishes of the same releases version: one is stored, the other is 409 releases-changed', async () => {
       const [a, b] = await Promise.all([
         prepareRelease(t, APP, keys, { releaseId: 'q1', versionCode: 50, channel: 'pub-q1' }),

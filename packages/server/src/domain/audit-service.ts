@@ -29,6 +29,9 @@ export async function appendAudit(
   input: AuditInput,
   nowMs: number,
 ): Promise<AuditRecord> {
+  // The organization's next seq is taken by one writer at a time: two changes of its apps at
+  // once would both take the same one (on PostgreSQL), and one would fail.
+  await tx.access.lockOrg(actor.orgId);
   const last = await tx.access.lastAudit(actor.orgId);
   const appId = input.appId ?? null;
   const lastOfApp = appId ? await tx.access.lastAuditOfApp(actor.orgId, appId) : null;

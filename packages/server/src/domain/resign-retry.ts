@@ -9,10 +9,9 @@ import { conflict, type ApiError } from './api-error.js';
  * would both read version n and sign n + 1: the unique key refuses the second one's, or, when
  * the first committed between the second's reads, the second signs n + 2 from what it read
  * before that commit. So each such transaction first locks the app (they take turns), and one
- * that still loses a race (to a change that does not take the lock, or for the organization's
- * audit seq, which changes of other apps share) is run again from the start, on the state the
- * winner left, a few times: neither is the caller's fault, and the server holds every key
- * these roles need.
+ * that still loses a race (to a change that does not take the lock) is run again from the
+ * start, on the state the winner left, a few times: neither is the caller's fault, and the
+ * server holds every key these roles need.
  */
 
 /** Runs of the whole transaction before giving up: enough for a burst of changes to one app. */

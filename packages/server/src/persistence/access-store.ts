@@ -94,6 +94,11 @@ export interface AccessStore {
    * has none yet; returns the stored one (so every instance agrees, and it never changes).
    */
   ensureOrgAnchorId(orgId: string, candidate: string): Promise<string>;
+  /**
+   * Inside a transaction: another transaction that locks the same organization waits until
+   * this one ends (its reads then see what this one committed). Changes nothing.
+   */
+  lockOrg(orgId: string): Promise<void>;
   /** Where audit alerts of the organization are posted; null = nowhere. */
   getAuditWebhook(orgId: string): Promise<string | null>;
   setAuditWebhook(orgId: string, url: string | null): Promise<void>;

@@ -210,6 +210,9 @@ export class KyselyAccessStore implements AccessStore {
   ensureOrgAnchorId(...args: Parameters<AccessStore['ensureOrgAnchorId']>) {
     return this.organizations.ensureOrgAnchorId(...args);
   }
+  lockOrg(...args: Parameters<AccessStore['lockOrg']>) {
+    return this.organizations.lockOrg(...args);
+  }
   getAuditWebhook(...args: Parameters<AccessStore['getAuditWebhook']>) {
     return this.organizations.getAuditWebhook(...args);
   }

@@ -78,26 +78,31 @@ export function metadataStoreContract(backend: MetadataBackend): void {
     assert.equal((await store.trust.getApp('app.b'))?.trustInitializedAt, NOW);
   });
 
-  withStore('apps: a transaction that locks an app waits for the one holding it', async (store) => {
+  withStore('apps and organizations: a transaction that locks one waits for the one holding it', async (store) => {
     await store.trust.createApp({ appId: 'lock', createdAt: NOW, onlineKeys: onlineKeys() });
-    const order: string[] = [];
-    let locked!: () => void;
-    const firstLocked = new Promise<void>((resolve) => (locked = resolve));
-    const first = store.transaction(async (tx) => {
-      await tx.trust.lockApp('lock');
-      order.push('first locked');
-      locked();
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      order.push('first done');
-    });
-    await firstLocked;
-    const second = store.transaction(async (tx) => {
-      await tx.trust.lockApp('lock');
-      order.push('second locked');
-    });
-    await Promise.all([first, second]);
-    assert.deepEqual(order, ['first locked', 'first done', 'second locked']);
+    await store.access.createOrganization({ id: 'lock-org', name: 'Lock', createdAt: NOW });
+    const locks = [(tx: typeof store) => tx.trust.lockApp('lock'), (tx: typeof store) => tx.access.lockOrg('lock-org')];
+    for (const lock of locks) {
+      const order: string[] = [];
+      let locked!: () => void;
+      const firstLocked = new Promise<void>((resolve) => (locked = resolve));
+      const first = store.transaction(async (tx) => {
+        await lock(tx);
+        order.push('first locked');
+        locked();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        order.push('first done');
+      });
+      await firstLocked;
+      const second = store.transaction(async (tx) => {
+        await lock(tx);
+        order.push('second locked');
+      });
+      await Promise.all([first, second]);
+      assert.deepEqual(order, ['first locked', 'first done', 'second locked']);
+    }
     assert.deepEqual(await store.trust.getApp('lock'), { appId: 'lock', createdAt: NOW, trustInitializedAt: null });
+    assert.equal(await store.access.getAuditWebhook('lock-org'), null);
   });
 
   withStore('metadata: exact bytes back, latest version, duplicate version conflicts', async (store) => {

@@ -8,6 +8,7 @@ type OrganizationAccess = Pick<
   | 'getOrganization'
   | 'listOrganizations'
   | 'ensureOrgAnchorId'
+  | 'lockOrg'
   | 'getAuditWebhook'
   | 'setAuditWebhook'
   | 'setAuditAlertAnchor'
@@ -49,6 +50,16 @@ export class OrganizationQueries implements OrganizationAccess {
     const r = await this.db.selectFrom('organizations').select('anchor_id').where('id', '=', orgId).executeTakeFirst();
     if (!r?.anchor_id) throw new Error(`organization ${orgId} does not exist`);
     return r.anchor_id;
+  }
+
+  async lockOrg(orgId: string): Promise<void> {
+    // A write of a column to itself: the row lock PostgreSQL takes for any UPDATE, held to the
+    // end of the transaction (SQLite transactions hold the database's write lock already).
+    await this.db
+      .updateTable('organizations')
+      .set((eb) => ({ audit_webhook_url: eb.ref('audit_webhook_url') }))
+      .where('id', '=', orgId)
+      .execute();
   }
 
   async getAuditWebhook(orgId: string): Promise<string | null> {
