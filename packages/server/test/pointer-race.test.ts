@@ -1,20 +1,18 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it as test } from 'node:test';
 import { pointerTargetPath } from '@updraft/protocol';
-import { startPostgres, type PostgresCluster } from '@updraft/test-kit/services';
-import { openPostgresStore, openSqliteStore, resignExpiring, type Database } from '../src/index.js';
+import { resignExpiring, type Database } from '../src/index.js';
 import { applyDueSchedules } from '../src/domain/schedules.js';
 import {
   createTrustedApp,
   prepareRelease,
   refresh,
-  startTestServer,
   type ApiResponse,
   type PublisherKeys,
   type ReleaseSpec,
   type TestServer,
 } from './helpers.js';
+import { serverBackends, type ServerBackend } from './server-backends.js';
 
 // Pointer changes that land at the same moment (promotes, rollout changes, halts, a disable,
 // a publish, a lifetime change, a scheduled start and the re-signing job on a second
@@ -28,32 +26,7 @@ const APP = 'race.app';
 const N = 8;
 const DAY_MS = 86_400_000;
 
-interface Backend {
-  name: string;
-  /** Null when the backend cannot run here (the reason is given instead). */
-  start(): Promise<{ t: TestServer; store: Database; stop: () => Promise<void> } | string>;
-}
-
-const sqlite: Backend = {
-  name: 'SQLite',
-  async start() {
-    const t = await startTestServer({ schedulerIntervalMs: 0 });
-    return { t, store: await openSqliteStore(join(t.dataDir, 'updraft.db')), stop: async () => {} };
-  },
-};
-
-const postgres: Backend = {
-  name: 'PostgreSQL',
-  async start() {
-    const cluster: PostgresCluster | string = await startPostgres();
-    if (typeof cluster === 'string') return cluster;
-    const url = await cluster.createDatabase();
-    const t = await startTestServer({ schedulerIntervalMs: 0, databaseUrl: url });
-    return { t, store: await openPostgresStore(url), stop: () => cluster.stop() };
-  },
-};
-
-for (const backend of [sqlite, postgres]) suite(backend);
+for (const backend of serverBackends) suite(backend);
 
 /** A 5xx is never right; a 409 only with a code the API documents for a lost race. */
 function assertAnswered(what: string, res: ApiResponse, raceCodes: string[]): boolean {
@@ -64,7 +37,7 @@ function assertAnswered(what: string, res: ApiResponse, raceCodes: string[]): bo
   return false;
 }
 
-function suite(backend: Backend): void {
+function suite(backend: ServerBackend): void {
   describe(`pointer changes at the same moment (${backend.name})`, () => {
     let t: TestServer;
     let store: Database;

@@ -3,14 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it as test } from 'node:test';
 import { repoPaths } from '@updraft/protocol';
-import { startPostgres, type PostgresCluster } from '@updraft/test-kit/services';
-import {
-  FolderBlobStore,
-  openPostgresStore,
-  openSqliteStore,
-  type Database,
-  type Transactional,
-} from '../src/index.js';
+import { FolderBlobStore, type Database, type Transactional } from '../src/index.js';
 import type { Actor } from '../src/domain/access.js';
 import { ApiError } from '../src/domain/api-error.js';
 import { ReleasesService } from '../src/domain/releases-service.js';
@@ -20,11 +13,11 @@ import {
   prepareRelease,
   request,
   sha256,
-  startTestServer,
   type PublisherKeys,
   type ReleaseSpec,
   type TestServer,
 } from './helpers.js';
+import { serverBackends, type ServerBackend } from './server-backends.js';
 
 // A releases version may drop releases nothing uses (docs/protocol.md §3.1 "What the listing
 // keeps"); what a channel or a scheduled start uses stays, and nothing points at a dropped one.
@@ -37,36 +30,9 @@ const APP = 'keep.app';
 const manyFiles = (releaseId: string) =>
   Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`assets/file-${i}.js`, `/* ${releaseId} ${i} */`]));
 
-/** How the server and the test's own connection reach one database. */
-interface Backend {
-  name: string;
-  /** Null when the backend cannot run here (the reason is given instead). */
-  start(): Promise<{ t: TestServer; store: Database; stop: () => Promise<void> } | string>;
-}
+for (const backend of serverBackends) suite(backend);
 
-const sqlite: Backend = {
-  name: 'SQLite',
-  async start() {
-    // Scheduled starts are applied by the test, when it says so.
-    const t = await startTestServer({ schedulerIntervalMs: 0 });
-    return { t, store: await openSqliteStore(join(t.dataDir, 'updraft.db')), stop: async () => {} };
-  },
-};
-
-const postgres: Backend = {
-  name: 'PostgreSQL',
-  async start() {
-    const cluster: PostgresCluster | string = await startPostgres();
-    if (typeof cluster === 'string') return cluster;
-    const url = await cluster.createDatabase();
-    const t = await startTestServer({ schedulerIntervalMs: 0, databaseUrl: url });
-    return { t, store: await openPostgresStore(url), stop: () => cluster.stop() };
-  },
-};
-
-for (const backend of [sqlite, postgres]) suite(backend);
-
-function suite(backend: Backend): void {
+function suite(backend: ServerBackend): void {
   describe(`a releases listing that drops releases nothing uses (${backend.name})`, () => {
     let t: TestServer;
     let stopBackend: () => Promise<void> = async () => {};

@@ -1,0 +1,36 @@
+import { join } from 'node:path';
+import { startPostgres, type PostgresCluster } from '@updraft/test-kit/services';
+import { openPostgresStore, openSqliteStore, type Database } from '../src/index.js';
+import { startTestServer, type TestServer } from './helpers.js';
+
+/**
+ * A real server on each database, with a second connection of the test's own to the same
+ * database (as another server instance would have): for suites that play races or look
+ * behind the API. Scheduled starts are applied by the test, when it says so.
+ */
+export interface ServerBackend {
+  name: string;
+  /** The reason instead when the backend cannot run here. */
+  start(): Promise<{ t: TestServer; store: Database; stop: () => Promise<void> } | string>;
+}
+
+const sqlite: ServerBackend = {
+  name: 'SQLite',
+  async start() {
+    const t = await startTestServer({ schedulerIntervalMs: 0 });
+    return { t, store: await openSqliteStore(join(t.dataDir, 'updraft.db')), stop: async () => {} };
+  },
+};
+
+const postgres: ServerBackend = {
+  name: 'PostgreSQL',
+  async start() {
+    const cluster: PostgresCluster | string = await startPostgres();
+    if (typeof cluster === 'string') return cluster;
+    const url = await cluster.createDatabase();
+    const t = await startTestServer({ schedulerIntervalMs: 0, databaseUrl: url });
+    return { t, store: await openPostgresStore(url), stop: () => cluster.stop() };
+  },
+};
+
+export const serverBackends: readonly ServerBackend[] = [sqlite, postgres];
