@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it as test } from 'node:test';
+import { describe } from 'node:test';
 import { pointerTargetPath } from '@updraft/protocol';
 import { resignExpiring, type Database } from '../src/index.js';
 import { applyDueSchedules } from '../src/domain/schedules.js';
@@ -12,7 +12,7 @@ import {
   type ReleaseSpec,
   type TestServer,
 } from './helpers.js';
-import { serverBackends, type ServerBackend } from './server-backends.js';
+import { onBackend, serverBackends, type ServerBackend } from './server-backends.js';
 
 // Pointer changes that land at the same moment (promotes, rollout changes, halts, a disable,
 // a publish, a lifetime change, a scheduled start and the re-signing job on a second
@@ -41,8 +41,6 @@ function suite(backend: ServerBackend): void {
   describe(`pointer changes at the same moment (${backend.name})`, () => {
     let t: TestServer;
     let store: Database;
-    let stopBackend: () => Promise<void> = async () => {};
-    let skip: string | null = null;
     let keys: PublisherKeys;
     let rootBytes: Uint8Array;
 
@@ -54,13 +52,8 @@ function suite(backend: ServerBackend): void {
     const ops = (releaseId: string, op: string, body: unknown) =>
       t.api('POST', `/v1/apps/${APP}/releases/${releaseId}/${op}`, body);
 
-    before(async () => {
-      const started = await backend.start();
-      if (typeof started === 'string') {
-        skip = started;
-        return;
-      }
-      ({ t, store, stop: stopBackend } = started);
+    const it = onBackend(backend, async (started) => {
+      ({ t, store } = started);
       ({ keys, rootBytes } = await createTrustedApp(t, APP));
       const channels = ['pub-d', 'pub-p', 'sched', 'pub-q1', 'pub-q2'];
       for (let k = 1; k <= N; k++) channels.push(`pub-${k}`, `beta-${k}`);
@@ -74,14 +67,6 @@ function suite(backend: ServerBackend): void {
       }
       await publish({ releaseId: 'd1', versionCode: 20, channel: 'pub-d' });
     });
-    after(async () => {
-      if (skip !== null) return;
-      await store.close();
-      await t.stop();
-      await stopBackend();
-    });
-    const it = (name: string, body: () => Promise<void>) =>
-      test(name, async (ctx) => (skip !== null ? ctx.skip(skip) : body()));
 
     it('answers every one 2xx or a documented 409, never 5xx, and the signed director has every 2xx change', async () => {
       // A start due by the time the batch runs, and a publish signed ahead of it.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { after, before, describe, it as test } from 'node:test';
+import { describe } from 'node:test';
 import { repoPaths } from '@updraft/protocol';
 import { FolderBlobStore, type Database, type Transactional } from '../src/index.js';
 import type { Actor } from '../src/domain/access.js';
@@ -17,7 +17,7 @@ import {
   type ReleaseSpec,
   type TestServer,
 } from './helpers.js';
-import { serverBackends, type ServerBackend } from './server-backends.js';
+import { onBackend, serverBackends, type ServerBackend } from './server-backends.js';
 
 // A releases version may drop releases nothing uses (docs/protocol.md §3.1 "What the listing
 // keeps"); what a channel or a scheduled start uses stays, and nothing points at a dropped one.
@@ -35,8 +35,6 @@ for (const backend of serverBackends) suite(backend);
 function suite(backend: ServerBackend): void {
   describe(`a releases listing that drops releases nothing uses (${backend.name})`, () => {
     let t: TestServer;
-    let stopBackend: () => Promise<void> = async () => {};
-    let skip: string | null = null;
     let keys: PublisherKeys;
     let store: Database;
 
@@ -46,13 +44,8 @@ function suite(backend: ServerBackend): void {
     };
     const listing = async () => (await t.api('GET', `/v1/apps/${APP}/releases-metadata`)).json.signed;
 
-    before(async () => {
-      const started = await backend.start();
-      if (typeof started === 'string') {
-        skip = started;
-        return;
-      }
-      ({ t, store, stop: stopBackend } = started);
+    const it = onBackend(backend, async (started) => {
+      ({ t, store } = started);
       ({ keys } = await createTrustedApp(t, APP));
       // production ios: r3 rolling out to half, r2 is what the other half runs; r1 is served nowhere.
       assert.equal((await publish({ releaseId: 'r1', versionCode: 1, files: manyFiles('r1') })).status, 201);
@@ -62,14 +55,6 @@ function suite(backend: ServerBackend): void {
       const startAt = new Date(Date.now() + 3600_000).toISOString();
       assert.equal((await publish({ releaseId: 's1', versionCode: 4, channel: 'staging' }, { startAt })).status, 201);
     });
-    after(async () => {
-      if (skip !== null) return;
-      await store.close();
-      await t.stop();
-      await stopBackend();
-    });
-    const it = (name: string, body: () => Promise<void>) =>
-      test(name, async (ctx) => (skip !== null ? ctx.skip(skip) : body()));
 
     it('GET …/releases-in-use lists the current and previous release of every pointer and every scheduled start', async () => {
       const res = await t.api('GET', `/v1/apps/${APP}/releases-in-use`);

@@ -1,3 +1,4 @@
+import { after, before, it as test } from 'node:test';
 import { join } from 'node:path';
 import { startPostgres, type PostgresCluster } from '@updraft/test-kit/services';
 import { openPostgresStore, openSqliteStore, type Database } from '../src/index.js';
@@ -34,3 +35,32 @@ const postgres: ServerBackend = {
 };
 
 export const serverBackends: readonly ServerBackend[] = [sqlite, postgres];
+
+/**
+ * Starts the backend before the suite's tests and stops it (and the test's connection) after;
+ * `setup` then prepares what the tests share. Returns the suite's `it`: every test is skipped,
+ * with the reason, when the backend cannot run here.
+ */
+export function onBackend(
+  backend: ServerBackend,
+  setup: (started: { t: TestServer; store: Database }) => Promise<void>,
+): (name: string, body: () => Promise<void>) => void {
+  let started: { t: TestServer; store: Database; stop: () => Promise<void> } | null = null;
+  let skip: string | null = null;
+  before(async () => {
+    const s = await backend.start();
+    if (typeof s === 'string') {
+      skip = s;
+      return;
+    }
+    started = s;
+    await setup(s);
+  });
+  after(async () => {
+    if (!started) return;
+    await started.store.close();
+    await started.t.stop();
+    await started.stop();
+  });
+  return (name, body) => test(name, async (ctx) => (skip !== null ? ctx.skip(skip) : body()));
+}
