@@ -9,7 +9,17 @@ import {
   type RouteResponse,
 } from '@updraft/api';
 import { retryingFetch } from '@updraft/client/node';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from './output.js';
+
+/**
+ * Sends of a change the server refused with 409 metadata-changed: the server re-signs director,
+ * snapshot and timestamp for it and gave up because other changes of the app kept landing at
+ * the same moment; nothing was changed, so sending it again is safe and usually succeeds.
+ */
+export const METADATA_CHANGED_ATTEMPTS = 4;
+/** The wait before the second send; it doubles for each further one (with jitter). */
+const FIRST_METADATA_BACKOFF_MS = 250;
 
 /** The admin API as the CLI uses it (the typed client of @updraft/api). Errors become CliErrors that say what to do. */
 export class AdminApi {
@@ -32,11 +42,16 @@ export class AdminApi {
    * closed the pooled connection under them (retryingFetch). Failures become CliErrors.
    */
   async call<R extends AdminRoute>(route: R, ...args: CallArgs<R>): Promise<RouteResponse<R>> {
-    try {
-      return await this.client.call(route, ...args);
-    } catch (err) {
-      const { method, path } = routeTarget(route, (args[0] ?? {}) as { params?: object; query?: object });
-      throw this.cliError(err, `${method} ${path}`);
+    const { method, path } = routeTarget(route, (args[0] ?? {}) as { params?: object; query?: object });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.client.call(route, ...args);
+      } catch (err) {
+        const lostRace = err instanceof AdminHttpError && err.code === ErrorCode.metadataChanged && method !== 'GET';
+        if (!lostRace) throw this.cliError(err, `${method} ${path}`);
+        if (attempt >= METADATA_CHANGED_ATTEMPTS) throw metadataKeptChanging(err, attempt);
+        await sleep(FIRST_METADATA_BACKOFF_MS * 2 ** (attempt - 1) * (0.5 + Math.random()));
+      }
     }
   }
 
@@ -66,6 +81,18 @@ export class AdminApi {
       },
     );
   }
+}
+
+/** The last refusal after every send lost the race: what happened, and what to do. */
+function metadataKeptChanging(err: AdminHttpError, attempts: number): CliError {
+  return new CliError(
+    ErrorCode.metadataChanged,
+    `the server refused this change ${attempts} times in a row because other changes to the app's signed metadata ` +
+      'landed at the same moment each time (publishes, promotes, rollout changes, or another server re-signing); ' +
+      'nothing was changed: wait until those changes are done and run the command again' +
+      (err.serverMessage ? ` (server: ${err.serverMessage})` : ''),
+    { details: { status: err.status, attempts } },
+  );
 }
 
 /** fetch() fails with "fetch failed" and the reason in `cause` (an Error, or a string). */
