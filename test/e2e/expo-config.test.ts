@@ -92,6 +92,7 @@ test('app.config.js extending app.json: the updates.url it sets is the one check
       'app.config.js': `module.exports = ({ config }) => ({
   ...config,
   name: config.name + ' (production)',
+  runtimeVersion: '2.0.0',
   updates: { ...config.updates, url: process.env.UPDRAFT_SERVER + '/expo/${APP}' },
 });
 `,
@@ -103,6 +104,8 @@ test('app.config.js extending app.json: the updates.url it sets is the one check
     r.stderr.includes(`publishing for expo-updates (the app uses expo-updates (updates.url ${ours}))`),
     r.stderr,
   );
+  // The evaluated config's runtime version is checked too (a plain publish cannot run it).
+  assert.match(r.stderr, /warning: app\.config\.js sets runtimeVersion "2\.0\.0": .* not --runtime-version 1\.0\.0/);
   assert.match(r.stdout, /published Expo update .* for android/);
   const calls = await expoCalls(app);
   assert.deepEqual(calls[0], ['config', '--json', '--type', 'public']);

@@ -181,10 +181,16 @@ test('publish --expo: one signed update per platform of an `npx expo export` fol
     '--certificate',
     join(work.path, 'certificate.pem'),
   ]);
-  assert.equal(
-    (check['appJson'] as { expo: { updates: { url: string } } }).expo.updates.url,
-    `${server.url}/expo/${APP}`,
-  );
+  const updates = (check['appJson'] as { expo: { updates: Record<string, unknown> } }).expo.updates;
+  assert.equal(updates['url'], `${server.url}/expo/${APP}`);
+  // The app.config.js form sets the same fields and keeps what app.json already has.
+  const module: { exports?: (ctx: { config: Record<string, unknown> }) => { updates: unknown } } = {};
+  new Function('module', check['appConfig'] as string)(module);
+  const fromAppJson = { name: 'kept', updates: { fallbackToCacheTimeout: 0 } };
+  assert.deepEqual(module.exports!({ config: fromAppJson }), {
+    name: 'kept',
+    updates: { fallbackToCacheTimeout: 0, ...updates },
+  });
   v1 = await publish('v1');
   assert.deepEqual(v1.releases.map((r) => r.platform).sort(), ['android', 'ios']);
   for (const r of v1.releases) {

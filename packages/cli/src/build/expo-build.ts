@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CliError } from '../output.js';
-import { configUpdatesUrl, readExpoConfig } from './expo-config.js';
+import { configUpdatesUrl, readExpoConfig, type ResolvedExpoConfig } from './expo-config.js';
 import { findExpoCli, runTool } from './react-native.js';
 
 /**
@@ -29,7 +29,7 @@ export async function decideUpdateClient(
   flag: string | undefined,
   server: string | undefined,
   appId: string,
-): Promise<{ client: UpdateClient; why: string }> {
+): Promise<{ client: UpdateClient; why: string; config?: ResolvedExpoConfig | null }> {
   if (flag !== undefined) {
     if (!(UPDATE_CLIENTS as readonly string[]).includes(flag)) {
       throw new CliError('usage', `--update-client must be one of ${UPDATE_CLIENTS.join(', ')}, not "${flag}"`, {
@@ -56,7 +56,11 @@ export async function decideUpdateClient(
         `${expo.file}'s updates.url is ${url}, not this server's ${server ?? '<server>'}${ours}: devices would not see the update; set updates.url${expo.dynamic ? ` (${expo.file} was evaluated with this shell's environment and the app's .env files: check the variables it reads)` : ''}, or pass --update-client expo-updates to publish anyway`,
       );
     }
-    return { client: 'expo-updates', why: `the app uses expo-updates${url ? ` (updates.url ${url})` : ''}` };
+    return {
+      client: 'expo-updates',
+      why: `the app uses expo-updates${url ? ` (updates.url ${url})` : ''}`,
+      config: expo,
+    };
   }
   throw new CliError(
     'usage',

@@ -16,8 +16,12 @@ import { findExpoCli, runTool } from './react-native.js';
 export interface ExpoAppConfig {
   updates?: { url?: unknown };
   jsEngine?: unknown;
-  ios?: { jsEngine?: unknown };
-  android?: { jsEngine?: unknown };
+  /** A string, or a policy object such as {"policy": "appVersion"} (the platform's own first). */
+  runtimeVersion?: unknown;
+  version?: unknown;
+  sdkVersion?: unknown;
+  ios?: { jsEngine?: unknown; runtimeVersion?: unknown; version?: unknown; buildNumber?: unknown };
+  android?: { jsEngine?: unknown; runtimeVersion?: unknown; version?: unknown; versionCode?: unknown };
 }
 
 export interface ResolvedExpoConfig {
@@ -74,6 +78,19 @@ export async function readExpoConfig(appDir: string, otherwise: string): Promise
     'build-failed',
     `expo config --json printed no config for ${file} (its output ended: ${stdout.trim().slice(-300) || 'nothing'}); ${otherwise}`,
   );
+}
+
+/**
+ * The app's config without running anything: the static one (app.json, app.config.json), or,
+ * when a dynamic one decides instead, only its name (`config` null: it is code, not read here).
+ * Null when the folder has no Expo config, or its static config is not JSON.
+ */
+export function readStaticExpoConfig(appDir: string): ResolvedExpoConfig | { file: string; config: null } | null {
+  const dynamicFile = DYNAMIC_FILES.find((f) => existsSync(join(appDir, f)));
+  if (dynamicFile) return { file: dynamicFile, config: null };
+  const staticFile = STATIC_FILES.find((f) => existsSync(join(appDir, f)));
+  const config = staticFile ? staticConfig(join(appDir, staticFile)) : null;
+  return staticFile && config ? { config, file: staticFile, dynamic: false } : null;
 }
 
 /** app.json's `expo` object (or the whole file, as Expo reads a file without one); null if not JSON. */

@@ -33,15 +33,18 @@ const exists = (path: string) =>
 /**
  * `updraft expo certificate`: the code-signing key pair and self-signed certificate an Expo
  * app embeds (the same kind `npx expo-updates codesigning:generate` makes), or a check that a
- * given certificate belongs to the given private key, and the app.json block that points
- * expo-updates at this server.
+ * given certificate belongs to the given private key, and the Expo config that points
+ * expo-updates at this server: the app.json block, and the same `updates` fields for an app whose
+ * config is code (app.config.js / app.config.ts).
  */
 export function registerExpo(program: Command): void {
   program
     .command('expo')
     .description('serve apps that ship expo-updates (see docs/guides/expo.md)')
     .command('certificate')
-    .description('make (or check) the Expo code-signing key and certificate, and print the app.json updates block')
+    .description(
+      'make (or check) the Expo code-signing key and certificate, and print the updates fields for app.json or app.config.js/ts',
+    )
     .requiredOption('--app <appId>', 'the app')
     .option(
       '--out <dir>',
@@ -102,19 +105,23 @@ export function registerExpo(program: Command): void {
           /\/+$/,
           '',
         );
-        const appJson = {
-          expo: {
-            updates: {
-              url: `${server}${expoUpdatesPath(opts.app)}`,
-              codeSigningCertificate: `./${relative(process.cwd(), certificatePath)}`,
-              codeSigningMetadata: { keyid: opts.keyId, alg: EXPO_SIGNATURE_ALG },
-              requestHeaders: { 'expo-channel-name': opts.channel },
-            },
-          },
+        const updates = {
+          url: `${server}${expoUpdatesPath(opts.app)}`,
+          codeSigningCertificate: `./${relative(process.cwd(), certificatePath)}`,
+          codeSigningMetadata: { keyid: opts.keyId, alg: EXPO_SIGNATURE_ALG },
+          requestHeaders: { 'expo-channel-name': opts.channel },
         };
+        const appJson = { expo: { updates } };
         emit(
           opts,
-          { privateKey: privatePath, certificate: certificatePath, keyId: opts.keyId, created: made, appJson },
+          {
+            privateKey: privatePath,
+            certificate: certificatePath,
+            keyId: opts.keyId,
+            created: made,
+            appJson,
+            appConfig: appConfigSnippet(updates),
+          },
           () =>
             [
               made
@@ -123,10 +130,32 @@ export function registerExpo(program: Command): void {
               `keep ${privatePath} secret and off the server; publish with: updraft publish dist --expo --app ${opts.app} --channel ${opts.channel} --runtime-version <rv> --expo-key ${relative(process.cwd(), privatePath)}${opts.keyId === EXPO_DEFAULT_KEY_ID ? '' : ` --expo-key-id ${opts.keyId}`}`,
               `app.json (merge into yours; the certificate path is relative to the project root):`,
               JSON.stringify(appJson, null, 2),
+              `app.config.js or app.config.ts (when the app's config is code, set the same fields in the updates it returns; a config that exports a function gets app.json's config as \`config\`, one that exports an object replaces app.json; \`npx expo config --type public\` shows the result):`,
+              appConfigSnippet(updates),
             ].join('\n'),
         );
       }),
     );
+}
+
+/**
+ * The same `updates` fields as a function config (app.config.js; app.config.ts the same with
+ * `({ config }: ConfigContext): ExpoConfig`), keeping what app.json already sets.
+ */
+function appConfigSnippet(updates: Record<string, unknown>): string {
+  const fields = JSON.stringify(updates, null, 2)
+    .split('\n')
+    .slice(1, -1)
+    .map((line) => `  ${line}`);
+  return [
+    'module.exports = ({ config }) => ({',
+    '  ...config,',
+    '  updates: {',
+    '    ...config.updates,',
+    ...fields,
+    '  },',
+    '});',
+  ].join('\n');
 }
 
 function publicPem(privatePem: string, opts: { key?: string }): string {

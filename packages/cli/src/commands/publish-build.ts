@@ -6,6 +6,7 @@ import { buildReactNative, HERMES_MODES, type HermesMode } from '../build/react-
 import { CliError } from '../output.js';
 import { decideUpdateClient, exportExpo, exportedSourcemap, UPDATE_CLIENTS } from '../build/expo-build.js';
 import { configJsEngine, readExpoConfig } from '../build/expo-config.js';
+import type { ExpoAppSource } from '../expo/publish-expo.js';
 
 /** `updraft publish --build …`: build the bundle with the app's own tools, then publish it. */
 
@@ -23,7 +24,7 @@ export interface BuildFlags {
 
 export interface BuiltBundle {
   /** An `expo export` folder to publish as Expo updates (expo-updates apps), not a bundle folder. */
-  expoExport?: { sourcemapOf(platform: string): Promise<string | null> };
+  expoExport?: { sourcemapOf(platform: string): Promise<string | null>; app: ExpoAppSource };
   bundleDir: string;
   launch: string;
   /** The build's source maps: kept on the server beside the release, never in it. */
@@ -66,7 +67,13 @@ export async function buildBeforePublish(dir: string | undefined, flags: BuildFl
       ? await decideUpdateClient(appDir, flags.updateClient, flags.server ?? process.env['UPDRAFT_SERVER'], flags.app)
       : null;
   if (client) log(`publishing for ${client.client} (${client.why})`);
-  if (client?.client === 'expo-updates') return buildExpoExport(appDir, flags, log);
+  if (client?.client === 'expo-updates') {
+    return buildExpoExport(
+      { dir: appDir, ...(client.config !== undefined ? { config: client.config } : {}) },
+      flags,
+      log,
+    );
+  }
   if (!(HERMES_MODES as readonly string[]).includes(flags.hermes)) {
     throw new CliError('usage', `--hermes must be one of ${HERMES_MODES.join(', ')}, not "${flags.hermes}"`, {
       exitCode: 2,
@@ -116,7 +123,12 @@ export async function buildBeforePublish(dir: string | undefined, flags: BuildFl
 }
 
 /** expo-updates apps: `expo export` (with source maps), published as `publish --expo` does. */
-async function buildExpoExport(appDir: string, flags: BuildFlags, log: (line: string) => void): Promise<BuiltBundle> {
+async function buildExpoExport(
+  app: ExpoAppSource,
+  flags: BuildFlags,
+  log: (line: string) => void,
+): Promise<BuiltBundle> {
+  const appDir = app.dir;
   const platform = (flags.platform as string | undefined) ?? 'all';
   if (platform !== 'all' && platform !== 'ios' && platform !== 'android') {
     throw new CliError('usage', `--build expo needs --platform ios, android or all, not "${platform}"`, {
@@ -129,7 +141,7 @@ async function buildExpoExport(appDir: string, flags: BuildFlags, log: (line: st
     await exportExpo({ appDir, platforms: platform === 'all' ? ['ios', 'android'] : [platform], outDir: dist, log });
     log('hashing the export and its assets…');
     return {
-      expoExport: { sourcemapOf: (p) => exportedSourcemap(dist, p) },
+      expoExport: { sourcemapOf: (p) => exportedSourcemap(dist, p), app },
       bundleDir: dist,
       launch: '',
       sourcemaps: [],

@@ -150,7 +150,7 @@ async function publish(dirArg: string | undefined, opts: PublishOptions, built: 
   }
   const dir = dirArg;
   if (opts.expo || built?.expoExport) {
-    const published = await publishExpo(dir, opts);
+    const published = await publishExpo(dir, opts, built?.expoExport?.app);
     const expoExport = built?.expoExport;
     // A person sees each step as it happens; --json waits for the source maps, so that one
     // document on stdout says everything.

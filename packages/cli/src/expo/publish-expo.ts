@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { extname, resolve } from 'node:path';
+import { dirname, extname, join, relative, resolve } from 'node:path';
 import {
   buildExpoManifest,
   EXPO_NO_UPDATE_DIRECTIVE,
@@ -20,7 +20,9 @@ import { anchorEpoch } from '../trust/epoch.js';
 import { uploadMissing } from '../upload.js';
 import type { DeployFlags } from '../commands/deploy-options.js';
 import { assertCliIdentifier, deployPlan, parseKeepReleases, publishWithRetry } from '../sign-release.js';
+import { readStaticExpoConfig, type ExpoAppConfig, type ResolvedExpoConfig } from '../build/expo-config.js';
 import { readExpoExport, type ExportedPlatform } from './export-dir.js';
+import { runtimeVersionWarnings } from './runtime-version.js';
 import { assertSigningMatches, loadExpoSigner, signExpoBody, type ExpoSigner } from './signing.js';
 
 export interface ExpoPublishOptions extends GlobalOptions, DeployFlags {
@@ -44,6 +46,12 @@ export interface ExpoPublishOptions extends GlobalOptions, DeployFlags {
   keepReleases?: string;
 }
 
+/** The app an Expo publish comes from: its folder, and its config when the caller read it. */
+export interface ExpoAppSource {
+  dir: string;
+  config?: ResolvedExpoConfig | null;
+}
+
 export interface ExpoPublished {
   platform: string;
   releaseId: string;
@@ -55,7 +63,7 @@ export interface ExpoPublished {
 
 /** What `publish --expo` did: the `--json` document, and the same for a person. */
 export interface ExpoPublishOutcome {
-  result: { releases: ExpoPublished[]; bytesUploaded: number };
+  result: { releases: ExpoPublished[]; bytesUploaded: number; warnings: string[] };
   human: () => string;
 }
 
@@ -111,6 +119,23 @@ export function expoManifestText(input: {
   });
 }
 
+/**
+ * Where the app's Expo config is: `--build` knows the app folder (and has the config when it
+ * read it, evaluated if it is code); `publish DIR --expo` looks beside DIR (`npx expo export`
+ * writes dist/ in the app) and then in the current folder. Only a static config is read here.
+ */
+function findAppConfig(
+  root: string,
+  app: ExpoAppSource | undefined,
+): { file: string; config: ExpoAppConfig | null } | null {
+  if (app?.config) return app.config;
+  for (const dir of app ? [app.dir] : [dirname(root), process.cwd()]) {
+    const found = readStaticExpoConfig(dir);
+    if (found) return { file: relative(process.cwd(), join(dir, found.file)) || found.file, config: found.config };
+  }
+  return null;
+}
+
 /** Registers a release's Expo update: the manifest bytes and the signatures made here. */
 export async function registerExpoUpdate(
   api: AdminApi,
@@ -144,7 +169,11 @@ export async function registerExpoUpdate(
  * manifest signed with the Expo code-signing key). Both keys stay on this machine. The caller
  * prints the outcome (`--build expo` adds the source maps it keeps to it).
  */
-export async function publishExpo(dir: string, opts: ExpoPublishOptions): Promise<ExpoPublishOutcome> {
+export async function publishExpo(
+  dir: string,
+  opts: ExpoPublishOptions,
+  app?: ExpoAppSource,
+): Promise<ExpoPublishOutcome> {
   const startedOn = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   const appId = assertCliIdentifier(opts.app, '--app');
   const channel = assertCliIdentifier(opts.channel, '--channel');
@@ -156,6 +185,16 @@ export async function publishExpo(dir: string, opts: ExpoPublishOptions): Promis
   const keep = parseKeepReleases(opts.keepReleases);
   const root = resolve(dir);
   const exported = await readExpoExport(root, opts.platform ?? 'all', maxFileBytes);
+  const appConfig = findAppConfig(root, app);
+  const warnings = appConfig
+    ? runtimeVersionWarnings(
+        appConfig,
+        exported.platforms.map((p) => p.platform),
+        runtimeVersion,
+      )
+    : [];
+  // Before the upload, so a person can stop a publish no device would see.
+  if (!opts.json) for (const w of warnings) process.stderr.write(`${colour.yellow(`warning: ${w}`)}\n`);
   const signer = await loadExpoSigner(opts.expoKey, opts.expoKeyId);
   const api = requireServer(opts);
   const base = expoBaseUrl(opts.expoBaseUrl ?? api.server);
@@ -224,7 +263,7 @@ export async function publishExpo(dir: string, opts: ExpoPublishOptions): Promis
     });
   }
   return {
-    result: { releases: out, bytesUploaded: uploaded },
+    result: { releases: out, bytesUploaded: uploaded, warnings },
     human: () =>
       [
         ...out.map(
