@@ -1,4 +1,4 @@
-import type { insightApi } from '@updraft/api';
+import { ErrorCode, type insightApi } from '@updraft/api';
 import { randomUUID } from 'node:crypto';
 import { ApiError, appNotFound, badRequest } from './api-error.js';
 import type { GuardrailConfig, GuardrailTrip, PointerRecord, Transactional } from '../persistence/persistence.js';
@@ -35,6 +35,24 @@ export type GuardrailMode = insightApi.Guardrail['mode'];
 export type GuardrailInput = insightApi.GuardrailBody;
 
 export type GuardrailView = insightApi.Guardrail;
+
+/**
+ * A rollout the guardrail tripped but could not halt in this pass: it lost every race to
+ * re-sign (`lost-race`, other changes of the app kept landing) or the halt failed. The next
+ * pass halts it (nothing was recorded, so it trips again on the same window).
+ */
+export interface DeferredHalt {
+  appId: string;
+  channel: string;
+  releaseId: string;
+  metric: 'crash' | 'rollback';
+  rateBp: number;
+  thresholdBp: number;
+  launches: number;
+  lookbackMinutes: number;
+  reason: 'lost-race' | 'failed';
+  error: string;
+}
 export type GuardrailHealth = insightApi.GuardrailHealth;
 
 /** Who sees a webhook URL whole (it may carry a secret path or token); others see its host. */
@@ -217,11 +235,15 @@ export class GuardrailService {
   /**
    * One pass over every rollout that is live: halts those above their threshold. Safe to run
    * on several server instances at once: the halt is a transaction, and the loser gets
-   * `already-halted` and records nothing.
+   * `already-halted` and records nothing. A tripped rollout whose halt failed (it lost every
+   * race to re-sign, or the store failed) is in `deferred` and stays live with no trip
+   * recorded, so the next pass finds it above the threshold again and halts it then; one
+   * failure does not keep the pass from the other rollouts.
    */
-  async runOnce(): Promise<{ halted: GuardrailTrip[] }> {
+  async runOnce(): Promise<{ halted: GuardrailTrip[]; deferred: DeferredHalt[] }> {
     const { store } = this.deps;
     const halted: GuardrailTrip[] = [];
+    const deferred: DeferredHalt[] = [];
     for (const app of await store.trust.listApps()) {
       const configs = new Map((await store.insight.listGuardrails(app.appId)).map((g) => [g.channel, g]));
       const protectedOnes = await this.protectedChannels(app.appId);
@@ -229,14 +251,18 @@ export class GuardrailService {
         if (p.haltedAt || p.basisPoints === 0) continue;
         const view = viewOf(p.channel, configs.get(p.channel) ?? null, protectedOnes.has(p.channel), null);
         if (!view.enabled) continue;
-        const trip = await this.evaluate(p, view);
-        if (trip) halted.push(trip);
+        const outcome = await this.evaluate(p, view);
+        if (outcome && 'deferred' in outcome) deferred.push(outcome.deferred);
+        else if (outcome) halted.push(outcome);
       }
     }
-    return { halted };
+    return { halted, deferred };
   }
 
-  private async evaluate(p: PointerRecord, view: GuardrailView): Promise<GuardrailTrip | null> {
+  private async evaluate(
+    p: PointerRecord,
+    view: GuardrailView,
+  ): Promise<GuardrailTrip | { deferred: DeferredHalt } | null> {
     const { store } = this.deps;
     const h = await this.health(p.appId, p.releaseId, p.channel);
     if (h.launches < view.minLaunches) return null;
@@ -246,7 +272,7 @@ export class GuardrailService {
     const thresholdBp = Math.round(view.thresholdPercent * 100);
     const crashBp = Math.round((h.crashRate ?? 0) * 10_000);
     const rollbackBp = Math.round((h.rollbackRate ?? 0) * 10_000);
-    const metric = crashBp >= rollbackBp ? 'crash' : 'rollback';
+    const metric: GuardrailTrip['metric'] = crashBp >= rollbackBp ? 'crash' : 'rollback';
     const rateBp = Math.max(crashBp, rollbackBp);
     if (rateBp <= thresholdBp) return null;
     const orgId = await store.access.getAppOrg(p.appId);
@@ -261,14 +287,16 @@ export class GuardrailService {
         scopes: ['release'],
         requestId: `guardrail-${randomUUID()}`,
       };
+      const guardrail = { metric, rateBp, thresholdBp, launches: h.launches, lookbackMinutes: view.lookbackMinutes };
       try {
-        await this.deps.releaseOps.halt(actor, p.appId, p.releaseId, p.channel, {
-          guardrail: { metric, rateBp, thresholdBp, launches: h.launches, lookbackMinutes: view.lookbackMinutes },
-        });
+        await this.deps.releaseOps.halt(actor, p.appId, p.releaseId, p.channel, { guardrail });
       } catch (err) {
+        const lostRace = err instanceof ApiError && err.code === ErrorCode.metadataChanged;
         // Another instance (or a person) halted or moved it first: nothing to record.
-        if (err instanceof ApiError && err.statusCode === 409) return null;
-        throw err;
+        if (err instanceof ApiError && err.statusCode === 409 && !lostRace) return null;
+        const { appId, channel, releaseId } = p;
+        const reason = lostRace ? 'lost-race' : 'failed';
+        return { deferred: { appId, channel, releaseId, ...guardrail, reason, error: (err as Error).message } };
       }
     }
     const config = await store.insight.getGuardrail(p.appId, p.channel);

@@ -44,7 +44,12 @@ export function serverJobs(deps: ServerJobsDeps): ScheduledJob[] {
   const jobs: ScheduledJob[] = [
     resignJob(store, { intervalMs: intervals.resignMs }),
     scheduledStartsJob(services.releaseOps, intervals.scheduledStartsMs),
-    guardrailJob(services.guardrails, intervals.guardrailsMs),
+    guardrailJob(services.guardrails, intervals.guardrailsMs, (d) => {
+      const what = d.reason === 'lost-race' ? 'lost every race to re-sign' : 'failed';
+      const message = `guardrail tripped on ${d.appId} ${d.channel} (${d.releaseId}) but its halt ${what}: halting it on the next run`;
+      if (d.reason === 'lost-race') logger.warn({ ...d }, message);
+      else logger.error({ ...d }, message);
+    }),
     webhookJob(services.webhooks, intervals.webhooksMs),
     retentionJob(store, deps.retention, intervals.retentionMs),
     auditAnchorJob(store, now, intervals.auditAnchorMs, (a) =>
