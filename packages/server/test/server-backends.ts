@@ -9,17 +9,25 @@ import { startTestServer, type TestServer } from './helpers.js';
  * database (as another server instance would have): for suites that play races or look
  * behind the API. Scheduled starts are applied by the test, when it says so.
  */
+interface Started {
+  t: TestServer;
+  store: Database;
+  /** The PostgreSQL database, for a test's own plain connection; null on SQLite. */
+  databaseUrl: string | null;
+  stop: () => Promise<void>;
+}
+
 export interface ServerBackend {
   name: string;
   /** The reason instead when the backend cannot run here. */
-  start(): Promise<{ t: TestServer; store: Database; stop: () => Promise<void> } | string>;
+  start(): Promise<Started | string>;
 }
 
 const sqlite: ServerBackend = {
   name: 'SQLite',
   async start() {
     const t = await startTestServer({ schedulerIntervalMs: 0 });
-    return { t, store: await openSqliteStore(join(t.dataDir, 'updraft.db')), stop: async () => {} };
+    return { t, store: await openSqliteStore(join(t.dataDir, 'updraft.db')), databaseUrl: null, stop: async () => {} };
   },
 };
 
@@ -30,7 +38,7 @@ const postgres: ServerBackend = {
     if (typeof cluster === 'string') return cluster;
     const url = await cluster.createDatabase();
     const t = await startTestServer({ schedulerIntervalMs: 0, databaseUrl: url });
-    return { t, store: await openPostgresStore(url), stop: () => cluster.stop() };
+    return { t, store: await openPostgresStore(url), databaseUrl: url, stop: () => cluster.stop() };
   },
 };
 
@@ -43,9 +51,9 @@ export const serverBackends: readonly ServerBackend[] = [sqlite, postgres];
  */
 export function onBackend(
   backend: ServerBackend,
-  setup: (started: { t: TestServer; store: Database }) => Promise<void>,
+  setup: (started: Omit<Started, 'stop'>) => Promise<void>,
 ): (name: string, body: () => Promise<void>) => void {
-  let started: { t: TestServer; store: Database; stop: () => Promise<void> } | null = null;
+  let started: Started | null = null;
   let skip: string | null = null;
   before(async () => {
     const s = await backend.start();

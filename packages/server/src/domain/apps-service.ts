@@ -167,7 +167,10 @@ export class AppsService {
         );
       });
     } catch (err) {
-      if (err instanceof StoreConflictError) throw trustExists();
+      // Another acceptTrust stored the first versions first (not a deadlock, which leaves the app as it was).
+      if (err instanceof StoreConflictError && (await store.trust.getApp(appId))?.trustInitializedAt) {
+        throw trustExists();
+      }
       throw err;
     }
     return { appId, rootVersion: 1 };

@@ -71,7 +71,17 @@ export type Transactional<K extends PortName> = Ports<K> & {
   transaction<T>(fn: (tx: Ports<K>) => Promise<T>): Promise<T>;
 };
 
-/** A unique key was already taken, e.g. another writer stored the same metadata version first. */
+/**
+ * A unique key was already taken (e.g. another writer stored the same metadata version first),
+ * or the database ended the transaction because it deadlocked with another one: either way
+ * nothing of it was stored, and running it again on the new state is right (withResignRetry).
+ *
+ * Lock order, so that transactions do not deadlock: a transaction that locks an app
+ * (TrustStore.lockApp, or any write to its `apps` row) does so before it locks the app's
+ * organization (AccessStore.lockOrg, which appendAudit takes), and locks at most one app and
+ * one organization. A transaction that breaks the rule is still not answered 500: PostgreSQL
+ * ends one side of the deadlock (40P01), which becomes this error.
+ */
 export class StoreConflictError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

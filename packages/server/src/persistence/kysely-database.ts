@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { KyselyCodePushStore } from './codepush/codepush-kysely-store.js';
 import { KyselyExpoStore } from './expo/expo-kysely-store.js';
 import { KyselySourcemapStore } from './sourcemaps/sourcemap-kysely-store.js';
-import type { Database } from './database.js';
+import { StoreConflictError, type Database } from './database.js';
 import { KyselyTransparencyLogStore } from './kysely-transparency-log-store.js';
 import {
   KyselyAccessStore,
@@ -48,7 +48,14 @@ export class KyselyDatabase implements Database {
 
   async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) throw new Error('nested transactions are not supported');
-    return this.db.transaction().execute((trx) => fn(new KyselyDatabase(trx, async () => {})));
+    try {
+      return await this.db.transaction().execute((trx) => fn(new KyselyDatabase(trx, async () => {})));
+    } catch (err) {
+      if (endedByDatabase(err)) {
+        throw new StoreConflictError(`the database ended the transaction: ${(err as Error).message}`, { cause: err });
+      }
+      throw err;
+    }
   }
 
   async ping(): Promise<void> {
@@ -58,4 +65,13 @@ export class KyselyDatabase implements Database {
   async close(): Promise<void> {
     await this.onClose();
   }
+}
+
+/**
+ * PostgreSQL ended the transaction because of another one: a deadlock (40P01, see the lock
+ * order at StoreConflictError) or a serialization failure (40001). Nothing of it was stored.
+ */
+function endedByDatabase(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
 }
