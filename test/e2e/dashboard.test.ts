@@ -115,6 +115,10 @@ test('a viewer sees the release but no controls', { skip: missing && 'no /usr/bi
   assert.match(await page.getByTestId('who').innerText(), /viewer/);
   await page.goto(`${server.url}/#/apps/${APP}/releases/${v2}`);
   await page.getByTestId('release-id').waitFor();
+  // The release's provenance, verified in the browser with the builder key its signed target names.
+  const provenance = page.locator('.provenance');
+  await provenance.getByText('verified').waitFor();
+  assert.match(await provenance.innerText(), /builder key [0-9a-f]{64}/);
   assert.equal(await page.getByTestId('halt').count(), 0, 'no halt button for a viewer');
   assert.equal(await page.getByTestId('rollout-slider').count(), 0, 'no slider for a viewer');
   await page.getByText('Your role (viewer) cannot change this channel').waitFor();

@@ -23,6 +23,7 @@ import {
   parseNote,
   parseSignerKey,
   parseVerifierKey,
+  parseProvenanceRef,
   provenanceStatement,
   rootFromLeafHashes,
   signNoteBody,
@@ -353,4 +354,27 @@ test('provenance: an in-toto SLSA v1 statement in DSSE verifies with the builder
   );
   const swapped = { ...envelope, payload: base64Encode(utf8Encode(JSON.stringify({ ...statement, subject: [] }))) };
   assert.throws(() => verifyDsse(swapped, [builder.key]), /0 valid signature/);
+});
+
+test('provenance reference of a release target: checked as it is read (CLI and dashboard), null when absent', () => {
+  const builderKey = ed25519Builder().key;
+  const ref = { path: 'attestations/r1.intoto.json', sha256: 'b'.repeat(64), length: 900, builderKey };
+  const at = 'manifests/r1.json';
+  assert.deepEqual(parseProvenanceRef({ updraft: { releaseId: 'r1', provenance: ref } }, at), ref);
+  assert.equal(parseProvenanceRef({ updraft: { releaseId: 'r1' } }, at), null);
+  assert.equal(parseProvenanceRef(undefined, at), null);
+  // What a cast let through: each is refused with the field named.
+  for (const [bad, field] of [
+    [{ ...ref, path: '../../admin/secret' }, 'path'],
+    [{ ...ref, sha256: 'B'.repeat(64) }, 'sha256'],
+    [{ ...ref, length: -1 }, 'length'],
+    [{ ...ref, builderKey: { keytype: 'ed25519' } }, 'builderKey'],
+    ['attestations/r1.intoto.json', 'provenance'],
+  ] as const) {
+    assert.throws(
+      () => parseProvenanceRef({ updraft: { provenance: bad } }, at),
+      new RegExp(`manifests/r1\\.json\\.custom\\.updraft\\.provenance${field === 'provenance' ? '' : `\\.${field}`}`),
+      JSON.stringify(bad),
+    );
+  }
 });

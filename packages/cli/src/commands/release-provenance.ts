@@ -4,13 +4,17 @@ import {
   checkThreshold,
   manifestTargetPath,
   parseJsonObject,
-  parseKey,
   parseTargets,
   sha256Hex,
   repoPaths,
   repositoryBaseUrl,
 } from '@updraft/protocol';
-import { verifyProvenance, type ProvenanceSummary } from '@updraft/protocol/transparency';
+import {
+  parseProvenanceRef,
+  verifyProvenance,
+  type ProvenanceRef,
+  type ProvenanceSummary,
+} from '@updraft/protocol/transparency';
 import { defaultKeysDir, publicKeyOf, readRoleKey } from '@updraft/signing';
 import type { ServedEnvelope } from '@updraft/api';
 import { requireServer, type AdminApi } from '../api-client.js';
@@ -91,8 +95,15 @@ export async function loadProvenance(
     }
   }
   const { releaseSignatureVerified } = listing;
-  const ref = (target.custom?.['updraft'] as Record<string, unknown> | undefined)?.['provenance'] as
-    { path: string; sha256: string; length: number; builderKey: unknown } | undefined;
+  let ref: ProvenanceRef | null;
+  try {
+    ref = parseProvenanceRef(target.custom, path);
+  } catch (err) {
+    throw new CliError(
+      'bad-provenance',
+      `the provenance reference of ${releaseId} is malformed: ${(err as Error).message}`,
+    );
+  }
   if (!ref) return null;
   const url = `${repositoryBaseUrl(api.server, appId)}/${repoPaths.target(ref.path, ref.sha256)}`;
   const res = await retryingFetch(url);
@@ -102,7 +113,7 @@ export async function loadProvenance(
   }
   let summary: ProvenanceSummary;
   try {
-    summary = verifyProvenance(parseJsonObject(bytes, 'provenance'), parseKey(ref.builderKey, 'builderKey'));
+    summary = verifyProvenance(parseJsonObject(bytes, 'provenance'), ref.builderKey);
   } catch (err) {
     throw new CliError('bad-provenance', `the provenance of ${releaseId} does not verify: ${(err as Error).message}`);
   }

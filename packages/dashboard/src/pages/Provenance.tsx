@@ -1,33 +1,22 @@
-import { parseKey, sha256Hex } from '@updraft/protocol';
-import { verifyProvenance, type ProvenanceSummary } from '@updraft/protocol/transparency';
+import { manifestTargetPath, parseTargets, repoPaths, sha256Hex } from '@updraft/protocol';
+import { parseProvenanceRef, verifyProvenance, type ProvenanceSummary } from '@updraft/protocol/transparency';
 import { call, enc } from '../api.js';
 import { Badge, Show, useLoad } from '../components/ui.js';
 
-interface Ref {
-  path: string;
-  sha256: string;
-  length: number;
-  builderKey: unknown;
-}
-
 /** The release's signed SLSA provenance, fetched from the repository and verified here with the builder key. */
 async function loadProvenance(appId: string, releaseId: string): Promise<ProvenanceSummary | null> {
-  const releases = await call('GET /v1/apps/:appId/releases-metadata', { params: { appId } });
-  // The route's schema types the envelope, not the releases role inside it (the protocol's
-  // format, which has no parser for the provenance reference); only that reference is read
-  // here, and the file it names is checked against its hash below.
-  const signed = releases.signed as { targets: Record<string, { custom?: { updraft?: { provenance?: Ref } } }> };
-  const ref = signed.targets[`manifests/${releaseId}.json`]?.custom?.updraft?.provenance;
+  const releases = parseTargets(await call('GET /v1/apps/:appId/releases-metadata', { params: { appId } }), 'releases');
+  const path = manifestTargetPath(releaseId);
+  // The reference is read as the CLI reads it (one parser, in the protocol); the file it
+  // names is checked against its hash below.
+  const ref = parseProvenanceRef(releases.signed.targets[path]?.custom, path);
   if (!ref) return null;
-  const slash = ref.path.lastIndexOf('/');
-  const res = await fetch(
-    `/repo/${enc(appId)}/targets/${ref.path.slice(0, slash)}/${ref.sha256}.${ref.path.slice(slash + 1)}`,
-  );
+  const res = await fetch(`/repo/${enc(appId)}/${repoPaths.target(ref.path, ref.sha256)}`);
   const bytes = new Uint8Array(await res.arrayBuffer());
   if (!res.ok || bytes.length !== ref.length || sha256Hex(bytes) !== ref.sha256) {
     throw new Error('the provenance file does not match the hash in the signed release');
   }
-  return verifyProvenance(JSON.parse(new TextDecoder().decode(bytes)), parseKey(ref.builderKey, 'builderKey'));
+  return verifyProvenance(JSON.parse(new TextDecoder().decode(bytes)), ref.builderKey);
 }
 
 export function Provenance({ appId, releaseId }: { appId: string; releaseId: string }) {

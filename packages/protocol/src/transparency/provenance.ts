@@ -1,4 +1,6 @@
-import { asArray, asObject, asString, fail, type Obj } from '../shape.js';
+import { asArray, asInteger, asObject, asSha256, asString, fail, type Obj } from '../shape.js';
+import { parseKey } from '../metadata.js';
+import { relativePathProblem } from '../paths.js';
 import { parseJsonObject } from '../canonical-json.js';
 import { utf8Encode } from '../encoding.js';
 import type { TufKey } from '../keys.js';
@@ -25,6 +27,28 @@ export interface ProvenanceRef {
   sha256: string;
   length: number;
   builderKey: TufKey;
+}
+
+/**
+ * The provenance reference of a release target (`custom.updraft.provenance` of
+ * `manifests/<id>.json` in the releases role), checked; null when the release was published
+ * without provenance. Every reader (CLI, dashboard) takes the reference through this.
+ */
+export function parseProvenanceRef(custom: Obj | undefined, path: string): ProvenanceRef | null {
+  const updraft = custom?.['updraft'];
+  if (updraft === undefined) return null;
+  const value = asObject(updraft, `${path}.custom.updraft`)['provenance'];
+  if (value === undefined) return null;
+  const p = `${path}.custom.updraft.provenance`;
+  const ref = asObject(value, p);
+  const file = asString(ref['path'], `${p}.path`, 1024);
+  if (relativePathProblem(file) !== null) fail(`${p}.path`, 'a relative path');
+  return {
+    path: file,
+    sha256: asSha256(ref['sha256'], `${p}.sha256`),
+    length: asInteger(ref['length'], `${p}.length`, 0),
+    builderKey: parseKey(ref['builderKey'], `${p}.builderKey`),
+  };
 }
 
 /** The git state of the published folder's checkout. */

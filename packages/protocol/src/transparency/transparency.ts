@@ -82,6 +82,7 @@ export {
   provenanceTargetPath,
   verifyProvenance,
   type ProvenanceInput,
+  parseProvenanceRef,
   type ProvenanceRef,
   type ProvenanceSource,
   type ProvenanceSummary,
