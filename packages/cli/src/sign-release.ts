@@ -68,6 +68,18 @@ export async function retryReleasesConflict<T>(attempt: () => Promise<T>): Promi
   throw lastError;
 }
 
+/**
+ * The line a publish or rollback prints when its signed listing dropped releases (nothing when
+ * it dropped none): they cannot be promoted any more, and a rollback lists one again.
+ */
+export function droppedReleasesLine(dropped: readonly string[], appId: string, channel: string): string[] {
+  if (dropped.length === 0) return [];
+  const n = dropped.length === 1 ? '1 older release is' : `${dropped.length} older releases are`;
+  return [
+    `  ${n} no longer listed (${dropped.join(', ')}); roll back to one to list it again: updraft release rollback <releaseId> --app ${appId} --channel ${channel}`,
+  ];
+}
+
 export function assertCliIdentifier(value: string, flag: string): string {
   try {
     return assertIdentifier(value, flag);

@@ -145,6 +145,7 @@ describe('publish', () => {
         platform: 'ios',
         runtimeVersion: '1.0.0',
         createdAt: 'string',
+        droppedReleases: [],
       },
     );
 

@@ -94,6 +94,7 @@ function suite(backend: ServerBackend): void {
       const before = await listing();
       const res = await publish({ releaseId: 'n1', versionCode: 10, channel: 'staging', drop: ['r1'] });
       assert.equal(res.status, 201, JSON.stringify(res.json));
+      assert.deepEqual(res.json.droppedReleases, ['r1'], 'the publisher is told what its listing dropped');
       const after = await listing();
       assert.equal(after.version, before.version + 1);
       assert.deepEqual(

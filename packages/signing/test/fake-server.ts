@@ -117,6 +117,10 @@ export class FakeServer implements PublisherServer {
       platform: custom['platform'] as string,
       runtimeVersion: custom['runtimeVersion'] as string,
       createdAt: custom['createdAt'] as string,
+      // Which releases the listing dropped: the manifests the previous version had and this one has not.
+      droppedReleases: Object.keys(current.targets)
+        .filter((path) => path.startsWith('manifests/') && !(path in next.targets))
+        .map((path) => path.slice('manifests/'.length, -'.json'.length)),
     };
   }
 }

@@ -135,6 +135,22 @@ export const publishedRelease = {
 } as const;
 export type PublishedRelease = FromSchema<typeof publishedRelease>;
 
+/** What a publish (or a rollback, which is a publish) answers: the release, and what its listing no longer has. */
+const publishResult = {
+  ...publishedRelease,
+  required: [...publishedRelease.required, 'droppedReleases'],
+  properties: {
+    ...publishedRelease.properties,
+    droppedReleases: {
+      type: 'array',
+      items: { type: 'string' },
+      description:
+        'releases the new signed listing no longer has (older than --keep-releases and in use nowhere): they cannot be promoted; a rollback to one lists it again',
+    },
+  },
+} as const;
+export type PublishResult = FromSchema<typeof publishResult>;
+
 /** POST /v1/apps/:appId/releases */
 export const publish = {
   params: appParams,
@@ -158,7 +174,7 @@ export const publish = {
     },
     additionalProperties: false,
   },
-  response: { 201: publishedRelease, ...adminWriteErrors },
+  response: { 201: publishResult, ...adminWriteErrors },
 } as const;
 export type PublishBody = FromSchema<typeof publish.body>;
 

@@ -33,6 +33,7 @@ import {
   addKeepReleasesOption,
   assertCliIdentifier,
   deployPlan,
+  droppedReleasesLine,
   parseKeepReleases,
   publishWithRetry,
 } from '../sign-release.js';
@@ -338,6 +339,7 @@ async function publish(dirArg: string | undefined, opts: PublishOptions, built: 
           ]
         : []),
       `  ${files.length} files, ${patchCount} patches, ${formatBytes(uploaded)} uploaded`,
+      ...droppedReleasesLine(result.droppedReleases, appId, channel),
       ...kept.map(
         (m) =>
           `  source map ${m.name} kept on the server, never sent to devices: updraft release sourcemap ${result.releaseId} --app ${appId}`,

@@ -11,7 +11,12 @@ import { assertKeysFolderFor } from '../trust/app-context.js';
 import { attachExpoCopy, prepareExpoCopy, rollBackToEmbedded } from '../expo/rollback.js';
 import { loadExpoSigner } from '../expo/signing.js';
 import { publisherServer } from '../publisher-server.js';
-import { addKeepReleasesOption, parseKeepReleases, retryReleasesConflict } from '../sign-release.js';
+import {
+  addKeepReleasesOption,
+  droppedReleasesLine,
+  parseKeepReleases,
+  retryReleasesConflict,
+} from '../sign-release.js';
 
 /**
  * `updraft release rollback <releaseId>`: the rollback workflow of @updraft/signing (a NEW
@@ -103,6 +108,7 @@ export function registerReleaseRollback(program: Command): void {
           () =>
             [
               `${colour.green('rolled back')} ${opts.channel} to the files of ${releaseId}: new release ${colour.bold(result.releaseId)} (versionCode ${result.versionCode})`,
+              ...droppedReleasesLine(result.droppedReleases, opts.app, opts.channel),
               `next: updraft release list --app ${opts.app} --channel ${opts.channel}`,
             ].join('\n'),
         );

@@ -19,7 +19,13 @@ import { assertKeysFolderFor } from '../trust/app-context.js';
 import { anchorEpoch } from '../trust/epoch.js';
 import { uploadMissing } from '../upload.js';
 import type { DeployFlags } from '../commands/deploy-options.js';
-import { assertCliIdentifier, deployPlan, parseKeepReleases, publishWithRetry } from '../sign-release.js';
+import {
+  assertCliIdentifier,
+  deployPlan,
+  droppedReleasesLine,
+  parseKeepReleases,
+  publishWithRetry,
+} from '../sign-release.js';
 import { readStaticExpoConfig, type ExpoAppConfig, type ResolvedExpoConfig } from '../build/expo-config.js';
 import { readExpoExport, type ExportedPlatform } from './export-dir.js';
 import { runtimeVersionWarnings } from './runtime-version.js';
@@ -59,6 +65,8 @@ export interface ExpoPublished {
   updateId: string;
   createdAt: string;
   signed: boolean;
+  /** Releases this platform's new signed listing no longer has. */
+  droppedReleases: string[];
 }
 
 /** What `publish --expo` did: the `--json` document, and the same for a person. */
@@ -260,6 +268,7 @@ export async function publishExpo(
       updateId: update.updateId,
       createdAt: update.createdAt,
       signed: update.signed,
+      droppedReleases: result.droppedReleases,
     });
   }
   return {
@@ -269,6 +278,11 @@ export async function publishExpo(
         ...out.map(
           (r) =>
             `${colour.green('published')} Expo update ${colour.bold(r.updateId)} (${r.signed ? 'signed' : colour.yellow('unsigned')}) for ${r.platform} ${runtimeVersion} on ${channel}: release ${r.releaseId}`,
+        ),
+        ...droppedReleasesLine(
+          out.flatMap((r) => r.droppedReleases),
+          appId,
+          channel,
         ),
         `  ${formatBytes(uploaded)} uploaded; devices ask ${api.server.replace(/\/+$/, '')}/expo/${appId}`,
         `next: updraft release list --app ${appId} --channel ${channel}`,

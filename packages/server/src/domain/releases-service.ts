@@ -38,6 +38,7 @@ import { assertNoneInUse, releasesInUse } from './releases-in-use.js';
 import { scheduleDeployment } from './schedules.js';
 
 export type PublishedRelease = releasesApi.PublishedRelease;
+export type PublishResult = releasesApi.PublishResult;
 
 function describeBytes(n: number): string {
   return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n} bytes`;
@@ -225,7 +226,7 @@ export class ReleasesService {
    * version, the release, its channel pointer, and a new director, snapshot and timestamp in
    * one transaction.
    */
-  async publish(actor: Actor, appId: string, request: PublishRequest): Promise<PublishedRelease> {
+  async publish(actor: Actor, appId: string, request: PublishRequest): Promise<PublishResult> {
     const { store } = this.deps;
     const nowMs = this.deps.now();
     await this.requireApp(appId, true);
@@ -325,7 +326,7 @@ export class ReleasesService {
       },
       releasesChanged,
     );
-    return toPublished(record);
+    return { ...toPublished(record), droppedReleases: checked.dropped };
   }
 
   private async checkVersionCode(

@@ -60,12 +60,5 @@ export type PublishBody = releasesApi.PublishBody;
 /** Rollout, mandatory, targeting, notes, start time, channel creation: what a publish asks of the channel. */
 export type PublishDeploy = Omit<PublishBody, 'releases' | 'releaseId' | 'channel'>;
 
-/** What the server answers to a publish. */
-export interface PublishedRelease {
-  releaseId: string;
-  versionCode: number;
-  channel: string;
-  platform: string;
-  runtimeVersion: string;
-  createdAt: string;
-}
+/** What the server answers to a publish: the release, and the releases its new listing dropped. */
+export type PublishedRelease = releasesApi.PublishResult;
