@@ -4,10 +4,7 @@ import { createHash, createPrivateKey } from 'node:crypto';
 import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { parseMultipartMixedResponseAsync, type MultipartPart } from '@expo/multipart-body-parser';
-import { parseDictionary } from 'structured-headers';
 import {
-  convertCertificatePEMToCertificate,
   convertCertificateToCertificatePEM,
   convertKeyPairToPEM,
   generateKeyPair,
@@ -15,12 +12,14 @@ import {
 } from '@expo/code-signing-certificates';
 import { REPO_ROOT, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
 import type { ServerProcess } from '@updraft/test-kit/cli';
+import { askExpo, onlyPart, verifyExpoSignature, type ExpoAnswer } from '@updraft/test-kit/expo-device';
 
 // Expo Updates compatibility (issue 17) against a real `updraft serve`, with Expo's own npm
 // libraries on the device side: @expo/multipart-body-parser parses responses as expo-updates
 // does, structured-headers reads the SFV headers, @expo/code-signing-certificates makes the
 // key pair and certificate an app embeds and verifies signatures with the certificate. The
 // published folders are shaped exactly like `npx expo export` output (real Hermes bytecode).
+// The device side is packages/test-kit/src/expo-device.ts.
 
 const APP = 'com.example.expo';
 const UNSIGNED_APP = 'com.example.expo.unsigned';
@@ -91,61 +90,16 @@ async function publish(version: 'v1' | 'v2', extra: string[] = [], app = APP): P
   ])) as unknown as Published;
 }
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: Buffer;
-  parts: MultipartPart[];
-}
+type Answer = ExpoAnswer;
 
-/** A manifest request with the headers the expo-updates Android client sends. */
-async function ask(headers: Record<string, string | undefined> = {}, app = APP): Promise<Answer> {
-  const all: Record<string, string | undefined> = {
-    accept: 'multipart/mixed,application/expo+json,application/json',
-    'expo-platform': 'ios',
-    'expo-protocol-version': '1',
-    'expo-api-version': '1',
-    'expo-updates-environment': 'BARE',
-    'expo-json-error': 'true',
-    'eas-client-id': 'a4e1b9a2-0000-4000-8000-000000000001',
-    'expo-runtime-version': RV,
-    'expo-channel-name': 'production',
-    'expo-expect-signature': 'sig, keyid="main", alg="rsa-v1_5-sha256"',
-    ...headers,
-  };
-  const sent = Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined));
-  const res = await fetch(`${server.url}/expo/${app}`, { headers: sent });
-  const body = Buffer.from(await res.arrayBuffer());
-  const type = res.headers.get('content-type') ?? '';
-  const parts = type.startsWith('multipart/mixed') ? await parseMultipartMixedResponseAsync(type, body) : [];
-  return { status: res.status, headers: res.headers, body, parts };
-}
+/** A manifest request with the headers the expo-updates Android client sends (this suite's runtime version). */
+const ask = (headers: Record<string, string | undefined> = {}, app = APP): Promise<Answer> =>
+  askExpo(`${server.url}/expo/${app}`, { 'expo-runtime-version': RV, ...headers });
 
-/** Verifies an expo-signature over exact bytes with the app's embedded certificate, as expo-updates does. */
-function verified(signatureHeader: string | null | undefined, body: string): void {
-  assert.ok(signatureHeader, 'signed');
-  const sfv = parseDictionary(signatureHeader);
-  const sig = sfv.get('sig')?.[0];
-  assert.equal(typeof sig, 'string');
-  assert.equal(sfv.get('keyid')?.[0], 'main');
-  assert.equal(sfv.get('alg')?.[0], 'rsa-v1_5-sha256');
-  const cert = convertCertificatePEMToCertificate(certificatePem);
-  const digest = createHash('sha256').update(Buffer.from(body, 'utf8')).digest('binary');
-  assert.equal(
-    cert.publicKey.verify(digest, Buffer.from(sig as string, 'base64').toString('binary')),
-    true,
-    'the signature verifies with the certificate over the exact part bytes',
-  );
-}
+const verified = (signatureHeader: string | null | undefined, body: string): void =>
+  verifyExpoSignature(signatureHeader, body, certificatePem);
 
-function only(a: Answer, name: string): MultipartPart {
-  assert.equal(a.status, 200, a.body.toString());
-  assert.deepEqual(
-    a.parts.map((p) => p.name),
-    [name],
-  );
-  return a.parts[0]!;
-}
+const only = onlyPart;
 
 function manifestOf(a: Answer) {
   const part = only(a, 'manifest');
