@@ -1,7 +1,8 @@
 import { call, when, type Me } from '../api.js';
 import { Badge, Empty, Show, useLoad } from '../components/ui.js';
+import { AuditWebhook } from './AuditWebhook.js';
 
-/** The organization's hash-chained audit log, newest first, with the result of verifying the chain. */
+/** The organization's hash-chained audit log, newest first, with the result of verifying the chain, and its webhook. */
 export function AuditPage({ me }: { me: Me }) {
   const [data, reload] = useLoad(
     () => Promise.all([call('GET /v1/audit', { query: { limit: '1000' } }), call('GET /v1/audit/verify')]),
@@ -11,6 +12,7 @@ export function AuditPage({ me }: { me: Me }) {
   return (
     <section>
       <h1>Audit log</h1>
+      <AuditWebhook />
       <Show load={data} what="the audit log" retry={reload}>
         {([log, verify]) => (
           <>
