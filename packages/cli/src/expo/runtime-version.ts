@@ -73,7 +73,7 @@ export function runtimeVersionWarnings(
     const e = expected(config, platform);
     const message =
       e === null
-        ? `${found.file} sets no runtimeVersion, so --runtime-version ${runtimeVersion} was not checked against it (${NEVER}); set runtimeVersion to "${runtimeVersion}" or {"policy": "appVersion"}`
+        ? `${found.file} sets no runtimeVersion, so --runtime-version ${runtimeVersion} was not checked against it (${NEVER}); set runtimeVersion to "${runtimeVersion}" or {"policy": "appVersion"} (an app whose native folders are not made from the config reports the one in Expo.plist / AndroidManifest.xml)`
         : e.value === null
           ? `${found.file} sets ${e.how}: --runtime-version ${runtimeVersion} could not be checked against it (${NEVER})`
           : e.value === runtimeVersion
