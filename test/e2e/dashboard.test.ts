@@ -269,6 +269,46 @@ test(
 );
 
 test(
+  'a release the signed listing dropped is marked "not listed", with the rollback that lists it again instead of promote',
+  { skip: missing && 'no /usr/bin/chromium' },
+  async () => {
+    // Production serves the rollback's copy of v1, with v2 as previous: a publish that keeps one
+    // release besides those in use drops v1 itself.
+    const dir = join(work.path, 'v4');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'index.ios.bundle'), 'console.log("v4")');
+    const published = await runCli(
+      publishArgs({ dir, app: APP, keys: keysDir, extra: ['--keep-releases', '1'] }),
+      env(),
+    );
+    ok(published, 'publish --keep-releases 1');
+    assert.deepEqual(published.json!['droppedReleases'], [v1]);
+
+    const page = await context.newPage();
+    await page.goto(`${server.url}/#/apps/${APP}`);
+    await page.getByTestId(`release-state-${String(published.json!['releaseId'])}`).waitFor();
+    assert.match(await page.getByTestId(`release-state-${v1}`).innerText(), /not listed/);
+    assert.doesNotMatch(await page.getByTestId(`release-state-${v2}`).innerText(), /not listed/);
+
+    await page.goto(`${server.url}/#/apps/${APP}/releases/${v1}`);
+    await page.getByTestId('release-id').waitFor();
+    await page.getByTestId('relist-hint').waitFor();
+    assert.equal(await page.getByTestId('not-listed').innerText(), 'not listed');
+    assert.equal(await page.getByTestId('promote').count(), 0, 'no promote the server would refuse');
+    assert.equal(
+      await page.getByTestId('relist-command').innerText(),
+      `updraft release rollback ${v1} --app ${APP} --channel production`,
+    );
+
+    // Another release in the same page: wait until it shows that one.
+    await page.goto(`${server.url}/#/apps/${APP}/releases/${v2}`);
+    await page.getByTestId('release-id').filter({ hasText: v2 }).waitFor();
+    assert.equal(await page.getByTestId('not-listed').count(), 0);
+    await page.close();
+  },
+);
+
+test(
   'an admin sees a banner on every page once the audit log no longer extends its anchor (issue 14 §7)',
   { skip: missing && 'no /usr/bin/chromium' },
   async () => {

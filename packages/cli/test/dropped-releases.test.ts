@@ -47,6 +47,11 @@ describe('publish: the releases the new listing dropped', () => {
     // Now the first is in use nowhere and older than the newest one kept.
     assert.deepEqual((await publish(4)).json!['droppedReleases'], [first.json!['releaseId']]);
 
+    const list = await runCli(['release', 'list', '--app', APP], env);
+    const row = (id: unknown) => list.stdout.split('\n').find((l) => l.startsWith(`${String(id)}\t`)) ?? '';
+    assert.match(row(first.json!['releaseId']), /\tsuperseded, not listed\t/);
+    assert.doesNotMatch(row(second.json!['releaseId']), /not listed/);
+
     const fifth = await publish(5, false);
     const lines = fifth.stdout.split('\n').filter((l) => l.includes('no longer listed'));
     assert.deepEqual(lines, [

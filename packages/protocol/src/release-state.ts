@@ -26,6 +26,8 @@ export interface ReleaseListing {
   /** Total bytes of its files, and how many; null when its manifest cannot be read. */
   sizeBytes: number | null;
   files: number | null;
+  /** The app's newest signed releases listing has it: it can be promoted (false: only a rollback serves it again). */
+  listed: boolean;
 }
 
 /**

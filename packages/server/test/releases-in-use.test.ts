@@ -105,12 +105,19 @@ function suite(backend: ServerBackend): void {
       const shown = await t.api('GET', `/v1/apps/${APP}/releases/r1`);
       assert.equal(shown.status, 200);
       assert.equal(shown.json.releasesVersion, 2, 'trust made version 1; r1 was the first publish');
+      assert.equal(shown.json.listed, false, 'the listing no longer has it');
+      assert.equal((await t.api('GET', `/v1/apps/${APP}/releases/n1`)).json.listed, true);
       assert.deepEqual(shown.json.allowedChannels, ['*'], 'read from the version that added it');
       assert.equal((await t.api('GET', `/v1/apps/${APP}/releases/n1`)).json.releasesVersion, after.version);
-      const ids = (await t.api('GET', `/v1/apps/${APP}/releases`)).json.releases.map(
-        (r: { releaseId: string }) => r.releaseId,
+      const rows = (await t.api('GET', `/v1/apps/${APP}/releases`)).json.releases as {
+        releaseId: string;
+        listed: boolean;
+      }[];
+      assert.deepEqual(
+        rows.filter((r) => !r.listed).map((r) => r.releaseId),
+        ['r1'],
+        'the list still has it, marked not listed; every other release is listed',
       );
-      assert.ok(ids.includes('r1'));
       // Its id stays taken: a new release under it is refused, not mistaken for a race.
       const again = await publish({ releaseId: 'r1', versionCode: 11, channel: 'staging' });
       assert.equal(again.status, 400);

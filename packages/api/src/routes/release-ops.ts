@@ -12,7 +12,7 @@ import {
   releaseParams,
   targeting,
 } from './common.js';
-import { publishedRelease } from './releases.js';
+import { listedProperty, publishedRelease } from './releases.js';
 
 export type ReleaseParams = FromSchema<typeof releaseParams>;
 
@@ -61,6 +61,7 @@ const releaseDetails = {
     'manifestSha256',
     'manifestLength',
     'releasesVersion',
+    'listed',
     'notes',
     'disabledAt',
     'allowedChannels',
@@ -78,6 +79,7 @@ const releaseDetails = {
       description:
         'the releases metadata version that added it: <releasesVersion>.releases.json lists it even after later versions dropped it',
     },
+    listed: listedProperty,
     notes: { type: ['string', 'null'] },
     disabledAt: { type: ['string', 'null'] },
     allowedChannels: { type: 'array', items: { type: 'string' }, description: 'channels the publisher signed it for' },

@@ -192,12 +192,20 @@ const releaseServing = {
   additionalProperties: false,
 } as const;
 
+/** Whether the app's signed releases listing (its newest version) still has the release. */
+export const listedProperty = {
+  type: 'boolean',
+  description:
+    "the app's newest signed releases listing has it, so devices can verify it and it can be promoted; false: the listing dropped it (--keep-releases), and only a rollback to it (a new release with its files) serves it again",
+} as const;
+
 /** A row of the release list: the release and how it is served now (ReleaseListing of @updraft/protocol). */
 const releaseListRow = {
   type: 'object',
-  required: [...publishedRelease.required, 'state', 'channels', 'disabledAt', 'sizeBytes', 'files'],
+  required: [...publishedRelease.required, 'state', 'channels', 'disabledAt', 'sizeBytes', 'files', 'listed'],
   properties: {
     ...publishedRelease.properties,
+    listed: listedProperty,
     state: { type: 'string', enum: ['serving', 'rolling-out', 'halted', 'disabled', 'superseded'] },
     channels: { type: 'array', items: releaseServing },
     disabledAt: { type: ['string', 'null'] },

@@ -10,9 +10,13 @@ interface ListOptions extends GlobalOptions {
   channel?: string;
 }
 
-/** "rolling-out (production 25 %)": the state, and how each channel serving it serves it. */
+/**
+ * "rolling-out (production 25 %)": the state, and how each channel serving it serves it;
+ * "superseded, not listed" when the signed listing dropped it (only a rollback serves it again).
+ */
 function describeState(r: releasesApi.ReleaseListRow): string {
-  return r.channels.length ? `${r.state} (${r.channels.map(describeServing).join(', ')})` : r.state;
+  const state = r.channels.length ? `${r.state} (${r.channels.map(describeServing).join(', ')})` : r.state;
+  return r.listed ? state : `${state}, not listed`;
 }
 
 export function registerRelease(program: Command): void {

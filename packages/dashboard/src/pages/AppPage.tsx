@@ -2,6 +2,7 @@ import { describeServing, formatBytes, ROLLOUT_BUCKETS } from '@updraft/protocol
 import { call, when, type Me, type ReleaseListRow } from '../api.js';
 import { Badge, Empty, Show, useLoad } from '../components/ui.js';
 import { href } from '../router.js';
+import { NotListed } from './ReleaseControls.js';
 
 /** One app: its channels (what each serves, rollout, halted) and its releases. */
 export function AppPage({ appId }: { me: Me; appId: string }) {
@@ -123,13 +124,22 @@ const STATE_TONE = {
   superseded: 'muted',
 } as const;
 
-/** The release's state, and per channel serving it how much (the server derives both from the channel pointers). */
+/**
+ * The release's state, per channel serving it how much (the server derives both from the channel
+ * pointers), and whether the signed listing dropped it.
+ */
 function ReleaseStateCell({ r }: { r: ReleaseListRow }) {
   const where = r.channels.map(describeServing);
   return (
     <>
       <Badge tone={STATE_TONE[r.state]}>{r.state.replace('-', ' ')}</Badge>
       {where.length > 0 && <span className="muted"> {where.join(', ')}</span>}
+      {!r.listed && (
+        <>
+          {' '}
+          <NotListed />
+        </>
+      )}
     </>
   );
 }

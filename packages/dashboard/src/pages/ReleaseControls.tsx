@@ -139,7 +139,8 @@ export function ReleaseActions({
   return (
     <div className="actions-panel">
       <h2>Actions</h2>
-      {targets.length > 0 && !release.disabledAt && (
+      {!release.listed && <RelistHint appId={appId} release={release} channels={targets.map((c) => c.name)} />}
+      {release.listed && targets.length > 0 && !release.disabledAt && (
         <div className="row">
           <label>
             Promote to{' '}
@@ -181,6 +182,42 @@ export function ReleaseActions({
         </div>
       )}
       <RollbackHint appId={appId} release={release} channels={channels} />
+    </div>
+  );
+}
+
+/** A release the app's signed listing no longer has: devices could not verify it (release list's `listed`). */
+export function NotListed() {
+  return (
+    <span
+      data-testid="not-listed"
+      title="The app's signed releases listing no longer has this release: it cannot be promoted. A rollback to it publishes its files again as a new release."
+    >
+      <Badge tone="muted">not listed</Badge>
+    </span>
+  );
+}
+
+/**
+ * Promote is not offered for a release the signed listing dropped (the server would answer
+ * 409 release-not-listed): a rollback to it, signed by the publisher, serves its files again.
+ */
+function RelistHint({ appId, release, channels }: { appId: string; release: ReleaseDetails; channels: string[] }) {
+  const commands = (channels.length > 0 ? channels : ['<channel>']).map(
+    (c) => `updraft release rollback ${release.releaseId} --app ${appId} --channel ${c}`,
+  );
+  return (
+    <div className="rollback-hint" data-testid="relist-hint">
+      <p>
+        <strong>Not listed:</strong> the app&apos;s signed releases listing no longer has this release, so devices could
+        not verify it and it cannot be promoted. To serve its files again, publish a rollback to it with the
+        publisher&apos;s releases key, from the CLI:
+      </p>
+      {commands.map((c) => (
+        <pre key={c} data-testid="relist-command">
+          <code>{c}</code>
+        </pre>
+      ))}
     </div>
   );
 }

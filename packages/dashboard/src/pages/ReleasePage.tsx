@@ -2,7 +2,7 @@ import { call, pct, when, type GuardrailHealth, type Insight, type Me } from '..
 import { LineChart } from '../components/chart.js';
 import { Badge, Empty, Show, useLoad } from '../components/ui.js';
 import { href } from '../router.js';
-import { ChannelControl, ReleaseActions } from './ReleaseControls.js';
+import { ChannelControl, NotListed, ReleaseActions } from './ReleaseControls.js';
 import { Provenance } from './Provenance.js';
 
 function charts(insight: Insight) {
@@ -128,7 +128,7 @@ export function ReleasePage({ me, appId, releaseId }: { me: Me; appId: string; r
             <>
               <h1>
                 Release <code data-testid="release-id">{release.releaseId}</code>{' '}
-                {release.disabledAt && <Badge tone="bad">disabled</Badge>}
+                {release.disabledAt && <Badge tone="bad">disabled</Badge>} {!release.listed && <NotListed />}
               </h1>
               <dl className="facts">
                 <div>

@@ -8,6 +8,7 @@ import {
 } from '@updraft/protocol';
 import type { BlobStore } from '../blobs/blobs.js';
 import type { Ports, ReleaseRecord } from '../persistence/persistence.js';
+import { listedReleaseIds } from './releases-in-use.js';
 
 /** Manifests are immutable by hash: their sizes are remembered, up to this many. */
 const MAX_REMEMBERED_SIZES = 10_000;
@@ -18,18 +19,20 @@ type Size = Pick<ReleaseListing, 'sizeBytes' | 'files'>;
 
 /**
  * What the release list says beyond the release itself: its state (from the channel pointers
- * and whether it was disabled) and its size (from its manifest, read once per process). A
+ * and whether it was disabled), whether the signed listing still has it, and its size (from
+ * its manifest, read once per process). A
  * channel serves a release to the share of its devices in the rollout, and its previous
  * release to the rest (all of them while halted).
  */
 export class ReleaseListings {
   private sizes = new Map<string, Size>();
 
-  constructor(private readonly deps: { store: Ports<'releases' | 'rollout'>; blobs: BlobStore }) {}
+  constructor(private readonly deps: { store: Ports<'trust' | 'releases' | 'rollout'>; blobs: BlobStore }) {}
 
   async describe(appId: string, records: readonly ReleaseRecord[]): Promise<Map<string, ReleaseListing>> {
     const { store } = this.deps;
     const pointers = await store.rollout.listPointers(appId);
+    const listed = await listedReleaseIds(store, appId);
     const out = new Map<string, ReleaseListing>();
     await inBatches(records, PARALLEL_READS, async (r) => {
       const extras = await store.releases.getReleaseExtras(appId, r.releaseId);
@@ -51,6 +54,7 @@ export class ReleaseListings {
         state: releaseState(disabledAt, channels),
         channels,
         disabledAt,
+        listed: listed.has(r.releaseId),
         ...(await this.size(r.manifestSha256)),
       });
     });

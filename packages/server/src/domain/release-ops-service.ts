@@ -11,7 +11,7 @@ import type {
 import { assertMayChangeChannel, type Actor } from './access.js';
 import { appendAudit } from './audit-service.js';
 import { channelToChange } from './channel-guard.js';
-import { assertListed } from './releases-in-use.js';
+import { assertListed, listedRelease } from './releases-in-use.js';
 import { withResignRetry } from './resign-retry.js';
 import { applyDueSchedules, scheduleDeployment } from './schedules.js';
 import {
@@ -90,6 +90,7 @@ export class ReleaseOpsService {
       manifestSha256: r.manifestSha256,
       manifestLength: r.manifestLength,
       releasesVersion: r.releasesVersion,
+      listed: (await listedRelease(store, appId, releaseId)) !== null,
       createdAt: r.createdAt,
       notes: extras?.notes ?? null,
       disabledAt: extras?.disabledAt ?? null,

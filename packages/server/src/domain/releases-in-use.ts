@@ -5,6 +5,7 @@ import {
   parseTargets,
   RELEASES_ROLE,
   type ReleaseCustom,
+  type TargetsSigned,
 } from '@updraft/protocol';
 import { conflict } from './api-error.js';
 import type { Ports } from '../persistence/persistence.js';
@@ -55,18 +56,28 @@ export async function assertNoneInUse(
   );
 }
 
+/** The targets of the app's latest signed releases listing (one per release), or null before its trust is set. */
+async function latestListing(store: Ports<'trust'>, appId: string): Promise<TargetsSigned['targets'] | null> {
+  const meta = await store.trust.getLatestMetadata(appId, RELEASES_ROLE);
+  if (!meta) return null;
+  return parseTargets(parseJsonObject(meta.bytes, 'stored releases.json'), RELEASES_ROLE).signed.targets;
+}
+
 /** The release as the app's latest signed releases listing has it, or null when the listing no longer has it. */
 export async function listedRelease(
   store: Ports<'trust'>,
   appId: string,
   releaseId: string,
 ): Promise<ReleaseCustom | null> {
-  const meta = await store.trust.getLatestMetadata(appId, RELEASES_ROLE);
-  if (!meta) return null;
-  const releases = parseTargets(parseJsonObject(meta.bytes, 'stored releases.json'), RELEASES_ROLE).signed;
   const path = manifestTargetPath(releaseId);
-  const target = releases.targets[path];
+  const target = (await latestListing(store, appId))?.[path];
   return target ? parseReleaseCustom(target.custom, path) : null;
+}
+
+/** The ids of the releases the app's latest signed releases listing has (release list's `listed`). */
+export async function listedReleaseIds(store: Ports<'trust'>, appId: string): Promise<Set<string>> {
+  const targets = (await latestListing(store, appId)) ?? {};
+  return new Set(Object.entries(targets).map(([path, t]) => parseReleaseCustom(t.custom, path).releaseId));
 }
 
 /**
