@@ -1,16 +1,9 @@
-import {
-  AdminClient,
-  AdminHttpError,
-  AdminNetworkError,
-  ErrorCode,
-  routeTarget,
-  type AdminRoute,
-  type CallArgs,
-  type RouteResponse,
-} from '@updraft/api';
-import { retryingFetch } from '@updraft/client/node';
+import type { AdminClient, AdminHttpError, AdminRoute, CallArgs, RouteResponse } from '@updraft/api';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from './output.js';
+
+/** The admin client and what it throws, loaded on the first request (not when the CLI starts). */
+type ApiModule = typeof import('@updraft/api');
 
 /**
  * Sends of a change the server refused with 409 metadata-changed: the server re-signs director,
@@ -23,17 +16,25 @@ const FIRST_METADATA_BACKOFF_MS = 250;
 
 /** The admin API as the CLI uses it (the typed client of @updraft/api). Errors become CliErrors that say what to do. */
 export class AdminApi {
-  private readonly client: AdminClient;
+  private loaded: Promise<{ api: ApiModule; client: AdminClient }> | undefined;
   constructor(
     readonly server: string,
-    apiKey: string,
-  ) {
-    this.client = new AdminClient({
-      baseUrl: server,
-      apiKey,
-      // Idempotent requests are sent again once when the server closed the pooled connection under them.
-      fetch: (url, init, options) => retryingFetch(url, init, options),
-    });
+    private readonly apiKey: string,
+  ) {}
+
+  private load(): Promise<{ api: ApiModule; client: AdminClient }> {
+    this.loaded ??= Promise.all([import('@updraft/api'), import('@updraft/client/node')]).then(
+      ([api, { retryingFetch }]) => ({
+        api,
+        client: new api.AdminClient({
+          baseUrl: this.server,
+          apiKey: this.apiKey,
+          // Idempotent requests are sent again once when the server closed the pooled connection under them.
+          fetch: (url, init, options) => retryingFetch(url, init, options),
+        }),
+      }),
+    );
+    return this.loaded;
   }
 
   /**
@@ -42,31 +43,33 @@ export class AdminApi {
    * closed the pooled connection under them (retryingFetch). Failures become CliErrors.
    */
   async call<R extends AdminRoute>(route: R, ...args: CallArgs<R>): Promise<RouteResponse<R>> {
-    const { method, path } = routeTarget(route, (args[0] ?? {}) as { params?: object; query?: object });
+    const { api, client } = await this.load();
+    const { method, path } = api.routeTarget(route, (args[0] ?? {}) as { params?: object; query?: object });
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.client.call(route, ...args);
+        return await client.call(route, ...args);
       } catch (err) {
-        const lostRace = err instanceof AdminHttpError && err.code === ErrorCode.metadataChanged && method !== 'GET';
-        if (!lostRace) throw this.cliError(err, `${method} ${path}`);
-        if (attempt >= METADATA_CHANGED_ATTEMPTS) throw metadataKeptChanging(err, attempt);
+        const lostRace =
+          err instanceof api.AdminHttpError && err.code === api.ErrorCode.metadataChanged && method !== 'GET';
+        if (!lostRace) throw this.cliError(api, err, `${method} ${path}`);
+        if (attempt >= METADATA_CHANGED_ATTEMPTS) throw metadataKeptChanging(api, err, attempt);
         await sleep(FIRST_METADATA_BACKOFF_MS * 2 ** (attempt - 1) * (0.5 + Math.random()));
       }
     }
   }
 
   /** A failed request as a CliError that says what to do. */
-  private cliError(err: unknown, what: string): unknown {
-    if (err instanceof AdminNetworkError) {
+  private cliError(api: ApiModule, err: unknown, what: string): unknown {
+    if (err instanceof api.AdminNetworkError) {
       return new CliError(
         'server-unreachable',
         `cannot reach the Updraft server at ${this.server} (${causeOf(err.cause)}); start it with 'updraft serve' or check --server`,
       );
     }
-    if (!(err instanceof AdminHttpError)) return err;
+    if (!(err instanceof api.AdminHttpError)) return err;
     if (err.status === 401) {
       return new CliError(
-        ErrorCode.unauthorized,
+        api.ErrorCode.unauthorized,
         // The server's message already says what to do; add the CLI's flags only when it is silent.
         err.serverMessage
           ? `${err.serverMessage}; pass it with --api-key or UPDRAFT_API_KEY`
@@ -84,9 +87,9 @@ export class AdminApi {
 }
 
 /** The last refusal after every send lost the race: what happened, and what to do. */
-function metadataKeptChanging(err: AdminHttpError, attempts: number): CliError {
+function metadataKeptChanging(api: ApiModule, err: AdminHttpError, attempts: number): CliError {
   return new CliError(
-    ErrorCode.metadataChanged,
+    api.ErrorCode.metadataChanged,
     `the server refused this change ${attempts} times in a row because other changes to the app's signed metadata ` +
       'landed at the same moment each time (publishes, promotes, rollout changes, or another server re-signing); ' +
       'nothing was changed: wait until those changes are done and run the command again' +

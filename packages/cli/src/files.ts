@@ -14,8 +14,6 @@ export interface LocalFile {
   contentType: string;
 }
 
-export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024;
-
 /** The file at the bundle root whose gitignore-style patterns leave files out of a release. */
 export const IGNORE_FILE = '.updraftignore';
 /** Left out of every release: Finder's folder metadata and the resource forks of macOS zip archives. */

@@ -6,10 +6,6 @@ import { CliError } from './output.js';
 /** What the server answers for an app's log (POST /v1/apps, GET /v1/apps/:id/log). */
 export type LogIdentity = appsApi.CreatedApp['log'];
 
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
 /**
  * The `x-updraft-log` pin for root: the server's log key plus the publisher's choice of
  * policy and witnesses. Null when the server has no log (an older server) and the policy is off.

@@ -32,3 +32,15 @@ export function run<Args extends unknown[], Opts extends GlobalOptions>(
     }
   };
 }
+
+/**
+ * run() for an action whose code is imported when the command runs: `--help`, `--version`
+ * and usage errors load only the command definitions, not the signing, protocol, admin-client
+ * or server code an action needs (test/start-path.test.ts).
+ */
+export function runLazily<Args extends unknown[], Opts extends GlobalOptions>(
+  load: () => Promise<(...args: [...Args, Opts]) => Promise<void>>,
+  runOptions: RunOptions = {},
+): (...raw: unknown[]) => Promise<void> {
+  return run<Args, Opts>(async (...args) => (await load())(...args), runOptions);
+}

@@ -1,14 +1,6 @@
 import { ErrorCode } from '@updraft/api';
 import { assertIdentifier, signedForChannel } from '@updraft/protocol';
-import type { Command } from 'commander';
-import {
-  DEFAULT_KEEP_RELEASES,
-  MAX_KEEP_RELEASES,
-  publishRelease,
-  type PublishDeploy,
-  type PublishedRelease,
-  type PublishInput,
-} from '@updraft/signing';
+import { publishRelease, type PublishDeploy, type PublishedRelease, type PublishInput } from '@updraft/signing';
 import type { AdminApi } from './api-client.js';
 import { CliError } from './output.js';
 import { deployBody, type DeployFlags } from './commands/deploy-options.js';
@@ -16,36 +8,10 @@ import { publisherServer } from './publisher-server.js';
 
 /**
  * The CLI around the publish workflow of @updraft/signing: the identifiers and deploy flags it
- * checks, `--keep-releases`, and the retry when another publish got in first.
+ * checks, and the retry when another publish got in first (`--keep-releases`: keep-releases.ts).
  */
 
 const MAX_ATTEMPTS = 3;
-
-/**
- * `--keep-releases <n>` on every command that signs a releases version (publish, rollback):
- * how many releases of each platform and runtime version the listing keeps besides those in use.
- */
-export function addKeepReleasesOption(command: Command): Command {
-  return command.option(
-    '--keep-releases <n>',
-    `releases of each platform and runtime version the signed listing keeps, besides those channels use (1–${MAX_KEEP_RELEASES})`,
-    String(DEFAULT_KEEP_RELEASES),
-  );
-}
-
-/** The `--keep-releases` value, refused as a usage error (exit 2) unless a whole number 1–1000. */
-export function parseKeepReleases(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_KEEP_RELEASES;
-  const keep = /^[0-9]+$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(keep) || keep < 1 || keep > MAX_KEEP_RELEASES) {
-    throw new CliError(
-      'usage',
-      `--keep-releases must be a whole number from 1 to ${MAX_KEEP_RELEASES} (releases of each platform and runtime version the signed listing keeps), not "${value}"`,
-      { exitCode: 2 },
-    );
-  }
-  return keep;
-}
 
 /**
  * One signing of the next releases version, again when the server refused it because another
@@ -93,11 +59,11 @@ export function assertCliIdentifier(value: string, flag: string): string {
  * channel creation) and the channels the release may ever be served on: `--allow-channels`,
  * always with `--channel`.
  */
-export function deployPlan(
+export async function deployPlan(
   opts: DeployFlags & { notes?: string; createChannel?: boolean; allowChannels?: string },
   channel: string,
-): { deploy: PublishDeploy; channels: string[] } {
-  const deploy: PublishDeploy = deployBody(opts);
+): Promise<{ deploy: PublishDeploy; channels: string[] }> {
+  const deploy: PublishDeploy = await deployBody(opts);
   if (opts.notes !== undefined) deploy.notes = opts.notes;
   if (opts.createChannel) deploy.createChannel = true;
   const channels = (opts.allowChannels ?? channel)

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { AdminApi } from './api-client.js';
 import type { LocalFile } from './files.js';
-import { progressBar } from './output.js';
+import { progressBar } from './progress.js';
 
 /** Uploads the files the app does not hold yet (by hash), with a progress bar on a TTY; returns the bytes sent. */
 export async function uploadMissing(

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { publishArgs, runCli } from '@updraft/test-kit/cli';
 import { CliError } from '../src/output.js';
-import { parseKeepReleases } from '../src/sign-release.js';
+import { parseKeepReleases } from '../src/keep-releases.js';
 
 // `--keep-releases <n>`: how many releases of each platform and runtime version the signed
 // listing keeps. A bad value is a usage error (exit 2) before anything is built, read or sent,

@@ -13,8 +13,7 @@ import { asArray, asObject, asString, fail, type Obj } from './shape.js';
 export const EXPO_PLATFORMS = ['ios', 'android'] as const;
 export type ExpoPlatform = (typeof EXPO_PLATFORMS)[number];
 export const EXPO_SIGNATURE_ALG = 'rsa-v1_5-sha256';
-/** The key id `updraft publish --expo` signs under unless told otherwise. */
-export const EXPO_DEFAULT_KEY_ID = 'main';
+export { EXPO_DEFAULT_KEY_ID } from './vocabulary.js';
 /** Where the app's `updates.url` points, under the server's base URL. */
 export const expoUpdatesPath = (appId: string) => `/expo/${encodeURIComponent(appId)}`;
 /** The constant body the publisher signs once per app and key. */

@@ -94,17 +94,15 @@ export {
 export {
   DIRECTOR_PATHS,
   IDENTIFIER,
-  PLATFORMS,
   RELEASES_PATHS,
   assertIdentifier,
   isIdentifier,
-  isPlatform,
   manifestTargetPath,
   matchesPathPattern,
   pointerTargetPath,
   relativePathProblem,
-  type Platform,
 } from './paths.js';
+export { PLATFORMS, isPlatform, type Platform } from './platforms.js';
 export {
   MANIFEST_SCHEMA,
   MAX_MANIFEST_FILES,

@@ -17,13 +17,6 @@ export function assertIdentifier(value: unknown, what: string): string {
   return value;
 }
 
-export const PLATFORMS = ['ios', 'android', 'web', 'node', 'electron'] as const;
-export type Platform = (typeof PLATFORMS)[number];
-
-export function isPlatform(value: unknown): value is Platform {
-  return typeof value === 'string' && (PLATFORMS as readonly string[]).includes(value);
-}
-
 /**
  * A file path inside a release: relative, '/'-separated, no empty/'.'/'..' segment, no
  * backslash or control characters. Returns a reason string, or null when the path is safe.

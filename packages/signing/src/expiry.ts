@@ -1,4 +1,3 @@
-import { METADATA_ROLES } from '@updraft/protocol';
 import { DAY_MS, DEFAULT_EXPIRY_DAYS, isoSeconds } from './time.js';
 
 /**
@@ -17,8 +16,7 @@ export interface ExpiryPolicy {
   warnBefore: number;
 }
 
-export const EXPIRY_FIELDS = [...METADATA_ROLES, 'warnBefore'] as const;
-export type ExpiryField = (typeof EXPIRY_FIELDS)[number];
+export { EXPIRY_FIELDS, type ExpiryField } from './vocabulary.js';
 
 const DAY_S = DAY_MS / 1000;
 

@@ -1,17 +1,9 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { adminReadErrors, adminWriteErrors, dateTime, identifier, listOf, noQuery } from './common.js';
 
-/** The role vocabulary, lowest to highest (docs/api.md "Roles and scopes"). */
-export const ROLES = ['viewer', 'developer', 'release-manager', 'admin', 'owner'] as const;
-export type Role = (typeof ROLES)[number];
+import { PRINCIPAL_KINDS, ROLES, SCOPES } from '../vocabulary.js';
 
-/** What a key may be used for; `*` is every scope but the explicit ones (the server's access rules). */
-export const SCOPES = ['read', 'publish', 'release', 'channels', 'apps', 'keys', 'audit', 'orgs', 'witness'] as const;
-export type Scope = (typeof SCOPES)[number];
-
-/** A member's key, or a CI service account's. */
-export const PRINCIPAL_KINDS = ['member', 'service'] as const;
-export type PrincipalKind = (typeof PRINCIPAL_KINDS)[number];
+export { PRINCIPAL_KINDS, ROLES, SCOPES, type PrincipalKind, type Role, type Scope } from '../vocabulary.js';
 
 const role = { type: 'string', enum: ROLES } as const;
 const kind = { type: 'string', enum: PRINCIPAL_KINDS } as const;

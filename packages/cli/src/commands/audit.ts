@@ -1,7 +1,6 @@
-import { ErrorCode, type auditApi } from '@updraft/api';
+import type { auditApi } from '@updraft/api';
 import type { Command } from 'commander';
 import { requireServer, type AdminApi } from '../api-client.js';
-import { anchorProofProblem } from '../audit-anchor-proof.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 
@@ -58,6 +57,7 @@ export function registerAudit(program: Command): void {
           'GET /v1/audit/verify',
           opts.app ? { query: { app: opts.app } } : {},
         );
+        const { anchorProofProblem } = await import('../audit-anchor-proof.js');
         const proofProblem = result.anchor ? anchorProofProblem(result.anchor, opts.logKey) : null;
         const anchorProof = result.anchor ? (proofProblem ? 'failed' : 'verified') : 'none';
         emit(opts, { ...result, anchorProof }, () =>
@@ -102,6 +102,7 @@ async function setWebhook(api: AdminApi, url: string | null): Promise<auditApi.A
   try {
     return await api.call('PUT /v1/audit/webhook', { body: { url } });
   } catch (err) {
+    const { ErrorCode } = await import('@updraft/api');
     if (err instanceof CliError && err.code === ErrorCode.badWebhookUrl) {
       throw new CliError(err.code, `${err.message}; give --set an https URL of a public host`, {
         details: err.details,

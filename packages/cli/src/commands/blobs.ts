@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { assertIdentifier } from '@updraft/protocol';
 import { CliError, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { loadServer } from '../server-package.js';
@@ -26,7 +25,7 @@ export function registerBlobs(program: Command): void {
       let appId: string | undefined;
       if (opts.app !== undefined) {
         try {
-          appId = assertIdentifier(opts.app, '--app');
+          appId = (await import('@updraft/protocol')).assertIdentifier(opts.app, '--app');
         } catch (err) {
           throw new CliError('usage', (err as Error).message, { exitCode: 2 });
         }

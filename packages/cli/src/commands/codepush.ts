@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { codepushApi } from '@updraft/api';
-import { isPlatform, PLATFORMS } from '@updraft/protocol';
+import { isPlatform, PLATFORMS } from '@updraft/protocol/vocabulary';
 import { requireServer } from '../api-client.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseTargeting, type TargetingRules } from '@updraft/protocol';
+import type { TargetingRules } from '@updraft/protocol';
 import type { PublishDeploy } from '@updraft/signing';
 import { CliError } from '../output.js';
 
@@ -56,7 +56,7 @@ export function addDeployOptions(cmd: Command): Command {
     );
 }
 
-export function deployBody(flags: DeployFlags): DeployBody {
+export async function deployBody(flags: DeployFlags): Promise<DeployBody> {
   const body: DeployBody = {};
   if (flags.rollout !== undefined) body.basisPoints = percentToBasisPoints(flags.rollout, '--rollout');
   if (flags.mandatory) body.mandatory = true;
@@ -84,6 +84,7 @@ export function deployBody(flags: DeployFlags): DeployBody {
     rules['custom'] = custom;
   }
   if (Object.keys(rules).length > 0) {
+    const { parseTargeting } = await import('@updraft/protocol');
     let targeting: TargetingRules;
     try {
       targeting = parseTargeting(rules, 'targeting');

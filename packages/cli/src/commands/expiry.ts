@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { EXPIRY_FIELDS, formatDuration, parseDuration, type ExpiryField, type ExpiryPolicy } from '@updraft/signing';
+import type { ExpiryPolicy } from '@updraft/signing';
+import { EXPIRY_FIELDS, type ExpiryField } from '@updraft/signing/vocabulary';
 import { requireServer } from '../api-client.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
@@ -36,6 +37,7 @@ export function registerExpiry(program: Command): void {
   cmd.action(
     run<[string], ExpiryOptions>(async (appId, opts) => {
       const api = requireServer(opts);
+      const { formatDuration, parseDuration } = await import('@updraft/signing');
       const change: Partial<Record<ExpiryField, number>> = {};
       for (const field of EXPIRY_FIELDS) {
         const text = opts[field];

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { assertIdentifier } from '@updraft/protocol';
 import { CliError } from '../output.js';
 import { emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
@@ -26,7 +25,7 @@ export function registerExport(program: Command): void {
     run<[], ExportOptions>(async (opts) => {
       let appId: string;
       try {
-        appId = assertIdentifier(opts.app, '--app');
+        appId = (await import('@updraft/protocol')).assertIdentifier(opts.app, '--app');
       } catch (err) {
         throw new CliError('usage', (err as Error).message, { exitCode: 2 });
       }

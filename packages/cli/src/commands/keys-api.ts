@@ -1,4 +1,5 @@
-import { ROLES, SCOPES, type accessApi, type Role, type Scope } from '@updraft/api';
+import type { accessApi } from '@updraft/api';
+import { ROLES, SCOPES, type Role, type Scope } from '@updraft/api/vocabulary';
 import type { Command } from 'commander';
 import { requireServer } from '../api-client.js';
 import { CliError, emit } from '../output.js';

@@ -4,7 +4,7 @@ import { requireServer } from '../api-client.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { addDeployOptions, deployBody, percentToBasisPoints, type DeployFlags } from './deploy-options.js';
-import { describeProvenance, loadProvenance, type VerifiedProvenance } from './release-provenance.js';
+import type { VerifiedProvenance } from '../actions/release-provenance-actions.js';
 
 /**
  * `updraft release show|promote|rollout|halt|resume|disable|notes` on the `release` command
@@ -42,6 +42,7 @@ export function registerReleaseOps(program: Command): void {
     .action(
       run<[string], AppOptions & { keys?: string }>(async (id, opts) => {
         const api = requireServer(opts);
+        const { describeProvenance, loadProvenance } = await import('../actions/release-provenance-actions.js');
         const r = await api.call('GET /v1/apps/:appId/releases/:releaseId', {
           params: { appId: opts.app, releaseId: id },
         });
@@ -79,7 +80,7 @@ export function registerReleaseOps(program: Command): void {
     run<[string], ChannelOptions & DeployFlags>(async (id, opts) => {
       const result = await requireServer(opts).call('POST /v1/apps/:appId/releases/:releaseId/promote', {
         params: { appId: opts.app, releaseId: id },
-        body: { channel: opts.channel, ...deployBody(opts) },
+        body: { channel: opts.channel, ...(await deployBody(opts)) },
       });
       emit(opts, result, () =>
         result.pointer

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { formatBytes, sha256Hex } from '@updraft/protocol';
 import { requireServer } from '../api-client.js';
 import { CliError, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
@@ -23,6 +22,7 @@ export function registerReleaseSourcemap(program: Command): void {
     .action(
       run<[string], SourcemapOptions>(async (releaseId, opts) => {
         const api = requireServer(opts);
+        const { formatBytes, sha256Hex } = await import('@updraft/protocol');
         const { sourcemaps } = await api.call('GET /v1/apps/:appId/releases/:releaseId/sourcemaps', {
           params: { appId: opts.app, releaseId },
         });

@@ -1,22 +1,12 @@
 import type { Command } from 'commander';
 import { requireServer } from '../api-client.js';
 import type { releasesApi } from '@updraft/api';
-import { describeServing, formatBytes } from '@updraft/protocol';
 import { emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 
 interface ListOptions extends GlobalOptions {
   app: string;
   channel?: string;
-}
-
-/**
- * "rolling-out (production 25 %)": the state, and how each channel serving it serves it;
- * "superseded, not listed" when the signed listing dropped it (only a rollback serves it again).
- */
-function describeState(r: releasesApi.ReleaseListRow): string {
-  const state = r.channels.length ? `${r.state} (${r.channels.map(describeServing).join(', ')})` : r.state;
-  return r.listed ? state : `${state}, not listed`;
 }
 
 export function registerRelease(program: Command): void {
@@ -29,6 +19,15 @@ export function registerRelease(program: Command): void {
     .action(
       run<[], ListOptions>(async (opts) => {
         const api = requireServer(opts);
+        const { describeServing, formatBytes } = await import('@updraft/protocol');
+        /**
+         * "rolling-out (production 25 %)": the state, and how each channel serving it serves it;
+         * "superseded, not listed" when the signed listing dropped it (only a rollback serves it again).
+         */
+        const describeState = (r: releasesApi.ReleaseListRow): string => {
+          const state = r.channels.length ? `${r.state} (${r.channels.map(describeServing).join(', ')})` : r.state;
+          return r.listed ? state : `${state}, not listed`;
+        };
         const result = await api.call('GET /v1/apps/:appId/releases', {
           params: { appId: opts.app },
           ...(opts.channel ? { query: { channel: opts.channel } } : {}),

@@ -1,7 +1,6 @@
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import type { StartServerOptions } from '@updraft/server';
-import { parseDuration } from '@updraft/signing';
 import { CliError, colour } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
 import { addStorageOptions, storageFromOptions, type StorageOptions } from '../storage-options.js';
@@ -98,6 +97,7 @@ export function registerServe(program: Command): void {
           throw new CliError('usage', `--port must be a number from 0 to 65535, not "${opts.port}"`, { exitCode: 2 });
         }
         const pkg = await loadServer('serve');
+        const { parseDuration } = await import('@updraft/signing');
         const level = opts.logLevel ?? process.env['UPDRAFT_LOG_LEVEL'] ?? 'info';
         if (!pkg.isLogLevel(level)) {
           throw new CliError('usage', `--log-level must be one of ${pkg.LOG_LEVELS.join(', ')}, not "${level}"`, {

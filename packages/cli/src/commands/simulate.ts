@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliError, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
-import { simulateFleet } from '../simulator.js';
 
 interface SimulateOptions extends GlobalOptions {
   app: string;
@@ -79,7 +78,9 @@ export function registerSimulate(program: Command): void {
         }
         const dir = resolve(opts.dir ?? join(tmpdir(), `updraft-fleet-${process.pid}-${Date.now()}`));
         const tty = !opts.json && process.stderr.isTTY;
-        const result = await simulateFleet({
+        const result = await (
+          await import('../simulator.js')
+        ).simulateFleet({
           server,
           appId: opts.app,
           platform: opts.platform,

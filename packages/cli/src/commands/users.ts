@@ -1,4 +1,4 @@
-import { ROLES, type Role } from '@updraft/api';
+import { ROLES, type Role } from '@updraft/api/vocabulary';
 import type { Command } from 'commander';
 import { requireServer } from '../api-client.js';
 import { CliError, emit } from '../output.js';

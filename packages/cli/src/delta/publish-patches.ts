@@ -12,15 +12,13 @@ import {
 import { retryingFetch } from '@updraft/client/node';
 import type { AdminApi } from '../api-client.js';
 import type { LocalFile } from '../files.js';
-import { CliError, progressBar } from '../output.js';
+import { CliError } from '../output.js';
+import { progressBar } from '../progress.js';
 import { PatchPool } from './patch-pool.js';
 import { sha256 } from './smallest-patch.js';
 
 export { smallestPatch } from './smallest-patch.js';
 
-export const DEFAULT_DELTA_BASES = 3;
-/** Below this a patch saves too little to be worth a round trip and a patch step. */
-export const DEFAULT_DELTA_MIN_BYTES = 16 * 1024;
 /** A patch is kept only when it is at most this share of the brotli-compressed full file. */
 export const MAX_PATCH_RATIO = 0.5;
 

@@ -10,7 +10,8 @@ import {
   formatBytes,
 } from '@updraft/protocol';
 import { requireServer, type AdminApi } from '../api-client.js';
-import { DEFAULT_MAX_FILE_BYTES, type LocalFile } from '../files.js';
+import type { LocalFile } from '../files.js';
+import { DEFAULT_MAX_FILE_BYTES } from '../publish-defaults.js';
 import { defaultKeysDir, localSigner, readRoleKey } from '@updraft/signing';
 import { CliError, colour } from '../output.js';
 import { defaultBuilderKeyPath, loadOrCreateBuilderKey, publishProvenance } from '../provenance.js';
@@ -19,13 +20,8 @@ import { assertKeysFolderFor } from '../trust/app-context.js';
 import { anchorEpoch } from '../trust/epoch.js';
 import { uploadMissing } from '../upload.js';
 import type { DeployFlags } from '../commands/deploy-options.js';
-import {
-  assertCliIdentifier,
-  deployPlan,
-  droppedReleasesLine,
-  parseKeepReleases,
-  publishWithRetry,
-} from '../sign-release.js';
+import { assertCliIdentifier, deployPlan, droppedReleasesLine, publishWithRetry } from '../sign-release.js';
+import { parseKeepReleases } from '../keep-releases.js';
 import { readStaticExpoConfig, type ExpoAppConfig, type ResolvedExpoConfig } from '../build/expo-config.js';
 import { readExpoExport, type ExportedPlatform } from './export-dir.js';
 import { runtimeVersionWarnings } from './runtime-version.js';
@@ -214,7 +210,7 @@ export async function publishExpo(
     opts.provenance !== false
       ? await loadOrCreateBuilderKey(resolve(opts.builderKey ?? defaultBuilderKeyPath(keysDir)))
       : null;
-  const { deploy, channels } = deployPlan(opts, channel);
+  const { deploy, channels } = await deployPlan(opts, channel);
 
   const releaseFiles = (p: ExportedPlatform) => [p.bundle, ...p.assets.map((a) => a.file)];
   const uploaded = await uploadMissing(api, appId, exported.platforms.flatMap(releaseFiles), !opts.json);

@@ -22,6 +22,7 @@ import type { ProvenanceRef } from '@updraft/protocol/transparency';
 import { SigningError } from '../errors.js';
 import type { Signer } from '../keys.js';
 import { signMetadata } from '../sign.js';
+import { MAX_KEEP_RELEASES } from '../vocabulary.js';
 
 /**
  * What publish and rollback share: the server's releases metadata, accepted only under the
@@ -54,10 +55,7 @@ export function trustedReleases(
   return parsed.signed;
 }
 
-/** How many releases of each (platform, runtimeVersion) a new releases version keeps unless told otherwise. */
-export const DEFAULT_KEEP_RELEASES = 20;
-/** The most `keep` may be: a listing this long is already one every device downloads whole after a publish. */
-export const MAX_KEEP_RELEASES = 1000;
+export { DEFAULT_KEEP_RELEASES, MAX_KEEP_RELEASES } from '../vocabulary.js';
 
 /** What the next releases version carries over besides the new release. */
 export interface Retention {

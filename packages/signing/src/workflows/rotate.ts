@@ -9,6 +9,7 @@ import {
 } from '@updraft/protocol';
 import { SigningError } from '../errors.js';
 import { expiresAfter, type ExpiryPolicy } from '../expiry.js';
+import type { RotatableRole } from '../vocabulary.js';
 import type { CurrentTrust, MetadataBundle, OfflineMetadata } from './metadata-bundle.js';
 
 /**
@@ -18,8 +19,7 @@ import type { CurrentTrust, MetadataBundle, OfflineMetadata } from './metadata-b
  */
 
 export const ROOT_LISTED_ROLES = ['root', 'targets', 'snapshot', 'timestamp'] as const;
-export const ROTATABLE_ROLES = ['root', 'targets', 'releases', 'snapshot', 'timestamp', 'director'] as const;
-export type RotatableRole = (typeof ROTATABLE_ROLES)[number];
+export { ROTATABLE_ROLES, type RotatableRole } from '../vocabulary.js';
 type RootListedRole = (typeof ROOT_LISTED_ROLES)[number];
 
 function listedInRoot(role: RotatableRole): role is RootListedRole {
