@@ -67,6 +67,8 @@ const PROBE_S = Number(arg('probe-every', '300'));
 const SERVER_NODE_OPTIONS = arg('node-options', '');
 /** `updraft serve --sqlite-cache <MiB>` for the soaked server (sqlite only; default: the server's). */
 const SQLITE_CACHE_MIB = arg('sqlite-cache', '');
+/** More `updraft serve` arguments for the soaked server, space-separated (e.g. "--no-heap-compaction"). */
+const SERVE_ARGS = arg('serve-args', '').split(' ').filter(Boolean);
 const PROBE = fileURLToPath(new URL('./soak-probe.mjs', import.meta.url));
 const APP = 'com.example.soak';
 
@@ -74,6 +76,8 @@ if (BACKEND !== 'sqlite' && BACKEND !== 'postgres-s3') throw new Error('--backen
 
 interface Sample {
   at: number;
+  /** CPU seconds the server process has used (user + system), from /proc/<pid>/stat. */
+  cpuS: number;
   rssMb: number;
   rssAnonMb: number;
   rssFileMb: number;
@@ -110,6 +114,14 @@ function rss(pid: number): { rssMb: number; rssAnonMb: number; rssFileMb: number
     return m ? Number(m[1]) / 1024 : NaN;
   };
   return { rssMb: kb('VmRSS'), rssAnonMb: kb('RssAnon'), rssFileMb: kb('RssFile') };
+}
+
+/** getconf CLK_TCK: 100 on every Linux this runs on (the kernel's USER_HZ). */
+const CLOCK_TICKS = 100;
+function cpuSeconds(pid: number): number {
+  // Fields after the command name (which may hold spaces, so split after its ')'): utime is 14th, stime 15th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -156,11 +168,27 @@ function slopeWithInterval(xs: number[], ys: number[]): { slope: number; low: nu
 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
 
+function afterGcChange(warm: Probe[]) {
+  const [a, b] = [warm[0], warm.at(-1)];
+  if (!a || !b || a === b) return null;
+  const part = (f: (p: Probe) => number) => ({ from: f(a), to: f(b), change: round(f(b) - f(a), 1) });
+  return {
+    fromS: a.at,
+    toS: b.at,
+    rss: part((p) => p.rssMb),
+    heapUsed: part((p) => p.heapUsedMb),
+    code: part((p) => p.spaces['code'] ?? NaN),
+    heapTotal: part((p) => p.heapTotalMb),
+    committedUnused: part((p) => p.heapSlackMb),
+    outsideV8: part((p) => p.nativeMb),
+  };
+}
+
 async function main() {
   const work = await tempDir('soak');
   const cleanups: (() => Promise<void>)[] = [() => work.cleanup()];
   try {
-    const args: string[] = SQLITE_CACHE_MIB === '' ? [] : ['--sqlite-cache', SQLITE_CACHE_MIB];
+    const args: string[] = [...(SQLITE_CACHE_MIB === '' ? [] : ['--sqlite-cache', SQLITE_CACHE_MIB]), ...SERVE_ARGS];
     let env: Record<string, string> = { UPDRAFT_LOG_LEVEL: 'warn' };
     let dbSize: () => Promise<number>;
     const dataDir = join(work.path, 'server');
@@ -412,6 +440,7 @@ async function main() {
     const sample = async () =>
       samples.push({
         at: (performance.now() - start) / 1000,
+        cpuS: cpuSeconds(pid),
         ...rss(pid),
         dbMb: await dbSize(),
         load1: loadavg()[0]!,
@@ -494,6 +523,7 @@ async function main() {
       warmupPublishEverySeconds: WARMUP_PUBLISH_S,
       serverNodeOptions: SERVER_NODE_OPTIONS,
       sqliteCacheMib: SQLITE_CACHE_MIB === '' ? null : Number(SQLITE_CACHE_MIB),
+      serveArgs: SERVE_ARGS,
       node: process.version,
       totals: {
         checksDue: rows.reduce((n, r) => n + r.checksDue, 0),
@@ -506,6 +536,13 @@ async function main() {
         publishFailures: rows.reduce((n, r) => n + r.publishFailures, 0),
         publishesSkipped: rows.reduce((n, r) => n + r.publishesSkipped, 0),
       },
+      /** Server CPU seconds during the warm-up and after it (cost of a setting at the same traffic). */
+      serverCpuSeconds: {
+        warmup: round(at(0).cpuS - samples[0]!.cpuS, 1),
+        afterWarmup: round(at(1).cpuS - at(0).cpuS, 1),
+      },
+      /** How each part of memory after a forced GC moved from the first probe after warm-up to the last (MB). */
+      afterGcChange: afterGcChange(probes.filter((p) => p.at >= WARMUP_S)),
       rssMb: {
         beforeWarmup: Math.round(samples[0]!.rssMb * 10) / 10,
         start: Math.round(at(0).rssMb * 10) / 10,
