@@ -34,8 +34,11 @@ export class BlobSender {
   ) {}
 
   /**
-   * Immutable-by-hash bytes held in memory or read whole (≤ COMPRESS_MAX_BYTES): 304, an
-   * encoded variant when one exists or can be made now, or null: send the bytes as they are.
+   * Immutable-by-hash bytes held in memory or read whole (≤ COMPRESS_MAX_BYTES): answers a 304
+   * or an encoded variant when one exists or can be made now (true), or answers nothing
+   * (false): the caller sends the bytes as they are. A boolean, not the reply: a Fastify reply
+   * is a thenable, so an async function returning it resolves to undefined once the response
+   * ends, and the caller, seeing nothing answered, would send a second time.
    */
   async sendEncodable(
     request: FastifyRequest,
@@ -43,23 +46,24 @@ export class BlobSender {
     doc: { sha256: string; length: number; bytes: () => Promise<Uint8Array | null> },
     cacheControl: string,
     type: string,
-  ): Promise<FastifyReply | null> {
+  ): Promise<boolean> {
     void reply.header('cache-control', cacheControl);
     const eligible = EncodedVariants.eligible(doc.length);
     const encoding = eligible ? negotiateEncoding(request.headers['accept-encoding']) : null;
     if (eligible) void reply.header('vary', 'Accept-Encoding');
     if (notModified(request.headers['if-none-match'], doc.sha256)) {
       const held = encoding !== null && this.variants.peek(doc.sha256, encoding) !== null;
-      return reply
+      void reply
         .header('etag', etagFor(doc.sha256, held ? encoding : null))
         .code(304)
         .send();
+      return true;
     }
     const body = encoding ? await this.variants.get(doc.sha256, doc.length, encoding, doc.bytes) : null;
     void reply.type(type);
-    if (body)
-      return reply.header('etag', etagFor(doc.sha256, encoding)).header('content-encoding', encoding).send(body);
-    return null;
+    if (!body) return false;
+    void reply.header('etag', etagFor(doc.sha256, encoding)).header('content-encoding', encoding).send(body);
+    return true;
   }
 
   /** A blob of the app that `path` names (checked by the caller), as `type`. */
@@ -88,8 +92,7 @@ export class BlobSender {
       return reply.header('content-range', `bytes */${length}`).code(416).send();
     }
     if (range) {
-      const busy = await takeDownloadSlot(this.slots, request, reply);
-      if (busy) return busy;
+      if (await takeDownloadSlot(this.slots, request, reply)) return reply;
       const part = await repo.target(appId, path, range);
       if (!part) return missing(reply, path);
       void reply
@@ -108,18 +111,17 @@ export class BlobSender {
       EncodedVariants.eligible(length) &&
       (!this.opts.signedDocumentsOnly || (await repo.isSignedDocument(appId, sha256, length, path)));
     if (encodable) {
-      const encoded = await this.sendEncodable(
+      const answered = await this.sendEncodable(
         request,
         reply,
         { sha256, length, bytes: () => repo.targetBytes(sha256) },
         IMMUTABLE,
         type,
       );
-      if (encoded) return encoded;
+      if (answered) return reply;
     }
 
-    const busy = await takeDownloadSlot(this.slots, request, reply);
-    if (busy) return busy;
+    if (await takeDownloadSlot(this.slots, request, reply)) return reply;
     const whole = await repo.target(appId, path);
     if (!whole) return missing(reply, path);
     void reply.header('etag', etag).header('content-length', whole.length).type(type);

@@ -252,16 +252,19 @@ export function sendFileStream(
 
 /**
  * Takes a download slot for this request, or answers it (429/503 with Retry-After, never
- * cached) and returns that reply: the caller streams only when this returns null.
+ * cached) and returns true: the caller streams only when this returns false. A boolean, not
+ * the reply: a Fastify reply is a thenable, so an async function returning it resolves to
+ * undefined once the answer is sent, and the caller would stream a file into a reply already
+ * sent (Fastify's "Reply was already sent", and an opened file left unread).
  */
 export async function takeDownloadSlot(
   slots: DownloadSlots,
   request: FastifyRequest,
   reply: FastifyReply,
-): Promise<FastifyReply | null> {
+): Promise<boolean> {
   const answer = await slots.take(request.ip, reply.raw);
-  if (answer.kind === 'go') return null;
-  return reply
+  if (answer.kind === 'go') return false;
+  void reply
     .code(answer.status)
     .header('retry-after', String(answer.retryAfterSeconds))
     .header('cache-control', 'no-store')
@@ -272,4 +275,5 @@ export async function takeDownloadSlot(
         message: answer.message,
       },
     });
+  return true;
 }

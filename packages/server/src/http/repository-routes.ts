@@ -73,14 +73,14 @@ export const repositoryRoutes: FastifyPluginAsyncJsonSchemaToTs<{
     cacheControl: string,
   ): Promise<FastifyReply> => {
     const bytes = async () => doc.bytes;
-    const sent = await blobs.sendEncodable(
+    const answered = await blobs.sendEncodable(
       request,
       reply,
       { sha256: doc.sha256, length: doc.bytes.length, bytes },
       cacheControl,
       'application/json',
     );
-    return sent ?? reply.header('etag', etagFor(doc.sha256)).send(toBuffer(doc.bytes));
+    return answered ? reply : reply.header('etag', etagFor(doc.sha256)).send(toBuffer(doc.bytes));
   };
 
   app.get(

@@ -170,8 +170,7 @@ async function sendZip(
   if (!(await deps.codepush.acquisition.hasZip(appId, hash))) return reply.code(404).send(missing);
   void reply.header('etag', etagFor(hash)).header('cache-control', IMMUTABLE);
   if (notModified(request.headers['if-none-match'], hash)) return reply.code(304).send();
-  const busy = await takeDownloadSlot(deps.downloads, request, reply);
-  if (busy) return busy;
+  if (await takeDownloadSlot(deps.downloads, request, reply)) return reply;
   const opened = await deps.blobs.createReadStream(hash);
   if (!opened) return reply.code(404).send(missing);
   // Android compares the bytes it read with Content-Length: always send it, never an encoding.
