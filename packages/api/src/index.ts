@@ -65,3 +65,9 @@ export {
   type FetchLike,
   type CallOptions,
 } from './client.js';
+export {
+  isMetadataChanged,
+  METADATA_CHANGED_ATTEMPTS,
+  metadataKeptChangingMessage,
+  retryMetadataChanged,
+} from './metadata-changed.js';

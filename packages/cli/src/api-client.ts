@@ -1,18 +1,8 @@
 import type { AdminClient, AdminHttpError, AdminRoute, CallArgs, RouteResponse } from '@updraft/api';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from './output.js';
 
 /** The admin client and what it throws, loaded on the first request (not when the CLI starts). */
 type ApiModule = typeof import('@updraft/api');
-
-/**
- * Sends of a change the server refused with 409 metadata-changed: the server re-signs director,
- * snapshot and timestamp for it and gave up because other changes of the app kept landing at
- * the same moment; nothing was changed, so sending it again is safe and usually succeeds.
- */
-export const METADATA_CHANGED_ATTEMPTS = 4;
-/** The wait before the second send; it doubles for each further one (with jitter). */
-const FIRST_METADATA_BACKOFF_MS = 250;
 
 /** The admin API as the CLI uses it (the typed client of @updraft/api). Errors become CliErrors that say what to do. */
 export class AdminApi {
@@ -45,16 +35,13 @@ export class AdminApi {
   async call<R extends AdminRoute>(route: R, ...args: CallArgs<R>): Promise<RouteResponse<R>> {
     const { api, client } = await this.load();
     const { method, path } = api.routeTarget(route, (args[0] ?? {}) as { params?: object; query?: object });
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await client.call(route, ...args);
-      } catch (err) {
-        const lostRace =
-          err instanceof api.AdminHttpError && err.code === api.ErrorCode.metadataChanged && method !== 'GET';
-        if (!lostRace) throw this.cliError(api, err, `${method} ${path}`);
-        if (attempt >= METADATA_CHANGED_ATTEMPTS) throw metadataKeptChanging(api, err, attempt);
-        await sleep(FIRST_METADATA_BACKOFF_MS * 2 ** (attempt - 1) * (0.5 + Math.random()));
-      }
+    try {
+      // A change the server refused with 409 metadata-changed is sent again (@updraft/api's rule).
+      return await api.retryMetadataChanged(method, () => client.call(route, ...args));
+    } catch (err) {
+      throw api.isMetadataChanged(err, method)
+        ? metadataKeptChanging(api, err)
+        : this.cliError(api, err, `${method} ${path}`);
     }
   }
 
@@ -87,14 +74,11 @@ export class AdminApi {
 }
 
 /** The last refusal after every send lost the race: what happened, and what to do. */
-function metadataKeptChanging(api: ApiModule, err: AdminHttpError, attempts: number): CliError {
+function metadataKeptChanging(api: ApiModule, err: AdminHttpError): CliError {
   return new CliError(
     api.ErrorCode.metadataChanged,
-    `the server refused this change ${attempts} times in a row because other changes to the app's signed metadata ` +
-      'landed at the same moment each time (publishes, promotes, rollout changes, or another server re-signing); ' +
-      'nothing was changed: wait until those changes are done and run the command again' +
-      (err.serverMessage ? ` (server: ${err.serverMessage})` : ''),
-    { details: { status: err.status, attempts } },
+    api.metadataKeptChangingMessage(err, 'wait until those changes are done and run the command again'),
+    { details: { status: err.status, attempts: api.METADATA_CHANGED_ATTEMPTS } },
   );
 }
 

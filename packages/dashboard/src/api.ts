@@ -8,9 +8,14 @@ import {
   type auditApi,
   type CallArgs,
   type channelsApi,
+  ErrorCode,
   type insightApi,
+  isMetadataChanged,
+  metadataKeptChangingMessage,
   type releaseOpsApi,
   type releasesApi,
+  retryMetadataChanged,
+  routeTarget,
   type RouteResponse,
 } from '@updraft/api';
 import { ROLLOUT_BUCKETS } from '@updraft/protocol';
@@ -28,16 +33,28 @@ export class ApiError extends Error {
 /** The page's own origin with the session cookie; changes carry the CSRF header. */
 const client = new AdminClient({ baseUrl: '', session: true });
 
-/** One admin route, typed by its schemas (AdminClient.call); errors as ApiErrors with the server's message. */
+/**
+ * One admin route, typed by its schemas (AdminClient.call); errors as ApiErrors with the
+ * server's message. A change the server refused with 409 metadata-changed (it lost every race
+ * to re-sign; nothing changed) is sent again, as the CLI does (@updraft/api's rule).
+ */
 export async function call<R extends AdminRoute>(route: R, ...args: CallArgs<R>): Promise<RouteResponse<R>> {
+  const { method } = routeTarget(route, (args[0] ?? {}) as { params?: object; query?: object });
   try {
-    return await client.call(route, ...args);
+    return await retryMetadataChanged(method, () => client.call(route, ...args));
   } catch (err) {
-    throw apiError(err);
+    throw apiError(err, method);
   }
 }
 
-function apiError(err: unknown): unknown {
+function apiError(err: unknown, method: string): unknown {
+  if (isMetadataChanged(err, method)) {
+    return new ApiError(
+      err.status,
+      ErrorCode.metadataChanged,
+      metadataKeptChangingMessage(err, 'wait until those changes are done and try again'),
+    );
+  }
   if (err instanceof AdminNetworkError) {
     return new ApiError(0, 'network', 'cannot reach the Updraft server; check that it is running');
   }
