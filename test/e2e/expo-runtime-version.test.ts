@@ -8,8 +8,9 @@ import { publishArgs, REPO_ROOT, runCli, startServerProcess, tempDir, type Serve
 // warns when the runtime version its builds report is not --runtime-version: expo-updates
 // devices only get updates for exactly their build's runtime version. A config that is code
 // (app.config.js/ts) is not run by a plain publish: it says so and how to check. The update is
-// published either way (it may be meant for older builds). `--build expo`, which evaluates a
-// config that is code, is checked in expo-config.test.ts; the resolution rules in
+// published either way (it may be meant for older builds); with no config found at all it says
+// once that it could not check. `--build expo`, which evaluates a config that is code, is
+// checked in expo-config.test.ts; the resolution rules in
 // packages/cli/test/expo-runtime-version.test.ts.
 
 const APP = 'com.example.expo.rv';
@@ -101,4 +102,22 @@ test('app.config.js: not run by a plain publish; it says the runtime version was
     /^app\.config\.js is code, so its runtime version was not checked against --runtime-version 1\.0\.0/,
   );
   assert.match(w!, /npx expo config --type public/);
+});
+
+test('no Expo config beside the export nor in the current folder: it says once that it could not check, and how', async () => {
+  const dir = await app('no-config', {});
+  const [w, ...rest] = (await publish('dist', dir)).json?.['warnings'] as string[];
+  assert.equal(rest.length, 0, 'one message for both platforms');
+  assert.match(
+    w!,
+    /^no Expo config \(app\.json, app\.config\.json or app\.config\.js\/ts\) in the current folder \(beside the export folder\), so --runtime-version 1\.0\.0 was not checked/,
+  );
+  assert.match(w!, /never see this update/);
+  assert.match(w!, /npx expo config --type public/);
+  // From another folder without a config either: both places are named.
+  const [other] = (await publish(join(dir, 'dist'), REPO_ROOT)).json?.['warnings'] as string[];
+  assert.match(other!, /^no Expo config .* beside the export folder \(in \S*no-config\) nor in the current folder/);
+  // A person sees it on stderr, before the upload.
+  const human = await publish('dist', dir, false);
+  assert.match(human.stderr, /warning: no Expo config/);
 });

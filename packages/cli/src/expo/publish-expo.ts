@@ -24,7 +24,7 @@ import { assertCliIdentifier, deployPlan, droppedReleasesLine, publishWithRetry 
 import { parseKeepReleases } from '../keep-releases.js';
 import { readStaticExpoConfig, type ExpoAppConfig, type ResolvedExpoConfig } from '../build/expo-config.js';
 import { readExpoExport, type ExportedPlatform } from './export-dir.js';
-import { runtimeVersionWarnings } from './runtime-version.js';
+import { noConfigWarning, runtimeVersionWarnings } from './runtime-version.js';
 import { assertSigningMatches, loadExpoSigner, signExpoBody, type ExpoSigner } from './signing.js';
 
 export interface ExpoPublishOptions extends GlobalOptions, DeployFlags {
@@ -127,17 +127,25 @@ export function expoManifestText(input: {
  * Where the app's Expo config is: `--build` knows the app folder (and has the config when it
  * read it, evaluated if it is code); `publish DIR --expo` looks beside DIR (`npx expo export`
  * writes dist/ in the app) and then in the current folder. Only a static config is read here.
+ * None found: `searched` names the folders looked in, as the publisher would.
  */
 function findAppConfig(
   root: string,
   app: ExpoAppSource | undefined,
-): { file: string; config: ExpoAppConfig | null } | null {
+): { file: string; config: ExpoAppConfig | null } | { searched: string } {
   if (app?.config) return app.config;
   for (const dir of app ? [app.dir] : [dirname(root), process.cwd()]) {
     const found = readStaticExpoConfig(dir);
     if (found) return { file: relative(process.cwd(), join(dir, found.file)) || found.file, config: found.config };
   }
-  return null;
+  const beside = relative(process.cwd(), app ? app.dir : dirname(root)) || '.';
+  return {
+    searched: app
+      ? `in ${beside}`
+      : beside === '.'
+        ? 'in the current folder (beside the export folder)'
+        : `beside the export folder (in ${beside}) nor in the current folder`,
+  };
 }
 
 /** Registers a release's Expo update: the manifest bytes and the signatures made here. */
@@ -190,13 +198,14 @@ export async function publishExpo(
   const root = resolve(dir);
   const exported = await readExpoExport(root, opts.platform ?? 'all', maxFileBytes);
   const appConfig = findAppConfig(root, app);
-  const warnings = appConfig
-    ? runtimeVersionWarnings(
-        appConfig,
-        exported.platforms.map((p) => p.platform),
-        runtimeVersion,
-      )
-    : [];
+  const warnings =
+    'searched' in appConfig
+      ? [noConfigWarning(appConfig.searched, runtimeVersion)]
+      : runtimeVersionWarnings(
+          appConfig,
+          exported.platforms.map((p) => p.platform),
+          runtimeVersion,
+        );
   // Before the upload, so a person can stop a publish no device would see.
   if (!opts.json) for (const w of warnings) process.stderr.write(`${colour.yellow(`warning: ${w}`)}\n`);
   const signer = await loadExpoSigner(opts.expoKey, opts.expoKeyId);

@@ -89,3 +89,14 @@ export function runtimeVersionWarnings(
   }
   return out;
 }
+
+/**
+ * What to tell the publisher when no Expo config was found in the folders `searched` (as the
+ * publisher would name them): --runtime-version could not be checked, and how to check it.
+ */
+export function noConfigWarning(searched: string, runtimeVersion: string): string {
+  return (
+    `no Expo config (app.json, app.config.json or app.config.js/ts) ${searched}, so --runtime-version ${runtimeVersion} was not checked against the runtime version the app's builds report (${NEVER}): ` +
+    `publish from the app's folder (or with the export folder inside it) to have it checked, or run \`npx expo config --type public\` in the app, which prints the runtimeVersion it sets`
+  );
+}
