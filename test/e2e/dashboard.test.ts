@@ -299,6 +299,7 @@ test(
       await page.getByTestId('relist-command').innerText(),
       `updraft release rollback ${v1} --app ${APP} --channel production`,
     );
+    await shot(page, 'not-listed');
 
     // Another release in the same page: wait until it shows that one.
     await page.goto(`${server.url}/#/apps/${APP}/releases/${v2}`);
