@@ -9,10 +9,13 @@
  *    (median of 20), and the page itself in Chromium until the charts are drawn (median of 5).
  *
  *   npm run build && node --import tsx bench/ingest.ts [--seconds 50] [--concurrency 8] [--postgres]
+ *     [--sqlite-cache <MiB>] [--no-browser]
  *
  * --postgres runs the same against a throwaway PostgreSQL cluster (packages/test-kit/src/services.ts).
+ * --sqlite-cache passes `updraft serve --sqlite-cache` (SQLite's page cache) to compare its sizes;
+ * --no-browser leaves out the Chromium page load.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -30,6 +33,10 @@ const arg = (name: string, fallback: number) => {
 const SECONDS = arg('seconds', 50);
 const CONCURRENCY = arg('concurrency', 8);
 const POSTGRES = process.argv.includes('--postgres');
+const NO_BROWSER = process.argv.includes('--no-browser');
+const SQLITE_CACHE = process.argv.includes('--sqlite-cache')
+  ? ['--sqlite-cache', process.argv[process.argv.indexOf('--sqlite-cache') + 1]!]
+  : [];
 const BATCH = 50;
 const APP = 'com.example.ingest';
 const KINDS = ['check', 'download_started', 'installed', 'launched', 'app_ready', 'launched', 'crash', 'rollback'];
@@ -63,7 +70,7 @@ async function main(): Promise<void> {
       '1000000000',
       '--source-budget',
       '1000000000',
-      ...(databaseUrl ? ['--database', databaseUrl] : []),
+      ...(databaseUrl ? ['--database', databaseUrl] : SQLITE_CACHE),
     ],
   });
   try {
@@ -167,7 +174,7 @@ async function main(): Promise<void> {
     }
 
     let pageMs: number | null = null;
-    if (existsSync('/usr/bin/chromium')) {
+    if (!NO_BROWSER && existsSync('/usr/bin/chromium')) {
       const { chromium } = await import('playwright-core');
       const ctx = await chromium.launchPersistentContext(join(work, 'profile'), {
         executablePath: '/usr/bin/chromium',
@@ -203,8 +210,12 @@ async function main(): Promise<void> {
       await ctx.close();
     }
 
+    const status = readFileSync(`/proc/${server.child.pid}/status`, 'utf8');
     const result = {
       store: databaseUrl ? 'postgresql' : 'sqlite',
+      sqliteCacheMib: SQLITE_CACHE[1] ?? null,
+      /** The server's resident memory at the end (MB), with the database at its largest. */
+      serverRssMb: Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 102.4) / 10,
       seconds: Number(elapsed.toFixed(1)),
       concurrency: CONCURRENCY,
       batch: BATCH,

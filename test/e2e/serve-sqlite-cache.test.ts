@@ -23,8 +23,8 @@ function startupConfig(stdout: string): Record<string, unknown> {
 }
 
 for (const [flag, kib] of [
-  [[], 16_000],
-  [['--sqlite-cache', '2'], 2048],
+  [[], 2048],
+  [['--sqlite-cache', '16'], 16_384],
   [['--sqlite-cache', '0.5'], 512],
 ] as const) {
   test(`serve ${flag.join(' ') || '(default)'}: SQLite opens with a ${kib} KiB page cache`, async () => {

@@ -84,7 +84,7 @@ export function registerServe(program: Command): void {
     )
     .option(
       '--sqlite-cache <MiB>',
-      'page cache of the embedded SQLite database (default 16; lower it on a small host, at the cost of more disk reads)',
+      'page cache of the embedded SQLite database in MiB (default 2; more keeps more of a big database in the process, fewer reads from the OS file cache)',
     )
     .option(
       '--dev-loopback-webhooks',

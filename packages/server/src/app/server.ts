@@ -361,7 +361,7 @@ export interface StartServerOptions extends Pick<BuildAppOptions, (typeof PASSED
   dataDir: string;
   /** postgres://… to use PostgreSQL instead of `<dataDir>/updraft.db`. */
   databaseUrl?: string;
-  /** The embedded SQLite's page cache in KiB (default SQLITE_PAGE_CACHE_KIB, 16,000). */
+  /** The embedded SQLite's page cache in KiB (default SQLITE_PAGE_CACHE_KIB, 2,048). */
   sqlitePageCacheKib?: number;
   /** s3://bucket/prefix (or a folder) instead of `<dataDir>/blobs`. */
   blobs?: string;

@@ -8,12 +8,16 @@ import type { Tables as Schema } from './schema.js';
  * Opens (creating if needed) the embedded SQLite database and brings its schema up to date.
  * WAL lets device reads proceed while a publish writes; synchronous=FULL because a publish
  * that was acknowledged must survive a power cut; busy_timeout lets several server processes
- * share one file. The page cache is bounded explicitly (it grows with the database until it
- * reaches the bound, part of the server's resident memory), at better-sqlite3's build
- * default, so an upgrade cannot move it unseen.
- * A small host sets it lower (`updraft serve --sqlite-cache <MiB>`), trading cache hits for RSS.
+ * share one file. The page cache is bounded explicitly, so an upgrade cannot move it unseen: it
+ * grows with the database until it reaches the bound, and is part of the server's resident
+ * memory. 2 MiB (SQLite's own default; better-sqlite3 builds with 16 MB) fills in the first
+ * minutes, so RSS levels off instead of following the database for hours, and costs no
+ * ingest throughput (docs/benchmarks.md, "SQLite's page cache"): pages beyond it come from the
+ * OS's file cache, which the kernel gives back under pressure, and device checks are answered
+ * from memory anyway. A big database with heavy dashboard reads may want more
+ * (`updraft serve --sqlite-cache <MiB>`).
  */
-export const SQLITE_PAGE_CACHE_KIB = 16_000;
+export const SQLITE_PAGE_CACHE_KIB = 2_048;
 
 export async function openSqliteStore(file: string, opts: { pageCacheKib?: number } = {}): Promise<KyselyDatabase> {
   const cacheKib = opts.pageCacheKib ?? SQLITE_PAGE_CACHE_KIB;
