@@ -41,14 +41,10 @@ export type GuardrailView = insightApi.Guardrail;
  * re-sign (`lost-race`, other changes of the app kept landing) or the halt failed. The next
  * pass halts it (nothing was recorded, so it trips again on the same window).
  */
-export interface DeferredHalt {
-  appId: string;
-  channel: string;
-  releaseId: string;
-  metric: 'crash' | 'rollback';
-  rateBp: number;
-  thresholdBp: number;
-  launches: number;
+export interface DeferredHalt extends Pick<
+  GuardrailTrip,
+  'appId' | 'channel' | 'releaseId' | 'metric' | 'rateBp' | 'thresholdBp' | 'launches'
+> {
   lookbackMinutes: number;
   reason: 'lost-race' | 'failed';
   error: string;
