@@ -9,6 +9,7 @@ import {
 import type { BlobStore } from '../blobs/blobs.js';
 import type { Ports, ReleaseRecord } from '../persistence/persistence.js';
 import { listedReleaseIds } from './releases-in-use.js';
+import { unavailableDependency } from './unavailable.js';
 
 /** Manifests are immutable by hash: their sizes are remembered, up to this many. */
 const MAX_REMEMBERED_SIZES = 10_000;
@@ -20,9 +21,11 @@ type Size = Pick<ReleaseListing, 'sizeBytes' | 'files'>;
 /**
  * What the release list says beyond the release itself: its state (from the channel pointers
  * and whether it was disabled), whether the signed listing still has it, and its size (from
- * its manifest, read once per process). A
- * channel serves a release to the share of its devices in the rollout, and its previous
- * release to the rest (all of them while halted).
+ * its manifest, read once per process). A channel serves a release to the share of its
+ * devices in the rollout, and its previous release to the rest (all of them while halted).
+ *
+ * Everything but the size comes from the database, so the list is answered while the blob
+ * store is away: a size it cannot read then is unknown (null) and read again next time.
  */
 export class ReleaseListings {
   private sizes = new Map<string, Size>();
@@ -64,7 +67,13 @@ export class ReleaseListings {
   private async size(manifestSha256: string): Promise<Size> {
     const known = this.sizes.get(manifestSha256);
     if (known) return known;
-    const bytes = await this.deps.blobs.get(manifestSha256);
+    let bytes: Uint8Array | null;
+    try {
+      bytes = await this.deps.blobs.get(manifestSha256);
+    } catch (err) {
+      if (unavailableDependency(err) === 'blob-store') return { sizeBytes: null, files: null };
+      throw err;
+    }
     if (!bytes) return { sizeBytes: null, files: null };
     let size: Size;
     try {
