@@ -10,6 +10,7 @@ import type {
   Storage,
   Transport,
 } from '@updraft/client';
+import { storagePathSegments } from '@updraft/client';
 import { checkRedirectAllowed, UpdraftError } from '@updraft/protocol';
 import type { CapacitorPlatform, Sha256Digest } from './platform.js';
 
@@ -35,16 +36,9 @@ export function base64ToBytes(text: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** The path itself once the shared Storage rule accepts it. */
 function checkPath(path: string): string {
-  const parts = path.split('/');
-  if (
-    path === '' ||
-    path.startsWith('/') ||
-    path.includes('\\') ||
-    parts.some((s) => s === '' || s === '.' || s === '..')
-  ) {
-    throw new Error(`storage path "${path}" must be relative and '/'-separated`);
-  }
+  storagePathSegments(path);
   return path;
 }
 

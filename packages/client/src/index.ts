@@ -44,6 +44,7 @@ export type {
   Transport,
   UpdraftPorts,
 } from './ports/ports.js';
+export { storagePathSegments } from './ports/storage-path.js';
 export {
   readVerifiedRepository,
   type ReadRepositoryOptions,

@@ -8,6 +8,7 @@ import type {
   Storage,
   Transport,
 } from '@updraft/client';
+import { storagePathSegments } from '@updraft/client';
 import { checkRedirectAllowed, UpdraftError } from '@updraft/protocol';
 import { base64ToBytes, bytesToBase64 } from './base64.js';
 import type { UpdraftNativeModule } from './native-module.js';
@@ -18,16 +19,9 @@ import type { UpdraftNativeModule } from './native-module.js';
  * blob-util.
  */
 
+/** The path itself once the shared Storage rule accepts it. */
 function checkPath(path: string): string {
-  const parts = path.split('/');
-  if (
-    path === '' ||
-    path.startsWith('/') ||
-    path.includes('\\') ||
-    parts.some((s) => s === '' || s === '.' || s === '..')
-  ) {
-    throw new Error(`storage path "${path}" must be relative and '/'-separated`);
-  }
+  storagePathSegments(path);
   return path;
 }
 

@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Storage } from '../ports.js';
+import { storagePathSegments } from '../storage-path.js';
 
 /** The Storage port on a local folder (Node, Electron, tests). */
 export class NodeStorage implements Storage {
@@ -14,14 +15,9 @@ export class NodeStorage implements Storage {
 
   /** Refuses anything that could leave the root: a path bug must not become a write elsewhere. */
   resolve(path: string): string {
-    if (path === '' || isAbsolute(path) || path.includes('\\') || path.includes('\0')) {
-      throw new Error(`storage path "${path}" must be relative and '/'-separated`);
-    }
-    const segments = path.split('/');
-    if (segments.some((s) => s === '' || s === '.' || s === '..')) {
-      throw new Error(`storage path "${path}" has an empty, '.' or '..' segment`);
-    }
-    return join(this.rootDir, ...segments);
+    // isAbsolute also catches a Windows drive path ("C:/…"), which the shared rule lets through.
+    if (isAbsolute(path)) throw new Error(`storage path "${path}" must be relative and '/'-separated`);
+    return join(this.rootDir, ...storagePathSegments(path));
   }
 
   async readFile(path: string): Promise<Uint8Array | null> {
