@@ -1,27 +1,10 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { after, test } from 'node:test';
-import { TestRepo } from '@updraft/test-kit/test-repo';
+import { test } from 'node:test';
+import { serveTestRepo } from '@updraft/test-kit/served-repo';
+import type { TestRepo } from '@updraft/test-kit/test-repo';
 import type { Sha256Digest } from '../src/platform.js';
 import { CapacitorUpdraft } from '../src/updraft.js';
 import { FakeWebView, MemoryFilesystem } from './fake-capacitor.js';
-
-const servers: Server[] = [];
-after(() => servers.forEach((s) => (s.closeAllConnections(), s.close())));
-
-async function servedRepo(): Promise<TestRepo> {
-  const http = createServer();
-  servers.push(http);
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  const repo = new TestRepo(`http://127.0.0.1:${(http.address() as AddressInfo).port}`);
-  http.on('request', (req, res) => {
-    const bytes = repo.files.get(`${repo.server}${req.url}`);
-    if (!bytes) return void res.writeHead(404).end();
-    res.writeHead(200).end(bytes);
-  });
-  return repo;
-}
 
 const web = (n: number, html: string, mandatory = false) => ({
   releaseId: `w${n}`,
@@ -48,7 +31,7 @@ function page(repo: TestRepo, fs: MemoryFilesystem, webView: FakeWebView, subtle
 }
 
 test('install, switch the WebView to the trial, adopt it after the reload, persist it once ready', async () => {
-  const repo = await servedRepo();
+  const repo = await serveTestRepo();
   repo.publish(web(1, '<h1>one</h1>'));
   const fs = new MemoryFilesystem();
   const webView = new FakeWebView();
@@ -77,7 +60,7 @@ test('install, switch the WebView to the trial, adopt it after the reload, persi
 });
 
 test('a trial that dies before notifyAppReady() is rolled back at the next cold start', async () => {
-  const repo = await servedRepo();
+  const repo = await serveTestRepo();
   repo.publish(web(1, 'good'));
   const fs = new MemoryFilesystem();
   const webView = new FakeWebView();
@@ -105,7 +88,7 @@ test('a trial that dies before notifyAppReady() is rolled back at the next cold 
 });
 
 test('a mandatory release switches at once; hashing falls back to noble without WebCrypto', async () => {
-  const repo = await servedRepo();
+  const repo = await serveTestRepo();
   repo.publish(web(1, 'must have', true));
   const fs = new MemoryFilesystem();
   const webView = new FakeWebView();
@@ -118,7 +101,7 @@ test('a mandatory release switches at once; hashing falls back to noble without 
 });
 
 test('a tampered file is rejected as hash and the WebView stays where it is', async () => {
-  const repo = await servedRepo();
+  const repo = await serveTestRepo();
   const { fileSha256 } = repo.publish(web(1, 'real'));
   repo.files.set(repo.url(`targets/files/${fileSha256['index.html']}`), new TextEncoder().encode('evil'));
   const fs = new MemoryFilesystem();

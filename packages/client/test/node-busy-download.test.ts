@@ -1,21 +1,17 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { createNodeClient } from '../src/ports/node/node-adapter.js';
 import { parseRetryAfter } from '../src/ports/node/transport.js';
 import type { Timers } from '../src/ports/ports.js';
 import { BUSY_RETRIES } from '../src/engine/repository.js';
-import { TestRepo } from '@updraft/test-kit/test-repo';
+import { sendWhole, serveTestRepo } from '@updraft/test-kit/served-repo';
+import type { TestRepo } from '@updraft/test-kit/test-repo';
 import { tempDir } from './helpers/setup.js';
 
 // Issue 14 §1: the server bounds concurrent anonymous downloads per network source and in
 // all, answering 429 (this address has too many) or 503 (the server has too many) with
 // Retry-After. A device behind a carrier-grade NAT meets that in normal use: the client must
 // wait and ask again (a bounded number of times), never take it as a failed install.
-
-const servers: Server[] = [];
-after(() => servers.forEach((s) => (s.closeAllConnections(), s.close())));
 
 interface Busy {
   repo: TestRepo;
@@ -26,15 +22,9 @@ interface Busy {
 }
 
 async function serve(status: 429 | 503, retryAfter: string | null): Promise<Busy> {
-  const http = createServer();
-  servers.push(http);
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const repo = new TestRepo(`http://127.0.0.1:${(http.address() as AddressInfo).port}`);
   const fileRequests = { count: 0 };
   const busyNext = { count: 0 };
-  http.on('request', (req, res) => {
-    const bytes = repo.files.get(`${repo.server}${req.url}`);
-    if (!bytes) return void res.writeHead(404).end();
+  const repo = await serveTestRepo((req, res, bytes) => {
     if (req.url!.includes('/targets/files/')) {
       fileRequests.count++;
       if (busyNext.count > 0) {
@@ -44,7 +34,7 @@ async function serve(status: 429 | 503, retryAfter: string | null): Promise<Busy
         return void res.writeHead(status, headers).end('{"error":{"code":"busy","message":"busy"}}');
       }
     }
-    res.writeHead(200, { 'content-length': String(bytes.length) }).end(bytes);
+    sendWhole(res, bytes);
   });
   return { repo, fileRequests, busyNext };
 }

@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { readdir, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { createNodeClient } from '../src/ports/node/node-adapter.js';
 import { NodeStorage } from '../src/ports/node/storage.js';
-import { TestRepo } from '@updraft/test-kit/test-repo';
+import { sendRange, sendWhole, serveTestRepo } from '@updraft/test-kit/served-repo';
+import type { TestRepo } from '@updraft/test-kit/test-repo';
 import { tempDir } from './helpers/setup.js';
 
 /** Resumable downloads over real HTTP on 127.0.0.1: a server that cuts the first transfer, and honours Range. */
-
-const servers: Server[] = [];
-after(() => servers.forEach((s) => (s.closeAllConnections(), s.close())));
 
 interface Served {
   repo: TestRepo;
@@ -21,24 +17,12 @@ interface Served {
 }
 
 async function serve(): Promise<Served> {
-  const http = createServer();
-  servers.push(http);
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const repo = new TestRepo(`http://127.0.0.1:${(http.address() as AddressInfo).port}`);
   const ranges: (string | undefined)[] = [];
   const cutNext = { value: false };
-  http.on('request', (req, res) => {
-    const bytes = repo.files.get(`${repo.server}${req.url}`);
-    if (!bytes) return void res.writeHead(404).end();
-    if (!req.url!.includes('/targets/files/')) return void res.writeHead(200).end(bytes);
+  const repo = await serveTestRepo((req, res, bytes) => {
+    if (!req.url!.includes('/targets/files/')) return sendWhole(res, bytes);
     ranges.push(req.headers.range);
-    const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-    if (m) {
-      const start = Number(m[1]);
-      return void res
-        .writeHead(206, { 'content-range': `bytes ${start}-${bytes.length - 1}/${bytes.length}` })
-        .end(bytes.subarray(start));
-    }
+    if (sendRange(req, res, bytes)) return;
     res.writeHead(200, { 'content-length': String(bytes.length) });
     if (!cutNext.value) return void res.end(bytes);
     cutNext.value = false;

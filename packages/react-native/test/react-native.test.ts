@@ -1,37 +1,16 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { readdir, readFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { NodeStorage } from '@updraft/client/node';
-import { TestRepo } from '@updraft/test-kit/test-repo';
+import { sendRange, sendWhole, serveTestRepo } from '@updraft/test-kit/served-repo';
+import type { TestRepo } from '@updraft/test-kit/test-repo';
 import { deviceDir as tempDir } from '@updraft/test-kit/device-dir';
 import { Updraft, UPDRAFT_FOLDER } from '../src/updraft.js';
 import { FakeNativeModule, fakeBlobUtil, nativeBoot } from './fake-platform.js';
 
-const servers: Server[] = [];
-after(() => servers.forEach((s) => (s.closeAllConnections(), s.close())));
-
-async function servedRepo(): Promise<TestRepo> {
-  const http = createServer();
-  servers.push(http);
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  const repo = new TestRepo(`http://127.0.0.1:${(http.address() as AddressInfo).port}`);
-  http.on('request', (req, res) => {
-    const bytes = repo.files.get(`${repo.server}${req.url}`);
-    if (!bytes) return void res.writeHead(404).end();
-    const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-    if (m) {
-      const start = Number(m[1]);
-      return void res
-        .writeHead(206, { 'content-range': `bytes ${start}-${bytes.length - 1}/${bytes.length}` })
-        .end(bytes.subarray(start));
-    }
-    res.writeHead(200).end(bytes);
-  });
-  return repo;
-}
+// Honours Range, so an interrupted download can resume.
+const servedRepo = () => serveTestRepo((req, res, bytes) => sendRange(req, res, bytes) || sendWhole(res, bytes));
 
 function appOn(repo: TestRepo, documentDir: string, native = new FakeNativeModule(), policy = {}) {
   const updraft = new Updraft(
