@@ -102,11 +102,24 @@ export class Metrics {
   );
   readonly serverErrors = new Counter('updraft_internal_errors_total', 'Unexpected server errors (HTTP 500)');
   readonly eventsIngested = new Counter('updraft_events_ingested_total', 'Device events received in accepted batches');
+  readonly guardrailTrips = new Counter(
+    'updraft_guardrail_trips_total',
+    'Guardrail trips recorded, by action: halted (the rollout was halted) or alerted (alert mode)',
+  );
+  readonly guardrailHaltsDeferred = new Counter(
+    'updraft_guardrail_halts_deferred_total',
+    "Tripped rollouts whose halt was put off to the guardrail job's next pass, by reason (lost-race, failed)",
+  );
   /** The anonymous download bounds (http/download-slots.ts), read at scrape time; set by buildApp. */
   downloads: DownloadSlots | null = null;
   private readonly started = Date.now();
 
-  constructor(readonly frontDoor: FrontDoorCounts = { cache: 0, computed: 0, bytes: 0 }) {}
+  constructor(readonly frontDoor: FrontDoorCounts = { cache: 0, computed: 0, bytes: 0 }) {
+    // Present at 0 from the start: Prometheus' increase() misses a series' first sample, so a
+    // counter that first appears at 1 would hide the first deferred halt from an alert.
+    for (const action of ['halted', 'alerted'] as const) this.guardrailTrips.inc({ action }, 0);
+    for (const reason of ['lost-race', 'failed'] as const) this.guardrailHaltsDeferred.inc({ reason }, 0);
+  }
 
   render(): string {
     const out: string[] = [];
@@ -129,6 +142,8 @@ export class Metrics {
     this.dependencyErrors.render(out);
     this.serverErrors.render(out);
     this.eventsIngested.render(out);
+    this.guardrailTrips.render(out);
+    this.guardrailHaltsDeferred.render(out);
     if (this.downloads) renderDownloads(this.downloads, out);
     const mem = process.memoryUsage();
     out.push(

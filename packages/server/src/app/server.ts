@@ -321,6 +321,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       now,
       intervals: jobIntervals(opts),
       logger: app.log,
+      metrics,
     };
     if (opts.retention) jobsDeps.retention = opts.retention;
     installJobs(app, { store: opts.store, jobs: serverJobs(jobsDeps), now, metrics });

@@ -33,6 +33,8 @@ export interface ServerJobsDeps {
   intervals: JobIntervals;
   retention?: Partial<RetentionOptions>;
   logger: FastifyInstance['log'];
+  /** Counts what the guardrail job does (trips, deferred halts) for /metrics. */
+  metrics: Metrics;
 }
 
 /**
@@ -40,15 +42,19 @@ export interface ServerJobsDeps {
  * the job runner's database lease, so with many instances each task runs on one of them.
  */
 export function serverJobs(deps: ServerJobsDeps): ScheduledJob[] {
-  const { store, services, now, intervals, logger } = deps;
+  const { store, services, now, intervals, logger, metrics } = deps;
   const jobs: ScheduledJob[] = [
     resignJob(store, { intervalMs: intervals.resignMs }),
     scheduledStartsJob(services.releaseOps, intervals.scheduledStartsMs),
-    guardrailJob(services.guardrails, intervals.guardrailsMs, (d) => {
-      const what = d.reason === 'lost-race' ? 'lost every race to re-sign' : 'failed';
-      const message = `guardrail tripped on ${d.appId} ${d.channel} (${d.releaseId}) but its halt ${what}: halting it on the next run`;
-      if (d.reason === 'lost-race') logger.warn({ ...d }, message);
-      else logger.error({ ...d }, message);
+    guardrailJob(services.guardrails, intervals.guardrailsMs, {
+      onTrip: (trip) => metrics.guardrailTrips.inc({ action: trip.action }),
+      onDeferred: (d) => {
+        metrics.guardrailHaltsDeferred.inc({ reason: d.reason });
+        const what = d.reason === 'lost-race' ? 'lost every race to re-sign' : 'failed';
+        const message = `guardrail tripped on ${d.appId} ${d.channel} (${d.releaseId}) but its halt ${what}: halting it on the next run`;
+        if (d.reason === 'lost-race') logger.warn({ ...d }, message);
+        else logger.error({ ...d }, message);
+      },
     }),
     webhookJob(services.webhooks, intervals.webhooksMs),
     retentionJob(store, deps.retention, intervals.retentionMs),
