@@ -173,7 +173,7 @@ export async function buildTrust(
 
 /** Creates an app and sets its trust; returns the publisher keys and root bytes a device ships. */
 export async function createTrustedApp(
-  t: TestServer,
+  t: Pick<TestServer, 'api' | 'url'>,
   appId: string,
   opts: { rootExtra?: (created: JsonObject) => JsonObject } = {},
 ): Promise<{ keys: PublisherKeys; rootBytes: Uint8Array }> {
@@ -221,7 +221,7 @@ export interface ReleaseSpec {
  * `versionCode`, `skipUpload` and `drop` let a test publish what the server must refuse.
  */
 export async function prepareRelease(
-  t: TestServer,
+  t: Pick<TestServer, 'publisher'>,
   appId: string,
   keys: PublisherKeys,
   spec: ReleaseSpec,

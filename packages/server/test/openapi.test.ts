@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN_ROUTES } from '@updraft/api';
-import type { FastifyInstance, HTTPMethods } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { buildApp, FolderBlobStore, openSqliteStore } from '../src/index.js';
 import type { Database } from '../src/persistence/persistence.js';
 import { request, startTestServer, type TestServer } from './helpers.js';
+import { registeredRoutes } from './route-catalogue.js';
 
 // The OpenAPI document is generated from the schemas the server validates with, so a route
 // without a schema shows up here as an operation without parameters or body.
@@ -87,33 +88,6 @@ const HIDDEN: Record<string, string> = {
   'GET /assets/{file}': "the dashboard's static files, not an API",
   'GET /metrics': "Prometheus metrics for the operator's scraper, behind their own token (docs/operations.md)",
 };
-
-/**
- * Every route the router holds, as `METHOD /path` in OpenAPI spelling. Read from Fastify's
- * route tree (printRoutes), whose nodes concatenate to the full path; each result is then
- * checked with hasRoute, so a misread tree fails instead of hiding a route.
- */
-function registeredRoutes(app: FastifyInstance): string[] {
-  const out: string[] = [];
-  const prefixes: string[] = [];
-  for (const line of app.printRoutes().split('\n')) {
-    const m = /^((?:│ {3}| {4})*)(?:├── |└── )(\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!m) continue;
-    const depth = m[1]!.length / 4;
-    prefixes.length = depth;
-    const path = prefixes.join('') + m[2]!;
-    prefixes.push(m[2]!);
-    for (const method of m[3]?.split(', ') ?? []) {
-      assert.ok(
-        app.hasRoute({ method: method as HTTPMethods, url: path }),
-        `misread the route tree: ${method} ${path}`,
-      );
-      if (method === 'HEAD') continue;
-      out.push(`${method} ${path.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\*$/, '{*}')}`);
-    }
-  }
-  return out;
-}
 
 /** Error statuses whose body is not `{error: {code, message}}`, each with why. */
 const OTHER_ERROR_BODIES: Record<string, string> = {
