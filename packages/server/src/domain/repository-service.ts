@@ -3,6 +3,7 @@ import { ROOT_ROLE, TIMESTAMP_ROLE, type VersionedRole } from '@updraft/protocol
 import type { BlobRange, BlobStore } from '../blobs/blobs.js';
 import type { Ports } from '../persistence/persistence.js';
 import { SignedTargets } from './signed-targets.js';
+import { unavailableDependency } from './unavailable.js';
 
 /** A target URL's last segment: `<sha256>` (files) or `<sha256>.<name>` (consistent-snapshot targets). */
 const TARGET_SEGMENT = /^([0-9a-f]{64})(?:\.[^/]+)?$/;
@@ -117,9 +118,20 @@ export class RepositoryService {
   }
 
   async metadata(appId: string, role: VersionedRole, version: number): Promise<ServedMetadata | null> {
-    if (!(await this.servable(appId))) return null;
-    const m = await this.deps.store.trust.getMetadata(appId, role, version);
-    return m ? { bytes: m.bytes, sha256: m.sha256 } : null;
+    try {
+      if (!(await this.servable(appId))) return null;
+      const m = await this.deps.store.trust.getMetadata(appId, role, version);
+      return m ? { bytes: m.bytes, sha256: m.sha256 } : null;
+    } catch (err) {
+      // The database is away: the root walk's request at every check, the root after the
+      // newest, is still answered "none" from the root version read with the last timestamp,
+      // as the front door answers it (check-answers.ts), so a check that reaches this route
+      // (a reused or proxied connection) is answered too. Any other document needs the database.
+      const newest = this.timestamps.get(appId)?.rootVersion;
+      const nextRoot = role === ROOT_ROLE && typeof newest === 'number' && version > newest;
+      if (nextRoot && unavailableDependency(err) === 'database') return null;
+      throw err;
+    }
   }
 
   /** The blob a target path names, if it belongs to this app. */
