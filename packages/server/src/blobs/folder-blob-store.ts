@@ -15,7 +15,7 @@ import {
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { assertSha256, type BlobRange, type BlobStore } from './blob-store.js';
-import { verifiedPut, type PendingBlob, type RawBlobWrites } from './verified-write.js';
+import { VerifiedBlobStore, type PendingBlob } from './verified-write.js';
 
 /** Temp files older than this are leftovers of a crashed upload (uploads are minutes at most). */
 const STALE_TEMP_MS = 60 * 60 * 1000;
@@ -33,10 +33,11 @@ export const READ_CHUNK_BYTES = 256 * 1024;
  * reading it back from disk, so a reader never sees a partial or wrong blob (not even after a
  * short write on a full disk) and a crash leaves at most a temp file.
  */
-export class FolderBlobStore implements BlobStore {
+export class FolderBlobStore extends VerifiedBlobStore implements BlobStore {
   private readonly tmpDir: string;
 
   private constructor(private readonly root: string) {
+    super();
     this.tmpDir = join(root, 'tmp');
   }
 
@@ -52,10 +53,6 @@ export class FolderBlobStore implements BlobStore {
     return join(this.root, sha256.slice(0, 2), sha256);
   }
 
-  async has(sha256: string): Promise<boolean> {
-    return (await this.stat(sha256)) !== null;
-  }
-
   async stat(sha256: string): Promise<{ length: number } | null> {
     try {
       const s = await stat(this.pathOf(sha256));
@@ -66,49 +63,37 @@ export class FolderBlobStore implements BlobStore {
     }
   }
 
-  put(
-    sha256: string,
-    source: Readable | Uint8Array,
-    opts: { maxBytes: number },
-  ): Promise<{ sha256: string; length: number }> {
-    return verifiedPut(this.raw, sha256, source, opts);
-  }
-
   /** A temp file in `<root>/tmp`, fsynced and read back before its rename under the name. */
-  private readonly raw: RawBlobWrites = {
-    stat: (sha256) => this.stat(sha256),
-    remove: (sha256) => this.delete(sha256),
-    begin: async (sha256): Promise<PendingBlob> => {
-      const finalPath = this.pathOf(sha256);
-      const dir = join(this.root, sha256.slice(0, 2));
-      const tmpPath = join(this.tmpDir, `${sha256}.${randomBytes(8).toString('hex')}`);
-      const file = await open(tmpPath, 'wx+', 0o644);
-      let closed = false;
-      const close = async (): Promise<void> => {
-        if (closed) return;
-        closed = true;
-        await file.close();
-      };
-      return {
-        write: (chunk) => writeAll(file, chunk),
-        readBack: async () => {
-          await file.sync();
-          return hashFile(file);
-        },
-        commit: async () => {
-          await close();
-          await mkdir(dir, { recursive: true });
-          // Same content either way; replacing an existing blob also repairs a damaged one.
-          await rename(tmpPath, finalPath);
-          await syncDir(dir);
-        },
-        abort: async () => {
-          await close().catch(() => {});
-          await unlink(tmpPath).catch(() => {});
-        },
-      };
-    },
-  };
+  protected async begin(sha256: string): Promise<PendingBlob> {
+    const finalPath = this.pathOf(sha256);
+    const dir = join(this.root, sha256.slice(0, 2));
+    const tmpPath = join(this.tmpDir, `${sha256}.${randomBytes(8).toString('hex')}`);
+    const file = await open(tmpPath, 'wx+', 0o644);
+    let closed = false;
+    const close = async (): Promise<void> => {
+      if (closed) return;
+      closed = true;
+      await file.close();
+    };
+    return {
+      write: (chunk) => writeAll(file, chunk),
+      readBack: async () => {
+        await file.sync();
+        return hashFile(file);
+      },
+      commit: async () => {
+        await close();
+        await mkdir(dir, { recursive: true });
+        // Same content either way; replacing an existing blob also repairs a damaged one.
+        await rename(tmpPath, finalPath);
+        await syncDir(dir);
+      },
+      abort: async () => {
+        await close().catch(() => {});
+        await unlink(tmpPath).catch(() => {});
+      },
+    };
+  }
 
   async get(sha256: string): Promise<Uint8Array | null> {
     try {

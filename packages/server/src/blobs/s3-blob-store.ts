@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { isS3ConnectionError, markUnavailable } from '../domain/unavailable.js';
 import { assertSha256, type BlobRange, type BlobStore } from './blob-store.js';
-import { verifiedPut, type PendingBlob, type RawBlobWrites } from './verified-write.js';
+import { VerifiedBlobStore, type PendingBlob } from './verified-write.js';
 import { parseS3Url, s3ClientFor, type S3Location, type S3ConnectionOptions } from './s3-client.js';
 
 /** S3's minimum part size is 5 MiB; 8 MiB keeps memory per upload small and parts few. */
@@ -51,7 +51,7 @@ function isNotFound(err: unknown): boolean {
  * PutObject its SHA-256 checksum), so the store itself refuses bytes damaged on the way, and
  * the stored length is checked after the write (an object of the wrong length is deleted).
  */
-export class S3BlobStore implements BlobStore {
+export class S3BlobStore extends VerifiedBlobStore implements BlobStore {
   private readonly client: S3Client;
   private readonly location: S3Location;
   private readonly partSize: number;
@@ -60,6 +60,7 @@ export class S3BlobStore implements BlobStore {
   private readonly send: S3Client['send'];
 
   constructor(opts: S3BlobStoreOptions) {
+    super();
     this.location = parseS3Url(opts.url);
     this.client = s3ClientFor(opts);
     const send = this.client.send as (command: unknown) => Promise<unknown>;
@@ -84,10 +85,6 @@ export class S3BlobStore implements BlobStore {
     return this.publicBase ? `${this.publicBase}/${sha256}` : null;
   }
 
-  async has(sha256: string): Promise<boolean> {
-    return (await this.stat(sha256)) !== null;
-  }
-
   async stat(sha256: string): Promise<{ length: number } | null> {
     try {
       const head = await this.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(sha256) }));
@@ -98,112 +95,100 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  put(
-    sha256: string,
-    source: Readable | Uint8Array,
-    opts: { maxBytes: number },
-  ): Promise<{ sha256: string; length: number }> {
-    return verifiedPut(this.raw, sha256, source, opts);
-  }
-
   /**
    * Bytes held in memory up to one part: a blob that fits goes up as one PutObject at commit;
    * a larger one as a multipart upload whose completion is the commit.
    */
-  private readonly raw: RawBlobWrites = {
-    stat: (sha256) => this.stat(sha256),
-    remove: (sha256) => this.delete(sha256),
-    begin: async (sha256): Promise<PendingBlob> => {
-      const key = this.keyOf(sha256);
-      let pending: Buffer[] = [];
-      let pendingBytes = 0;
-      let uploadId: string | undefined;
-      const parts: CompletedPart[] = [];
+  protected async begin(sha256: string): Promise<PendingBlob> {
+    const key = this.keyOf(sha256);
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let uploadId: string | undefined;
+    const parts: CompletedPart[] = [];
 
-      const flushPart = async (): Promise<void> => {
-        const body = Buffer.concat(pending, pendingBytes);
-        pending = [];
-        pendingBytes = 0;
+    const flushPart = async (): Promise<void> => {
+      const body = Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      if (uploadId === undefined) {
+        const created = await this.send(
+          new CreateMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key: key,
+            ContentType: 'application/octet-stream',
+            CacheControl: IMMUTABLE,
+          }),
+        );
+        uploadId = created.UploadId;
+        if (!uploadId) throw new Error(`S3 gave no upload id for ${key}`);
+      }
+      const partNumber = parts.length + 1;
+      const res = await this.send(
+        new UploadPartCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          Body: body,
+          ContentLength: body.length,
+          ContentMD5: md5(body),
+        }),
+      );
+      parts.push({ PartNumber: partNumber, ETag: res.ETag });
+    };
+
+    return {
+      write: async (chunk) => {
+        pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        pendingBytes += chunk.length;
+        // Keep the last (possibly short) part until the end: only it may be under 5 MiB.
+        if (pendingBytes > this.partSize) {
+          const all = Buffer.concat(pending, pendingBytes);
+          pending = [all.subarray(0, this.partSize)];
+          pendingBytes = this.partSize;
+          const rest = all.subarray(this.partSize);
+          await flushPart();
+          pending = [rest];
+          pendingBytes = rest.length;
+        }
+      },
+      // Written even when the object exists: the same bytes again, and a damaged copy is repaired.
+      commit: async () => {
         if (uploadId === undefined) {
-          const created = await this.send(
-            new CreateMultipartUploadCommand({
+          const body = Buffer.concat(pending, pendingBytes);
+          await this.send(
+            new PutObjectCommand({
               Bucket: this.bucket,
               Key: key,
+              Body: body,
+              ContentLength: body.length,
+              ContentMD5: md5(body),
+              ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
               ContentType: 'application/octet-stream',
               CacheControl: IMMUTABLE,
             }),
           );
-          uploadId = created.UploadId;
-          if (!uploadId) throw new Error(`S3 gave no upload id for ${key}`);
+          return;
         }
-        const partNumber = parts.length + 1;
-        const res = await this.send(
-          new UploadPartCommand({
+        if (pendingBytes > 0) await flushPart();
+        await this.send(
+          new CompleteMultipartUploadCommand({
             Bucket: this.bucket,
             Key: key,
             UploadId: uploadId,
-            PartNumber: partNumber,
-            Body: body,
-            ContentLength: body.length,
-            ContentMD5: md5(body),
+            MultipartUpload: { Parts: parts },
           }),
         );
-        parts.push({ PartNumber: partNumber, ETag: res.ETag });
-      };
-
-      return {
-        write: async (chunk) => {
-          pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          pendingBytes += chunk.length;
-          // Keep the last (possibly short) part until the end: only it may be under 5 MiB.
-          if (pendingBytes > this.partSize) {
-            const all = Buffer.concat(pending, pendingBytes);
-            pending = [all.subarray(0, this.partSize)];
-            pendingBytes = this.partSize;
-            const rest = all.subarray(this.partSize);
-            await flushPart();
-            pending = [rest];
-            pendingBytes = rest.length;
-          }
-        },
-        // Written even when the object exists: the same bytes again, and a damaged copy is repaired.
-        commit: async () => {
-          if (uploadId === undefined) {
-            const body = Buffer.concat(pending, pendingBytes);
-            await this.send(
-              new PutObjectCommand({
-                Bucket: this.bucket,
-                Key: key,
-                Body: body,
-                ContentLength: body.length,
-                ContentMD5: md5(body),
-                ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
-                ContentType: 'application/octet-stream',
-                CacheControl: IMMUTABLE,
-              }),
-            );
-            return;
-          }
-          if (pendingBytes > 0) await flushPart();
-          await this.send(
-            new CompleteMultipartUploadCommand({
-              Bucket: this.bucket,
-              Key: key,
-              UploadId: uploadId,
-              MultipartUpload: { Parts: parts },
-            }),
-          );
-        },
-        abort: async () => {
-          pending = [];
-          if (uploadId === undefined) return;
-          await this.client
-            .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
-            .catch(() => undefined);
-        },
-      };
-    },
-  };
+      },
+      abort: async () => {
+        pending = [];
+        if (uploadId === undefined) return;
+        await this.client
+          .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
+          .catch(() => undefined);
+      },
+    };
+  }
 
   async get(sha256: string): Promise<Uint8Array | null> {
     try {

@@ -32,6 +32,34 @@ export interface RawBlobWrites {
 }
 
 /**
+ * The shape every backend that stores through verifiedPut() shares: it supplies stat, delete
+ * and begin (its raw side), and has() and put() follow from them the same way everywhere.
+ */
+export abstract class VerifiedBlobStore {
+  abstract stat(sha256: string): Promise<{ length: number } | null>;
+  abstract delete(sha256: string): Promise<void>;
+  /** Starts a pending blob for `sha256` (already validated): RawBlobWrites.begin. */
+  protected abstract begin(sha256: string): Promise<PendingBlob>;
+
+  async has(sha256: string): Promise<boolean> {
+    return (await this.stat(sha256)) !== null;
+  }
+
+  put(
+    sha256: string,
+    source: Readable | Uint8Array,
+    opts: { maxBytes: number },
+  ): Promise<{ sha256: string; length: number }> {
+    const raw: RawBlobWrites = {
+      stat: (name) => this.stat(name),
+      remove: (name) => this.delete(name),
+      begin: (name) => this.begin(name),
+    };
+    return verifiedPut(raw, sha256, source, opts);
+  }
+}
+
+/**
  * The write every BlobStore.put goes through: refuses a name that is not a SHA-256, counts
  * bytes against `maxBytes` as they arrive (`too-large`), hashes them as they stream
  * (`hash-mismatch`), checks the read-back bytes before commit and the stored length after it,
