@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-js
 import { appsApi } from '@updraft/api';
 import { mayReachApp, type Services } from '../domain/services.js';
 import { actorOf } from './access-hooks.js';
-import { ACCESS } from './route-schemas.js';
+import { ACCESS, adminRoute } from './route-schemas.js';
 
 /** Root, targets and releases v1 are small, but allow generous key lists and signatures. */
 const TRUST_BODY_LIMIT = 8 * 1024 * 1024;
@@ -13,46 +13,21 @@ export const appRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services: 
 ) => {
   app.post(
     '/apps',
-    {
-      config: { access: ACCESS.appsWrite },
-      schema: {
-        tags: ['apps'],
-        summary: 'Create an app and its online keys',
-        ...appsApi.createApp,
-      },
-    },
+    adminRoute(ACCESS.appsWrite, 'apps', 'Create an app and its online keys', appsApi.createApp),
     async (request, reply) => {
       const { created, ...body } = await services.apps.createApp(actorOf(request), request.body.appId);
       return reply.code(created ? 201 : 200).send(body);
     },
   );
 
-  app.get(
-    '/apps',
-    {
-      config: { access: ACCESS.read },
-      schema: {
-        tags: ['apps'],
-        summary: "The organization's apps",
-        ...appsApi.listApps,
-      },
-    },
-    async (request) => {
-      const actor = actorOf(request);
-      return { apps: (await services.apps.listApps(actor.orgId)).filter((a) => mayReachApp(actor, a.appId)) };
-    },
-  );
+  app.get('/apps', adminRoute(ACCESS.read, 'apps', "The organization's apps", appsApi.listApps), async (request) => {
+    const actor = actorOf(request);
+    return { apps: (await services.apps.listApps(actor.orgId)).filter((a) => mayReachApp(actor, a.appId)) };
+  });
 
   app.get(
     '/apps/:appId',
-    {
-      config: { access: ACCESS.read },
-      schema: {
-        tags: ['apps'],
-        summary: 'One app, its channels and pointers',
-        ...appsApi.getApp,
-      },
-    },
+    adminRoute(ACCESS.read, 'apps', 'One app, its channels and pointers', appsApi.getApp),
     async (request) => services.apps.getApp(request.params.appId),
   );
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-js
 import { auditApi } from '@updraft/api';
 import type { Services } from '../domain/services.js';
 import { actorOf } from './access-hooks.js';
-import { ACCESS } from './route-schemas.js';
+import { ACCESS, adminRoute } from './route-schemas.js';
 
 export const auditRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services: Services } }> = async (
   app,
@@ -10,14 +10,12 @@ export const auditRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services
 ) => {
   app.get(
     '/audit',
-    {
-      config: { access: ACCESS.audit },
-      schema: {
-        tags: ['audit'],
-        summary: "The organization's audit log, oldest first (page with ?after=<seq>)",
-        ...auditApi.listAudit,
-      },
-    },
+    adminRoute(
+      ACCESS.audit,
+      'audit',
+      "The organization's audit log, oldest first (page with ?after=<seq>)",
+      auditApi.listAudit,
+    ),
     async (request) => ({
       entries: await services.audit.list(actorOf(request), {
         ...(request.query.app !== undefined ? { appId: request.query.app } : {}),
@@ -44,36 +42,29 @@ export const auditRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services
 
   app.get(
     '/audit/anchor-status',
-    {
-      config: { access: ACCESS.audit },
-      schema: {
-        tags: ['audit'],
-        summary: 'Whether the log still extends its latest anchor (truncated or rewritten since), for a banner',
-        ...auditApi.getAnchorStatus,
-      },
-    },
+    adminRoute(
+      ACCESS.audit,
+      'audit',
+      'Whether the log still extends its latest anchor (truncated or rewritten since), for a banner',
+      auditApi.getAnchorStatus,
+    ),
     async (request) => services.audit.anchorStatus(actorOf(request)),
   );
 
   app.get(
     '/audit/webhook',
-    {
-      config: { access: ACCESS.audit },
-      schema: { tags: ['audit'], summary: 'Where audit alerts are posted', ...auditApi.getAuditWebhook },
-    },
+    adminRoute(ACCESS.audit, 'audit', 'Where audit alerts are posted', auditApi.getAuditWebhook),
     async (request) => services.audit.getWebhook(actorOf(request)),
   );
 
   app.put(
     '/audit/webhook',
-    {
-      config: { access: ACCESS.audit },
-      schema: {
-        tags: ['audit'],
-        summary: 'Set (or clear with null) the https URL audit alerts are posted to',
-        ...auditApi.setAuditWebhook,
-      },
-    },
+    adminRoute(
+      ACCESS.audit,
+      'audit',
+      'Set (or clear with null) the https URL audit alerts are posted to',
+      auditApi.setAuditWebhook,
+    ),
     async (request) => services.audit.setWebhook(actorOf(request), request.body.url),
   );
 };

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { blobUploadApi } from '@updraft/api';
 import type { Services } from '../domain/services.js';
-import { ACCESS } from './route-schemas.js';
+import { ACCESS, adminRoute } from './route-schemas.js';
 
 /**
  * `PUT /apps/:appId/blobs/:sha256` in its own plugin: here every content type is a raw
@@ -17,14 +17,12 @@ export const blobUploadRoutes: FastifyPluginAsyncJsonSchemaToTs<{
 
   app.put(
     '/apps/:appId/blobs/:sha256',
-    {
-      config: { access: ACCESS.publish },
-      schema: {
-        tags: ['publish'],
-        summary: 'Upload one release file (raw bytes); the server checks its SHA-256',
-        ...blobUploadApi.uploadBlob,
-      },
-    },
+    adminRoute(
+      ACCESS.publish,
+      'publish',
+      'Upload one release file (raw bytes); the server checks its SHA-256',
+      blobUploadApi.uploadBlob,
+    ),
     async (request, reply) => {
       const header = request.headers['content-length'];
       const declared = header !== undefined && /^\d+$/.test(header) ? Number(header) : undefined;

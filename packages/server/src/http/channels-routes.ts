@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-js
 import { channelsApi } from '@updraft/api';
 import type { Services } from '../domain/services.js';
 import { actorOf } from './access-hooks.js';
-import { ACCESS } from './route-schemas.js';
+import { ACCESS, adminRoute } from './route-schemas.js';
 
 export const channelRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services: Services } }> = async (
   app,
@@ -10,27 +10,13 @@ export const channelRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { servic
 ) => {
   app.get(
     '/apps/:appId/channels',
-    {
-      config: { access: ACCESS.read },
-      schema: {
-        tags: ['channels'],
-        summary: 'Channels with their pointers and rollout state',
-        ...channelsApi.listChannels,
-      },
-    },
+    adminRoute(ACCESS.read, 'channels', 'Channels with their pointers and rollout state', channelsApi.listChannels),
     async (request) => ({ channels: await services.channels.list(request.params.appId) }),
   );
 
   app.post(
     '/apps/:appId/channels',
-    {
-      config: { access: ACCESS.channelCreate },
-      schema: {
-        tags: ['channels'],
-        summary: 'Create a channel (optionally protected)',
-        ...channelsApi.createChannel,
-      },
-    },
+    adminRoute(ACCESS.channelCreate, 'channels', 'Create a channel (optionally protected)', channelsApi.createChannel),
     async (request, reply) =>
       reply
         .code(201)
@@ -46,14 +32,7 @@ export const channelRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { servic
 
   app.put(
     '/apps/:appId/channels/:channel/protection',
-    {
-      config: { access: ACCESS.channelProtect },
-      schema: {
-        tags: ['channels'],
-        summary: 'Protect or unprotect a channel',
-        ...channelsApi.protectChannel,
-      },
-    },
+    adminRoute(ACCESS.channelProtect, 'channels', 'Protect or unprotect a channel', channelsApi.protectChannel),
     async (request) =>
       services.channels.setProtected(
         actorOf(request),

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-js
 import { insightApi } from '@updraft/api';
 import type { Services } from '../domain/services.js';
 import { actorOf } from './access-hooks.js';
-import { ACCESS } from './route-schemas.js';
+import { ACCESS, adminRoute } from './route-schemas.js';
 
 /** Release insight (rollups), guardrails and ingest keys. */
 export const insightRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services: Services } }> = async (
@@ -11,27 +11,23 @@ export const insightRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { servic
 ) => {
   app.get(
     '/apps/:appId/releases/:releaseId/insight',
-    {
-      config: { access: ACCESS.read },
-      schema: {
-        tags: ['insight'],
-        summary: 'Event counts per minute, adoption and rates of a release (from the rollups)',
-        ...insightApi.getReleaseInsight,
-      },
-    },
+    adminRoute(
+      ACCESS.read,
+      'insight',
+      'Event counts per minute, adoption and rates of a release (from the rollups)',
+      insightApi.getReleaseInsight,
+    ),
     async (request) => services.insight.releaseInsight(request.params.appId, request.params.releaseId, request.query),
   );
 
   app.get(
     '/apps/:appId/releases/:releaseId/guardrail',
-    {
-      config: { access: ACCESS.read },
-      schema: {
-        tags: ['insight'],
-        summary: "The guardrail's view of a release on a channel: window, launches, rates, status, last trip",
-        ...insightApi.getGuardrailHealth,
-      },
-    },
+    adminRoute(
+      ACCESS.read,
+      'insight',
+      "The guardrail's view of a release on a channel: window, launches, rates, status, last trip",
+      insightApi.getGuardrailHealth,
+    ),
     async (request) =>
       services.guardrails.health(
         request.params.appId,
@@ -43,56 +39,43 @@ export const insightRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { servic
 
   app.get(
     '/apps/:appId/guardrails',
-    {
-      config: { access: ACCESS.read },
-      schema: { tags: ['insight'], summary: 'Guardrail settings of every channel', ...insightApi.listGuardrails },
-    },
+    adminRoute(ACCESS.read, 'insight', 'Guardrail settings of every channel', insightApi.listGuardrails),
     async (request) => ({ guardrails: await services.guardrails.list(request.params.appId, actorOf(request)) }),
   );
 
   app.put(
     '/apps/:appId/channels/:channel/guardrail',
-    {
-      config: { access: ACCESS.channelCreate },
-      schema: {
-        tags: ['insight'],
-        summary: "Set a channel's guardrail: threshold, lookback, minimum launches, webhook",
-        ...insightApi.setGuardrail,
-      },
-    },
+    adminRoute(
+      ACCESS.channelCreate,
+      'insight',
+      "Set a channel's guardrail: threshold, lookback, minimum launches, webhook",
+      insightApi.setGuardrail,
+    ),
     async (request) =>
       services.guardrails.set(actorOf(request), request.params.appId, request.params.channel, request.body),
   );
 
   app.post(
     '/apps/:appId/ingest-keys',
-    {
-      config: { access: ACCESS.appsWrite },
-      schema: {
-        tags: ['insight'],
-        summary: 'Create an ingest key for device events (shown once)',
-        ...insightApi.createIngestKey,
-      },
-    },
+    adminRoute(
+      ACCESS.appsWrite,
+      'insight',
+      'Create an ingest key for device events (shown once)',
+      insightApi.createIngestKey,
+    ),
     async (request, reply) =>
       reply.code(201).send(await services.ingest.createKey(actorOf(request), request.params.appId, request.body.name)),
   );
 
   app.get(
     '/apps/:appId/ingest-keys',
-    {
-      config: { access: ACCESS.read },
-      schema: { tags: ['insight'], summary: "The app's ingest keys (never the keys)", ...insightApi.listIngestKeys },
-    },
+    adminRoute(ACCESS.read, 'insight', "The app's ingest keys (never the keys)", insightApi.listIngestKeys),
     async (request) => ({ keys: await services.ingest.listKeys(request.params.appId) }),
   );
 
   app.delete(
     '/apps/:appId/ingest-keys/:keyId',
-    {
-      config: { access: ACCESS.appsWrite },
-      schema: { tags: ['insight'], summary: 'Revoke an ingest key', ...insightApi.revokeIngestKey },
-    },
+    adminRoute(ACCESS.appsWrite, 'insight', 'Revoke an ingest key', insightApi.revokeIngestKey),
     async (request) => services.ingest.revokeKey(actorOf(request), request.params.appId, request.params.keyId),
   );
 };

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-js
 import { releasesApi } from '@updraft/api';
 import type { Services } from '../domain/services.js';
 import { actorOf } from './access-hooks.js';
-import { ACCESS } from './route-schemas.js';
+import { ACCESS, adminRoute } from './route-schemas.js';
 import { storedJson } from './stored-json.js';
 
 /** 20000 hashes of 64 characters, quoted and separated. */
@@ -33,14 +33,12 @@ export const releaseRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { servic
 
   app.get(
     '/apps/:appId/embedded/:platform/:runtimeVersion',
-    {
-      config: { access: ACCESS.publishRead },
-      schema: {
-        tags: ['publish'],
-        summary: 'The registered embedded bundle of (platform, runtimeVersion)',
-        ...releasesApi.getEmbedded,
-      },
-    },
+    adminRoute(
+      ACCESS.publishRead,
+      'publish',
+      'The registered embedded bundle of (platform, runtimeVersion)',
+      releasesApi.getEmbedded,
+    ),
     async (request) => {
       const { appId, platform, runtimeVersion } = request.params;
       return services.releases.embeddedBundle(appId, platform, runtimeVersion);
@@ -63,14 +61,7 @@ export const releaseRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { servic
 
   app.get(
     '/apps/:appId/releases-metadata',
-    {
-      config: { access: ACCESS.publishRead },
-      schema: {
-        tags: ['publish'],
-        summary: 'The current releases role envelope',
-        ...releasesApi.releasesMetadata,
-      },
-    },
+    adminRoute(ACCESS.publishRead, 'publish', 'The current releases role envelope', releasesApi.releasesMetadata),
     async (request, reply) => {
       const bytes = await services.releases.releasesMetadata(request.params.appId);
       // The stored bytes as they are: the publisher signs the next version on top of exactly this.
@@ -80,14 +71,12 @@ export const releaseRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { servic
 
   app.get(
     '/apps/:appId/releases-in-use',
-    {
-      config: { access: ACCESS.publishRead },
-      schema: {
-        tags: ['publish'],
-        summary: 'The releases the next releases version must keep: channel pointers and scheduled starts use them',
-        ...releasesApi.releasesInUse,
-      },
-    },
+    adminRoute(
+      ACCESS.publishRead,
+      'publish',
+      'The releases the next releases version must keep: channel pointers and scheduled starts use them',
+      releasesApi.releasesInUse,
+    ),
     async (request) => ({ releaseIds: await services.releases.releasesInUse(request.params.appId) }),
   );
 
@@ -108,14 +97,7 @@ export const releaseRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { servic
 
   app.get(
     '/apps/:appId/releases',
-    {
-      config: { access: ACCESS.read },
-      schema: {
-        tags: ['releases'],
-        summary: 'Releases, newest first',
-        ...releasesApi.listReleases,
-      },
-    },
+    adminRoute(ACCESS.read, 'releases', 'Releases, newest first', releasesApi.listReleases),
     async (request) => ({
       releases: await services.releases.listReleases(request.params.appId, {
         ...(request.query.channel !== undefined ? { channel: request.query.channel } : {}),

@@ -39,3 +39,16 @@ export const ACCESS = {
   /** Re-signing what is near expiry changes no content: what a cron job's publish or release key may do. */
   resign: { role: 'developer', scopes: ['release', 'publish'] },
 } as const satisfies Record<string, Access>;
+
+/**
+ * An admin route's options: who may call it (`config.access`, checked by access-hooks.ts), and
+ * the OpenAPI tag and summary beside its request and response schemas from @updraft/api.
+ */
+export function adminRoute<const S extends object>(
+  access: Access,
+  tag: string,
+  summary: string,
+  schema: S,
+): { config: { access: Access }; schema: { tags: string[]; summary: string } & S } {
+  return { config: { access }, schema: { tags: [tag], summary, ...schema } };
+}

@@ -15,7 +15,7 @@ import {
 import type { Services } from '../domain/services.js';
 import { AUDIT_LOG_ID } from '../domain/services.js';
 import { IMMUTABLE, TIMESTAMP_CACHE_CONTROL } from './repository-routes.js';
-import { ACCESS, appParams } from './route-schemas.js';
+import { ACCESS, appParams, adminRoute } from './route-schemas.js';
 
 /** Path parameters differ by mount (the app's log has appId); a route adds its own. */
 type LogParams = Record<string, string>;
@@ -179,14 +179,7 @@ export const transparencyAdminRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options
 ) => {
   app.get(
     '/apps/:appId/log',
-    {
-      config: { access: ACCESS.read },
-      schema: {
-        tags: ['apps'],
-        summary: "The app's transparency log identity (to pin)",
-        ...api.logIdentity,
-      },
-    },
+    adminRoute(ACCESS.read, 'apps', "The app's transparency log identity (to pin)", api.logIdentity),
     async (request) => {
       await services.apps.getApp(request.params.appId); // 404 for an unknown app
       return services.transparencyLog.identity(request.params.appId);

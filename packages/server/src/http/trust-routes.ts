@@ -3,7 +3,7 @@ import { trustApi } from '@updraft/api';
 import { MAX_LIFETIME_S, MIN_LIFETIME_S, type ExpiryPolicy } from '@updraft/signing';
 import type { Services } from '../domain/services.js';
 import { actorOf } from './access-hooks.js';
-import { ACCESS } from './route-schemas.js';
+import { ACCESS, adminRoute } from './route-schemas.js';
 import { storedJson } from './stored-json.js';
 
 /** Root and targets are small; releases carries every release, like a publish. */
@@ -23,14 +23,12 @@ export const trustRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services
 ) => {
   app.post(
     '/apps/:appId/online-keys',
-    {
-      config: { access: ACCESS.appsWrite },
-      schema: {
-        tags: ['trust'],
-        summary: 'Generate a new online key (snapshot, timestamp, director) for a rotation',
-        ...trustApi.createOnlineKey,
-      },
-    },
+    adminRoute(
+      ACCESS.appsWrite,
+      'trust',
+      'Generate a new online key (snapshot, timestamp, director) for a rotation',
+      trustApi.createOnlineKey,
+    ),
     async (request, reply) =>
       reply
         .code(201)
@@ -39,14 +37,7 @@ export const trustRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services
 
   app.get(
     '/apps/:appId/metadata/:role',
-    {
-      config: { access: ACCESS.publishRead },
-      schema: {
-        tags: ['trust'],
-        summary: 'The latest version of a role, as devices get it',
-        ...trustApi.latestMetadata,
-      },
-    },
+    adminRoute(ACCESS.publishRead, 'trust', 'The latest version of a role, as devices get it', trustApi.latestMetadata),
     async (request, reply) => {
       const bytes = await services.trust.latest(request.params.appId, request.params.role);
       return reply.type('application/json').send(storedJson(bytes));
@@ -69,36 +60,29 @@ export const trustRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services
 
   app.get(
     '/apps/:appId/expiry',
-    {
-      config: { access: ACCESS.publishRead },
-      schema: { tags: ['trust'], summary: "The app's metadata lifetimes", ...trustApi.getExpiry },
-    },
+    adminRoute(ACCESS.publishRead, 'trust', "The app's metadata lifetimes", trustApi.getExpiry),
     async (request) => services.expiry.getPolicy(request.params.appId),
   );
 
   app.put(
     '/apps/:appId/expiry',
-    {
-      config: { access: ACCESS.appsWrite },
-      schema: {
-        tags: ['trust'],
-        summary: "Set some of the app's metadata lifetimes (seconds); re-signs at once",
-        ...trustApi.setExpiry,
-      },
-    },
+    adminRoute(
+      ACCESS.appsWrite,
+      'trust',
+      "Set some of the app's metadata lifetimes (seconds); re-signs at once",
+      trustApi.setExpiry,
+    ),
     async (request) => services.expiry.setPolicy(actorOf(request), request.params.appId, request.body),
   );
 
   app.post(
     '/apps/:appId/resign',
-    {
-      config: { access: ACCESS.resign },
-      schema: {
-        tags: ['trust'],
-        summary: 'Re-sign timestamp, snapshot and director near expiry (all with force)',
-        ...trustApi.resign,
-      },
-    },
+    adminRoute(
+      ACCESS.resign,
+      'trust',
+      'Re-sign timestamp, snapshot and director near expiry (all with force)',
+      trustApi.resign,
+    ),
     async (request) => services.expiry.refresh(actorOf(request), request.params.appId, request.body?.force === true),
   );
 };

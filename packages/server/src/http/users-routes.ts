@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-js
 import { accessApi } from '@updraft/api';
 import { SCOPES, checkAccess, mayChangeProtected, type Actor, type Services } from '../domain/services.js';
 import { actorOf } from './access-hooks.js';
-import { ACCESS } from './route-schemas.js';
+import { ACCESS, adminRoute } from './route-schemas.js';
 
 /** What the caller may do, per named access rule (the dashboard shows only these actions). */
 export function permissionsOf(actor: Actor): Record<string, boolean> {
@@ -49,36 +49,24 @@ export const userRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services:
 
   app.post(
     '/users',
-    {
-      config: { access: ACCESS.keys },
-      schema: {
-        tags: ['keys'],
-        summary: 'Create a dashboard user (email + password, a role in this organization)',
-        ...accessApi.createUser,
-      },
-    },
+    adminRoute(
+      ACCESS.keys,
+      'keys',
+      'Create a dashboard user (email + password, a role in this organization)',
+      accessApi.createUser,
+    ),
     async (request, reply) => reply.code(201).send(await services.users.create(actorOf(request), request.body)),
   );
 
   app.get(
     '/users',
-    {
-      config: { access: ACCESS.keys },
-      schema: { tags: ['keys'], summary: "The organization's dashboard users", ...accessApi.listUsers },
-    },
+    adminRoute(ACCESS.keys, 'keys', "The organization's dashboard users", accessApi.listUsers),
     async (request) => ({ users: await services.users.list(actorOf(request)) }),
   );
 
   app.delete(
     '/users/:userId',
-    {
-      config: { access: ACCESS.keys },
-      schema: {
-        tags: ['keys'],
-        summary: 'Disable a dashboard user (its sessions end at once)',
-        ...accessApi.disableUser,
-      },
-    },
+    adminRoute(ACCESS.keys, 'keys', 'Disable a dashboard user (its sessions end at once)', accessApi.disableUser),
     async (request) => services.users.disable(actorOf(request), request.params.userId),
   );
 };
