@@ -1,7 +1,6 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
@@ -13,35 +12,22 @@ import {
   parseNote,
   parseSignerKey,
 } from '@updraft/protocol/transparency';
-import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
-import type { ServerProcess } from '@updraft/test-kit/cli';
+import { publishContent, serverForFile, syncDevice } from '@updraft/test-kit/app-on-server';
+import { runCli } from '@updraft/test-kit/cli';
 
 // Issue 14 §2: a key that may publish cannot freeze devices through the transparency log.
 // Real server process, real CLI, real Node device client in `enforce` mode with one pinned
 // witness (threshold 1). The attacker holds a developer API key, then a witness API key
 // (a witness service's credential, but not the witness's signing key).
 
-let server: ServerProcess;
-let work: { path: string; cleanup(): Promise<void> };
-let env: Record<string, string>;
+const fixture = serverForFile('e2e-cosign');
 const witness = noteKeyFromSeed('witness.example/w1', NOTE_COSIGNATURE_V1, randomBytes(32));
 /** Pinned too, but offline: it never cosigns. */
 const silent = noteKeyFromSeed('witness.example/w2', NOTE_COSIGNATURE_V1, randomBytes(32));
 const app = 'com.example.cosigned';
 
-before(async () => {
-  work = await tempDir('e2e-cosign');
-  server = await startServerProcess(join(work.path, 'data'));
-  env = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey };
-});
-
-after(async () => {
-  await server?.stop();
-  await work?.cleanup();
-});
-
 async function cli(args: string[]) {
-  return runCli([...args, '--json'], env);
+  return runCli([...args, '--json'], fixture.env);
 }
 
 async function apiKey(name: string, role: string, scopes?: string): Promise<string> {
@@ -60,14 +46,14 @@ async function apiKey(name: string, role: string, scopes?: string): Promise<stri
 }
 
 async function checkpointText(): Promise<string> {
-  return (await fetch(`${server.url}/repo/${app}/log/checkpoint`)).text();
+  return (await fetch(`${fixture.server.url}/repo/${app}/log/checkpoint`)).text();
 }
 
 async function postCosigned(
   key: string,
   note: string,
 ): Promise<{ status: number; body: { error?: { code: string } } }> {
-  const res = await fetch(`${server.url}/v1/apps/${app}/log/cosignatures`, {
+  const res = await fetch(`${fixture.server.url}/v1/apps/${app}/log/cosignatures`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify({ checkpoint: note }),
@@ -95,7 +81,7 @@ function realWitnessLine(served: string): string {
 }
 
 test('forged or junk cosignature lines are refused and stored nowhere; devices in enforce mode keep updating', async () => {
-  const keys = join(work.path, 'keys');
+  const keys = join(fixture.work.path, 'keys');
   const created = await cli([
     'apps',
     'create',
@@ -112,28 +98,9 @@ test('forged or junk cosignature lines are refused and stored nowhere; devices i
     '1',
   ]);
   assert.equal(created.code, 0, created.stderr);
-  const publish = async (content: string) => {
-    const dir = join(work.path, 'bundles', content.replace(/\W/g, ''));
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'main.jsbundle'), content);
-    const r = await runCli(publishArgs({ dir, app, keys }), env);
-    assert.equal(r.code, 0, r.stderr);
-    return r.json as { releaseId: string };
-  };
-  const device = join(work.path, 'device');
-  const sync = async () => {
-    const r = await runCli(
-      deviceSyncArgs({
-        server: server.url,
-        app,
-        root: join(keys, 'root.json'),
-        dir: device,
-        extra: ['--transparency', 'enforce'],
-      }),
-      env,
-    );
-    return r.json as { status: string; release: string | null; reason?: string; message?: string };
-  };
+  const publish = (content: string) => publishContent(fixture, app, keys, content);
+  const device = join(fixture.work.path, 'device');
+  const sync = () => syncDevice(fixture, app, keys, device, ['--transparency', 'enforce']);
 
   const developerKey = await apiKey('dev', 'developer');
   const r1 = await publish('console.log("r1")');
@@ -180,7 +147,7 @@ test('forged or junk cosignature lines are refused and stored nowhere; devices i
   const r3 = await publish('console.log("r3")');
   served = await checkpointText();
   assert.equal((await postCosigned(witnessKey, withLines(served, [realWitnessLine(served)]))).status, 200);
-  const db = new Database(join(server.dataDir, 'updraft.db'));
+  const db = new Database(join(fixture.server.dataDir, 'updraft.db'));
   try {
     db.pragma('busy_timeout = 5000');
     db.prepare('insert into log_cosignatures (log_id, tree_size, line, created_at) values (?, ?, ?, ?)').run(

@@ -1,7 +1,7 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { canonicalBytes, keyId, sha256Hex, type TufKey } from '@updraft/protocol';
@@ -15,64 +15,28 @@ import {
   rootFromLeafHashes,
   signNoteBody,
 } from '@updraft/protocol/transparency';
-import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
-import type { ServerProcess } from '@updraft/test-kit/cli';
+import { publishContent, serverForFile, syncDevice } from '@updraft/test-kit/app-on-server';
+import { runCli } from '@updraft/test-kit/cli';
 
 // Issue 9 end to end: the real server, CLI and Node device client. The attacker here holds
 // the server's database (and so its online and log keys) and the publisher's releases key.
 
-let server: ServerProcess;
-let work: { path: string; cleanup(): Promise<void> };
-let env: Record<string, string>;
-
-before(async () => {
-  work = await tempDir('e2e-log');
-  server = await startServerProcess(join(work.path, 'data'));
-  env = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey };
-});
-
-after(async () => {
-  await server?.stop();
-  await work?.cleanup();
-});
+const fixture = serverForFile('e2e-log');
 
 async function cli(args: string[]) {
-  return runCli([...args, '--json'], env);
+  return runCli([...args, '--json'], fixture.env);
 }
 
 async function createApp(app: string): Promise<string> {
-  const keys = join(work.path, 'keys', app);
+  const keys = join(fixture.work.path, 'keys', app);
   const r = await cli(['apps', 'create', app, '--keys', keys, '--transparency', 'enforce']);
   assert.equal(r.code, 0, r.stderr);
   return keys;
 }
 
-async function publish(
-  app: string,
-  keys: string,
-  content: string,
-): Promise<{ releaseId: string; versionCode: number }> {
-  const dir = join(work.path, 'bundles', app, content.replace(/\W/g, ''));
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'main.jsbundle'), content);
-  const r = await runCli(publishArgs({ dir, app, keys }), env);
-  assert.equal(r.code, 0, r.stderr);
-  return r.json as { releaseId: string; versionCode: number };
-}
-
-async function sync(app: string, keys: string, device: string) {
-  const r = await runCli(
-    deviceSyncArgs({
-      server: server.url,
-      app,
-      root: join(keys, 'root.json'),
-      dir: device,
-      extra: ['--transparency', 'enforce'],
-    }),
-    env,
-  );
-  return r.json as { status: string; release: string | null; reason?: string; message?: string };
-}
+const ENFORCE = ['--transparency', 'enforce'];
+const publish = (app: string, keys: string, content: string) => publishContent(fixture, app, keys, content);
+const sync = (app: string, keys: string, device: string) => syncDevice(fixture, app, keys, device, ENFORCE);
 
 type MonitoredRelease = { releaseId: string; versionCode: number; signerKeyIds: string[]; targetsVersion: number };
 
@@ -87,7 +51,7 @@ async function releasesKeyId(keys: string): Promise<string> {
 
 /** The attacker's view of the database: the server keeps running and keeps serving it. */
 function openDb(): Database.Database {
-  const db = new Database(join(server.dataDir, 'updraft.db'));
+  const db = new Database(join(fixture.server.dataDir, 'updraft.db'));
   db.pragma('busy_timeout = 5000');
   return db;
 }
@@ -113,7 +77,7 @@ function resignCheckpoint(db: Database.Database, app: string): void {
 test('enforce: a logged release installs, its provenance verifies, the monitor lists it; a release kept out of the log is refused', async () => {
   const app = 'com.example.logged';
   const keys = await createApp(app);
-  const device = join(work.path, 'device-logged');
+  const device = join(fixture.work.path, 'device-logged');
   const r1 = await publish(app, keys, 'console.log("r1")');
   const first = await sync(app, keys, device);
   assert.equal(first.status, 'updated', JSON.stringify(first));
@@ -179,7 +143,7 @@ test('enforce: a logged release installs, its provenance verifies, the monitor l
 test('a rewritten (forked) log is caught by the device and by the monitor', async () => {
   const app = 'com.example.forked';
   const keys = await createApp(app);
-  const device = join(work.path, 'device-forked');
+  const device = join(fixture.work.path, 'device-forked');
   await publish(app, keys, 'console.log("f1")');
   assert.equal((await sync(app, keys, device)).status, 'updated');
   const m1 = await monitor(app, keys);
@@ -295,7 +259,7 @@ test('after a releases key rotation the monitor checks each release against the 
   const r2 = await publish(app, keys, 'console.log("k2")');
   await rotate('--finish');
 
-  const state = join(work.path, 'monitor-rotated.json');
+  const state = join(fixture.work.path, 'monitor-rotated.json');
   const m1 = await monitor(app, keys, state);
   assert.equal(m1.code, 0, m1.stderr);
   const legit = (m1.json as { releases: MonitoredRelease[] }).releases;
@@ -329,7 +293,10 @@ test('after a releases key rotation the monitor checks each release against the 
     'a rotated-out key and a stranger key are no releases key in force',
   );
   // A monitor starting from nothing reaches the same verdicts, and the text output names them.
-  const fresh = await runCli(['log', 'monitor', '--app', app, '--keys', keys, '--state', `${state}.fresh`], env);
+  const fresh = await runCli(
+    ['log', 'monitor', '--app', app, '--keys', keys, '--state', `${state}.fresh`],
+    fixture.env,
+  );
   assert.equal(fresh.code, 0, fresh.stderr);
   const lines = fresh.stdout.split('\n');
   assert.match(

@@ -1,44 +1,27 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
-import type { ServerProcess } from '@updraft/test-kit/cli';
+import { appOnServer } from '@updraft/test-kit/app-on-server';
+import { deviceSyncArgs, publishArgs, runCli } from '@updraft/test-kit/cli';
 import { readTree, realisticTree, treeDifferences, writeTree, type Tree } from '@updraft/test-kit/trees';
 
 // Real bundle trees through the real server, CLI and Node device client: the one place the
 // heavy cases (2,000 small files, one 50 MB file) run; the random trees are in trees-property.
 
-let server: ServerProcess;
-let work: { path: string; cleanup(): Promise<void> };
-let env: Record<string, string>;
 const APP = 'com.example.trees';
-let keys: string;
-
-before(async () => {
-  work = await tempDir('trees');
-  server = await startServerProcess(join(work.path, 'data'));
-  env = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey };
-  keys = join(work.path, 'keys');
-  const created = await runCli(['apps', 'create', APP, '--keys', keys, '--json'], env);
-  assert.equal(created.code, 0, created.stderr);
-});
-
-after(async () => {
-  await server?.stop();
-  await work?.cleanup();
-});
+const fixture = appOnServer(APP, 'trees');
 
 async function publish(dir: string, extra: string[] = []) {
-  const r = await runCli(publishArgs({ dir, app: APP, keys, extra }), env);
+  const r = await runCli(publishArgs({ dir, app: APP, keys: fixture.keys, extra }), fixture.env);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   return r.json as { releaseId: string; files: number };
 }
 
 async function sync(device: string) {
   const r = await runCli(
-    deviceSyncArgs({ server: server.url, app: APP, root: join(keys, 'root.json'), dir: device }),
-    env,
+    deviceSyncArgs({ server: fixture.server.url, app: APP, root: join(fixture.keys, 'root.json'), dir: device }),
+    fixture.env,
   );
   assert.equal(r.code, 0, r.stdout + r.stderr);
   return r.json as { status: string; release: string; bytesDownloaded: number; reason?: string; message?: string };
@@ -63,7 +46,7 @@ async function writeExtra(dir: string, files: Record<string, string>): Promise<v
 
 test('a realistic tree (empty files, same bytes twice, 10 deep, spaces, NFC and NFD, emoji, @2x/@3x, 2,000 files, 50 MB) installs byte for byte', async () => {
   const tree = realisticTree({ manyFiles: 2000, bigFileBytes: 50 * 1024 * 1024 });
-  const dir = await writeTree(join(work.path, 'v1'), tree);
+  const dir = await writeTree(join(fixture.work.path, 'v1'), tree);
   // Left out by publish: Finder metadata, zip resource forks, and what .updraftignore names.
   await writeExtra(dir, {
     '.DS_Store': 'finder',
@@ -85,7 +68,7 @@ test('a realistic tree (empty files, same bytes twice, 10 deep, spaces, NFC and 
   const v1 = await publish(dir);
   assert.equal(v1.files, expected.size, 'exactly the files not left out are published');
 
-  const device = join(work.path, 'device');
+  const device = join(fixture.work.path, 'device');
   const first = await sync(device);
   assert.equal(first.status, 'updated', `${first.reason}: ${first.message}`);
   assert.deepEqual(treeDifferences(await launchTree(device, v1.releaseId), expected), []);
@@ -112,8 +95,8 @@ test('an empty launch file and a release of only empty files install', async () 
     ['assets/.gitkeep', new Uint8Array(0)],
     ['config/empty.json', new Uint8Array(0)],
   ]);
-  const dir = await writeTree(join(work.path, 'empty'), tree);
-  const device = join(work.path, 'device-empty');
+  const dir = await writeTree(join(fixture.work.path, 'empty'), tree);
+  const device = join(fixture.work.path, 'device-empty');
   const released = await publish(dir);
   const first = await sync(device);
   assert.equal(first.status, 'updated', `${first.reason}: ${first.message}`);
@@ -122,9 +105,9 @@ test('an empty launch file and a release of only empty files install', async () 
 });
 
 test('a folder with nothing but ignored files says so', async () => {
-  const dir = join(work.path, 'only-ignored');
+  const dir = join(fixture.work.path, 'only-ignored');
   await writeExtra(dir, { '.DS_Store': 'x', '__MACOSX/._a': 'y', '.updraftignore': '*.js\n', 'a.js': 'z' });
-  const r = await runCli(publishArgs({ dir, app: APP, keys }), env);
+  const r = await runCli(publishArgs({ dir, app: APP, keys: fixture.keys }), fixture.env);
   assert.equal(r.code, 1, r.stdout);
   assert.match(r.stdout + r.stderr, /no files to publish.*\.updraftignore/);
 });

@@ -1,36 +1,24 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { publishArgs, runCli, startServerProcess, tempDir, type ServerProcess } from '@updraft/test-kit/cli';
+import { describe, it } from 'node:test';
+import { appOnServer } from '@updraft/test-kit/app-on-server';
+import { publishArgs, runCli } from '@updraft/test-kit/cli';
 
 // A publish whose signed listing (--keep-releases) drops older releases says which: in --json
 // `droppedReleases`, for a person one line with the way back (a rollback lists one again).
 
 const APP = 'com.example.dropped';
-let server: ServerProcess;
-let work: { path: string; cleanup(): Promise<void> };
-let env: Record<string, string>;
-let keys: string;
-
-before(async () => {
-  work = await tempDir('cli-dropped');
-  server = await startServerProcess(join(work.path, 'server'));
-  env = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey };
-  keys = join(work.path, 'keys');
-  const created = await runCli(['apps', 'create', APP, '--keys', keys, '--json'], env);
-  assert.equal(created.code, 0, created.stderr);
-});
-after(async () => {
-  await server?.stop();
-  await work?.cleanup();
-});
+const fixture = appOnServer(APP, 'cli-dropped', { dataDir: 'server' });
 
 async function publish(n: number, json = true) {
-  const dir = join(work.path, `b${n}`);
+  const dir = join(fixture.work.path, `b${n}`);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'index.ios.bundle'), `console.log(${n})`);
-  const r = await runCli(publishArgs({ app: APP, dir, keys, json, extra: ['--keep-releases', '1'] }), env);
+  const r = await runCli(
+    publishArgs({ app: APP, dir, keys: fixture.keys, json, extra: ['--keep-releases', '1'] }),
+    fixture.env,
+  );
   assert.equal(r.code, 0, r.stderr + r.stdout);
   return r;
 }
@@ -47,7 +35,7 @@ describe('publish: the releases the new listing dropped', () => {
     // Now the first is in use nowhere and older than the newest one kept.
     assert.deepEqual((await publish(4)).json!['droppedReleases'], [first.json!['releaseId']]);
 
-    const list = await runCli(['release', 'list', '--app', APP], env);
+    const list = await runCli(['release', 'list', '--app', APP], fixture.env);
     const row = (id: unknown) => list.stdout.split('\n').find((l) => l.startsWith(`${String(id)}\t`)) ?? '';
     assert.match(row(first.json!['releaseId']), /\tsuperseded, not listed\t/);
     assert.doesNotMatch(row(second.json!['releaseId']), /not listed/);

@@ -1,10 +1,11 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import type { SyncResult } from '@updraft/client';
-import { publishArgs, runCli, startServerProcess, tempDir, type ServerProcess } from './cli.js';
+import { appOnServer } from './app-on-server.js';
+import { publishArgs, runCli } from './cli.js';
 import { treeArbitrary, treeDifferences, writeTree, type Tree } from './trees.js';
 
 // Random bundle trees (empty files, shared bytes, deep folders, spaces, NFC/NFD, emoji,
@@ -46,50 +47,31 @@ export function treeSyncProperty(
   device: (target: TreeTarget, folder: string) => Promise<TreeDevice>,
 ): void {
   const APP = 'com.example.tree-property';
-  let server: ServerProcess;
-  let work: { path: string; cleanup(): Promise<void> };
-  let env: Record<string, string>;
-  let keys: string;
-  let trustedRoot: Uint8Array;
-
-  before(async () => {
-    work = await tempDir('tree-property');
-    server = await startServerProcess(join(work.path, 'data'));
-    env = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey };
-    keys = join(work.path, 'keys');
-    const created = await runCli(['apps', 'create', APP, '--keys', keys, '--json'], env);
-    assert.equal(created.code, 0, created.stderr);
-    trustedRoot = new Uint8Array(await readFile(join(keys, 'root.json')));
-  });
-
-  after(async () => {
-    await server?.stop();
-    await work?.cleanup();
-  });
+  const fixture = appOnServer(APP, 'tree-property');
 
   test(`random trees: publish → sync → launch gives the same bytes at the same paths on ${platformName}; a second sync downloads nothing`, async () => {
     const target: TreeTarget = {
-      server: server.url,
+      server: fixture.server.url,
       appId: APP,
       platform: 'ios',
       runtimeVersion: '1.0.0',
       channel: 'production',
-      trustedRoot,
+      trustedRoot: new Uint8Array(await readFile(join(fixture.keys, 'root.json'))),
       allowInsecureLocalhost: true,
     };
-    const dev = await device(target, join(work.path, 'device'));
+    const dev = await device(target, join(fixture.work.path, 'device'));
     let run = 0;
     await fc.assert(
       fc.asyncProperty(treeArbitrary(TREE_LAUNCH), async (tree) => {
-        const dir = await writeTree(join(work.path, `tree-${++run}`), tree);
+        const dir = await writeTree(join(fixture.work.path, `tree-${++run}`), tree);
         const published = await runCli(
           publishArgs({
             dir,
             app: APP,
-            keys,
+            keys: fixture.keys,
             extra: ['--launch', TREE_LAUNCH, '--delta-bases', '0', '--no-provenance'],
           }),
-          env,
+          fixture.env,
         );
         assert.equal(published.code, 0, published.stdout + published.stderr);
         const { releaseId } = published.json as { releaseId: string };
