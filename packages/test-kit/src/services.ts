@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,47 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** Whether `port` can be listened on at 127.0.0.1 right now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** The ports Linux gives outgoing connections as their source port, or null where unknown. */
+export function ephemeralPortRange(): [number, number] | null {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    return Number.isInteger(low) && Number.isInteger(high) ? [low!, high!] : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A free port for a service that a test stops and starts again on it (a PostgreSQL halt, a
+ * TCP proxy's cut): one outside the range the kernel takes outgoing connections' source
+ * ports from. A port from listen(0) is in that range, and while the service is down the
+ * kernel may give it to any new connection on the machine as its source port; the restart
+ * then fails with EADDRINUSE: a rare failure, by chance, under load. Elsewhere than on
+ * Linux, or when no such port is free, a port from freePort.
+ */
+export async function stablePort(): Promise<number> {
+  const range = ephemeralPortRange();
+  if (!range) return freePort();
+  const [low, high] = range;
+  // Below the range when there is room for it (32768-60999 by default), else above it.
+  const [from, to] = low - 10_000 >= 1024 ? [low - 10_000, low - 1] : [high + 1, 65_535];
+  for (let i = 0; i < 100 && from <= to; i++) {
+    const port = from + Math.floor(Math.random() * (to - from + 1));
+    if (await canListen(port)) return port;
+  }
+  return freePort();
 }
 
 // --- PostgreSQL -----------------------------------------------------------------------------
@@ -82,7 +123,8 @@ export async function startPostgres(): Promise<PostgresCluster | string> {
   }
   const exec = (file: string, args: string[]) =>
     prefix.length > 0 ? run(prefix[0]!, [...prefix.slice(1), join(bin, file), ...args]) : run(join(bin, file), args);
-  const port = await freePort();
+  // Halted and started again on the same port by outage tests.
+  const port = await stablePort();
   const ctl = (action: 'start' | 'restart') =>
     exec('pg_ctl', [
       '-D',

@@ -1,9 +1,11 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { stablePort } from './services.js';
 
 /**
  * A TCP proxy on 127.0.0.1 in front of a shared service, so a test can make that service
  * "go away" for this server alone: cut() closes the port and every connection through it,
- * restore() listens again on the same port.
+ * restore() listens again on the same port (stablePort: one the kernel does not hand out to
+ * outgoing connections meanwhile).
  */
 export interface TcpProxy {
   port: number;
@@ -45,7 +47,8 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     sockets.clear();
     if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
   };
-  const port = await listen(0);
+  // cut() gives the port up and restore() takes it again: one no outgoing connection can take meanwhile.
+  const port = await listen(await stablePort());
   return {
     port,
     cut: close,
