@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useState, type InputHTMLAttributes, type ReactNode } from 'react';
 import { ApiError } from '../api.js';
 
 export type Load<T> = { state: 'loading' } | { state: 'error'; error: ApiError } | { state: 'ready'; data: T };
@@ -70,6 +70,24 @@ export function Show<T>({
 
 export function Badge({ tone, children }: { tone: 'ok' | 'warn' | 'bad' | 'muted'; children: ReactNode }) {
   return <span className={`badge ${tone}`}>{children}</span>;
+}
+
+/** A labelled text input bound to a string state (any other input attribute passes through). */
+export function TextField({
+  label,
+  value,
+  onChange,
+  ...input
+}: { label: string; value: string; onChange: (value: string) => void } & Omit<
+  InputHTMLAttributes<HTMLInputElement>,
+  'value' | 'onChange'
+>) {
+  return (
+    <label>
+      {label}
+      <input {...input} value={value} onChange={(e) => onChange(e.target.value)} />
+    </label>
+  );
 }
 
 /** A button for a change: disabled while it runs; the error (if any) shown beside it. */

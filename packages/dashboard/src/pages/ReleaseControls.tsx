@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { ROLLOUT_BUCKETS, signedForChannel } from '@updraft/protocol';
 import { call, pointerState, type Channel, type Me, type Pointer, type ReleaseDetails } from '../api.js';
 import { ActionButton, Badge } from '../components/ui.js';
@@ -203,22 +203,17 @@ export function NotListed() {
  * 409 release-not-listed): a rollback to it, signed by the publisher, serves its files again.
  */
 function RelistHint({ appId, release, channels }: { appId: string; release: ReleaseDetails; channels: string[] }) {
-  const commands = (channels.length > 0 ? channels : ['<channel>']).map(
-    (c) => `updraft release rollback ${release.releaseId} --app ${appId} --channel ${c}`,
-  );
   return (
-    <div className="rollback-hint" data-testid="relist-hint">
-      <p>
-        <strong>Not listed:</strong> the app&apos;s signed releases listing no longer has this release, so devices could
-        not verify it and it cannot be promoted. To serve its files again, publish a rollback to it with the
-        publisher&apos;s releases key, from the CLI:
-      </p>
-      {commands.map((c) => (
-        <pre key={c} data-testid="relist-command">
-          <code>{c}</code>
-        </pre>
-      ))}
-    </div>
+    <CommandList
+      name="relist"
+      commands={(channels.length > 0 ? channels : ['<channel>']).map((c) =>
+        rollbackCommand(release.releaseId, appId, c),
+      )}
+    >
+      <strong>Not listed:</strong> the app&apos;s signed releases listing no longer has this release, so devices could
+      not verify it and it cannot be promoted. To serve its files again, publish a rollback to it with the
+      publisher&apos;s releases key, from the CLI:
+    </CommandList>
   );
 }
 
@@ -239,18 +234,31 @@ function RollbackHint({ appId, release, channels }: { appId: string; release: Re
         .filter((p) => signedFor(p.channel) && p.releaseId !== release.releaseId)
         .map((p) => ({ channel: p.channel, to: p.releaseId }))
     : release.current.flatMap((p) => (p.previousReleaseId ? [{ channel: p.channel, to: p.previousReleaseId }] : []));
-  const commands = [
-    ...new Set(targets.map((t) => `updraft release rollback ${t.to} --app ${appId} --channel ${t.channel}`)),
-  ];
+  const commands = [...new Set(targets.map((t) => rollbackCommand(t.to, appId, t.channel)))];
   if (commands.length === 0) return null;
   return (
-    <div className="rollback-hint" data-testid="rollback-hint">
-      <p>
-        <strong>Roll back</strong> (move devices that installed this release back to the previous one) with the
-        publisher&apos;s releases key, from the CLI:
-      </p>
+    <CommandList name="rollback" commands={commands}>
+      <strong>Roll back</strong> (move devices that installed this release back to the previous one) with the
+      publisher&apos;s releases key, from the CLI:
+    </CommandList>
+  );
+}
+
+/** What `updraft release rollback` takes to serve `releaseId`'s files on `channel` as a new release. */
+function rollbackCommand(releaseId: string, appId: string, channel: string): string {
+  return `updraft release rollback ${releaseId} --app ${appId} --channel ${channel}`;
+}
+
+/**
+ * A step the dashboard cannot take itself (it holds no releases key): why, then each CLI
+ * command to run (test ids `<name>-hint` and `<name>-command`).
+ */
+function CommandList({ name, commands, children }: { name: string; commands: string[]; children: ReactNode }) {
+  return (
+    <div className="rollback-hint" data-testid={`${name}-hint`}>
+      <p>{children}</p>
       {commands.map((c) => (
-        <pre key={c} data-testid="rollback-command">
+        <pre key={c} data-testid={`${name}-command`}>
           <code>{c}</code>
         </pre>
       ))}

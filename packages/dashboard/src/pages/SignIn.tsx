@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { call } from '../api.js';
+import { TextField } from '../components/ui.js';
 
 /** Email + password, or an API key. The session lives in an httpOnly cookie the page cannot read. */
 export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
@@ -40,49 +41,34 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
       <form onSubmit={submit}>
         {mode === 'user' ? (
           <>
-            <label>
-              Email
-              <input
-                type="email"
-                autoComplete="username"
-                value={email}
-                onChange={(e) => setEmail(e.target.value)}
-                required
-              />
-            </label>
-            <label>
-              Password
-              <input
-                type="password"
-                autoComplete="current-password"
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
-                required
-              />
-            </label>
-            <label>
-              Organization (optional)
-              <input
-                type="text"
-                autoComplete="organization"
-                placeholder="default"
-                value={org}
-                onChange={(e) => setOrg(e.target.value)}
-              />
-            </label>
-          </>
-        ) : (
-          <label>
-            API key
-            <input
+            <TextField label="Email" type="email" autoComplete="username" value={email} onChange={setEmail} required />
+            <TextField
+              label="Password"
               type="password"
-              name="apiKey"
-              placeholder="updraft_…"
-              value={apiKey}
-              onChange={(e) => setApiKey(e.target.value)}
+              autoComplete="current-password"
+              value={password}
+              onChange={setPassword}
               required
             />
-          </label>
+            <TextField
+              label="Organization (optional)"
+              type="text"
+              autoComplete="organization"
+              placeholder="default"
+              value={org}
+              onChange={setOrg}
+            />
+          </>
+        ) : (
+          <TextField
+            label="API key"
+            type="password"
+            name="apiKey"
+            placeholder="updraft_…"
+            value={apiKey}
+            onChange={setApiKey}
+            required
+          />
         )}
         {error && (
           <p className="inline-error" role="alert">
