@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Tables } from '../schema.js';
+import { POINTER_KEY_COLUMNS, pointerKey } from '../kysely/table-util.js';
 import type { ExpoRollback, ExpoSigningKey, ExpoStore, ExpoUpdate } from './expo-store.js';
 
 type Row<T extends keyof Tables> = Tables[T];
@@ -102,14 +103,8 @@ export class KyselyExpoStore implements ExpoStore {
     };
     await this.db
       .insertInto('expo_rollbacks')
-      .values({
-        app_id: r.appId,
-        channel: r.channel,
-        platform: r.platform,
-        runtime_version: r.runtimeVersion,
-        ...values,
-      })
-      .onConflict((oc) => oc.columns(['app_id', 'channel', 'platform', 'runtime_version']).doUpdateSet(values))
+      .values({ ...pointerKey(r.appId, r.channel, r.platform, r.runtimeVersion), ...values })
+      .onConflict((oc) => oc.columns(POINTER_KEY_COLUMNS).doUpdateSet(values))
       .execute();
   }
 
@@ -122,10 +117,7 @@ export class KyselyExpoStore implements ExpoStore {
     const r = await this.db
       .selectFrom('expo_rollbacks')
       .selectAll()
-      .where('app_id', '=', appId)
-      .where('channel', '=', channel)
-      .where('platform', '=', platform)
-      .where('runtime_version', '=', runtimeVersion)
+      .where((eb) => eb.and(pointerKey(appId, channel, platform, runtimeVersion)))
       .executeTakeFirst();
     return r
       ? {

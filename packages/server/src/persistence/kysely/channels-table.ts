@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ChannelRecord, PointerRecord, RolloutStore } from '../rollout-store.js';
 import type { Tables, PointersTable } from '../schema.js';
-import { json, parseJson } from './table-util.js';
+import { json, parseJson, POINTER_KEY_COLUMNS, pointerKey } from './table-util.js';
 
 type ChannelAccess = Pick<RolloutStore, 'ensureChannel' | 'listChannels'>;
 type ChannelControlAccess = Pick<
@@ -81,10 +81,7 @@ export class ChannelQueries implements ChannelAccess, ChannelControlAccess {
     const r = await this.db
       .selectFrom('pointers')
       .selectAll()
-      .where('app_id', '=', appId)
-      .where('channel', '=', channel)
-      .where('platform', '=', platform)
-      .where('runtime_version', '=', runtimeVersion)
+      .where((eb) => eb.and(pointerKey(appId, channel, platform, runtimeVersion)))
       .executeTakeFirst();
     return r ? toPointer(r) : null;
   }
@@ -103,24 +100,15 @@ export class ChannelQueries implements ChannelAccess, ChannelControlAccess {
     };
     await this.db
       .insertInto('pointers')
-      .values({
-        app_id: p.appId,
-        channel: p.channel,
-        platform: p.platform,
-        runtime_version: p.runtimeVersion,
-        ...values,
-      })
-      .onConflict((oc) => oc.columns(['app_id', 'channel', 'platform', 'runtime_version']).doUpdateSet(values))
+      .values({ ...pointerKey(p.appId, p.channel, p.platform, p.runtimeVersion), ...values })
+      .onConflict((oc) => oc.columns(POINTER_KEY_COLUMNS).doUpdateSet(values))
       .execute();
   }
 
   async deletePointer(appId: string, channel: string, platform: string, runtimeVersion: string): Promise<void> {
     await this.db
       .deleteFrom('pointers')
-      .where('app_id', '=', appId)
-      .where('channel', '=', channel)
-      .where('platform', '=', platform)
-      .where('runtime_version', '=', runtimeVersion)
+      .where((eb) => eb.and(pointerKey(appId, channel, platform, runtimeVersion)))
       .execute();
   }
 }

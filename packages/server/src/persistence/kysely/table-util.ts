@@ -22,3 +22,19 @@ export function atomically<T>(db: Kysely<Tables>, write: (db: Kysely<Tables>) =>
 export const json = (value: unknown): string | null =>
   value === null || value === undefined ? null : JSON.stringify(value);
 export const parseJson = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
+
+/**
+ * The columns that name one pointer (an app's channel for one platform and runtime version),
+ * and what is kept per pointer elsewhere (an Expo rollback directive): the primary key of both.
+ */
+export const POINTER_KEY_COLUMNS = ['app_id', 'channel', 'platform', 'runtime_version'] as const;
+
+/** Those columns' values: for `.values({...pointerKey(…), …})` and `.where((eb) => eb.and(pointerKey(…)))`. */
+export function pointerKey(
+  appId: string,
+  channel: string,
+  platform: string,
+  runtimeVersion: string,
+): { app_id: string; channel: string; platform: string; runtime_version: string } {
+  return { app_id: appId, channel, platform, runtime_version: runtimeVersion };
+}
