@@ -1,9 +1,17 @@
 import { ErrorCode } from '@updraft/api';
 import { assertIdentifier, signedForChannel } from '@updraft/protocol';
-import { publishRelease, type PublishDeploy, type PublishedRelease, type PublishInput } from '@updraft/signing';
+import {
+  localSigner,
+  publishRelease,
+  type KeyFile,
+  type PublishDeploy,
+  type PublishedRelease,
+  type PublishInput,
+} from '@updraft/signing';
 import type { AdminApi } from './api-client.js';
 import { CliError } from './output.js';
 import { deployBody, type DeployFlags } from './commands/deploy-options.js';
+import { publishProvenance } from './provenance.js';
 import { publisherServer } from './publisher-server.js';
 
 /**
@@ -78,4 +86,43 @@ export async function deployPlan(
 /** publishRelease, again when another publish got in first (retryReleasesConflict). */
 export function publishWithRetry(api: AdminApi, input: PublishInput): Promise<PublishedRelease> {
   return retryReleasesConflict(() => publishRelease(publisherServer(api), input));
+}
+
+/**
+ * A publish signed on this machine, as both the bundle and the Expo publish send it: the
+ * releases key read from the app's keys folder, and a build provenance statement signed with
+ * the builder key when there is one (null with --no-provenance).
+ */
+export interface LocalPublish extends Omit<PublishInput, 'launch' | 'releasesKey' | 'provenance'> {
+  launch: { path: string; sha256: string };
+  releasesKey: KeyFile;
+  builderKey: KeyFile | null;
+  /** The folder the bundle was built from, described in the provenance. */
+  sourceDir: string;
+  startedOn: string;
+}
+
+/** publishWithRetry of a LocalPublish. */
+export function publishSigned(api: AdminApi, p: LocalPublish): Promise<PublishedRelease> {
+  const { launch, releasesKey, builderKey, sourceDir, startedOn, ...input } = p;
+  return publishWithRetry(api, {
+    ...input,
+    launch: launch.path,
+    releasesKey: localSigner(releasesKey),
+    provenance: builderKey
+      ? (releaseId, manifestSha256) =>
+          publishProvenance(api, {
+            appId: p.appId,
+            releaseId,
+            platform: p.platform,
+            runtimeVersion: p.runtimeVersion,
+            channel: p.channel,
+            manifestSha256,
+            launch: { path: launch.path, sha256: launch.sha256 },
+            builderKey,
+            sourceDir,
+            startedOn,
+          })
+      : null,
+  });
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatBytes, isPlatform, PLATFORMS } from '@updraft/protocol';
-import { defaultKeysDir, isoSeconds, localSigner, readRoleKey } from '@updraft/signing';
+import { defaultKeysDir, isoSeconds, readRoleKey } from '@updraft/signing';
 import { requireServer, type AdminApi } from '../api-client.js';
 import { collectFiles, guessLaunch } from '../files.js';
 import { identicalNewest, planPatches, type PatchBlob } from '../delta/publish-patches.js';
@@ -10,13 +10,13 @@ import type { GlobalOptions } from '../run.js';
 import { fetchRegisteredEmbedded } from '../actions/embedded-actions.js';
 import { uploadMissing } from '../upload.js';
 import type { DeployFlags } from '../commands/deploy-options.js';
-import { defaultBuilderKeyPath, loadOrCreateBuilderKey, publishProvenance } from '../provenance.js';
+import { defaultBuilderKeyPath, loadOrCreateBuilderKey } from '../provenance.js';
 import { anchorEpoch } from '../trust/epoch.js';
 import { attachCodePush, codePushFlags, prepareCodePush } from '../codepush-package.js';
 import { assertKeysFolderFor } from '../trust/app-context.js';
 import { buildBeforePublish, copySourcemaps, type BuildFlags, type BuiltBundle } from '../commands/publish-build.js';
 import { uploadSourcemaps, type KeptSourcemap } from '../sourcemaps.js';
-import { assertCliIdentifier, deployPlan, droppedReleasesLine, publishWithRetry } from '../sign-release.js';
+import { assertCliIdentifier, deployPlan, droppedReleasesLine, publishSigned } from '../sign-release.js';
 import { parseKeepReleases } from '../keep-releases.js';
 import { publishExpo } from '../expo/publish-expo.js';
 
@@ -183,32 +183,20 @@ async function publish(dirArg: string | undefined, opts: PublishOptions, built: 
   const uploaded =
     (await uploadMissing(api, appId, files, !opts.json)) + (await uploadPatches(api, appId, delta.blobs));
   timings.uploadMs = lap();
-  const result = await publishWithRetry(api, {
+  const result = await publishSigned(api, {
     appId,
     platform: opts.platform,
     runtimeVersion,
     channel,
     channels,
-    launch,
+    launch: launchFile,
     files,
     patches: delta.patches,
-    releasesKey: localSigner(releasesKey),
+    releasesKey,
+    builderKey,
+    sourceDir: resolve(dir),
+    startedOn,
     deploy,
-    provenance: builderKey
-      ? (releaseId, manifestSha256) =>
-          publishProvenance(api, {
-            appId,
-            releaseId,
-            platform: opts.platform,
-            runtimeVersion,
-            channel,
-            manifestSha256,
-            launch: { path: launchFile.path, sha256: launchFile.sha256 },
-            builderKey,
-            sourceDir: resolve(dir),
-            startedOn,
-          })
-      : null,
     epoch: await anchorEpoch(keysDir),
     keep,
   });

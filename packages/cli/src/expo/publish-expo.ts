@@ -12,15 +12,15 @@ import {
 import { requireServer, type AdminApi } from '../api-client.js';
 import type { LocalFile } from '../files.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../publish-defaults.js';
-import { defaultKeysDir, localSigner, readRoleKey } from '@updraft/signing';
+import { defaultKeysDir, readRoleKey } from '@updraft/signing';
 import { CliError, colour } from '../output.js';
-import { defaultBuilderKeyPath, loadOrCreateBuilderKey, publishProvenance } from '../provenance.js';
+import { defaultBuilderKeyPath, loadOrCreateBuilderKey } from '../provenance.js';
 import type { GlobalOptions } from '../run.js';
 import { assertKeysFolderFor } from '../trust/app-context.js';
 import { anchorEpoch } from '../trust/epoch.js';
 import { uploadMissing } from '../upload.js';
 import type { DeployFlags } from '../commands/deploy-options.js';
-import { assertCliIdentifier, deployPlan, droppedReleasesLine, publishWithRetry } from '../sign-release.js';
+import { assertCliIdentifier, deployPlan, droppedReleasesLine, publishSigned } from '../sign-release.js';
 import { parseKeepReleases } from '../keep-releases.js';
 import { readStaticExpoConfig, type ExpoAppConfig, type ResolvedExpoConfig } from '../build/expo-config.js';
 import { readExpoExport, type ExportedPlatform } from './export-dir.js';
@@ -227,32 +227,20 @@ export async function publishExpo(
   const out: ExpoPublished[] = [];
   for (const p of exported.platforms) {
     const files = releaseFiles(p);
-    const result = await publishWithRetry(api, {
+    const result = await publishSigned(api, {
       appId,
       platform: p.platform,
       runtimeVersion,
       channel,
       channels,
-      launch: p.bundle.path,
+      launch: p.bundle,
       files,
       patches: new Map(),
-      releasesKey: localSigner(releasesKey),
+      releasesKey,
+      builderKey,
+      sourceDir: root,
+      startedOn,
       deploy,
-      provenance: builderKey
-        ? (releaseId, manifestSha256) =>
-            publishProvenance(api, {
-              appId,
-              releaseId,
-              platform: p.platform,
-              runtimeVersion,
-              channel,
-              manifestSha256,
-              launch: { path: p.bundle.path, sha256: p.bundle.sha256 },
-              builderKey,
-              sourceDir: root,
-              startedOn,
-            })
-        : null,
       epoch,
       keep,
     });
