@@ -1,5 +1,15 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { adminReadErrors, adminWriteErrors, appParams, envelope, identifier, listOf, noQuery } from './common.js';
+import {
+  adminWrite,
+  adminRead,
+  adminReadErrors,
+  adminWriteErrors,
+  appParams,
+  envelope,
+  identifier,
+  listOf,
+  noQuery,
+} from './common.js';
 
 /** A public key as TUF metadata lists it. */
 export const tufKey = {
@@ -103,11 +113,7 @@ const appDetails = {
 export type AppDetails = FromSchema<typeof appDetails>;
 
 /** GET /v1/apps/:appId */
-export const getApp = {
-  params: appParams,
-  querystring: noQuery,
-  response: { 200: appDetails, ...adminReadErrors },
-} as const;
+export const getApp = adminRead(appParams, appDetails);
 export type AppParams = FromSchema<typeof appParams>;
 
 const trustAccepted = {
@@ -119,14 +125,14 @@ const trustAccepted = {
 export type TrustAccepted = FromSchema<typeof trustAccepted>;
 
 /** PUT /v1/apps/:appId/trust */
-export const uploadTrust = {
-  params: appParams,
-  body: {
+export const uploadTrust = adminWrite(
+  appParams,
+  {
     type: 'object',
     required: ['root', 'targets', 'releases'],
     properties: { root: envelope, targets: envelope, releases: envelope },
     additionalProperties: false,
   },
-  response: { 200: trustAccepted, ...adminWriteErrors },
-} as const;
+  trustAccepted,
+);
 export type UploadTrustBody = FromSchema<typeof uploadTrust.body>;

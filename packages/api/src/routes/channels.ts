@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { adminReadErrors, adminWriteErrors, anyObject, appParams, identifier, listOf, noQuery } from './common.js';
+import { adminWrite, adminRead, adminWriteErrors, anyObject, appParams, identifier, listOf } from './common.js';
 
 export const channelParams = {
   type: 'object',
@@ -59,11 +59,7 @@ const channelList = listOf('channels', channel);
 export type ChannelList = FromSchema<typeof channelList>;
 
 /** GET /v1/apps/:appId/channels */
-export const listChannels = {
-  params: appParams,
-  querystring: noQuery,
-  response: { 200: channelList, ...adminReadErrors },
-} as const;
+export const listChannels = adminRead(appParams, channelList);
 
 /** POST /v1/apps/:appId/channels */
 export const createChannel = {
@@ -79,14 +75,14 @@ export const createChannel = {
 export type CreateChannelBody = FromSchema<typeof createChannel.body>;
 
 /** PUT /v1/apps/:appId/channels/:channel/protection */
-export const protectChannel = {
-  params: channelParams,
-  body: {
+export const protectChannel = adminWrite(
+  channelParams,
+  {
     type: 'object',
     required: ['protected'],
     properties: { protected: { type: 'boolean' } },
     additionalProperties: false,
   },
-  response: { 200: channel, ...adminWriteErrors },
-} as const;
+  channel,
+);
 export type ProtectChannelBody = FromSchema<typeof protectChannel.body>;

@@ -159,6 +159,23 @@ export const adminReadErrors = errorResponses(400, 401, 403, 404, 503);
 export const adminWriteErrors = errorResponses(400, 401, 403, 404, 409, 413, 503);
 
 /**
+ * An admin route that reads one thing or one list: its path parameters, no query parameters,
+ * and the answer beside how an admin read can fail.
+ */
+export function adminRead<const P extends object, const R extends object>(params: P, answer: R) {
+  return { params, querystring: noQuery, response: { 200: answer, ...adminReadErrors } } as const;
+}
+
+/** An admin route that changes something: its path parameters, the body it takes, and the answer beside how an admin write can fail. */
+export function adminWrite<const P extends object, const B extends object, const R extends object>(
+  params: P,
+  body: B,
+  answer: R,
+) {
+  return { params, body, response: { 200: answer, ...adminWriteErrors } } as const;
+}
+
+/**
  * The answer of a list route, `{ [key]: items[] }` and nothing else. The `const` parameters
  * keep the literal types, so the result types exactly as the same object written `as const`
  * (FromSchema derives the same TypeScript type).

@@ -1,5 +1,14 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { adminReadErrors, adminWriteErrors, appParams, identifier, noQuery, releaseParams } from './common.js';
+import {
+  adminWrite,
+  adminRead,
+  adminReadErrors,
+  adminWriteErrors,
+  appParams,
+  identifier,
+  noQuery,
+  releaseParams,
+} from './common.js';
 
 // Admin side of the Expo Updates compatibility layer (docs/guides/expo.md), under /v1. The publisher
 // signs offline; the server stores the manifest and directive bytes and the signatures as sent.
@@ -42,9 +51,9 @@ export const getStatus = {
 export type ExpoStatus = FromSchema<(typeof getStatus.response)[200]>;
 
 /** PUT /v1/apps/:appId/expo/updates/:releaseId */
-export const registerUpdate = {
-  params: releaseParams,
-  body: {
+export const registerUpdate = adminWrite(
+  releaseParams,
+  {
     type: 'object',
     required: ['manifest', 'signature', 'keyId', 'noUpdateSignature'],
     properties: {
@@ -58,16 +67,12 @@ export const registerUpdate = {
     },
     additionalProperties: false,
   },
-  response: { 200: { ...expoUpdate, description: 'the stored update' }, ...adminWriteErrors },
-} as const;
+  { ...expoUpdate, description: 'the stored update' },
+);
 export type RegisterUpdateBody = FromSchema<typeof registerUpdate.body>;
 
 /** GET /v1/apps/:appId/expo/updates/:releaseId */
-export const getUpdate = {
-  params: releaseParams,
-  querystring: noQuery,
-  response: { 200: { ...expoUpdate, description: 'the update of the release' }, ...adminReadErrors },
-} as const;
+export const getUpdate = adminRead(releaseParams, { ...expoUpdate, description: 'the update of the release' });
 
 /** POST /v1/apps/:appId/expo/rollbacks */
 export const rollBackToEmbedded = {

@@ -1,6 +1,8 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { channelParams } from './channels.js';
 import {
+  adminWrite,
+  adminRead,
   adminReadErrors,
   adminWriteErrors,
   appParams,
@@ -198,16 +200,12 @@ const guardrailList = listOf('guardrails', guardrail);
 export type GuardrailList = FromSchema<typeof guardrailList>;
 
 /** GET /v1/apps/:appId/guardrails */
-export const listGuardrails = {
-  params: appParams,
-  querystring: noQuery,
-  response: { 200: guardrailList, ...adminReadErrors },
-} as const;
+export const listGuardrails = adminRead(appParams, guardrailList);
 
 /** PUT /v1/apps/:appId/channels/:channel/guardrail */
-export const setGuardrail = {
-  params: channelParams,
-  body: {
+export const setGuardrail = adminWrite(
+  channelParams,
+  {
     type: 'object',
     additionalProperties: false,
     properties: {
@@ -220,8 +218,8 @@ export const setGuardrail = {
       minSources: { type: 'integer', minimum: 1, maximum: 100_000 },
     },
   },
-  response: { 200: guardrail, ...adminWriteErrors },
-} as const;
+  guardrail,
+);
 export type GuardrailBody = FromSchema<typeof setGuardrail.body>;
 
 const ingestKeySummary = {
@@ -262,11 +260,7 @@ const ingestKeyList = listOf('keys', ingestKeySummary);
 export type IngestKeyList = FromSchema<typeof ingestKeyList>;
 
 /** GET /v1/apps/:appId/ingest-keys */
-export const listIngestKeys = {
-  params: appParams,
-  querystring: noQuery,
-  response: { 200: ingestKeyList, ...adminReadErrors },
-} as const;
+export const listIngestKeys = adminRead(appParams, ingestKeyList);
 
 /** DELETE /v1/apps/:appId/ingest-keys/:keyId */
 export const revokeIngestKey = {

@@ -1,13 +1,13 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { pointer } from './channels.js';
 import {
-  adminReadErrors,
+  adminWrite,
   adminWriteErrors,
+  adminRead,
   anyObject,
   basisPoints,
   dateTime,
   identifier,
-  noQuery,
   notes,
   releaseParams,
   targeting,
@@ -96,23 +96,19 @@ const releaseDetails = {
 export type ReleaseDetails = FromSchema<typeof releaseDetails>;
 
 /** GET /v1/apps/:appId/releases/:releaseId */
-export const showRelease = {
-  params: releaseParams,
-  querystring: noQuery,
-  response: { 200: releaseDetails, ...adminReadErrors },
-} as const;
+export const showRelease = adminRead(releaseParams, releaseDetails);
 
 /** PATCH /v1/apps/:appId/releases/:releaseId */
-export const setNotes = {
-  params: releaseParams,
-  body: {
+export const setNotes = adminWrite(
+  releaseParams,
+  {
     type: 'object',
     required: ['notes'],
     properties: { notes: { ...notes, type: ['string', 'null'] } },
     additionalProperties: false,
   },
-  response: { 200: releaseDetails, ...adminWriteErrors },
-} as const;
+  releaseDetails,
+);
 export type SetNotesBody = FromSchema<typeof setNotes.body>;
 
 const promoted = {
@@ -135,21 +131,22 @@ export const promote = {
     properties: { channel: identifier, basisPoints, mandatory: { type: 'boolean' }, targeting, startAt: dateTime },
     additionalProperties: false,
   },
+  // 202: scheduled for later (startAt) rather than done.
   response: { 200: promoted, 202: promoted, ...adminWriteErrors },
 } as const;
 export type PromoteBody = FromSchema<typeof promote.body>;
 
 /** POST /v1/apps/:appId/releases/:releaseId/rollout */
-export const rollout = {
-  params: releaseParams,
-  body: {
+export const rollout = adminWrite(
+  releaseParams,
+  {
     type: 'object',
     required: ['channel', 'basisPoints'],
     properties: { channel: identifier, basisPoints },
     additionalProperties: false,
   },
-  response: { 200: pointer, ...adminWriteErrors },
-} as const;
+  pointer,
+);
 export type RolloutBody = FromSchema<typeof rollout.body>;
 
 const channelOnly = {
@@ -161,22 +158,14 @@ const channelOnly = {
 export type ChannelOnlyBody = FromSchema<typeof channelOnly>;
 
 /** POST /v1/apps/:appId/releases/:releaseId/halt */
-export const halt = {
-  params: releaseParams,
-  body: channelOnly,
-  response: { 200: pointer, ...adminWriteErrors },
-} as const;
+export const halt = adminWrite(releaseParams, channelOnly, pointer);
 
 /** POST /v1/apps/:appId/releases/:releaseId/resume */
-export const resume = {
-  params: releaseParams,
-  body: channelOnly,
-  response: { 200: pointer, ...adminWriteErrors },
-} as const;
+export const resume = adminWrite(releaseParams, channelOnly, pointer);
 
 /** POST /v1/apps/:appId/releases/:releaseId/disable */
-export const disable = {
-  params: releaseParams,
-  body: { type: 'object', additionalProperties: false, properties: {} },
-  response: { 200: releaseDetails, ...adminWriteErrors },
-} as const;
+export const disable = adminWrite(
+  releaseParams,
+  { type: 'object', additionalProperties: false, properties: {} },
+  releaseDetails,
+);

@@ -1,5 +1,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import {
+  adminWrite,
+  adminRead,
   adminReadErrors,
   adminWriteErrors,
   appParams,
@@ -66,26 +68,22 @@ export const registerEmbedded = {
 export type RegisterEmbeddedBody = FromSchema<typeof registerEmbedded.body>;
 
 /** GET /v1/apps/:appId/embedded/:platform/:runtimeVersion */
-export const getEmbedded = {
-  params: embeddedParams,
-  querystring: noQuery,
-  response: { 200: embeddedBundle, ...adminReadErrors },
-} as const;
+export const getEmbedded = adminRead(embeddedParams, embeddedBundle);
 
 const missingList = listOf('missing', { type: 'string' });
 export type MissingBlobs = FromSchema<typeof missingList>;
 
 /** POST /v1/apps/:appId/blobs/missing */
-export const missingBlobs = {
-  params: appParams,
-  body: {
+export const missingBlobs = adminWrite(
+  appParams,
+  {
     type: 'object',
     required: ['sha256'],
     properties: { sha256: { type: 'array', items: sha256, maxItems: MAX_MISSING_QUERY } },
     additionalProperties: false,
   },
-  response: { 200: missingList, ...adminWriteErrors },
-} as const;
+  missingList,
+);
 export type MissingBlobsBody = FromSchema<typeof missingBlobs.body>;
 
 /** GET /v1/apps/:appId/releases-metadata */

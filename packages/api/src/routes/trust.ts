@@ -2,6 +2,7 @@ import { METADATA_ROLES, ONLINE_ROLES } from '@updraft/protocol';
 import type { FromSchema } from 'json-schema-to-ts';
 import { tufKey } from './apps.js';
 import {
+  adminRead,
   adminReadErrors,
   adminWriteErrors,
   appParams,
@@ -108,11 +109,7 @@ const expiryPolicy = {
 export type ExpiryPolicy = FromSchema<typeof expiryPolicy>;
 
 /** GET /v1/apps/:appId/expiry */
-export const getExpiry = {
-  params: appParams,
-  querystring: noQuery,
-  response: { 200: expiryPolicy, ...adminReadErrors },
-} as const;
+export const getExpiry = adminRead(appParams, expiryPolicy);
 
 const resignedRoles = { type: 'array', items: onlineRole } as const;
 
