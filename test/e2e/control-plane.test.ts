@@ -248,7 +248,7 @@ test("the organization's audit webhook through the CLI: shown, set, a refused UR
     /the webhook URL must be https/,
   );
   const both = await runCli(['audit', 'webhook', '--set', hook, '--clear'], owner);
-  refused(both, '--set and --clear', /give --set <https-url> or --clear, not both/);
+  refused(both, '--set and --clear', /give one of --set <https-url>, --clear or --deliveries/);
   assert.equal(both.code, 2);
   assert.deepEqual(
     (await runCli(['audit', 'webhook', '--json'], owner)).json,

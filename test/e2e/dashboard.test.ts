@@ -315,13 +315,20 @@ test(
   async () => {
     // The anchoring job of another instance anchors the head; then someone with the database
     // file deletes the newest entry. The owner's session from the test above is still open.
+    // The alert goes to the audit webhook too: a host that cannot resolve (.invalid), so its
+    // deliveries show the error.
+    const siem = 'https://siem.updraft.invalid/audit';
+    ok(await runCli(['audit', 'webhook', '--set', siem, '--json'], env()), 'audit webhook --set');
     const file = join(work.path, 'data', 'updraft.db');
-    const store = await openSqliteStore(file);
-    try {
-      await anchorAuditHeads(store, Date.now);
-    } finally {
-      await store.close();
-    }
+    const anchor = async () => {
+      const store = await openSqliteStore(file);
+      try {
+        return await anchorAuditHeads(store, Date.now);
+      } finally {
+        await store.close();
+      }
+    };
+    await anchor();
     const db = new Database(file);
     try {
       db.prepare('delete from audit_log where seq = (select max(seq) from audit_log)').run();
@@ -337,6 +344,27 @@ test(
     await page.getByTestId('audit-table').waitFor();
     assert.match(await page.getByTestId('audit-verify').innerText(), /broken|truncated/i);
     await shot(page, 'audit-alert');
+
+    // The next anchoring pass (this one, or the server's own if it came first: one alert per
+    // anchor either way) queues the webhook; the server's webhook job tries it.
+    await anchor();
+    const refresh = page.getByTestId('audit-webhook-deliveries-refresh');
+    const tried = page.getByTestId('audit-webhook-deliveries').locator('tr', { hasText: 'audit.anchor-refused' });
+    const end = Date.now() + 30_000;
+    for (;;) {
+      await refresh.click();
+      const text = (await tried.count()) === 1 ? await tried.innerText() : '';
+      if (/siem\.updraft\.invalid/.test(text) && !/not tried yet/.test(text)) break;
+      assert.ok(Date.now() < end, `a delivery with its first attempt's error: ${text}`);
+      await page.waitForTimeout(250);
+    }
+    const row = await tried.innerText();
+    assert.match(row, /pending|failed/, 'never delivered');
+    assert.doesNotMatch(row, /\/audit/, 'the host only, never the path');
+    const api = await runCli(['audit', 'webhook', '--deliveries', '--json'], env());
+    ok(api, 'audit webhook --deliveries');
+    const [delivery] = api.json!['deliveries'] as { lastError: string | null; attempts: number }[];
+    assert.ok(delivery!.lastError && row.includes(delivery!.lastError), `${row} shows ${delivery!.lastError}`);
     await page.close();
   },
 );

@@ -53,6 +53,7 @@ export * as releaseOpsApi from './routes/release-ops.js';
 export * as trustApi from './routes/trust.js';
 export * as accessApi from './routes/access.js';
 export * as auditApi from './routes/audit.js';
+export * as webhooksApi from './routes/webhooks.js';
 export * as insightApi from './routes/insight.js';
 export { PRINCIPAL_KINDS, ROLES, SCOPES, type PrincipalKind, type Role, type Scope } from './vocabulary.js';
 export { ADMIN_ROUTES, routeTarget, type AdminRoute, type RouteInput, type RouteResponse } from './routes/table.js';

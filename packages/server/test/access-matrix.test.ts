@@ -362,6 +362,13 @@ describe('route × role matrix', () => {
       { name: 'audit anchor status', method: 'GET', path: '/v1/audit/anchor-status', role: 'admin', scopes: ['audit'] },
       { name: 'audit webhook', method: 'GET', path: '/v1/audit/webhook', role: 'admin', scopes: ['audit'] },
       {
+        name: 'audit webhook deliveries',
+        method: 'GET',
+        path: '/v1/audit/webhook/deliveries',
+        role: 'admin',
+        scopes: ['audit'],
+      },
+      {
         name: 'set audit webhook',
         method: 'PUT',
         path: '/v1/audit/webhook',

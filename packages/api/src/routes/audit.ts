@@ -9,6 +9,7 @@ import {
   noQuery,
   SEQ_PATTERN,
 } from './common.js';
+import { listDeliveries } from './webhooks.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
 
@@ -188,3 +189,9 @@ export const setAuditWebhook = {
   response: { 200: auditWebhook, ...adminWriteErrors },
 } as const;
 export type SetAuditWebhookBody = FromSchema<typeof setAuditWebhook.body>;
+
+/** GET /v1/audit/webhook/deliveries: the audit webhook's last deliveries, newest first. */
+export const listAuditWebhookDeliveries = {
+  querystring: listDeliveries.querystring,
+  response: { 200: listDeliveries.response, ...adminReadErrors },
+} as const;

@@ -74,6 +74,7 @@ export const ADMIN_ROUTES = {
   'GET /v1/audit/anchor-status': audit.getAnchorStatus,
   'GET /v1/audit/webhook': audit.getAuditWebhook,
   'PUT /v1/audit/webhook': audit.setAuditWebhook,
+  'GET /v1/audit/webhook/deliveries': audit.listAuditWebhookDeliveries,
   'GET /v1/apps/:appId/releases/:releaseId/insight': insight.getReleaseInsight,
   'GET /v1/apps/:appId/releases/:releaseId/guardrail': insight.getGuardrailHealth,
   'GET /v1/apps/:appId/guardrails': insight.listGuardrails,

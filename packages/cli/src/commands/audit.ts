@@ -1,4 +1,4 @@
-import type { auditApi } from '@updraft/api';
+import type { auditApi, webhooksApi } from '@updraft/api';
 import type { Command } from 'commander';
 import { requireServer, type AdminApi } from '../api-client.js';
 import { CliError, colour, emit } from '../output.js';
@@ -84,12 +84,22 @@ export function registerAudit(program: Command): void {
     )
     .option('--set <url>', 'post audit alerts to this https URL (JSON POST, queued and retried)')
     .option('--clear', 'post audit alerts nowhere (the audit log and the dashboard banner still show them)')
+    .option(
+      '--deliveries',
+      'its last deliveries instead, newest first → {deliveries: [...]}: event, host, status, attempts, HTTP status or error',
+    )
+    .option('--limit <n>', 'with --deliveries: at most this many (1-1000)', '20')
     .action(
-      run<[], GlobalOptions & { set?: string; clear?: boolean }>(async (opts) => {
-        if (opts.set !== undefined && opts.clear) {
-          throw new CliError('usage', 'give --set <https-url> or --clear, not both', { exitCode: 2 });
+      run<[], GlobalOptions & { set?: string; clear?: boolean; deliveries?: boolean; limit: string }>(async (opts) => {
+        if ([opts.set !== undefined, opts.clear, opts.deliveries].filter(Boolean).length > 1) {
+          throw new CliError('usage', 'give one of --set <https-url>, --clear or --deliveries', { exitCode: 2 });
         }
         const api = requireServer(opts);
+        if (opts.deliveries) {
+          const result = await api.call('GET /v1/audit/webhook/deliveries', { query: { limit: opts.limit } });
+          emit(opts, result, () => describeDeliveries(result.deliveries));
+          return;
+        }
         const change = opts.clear ? null : opts.set;
         const result = change === undefined ? await api.call('GET /v1/audit/webhook') : await setWebhook(api, change);
         emit(opts, result, () => describeWebhook(result.webhookUrl, change !== undefined));
@@ -115,6 +125,20 @@ async function setWebhook(api: AdminApi, url: string | null): Promise<auditApi.A
 function describeWebhook(url: string | null, changed: boolean): string {
   if (url) return `${changed ? 'audit alerts will now be posted to' : 'audit alerts are posted to'} ${url}`;
   return `${changed ? 'audit webhook cleared' : 'no audit webhook'}: audit alerts show only in the audit log and on the dashboard; set one with updraft audit webhook --set <https-url>`;
+}
+
+function describeDeliveries(deliveries: webhooksApi.WebhookDelivery[]): string {
+  if (deliveries.length === 0) return 'no audit webhook deliveries';
+  return deliveries
+    .map((d) => {
+      // The error says more than its status (a redirect is "HTTP 302 (redirects are not followed)").
+      const outcome = d.lastError ?? (d.lastStatusCode !== null ? `HTTP ${d.lastStatusCode}` : 'not tried yet');
+      const status =
+        d.status === 'delivered' ? colour.green(d.status) : d.status === 'failed' ? colour.red(d.status) : d.status;
+      const retry = d.nextAttemptAt ? `, next attempt ${d.nextAttemptAt}` : '';
+      return `${d.createdAt}  ${d.event}  ${status} after ${d.attempts} attempt(s): ${outcome}${retry}  → ${d.host}  (${d.id})`;
+    })
+    .join('\n');
 }
 
 function describeVerification(r: auditApi.AuditVerification, anchorProof: string, pinned: boolean): string {

@@ -1,14 +1,19 @@
 import { useState } from 'react';
 import { call } from '../api.js';
 import { ActionButton, Show, useLoad } from '../components/ui.js';
+import { WebhookDeliveries } from '../components/WebhookDeliveries.js';
 
 /**
  * Where the server posts audit alerts (an audit log that no longer extends its anchor):
- * `GET`/`PUT /v1/audit/webhook`, the same access as reading the log. The API keeps no
- * delivery history for this webhook, so none is shown.
+ * `GET`/`PUT /v1/audit/webhook`, the same access as reading the log, and its last
+ * deliveries, so an operator whose SIEM stopped receiving alerts sees what the server got.
  */
 export function AuditWebhook() {
   const [load, reload] = useLoad(() => call('GET /v1/audit/webhook'), []);
+  const [deliveries, reloadDeliveries] = useLoad(
+    () => call('GET /v1/audit/webhook/deliveries', { query: { limit: '10' } }),
+    [],
+  );
   const [url, setUrl] = useState('');
   const save = async (value: string | null) => {
     await call('PUT /v1/audit/webhook', { body: { url: value } });
@@ -51,6 +56,15 @@ export function AuditWebhook() {
             </form>
           </>
         )}
+      </Show>
+      <h3>
+        Last deliveries{' '}
+        <button type="button" data-testid="audit-webhook-deliveries-refresh" onClick={reloadDeliveries}>
+          Refresh
+        </button>
+      </h3>
+      <Show load={deliveries} what="the audit webhook's deliveries" retry={reloadDeliveries}>
+        {(d) => <WebhookDeliveries deliveries={d.deliveries} testId="audit-webhook-deliveries" />}
       </Show>
     </div>
   );

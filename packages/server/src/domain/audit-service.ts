@@ -1,4 +1,4 @@
-import type { auditApi } from '@updraft/api';
+import type { auditApi, webhooksApi } from '@updraft/api';
 import { badRequest } from './api-error.js';
 import type { AuditRecord, Ports, Transactional } from '../persistence/persistence.js';
 import type { Actor } from './access.js';
@@ -6,7 +6,7 @@ import { auditEntryHash, GENESIS_HASH, type AuditInput, type Unhashed } from './
 import { latestAnchor, listAnchors, type AnchorDeparture, type AuditAnchor } from './audit-anchor-service.js';
 import { departureFromAnchors, orgAnchorSource, orgAuditSource } from './audit-departure.js';
 import { AUDIT_LOG_ID, type TransparencyLogService } from './transparency-log-service.js';
-import { webhookUrlProblem, type WebhookOptions } from './webhook.js';
+import { deliveryView, webhookUrlProblem, type WebhookOptions } from './webhook.js';
 
 /**
  * The append-only, hash-chained audit log. Each entry's hash commits to its content and to
@@ -67,7 +67,7 @@ type AnchorEvidence = NonNullable<AuditVerification['anchor']>;
 export class AuditService {
   constructor(
     private readonly deps: {
-      store: Transactional<'access' | 'transparencyLog'>;
+      store: Transactional<'access' | 'transparencyLog' | 'insight'>;
       transparencyLog: TransparencyLogService;
       now: () => number;
       webhook?: WebhookOptions;
@@ -94,6 +94,12 @@ export class AuditService {
 
   async getWebhook(actor: Actor): Promise<{ webhookUrl: string | null }> {
     return { webhookUrl: await this.deps.store.access.getAuditWebhook(actor.orgId) };
+  }
+
+  /** The audit webhook's last deliveries, newest first (kept WEBHOOK_RETENTION_DAYS once settled). */
+  async webhookDeliveries(actor: Actor, limit: number): Promise<webhooksApi.WebhookDelivery[]> {
+    const rows = await this.deps.store.insight.listWebhooks({ orgId: actor.orgId, appId: null, limit });
+    return rows.map(deliveryView);
   }
 
   /**

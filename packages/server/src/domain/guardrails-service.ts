@@ -320,6 +320,7 @@ export class GuardrailService {
       await enqueueWebhook(
         tx,
         {
+          orgId,
           appId: p.appId,
           kind: trip.action === 'halted' ? 'guardrail.halted' : 'guardrail.alert',
           url: webhookUrl,

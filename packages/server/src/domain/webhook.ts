@@ -1,5 +1,6 @@
+import type { webhooksApi } from '@updraft/api';
 import { randomUUID } from 'node:crypto';
-import type { Ports, WebhookDelivery } from '../persistence/persistence.js';
+import type { Ports, WebhookAttempt, WebhookDelivery } from '../persistence/persistence.js';
 import { checkWebhookUrl, postJson, type OutboundPolicy } from './outbound.js';
 
 /**
@@ -29,6 +30,8 @@ export function webhookUrlProblem(url: string, opts: WebhookOptions | undefined)
 }
 
 export interface WebhookRequest {
+  /** Whose delivery it is: its history is listed to them (with appId null: the audit webhook's). */
+  orgId?: string | null;
   appId: string | null;
   /** What raised it, e.g. `guardrail.halted`, `audit.anchor-refused`; sent as `x-updraft-event`. */
   kind: string;
@@ -45,6 +48,7 @@ export async function enqueueWebhook(store: Ports<'insight'>, req: WebhookReques
   const at = new Date(nowMs).toISOString();
   await store.insight.enqueueWebhook({
     id,
+    orgId: req.orgId ?? null,
     appId: req.appId,
     kind: req.kind,
     ref: req.ref ?? null,
@@ -54,6 +58,8 @@ export async function enqueueWebhook(store: Ports<'insight'>, req: WebhookReques
     attempts: 0,
     nextAttemptAt: at,
     lastError: null,
+    lastStatus: null,
+    lastAttemptAt: null,
     createdAt: at,
     settledAt: null,
   });
@@ -92,13 +98,14 @@ export class WebhookQueue {
       });
       const attempts = d.attempts + 1;
       const at = now();
-      const update: Pick<WebhookDelivery, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'settledAt'> = sent.ok
-        ? { status: 'delivered', attempts, nextAttemptAt: d.nextAttemptAt, lastError: null, settledAt: iso(at) }
+      const attempt = { attempts, lastStatus: sent.status, lastAttemptAt: iso(at) };
+      const update: WebhookAttempt = sent.ok
+        ? { ...attempt, status: 'delivered', nextAttemptAt: d.nextAttemptAt, lastError: null, settledAt: iso(at) }
         : attempts >= maxAttempts
-          ? { status: 'failed', attempts, nextAttemptAt: d.nextAttemptAt, lastError: sent.error, settledAt: iso(at) }
+          ? { ...attempt, status: 'failed', nextAttemptAt: d.nextAttemptAt, lastError: sent.error, settledAt: iso(at) }
           : {
+              ...attempt,
               status: 'pending',
-              attempts,
               nextAttemptAt: iso(at + backoffMs * 2 ** (attempts - 1)),
               lastError: sent.error,
               settledAt: null,
@@ -116,6 +123,23 @@ export class WebhookQueue {
     }
     return result;
   }
+}
+
+/** A delivery as the API lists it: the receiver's host only (a webhook URL may carry a secret path or token). */
+export function deliveryView(d: WebhookDelivery): webhooksApi.WebhookDelivery {
+  return {
+    id: d.id,
+    event: d.kind,
+    host: URL.canParse(d.url) ? new URL(d.url).host : '',
+    status: d.status,
+    attempts: d.attempts,
+    lastStatusCode: d.lastStatus,
+    lastError: d.lastError,
+    createdAt: d.createdAt,
+    lastAttemptAt: d.lastAttemptAt,
+    nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt : null,
+    settledAt: d.settledAt,
+  };
 }
 
 function iso(ms: number): string {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
-import { auditApi } from '@updraft/api';
+import { auditApi, webhooksApi } from '@updraft/api';
 import type { Services } from '../domain/services.js';
 import { actorOf } from './access-hooks.js';
 import { ACCESS, adminRoute } from './route-schemas.js';
@@ -66,5 +66,24 @@ export const auditRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services
       auditApi.setAuditWebhook,
     ),
     async (request) => services.audit.setWebhook(actorOf(request), request.body.url),
+  );
+
+  app.get(
+    '/audit/webhook/deliveries',
+    {
+      config: { access: ACCESS.audit },
+      schema: {
+        tags: ['audit'],
+        summary:
+          "The audit webhook's last deliveries, newest first: event, host, status, attempts, the last attempt's HTTP status or error",
+        ...auditApi.listAuditWebhookDeliveries,
+      },
+    },
+    async (request) => ({
+      deliveries: await services.audit.webhookDeliveries(
+        actorOf(request),
+        Number(request.query.limit ?? webhooksApi.DEFAULT_DELIVERIES_LIMIT),
+      ),
+    }),
   );
 };

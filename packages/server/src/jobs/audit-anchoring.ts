@@ -79,7 +79,11 @@ async function raiseAnchorAlert(
     await appendAudit(tx, actor, { action: ANCHOR_REFUSED, target: `org:${orgId}`, details }, nowMs);
     const url = await tx.access.getAuditWebhook(orgId);
     if (url) {
-      await enqueueWebhook(tx, { appId: null, kind: ANCHOR_REFUSED, url, payload: { orgId, ...details } }, nowMs);
+      await enqueueWebhook(
+        tx,
+        { orgId, appId: null, kind: ANCHOR_REFUSED, url, payload: { orgId, ...details } },
+        nowMs,
+      );
     }
     return true;
   });

@@ -97,6 +97,12 @@ export interface WebhookDeliveriesTable {
   last_error: string | null;
   created_at: string;
   settled_at: string | null;
+  /** Migration 0014: the organization whose delivery it is (null before 0014). */
+  org_id: string | null;
+  /** Migration 0014: the HTTP status of the last attempt (null: no answer, or before 0014). */
+  last_status: number | null;
+  /** Migration 0014. */
+  last_attempt_at: string | null;
 }
 
 /** Migration 0009: HyperLogLog registers of the sources that reported failures. */

@@ -55,6 +55,8 @@ export interface GuardrailConfig {
 /** One queued outbound webhook (domain/webhook.ts). */
 export interface WebhookDelivery {
   id: string;
+  /** The organization whose delivery it is (its audit webhook's when appId is null); null before 0014. */
+  orgId: string | null;
   appId: string | null;
   /** What raised it, e.g. `guardrail.halted`. */
   kind: string;
@@ -67,9 +69,18 @@ export interface WebhookDelivery {
   attempts: number;
   nextAttemptAt: string;
   lastError: string | null;
+  /** The HTTP status the last attempt got; null when it got no answer (or none was made). */
+  lastStatus: number | null;
+  lastAttemptAt: string | null;
   createdAt: string;
   settledAt: string | null;
 }
+
+/** What an attempt changes in a delivery. */
+export type WebhookAttempt = Pick<
+  WebhookDelivery,
+  'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'lastStatus' | 'lastAttemptAt' | 'settledAt'
+>;
 
 /** A HyperLogLog (register, rank) pair of one source reporting failures on a release and channel. */
 export interface EventSourceMark {
@@ -148,11 +159,13 @@ export interface InsightStore {
   enqueueWebhook(d: WebhookDelivery): Promise<void>;
   /** Pending deliveries whose next attempt is due at `nowIso`, oldest first. */
   dueWebhooks(nowIso: string, limit: number): Promise<WebhookDelivery[]>;
-  updateWebhook(
-    id: string,
-    update: Pick<WebhookDelivery, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'settledAt'>,
-  ): Promise<void>;
+  updateWebhook(id: string, update: WebhookAttempt): Promise<void>;
   getWebhook(id: string): Promise<WebhookDelivery | null>;
+  /**
+   * An organization's last deliveries, newest first: those of one app, or with `appId` null
+   * the organization's own (its audit webhook's).
+   */
+  listWebhooks(filter: { orgId: string; appId: string | null; limit: number }): Promise<WebhookDelivery[]>;
   /** Drops settled deliveries settled before `beforeIso`. */
   pruneWebhooks(beforeIso: string): Promise<number>;
 }

@@ -392,6 +392,9 @@ export class KyselyInsightStore implements InsightStore {
   getWebhook(...args: Parameters<InsightStore['getWebhook']>) {
     return this.webhooks.getWebhook(...args);
   }
+  listWebhooks(...args: Parameters<InsightStore['listWebhooks']>) {
+    return this.webhooks.listWebhooks(...args);
+  }
   pruneWebhooks(...args: Parameters<InsightStore['pruneWebhooks']>) {
     return this.webhooks.pruneWebhooks(...args);
   }

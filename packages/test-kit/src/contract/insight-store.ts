@@ -217,6 +217,7 @@ export function insightStoreContract(backend: MetadataBackend): void {
     const i = store.insight;
     const delivery = (id: string, nextAttemptAt: string, over: Partial<WebhookDelivery> = {}): WebhookDelivery => ({
       id,
+      orgId: 'org',
       appId: 'app',
       kind: 'guardrail.halted',
       ref: `guardrail-trip:${id}`,
@@ -226,6 +227,8 @@ export function insightStoreContract(backend: MetadataBackend): void {
       attempts: 0,
       nextAttemptAt,
       lastError: null,
+      lastStatus: null,
+      lastAttemptAt: null,
       createdAt: NOW,
       settledAt: null,
       ...over,
@@ -248,6 +251,8 @@ export function insightStoreContract(backend: MetadataBackend): void {
       attempts: 1,
       nextAttemptAt: '2026-11-22T20:00:01.000Z',
       lastError: null,
+      lastStatus: 204,
+      lastAttemptAt: '2026-11-22T20:01:00.000Z',
       settledAt: '2026-11-22T20:01:00.000Z',
     });
     await i.updateWebhook('w2', {
@@ -255,8 +260,12 @@ export function insightStoreContract(backend: MetadataBackend): void {
       attempts: 1,
       nextAttemptAt: '2026-11-22T20:20:00.000Z',
       lastError: 'HTTP 503',
+      lastStatus: 503,
+      lastAttemptAt: '2026-11-22T20:10:00.000Z',
       settledAt: null,
     });
+    const w2 = await i.getWebhook('w2');
+    assert.deepEqual([w2?.lastStatus, w2?.lastAttemptAt], [503, '2026-11-22T20:10:00.000Z']);
     assert.deepEqual(await i.dueWebhooks('2026-11-22T20:05:00.000Z', 10), [], 'delivered, and retried later');
     assert.deepEqual(
       (await i.dueWebhooks('2026-11-22T20:30:00.000Z', 10)).map((d) => [d.id, d.attempts, d.lastError]),
@@ -266,6 +275,21 @@ export function insightStoreContract(backend: MetadataBackend): void {
       ],
     );
     assert.equal(await i.pruneWebhooks('2026-11-22T20:01:00.000Z'), 0, 'settled at that instant: kept');
+    // An organization's own deliveries (appId null: its audit webhook's), or one app's; newest first.
+    await i.enqueueWebhook(delivery('a1', NOW, { appId: null, createdAt: '2026-11-22T21:00:00.000Z' }));
+    await i.enqueueWebhook(delivery('a2', NOW, { appId: null, createdAt: '2026-11-22T21:00:01.000Z' }));
+    await i.enqueueWebhook(delivery('a3', NOW, { appId: null, orgId: 'other', createdAt: '2026-11-22T21:00:02.000Z' }));
+    const listed = (orgId: string, appId: string | null, limit = 10) =>
+      i.listWebhooks({ orgId, appId, limit }).then((ds) => ds.map((d) => d.id));
+    assert.deepEqual(await listed('org', null), ['a2', 'a1', 'w1'], 'w1 is an organization delivery too');
+    assert.deepEqual(await listed('org', null, 1), ['a2']);
+    assert.deepEqual(await listed('org', 'app'), ['w3', 'w2'], 'same createdAt: by id, descending');
+    assert.deepEqual(await listed('other', null), ['a3']);
+    assert.deepEqual(await listed('nobody', null), []);
+    assert.deepEqual(
+      await i.getWebhook('a3'),
+      delivery('a3', NOW, { appId: null, orgId: 'other', createdAt: '2026-11-22T21:00:02.000Z' }),
+    );
     assert.equal(await i.pruneWebhooks('2026-11-23T00:00:00.000Z'), 1, 'pending ones are never pruned');
     assert.equal(await i.getWebhook('w1'), null);
     assert.equal((await i.getWebhook('w2'))?.status, 'pending');

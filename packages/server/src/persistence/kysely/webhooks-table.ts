@@ -1,14 +1,15 @@
 import type { Kysely } from 'kysely';
-import type { InsightStore, WebhookDelivery } from '../insight-store.js';
+import type { InsightStore, WebhookAttempt, WebhookDelivery } from '../insight-store.js';
 import type { Tables } from '../schema.js';
 
 type WebhookAccess = Pick<
   InsightStore,
-  'enqueueWebhook' | 'dueWebhooks' | 'updateWebhook' | 'getWebhook' | 'pruneWebhooks'
+  'enqueueWebhook' | 'dueWebhooks' | 'updateWebhook' | 'getWebhook' | 'listWebhooks' | 'pruneWebhooks'
 >;
 
 const deliveryOf = (r: Tables['webhook_deliveries']): WebhookDelivery => ({
   id: r.id,
+  orgId: r.org_id,
   appId: r.app_id,
   kind: r.kind,
   ref: r.ref,
@@ -18,6 +19,8 @@ const deliveryOf = (r: Tables['webhook_deliveries']): WebhookDelivery => ({
   attempts: Number(r.attempts),
   nextAttemptAt: r.next_attempt_at,
   lastError: r.last_error,
+  lastStatus: r.last_status === null ? null : Number(r.last_status),
+  lastAttemptAt: r.last_attempt_at,
   createdAt: r.created_at,
   settledAt: r.settled_at,
 });
@@ -31,6 +34,7 @@ export class WebhookQueries implements WebhookAccess {
       .insertInto('webhook_deliveries')
       .values({
         id: d.id,
+        org_id: d.orgId,
         app_id: d.appId,
         kind: d.kind,
         ref: d.ref,
@@ -40,6 +44,8 @@ export class WebhookQueries implements WebhookAccess {
         attempts: d.attempts,
         next_attempt_at: d.nextAttemptAt,
         last_error: d.lastError,
+        last_status: d.lastStatus,
+        last_attempt_at: d.lastAttemptAt,
         created_at: d.createdAt,
         settled_at: d.settledAt,
       })
@@ -58,10 +64,7 @@ export class WebhookQueries implements WebhookAccess {
     return rows.map(deliveryOf);
   }
 
-  async updateWebhook(
-    id: string,
-    u: Pick<WebhookDelivery, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'settledAt'>,
-  ): Promise<void> {
+  async updateWebhook(id: string, u: WebhookAttempt): Promise<void> {
     await this.db
       .updateTable('webhook_deliveries')
       .set({
@@ -69,6 +72,8 @@ export class WebhookQueries implements WebhookAccess {
         attempts: u.attempts,
         next_attempt_at: u.nextAttemptAt,
         last_error: u.lastError,
+        last_status: u.lastStatus,
+        last_attempt_at: u.lastAttemptAt,
         settled_at: u.settledAt,
       })
       .where('id', '=', id)
@@ -78,6 +83,13 @@ export class WebhookQueries implements WebhookAccess {
   async getWebhook(id: string): Promise<WebhookDelivery | null> {
     const r = await this.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? deliveryOf(r) : null;
+  }
+
+  async listWebhooks(filter: { orgId: string; appId: string | null; limit: number }): Promise<WebhookDelivery[]> {
+    let q = this.db.selectFrom('webhook_deliveries').selectAll().where('org_id', '=', filter.orgId);
+    q = filter.appId === null ? q.where('app_id', 'is', null) : q.where('app_id', '=', filter.appId);
+    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+    return rows.map(deliveryOf);
   }
 
   async pruneWebhooks(beforeIso: string): Promise<number> {

@@ -12,6 +12,7 @@ import * as m0010 from './0010-codepush.postgres.js';
 import * as m0011 from './0011-audit-anchoring.postgres.js';
 import * as m0012 from './0012-expo.postgres.js';
 import * as m0013 from './0013-sourcemaps.postgres.js';
+import * as m0014 from './0014-webhook-history.postgres.js';
 
 /**
  * The PostgreSQL migration history. It mirrors the SQLite one name for name (each dialect
@@ -33,6 +34,7 @@ export const postgresMigrations: MigrationProvider = {
       '0011-audit-anchoring': m0011,
       '0012-expo': m0012,
       '0013-sourcemaps': m0013,
+      '0014-webhook-history': m0014,
     };
   },
 };

@@ -12,6 +12,7 @@ import * as m0010 from './0010-codepush.sqlite.js';
 import * as m0011 from './0011-audit-anchoring.sqlite.js';
 import * as m0012 from './0012-expo.sqlite.js';
 import * as m0013 from './0013-sourcemaps.sqlite.js';
+import * as m0014 from './0014-webhook-history.sqlite.js';
 
 /**
  * The SQLite migration history, listed in code rather than read from a folder so it works
@@ -34,6 +35,7 @@ export const sqliteMigrations: MigrationProvider = {
       '0011-audit-anchoring': m0011,
       '0012-expo': m0012,
       '0013-sourcemaps': m0013,
+      '0014-webhook-history': m0014,
     };
   },
 };
