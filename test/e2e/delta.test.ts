@@ -1,33 +1,20 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { brotliCompressSync } from 'node:zlib';
-import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
-import type { ServerProcess } from '@updraft/test-kit/cli';
+import { serverForFile } from '@updraft/test-kit/app-on-server';
+import { deviceSyncArgs, publishArgs, runCli } from '@updraft/test-kit/cli';
 import { jsLikePair } from '@updraft/test-kit/bundles';
 
 // Delta updates end to end: the real CLI generates and signs patches at publish time, the
 // real server stores them as blobs, the real Node device client applies them.
 
-let server: ServerProcess;
-let work: { path: string; cleanup(): Promise<void> };
-let env: Record<string, string>;
+const fixture = serverForFile('e2e-delta');
 const APP = 'com.example.delta';
 
-before(async () => {
-  work = await tempDir('e2e-delta');
-  server = await startServerProcess(join(work.path, 'data'));
-  env = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey };
-});
-
-after(async () => {
-  await server?.stop();
-  await work?.cleanup();
-});
-
 async function bundle(name: string, files: Record<string, Uint8Array | string>): Promise<string> {
-  const dir = join(work.path, name);
+  const dir = join(fixture.work.path, name);
   for (const [path, content] of Object.entries(files)) {
     await mkdir(join(dir, path, '..'), { recursive: true });
     await writeFile(join(dir, path), content);
@@ -38,15 +25,21 @@ async function bundle(name: string, files: Record<string, Uint8Array | string>):
 const target = { app: APP, platform: 'android', runtimeVersion: '2.0' };
 
 async function publish(dir: string, extra: string[] = []) {
-  const res = await runCli(publishArgs({ dir, ...target, keys: join(work.path, 'keys'), extra }), env);
+  const res = await runCli(publishArgs({ dir, ...target, keys: join(fixture.work.path, 'keys'), extra }), fixture.env);
   assert.equal(res.code, 0, res.stderr);
   return res.json as { releaseId: string; patches: number };
 }
 
 async function sync(deviceDir: string, extra: string[] = []) {
   const res = await runCli(
-    deviceSyncArgs({ server: server.url, ...target, root: join(work.path, 'keys/root.json'), dir: deviceDir, extra }),
-    env,
+    deviceSyncArgs({
+      server: fixture.server.url,
+      ...target,
+      root: join(fixture.work.path, 'keys/root.json'),
+      dir: deviceDir,
+      extra,
+    }),
+    fixture.env,
   );
   assert.equal(res.code, 0, res.stderr || res.stdout);
   return res.json as {
@@ -61,7 +54,10 @@ const v1 = jsLikePair(300_000, 21);
 const v3Bytes = jsLikePair(300_000, 21).next.map((b, i) => (i % 5000 === 0 && b === 0x61 ? 0x62 : b));
 
 test('v2 arrives as a patch far smaller than the file; embedded files are never downloaded', async () => {
-  const created = await runCli(['apps', 'create', APP, '--keys', join(work.path, 'keys'), '--json'], env);
+  const created = await runCli(
+    ['apps', 'create', APP, '--keys', join(fixture.work.path, 'keys'), '--json'],
+    fixture.env,
+  );
   assert.equal(created.code, 0, created.stderr);
   const logo = 'PNG'.repeat(10_000);
   const v1Dir = await bundle('v1', { 'index.android.bundle': v1.old, 'logo.png': logo });
@@ -72,14 +68,14 @@ test('v2 arrives as a patch far smaller than the file; embedded files are never 
   assert.equal(second.patches, 1);
 
   // A device on v1 gets v2 as a patch.
-  const device = join(work.path, 'device');
+  const device = join(fixture.work.path, 'device');
   const s1 = await sync(device);
   assert.equal(s1.status, 'updated');
   assert.equal(s1.release, second.releaseId, 'a new device takes the newest release in full');
   assert.equal(s1.delta.filesDownloaded, 2);
 
   // A device whose app binary embeds v1 downloads only a patch for v2.
-  const embeddedDevice = join(work.path, 'device-embedded');
+  const embeddedDevice = join(fixture.work.path, 'device-embedded');
   const s2 = await sync(embeddedDevice, ['--embedded', v1Dir]);
   assert.equal(s2.status, 'updated');
   assert.deepEqual(s2.delta, { filesReused: 1, filesPatched: 1, filesDownloaded: 0, patchFailures: [] });
@@ -112,7 +108,7 @@ test('--delta-bases 0 publishes without patches; an out-of-range value is a usag
   const v4Dir = await bundle('v4', { 'index.android.bundle': v1.old, 'logo.png': 'other' });
   const res = await publish(v4Dir, ['--delta-bases', '0']);
   assert.equal(res.patches, 0);
-  const bad = await runCli(publishArgs({ dir: v4Dir, ...target, extra: ['--delta-bases', '99'] }), env);
+  const bad = await runCli(publishArgs({ dir: v4Dir, ...target, extra: ['--delta-bases', '99'] }), fixture.env);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--delta-bases must be/);
 });
@@ -122,36 +118,36 @@ test('a registered embedded bundle: the first publish, from anywhere, is already
   const rv3 = { ...target, runtimeVersion: '3.0' };
   const rv = ['--app', APP, '--platform', 'android', '--runtime-version', '3.0'];
   const shipped = await bundle('shipped-3.0', { 'index.android.bundle': v1.old });
-  const registered = await runCli(['embedded', 'register', shipped, ...rv, '--json'], env);
+  const registered = await runCli(['embedded', 'register', shipped, ...rv, '--json'], fixture.env);
   assert.equal(registered.code, 0, registered.stderr);
-  const shown = await runCli(['embedded', 'show', ...rv, '--json'], env);
+  const shown = await runCli(['embedded', 'show', ...rv, '--json'], fixture.env);
   assert.deepEqual(
     (shown.json!['files'] as { path: string }[]).map((f) => f.path),
     ['index.android.bundle'],
   );
 
   const next = await bundle('next-3.0', { 'index.android.bundle': v1.next });
-  const pub = await runCli(publishArgs({ dir: next, ...rv3, keys: join(work.path, 'keys') }), env);
+  const pub = await runCli(publishArgs({ dir: next, ...rv3, keys: join(fixture.work.path, 'keys') }), fixture.env);
   assert.equal(pub.code, 0, pub.stderr);
   assert.equal(pub.json!['patches'], 1, 'patched against the registered embedded bundle without --embedded');
 
-  const device = join(work.path, 'device-3.0');
+  const device = join(fixture.work.path, 'device-3.0');
   const res = await runCli(
     deviceSyncArgs({
-      server: server.url,
+      server: fixture.server.url,
       ...rv3,
-      root: join(work.path, 'keys/root.json'),
+      root: join(fixture.work.path, 'keys/root.json'),
       dir: device,
       extra: ['--embedded', shipped],
     }),
-    env,
+    fixture.env,
   );
   assert.equal(res.json!['status'], 'updated', res.stdout);
   assert.ok((res.json!['bytesDownloaded'] as number) * 10 < v1.next.length, 'only the patch crossed the wire');
 
   const missing = await runCli(
     ['embedded', 'show', '--app', APP, '--platform', 'ios', '--runtime-version', '9', '--json'],
-    env,
+    fixture.env,
   );
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /embedded register/);

@@ -1,8 +1,8 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { deviceSyncArgs, publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
-import type { ServerProcess } from '@updraft/test-kit/cli';
+import { serverForFile } from '@updraft/test-kit/app-on-server';
+import { deviceSyncArgs, publishArgs, runCli } from '@updraft/test-kit/cli';
 import { jsLikePair } from '@updraft/test-kit/bundles';
 import { writeTree } from '@updraft/test-kit/trees';
 
@@ -11,44 +11,31 @@ import { writeTree } from '@updraft/test-kit/trees';
 // (fetch failed)": patch generation outlasted the server's 5 s keep-alive and the CLI reused
 // a dead pooled connection. Devices then get the release as a patch.
 
-let server: ServerProcess;
-let work: { path: string; cleanup(): Promise<void> };
-let env: Record<string, string>;
+const fixture = serverForFile('big');
 const APP = 'com.example.big';
 
-before(async () => {
-  work = await tempDir('big');
-  server = await startServerProcess(join(work.path, 'data'));
-  env = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey };
-});
-
-after(async () => {
-  await server?.stop();
-  await work?.cleanup();
-});
-
 test('the second publish of a 4 MB bundle with default delta settings succeeds and devices get a patch', async () => {
-  const keys = join(work.path, 'keys');
-  assert.equal((await runCli(['apps', 'create', APP, '--keys', keys, '--json'], env)).code, 0);
+  const keys = join(fixture.work.path, 'keys');
+  assert.equal((await runCli(['apps', 'create', APP, '--keys', keys, '--json'], fixture.env)).code, 0);
   const { old, next } = jsLikePair(4 * 1024 * 1024, 42);
   const release = (bundle: Uint8Array, name: string) =>
     writeTree(
-      join(work.path, name),
+      join(fixture.work.path, name),
       new Map([
         ['index.ios.bundle', bundle],
         ['assets/logo.png', new Uint8Array(2000).fill(7)],
       ]),
     );
   const publish = async (dir: string) => {
-    const r = await runCli(publishArgs({ dir, app: APP, keys }), env);
+    const r = await runCli(publishArgs({ dir, app: APP, keys }), fixture.env);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     return r.json as { releaseId: string; patches: number; timings: Record<string, number> };
   };
-  const device = join(work.path, 'device');
+  const device = join(fixture.work.path, 'device');
   const sync = async () => {
     const r = await runCli(
-      deviceSyncArgs({ server: server.url, app: APP, root: join(keys, 'root.json'), dir: device }),
-      env,
+      deviceSyncArgs({ server: fixture.server.url, app: APP, root: join(keys, 'root.json'), dir: device }),
+      fixture.env,
     );
     assert.equal(r.code, 0, r.stdout + r.stderr);
     return r.json as { status: string; bytesDownloaded: number; delta?: { filesPatched: number } };
