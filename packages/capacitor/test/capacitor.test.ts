@@ -17,11 +17,7 @@ const web = (n: number, html: string, mandatory = false) => ({
 function page(repo: TestRepo, fs: MemoryFilesystem, webView: FakeWebView, subtle?: Sha256Digest | null) {
   return CapacitorUpdraft.create(
     {
-      server: repo.server,
-      appId: repo.appId,
-      platform: repo.platform,
-      runtimeVersion: repo.runtimeVersion,
-      channel: repo.channel,
+      ...repo.deviceTarget(),
       trustedRoot: new TextDecoder().decode(repo.root(1)),
       allowInsecureLocalhost: true,
       readyTimeoutMs: 0,

@@ -25,11 +25,7 @@ async function updateWith(patches: TestPatch[], options: { brotli?: boolean } = 
   const errors: UpdraftError[] = [];
   const client = new UpdraftClient(
     {
-      server: repo.server,
-      appId: repo.appId,
-      platform: repo.platform,
-      runtimeVersion: repo.runtimeVersion,
-      channel: repo.channel,
+      ...repo.deviceTarget(),
       trustedRoot: repo.root(1),
       deviceId: 'd',
     },

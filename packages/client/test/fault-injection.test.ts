@@ -48,11 +48,7 @@ function clientOn(repo: TestRepo, dir: string, nativeBoot: boolean, plan?: Fault
   const transport = new FakeTransport(repo.files);
   return new UpdraftClient(
     {
-      server: repo.server,
-      appId: repo.appId,
-      platform: repo.platform,
-      runtimeVersion: repo.runtimeVersion,
-      channel: repo.channel,
+      ...repo.deviceTarget(),
       trustedRoot: repo.root(1),
       deviceId: 'fault-device',
       readyTimeoutMs: 0,

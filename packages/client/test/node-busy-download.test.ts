@@ -60,11 +60,7 @@ const payload = new Uint8Array(200_000).map((_, i) => (i * 7) % 256);
 function clientFor(repo: TestRepo, dir: string, timers: Timers) {
   return createNodeClient({
     dir,
-    server: repo.server,
-    appId: repo.appId,
-    platform: repo.platform,
-    runtimeVersion: repo.runtimeVersion,
-    channel: repo.channel,
+    ...repo.deviceTarget(),
     trustedRoot: repo.root(1),
     allowInsecureLocalhost: true,
     readyTimeoutMs: 0,

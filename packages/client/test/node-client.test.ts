@@ -43,11 +43,7 @@ test('createNodeClient installs, launches and confirms a release over HTTP', asy
   });
   const options = {
     dir: await tempDir(),
-    server: repo.server,
-    appId: repo.appId,
-    platform: repo.platform,
-    runtimeVersion: repo.runtimeVersion,
-    channel: repo.channel,
+    ...repo.deviceTarget(),
     trustedRoot: repo.root(1),
     allowInsecureLocalhost: true,
   };

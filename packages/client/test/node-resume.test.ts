@@ -37,11 +37,7 @@ const payload = new Uint8Array(400_000).map((_, i) => (i * 31) % 256);
 async function clientFor(repo: TestRepo, dir: string) {
   return createNodeClient({
     dir,
-    server: repo.server,
-    appId: repo.appId,
-    platform: repo.platform,
-    runtimeVersion: repo.runtimeVersion,
-    channel: repo.channel,
+    ...repo.deviceTarget(),
     trustedRoot: repo.root(1),
     allowInsecureLocalhost: true,
     readyTimeoutMs: 0,

@@ -76,11 +76,7 @@ test('a generated device id is 128-bit hex and survives restarts', async () => {
   const make = (random?: (n: number) => Uint8Array) =>
     new UpdraftClient(
       {
-        server: repo.server,
-        appId: repo.appId,
-        platform: repo.platform,
-        runtimeVersion: repo.runtimeVersion,
-        channel: repo.channel,
+        ...repo.deviceTarget(),
         trustedRoot: repo.root(1),
       },
       {
@@ -105,11 +101,7 @@ test('the random port is used when given', async () => {
   const dir = await tempDir();
   const client = new UpdraftClient(
     {
-      server: repo.server,
-      appId: repo.appId,
-      platform: repo.platform,
-      runtimeVersion: repo.runtimeVersion,
-      channel: repo.channel,
+      ...repo.deviceTarget(),
       trustedRoot: repo.root(1),
     },
     {
@@ -132,11 +124,7 @@ test('configuration mistakes throw at construction with the field named', async 
     hasher: new NodeHasher(),
   };
   const config = {
-    server: repo.server,
-    appId: repo.appId,
-    platform: repo.platform,
-    runtimeVersion: repo.runtimeVersion,
-    channel: repo.channel,
+    ...repo.deviceTarget(),
     trustedRoot: repo.root(1),
   };
   assert.throws(() => new UpdraftClient({ ...config, channel: '../prod' }, ports), /channel/);

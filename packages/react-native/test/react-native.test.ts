@@ -15,11 +15,7 @@ const servedRepo = () => serveTestRepo((req, res, bytes) => sendRange(req, res, 
 function appOn(repo: TestRepo, documentDir: string, native = new FakeNativeModule(), policy = {}) {
   const updraft = new Updraft(
     {
-      server: repo.server,
-      appId: repo.appId,
-      platform: repo.platform,
-      runtimeVersion: repo.runtimeVersion,
-      channel: repo.channel,
+      ...repo.deviceTarget(),
       trustedRoot: new TextDecoder().decode(repo.root(1)),
       allowInsecureLocalhost: true,
       readyTimeoutMs: 0,
@@ -116,11 +112,7 @@ test('the blob-util transport resumes an interrupted download with Range', async
   const native = new FakeNativeModule();
   const updraft = new Updraft(
     {
-      server: repo.server,
-      appId: repo.appId,
-      platform: repo.platform,
-      runtimeVersion: repo.runtimeVersion,
-      channel: repo.channel,
+      ...repo.deviceTarget(),
       trustedRoot: repo.root(1),
       allowInsecureLocalhost: true,
       readyTimeoutMs: 0,

@@ -110,6 +110,17 @@ export class TestRepo {
     return `${this.server}/repo/${this.appId}`;
   }
 
+  /** Where a device finds this repository: the fields of a client config that name it. */
+  deviceTarget(): { server: string; appId: string; platform: string; runtimeVersion: string; channel: string } {
+    return {
+      server: this.server,
+      appId: this.appId,
+      platform: this.platform,
+      runtimeVersion: this.runtimeVersion,
+      channel: this.channel,
+    };
+  }
+
   url(path: string): string {
     return `${this.base}/${path}`;
   }

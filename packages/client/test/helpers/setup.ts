@@ -34,11 +34,7 @@ export async function device(
   const clock = { now: options.now ?? (() => NOW) };
   const client = new UpdraftClient(
     {
-      server: repo.server,
-      appId: repo.appId,
-      platform: repo.platform,
-      runtimeVersion: repo.runtimeVersion,
-      channel: repo.channel,
+      ...repo.deviceTarget(),
       trustedRoot: repo.root(1),
       deviceId: 'test-device',
       ...options.config,
