@@ -294,6 +294,11 @@ test(
     await page.getByTestId('release-id').waitFor();
     await page.getByTestId('relist-hint').waitFor();
     assert.equal(await page.getByTestId('not-listed').innerText(), 'not listed');
+    // v1 crashed on no device: its rate chart's axis still reads 0 % to 1 % in distinct steps
+    // (it once drew five ticks that all read "0 %").
+    const rateTicks = page.locator('figure', { hasText: 'Crash and rollback rate' }).getByTestId('y-tick');
+    await rateTicks.first().waitFor();
+    assert.deepEqual(await rateTicks.allTextContents(), ['0.00 %', '0.25 %', '0.50 %', '0.75 %', '1.00 %']);
     assert.equal(await page.getByTestId('promote').count(), 0, 'no promote the server would refuse');
     assert.equal(
       await page.getByTestId('relist-command').innerText(),

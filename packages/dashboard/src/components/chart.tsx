@@ -1,4 +1,5 @@
 /** A small hand-written SVG line chart (no chart library): time on x, one or more series on y. */
+import { axisTicks, type YAxis } from './axis.js';
 
 export interface Series {
   name: string;
@@ -10,19 +11,7 @@ const W = 560;
 const H = 180;
 const PAD = { left: 48, right: 12, top: 12, bottom: 26 };
 
-export function LineChart({
-  title,
-  series,
-  yFormat,
-  yMax,
-  empty,
-}: {
-  title: string;
-  series: Series[];
-  yFormat: (v: number) => string;
-  yMax?: number;
-  empty: string;
-}) {
+export function LineChart({ title, series, y, empty }: { title: string; series: Series[]; y: YAxis; empty: string }) {
   const all = series.flatMap((s) => s.points);
   if (all.length === 0) {
     return (
@@ -39,10 +28,10 @@ export function LineChart({
     x0 -= 60_000;
     x1 += 60_000;
   }
-  const top = yMax ?? Math.max(1e-9, ...all.map((p) => p[1])) * 1.1;
+  const { ticks, step } = axisTicks(Math.max(0, ...all.map((p) => p[1])), y);
+  const top = ticks[ticks.length - 1]!;
   const sx = (x: number) => PAD.left + ((x - x0) / (x1 - x0)) * (W - PAD.left - PAD.right);
-  const sy = (y: number) => H - PAD.bottom - (y / top) * (H - PAD.top - PAD.bottom);
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * top);
+  const sy = (v: number) => H - PAD.bottom - (v / top) * (H - PAD.top - PAD.bottom);
   const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   return (
     <figure className="chart">
@@ -60,8 +49,8 @@ export function LineChart({
         {ticks.map((t) => (
           <g key={t}>
             <line x1={PAD.left} x2={W - PAD.right} y1={sy(t)} y2={sy(t)} className="grid" />
-            <text x={PAD.left - 6} y={sy(t) + 4} textAnchor="end" className="axis">
-              {yFormat(t)}
+            <text x={PAD.left - 6} y={sy(t) + 4} textAnchor="end" className="axis" data-testid="y-tick">
+              {y.label(t, step)}
             </text>
           </g>
         ))}

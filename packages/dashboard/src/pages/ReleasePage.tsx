@@ -1,4 +1,5 @@
 import { call, pct, when, type GuardrailHealth, type Insight, type Me } from '../api.js';
+import { COUNT_AXIS, RATE_AXIS } from '../components/axis.js';
 import { LineChart } from '../components/chart.js';
 import { Badge, Empty, Show, useLoad } from '../components/ui.js';
 import { href } from '../router.js';
@@ -183,7 +184,7 @@ export function ReleasePage({ me, appId, releaseId }: { me: Me; appId: string; r
                     { name: 'confirmed', color: '#2563eb', points: c.adoption },
                     { name: 'installed', color: '#94a3b8', points: c.installs },
                   ]}
-                  yFormat={(v) => String(Math.round(v))}
+                  y={COUNT_AXIS}
                   empty="No device has reported this release yet."
                 />
                 <LineChart
@@ -192,7 +193,7 @@ export function ReleasePage({ me, appId, releaseId }: { me: Me; appId: string; r
                     { name: 'crash', color: '#dc2626', points: c.crashRate },
                     { name: 'rollback', color: '#f59e0b', points: c.rollbackRate },
                   ]}
-                  yFormat={(v) => `${(v * 100).toFixed(0)} %`}
+                  y={RATE_AXIS}
                   empty="No launches reported yet."
                 />
               </div>
