@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { channelWith } from './channels.js';
 import {
   adminWrite,
   adminRead,
@@ -82,30 +83,17 @@ const appDetails = {
     trustInitialized: { type: 'boolean' },
     channels: {
       type: 'array',
-      items: {
+      items: channelWith({
         type: 'object',
-        required: ['name', 'protected', 'createdAt', 'pointers'],
+        required: ['platform', 'runtimeVersion', 'releaseId', 'basisPoints'],
         properties: {
-          name: { type: 'string' },
-          protected: { type: 'boolean' },
-          createdAt: { type: 'string' },
-          pointers: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['platform', 'runtimeVersion', 'releaseId', 'basisPoints'],
-              properties: {
-                platform: { type: 'string' },
-                runtimeVersion: { type: 'string' },
-                releaseId: { type: 'string' },
-                basisPoints: { type: 'integer' },
-              },
-              additionalProperties: false,
-            },
-          },
+          platform: { type: 'string' },
+          runtimeVersion: { type: 'string' },
+          releaseId: { type: 'string' },
+          basisPoints: { type: 'integer' },
         },
         additionalProperties: false,
-      },
+      }),
     },
   },
   additionalProperties: false,

@@ -42,17 +42,22 @@ export const pointer = {
 } as const;
 export type Pointer = FromSchema<typeof pointer>;
 
-export const channel = {
-  type: 'object',
-  required: ['name', 'protected', 'createdAt', 'pointers'],
-  properties: {
-    name: { type: 'string' },
-    protected: { type: 'boolean' },
-    createdAt: { type: 'string' },
-    pointers: { type: 'array', items: pointer },
-  },
-  additionalProperties: false,
-} as const;
+/** A channel and its pointers, each with the fields `pointerSchema` gives (an answer may carry fewer). */
+export function channelWith<const P extends object>(pointerSchema: P) {
+  return {
+    type: 'object',
+    required: ['name', 'protected', 'createdAt', 'pointers'],
+    properties: {
+      name: { type: 'string' },
+      protected: { type: 'boolean' },
+      createdAt: { type: 'string' },
+      pointers: { type: 'array', items: pointerSchema },
+    },
+    additionalProperties: false,
+  } as const;
+}
+
+export const channel = channelWith(pointer);
 export type Channel = FromSchema<typeof channel>;
 
 const channelList = listOf('channels', channel);
