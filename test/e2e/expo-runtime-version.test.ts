@@ -1,8 +1,9 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { publishArgs, REPO_ROOT, runCli, startServerProcess, tempDir, type ServerProcess } from '@updraft/test-kit/cli';
+import { appOnServer } from '@updraft/test-kit/app-on-server';
+import { publishArgs, REPO_ROOT, runCli } from '@updraft/test-kit/cli';
 
 // `updraft publish dist --expo` reads the app's Expo config beside the export (app.json) and
 // warns when the runtime version its builds report is not --runtime-version: expo-updates
@@ -15,25 +16,11 @@ import { publishArgs, REPO_ROOT, runCli, startServerProcess, tempDir, type Serve
 
 const APP = 'com.example.expo.rv';
 const FIXTURE = join(REPO_ROOT, 'test/fixtures/expo-export/v1');
-let server: ServerProcess;
-let work: { path: string; cleanup(): Promise<void> };
-let env: Record<string, string>;
-
-before(async () => {
-  work = await tempDir('e2e-expo-rv');
-  server = await startServerProcess(join(work.path, 'data'));
-  env = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey };
-  const r = await runCli(['apps', 'create', APP, '--keys', join(work.path, 'keys'), '--json'], env);
-  assert.equal(r.code, 0, r.stdout + r.stderr);
-});
-after(async () => {
-  await server?.stop();
-  await work?.cleanup();
-});
+const fixture = appOnServer(APP, 'e2e-expo-rv');
 
 /** An app folder with these config files and `npx expo export` output in dist/. */
 async function app(name: string, files: Record<string, string>): Promise<string> {
-  const dir = join(work.path, name);
+  const dir = join(fixture.work.path, name);
   await mkdir(dir, { recursive: true });
   for (const [file, text] of Object.entries(files)) await writeFile(join(dir, file), text);
   await cp(FIXTURE, join(dir, 'dist'), { recursive: true });
@@ -46,11 +33,11 @@ async function publish(dist: string, cwd: string, json = true) {
       dir: dist,
       app: APP,
       platform: null,
-      keys: join(work.path, 'keys'),
+      keys: fixture.keys,
       json,
       extra: ['--expo'],
     }),
-    env,
+    fixture.env,
     cwd,
   );
   assert.equal(r.code, 0, r.stdout + r.stderr);

@@ -1,48 +1,30 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  deviceSyncArgs,
-  publishArgs,
-  runCli,
-  startServerProcess,
-  tempDir,
-  type ServerProcess,
-} from '@updraft/test-kit/cli';
+import { appOnServer } from '@updraft/test-kit/app-on-server';
+import { deviceSyncArgs, publishArgs, runCli } from '@updraft/test-kit/cli';
 
 // `publish --sourcemap` keeps the map on the server beside the release; `release sourcemap`
 // gives back the same bytes; the device's tree and the signed targets never hold it. The same
 // path as `publish --build` (react-native-build.test.ts checks it with Metro's own map).
 
 const APP = 'com.example.maps';
-let server: ServerProcess;
-let work: { path: string; cleanup(): Promise<void> };
-let env: Record<string, string>;
-
-before(async () => {
-  work = await tempDir('sourcemap');
-  server = await startServerProcess(join(work.path, 'data'));
-  env = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey };
-  const created = await runCli(['apps', 'create', APP, '--keys', join(work.path, 'keys'), '--json'], env);
-  assert.equal(created.code, 0, created.stderr);
-});
-
-after(async () => {
-  await server?.stop();
-  await work?.cleanup();
-});
+const fixture = appOnServer(APP, 'sourcemap');
 
 test('publish --sourcemap, then release sourcemap: the same bytes, and nothing of it reaches devices', async () => {
-  const bundle = join(work.path, 'bundle');
+  const bundle = join(fixture.work.path, 'bundle');
   await mkdir(bundle);
   await writeFile(join(bundle, 'main.jsbundle'), 'console.log("hi")\n');
-  const map = join(work.path, 'main.jsbundle.map');
+  const map = join(fixture.work.path, 'main.jsbundle.map');
   const mapBytes = Buffer.from(JSON.stringify({ version: 3, sources: ['App.tsx'], names: [], mappings: 'AAAA' }));
   await writeFile(map, mapBytes);
-  const keys = join(work.path, 'keys');
-  const published = await runCli(publishArgs({ app: APP, dir: bundle, keys, extra: ['--sourcemap', map] }), env);
+  const keys = fixture.keys;
+  const published = await runCli(
+    publishArgs({ app: APP, dir: bundle, keys, extra: ['--sourcemap', map] }),
+    fixture.env,
+  );
   assert.equal(published.code, 0, published.stderr);
   const releaseId = published.json?.['releaseId'] as string;
   const mapSha = createHash('sha256').update(mapBytes).digest('hex');
@@ -50,22 +32,22 @@ test('publish --sourcemap, then release sourcemap: the same bytes, and nothing o
     { name: 'main.jsbundle.map', sha256: mapSha, length: mapBytes.length },
   ]);
 
-  const out = join(work.path, 'downloaded');
-  const got = await runCli(['release', 'sourcemap', releaseId, '--app', APP, '--out', out, '--json'], env);
+  const out = join(fixture.work.path, 'downloaded');
+  const got = await runCli(['release', 'sourcemap', releaseId, '--app', APP, '--out', out, '--json'], fixture.env);
   assert.equal(got.code, 0, got.stderr);
   assert.deepEqual(await readFile(join(out, 'main.jsbundle.map')), mapBytes);
 
   // The signed targets: the release's manifest lists only the bundle.
-  const releases = await runCli(['release', 'list', '--app', APP, '--json'], env);
+  const releases = await runCli(['release', 'list', '--app', APP, '--json'], fixture.env);
   assert.equal(releases.code, 0, releases.stderr);
-  const metadata = await fetch(`${server.url}/v1/apps/${APP}/releases-metadata`, {
-    headers: { authorization: `Bearer ${server.adminKey}` },
+  const metadata = await fetch(`${fixture.server.url}/v1/apps/${APP}/releases-metadata`, {
+    headers: { authorization: `Bearer ${fixture.server.adminKey}` },
   });
   const text = await metadata.text();
   assert.ok(!text.includes('jsbundle.map') && !text.includes(mapSha), 'the releases metadata names no map');
-  const device = join(work.path, 'device');
+  const device = join(fixture.work.path, 'device');
   const sync = await runCli(
-    deviceSyncArgs({ server: server.url, app: APP, root: join(keys, 'root.json'), dir: device }),
+    deviceSyncArgs({ server: fixture.server.url, app: APP, root: join(keys, 'root.json'), dir: device }),
   );
   assert.equal(sync.code, 0, sync.stderr);
   const tree = await readdir(device, { recursive: true });
@@ -83,12 +65,14 @@ test('publish --sourcemap, then release sourcemap: the same bytes, and nothing o
   }
 
   // Without a key: refused; and no device route has it.
-  const anonymous = await fetch(`${server.url}/v1/apps/${APP}/releases/${releaseId}/sourcemaps/main.jsbundle.map`);
+  const anonymous = await fetch(
+    `${fixture.server.url}/v1/apps/${APP}/releases/${releaseId}/sourcemaps/main.jsbundle.map`,
+  );
   assert.equal(anonymous.status, 401);
-  const device404 = await fetch(`${server.url}/repo/${APP}/targets/files/${mapSha}.main.jsbundle.map`);
+  const device404 = await fetch(`${fixture.server.url}/repo/${APP}/targets/files/${mapSha}.main.jsbundle.map`);
   assert.equal(device404.status, 404);
 
-  const none = await runCli(['release', 'sourcemap', 'no-such-release', '--app', APP, '--json'], env);
+  const none = await runCli(['release', 'sourcemap', 'no-such-release', '--app', APP, '--json'], fixture.env);
   assert.equal(none.code, 1);
   assert.equal((none.json?.['error'] as { code: string }).code, 'release-not-found');
 });
