@@ -28,10 +28,12 @@ export interface AppOnServer extends ServerForFile {
   readonly keys: string;
 }
 
-export interface ServerForFileOptions {
+export interface ServerForFileOptions<F = ServerForFile> {
   /** The server's data folder inside the work folder ('data' unless said). */
   dataDir?: string;
   server?: ServerProcessOptions;
+  /** The file's own setup, in the same `before` once the rest is ready (see register). */
+  setUp?: (fixture: F) => Promise<void>;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -40,7 +42,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 // hooks without waiting for the one before, so a second hook could not rely on the first.
 function register<T extends ServerForFile>(
   prefix: string,
-  opts: ServerForFileOptions,
+  opts: ServerForFileOptions<T>,
   fixture: Mutable<T>,
   then: () => Promise<void>,
 ): T {
@@ -49,6 +51,7 @@ function register<T extends ServerForFile>(
     fixture.server = await startServerProcess(join(fixture.work.path, opts.dataDir ?? 'data'), opts.server);
     fixture.env = { UPDRAFT_SERVER: fixture.server.url, UPDRAFT_API_KEY: fixture.server.adminKey };
     await then();
+    await opts.setUp?.(fixture);
   });
   after(async () => {
     // Optional chaining: `before` may have failed part-way.
@@ -67,7 +70,7 @@ export function serverForFile(prefix: string, opts: ServerForFileOptions = {}): 
 }
 
 /** As serverForFile, and `app` created with its keys in `<folder>/keys`. */
-export function appOnServer(app: string, prefix: string, opts: ServerForFileOptions = {}): AppOnServer {
+export function appOnServer(app: string, prefix: string, opts: ServerForFileOptions<AppOnServer> = {}): AppOnServer {
   const fixture = { app } as Mutable<AppOnServer>;
   return register(prefix, opts, fixture, async () => {
     fixture.keys = join(fixture.work.path, 'keys');
