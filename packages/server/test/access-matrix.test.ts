@@ -399,6 +399,13 @@ describe('route × role matrix', () => {
       },
       { name: 'guardrails', method: 'GET', path: `${app}/guardrails`, role: 'viewer', scopes: ['read'] },
       {
+        name: 'guardrail webhook deliveries',
+        method: 'GET',
+        path: `${app}/webhooks/deliveries`,
+        role: 'viewer',
+        scopes: ['read'],
+      },
+      {
         name: 'set guardrail',
         method: 'PUT',
         path: `${app}/channels/staging/guardrail`,

@@ -12,6 +12,7 @@ import {
   noQuery,
   releaseParams,
 } from './common.js';
+import { listDeliveries } from './webhooks.js';
 
 const countsByEvent = { type: 'object', additionalProperties: { type: 'integer' } } as const;
 const nullableRate = { type: ['number', 'null'] } as const;
@@ -203,6 +204,16 @@ export type GuardrailList = FromSchema<typeof guardrailList>;
 export const listGuardrails = adminRead(appParams, guardrailList);
 
 /** PUT /v1/apps/:appId/channels/:channel/guardrail */
+/**
+ * GET /v1/apps/:appId/webhooks/deliveries: the last deliveries of the app's guardrail webhooks
+ * (every channel's), newest first; read like the guardrail settings that name the webhook.
+ */
+export const listGuardrailWebhookDeliveries = {
+  params: appParams,
+  querystring: listDeliveries.querystring,
+  response: { 200: listDeliveries.response, ...adminReadErrors },
+} as const;
+
 export const setGuardrail = adminWrite(
   channelParams,
   {

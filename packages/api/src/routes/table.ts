@@ -79,6 +79,7 @@ export const ADMIN_ROUTES = {
   'GET /v1/apps/:appId/releases/:releaseId/guardrail': insight.getGuardrailHealth,
   'GET /v1/apps/:appId/guardrails': insight.listGuardrails,
   'PUT /v1/apps/:appId/channels/:channel/guardrail': insight.setGuardrail,
+  'GET /v1/apps/:appId/webhooks/deliveries': insight.listGuardrailWebhookDeliveries,
   'POST /v1/apps/:appId/ingest-keys': insight.createIngestKey,
   'GET /v1/apps/:appId/ingest-keys': insight.listIngestKeys,
   'DELETE /v1/apps/:appId/ingest-keys/:keyId': insight.revokeIngestKey,

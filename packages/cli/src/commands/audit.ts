@@ -1,8 +1,9 @@
-import type { auditApi, webhooksApi } from '@updraft/api';
+import type { auditApi } from '@updraft/api';
 import type { Command } from 'commander';
 import { requireServer, type AdminApi } from '../api-client.js';
 import { CliError, colour, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
+import { describeDeliveries } from '../webhook-deliveries.js';
 
 interface AuditOptions extends GlobalOptions {
   app?: string;
@@ -97,7 +98,7 @@ export function registerAudit(program: Command): void {
         const api = requireServer(opts);
         if (opts.deliveries) {
           const result = await api.call('GET /v1/audit/webhook/deliveries', { query: { limit: opts.limit } });
-          emit(opts, result, () => describeDeliveries(result.deliveries));
+          emit(opts, result, () => describeDeliveries(result.deliveries, 'no audit webhook deliveries'));
           return;
         }
         const change = opts.clear ? null : opts.set;
@@ -125,20 +126,6 @@ async function setWebhook(api: AdminApi, url: string | null): Promise<auditApi.A
 function describeWebhook(url: string | null, changed: boolean): string {
   if (url) return `${changed ? 'audit alerts will now be posted to' : 'audit alerts are posted to'} ${url}`;
   return `${changed ? 'audit webhook cleared' : 'no audit webhook'}: audit alerts show only in the audit log and on the dashboard; set one with updraft audit webhook --set <https-url>`;
-}
-
-function describeDeliveries(deliveries: webhooksApi.WebhookDelivery[]): string {
-  if (deliveries.length === 0) return 'no audit webhook deliveries';
-  return deliveries
-    .map((d) => {
-      // The error says more than its status (a redirect is "HTTP 302 (redirects are not followed)").
-      const outcome = d.lastError ?? (d.lastStatusCode !== null ? `HTTP ${d.lastStatusCode}` : 'not tried yet');
-      const status =
-        d.status === 'delivered' ? colour.green(d.status) : d.status === 'failed' ? colour.red(d.status) : d.status;
-      const retry = d.nextAttemptAt ? `, next attempt ${d.nextAttemptAt}` : '';
-      return `${d.createdAt}  ${d.event}  ${status} after ${d.attempts} attempt(s): ${outcome}${retry}  → ${d.host}  (${d.id})`;
-    })
-    .join('\n');
 }
 
 function describeVerification(r: auditApi.AuditVerification, anchorProof: string, pinned: boolean): string {

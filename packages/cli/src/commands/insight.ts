@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { requireServer } from '../api-client.js';
 import { CliError, emit } from '../output.js';
 import { run, type GlobalOptions } from '../run.js';
+import { describeDeliveries } from '../webhook-deliveries.js';
 
-/** `updraft keys ingest …`, `updraft guardrail show|set`, `updraft release insight`. */
+/** `updraft keys ingest …`, `updraft guardrail show|set|deliveries`, `updraft release insight`. */
 
 interface AppOptions extends GlobalOptions {
   app: string;
@@ -151,6 +152,23 @@ export function registerInsight(program: Command): void {
           () =>
             `${g.channel}: ${g.enabled ? 'on' : 'off'}, ${g.mode === 'halt' ? 'halts' : 'alerts'} above ${g.thresholdPercent} % over ${g.lookbackMinutes} min with ≥ ${g.minLaunches} launches from ≥ ${g.minSources} sources`,
         );
+      }),
+    );
+
+  guardrail
+    .command('deliveries')
+    .description(
+      "the last deliveries of the app's guardrail webhooks (every channel's), newest first → {deliveries: [...]}: event, host, status, attempts, HTTP status or error",
+    )
+    .requiredOption('--app <appId>', 'the app')
+    .option('--limit <n>', 'at most this many (1-1000)', '20')
+    .action(
+      run<[], AppOptions & { limit: string }>(async (opts) => {
+        const r = await requireServer(opts).call('GET /v1/apps/:appId/webhooks/deliveries', {
+          params: { appId: opts.app },
+          query: { limit: opts.limit },
+        });
+        emit(opts, r, () => describeDeliveries(r.deliveries, `no guardrail webhook deliveries for ${opts.app}`));
       }),
     );
 

@@ -1,4 +1,4 @@
-import { ErrorCode, type insightApi } from '@updraft/api';
+import { ErrorCode, type insightApi, type webhooksApi } from '@updraft/api';
 import { randomUUID } from 'node:crypto';
 import { ApiError, appNotFound, badRequest } from './api-error.js';
 import type { GuardrailConfig, GuardrailTrip, PointerRecord, Transactional } from '../persistence/persistence.js';
@@ -8,7 +8,7 @@ import { appendAudit } from './audit-service.js';
 import { MINUTE_MS, ratio } from './insight-service.js';
 import type { ReleaseOpsService } from './release-ops-service.js';
 import { estimateDistinct } from './source-sketch.js';
-import { enqueueWebhook, webhookUrlProblem, type WebhookOptions, type WebhookQueue } from './webhook.js';
+import { deliveryView, enqueueWebhook, webhookUrlProblem, type WebhookOptions, type WebhookQueue } from './webhook.js';
 
 /**
  * Crash guardrails per channel: when a release's crash or rollback rate over the lookback
@@ -113,6 +113,18 @@ export class GuardrailService {
     const protectedOnes = new Set(all.filter((c) => c.protected).map((c) => c.name));
     const channels = new Set([...all.map((c) => c.name), ...configured.keys()]);
     return [...channels].sort().map((c) => viewOf(c, configured.get(c) ?? null, protectedOnes.has(c), reader));
+  }
+
+  /**
+   * The last deliveries of the app's guardrail webhooks (every channel's), newest first: what
+   * an operator whose chat or incident tool stopped getting alerts reads. Hosts only, so a
+   * reader of the settings (who sees only the webhook's host there) learns no more here.
+   */
+  async webhookDeliveries(actor: Actor, appId: string, limit: number): Promise<webhooksApi.WebhookDelivery[]> {
+    const { store } = this.deps;
+    if (!(await store.trust.getApp(appId))) throw appNotFound(appId);
+    const rows = await store.insight.listWebhooks({ orgId: actor.orgId, appId, limit });
+    return rows.map(deliveryView);
   }
 
   async set(actor: Actor, appId: string, channel: string, input: GuardrailInput): Promise<GuardrailView> {

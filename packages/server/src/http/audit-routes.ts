@@ -70,15 +70,12 @@ export const auditRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services
 
   app.get(
     '/audit/webhook/deliveries',
-    {
-      config: { access: ACCESS.audit },
-      schema: {
-        tags: ['audit'],
-        summary:
-          "The audit webhook's last deliveries, newest first: event, host, status, attempts, the last attempt's HTTP status or error",
-        ...auditApi.listAuditWebhookDeliveries,
-      },
-    },
+    adminRoute(
+      ACCESS.audit,
+      'audit',
+      "The audit webhook's last deliveries, newest first: event, host, status, attempts, the last attempt's HTTP status or error",
+      auditApi.listAuditWebhookDeliveries,
+    ),
     async (request) => ({
       deliveries: await services.audit.webhookDeliveries(
         actorOf(request),

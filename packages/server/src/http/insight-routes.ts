@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
-import { insightApi } from '@updraft/api';
+import { insightApi, webhooksApi } from '@updraft/api';
 import type { Services } from '../domain/services.js';
 import { actorOf } from './access-hooks.js';
 import { ACCESS, adminRoute } from './route-schemas.js';
@@ -53,6 +53,23 @@ export const insightRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { servic
     ),
     async (request) =>
       services.guardrails.set(actorOf(request), request.params.appId, request.params.channel, request.body),
+  );
+
+  app.get(
+    '/apps/:appId/webhooks/deliveries',
+    adminRoute(
+      ACCESS.read,
+      'insight',
+      "The last deliveries of the app's guardrail webhooks, newest first: event, host, status, attempts, the last attempt's HTTP status or error",
+      insightApi.listGuardrailWebhookDeliveries,
+    ),
+    async (request) => ({
+      deliveries: await services.guardrails.webhookDeliveries(
+        actorOf(request),
+        request.params.appId,
+        Number(request.query.limit ?? webhooksApi.DEFAULT_DELIVERIES_LIMIT),
+      ),
+    }),
   );
 
   app.post(

@@ -1,0 +1,223 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createTrustedApp, prepareRelease, request, startTestServer, type TestServer } from './helpers.js';
+
+// An operator whose chat or incident tool stopped getting guardrail alerts reads the app's
+// guardrail webhook deliveries: event, host, status, attempts, the last attempt's HTTP status
+// or error. Real HTTP both ways: the trip is raised the real way (device events over the
+// ingest route, the guardrail job halting the rollout), and a receiver on 127.0.0.1 answers
+// the first attempt 500 and the second 204.
+
+const CLI = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url));
+const APP = 'hooked.app';
+const OTHER = 'quiet.app';
+
+function cli(args: string[], t: TestServer): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { ...process.env, NO_COLOR: '1', UPDRAFT_SERVER: t.url, UPDRAFT_API_KEY: t.key } },
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const event = (e: string) => ({
+  id: randomBytes(16).toString('base64url'),
+  event: e,
+  releaseId: 'r1',
+  channel: 'production',
+  platform: 'ios',
+  at: new Date().toISOString(),
+});
+
+async function publishOne(t: TestServer, appId: string): Promise<void> {
+  const { keys } = await createTrustedApp(t, appId);
+  const { body } = await prepareRelease(t, appId, keys, { releaseId: 'r1', versionCode: 1 });
+  const res = await t.api('POST', `/v1/apps/${appId}/releases`, body);
+  assert.equal(res.status, 201, JSON.stringify(res.json));
+}
+
+interface Received {
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+describe("an app's guardrail webhook delivery history", () => {
+  let t: TestServer;
+  let receiver: Server;
+  let hookUrl = '';
+  const received: Received[] = [];
+  /** The second attempt is held until the test has read what the first one left. */
+  let releaseSecond: () => void = () => {};
+  const secondHeld = new Promise<void>((resolve) => (releaseSecond = resolve));
+
+  before(async () => {
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        if (received.length === 1) res.writeHead(500).end('chat down');
+        else void secondHeld.then(() => res.writeHead(204).end());
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    // The path stands for a token the receiver's URL carries: it is never listed.
+    hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/secret-token-42`;
+    // One test process is one network source: lift the per-source budget, and ask for one source.
+    t = await startTestServer({
+      guardrailIntervalMs: 100,
+      sourceBudget: 100_000,
+      webhook: { attempts: 4, backoffMs: 100, timeoutMs: 20_000, allowLoopback: true },
+    });
+    await publishOne(t, APP);
+    await publishOne(t, OTHER);
+  });
+  after(async () => {
+    releaseSecond();
+    await t?.stop();
+    receiver.closeAllConnections();
+    await new Promise((resolve) => receiver.close(resolve));
+  });
+
+  const deliveries = async (appId = APP) => {
+    const res = await t.api('GET', `/v1/apps/${appId}/webhooks/deliveries`);
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    return res.json.deliveries as Record<string, unknown>[];
+  };
+  const until = async (what: string, ok: (d: Record<string, unknown>[]) => boolean) => {
+    const end = Date.now() + 15_000;
+    let d = await deliveries();
+    while (!ok(d) && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 50));
+      d = await deliveries();
+    }
+    assert.ok(ok(d), `${what}: ${JSON.stringify(d)}`);
+    return d;
+  };
+
+  it('is empty before the guardrail tripped', async () => {
+    assert.deepEqual(await deliveries(), []);
+    const human = await cli(['guardrail', 'deliveries', '--app', APP], t);
+    assert.equal(human.code, 0, human.stderr);
+    assert.equal(human.stdout, `no guardrail webhook deliveries for ${APP}\n`);
+  });
+
+  it('lists a trip’s delivery that failed once (HTTP 500, retrying) and then was delivered (204, 2 attempts)', async () => {
+    for (const appId of [APP, OTHER]) {
+      const set = await t.api('PUT', `/v1/apps/${appId}/channels/production/guardrail`, {
+        minLaunches: 20,
+        thresholdPercent: 10,
+        webhookUrl: hookUrl,
+        mode: 'halt',
+        minSources: 1,
+      });
+      assert.equal(set.status, 200, JSON.stringify(set.json));
+    }
+    const ingest = await t.api('POST', `/v1/apps/${APP}/ingest-keys`, { name: 'devices' });
+    assert.equal(ingest.status, 201, JSON.stringify(ingest.json));
+    // 10 crashes / 20 launches = 50 % > 10 %: the guardrail job halts the rollout and queues the webhook.
+    const sent = await request(
+      `${t.url}/v1/events`,
+      'POST',
+      {
+        events: [
+          ...Array.from({ length: 20 }, () => event('launched')),
+          ...Array.from({ length: 10 }, () => event('crash')),
+        ],
+      },
+      { authorization: `Bearer ${ingest.json.key}` },
+    );
+    assert.equal(sent.status, 200, JSON.stringify(sent.json));
+
+    const host = new URL(hookUrl).host;
+    const [failed] = await until('the first attempt failed', (d) => d[0]?.['attempts'] === 1);
+    assert.deepEqual(
+      { ...failed, id: typeof failed!['id'], createdAt: typeof failed!['createdAt'] },
+      {
+        id: 'string',
+        event: 'guardrail.halted',
+        host,
+        status: 'pending',
+        attempts: 1,
+        lastStatusCode: 500,
+        lastError: 'HTTP 500',
+        createdAt: 'string',
+        lastAttemptAt: failed!['lastAttemptAt'],
+        nextAttemptAt: failed!['nextAttemptAt'],
+        settledAt: null,
+      },
+    );
+    assert.ok(Date.parse(String(failed!['nextAttemptAt'])) > Date.parse(String(failed!['lastAttemptAt'])));
+
+    releaseSecond();
+    const [delivered] = await until('delivered', (d) => d[0]?.['status'] === 'delivered');
+    assert.equal(received.length, 2);
+    assert.equal(delivered!['id'], received[1]!.headers['x-updraft-delivery'], 'the id the receiver got');
+    assert.equal(received[1]!.headers['x-updraft-event'], 'guardrail.halted');
+    assert.equal(JSON.parse(received[1]!.body).appId, APP);
+    assert.equal(delivered!['attempts'], 2);
+    assert.equal(delivered!['lastStatusCode'], 204);
+    assert.equal(delivered!['lastError'], null);
+    assert.equal(delivered!['nextAttemptAt'], null);
+    assert.equal(typeof delivered!['settledAt'], 'string');
+    assert.equal(delivered!['createdAt'], failed!['createdAt']);
+    assert.equal((await deliveries()).length, 1, 'one delivery, two attempts');
+    // Another app of the organization with the same webhook, which never tripped, has none;
+    // neither has the organization's audit webhook.
+    assert.deepEqual(await deliveries(OTHER), []);
+    assert.deepEqual((await t.api('GET', '/v1/audit/webhook/deliveries')).json.deliveries, []);
+
+    // The CLI reads the same list (the API's shape), and says it in a line.
+    const json = await cli(['guardrail', 'deliveries', '--app', APP, '--json'], t);
+    assert.equal(json.code, 0, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout), { deliveries: [delivered] });
+    const human = await cli(['guardrail', 'deliveries', '--app', APP], t);
+    assert.equal(human.code, 0, human.stderr);
+    assert.equal(
+      human.stdout,
+      `${String(delivered!['createdAt'])}  guardrail.halted  delivered after 2 attempt(s): HTTP 204  → ${host}  (${String(delivered!['id'])})\n`,
+    );
+  });
+
+  it('is read like the guardrail settings: a viewer sees hosts only, a key without read gets 403; a bad limit is a 400', async () => {
+    const viewer = await t.api('POST', '/v1/keys', { name: 'viewer', role: 'viewer', kind: 'member' });
+    assert.equal(viewer.status, 201, JSON.stringify(viewer.json));
+    const asViewer = await request(`${t.url}/v1/apps/${APP}/webhooks/deliveries`, 'GET', undefined, {
+      authorization: `Bearer ${viewer.json.key}`,
+    });
+    assert.equal(asViewer.status, 200, JSON.stringify(asViewer.json));
+    assert.equal(asViewer.json.deliveries.length, 1);
+    assert.ok(!JSON.stringify(asViewer.json).includes('secret-token-42'), 'the host only, never the path');
+
+    const ci = await t.api('POST', '/v1/keys', {
+      name: 'ci',
+      role: 'developer',
+      kind: 'service',
+      scopes: ['publish'],
+    });
+    assert.equal(ci.status, 201, JSON.stringify(ci.json));
+    const asCi = await request(`${t.url}/v1/apps/${APP}/webhooks/deliveries`, 'GET', undefined, {
+      authorization: `Bearer ${ci.json.key}`,
+    });
+    assert.equal(asCi.status, 403, JSON.stringify(asCi.json));
+
+    const bad = await t.api('GET', `/v1/apps/${APP}/webhooks/deliveries?limit=0`);
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.error.message, /limit/);
+    assert.match(bad.json.error.message, /1 to 1000/);
+    const badCli = await cli(['guardrail', 'deliveries', '--app', APP, '--limit', 'lots'], t);
+    assert.notEqual(badCli.code, 0);
+    assert.match(badCli.stderr, /limit/);
+    assert.equal((await t.api('GET', `/v1/apps/${APP}/webhooks/deliveries?limit=1`)).json.deliveries.length, 1);
+    const missing = await t.api('GET', '/v1/apps/no.such.app/webhooks/deliveries');
+    assert.equal(missing.status, 404);
+  });
+});
