@@ -1,11 +1,11 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, verify } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
-import { publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
-import type { ServerProcess } from '@updraft/test-kit/cli';
+import { appOnServer } from '@updraft/test-kit/app-on-server';
+import { publishArgs, runCli } from '@updraft/test-kit/cli';
 import { CodePushDevice, folderHash } from '@updraft/test-kit/codepush-device';
 
 // CodePush compatibility (issue 16) against a real `updraft serve`, with the real device-side
@@ -14,29 +14,17 @@ import { CodePushDevice, folderHash } from '@updraft/test-kit/codepush-device';
 
 const APP = 'com.example.codepush';
 const DEPLOYMENT_KEY = 'ExistingBinaryKey_0123456789abcdef';
-let server: ServerProcess;
-let work: { path: string; cleanup(): Promise<void> };
-let env: Record<string, string>;
-let keys: string;
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 let privatePem: string;
-
-before(async () => {
-  work = await tempDir('e2e-codepush');
-  server = await startServerProcess(join(work.path, 'data'));
-  env = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey };
-  keys = join(work.path, 'keys');
-  privatePem = join(work.path, 'codepush-private.pem');
-  await writeFile(privatePem, rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  assert.equal((await runCli(['apps', 'create', APP, '--keys', keys, '--json'], env)).code, 0);
-});
-after(async () => {
-  await server?.stop();
-  await work?.cleanup();
+const fixture = appOnServer(APP, 'e2e-codepush', {
+  setUp: async (f) => {
+    privatePem = join(f.work.path, 'codepush-private.pem');
+    await writeFile(privatePem, rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  },
 });
 
 async function bundle(name: string, files: Record<string, string>): Promise<string> {
-  const dir = join(work.path, 'bundles', name);
+  const dir = join(fixture.work.path, 'bundles', name);
   for (const [path, text] of Object.entries(files)) {
     await mkdir(join(dir, path, '..'), { recursive: true });
     await writeFile(join(dir, path), text);
@@ -57,10 +45,10 @@ async function publish(
       app: APP,
       platform: 'android',
       runtimeVersion,
-      keys,
+      keys: fixture.keys,
       extra: ['--launch', 'index.android.bundle', ...extra],
     }),
-    env,
+    fixture.env,
   );
   return r;
 }
@@ -71,9 +59,10 @@ async function published(name: string, files: Record<string, string>, extra?: st
   return r.json as { releaseId: string; codepush: { label: string; packageHash: string; signed: boolean } };
 }
 
-const device = (id: string, appVersion = '1.0.0') => new CodePushDevice(server.url, DEPLOYMENT_KEY, id, appVersion);
+const device = (id: string, appVersion = '1.0.0') =>
+  new CodePushDevice(fixture.server.url, DEPLOYMENT_KEY, id, appVersion);
 const cli = async (args: string[]) => {
-  const r = await runCli([...args, '--app', APP, '--json'], env);
+  const r = await runCli([...args, '--app', APP, '--json'], fixture.env);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   return r.json!;
 };
@@ -233,8 +222,8 @@ test('rollout: 30 % of 4,000 client ids within ±3 points, sticky when it grows;
 
 test('rollback gives CodePush devices a new label with the earlier contents', async () => {
   const r = await runCli(
-    ['release', 'rollback', r1.releaseId, '--channel', 'production', '--app', APP, '--keys', keys, '--json'],
-    env,
+    ['release', 'rollback', r1.releaseId, '--channel', 'production', '--app', APP, '--keys', fixture.keys, '--json'],
+    fixture.env,
   );
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const cp = (r.json as { codepush: { label: string; packageHash: string } }).codepush;
@@ -287,14 +276,14 @@ test('status reports: 200, visible in release insight, a repeated report counts 
 
 test('legacy endpoints (react-native-code-push ≤ 5.6): camelCase query and updateInfo', async () => {
   const q = new URLSearchParams({ deploymentKey: DEPLOYMENT_KEY, appVersion: '1.0.0', clientUniqueId: 'legacy-1' });
-  const res = await fetch(`${server.url}/updateCheck?${q}`);
+  const res = await fetch(`${fixture.server.url}/updateCheck?${q}`);
   assert.equal(res.status, 200);
   const { updateInfo } = (await res.json()) as { updateInfo: Record<string, unknown> };
   assert.equal(updateInfo['isAvailable'], true);
   assert.equal(updateInfo['label'], 'v4');
   assert.match(String(updateInfo['downloadURL']), /^http:\/\/127\.0\.0\.1:\d+\/v0\.1\/public\/codepush\/download\//);
   for (const kind of ['deploy', 'download']) {
-    const r = await fetch(`${server.url}/reportStatus/${kind}`, {
+    const r = await fetch(`${fixture.server.url}/reportStatus/${kind}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -311,7 +300,7 @@ test('legacy endpoints (react-native-code-push ≤ 5.6): camelCase query and upd
 
 test('bad deployment key → 404 JSON; malformed queries and reports → 400; never 5xx', async () => {
   const q = (params: Record<string, string>) =>
-    fetch(`${server.url}/v0.1/public/codepush/update_check?${new URLSearchParams(params)}`);
+    fetch(`${fixture.server.url}/v0.1/public/codepush/update_check?${new URLSearchParams(params)}`);
   const notFound = await q({ deployment_key: 'NoSuchKey_123456', app_version: '1.0.0' });
   assert.equal(notFound.status, 404);
   assert.equal(((await notFound.json()) as { error: { code: string } }).error.code, 'deployment-not-found');
@@ -340,22 +329,22 @@ test('bad deployment key → 404 JSON; malformed queries and reports → 400; ne
     '{"deployment_key":5}',
     JSON.stringify({ deployment_key: DEPLOYMENT_KEY, label: 'v999999999999' }),
   ]) {
-    const r = await fetch(`${server.url}/v0.1/public/codepush/report_status/deploy`, {
+    const r = await fetch(`${fixture.server.url}/v0.1/public/codepush/report_status/deploy`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body,
     });
     assert.ok(r.status < 500 && r.status !== 201, `${body} gave ${r.status}`);
   }
-  const missing = await fetch(`${server.url}/v0.1/public/codepush/download/${APP}/${'0'.repeat(64)}.zip`);
+  const missing = await fetch(`${fixture.server.url}/v0.1/public/codepush/download/${APP}/${'0'.repeat(64)}.zip`);
   assert.equal(missing.status, 404);
 });
 
 test('the server refuses a package whose hash or signature does not match the signed release, and unsigned after signed', async () => {
   const put = (releaseId: string, body: unknown) =>
-    fetch(`${server.url}/v1/apps/${APP}/codepush/packages/${releaseId}`, {
+    fetch(`${fixture.server.url}/v1/apps/${APP}/codepush/packages/${releaseId}`, {
       method: 'PUT',
-      headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${fixture.server.adminKey}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
   // A release published while no deployment followed its channel has no CodePush package yet.
@@ -367,10 +356,10 @@ test('the server refuses a package whose hash or signature does not match the si
       platform: 'android',
       runtimeVersion: '9.9.9',
       channel: 'beta',
-      keys,
+      keys: fixture.keys,
       extra: ['--launch', 'index.android.bundle', '--allow-channels', 'beta,production', '--create-channel'],
     }),
-    env,
+    fixture.env,
   );
   assert.equal(r.code, 0, r.stderr);
   const releaseId = (r.json as { releaseId: string }).releaseId;
@@ -408,7 +397,7 @@ test('client ids are never stored: the database holds no trace of one after its 
   await d.reportDownload(pkg.label);
   await d.reportDeploy('DeploymentSucceeded', pkg.label);
   for (const f of ['updraft.db', 'updraft.db-wal']) {
-    const bytes = await readFile(join(server.dataDir, f)).catch(() => Buffer.alloc(0));
+    const bytes = await readFile(join(fixture.server.dataDir, f)).catch(() => Buffer.alloc(0));
     assert.equal(bytes.includes(Buffer.from(id)), false, `${f} holds the client id`);
   }
 });

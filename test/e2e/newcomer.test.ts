@@ -1,49 +1,32 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import {
-  deviceSyncArgs,
-  publishArgs,
-  runCli,
-  startServerProcess,
-  tempDir,
-  type CliResult,
-  type ServerProcess,
-} from '@updraft/test-kit/cli';
+import { serverForFile } from '@updraft/test-kit/app-on-server';
+import { deviceSyncArgs, publishArgs, runCli, type CliResult } from '@updraft/test-kit/cli';
 
 // What a newcomer trips over in the first hour, each through the real CLI against a real
 // server: the wrong file or folder, a typo, a busy port, and what a device says after a
 // rollback. Every error is one line that names the actual mistake.
 
-let server: ServerProcess;
-let work: { path: string; cleanup(): Promise<void> };
-let env: Record<string, string>;
 const APP = 'com.example.newcomer';
 const OTHER = 'com.example.other';
-
-before(async () => {
-  work = await tempDir('newcomer');
-  server = await startServerProcess(join(work.path, 'data'));
-  env = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey };
-  for (const app of [APP, OTHER]) {
-    const r = await runCli(['apps', 'create', app, '--keys', keysOf(app), '--json'], env);
-    assert.equal(r.code, 0, r.stderr);
-  }
-});
-
-after(async () => {
-  await server?.stop();
-  await work?.cleanup();
+const fixture = serverForFile('newcomer', {
+  setUp: async (f) => {
+    for (const app of [APP, OTHER]) {
+      const r = await runCli(['apps', 'create', app, '--keys', keysOf(app), '--json'], f.env);
+      assert.equal(r.code, 0, r.stderr);
+    }
+  },
 });
 
 function keysOf(app: string): string {
-  return join(work.path, 'keys', app);
+  return join(fixture.work.path, 'keys', app);
 }
 
 async function bundle(name: string, content: string): Promise<string> {
-  const dir = join(work.path, name);
+  const dir = join(fixture.work.path, name);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'main.jsbundle'), content);
   return dir;
@@ -60,30 +43,30 @@ function oneErrorLine(r: CliResult, pattern: RegExp): string {
 }
 
 function sync(dir: string, root: string, extra: string[] = [], json = true): string[] {
-  const args = deviceSyncArgs({ server: server.url, app: APP, root, dir, extra });
+  const args = deviceSyncArgs({ server: fixture.server.url, app: APP, root, dir, extra });
   return json ? args : args.filter((a) => a !== '--json');
 }
 
 test("another app's key folder as --keys is named as such, not as a hostile server", async () => {
   const dir = await bundle('wrong-keys', 'console.log("wrong keys")');
-  const r = await runCli(publishArgs({ dir, app: APP, keys: keysOf(OTHER), json: false }), env);
+  const r = await runCli(publishArgs({ dir, app: APP, keys: keysOf(OTHER), json: false }), fixture.env);
   const line = oneErrorLine(r, new RegExp(`holds the keys of app ${OTHER.replace(/\./g, '\\.')}, not of ${APP}`));
   assert.match(line, /pass --keys/);
   assert.doesNotMatch(line, /server|do not publish/);
-  const list = await runCli(['release', 'list', '--app', APP, '--json'], env);
+  const list = await runCli(['release', 'list', '--app', APP, '--json'], fixture.env);
   assert.deepEqual(list.json?.['releases'], [], 'nothing was published');
 });
 
 test("another app's root.json, a key file or other metadata as --root: says which", async () => {
-  const device = join(work.path, 'device-root');
+  const device = join(fixture.work.path, 'device-root');
   const other = await runCli(sync(device, join(keysOf(OTHER), 'root.json'), [], false));
   oneErrorLine(other, new RegExp(`is the root\\.json of app ${OTHER.replace(/\./g, '\\.')}, not of ${APP}`));
 
   const key = await runCli(sync(device, join(keysOf(APP), 'targets.key.json'), [], false));
   oneErrorLine(key, /targets\.key\.json is a private key file, not a root\.json/);
 
-  const timestamp = join(work.path, 'timestamp.json');
-  await writeFile(timestamp, await (await fetch(`${server.url}/repo/${APP}/metadata/timestamp.json`)).text());
+  const timestamp = join(fixture.work.path, 'timestamp.json');
+  await writeFile(timestamp, await (await fetch(`${fixture.server.url}/repo/${APP}/metadata/timestamp.json`)).text());
   const meta = await runCli(sync(device, timestamp, [], false));
   oneErrorLine(meta, /timestamp\.json is timestamp metadata, not a root\.json/);
 
@@ -96,15 +79,20 @@ test('a misspelt required flag is named, with the flag it probably meant', async
   const args = publishArgs({ dir, app: APP, keys: keysOf(APP), json: false }).map((a) =>
     a === '--runtime-version' ? '--runtime-versoin' : a,
   );
-  const r = await runCli(args, env);
+  const r = await runCli(args, fixture.env);
   const line = oneErrorLine(r, /unknown option '--runtime-versoin' \(did you mean --runtime-version\?\)/);
   assert.doesNotMatch(line, /required option/);
   assert.match(line, /updraft publish --help/, 'the help hint names the command');
 });
 
 test('plain http without the opt-in names --allow-insecure-localhost, said once (stderr, or JSON with --json)', async () => {
-  const device = join(work.path, 'device-http');
-  const args = deviceSyncArgs({ server: server.url, app: APP, root: join(keysOf(APP), 'root.json'), dir: device });
+  const device = join(fixture.work.path, 'device-http');
+  const args = deviceSyncArgs({
+    server: fixture.server.url,
+    app: APP,
+    root: join(keysOf(APP), 'root.json'),
+    dir: device,
+  });
   const insecure = args.filter((a) => a !== '--allow-insecure-localhost');
   const human = await runCli(insecure.filter((a) => a !== '--json'));
   oneErrorLine(human, /uses http; use https, or pass --allow-insecure-localhost/);
@@ -117,7 +105,7 @@ test('plain http without the opt-in names --allow-insecure-localhost, said once 
 });
 
 test('a device command error is said once: a missing device folder', async () => {
-  const missing = join(work.path, 'no-device');
+  const missing = join(fixture.work.path, 'no-device');
   oneErrorLine(await runCli(['device', 'launch', '--dir', missing]), /is not a device folder yet/);
   const json = await runCli(['device', 'status', '--dir', missing, '--json']);
   assert.equal(json.stderr, '');
@@ -125,7 +113,7 @@ test('a device command error is said once: a missing device folder', async () =>
 });
 
 test('a refused API key is explained once', async () => {
-  const r = await runCli(['apps', 'list'], { ...env, UPDRAFT_API_KEY: 'updraft_not-a-key' });
+  const r = await runCli(['apps', 'list'], { ...fixture.env, UPDRAFT_API_KEY: 'updraft_not-a-key' });
   const line = oneErrorLine(r, /API key is unknown/);
   assert.equal(line.split('admin.key').length - 1, 1, `says where the owner key is once: ${line}`);
 });
@@ -136,7 +124,7 @@ test('a port in use says so and suggests --port', async () => {
   const port = (blocker.address() as { port: number }).port;
   try {
     // The request log goes to stdout (silenced here); the error is the one line on stderr.
-    const r = await runCli(['serve', '--port', String(port), '--data', join(work.path, 'data-busy')], {
+    const r = await runCli(['serve', '--port', String(port), '--data', join(fixture.work.path, 'data-busy')], {
       UPDRAFT_LOG_LEVEL: 'silent',
     });
     const line = oneErrorLine(r, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use`));
@@ -148,27 +136,27 @@ test('a port in use says so and suggests --port', async () => {
 
 test('publishing the same files as the newest release says so', async () => {
   const dir = await bundle('same', 'console.log("same")');
-  const first = await runCli(publishArgs({ dir, app: APP, keys: keysOf(APP) }), env);
+  const first = await runCli(publishArgs({ dir, app: APP, keys: keysOf(APP) }), fixture.env);
   assert.equal(first.code, 0, first.stderr);
   assert.equal(first.json?.['identicalTo'], undefined);
-  const again = await runCli(publishArgs({ dir, app: APP, keys: keysOf(APP) }), env);
+  const again = await runCli(publishArgs({ dir, app: APP, keys: keysOf(APP) }), fixture.env);
   assert.equal(again.code, 0, again.stderr);
   assert.deepEqual(again.json?.['identicalTo'], { releaseId: first.json?.['releaseId'], versionCode: 1 });
-  const human = await runCli(publishArgs({ dir, app: APP, keys: keysOf(APP), json: false }), env);
+  const human = await runCli(publishArgs({ dir, app: APP, keys: keysOf(APP), json: false }), fixture.env);
   assert.match(
     human.stdout,
     new RegExp(`identical to release ${String(again.json?.['releaseId'])} \\(versionCode 2\\)`),
   );
   const changed = await runCli(
     publishArgs({ dir: await bundle('changed', 'console.log("new")'), app: APP, keys: keysOf(APP) }),
-    env,
+    fixture.env,
   );
   assert.equal(changed.json?.['identicalTo'], undefined, 'different bytes are not identical');
 });
 
 test('after a rollback, sync says the offered release failed here and how to allow it; ready with no trial says so', async () => {
   const root = join(keysOf(APP), 'root.json');
-  const device = join(work.path, 'device-rollback');
+  const device = join(fixture.work.path, 'device-rollback');
   const good = await runCli(sync(device, root));
   assert.equal(good.json?.['status'], 'updated', good.stdout + good.stderr);
   assert.equal((await runCli(['device', 'launch', '--dir', device])).code, 0);
@@ -177,7 +165,10 @@ test('after a rollback, sync says the offered release failed here and how to all
   const again = await runCli(['device', 'ready', '--dir', device]);
   assert.match(again.stdout, /nothing on trial to confirm: \S+ \(versionCode \d+\) is already confirmed/);
 
-  const bad = await runCli(publishArgs({ dir: await bundle('crashes', 'crash()'), app: APP, keys: keysOf(APP) }), env);
+  const bad = await runCli(
+    publishArgs({ dir: await bundle('crashes', 'crash()'), app: APP, keys: keysOf(APP) }),
+    fixture.env,
+  );
   const badId = String(bad.json?.['releaseId']);
   const badCode = Number(bad.json?.['versionCode']);
   assert.equal((await runCli(sync(device, root))).json?.['status'], 'updated');
