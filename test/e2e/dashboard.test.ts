@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -35,6 +36,7 @@ let context: BrowserContext;
 let v1 = '';
 let v2 = '';
 let keysDir = '';
+let ingestKey = '';
 
 const env = () => ({ UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey });
 const ok = (r: CliResult, what: string) => assert.equal(r.code, 0, `${what}: ${r.stderr}${r.stdout}`);
@@ -48,7 +50,9 @@ async function shot(page: Page, name: string): Promise<void> {
 before(async () => {
   if (missing) return;
   work = await tempDir('e2e-dash');
-  server = await startServerProcess(join(work.path, 'data'), { args: ['--guardrail-interval', '0'] });
+  // The guardrail job runs (a test below trips it), but no default guardrail can trip on the
+  // simulated fleet: it is one network source, and the defaults ask for 5.
+  server = await startServerProcess(join(work.path, 'data'), { args: ['--guardrail-interval', '200'] });
   keysDir = join(work.path, 'keys');
   ok(await runCli(['apps', 'create', APP, '--keys', keysDir, '--json'], env()), 'apps create');
   const publish = async (name: string) => {
@@ -61,9 +65,10 @@ before(async () => {
   };
   const ingest = await runCli(['keys', 'ingest', 'create', '--app', APP, '--json'], env());
   ok(ingest, 'ingest key');
+  ingestKey = ingest.json!['key'] as string;
   const simulate = (extra: string[]) =>
     runCli(
-      ['simulate', '--app', APP, '--root', join(keysDir, 'root.json'), '--ingest-key', ingest.json!['key'] as string]
+      ['simulate', '--app', APP, '--root', join(keysDir, 'root.json'), '--ingest-key', ingestKey]
         .concat(['--dir', join(work.path, 'fleet'), '--interval', '0', '--allow-insecure-localhost', '--json'])
         .concat(extra),
       env(),
@@ -310,6 +315,74 @@ test(
     await page.goto(`${server.url}/#/apps/${APP}/releases/${v2}`);
     await page.getByTestId('release-id').filter({ hasText: v2 }).waitFor();
     assert.equal(await page.getByTestId('not-listed').count(), 0);
+    await page.close();
+  },
+);
+
+test(
+  "the release page lists the app's guardrail webhook deliveries: the trip's alert, its error, the host only",
+  { skip: missing && 'no /usr/bin/chromium' },
+  async () => {
+    // A chat hook that cannot resolve (.invalid), so the delivery shows the error it got. The
+    // path stands for a token and is never shown.
+    const hook = 'https://chat.updraft.invalid/hooks/guardrail-token';
+    const set = await runCli(
+      ['guardrail', 'set', '--app', APP, '--channel', 'production', '--min-launches', '10', '--threshold', '10'].concat(
+        ['--min-sources', '1', '--mode', 'alert', '--webhook', hook, '--json'],
+      ),
+      env(),
+    );
+    ok(set, 'guardrail set');
+    const auth = { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' };
+    const channels = (await (await fetch(`${server.url}/v1/apps/${APP}/channels`, { headers: auth })).json()) as {
+      channels: {
+        name: string;
+        pointers: { releaseId: string; platform: string; basisPoints: number; halted: boolean }[];
+      }[];
+    };
+    const live = channels.channels
+      .find((c) => c.name === 'production')!
+      .pointers.find((p) => p.basisPoints > 0 && !p.halted);
+    assert.ok(live, `a live rollout on production: ${JSON.stringify(channels)}`);
+    // Half the launches of the release production serves crash: the guardrail job (alert mode)
+    // records the trip and queues the webhook; the webhook job tries it.
+    const events = ['launched', 'crash'].flatMap((event) =>
+      Array.from({ length: 10 }, () => ({
+        id: randomBytes(16).toString('base64url'),
+        event,
+        releaseId: live.releaseId,
+        channel: 'production',
+        platform: live.platform,
+        at: new Date().toISOString(),
+      })),
+    );
+    const sent = await fetch(`${server.url}/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ingestKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ events }),
+    });
+    assert.equal(sent.status, 200, await sent.text());
+
+    const page = await context.newPage();
+    await page.goto(`${server.url}/#/apps/${APP}/releases/${live.releaseId}`);
+    await page.getByTestId('release-id').filter({ hasText: live.releaseId }).waitFor();
+    const refresh = page.getByTestId('guardrail-webhook-deliveries-refresh');
+    const tried = page.getByTestId('guardrail-webhook-deliveries').locator('tr', { hasText: 'guardrail.alert' });
+    const end = Date.now() + 30_000;
+    for (;;) {
+      await refresh.click();
+      const text = (await tried.count()) === 1 ? await tried.innerText() : '';
+      if (/chat\.updraft\.invalid/.test(text) && !/not tried yet/.test(text)) break;
+      assert.ok(Date.now() < end, `a delivery with its first attempt's error: ${text}`);
+      await page.waitForTimeout(250);
+    }
+    const row = await tried.innerText();
+    assert.match(row, /pending|failed/, 'never delivered');
+    assert.doesNotMatch(row, /guardrail-token/, 'the host only, never the path');
+    const api = await runCli(['guardrail', 'deliveries', '--app', APP, '--json'], env());
+    ok(api, 'guardrail deliveries');
+    const [delivery] = api.json!['deliveries'] as { lastError: string | null }[];
+    assert.ok(delivery!.lastError && row.includes(delivery!.lastError), `${row} shows ${delivery!.lastError}`);
     await page.close();
   },
 );

@@ -1,6 +1,6 @@
 import type { webhooksApi } from '@updraft/api';
 import { when } from '../api.js';
-import { Badge } from './ui.js';
+import { Badge, Show, useLoad } from './ui.js';
 
 const TONE = { delivered: 'ok', pending: 'warn', failed: 'bad' } as const;
 
@@ -56,5 +56,41 @@ export function WebhookDeliveries({
         ))}
       </tbody>
     </table>
+  );
+}
+
+/**
+ * A webhook's last deliveries under a heading with a Refresh button (deliveries settle after
+ * the page loaded): the one section every page that shows a webhook's history uses.
+ */
+export function RecentDeliveries({
+  title,
+  level = 'h3',
+  fetch,
+  deps,
+  what,
+  testId,
+}: {
+  title: string;
+  level?: 'h2' | 'h3';
+  fetch: () => Promise<webhooksApi.WebhookDeliveries>;
+  deps: unknown[];
+  what: string;
+  testId: string;
+}) {
+  const [load, reload] = useLoad(fetch, deps);
+  const Heading = level;
+  return (
+    <>
+      <Heading>
+        {title}{' '}
+        <button type="button" data-testid={`${testId}-refresh`} onClick={reload}>
+          Refresh
+        </button>
+      </Heading>
+      <Show load={load} what={what} retry={reload}>
+        {(d) => <WebhookDeliveries deliveries={d.deliveries} testId={testId} />}
+      </Show>
+    </>
   );
 }

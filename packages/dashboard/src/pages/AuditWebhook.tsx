@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { call } from '../api.js';
 import { ActionButton, Show, useLoad } from '../components/ui.js';
-import { WebhookDeliveries } from '../components/WebhookDeliveries.js';
+import { RecentDeliveries } from '../components/WebhookDeliveries.js';
 
 /**
  * Where the server posts audit alerts (an audit log that no longer extends its anchor):
@@ -10,10 +10,6 @@ import { WebhookDeliveries } from '../components/WebhookDeliveries.js';
  */
 export function AuditWebhook() {
   const [load, reload] = useLoad(() => call('GET /v1/audit/webhook'), []);
-  const [deliveries, reloadDeliveries] = useLoad(
-    () => call('GET /v1/audit/webhook/deliveries', { query: { limit: '10' } }),
-    [],
-  );
   const [url, setUrl] = useState('');
   const save = async (value: string | null) => {
     await call('PUT /v1/audit/webhook', { body: { url: value } });
@@ -57,15 +53,13 @@ export function AuditWebhook() {
           </>
         )}
       </Show>
-      <h3>
-        Last deliveries{' '}
-        <button type="button" data-testid="audit-webhook-deliveries-refresh" onClick={reloadDeliveries}>
-          Refresh
-        </button>
-      </h3>
-      <Show load={deliveries} what="the audit webhook's deliveries" retry={reloadDeliveries}>
-        {(d) => <WebhookDeliveries deliveries={d.deliveries} testId="audit-webhook-deliveries" />}
-      </Show>
+      <RecentDeliveries
+        title="Last deliveries"
+        fetch={() => call('GET /v1/audit/webhook/deliveries', { query: { limit: '10' } })}
+        deps={[]}
+        what="the audit webhook's deliveries"
+        testId="audit-webhook-deliveries"
+      />
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { call, pct, when, type GuardrailHealth, type Insight, type Me } from '..
 import { COUNT_AXIS, RATE_AXIS } from '../components/axis.js';
 import { LineChart } from '../components/chart.js';
 import { Badge, Empty, Show, useLoad } from '../components/ui.js';
+import { RecentDeliveries } from '../components/WebhookDeliveries.js';
 import { href } from '../router.js';
 import { ChannelControl, NotListed, ReleaseActions } from './ReleaseControls.js';
 import { Provenance } from './Provenance.js';
@@ -227,6 +228,16 @@ export function ReleasePage({ me, appId, releaseId }: { me: Me; appId: string; r
                   </div>
                 ))
               )}
+              <RecentDeliveries
+                title="Guardrail webhook deliveries (this app's channels)"
+                level="h2"
+                fetch={() =>
+                  call('GET /v1/apps/:appId/webhooks/deliveries', { params: { appId }, query: { limit: '10' } })
+                }
+                deps={[appId]}
+                what="the guardrail webhook's deliveries"
+                testId="guardrail-webhook-deliveries"
+              />
               <ReleaseActions me={me} appId={appId} release={release} channels={channels} onChange={reload} />
               <Provenance appId={appId} releaseId={releaseId} />
             </>
