@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import BetterSqlite from 'better-sqlite3';
 import { AUDIT_HEAD_ENTRY_TYPE, parseLogEntry } from '@updraft/protocol/transparency';
 import { anchorAuditHeads } from '../src/jobs/audit-anchoring.js';
 import { openSqliteStore, type Database } from '../src/index.js';
 import { auditEntryHash } from '../src/domain/services.js';
-import { createTrustedApp, request, startTestServer, type TestServer } from './helpers.js';
+import { cli, createTrustedApp, request, startTestServer, type TestServer } from './helpers.js';
 
 // Issue 14 §7. Someone with write access to the database deletes the newest audit entries and
 // re-hashes the new last one (or rewrites an entry and re-hashes everything after it): the
@@ -16,7 +14,6 @@ import { createTrustedApp, request, startTestServer, type TestServer } from './h
 // must say which and where, and the anchoring job must refuse to anchor the tampered head
 // and raise an alert instead of blessing it.
 
-const CLI = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url));
 const WEBHOOK = 'https://hooks.example.com/updraft-audit';
 
 type Row = Record<string, unknown> & { seq: number };
@@ -42,17 +39,6 @@ function recordOf(r: Row) {
     prevHash: r['prev_hash'] as string,
     appPrevHash: r['app_prev_hash'] as string | null,
   };
-}
-
-function cli(args: string[], t: TestServer): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env: { ...process.env, NO_COLOR: '1', UPDRAFT_SERVER: t.url, UPDRAFT_API_KEY: t.key } },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
 }
 
 describe('audit log anchors: truncation and rewriting', () => {

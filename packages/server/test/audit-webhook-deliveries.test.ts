@@ -1,93 +1,44 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import BetterSqlite from 'better-sqlite3';
 import { anchorAuditHeads } from '../src/jobs/audit-anchoring.js';
 import { openSqliteStore } from '../src/index.js';
-import { startTestServer, type TestServer } from './helpers.js';
+import { cli, startTestServer, type TestServer } from './helpers.js';
+import { listDeliveries, startFailOnceReceiver, untilDeliveries, type FailOnceReceiver } from './webhook-receiver.js';
 
 // An operator whose SIEM stopped receiving audit alerts reads the audit webhook's last
 // deliveries: event, host, status, attempts, the last attempt's HTTP status or error. Real
 // HTTP both ways: a receiver on 127.0.0.1 answers the first attempt 500 and the second 204,
 // and the alert is raised the real way (the anchoring job refusing a truncated log).
 
-const CLI = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url));
-
-function cli(args: string[], t: TestServer): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env: { ...process.env, NO_COLOR: '1', UPDRAFT_SERVER: t.url, UPDRAFT_API_KEY: t.key } },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-interface Received {
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
 describe("the audit webhook's delivery history", () => {
+  const PATH = '/v1/audit/webhook/deliveries';
   let t: TestServer;
-  let receiver: Server;
-  let hookUrl = '';
-  const received: Received[] = [];
-  /** The second attempt is held until the test has read what the first one left. */
-  let releaseSecond: () => void = () => {};
-  const secondHeld = new Promise<void>((resolve) => (releaseSecond = resolve));
+  let receiver: FailOnceReceiver;
 
   before(async () => {
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        received.push({ headers: req.headers, body });
-        if (received.length === 1) res.writeHead(500).end('SIEM down');
-        else void secondHeld.then(() => res.writeHead(204).end());
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/siem`;
+    receiver = await startFailOnceReceiver('/siem', 'SIEM down');
     t = await startTestServer({
       auditAnchorIntervalMs: 0,
       webhook: { attempts: 4, backoffMs: 100, timeoutMs: 20_000, allowLoopback: true },
     });
   });
   after(async () => {
-    releaseSecond();
+    receiver?.releaseSecond();
     await t?.stop();
-    receiver.closeAllConnections();
-    await new Promise((resolve) => receiver.close(resolve));
+    await receiver?.close();
   });
 
-  const deliveries = async () => {
-    const res = await t.api('GET', '/v1/audit/webhook/deliveries');
-    assert.equal(res.status, 200, JSON.stringify(res.json));
-    return res.json.deliveries as Record<string, unknown>[];
-  };
-  const until = async (what: string, ok: (d: Record<string, unknown>[]) => boolean) => {
-    const end = Date.now() + 15_000;
-    let d = await deliveries();
-    while (!ok(d) && Date.now() < end) {
-      await new Promise((r) => setTimeout(r, 50));
-      d = await deliveries();
-    }
-    assert.ok(ok(d), `${what}: ${JSON.stringify(d)}`);
-    return d;
-  };
+  const deliveries = () => listDeliveries(t, PATH);
+  const until = (what: string, ok: (d: Record<string, unknown>[]) => boolean) => untilDeliveries(t, PATH, what, ok);
 
   it('is empty before anything was raised', async () => {
     assert.deepEqual(await deliveries(), []);
   });
 
   it('lists a delivery that failed once (HTTP 500, retrying) and then was delivered (204, 2 attempts)', async () => {
-    assert.equal((await t.api('PUT', '/v1/audit/webhook', { url: hookUrl })).status, 200);
+    assert.equal((await t.api('PUT', '/v1/audit/webhook', { url: receiver.url })).status, 200);
     // Another instance's anchoring job anchors the head; someone deletes the newest entry; the
     // next anchoring pass refuses the shorter head and raises the alert (and its webhook).
     const file = join(t.dataDir, 'updraft.db');
@@ -105,9 +56,9 @@ describe("the audit webhook's delivery history", () => {
       await store.close();
     }
 
-    const host = new URL(hookUrl).host;
+    const host = new URL(receiver.url).host;
     const [failed] = await until('the first attempt failed', (d) => d[0]?.['attempts'] === 1);
-    assert.equal(received.length >= 1, true);
+    assert.equal(receiver.received.length >= 1, true);
     assert.deepEqual(
       { ...failed, id: typeof failed!['id'], createdAt: typeof failed!['createdAt'] },
       {
@@ -126,12 +77,12 @@ describe("the audit webhook's delivery history", () => {
     );
     assert.ok(Date.parse(String(failed!['nextAttemptAt'])) > Date.parse(String(failed!['lastAttemptAt'])));
 
-    releaseSecond();
+    receiver.releaseSecond();
     const [delivered] = await until('delivered', (d) => d[0]?.['status'] === 'delivered');
-    assert.equal(received.length, 2);
-    assert.equal(delivered!['id'], received[1]!.headers['x-updraft-delivery'], 'the id the receiver got');
-    assert.equal(received[1]!.headers['x-updraft-event'], 'audit.anchor-refused');
-    assert.equal(JSON.parse(received[1]!.body).status, 'truncated');
+    assert.equal(receiver.received.length, 2);
+    assert.equal(delivered!['id'], receiver.received[1]!.headers['x-updraft-delivery'], 'the id the receiver got');
+    assert.equal(receiver.received[1]!.headers['x-updraft-event'], 'audit.anchor-refused');
+    assert.equal(JSON.parse(receiver.received[1]!.body).status, 'truncated');
     assert.equal(delivered!['attempts'], 2);
     assert.equal(delivered!['lastStatusCode'], 204);
     assert.equal(delivered!['lastError'], null);

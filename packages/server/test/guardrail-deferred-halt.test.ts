@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { installResignRefusals, type ResignRefusals } from '@updraft/test-kit/resign-refusals';
 import { startPostgres, type PostgresCluster } from '@updraft/test-kit/services';
 import { createLogger } from '../src/app/logger.js';
+import { sendCrashes } from './device-events.js';
 import { createTrustedApp, prepareRelease, request, startTestServer, type TestServer } from './helpers.js';
 
 // A guardrail that trips while other changes of the app keep landing: its halt loses every
@@ -57,31 +58,6 @@ describe('a guardrail halt that loses every race to re-sign, or fails', () => {
     assert.equal(set.status, 200, JSON.stringify(set.json));
   }
 
-  /** 20 launches and 10 crashes of r1: well above the threshold. */
-  async function crashes(appId: string): Promise<void> {
-    const ingest = await t.api('POST', `/v1/apps/${appId}/ingest-keys`, { name: 'devices' });
-    const event = (e: string) => ({
-      id: randomBytes(16).toString('base64url'),
-      event: e,
-      releaseId: 'r1',
-      channel: 'production',
-      platform: 'ios',
-      at: new Date().toISOString(),
-    });
-    const sent = await request(
-      `${t.url}/v1/events`,
-      'POST',
-      {
-        events: [
-          ...Array.from({ length: 20 }, () => event('launched')),
-          ...Array.from({ length: 10 }, () => event('crash')),
-        ],
-      },
-      { authorization: `Bearer ${ingest.json.key}` },
-    );
-    assert.ok(sent.status < 300, JSON.stringify(sent.json));
-  }
-
   /** The guardrail series of /metrics, e.g. `trips_total{action="halted"}` → 1. */
   async function guardrailMetrics(): Promise<Record<string, number>> {
     const res = await request(`${t.url}/metrics`, 'GET', undefined, { authorization: `Bearer ${METRICS_TOKEN}` });
@@ -128,7 +104,7 @@ describe('a guardrail halt that loses every race to re-sign, or fails', () => {
     await rollout(APP);
     // The first run's halt loses all its runs; the one after wins.
     await refusals.refuseNext(SERVER_RUNS);
-    await crashes(APP);
+    await sendCrashes(t, APP);
 
     const m = await untilHalts(1);
     assert.equal(m['halts_deferred_total{reason="lost-race"}'], 1, 'the deferred halt is counted');
@@ -160,7 +136,7 @@ describe('a guardrail halt that loses every race to re-sign, or fails', () => {
     await rollout(APP);
     // Not a race: the server does not retry it, so one failed write defers the halt once.
     await refusals.failNext(1);
-    await crashes(APP);
+    await sendCrashes(t, APP);
 
     const m = await untilHalts(2);
     assert.equal(m['halts_deferred_total{reason="failed"}'], 1, 'the failed halt is counted');

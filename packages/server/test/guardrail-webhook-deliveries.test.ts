@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { execFile } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { createTrustedApp, prepareRelease, request, startTestServer, type TestServer } from './helpers.js';
+import { cli, createTrustedApp, prepareRelease, request, startTestServer, type TestServer } from './helpers.js';
+import { sendCrashes } from './device-events.js';
+import { listDeliveries, startFailOnceReceiver, untilDeliveries, type FailOnceReceiver } from './webhook-receiver.js';
 
 // An operator whose chat or incident tool stopped getting guardrail alerts reads the app's
 // guardrail webhook deliveries: event, host, status, attempts, the last attempt's HTTP status
@@ -13,29 +10,8 @@ import { createTrustedApp, prepareRelease, request, startTestServer, type TestSe
 // ingest route, the guardrail job halting the rollout), and a receiver on 127.0.0.1 answers
 // the first attempt 500 and the second 204.
 
-const CLI = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url));
 const APP = 'hooked.app';
 const OTHER = 'quiet.app';
-
-function cli(args: string[], t: TestServer): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env: { ...process.env, NO_COLOR: '1', UPDRAFT_SERVER: t.url, UPDRAFT_API_KEY: t.key } },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-const event = (e: string) => ({
-  id: randomBytes(16).toString('base64url'),
-  event: e,
-  releaseId: 'r1',
-  channel: 'production',
-  platform: 'ios',
-  at: new Date().toISOString(),
-});
 
 async function publishOne(t: TestServer, appId: string): Promise<void> {
   const { keys } = await createTrustedApp(t, appId);
@@ -44,33 +20,13 @@ async function publishOne(t: TestServer, appId: string): Promise<void> {
   assert.equal(res.status, 201, JSON.stringify(res.json));
 }
 
-interface Received {
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
 describe("an app's guardrail webhook delivery history", () => {
   let t: TestServer;
-  let receiver: Server;
-  let hookUrl = '';
-  const received: Received[] = [];
-  /** The second attempt is held until the test has read what the first one left. */
-  let releaseSecond: () => void = () => {};
-  const secondHeld = new Promise<void>((resolve) => (releaseSecond = resolve));
+  let receiver: FailOnceReceiver;
 
   before(async () => {
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        received.push({ headers: req.headers, body });
-        if (received.length === 1) res.writeHead(500).end('chat down');
-        else void secondHeld.then(() => res.writeHead(204).end());
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     // The path stands for a token the receiver's URL carries: it is never listed.
-    hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/secret-token-42`;
+    receiver = await startFailOnceReceiver('/hooks/secret-token-42', 'chat down');
     // One test process is one network source: lift the per-source budget, and ask for one source.
     t = await startTestServer({
       guardrailIntervalMs: 100,
@@ -81,27 +37,15 @@ describe("an app's guardrail webhook delivery history", () => {
     await publishOne(t, OTHER);
   });
   after(async () => {
-    releaseSecond();
+    receiver?.releaseSecond();
     await t?.stop();
-    receiver.closeAllConnections();
-    await new Promise((resolve) => receiver.close(resolve));
+    await receiver?.close();
   });
 
-  const deliveries = async (appId = APP) => {
-    const res = await t.api('GET', `/v1/apps/${appId}/webhooks/deliveries`);
-    assert.equal(res.status, 200, JSON.stringify(res.json));
-    return res.json.deliveries as Record<string, unknown>[];
-  };
-  const until = async (what: string, ok: (d: Record<string, unknown>[]) => boolean) => {
-    const end = Date.now() + 15_000;
-    let d = await deliveries();
-    while (!ok(d) && Date.now() < end) {
-      await new Promise((r) => setTimeout(r, 50));
-      d = await deliveries();
-    }
-    assert.ok(ok(d), `${what}: ${JSON.stringify(d)}`);
-    return d;
-  };
+  const path = (appId: string) => `/v1/apps/${appId}/webhooks/deliveries`;
+  const deliveries = (appId = APP) => listDeliveries(t, path(appId));
+  const until = (what: string, ok: (d: Record<string, unknown>[]) => boolean) =>
+    untilDeliveries(t, path(APP), what, ok);
 
   it('is empty before the guardrail tripped', async () => {
     assert.deepEqual(await deliveries(), []);
@@ -115,29 +59,16 @@ describe("an app's guardrail webhook delivery history", () => {
       const set = await t.api('PUT', `/v1/apps/${appId}/channels/production/guardrail`, {
         minLaunches: 20,
         thresholdPercent: 10,
-        webhookUrl: hookUrl,
+        webhookUrl: receiver.url,
         mode: 'halt',
         minSources: 1,
       });
       assert.equal(set.status, 200, JSON.stringify(set.json));
     }
-    const ingest = await t.api('POST', `/v1/apps/${APP}/ingest-keys`, { name: 'devices' });
-    assert.equal(ingest.status, 201, JSON.stringify(ingest.json));
     // 10 crashes / 20 launches = 50 % > 10 %: the guardrail job halts the rollout and queues the webhook.
-    const sent = await request(
-      `${t.url}/v1/events`,
-      'POST',
-      {
-        events: [
-          ...Array.from({ length: 20 }, () => event('launched')),
-          ...Array.from({ length: 10 }, () => event('crash')),
-        ],
-      },
-      { authorization: `Bearer ${ingest.json.key}` },
-    );
-    assert.equal(sent.status, 200, JSON.stringify(sent.json));
+    await sendCrashes(t, APP);
 
-    const host = new URL(hookUrl).host;
+    const host = new URL(receiver.url).host;
     const [failed] = await until('the first attempt failed', (d) => d[0]?.['attempts'] === 1);
     assert.deepEqual(
       { ...failed, id: typeof failed!['id'], createdAt: typeof failed!['createdAt'] },
@@ -157,12 +88,12 @@ describe("an app's guardrail webhook delivery history", () => {
     );
     assert.ok(Date.parse(String(failed!['nextAttemptAt'])) > Date.parse(String(failed!['lastAttemptAt'])));
 
-    releaseSecond();
+    receiver.releaseSecond();
     const [delivered] = await until('delivered', (d) => d[0]?.['status'] === 'delivered');
-    assert.equal(received.length, 2);
-    assert.equal(delivered!['id'], received[1]!.headers['x-updraft-delivery'], 'the id the receiver got');
-    assert.equal(received[1]!.headers['x-updraft-event'], 'guardrail.halted');
-    assert.equal(JSON.parse(received[1]!.body).appId, APP);
+    assert.equal(receiver.received.length, 2);
+    assert.equal(delivered!['id'], receiver.received[1]!.headers['x-updraft-delivery'], 'the id the receiver got');
+    assert.equal(receiver.received[1]!.headers['x-updraft-event'], 'guardrail.halted');
+    assert.equal(JSON.parse(receiver.received[1]!.body).appId, APP);
     assert.equal(delivered!['attempts'], 2);
     assert.equal(delivered!['lastStatusCode'], 204);
     assert.equal(delivered!['lastError'], null);

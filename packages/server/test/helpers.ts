@@ -45,6 +45,7 @@ import {
   type PushedMetadata,
 } from '@updraft/signing';
 import { adminPublisher, publisherView } from '@updraft/test-kit/admin-publisher';
+import { runCli, type CliResult } from '@updraft/test-kit/cli';
 
 export const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 
@@ -115,6 +116,11 @@ export async function startTestServer(opts: Partial<StartServerOptions> = {}): P
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The real `updraft` binary, signed in to the test server as its admin. */
+export function cli(args: string[], t: TestServer): Promise<CliResult> {
+  return runCli(args, { UPDRAFT_SERVER: t.url, UPDRAFT_API_KEY: t.key });
 }
 
 /** The publisher's offline keys. */

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestServer } from './helpers.js';
+
+/** One request a receiver got. */
+export interface Received {
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/**
+ * A webhook receiver on 127.0.0.1 whose first attempt fails (HTTP 500) and whose second
+ * succeeds (204), but only once the test calls releaseSecond(): the test reads what the
+ * failed attempt left before the retry can overwrite it, whatever the machine's speed.
+ */
+export interface FailOnceReceiver {
+  /** The receiver's URL with the path it was started with. */
+  url: string;
+  received: Received[];
+  releaseSecond(): void;
+  close(): Promise<void>;
+}
+
+export async function startFailOnceReceiver(path: string, failBody: string): Promise<FailOnceReceiver> {
+  const received: Received[] = [];
+  let releaseSecond: () => void = () => {};
+  const secondHeld = new Promise<void>((resolve) => (releaseSecond = resolve));
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      if (received.length === 1) res.writeHead(500).end(failBody);
+      else void secondHeld.then(() => res.writeHead(204).end());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`,
+    received,
+    releaseSecond: () => releaseSecond(),
+    async close() {
+      releaseSecond();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** A delivery list route's `deliveries`, asserting the read itself succeeded. */
+export async function listDeliveries(t: TestServer, path: string): Promise<Record<string, unknown>[]> {
+  const res = await t.api('GET', path);
+  assert.equal(res.status, 200, JSON.stringify(res.json));
+  return res.json.deliveries as Record<string, unknown>[];
+}
+
+/** Reads the list until `ok` holds (15 s at most, then fails saying `what` and the last list). */
+export async function untilDeliveries(
+  t: TestServer,
+  path: string,
+  what: string,
+  ok: (d: Record<string, unknown>[]) => boolean,
+): Promise<Record<string, unknown>[]> {
+  const end = Date.now() + 15_000;
+  let d = await listDeliveries(t, path);
+  while (!ok(d) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 50));
+    d = await listDeliveries(t, path);
+  }
+  assert.ok(ok(d), `${what}: ${JSON.stringify(d)}`);
+  return d;
+}
