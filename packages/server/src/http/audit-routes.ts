@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
-import { auditApi, webhooksApi } from '@updraft/api';
+import { auditApi } from '@updraft/api';
 import type { Services } from '../domain/services.js';
 import { actorOf } from './access-hooks.js';
-import { ACCESS, adminRoute } from './route-schemas.js';
+import { ACCESS, adminRoute, deliveryList } from './route-schemas.js';
 
 export const auditRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services: Services } }> = async (
   app,
@@ -76,11 +76,7 @@ export const auditRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services
       "The audit webhook's last deliveries, newest first: event, host, status, attempts, the last attempt's HTTP status or error",
       auditApi.listAuditWebhookDeliveries,
     ),
-    async (request) => ({
-      deliveries: await services.audit.webhookDeliveries(
-        actorOf(request),
-        Number(request.query.limit ?? webhooksApi.DEFAULT_DELIVERIES_LIMIT),
-      ),
-    }),
+    async (request) =>
+      deliveryList(request.query, (limit) => services.audit.webhookDeliveries(actorOf(request), limit)),
   );
 };

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
-import { insightApi, webhooksApi } from '@updraft/api';
+import { insightApi } from '@updraft/api';
 import type { Services } from '../domain/services.js';
 import { actorOf } from './access-hooks.js';
-import { ACCESS, adminRoute } from './route-schemas.js';
+import { ACCESS, adminRoute, deliveryList } from './route-schemas.js';
 
 /** Release insight (rollups), guardrails and ingest keys. */
 export const insightRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { services: Services } }> = async (
@@ -63,13 +63,10 @@ export const insightRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: { servic
       "The last deliveries of the app's guardrail webhooks, newest first: event, host, status, attempts, the last attempt's HTTP status or error",
       insightApi.listGuardrailWebhookDeliveries,
     ),
-    async (request) => ({
-      deliveries: await services.guardrails.webhookDeliveries(
-        actorOf(request),
-        request.params.appId,
-        Number(request.query.limit ?? webhooksApi.DEFAULT_DELIVERIES_LIMIT),
+    async (request) =>
+      deliveryList(request.query, (limit) =>
+        services.guardrails.webhookDeliveries(actorOf(request), request.params.appId, limit),
       ),
-    }),
   );
 
   app.post(

@@ -1,3 +1,4 @@
+import { webhooksApi } from '@updraft/api';
 import { CHANNEL_CREATE, type Access } from '../domain/access.js';
 
 // The schema fragments live with the API contract (@updraft/api); the access rules are the server's.
@@ -51,4 +52,16 @@ export function adminRoute<const S extends object>(
   schema: S,
 ): { config: { access: Access }; schema: { tags: string[]; summary: string } & S } {
   return { config: { access }, schema: { tags: [tag], summary, ...schema } };
+}
+
+/**
+ * What a webhook delivery list route answers: the newest `?limit=` deliveries (the API's
+ * default when none is asked) as `{ deliveries }`, for the audit webhook's and an app's
+ * guardrail webhooks' lists alike.
+ */
+export async function deliveryList(
+  query: { limit?: string },
+  list: (limit: number) => Promise<webhooksApi.WebhookDelivery[]>,
+): Promise<webhooksApi.WebhookDeliveries> {
+  return { deliveries: await list(Number(query.limit ?? webhooksApi.DEFAULT_DELIVERIES_LIMIT)) };
 }
