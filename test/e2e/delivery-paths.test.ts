@@ -1,16 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { jsLikePair, randomBytes } from '@updraft/test-kit/bundles';
-import {
-  deviceSyncArgs,
-  publishArgs,
-  runCli,
-  startServerProcess,
-  tempDir,
-  type ServerProcess,
-} from '@updraft/test-kit/cli';
+import { appOnServer } from '@updraft/test-kit/app-on-server';
+import { deviceSyncArgs, publishArgs, runCli } from '@updraft/test-kit/cli';
 import { startNginx, type Nginx } from '@updraft/test-kit/nginx';
 import { skipOrFail } from '@updraft/test-kit/services';
 
@@ -42,47 +36,34 @@ function tree(version: 1 | 2): Record<string, Uint8Array> {
 for (const path of PATHS) {
   describe(`device over ${path}`, () => {
     const APP = `com.example.paths.${path.replace(/ /g, '-')}`;
-    let work: { path: string; cleanup(): Promise<void> };
-    let server: ServerProcess;
+    const f = appOnServer(APP, 'paths');
     let nginx: Nginx | null = null;
-    let env: Record<string, string>;
-    let keys: string;
     let deviceUrl = '';
-    const site = () => join(work.path, 'site');
+    const site = () => join(f.work.path, 'site');
 
-    before(async () => {
-      work = await tempDir('paths');
-      keys = join(work.path, 'keys');
-      server = await startServerProcess(join(work.path, 'data'));
-      env = { UPDRAFT_SERVER: server.url, UPDRAFT_API_KEY: server.adminKey };
-      const created = await runCli(['apps', 'create', APP, '--keys', keys, '--json'], env);
-      assert.equal(created.code, 0, created.stderr);
-    });
     after(async () => {
       await nginx?.stop();
-      await server?.stop();
-      await work?.cleanup();
     });
 
     /** Starts the path's front (once) and waits until it serves the origin's newest timestamp. */
     async function front(t: { skip(message?: string): void }): Promise<boolean> {
       if (path === 'nginx static') {
-        const out = await runCli(['export', '--app', APP, '--out', site(), '--data', server.dataDir, '--json']);
+        const out = await runCli(['export', '--app', APP, '--out', site(), '--data', f.server.dataDir, '--json']);
         assert.equal(out.code, 0, out.stderr);
       }
       if (path !== 'direct' && !nginx) {
-        const started = await startNginx(path === 'nginx proxy' ? { proxyTo: server.url } : { staticRoot: site() });
+        const started = await startNginx(path === 'nginx proxy' ? { proxyTo: f.server.url } : { staticRoot: site() });
         if (typeof started === 'string') {
           skipOrFail(t, `device over ${path}`, started);
           return false;
         }
         nginx = started;
       }
-      deviceUrl = nginx?.url ?? server.url;
+      deviceUrl = nginx?.url ?? f.server.url;
       // A caching proxy may keep timestamp.json for its max-age (10 s): devices see a
       // release that late, by design. Wait for it instead of testing a stale copy.
       const ts = `/repo/${APP}/metadata/timestamp.json`;
-      const origin = Buffer.from(await (await fetch(server.url + ts)).arrayBuffer());
+      const origin = Buffer.from(await (await fetch(f.server.url + ts)).arrayBuffer());
       const deadline = Date.now() + 15_000;
       for (;;) {
         const seen = Buffer.from(await (await fetch(deviceUrl + ts)).arrayBuffer());
@@ -93,12 +74,12 @@ for (const path of PATHS) {
     }
 
     async function publish(version: 1 | 2): Promise<string> {
-      const dir = join(work.path, `v${version}`);
+      const dir = join(f.work.path, `v${version}`);
       for (const [file, bytes] of Object.entries(tree(version))) {
         await mkdir(dirname(join(dir, file)), { recursive: true });
         await writeFile(join(dir, file), bytes);
       }
-      const pub = await runCli(publishArgs({ dir, app: APP, keys }), env);
+      const pub = await runCli(publishArgs({ dir, app: APP, keys: f.keys }), f.env);
       assert.equal(pub.code, 0, pub.stderr);
       return (pub.json as { releaseId: string }).releaseId;
     }
@@ -106,18 +87,23 @@ for (const path of PATHS) {
     /** Sync, launch and confirm; every installed file equals the published bytes. */
     async function syncAndCheck(device: string, releaseId: string, version: 1 | 2): Promise<void> {
       const sync = await runCli(
-        deviceSyncArgs({ server: deviceUrl, app: APP, root: join(keys, 'root.json'), dir: join(work.path, device) }),
+        deviceSyncArgs({
+          server: deviceUrl,
+          app: APP,
+          root: join(f.keys, 'root.json'),
+          dir: join(f.work.path, device),
+        }),
       );
       assert.equal(sync.code, 0, `${device}: ${sync.stdout}${sync.stderr}`);
       assert.equal(sync.json?.['status'], 'updated', sync.stdout);
       assert.equal(sync.json?.['release'], releaseId);
-      const launch = await runCli(['device', 'launch', '--dir', join(work.path, device), '--json']);
+      const launch = await runCli(['device', 'launch', '--dir', join(f.work.path, device), '--json']);
       assert.equal(launch.code, 0, launch.stderr);
       const installed = dirname(launch.json?.['launchPath'] as string);
       for (const [file, bytes] of Object.entries(tree(version))) {
         assert.deepEqual(new Uint8Array(await readFile(join(installed, file))), bytes, `${device}: ${file}`);
       }
-      assert.equal((await runCli(['device', 'ready', '--dir', join(work.path, device), '--json'])).code, 0);
+      assert.equal((await runCli(['device', 'ready', '--dir', join(f.work.path, device), '--json'])).code, 0);
     }
 
     it('two devices install v1 (the second from warm caches), then v2, every byte as published', async (t) => {
