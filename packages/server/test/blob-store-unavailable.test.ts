@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { codePushPackageHash } from '@updraft/protocol';
 import { hashLeaf, leafHintPath, tilePath } from '@updraft/protocol/transparency';
 import { adminPublisher } from '@updraft/test-kit/admin-publisher';
-import type { FastifyInstance } from 'fastify';
-import {
-  anchorAuditHeads,
-  AuthService,
-  buildApp,
-  FolderBlobStore,
-  openSqliteStore,
-  type BlobStore,
-} from '../src/index.js';
+import { anchorAuditHeads } from '../src/index.js';
 import type { Database } from '../src/persistence/persistence.js';
 import { markUnavailable } from '../src/domain/unavailable.js';
-import { createTrustedApp, prepareRelease, request, sha256, tempDir, type ApiResponse } from './helpers.js';
+import { createTrustedApp, prepareRelease, request, sha256, type ApiResponse } from './helpers.js';
+import { startOutageApp, type OutageApp } from './outage-app.js';
 import { registeredRoutes } from './route-catalogue.js';
 
 // Which routes need the blob store (docs/self-hosting.md, "Health, outages and a full disk"):
@@ -122,61 +115,46 @@ function target(route: string, f: Fixture): { path: string; headers?: Record<str
 }
 
 describe('the blob store away: which routes still answer', () => {
-  let dir = '';
-  let store: Database;
-  let app: FastifyInstance;
-  let url = '';
-  let key = '';
+  let s: OutageApp;
   let away = false;
   let fixture: Fixture;
 
   before(async () => {
-    dir = await tempDir();
-    store = await openSqliteStore(join(dir, 'updraft.db'));
-    const folder = await FolderBlobStore.open(join(dir, 'blobs'));
-    // Every read and write rejects while away, marked as S3's errors are (blobs/s3-blob-store.ts).
-    const blobs: BlobStore = new Proxy(folder, {
-      get: (target, prop, receiver) => {
-        const value: unknown = Reflect.get(target, prop, receiver);
-        if (typeof value !== 'function' || prop === 'publicUrl' || prop === 'close') return value;
-        return (...args: unknown[]) =>
-          away
-            ? Promise.reject(markUnavailable(new Error('connect ECONNREFUSED 127.0.0.1:9000'), 'blob-store'))
-            : (value as (...a: unknown[]) => unknown).apply(target, args);
+    s = await startOutageApp({
+      // Every read and write rejects while away, marked as S3's errors are (blobs/s3-blob-store.ts).
+      blobs: (folder) =>
+        new Proxy(folder, {
+          get: (target, prop, receiver) => {
+            const value: unknown = Reflect.get(target, prop, receiver);
+            if (typeof value !== 'function' || prop === 'publicUrl' || prop === 'close') return value;
+            return (...args: unknown[]) =>
+              away
+                ? Promise.reject(markUnavailable(new Error('connect ECONNREFUSED 127.0.0.1:9000'), 'blob-store'))
+                : (value as (...a: unknown[]) => unknown).apply(target, args);
+          },
+        }),
+      options: async (dir) => {
+        const dashboard = join(dir, 'dashboard');
+        await mkdir(join(dashboard, 'assets'), { recursive: true });
+        await writeFile(join(dashboard, 'index.html'), '<!doctype html><title>Updraft</title>');
+        await writeFile(join(dashboard, 'assets', 'app.js'), 'console.log("dashboard")');
+        return { jobs: false, metricsToken: METRICS_TOKEN, dashboardDir: dashboard, timestampCacheMs: 1000 };
       },
     });
-    const dashboard = join(dir, 'dashboard');
-    await mkdir(join(dashboard, 'assets'), { recursive: true });
-    await writeFile(join(dashboard, 'index.html'), '<!doctype html><title>Updraft</title>');
-    await writeFile(join(dashboard, 'assets', 'app.js'), 'console.log("dashboard")');
-    const owner = await new AuthService({ store, now: Date.now }).ensureOwnerKey(async () => {});
-    assert.ok(owner, 'a fresh database gets its owner key');
-    key = owner;
-    app = await buildApp({
-      store,
-      blobs,
-      jobs: false,
-      metricsToken: METRICS_TOKEN,
-      dashboardDir: dashboard,
-      timestampCacheMs: 1000,
-    });
-    url = await app.listen({ host: '127.0.0.1', port: 0 });
-    fixture = await populate(url, key, store);
+    fixture = await populate(s.url, s.key, s.store);
   });
   after(async () => {
-    await app?.close();
-    await store?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await s?.close();
   });
 
   async function get(route: string): Promise<{ path: string; res: ApiResponse }> {
     const { path, headers } = target(route, fixture);
-    const res = await request(`${url}${path}`, 'GET', undefined, { authorization: `Bearer ${key}`, ...headers });
+    const res = await request(`${s.url}${path}`, 'GET', undefined, { authorization: `Bearer ${s.key}`, ...headers });
     return { path, res };
   }
 
   it('database-only routes answer; only routes that send blob bytes answer 503 with Retry-After', async () => {
-    const gets = registeredRoutes(app).filter((r) => r.startsWith('GET '));
+    const gets = registeredRoutes(s.app).filter((r) => r.startsWith('GET '));
     assert.ok(gets.includes('GET /v1/apps/{appId}/releases'), 'the route tree was read');
     for (const route of Object.keys(NEEDS_BLOBS)) assert.ok(gets.includes(route), `${route} is not a route`);
     away = true;
@@ -200,7 +178,7 @@ describe('the blob store away: which routes still answer', () => {
 
   it('device resolve and device events (database only) are answered too', async () => {
     away = true;
-    const resolved = await request(`${url}/device/v1/apps/${APP}/resolve`, 'POST', {
+    const resolved = await request(`${s.url}/device/v1/apps/${APP}/resolve`, 'POST', {
       channel: 'production',
       platform: 'ios',
       runtimeVersion: '1.0.0',
@@ -208,9 +186,9 @@ describe('the blob store away: which routes still answer', () => {
     });
     assert.equal(resolved.status, 200, JSON.stringify(resolved.json));
     assert.ok(resolved.json.release, 'a release is resolved');
-    const ingest = await request(`${url}/v1/apps/${APP}/ingest-keys`, 'POST', { name: 'away' }, auth(key));
+    const ingest = await request(`${s.url}/v1/apps/${APP}/ingest-keys`, 'POST', { name: 'away' }, auth(s.key));
     const sent = await request(
-      `${url}/v1/events`,
+      `${s.url}/v1/events`,
       'POST',
       { events: [event('away-event-0000001', 'installed', 'r1')] },
       auth(ingest.json.key),
@@ -220,7 +198,7 @@ describe('the blob store away: which routes still answer', () => {
 
   it('every route answers as usual once the store is back, the release sizes with it', async () => {
     away = false;
-    const gets = registeredRoutes(app).filter((r) => r.startsWith('GET '));
+    const gets = registeredRoutes(s.app).filter((r) => r.startsWith('GET '));
     const wrong: string[] = [];
     for (const route of gets) {
       const { path, res } = await get(route);
@@ -228,7 +206,7 @@ describe('the blob store away: which routes still answer', () => {
       if (res.status !== expected) wrong.push(`${route} (${path}): ${res.status}, expected ${expected}`);
     }
     assert.deepEqual(wrong, []);
-    const list = await request(`${url}/v1/apps/${APP}/releases`, 'GET', undefined, auth(key));
+    const list = await request(`${s.url}/v1/apps/${APP}/releases`, 'GET', undefined, auth(s.key));
     for (const r of list.json.releases as { releaseId: string; sizeBytes: number | null }[]) {
       assert.ok(r.sizeBytes !== null && r.sizeBytes > 0, `${r.releaseId} is sized again`);
     }

@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
 import { get as httpGet } from 'node:http';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { adminPublisher } from '@updraft/test-kit/admin-publisher';
-import type { FastifyInstance } from 'fastify';
-import { AuthService, buildApp, FolderBlobStore, openSqliteStore } from '../src/index.js';
-import type { Database } from '../src/persistence/persistence.js';
 import { markUnavailable } from '../src/domain/unavailable.js';
-import { createTrustedApp, prepareRelease, request, tempDir } from './helpers.js';
+import { createTrustedApp, prepareRelease, request } from './helpers.js';
+import { startOutageApp, type OutageApp } from './outage-app.js';
 
 // What devices still get while the database is away (docs/self-hosting.md, "Health, outages
 // and a full disk"): the check every device makes at launch, the root walk's request for the
@@ -35,16 +31,10 @@ function getClosing(url: string): Promise<{ status: number; retryAfter: string |
 }
 
 describe('the database away: what devices still get', () => {
-  let dir = '';
-  let store: Database;
-  let app: FastifyInstance;
-  let url = '';
-  let key = '';
+  let s: OutageApp;
   let away = false;
 
   before(async () => {
-    dir = await tempDir();
-    store = await openSqliteStore(join(dir, 'updraft.db'));
     const fail = () => Promise.reject(markUnavailable(new Error('Connection terminated unexpectedly'), 'database'));
     // Every port method and transaction rejects while away, marked as the PostgreSQL pool's errors are.
     const failing = <T extends object>(target: T): T =>
@@ -58,17 +48,11 @@ describe('the database away: what devices still get', () => {
           return value !== null && typeof value === 'object' ? failing(value) : value;
         },
       });
-    const owner = await new AuthService({ store, now: Date.now }).ensureOwnerKey(async () => {});
-    assert.ok(owner, 'a fresh database gets its owner key');
-    key = owner;
-    app = await buildApp({
-      store: failing(store),
-      blobs: await FolderBlobStore.open(join(dir, 'blobs')),
-      jobs: false,
-      dashboardDir: null,
-      timestampCacheMs: CACHE_MS,
+    s = await startOutageApp({
+      store: failing,
+      options: async () => ({ jobs: false, dashboardDir: null, timestampCacheMs: CACHE_MS }),
     });
-    url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const { url, key } = s;
     const api = (method: string, path: string, body?: unknown) =>
       request(url + path, method, body, { authorization: `Bearer ${key}` });
     const t = { url, api, publisher: adminPublisher(url, key) };
@@ -79,13 +63,11 @@ describe('the database away: what devices still get', () => {
   });
   after(async () => {
     away = false;
-    await app?.close();
-    await store?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await s?.close();
   });
 
   it('answers the check from the last timestamp and root version it read, on both paths; 503 for the rest', async () => {
-    const timestampUrl = `${url}/repo/${APP}/metadata/timestamp.json`;
+    const timestampUrl = `${s.url}/repo/${APP}/metadata/timestamp.json`;
     const before = await request(timestampUrl, 'GET');
     assert.equal(before.status, 200);
     away = true;
@@ -102,30 +84,33 @@ describe('the database away: what devices still get', () => {
       const timestamp = await path(timestampUrl);
       assert.equal(timestamp.status, 200, `${name}: timestamp.json ${timestamp.body}`);
       assert.equal(timestamp.body, new TextDecoder().decode(before.bytes), `${name}: the last timestamp read`);
-      const nextRoot = await path(`${url}/repo/${APP}/metadata/2.root.json`);
+      const nextRoot = await path(`${s.url}/repo/${APP}/metadata/2.root.json`);
       assert.equal(nextRoot.status, 404, `${name}: the next root does not exist: ${nextRoot.body}`);
     }
 
-    const root = await getClosing(`${url}/repo/${APP}/metadata/1.root.json`);
+    const root = await getClosing(`${s.url}/repo/${APP}/metadata/1.root.json`);
     assert.deepEqual(
       [root.status, root.retryAfter],
       [503, '5'],
       `a document not cached needs the database: ${root.body}`,
     );
-    const resolve = await request(`${url}/device/v1/apps/${APP}/resolve`, 'POST', {
+    const resolve = await request(`${s.url}/device/v1/apps/${APP}/resolve`, 'POST', {
       channel: 'production',
       platform: 'ios',
       runtimeVersion: '1.0.0',
       deviceId: 'device-away',
     });
     assert.deepEqual([resolve.status, resolve.headers.get('retry-after')], [503, '5'], 'resolve needs the database');
-    const admin = await request(`${url}/v1/apps`, 'GET', undefined, { authorization: `Bearer ${key}` });
+    const admin = await request(`${s.url}/v1/apps`, 'GET', undefined, { authorization: `Bearer ${s.key}` });
     assert.deepEqual([admin.status, admin.headers.get('retry-after')], [503, '5'], 'admin reads need the database');
-    assert.equal((await request(`${url}/healthz`, 'GET')).status, 200, 'the process is alive');
-    assert.equal((await request(`${url}/readyz`, 'GET')).json.database, 'unavailable');
+    assert.equal((await request(`${s.url}/healthz`, 'GET')).status, 200, 'the process is alive');
+    assert.equal((await request(`${s.url}/readyz`, 'GET')).json.database, 'unavailable');
 
     away = false;
-    assert.equal((await getClosing(`${url}/repo/${APP}/metadata/1.root.json`)).status, 200, 'back at once');
-    assert.equal((await request(`${url}/v1/apps`, 'GET', undefined, { authorization: `Bearer ${key}` })).status, 200);
+    assert.equal((await getClosing(`${s.url}/repo/${APP}/metadata/1.root.json`)).status, 200, 'back at once');
+    assert.equal(
+      (await request(`${s.url}/v1/apps`, 'GET', undefined, { authorization: `Bearer ${s.key}` })).status,
+      200,
+    );
   });
 });
