@@ -1,11 +1,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
-import type { CliResult, ServerProcess } from '@updraft/test-kit/cli';
+import type { ServerProcess } from '@updraft/test-kit/cli';
+import { chromiumMissing, launchChromium, needsChromium, ok } from '@updraft/test-kit/dashboard';
 import { installResignRefusals, type ResignRefusals } from '@updraft/test-kit/resign-refusals';
 import { startPostgres, type PostgresCluster } from '@updraft/test-kit/services';
 
@@ -15,13 +15,9 @@ import { startPostgres, type PostgresCluster } from '@updraft/test-kit/services'
 // says what to do when every send lost. A real Chromium, a real server on a throwaway
 // PostgreSQL whose metadata table refuses exactly the director versions the test asks for.
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'];
 const APP = 'com.example.dashrace';
 /** Runs of one change on the server before it answers 409 metadata-changed (resign-retry.ts). */
 const SERVER_RUNS = 8;
-const missing = !existsSync(CHROMIUM);
-if (missing && process.env['CI']) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
 
 let cluster: PostgresCluster | string = 'not started';
 let server: ServerProcess | undefined;
@@ -31,10 +27,8 @@ let context: BrowserContext | undefined;
 let release = '';
 let signedIn = false;
 
-const ok = (r: CliResult, what: string) => assert.equal(r.code, 0, `${what}: ${r.stderr}${r.stdout}`);
-
 before(async () => {
-  if (missing) return;
+  if (chromiumMissing) return;
   cluster = await startPostgres();
   if (typeof cluster === 'string') return;
   work = await tempDir('e2e-dash-race');
@@ -52,11 +46,7 @@ before(async () => {
   const published = await runCli(publishArgs({ app: APP, dir, keys, extra: ['--rollout', '50'] }), env);
   ok(published, 'publish');
   release = published.json!['releaseId'] as string;
-  context = await chromium.launchPersistentContext(join(work.path, 'chromium-profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: FLAGS,
-  });
+  context = await launchChromium(join(work.path, 'chromium-profile'));
 });
 
 after(async () => {
@@ -85,7 +75,7 @@ async function releasePage(): Promise<Page> {
 }
 
 const skip = (ctx: { skip(reason: string): void }): boolean => {
-  if (missing) ctx.skip('no /usr/bin/chromium');
+  if (needsChromium.skip) ctx.skip(needsChromium.skip);
   else if (typeof cluster === 'string') ctx.skip(cluster);
   else return false;
   return true;

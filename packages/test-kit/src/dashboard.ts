@@ -25,10 +25,21 @@ const FLAGS = [
 ];
 /** The password of the users the setup creates. */
 export const PASSWORD = 'correct horse battery staple';
-const missing = !existsSync(CHROMIUM);
-if (missing && process.env['CI']) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-/** The `skip` option of every dashboard test: without Chromium (outside CI) there is nothing to drive. */
-export const needsChromium = { skip: missing && 'no /usr/bin/chromium' };
+/** Without Chromium (outside CI, where it is an error) the dashboard tests skip: nothing to drive. */
+export const chromiumMissing = !existsSync(CHROMIUM);
+if (chromiumMissing && process.env['CI']) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+/** The `skip` option of a dashboard test. */
+export const needsChromium = { skip: chromiumMissing && `no ${CHROMIUM}` };
+
+/** Chromium, headless, with its profile in `profileDir`. */
+export function launchChromium(profileDir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+    viewport: { width: 1280, height: 900 },
+  });
+}
 
 export const ok = (r: CliResult, what: string) => assert.equal(r.code, 0, `${what}: ${r.stderr}${r.stdout}`);
 
@@ -82,7 +93,7 @@ export function dashboardOnServer(app: string, prefix: string): Dashboard {
   };
 
   before(async () => {
-    if (missing) return;
+    if (chromiumMissing) return;
     d.work = await tempDir(prefix);
     // The guardrail job runs (a test trips it), but no default guardrail can trip on the
     // simulated fleet: it is one network source, and the defaults ask for 5.
@@ -137,12 +148,7 @@ export function dashboardOnServer(app: string, prefix: string): Dashboard {
         `users create ${role}`,
       );
     }
-    d.context = await chromium.launchPersistentContext(join(d.work.path, 'chromium-profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1280, height: 900 },
-    });
+    d.context = await launchChromium(join(d.work.path, 'chromium-profile'));
   });
 
   after(async () => {
