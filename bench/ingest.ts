@@ -15,7 +15,7 @@
  * --sqlite-cache passes `updraft serve --sqlite-cache` (SQLite's page cache) to compare its sizes;
  * --no-browser leaves out the Chromium page load.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,7 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { runCli, startServerProcess } from '@updraft/test-kit/cli';
+import { chromiumMissing, launchChromium } from '@updraft/test-kit/dashboard';
 import { startPostgres } from '@updraft/test-kit/services';
 
 const arg = (name: string, fallback: number) => {
@@ -174,22 +175,8 @@ async function main(): Promise<void> {
     }
 
     let pageMs: number | null = null;
-    if (!NO_BROWSER && existsSync('/usr/bin/chromium')) {
-      const { chromium } = await import('playwright-core');
-      const ctx = await chromium.launchPersistentContext(join(work, 'profile'), {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+    if (!NO_BROWSER && !chromiumMissing) {
+      const ctx = await launchChromium(join(work, 'profile'));
       const page = await ctx.newPage();
       await page.goto(server.url);
       await page.getByRole('tab', { name: 'API key' }).click();

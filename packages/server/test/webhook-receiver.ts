@@ -71,3 +71,47 @@ export async function untilDeliveries(
   assert.ok(ok(d), `${what}: ${JSON.stringify(d)}`);
   return d;
 }
+
+/**
+ * What a FailOnceReceiver's delivery list must say: first pending after one attempt that got
+ * HTTP 500 (with a retry due after it), then, once the second attempt is let through, the same
+ * delivery delivered after 2 attempts (204) under the id the receiver got. Returns both views.
+ */
+export async function expectFailedThenDelivered(
+  receiver: FailOnceReceiver,
+  event: string,
+  until: (what: string, ok: (d: Record<string, unknown>[]) => boolean) => Promise<Record<string, unknown>[]>,
+): Promise<{ failed: Record<string, unknown>; delivered: Record<string, unknown> }> {
+  const host = new URL(receiver.url).host;
+  const [failed] = await until('the first attempt failed', (d) => d[0]?.['attempts'] === 1);
+  assert.deepEqual(
+    { ...failed, id: typeof failed!['id'], createdAt: typeof failed!['createdAt'] },
+    {
+      id: 'string',
+      event,
+      host,
+      status: 'pending',
+      attempts: 1,
+      lastStatusCode: 500,
+      lastError: 'HTTP 500',
+      createdAt: 'string',
+      lastAttemptAt: failed!['lastAttemptAt'],
+      nextAttemptAt: failed!['nextAttemptAt'],
+      settledAt: null,
+    },
+  );
+  assert.ok(Date.parse(String(failed!['nextAttemptAt'])) > Date.parse(String(failed!['lastAttemptAt'])));
+
+  receiver.releaseSecond();
+  const [delivered] = await until('delivered', (d) => d[0]?.['status'] === 'delivered');
+  assert.equal(receiver.received.length, 2);
+  assert.equal(delivered!['id'], receiver.received[1]!.headers['x-updraft-delivery'], 'the id the receiver got');
+  assert.equal(receiver.received[1]!.headers['x-updraft-event'], event);
+  assert.equal(delivered!['attempts'], 2);
+  assert.equal(delivered!['lastStatusCode'], 204);
+  assert.equal(delivered!['lastError'], null);
+  assert.equal(delivered!['nextAttemptAt'], null);
+  assert.equal(typeof delivered!['settledAt'], 'string');
+  assert.equal(delivered!['createdAt'], failed!['createdAt']);
+  return { failed: failed!, delivered: delivered! };
+}
