@@ -96,7 +96,7 @@ export function registerServe(program: Command): void {
         if (!Number.isInteger(port) || port < 0 || port > 65535) {
           throw new CliError('usage', `--port must be a number from 0 to 65535, not "${opts.port}"`, { exitCode: 2 });
         }
-        (await import('../malloc-arenas.js')).runWithTwoMallocArenas();
+        (await import('../malloc-settings.js')).runWithMallocSettings();
         const pkg = await loadServer('serve');
         const { parseDuration } = await import('@updraft/signing');
         const level = opts.logLevel ?? process.env['UPDRAFT_LOG_LEVEL'] ?? 'info';
