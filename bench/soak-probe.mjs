@@ -10,6 +10,8 @@ import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 
 setFlagsFromString('--expose-gc');
+// V8 settings under trial for the soaked server only (e.g. "--memory-saver-mode").
+for (const flag of (process.env.UPDRAFT_SOAK_V8_FLAGS ?? '').split(' ').filter(Boolean)) setFlagsFromString(flag);
 const gc = runInNewContext('gc');
 let n = 0;
 process.on('SIGUSR2', () => {

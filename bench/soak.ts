@@ -16,10 +16,11 @@
  * the previous one still runs); during the warm-up (`--warmup-minutes`, default 2, left out of
  * the RSS figures) a publish every `--warmup-publish-every` s instead.
  * Every 10 s it samples the server's RSS (/proc/<pid>/status: anonymous and file-backed) and
- * the database size; at the end it prints per-period achieved rates, p50/p99 latency, 5xx and
- * connection errors, RSS at start (after the warm-up), middle and end with the slope
- * (and a 95 % interval) after warm-up and over the last 30 minutes, the forced-GC memory split
- * of each probe, and database growth (JSON with --json).
+ * the database size, and once a minute RSS by what holds it (bench/memory-map.ts: malloc's
+ * arenas, V8's pages, other anonymous memory, files); at the end it prints per-period achieved
+ * rates, p50/p99 latency, 5xx and connection errors, RSS at start (after the warm-up), middle
+ * and end with the slope (and a 95 % interval) after warm-up and over the last 30 minutes, the
+ * forced-GC memory split of each probe, and database growth (JSON with --json).
  * postgres-s3 uses a throwaway PostgreSQL cluster and the S3 server of packages/test-kit/src/services.ts.
  */
 import { randomBytes } from 'node:crypto';
@@ -32,6 +33,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
 import { startPostgres, startS3 } from '@updraft/test-kit/services';
+import { memoryMap, type MemoryMap } from './memory-map.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -65,6 +67,11 @@ const JSON_OUT = process.argv.includes('--json');
 const PROBE_S = Number(arg('probe-every', '300'));
 /** Node options for the soaked server only (e.g. "--max-semi-space-size=4"), to test V8 sizing. */
 const SERVER_NODE_OPTIONS = arg('node-options', '');
+/**
+ * V8 flags for the soaked server that NODE_OPTIONS does not take (e.g. "--memory-saver-mode"),
+ * set by the probe as the server starts (so --probe-every must not be 0).
+ */
+const SERVER_V8_FLAGS = arg('v8-flags', '');
 /** `updraft serve --sqlite-cache <MiB>` for the soaked server (sqlite only; default: the server's). */
 const SQLITE_CACHE_MIB = arg('sqlite-cache', '');
 /** More `updraft serve` arguments for the soaked server, space-separated (e.g. "--no-heap-compaction"). */
@@ -83,6 +90,8 @@ interface Sample {
   rssFileMb: number;
   dbMb: number;
   load1: number;
+  /** Resident memory by what holds it (bench/memory-map.ts), once a minute. */
+  map?: MemoryMap;
 }
 
 /** process.memoryUsage() of the server right after a forced full GC (MB). */
@@ -221,6 +230,10 @@ async function main() {
         }
         return bytes / 2 ** 20;
       };
+    }
+    if (SERVER_V8_FLAGS) {
+      if (PROBE_S <= 0) throw new Error('--v8-flags needs the probe (--probe-every > 0)');
+      env.UPDRAFT_SOAK_V8_FLAGS = SERVER_V8_FLAGS;
     }
     env.NODE_OPTIONS = [process.env.NODE_OPTIONS, SERVER_NODE_OPTIONS, PROBE_S > 0 ? `--import ${PROBE}` : '']
       .filter(Boolean)
@@ -444,6 +457,7 @@ async function main() {
         ...rss(pid),
         dbMb: await dbSize(),
         load1: loadavg()[0]!,
+        ...(samples.length % 6 === 0 ? { map: memoryMap(pid) ?? undefined } : {}),
       });
     const sampler = (async () => {
       while (performance.now() < end) {
@@ -556,6 +570,11 @@ async function main() {
         anonEnd: round(at(1).rssAnonMb, 1),
         fileStart: round(at(0).rssFileMb, 1),
         fileEnd: round(at(1).rssFileMb, 1),
+      },
+      /** Resident memory by what holds it, at the first map after warm-up and at the last (MB). */
+      memoryMapMb: {
+        start: warm.find((x) => x.map)?.map ?? null,
+        end: [...warm].reverse().find((x) => x.map)?.map ?? null,
       },
       databaseMb: {
         start: Math.round(samples[0]!.dbMb * 100) / 100,
