@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createNodeClient } from '@updraft/client/node';
 import { runCli, startServerProcess } from '@updraft/test-kit/cli';
+import { median } from './stats.js';
 
 const FILES = 300;
 const TOTAL = 10 * 1024 * 1024;
@@ -28,8 +29,6 @@ function fileBytes(i: number, size: number): Uint8Array {
   }
   return out;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'updraft-bench-'));

@@ -15,7 +15,6 @@
  * --sqlite-cache passes `updraft serve --sqlite-cache` (SQLite's page cache) to compare its sizes;
  * --no-browser leaves out the Chromium page load.
  */
-import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -25,6 +24,8 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { runCli, startServerProcess } from '@updraft/test-kit/cli';
 import { startPostgres } from '@updraft/test-kit/services';
+import { rss } from './proc.js';
+import { median, round } from './stats.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -40,7 +41,6 @@ const SQLITE_CACHE = process.argv.includes('--sqlite-cache')
 const BATCH = 50;
 const APP = 'com.example.ingest';
 const KINDS = ['check', 'download_started', 'installed', 'launched', 'app_ready', 'launched', 'crash', 'rollback'];
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function loop(seconds: number, fn: () => Promise<void>): Promise<number> {
   const end = performance.now() + seconds * 1000;
@@ -198,12 +198,11 @@ async function main(): Promise<void> {
       await ctx.close();
     }
 
-    const status = readFileSync(`/proc/${server.child.pid}/status`, 'utf8');
     const result = {
       store: databaseUrl ? 'postgresql' : 'sqlite',
       sqliteCacheMib: SQLITE_CACHE[1] ?? null,
       /** The server's resident memory at the end (MB), with the database at its largest. */
-      serverRssMb: Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 102.4) / 10,
+      serverRssMb: round(rss(server.child.pid!).rssMb, 1),
       seconds: Number(elapsed.toFixed(1)),
       concurrency: CONCURRENCY,
       batch: BATCH,

@@ -24,7 +24,7 @@
  * postgres-s3 uses a throwaway PostgreSQL cluster and the S3 server of packages/test-kit/src/services.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -33,7 +33,9 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { publishArgs, runCli, startServerProcess, tempDir } from '@updraft/test-kit/cli';
 import { startPostgres, startS3 } from '@updraft/test-kit/services';
-import { memoryMap, type MemoryMap } from './memory-map.js';
+import { memoryMap } from './memory-map.js';
+import { cpuSeconds, rss } from './proc.js';
+import { formatText, newPeriod, probeOf, summarize, type Period, type Probe, type Sample } from './soak-report.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -81,117 +83,7 @@ const APP = 'com.example.soak';
 
 if (BACKEND !== 'sqlite' && BACKEND !== 'postgres-s3') throw new Error('--backend sqlite|postgres-s3');
 
-interface Sample {
-  at: number;
-  /** CPU seconds the server process has used (user + system), from /proc/<pid>/stat. */
-  cpuS: number;
-  rssMb: number;
-  rssAnonMb: number;
-  rssFileMb: number;
-  dbMb: number;
-  load1: number;
-  /** Resident memory by what holds it (bench/memory-map.ts), once a minute. */
-  map?: MemoryMap;
-}
-
-/** process.memoryUsage() of the server right after a forced full GC (MB). */
-interface Probe {
-  at: number;
-  rssBeforeGcMb: number;
-  /** V8's committed heap before the forced GC, as it is under traffic, and its new space. */
-  heapTotalBeforeGcMb: number;
-  newSpaceBeforeGcMb: number;
-  rssMb: number;
-  heapTotalMb: number;
-  heapUsedMb: number;
-  externalMb: number;
-  arrayBuffersMb: number;
-  /** RSS − heapTotal: memory outside V8's heap (native: SQLite, pg, zlib, code, stacks, malloc). */
-  nativeMb: number;
-  /** heapTotal − heapUsed: what V8 keeps committed but not in use. */
-  heapSlackMb: number;
-  /** V8's heap spaces after the GC: size committed (MB) by space. */
-  spaces: Record<string, number>;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function rss(pid: number): { rssMb: number; rssAnonMb: number; rssFileMb: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => {
-    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
-    return m ? Number(m[1]) / 1024 : NaN;
-  };
-  return { rssMb: kb('VmRSS'), rssAnonMb: kb('RssAnon'), rssFileMb: kb('RssFile') };
-}
-
-/** getconf CLK_TCK: 100 on every Linux this runs on (the kernel's USER_HZ). */
-const CLOCK_TICKS = 100;
-function cpuSeconds(pid: number): number {
-  // Fields after the command name (which may hold spaces, so split after its ')'): utime is 14th, stime 15th.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
-/** Least-squares slope of y over x. */
-function slope(xs: number[], ys: number[]): number {
-  const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    num += (xs[i]! - mx) * (ys[i]! - my);
-    den += (xs[i]! - mx) ** 2;
-  }
-  return den === 0 ? 0 : num / den;
-}
-
-/**
- * Least-squares slope of y over x with a 95 % interval. Successive samples are correlated
- * (RSS moves in steps), so the interval is widened by the lag-1 autocorrelation of the
- * residuals (effective sample size n·(1−r)/(1+r)); it is a guide, not a proof.
- */
-function slopeWithInterval(xs: number[], ys: number[]): { slope: number; low: number; high: number; n: number } {
-  const n = xs.length;
-  const b = slope(xs, ys);
-  if (n < 4) return { slope: b, low: NaN, high: NaN, n };
-  const mx = xs.reduce((a, v) => a + v, 0) / n;
-  const my = ys.reduce((a, v) => a + v, 0) / n;
-  const res = xs.map((x, i) => ys[i]! - (my + b * (x - mx)));
-  const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
-  const sse = res.reduce((a, r) => a + r * r, 0);
-  let r1num = 0;
-  for (let i = 1; i < n; i++) r1num += res[i]! * res[i - 1]!;
-  const r1 = sse === 0 ? 0 : Math.max(0, Math.min(0.99, r1num / sse));
-  const nEff = Math.max(3, (n * (1 - r1)) / (1 + r1));
-  const se = Math.sqrt(sse / (n - 2) / sxx) * Math.sqrt(n / nEff);
-  const half = 1.96 * se;
-  return { slope: b, low: b - half, high: b + half, n };
-}
-
-const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
-
-function afterGcChange(warm: Probe[]) {
-  const [a, b] = [warm[0], warm.at(-1)];
-  if (!a || !b || a === b) return null;
-  const part = (f: (p: Probe) => number) => ({ from: f(a), to: f(b), change: round(f(b) - f(a), 1) });
-  return {
-    fromS: a.at,
-    toS: b.at,
-    rss: part((p) => p.rssMb),
-    heapUsed: part((p) => p.heapUsedMb),
-    code: part((p) => p.spaces['code'] ?? NaN),
-    heapTotal: part((p) => p.heapTotalMb),
-    committedUnused: part((p) => p.heapSlackMb),
-    outsideV8: part((p) => p.nativeMb),
-  };
-}
 
 async function main() {
   const work = await tempDir('soak');
@@ -269,41 +161,12 @@ async function main() {
     const start = performance.now();
     const end = start + MINUTES * 60_000;
     const periodOf = (t: number) => Math.floor((t - start) / (PERIOD_S * 1000));
-    interface Period {
-      latencies: number[];
-      /** Checks due in the period, and those skipped because MAX_IN_FLIGHT were outstanding. */
-      due: number;
-      skipped: number;
-      /** How late the client sent checks (its own event loop on a loaded machine), ms. */
-      lateMs: number[];
-      s5xx: number;
-      connErrors: number;
-      other: number;
-      publishes: number;
-      publishFailures: number;
-      publishesSkipped: number;
-      eventBatches: number;
-      events: number;
-    }
     const periods = new Map<number, Period>();
     const period = (t: number) => {
       const k = periodOf(t);
       let p = periods.get(k);
       if (!p) {
-        p = {
-          latencies: [],
-          due: 0,
-          skipped: 0,
-          lateMs: [],
-          s5xx: 0,
-          connErrors: 0,
-          other: 0,
-          publishes: 0,
-          publishFailures: 0,
-          publishesSkipped: 0,
-          eventBatches: 0,
-          events: 0,
-        };
+        p = newPeriod();
         periods.set(k, p);
       }
       return p;
@@ -429,21 +292,7 @@ async function main() {
         const m = JSON.parse(line.slice('soak-probe '.length)) as Record<string, number> & {
           spaces: Record<string, number>;
         };
-        const mb = (n: number) => Math.round((n / 2 ** 20) * 10) / 10;
-        const probe: Probe = {
-          at: Math.round((performance.now() - start) / 1000),
-          rssBeforeGcMb: mb(m.rssBeforeGc!),
-          heapTotalBeforeGcMb: mb(m.heapTotalBeforeGc!),
-          newSpaceBeforeGcMb: mb(m.newSpaceBeforeGc!),
-          rssMb: mb(m.rss!),
-          heapTotalMb: mb(m.heapTotal!),
-          heapUsedMb: mb(m.heapUsed!),
-          externalMb: mb(m.external!),
-          arrayBuffersMb: mb(m.arrayBuffers!),
-          nativeMb: mb(m.rss! - m.heapTotal!),
-          heapSlackMb: mb(m.heapTotal! - m.heapUsed!),
-          spaces: Object.fromEntries(Object.entries(m.spaces).map(([k, v]) => [k.replace(/_space$/, ''), mb(v)])),
-        };
+        const probe = probeOf(m, Math.round((performance.now() - start) / 1000));
         probes.push(probe);
         // Each probe on stderr as it comes, so a long run can be read while it goes.
         process.stderr.write(`soak ${BACKEND} probe ${JSON.stringify(probe)}\n`);
@@ -486,141 +335,23 @@ async function main() {
     })();
     await Promise.all([traffic, sampler, prober]);
 
-    /** The machine's 1-minute load averages sampled during period k (shared machine: latency follows it). */
-    const loadsIn = (k: number) =>
-      samples
-        .filter((x) => Math.floor(x.at / PERIOD_S) === k)
-        .map((x) => x.load1)
-        .sort((a, b) => a - b);
-    const rows = [...periods.entries()]
-      .sort((a, b) => a[0] - b[0])
-      .map(([k, p]) => {
-        const sorted = [...p.latencies].sort((a, b) => a - b);
-        const late = [...p.lateMs].sort((a, b) => a - b);
-        return {
-          fromMin: Math.round(((k * PERIOD_S) / 60) * 10) / 10,
-          checksDue: p.due,
-          checksSkipped: p.skipped,
-          checks: p.latencies.length,
-          /** Answered checks per second over the period (the rate asked for is CHECKS_PER_S). */
-          achievedPerS: round(p.latencies.length / PERIOD_S, 2),
-          sendLateP99ms: round(quantile(late, 0.99), 1),
-          p50ms: Math.round(quantile(sorted, 0.5) * 100) / 100,
-          p99ms: Math.round(quantile(sorted, 0.99) * 100) / 100,
-          s5xx: p.s5xx,
-          connErrors: p.connErrors,
-          otherStatus: p.other,
-          events: p.events,
-          publishes: p.publishes,
-          publishFailures: p.publishFailures,
-          publishesSkipped: p.publishesSkipped,
-          eventBatches: p.eventBatches,
-          load1: Math.round(quantile(loadsIn(k), 0.5) * 10) / 10,
-        };
-      });
-    const warm = samples.filter((s) => s.at >= WARMUP_S);
-    const slopeOver = (xs: Sample[]) => {
-      const r = slopeWithInterval(
-        xs.map((s) => s.at / 60),
-        xs.map((s) => s.rssMb),
-      );
-      return { mbPerMin: round(r.slope, 3), low95: round(r.low, 3), high95: round(r.high, 3), samples: r.n };
-    };
-    const at = (frac: number) => warm[Math.min(warm.length - 1, Math.floor(frac * (warm.length - 1)))]!;
-    const summary = {
-      backend: BACKEND,
-      minutes: MINUTES,
-      checksPerSecond: CHECKS_PER_S,
-      maxInFlight: MAX_IN_FLIGHT,
-      publishEverySeconds: PUBLISH_S,
-      warmupMinutes: WARMUP_S / 60,
-      warmupPublishEverySeconds: WARMUP_PUBLISH_S,
-      serverNodeOptions: SERVER_NODE_OPTIONS,
-      sqliteCacheMib: SQLITE_CACHE_MIB === '' ? null : Number(SQLITE_CACHE_MIB),
-      serveArgs: SERVE_ARGS,
-      node: process.version,
-      totals: {
-        checksDue: rows.reduce((n, r) => n + r.checksDue, 0),
-        checksSkipped: rows.reduce((n, r) => n + r.checksSkipped, 0),
-        checks: rows.reduce((n, r) => n + r.checks, 0),
-        s5xx: rows.reduce((n, r) => n + r.s5xx, 0),
-        connErrors: rows.reduce((n, r) => n + r.connErrors, 0),
-        events: rows.reduce((n, r) => n + r.events, 0),
-        publishes: rows.reduce((n, r) => n + r.publishes, 0),
-        publishFailures: rows.reduce((n, r) => n + r.publishFailures, 0),
-        publishesSkipped: rows.reduce((n, r) => n + r.publishesSkipped, 0),
+    const summary = summarize(
+      {
+        backend: BACKEND,
+        minutes: MINUTES,
+        checksPerSecond: CHECKS_PER_S,
+        maxInFlight: MAX_IN_FLIGHT,
+        publishEverySeconds: PUBLISH_S,
+        periodSeconds: PERIOD_S,
+        warmupSeconds: WARMUP_S,
+        warmupPublishEverySeconds: WARMUP_PUBLISH_S,
+        serverNodeOptions: SERVER_NODE_OPTIONS,
+        sqliteCacheMib: SQLITE_CACHE_MIB === '' ? null : Number(SQLITE_CACHE_MIB),
+        serveArgs: SERVE_ARGS,
       },
-      /** Server CPU seconds during the warm-up and after it (cost of a setting at the same traffic). */
-      serverCpuSeconds: {
-        warmup: round(at(0).cpuS - samples[0]!.cpuS, 1),
-        afterWarmup: round(at(1).cpuS - at(0).cpuS, 1),
-      },
-      /** How each part of memory after a forced GC moved from the first probe after warm-up to the last (MB). */
-      afterGcChange: afterGcChange(probes.filter((p) => p.at >= WARMUP_S)),
-      rssMb: {
-        beforeWarmup: Math.round(samples[0]!.rssMb * 10) / 10,
-        start: Math.round(at(0).rssMb * 10) / 10,
-        middle: Math.round(at(0.5).rssMb * 10) / 10,
-        end: Math.round(at(1).rssMb * 10) / 10,
-        max: Math.round(Math.max(...warm.map((s) => s.rssMb)) * 10) / 10,
-        /** MB per minute after warm-up and over the last 30 minutes, each with a 95 % interval. */
-        slopeAfterWarmup: slopeOver(warm),
-        slopeLast30Min: slopeOver(samples.filter((s) => s.at >= MINUTES * 60 - 30 * 60 && s.at >= WARMUP_S)),
-        anonStart: round(at(0).rssAnonMb, 1),
-        anonEnd: round(at(1).rssAnonMb, 1),
-        fileStart: round(at(0).rssFileMb, 1),
-        fileEnd: round(at(1).rssFileMb, 1),
-      },
-      /** Resident memory by what holds it, at the first map after warm-up and at the last (MB). */
-      memoryMapMb: {
-        start: warm.find((x) => x.map)?.map ?? null,
-        end: [...warm].reverse().find((x) => x.map)?.map ?? null,
-      },
-      databaseMb: {
-        start: Math.round(samples[0]!.dbMb * 100) / 100,
-        end: Math.round(samples.at(-1)!.dbMb * 100) / 100,
-      },
-      loadAverage1m: {
-        min: Math.min(...samples.map((x) => x.load1)),
-        median: quantile(
-          samples.map((x) => x.load1).sort((a, b) => a - b),
-          0.5,
-        ),
-        max: Math.max(...samples.map((x) => x.load1)),
-      },
-      periods: rows,
-      heapAfterGc: probes,
-      samples: samples.map((x) => ({
-        ...x,
-        at: Math.round(x.at),
-        rssMb: round(x.rssMb, 1),
-        rssAnonMb: round(x.rssAnonMb, 1),
-        rssFileMb: round(x.rssFileMb, 1),
-        dbMb: Math.round(x.dbMb * 100) / 100,
-      })),
-      firstFailures: failures,
-    };
-    if (JSON_OUT) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-    else {
-      const t = summary;
-      process.stdout.write(
-        [
-          `soak ${t.backend}, ${t.minutes} min, ${t.checksPerSecond} checks/s, ${t.node}`,
-          `totals: ${JSON.stringify(t.totals)}`,
-          `RSS MB: ${JSON.stringify(t.rssMb)}`,
-          `database MB: ${JSON.stringify(t.databaseMb)}`,
-          `load average (1 min): ${JSON.stringify(t.loadAverage1m)}`,
-          ...t.heapAfterGc.map((p) => `after GC at ${p.at} s: ${JSON.stringify(p)}`),
-          '| from (min) | checks/s | skipped | p50 ms | p99 ms | 5xx | conn errors | events | publishes (failed, skipped) | load |',
-          '|---|---|---|---|---|---|---|---|---|---|',
-          ...t.periods.map(
-            (r) =>
-              `| ${r.fromMin} | ${r.achievedPerS} | ${r.checksSkipped} | ${r.p50ms} | ${r.p99ms} | ${r.s5xx} | ${r.connErrors} | ${r.events} | ${r.publishes} (${r.publishFailures}, ${r.publishesSkipped}) | ${r.load1} |`,
-          ),
-          ...(t.firstFailures.length ? ['first failures:', ...t.firstFailures] : []),
-        ].join('\n') + '\n',
-      );
-    }
+      { periods, samples, probes, failures },
+    );
+    process.stdout.write(JSON_OUT ? JSON.stringify(summary, null, 2) + '\n' : formatText(summary));
   } finally {
     for (const c of cleanups) await c().catch(() => undefined);
   }
