@@ -107,7 +107,8 @@ async function main() {
       env = { ...env, ...s3.env, AWS_ENDPOINT_URL: '' };
       const client = new pg.Client({ connectionString: url });
       await client.connect();
-      cleanups.push(() => client.end());
+      // Before the cluster stops: a client whose server goes away first throws an unhandled 'error'.
+      cleanups.unshift(() => client.end());
       dbSize = async () =>
         Number((await client.query('select pg_database_size(current_database()) as n')).rows[0].n) / 2 ** 20;
     } else {
