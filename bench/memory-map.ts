@@ -11,6 +11,7 @@
  * - file: the node binary, libraries and mapped files.
  */
 import { readFileSync } from 'node:fs';
+import { round } from './stats.js';
 
 export interface MemoryMap {
   mallocMainMb: number;
@@ -57,7 +58,7 @@ export function memoryMap(pid: number): MemoryMap | null {
       kb[part] += Number(line.split(/\s+/)[1]);
     }
   }
-  const mb = (x: number) => Math.round((x / 1024) * 10) / 10;
+  const mb = (x: number) => round(x / 1024, 1);
   return {
     mallocMainMb: mb(kb.mallocMainMb),
     mallocArenasMb: mb(kb.mallocArenasMb),

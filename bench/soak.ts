@@ -14,10 +14,11 @@
  * counted as skipped, never queued; one event batch of 20 per second; a CLI publish every
  * `--publish-every` s (default 60; a new small bundle each time; skipped, and counted, while
  * the previous one still runs); during the warm-up (`--warmup-minutes`, default 2, left out of
- * the RSS figures) a publish every `--warmup-publish-every` s instead.
+ * the RSS figures) a publish every `--warmup-publish-every` s instead. `--minutes` is the whole
+ * run, warm-up included: `--minutes 95 --warmup-minutes 25` measures 70 minutes after it.
  * Every 10 s it samples the server's RSS (/proc/<pid>/status: anonymous and file-backed) and
  * the database size, and once a minute RSS by what holds it (bench/memory-map.ts: malloc's
- * arenas, V8's pages, other anonymous memory, files); at the end it prints per-period achieved
+ * arenas, V8's pages, V8's code range, other anonymous memory, files); at the end it prints per-period achieved
  * rates, p50/p99 latency, 5xx and connection errors, RSS at start (after the warm-up), middle
  * and end with the slope (and a 95 % interval) after warm-up and over the last 30 minutes, the
  * forced-GC memory split of each probe, and database growth (JSON with --json).
