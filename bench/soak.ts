@@ -96,12 +96,11 @@ async function main() {
     const dataDir = join(work.path, 'server');
     if (BACKEND === 'postgres-s3') {
       const [cluster, s3] = await Promise.all([startPostgres(), startS3()]);
+      // Each service that started is stopped, even when the other failed to start.
+      if (typeof cluster !== 'string') cleanups.push(() => cluster.stop());
+      if (typeof s3 !== 'string') cleanups.push(() => s3.stop());
       if (typeof cluster === 'string') throw new Error(cluster);
       if (typeof s3 === 'string') throw new Error(s3);
-      cleanups.push(
-        () => cluster.stop(),
-        () => s3.stop(),
-      );
       const url = await cluster.createDatabase();
       const bucket = await s3.createBucket();
       args.push('--database', url, '--blobs', `s3://${bucket}/blobs`, '--s3-endpoint', s3.endpoint, '--s3-path-style');
